@@ -1,0 +1,126 @@
+import { resolveArrayConnection } from "@pothos/plugin-relay";
+import type { Client, Project } from "../../prisma/generated/client.js";
+import { builder } from "../builder.js";
+import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
+
+export const ClientRef = builder.objectRef<Client>("Client");
+export const ProjectRef = builder.objectRef<Project>("Project");
+
+builder.node(ClientRef, {
+  id: { resolve: (c) => c.id },
+  loadOne: (id, ctx) => (ctx.viewer ? ctx.db.client.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } }) : null),
+  fields: (t) => ({
+    name: t.exposeString("name"),
+    projects: t.field({
+      type: [ProjectRef],
+      resolve: (c, _a, ctx) => ctx.db.project.findMany({ where: { clientId: c.id }, orderBy: { name: "asc" } }),
+    }),
+  }),
+});
+
+builder.node(ProjectRef, {
+  id: { resolve: (p) => p.id },
+  loadOne: (id, ctx) => (ctx.viewer ? ctx.db.project.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } }) : null),
+  fields: (t) => ({
+    name: t.exposeString("name"),
+    client: t.field({ type: ClientRef, resolve: (p, _a, ctx) => ctx.db.client.findUniqueOrThrow({ where: { id: p.clientId } }) }),
+    hourlyRateCents: t.exposeInt("hourlyRate", { description: "Rate per hour in minor units of the currency." }),
+    currency: t.exposeString("currency", { description: "ISO 4217 code." }),
+    billAgentTime: t.exposeBoolean("billAgentTime", { description: "Whether agent beats are billable." }),
+  }),
+});
+
+builder.queryField("projects", (t) =>
+  t.connection({
+    type: ProjectRef,
+    description: "Projects of the workspace; `search` matches any part of the project or client name.",
+    authScopes: { permission: "session.read" },
+    args: { search: t.arg.string({ required: false }) },
+    resolve: async (_r, args, ctx) => {
+      const contains = args.search?.trim();
+      const projects = await ctx.db.project.findMany({
+        where: {
+          workspaceId: ctx.viewer!.workspaceId,
+          ...(contains
+            ? {
+                OR: [
+                  { name: { contains, mode: "insensitive" } },
+                  { client: { name: { contains, mode: "insensitive" } } },
+                ],
+              }
+            : {}),
+        },
+        orderBy: { name: "asc" },
+      });
+      return resolveArrayConnection({ args }, projects);
+    },
+  }),
+);
+
+builder.queryField("clients", (t) =>
+  t.connection({
+    type: ClientRef,
+    authScopes: { permission: "session.read" },
+    resolve: async (_r, args, ctx) =>
+      resolveArrayConnection(
+        { args },
+        await ctx.db.client.findMany({ where: { workspaceId: ctx.viewer!.workspaceId }, orderBy: { name: "asc" } }),
+      ),
+  }),
+);
+
+builder.mutationField("createClient", (t) =>
+  t.field({
+    type: ClientRef,
+    authScopes: { permission: "billing.manage" },
+    errors: { types: [ValidationError] },
+    args: { name: t.arg.string() },
+    resolve: async (_r, args, ctx) => {
+      const name = args.name.trim();
+      if (!name) throw ValidationError.field("name", "Required");
+      const workspaceId = ctx.viewer!.workspaceId;
+      if (await ctx.db.client.findFirst({ where: { workspaceId, name } }))
+        throw ValidationError.field("name", "A client with this name exists");
+      return ctx.db.client.create({ data: { workspaceId, name } });
+    },
+  }),
+);
+
+builder.mutationField("createProject", (t) =>
+  t.field({
+    type: ProjectRef,
+    authScopes: { permission: "billing.manage" },
+    errors: { types: [ValidationError, NotFoundError] },
+    args: {
+      clientId: t.arg.globalID({ for: ClientRef }),
+      name: t.arg.string(),
+      hourlyRateCents: t.arg.int(),
+      currency: t.arg.string({ required: false, defaultValue: "USD" }),
+      billAgentTime: t.arg.boolean({ required: false, defaultValue: false }),
+    },
+    resolve: async (_r, args, ctx) => {
+      const workspaceId = ctx.viewer!.workspaceId;
+      const problems = new Problems();
+      const name = args.name.trim();
+      if (!name) problems.add("name", "Required");
+      if (args.hourlyRateCents <= 0) problems.add("hourlyRateCents", "The rate must be positive");
+      const currency = (args.currency ?? "USD").toUpperCase();
+      if (!/^[A-Z]{3}$/.test(currency)) problems.add("currency", "Use a 3-letter ISO 4217 code");
+      problems.throwIfAny();
+      const client = await ctx.db.client.findFirst({ where: { id: args.clientId.id, workspaceId } });
+      if (!client) throw new NotFoundError("Client");
+      if (await ctx.db.project.findFirst({ where: { workspaceId, name } }))
+        throw ValidationError.field("name", "A project with this name exists");
+      return ctx.db.project.create({
+        data: {
+          workspaceId,
+          clientId: client.id,
+          name,
+          hourlyRate: args.hourlyRateCents,
+          currency,
+          billAgentTime: args.billAgentTime ?? false,
+        },
+      });
+    },
+  }),
+);

@@ -1,0 +1,163 @@
+import { encodeGlobalID } from "@pothos/plugin-relay";
+import type { Project, TimeEntry, User } from "../../prisma/generated/client.js";
+import { builder } from "../builder.js";
+import type { Context, Db, Services, Tx } from "../common/context.js";
+import { NotFoundError, ValidationError } from "../common/errors.js";
+import type { LiveSession } from "../common/pubsub.js";
+import { publishSessionChange } from "../live/service.js";
+import { registerLiveSource } from "../live/sources.js";
+import { ProjectRef } from "./projects.js";
+import { UserRef } from "../identity/types.js";
+
+export const TimeEntryRef = builder.objectRef<TimeEntry>("TimeEntry");
+
+builder.node(TimeEntryRef, {
+  id: { resolve: (e) => e.id },
+  loadOne: (id, ctx) => {
+    const viewer = ctx.viewer;
+    if (!viewer) return null;
+    const own = viewer.permissions.has("team.read") ? {} : { userId: viewer.userId };
+    return ctx.db.timeEntry.findFirst({ where: { id, workspaceId: viewer.workspaceId, ...own } });
+  },
+  fields: (t) => ({
+    description: t.exposeString("description"),
+    source: t.exposeString("source", { description: "timer, manual or session" }),
+    startedAt: t.expose("startedAt", { type: "DateTime" }),
+    endedAt: t.expose("endedAt", { type: "DateTime", nullable: true, description: "Null while the timer runs." }),
+    durationSeconds: t.exposeInt("durationSeconds", { nullable: true }),
+    project: t.field({
+      type: ProjectRef,
+      nullable: true,
+      resolve: (e, _a, ctx) => (e.projectId ? ctx.db.project.findUnique({ where: { id: e.projectId } }) : null),
+    }),
+    user: t.field({ type: UserRef, resolve: (e, _a, ctx) => ctx.db.user.findUniqueOrThrow({ where: { id: e.userId } }) }),
+  }),
+});
+
+type RunningTimer = TimeEntry & { user: User; project: Project | null };
+
+function timerAsLive(entry: RunningTimer, now: Date): LiveSession {
+  return {
+    id: encodeGlobalID("TimeEntry", entry.id),
+    kind: "TIMER",
+    workspaceId: entry.workspaceId,
+    userId: entry.userId,
+    title: entry.description || entry.project?.name || "Timer",
+    person: entry.user.name,
+    state: entry.endedAt ? "stopped" : "running",
+    ticking: !entry.endedAt,
+    startedAt: entry.startedAt,
+    accumulatedSeconds: Math.floor(((entry.endedAt ?? now).getTime() - entry.startedAt.getTime()) / 1000),
+    serverTime: now,
+  };
+}
+
+registerLiveSource({
+  kind: "TIMER",
+  listOpen: async (db: Db, workspaceId: string, now: Date) =>
+    (
+      await db.timeEntry.findMany({
+        where: { workspaceId, endedAt: null },
+        include: { user: true, project: true },
+      })
+    ).map((e) => timerAsLive(e, now)),
+});
+
+const include = { user: true, project: true } as const;
+
+/** Serialises one user's timer and session changes; released when the transaction ends. */
+export async function lockUser(tx: Tx, userId: string) {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${userId}, 0))`;
+}
+
+/** Stops the user's running timer, if any, at `at`, inside the caller's transaction. */
+async function stopRunning(tx: Tx, userId: string, at: Date) {
+  const running = await tx.timeEntry.findFirst({ where: { userId, endedAt: null }, include });
+  if (!running) return null;
+  const endedAt = at < running.startedAt ? running.startedAt : at;
+  const durationSeconds = Math.floor((endedAt.getTime() - running.startedAt.getTime()) / 1000);
+  await tx.timeEntry.update({ where: { id: running.id }, data: { endedAt, durationSeconds } });
+  return { ...running, endedAt, durationSeconds };
+}
+
+function announceStopped(services: Services, entry: RunningTimer) {
+  publishSessionChange(services, timerAsLive(entry, new Date()), false, {
+    status: "stopped",
+    previousStatus: "running",
+    at: entry.endedAt!,
+  });
+}
+
+export async function stopTimer(services: Services, userId: string, at = new Date()) {
+  const stopped = await services.db.$transaction(async (tx) => {
+    await lockUser(tx, userId);
+    return stopRunning(tx, userId, at);
+  });
+  if (stopped) announceStopped(services, stopped);
+  return stopped;
+}
+
+export async function startTimer(ctx: Context, projectId: string | null, description: string) {
+  const viewer = ctx.viewer!;
+  if (description.length > 500) throw ValidationError.field("description", "At most 500 characters");
+  if (projectId && !(await ctx.db.project.findFirst({ where: { id: projectId, workspaceId: viewer.workspaceId } })))
+    throw new NotFoundError("Project");
+  const now = new Date();
+  // The partial unique index on running timers is the invariant; the lock makes concurrent starts queue.
+  const [stopped, entry] = await ctx.db.$transaction(async (tx) => {
+    await lockUser(tx, viewer.userId);
+    const stopped = await stopRunning(tx, viewer.userId, now);
+    const entry = await tx.timeEntry.create({
+      data: {
+        workspaceId: viewer.workspaceId,
+        userId: viewer.userId,
+        projectId,
+        description: description.trim(),
+        source: "timer",
+        startedAt: now,
+      },
+      include,
+    });
+    return [stopped, entry] as const;
+  });
+  if (stopped) announceStopped(ctx, stopped);
+  publishSessionChange(ctx, timerAsLive(entry, now), true, { status: "running", previousStatus: null, at: now });
+  return entry;
+}
+
+builder.queryField("runningTimer", (t) =>
+  t.field({
+    type: TimeEntryRef,
+    nullable: true,
+    authScopes: { signedIn: true },
+    resolve: (_r, _a, ctx) => ctx.db.timeEntry.findFirst({ where: { userId: ctx.viewer!.userId, endedAt: null } }),
+  }),
+);
+
+builder.mutationField("startTimer", (t) =>
+  t.field({
+    type: TimeEntryRef,
+    description: "Starts your timer; a timer already running is stopped and saved first.",
+    authScopes: { permission: "session.create" },
+    errors: { types: [ValidationError, NotFoundError] },
+    args: {
+      projectId: t.arg.globalID({ required: false, for: ProjectRef }),
+      description: t.arg.string({ required: false, defaultValue: "" }),
+    },
+    resolve: (_r, args, ctx) => startTimer(ctx, args.projectId?.id ?? null, args.description ?? ""),
+  }),
+);
+
+builder.mutationField("stopTimer", (t) =>
+  t.field({
+    type: TimeEntryRef,
+    description: "Stops your running timer and saves its entry.",
+    authScopes: { permission: "session.create" },
+    errors: { types: [NotFoundError] },
+    resolve: async (_r, _a, ctx) => {
+      const saved = await stopTimer(ctx, ctx.viewer!.userId);
+      if (!saved) throw new NotFoundError("Running timer");
+      return saved;
+    },
+  }),
+);

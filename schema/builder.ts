@@ -1,0 +1,42 @@
+import SchemaBuilder from "@pothos/core";
+import ErrorsPlugin from "@pothos/plugin-errors";
+import RelayPlugin from "@pothos/plugin-relay";
+import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import type { Context } from "./common/context.js";
+import { ForbiddenError } from "./common/errors.js";
+import type { Permission } from "./common/permissions.js";
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  AuthScopes: { signedIn: boolean; permission: Permission };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    LocalDate: { Input: string; Output: string };
+    JSON: { Input: unknown; Output: unknown };
+  };
+  DefaultFieldNullability: false;
+  DefaultInputFieldRequiredness: true;
+}>({
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, RelayPlugin],
+  defaultFieldNullability: false,
+  defaultInputFieldRequiredness: true,
+  scopeAuth: {
+    authorizeOnSubscribe: true,
+    authScopes: (ctx) => ({
+      signedIn: ctx.viewer !== null,
+      permission: (p) => ctx.viewer?.permissions.has(p) ?? false,
+    }),
+    unauthorizedError: (_parent, ctx) =>
+      ctx.viewer ? new ForbiddenError() : new ForbiddenError("Sign in first"),
+  },
+  errors: { defaultTypes: [ForbiddenError], directResult: true },
+  relay: {
+    clientMutationId: "omit",
+    cursorType: "String",
+    nodesOnConnection: true,
+  },
+});
+
+builder.queryType({});
+builder.mutationType({});
+builder.subscriptionType({});

@@ -1,0 +1,38 @@
+import type { Prisma, PrismaClient } from "../../prisma/generated/client.js";
+import type { Permission, Role } from "./permissions.js";
+import type { Jobs } from "./jobs.js";
+import type { PubSub } from "./pubsub.js";
+import type { LiveHubs } from "../live/hub.js";
+
+export type Db = PrismaClient;
+/** The client inside an interactive transaction. */
+export type Tx = Prisma.TransactionClient;
+
+/** Who is calling: resolved once per request (or per WebSocket) from a cookie or a token. */
+export interface Viewer {
+  userId: string;
+  workspaceId: string;
+  role: Role;
+  permissions: ReadonlySet<Permission>;
+  tokenId: string;
+  tokenKind: "browser" | "personal" | "api_key";
+}
+
+/** What every resolver and service receives; read-only on purpose. */
+export interface Services {
+  readonly db: Db;
+  readonly pubsub: PubSub;
+  readonly jobs: Jobs;
+  readonly live: LiveHubs;
+}
+
+export interface Context extends Services {
+  readonly viewer: Viewer | null;
+  /** Set when the request came from a browser, so sign-in can set and clear the cookie. */
+  readonly cookies?: CookieJar;
+}
+
+export interface CookieJar {
+  set(name: string, value: string, maxAgeSeconds: number): void;
+  clear(name: string): void;
+}

@@ -1,0 +1,39 @@
+import type { PubSub as YogaPubSub } from "graphql-yoga";
+
+/** A session as the Live board shows it; counters are computed by clients from these values. */
+export interface LiveSession {
+  /** Global ID of the session (or timer) this row stands for. */
+  id: string;
+  kind: "WORK" | "AGENT" | "TIMER" | "APPOINTMENT" | "USER";
+  workspaceId: string;
+  /** The member whose session it is, when it belongs to one; used to filter what a viewer may see. */
+  userId: string | null;
+  title: string;
+  person: string | null;
+  /** The kind's own state name: running, active, agent, idle, afk, in-progress, ... */
+  state: string;
+  /** Whether accumulatedSeconds grows with time in this state. */
+  ticking: boolean;
+  startedAt: Date;
+  /** Seconds counted as of serverTime. */
+  accumulatedSeconds: number;
+  serverTime: Date;
+}
+
+export type LiveChange = { upsert: LiveSession; removeId?: never } | { removeId: string; upsert?: never };
+
+export interface SessionStatusEvent {
+  sessionId: string;
+  userId: string | null;
+  kind: LiveSession["kind"];
+  status: string;
+  previousStatus: string | null;
+  at: Date;
+}
+
+/** Topics are workspace-scoped: a subscriber only ever listens to its own workspace's channel. */
+export type PubSub = YogaPubSub<{
+  live: [workspaceId: string, change: LiveChange];
+  sessionStatus: [workspaceId: string, event: SessionStatusEvent];
+  tokenRevoked: [{ tokenId: string }];
+}>;

@@ -1,0 +1,71 @@
+import { GraphQLError, Kind } from "graphql";
+import { DateTime } from "luxon";
+import { builder } from "../builder.js";
+import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from "./errors.js";
+
+builder.scalarType("DateTime", {
+  description: "An instant as ISO-8601 with offset, e.g. 2026-11-21T09:30:00.000+01:00.",
+  serialize: (value) => (value as Date).toISOString(),
+  parseValue: (value) => parseDateTime(value),
+  parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : null),
+});
+
+builder.scalarType("LocalDate", {
+  description: "A calendar date (YYYY-MM-DD) in the workspace time zone.",
+  serialize: (value) => String(value),
+  parseValue: (value) => parseLocalDate(value),
+  parseLiteral: (ast) => parseLocalDate(ast.kind === Kind.STRING ? ast.value : null),
+});
+
+builder.scalarType("JSON", {
+  description: "Arbitrary JSON (pass as a variable).",
+  serialize: (v) => v,
+  parseValue: (v) => v,
+});
+
+// An offset is required: a bare local time is ambiguous for an API used across time zones.
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+function parseDateTime(value: unknown): Date {
+  if (typeof value !== "string" || !ISO_WITH_OFFSET.test(value)) {
+    throw new GraphQLError("DateTime must be an ISO-8601 string with an offset, e.g. 2026-11-21T09:30:00Z");
+  }
+  const parsed = DateTime.fromISO(value, { setZone: true });
+  if (!parsed.isValid) throw new GraphQLError(`Invalid DateTime: ${parsed.invalidExplanation}`);
+  return parsed.toJSDate();
+}
+
+function parseLocalDate(value: unknown): string {
+  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(value) || !DateTime.fromISO(value).isValid) {
+    throw new GraphQLError("LocalDate must be a calendar date YYYY-MM-DD");
+  }
+  return value;
+}
+
+export const ErrorInterface = builder.interfaceRef<AppError>("Error").implement({
+  description: "An expected failure. `code` is stable and machine-readable.",
+  fields: (t) => ({
+    code: t.exposeString("code"),
+    message: t.exposeString("message"),
+  }),
+});
+
+const FieldProblemRef = builder.objectRef<{ path: string[]; message: string }>("FieldProblem").implement({
+  fields: (t) => ({
+    path: t.exposeStringList("path", { description: "Path of the failing input field, e.g. [\"input\", \"end\"]." }),
+    message: t.exposeString("message"),
+  }),
+});
+
+builder.objectType(ValidationError, {
+  name: "ValidationError",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ problems: t.field({ type: [FieldProblemRef], resolve: (e) => e.problems }) }),
+});
+builder.objectType(ConflictError, {
+  name: "ConflictError",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ conflictingIds: t.exposeIDList("conflictingIds") }),
+});
+builder.objectType(ForbiddenError, { name: "ForbiddenError", interfaces: [ErrorInterface] });
+builder.objectType(NotFoundError, { name: "NotFoundError", interfaces: [ErrorInterface] });

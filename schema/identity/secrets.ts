@@ -1,0 +1,38 @@
+import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { promisify } from "node:util";
+
+const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
+// OWASP's scrypt minimum (N=2^17, r=8, p=1) at 128 MiB per hash; 64 MiB is allowed by maxmem.
+const SCRYPT = { N: 2 ** 16, r: 8, p: 1, maxmem: 128 * 1024 * 1024 };
+
+/** Password hash in a self-describing format: scrypt$N$r$p$salt$hash (base64). */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scryptAsync(password, salt, 32, SCRYPT);
+  return ["scrypt", SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString("base64"), hash.toString("base64")].join("$");
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, N, r, p, salt, hash] = stored.split("$");
+  if (scheme !== "scrypt") return false;
+  const expected = Buffer.from(hash, "base64");
+  const actual = await scryptAsync(password, Buffer.from(salt, "base64"), expected.length, {
+    N: Number(N),
+    r: Number(r),
+    p: Number(p),
+    maxmem: SCRYPT.maxmem,
+  });
+  return timingSafeEqual(actual, expected);
+}
+
+const PREFIX = { browser: "sw_", personal: "sp_pat_", api_key: "sp_key_" } as const;
+
+/** A new token secret; the prefix tells a leaked secret's kind at a glance (and to secret scanners). */
+export function newSecret(kind: keyof typeof PREFIX): string {
+  return PREFIX[kind] + randomBytes(24).toString("base64url");
+}
+
+/** Secrets are high-entropy, so a fast hash is enough and keeps per-request lookups cheap. */
+export function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex");
+}

@@ -1,0 +1,149 @@
+import type { Context, Db, Services, Viewer } from "../common/context.js";
+import { ForbiddenError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
+import { isPermission, narrowToScopes, permissionsFor, type Permission, type Role } from "../common/permissions.js";
+import { hashPassword, hashSecret, newSecret, verifyPassword } from "./secrets.js";
+
+export const SESSION_COOKIE = "session";
+export const BROWSER_SESSION_DAYS = 30;
+
+/** The caller behind a secret, or null when it is unknown, revoked, expired or no longer a member. */
+export async function findViewer(db: Db, secret: string): Promise<Viewer | null> {
+  const token = await db.accessToken.findUnique({
+    where: { secretHash: hashSecret(secret) },
+    include: { workspace: { select: { customStaff: true, staffPermissions: true } } },
+  });
+  if (!token || token.revokedAt || (token.expiresAt && token.expiresAt <= new Date())) return null;
+  const membership = await db.membership.findUnique({
+    where: { workspaceId_userId: { workspaceId: token.workspaceId, userId: token.userId } },
+  });
+  if (!membership) return null;
+  const custom = token.workspace.customStaff ? token.workspace.staffPermissions : null;
+  let permissions = permissionsFor(membership.role, custom);
+  if (token.kind === "api_key") permissions = narrowToScopes(permissions, token.scopes);
+  return {
+    userId: token.userId,
+    workspaceId: token.workspaceId,
+    role: membership.role,
+    permissions,
+    tokenId: token.id,
+    tokenKind: token.kind,
+  };
+}
+
+export async function signIn(ctx: Context, email: string, password: string, workspaceId?: string | null) {
+  const user = await ctx.db.user.findUnique({
+    where: { email: email.trim().toLowerCase() },
+    include: { memberships: { orderBy: { createdAt: "asc" } } },
+  });
+  // One message for unknown email and wrong password, so sign-in can't be used to probe accounts.
+  const valid = user && (await verifyPassword(password, user.passwordHash));
+  if (!user || !valid) throw ValidationError.field("password", "Email or password is wrong");
+  const membership = workspaceId ? user.memberships.find((m) => m.workspaceId === workspaceId) : user.memberships[0];
+  if (!membership) throw ValidationError.field("workspaceId", "You are not a member of this workspace");
+  const secret = newSecret("browser");
+  const expiresAt = new Date(Date.now() + BROWSER_SESSION_DAYS * 86400_000);
+  await ctx.db.accessToken.create({
+    data: {
+      kind: "browser",
+      name: "Browser",
+      workspaceId: membership.workspaceId,
+      userId: user.id,
+      secretHash: hashSecret(secret),
+      expiresAt,
+    },
+  });
+  ctx.cookies?.set(SESSION_COOKIE, secret, BROWSER_SESSION_DAYS * 86400);
+  return { secret, user };
+}
+
+export async function revokeToken(services: Services, viewer: Viewer, tokenId: string) {
+  const token = await services.db.accessToken.findFirst({ where: { id: tokenId, workspaceId: viewer.workspaceId } });
+  if (!token) throw new NotFoundError("Token");
+  const ownToken = token.userId === viewer.userId;
+  if (!ownToken && !viewer.permissions.has("tokens.manage")) throw new ForbiddenError();
+  const revoked = await services.db.accessToken.update({
+    where: { id: token.id },
+    data: { revokedAt: token.revokedAt ?? new Date() },
+  });
+  // Every process drops cached viewers and closes WebSockets opened with it.
+  services.pubsub.publish("tokenRevoked", { tokenId: token.id });
+  return revoked;
+}
+
+export async function createToken(
+  ctx: Context,
+  input: { kind: "personal" | "api_key"; name: string; scopes?: string[] | null; expiresAt?: Date | null },
+) {
+  const viewer = ctx.viewer!;
+  const problems = new Problems();
+  const name = input.name.trim();
+  if (!name || name.length > 100) problems.add("input.name", "Give the token a name of 1 to 100 characters");
+  const scopes = input.scopes ?? [];
+  if (input.kind === "api_key") {
+    if (!scopes.length) problems.add("input.scopes", "An API key needs at least one scope");
+    scopes.forEach((s, i) => {
+      if (!isPermission(s)) problems.add(`input.scopes.${i}`, `Unknown permission ${s}`);
+      else if (!viewer.permissions.has(s)) problems.add(`input.scopes.${i}`, `You do not hold ${s} yourself`);
+    });
+  }
+  if (input.expiresAt && input.expiresAt <= new Date()) problems.add("input.expiresAt", "Must be in the future");
+  problems.throwIfAny();
+  const secret = newSecret(input.kind);
+  const token = await ctx.db.accessToken.create({
+    data: {
+      kind: input.kind,
+      name,
+      scopes: input.kind === "api_key" ? scopes : [],
+      workspaceId: viewer.workspaceId,
+      userId: viewer.userId,
+      secretHash: hashSecret(secret),
+      expiresAt: input.expiresAt ?? null,
+    },
+  });
+  return { token, secret };
+}
+
+export async function switchWorkspace(ctx: Context, workspaceId: string) {
+  const viewer = ctx.viewer!;
+  const membership = await ctx.db.membership.findUnique({
+    where: { workspaceId_userId: { workspaceId, userId: viewer.userId } },
+  });
+  if (!membership) throw new NotFoundError("Workspace");
+  if (viewer.tokenKind !== "browser") throw new ForbiddenError("Only a browser session can switch workspace");
+  await ctx.db.accessToken.update({ where: { id: viewer.tokenId }, data: { workspaceId } });
+  // The old binding may be cached by other processes; treat it like a revocation of the old view.
+  ctx.pubsub.publish("tokenRevoked", { tokenId: viewer.tokenId });
+  return ctx.db.workspace.findUniqueOrThrow({ where: { id: workspaceId } });
+}
+
+export async function addMember(ctx: Context, input: { email: string; name: string; password: string; role: Role }) {
+  const problems = new Problems();
+  const email = input.email.trim().toLowerCase();
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) problems.add("input.email", "Not an email address");
+  if (!input.name.trim()) problems.add("input.name", "Required");
+  if (input.password.length < 8) problems.add("input.password", "At least 8 characters");
+  if (input.role === "owner" && ctx.viewer!.role !== "owner") problems.add("input.role", "Only an owner can add an owner");
+  problems.throwIfAny();
+  const workspaceId = ctx.viewer!.workspaceId;
+  const passwordHash = await hashPassword(input.password);
+  return ctx.db.$transaction(async (tx) => {
+    const user =
+      (await tx.user.findUnique({ where: { email } })) ??
+      (await tx.user.create({ data: { email, name: input.name.trim(), passwordHash } }));
+    const existing = await tx.membership.findUnique({ where: { workspaceId_userId: { workspaceId, userId: user.id } } });
+    if (existing) throw ValidationError.field("input.email", "Already a member of this workspace");
+    return tx.membership.create({ data: { workspaceId, userId: user.id, role: input.role } });
+  });
+}
+
+export async function setStaffPermissions(ctx: Context, permissions: string[] | null) {
+  const problems = new Problems();
+  (permissions ?? []).forEach((p, i) => {
+    if (!isPermission(p)) problems.add(`permissions.${i}`, `Unknown permission ${p}`);
+  });
+  problems.throwIfAny();
+  return ctx.db.workspace.update({
+    where: { id: ctx.viewer!.workspaceId },
+    data: { customStaff: permissions !== null, staffPermissions: (permissions ?? []) as Permission[] },
+  });
+}

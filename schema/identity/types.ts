@@ -1,0 +1,313 @@
+import { resolveArrayConnection } from "@pothos/plugin-relay";
+import { IANAZone } from "luxon";
+import type { AccessToken, Membership, User, Workspace } from "../../prisma/generated/client.js";
+import { builder } from "../builder.js";
+import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
+import { PERMISSIONS, permissionsFor, type Permission } from "../common/permissions.js";
+import { addMember, createToken, revokeToken, SESSION_COOKIE, setStaffPermissions, signIn, switchWorkspace } from "./service.js";
+import { parseWorkingHours } from "./working-hours.js";
+
+const RoleEnum = builder.enumType("Role", { values: ["owner", "manager", "staff", "employee"] as const });
+const PermissionEnum = builder.enumType("Permission", {
+  values: Object.fromEntries(PERMISSIONS.map((p) => [p.replaceAll(".", "_").toUpperCase(), { value: p }])) as Record<
+    string,
+    { value: Permission }
+  >,
+});
+const TokenKindEnum = builder.enumType("TokenKind", {
+  values: {
+    browser: { description: "A signed-in browser." },
+    personal: { description: "A personal access token (desktop app, AI agent)." },
+    api_key: { description: "A workspace API key for third-party GraphQL consumers." },
+  },
+});
+
+export const WorkspaceRef = builder.objectRef<Workspace>("Workspace");
+export const UserRef = builder.objectRef<User>("User");
+const MembershipRef = builder.objectRef<Membership & { user?: User }>("Member");
+const AccessTokenRef = builder.objectRef<AccessToken>("AccessToken");
+
+const WorkingHoursRef = builder.objectRef<{ days: number[]; start: string; end: string }>("WorkingHours").implement({
+  fields: (t) => ({
+    days: t.exposeIntList("days", { description: "ISO weekdays, 1 = Monday." }),
+    start: t.exposeString("start", { description: "HH:mm in the workspace time zone." }),
+    end: t.exposeString("end"),
+  }),
+});
+
+builder.node(WorkspaceRef, {
+  id: { resolve: (w) => w.id },
+  loadOne: (id, ctx) =>
+    ctx.viewer ? ctx.db.workspace.findFirst({ where: { id, memberships: { some: { userId: ctx.viewer.userId } } } }) : null,
+  fields: (t) => ({
+    name: t.exposeString("name"),
+    timeZone: t.exposeString("timeZone", { description: "IANA time zone name." }),
+    workingHours: t.field({ type: WorkingHoursRef, resolve: (w) => parseWorkingHours(w.workingHours) }),
+    settings: t.field({ type: "JSON", resolve: (w) => w.settings }),
+    staffPermissions: t.field({
+      type: [PermissionEnum],
+      description: "What the staff role may do here.",
+      resolve: (w) => [...permissionsFor("staff", w.customStaff ? w.staffPermissions : null)],
+    }),
+    members: t.connection({
+      type: MembershipRef,
+      authScopes: { permission: "team.read" },
+      resolve: async (w, args, ctx) =>
+        resolveArrayConnection(
+          { args },
+          await ctx.db.membership.findMany({ where: { workspaceId: w.id }, include: { user: true }, orderBy: { createdAt: "asc" } }),
+        ),
+    }),
+  }),
+});
+
+builder.node(UserRef, {
+  id: { resolve: (u) => u.id },
+  // A user is visible only to members of a workspace they share with the viewer.
+  loadOne: (id, ctx) =>
+    ctx.viewer
+      ? ctx.db.user.findFirst({ where: { id, memberships: { some: { workspaceId: ctx.viewer.workspaceId } } } })
+      : null,
+  fields: (t) => ({
+    name: t.exposeString("name"),
+    email: t.exposeString("email"),
+  }),
+});
+
+builder.node(MembershipRef, {
+  id: { resolve: (m) => m.id },
+  loadOne: (id, ctx) =>
+    ctx.viewer?.permissions.has("team.read")
+      ? ctx.db.membership.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId }, include: { user: true } })
+      : null,
+  fields: (t) => ({
+    role: t.field({ type: RoleEnum, resolve: (m) => m.role }),
+    user: t.field({
+      type: UserRef,
+      resolve: (m, _a, ctx) => m.user ?? ctx.db.user.findUniqueOrThrow({ where: { id: m.userId } }),
+    }),
+  }),
+});
+
+builder.node(AccessTokenRef, {
+  id: { resolve: (t) => t.id },
+  loadOne: (id, ctx) =>
+    ctx.viewer
+      ? ctx.db.accessToken.findFirst({
+          where: {
+            id,
+            workspaceId: ctx.viewer.workspaceId,
+            ...(ctx.viewer.permissions.has("tokens.manage") ? {} : { userId: ctx.viewer.userId }),
+          },
+        })
+      : null,
+  fields: (t) => ({
+    kind: t.field({ type: TokenKindEnum, resolve: (tk) => tk.kind }),
+    name: t.exposeString("name"),
+    scopes: t.field({ type: [PermissionEnum], resolve: (tk) => tk.scopes as Permission[] }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    lastUsedAt: t.expose("lastUsedAt", { type: "DateTime", nullable: true }),
+    expiresAt: t.expose("expiresAt", { type: "DateTime", nullable: true }),
+    revokedAt: t.expose("revokedAt", { type: "DateTime", nullable: true }),
+  }),
+});
+
+const ViewerRef = builder.objectRef<{ user: User; membership: Membership; workspace: Workspace }>("Viewer").implement({
+  description: "The signed-in member and the workspace the request acts in.",
+  fields: (t) => ({
+    user: t.field({ type: UserRef, resolve: (v) => v.user }),
+    workspace: t.field({ type: WorkspaceRef, resolve: (v) => v.workspace }),
+    role: t.field({ type: RoleEnum, resolve: (v) => v.membership.role }),
+    permissions: t.field({ type: [PermissionEnum], resolve: (_v, _a, ctx) => [...ctx.viewer!.permissions] }),
+    workspaces: t.field({
+      type: [WorkspaceRef],
+      description: "Every workspace the user belongs to, for the workspace switcher.",
+      resolve: (v, _a, ctx) =>
+        ctx.db.workspace.findMany({ where: { memberships: { some: { userId: v.user.id } } }, orderBy: { name: "asc" } }),
+    }),
+    tokens: t.connection({
+      type: AccessTokenRef,
+      description: "Tokens this member created (all of the workspace's with tokens.manage).",
+      args: { includeRevoked: t.arg.boolean({ required: false, defaultValue: false }) },
+      resolve: async (_v, args, ctx) => {
+        const viewer = ctx.viewer!;
+        const tokens = await ctx.db.accessToken.findMany({
+          where: {
+            workspaceId: viewer.workspaceId,
+            kind: { in: ["personal", "api_key"] },
+            ...(viewer.permissions.has("tokens.manage") ? {} : { userId: viewer.userId }),
+            ...(args.includeRevoked ? {} : { revokedAt: null }),
+          },
+          orderBy: { createdAt: "desc" },
+        });
+        return resolveArrayConnection({ args }, tokens);
+      },
+    }),
+  }),
+});
+
+builder.queryField("viewer", (t) =>
+  t.field({
+    type: ViewerRef,
+    nullable: true,
+    description: "Null when the request is not signed in.",
+    resolve: async (_r, _a, ctx) => {
+      if (!ctx.viewer) return null;
+      const { userId, workspaceId } = ctx.viewer;
+      const membership = await ctx.db.membership.findUniqueOrThrow({
+        where: { workspaceId_userId: { workspaceId, userId } },
+        include: { user: true, workspace: true },
+      });
+      return { user: membership.user, workspace: membership.workspace, membership };
+    },
+  }),
+);
+
+const SignInPayload = builder.objectRef<{ user: User }>("SignInPayload").implement({
+  fields: (t) => ({ user: t.field({ type: UserRef, resolve: (p) => p.user }) }),
+});
+
+builder.mutationField("signIn", (t) =>
+  t.field({
+    type: SignInPayload,
+    description: "Signs a browser in: sets an httpOnly session cookie.",
+    errors: { types: [ValidationError] },
+    args: {
+      email: t.arg.string(),
+      password: t.arg.string(),
+      workspaceId: t.arg.globalID({ required: false, for: WorkspaceRef }),
+    },
+    resolve: (_r, args, ctx) => signIn(ctx, args.email, args.password, args.workspaceId?.id),
+  }),
+);
+
+const DonePayload = builder.objectRef<{ done: true }>("Done").implement({
+  fields: (t) => ({ done: t.exposeBoolean("done") }),
+});
+
+builder.mutationField("signOut", (t) =>
+  t.field({
+    type: DonePayload,
+    authScopes: { signedIn: true },
+    errors: {},
+    resolve: async (_r, _a, ctx) => {
+      if (ctx.viewer!.tokenKind === "browser") await revokeToken(ctx, ctx.viewer!, ctx.viewer!.tokenId);
+      ctx.cookies?.clear(SESSION_COOKIE);
+      return { done: true as const };
+    },
+  }),
+);
+
+builder.mutationField("switchWorkspace", (t) =>
+  t.field({
+    type: WorkspaceRef,
+    authScopes: { signedIn: true },
+    errors: { types: [NotFoundError] },
+    args: { workspaceId: t.arg.globalID({ for: WorkspaceRef }) },
+    resolve: (_r, args, ctx) => switchWorkspace(ctx, args.workspaceId.id),
+  }),
+);
+
+const CreatedTokenPayload = builder
+  .objectRef<{ token: AccessToken; secret: string }>("CreatedToken")
+  .implement({
+    fields: (t) => ({
+      token: t.field({ type: AccessTokenRef, resolve: (p) => p.token }),
+      secret: t.exposeString("secret", { description: "Shown once; only a hash is stored." }),
+    }),
+  });
+
+builder.mutationField("createPersonalAccessToken", (t) =>
+  t.field({
+    type: CreatedTokenPayload,
+    description: "A token that acts as you, for the desktop app or an AI agent.",
+    authScopes: { signedIn: true },
+    errors: { types: [ValidationError] },
+    args: { name: t.arg.string(), expiresAt: t.arg({ type: "DateTime", required: false }) },
+    resolve: (_r, args, ctx) => createToken(ctx, { kind: "personal", ...args }),
+  }),
+);
+
+builder.mutationField("createApiKey", (t) =>
+  t.field({
+    type: CreatedTokenPayload,
+    description: "A workspace key for third-party GraphQL consumers, limited to the given scopes.",
+    authScopes: { permission: "tokens.manage" },
+    errors: { types: [ValidationError] },
+    args: {
+      name: t.arg.string(),
+      scopes: t.arg({ type: [PermissionEnum] }),
+      expiresAt: t.arg({ type: "DateTime", required: false }),
+    },
+    resolve: (_r, args, ctx) => createToken(ctx, { kind: "api_key", ...args }),
+  }),
+);
+
+builder.mutationField("revokeToken", (t) =>
+  t.field({
+    type: AccessTokenRef,
+    description: "Stops the token at once, on open WebSockets too.",
+    authScopes: { signedIn: true },
+    errors: { types: [NotFoundError] },
+    args: { id: t.arg.globalID({ for: AccessTokenRef }) },
+    resolve: (_r, args, ctx) => revokeToken(ctx, ctx.viewer!, args.id.id),
+  }),
+);
+
+builder.mutationField("addMember", (t) =>
+  t.field({
+    type: MembershipRef,
+    authScopes: { permission: "members.manage" },
+    errors: { types: [ValidationError] },
+    args: {
+      email: t.arg.string(),
+      name: t.arg.string(),
+      password: t.arg.string(),
+      role: t.arg({ type: RoleEnum }),
+    },
+    resolve: (_r, args, ctx) => addMember(ctx, args),
+  }),
+);
+
+const WorkingHoursInput = builder.inputType("WorkingHoursInput", {
+  fields: (t) => ({
+    days: t.intList({ description: "ISO weekdays, 1 = Monday." }),
+    start: t.string({ description: "HH:mm" }),
+    end: t.string({ description: "HH:mm" }),
+  }),
+});
+
+builder.mutationField("updateWorkspace", (t) =>
+  t.field({
+    type: WorkspaceRef,
+    authScopes: { permission: "workspace.manage" },
+    errors: { types: [ValidationError] },
+    args: {
+      name: t.arg.string({ required: false }),
+      timeZone: t.arg.string({ required: false }),
+      workingHours: t.arg({ type: WorkingHoursInput, required: false }),
+    },
+    resolve: (_r, args, ctx) => {
+      const problems = new Problems();
+      if (args.name != null && !args.name.trim()) problems.add("name", "Required");
+      if (args.timeZone != null && !IANAZone.isValidZone(args.timeZone)) problems.add("timeZone", "Not an IANA time zone");
+      const hours = args.workingHours ? parseWorkingHours(args.workingHours, problems, "workingHours") : undefined;
+      problems.throwIfAny();
+      return ctx.db.workspace.update({
+        where: { id: ctx.viewer!.workspaceId },
+        data: { name: args.name?.trim(), timeZone: args.timeZone ?? undefined, workingHours: hours ? { ...hours } : undefined },
+      });
+    },
+  }),
+);
+
+builder.mutationField("setStaffPermissions", (t) =>
+  t.field({
+    type: WorkspaceRef,
+    description: "Grant the staff role a custom set of permissions; null restores the default set.",
+    authScopes: { permission: "workspace.manage" },
+    errors: { types: [ValidationError] },
+    args: { permissions: t.arg({ type: [PermissionEnum], required: false }) },
+    resolve: (_r, args, ctx) => setStaffPermissions(ctx, args.permissions ?? null),
+  }),
+);

@@ -1,0 +1,10 @@
+// The whole API: each domain registers its types on the shared builder when imported.
+import { builder } from "./builder.js";
+import "./common/types.js";
+import "./identity/types.js";
+import "./live/types.js";
+import "./jobs/types.js";
+import "./agent/projects.js";
+import "./agent/timer.js";
+
+export const schema = builder.toSchema({ sortSchema: true });

@@ -1,0 +1,187 @@
+import type { Db } from "../common/context.js";
+import type { LiveChange, LiveSession, PubSub } from "../common/pubsub.js";
+import { listOpenSessions } from "./sources.js";
+
+/** One immutable picture of a workspace's open sessions; shared by every subscriber it is sent to. */
+export interface LiveBoard {
+  workspaceId: string;
+  serverTime: Date;
+  reason: "SNAPSHOT" | "CHANGE" | "TICK";
+  sessions: readonly LiveSession[];
+}
+
+/**
+ * A subscriber's mailbox holds only the newest board: a stalled client costs one reference,
+ * never a growing queue.
+ */
+class Mailbox implements AsyncIterableIterator<LiveBoard> {
+  private latest: LiveBoard | null = null;
+  private waiting: ((r: IteratorResult<LiveBoard>) => void) | null = null;
+  private done = false;
+
+  constructor(
+    readonly wantsTicks: boolean,
+    private readonly onClose: (m: Mailbox) => void,
+  ) {}
+
+  deliver(board: LiveBoard) {
+    if (this.done) return;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = null;
+      resolve({ value: board, done: false });
+    } else {
+      this.latest = board;
+    }
+  }
+
+  next(): Promise<IteratorResult<LiveBoard>> {
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    if (this.latest) {
+      const value = this.latest;
+      this.latest = null;
+      return Promise.resolve({ value, done: false });
+    }
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+
+  return(): Promise<IteratorResult<LiveBoard>> {
+    if (!this.done) {
+      this.done = true;
+      this.latest = null;
+      this.waiting?.({ value: undefined, done: true });
+      this.waiting = null;
+      this.onClose(this);
+    }
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+}
+
+/** Counters of ticking sessions advanced to `now`. */
+export function advance(session: LiveSession, now: Date): LiveSession {
+  if (!session.ticking) return { ...session, serverTime: now };
+  const elapsed = Math.max(0, Math.floor((now.getTime() - session.serverTime.getTime()) / 1000));
+  return { ...session, accumulatedSeconds: session.accumulatedSeconds + elapsed, serverTime: now };
+}
+
+/** Everything one process knows about one workspace's board, shared by all its subscribers here. */
+class WorkspaceHub {
+  private sessions = new Map<string, LiveSession>();
+  private board: LiveBoard | null = null;
+  private readonly mailboxes = new Set<Mailbox>();
+  private readonly ready: Promise<void>;
+  private readonly stopListening: () => void;
+
+  constructor(
+    private readonly workspaceId: string,
+    db: Db,
+    pubsub: PubSub,
+    private readonly onEmpty: () => void,
+  ) {
+    // Listen before loading so no change slips between the load and the subscription.
+    const pending: LiveChange[] = [];
+    let loaded = false;
+    const iterator = pubsub.subscribe("live", workspaceId)[Symbol.asyncIterator]();
+    const pump = async () => {
+      for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
+        if (loaded) this.apply([r.value]);
+        else pending.push(r.value);
+      }
+    };
+    void pump();
+    this.stopListening = () => void iterator.return?.();
+    this.ready = listOpenSessions(db, workspaceId, new Date()).then((list) => {
+      for (const s of list) this.sessions.set(s.id, s);
+      loaded = true;
+      this.apply(pending, "SNAPSHOT");
+    });
+  }
+
+  async subscribe(wantsTicks: boolean): Promise<AsyncIterableIterator<LiveBoard>> {
+    const mailbox = new Mailbox(wantsTicks, (m) => this.leave(m));
+    this.mailboxes.add(mailbox);
+    await this.ready;
+    mailbox.deliver({ ...this.board!, reason: "SNAPSHOT" });
+    return mailbox;
+  }
+
+  private leave(mailbox: Mailbox) {
+    this.mailboxes.delete(mailbox);
+    if (this.mailboxes.size === 0) {
+      this.stopListening();
+      this.onEmpty();
+    }
+  }
+
+  private apply(changes: LiveChange[], reason: LiveBoard["reason"] = "CHANGE") {
+    for (const change of changes) {
+      if (change.upsert) this.sessions.set(change.upsert.id, change.upsert);
+      else this.sessions.delete(change.removeId);
+    }
+    this.publish(reason, new Date(), [...this.sessions.values()], () => true);
+  }
+
+  /** One tick payload for the whole board, only when some counter actually moved. */
+  tick(now: Date) {
+    const sessions = [...this.sessions.values()];
+    if (!sessions.some((s) => s.ticking)) return;
+    this.publish("TICK", now, sessions.map((s) => advance(s, now)), (m) => m.wantsTicks);
+  }
+
+  private publish(reason: LiveBoard["reason"], now: Date, sessions: LiveSession[], to: (m: Mailbox) => boolean) {
+    sessions.sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+    this.board = { workspaceId: this.workspaceId, serverTime: now, reason, sessions };
+    for (const m of this.mailboxes) if (to(m)) m.deliver(this.board);
+  }
+
+  get hasTickSubscribers() {
+    for (const m of this.mailboxes) if (m.wantsTicks) return true;
+    return false;
+  }
+}
+
+/** The per-process registry of workspace hubs and the single tick timer they share. */
+export class LiveHubs {
+  private readonly hubs = new Map<string, WorkspaceHub>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly pubsub: PubSub,
+    private readonly tickMs = 1000,
+  ) {}
+
+  subscribe(workspaceId: string, wantsTicks: boolean): Promise<AsyncIterableIterator<LiveBoard>> {
+    let hub = this.hubs.get(workspaceId);
+    if (!hub) {
+      hub = new WorkspaceHub(workspaceId, this.db, this.pubsub, () => this.hubs.delete(workspaceId));
+      this.hubs.set(workspaceId, hub);
+    }
+    if (wantsTicks) this.startTicking();
+    return hub.subscribe(wantsTicks);
+  }
+
+  private startTicking() {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      const now = new Date();
+      let anyTicking = false;
+      for (const hub of this.hubs.values()) {
+        if (!hub.hasTickSubscribers) continue;
+        anyTicking = true;
+        hub.tick(now);
+      }
+      if (!anyTicking) this.stop();
+    }, this.tickMs);
+    this.timer.unref();
+  }
+
+  stop() {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}

@@ -1,0 +1,100 @@
+import { filter, pipe } from "graphql-yoga";
+import { builder } from "../builder.js";
+import type { Viewer } from "../common/context.js";
+import type { LiveSession, SessionStatusEvent } from "../common/pubsub.js";
+import { listOpenSessions } from "./sources.js";
+import type { LiveBoard } from "./hub.js";
+
+const LiveSessionKind = builder.enumType("LiveSessionKind", {
+  values: ["WORK", "AGENT", "TIMER", "APPOINTMENT", "USER"] as const,
+});
+
+const LiveSessionRef = builder.objectRef<LiveSession>("LiveSession").implement({
+  description:
+    "An open session as the Live board shows it. Counters tick on the client: while `ticking`, " +
+    "the value now is accumulatedSeconds + (now - serverTime).",
+  fields: (t) => ({
+    id: t.exposeID("id", { description: "Global ID of the session." }),
+    kind: t.field({ type: LiveSessionKind, resolve: (s) => s.kind }),
+    title: t.exposeString("title"),
+    person: t.exposeString("person", { nullable: true }),
+    state: t.exposeString("state"),
+    ticking: t.exposeBoolean("ticking"),
+    startedAt: t.expose("startedAt", { type: "DateTime" }),
+    accumulatedSeconds: t.exposeInt("accumulatedSeconds"),
+    serverTime: t.expose("serverTime", { type: "DateTime" }),
+  }),
+});
+
+const LiveBoardReason = builder.enumType("LiveBoardReason", {
+  values: {
+    SNAPSHOT: { description: "The first payload of a subscription." },
+    CHANGE: { description: "A session opened, closed or changed state." },
+    TICK: { description: "Counters advanced (only sent to subscribers that asked for ticks)." },
+  },
+});
+
+/** Employees see their own sessions only; the board is shared, so the filter runs per viewer. */
+function canSee(viewer: Viewer | null, ownerId: string | null) {
+  return !!viewer && (viewer.permissions.has("team.read") || ownerId === viewer.userId);
+}
+
+function visibleTo(viewer: Viewer | null, sessions: readonly LiveSession[]) {
+  return sessions.filter((s) => canSee(viewer, s.userId));
+}
+
+const LiveBoardRef = builder.objectRef<LiveBoard>("LiveBoard").implement({
+  description: "Every open session of the workspace, of every kind.",
+  fields: (t) => ({
+    serverTime: t.expose("serverTime", { type: "DateTime" }),
+    reason: t.field({ type: LiveBoardReason, resolve: (b) => b.reason }),
+    sessions: t.field({ type: [LiveSessionRef], resolve: (b, _a, ctx) => visibleTo(ctx.viewer, b.sessions) }),
+  }),
+});
+
+builder.queryField("liveBoard", (t) =>
+  t.field({
+    type: LiveBoardRef,
+    authScopes: { permission: "session.read" },
+    resolve: async (_r, _a, ctx) => {
+      const now = new Date();
+      const sessions = await listOpenSessions(ctx.db, ctx.viewer!.workspaceId, now);
+      return { workspaceId: ctx.viewer!.workspaceId, serverTime: now, reason: "SNAPSHOT" as const, sessions };
+    },
+  }),
+);
+
+builder.subscriptionField("liveBoard", (t) =>
+  t.field({
+    type: LiveBoardRef,
+    description: "The board now, then again on every change; with `ticks`, also once per tick interval.",
+    authScopes: { permission: "session.read" },
+    args: { ticks: t.arg.boolean({ required: false, defaultValue: false }) },
+    subscribe: (_r, args, ctx) => ctx.live.subscribe(ctx.viewer!.workspaceId, args.ticks ?? false),
+    resolve: (board) => board,
+  }),
+);
+
+const SessionStatusChangedRef = builder.objectRef<SessionStatusEvent>("SessionStatusChanged").implement({
+  fields: (t) => ({
+    sessionId: t.exposeID("sessionId"),
+    kind: t.field({ type: LiveSessionKind, resolve: (e) => e.kind }),
+    status: t.exposeString("status"),
+    previousStatus: t.exposeString("previousStatus", { nullable: true }),
+    at: t.expose("at", { type: "DateTime" }),
+  }),
+});
+
+builder.subscriptionField("sessionStatusChanged", (t) =>
+  t.field({
+    type: SessionStatusChangedRef,
+    description: "Status changes of any session in the workspace, as they happen.",
+    authScopes: { permission: "session.read" },
+    subscribe: (_r, _a, ctx) =>
+      pipe(
+        ctx.pubsub.subscribe("sessionStatus", ctx.viewer!.workspaceId),
+        filter((e) => canSee(ctx.viewer, e.userId)),
+      ),
+    resolve: (event) => event,
+  }),
+);

@@ -1,0 +1,29 @@
+/** Everything the processes read from the environment, in one place. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | null;
+  redisUrl: string | null;
+  /** Extra origins allowed to open cookie-authenticated WebSockets (the serving host is always allowed). */
+  allowedOrigins: string[];
+  maxBodyBytes: number;
+  maxSubscriptionsPerSocket: number;
+  liveTickMs: number;
+  seedDemo: boolean;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    port: Number(env.PORT ?? 4000),
+    host: env.HOST ?? "0.0.0.0",
+    dataDir: env.DATA_DIR ?? ".data",
+    databaseUrl: env.DATABASE_URL || null,
+    redisUrl: env.REDIS_URL || null,
+    allowedOrigins: (env.ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean),
+    maxBodyBytes: Number(env.MAX_BODY_BYTES ?? 1_000_000),
+    maxSubscriptionsPerSocket: Number(env.MAX_SUBSCRIPTIONS_PER_SOCKET ?? 20),
+    liveTickMs: Number(env.LIVE_TICK_MS ?? 1000),
+    seedDemo: env.SEED_DEMO !== "false",
+  };
+}

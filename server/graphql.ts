@@ -1,0 +1,87 @@
+import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import { GraphQLError } from "graphql";
+import { createYoga, type Plugin } from "graphql-yoga";
+import { schema } from "../schema/index.js";
+import type { Context, CookieJar, Services, Viewer } from "../schema/common/context.js";
+import { AppError } from "../schema/common/errors.js";
+import { type Authenticator, credentialsFrom, originAllowed, unauthenticated } from "./auth.js";
+import type { Config } from "./config.js";
+
+/** Limits for a public API; the same plugins run on HTTP and on graphql-ws (see websocket.ts). */
+export const LIMITS = { depth: 10, aliases: 15, tokens: 2000, cost: 5000, directives: 20 } as const;
+
+function armor() {
+  return EnvelopArmorPlugin({
+    maxDepth: { n: LIMITS.depth, ignoreIntrospection: true },
+    maxAliases: { n: LIMITS.aliases },
+    maxTokens: { n: LIMITS.tokens },
+    costLimit: { maxCost: LIMITS.cost },
+    maxDirectives: { n: LIMITS.directives },
+    blockFieldSuggestion: { enabled: true },
+  });
+}
+
+/** Expected errors keep their message and code; anything else is masked. */
+function maskError(error: unknown, message: string): Error {
+  let cause: unknown = error;
+  while (cause instanceof GraphQLError && cause.originalError) cause = cause.originalError;
+  if (cause instanceof AppError) {
+    const path = error instanceof GraphQLError ? error.path : undefined;
+    return new GraphQLError(cause.message, { path, extensions: { code: cause.code } });
+  }
+  if (cause instanceof GraphQLError) return cause;
+  console.error("[graphql] unexpected error:", cause);
+  return new GraphQLError(message, { extensions: { code: "INTERNAL" } });
+}
+
+/** Set-Cookie headers a resolver asked for, attached to the response by the plugin below. */
+const pendingCookies = new WeakMap<Request, string[]>();
+
+function cookieJar(request: Request, secure: boolean): CookieJar {
+  const list: string[] = [];
+  pendingCookies.set(request, list);
+  const flags = `Path=/; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;
+  return {
+    set: (name, value, maxAge) => list.push(`${name}=${encodeURIComponent(value)}; Max-Age=${maxAge}; ${flags}`),
+    clear: (name) => list.push(`${name}=; Max-Age=0; ${flags}`),
+  };
+}
+
+const setCookies: Plugin = {
+  onResponse({ request, response }) {
+    for (const cookie of pendingCookies.get(request) ?? []) response.headers.append("Set-Cookie", cookie);
+  },
+};
+
+interface ServerContext {
+  /** Set by the WebSocket server, which authenticates once per connection. */
+  wsViewer?: Viewer | null;
+}
+
+export function createGraphQL(services: Services, auth: Authenticator, config: Config) {
+  return createYoga<ServerContext, Context>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    landingPage: false,
+    graphiql: { title: "Sessions API", subscriptionsProtocol: "WS" },
+    maskedErrors: { maskError },
+    plugins: [armor(), setCookies],
+    context: async ({ request, wsViewer }): Promise<Context> => {
+      if (wsViewer !== undefined) return { ...services, viewer: wsViewer };
+      const credentials = credentialsFrom(request.headers.get("authorization"), request.headers.get("cookie"));
+      const cookies = cookieJar(request, new URL(request.url).protocol === "https:");
+      if (!credentials) return { ...services, viewer: null, cookies };
+      if (credentials.viaCookie && !originAllowed(request.headers.get("origin"), request.headers.get("host"), config.allowedOrigins))
+        throw unauthenticated("Cross-origin requests can't use the session cookie");
+      const viewer = await auth.viewerFor(credentials.secret);
+      if (!viewer) {
+        // A stale browser cookie is cleared, so the page falls back to the sign-in form.
+        if (credentials.viaCookie) cookies.clear("session");
+        throw unauthenticated();
+      }
+      return { ...services, viewer, cookies };
+    },
+  });
+}
+
+export type GraphQLServer = ReturnType<typeof createGraphQL>;

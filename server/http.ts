@@ -1,0 +1,62 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Authenticator } from "./auth.js";
+import type { Config } from "./config.js";
+import type { GraphQLServer } from "./graphql.js";
+import { staticFiles } from "./static.js";
+
+export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+function json(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+}
+
+/** Rejects bodies over the limit before any of it is parsed. */
+function bodyTooLarge(req: IncomingMessage, res: ServerResponse, limit: number) {
+  const length = Number(req.headers["content-length"] ?? 0);
+  if (length > limit) {
+    json(res, 413, { errors: [{ message: `Request body over the limit of ${limit} bytes`, extensions: { code: "PAYLOAD_TOO_LARGE" } }] });
+    return true;
+  }
+  if (req.method === "POST" && req.headers["transfer-encoding"] && !req.headers["content-length"]) {
+    // Without a length we can't enforce the limit up front; every client we serve sends one.
+    json(res, 411, { errors: [{ message: "Content-Length required", extensions: { code: "LENGTH_REQUIRED" } }] });
+    return true;
+  }
+  return false;
+}
+
+export interface HttpDeps {
+  config: Config;
+  yoga: GraphQLServer;
+  auth: Authenticator;
+  /** Plain endpoints by path prefix (bulk ingestion, files, feeds, MCP). */
+  routes?: Record<string, Route>;
+  webRoot: string;
+}
+
+export function createHttpServer({ config, yoga, routes = {}, webRoot }: HttpDeps) {
+  const web = staticFiles(webRoot);
+  let ready = false;
+  const server = createServer(async (req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    try {
+      if (path === "/healthz") return json(res, ready ? 200 : 503, { ok: ready });
+      if (path === "/graphql") {
+        if (bodyTooLarge(req, res, config.maxBodyBytes)) return;
+        return await yoga.handleNodeRequestAndResponse(req, res, {});
+      }
+      const prefix = Object.keys(routes).find((p) => path === p || path.startsWith(p + "/"));
+      if (prefix) {
+        if (bodyTooLarge(req, res, config.maxBodyBytes)) return;
+        return await routes[prefix](req, res);
+      }
+      return await web(req, res);
+    } catch (error) {
+      console.error("[http]", error);
+      if (!res.headersSent) json(res, 500, { errors: [{ message: "Internal error" }] });
+      else res.end();
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+  return { server, markReady: () => (ready = true) };
+}

@@ -1,0 +1,52 @@
+import { fileURLToPath } from "node:url";
+import { DEMO_MEMBERS, DEMO_PASSWORD, seedDemo } from "../prisma/seed.js";
+import { Authenticator } from "./auth.js";
+import { readConfig } from "./config.js";
+import { createGraphQL } from "./graphql.js";
+import { createHttpServer } from "./http.js";
+import { openRuntime } from "./services.js";
+import { createWebSocketServer } from "./websocket.js";
+import "../worker/jobs.js";
+
+const config = readConfig();
+const runtime = await openRuntime(config);
+const auth = new Authenticator(runtime.db, runtime.pubsub);
+const yoga = createGraphQL(runtime, auth, config);
+const websocket = createWebSocketServer(yoga, auth, config);
+const webRoot = fileURLToPath(new URL("../web/build", import.meta.url));
+const { server, markReady } = createHttpServer({ config, yoga, auth, webRoot });
+
+server.on("upgrade", (req, socket, head) => {
+  if ((req.url ?? "").split("?")[0] === "/graphql") websocket.handleUpgrade(req, socket, head);
+  else socket.destroy();
+});
+
+const seeded = !config.databaseUrl && config.seedDemo && (await seedDemo(runtime.db));
+await runtime.embeddedJobs?.start(runtime);
+await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+markReady();
+
+const address = server.address();
+const port = typeof address === "object" && address ? address.port : config.port;
+console.log(`Sessions platform ready on http://localhost:${port} (GraphQL at /graphql)`);
+if (!config.databaseUrl) console.log(`Embedded PostgreSQL in ${config.dataDir}; in-process jobs.`);
+if (seeded || (!config.databaseUrl && config.seedDemo)) {
+  console.log(`Demo logins (password "${DEMO_PASSWORD}"):`);
+  for (const m of DEMO_MEMBERS) console.log(`  ${m.role.padEnd(9)} ${m.email}`);
+}
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`${signal}: finishing in-flight requests and jobs`);
+  // Stop accepting, let requests in flight complete, then close sockets, jobs and the database.
+  const closed = new Promise((resolve) => server.close(resolve));
+  server.closeIdleConnections();
+  await websocket.close();
+  await closed;
+  await runtime.close();
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

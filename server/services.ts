@@ -1,0 +1,62 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
+import { createPubSub } from "graphql-yoga";
+import { Redis } from "ioredis";
+import { PrismaClient } from "../prisma/generated/client.js";
+import type { Services } from "../schema/common/context.js";
+import type { PubSub } from "../schema/common/pubsub.js";
+import { LiveHubs } from "../schema/live/hub.js";
+import { BullJobs } from "../worker/bullmq.js";
+import { EmbeddedJobs } from "../worker/embedded.js";
+import type { Config } from "./config.js";
+import { startEmbeddedPostgres } from "./db/embedded.js";
+import { applyMigrations } from "../prisma/migrations-engine.js";
+
+export interface Runtime extends Services {
+  /** The embedded runner when there is no Redis: this process runs the jobs. */
+  embeddedJobs: EmbeddedJobs | null;
+  close(): Promise<void>;
+}
+
+/** PostgreSQL (or embedded PGlite, migrated on start) plus Redis (or in-memory) pub/sub and jobs. */
+export async function openRuntime(config: Config): Promise<Runtime> {
+  let connectionString = config.databaseUrl;
+  let stopEmbedded: (() => Promise<void>) | null = null;
+  if (!connectionString) {
+    const embedded = await startEmbeddedPostgres(config.dataDir);
+    connectionString = embedded.connectionString;
+    stopEmbedded = embedded.stop;
+    await applyMigrations(connectionString);
+  }
+  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString, max: stopEmbedded ? 10 : 20 }) });
+
+  let pubsub: PubSub;
+  let redisClients: Redis[] = [];
+  if (config.redisUrl) {
+    redisClients = [new Redis(config.redisUrl), new Redis(config.redisUrl)];
+    const eventTarget = createRedisEventTarget({ publishClient: redisClients[0], subscribeClient: redisClients[1] });
+    pubsub = createPubSub({ eventTarget }) as PubSub;
+  } else {
+    pubsub = createPubSub() as PubSub;
+  }
+
+  const bullJobs = config.redisUrl ? new BullJobs(config.redisUrl) : null;
+  const embeddedJobs = bullJobs ? null : new EmbeddedJobs(db);
+  const live = new LiveHubs(db, pubsub, config.liveTickMs);
+
+  return {
+    db,
+    pubsub,
+    jobs: (bullJobs ?? embeddedJobs)!,
+    live,
+    embeddedJobs,
+    async close() {
+      live.stop();
+      await embeddedJobs?.stop();
+      await bullJobs?.close();
+      await db.$disconnect();
+      for (const r of redisClients) r.disconnect();
+      await stopEmbedded?.();
+    },
+  };
+}

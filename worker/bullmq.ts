@@ -1,0 +1,75 @@
+import { Queue, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import type { Services } from "../schema/common/context.js";
+import { allJobDefinitions, jobDefinition, RETRY, type EnqueueOptions, type FailedJob, type Jobs } from "../schema/common/jobs.js";
+import { logJobFailure } from "./retry.js";
+
+const QUEUE = "sessions";
+
+function connect(url: string) {
+  // BullMQ requires maxRetriesPerRequest null for blocking connections.
+  return new Redis(url, { maxRetriesPerRequest: null });
+}
+
+/** The job API on Redis: API processes enqueue, `npm run worker` processes consume. */
+export class BullJobs implements Jobs {
+  private readonly queue: Queue;
+
+  constructor(redisUrl: string) {
+    this.queue = new Queue(QUEUE, {
+      connection: connect(redisUrl),
+      defaultJobOptions: {
+        attempts: RETRY.attempts,
+        backoff: { type: "exponential", delay: RETRY.backoffMs },
+        removeOnComplete: 1000,
+        removeOnFail: 10_000,
+      },
+    });
+  }
+
+  async enqueue(name: string, payload: unknown, options: EnqueueOptions = {}) {
+    jobDefinition(name);
+    await this.queue.add(name, payload, {
+      delay: options.delay,
+      // Enqueueing again replaces a waiting job and restarts its delay; a running one is followed by one more.
+      deduplication: options.dedupeKey ? { id: options.dedupeKey, replace: true, keepLastIfActive: true } : undefined,
+    });
+  }
+
+  async failed(limit: number): Promise<FailedJob[]> {
+    const jobs = await this.queue.getFailed(0, limit - 1);
+    return jobs.map((j) => ({
+      id: String(j.id),
+      name: j.name,
+      payload: j.data,
+      attempts: j.attemptsMade,
+      error: j.failedReason ?? "",
+      failedAt: new Date(j.finishedOn ?? j.timestamp),
+    }));
+  }
+
+  /** Recurring jobs are upserted by id, so any number of workers can call this. */
+  async scheduleRecurring() {
+    for (const d of allJobDefinitions()) {
+      if (!d.repeat) continue;
+      const repeat = "everyMs" in d.repeat ? { every: d.repeat.everyMs } : { pattern: d.repeat.pattern, tz: "UTC" };
+      await this.queue.upsertJobScheduler(d.name, repeat, { name: d.name, data: {} });
+    }
+  }
+
+  async close() {
+    await this.queue.close();
+  }
+}
+
+export function startBullWorker(redisUrl: string, services: Services, concurrency = 8) {
+  const worker = new Worker(QUEUE, (job) => jobDefinition(job.name).process(job.data, services), {
+    connection: connect(redisUrl),
+    concurrency,
+  });
+  worker.on("failed", (job, error) => {
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) logJobFailure(job.name, job.id, job.attemptsMade, error.message);
+  });
+  worker.on("error", (error) => console.error("[jobs] worker error:", error.message));
+  return worker;
+}

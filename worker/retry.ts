@@ -1,0 +1,11 @@
+import { RETRY } from "../schema/common/jobs.js";
+
+/** Exponential backoff, as BullMQ's `exponential` strategy computes it. */
+export function backoffMs(attemptsMade: number) {
+  return RETRY.backoffMs * 2 ** (attemptsMade - 1);
+}
+
+/** The one log line an operator greps for. */
+export function logJobFailure(name: string, id: string | undefined, attempts: number, message: string) {
+  console.error(`[jobs] ${name} (${id}) failed after ${attempts} attempts: ${message}`);
+}
