@@ -1,4 +1,5 @@
 import SchemaBuilder from "@pothos/core";
+import { createGraphQLError } from "graphql-yoga";
 import ErrorsPlugin from "@pothos/plugin-errors";
 import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
@@ -17,7 +18,8 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: true;
 }>({
-  plugins: [ScopeAuthPlugin, ErrorsPlugin, RelayPlugin],
+  // Errors wraps scope-auth, so a missing permission on a mutation comes back as a typed ForbiddenError.
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, RelayPlugin],
   defaultFieldNullability: false,
   defaultInputFieldRequiredness: true,
   scopeAuth: {
@@ -27,7 +29,9 @@ export const builder = new SchemaBuilder<{
       permission: (p) => ctx.viewer?.permissions.has(p) ?? false,
     }),
     unauthorizedError: (_parent, ctx) =>
-      ctx.viewer ? new ForbiddenError() : new ForbiddenError("Sign in first"),
+      ctx.viewer
+        ? new ForbiddenError()
+        : createGraphQLError("Sign in first", { extensions: { code: "UNAUTHENTICATED" } }),
   },
   errors: { defaultTypes: [ForbiddenError], directResult: true },
   relay: {

@@ -24,6 +24,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: Number(env.MAX_BODY_BYTES ?? 1_000_000),
     maxSubscriptionsPerSocket: Number(env.MAX_SUBSCRIPTIONS_PER_SOCKET ?? 20),
     liveTickMs: Number(env.LIVE_TICK_MS ?? 1000),
-    seedDemo: env.SEED_DEMO !== "false",
+    // The embedded default seeds a demo workspace on first run; on PostgreSQL only when asked to.
+    seedDemo: env.SEED_DEMO ? env.SEED_DEMO === "true" : !env.DATABASE_URL,
   };
 }

@@ -43,7 +43,7 @@ export function createHttpServer({ config, yoga, routes = {}, webRoot }: HttpDep
       if (path === "/healthz") return json(res, ready ? 200 : 503, { ok: ready });
       if (path === "/graphql") {
         if (bodyTooLarge(req, res, config.maxBodyBytes)) return;
-        return await yoga.handleNodeRequestAndResponse(req, res, {});
+        return await yoga.handle(req, res);
       }
       const prefix = Object.keys(routes).find((p) => path === p || path.startsWith(p + "/"));
       if (prefix) {

@@ -21,7 +21,7 @@ server.on("upgrade", (req, socket, head) => {
   else socket.destroy();
 });
 
-const seeded = !config.databaseUrl && config.seedDemo && (await seedDemo(runtime.db));
+const seeded = config.seedDemo && (await seedDemo(runtime.db));
 await runtime.embeddedJobs?.start(runtime);
 await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
 markReady();
@@ -30,8 +30,8 @@ const address = server.address();
 const port = typeof address === "object" && address ? address.port : config.port;
 console.log(`Sessions platform ready on http://localhost:${port} (GraphQL at /graphql)`);
 if (!config.databaseUrl) console.log(`Embedded PostgreSQL in ${config.dataDir}; in-process jobs.`);
-if (seeded || (!config.databaseUrl && config.seedDemo)) {
-  console.log(`Demo logins (password "${DEMO_PASSWORD}"):`);
+if (config.seedDemo) {
+  console.log(`${seeded ? "Seeded the demo workspace. " : ""}Demo logins (password "${DEMO_PASSWORD}"):`);
   for (const m of DEMO_MEMBERS) console.log(`  ${m.role.padEnd(9)} ${m.email}`);
 }
 
@@ -43,8 +43,11 @@ async function shutdown(signal: string) {
   // Stop accepting, let requests in flight complete, then close sockets, jobs and the database.
   const closed = new Promise((resolve) => server.close(resolve));
   server.closeIdleConnections();
+  // Streams (SSE) never finish by themselves: give them a moment, then end them.
+  const force = setTimeout(() => server.closeAllConnections(), 5000);
   await websocket.close();
   await closed;
+  clearTimeout(force);
   await runtime.close();
   process.exit(0);
 }

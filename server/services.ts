@@ -18,6 +18,13 @@ export interface Runtime extends Services {
   close(): Promise<void>;
 }
 
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/** Events carry Dates; through Redis they travel as JSON, so instants are revived on arrival. */
+function reviveDates(_key: string, value: unknown) {
+  return typeof value === "string" && ISO_INSTANT.test(value) ? new Date(value) : value;
+}
+
 /** PostgreSQL (or embedded PGlite, migrated on start) plus Redis (or in-memory) pub/sub and jobs. */
 export async function openRuntime(config: Config): Promise<Runtime> {
   let connectionString = config.databaseUrl;
@@ -34,7 +41,11 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   let redisClients: Redis[] = [];
   if (config.redisUrl) {
     redisClients = [new Redis(config.redisUrl), new Redis(config.redisUrl)];
-    const eventTarget = createRedisEventTarget({ publishClient: redisClients[0], subscribeClient: redisClients[1] });
+    const eventTarget = createRedisEventTarget({
+      publishClient: redisClients[0],
+      subscribeClient: redisClients[1],
+      serializer: { stringify: JSON.stringify, parse: (text) => JSON.parse(text, reviveDates) },
+    });
     pubsub = createPubSub({ eventTarget }) as PubSub;
   } else {
     pubsub = createPubSub() as PubSub;

@@ -66,14 +66,15 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
           return [new GraphQLError(`Too many operations on one connection (limit ${config.maxSubscriptionsPerSocket})`, { extensions: { code: "LIMIT" } })];
         }
         const enveloped = yoga.getEnveloped({ wsViewer: state.viewer, request: ctx.extra.request as IncomingMessage, params: payload });
+        // Armor's limits throw from parse and validate; answer them as errors of this operation only.
         let document;
         try {
           document = enveloped.parse(payload.query);
+          const errors = enveloped.validate(enveloped.schema, document);
+          if (errors.length) return errors;
         } catch (error) {
           return [error as GraphQLError];
         }
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length) return errors;
         state.subscriptions.add(id);
         const contextValue = await enveloped.contextFactory();
         envelopedFor.set(contextValue, enveloped);

@@ -1,3 +1,4 @@
+import { IANAZone } from "luxon";
 import type { Context, Db, Services, Viewer } from "../common/context.js";
 import { ForbiddenError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { isPermission, narrowToScopes, permissionsFor, type Permission, type Role } from "../common/permissions.js";
@@ -145,5 +146,15 @@ export async function setStaffPermissions(ctx: Context, permissions: string[] | 
   return ctx.db.workspace.update({
     where: { id: ctx.viewer!.workspaceId },
     data: { customStaff: permissions !== null, staffPermissions: (permissions ?? []) as Permission[] },
+  });
+}
+
+export async function createWorkspace(ctx: Context, name: string, timeZone: string) {
+  const problems = new Problems();
+  if (!name.trim()) problems.add("name", "Required");
+  if (!IANAZone.isValidZone(timeZone)) problems.add("timeZone", "Not an IANA time zone");
+  problems.throwIfAny();
+  return ctx.db.workspace.create({
+    data: { name: name.trim(), timeZone, memberships: { create: { userId: ctx.viewer!.userId, role: "owner" } } },
   });
 }

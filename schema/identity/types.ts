@@ -4,7 +4,7 @@ import type { AccessToken, Membership, User, Workspace } from "../../prisma/gene
 import { builder } from "../builder.js";
 import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { PERMISSIONS, permissionsFor, type Permission } from "../common/permissions.js";
-import { addMember, createToken, revokeToken, SESSION_COOKIE, setStaffPermissions, signIn, switchWorkspace } from "./service.js";
+import { addMember, createToken, createWorkspace, revokeToken, SESSION_COOKIE, setStaffPermissions, signIn, switchWorkspace } from "./service.js";
 import { parseWorkingHours } from "./working-hours.js";
 
 const RoleEnum = builder.enumType("Role", { values: ["owner", "manager", "staff", "employee"] as const });
@@ -298,6 +298,17 @@ builder.mutationField("updateWorkspace", (t) =>
         data: { name: args.name?.trim(), timeZone: args.timeZone ?? undefined, workingHours: hours ? { ...hours } : undefined },
       });
     },
+  }),
+);
+
+builder.mutationField("createWorkspace", (t) =>
+  t.field({
+    type: WorkspaceRef,
+    description: "A new workspace with you as its owner; switch to it with switchWorkspace.",
+    authScopes: { signedIn: true },
+    errors: { types: [ValidationError] },
+    args: { name: t.arg.string(), timeZone: t.arg.string({ required: false, defaultValue: "UTC" }) },
+    resolve: (_r, args, ctx) => createWorkspace(ctx, args.name, args.timeZone ?? "UTC"),
   }),
 );
 

@@ -1,0 +1,224 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gql, ok, signIn, subscribe, tokenFor, wsClient } from "../support/client.js";
+import { startStack, type Stack } from "../support/stack.js";
+
+let stack: Stack;
+let url: string;
+let tom: string;
+let lisa: string;
+beforeAll(async () => {
+  stack = await startStack();
+  url = stack.urls[0];
+  tom = await tokenFor(url, "tom@demo.test");
+  lisa = await tokenFor(url, "lisa@demo.test");
+});
+afterAll(() => stack?.stop());
+
+const BOARD = `subscription($ticks: Boolean) { liveBoard(ticks: $ticks) { reason serverTime sessions { id kind title person state ticking startedAt accumulatedSeconds serverTime } } }`;
+const START = `mutation($d: String) { startTimer(description: $d) { ... on TimeEntry { id startedAt } ... on Error { code message } } }`;
+const STOP = `mutation { stopTimer { ... on TimeEntry { id durationSeconds } ... on Error { code } } }`;
+
+type Board = { liveBoard: { reason: string; sessions: { id: string; title: string; accumulatedSeconds: number; ticking: boolean; state: string; person: string }[] } };
+const has = (id: string) => (b: Board) => b.liveBoard.sessions.some((s) => s.id === id);
+
+function closeCode(client: ReturnType<typeof wsClient>) {
+  return new Promise<number>((resolve) => client.on("closed", (event) => resolve((event as { code: number }).code)));
+}
+
+describe("liveBoard over graphql-ws", () => {
+  it("shows a session when it opens, ticks, and drops it when it closes", async () => {
+    const client = wsClient(url, { token: lisa });
+    const sub = subscribe<Board>(client, BOARD, { ticks: true });
+    const first = await sub.next();
+    expect(first.liveBoard.reason).toBe("SNAPSHOT");
+
+    const started = await ok(url, START, { d: "Fix the login bug" }, { token: tom });
+    const id = started.startTimer.id;
+    const opened = await sub.next(has(id));
+    const row = opened.liveBoard.sessions.find((s) => s.id === id)!;
+    expect(row).toMatchObject({ title: "Fix the login bug", person: "Tom Employee", state: "running", ticking: true });
+
+    // Ticks: one batched payload per interval, the counter advancing with server time.
+    const tick = await sub.next((b) => b.liveBoard.reason === "TICK" && b.liveBoard.sessions.find((s) => s.id === id)!.accumulatedSeconds >= 1, 5000);
+    expect(tick.liveBoard.sessions.find((s) => s.id === id)!.accumulatedSeconds).toBeGreaterThanOrEqual(1);
+
+    await ok(url, STOP, {}, { token: tom });
+    const closed = await sub.next((b) => !has(id)(b));
+    expect(closed.liveBoard.reason).toBe("CHANGE");
+    await client.dispose();
+  });
+
+  it("without ticks, sends only changes", async () => {
+    const client = wsClient(url, { token: lisa });
+    const sub = subscribe<Board>(client, BOARD, { ticks: false });
+    await sub.next();
+    const { startTimer } = await ok(url, START, { d: "quiet" }, { token: tom });
+    await sub.next(has(startTimer.id));
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(sub.values.filter((v) => v.liveBoard.reason === "TICK")).toEqual([]);
+    await ok(url, STOP, {}, { token: tom });
+    await client.dispose();
+  });
+
+  it("employees see only their own sessions on the board", async () => {
+    const emma = await tokenFor(url, "emma@demo.test");
+    const client = wsClient(url, { token: emma });
+    const sub = subscribe<Board>(client, BOARD);
+    await sub.next();
+    const { startTimer } = await ok(url, START, { d: "Tom's private work" }, { token: tom });
+    const { startTimer: own } = await ok(url, START, { d: "Emma's work" }, { token: emma });
+    const board = await sub.next(has(own.id));
+    expect(board.liveBoard.sessions.map((s) => s.id)).not.toContain(startTimer.id);
+    await ok(url, STOP, {}, { token: tom });
+    await ok(url, STOP, {}, { token: emma });
+    await client.dispose();
+  });
+
+  it("publishes typed status events", async () => {
+    const client = wsClient(url, { token: lisa });
+    const sub = subscribe<{ sessionStatusChanged: { sessionId: string; status: string; kind: string } }>(
+      client,
+      `subscription { sessionStatusChanged { sessionId kind status previousStatus at } }`,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const { startTimer } = await ok(url, START, { d: "status" }, { token: tom });
+    expect((await sub.next()).sessionStatusChanged).toMatchObject({ sessionId: startTimer.id, kind: "TIMER", status: "running" });
+    await ok(url, STOP, {}, { token: tom });
+    expect((await sub.next()).sessionStatusChanged).toMatchObject({ sessionId: startTimer.id, status: "stopped" });
+    await client.dispose();
+  });
+});
+
+describe("WebSocket auth", () => {
+  it("closes with 4401 for a bad token and for none", async () => {
+    for (const params of [{ token: "sp_pat_wrong" }, undefined]) {
+      const client = wsClient(url, params);
+      const code = closeCode(client);
+      subscribe(client, BOARD);
+      expect(await code).toBe(4401);
+      await client.dispose();
+    }
+  });
+
+  it("accepts the browser cookie from the same origin and closes 4403 for another origin", async () => {
+    const cookie = await signIn(url, "lisa@demo.test");
+    const good = wsClient(url, undefined, { cookie, origin: url });
+    const sub = subscribe<Board>(good, BOARD);
+    expect((await sub.next()).liveBoard.reason).toBe("SNAPSHOT");
+    await good.dispose();
+
+    const bad = wsClient(url, undefined, { cookie, origin: "https://evil.example" });
+    const code = closeCode(bad);
+    subscribe(bad, BOARD);
+    expect(await code).toBe(4403);
+    await bad.dispose();
+  });
+
+  it("closes an open socket as soon as its token is revoked", async () => {
+    const cookie = await signIn(url, "lisa@demo.test");
+    const created = await ok(url, `mutation { createPersonalAccessToken(name: "wall") { ... on CreatedToken { secret token { id } } } }`, {}, { cookie });
+    const client = wsClient(url, { token: created.createPersonalAccessToken.secret });
+    const sub = subscribe<Board>(client, BOARD);
+    await sub.next();
+    const code = closeCode(client);
+    await ok(url, `mutation($id: ID!) { revokeToken(id: $id) { __typename } }`, { id: created.createPersonalAccessToken.token.id }, { cookie });
+    expect(await code).toBe(4401);
+  });
+
+  it("rejects a subscription the token's permissions don't allow, without data", async () => {
+    const owner = await tokenFor(url, "owner@demo.test");
+    const key = (await ok(url, `mutation { createApiKey(name: "k", scopes: [TIME_MANAGE]) { ... on CreatedToken { secret } } }`, {}, { token: owner })).createApiKey.secret;
+    const client = wsClient(url, { token: key });
+    const sub = subscribe(client, BOARD);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(JSON.stringify(sub.errors)).toContain("FORBIDDEN");
+    expect(sub.values.filter(Boolean)).toEqual([]);
+    await client.dispose();
+  });
+});
+
+describe("limits", () => {
+  const tooDeep = `{ clients { nodes { projects { client { projects { client { projects { client { projects { client { projects { id } } } } } } } } } } } }`;
+  const tooManyAliases = `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: viewer { role }`).join(" ")} }`;
+  const tooManyTokens = `{ ${"__typename ".repeat(2100)} }`;
+
+  it.each([
+    ["depth", tooDeep, /depth/i],
+    ["aliases", tooManyAliases, /alias/i],
+    ["tokens", tooManyTokens, /token/i],
+  ])("rejects over-%s queries on HTTP and on WebSocket, naming the limit", async (_name, query, pattern) => {
+    const res = await gql(url, query, {}, { token: tom });
+    expect(res.body.errors![0].message).toMatch(pattern);
+    expect(res.body.data ?? null).toBeNull();
+
+    const client = wsClient(url, { token: tom });
+    const sub = subscribe(client, query);
+    await expect.poll(() => JSON.stringify(sub.errors)).toMatch(pattern);
+    expect(sub.values.filter(Boolean)).toEqual([]);
+    await client.dispose();
+  });
+
+  it("caps subscriptions per socket", async () => {
+    const client = wsClient(url, { token: lisa });
+    const subs = Array.from({ length: 21 }, () => subscribe(client, BOARD));
+    await expect.poll(() => JSON.stringify(subs[20].errors)).toMatch(/limit 20/);
+    for (const sub of subs.slice(0, 20)) await sub.next();
+    await client.dispose();
+  });
+
+  it("refuses bodies over the size limit with 413", async () => {
+    const res = await fetch(`${url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${tom}` },
+      body: JSON.stringify({ query: "{ viewer { role } }", variables: { pad: "x".repeat(1_100_000) } }),
+    });
+    expect(res.status).toBe(413);
+    expect((await res.json()).errors[0].message).toMatch(/limit of 1000000 bytes/);
+  });
+});
+
+describe("GraphQL over HTTP", () => {
+  it("answers malformed JSON with 400 and a message", async () => {
+    const res = await fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: "{ nope" });
+    expect(res.status).toBe(400);
+    expect((await res.json()).errors[0].message).toBeTruthy();
+  });
+
+  it("answers a GraphQL syntax error with 400", async () => {
+    const res = await gql(url, "{ viewer { ", {}, { token: tom });
+    expect(res.status).toBe(400);
+    expect(res.body.errors![0].message).toMatch(/Syntax Error/);
+  });
+
+  it("serves queries over GET and refuses mutations over GET", async () => {
+    const q = encodeURIComponent("{ viewer { role } }");
+    const res = await fetch(`${url}/graphql?query=${q}`, { headers: { authorization: `Bearer ${tom}`, accept: "application/graphql-response+json" } });
+    expect(res.status).toBe(200);
+    expect((await res.json()).data.viewer.role).toBe("employee");
+    const m = encodeURIComponent("mutation { stopTimer { __typename } }");
+    const refused = await fetch(`${url}/graphql?query=${m}`, { headers: { authorization: `Bearer ${tom}` } });
+    expect(refused.status).toBe(405);
+  });
+
+  it("streams subscriptions over SSE", async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${url}/graphql`, {
+      method: "POST",
+      signal: controller.signal,
+      headers: { "content-type": "application/json", accept: "text/event-stream", authorization: `Bearer ${lisa}` },
+      body: JSON.stringify({ query: `subscription { liveBoard { reason } }` }),
+    });
+    expect(res.headers.get("content-type")).toMatch(/text\/event-stream/);
+    const reader = res.body!.getReader();
+    let text = "";
+    while (!text.includes("SNAPSHOT")) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).toMatch(/event: next/);
+    controller.abort();
+  });
+
+  it("masks unexpected errors", async () => {
+    const res = await gql(url, `query($id: ID!) { node(id: $id) { id } }`, { id: "not-base64-!!" }, { token: tom });
+    const text = JSON.stringify(res.body);
+    expect(text).not.toMatch(/prisma|postgres|stack/i);
+  });
+});
