@@ -2,6 +2,7 @@
 import { builder } from "./builder.js";
 import "./common/types.js";
 import "./identity/types.js";
+import "./identity/jobs.js";
 import "./live/types.js";
 import "./jobs/types.js";
 import "./agent/projects.js";

@@ -42,11 +42,13 @@ async function shutdown(signal: string) {
   console.log(`${signal}: finishing in-flight requests and jobs`);
   // Stop accepting, let requests in flight complete, then close sockets, jobs and the database.
   const closed = new Promise((resolve) => server.close(resolve));
-  server.closeIdleConnections();
+  // Keep-alive connections become idle as their last request finishes; close each one then.
+  const idle = setInterval(() => server.closeIdleConnections(), 50);
   // Streams (SSE) never finish by themselves: give them a moment, then end them.
   const force = setTimeout(() => server.closeAllConnections(), 5000);
   await websocket.close();
   await closed;
+  clearInterval(idle);
   clearTimeout(force);
   await runtime.close();
   process.exit(0);

@@ -1,7 +1,7 @@
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { Services } from "../schema/common/context.js";
-import { allJobDefinitions, jobDefinition, RETRY, type EnqueueOptions, type FailedJob, type Jobs } from "../schema/common/jobs.js";
+import { allJobDefinitions, jobDefinition, retryPolicy, type EnqueueOptions, type FailedJob, type Jobs } from "../schema/common/jobs.js";
 import { logJobFailure } from "./retry.js";
 
 const QUEUE = "sessions";
@@ -19,8 +19,6 @@ export class BullJobs implements Jobs {
     this.queue = new Queue(QUEUE, {
       connection: connect(redisUrl),
       defaultJobOptions: {
-        attempts: RETRY.attempts,
-        backoff: { type: "exponential", delay: RETRY.backoffMs },
         removeOnComplete: 1000,
         removeOnFail: 10_000,
       },
@@ -28,9 +26,11 @@ export class BullJobs implements Jobs {
   }
 
   async enqueue(name: string, payload: unknown, options: EnqueueOptions = {}) {
-    jobDefinition(name);
+    const policy = retryPolicy(jobDefinition(name));
     await this.queue.add(name, payload, {
       delay: options.delay,
+      attempts: policy.attempts,
+      backoff: { type: "exponential", delay: policy.backoffMs },
       // Enqueueing again replaces a waiting job and restarts its delay; a running one is followed by one more.
       deduplication: options.dedupeKey ? { id: options.dedupeKey, replace: true, keepLastIfActive: true } : undefined,
     });
@@ -53,7 +53,12 @@ export class BullJobs implements Jobs {
     for (const d of allJobDefinitions()) {
       if (!d.repeat) continue;
       const repeat = "everyMs" in d.repeat ? { every: d.repeat.everyMs } : { pattern: d.repeat.pattern, tz: "UTC" };
-      await this.queue.upsertJobScheduler(d.name, repeat, { name: d.name, data: {} });
+      const policy = retryPolicy(d);
+      await this.queue.upsertJobScheduler(d.name, repeat, {
+        name: d.name,
+        data: {},
+        opts: { attempts: policy.attempts, backoff: { type: "exponential", delay: policy.backoffMs } },
+      });
     }
   }
 

@@ -3,7 +3,7 @@ import type { Db, Services } from "../schema/common/context.js";
 import {
   allJobDefinitions,
   jobDefinition,
-  RETRY,
+  retryPolicy,
   type EnqueueOptions,
   type FailedJob,
   type JobDefinition,
@@ -93,14 +93,15 @@ export class EmbeddedJobs implements Jobs {
       if (definition.repeat) await this.scheduleNext(definition, false);
     } catch (error) {
       const message = (error as Error).message ?? String(error);
-      const giveUp = attempts >= RETRY.attempts;
+      const policy = retryPolicy(definition);
+      const giveUp = attempts >= policy.attempts;
       await this.db.backgroundJob.update({
         where: { id: job.id },
         data: {
           attempts,
           lastError: message,
           state: giveUp ? "failed" : "pending",
-          runAt: new Date(Date.now() + backoffMs(attempts)),
+          runAt: new Date(Date.now() + backoffMs(policy.backoffMs, attempts)),
         },
       });
       if (giveUp) logJobFailure(job.name, job.id, attempts, message);

@@ -1,8 +1,6 @@
-import { RETRY } from "../schema/common/jobs.js";
-
 /** Exponential backoff, as BullMQ's `exponential` strategy computes it. */
-export function backoffMs(attemptsMade: number) {
-  return RETRY.backoffMs * 2 ** (attemptsMade - 1);
+export function backoffMs(baseMs: number, attemptsMade: number) {
+  return baseMs * 2 ** (attemptsMade - 1);
 }
 
 /** The one log line an operator greps for. */

@@ -28,6 +28,8 @@ export interface JobDefinition {
   process(payload: any, services: Services): Promise<void>;
   /** Recurring jobs: a cron pattern evaluated in UTC, or a fixed interval. */
   repeat?: { pattern: string } | { everyMs: number };
+  /** Overrides of the shared retry policy. */
+  retry?: { attempts: number; backoffMs: number };
 }
 
 const registry = new Map<string, JobDefinition>();
@@ -48,5 +50,9 @@ export function allJobDefinitions(): JobDefinition[] {
   return [...registry.values()];
 }
 
-/** Attempts and backoff shared by both runners. */
+/** Attempts and exponential backoff, the same in both runners. */
 export const RETRY = { attempts: 5, backoffMs: 1000 } as const;
+
+export function retryPolicy(definition: JobDefinition) {
+  return definition.retry ?? RETRY;
+}

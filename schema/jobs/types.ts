@@ -16,9 +16,14 @@ const FailedJobRef = builder.objectRef<FailedJob>("FailedJob").implement({
 builder.queryField("failedJobs", (t) =>
   t.field({
     type: [FailedJobRef],
-    description: "The most recent failed background jobs (all workspaces: an operator's view).",
+    description: "This workspace's most recent background jobs that failed after all their retries.",
     authScopes: { permission: "jobs.read" },
     args: { limit: t.arg.int({ required: false, defaultValue: 50 }) },
-    resolve: (_r, args, ctx) => ctx.jobs.failed(Math.min(Math.max(args.limit ?? 50, 1), 200)),
+    resolve: async (_r, args, ctx) => {
+      const limit = Math.min(Math.max(args.limit ?? 50, 1), 200);
+      // Jobs of other workspaces (and workspace-less sweeps, which log instead) are not shown.
+      const jobs = await ctx.jobs.failed(500);
+      return jobs.filter((j) => (j.payload as { workspaceId?: string })?.workspaceId === ctx.viewer!.workspaceId).slice(0, limit);
+    },
   }),
 );

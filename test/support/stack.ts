@@ -3,9 +3,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { inject } from "vitest";
-import { applyMigrations } from "../../prisma/migrations-engine.js";
+import { createMigratedDatabase } from "./database.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 let redisDb = 0;
@@ -76,13 +75,7 @@ export async function startStack(options: { instances?: number; worker?: boolean
   let redisUrl: string | null = null;
   let dataDir: string | null = null;
   if (serverUrl) {
-    const name = `t_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
-    const admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    databaseUrl = serverUrl.replace(/\/postgres$/, `/${name}`);
-    await applyMigrations(databaseUrl);
+    databaseUrl = await createMigratedDatabase(serverUrl);
     redisUrl = `${redisBase}/${redisDb++ % 16}`;
     const { Redis } = await import("ioredis");
     const redis = new Redis(redisUrl);

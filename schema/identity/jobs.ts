@@ -1,0 +1,16 @@
+import { defineJob } from "../common/jobs.js";
+
+const KEEP_DAYS = 30;
+
+/** Revoked and expired tokens are kept a month for the audit view, then deleted. */
+defineJob({
+  name: "identity.pruneTokens",
+  repeat: { pattern: "17 3 * * *" },
+  async process(_payload, { db }) {
+    const before = new Date(Date.now() - KEEP_DAYS * 86400_000);
+    const { count } = await db.accessToken.deleteMany({
+      where: { OR: [{ revokedAt: { lt: before } }, { expiresAt: { lt: before } }] },
+    });
+    if (count) console.log(`[jobs] pruned ${count} old tokens`);
+  },
+});

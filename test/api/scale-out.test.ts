@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { ok, subscribe, tokenFor, wsClient } from "../support/client.js";
+import { startStack, type Stack } from "../support/stack.js";
+
+type Board = { liveBoard: { sessions: { id: string }[] } };
+const BOARD = `subscription { liveBoard { sessions { id } } }`;
+
+// Two stateless API processes and a worker sharing one PostgreSQL and one Redis.
+describe.runIf(inject("redisUrl"))("two API instances behind a balancer", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ instances: 2, worker: true });
+  });
+  afterAll(() => stack?.stop());
+
+  it("a mutation handled by one instance reaches a subscriber on the other", async () => {
+    const [a, b] = stack.urls;
+    const tom = await tokenFor(a, "tom@demo.test");
+    const lisa = await tokenFor(b, "lisa@demo.test");
+    const client = wsClient(b, { token: lisa });
+    const sub = subscribe<Board>(client, BOARD);
+    await sub.next();
+    const { startTimer } = await ok(a, `mutation { startTimer(description: "across") { ... on TimeEntry { id } } }`, {}, { token: tom });
+    await sub.next((v) => v.liveBoard.sessions.some((s) => s.id === startTimer.id));
+    await ok(b, `mutation { stopTimer { __typename } }`, {}, { token: tom });
+    await sub.next((v) => !v.liveBoard.sessions.some((s) => s.id === startTimer.id));
+    await client.dispose();
+  });
+
+  it("a token revoked on one instance closes its socket on the other at once", async () => {
+    const [a, b] = stack.urls;
+    const created = await ok(a, `mutation { createPersonalAccessToken(name: "wall") { ... on CreatedToken { secret token { id } } } }`, {}, { token: await tokenFor(a, "lisa@demo.test") });
+    const { secret, token } = created.createPersonalAccessToken;
+    const client = wsClient(b, { token: secret });
+    const closed = new Promise<number>((resolve) => client.on("closed", (e) => resolve((e as { code: number }).code)));
+    const sub = subscribe<Board>(client, BOARD);
+    await sub.next();
+    await ok(b, `{ viewer { role } }`, {}, { token: secret }); // warm b's token cache too
+    await ok(a, `mutation($id: ID!) { revokeToken(id: $id) { __typename } }`, { id: token.id }, { token: secret });
+    expect(await closed).toBe(4401);
+    const res = await fetch(`${b}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${secret}` }, body: JSON.stringify({ query: "{ viewer { role } }" }) });
+    expect(res.status).toBe(401);
+  });
+});
+
+describe("graceful shutdown", () => {
+  it("finishes in-flight requests on SIGTERM, then exits cleanly", async () => {
+    const stack = await startStack();
+    const url = stack.urls[0];
+    const signIns = Array.from({ length: 10 }, () =>
+      fetch(`${url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: `mutation { signIn(email: "tom@demo.test", password: "demo-password") { __typename } }` }),
+      }).then(async (r) => [r.status, (await r.json()).data.signIn.__typename]),
+    );
+    await new Promise((r) => setTimeout(r, 30));
+    const exit = stack.apis[0].stop("SIGTERM");
+    expect(await Promise.all(signIns)).toEqual(Array.from({ length: 10 }, () => [200, "SignInPayload"]));
+    expect(await exit).toBe(0);
+    await stack.stop();
+  });
+});

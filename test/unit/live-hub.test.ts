@@ -1,0 +1,88 @@
+import { createPubSub } from "graphql-yoga";
+import { describe, expect, it } from "vitest";
+import type { Db } from "../../schema/common/context.js";
+import type { LiveSession, PubSub } from "../../schema/common/pubsub.js";
+import { advance, LiveHubs } from "../../schema/live/hub.js";
+
+const t0 = new Date("2026-03-29T00:59:58Z");
+const session = (id: string, ticking = true): LiveSession => ({
+  id,
+  kind: "TIMER",
+  workspaceId: "w",
+  userId: "u",
+  title: id,
+  person: "P",
+  state: ticking ? "running" : "paused",
+  ticking,
+  startedAt: t0,
+  accumulatedSeconds: 10,
+  serverTime: t0,
+});
+
+describe("advance", () => {
+  it("adds whole elapsed seconds to ticking sessions only", () => {
+    const later = new Date(t0.getTime() + 2900);
+    expect(advance(session("a"), later)).toMatchObject({ accumulatedSeconds: 12, serverTime: later });
+    expect(advance(session("b", false), later)).toMatchObject({ accumulatedSeconds: 10, serverTime: later });
+  });
+});
+
+describe("LiveHubs", () => {
+  // No session kinds are registered in this unit test, so the board starts empty without a database.
+  const hubs = () => {
+    const pubsub = createPubSub() as PubSub;
+    return { pubsub, live: new LiveHubs({} as Db, pubsub, 20) };
+  };
+  const tick = () => new Promise((r) => setTimeout(r, 10));
+
+  it("keeps only the newest board for a subscriber that isn't reading", async () => {
+    const { pubsub, live } = hubs();
+    const board = await live.subscribe("w", false);
+    expect((await board.next()).value.reason).toBe("SNAPSHOT");
+    for (let i = 0; i < 1000; i++) pubsub.publish("live", "w", { upsert: session(`s${i}`) });
+    await tick();
+    const next = await board.next();
+    expect(next.value.sessions).toHaveLength(1000);
+    // Everything before was folded into that one payload: nothing else is waiting.
+    const pending = await Promise.race([board.next().then(() => "more"), tick().then(() => "none")]);
+    expect(pending).toBe("none");
+    await board.return!();
+  });
+
+  it("sends ticks only to subscribers that asked, and only while something ticks", async () => {
+    const { pubsub, live } = hubs();
+    const ticking = await live.subscribe("w", true);
+    const quiet = await live.subscribe("w", false);
+    await ticking.next();
+    await quiet.next();
+    await new Promise((r) => setTimeout(r, 80));
+    const noTicksYet = await Promise.race([ticking.next().then((r) => r.value.reason), tick().then(() => "none")]);
+    expect(noTicksYet).toBe("none");
+    pubsub.publish("live", "w", { upsert: session("a") });
+    await tick();
+    expect((await ticking.next()).value.reason).toMatch(/CHANGE|TICK/);
+    expect((await quiet.next()).value.reason).toBe("CHANGE");
+    expect((await ticking.next()).value.reason).toBe("TICK");
+    const quietAfter = await Promise.race([quiet.next().then((r) => r.value.reason), new Promise((r) => setTimeout(() => r("none"), 60))]);
+    expect(quietAfter).toBe("none");
+    await ticking.return!();
+    await quiet.return!();
+    live.stop();
+  });
+
+  it("removes sessions and keeps other workspaces apart", async () => {
+    const { pubsub, live } = hubs();
+    const w = await live.subscribe("w", false);
+    const other = await live.subscribe("other", false);
+    await w.next();
+    await other.next();
+    pubsub.publish("live", "w", { upsert: session("a") });
+    await tick();
+    expect((await w.next()).value.sessions.map((s) => s.id)).toEqual(["a"]);
+    pubsub.publish("live", "w", { removeId: "a" });
+    await tick();
+    expect((await w.next()).value.sessions).toEqual([]);
+    const otherPending = await Promise.race([other.next().then(() => "got"), tick().then(() => "none")]);
+    expect(otherPending).toBe("none");
+  });
+});
