@@ -1,22 +1,10 @@
 // A fresh, migrated database for tests that use the domain services in-process.
-import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { inject } from "vitest";
 import { PrismaClient } from "../../prisma/generated/client.js";
 import { applyMigrations } from "../../prisma/migrations-engine.js";
 import { startMemoryPostgres } from "../../server/db/embedded.js";
-
-/** A new, migrated database on the suite's PostgreSQL server. */
-export async function createMigratedDatabase(server: string): Promise<string> {
-  const name = `t_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = server.replace(/\/postgres$/, `/${name}`);
-  await applyMigrations(url);
-  return url;
-}
+import { createMigratedDatabase } from "./infra.js";
 
 export async function freshDatabase(): Promise<{ url: string; db: PrismaClient; stop(): Promise<void> }> {
   const server = inject("databaseUrl");

@@ -4,6 +4,8 @@ import { existsSync, mkdtempSync, rmSync, chmodSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
+import { applyMigrations } from "../../prisma/migrations-engine.js";
 
 export function hasBinary(name: string): boolean {
   try {
@@ -83,3 +85,16 @@ export async function waitForPort(port: number, timeoutMs = 10_000) {
   }
   throw new Error(`port ${port} did not open`);
 }
+
+/** A new, migrated database on the suite's PostgreSQL server. */
+export async function createMigratedDatabase(server: string): Promise<string> {
+  const name = `t_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = server.replace(/\/postgres$/, `/${name}`);
+  await applyMigrations(url);
+  return url;
+}
+

@@ -1,58 +1,12 @@
 // Starts the real API (and worker) processes against the suite's PostgreSQL and Redis, or embedded.
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inject } from "vitest";
-import { createMigratedDatabase } from "./database.js";
+import { createMigratedDatabase } from "./infra.js";
+import { startProcess, type Proc } from "./process.js";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
 let redisDb = 0;
-
-export interface Proc {
-  url: string;
-  child: ChildProcess;
-  output: string[];
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
-function startProcess(script: string, env: Record<string, string>, readyPattern: RegExp): Promise<Proc> {
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "test", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const output: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not start:\n${output.join("")}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString();
-      output.push(text);
-      if (process.env.TEST_VERBOSE) process.stderr.write(text);
-      const match = readyPattern.exec(output.join(""));
-      if (match) {
-        clearTimeout(timer);
-        resolve({
-          url: match[1] ?? "",
-          child,
-          output,
-          stop: (signal = "SIGTERM") =>
-            new Promise((done) => {
-              if (child.exitCode !== null) return done(child.exitCode);
-              child.once("exit", (code) => done(code));
-              child.kill(signal);
-            }),
-        });
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${script} exited with ${code}:\n${output.join("")}`));
-    });
-  });
-}
 
 export interface Stack {
   /** API base URLs, e.g. http://127.0.0.1:PORT */

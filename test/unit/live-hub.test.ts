@@ -78,7 +78,7 @@ describe("LiveHubs", () => {
     await other.next();
     pubsub.publish("live", "w", { upsert: session("a") });
     await tick();
-    expect((await w.next()).value.sessions.map((s) => s.id)).toEqual(["a"]);
+    expect((await w.next()).value.sessions.map((s: LiveSession) => s.id)).toEqual(["a"]);
     pubsub.publish("live", "w", { removeId: "a" });
     await tick();
     expect((await w.next()).value.sessions).toEqual([]);

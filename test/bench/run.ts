@@ -1,0 +1,17 @@
+// `npm run bench`: every figure the issues ask for, printed as tables with same-run baselines.
+import { fanOut, roundTrip } from "./platform.js";
+import { benchEnv, printTable } from "./support.js";
+
+const only = process.argv[2];
+const env = await benchEnv();
+console.log(env.infra ? "Backing services: PostgreSQL and Redis on loopback" : "Backing services: embedded PGlite (install PostgreSQL and Redis for real figures)");
+try {
+  if (!only || only === "roundtrip") printTable("GraphQL round trip, 50 concurrent clients", await roundTrip(env));
+  if (!only || only === "fanout") {
+    const counts = (process.env.BENCH_SUBSCRIBERS ?? "1000,10000").split(",").map(Number);
+    printTable("liveBoard fan-out on one API process, 1 s ticks", await fanOut(env, counts));
+  }
+} finally {
+  await env.infra?.stop();
+}
+process.exit(0);

@@ -1,0 +1,54 @@
+// Shared pieces of the benchmarks: the process under test, its backing services, and the tables.
+import { readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createMigratedDatabase, hasBinary, startPostgresAndRedis, type Infra } from "../support/infra.js";
+import { startProcess, type Proc } from "../support/process.js";
+
+
+export interface BenchEnv {
+  infra: Infra | null;
+  /** Starts an API process on a fresh, seeded database (real PostgreSQL when available). */
+  startApi(env?: Record<string, string>): Promise<Proc>;
+}
+
+export async function benchEnv(): Promise<BenchEnv> {
+  const infra = hasBinary("initdb") && hasBinary("redis-server") ? await startPostgresAndRedis() : null;
+  return {
+    infra,
+    async startApi(env = {}) {
+      const base: Record<string, string> = { PORT: "0", HOST: "127.0.0.1", SEED_DEMO: "true", ...env };
+      if (infra) base.DATABASE_URL = await createMigratedDatabase(infra.databaseUrl);
+      else base.DATA_DIR = mkdtempSync(join(tmpdir(), "bench-data-"));
+      const proc = await startProcess("server/main.ts", base, /ready on (http:\/\/\S+) /);
+      proc.url = proc.url.replace("localhost", "127.0.0.1");
+      return proc;
+    },
+  };
+}
+
+export function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export type Row = Record<string, string | number>;
+
+export function printTable(title: string, rows: Row[]) {
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cell = (v: unknown) => (typeof v === "number" ? (Number.isInteger(v) ? v.toLocaleString("en") : v.toFixed(2)) : String(v ?? ""));
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (values: string[]) => "| " + values.map((v, i) => v.padEnd(widths[i])).join(" | ") + " |";
+  console.log(`\n${title}`);
+  console.log(line(columns));
+  console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
+  for (const r of rows) console.log(line(columns.map((c) => cell(r[c]))));
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,50 @@
+// Runs one of the project's processes (API, worker) as its own Node process, as in production.
+import { spawn, type ChildProcess } from "node:child_process";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+
+export interface Proc {
+  url: string;
+  child: ChildProcess;
+  output: string[];
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function startProcess(script: string, env: Record<string, string>, readyPattern: RegExp): Promise<Proc> {
+  const child = spawn(process.execPath, ["--import", "tsx", script], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: "test", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output: string[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not start:\n${output.join("")}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString();
+      output.push(text);
+      if (process.env.TEST_VERBOSE) process.stderr.write(text);
+      const match = readyPattern.exec(output.join(""));
+      if (match) {
+        clearTimeout(timer);
+        resolve({
+          url: match[1] ?? "",
+          child,
+          output,
+          stop: (signal = "SIGTERM") =>
+            new Promise((done) => {
+              if (child.exitCode !== null) return done(child.exitCode);
+              child.once("exit", (code) => done(code));
+              child.kill(signal);
+            }),
+        });
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited with ${code}:\n${output.join("")}`));
+    });
+  });
+}
+

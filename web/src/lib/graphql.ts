@@ -1,0 +1,104 @@
+import { createClient, type Client } from "graphql-ws";
+
+export interface FieldProblem {
+  path: string[];
+  message: string;
+}
+
+/** A failed request (transport or GraphQL errors) or an Error result type such as ValidationError. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly problems: FieldProblem[] = [],
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+/** Selection for every mutation result union. */
+export const ERROR_FIELDS = "__typename ... on Error { code message }";
+/** Only for unions that include ValidationError: spreading it elsewhere is a validation error. */
+export const PROBLEM_FIELDS = "... on ValidationError { problems { path message } }";
+
+interface ErrorResult {
+  __typename: string;
+  code?: string;
+  message?: string;
+  problems?: FieldProblem[];
+}
+
+/** The payload of a mutation result union, or its Error type thrown as an ApiError. */
+export function unwrap<T>(result: { __typename: string }, typename: string): T {
+  if (result.__typename === typename) return result as T;
+  const error = result as ErrorResult;
+  throw new ApiError(error.message ?? `Unexpected ${error.__typename}`, error.code ?? "UNKNOWN", error.problems);
+}
+
+interface GraphQLResponse<T> {
+  data?: T | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+let unauthenticated = () => {};
+
+/** Called whenever the API says the browser is not (or no longer) signed in. */
+export function onUnauthenticated(handler: () => void) {
+  unauthenticated = handler;
+}
+
+export async function gql<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
+  const response = await fetch("/graphql", {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json" },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json().catch(() => null)) as GraphQLResponse<T> | null;
+  const first = body?.errors?.[0];
+  if (response.status === 401 || first?.extensions?.code === "UNAUTHENTICATED") {
+    unauthenticated();
+    throw new ApiError(first?.message ?? "Sign in first", "UNAUTHENTICATED");
+  }
+  if (first) throw new ApiError(first.message, first.extensions?.code ?? "GRAPHQL");
+  if (!response.ok || !body?.data) throw new ApiError(`The server answered ${response.status}`, `HTTP_${response.status}`);
+  return body.data;
+}
+
+const PING_EVERY_MS = 10_000;
+const PONG_WITHIN_MS = 5_000;
+
+/**
+ * A graphql-ws client on this origin, authenticated by the session cookie. It reconnects forever
+ * and resubscribes active subscriptions, so a wall display survives server restarts.
+ */
+export function createWsClient(): Client {
+  const protocol = location.protocol === "https:" ? "wss:" : "ws:";
+  let socket: WebSocket | null = null;
+  let pongTimeout: ReturnType<typeof setTimeout> | undefined;
+  return createClient({
+    url: `${protocol}//${location.host}/graphql`,
+    lazy: true,
+    retryAttempts: Infinity,
+    shouldRetry: () => true,
+    // Exponential with jitter, capped so a long outage is retried every few seconds, not minutes.
+    retryWait: (retries) =>
+      new Promise((resolve) => setTimeout(resolve, Math.min(8_000, 500 * 2 ** retries) * (0.5 + Math.random() / 2))),
+    // A half-open connection (sleeping laptop, dropped network) never fires `close`; a missing pong does it for us.
+    keepAlive: PING_EVERY_MS,
+    on: {
+      connected: (s) => (socket = s as WebSocket),
+      ping: (received) => {
+        if (received) return;
+        pongTimeout = setTimeout(() => {
+          if (socket?.readyState === WebSocket.OPEN) socket.close(4408, "Pong timeout");
+        }, PONG_WITHIN_MS);
+      },
+      pong: (received) => {
+        if (received) clearTimeout(pongTimeout);
+      },
+      closed: () => clearTimeout(pongTimeout),
+    },
+  });
+}
