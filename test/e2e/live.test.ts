@@ -1,0 +1,52 @@
+import { existsSync } from "node:fs";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM, launchBrowser, signInAs } from "../support/browser.js";
+import { ok, tokenFor } from "../support/client.js";
+import { startStack, type Stack } from "../support/stack.js";
+
+describe.runIf(existsSync(CHROMIUM))("Live wall display in Chromium", () => {
+  let stack: Stack;
+  let browser: Browser;
+  beforeAll(async () => {
+    stack = await startStack();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it("shows a session started through the API, ticks its counter, and drops it when stopped; survives a server restart", async () => {
+    const url = stack.urls[0];
+    const page = await browser.newPage();
+    await signInAs(page, url, "lisa@demo.test");
+    await page.goto(`${url}/live`);
+    await expect.poll(() => page.getByTestId("live-connection").textContent()).toBe("Connected");
+    await page.getByText("No open sessions right now").waitFor();
+
+    const tom = await tokenFor(url, "tom@demo.test");
+    const { startTimer } = await ok(url, `mutation { startTimer(description: "Wall display check") { ... on TimeEntry { id } } }`, {}, { token: tom });
+    const card = page.locator(`[data-testid="live-session"][data-session-id="${startTimer.id}"]`);
+    await card.waitFor({ timeout: 5000 });
+    expect(await card.getByTestId("live-title").textContent()).toBe("Wall display check");
+    const counter = card.getByTestId("live-counter");
+    const first = await counter.textContent();
+    await expect.poll(() => counter.textContent(), { timeout: 5000 }).not.toBe(first);
+    expect(await counter.textContent()).toMatch(/^0:00:0[1-5]$/);
+
+    await ok(url, `mutation { stopTimer { __typename } }`, {}, { token: tom });
+    await card.waitFor({ state: "detached", timeout: 5000 });
+
+    // The server restarts on the same port: the page reconnects and resubscribes by itself.
+    const port = new URL(url).port;
+    await stack.apis[0].stop();
+    await expect.poll(() => page.getByTestId("live-connection").textContent()).not.toBe("Connected");
+    const restarted = await stack.startApi({ PORT: port, SEED_DEMO: "false" });
+    await expect.poll(() => page.getByTestId("live-connection").textContent(), { timeout: 20_000 }).toBe("Connected");
+    const again = await ok(restarted.url, `mutation { startTimer(description: "After restart") { ... on TimeEntry { id } } }`, {}, { token: tom });
+    await page.locator(`[data-session-id="${again.startTimer.id}"]`).waitFor({ timeout: 5000 });
+    await ok(restarted.url, `mutation { stopTimer { __typename } }`, {}, { token: tom });
+    await page.close();
+  });
+});
