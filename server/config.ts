@@ -10,6 +10,8 @@ export interface Config {
   maxBodyBytes: number;
   maxSubscriptionsPerSocket: number;
   liveTickMs: number;
+  /** On SIGTERM, how long to keep serving (healthz says 503) before the listener closes. */
+  shutdownGraceMs: number;
   seedDemo: boolean;
 }
 
@@ -24,6 +26,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: Number(env.MAX_BODY_BYTES ?? 1_000_000),
     maxSubscriptionsPerSocket: Number(env.MAX_SUBSCRIPTIONS_PER_SOCKET ?? 20),
     liveTickMs: Number(env.LIVE_TICK_MS ?? 1000),
+    shutdownGraceMs: Number(env.SHUTDOWN_GRACE_MS ?? 1000),
     // The embedded default seeds a demo workspace on first run; on PostgreSQL only when asked to.
     seedDemo: env.SEED_DEMO ? env.SEED_DEMO === "true" : !env.DATABASE_URL,
   };

@@ -58,5 +58,31 @@ export function createHttpServer({ config, yoga, routes = {}, webRoot }: HttpDep
     }
   });
   server.keepAliveTimeout = 65_000;
-  return { server, markReady: () => (ready = true) };
+
+  // Graceful stop: responses in flight are told to close their connection once sent, so no
+  // keep-alive socket has to be cut (destroying one with unflushed data would reset the client).
+  const inFlight = new Set<ServerResponse>();
+  let draining = false;
+  server.on("request", (_req, res: ServerResponse) => {
+    if (draining) res.shouldKeepAlive = false;
+    inFlight.add(res);
+    res.once("close", () => inFlight.delete(res));
+  });
+  async function drain(): Promise<void> {
+    draining = true;
+    ready = false; // /healthz now says 503, so a balancer stops sending new work
+    for (const res of inFlight) {
+      if (!res.headersSent) res.shouldKeepAlive = false;
+      else res.once("finish", () => res.socket?.end());
+    }
+    // Keep accepting for a grace period: connections already queued in the kernel's backlog were
+    // sent before the signal and are served rather than reset.
+    await new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs));
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Streams (SSE) never finish by themselves: give them a moment, then end them.
+    const force = setTimeout(() => server.closeAllConnections(), 5000);
+    return closed.finally(() => clearTimeout(force));
+  }
+
+  return { server, markReady: () => (ready = true), drain };
 }

@@ -14,7 +14,7 @@ const auth = new Authenticator(runtime.db, runtime.pubsub);
 const yoga = createGraphQL(runtime, auth, config);
 const websocket = createWebSocketServer(yoga, auth, config);
 const webRoot = fileURLToPath(new URL("../web/build", import.meta.url));
-const { server, markReady } = createHttpServer({ config, yoga, auth, webRoot });
+const { server, markReady, drain } = createHttpServer({ config, yoga, auth, webRoot });
 
 server.on("upgrade", (req, socket, head) => {
   if ((req.url ?? "").split("?")[0] === "/graphql") websocket.handleUpgrade(req, socket, head);
@@ -41,15 +41,9 @@ async function shutdown(signal: string) {
   stopping = true;
   console.log(`${signal}: finishing in-flight requests and jobs`);
   // Stop accepting, let requests in flight complete, then close sockets, jobs and the database.
-  const closed = new Promise((resolve) => server.close(resolve));
-  // Keep-alive connections become idle as their last request finishes; close each one then.
-  const idle = setInterval(() => server.closeIdleConnections(), 50);
-  // Streams (SSE) never finish by themselves: give them a moment, then end them.
-  const force = setTimeout(() => server.closeAllConnections(), 5000);
+  const drained = drain();
   await websocket.close();
-  await closed;
-  clearInterval(idle);
-  clearTimeout(force);
+  await drained;
   await runtime.close();
   process.exit(0);
 }
