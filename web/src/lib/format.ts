@@ -1,3 +1,5 @@
+import { ApiError } from "./graphql";
+
 /** H:MM:SS */
 export function formatDuration(totalSeconds: number) {
   const s = Math.max(0, Math.floor(totalSeconds));
@@ -20,6 +22,8 @@ export function formatDate(iso: string, timeZone: string) {
   return new Intl.DateTimeFormat(undefined, { timeZone, dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
 }
 
+/** A validation error reads best as its field messages. */
 export function errorMessage(error: unknown) {
+  if (error instanceof ApiError && error.problems.length) return error.problems.map((p) => p.message).join("; ");
   return error instanceof Error ? error.message : String(error);
 }
