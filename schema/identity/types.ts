@@ -2,6 +2,7 @@ import { resolveArrayConnection } from "@pothos/plugin-relay";
 import { IANAZone } from "luxon";
 import type { AccessToken, Membership, User, Workspace } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
+import type { Viewer } from "../common/context.js";
 import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { PERMISSIONS, permissionsFor, type Permission } from "../common/permissions.js";
 import { addMember, createToken, createWorkspace, revokeToken, SESSION_COOKIE, setStaffPermissions, signIn, switchWorkspace } from "./service.js";
@@ -112,18 +113,22 @@ builder.node(AccessTokenRef, {
   }),
 });
 
-const ViewerRef = builder.objectRef<{ user: User; membership: Membership; workspace: Workspace }>("Viewer").implement({
+// Resolved from the authenticated request itself: each field loads only what it needs.
+const ViewerRef = builder.objectRef<Viewer>("Viewer").implement({
   description: "The signed-in member and the workspace the request acts in.",
   fields: (t) => ({
-    user: t.field({ type: UserRef, resolve: (v) => v.user }),
-    workspace: t.field({ type: WorkspaceRef, resolve: (v) => v.workspace }),
-    role: t.field({ type: RoleEnum, resolve: (v) => v.membership.role }),
-    permissions: t.field({ type: [PermissionEnum], resolve: (_v, _a, ctx) => [...ctx.viewer!.permissions] }),
+    user: t.field({ type: UserRef, resolve: (v, _a, ctx) => ctx.db.user.findUniqueOrThrow({ where: { id: v.userId } }) }),
+    workspace: t.field({
+      type: WorkspaceRef,
+      resolve: (v, _a, ctx) => ctx.db.workspace.findUniqueOrThrow({ where: { id: v.workspaceId } }),
+    }),
+    role: t.field({ type: RoleEnum, resolve: (v) => v.role }),
+    permissions: t.field({ type: [PermissionEnum], resolve: (v) => [...v.permissions] }),
     workspaces: t.field({
       type: [WorkspaceRef],
       description: "Every workspace the user belongs to, for the workspace switcher.",
       resolve: (v, _a, ctx) =>
-        ctx.db.workspace.findMany({ where: { memberships: { some: { userId: v.user.id } } }, orderBy: { name: "asc" } }),
+        ctx.db.workspace.findMany({ where: { memberships: { some: { userId: v.userId } } }, orderBy: { name: "asc" } }),
     }),
     tokens: t.connection({
       type: AccessTokenRef,
@@ -151,15 +156,7 @@ builder.queryField("viewer", (t) =>
     type: ViewerRef,
     nullable: true,
     description: "Null when the request is not signed in.",
-    resolve: async (_r, _a, ctx) => {
-      if (!ctx.viewer) return null;
-      const { userId, workspaceId } = ctx.viewer;
-      const membership = await ctx.db.membership.findUniqueOrThrow({
-        where: { workspaceId_userId: { workspaceId, userId } },
-        include: { user: true, workspace: true },
-      });
-      return { user: membership.user, workspace: membership.workspace, membership };
-    },
+    resolve: (_r, _a, ctx) => ctx.viewer,
   }),
 );
 

@@ -118,6 +118,14 @@ describe("permissions", () => {
     expect(res.body.data.createApiKey.code).toBe("FORBIDDEN"); // managers lack tokens.manage
   });
 
+  it("failed background jobs are visible to managers, not to employees", async () => {
+    const manager = await tokenFor(url, "lisa@demo.test");
+    expect((await ok(url, `{ failedJobs { name error } }`, {}, { token: manager })).failedJobs).toEqual([]);
+    const employee = await tokenFor(url, "tom@demo.test");
+    const res = await gql(url, `{ failedJobs { name } }`, {}, { token: employee });
+    expect(res.body.errors![0].extensions!.code).toBe("FORBIDDEN");
+  });
+
   it("a workspace can grant staff a custom set", async () => {
     const owner = await tokenFor(url, "owner@demo.test");
     const staff = await tokenFor(url, "sam@demo.test");
