@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/support/global-setup.ts"],
+    reporters: ["default", "./test/support/summary-reporter.ts"],
     // Two cores: API and browser suites start real servers, so files run one at a time.
     fileParallelism: false,
     testTimeout: 30_000,
