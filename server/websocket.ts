@@ -1,18 +1,39 @@
 import type { IncomingMessage } from "node:http";
-import { GraphQLError, type ExecutionArgs } from "graphql";
+import type { Duplex } from "node:stream";
+import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
+import type { SubscribePayload } from "graphql-ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Viewer } from "../schema/common/context.js";
 import { type Authenticator, credentialsFrom, originAllowed } from "./auth.js";
 import type { Config } from "./config.js";
 import type { GraphQLServer } from "./graphql.js";
+import { SharedSubscriptions } from "./shared-subscriptions.js";
 
 interface SocketState {
   viewer: Viewer;
   subscriptions: Set<string>;
 }
 
-type Enveloped = ReturnType<GraphQLServer["getEnveloped"]>;
+/** How an accepted operation will run: with its own enveloped execution, or by joining a shared one. */
+type Plan =
+  | { kind: "own"; enveloped: ReturnType<GraphQLServer["getEnveloped"]> }
+  | { kind: "shared"; key: string; document: DocumentNode; start: () => Promise<ReturnType<ReturnType<GraphQLServer["getEnveloped"]>["subscribe"]>> };
+
+/** Everything that can change a state subscription's payload: who asks, and what they ask. */
+function sharedKey(viewer: Viewer, payload: SubscribePayload) {
+  const who = [viewer.workspaceId, viewer.userId, [...viewer.permissions].sort().join(",")].join("|");
+  return `${who}|${payload.operationName ?? ""}|${JSON.stringify(payload.variables ?? {})}|${payload.query}`;
+}
+
+/** Root fields marked `sharedState` (each payload is complete state) may be executed once for many sockets. */
+function isSharedState(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null) {
+  const operation = getOperationAST(document, operationName);
+  if (operation?.operation !== "subscription" || operation.selectionSet.selections.length !== 1) return false;
+  const selection = operation.selectionSet.selections[0];
+  if (selection.kind !== "Field") return false;
+  return schema.getSubscriptionType()?.getFields()[selection.name.value]?.extensions?.sharedState === true;
+}
 
 /**
  * graphql-ws on /graphql. Auth happens once per connection (cookie with an Origin check, or a
@@ -22,16 +43,34 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxBodyBytes });
   const states = new WeakMap<WebSocket, SocketState>();
   const byToken = new Map<string, Set<WebSocket>>();
-  const envelopedFor = new WeakMap<object, Enveloped>();
+  const plans = new WeakMap<object, Plan>();
+  const shared = new SharedSubscriptions();
 
   auth.whenRevoked((tokenId) => {
     for (const socket of byToken.get(tokenId) ?? []) socket.close(4401, "Token revoked");
   });
 
+  const schema = yoga.getEnveloped().schema;
+  const envelop = (viewer: Viewer, request: IncomingMessage, payload: SubscribePayload) =>
+    yoga.getEnveloped({ wsViewer: viewer, request, params: payload });
+  const operation = (document: DocumentNode, payload: SubscribePayload) => ({
+    schema,
+    document,
+    operationName: payload.operationName,
+    variableValues: payload.variables,
+  });
+
   const disposable = useServer(
     {
-      execute: (args) => envelopedFor.get(args.contextValue as object)!.execute(args),
-      subscribe: (args) => envelopedFor.get(args.contextValue as object)!.subscribe(args),
+      execute: (args) => {
+        const plan = plans.get(args.contextValue as object) as Extract<Plan, { kind: "own" }>;
+        return plan.enveloped.execute(args);
+      },
+      subscribe: (args) => {
+        const plan = plans.get(args.contextValue as object)!;
+        if (plan.kind === "own") return plan.enveloped.subscribe(args);
+        return shared.join(plan.key, plan.document, plan.start);
+      },
       onConnect: async (ctx) => {
         const { socket, request } = ctx.extra;
         const params = (ctx.connectionParams ?? {}) as { token?: string; authorization?: string };
@@ -65,9 +104,27 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
         if (state.subscriptions.size >= config.maxSubscriptionsPerSocket) {
           return [new GraphQLError(`Too many operations on one connection (limit ${config.maxSubscriptionsPerSocket})`, { extensions: { code: "LIMIT" } })];
         }
-        const enveloped = yoga.getEnveloped({ wsViewer: state.viewer, request: ctx.extra.request as IncomingMessage, params: payload });
+        const request = ctx.extra.request as IncomingMessage;
+        const accept = (plan: Plan, document: DocumentNode, contextValue: object): ExecutionArgs => {
+          plans.set(contextValue, plan);
+          state.subscriptions.add(id);
+          return { ...operation(document, payload), contextValue };
+        };
+
+        const key = sharedKey(state.viewer, payload);
+        const running = shared.documentFor(key);
+        if (running) {
+          // The same viewer already runs this exact operation here: join it, nothing to re-check.
+          const start = async () => {
+            const enveloped = envelop(state.viewer, request, payload);
+            return enveloped.subscribe({ ...operation(running, payload), contextValue: await enveloped.contextFactory() });
+          };
+          return accept({ kind: "shared", key, document: running, start }, running, {});
+        }
+
+        const enveloped = envelop(state.viewer, request, payload);
+        let document: DocumentNode;
         // Armor's limits throw from parse and validate; answer them as errors of this operation only.
-        let document;
         try {
           document = enveloped.parse(payload.query);
           const errors = enveloped.validate(enveloped.schema, document);
@@ -75,17 +132,10 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
         } catch (error) {
           return [error as GraphQLError];
         }
-        state.subscriptions.add(id);
         const contextValue = await enveloped.contextFactory();
-        envelopedFor.set(contextValue, enveloped);
-        const args: ExecutionArgs = {
-          schema: enveloped.schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue,
-        };
-        return args;
+        if (!isSharedState(schema, document, payload.operationName)) return accept({ kind: "own", enveloped }, document, contextValue);
+        const start = async () => enveloped.subscribe({ ...operation(document, payload), contextValue });
+        return accept({ kind: "shared", key, document, start }, document, contextValue);
       },
       onComplete: (ctx, id) => {
         states.get(ctx.extra.socket)?.subscriptions.delete(id);
@@ -96,7 +146,7 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
 
   return {
     wss,
-    handleUpgrade(request: IncomingMessage, socket: import("node:stream").Duplex, head: Buffer) {
+    handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
       wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request));
     },
     async close() {

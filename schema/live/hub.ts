@@ -1,5 +1,6 @@
 import type { Db } from "../common/context.js";
 import type { LiveChange, LiveSession, PubSub } from "../common/pubsub.js";
+import { LatestOnly } from "../common/latest.js";
 import { listOpenSessions } from "./sources.js";
 
 /** One immutable picture of a workspace's open sessions; shared by every subscriber it is sent to. */
@@ -8,57 +9,6 @@ export interface LiveBoard {
   serverTime: Date;
   reason: "SNAPSHOT" | "CHANGE" | "TICK";
   sessions: readonly LiveSession[];
-}
-
-/**
- * A subscriber's mailbox holds only the newest board: a stalled client costs one reference,
- * never a growing queue.
- */
-class Mailbox implements AsyncIterableIterator<LiveBoard> {
-  private latest: LiveBoard | null = null;
-  private waiting: ((r: IteratorResult<LiveBoard>) => void) | null = null;
-  private done = false;
-
-  constructor(
-    readonly wantsTicks: boolean,
-    private readonly onClose: (m: Mailbox) => void,
-  ) {}
-
-  deliver(board: LiveBoard) {
-    if (this.done) return;
-    if (this.waiting) {
-      const resolve = this.waiting;
-      this.waiting = null;
-      resolve({ value: board, done: false });
-    } else {
-      this.latest = board;
-    }
-  }
-
-  next(): Promise<IteratorResult<LiveBoard>> {
-    if (this.done) return Promise.resolve({ value: undefined, done: true });
-    if (this.latest) {
-      const value = this.latest;
-      this.latest = null;
-      return Promise.resolve({ value, done: false });
-    }
-    return new Promise((resolve) => (this.waiting = resolve));
-  }
-
-  return(): Promise<IteratorResult<LiveBoard>> {
-    if (!this.done) {
-      this.done = true;
-      this.latest = null;
-      this.waiting?.({ value: undefined, done: true });
-      this.waiting = null;
-      this.onClose(this);
-    }
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  [Symbol.asyncIterator]() {
-    return this;
-  }
 }
 
 /** Counters of ticking sessions advanced to `now`. */
@@ -72,7 +22,8 @@ export function advance(session: LiveSession, now: Date): LiveSession {
 class WorkspaceHub {
   private sessions = new Map<string, LiveSession>();
   private board: LiveBoard | null = null;
-  private readonly mailboxes = new Set<Mailbox>();
+  /** Each subscriber's mailbox (newest board only), and whether it asked for ticks. */
+  private readonly mailboxes = new Map<LatestOnly<LiveBoard>, boolean>();
   private readonly ready: Promise<void>;
   private readonly stopListening: () => void;
 
@@ -102,14 +53,14 @@ class WorkspaceHub {
   }
 
   async subscribe(wantsTicks: boolean): Promise<AsyncIterableIterator<LiveBoard>> {
-    const mailbox = new Mailbox(wantsTicks, (m) => this.leave(m));
-    this.mailboxes.add(mailbox);
+    const mailbox: LatestOnly<LiveBoard> = new LatestOnly(() => this.leave(mailbox));
+    this.mailboxes.set(mailbox, wantsTicks);
     await this.ready;
-    mailbox.deliver({ ...this.board!, reason: "SNAPSHOT" });
+    mailbox.push({ ...this.board!, reason: "SNAPSHOT" });
     return mailbox;
   }
 
-  private leave(mailbox: Mailbox) {
+  private leave(mailbox: LatestOnly<LiveBoard>) {
     this.mailboxes.delete(mailbox);
     if (this.mailboxes.size === 0) {
       this.stopListening();
@@ -129,17 +80,17 @@ class WorkspaceHub {
   tick(now: Date) {
     const sessions = [...this.sessions.values()];
     if (!sessions.some((s) => s.ticking)) return;
-    this.publish("TICK", now, sessions.map((s) => advance(s, now)), (m) => m.wantsTicks);
+    this.publish("TICK", now, sessions.map((s) => advance(s, now)), (wantsTicks) => wantsTicks);
   }
 
-  private publish(reason: LiveBoard["reason"], now: Date, sessions: LiveSession[], to: (m: Mailbox) => boolean) {
+  private publish(reason: LiveBoard["reason"], now: Date, sessions: LiveSession[], to: (wantsTicks: boolean) => boolean) {
     sessions.sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
     this.board = { workspaceId: this.workspaceId, serverTime: now, reason, sessions };
-    for (const m of this.mailboxes) if (to(m)) m.deliver(this.board);
+    for (const [mailbox, wantsTicks] of this.mailboxes) if (to(wantsTicks)) mailbox.push(this.board);
   }
 
   get hasTickSubscribers() {
-    for (const m of this.mailboxes) if (m.wantsTicks) return true;
+    for (const wantsTicks of this.mailboxes.values()) if (wantsTicks) return true;
     return false;
   }
 }

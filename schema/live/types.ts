@@ -28,7 +28,7 @@ const LiveSessionRef = builder.objectRef<LiveSession>("LiveSession").implement({
 
 const LiveBoardReason = builder.enumType("LiveBoardReason", {
   values: {
-    SNAPSHOT: { description: "The first payload of a subscription." },
+    SNAPSHOT: { description: "The board as loaded. Every payload is the whole board, whatever its reason." },
     CHANGE: { description: "A session opened, closed or changed state." },
     TICK: { description: "Counters advanced (only sent to subscribers that asked for ticks)." },
   },
@@ -69,6 +69,8 @@ builder.subscriptionField("liveBoard", (t) =>
     type: LiveBoardRef,
     description: "The board now, then again on every change; with `ticks`, also once per tick interval.",
     authScopes: { permission: "session.read" },
+    // Every payload is the whole board, so the WebSocket server may run it once for many sockets.
+    extensions: { sharedState: true },
     args: { ticks: t.arg.boolean({ required: false, defaultValue: false }) },
     subscribe: (_r, args, ctx) => ctx.live.subscribe(ctx.viewer!.workspaceId, args.ticks ?? false),
     resolve: (board) => board,

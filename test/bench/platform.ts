@@ -12,14 +12,17 @@ function subscriber(wsUrl: string, token: string, onTick: (lagMs: number) => voi
     const socket = new WebSocket(wsUrl, "graphql-transport-ws", { perMessageDeflate: false });
     socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { token } })));
     socket.on("error", reject);
+    let subscribed = false;
     socket.on("message", (data) => {
       const received = Date.now();
       const message = JSON.parse(data.toString());
       if (message.type === "connection_ack") socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: BOARD } }));
       else if (message.type === "next") {
         const board = message.payload.data.liveBoard;
-        if (board.reason === "SNAPSHOT") resolve(socket);
-        else if (board.reason === "TICK") onTick(received - Date.parse(board.serverTime));
+        if (!subscribed) {
+          subscribed = true; // the first payload, whatever its reason, is the whole board
+          resolve(socket);
+        } else if (board.reason === "TICK") onTick(received - Date.parse(board.serverTime));
       } else if (message.type === "error") reject(new Error(JSON.stringify(message.payload)));
     });
   });
