@@ -212,9 +212,8 @@ function unrepresentable(sql: string): Set<string> {
  * with the SQL taking the migration history to schema.prisma. Returns the folder, or null when the
  * schema has no changes. No database is needed: the history is replayed into an in-memory PGlite.
  */
-export async function createMigration(name: string): Promise<string | null> {
-  const slug = name.trim().replace(/[^A-Za-z0-9_]+/g, "_").replace(/^_+|_+$/g, "");
-  if (!slug) throw new Error(`Invalid migration name: "${name}"`);
+/** The SQL that would bring prisma/migrations up to schema.prisma, or null when they agree. */
+export async function pendingMigrationSql(): Promise<string | null> {
   const migrationsList = await readMigrations();
   // The engine can't tell the provider of an empty history without a lock file.
   migrationsList.lockfile.content ??= lockContent;
@@ -254,7 +253,14 @@ export async function createMigration(name: string): Promise<string | null> {
         `migration. Is the "partialIndexes" preview feature on? Nothing was written.\n\n${script}`,
     );
   }
+  return script;
+}
 
+export async function createMigration(name: string): Promise<string | null> {
+  const slug = name.trim().replace(/[^A-Za-z0-9_]+/g, "_").replace(/^_+|_+$/g, "");
+  if (!slug) throw new Error(`Invalid migration name: "${name}"`);
+  const script = await pendingMigrationSql();
+  if (!script) return null;
   const timestamp = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
   const dir = join(migrationsDir, `${timestamp}_${slug}`);
   await mkdir(dir, { recursive: true });

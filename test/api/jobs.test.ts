@@ -27,6 +27,7 @@ function defineTestJobs(prefix: string) {
       throw new Error("always broken");
     },
   });
+  defineJob({ name: `${prefix}.every`, repeat: { everyMs: 300 }, process: async (p) => record(`${prefix}.every`)(p) });
   defineJob({
     name: `${prefix}.slow`,
     process: async (p) => {
@@ -47,6 +48,10 @@ function jobContract(prefix: string, setup: () => Promise<{ jobs: Jobs; stopWork
   it("runs an enqueued job", async () => {
     await runner.jobs.enqueue(`${prefix}.ok`, { n: 1 });
     await expect.poll(() => seen[`${prefix}.ok`], { timeout: 5000 }).toEqual([{ n: 1 }]);
+  });
+
+  it("runs recurring jobs on their schedule", async () => {
+    await expect.poll(() => seen[`${prefix}.every`]?.length ?? 0, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
   });
 
   it("waits for the delay, and a deduplicated job replaces the pending one", async () => {
@@ -110,6 +115,7 @@ describe.runIf(inject("redisUrl"))("BullMQ runner (Redis)", () => {
     await redis.flushdb();
     redis.disconnect();
     const jobs = new BullJobs(url);
+    await jobs.scheduleRecurring();
     const worker = startBullWorker(url, { db: database.db, jobs } as unknown as Services);
     return {
       jobs,

@@ -28,32 +28,32 @@ function subscriber(wsUrl: string, token: string, onTick: (lagMs: number) => voi
   });
 }
 
-export async function fanOut(env: BenchEnv, counts: number[]): Promise<Row[]> {
+/**
+ * One API process; subscribers are added step by step (e.g. 1,000 then up to 10,000). Memory per
+ * subscriber is the marginal RSS between steps, so start-up and warm-up costs don't count.
+ */
+export async function fanOut(env: BenchEnv, steps: number[]): Promise<Row[]> {
+  const api = await env.startApi();
+  const wsUrl = api.url.replace("http", "ws") + "/graphql";
+  const viewer = await tokenFor(api.url, "lisa@demo.test");
+  const worker = await tokenFor(api.url, "tom@demo.test");
+  await ok(api.url, `mutation { startTimer(description: "bench") { __typename } }`, {}, { token: worker });
+  let lags: number[] = [];
+  const sockets: WebSocket[] = [];
   const rows: Row[] = [];
-  for (const count of counts) {
-    const api = await env.startApi({ MAX_BODY_BYTES: "1000000" });
-    const wsUrl = api.url.replace("http", "ws") + "/graphql";
-    const viewer = await tokenFor(api.url, "lisa@demo.test");
-    const worker = await tokenFor(api.url, "tom@demo.test");
-    await ok(api.url, `mutation { startTimer(description: "bench") { __typename } }`, {}, { token: worker });
-    await sleep(500);
-    const rssBefore = rssBytes(api.child.pid!);
-    let lags: number[] = [];
-    const sockets: WebSocket[] = [];
-    const batch = 250;
-    for (let i = 0; i < count; i += batch) {
-      const opened = await Promise.all(
-        Array.from({ length: Math.min(batch, count - i) }, () => subscriber(wsUrl, viewer, (lag) => lags.push(lag))),
-      );
-      sockets.push(...opened);
+  let previous = { count: 0, rss: rssBytes(api.child.pid!) };
+  for (const count of steps) {
+    while (sockets.length < count) {
+      const batch = Math.min(250, count - sockets.length);
+      sockets.push(...(await Promise.all(Array.from({ length: batch }, () => subscriber(wsUrl, viewer, (lag) => lags.push(lag))))));
     }
-    await sleep(3000); // settle: let connection bursts and GC pass before measuring
+    await sleep(3000); // settle: let the connection burst and its garbage pass before measuring
     lags = [];
     const ticks = 10;
-    let peakRss = rssBytes(api.child.pid!);
+    let rss = 0;
     for (let t = 0; t < ticks; t++) {
       await sleep(1000);
-      peakRss = Math.max(peakRss, rssBytes(api.child.pid!));
+      rss = Math.max(rss, rssBytes(api.child.pid!));
     }
     const sorted = [...lags].sort((a, b) => a - b);
     rows.push({
@@ -62,12 +62,13 @@ export async function fanOut(env: BenchEnv, counts: number[]): Promise<Row[]> {
       "delivered/expected": Number((sorted.length / (count * ticks)).toFixed(2)),
       "p50 lag ms": percentile(sorted, 50),
       "p99 lag ms": percentile(sorted, 99),
-      "server RSS MB": Math.round(peakRss / 2 ** 20),
-      "KB per subscriber": Number(((peakRss - rssBefore) / count / 1024).toFixed(1)),
+      "server RSS MB": Math.round(rss / 2 ** 20),
+      "KB per added subscriber": Number(((rss - previous.rss) / (count - previous.count) / 1024).toFixed(1)),
     });
-    for (const s of sockets) s.terminate();
-    await api.stop();
+    previous = { count, rss };
   }
+  for (const s of sockets) s.terminate();
+  await api.stop();
   return rows;
 }
 
