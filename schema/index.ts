@@ -7,5 +7,6 @@ import "./live/types.js";
 import "./jobs/types.js";
 import "./agent/projects.js";
 import "./agent/timer.js";
+import "./agent/sessions.js";
 
 export const schema = builder.toSchema({ sortSchema: true });

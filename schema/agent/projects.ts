@@ -1,6 +1,7 @@
 import { resolveArrayConnection } from "@pothos/plugin-relay";
 import type { Client, Project } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
+import type { Context } from "../common/context.js";
 import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
 
 export const ClientRef = builder.objectRef<Client>("Client");
@@ -86,6 +87,20 @@ builder.mutationField("createClient", (t) =>
   }),
 );
 
+/** Rules shared by create and update; absent fields are left alone. */
+function checkProject(input: { name?: string | null; hourlyRateCents?: number | null; currency?: string | null }) {
+  const problems = new Problems();
+  if (input.name != null && !input.name.trim()) problems.add("name", "Required");
+  if (input.hourlyRateCents != null && input.hourlyRateCents <= 0) problems.add("hourlyRateCents", "The rate must be positive");
+  if (input.currency != null && !/^[A-Z]{3}$/.test(input.currency.toUpperCase())) problems.add("currency", "Use a 3-letter ISO 4217 code");
+  problems.throwIfAny();
+}
+
+async function assertNameFree(ctx: Context, name: string, exceptId?: string) {
+  const clash = await ctx.db.project.findFirst({ where: { workspaceId: ctx.viewer!.workspaceId, name, NOT: exceptId ? { id: exceptId } : undefined } });
+  if (clash) throw ValidationError.field("name", "A project with this name exists");
+}
+
 builder.mutationField("createProject", (t) =>
   t.field({
     type: ProjectRef,
@@ -100,25 +115,51 @@ builder.mutationField("createProject", (t) =>
     },
     resolve: async (_r, args, ctx) => {
       const workspaceId = ctx.viewer!.workspaceId;
-      const problems = new Problems();
-      const name = args.name.trim();
-      if (!name) problems.add("name", "Required");
-      if (args.hourlyRateCents <= 0) problems.add("hourlyRateCents", "The rate must be positive");
-      const currency = (args.currency ?? "USD").toUpperCase();
-      if (!/^[A-Z]{3}$/.test(currency)) problems.add("currency", "Use a 3-letter ISO 4217 code");
-      problems.throwIfAny();
+      checkProject(args);
       const client = await ctx.db.client.findFirst({ where: { id: args.clientId.id, workspaceId } });
       if (!client) throw new NotFoundError("Client");
-      if (await ctx.db.project.findFirst({ where: { workspaceId, name } }))
-        throw ValidationError.field("name", "A project with this name exists");
+      const name = args.name.trim();
+      await assertNameFree(ctx, name);
       return ctx.db.project.create({
         data: {
           workspaceId,
           clientId: client.id,
           name,
           hourlyRate: args.hourlyRateCents,
-          currency,
+          currency: (args.currency ?? "USD").toUpperCase(),
           billAgentTime: args.billAgentTime ?? false,
+        },
+      });
+    },
+  }),
+);
+
+builder.mutationField("updateProject", (t) =>
+  t.field({
+    type: ProjectRef,
+    description: "Changes a project. Sessions already started keep the Bill agent time they started with.",
+    authScopes: { permission: "billing.manage" },
+    errors: { types: [ValidationError, NotFoundError] },
+    args: {
+      id: t.arg.globalID({ for: ProjectRef }),
+      name: t.arg.string({ required: false }),
+      hourlyRateCents: t.arg.int({ required: false }),
+      currency: t.arg.string({ required: false }),
+      billAgentTime: t.arg.boolean({ required: false }),
+    },
+    resolve: async (_r, args, ctx) => {
+      checkProject(args);
+      const project = await ctx.db.project.findFirst({ where: { id: args.id.id, workspaceId: ctx.viewer!.workspaceId } });
+      if (!project) throw new NotFoundError("Project");
+      const name = args.name?.trim();
+      if (name) await assertNameFree(ctx, name, project.id);
+      return ctx.db.project.update({
+        where: { id: project.id },
+        data: {
+          name,
+          hourlyRate: args.hourlyRateCents ?? undefined,
+          currency: args.currency?.toUpperCase(),
+          billAgentTime: args.billAgentTime ?? undefined,
         },
       });
     },

@@ -8,6 +8,7 @@ import { publishSessionChange } from "../live/service.js";
 import { registerLiveSource } from "../live/sources.js";
 import { ProjectRef } from "./projects.js";
 import { UserRef } from "../identity/types.js";
+import { announceSessions, demoteActiveBeat } from "./beats.js";
 
 export const TimeEntryRef = builder.objectRef<TimeEntry>("TimeEntry");
 
@@ -71,7 +72,7 @@ export async function lockUser(tx: Tx, userId: string) {
 }
 
 /** Stops the user's running timer, if any, at `at`, inside the caller's transaction. */
-async function stopRunning(tx: Tx, userId: string, at: Date) {
+export async function stopRunning(tx: Tx, userId: string, at: Date) {
   const running = await tx.timeEntry.findFirst({ where: { userId, endedAt: null }, include });
   if (!running) return null;
   const endedAt = at < running.startedAt ? running.startedAt : at;
@@ -80,7 +81,7 @@ async function stopRunning(tx: Tx, userId: string, at: Date) {
   return { ...running, endedAt, durationSeconds };
 }
 
-function announceStopped(services: Services, entry: RunningTimer) {
+export function announceStopped(services: Services, entry: RunningTimer) {
   publishSessionChange(services, timerAsLive(entry, new Date()), false, {
     status: "stopped",
     previousStatus: "running",
@@ -104,9 +105,11 @@ export async function startTimer(ctx: Context, projectId: string | null, descrip
     throw new NotFoundError("Project");
   const now = new Date();
   // The partial unique index on running timers is the invariant; the lock makes concurrent starts queue.
-  const [stopped, entry] = await ctx.db.$transaction(async (tx) => {
+  const [stopped, demoted, entry] = await ctx.db.$transaction(async (tx) => {
     await lockUser(tx, viewer.userId);
     const stopped = await stopRunning(tx, viewer.userId, now);
+    // One active thing at a time: a session you were driving drops to idle.
+    const demoted = await demoteActiveBeat(tx, viewer.userId, now, "idle");
     const entry = await tx.timeEntry.create({
       data: {
         workspaceId: viewer.workspaceId,
@@ -118,9 +121,10 @@ export async function startTimer(ctx: Context, projectId: string | null, descrip
       },
       include,
     });
-    return [stopped, entry] as const;
+    return [stopped, demoted, entry] as const;
   });
   if (stopped) announceStopped(ctx, stopped);
+  await announceSessions(ctx, demoted ? [{ id: demoted, previous: "active" }] : []);
   publishSessionChange(ctx, timerAsLive(entry, now), true, { status: "running", previousStatus: null, at: now });
   return entry;
 }

@@ -1,0 +1,70 @@
+import { encodeGlobalID } from "@pothos/plugin-relay";
+import type { AgentSession, Beat, Project, User } from "../../prisma/generated/client.js";
+import type { Db, Services, Tx } from "../common/context.js";
+import type { LiveSession } from "../common/pubsub.js";
+import { publishSessionChange } from "../live/service.js";
+import { registerLiveSource } from "../live/sources.js";
+import { isBillable, totals, type BeatKind } from "./rules.js";
+
+export type SessionWithBeats = AgentSession & { beats: Beat[]; user: User; project: Project };
+export const withBeats = { beats: { orderBy: { startedAt: "asc" } }, user: true, project: true } as const;
+
+export function openBeat(session: { beats: Beat[] }): Beat | undefined {
+  return session.beats.find((b) => !b.endedAt);
+}
+
+export function sessionAsLive(session: SessionWithBeats, now: Date): LiveSession {
+  const current = openBeat(session);
+  return {
+    id: encodeGlobalID("AgentSession", session.id),
+    kind: "AGENT",
+    workspaceId: session.workspaceId,
+    userId: session.userId,
+    title: session.description || session.project.name,
+    person: session.user.name,
+    state: current?.kind ?? "ended",
+    ticking: !!current && isBillable(current.kind, session.billAgentTime),
+    startedAt: session.startedAt,
+    accumulatedSeconds: totals(session.beats, session.billAgentTime, now).billableSeconds,
+    serverTime: now,
+  };
+}
+
+registerLiveSource({
+  kind: "AGENT",
+  listOpen: async (db: Db, workspaceId: string, now: Date) =>
+    (await db.agentSession.findMany({ where: { workspaceId, endedAt: null }, include: withBeats })).map((s) =>
+      sessionAsLive(s, now),
+    ),
+});
+
+/** Ends the session's open beat at `at` and opens one of `kind`; nothing when it already is that kind. */
+export async function switchBeat(tx: Tx, sessionId: string, userId: string, kind: BeatKind, at: Date): Promise<boolean> {
+  const open = await tx.beat.findFirst({ where: { sessionId, endedAt: null } });
+  if (open?.kind === kind) return false;
+  // A beat never ends before it began, even if clocks disagree by a few milliseconds.
+  const start = open && at < open.startedAt ? open.startedAt : at;
+  if (open) await tx.beat.update({ where: { id: open.id }, data: { endedAt: start } });
+  await tx.beat.create({ data: { sessionId, userId, kind, startedAt: start } });
+  return true;
+}
+
+/** The user's active beat (there is at most one) drops to `to`; returns its session, if any. */
+export async function demoteActiveBeat(tx: Tx, userId: string, at: Date, to: "idle" | "agent", exceptSessionId?: string) {
+  const active = await tx.beat.findFirst({ where: { userId, kind: "active", endedAt: null } });
+  if (!active || active.sessionId === exceptSessionId) return null;
+  await switchBeat(tx, active.sessionId, userId, to, at);
+  return active.sessionId;
+}
+
+/** After commit: the Live board and status subscribers hear of each changed session. */
+export async function announceSessions(services: Services, changes: { id: string; previous: string | null }[]) {
+  if (!changes.length) return;
+  const now = new Date();
+  const sessions = await services.db.agentSession.findMany({ where: { id: { in: changes.map((c) => c.id) } }, include: withBeats });
+  for (const session of sessions) {
+    const live = sessionAsLive(session, now);
+    const previous = changes.find((c) => c.id === session.id)!.previous;
+    publishSessionChange(services, live, !session.endedAt, { status: live.state, previousStatus: previous, at: now });
+  }
+}

@@ -1,0 +1,227 @@
+import { resolveOffsetConnection } from "@pothos/plugin-relay";
+import type { Beat } from "../../prisma/generated/client.js";
+import { builder } from "../builder.js";
+import type { Context, Tx } from "../common/context.js";
+import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
+import { UserRef } from "../identity/types.js";
+import { announceSessions, demoteActiveBeat, openBeat, switchBeat, withBeats, type SessionWithBeats } from "./beats.js";
+import { ProjectRef } from "./projects.js";
+import { isBillable, totals, type BeatKind } from "./rules.js";
+import { announceStopped, lockUser, stopRunning, TimeEntryRef } from "./timer.js";
+
+const BeatKindEnum = builder.enumType("BeatKind", {
+  values: {
+    active: { description: "You are driving: typing, prompting, reviewing. Always billable." },
+    agent: { description: "An agent runs on its own. Billable only if the project bills agent time." },
+    idle: { description: "Paused, away, or waiting. Never billable." },
+  },
+});
+
+const BeatRef = builder.objectRef<Beat & { billAgentTime: boolean }>("Beat").implement({
+  fields: (t) => ({
+    kind: t.field({ type: BeatKindEnum, resolve: (b) => b.kind }),
+    startedAt: t.expose("startedAt", { type: "DateTime" }),
+    endedAt: t.expose("endedAt", { type: "DateTime", nullable: true, description: "Null for the current beat." }),
+    billable: t.boolean({ resolve: (b) => isBillable(b.kind, b.billAgentTime) }),
+  }),
+});
+
+export const AgentSessionRef = builder.objectRef<SessionWithBeats>("AgentSession");
+
+builder.node(AgentSessionRef, {
+  id: { resolve: (s) => s.id },
+  loadOne: (id, ctx) => {
+    const viewer = ctx.viewer;
+    if (!viewer) return null;
+    const own = viewer.permissions.has("team.read") ? {} : { userId: viewer.userId };
+    return ctx.db.agentSession.findFirst({ where: { id, workspaceId: viewer.workspaceId, ...own }, include: withBeats });
+  },
+  fields: (t) => ({
+    description: t.exposeString("description"),
+    project: t.field({ type: ProjectRef, resolve: (s) => s.project }),
+    user: t.field({ type: UserRef, resolve: (s) => s.user }),
+    startedAt: t.expose("startedAt", { type: "DateTime" }),
+    endedAt: t.expose("endedAt", { type: "DateTime", nullable: true }),
+    billAgentTime: t.exposeBoolean("billAgentTime", { description: "The project's flag as it was when the session started." }),
+    state: t.field({
+      type: BeatKindEnum,
+      nullable: true,
+      description: "The current beat; null once ended.",
+      resolve: (s) => openBeat(s)?.kind ?? null,
+    }),
+    beats: t.field({ type: [BeatRef], resolve: (s) => s.beats.map((b) => ({ ...b, billAgentTime: s.billAgentTime })) }),
+    serverTime: t.field({ type: "DateTime", description: "The instant the counters below were computed.", resolve: () => new Date() }),
+    billableSeconds: t.int({ resolve: (s) => s.billableSeconds ?? totals(s.beats, s.billAgentTime, new Date()).billableSeconds }),
+    activeSeconds: t.int({ resolve: (s) => totals(s.beats, s.billAgentTime, s.endedAt ?? new Date()).activeSeconds }),
+    agentSeconds: t.int({ resolve: (s) => totals(s.beats, s.billAgentTime, s.endedAt ?? new Date()).agentSeconds }),
+    idleSeconds: t.int({ resolve: (s) => totals(s.beats, s.billAgentTime, s.endedAt ?? new Date()).idleSeconds }),
+    timeEntry: t.field({
+      type: TimeEntryRef,
+      nullable: true,
+      description: "The entry written when the session ended; null while open or when nothing was billable.",
+      resolve: (s, _a, ctx) => ctx.db.timeEntry.findUnique({ where: { agentSessionId: s.id } }),
+    }),
+  }),
+});
+
+builder.queryField("agentSessions", (t) =>
+  t.connection({
+    type: AgentSessionRef,
+    description: "Your sessions, open ones first, then the most recently started.",
+    authScopes: { permission: "session.read" },
+    args: { ended: t.arg.boolean({ required: false, description: "Only ended (true) or only open (false) sessions." }) },
+    resolve: (_r, args, ctx) =>
+      resolveOffsetConnection({ args }, ({ limit, offset }) =>
+        ctx.db.agentSession.findMany({
+          where: {
+            userId: ctx.viewer!.userId,
+            workspaceId: ctx.viewer!.workspaceId,
+            ...(args.ended == null ? {} : { endedAt: args.ended ? { not: null } : null }),
+          },
+          include: withBeats,
+          orderBy: [{ endedAt: { sort: "desc", nulls: "first" } }, { startedAt: "desc" }, { id: "asc" }],
+          skip: offset,
+          take: limit,
+        }),
+      ),
+  }),
+);
+
+async function ownOpenSession(tx: Tx, ctx: Context, id: string) {
+  const session = await tx.agentSession.findFirst({ where: { id, userId: ctx.viewer!.userId, workspaceId: ctx.viewer!.workspaceId } });
+  if (!session) throw new NotFoundError("Session");
+  if (session.endedAt) throw new ConflictError("This session has ended", [id]);
+  return session;
+}
+
+export async function startSession(ctx: Context, projectId: string, description: string) {
+  const viewer = ctx.viewer!;
+  const problems = new Problems();
+  const text = description.trim();
+  if (!text) problems.add("description", "Describe the work in a few words");
+  if (text.length > 200) problems.add("description", "At most 200 characters");
+  problems.throwIfAny();
+  const project = await ctx.db.project.findFirst({ where: { id: projectId, workspaceId: viewer.workspaceId } });
+  if (!project) throw new NotFoundError("Project");
+  const now = new Date();
+  const { stopped, demoted, session } = await ctx.db.$transaction(async (tx) => {
+    await lockUser(tx, viewer.userId);
+    // Starting a session is focusing it: the timer stops and saves, another session drops to idle.
+    const stopped = await stopRunning(tx, viewer.userId, now);
+    const demoted = await demoteActiveBeat(tx, viewer.userId, now, "idle");
+    const session = await tx.agentSession.create({
+      data: {
+        workspaceId: viewer.workspaceId,
+        userId: viewer.userId,
+        projectId: project.id,
+        description: text,
+        billAgentTime: project.billAgentTime,
+        startedAt: now,
+        beats: { create: { userId: viewer.userId, kind: "active", startedAt: now } },
+      },
+    });
+    return { stopped, demoted, session };
+  });
+  if (stopped) announceStopped(ctx, stopped);
+  await announceSessions(ctx, [...(demoted ? [{ id: demoted, previous: "active" }] : []), { id: session.id, previous: null }]);
+  return ctx.db.agentSession.findUniqueOrThrow({ where: { id: session.id }, include: withBeats });
+}
+
+export async function setBeat(ctx: Context, sessionId: string, kind: BeatKind, previousTo: BeatKind) {
+  const viewer = ctx.viewer!;
+  if (previousTo === "active") throw ValidationError.field("previousTo", "The session you leave drops to idle or agent");
+  const now = new Date();
+  const { stopped, changes } = await ctx.db.$transaction(async (tx) => {
+    await lockUser(tx, viewer.userId);
+    const session = await ownOpenSession(tx, ctx, sessionId);
+    const previous = (await tx.beat.findFirst({ where: { sessionId, endedAt: null } }))?.kind ?? null;
+    let stopped = null;
+    let demoted = null;
+    if (kind === "active") {
+      stopped = await stopRunning(tx, viewer.userId, now);
+      demoted = await demoteActiveBeat(tx, viewer.userId, now, previousTo, session.id);
+    }
+    const switched = await switchBeat(tx, session.id, viewer.userId, kind, now);
+    const changes = [...(demoted ? [{ id: demoted, previous: "active" }] : []), ...(switched ? [{ id: session.id, previous }] : [])];
+    return { stopped, changes };
+  });
+  if (stopped) announceStopped(ctx, stopped);
+  await announceSessions(ctx, changes);
+  return ctx.db.agentSession.findUniqueOrThrow({ where: { id: sessionId }, include: withBeats });
+}
+
+export async function endSession(ctx: Context, sessionId: string) {
+  const viewer = ctx.viewer!;
+  const now = new Date();
+  const previous = await ctx.db.$transaction(async (tx) => {
+    await lockUser(tx, viewer.userId);
+    const session = await ownOpenSession(tx, ctx, sessionId);
+    const open = await tx.beat.findFirst({ where: { sessionId, endedAt: null } });
+    const endedAt = open && now < open.startedAt ? open.startedAt : now;
+    if (open) await tx.beat.update({ where: { id: open.id }, data: { endedAt } });
+    const beats = await tx.beat.findMany({ where: { sessionId } });
+    const sums = totals(beats, session.billAgentTime, endedAt);
+    await tx.agentSession.update({
+      where: { id: sessionId },
+      data: { endedAt, billableSeconds: sums.billableSeconds, agentSeconds: sums.agentSeconds },
+    });
+    // One entry for the whole session, and none when nothing was billable.
+    if (sums.billableSeconds > 0) {
+      await tx.timeEntry.create({
+        data: {
+          workspaceId: session.workspaceId,
+          userId: session.userId,
+          projectId: session.projectId,
+          description: session.description,
+          source: "session",
+          startedAt: session.startedAt,
+          endedAt,
+          durationSeconds: sums.billableSeconds,
+          agentSessionId: session.id,
+        },
+      });
+    }
+    return open?.kind ?? null;
+  });
+  await announceSessions(ctx, [{ id: sessionId, previous }]);
+  return ctx.db.agentSession.findUniqueOrThrow({ where: { id: sessionId }, include: withBeats });
+}
+
+builder.mutationField("startAgentSession", (t) =>
+  t.field({
+    type: AgentSessionRef,
+    description: "Starts a session on a project with an active beat; a running timer stops and is saved.",
+    authScopes: { permission: "session.create" },
+    errors: { types: [ValidationError, NotFoundError] },
+    args: { projectId: t.arg.globalID({ for: ProjectRef }), description: t.arg.string() },
+    resolve: (_r, args, ctx) => startSession(ctx, args.projectId.id, args.description),
+  }),
+);
+
+builder.mutationField("setBeat", (t) =>
+  t.field({
+    type: AgentSessionRef,
+    description:
+      "Switches a session to a beat kind. Making it active focuses it: the timer stops and your previously " +
+      "active session drops to `previousTo` (idle unless you say agent).",
+    authScopes: { permission: "session.create" },
+    errors: { types: [ValidationError, NotFoundError, ConflictError] },
+    args: {
+      sessionId: t.arg.globalID({ for: AgentSessionRef }),
+      kind: t.arg({ type: BeatKindEnum }),
+      previousTo: t.arg({ type: BeatKindEnum, required: false, defaultValue: "idle" }),
+    },
+    resolve: (_r, args, ctx) => setBeat(ctx, args.sessionId.id, args.kind, args.previousTo ?? "idle"),
+  }),
+);
+
+builder.mutationField("endAgentSession", (t) =>
+  t.field({
+    type: AgentSessionRef,
+    description: "Ends the session and writes one time entry with its billable seconds (none if zero).",
+    authScopes: { permission: "session.create" },
+    errors: { types: [NotFoundError, ConflictError] },
+    args: { sessionId: t.arg.globalID({ for: AgentSessionRef }) },
+    resolve: (_r, args, ctx) => endSession(ctx, args.sessionId.id),
+  }),
+);

@@ -1,0 +1,198 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gql, ok, subscribe, tokenFor, wsClient } from "../support/client.js";
+import { startStack, type Stack } from "../support/stack.js";
+
+let stack: Stack;
+let url: string;
+let owner: string;
+let tom: string;
+let projectId: string;
+let agentProjectId: string;
+beforeAll(async () => {
+  stack = await startStack();
+  url = stack.urls[0];
+  owner = await tokenFor(url, "owner@demo.test");
+  tom = await tokenFor(url, "tom@demo.test");
+  const client = (await ok(url, `mutation { createClient(name: "Globex") { ... on Client { id } } }`, {}, { token: owner })).createClient.id;
+  const create = `mutation($c: ID!, $n: String!, $a: Boolean) { createProject(clientId: $c, name: $n, hourlyRateCents: 12000, billAgentTime: $a) { ... on Project { id } } }`;
+  projectId = (await ok(url, create, { c: client, n: "Globex API", a: false }, { token: owner })).createProject.id;
+  agentProjectId = (await ok(url, create, { c: client, n: "Globex Agents", a: true }, { token: owner })).createProject.id;
+});
+afterAll(() => stack?.stop());
+
+const SESSION = `id state endedAt billAgentTime billableSeconds agentSeconds beats { kind startedAt endedAt billable } timeEntry { id durationSeconds source }`;
+const START = `mutation($p: ID!, $d: String!) { startAgentSession(projectId: $p, description: $d) { __typename ... on AgentSession { ${SESSION} } ... on Error { code message } } }`;
+const BEAT = `mutation($s: ID!, $k: BeatKind!, $prev: BeatKind) { setBeat(sessionId: $s, kind: $k, previousTo: $prev) { __typename ... on AgentSession { ${SESSION} } ... on Error { code message } } }`;
+const END = `mutation($s: ID!) { endAgentSession(sessionId: $s) { __typename ... on AgentSession { ${SESSION} } ... on Error { code message } } }`;
+
+const start = async (token: string, d = "Refactor auth", p = projectId) => (await ok(url, START, { p, d }, { token })).startAgentSession;
+const beat = async (token: string, s: string, k: string, prev?: string) => (await ok(url, BEAT, { s, k, prev }, { token })).setBeat;
+const end = async (token: string, s: string) => (await ok(url, END, { s }, { token })).endAgentSession;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("agent sessions", () => {
+  it("starts with an active beat; flips never create entries; ending writes one entry of the billable time", async () => {
+    const token = await tokenFor(url, "emma@demo.test");
+    const session = await start(token);
+    expect(session.state).toBe("active");
+    expect(session.beats).toHaveLength(1);
+    await sleep(1100);
+    await beat(token, session.id, "agent");
+    await sleep(1100);
+    await beat(token, session.id, "idle");
+    const same = await beat(token, session.id, "idle");
+    expect(same.beats).toHaveLength(3); // flipping to the current kind changes nothing
+    const ended = await end(token, session.id);
+    expect(ended.state).toBeNull();
+    expect(ended.billableSeconds).toBeGreaterThanOrEqual(1); // active only: the project doesn't bill agent time
+    expect(ended.billableSeconds).toBeLessThan(2);
+    expect(ended.agentSeconds).toBeGreaterThanOrEqual(1);
+    expect(ended.timeEntry).toMatchObject({ source: "session", durationSeconds: ended.billableSeconds });
+  });
+
+  it("bills agent time when the project did at start, and the flag is snapshotted", async () => {
+    const token = await tokenFor(url, "emma@demo.test");
+    const session = await start(token, "Agent run", agentProjectId);
+    expect(session.billAgentTime).toBe(true);
+    await beat(token, session.id, "agent");
+    // Turning the flag off meanwhile doesn't change what this session bills.
+    const off = `mutation($id: ID!, $on: Boolean) { updateProject(id: $id, billAgentTime: $on) { ... on Project { billAgentTime } } }`;
+    expect((await ok(url, off, { id: agentProjectId, on: false }, { token: owner })).updateProject.billAgentTime).toBe(false);
+    await sleep(1100);
+    const ended = await end(token, session.id);
+    expect(ended.billAgentTime).toBe(true);
+    expect(ended.billableSeconds).toBeGreaterThanOrEqual(1);
+    expect(ended.beats.map((b: { billable: boolean }) => b.billable)).toEqual([true, true]);
+    expect((await start(token, "After the change", agentProjectId)).billAgentTime).toBe(false);
+    await ok(url, off, { id: agentProjectId, on: true }, { token: owner });
+  });
+
+  it("a session with no billable time writes no entry but stays in the ended list", async () => {
+    const token = await tokenFor(url, "emma@demo.test");
+    const session = await start(token, "Nothing billable");
+    await beat(token, session.id, "idle");
+    const ended = await end(token, session.id);
+    expect(ended.timeEntry).toBeNull();
+    const list = await ok(url, `{ agentSessions(ended: true) { nodes { id } } }`, {}, { token });
+    expect(list.agentSessions.nodes.map((n: { id: string }) => n.id)).toContain(session.id);
+  });
+
+  it("focusing another session drops the previous one to idle, or to agent when asked", async () => {
+    const token = await tokenFor(url, "emma@demo.test");
+    const a = await start(token, "A");
+    const b = await start(token, "B");
+    const afterB = await ok(url, `query($a: ID!) { node(id: $a) { ... on AgentSession { state } } }`, { a: a.id }, { token });
+    expect(afterB.node.state).toBe("idle");
+    await beat(token, a.id, "active", "agent");
+    const states = await ok(url, `query($a: ID!, $b: ID!) { a: node(id: $a) { ... on AgentSession { state } } b: node(id: $b) { ... on AgentSession { state } } }`, { a: a.id, b: b.id }, { token });
+    expect([states.a.state, states.b.state]).toEqual(["active", "agent"]);
+    await end(token, a.id);
+    await end(token, b.id);
+  });
+
+  it("starting a session stops the running timer and saves it; starting the timer idles the session", async () => {
+    const token = await tokenFor(url, "emma@demo.test");
+    await ok(url, `mutation { startTimer(description: "plain") { __typename } }`, {}, { token });
+    const session = await start(token, "Takes over");
+    expect((await ok(url, `{ runningTimer { id } }`, {}, { token })).runningTimer).toBeNull();
+    await ok(url, `mutation { startTimer(description: "back to plain") { __typename } }`, {}, { token });
+    const now = await ok(url, `query($s: ID!) { node(id: $s) { ... on AgentSession { state } } }`, { s: session.id }, { token });
+    expect(now.node.state).toBe("idle");
+    await ok(url, `mutation { stopTimer { __typename } }`, {}, { token });
+    await end(token, session.id);
+  });
+
+  it("rejects zero or negative rates", async () => {
+    const res = await ok(url, `mutation($id: ID!) { updateProject(id: $id, hourlyRateCents: 0) { __typename ... on ValidationError { problems { path } } } }`, { id: projectId }, { token: owner });
+    expect(res.updateProject).toEqual({ __typename: "ValidationError", problems: [{ path: ["hourlyRateCents"] }] });
+  });
+
+  it("answers bad input with typed errors and writes nothing", async () => {
+    const token = await tokenFor(url, "emma@demo.test");
+    const unknown = Buffer.from("Project:00000000-0000-4000-8000-000000000000").toString("base64");
+    expect((await ok(url, START, { p: unknown, d: "x" }, { token })).startAgentSession).toMatchObject({ __typename: "NotFoundError", code: "NOT_FOUND" });
+    expect((await ok(url, START, { p: projectId, d: "  " }, { token })).startAgentSession).toMatchObject({ __typename: "ValidationError" });
+    const session = await start(token, "Short");
+    await end(token, session.id);
+    expect(await beat(token, session.id, "active")).toMatchObject({ __typename: "ConflictError", code: "CONFLICT" });
+    expect(await end(token, session.id)).toMatchObject({ __typename: "ConflictError" });
+    // Another member's session is invisible.
+    const other = await start(tom, "Tom's");
+    expect(await beat(token, other.id, "idle")).toMatchObject({ __typename: "NotFoundError" });
+    await end(tom, other.id);
+  });
+
+  it("shows on the Live board while open, ticking only while billable", async () => {
+    const lisa = await tokenFor(url, "lisa@demo.test");
+    const client = wsClient(url, { token: lisa });
+    type Board = { liveBoard: { sessions: { id: string; kind: string; state: string; ticking: boolean }[] } };
+    const sub = subscribe<Board>(client, `subscription { liveBoard { sessions { id kind state ticking } } }`);
+    await sub.next();
+    const session = await start(tom, "On the wall");
+    const row = (b: Board) => b.liveBoard.sessions.find((s) => s.id === session.id);
+    expect(row(await sub.next((b) => !!row(b)))).toMatchObject({ kind: "AGENT", state: "active", ticking: true });
+    await beat(tom, session.id, "agent");
+    expect(row(await sub.next((b) => row(b)?.state === "agent"))).toMatchObject({ ticking: false });
+    await end(tom, session.id);
+    await sub.next((b) => !row(b));
+    await client.dispose();
+  });
+});
+
+describe("concurrency", () => {
+  it("50 concurrent flips across 5 sessions leave at most one active beat, and no overlaps or gaps", async () => {
+    const token = await tokenFor(url, "emma@demo.test");
+    const sessions: string[] = [];
+    for (let i = 0; i < 5; i++) sessions.push((await start(token, `S${i}`)).id);
+    const kinds = ["active", "agent", "idle"];
+    const flips = Array.from({ length: 50 }, (_, i) => gql(url, BEAT, { s: sessions[i % 5], k: kinds[(i * 7) % 3], prev: i % 2 ? "agent" : "idle" }, { token }));
+    const results = await Promise.all(flips);
+    expect(results.every((r) => r.body.data?.setBeat.__typename === "AgentSession")).toBe(true);
+
+    const all = await ok(url, `{ agentSessions(ended: false) { nodes { id state beats { kind startedAt endedAt } } } }`, {}, { token });
+    const mine = all.agentSessions.nodes.filter((n: { id: string }) => sessions.includes(n.id));
+    expect(mine.filter((n: { state: string }) => n.state === "active").length).toBeLessThanOrEqual(1);
+    for (const s of mine) {
+      const beats = s.beats as { startedAt: string; endedAt: string | null }[];
+      expect(beats.filter((b) => !b.endedAt)).toHaveLength(1);
+      for (let i = 1; i < beats.length; i++) expect(beats[i].startedAt).toBe(beats[i - 1].endedAt); // contiguous
+    }
+    for (const id of sessions) await end(token, id);
+  });
+
+  it("two concurrent ends write exactly one entry", async () => {
+    const token = await tokenFor(url, "emma@demo.test");
+    const session = await start(token, "Ended twice");
+    await sleep(1100);
+    const results = await Promise.all([gql(url, END, { s: session.id }, { token }), gql(url, END, { s: session.id }, { token })]);
+    const kinds = results.map((r) => r.body.data.endAgentSession.__typename).sort();
+    expect(kinds).toEqual(["AgentSession", "ConflictError"]);
+    if (stack.databaseUrl) {
+      const db = new pg.Client({ connectionString: stack.databaseUrl });
+      await db.connect();
+      const { rows } = await db.query(`SELECT count(*)::int AS n FROM "TimeEntry" WHERE "agentSessionId" = $1`, [Buffer.from(session.id, "base64").toString().split(":")[1]]);
+      await db.end();
+      expect(rows[0].n).toBe(1);
+    }
+  });
+
+  it("the database itself refuses a second active beat for a user", async () => {
+    if (!stack.databaseUrl) return; // the embedded database belongs to the server process
+    const token = await tokenFor(url, "emma@demo.test");
+    const a = await start(token, "DB check A");
+    const b = await start(token, "DB check B");
+    const db = new pg.Client({ connectionString: stack.databaseUrl });
+    await db.connect();
+    const id = (g: string) => Buffer.from(g, "base64").toString().split(":")[1];
+    await expect(
+      db.query(`UPDATE "Beat" SET kind = 'active' WHERE "sessionId" = $1 AND "endedAt" IS NULL`, [id(a.id)]),
+    ).rejects.toThrow(/Beat_one_active_per_user/);
+    await expect(
+      db.query(`INSERT INTO "Beat" (id, "sessionId", "userId", kind, "startedAt") SELECT gen_random_uuid(), "sessionId", "userId", 'idle', "startedAt" FROM "Beat" WHERE "sessionId" = $1 LIMIT 1`, [id(b.id)]),
+    ).rejects.toThrow(/Beat_one_open_per_session|Beat_no_overlap/);
+    await db.end();
+    await end(token, a.id);
+    await end(token, b.id);
+  });
+});
