@@ -8,5 +8,7 @@ import "./jobs/types.js";
 import "./agent/projects.js";
 import "./agent/timer.js";
 import "./agent/sessions.js";
+import "./billing/types.js";
+import "./agent/entries.js";
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -4,6 +4,8 @@ import { Authenticator } from "./auth.js";
 import { readConfig } from "./config.js";
 import { createGraphQL } from "./graphql.js";
 import { createHttpServer } from "./http.js";
+import { invoicePdfRoute } from "./invoice-pdf.js";
+import { createMcpRoute } from "./mcp/http.js";
 import { openRuntime } from "./services.js";
 import { createWebSocketServer } from "./websocket.js";
 import "../worker/jobs.js";
@@ -14,7 +16,11 @@ const auth = new Authenticator(runtime.db, runtime.pubsub);
 const yoga = createGraphQL(runtime, auth, config);
 const websocket = createWebSocketServer(yoga, auth, config);
 const webRoot = fileURLToPath(new URL("../web/build", import.meta.url));
-const { server, markReady, drain } = createHttpServer({ config, yoga, auth, webRoot });
+const { server, markReady, drain } = createHttpServer({ config, yoga, auth, webRoot, routes: {
+    "/mcp": createMcpRoute(yoga),
+    "/api/invoices": invoicePdfRoute(runtime.db, auth, config),
+  },
+});
 
 server.on("upgrade", (req, socket, head) => {
   if ((req.url ?? "").split("?")[0] === "/graphql") websocket.handleUpgrade(req, socket, head);

@@ -35,7 +35,14 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     stopEmbedded = embedded.stop;
     await applyMigrations(connectionString);
   }
-  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString, max: stopEmbedded ? 10 : 20 }) });
+  const db = new PrismaClient({
+    // PGlite is a single session: statements of concurrent connections would interleave mid-query
+    // (pglite-socket only keeps transactions together), so embedded mode uses one connection.
+    adapter: new PrismaPg({ connectionString, max: stopEmbedded ? 1 : 20 }),
+    // Transactions queue on per-user and per-workspace locks (and, embedded, on PGlite's single
+    // session), so a burst may wait its turn longer than Prisma's 2 s default before it starts.
+    transactionOptions: { maxWait: 15_000, timeout: 20_000 },
+  });
 
   let pubsub: PubSub;
   let redisClients: Redis[] = [];

@@ -18,7 +18,8 @@ export async function freshDatabase(): Promise<{ url: string; db: PrismaClient; 
     stopServer = embedded.stop;
     await applyMigrations(url);
   }
-  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 20 }) });
+  // One connection on PGlite, as in server/services.ts.
+  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: server ? 20 : 1 }) });
   return {
     url,
     db,

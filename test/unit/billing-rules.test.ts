@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { monthToInvoice } from "../../schema/billing/jobs.js";
+import { billingSettings, datesPeriod, invoiceTotals, lineAmount, monthPeriod, previousMonth, roundSeconds } from "../../schema/billing/rules.js";
+
+describe("rounding", () => {
+  it("leaves seconds alone, or rounds each line up or to the nearest 1, 6 or 15 minutes", () => {
+    expect(roundSeconds(61, { mode: "none" })).toBe(61);
+    expect(roundSeconds(61, { mode: "up", minutes: 1 })).toBe(120);
+    expect(roundSeconds(7 * 60, { mode: "up", minutes: 6 })).toBe(12 * 60);
+    expect(roundSeconds(7 * 60, { mode: "nearest", minutes: 15 })).toBe(0);
+    expect(roundSeconds(8 * 60, { mode: "nearest", minutes: 15 })).toBe(15 * 60);
+  });
+});
+
+describe("amounts", () => {
+  it("prices rate x hours per line, and the lines add up to the total", () => {
+    const lines = [lineAmount(1800, 9000), lineAmount(20 * 60, 9000), lineAmount(1, 9000)];
+    expect(lines).toEqual([4500, 3000, 3]);
+    expect(invoiceTotals(lines, 1900)).toEqual({ subtotalCents: 7503, taxCents: 1426, totalCents: 8929 });
+  });
+  it("reads settings defensively", () => {
+    expect(billingSettings({ billing: { rounding: { mode: "up", minutes: 7 }, taxRateBp: -1 } })).toEqual({ rounding: { mode: "none" }, taxRateBp: 0 });
+    expect(billingSettings({ billing: { rounding: { mode: "up", minutes: 6 }, taxRateBp: 2000 } })).toEqual({ rounding: { mode: "up", minutes: 6 }, taxRateBp: 2000 });
+  });
+});
+
+describe("periods", () => {
+  it("a month in the workspace time zone, across a DST change", () => {
+    const march = monthPeriod("2026-03", "Europe/Berlin");
+    expect(march.start.toISOString()).toBe("2026-02-28T23:00:00.000Z");
+    expect(march.end.toISOString()).toBe("2026-03-31T22:00:00.000Z"); // CEST from 29 March
+    expect([march.startDate, march.endDate]).toEqual(["2026-03-01", "2026-03-31"]);
+  });
+  it("the month that just ended depends on where the workspace is", () => {
+    const instant = new Date("2026-12-01T03:00:00Z");
+    expect(previousMonth(instant, "Europe/Berlin")).toBe("2026-11");
+    expect(previousMonth(instant, "America/Los_Angeles")).toBe("2026-10"); // still 30 November there
+  });
+  it("a span of dates is inclusive", () => {
+    const p = datesPeriod("2026-11-01", "2026-11-15", "UTC");
+    expect([p.start.toISOString(), p.end.toISOString()]).toEqual(["2026-11-01T00:00:00.000Z", "2026-11-16T00:00:00.000Z"]);
+  });
+});
+
+describe("month-end job", () => {
+  it("invoices last month once the first of the month has begun in the workspace's zone", () => {
+    const instant = new Date("2026-11-30T23:30:00Z");
+    expect(monthToInvoice(instant, "Europe/Berlin")).toBe("2026-11"); // 00:30 on 1 December there
+    expect(monthToInvoice(instant, "UTC")).toBeNull();
+    expect(monthToInvoice(new Date("2026-12-01T12:00:00Z"), "UTC")).toBe("2026-11");
+  });
+});
