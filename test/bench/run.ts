@@ -1,4 +1,5 @@
 // `npm run bench`: every figure the issues ask for, printed as tables with same-run baselines.
+import { beatFlips, monthEnd } from "./agent.js";
 import { fanOut, roundTrip } from "./platform.js";
 import { benchEnv, printTable } from "./support.js";
 
@@ -11,6 +12,8 @@ try {
     const counts = (process.env.BENCH_SUBSCRIBERS ?? "1000,10000").split(",").map(Number);
     printTable("liveBoard fan-out on one API process, 1 s ticks", await fanOut(env, counts));
   }
+  if (!only || only === "beats") printTable("Agent session beat flips, 50 concurrent users", await beatFlips(env));
+  if (!only || only === "invoicing") printTable("Month-end invoicing: 1,000 clients, 100,000 entries", await monthEnd(env));
 } finally {
   await env.infra?.stop();
 }

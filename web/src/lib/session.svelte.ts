@@ -10,6 +10,8 @@ export interface Viewer {
   user: { id: string; name: string; email: string };
   workspace: Workspace;
   role: string;
+  /** Permission enum values, e.g. "BILLING_MANAGE". */
+  permissions: string[];
   workspaces: Workspace[];
 }
 
@@ -19,8 +21,13 @@ export const session = $state<{ viewer?: Viewer | null }>({});
 onUnauthenticated(() => (session.viewer = null));
 
 const VIEWER = `query Viewer {
-  viewer { user { id name email } workspace { id name timeZone } role workspaces { id name timeZone } }
+  viewer { user { id name email } workspace { id name timeZone } role permissions workspaces { id name timeZone } }
 }`;
+
+/** Whether the signed-in member holds a permission ("BILLING_MANAGE", …) in the current workspace. */
+export function can(permission: string): boolean {
+  return session.viewer?.permissions.includes(permission) ?? false;
+}
 
 export async function loadViewer(): Promise<Viewer | null> {
   const { viewer } = await gql<{ viewer: Viewer | null }>(VIEWER);

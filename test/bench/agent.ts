@@ -1,0 +1,116 @@
+// Agent-session figures: beat flips under concurrent users, and month-end invoicing at volume.
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaClient } from "../../prisma/generated/client.js";
+import type { Services } from "../../schema/common/context.js";
+import { monthPeriod } from "../../schema/billing/rules.js";
+import { generateInvoices } from "../../schema/billing/service.js";
+import { gql, ok, tokenFor } from "../support/client.js";
+import { createMigratedDatabase } from "../support/infra.js";
+import { percentile, type BenchEnv, type Row } from "./support.js";
+
+async function loop(users: string[], seconds: number, step: (token: string, i: number) => Promise<void>) {
+  const latencies: number[] = [];
+  const until = Date.now() + seconds * 1000;
+  await Promise.all(
+    users.map(async (token) => {
+      for (let i = 0; Date.now() < until; i++) {
+        const start = performance.now();
+        await step(token, i);
+        latencies.push(performance.now() - start);
+      }
+    }),
+  );
+  return latencies.sort((a, b) => a - b);
+}
+
+/** 50 users, each flipping beats across two sessions of their own, against a plain query as baseline. */
+export async function beatFlips(env: BenchEnv, userCount = 50, seconds = 10): Promise<Row[]> {
+  const api = await env.startApi();
+  const url = api.url;
+  const owner = await tokenFor(url, "owner@demo.test");
+  const project = (await ok(url, `{ projects(search: "Acme") { nodes { id } } }`, {}, { token: owner })).projects.nodes[0].id;
+  const users: string[] = [];
+  const sessions = new Map<string, string[]>();
+  for (let u = 0; u < userCount; u++) {
+    const email = `flipper${u}@bench.test`;
+    await ok(url, `mutation($e: String!) { addMember(email: $e, name: "Flipper", password: "bench-password", role: employee) { __typename } }`, { e: email }, { token: owner });
+    const cookie = (await gql(url, `mutation($e: String!) { signIn(email: $e, password: "bench-password") { __typename } }`, { e: email })).headers.get("set-cookie")!.split(";")[0];
+    const token = (await ok(url, `mutation { createPersonalAccessToken(name: "bench") { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret;
+    const start = `mutation($p: ID!) { startAgentSession(projectId: $p, description: "bench") { ... on AgentSession { id } } }`;
+    sessions.set(token, [(await ok(url, start, { p: project }, { token })).startAgentSession.id, (await ok(url, start, { p: project }, { token })).startAgentSession.id]);
+    users.push(token);
+  }
+  const kinds = ["active", "agent", "idle"];
+  const flip = `mutation($s: ID!, $k: BeatKind!) { setBeat(sessionId: $s, kind: $k) { __typename } }`;
+  const rows: Row[] = [];
+  for (const [name, step] of [
+    ["plain authenticated query (baseline)", (token: string) => ok(url, `{ viewer { role } }`, {}, { token }).then(() => {})],
+    ["setBeat (flip)", (token: string, i: number) => ok(url, flip, { s: sessions.get(token)![i % 2], k: kinds[i % 3] }, { token }).then(() => {})],
+  ] as const) {
+    const latencies = await loop(users, seconds, step);
+    rows.push({ operation: name, users: userCount, "per second": Math.round(latencies.length / seconds), "p50 ms": percentile(latencies, 50), "p99 ms": percentile(latencies, 99) });
+  }
+  rows[1]["ratio to baseline"] = Number(((rows[1]["per second"] as number) / (rows[0]["per second"] as number)).toFixed(2));
+  await api.stop();
+  return rows;
+}
+
+/** 1,000 clients, 100,000 entries last month: the month-end job against one aggregate SQL query. */
+export async function monthEnd(env: BenchEnv, clients = 1000, entries = 100_000): Promise<Row[]> {
+  if (!env.infra) return [{ note: "needs PostgreSQL (not the embedded default)" }];
+  const url = await createMigratedDatabase(env.infra.databaseUrl);
+  const sql = new pg.Client({ connectionString: url });
+  await sql.connect();
+  const { rows: [ws] } = await sql.query(`INSERT INTO "Workspace" (id, name, "timeZone") VALUES (gen_random_uuid(), 'Bench', 'Europe/Berlin') RETURNING id`);
+  const { rows: [user] } = await sql.query(`INSERT INTO "User" (id, email, name, "passwordHash") VALUES (gen_random_uuid(), 'bench@bench.test', 'Bench', 'x') RETURNING id`);
+  await sql.query(
+    `INSERT INTO "Client" (id, "workspaceId", name) SELECT gen_random_uuid(), $1, 'Client ' || g FROM generate_series(1, $2) g`,
+    [ws.id, clients],
+  );
+  await sql.query(
+    `INSERT INTO "Project" (id, "workspaceId", "clientId", name, "hourlyRate", currency)
+     SELECT gen_random_uuid(), $1, c.id, c.name || ' project', 5000 + (row_number() OVER ()) % 7000, 'EUR' FROM "Client" c WHERE c."workspaceId" = $1`,
+    [ws.id],
+  );
+  await sql.query(
+    `INSERT INTO "TimeEntry" (id, "workspaceId", "userId", "projectId", description, source, "startedAt", "endedAt", "durationSeconds")
+     SELECT gen_random_uuid(), $1, $2, p.id, 'Work ' || g, 'manual', s, s + make_interval(secs => d), d
+     FROM generate_series(1, $3) g
+     JOIN LATERAL (SELECT id FROM "Project" WHERE "workspaceId" = $1 OFFSET (g % $4) LIMIT 1) p ON true
+     CROSS JOIN LATERAL (SELECT timestamptz '2026-10-01 08:00+02' + make_interval(mins => (g * 7) % (29 * 24 * 60)) AS s, 300 + (g * 13) % 7000 AS d) t`,
+    [ws.id, user.id, entries, clients],
+  );
+  await sql.query(`ANALYZE`);
+  const period = monthPeriod("2026-10", "Europe/Berlin");
+
+  const aggregateStart = performance.now();
+  const { rows: sums } = await sql.query(
+    `SELECT p."clientId", p.currency, count(*) AS lines, sum(round(p."hourlyRate" * e."durationSeconds" / 3600.0)) AS subtotal
+     FROM "TimeEntry" e JOIN "Project" p ON p.id = e."projectId"
+     WHERE e."workspaceId" = $1 AND e."invoiceId" IS NULL AND e."startedAt" >= $2 AND e."startedAt" < $3
+     GROUP BY 1, 2`,
+    [ws.id, period.start, period.end],
+  );
+  const aggregateMs = performance.now() - aggregateStart;
+
+  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 5 }) });
+  const jobStart = performance.now();
+  const invoices = await generateInvoices({ db } as unknown as Services, ws.id, period);
+  const jobMs = performance.now() - jobStart;
+  const { rows: [check] } = await sql.query(`SELECT count(*)::int AS lines, sum("amountCents")::bigint AS amount FROM "InvoiceLine"`);
+  const expected = sums.reduce((a, r) => a + Number(r.subtotal), 0);
+  await db.$disconnect();
+  await sql.end();
+  return [
+    { method: "one aggregate SQL query (baseline)", clients: sums.length, entries, "wall ms": Math.round(aggregateMs), ratio: 1 },
+    {
+      method: "month-end job (invoices with lines)",
+      clients: invoices.length,
+      entries: check.lines,
+      "wall ms": Math.round(jobMs),
+      ratio: Number((jobMs / aggregateMs).toFixed(1)),
+      "amounts match": String(Number(check.amount) === expected),
+    },
+  ];
+}

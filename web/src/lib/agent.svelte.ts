@@ -1,0 +1,230 @@
+import { getContext, setContext } from "svelte";
+import { ERROR_FIELDS, gql, PROBLEM_FIELDS, unwrap } from "./graphql";
+import type { LiveSession } from "./live";
+import { timer } from "./timer.svelte";
+
+export type BeatKind = "active" | "agent" | "idle";
+export const BEAT_KINDS: BeatKind[] = ["active", "agent", "idle"];
+export const BEAT_LABELS: Record<BeatKind, string> = { active: "Active", agent: "Agent", idle: "Idle" };
+
+export interface Beat {
+  kind: BeatKind;
+  startedAt: string;
+  endedAt: string | null;
+  billable: boolean;
+}
+
+export interface AgentSession {
+  id: string;
+  description: string;
+  project: { id: string; name: string; client: { name: string } };
+  state: BeatKind | null;
+  startedAt: string;
+  endedAt: string | null;
+  billAgentTime: boolean;
+  beats: Beat[];
+  serverTime: string;
+  billableSeconds: number;
+  activeSeconds: number;
+  agentSeconds: number;
+  idleSeconds: number;
+  timeEntry: { id: string; durationSeconds: number | null } | null;
+}
+
+/** A session as fetched, with the local moment (performance.now()) its counters were valid. */
+export type Tracked = AgentSession & { receivedAt: number };
+
+export interface Counters {
+  billable: number;
+  active: number;
+  agent: number;
+  idle: number;
+}
+
+const SESSION = `id description state startedAt endedAt billAgentTime serverTime
+  billableSeconds activeSeconds agentSeconds idleSeconds
+  project { id name client { name } }
+  beats { kind startedAt endedAt billable }
+  timeEntry { id durationSeconds }`;
+
+const ENDED_PAGE = 10;
+
+export function isBillableKind(kind: BeatKind, billAgentTime: boolean) {
+  return kind === "active" || (kind === "agent" && billAgentTime);
+}
+
+/** The server's counters as of serverTime, advanced on this device while the session is open. */
+export function countersAt(s: Tracked, now: number): Counters {
+  const elapsed = s.state ? Math.max(0, Math.floor((now - s.receivedAt) / 1000)) : 0;
+  return {
+    billable: s.billableSeconds + (s.state && isBillableKind(s.state, s.billAgentTime) ? elapsed : 0),
+    active: s.activeSeconds + (s.state === "active" ? elapsed : 0),
+    agent: s.agentSeconds + (s.state === "agent" ? elapsed : 0),
+    idle: s.idleSeconds + (s.state === "idle" ? elapsed : 0),
+  };
+}
+
+/** The server's clock now, in epoch ms, as far as this session's serverTime tells. */
+export function serverNow(s: Tracked, now: number) {
+  return Date.parse(s.serverTime) + (now - s.receivedAt);
+}
+
+type Result = { __typename: string };
+
+/**
+ * The signed-in member's agent sessions for the /agent pages: the open list, the ended list and a
+ * cache by id that the sidebar and the detail view share, so a change made in one shows in the other.
+ */
+export class AgentStore {
+  sessions = $state<Record<string, Tracked>>({});
+  openIds = $state<string[] | null>(null);
+  endedIds = $state<string[] | null>(null);
+  endedCursor = $state<string | null>(null);
+  endedHasMore = $state(false);
+  loadFailure = $state<string | null>(null);
+  /** Ids the server did not find (deleted, or not yours). */
+  missing = $state<Record<string, boolean>>({});
+  /** When focusing a session, the one you leave keeps running as agent instead of dropping to idle. */
+  previousToAgent = $state(false);
+  /** AGENT rows of the Live board, id -> state, as last seen. */
+  private boardStates: Record<string, string> | null = null;
+
+  /** The one clock every counter on the /agent pages ticks with; restarted when data arrives. */
+  constructor(readonly clock: { now: number; restart(): void }) {}
+
+  get open(): Tracked[] {
+    return (this.openIds ?? []).map((id) => this.sessions[id]).filter(Boolean);
+  }
+
+  get ended(): Tracked[] {
+    return (this.endedIds ?? []).map((id) => this.sessions[id]).filter(Boolean);
+  }
+
+  private remember(session: AgentSession, receivedAt = performance.now()): Tracked {
+    const tracked = { ...session, receivedAt };
+    this.sessions[session.id] = tracked;
+    this.clock.restart();
+    return this.sessions[session.id];
+  }
+
+  /** Moves a session between the open and ended lists as its endedAt says. */
+  private place(session: AgentSession) {
+    if (session.endedAt) {
+      if (this.openIds) this.openIds = this.openIds.filter((id) => id !== session.id);
+      if (this.endedIds && !this.endedIds.includes(session.id)) this.endedIds = [session.id, ...this.endedIds];
+    } else if (this.openIds && !this.openIds.includes(session.id)) {
+      this.openIds = [session.id, ...this.openIds];
+    }
+  }
+
+  async loadOpen() {
+    const data = await gql<{ agentSessions: { nodes: AgentSession[] } }>(
+      `query OpenAgentSessions { agentSessions(ended: false, first: 100) { nodes { ${SESSION} } } }`,
+    );
+    const receivedAt = performance.now();
+    const previous = new Set(this.openIds ?? []);
+    this.openIds = data.agentSessions.nodes.map((s) => this.remember(s, receivedAt).id);
+    // A session that left the open list ended elsewhere (an agent over MCP, another tab).
+    const gone = [...previous].filter((id) => !this.openIds!.includes(id));
+    if (gone.length) await Promise.all(gone.map((id) => this.fetchOne(id)));
+  }
+
+  async loadEnded(more = false) {
+    const data = await gql<{ agentSessions: { nodes: AgentSession[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(
+      `query EndedAgentSessions($first: Int, $after: String) {
+        agentSessions(ended: true, first: $first, after: $after) { nodes { ${SESSION} } pageInfo { hasNextPage endCursor } }
+      }`,
+      { first: ENDED_PAGE, after: more ? this.endedCursor : null },
+    );
+    const receivedAt = performance.now();
+    const ids = data.agentSessions.nodes.map((s) => this.remember(s, receivedAt).id);
+    this.endedIds = more ? [...(this.endedIds ?? []), ...ids.filter((id) => !this.endedIds?.includes(id))] : ids;
+    this.endedCursor = data.agentSessions.pageInfo.endCursor;
+    this.endedHasMore = data.agentSessions.pageInfo.hasNextPage;
+  }
+
+  async load() {
+    this.loadFailure = null;
+    try {
+      await Promise.all([this.loadOpen(), this.loadEnded()]);
+    } catch (error) {
+      this.loadFailure = error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  /** One session by id, into the cache; null when it doesn't exist or isn't yours. */
+  async fetchOne(id: string): Promise<Tracked | null> {
+    const data = await gql<{ node: (AgentSession & { __typename: string }) | null }>(
+      `query AgentSession($id: ID!) { node(id: $id) { __typename ... on AgentSession { ${SESSION} } } }`,
+      { id },
+    );
+    if (!data.node || data.node.__typename !== "AgentSession") {
+      this.missing[id] = true;
+      return null;
+    }
+    delete this.missing[id];
+    const tracked = this.remember(data.node);
+    this.place(tracked);
+    return tracked;
+  }
+
+  async start(projectId: string, description: string): Promise<Tracked> {
+    const { startAgentSession } = await gql<{ startAgentSession: Result }>(
+      `mutation StartAgentSession($projectId: ID!, $description: String!) {
+        startAgentSession(projectId: $projectId, description: $description) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on AgentSession { ${SESSION} } }
+      }`,
+      { projectId, description },
+    );
+    const session = this.remember(unwrap<AgentSession>(startAgentSession, "AgentSession"));
+    this.place(session);
+    // Starting focuses it: another session dropped to idle and a running timer stopped.
+    await Promise.all([this.loadOpen(), timer.refresh()]);
+    return session;
+  }
+
+  async setBeat(id: string, kind: BeatKind) {
+    const { setBeat } = await gql<{ setBeat: Result }>(
+      `mutation SetBeat($sessionId: ID!, $kind: BeatKind!, $previousTo: BeatKind) {
+        setBeat(sessionId: $sessionId, kind: $kind, previousTo: $previousTo) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on AgentSession { ${SESSION} } }
+      }`,
+      { sessionId: id, kind, previousTo: this.previousToAgent ? "agent" : "idle" },
+    );
+    this.remember(unwrap<AgentSession>(setBeat, "AgentSession"));
+    if (kind === "active") await Promise.all([this.loadOpen(), timer.refresh()]);
+  }
+
+  async end(id: string): Promise<Tracked> {
+    const { endAgentSession } = await gql<{ endAgentSession: Result }>(
+      `mutation EndAgentSession($sessionId: ID!) { endAgentSession(sessionId: $sessionId) { ${ERROR_FIELDS} ... on AgentSession { ${SESSION} } } }`,
+      { sessionId: id },
+    );
+    const session = this.remember(unwrap<AgentSession>(endAgentSession, "AgentSession"));
+    this.place(session);
+    return session;
+  }
+
+  /**
+   * A Live board payload: when one of the AGENT rows changed state, appeared or left (an agent
+   * flipped a beat over MCP, another tab ended a session), refetch what we show.
+   */
+  async boardChanged(sessions: LiveSession[]) {
+    const states = Object.fromEntries(sessions.filter((s) => s.kind === "AGENT").map((s) => [s.id, s.state]));
+    const before = this.boardStates ?? Object.fromEntries(this.open.map((s) => [s.id, s.state ?? "ended"]));
+    this.boardStates = states;
+    const ids = new Set([...Object.keys(before), ...Object.keys(states)]);
+    const changed = [...ids].filter((id) => before[id] !== states[id]);
+    // loadOpen also refetches the ones that left the list: ended, their entry written.
+    if (changed.length) await this.loadOpen();
+  }
+}
+
+const KEY = Symbol("agent-sessions");
+
+export function provideAgentStore(store: AgentStore) {
+  setContext(KEY, store);
+  return store;
+}
+
+export function agentStore(): AgentStore {
+  return getContext<AgentStore>(KEY);
+}

@@ -1,0 +1,61 @@
+import { ERROR_FIELDS, gql, PROBLEM_FIELDS, unwrap } from "./graphql";
+
+export interface TimerEntry {
+  id: string;
+  description: string;
+  startedAt: string;
+  project: { id: string; name: string } | null;
+}
+
+const ENTRY = "id description startedAt project { id name }";
+
+/**
+ * Your running timer, shared by the header and the pages that change it indirectly (starting or
+ * focusing an agent session stops the timer; starting the timer idles the active session).
+ */
+class TimerState {
+  running = $state<TimerEntry | null>(null);
+  /** Seconds already run when `receivedAt` (performance.now()) was taken. */
+  baseSeconds = $state(0);
+  receivedAt = $state(0);
+  loaded = $state(false);
+  /** Bumped after the timer starts, so session views know their active beat may have dropped to idle. */
+  starts = $state(0);
+
+  private track(entry: TimerEntry | null) {
+    this.running = entry;
+    // runningTimer has no server time, so the value trusts this device's clock.
+    this.baseSeconds = entry ? Math.max(0, Math.floor((Date.now() - Date.parse(entry.startedAt)) / 1000)) : 0;
+    this.receivedAt = performance.now();
+    this.loaded = true;
+  }
+
+  async refresh() {
+    const data = await gql<{ runningTimer: TimerEntry | null }>(`query RunningTimer { runningTimer { ${ENTRY} } }`);
+    if (data.runningTimer?.id !== this.running?.id || !this.loaded) this.track(data.runningTimer);
+  }
+
+  async start(description: string, projectId: string | null) {
+    const { startTimer } = await gql<{ startTimer: { __typename: string } }>(
+      `mutation StartTimer($description: String, $projectId: ID) {
+        startTimer(description: $description, projectId: $projectId) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on TimeEntry { ${ENTRY} } }
+      }`,
+      { description, projectId },
+    );
+    this.track(unwrap<TimerEntry>(startTimer, "TimeEntry"));
+    this.starts++;
+  }
+
+  async stop() {
+    const { stopTimer } = await gql<{ stopTimer: { __typename: string } }>(`mutation StopTimer { stopTimer { ${ERROR_FIELDS} } }`);
+    // NOT_FOUND: it was already stopped elsewhere (another tab, a session start); either way it's not running.
+    if (stopTimer.__typename !== "NotFoundError") unwrap(stopTimer, "TimeEntry");
+    this.track(null);
+  }
+
+  secondsAt(now: number) {
+    return this.baseSeconds + Math.max(0, Math.floor((now - this.receivedAt) / 1000));
+  }
+}
+
+export const timer = new TimerState();
