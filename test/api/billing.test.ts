@@ -74,6 +74,22 @@ describe("invoices", () => {
     await ok(url, `mutation { updateBillingSettings(rounding: none, taxRateBp: 0) { __typename } }`, {}, { token: owner });
   });
 
+  it("late entries join the period's draft; once issued, they wait", async () => {
+    const { client, project } = await clientWithProject("Late");
+    await log(project, "2026-11-12T09:00:00Z", 60, "First");
+    const [draft] = (await create(client)).data;
+    await log(project, "2026-11-13T09:00:00Z", 30, "Late one");
+    const [same] = (await create(client)).data;
+    expect(same.id).toBe(draft.id);
+    expect(same.lines.map((l: { position: number; description: string }) => [l.position, l.description])).toEqual([[1, "First"], [2, "Late one"]]);
+    expect(same.subtotalCents).toBe(9000 + 4500);
+    await status("issueInvoice", draft.id);
+    await log(project, "2026-11-14T09:00:00Z", 30, "After issue");
+    expect((await create(client)).data).toEqual([]);
+    const unbilled = await ok(url, `query($f: TimeEntryFilter) { timeEntries(filter: $f) { nodes { description } } }`, { f: { clientId: client, billed: false } }, { token: emma });
+    expect(unbilled.timeEntries.nodes).toEqual([{ description: "After issue" }]);
+  });
+
   it("moves draft -> issued -> paid, and refuses other moves", async () => {
     const { client, project } = await clientWithProject("Stark");
     await log(project, "2026-11-07T09:00:00Z", 60);

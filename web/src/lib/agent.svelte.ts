@@ -47,6 +47,9 @@ const SESSION = `id description state startedAt endedAt billAgentTime serverTime
   beats { kind startedAt endedAt billable }
   timeEntry { id durationSeconds }`;
 
+// Page sizes are literals: the API's cost limit (5000) multiplies a selection by a literal `first`,
+// and a client that stays within it when counted keeps working if variables are counted too.
+const OPEN_LIMIT = 40;
 const ENDED_PAGE = 10;
 
 export function isBillableKind(kind: BeatKind, billAgentTime: boolean) {
@@ -119,7 +122,7 @@ export class AgentStore {
 
   async loadOpen() {
     const data = await gql<{ agentSessions: { nodes: AgentSession[] } }>(
-      `query OpenAgentSessions { agentSessions(ended: false, first: 100) { nodes { ${SESSION} } } }`,
+      `query OpenAgentSessions { agentSessions(ended: false, first: ${OPEN_LIMIT}) { nodes { ${SESSION} } } }`,
     );
     const receivedAt = performance.now();
     const previous = new Set(this.openIds ?? []);
@@ -131,10 +134,10 @@ export class AgentStore {
 
   async loadEnded(more = false) {
     const data = await gql<{ agentSessions: { nodes: AgentSession[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(
-      `query EndedAgentSessions($first: Int, $after: String) {
-        agentSessions(ended: true, first: $first, after: $after) { nodes { ${SESSION} } pageInfo { hasNextPage endCursor } }
+      `query EndedAgentSessions($after: String) {
+        agentSessions(ended: true, first: ${ENDED_PAGE}, after: $after) { nodes { ${SESSION} } pageInfo { hasNextPage endCursor } }
       }`,
-      { first: ENDED_PAGE, after: more ? this.endedCursor : null },
+      { after: more ? this.endedCursor : null },
     );
     const receivedAt = performance.now();
     const ids = data.agentSessions.nodes.map((s) => this.remember(s, receivedAt).id);

@@ -17,15 +17,15 @@ export interface ClientRow {
 const PROJECT = "id name currency hourlyRateCents billAgentTime client { id name }";
 
 /** Projects whose name or client's name contains `search` (all of them when empty). */
-export async function searchProjects(search: string, first = 20): Promise<Project[]> {
+export async function searchProjects(search: string): Promise<Project[]> {
   const data = await gql<{ projects: { nodes: Project[] } }>(
-    `query Projects($search: String, $first: Int) { projects(search: $search, first: $first) { nodes { ${PROJECT} } } }`,
-    { search: search.trim() || null, first },
+    `query Projects($search: String) { projects(search: $search, first: 20) { nodes { ${PROJECT} } } }`,
+    { search: search.trim() || null },
   );
   return data.projects.nodes;
 }
 
 export async function loadClients(): Promise<ClientRow[]> {
-  const data = await gql<{ clients: { nodes: ClientRow[] } }>(`query Clients { clients(first: 200) { nodes { id name } } }`);
+  const data = await gql<{ clients: { nodes: ClientRow[] } }>(`query Clients { clients(first: 100) { nodes { id name } } }`);
   return data.clients.nodes;
 }

@@ -1,0 +1,56 @@
+import { ERROR_FIELDS, gql, unwrap } from "./graphql";
+
+export type InvoiceStatus = "draft" | "issued" | "paid" | "void";
+export const INVOICE_STATUSES: InvoiceStatus[] = ["draft", "issued", "paid", "void"];
+export const STATUS_LABELS: Record<InvoiceStatus, string> = { draft: "Draft", issued: "Issued", paid: "Paid", void: "Void" };
+
+export interface InvoiceLine {
+  position: number;
+  description: string;
+  date: string;
+  quantitySeconds: number;
+  rateCents: number;
+  amountCents: number;
+}
+
+export interface Invoice {
+  id: string;
+  number: number;
+  status: InvoiceStatus;
+  client: { id: string; name: string };
+  currency: string;
+  periodStart: string;
+  periodEnd: string;
+  subtotalCents: number;
+  taxRateBp: number;
+  taxCents: number;
+  totalCents: number;
+  createdAt: string;
+  issuedAt: string | null;
+  paidAt: string | null;
+  voidedAt: string | null;
+  pdfUrl: string;
+}
+
+export type InvoiceWithLines = Invoice & { lines: InvoiceLine[] };
+
+export const INVOICE = `id number status client { id name } currency periodStart periodEnd subtotalCents taxRateBp taxCents totalCents
+  createdAt issuedAt paidAt voidedAt pdfUrl`;
+export const INVOICE_WITH_LINES = `${INVOICE} lines { position description date quantitySeconds rateCents amountCents }`;
+
+const MUTATIONS = { issued: "issueInvoice", paid: "markInvoicePaid", void: "voidInvoice" } as const;
+
+/** draft -> issued -> paid; draft or issued -> void. */
+export async function setInvoiceStatus(id: string, to: keyof typeof MUTATIONS): Promise<InvoiceWithLines> {
+  const field = MUTATIONS[to];
+  const data = await gql<Record<string, { __typename: string }>>(
+    `mutation SetInvoiceStatus($id: ID!) { ${field}(id: $id) { ${ERROR_FIELDS} ... on Invoice { ${INVOICE_WITH_LINES} } } }`,
+    { id },
+  );
+  return unwrap<InvoiceWithLines>(data[field], "Invoice");
+}
+
+/** "19%" from basis points, "7.5%" for 750. */
+export function formatTaxRate(bp: number) {
+  return `${new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 }).format(bp / 100)}%`;
+}
