@@ -38,15 +38,19 @@ registerLiveSource({
     ),
 });
 
-/** Ends the session's open beat at `at` and opens one of `kind`; nothing when it already is that kind. */
-export async function switchBeat(tx: Tx, sessionId: string, userId: string, kind: BeatKind, at: Date): Promise<boolean> {
+/**
+ * Ends the session's open beat at `at` and opens one of `kind`; nothing when it already is that kind.
+ * Returns whether it switched, and the kind it switched from.
+ */
+export async function switchBeat(tx: Tx, sessionId: string, userId: string, kind: BeatKind, at: Date) {
   const open = await tx.beat.findFirst({ where: { sessionId, endedAt: null } });
-  if (open?.kind === kind) return false;
+  const previous = open?.kind ?? null;
+  if (previous === kind) return { switched: false, previous };
   // A beat never ends before it began, even if clocks disagree by a few milliseconds.
   const start = open && at < open.startedAt ? open.startedAt : at;
   if (open) await tx.beat.update({ where: { id: open.id }, data: { endedAt: start } });
   await tx.beat.create({ data: { sessionId, userId, kind, startedAt: start } });
-  return true;
+  return { switched: true, previous };
 }
 
 /** The user's active beat (there is at most one) drops to `to`; returns its session, if any. */
@@ -57,9 +61,9 @@ export async function demoteActiveBeat(tx: Tx, userId: string, at: Date, to: "id
   return active.sessionId;
 }
 
-/** After commit: the Live board and status subscribers hear of each changed session. */
+/** After commit: the Live board and status subscribers hear of each changed session; returns them loaded. */
 export async function announceSessions(services: Services, changes: { id: string; previous: string | null }[]) {
-  if (!changes.length) return;
+  if (!changes.length) return [];
   const now = new Date();
   const sessions = await services.db.agentSession.findMany({ where: { id: { in: changes.map((c) => c.id) } }, include: withBeats });
   for (const session of sessions) {
@@ -67,4 +71,5 @@ export async function announceSessions(services: Services, changes: { id: string
     const previous = changes.find((c) => c.id === session.id)!.previous;
     publishSessionChange(services, live, !session.endedAt, { status: live.state, previousStatus: previous, at: now });
   }
+  return sessions;
 }

@@ -123,31 +123,29 @@ export async function startSession(ctx: Context, projectId: string, description:
     return { stopped, demoted, session };
   });
   if (stopped) announceStopped(ctx, stopped);
-  await announceSessions(ctx, [...(demoted ? [{ id: demoted, previous: "active" }] : []), { id: session.id, previous: null }]);
-  return ctx.db.agentSession.findUniqueOrThrow({ where: { id: session.id }, include: withBeats });
+  if (demoted) await announceSessions(ctx, [{ id: demoted, previous: "active" }]);
+  const [started] = await announceSessions(ctx, [{ id: session.id, previous: null }]);
+  return started;
 }
 
 export async function setBeat(ctx: Context, sessionId: string, kind: BeatKind, previousTo: BeatKind) {
   const viewer = ctx.viewer!;
   if (previousTo === "active") throw ValidationError.field("previousTo", "The session you leave drops to idle or agent");
   const now = new Date();
-  const { stopped, changes } = await ctx.db.$transaction(async (tx) => {
+  const { stopped, demoted, switched, previous } = await ctx.db.$transaction(async (tx) => {
     await lockUser(tx, viewer.userId);
     const session = await ownOpenSession(tx, ctx, sessionId);
-    const previous = (await tx.beat.findFirst({ where: { sessionId, endedAt: null } }))?.kind ?? null;
-    let stopped = null;
-    let demoted = null;
-    if (kind === "active") {
-      stopped = await stopRunning(tx, viewer.userId, now);
-      demoted = await demoteActiveBeat(tx, viewer.userId, now, previousTo, session.id);
-    }
-    const switched = await switchBeat(tx, session.id, viewer.userId, kind, now);
-    const changes = [...(demoted ? [{ id: demoted, previous: "active" }] : []), ...(switched ? [{ id: session.id, previous }] : [])];
-    return { stopped, changes };
+    // Making a session active focuses it: the timer stops, your other active session steps back.
+    const stopped = kind === "active" ? await stopRunning(tx, viewer.userId, now) : null;
+    const demoted = kind === "active" ? await demoteActiveBeat(tx, viewer.userId, now, previousTo, session.id) : null;
+    const { switched, previous } = await switchBeat(tx, session.id, viewer.userId, kind, now);
+    return { stopped, demoted, switched, previous };
   });
   if (stopped) announceStopped(ctx, stopped);
-  await announceSessions(ctx, changes);
-  return ctx.db.agentSession.findUniqueOrThrow({ where: { id: sessionId }, include: withBeats });
+  if (demoted) await announceSessions(ctx, [{ id: demoted, previous: "active" }]);
+  if (!switched) return ctx.db.agentSession.findUniqueOrThrow({ where: { id: sessionId }, include: withBeats });
+  const [session] = await announceSessions(ctx, [{ id: sessionId, previous }]);
+  return session;
 }
 
 export async function endSession(ctx: Context, sessionId: string) {
@@ -183,8 +181,8 @@ export async function endSession(ctx: Context, sessionId: string) {
     }
     return open?.kind ?? null;
   });
-  await announceSessions(ctx, [{ id: sessionId, previous }]);
-  return ctx.db.agentSession.findUniqueOrThrow({ where: { id: sessionId }, include: withBeats });
+  const [session] = await announceSessions(ctx, [{ id: sessionId, previous }]);
+  return session;
 }
 
 builder.mutationField("startAgentSession", (t) =>

@@ -92,7 +92,7 @@ describe.runIf(existsSync(CHROMIUM))("Agent sessions, entries and invoices in Ch
     // An agent flips the beat from outside the browser (as over MCP): the page follows within a second.
     const token = await tokenFor(url, "owner@demo.test");
     await ok(url, `mutation($id: ID!) { setBeat(sessionId: $id, kind: idle) { __typename } }`, { id: sessionId }, { token });
-    await expect.poll(() => detail.getAttribute("data-state"), { timeout: 1500, interval: 100 }).toBe("idle");
+    await expect.poll(() => detail.getAttribute("data-state"), { timeout: 1000, interval: 100 }).toBe("idle");
     expect(await row.getAttribute("data-state")).toBe("idle");
 
     // Ending writes one entry with the billable seconds.

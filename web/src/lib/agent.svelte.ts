@@ -1,5 +1,5 @@
 import { getContext, setContext } from "svelte";
-import { ERROR_FIELDS, gql, PROBLEM_FIELDS, unwrap } from "./graphql";
+import { ERROR_FIELDS, gql, isInvalidId, PROBLEM_FIELDS, unwrap } from "./graphql";
 import type { LiveSession } from "./live";
 import { timer } from "./timer.svelte";
 
@@ -160,7 +160,10 @@ export class AgentStore {
     const data = await gql<{ node: (AgentSession & { __typename: string }) | null }>(
       `query AgentSession($id: ID!) { node(id: $id) { __typename ... on AgentSession { ${SESSION} } } }`,
       { id },
-    );
+    ).catch((error) => {
+      if (isInvalidId(error)) return { node: null };
+      throw error;
+    });
     if (!data.node || data.node.__typename !== "AgentSession") {
       this.missing[id] = true;
       return null;

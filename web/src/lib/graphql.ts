@@ -41,6 +41,11 @@ interface GraphQLResponse<T> {
   errors?: { message: string; extensions?: { code?: string } }[];
 }
 
+/** A `node(id:)` lookup with an id that isn't one of ours at all (a mistyped link): treat it as not found. */
+export function isInvalidId(error: unknown) {
+  return error instanceof ApiError && error.message.startsWith("Invalid global ID");
+}
+
 let unauthenticated = () => {};
 
 /** Called whenever the API says the browser is not (or no longer) signed in. */
