@@ -48,8 +48,13 @@ export async function switchBeat(tx: Tx, sessionId: string, userId: string, kind
   if (previous === kind) return { switched: false, previous };
   // A beat never ends before it began, even if clocks disagree by a few milliseconds.
   const start = open && at < open.startedAt ? open.startedAt : at;
-  if (open) await tx.beat.update({ where: { id: open.id }, data: { endedAt: start } });
-  await tx.beat.create({ data: { sessionId, userId, kind, startedAt: start } });
+  if (open && open.startedAt.getTime() === start.getTime()) {
+    // A beat that lasted no time at all just changes kind, so a session never holds empty beats.
+    await tx.beat.update({ where: { id: open.id }, data: { kind } });
+  } else {
+    if (open) await tx.beat.update({ where: { id: open.id }, data: { endedAt: start } });
+    await tx.beat.create({ data: { sessionId, userId, kind, startedAt: start } });
+  }
   return { switched: true, previous };
 }
 
