@@ -8,7 +8,7 @@ import { type Authenticator, credentialsFrom, originAllowed, unauthenticated } f
 import type { Config } from "./config.js";
 
 /** Limits for a public API; the same plugins run on HTTP and on graphql-ws (see websocket.ts). */
-export const LIMITS = { depth: 10, aliases: 15, tokens: 2000, cost: 5000, directives: 20 } as const;
+export const LIMITS = { depth: 10, aliases: 15, tokens: 2000, cost: 20_000, directives: 20 } as const;
 
 function armor() {
   return EnvelopArmorPlugin({
