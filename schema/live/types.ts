@@ -1,3 +1,4 @@
+import { encodeGlobalID } from "@pothos/plugin-relay";
 import { filter, pipe } from "graphql-yoga";
 import { builder } from "../builder.js";
 import type { Viewer } from "../common/context.js";
@@ -18,6 +19,11 @@ const LiveSessionRef = builder.objectRef<LiveSession>("LiveSession").implement({
     kind: t.field({ type: LiveSessionKind, resolve: (s) => s.kind }),
     title: t.exposeString("title"),
     person: t.exposeString("person", { nullable: true }),
+    personId: t.id({
+      nullable: true,
+      description: "Global ID of the member (User) whose session it is.",
+      resolve: (s) => (s.userId ? encodeGlobalID("User", s.userId) : null),
+    }),
     state: t.exposeString("state"),
     ticking: t.exposeBoolean("ticking"),
     startedAt: t.expose("startedAt", { type: "DateTime" }),

@@ -14,11 +14,11 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-const BOARD = `subscription($ticks: Boolean) { liveBoard(ticks: $ticks) { reason serverTime sessions { id kind title person state ticking startedAt accumulatedSeconds serverTime } } }`;
+const BOARD = `subscription($ticks: Boolean) { liveBoard(ticks: $ticks) { reason serverTime sessions { id kind title person personId state ticking startedAt accumulatedSeconds serverTime } } }`;
 const START = `mutation($d: String) { startTimer(description: $d) { ... on TimeEntry { id startedAt } ... on Error { code message } } }`;
 const STOP = `mutation { stopTimer { ... on TimeEntry { id durationSeconds } ... on Error { code } } }`;
 
-type Board = { liveBoard: { reason: string; sessions: { id: string; title: string; accumulatedSeconds: number; ticking: boolean; state: string; person: string }[] } };
+type Board = { liveBoard: { reason: string; sessions: { id: string; title: string; accumulatedSeconds: number; ticking: boolean; state: string; person: string; personId: string }[] } };
 const has = (id: string) => (b: Board) => b.liveBoard.sessions.some((s) => s.id === id);
 
 function closeCode(client: ReturnType<typeof wsClient>) {
@@ -37,6 +37,7 @@ describe("liveBoard over graphql-ws", () => {
     const opened = await sub.next(has(id));
     const row = opened.liveBoard.sessions.find((s) => s.id === id)!;
     expect(row).toMatchObject({ title: "Fix the login bug", person: "Tom Employee", state: "running", ticking: true });
+    expect(row.personId).toBe((await ok(url, `{ viewer { user { id } } }`, {}, { token: tom })).viewer.user.id);
 
     // Ticks: one batched payload per interval, the counter advancing with server time.
     const tick = await sub.next((b) => b.liveBoard.reason === "TICK" && b.liveBoard.sessions.find((s) => s.id === id)!.accumulatedSeconds >= 1, 5000);
