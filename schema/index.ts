@@ -10,5 +10,6 @@ import "./agent/timer.js";
 import "./agent/sessions.js";
 import "./billing/types.js";
 import "./agent/entries.js";
+import "./work/types.js";
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -5,6 +5,7 @@ import { readConfig } from "./config.js";
 import { createGraphQL } from "./graphql.js";
 import { createHttpServer } from "./http.js";
 import { invoicePdfRoute } from "./invoice-pdf.js";
+import { workEventsRoute } from "./work-events.js";
 import { createMcpRoute } from "./mcp/http.js";
 import { openRuntime } from "./services.js";
 import { createWebSocketServer } from "./websocket.js";
@@ -19,6 +20,7 @@ const webRoot = fileURLToPath(new URL("../web/build", import.meta.url));
 const { server, markReady, drain } = createHttpServer({ config, yoga, auth, webRoot, routes: {
     "/mcp": createMcpRoute(yoga),
     "/api/invoices": invoicePdfRoute(runtime.db, auth, config),
+    "/api/work/events": workEventsRoute(runtime, auth),
   },
 });
 

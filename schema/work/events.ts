@@ -1,0 +1,71 @@
+// Parsing of the desktop app's event batches: every bad event is reported with its reason.
+import { DateTime } from "luxon";
+import type { WindowData } from "./rules.js";
+
+export type WorkEvent =
+  | { id: string; type: "window"; timestamp: Date; duration: number; pulsetime: number; data: WindowData }
+  | { id: string; type: "afk"; timestamp: Date; duration: number; status: "afk" | "not-afk" }
+  | { id: string; type: "close"; timestamp: Date };
+
+export interface Rejection {
+  index: number;
+  id: string | null;
+  reason: string;
+}
+
+const FUTURE_SLACK_MS = 60_000;
+
+function text(value: unknown, max: number, optional = false): string | null | undefined {
+  if (value == null && optional) return null;
+  return typeof value === "string" && value.length <= max && (optional || value.length > 0) ? value : undefined;
+}
+
+function parseOne(raw: unknown, now: Date): WorkEvent | string {
+  if (typeof raw !== "object" || raw === null) return "not an object";
+  const e = raw as Record<string, unknown>;
+  const id = text(e.id, 200);
+  if (!id) return "id must be a string of 1 to 200 characters";
+  if (typeof e.timestamp !== "string") return "timestamp is required";
+  const at = DateTime.fromISO(e.timestamp, { setZone: true });
+  if (!at.isValid || !/([zZ]|[+-]\d\d:?\d\d)$/.test(e.timestamp)) return "timestamp must be ISO-8601 with an offset";
+  const timestamp = at.toJSDate();
+  if (timestamp.getTime() > now.getTime() + FUTURE_SLACK_MS) return "timestamp is in the future";
+  const duration = e.duration ?? 0;
+  if (typeof duration !== "number" || !Number.isFinite(duration) || duration < 0 || duration > 86_400) return "duration must be 0 to 86400 seconds";
+  const data = (e.data ?? {}) as Record<string, unknown>;
+  switch (e.type) {
+    case "window": {
+      const app = text(data.app, 200);
+      const title = text(data.title ?? "", 1000, true);
+      const url = text(data.url, 2000, true);
+      if (!app) return "data.app is required";
+      if (title === undefined) return "data.title must be a string";
+      if (url === undefined) return "data.url must be a string";
+      const pulsetime = e.pulsetime ?? 60;
+      if (typeof pulsetime !== "number" || pulsetime < 0 || pulsetime > 3600) return "pulsetime must be 0 to 3600 seconds";
+      return { id, type: "window", timestamp, duration, pulsetime, data: { app, title: title ?? "", url } };
+    }
+    case "afk":
+      if (data.status !== "afk" && data.status !== "not-afk") return 'data.status must be "afk" or "not-afk"';
+      return { id, type: "afk", timestamp, duration, status: data.status };
+    case "close":
+      return { id, type: "close", timestamp };
+    default:
+      return 'type must be "window", "afk" or "close"';
+  }
+}
+
+export function parseBatch(raw: unknown, now = new Date()): { events: WorkEvent[]; rejected: Rejection[] } {
+  const list = Array.isArray((raw as { events?: unknown })?.events) ? (raw as { events: unknown[] }).events : null;
+  if (!list) return { events: [], rejected: [{ index: -1, id: null, reason: 'body must be {"events": [...]}' }] };
+  const events: WorkEvent[] = [];
+  const rejected: Rejection[] = [];
+  list.forEach((item, index) => {
+    const parsed = parseOne(item, now);
+    if (typeof parsed === "string") {
+      const id = typeof (item as { id?: unknown })?.id === "string" ? (item as { id: string }).id : null;
+      rejected.push({ index, id, reason: parsed });
+    } else events.push(parsed);
+  });
+  return { events, rejected };
+}

@@ -1,0 +1,44 @@
+import { encodeGlobalID } from "@pothos/plugin-relay";
+import type { AfkPeriod, User, WorkSession } from "../../prisma/generated/client.js";
+import type { Db, Services } from "../common/context.js";
+import type { LiveSession } from "../common/pubsub.js";
+import { publishSessionChange } from "../live/service.js";
+import { registerLiveSource } from "../live/sources.js";
+import { sessionTotals } from "./rules.js";
+
+type Loaded = WorkSession & { user: User; afkPeriods: AfkPeriod[] };
+const include = { user: true, afkPeriods: true } as const;
+
+export function workAsLive(s: Loaded, now: Date): LiveSession {
+  const away = s.afkPeriods.some((a) => !a.endedAt);
+  const end = s.endedAt ?? now;
+  return {
+    id: encodeGlobalID("WorkSession", s.id),
+    kind: "WORK",
+    workspaceId: s.workspaceId,
+    userId: s.userId,
+    title: s.manual ? "Manual time" : "Desktop work",
+    person: s.user.name,
+    state: s.endedAt ? "closed" : away ? "afk" : "working",
+    ticking: !s.endedAt && !away,
+    startedAt: s.startedAt,
+    accumulatedSeconds: sessionTotals({ start: s.startedAt, end }, s.afkPeriods).netSeconds,
+    serverTime: now,
+  };
+}
+
+registerLiveSource({
+  kind: "WORK",
+  listOpen: async (db: Db, workspaceId: string, now: Date) =>
+    (await db.workSession.findMany({ where: { workspaceId, endedAt: null }, include })).map((s) => workAsLive(s, now)),
+});
+
+/** After commit: the board and status subscribers hear of each changed work session. */
+export async function announceWork(services: Services, ids: string[]) {
+  if (!ids.length) return;
+  const now = new Date();
+  for (const s of await services.db.workSession.findMany({ where: { id: { in: ids } }, include })) {
+    const live = workAsLive(s, now);
+    publishSessionChange(services, live, !s.endedAt, { status: live.state, previousStatus: null, at: now });
+  }
+}

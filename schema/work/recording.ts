@@ -1,0 +1,228 @@
+import { randomUUID } from "node:crypto";
+import type { AfkPeriod, WorkActivity, WorkSession } from "../../prisma/generated/client.js";
+import type { Services, Tx, Viewer } from "../common/context.js";
+import type { WorkEvent } from "./events.js";
+import { mergeHeartbeat, sessionFor, type ActivitySpan } from "./rules.js";
+import { workSettings } from "./settings.js";
+
+export const AUTO_CLOSE = "work.autoClose";
+
+/** One session as the batch sees it in memory; written back once at the end. */
+interface Working {
+  row: WorkSession;
+  isNew: boolean;
+  dirty: boolean;
+  /** The latest activity, which later heartbeats merge into; `activities` holds every one touched. */
+  lastActivity: { row: WorkActivity; isNew: boolean; dirty: boolean } | null;
+  activities: { row: WorkActivity; isNew: boolean; dirty: boolean }[];
+  /** The AFK period still running, if any; `afk` holds every AFK record this batch touched. */
+  openAfk: { row: AfkPeriod; isNew: boolean; dirty: boolean } | null;
+  afk: { row: AfkPeriod; isNew: boolean; dirty: boolean }[];
+  closedByApp: boolean;
+}
+
+const bounds = (w: Working) => ({
+  startedAt: w.row.startedAt,
+  endedAt: w.row.endedAt,
+  lastActivityAt: w.row.lastActivityAt,
+  closedByApp: w.closedByApp,
+  working: w,
+});
+
+async function loadWindow(tx: Tx, userId: string, from: Date, to: Date): Promise<Working[]> {
+  const rows = await tx.workSession.findMany({
+    where: { userId, OR: [{ endedAt: null }, { startedAt: { lte: to }, endedAt: { gte: from } }] },
+    include: {
+      activities: { orderBy: { startedAt: "desc" }, take: 1 },
+      afkPeriods: { where: { endedAt: null }, take: 1 },
+    },
+    orderBy: { startedAt: "asc" },
+  });
+  return rows.map(({ activities, afkPeriods, ...row }) => {
+    const openAfk = afkPeriods[0] ? { row: afkPeriods[0], isNew: false, dirty: false } : null;
+    const lastActivity = activities[0] ? { row: activities[0], isNew: false, dirty: false } : null;
+    return {
+      row,
+      isNew: false,
+      dirty: false,
+      lastActivity,
+      activities: lastActivity ? [lastActivity] : [],
+      openAfk,
+      afk: openAfk ? [openAfk] : [],
+      closedByApp: row.endReason === "app_closed",
+    };
+  });
+}
+
+function extend(w: Working, start: Date, end: Date) {
+  if (start < w.row.startedAt) w.row.startedAt = start;
+  if (end > w.row.lastActivityAt) w.row.lastActivityAt = end;
+  // A late event after an inactivity close moves the end with it; an app close is final.
+  if (w.row.endedAt && !w.closedByApp && w.row.lastActivityAt > w.row.endedAt) w.row.endedAt = w.row.lastActivityAt;
+  w.dirty = true;
+}
+
+function applyWindow(w: Working, e: Extract<WorkEvent, { type: "window" }>) {
+  const last = w.lastActivity && { start: w.lastActivity.row.startedAt, end: w.lastActivity.row.endedAt, data: w.lastActivity.row };
+  const { merged, span } = mergeHeartbeat(last as ActivitySpan | null, e, e.pulsetime);
+  if (merged && w.lastActivity) {
+    w.lastActivity.row.endedAt = span.end;
+    w.lastActivity.dirty = true;
+  } else {
+    const row: WorkActivity = { id: randomUUID(), sessionId: w.row.id, app: e.data.app, title: e.data.title, url: e.data.url ?? null, startedAt: span.start, endedAt: span.end };
+    const added = { row, isNew: true, dirty: true };
+    w.activities.push(added);
+    // Only an event later than the current last one becomes the one later heartbeats merge into.
+    if (!w.lastActivity || span.start >= w.lastActivity.row.startedAt) w.lastActivity = added;
+  }
+  extend(w, span.start, span.end);
+}
+
+function applyAfk(w: Working, e: Extract<WorkEvent, { type: "afk" }>) {
+  if (e.status === "afk") {
+    // AFK starts at the last input (the event's timestamp), not when the client's timeout fired.
+    if (!w.openAfk) {
+      w.openAfk = { row: { id: randomUUID(), sessionId: w.row.id, startedAt: e.timestamp, endedAt: null, reason: null }, isNew: true, dirty: true };
+      w.afk.push(w.openAfk);
+    }
+    // The app keeps reporting while you're away (merged AFK heartbeats carry a duration): not inactivity.
+    extend(w, e.timestamp, new Date(e.timestamp.getTime() + e.duration * 1000));
+  } else {
+    if (w.openAfk) endAfk(w, e.timestamp);
+    extend(w, e.timestamp, new Date(e.timestamp.getTime() + e.duration * 1000));
+  }
+}
+
+function endAfk(w: Working, at: Date) {
+  const afk = w.openAfk!;
+  afk.row.endedAt = at > afk.row.startedAt ? at : afk.row.startedAt;
+  afk.dirty = true;
+  w.openAfk = null;
+}
+
+function applyClose(w: Working, at: Date) {
+  const end = at > w.row.lastActivityAt ? at : w.row.lastActivityAt;
+  w.row.endedAt = end;
+  w.row.endReason = "app_closed";
+  w.closedByApp = true;
+  if (w.openAfk) endAfk(w, end);
+  w.dirty = true;
+}
+
+function newSession(viewer: Viewer, at: Date): Working {
+  const row: WorkSession = {
+    id: randomUUID(),
+    workspaceId: viewer.workspaceId,
+    userId: viewer.userId,
+    startedAt: at,
+    endedAt: null,
+    lastActivityAt: at,
+    endReason: null,
+    manual: false,
+    notes: "",
+    createdAt: new Date(),
+    updatedAt: new Date(),
+  };
+  return { row, isNew: true, dirty: true, lastActivity: null, activities: [], openAfk: null, afk: [], closedByApp: false };
+}
+
+/** Closes at its last activity whatever has been quiet longer than the timeout. */
+function closeIfStale(w: Working, now: Date, timeoutMs: number) {
+  if (!w.row.endedAt && now.getTime() - w.row.lastActivityAt.getTime() > timeoutMs) {
+    w.row.endedAt = w.row.lastActivityAt;
+    w.row.endReason = "inactivity";
+    if (w.openAfk) endAfk(w, w.row.lastActivityAt);
+    w.dirty = true;
+  }
+}
+
+async function persist(tx: Tx, sessions: Working[]) {
+  // Existing rows first: a session closed here frees the "one open session" slot for a new one.
+  for (const w of sessions.filter((s) => !s.isNew && s.dirty)) {
+    const { startedAt, endedAt, lastActivityAt, endReason } = w.row;
+    await tx.workSession.update({ where: { id: w.row.id }, data: { startedAt, endedAt, lastActivityAt, endReason } });
+  }
+  const created = sessions.filter((s) => s.isNew);
+  if (created.length) await tx.workSession.createMany({ data: created.map((w) => ({ ...w.row })) });
+  const activities = sessions.flatMap((w) => w.activities.filter((a) => a.isNew).map((a) => a.row));
+  if (activities.length) await tx.workActivity.createMany({ data: activities });
+  for (const w of sessions) {
+    for (const a of w.activities.filter((a) => !a.isNew && a.dirty))
+      await tx.workActivity.update({ where: { id: a.row.id }, data: { endedAt: a.row.endedAt } });
+    for (const afk of w.afk) {
+      if (afk.isNew) await tx.afkPeriod.create({ data: afk.row });
+      else if (afk.dirty) await tx.afkPeriod.update({ where: { id: afk.row.id }, data: { endedAt: afk.row.endedAt } });
+    }
+  }
+}
+
+export interface RecordResult {
+  accepted: number;
+  duplicates: number;
+  changedSessionIds: string[];
+  open: { id: string; lastActivityAt: Date } | null;
+  timeoutMs: number;
+}
+
+/**
+ * Applies a batch of the desktop app's events: idempotent by client event id, in timestamp order,
+ * each event in the session it belongs to (late and out-of-order ones included).
+ */
+export async function recordEvents(services: Services, viewer: Viewer, events: WorkEvent[]): Promise<RecordResult> {
+  const workspace = await services.db.workspace.findUniqueOrThrow({ where: { id: viewer.workspaceId } });
+  const timeoutMs = workSettings(workspace.settings).inactivityMinutes * 60_000;
+  const unique = [...new Map(events.map((e) => [e.id, e])).values()];
+  return services.db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${"work:" + viewer.userId}, 0))`;
+    const fresh = unique.length
+      ? new Set(
+          (
+            await tx.$queryRaw<{ id: string }[]>`
+              INSERT INTO "IngestedWorkEvent" ("userId", "clientEventId")
+              SELECT ${viewer.userId}::uuid, unnest(${unique.map((e) => e.id)}::text[])
+              ON CONFLICT DO NOTHING RETURNING "clientEventId" AS id`
+          ).map((r) => r.id),
+        )
+      : new Set<string>();
+    const todo = unique.filter((e) => fresh.has(e.id)).sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+    const now = new Date();
+    const sessions = todo.length
+      ? await loadWindow(tx, viewer.userId, new Date(todo[0].timestamp.getTime() - timeoutMs), new Date(todo[todo.length - 1].timestamp.getTime() + timeoutMs))
+      : [];
+    for (const e of todo) {
+      let target = sessionFor(sessions.map(bounds), e.timestamp, timeoutMs)?.working;
+      if (!target) {
+        if (e.type === "close") continue; // closing a session that isn't there: nothing to do
+        // An open session that has gone quiet ends at its last activity before a new one starts.
+        for (const w of sessions) closeIfStale(w, e.timestamp, timeoutMs);
+        target = newSession(viewer, e.timestamp);
+        sessions.push(target);
+        sessions.sort((a, b) => a.row.startedAt.getTime() - b.row.startedAt.getTime());
+      }
+      if (e.type === "window") applyWindow(target, e);
+      else if (e.type === "afk") applyAfk(target, e);
+      else applyClose(target, e.timestamp);
+    }
+    // Sessions whose last activity is already older than the timeout are closed as they land.
+    for (const w of sessions) closeIfStale(w, now, timeoutMs);
+    const open = sessions.filter((w) => !w.row.endedAt);
+    // Only the latest may stay open; earlier ones end at their last activity.
+    for (const w of open.slice(0, -1)) closeIfStale(w, new Date(8.64e15), 0);
+    await persist(tx, sessions);
+    const stillOpen = sessions.find((w) => !w.row.endedAt);
+    return {
+      accepted: events.length,
+      duplicates: events.length - todo.length,
+      changedSessionIds: sessions.filter((w) => w.dirty || w.isNew).map((w) => w.row.id),
+      open: stillOpen ? { id: stillOpen.row.id, lastActivityAt: stillOpen.row.lastActivityAt } : null,
+      timeoutMs,
+    };
+  });
+}
+
+/** After commit: the open session's auto-close is pushed back to its last activity + the timeout. */
+export async function scheduleAutoClose(services: Services, result: RecordResult, workspaceId: string) {
+  if (!result.open) return;
+  const delay = Math.max(0, result.open.lastActivityAt.getTime() + result.timeoutMs - Date.now());
+  await services.jobs.enqueue(AUTO_CLOSE, { workspaceId, sessionId: result.open.id }, { delay: delay + 1000, dedupeKey: `work-close:${result.open.id}` });
+}

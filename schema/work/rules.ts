@@ -1,0 +1,143 @@
+// Pure rules of desktop work sessions: heartbeat merging, session assignment, durations and
+// calendar splitting in the workspace time zone. No I/O; tested directly.
+import { DateTime } from "luxon";
+
+export interface Interval {
+  start: Date;
+  end: Date;
+}
+
+/** Seconds of the half-open interval [start, end), never negative. */
+export function seconds(i: Interval): number {
+  return Math.max(0, Math.floor((i.end.getTime() - i.start.getTime()) / 1000));
+}
+
+/** Half-open intervals overlap only if each starts before the other ends: 12:30-14:00 and 14:00-15:00 don't. */
+export function overlaps(a: Interval, b: Interval): boolean {
+  return a.start < b.end && b.start < a.end;
+}
+
+export function clip(i: Interval, to: Interval): Interval | null {
+  const start = i.start > to.start ? i.start : to.start;
+  const end = i.end < to.end ? i.end : to.end;
+  return start < end ? { start, end } : null;
+}
+
+export interface WindowData {
+  app: string;
+  title: string;
+  url?: string | null;
+}
+
+export interface Heartbeat {
+  timestamp: Date;
+  /** Seconds the heartbeat itself covers (0 for a plain pulse). */
+  duration: number;
+  data: WindowData;
+}
+
+export interface ActivitySpan extends Interval {
+  data: WindowData;
+}
+
+function sameData(a: WindowData, b: WindowData) {
+  return a.app === b.app && a.title === b.title && (a.url ?? null) === (b.url ?? null);
+}
+
+/**
+ * ActivityWatch's heartbeat rule: a heartbeat with the same data as the last event, arriving within
+ * `pulsetime` seconds of that event's end, extends it; anything else starts a new event.
+ */
+export function mergeHeartbeat(last: ActivitySpan | null, beat: Heartbeat, pulsetime: number): { merged: boolean; span: ActivitySpan } {
+  const end = new Date(beat.timestamp.getTime() + beat.duration * 1000);
+  if (last && sameData(last.data, beat.data) && beat.timestamp >= last.start && beat.timestamp.getTime() <= last.end.getTime() + pulsetime * 1000) {
+    return { merged: true, span: { ...last, end: end > last.end ? end : last.end } };
+  }
+  return { merged: false, span: { start: beat.timestamp, end, data: beat.data } };
+}
+
+export interface SessionBounds {
+  startedAt: Date;
+  endedAt: Date | null;
+  lastActivityAt: Date;
+  /** A session the app closed takes no more events after its end: reopening starts a new one. */
+  closedByApp: boolean;
+}
+
+/**
+ * The session an event at `t` belongs to, late or out of order: one it falls inside, or one it
+ * continues within the inactivity timeout (before its start or after its last activity).
+ */
+export function sessionFor<T extends SessionBounds>(sessions: readonly T[], t: Date, timeoutMs: number): T | null {
+  let best: { session: T; distance: number } | null = null;
+  for (const s of sessions) {
+    const end = s.endedAt ?? s.lastActivityAt;
+    const reachEnd = s.closedByApp ? end.getTime() : end.getTime() + timeoutMs;
+    const reachStart = s.startedAt.getTime() - timeoutMs;
+    const at = t.getTime();
+    if (at < reachStart || at > reachEnd) continue;
+    const distance = at < s.startedAt.getTime() ? s.startedAt.getTime() - at : Math.max(0, at - end.getTime());
+    if (!best || distance < best.distance) best = { session: s, distance };
+  }
+  return best?.session ?? null;
+}
+
+export type AfkReason = "break" | "meeting" | "lunch" | "call";
+
+export interface AfkSpan {
+  startedAt: Date;
+  endedAt: Date | null;
+  reason: AfkReason | null;
+}
+
+export interface SessionTotals {
+  totalSeconds: number;
+  netSeconds: number;
+  afkSeconds: number;
+  breakSeconds: number;
+  meetingSeconds: number;
+  lunchSeconds: number;
+  callSeconds: number;
+}
+
+/** Net time is the session minus AFK; AFK is clipped to the session so nothing can go negative. */
+export function sessionTotals(session: Interval, afk: readonly AfkSpan[]): SessionTotals {
+  const totals = { totalSeconds: seconds(session), netSeconds: 0, afkSeconds: 0, breakSeconds: 0, meetingSeconds: 0, lunchSeconds: 0, callSeconds: 0 };
+  const clipped = afk
+    .map((a) => ({ reason: a.reason, span: clip({ start: a.startedAt, end: a.endedAt ?? session.end }, session) }))
+    .filter((a): a is { reason: AfkReason | null; span: Interval } => a.span !== null)
+    .sort((a, b) => a.span.start.getTime() - b.span.start.getTime());
+  let coveredUntil = session.start;
+  for (const { reason, span } of clipped) {
+    // Overlapping AFK records count once.
+    const start = span.start > coveredUntil ? span.start : coveredUntil;
+    if (span.end <= start) continue;
+    const s = seconds({ start, end: span.end });
+    totals.afkSeconds += s;
+    if (reason) totals[`${reason}Seconds`] += s;
+    coveredUntil = span.end;
+  }
+  totals.netSeconds = Math.max(0, totals.totalSeconds - totals.afkSeconds);
+  return totals;
+}
+
+/** An interval cut at local midnights: a session across midnight counts on both days; DST days are 23 or 25 h. */
+export function splitByDay(i: Interval, timeZone: string): { date: string; span: Interval }[] {
+  const parts: { date: string; span: Interval }[] = [];
+  let day = DateTime.fromJSDate(i.start, { zone: timeZone }).startOf("day");
+  while (day.toJSDate() < i.end) {
+    const next = day.plus({ days: 1 });
+    const span = clip(i, { start: day.toJSDate(), end: next.toJSDate() });
+    if (span) parts.push({ date: day.toISODate()!, span });
+    day = next;
+  }
+  return parts;
+}
+
+/** The instants of local dates [from, to] (inclusive) in a time zone. */
+export function dateRange(from: string, to: string, timeZone: string): Interval {
+  return {
+    start: DateTime.fromISO(from, { zone: timeZone }).startOf("day").toJSDate(),
+    end: DateTime.fromISO(to, { zone: timeZone }).startOf("day").plus({ days: 1 }).toJSDate(),
+  };
+}

@@ -1,0 +1,295 @@
+import { encodeGlobalID, resolveOffsetConnection } from "@pothos/plugin-relay";
+import type { AfkPeriod, User, WorkActivity, WorkSession } from "../../prisma/generated/client.js";
+import { builder } from "../builder.js";
+import type { Context } from "../common/context.js";
+import { ConflictError, ForbiddenError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
+import { UserRef } from "../identity/types.js";
+import { announceWork } from "./live.js";
+import { clip, dateRange, seconds, sessionTotals, type Interval } from "./rules.js";
+import { workSettings } from "./settings.js";
+import "./jobs.js";
+
+type Loaded = WorkSession & { user: User; afkPeriods: AfkPeriod[] };
+const include = { user: true, afkPeriods: { orderBy: { startedAt: "asc" } } } as const;
+
+const AfkReasonEnum = builder.enumType("AfkReason", { values: ["break", "meeting", "lunch", "call"] as const });
+const EndReasonEnum = builder.enumType("WorkSessionEnd", {
+  values: {
+    app_closed: { description: "The desktop app said it closed." },
+    inactivity: { description: "Auto-closed after the inactivity timeout, at the last activity." },
+    manual: { description: "Added or edited by a manager." },
+    merged: { description: "Merged into another session." },
+  },
+});
+
+const AfkPeriodRef = builder.objectRef<AfkPeriod>("AfkPeriod");
+builder.node(AfkPeriodRef, {
+  id: { resolve: (a) => a.id },
+  loadOne: async (id, ctx) => {
+    const afk = await ctx.db.afkPeriod.findUnique({ where: { id }, include: { session: true } });
+    return afk && ctx.viewer && canSee(ctx, afk.session) ? afk : null;
+  },
+  fields: (t) => ({
+    startedAt: t.expose("startedAt", { type: "DateTime", description: "The last input before going away." }),
+    endedAt: t.expose("endedAt", { type: "DateTime", nullable: true }),
+    reason: t.field({ type: AfkReasonEnum, nullable: true, resolve: (a) => a.reason }),
+  }),
+});
+
+const UsageRef = builder.objectRef<{ name: string; seconds: number }>("UsageShare").implement({
+  fields: (t) => ({ name: t.exposeString("name"), seconds: t.exposeInt("seconds") }),
+});
+
+function canSee(ctx: Context, session: { workspaceId: string; userId: string }) {
+  const viewer = ctx.viewer!;
+  return session.workspaceId === viewer.workspaceId && (viewer.permissions.has("team.read") || session.userId === viewer.userId);
+}
+
+/** Seconds per app or URL, clipped to the session. */
+function usage(activities: WorkActivity[], session: Interval, key: (a: WorkActivity) => string | null) {
+  const totals = new Map<string, number>();
+  for (const a of activities) {
+    const name = key(a);
+    const span = name && clip({ start: a.startedAt, end: a.endedAt }, session);
+    if (name && span) totals.set(name, (totals.get(name) ?? 0) + seconds(span));
+  }
+  return [...totals].map(([name, s]) => ({ name, seconds: s })).sort((a, b) => b.seconds - a.seconds);
+}
+
+const bounds = (s: WorkSession, now: Date): Interval => ({ start: s.startedAt, end: s.endedAt ?? now });
+
+export const WorkSessionRef = builder.objectRef<Loaded>("WorkSession");
+builder.node(WorkSessionRef, {
+  id: { resolve: (s) => s.id },
+  loadOne: async (id, ctx) => {
+    const s = await ctx.db.workSession.findUnique({ where: { id }, include });
+    return s && ctx.viewer && canSee(ctx, s) ? s : null;
+  },
+  fields: (t) => ({
+    employee: t.field({ type: UserRef, resolve: (s) => s.user }),
+    startedAt: t.expose("startedAt", { type: "DateTime" }),
+    endedAt: t.expose("endedAt", { type: "DateTime", nullable: true, description: "Null while open." }),
+    endReason: t.field({ type: EndReasonEnum, nullable: true, resolve: (s) => s.endReason }),
+    manual: t.exposeBoolean("manual", { description: "Added by a manager (shown as 'M')." }),
+    notes: t.exposeString("notes"),
+    serverTime: t.field({ type: "DateTime", description: "The instant the durations were computed (open sessions tick).", resolve: () => new Date() }),
+    ...(["total", "net", "afk", "break", "meeting", "lunch", "call"] as const).reduce(
+      (fields, k) => ({
+        ...fields,
+        [`${k}Seconds`]: t.int({ resolve: (s) => sessionTotals(bounds(s, new Date()), s.afkPeriods)[`${k}Seconds`] }),
+      }),
+      {} as Record<string, ReturnType<typeof t.int>>,
+    ),
+    afkPeriods: t.field({ type: [AfkPeriodRef], resolve: (s) => s.afkPeriods }),
+    apps: t.field({
+      type: [UsageRef],
+      description: "Time per application.",
+      resolve: async (s, _a, ctx) => usage(await ctx.db.workActivity.findMany({ where: { sessionId: s.id } }), bounds(s, new Date()), (a) => a.app),
+    }),
+    urls: t.field({
+      type: [UsageRef],
+      description: "Time per URL (browsers).",
+      resolve: async (s, _a, ctx) => usage(await ctx.db.workActivity.findMany({ where: { sessionId: s.id } }), bounds(s, new Date()), (a) => a.url),
+    }),
+  }),
+});
+
+/** Who the query is about: employees only ever themselves; managers anyone (or everyone). */
+function employeeScope(ctx: Context, employeeId: string | undefined) {
+  const viewer = ctx.viewer!;
+  if (viewer.permissions.has("team.read")) return employeeId;
+  if (employeeId && employeeId !== viewer.userId) throw new ForbiddenError("You can only see your own sessions");
+  return viewer.userId;
+}
+
+builder.queryField("workSessions", (t) =>
+  t.connection({
+    type: WorkSessionRef,
+    description: "Sessions overlapping a date range in the workspace time zone, newest first.",
+    authScopes: { permission: "session.read" },
+    args: {
+      from: t.arg({ type: "LocalDate" }),
+      to: t.arg({ type: "LocalDate" }),
+      employeeId: t.arg.globalID({ for: UserRef, required: false }),
+    },
+    resolve: async (_r, args, ctx) => {
+      if (args.to < args.from) throw ValidationError.field("to", "Must not be before from");
+      const workspace = await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } });
+      const range = dateRange(args.from, args.to, workspace.timeZone);
+      const userId = employeeScope(ctx, args.employeeId?.id);
+      return resolveOffsetConnection({ args }, ({ limit, offset }) =>
+        ctx.db.workSession.findMany({
+          where: {
+            workspaceId: workspace.id,
+            userId,
+            startedAt: { lt: range.end },
+            OR: [{ endedAt: null }, { endedAt: { gt: range.start } }],
+            NOT: { endReason: "merged" },
+          },
+          include,
+          orderBy: [{ startedAt: "desc" }, { id: "asc" }],
+          skip: offset,
+          take: limit,
+        }),
+      );
+    },
+  }),
+);
+
+builder.mutationField("setAfkReason", (t) =>
+  t.field({
+    type: AfkPeriodRef,
+    description: "The AFK dialog: why you were away (break, meeting, lunch, call). Your own, or anyone's as a manager.",
+    authScopes: { permission: "session.create" },
+    errors: { types: [NotFoundError] },
+    args: { afkPeriodId: t.arg.globalID({ for: AfkPeriodRef }), reason: t.arg({ type: AfkReasonEnum, required: false }) },
+    resolve: async (_r, args, ctx) => {
+      const afk = await ctx.db.afkPeriod.findUnique({ where: { id: args.afkPeriodId.id }, include: { session: true } });
+      const viewer = ctx.viewer!;
+      const allowed = afk && afk.session.workspaceId === viewer.workspaceId && (afk.session.userId === viewer.userId || viewer.permissions.has("time.manage"));
+      if (!allowed) throw new NotFoundError("AFK period");
+      return ctx.db.afkPeriod.update({ where: { id: afk.id }, data: { reason: args.reason ?? null } });
+    },
+  }),
+);
+
+/** The employee's session that overlaps [start, end), an open one counting up to now. */
+async function overlapping(ctx: Context, userId: string, start: Date, end: Date, exceptId?: string) {
+  return ctx.db.workSession.findFirst({
+    where: {
+      userId,
+      id: exceptId ? { not: exceptId } : undefined,
+      startedAt: { lt: end },
+      OR: [{ endedAt: null }, { endedAt: { gt: start } }],
+      NOT: { endReason: "merged" },
+    },
+  });
+}
+
+function checkTimes(problems: Problems, start: Date, end: Date) {
+  if (end <= start) problems.add("end", "Must be after the start");
+  if (end.getTime() > Date.now()) problems.add("end", "Can't be in the future");
+}
+
+function isOverlapViolation(error: unknown) {
+  return String((error as Error)?.message ?? "").includes("WorkSession_no_overlap");
+}
+
+const conflict = (id: string) => new ConflictError("Overlaps another session of this employee", [id]);
+
+builder.mutationField("addManualTime", (t) =>
+  t.field({
+    type: WorkSessionRef,
+    description: "A manager adds time an employee worked untracked. Rejected when it overlaps any of their sessions.",
+    authScopes: { permission: "time.manage" },
+    errors: { types: [ValidationError, NotFoundError, ConflictError] },
+    args: {
+      employeeId: t.arg.globalID({ for: UserRef }),
+      start: t.arg({ type: "DateTime" }),
+      end: t.arg({ type: "DateTime" }),
+      note: t.arg.string({ required: false, defaultValue: "" }),
+    },
+    resolve: async (_r, args, ctx) => {
+      const problems = new Problems();
+      checkTimes(problems, args.start, args.end);
+      if ((args.note ?? "").length > 2000) problems.add("note", "At most 2000 characters");
+      problems.throwIfAny();
+      const workspaceId = ctx.viewer!.workspaceId;
+      const member = await ctx.db.membership.findFirst({ where: { workspaceId, userId: args.employeeId.id } });
+      if (!member) throw new NotFoundError("Employee");
+      const clash = await overlapping(ctx, member.userId, args.start, args.end);
+      if (clash) throw conflict(encode(clash.id));
+      try {
+        const created = await ctx.db.workSession.create({
+          data: {
+            workspaceId,
+            userId: member.userId,
+            startedAt: args.start,
+            endedAt: args.end,
+            lastActivityAt: args.end,
+            endReason: "manual",
+            manual: true,
+            notes: (args.note ?? "").trim(),
+          },
+          include,
+        });
+        await announceWork(ctx, [created.id]);
+        return created;
+      } catch (error) {
+        // Two managers at the same moment: the database constraint lets exactly one through.
+        if (!isOverlapViolation(error)) throw error;
+        const winner = await overlapping(ctx, member.userId, args.start, args.end);
+        throw conflict(winner ? encode(winner.id) : "");
+      }
+    },
+  }),
+);
+
+const encode = (id: string) => encodeGlobalID("WorkSession", id);
+
+builder.mutationField("editWorkSession", (t) =>
+  t.field({
+    type: WorkSessionRef,
+    description: "A manager corrects a completed session's bounds and notes; AFK and activity outside are trimmed.",
+    authScopes: { permission: "time.manage" },
+    errors: { types: [ValidationError, NotFoundError, ConflictError] },
+    args: {
+      id: t.arg.globalID({ for: WorkSessionRef }),
+      start: t.arg({ type: "DateTime" }),
+      end: t.arg({ type: "DateTime" }),
+      notes: t.arg.string({ required: false }),
+    },
+    resolve: async (_r, args, ctx) => {
+      const problems = new Problems();
+      checkTimes(problems, args.start, args.end);
+      problems.throwIfAny();
+      const session = await ctx.db.workSession.findFirst({ where: { id: args.id.id, workspaceId: ctx.viewer!.workspaceId } });
+      if (!session) throw new NotFoundError("Session");
+      if (!session.endedAt) throw new ConflictError("An open session can't be edited; wait until it ends", [encode(session.id)]);
+      const clash = await overlapping(ctx, session.userId, args.start, args.end, session.id);
+      if (clash) throw conflict(encode(clash.id));
+      const { start, end } = args;
+      try {
+        await ctx.db.$transaction(async (tx) => {
+          // Everything outside the new bounds goes, what straddles them is clipped: no negative durations.
+          const sessionId = session.id;
+          const outside = { sessionId, OR: [{ endedAt: { lte: start } }, { startedAt: { gte: end } }] };
+          await tx.afkPeriod.deleteMany({ where: outside });
+          await tx.workActivity.deleteMany({ where: outside });
+          await tx.afkPeriod.updateMany({ where: { sessionId, startedAt: { lt: start } }, data: { startedAt: start } });
+          await tx.workActivity.updateMany({ where: { sessionId, startedAt: { lt: start } }, data: { startedAt: start } });
+          await tx.afkPeriod.updateMany({ where: { sessionId, OR: [{ endedAt: { gt: end } }, { endedAt: null }] }, data: { endedAt: end } });
+          await tx.workActivity.updateMany({ where: { sessionId, endedAt: { gt: end } }, data: { endedAt: end } });
+          await tx.workSession.update({
+            where: { id: session.id },
+            data: { startedAt: start, endedAt: end, lastActivityAt: end, notes: args.notes?.trim() ?? undefined },
+          });
+        });
+      } catch (error) {
+        if (isOverlapViolation(error)) throw conflict("");
+        throw error;
+      }
+      return ctx.db.workSession.findUniqueOrThrow({ where: { id: session.id }, include });
+    },
+  }),
+);
+
+const WorkSettingsRef = builder.objectRef<ReturnType<typeof workSettings>>("WorkSettings").implement({
+  fields: (t) => ({ inactivityMinutes: t.exposeInt("inactivityMinutes", { description: "Open sessions auto-close after this long without activity." }) }),
+});
+
+builder.mutationField("updateWorkSettings", (t) =>
+  t.field({
+    type: WorkSettingsRef,
+    authScopes: { permission: "workspace.manage" },
+    errors: { types: [ValidationError] },
+    args: { inactivityMinutes: t.arg.int() },
+    resolve: async (_r, args, ctx) => {
+      if (args.inactivityMinutes < 1 || args.inactivityMinutes > 24 * 60) throw ValidationError.field("inactivityMinutes", "Between 1 and 1440 minutes");
+      const workspace = await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } });
+      const settings = { ...(workspace.settings as object), work: { inactivityMinutes: args.inactivityMinutes } };
+      await ctx.db.workspace.update({ where: { id: workspace.id }, data: { settings } });
+      return workSettings(settings);
+    },
+  }),
+);

@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gql, ok, tokenFor } from "../support/client.js";
+import { startStack, type Stack } from "../support/stack.js";
+
+let stack: Stack;
+let url: string;
+let lisa: string;
+beforeAll(async () => {
+  stack = await startStack();
+  url = stack.urls[0];
+  lisa = await tokenFor(url, "lisa@demo.test");
+});
+afterAll(() => stack?.stop());
+
+const post = async (token: string, events: unknown[]) => {
+  const res = await fetch(`${url}/api/work/events`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ events }) });
+  return { status: res.status, body: await res.json() };
+};
+const SESSIONS = `query($f: LocalDate!, $t: LocalDate!, $e: ID) { workSessions(from: $f, to: $t, employeeId: $e) { nodes { id startedAt endedAt endReason manual notes netSeconds afkSeconds breakSeconds lunchSeconds employee { name } afkPeriods { id startedAt endedAt reason } apps { name seconds } urls { name seconds } } } }`;
+const at = (hhmm: string, day = "2026-11-18") => new Date(`${day}T${hhmm}:00Z`).toISOString();
+const win = (id: string, time: string, app = "Code", title = "main.ts", extra: object = {}, duration = 0) => ({ id, type: "window", timestamp: at(time), duration, data: { app, title, ...extra } });
+
+describe("recording from the desktop app", () => {
+  it("merges heartbeats, records AFK from the last input, is idempotent, and closes on request", async () => {
+    const tom = await tokenFor(url, "tom@demo.test");
+    const batch = [
+      win("a1", "09:00"),
+      win("a2", "09:00:50".slice(0, 5)),
+      { id: "a3", type: "window", timestamp: "2026-11-18T09:01:00Z", data: { app: "Code", title: "main.ts" } },
+      win("a4", "09:02", "Chromium", "Docs", { url: "https://example.org/docs" }, 480),
+      { id: "a5", type: "window", timestamp: "2026-11-18T09:10:00Z", duration: 0, data: { app: "Chromium", title: "Docs", url: "https://example.org/docs" } },
+      { id: "k1", type: "afk", timestamp: "2026-11-18T09:10:00Z", duration: 1800, data: { status: "afk" } },
+      { id: "k2", type: "afk", timestamp: "2026-11-18T09:40:00Z", data: { status: "not-afk" } },
+      win("a6", "09:41", "Code", "main.ts", {}, 19 * 60),
+      { id: "c1", type: "close", timestamp: "2026-11-18T10:00:00Z" },
+      { id: "bad1", type: "window", timestamp: "2026-11-18T09:05:00", data: { app: "X" } },
+      { id: "bad2", type: "teleport", timestamp: "2026-11-18T09:05:00Z" },
+      { id: "bad3", type: "window", timestamp: "2030-01-01T00:00:00Z", data: { app: "X" } },
+    ];
+    const first = await post(tom, batch);
+    expect(first.status).toBe(200);
+    expect(first.body.accepted).toBe(9);
+    expect(first.body.rejected.map((r: { id: string; reason: string }) => [r.id, r.reason])).toEqual([
+      ["bad1", "timestamp must be ISO-8601 with an offset"],
+      ["bad2", 'type must be "window", "afk" or "close"'],
+      ["bad3", "timestamp is in the future"],
+    ]);
+    const again = await post(tom, batch);
+    expect(again.body.duplicates).toBe(9);
+
+    const { workSessions } = await ok(url, SESSIONS, { f: "2026-11-18", t: "2026-11-18" }, { token: tom });
+    expect(workSessions.nodes).toHaveLength(1);
+    const s = workSessions.nodes[0];
+    expect(s).toMatchObject({ startedAt: "2026-11-18T09:00:00.000Z", endedAt: "2026-11-18T10:00:00.000Z", endReason: "app_closed", afkSeconds: 1800, netSeconds: 1800 });
+    expect(s.afkPeriods).toEqual([expect.objectContaining({ startedAt: "2026-11-18T09:10:00.000Z", endedAt: "2026-11-18T09:40:00.000Z", reason: null })]);
+    expect(s.apps).toEqual([{ name: "Code", seconds: 60 + 19 * 60 }, { name: "Chromium", seconds: 480 }]);
+    expect(s.urls).toEqual([{ name: "https://example.org/docs", seconds: 480 }]);
+
+    // The AFK dialog: Tom says it was lunch.
+    const afkId = s.afkPeriods[0].id;
+    await ok(url, `mutation($id: ID!) { setAfkReason(afkPeriodId: $id, reason: lunch) { __typename } }`, { id: afkId }, { token: tom });
+    const after = (await ok(url, SESSIONS, { f: "2026-11-18", t: "2026-11-18" }, { token: tom })).workSessions.nodes[0];
+    expect(after.lunchSeconds).toBe(1800);
+  });
+
+  it("puts a late, out-of-order batch into the right session and starts new sessions after a reopen", async () => {
+    const emma = await tokenFor(url, "emma@demo.test");
+    await post(emma, [win("m1", "08:00", "Code", "x", {}, 1800), win("m2", "08:30", "Code", "y", {}, 1800), { id: "m3", type: "close", timestamp: at("09:00") }]);
+    await post(emma, [win("n1", "13:00", "Code", "x", {}, 1800), win("n2", "13:30")]);
+    // A day-old laptop finally uploads what it recorded in the morning, out of order.
+    await post(emma, [win("l2", "08:45"), win("l1", "08:40")]);
+    const nodes = (await ok(url, SESSIONS, { f: "2026-11-18", t: "2026-11-18" }, { token: emma })).workSessions.nodes;
+    expect(nodes.map((n: { startedAt: string; endedAt: string }) => [n.startedAt.slice(11, 16), n.endedAt?.slice(11, 16)])).toEqual([
+      ["13:00", "13:30"], // auto-closed at its last activity (long past the timeout)
+      ["08:00", "09:00"],
+    ]);
+  });
+
+  it("rejects a batch without a token, and malformed JSON", async () => {
+    expect((await fetch(`${url}/api/work/events`, { method: "POST", body: "{}" })).status).toBe(401);
+    const tom = await tokenFor(url, "tom@demo.test");
+    const res = await fetch(`${url}/api/work/events`, { method: "POST", headers: { authorization: `Bearer ${tom}` }, body: "{ nope" });
+    expect(res.status).toBe(400);
+  });
+});
+
+describe("manager actions", () => {
+  const ADD = `mutation($e: ID!, $s: DateTime!, $t: DateTime!, $n: String) { addManualTime(employeeId: $e, start: $s, end: $t, note: $n) { __typename ... on WorkSession { id manual notes netSeconds } ... on ConflictError { code conflictingIds } ... on ValidationError { problems { path message } } ... on Error { code } } }`;
+
+  async function employeeId(email: string) {
+    const token = await tokenFor(url, email);
+    return (await ok(url, `{ viewer { user { id } } }`, {}, { token })).viewer.user.id;
+  }
+
+  it("adds manual time, back to back is fine, overlaps are rejected naming the session", async () => {
+    const sam = await employeeId("sam@demo.test");
+    const added = (await ok(url, ADD, { e: sam, s: "2026-11-17T12:30:00Z", t: "2026-11-17T14:00:00Z", n: "Remote work — VPN, desktop app not opened" }, { token: lisa })).addManualTime;
+    expect(added).toMatchObject({ __typename: "WorkSession", manual: true, netSeconds: 5400 });
+    const next = (await ok(url, ADD, { e: sam, s: "2026-11-17T14:00:00Z", t: "2026-11-17T15:00:00Z" }, { token: lisa })).addManualTime;
+    expect(next.__typename).toBe("WorkSession");
+    const clash = (await ok(url, ADD, { e: sam, s: "2026-11-17T13:00:00Z", t: "2026-11-17T13:30:00Z" }, { token: lisa })).addManualTime;
+    expect(clash).toEqual({ __typename: "ConflictError", code: "CONFLICT", conflictingIds: [added.id] });
+    const backwards = (await ok(url, ADD, { e: sam, s: "2026-11-17T16:00:00Z", t: "2026-11-17T15:00:00Z" }, { token: lisa })).addManualTime;
+    expect(backwards.__typename).toBe("ValidationError");
+  });
+
+  it("two managers adding overlapping time at the same moment: exactly one succeeds", async () => {
+    const owner = await tokenFor(url, "owner@demo.test");
+    const emma = await employeeId("emma@demo.test");
+    const results = await Promise.all(
+      [lisa, owner, lisa, owner].map((token, i) => gql(url, ADD, { e: emma, s: `2026-11-16T1${i}:00:00Z`.replace(/1(\d):/, "10:"), t: "2026-11-16T11:00:00Z" }, { token })),
+    );
+    const kinds = results.map((r) => r.body.data.addManualTime.__typename).sort();
+    expect(kinds).toEqual(["ConflictError", "ConflictError", "ConflictError", "WorkSession"]);
+  });
+
+  it("employees can't use manager operations, and see only their own sessions", async () => {
+    const tom = await tokenFor(url, "tom@demo.test");
+    const res = await gql(url, ADD, { e: await employeeId("emma@demo.test"), s: "2026-11-15T10:00:00Z", t: "2026-11-15T11:00:00Z" }, { token: tom });
+    expect(res.body.data.addManualTime.code).toBe("FORBIDDEN");
+    const someoneElse = await gql(url, SESSIONS, { f: "2026-11-16", t: "2026-11-18", e: await employeeId("emma@demo.test") }, { token: tom });
+    expect(someoneElse.body.errors![0].extensions!.code).toBe("FORBIDDEN");
+    const own = await ok(url, SESSIONS, { f: "2026-11-16", t: "2026-11-18" }, { token: tom });
+    expect(own.workSessions.nodes.every((n: { employee: { name: string } }) => n.employee.name === "Tom Employee")).toBe(true);
+  });
+
+  it("edits a completed session, trimming AFK outside the new bounds; refuses overlaps", async () => {
+    const tom = await tokenFor(url, "tom@demo.test");
+    const s = (await ok(url, SESSIONS, { f: "2026-11-18", t: "2026-11-18" }, { token: tom })).workSessions.nodes[0];
+    const EDIT = `mutation($id: ID!, $s: DateTime!, $t: DateTime!, $n: String) { editWorkSession(id: $id, start: $s, end: $t, notes: $n) { __typename ... on WorkSession { startedAt endedAt netSeconds afkSeconds notes afkPeriods { startedAt endedAt } } ... on Error { code message } } }`;
+    const edited = (await ok(url, EDIT, { id: s.id, s: "2026-11-18T09:20:00Z", t: "2026-11-18T09:30:00Z", n: "Corrected" }, { token: lisa })).editWorkSession;
+    expect(edited).toMatchObject({ startedAt: "2026-11-18T09:20:00.000Z", endedAt: "2026-11-18T09:30:00.000Z", afkSeconds: 600, netSeconds: 0, notes: "Corrected" });
+    expect(edited.afkPeriods).toEqual([{ startedAt: "2026-11-18T09:20:00.000Z", endedAt: "2026-11-18T09:30:00.000Z" }]);
+  });
+});

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { dateRange, mergeHeartbeat, overlaps, sessionFor, sessionTotals, splitByDay, type SessionBounds } from "../../schema/work/rules.js";
+
+const t = (iso: string) => new Date(iso);
+
+describe("intervals", () => {
+  it("are half-open: back to back is no overlap", () => {
+    const lunch = { start: t("2026-11-20T12:30:00Z"), end: t("2026-11-20T14:00:00Z") };
+    expect(overlaps(lunch, { start: t("2026-11-20T14:00:00Z"), end: t("2026-11-20T15:00:00Z") })).toBe(false);
+    expect(overlaps(lunch, { start: t("2026-11-20T13:59:00Z"), end: t("2026-11-20T15:00:00Z") })).toBe(true);
+  });
+});
+
+describe("heartbeats (ActivityWatch semantics)", () => {
+  const data = { app: "Code", title: "main.ts" };
+  it("extend the last event when the data is equal and within pulsetime", () => {
+    const first = mergeHeartbeat(null, { timestamp: t("2026-11-20T09:00:00Z"), duration: 0, data }, 60);
+    expect(first.merged).toBe(false);
+    const second = mergeHeartbeat(first.span, { timestamp: t("2026-11-20T09:00:50Z"), duration: 0, data }, 60);
+    expect(second).toMatchObject({ merged: true, span: { start: t("2026-11-20T09:00:00Z"), end: t("2026-11-20T09:00:50Z") } });
+  });
+  it("start a new event after a gap longer than pulsetime, or for other data", () => {
+    const last = { start: t("2026-11-20T09:00:00Z"), end: t("2026-11-20T09:01:00Z"), data };
+    expect(mergeHeartbeat(last, { timestamp: t("2026-11-20T09:02:01Z"), duration: 0, data }, 60).merged).toBe(false);
+    expect(mergeHeartbeat(last, { timestamp: t("2026-11-20T09:01:10Z"), duration: 0, data: { ...data, title: "other.ts" } }, 60).merged).toBe(false);
+  });
+});
+
+describe("session assignment", () => {
+  const timeout = 15 * 60_000;
+  const morning: SessionBounds = { startedAt: t("2026-11-20T08:00:00Z"), endedAt: t("2026-11-20T12:00:00Z"), lastActivityAt: t("2026-11-20T12:00:00Z"), closedByApp: false };
+  const afternoon: SessionBounds = { startedAt: t("2026-11-20T13:00:00Z"), endedAt: null, lastActivityAt: t("2026-11-20T15:00:00Z"), closedByApp: false };
+  it("puts a late event in the session it falls in or continues", () => {
+    expect(sessionFor([morning, afternoon], t("2026-11-20T10:00:00Z"), timeout)).toBe(morning);
+    expect(sessionFor([morning, afternoon], t("2026-11-20T12:10:00Z"), timeout)).toBe(morning);
+    expect(sessionFor([morning, afternoon], t("2026-11-20T12:50:00Z"), timeout)).toBe(afternoon);
+    expect(sessionFor([morning, afternoon], t("2026-11-20T12:30:00Z"), timeout)).toBeNull();
+  });
+  it("never continues a session the app closed", () => {
+    expect(sessionFor([{ ...morning, closedByApp: true }], t("2026-11-20T12:05:00Z"), timeout)).toBeNull();
+  });
+});
+
+describe("durations", () => {
+  const session = { start: t("2026-11-20T09:00:00Z"), end: t("2026-11-20T17:00:00Z") };
+  it("net time excludes AFK, split by reason, clipped to the session and never negative", () => {
+    const totals = sessionTotals(session, [
+      { startedAt: t("2026-11-20T12:00:00Z"), endedAt: t("2026-11-20T12:45:00Z"), reason: "lunch" },
+      { startedAt: t("2026-11-20T12:30:00Z"), endedAt: t("2026-11-20T13:00:00Z"), reason: null }, // overlaps lunch
+      { startedAt: t("2026-11-20T16:50:00Z"), endedAt: t("2026-11-20T18:00:00Z"), reason: "call" }, // past the end
+    ]);
+    expect(totals).toEqual({ totalSeconds: 28800, netSeconds: 28800 - 3600 - 600, afkSeconds: 4200, breakSeconds: 0, meetingSeconds: 0, lunchSeconds: 2700, callSeconds: 600 });
+    expect(sessionTotals({ start: session.end, end: session.start }, []).netSeconds).toBe(0);
+  });
+});
+
+describe("calendar days in the workspace time zone", () => {
+  it("a session across midnight counts on both days", () => {
+    const parts = splitByDay({ start: t("2026-11-20T22:00:00Z"), end: t("2026-11-21T01:00:00Z") }, "Europe/Berlin");
+    expect(parts.map((p) => [p.date, (p.span.end.getTime() - p.span.start.getTime()) / 3600_000])).toEqual([["2026-11-20", 1], ["2026-11-21", 2]]);
+  });
+  it("DST days have 23 and 25 hours", () => {
+    const spring = dateRange("2026-03-29", "2026-03-29", "Europe/Berlin");
+    const autumn = dateRange("2026-10-25", "2026-10-25", "Europe/Berlin");
+    expect((spring.end.getTime() - spring.start.getTime()) / 3600_000).toBe(23);
+    expect((autumn.end.getTime() - autumn.start.getTime()) / 3600_000).toBe(25);
+    expect(splitByDay(autumn, "Europe/Berlin")).toHaveLength(1);
+  });
+});
