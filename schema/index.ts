@@ -11,5 +11,6 @@ import "./agent/sessions.js";
 import "./billing/types.js";
 import "./agent/entries.js";
 import "./work/types.js";
+import "./work/report-types.js";
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -78,3 +78,15 @@ export function originAllowed(origin: string | null | undefined, host: string | 
     return false;
   }
 }
+
+/** The viewer of a plain HTTP request (bearer token, or the cookie from the same origin). */
+export async function viewerOfRequest(
+  req: { headers: { authorization?: string; cookie?: string; origin?: string; host?: string } },
+  auth: Authenticator,
+  allowedOrigins: string[],
+): Promise<Viewer | null> {
+  const credentials = credentialsFrom(req.headers.authorization, req.headers.cookie);
+  if (!credentials) return null;
+  if (credentials.viaCookie && !originAllowed(req.headers.origin, req.headers.host, allowedOrigins)) return null;
+  return auth.viewerFor(credentials.secret);
+}

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Db } from "../schema/common/context.js";
 import { invoicePdf } from "../schema/billing/pdf.js";
-import { type Authenticator, credentialsFrom, originAllowed } from "./auth.js";
+import { type Authenticator, viewerOfRequest } from "./auth.js";
 import type { Config } from "./config.js";
 
 /** GET /api/invoices/<id>.pdf, for the browser (cookie) and API clients (bearer token) alike. */
@@ -9,9 +9,7 @@ export function invoicePdfRoute(db: Db, auth: Authenticator, config: Config) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     const match = /^\/api\/invoices\/([0-9a-f-]{36})\.pdf$/.exec((req.url ?? "").split("?")[0]);
     if (req.method !== "GET" || !match) return void res.writeHead(404).end();
-    const credentials = credentialsFrom(req.headers.authorization, req.headers.cookie);
-    const sameOrigin = !credentials?.viaCookie || originAllowed(req.headers.origin, req.headers.host, config.allowedOrigins);
-    const viewer = credentials && sameOrigin ? await auth.viewerFor(credentials.secret) : null;
+    const viewer = await viewerOfRequest(req, auth, config.allowedOrigins);
     if (!viewer) return void res.writeHead(401, { "content-type": "text/plain" }).end("Sign in or send a token");
     // Same rule as the API: invoices are for billing managers of their own workspace only.
     const pdf = viewer.permissions.has("billing.manage") ? await invoicePdf(db, viewer.workspaceId, match[1]) : null;

@@ -6,6 +6,7 @@ import { createGraphQL } from "./graphql.js";
 import { createHttpServer } from "./http.js";
 import { invoicePdfRoute } from "./invoice-pdf.js";
 import { workEventsRoute } from "./work-events.js";
+import { workReportRoute } from "./work-report.js";
 import { createMcpRoute } from "./mcp/http.js";
 import { openRuntime } from "./services.js";
 import { createWebSocketServer } from "./websocket.js";
@@ -21,6 +22,7 @@ const { server, markReady, drain } = createHttpServer({ config, yoga, auth, webR
     "/mcp": createMcpRoute(yoga),
     "/api/invoices": invoicePdfRoute(runtime.db, auth, config),
     "/api/work/events": workEventsRoute(runtime, auth),
+    "/api/work/report.csv": workReportRoute(runtime, auth, config),
   },
 });
 

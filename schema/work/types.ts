@@ -95,7 +95,7 @@ builder.node(WorkSessionRef, {
 });
 
 /** Who the query is about: employees only ever themselves; managers anyone (or everyone). */
-function employeeScope(ctx: Context, employeeId: string | undefined) {
+export function employeeScope(ctx: Context, employeeId: string | undefined) {
   const viewer = ctx.viewer!;
   if (viewer.permissions.has("team.read")) return employeeId;
   if (employeeId && employeeId !== viewer.userId) throw new ForbiddenError("You can only see your own sessions");

@@ -133,3 +133,25 @@ describe("manager actions", () => {
     expect(edited.afkPeriods).toEqual([{ startedAt: "2026-11-18T09:20:00.000Z", endedAt: "2026-11-18T09:30:00.000Z" }]);
   });
 });
+
+describe("reports", () => {
+  it("groups by employee and reports a month per employee, as CSV too", async () => {
+    const summary = await ok(url, `{ workSummary(from: "2026-11-16", to: "2026-11-18") { employee { name } sessionCount netSeconds manualSeconds firstArrival lastDeparture } }`, {}, { token: lisa });
+    const sam = summary.workSummary.find((s: { employee: { name: string } }) => s.employee.name === "Sam Staff");
+    expect(sam).toMatchObject({ sessionCount: 2, netSeconds: 5400 + 3600, manualSeconds: 9000, firstArrival: "2026-11-17T12:30:00.000Z", lastDeparture: "2026-11-17T15:00:00.000Z" });
+
+    const tom = await tokenFor(url, "tom@demo.test");
+    const report = (await ok(url, `{ workMonthlyReport(month: "2026-11") { month daysWorked netSeconds days { date netSeconds lunchSeconds } csvUrl } }`, {}, { token: tom })).workMonthlyReport;
+    expect(report.netSeconds).toBe(report.days.reduce((sum: number, d: { netSeconds: number }) => sum + d.netSeconds, 0));
+    expect(report.daysWorked).toBe(report.days.filter((d: { netSeconds: number }) => d.netSeconds > 0).length);
+    const csv = await fetch(url + report.csvUrl, { headers: { authorization: `Bearer ${tom}` } });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get("content-type")).toMatch(/text\/csv/);
+    const lines = (await csv.text()).trim().split("\n");
+    expect(lines[0]).toBe("employee,date,net_hours,afk_hours,break_hours,meeting_hours,lunch_hours,call_hours,manual_hours");
+    expect(lines.at(-1)).toBe(`Tom Employee,days_worked,${report.daysWorked}`);
+    // Someone else's report is refused to an employee.
+    const emmaId = (await ok(url, `{ viewer { user { id } } }`, {}, { token: await tokenFor(url, "emma@demo.test") })).viewer.user.id;
+    expect((await fetch(`${url}/api/work/report.csv?month=2026-11&employee=${encodeURIComponent(emmaId)}`, { headers: { authorization: `Bearer ${tom}` } })).status).toBe(403);
+  });
+});

@@ -67,3 +67,29 @@ describe("calendar days in the workspace time zone", () => {
     expect(splitByDay(autumn, "Europe/Berlin")).toHaveLength(1);
   });
 });
+
+import { byEmployee, dailyTotals, reportCsv } from "../../schema/work/reports.js";
+
+describe("reports", () => {
+  const tz = "Europe/Berlin";
+  const month = dateRange("2026-10-01", "2026-10-31", tz);
+  const sessions = [
+    // Across midnight on the night the clocks go back (25-hour day).
+    { userId: "u", startedAt: t("2026-10-24T20:00:00Z"), endedAt: t("2026-10-25T02:00:00Z"), manual: false, afkPeriods: [{ startedAt: t("2026-10-24T21:00:00Z"), endedAt: t("2026-10-24T21:30:00Z"), reason: "break" as const }] },
+    { userId: "u", startedAt: t("2026-10-26T08:00:00Z"), endedAt: t("2026-10-26T09:30:00Z"), manual: true, afkPeriods: [] },
+    // Starts in September: only its October part counts.
+    { userId: "v", startedAt: t("2026-09-30T21:00:00Z"), endedAt: t("2026-09-30T23:00:00Z"), manual: false, afkPeriods: [] },
+  ];
+  it("splits at local midnights, and the days add up exactly to the month", () => {
+    const report = dailyTotals(sessions.filter((s) => s.userId === "u"), month, tz, t("2026-11-21T00:00:00Z"));
+    expect(report.days.map((d) => [d.date, d.netSeconds / 60])).toEqual([["2026-10-24", 90], ["2026-10-25", 240], ["2026-10-26", 90]]);
+    expect(report.total.netSeconds).toBe(report.days.reduce((s, d) => s + d.netSeconds, 0));
+    expect([report.total.breakSeconds, report.total.manualSeconds, report.daysWorked]).toEqual([1800, 5400, 3]);
+    expect(reportCsv("Tom", report).split("\n")[4]).toBe("Tom,total,7.00,0.50,0.50,0.00,0.00,0.00,1.50");
+  });
+  it("groups by employee with first arrival and last departure", () => {
+    const [u, v] = byEmployee(sessions, month, tz, t("2026-11-21T00:00:00Z")).sort((a, b) => a.userId.localeCompare(b.userId));
+    expect(u).toMatchObject({ sessionCount: 2, netSeconds: 7 * 3600, firstArrival: t("2026-10-24T20:00:00Z"), lastDeparture: t("2026-10-26T09:30:00Z") });
+    expect(v.netSeconds).toBe(3600); // 23:00-01:00 Berlin, of which 00:00-01:00 is October
+  });
+});

@@ -1,0 +1,89 @@
+import { encodeGlobalID } from "@pothos/plugin-relay";
+import { builder } from "../builder.js";
+import type { Context } from "../common/context.js";
+import { ValidationError } from "../common/errors.js";
+import { UserRef } from "../identity/types.js";
+import { byEmployee, dailyTotals, type EmployeeSummary, type Totals } from "./reports.js";
+import { dateRange } from "./rules.js";
+import { employeeScope } from "./types.js";
+
+/** Every session of the range (or one employee's) with its AFK periods; merged-away ones excluded. */
+export async function sessionsInRange(ctx: Context, from: string, to: string, employeeId: string | undefined) {
+  if (to < from) throw ValidationError.field("to", "Must not be before from");
+  const workspace = await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } });
+  const range = dateRange(from, to, workspace.timeZone);
+  const sessions = await ctx.db.workSession.findMany({
+    where: {
+      workspaceId: workspace.id,
+      userId: employeeScope(ctx, employeeId),
+      startedAt: { lt: range.end },
+      OR: [{ endedAt: null }, { endedAt: { gt: range.start } }],
+      NOT: { endReason: "merged" },
+    },
+    include: { afkPeriods: true },
+  });
+  return { workspace, range, sessions };
+}
+
+const totalsFields = ["net", "afk", "break", "meeting", "lunch", "call", "manual"] as const;
+
+const SummaryRef = builder.objectRef<EmployeeSummary>("EmployeeWorkSummary").implement({
+  description: "One employee's time within the range (Group by employee).",
+  fields: (t) => ({
+    employee: t.field({ type: UserRef, resolve: (s, _a, ctx) => ctx.db.user.findUniqueOrThrow({ where: { id: s.userId } }) }),
+    sessionCount: t.exposeInt("sessionCount"),
+    ...Object.fromEntries(totalsFields.map((k) => [`${k}Seconds`, t.exposeInt(`${k}Seconds`)])),
+    firstArrival: t.expose("firstArrival", { type: "DateTime", nullable: true }),
+    lastDeparture: t.expose("lastDeparture", { type: "DateTime", nullable: true, description: "Null while a session is open." }),
+  }),
+});
+
+builder.queryField("workSummary", (t) =>
+  t.field({
+    type: [SummaryRef],
+    description: "Per employee: time within the date range (workspace time zone), first arrival, last departure, AFK.",
+    authScopes: { permission: "session.read" },
+    args: { from: t.arg({ type: "LocalDate" }), to: t.arg({ type: "LocalDate" }), employeeId: t.arg.globalID({ for: UserRef, required: false }) },
+    resolve: async (_r, args, ctx) => {
+      const { workspace, range, sessions } = await sessionsInRange(ctx, args.from, args.to, args.employeeId?.id);
+      return byEmployee(sessions, range, workspace.timeZone, new Date());
+    },
+  }),
+);
+
+const DayRef = builder.objectRef<Totals & { date: string }>("WorkDay").implement({
+  fields: (t) => ({
+    date: t.expose("date", { type: "LocalDate" }),
+    ...Object.fromEntries(totalsFields.map((k) => [`${k}Seconds`, t.exposeInt(`${k}Seconds`)])),
+  }),
+});
+
+const MonthlyRef = builder.objectRef<ReturnType<typeof dailyTotals> & { month: string; userId: string }>("WorkMonthlyReport").implement({
+  description: "An employee's month: each day's totals (a session across midnight counts on both days), summing exactly to the month.",
+  fields: (t) => ({
+    month: t.exposeString("month"),
+    employee: t.field({ type: UserRef, resolve: (r, _a, ctx) => ctx.db.user.findUniqueOrThrow({ where: { id: r.userId } }) }),
+    days: t.field({ type: [DayRef], resolve: (r) => r.days }),
+    daysWorked: t.exposeInt("daysWorked"),
+    ...Object.fromEntries(totalsFields.map((k) => [`${k}Seconds`, t.int({ resolve: (r) => r.total[`${k}Seconds`] })])),
+    csvUrl: t.string({ resolve: (r) => `/api/work/report.csv?month=${r.month}&employee=${encodeURIComponent(encodeGlobalID("User", r.userId))}` }),
+  }),
+});
+
+export async function monthlyReport(ctx: Context, month: string, employeeId: string | undefined) {
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw ValidationError.field("month", "Use YYYY-MM");
+  const userId = employeeScope(ctx, employeeId) ?? ctx.viewer!.userId;
+  const last = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).getUTCDate();
+  const { workspace, range, sessions } = await sessionsInRange(ctx, `${month}-01`, `${month}-${String(last).padStart(2, "0")}`, userId);
+  return { month, userId, ...dailyTotals(sessions, range, workspace.timeZone, new Date()) };
+}
+
+builder.queryField("workMonthlyReport", (t) =>
+  t.field({
+    type: MonthlyRef,
+    description: "Monthly report per employee (yours unless you may see the team).",
+    authScopes: { permission: "session.read" },
+    args: { month: t.arg.string({ description: "YYYY-MM" }), employeeId: t.arg.globalID({ for: UserRef, required: false }) },
+    resolve: (_r, args, ctx) => monthlyReport(ctx, args.month, args.employeeId?.id),
+  }),
+);

@@ -1,0 +1,83 @@
+// Totals per employee and per day, in the workspace time zone. Pure: sessions in, numbers out.
+import type { AfkSpan, Interval, SessionTotals } from "./rules.js";
+import { clip, sessionTotals, splitByDay } from "./rules.js";
+
+export interface ReportSession {
+  userId: string;
+  startedAt: Date;
+  endedAt: Date | null;
+  manual: boolean;
+  afkPeriods: AfkSpan[];
+}
+
+export interface Totals extends SessionTotals {
+  manualSeconds: number;
+}
+
+const empty = (): Totals => ({ totalSeconds: 0, netSeconds: 0, afkSeconds: 0, breakSeconds: 0, meetingSeconds: 0, lunchSeconds: 0, callSeconds: 0, manualSeconds: 0 });
+
+function add(into: Totals, part: SessionTotals, manual: boolean) {
+  for (const key of Object.keys(part) as (keyof SessionTotals)[]) into[key] += part[key];
+  if (manual) into.manualSeconds += part.netSeconds;
+}
+
+/**
+ * Each session's part within `range`, cut at local midnights: a session across midnight counts on
+ * both days, DST days have their 23 or 25 hours, and the days add up exactly to the total.
+ */
+export function dailyTotals(sessions: readonly ReportSession[], range: Interval, timeZone: string, now: Date) {
+  const days = new Map<string, Totals>();
+  for (const s of sessions) {
+    const within = clip({ start: s.startedAt, end: s.endedAt ?? now }, range);
+    if (!within) continue;
+    for (const { date, span } of splitByDay(within, timeZone)) {
+      const day = days.get(date) ?? empty();
+      add(day, sessionTotals(span, s.afkPeriods), s.manual);
+      days.set(date, day);
+    }
+  }
+  const list = [...days].map(([date, totals]) => ({ date, ...totals })).sort((a, b) => a.date.localeCompare(b.date));
+  const total = empty();
+  for (const d of list) add(total, d, false);
+  total.manualSeconds = list.reduce((sum, d) => sum + d.manualSeconds, 0);
+  return { days: list, total, daysWorked: list.filter((d) => d.netSeconds > 0).length };
+}
+
+export interface EmployeeSummary extends Totals {
+  userId: string;
+  sessionCount: number;
+  firstArrival: Date | null;
+  lastDeparture: Date | null;
+}
+
+/** Group by employee: totals within the range, first arrival and last departure. */
+export function byEmployee(sessions: readonly ReportSession[], range: Interval, timeZone: string, now: Date): EmployeeSummary[] {
+  const groups = new Map<string, ReportSession[]>();
+  for (const s of sessions) groups.set(s.userId, [...(groups.get(s.userId) ?? []), s]);
+  return [...groups].map(([userId, list]) => {
+    const { total } = dailyTotals(list, range, timeZone, now);
+    const starts = list.map((s) => s.startedAt.getTime());
+    const ends = list.map((s) => (s.endedAt ?? now).getTime());
+    return {
+      userId,
+      ...total,
+      sessionCount: list.length,
+      firstArrival: new Date(Math.min(...starts)),
+      lastDeparture: list.some((s) => !s.endedAt) ? null : new Date(Math.max(...ends)),
+    };
+  });
+}
+
+function hours(seconds: number) {
+  return (seconds / 3600).toFixed(2);
+}
+
+/** The monthly report as CSV: one row per day, then the totals. */
+export function reportCsv(name: string, report: ReturnType<typeof dailyTotals>) {
+  const header = ["employee", "date", "net_hours", "afk_hours", "break_hours", "meeting_hours", "lunch_hours", "call_hours", "manual_hours"];
+  const row = (date: string, t: Totals) =>
+    [name, date, ...[t.netSeconds, t.afkSeconds, t.breakSeconds, t.meetingSeconds, t.lunchSeconds, t.callSeconds, t.manualSeconds].map(hours)];
+  const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+  const lines = [header, ...report.days.map((d) => row(d.date, d)), row("total", report.total), [name, "days_worked", String(report.daysWorked)]];
+  return lines.map((l) => l.map(quote).join(",")).join("\n") + "\n";
+}
