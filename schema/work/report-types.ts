@@ -1,10 +1,11 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
+import type { User } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import type { Context } from "../common/context.js";
 import { ValidationError } from "../common/errors.js";
 import { UserRef } from "../identity/types.js";
 import { byEmployee, dailyTotals, type EmployeeSummary, type Totals } from "./reports.js";
-import { dateRange } from "./rules.js";
+import { dateRange, type AfkReason } from "./rules.js";
 import { employeeScope } from "./types.js";
 
 /** Every session of the range (or one employee's) with its AFK periods; merged-away ones excluded. */
@@ -12,25 +13,30 @@ export async function sessionsInRange(ctx: Context, from: string, to: string, em
   if (to < from) throw ValidationError.field("to", "Must not be before from");
   const workspace = await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } });
   const range = dateRange(from, to, workspace.timeZone);
-  const sessions = await ctx.db.workSession.findMany({
-    where: {
-      workspaceId: workspace.id,
-      userId: employeeScope(ctx, employeeId),
-      startedAt: { lt: range.end },
-      OR: [{ endedAt: null }, { endedAt: { gt: range.start } }],
-      NOT: { endReason: "merged" },
-    },
-    include: { afkPeriods: true },
-  });
+  const userId = employeeScope(ctx, employeeId) ?? null;
+  // Plain rows, two statements: for a month of a whole team this is several times faster than
+  // loading the sessions through the ORM, and reports read nothing else.
+  const rows = await ctx.db.$queryRaw<{ id: string; userId: string; startedAt: Date; endedAt: Date | null; manual: boolean }[]>`
+    SELECT id, "userId", "startedAt", "endedAt", manual FROM "WorkSession"
+    WHERE "workspaceId" = ${workspace.id}::uuid AND (${userId}::uuid IS NULL OR "userId" = ${userId}::uuid)
+      AND "startedAt" < ${range.end} AND ("endedAt" IS NULL OR "endedAt" > ${range.start})
+      AND "endReason" IS DISTINCT FROM 'merged'`;
+  const afk = rows.length
+    ? await ctx.db.$queryRaw<{ sessionId: string; startedAt: Date; endedAt: Date | null; reason: AfkReason | null }[]>`
+        SELECT "sessionId", "startedAt", "endedAt", reason::text AS reason FROM "AfkPeriod" WHERE "sessionId" = ANY(${rows.map((r) => r.id)}::uuid[])`
+    : [];
+  const bySession = new Map<string, typeof afk>();
+  for (const a of afk) bySession.set(a.sessionId, [...(bySession.get(a.sessionId) ?? []), a]);
+  const sessions = rows.map((r) => ({ ...r, afkPeriods: bySession.get(r.id) ?? [] }));
   return { workspace, range, sessions };
 }
 
 const totalsFields = ["net", "afk", "break", "meeting", "lunch", "call", "manual"] as const;
 
-const SummaryRef = builder.objectRef<EmployeeSummary>("EmployeeWorkSummary").implement({
+const SummaryRef = builder.objectRef<EmployeeSummary & { user: User }>("EmployeeWorkSummary").implement({
   description: "One employee's time within the range (Group by employee).",
   fields: (t) => ({
-    employee: t.field({ type: UserRef, resolve: (s, _a, ctx) => ctx.db.user.findUniqueOrThrow({ where: { id: s.userId } }) }),
+    employee: t.field({ type: UserRef, resolve: (s) => s.user }),
     sessionCount: t.exposeInt("sessionCount"),
     ...Object.fromEntries(totalsFields.map((k) => [`${k}Seconds`, t.exposeInt(`${k}Seconds`)])),
     firstArrival: t.expose("firstArrival", { type: "DateTime", nullable: true }),
@@ -45,8 +51,10 @@ builder.queryField("workSummary", (t) =>
     authScopes: { permission: "session.read" },
     args: { from: t.arg({ type: "LocalDate" }), to: t.arg({ type: "LocalDate" }), employeeId: t.arg.globalID({ for: UserRef, required: false }) },
     resolve: async (_r, args, ctx) => {
-      const { workspace, range, sessions } = await sessionsInRange(ctx, args.from, args.to, args.employeeId?.id);
-      return byEmployee(sessions, range, workspace.timeZone, new Date());
+      const { range, sessions } = await sessionsInRange(ctx, args.from, args.to, args.employeeId?.id);
+      const summaries = byEmployee(sessions, range, new Date());
+      const users = new Map((await ctx.db.user.findMany({ where: { id: { in: summaries.map((s) => s.userId) } } })).map((u) => [u.id, u]));
+      return summaries.map((s) => ({ ...s, user: users.get(s.userId)! })).sort((a, b) => a.user.name.localeCompare(b.user.name));
     },
   }),
 );

@@ -51,11 +51,20 @@ export interface EmployeeSummary extends Totals {
 }
 
 /** Group by employee: totals within the range, first arrival and last departure. */
-export function byEmployee(sessions: readonly ReportSession[], range: Interval, timeZone: string, now: Date): EmployeeSummary[] {
+export function byEmployee(sessions: readonly ReportSession[], range: Interval, now: Date): EmployeeSummary[] {
   const groups = new Map<string, ReportSession[]>();
-  for (const s of sessions) groups.set(s.userId, [...(groups.get(s.userId) ?? []), s]);
+  for (const s of sessions) {
+    const list = groups.get(s.userId);
+    if (list) list.push(s);
+    else groups.set(s.userId, [s]);
+  }
   return [...groups].map(([userId, list]) => {
-    const { total } = dailyTotals(list, range, timeZone, now);
+    // Range totals need no day split: the parts of a session on each day add up to its clipped part.
+    const total = empty();
+    for (const s of list) {
+      const within = clip({ start: s.startedAt, end: s.endedAt ?? now }, range);
+      if (within) add(total, sessionTotals(within, s.afkPeriods), s.manual);
+    }
     const starts = list.map((s) => s.startedAt.getTime());
     const ends = list.map((s) => (s.endedAt ?? now).getTime());
     return {

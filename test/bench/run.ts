@@ -1,6 +1,7 @@
 // `npm run bench`: every figure the issues ask for, printed as tables with same-run baselines.
 import { beatFlips, monthEnd } from "./agent.js";
 import { fanOut, roundTrip } from "./platform.js";
+import { heartbeatIngestion, sessionsPage } from "./work.js";
 import { benchEnv, printTable } from "./support.js";
 
 const only = process.argv[2];
@@ -14,6 +15,8 @@ try {
   }
   if (!only || only === "beats") printTable("Agent session beat flips, 50 concurrent users", await beatFlips(env));
   if (!only || only === "invoicing") printTable("Month-end invoicing: 1,000 clients, 100,000 entries", await monthEnd(env));
+  if (!only || only === "heartbeats") printTable("Heartbeat ingestion into PostgreSQL", await heartbeatIngestion(env));
+  if (!only || only === "sessions-page") printTable("Sessions page, one month of 200 employees", await sessionsPage(env));
 } finally {
   await env.infra?.stop();
 }

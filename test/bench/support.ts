@@ -10,7 +10,7 @@ import { startProcess, type Proc } from "../support/process.js";
 export interface BenchEnv {
   infra: Infra | null;
   /** Starts an API process on a fresh, seeded database (real PostgreSQL when available). */
-  startApi(env?: Record<string, string>): Promise<Proc>;
+  startApi(env?: Record<string, string>): Promise<Proc & { databaseUrl: string | null }>;
 }
 
 export async function benchEnv(): Promise<BenchEnv> {
@@ -23,7 +23,7 @@ export async function benchEnv(): Promise<BenchEnv> {
       else base.DATA_DIR = mkdtempSync(join(tmpdir(), "bench-data-"));
       const proc = await startProcess("server/main.ts", base, /ready on (http:\/\/\S+) /);
       proc.url = proc.url.replace("localhost", "127.0.0.1");
-      return proc;
+      return Object.assign(proc, { databaseUrl: base.DATABASE_URL ?? null });
     },
   };
 }

@@ -1,0 +1,125 @@
+// Work-session figures: heartbeat ingestion through the batch endpoint, and the Sessions page queries.
+import pg from "pg";
+import { ok, tokenFor } from "../support/client.js";
+import { percentile, type BenchEnv, type Row } from "./support.js";
+
+async function memberToken(url: string, owner: string, email: string) {
+  await ok(url, `mutation($e: String!) { addMember(email: $e, name: "Bench", password: "bench-password", role: employee) { __typename } }`, { e: email }, { token: owner });
+  const res = await fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: `mutation { signIn(email: "${email}", password: "bench-password") { __typename } }` }) });
+  const cookie = res.headers.get("set-cookie")!.split(";")[0];
+  return (await ok(url, `mutation { createPersonalAccessToken(name: "desktop") { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret as string;
+}
+
+/** Heartbeats every 5 s switching between three windows now and then, as a desktop app sends them. */
+function heartbeats(prefix: string, start: number, count: number) {
+  const apps = [{ app: "Code", title: "main.ts" }, { app: "Chromium", title: "Docs", url: "https://example.org" }, { app: "Slack", title: "general" }];
+  return Array.from({ length: count }, (_, i) => ({
+    id: `${prefix}-${i}`,
+    type: "window",
+    timestamp: new Date(start + i * 5000).toISOString(),
+    duration: 5,
+    data: apps[Math.floor(i / 40) % apps.length],
+  }));
+}
+
+export async function heartbeatIngestion(env: BenchEnv, employees = 10, batches = 10, batchSize = 500): Promise<Row[]> {
+  if (!env.infra) return [{ note: "needs PostgreSQL (not the embedded default)" }];
+  const api = await env.startApi();
+  const owner = await tokenFor(api.url, "owner@demo.test");
+  const tokens = [];
+  for (let e = 0; e < employees; e++) tokens.push(await memberToken(api.url, owner, `desk${e}@bench.test`));
+  const dayStart = Date.now() - 20 * 3600_000;
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(
+    tokens.map(async (token, e) => {
+      for (let b = 0; b < batches; b++) {
+        const events = heartbeats(`e${e}b${b}`, dayStart + b * batchSize * 5000, batchSize);
+        const t0 = performance.now();
+        const res = await fetch(`${api.url}/api/work/events`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ events }) });
+        if (res.status !== 200) throw new Error(`ingestion failed: ${res.status} ${await res.text()}`);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const total = employees * batches * batchSize;
+
+  // Baseline: the same rows as plain multi-row INSERTs into an equivalent table, same batch size.
+  const sql = new pg.Client({ connectionString: env.infra.databaseUrl });
+  await sql.connect();
+  await sql.query(`CREATE TEMP TABLE beats (id text, "userId" int, app text, title text, url text, "startedAt" timestamptz, "endedAt" timestamptz)`);
+  const baseStart = performance.now();
+  for (let e = 0; e < employees; e++) {
+    for (let b = 0; b < batches; b++) {
+      const rows = heartbeats(`e${e}b${b}`, dayStart + b * batchSize * 5000, batchSize);
+      const values: unknown[] = [];
+      const tuples = rows.map((r, i) => {
+        values.push(r.id, e, r.data.app, r.data.title, (r.data as { url?: string }).url ?? null, r.timestamp, new Date(Date.parse(r.timestamp) + 5000));
+        return `($${i * 7 + 1},$${i * 7 + 2},$${i * 7 + 3},$${i * 7 + 4},$${i * 7 + 5},$${i * 7 + 6},$${i * 7 + 7})`;
+      });
+      await sql.query(`INSERT INTO beats VALUES ${tuples.join(",")}`, values);
+    }
+  }
+  const baseSeconds = (performance.now() - baseStart) / 1000;
+  await sql.end();
+  await api.stop();
+  latencies.sort((a, b) => a - b);
+  return [
+    { method: "plain multi-row INSERT (baseline)", heartbeats: total, "per second": Math.round(total / baseSeconds), ratio: 1 },
+    {
+      method: `batch endpoint, merging (${employees} employees, ${batchSize}/batch)`,
+      heartbeats: total,
+      "per second": Math.round(total / seconds),
+      ratio: Number((baseSeconds / seconds).toFixed(2)),
+      "p50 batch ms": Math.round(percentile(latencies, 50)),
+      "p99 batch ms": Math.round(percentile(latencies, 99)),
+    },
+  ];
+}
+
+/** A month of 200 employees (~8,000 sessions with AFK periods) on the Sessions page. */
+export async function sessionsPage(env: BenchEnv, employees = 200, perEmployee = 40, rounds = 40): Promise<Row[]> {
+  if (!env.infra) return [{ note: "needs PostgreSQL (not the embedded default)" }];
+  const api = await env.startApi();
+  const lisa = await tokenFor(api.url, "lisa@demo.test");
+  const workspaceId = (await ok(api.url, `{ viewer { workspace { id } } }`, {}, { token: lisa })).viewer.workspace.id;
+  const id = Buffer.from(workspaceId, "base64").toString().split(":")[1];
+  const sql = new pg.Client({ connectionString: api.databaseUrl! });
+  await sql.connect();
+  await sql.query(
+    `WITH users AS (
+       INSERT INTO "User" (id, email, name, "passwordHash") SELECT gen_random_uuid(), 'w' || g || '@bench.test', 'Worker ' || g, 'x' FROM generate_series(1, $2) g RETURNING id),
+     members AS (INSERT INTO "Membership" (id, "workspaceId", "userId", role) SELECT gen_random_uuid(), $1, id, 'employee' FROM users RETURNING "userId"),
+     sessions AS (
+       INSERT INTO "WorkSession" (id, "workspaceId", "userId", "startedAt", "endedAt", "lastActivityAt", "endReason", "updatedAt")
+       SELECT gen_random_uuid(), $1, m."userId", s, s + interval '4 hours', s + interval '4 hours', 'app_closed', now()
+       FROM members m CROSS JOIN generate_series(0, $3 - 1) k
+       CROSS JOIN LATERAL (SELECT timestamptz '2026-10-01 07:00+02' + (k / 2) * interval '1 day' + (k % 2) * interval '5 hours' AS s) t
+       RETURNING id, "startedAt")
+     INSERT INTO "AfkPeriod" (id, "sessionId", "startedAt", "endedAt", reason)
+     SELECT gen_random_uuid(), id, "startedAt" + interval '1 hour', "startedAt" + interval '80 minutes', 'break' FROM sessions`,
+    [id, employees, perEmployee],
+  );
+  await sql.query("ANALYZE");
+  const { rows: [count] } = await sql.query(`SELECT count(*)::int AS n FROM "WorkSession" WHERE "workspaceId" = $1`, [id]);
+  await sql.end();
+  const queries = {
+    "sessions list, group by off (first 50)": `{ workSessions(from: "2026-10-01", to: "2026-10-31", first: 50) { nodes { id startedAt endedAt manual notes netSeconds afkSeconds breakSeconds meetingSeconds lunchSeconds callSeconds employee { name } } } }`,
+    "group by employee (summary of all)": `{ workSummary(from: "2026-10-01", to: "2026-10-31") { employee { name } sessionCount netSeconds afkSeconds firstArrival lastDeparture } }`,
+  };
+  const rows: Row[] = [];
+  for (const [name, query] of Object.entries(queries)) {
+    await ok(api.url, query, {}, { token: lisa });
+    const latencies: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const t0 = performance.now();
+      await ok(api.url, query, {}, { token: lisa });
+      latencies.push(performance.now() - t0);
+    }
+    latencies.sort((a, b) => a - b);
+    rows.push({ query: name, sessions: count.n, employees, "p50 ms": Math.round(percentile(latencies, 50)), "p99 ms": Math.round(percentile(latencies, 99)) });
+  }
+  await api.stop();
+  return rows;
+}
