@@ -18,6 +18,10 @@ export async function findViewer(db: Db, secret: string): Promise<Viewer | null>
     where: { workspaceId_userId: { workspaceId: token.workspaceId, userId: token.userId } },
   });
   if (!membership) return null;
+  // Last use to the minute is plenty for the token list, and spares a write per request.
+  if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > 60_000) {
+    void db.accessToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
+  }
   const custom = token.workspace.customStaff ? token.workspace.staffPermissions : null;
   let permissions = permissionsFor(membership.role, custom);
   if (token.kind === "api_key") permissions = narrowToScopes(permissions, token.scopes);

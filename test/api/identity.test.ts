@@ -70,6 +70,8 @@ describe("tokens", () => {
     const list = await ok(url, `{ viewer { tokens { nodes { id name kind } } } }`, {}, { token });
     const mine = list.viewer.tokens.nodes.find((t: { name: string }) => t.name === "test");
     expect(mine.kind).toBe("personal");
+    const used = await ok(url, `query($id: ID!) { node(id: $id) { ... on AccessToken { lastUsedAt } } }`, { id: mine.id }, { token });
+    expect(Date.now() - Date.parse(used.node.lastUsedAt)).toBeLessThan(60_000);
     await ok(url, `mutation($id: ID!) { revokeToken(id: $id) { __typename } }`, { id: mine.id }, { token: await tokenFor(url, "tom@demo.test") });
     const res = await gql(url, VIEWER, {}, { token });
     expect(res.status).toBe(401);
