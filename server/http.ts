@@ -31,10 +31,12 @@ export interface HttpDeps {
   auth: Authenticator;
   /** Plain endpoints by path prefix (bulk ingestion, files, feeds, MCP). */
   routes?: Record<string, Route>;
+  /** Routes that take larger bodies than the API's limit (imports), by the same prefix. */
+  bodyLimits?: Record<string, number>;
   webRoot: string;
 }
 
-export function createHttpServer({ config, yoga, routes = {}, webRoot }: HttpDeps) {
+export function createHttpServer({ config, yoga, routes = {}, bodyLimits = {}, webRoot }: HttpDeps) {
   const web = staticFiles(webRoot);
   let ready = false;
   const server = createServer(async (req, res) => {
@@ -47,7 +49,7 @@ export function createHttpServer({ config, yoga, routes = {}, webRoot }: HttpDep
       }
       const prefix = Object.keys(routes).find((p) => path === p || path.startsWith(p + "/"));
       if (prefix) {
-        if (bodyTooLarge(req, res, config.maxBodyBytes)) return;
+        if (bodyTooLarge(req, res, bodyLimits[prefix] ?? config.maxBodyBytes)) return;
         return await routes[prefix](req, res);
       }
       return await web(req, res);

@@ -5,7 +5,7 @@ import { readConfig } from "./config.js";
 import { createGraphQL } from "./graphql.js";
 import { createHttpServer } from "./http.js";
 import { invoicePdfRoute } from "./invoice-pdf.js";
-import { workEventsRoute } from "./work-events.js";
+import { workEventsRoute, workImportRoute } from "./work-events.js";
 import { workReportRoute } from "./work-report.js";
 import { createMcpRoute } from "./mcp/http.js";
 import { openRuntime } from "./services.js";
@@ -18,12 +18,20 @@ const auth = new Authenticator(runtime.db, runtime.pubsub);
 const yoga = createGraphQL(runtime, auth, config);
 const websocket = createWebSocketServer(yoga, auth, config);
 const webRoot = fileURLToPath(new URL("../web/build", import.meta.url));
-const { server, markReady, drain } = createHttpServer({ config, yoga, auth, webRoot, routes: {
+const { server, markReady, drain } = createHttpServer({
+  config,
+  yoga,
+  auth,
+  webRoot,
+  routes: {
     "/mcp": createMcpRoute(yoga),
     "/api/invoices": invoicePdfRoute(runtime.db, auth, config),
     "/api/work/events": workEventsRoute(runtime, auth),
+    "/api/work/import": workImportRoute(runtime, auth, config),
     "/api/work/report.csv": workReportRoute(runtime, auth, config),
   },
+  // ActivityWatch exports of months of history run to tens of megabytes.
+  bodyLimits: { "/api/work/import": 100_000_000 },
 });
 
 server.on("upgrade", (req, socket, head) => {

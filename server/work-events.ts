@@ -1,9 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Services } from "../schema/common/context.js";
+import { decodeGlobalID } from "@pothos/plugin-relay";
+import type { Services, Viewer } from "../schema/common/context.js";
+import { eventsFromExport } from "../schema/work/activitywatch.js";
 import { parseBatch } from "../schema/work/events.js";
 import { announceWork } from "../schema/work/live.js";
 import { recordEvents, scheduleAutoClose } from "../schema/work/recording.js";
-import { type Authenticator, credentialsFrom } from "./auth.js";
+import { type Authenticator, credentialsFrom, viewerOfRequest } from "./auth.js";
+import type { Config } from "./config.js";
 
 function json(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
@@ -13,6 +16,15 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+}
+
+/** Parses, records, schedules the auto-close and tells the board: one path for live and imported events. */
+async function ingest(services: Services, viewer: Viewer, raw: unknown) {
+  const { events, rejected } = parseBatch(raw);
+  const result = await recordEvents(services, viewer, events);
+  await scheduleAutoClose(services, result, viewer.workspaceId);
+  await announceWork(services, result.changedSessionIds);
+  return { accepted: result.accepted, duplicates: result.duplicates, rejected };
 }
 
 /**
@@ -32,10 +44,36 @@ export function workEventsRoute(services: Services, auth: Authenticator) {
     } catch {
       return json(res, 400, { error: "Malformed JSON", code: "VALIDATION" });
     }
-    const { events, rejected } = parseBatch(body);
-    const result = await recordEvents(services, viewer, events);
-    await scheduleAutoClose(services, result, viewer.workspaceId);
-    await announceWork(services, result.changedSessionIds);
-    json(res, 200, { accepted: result.accepted, duplicates: result.duplicates, rejected });
+    json(res, 200, await ingest(services, viewer, body));
+  };
+}
+
+/**
+ * POST /api/work/import[?employee=<User ID>]: an ActivityWatch export (aw-buckets-export.json)
+ * backfills your sessions, or, for a manager, an employee's.
+ */
+export function workImportRoute(services: Services, auth: Authenticator, config: Config) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== "POST") return json(res, 405, { error: "POST an ActivityWatch export" });
+    const viewer = await viewerOfRequest(req, auth, config.allowedOrigins);
+    if (!viewer) return json(res, 401, { error: "Sign in or send a token", code: "UNAUTHENTICATED" });
+    const employee = new URL(req.url ?? "", "http://x").searchParams.get("employee");
+    let userId = viewer.userId;
+    if (employee) {
+      if (!viewer.permissions.has("time.manage")) return json(res, 403, { error: "Only managers import for someone else", code: "FORBIDDEN" });
+      const decoded = (() => { try { return decodeGlobalID(employee); } catch { return null; } })();
+      const member = decoded && (await services.db.membership.findFirst({ where: { workspaceId: viewer.workspaceId, userId: decoded.id } }));
+      if (!member) return json(res, 404, { error: "No such employee", code: "NOT_FOUND" });
+      userId = member.userId;
+    }
+    let body: unknown;
+    try {
+      body = await readJson(req);
+    } catch {
+      return json(res, 400, { error: "Malformed JSON", code: "VALIDATION" });
+    }
+    const { events, buckets } = eventsFromExport(body);
+    if (!buckets) return json(res, 400, { error: 'Expected an ActivityWatch export: {"buckets": {...}}', code: "VALIDATION" });
+    json(res, 200, { buckets, ...(await ingest(services, { ...viewer, userId }, { events })) });
   };
 }

@@ -155,3 +155,55 @@ describe("reports", () => {
     expect((await fetch(`${url}/api/work/report.csv?month=2026-11&employee=${encodeURIComponent(emmaId)}`, { headers: { authorization: `Bearer ${tom}` } })).status).toBe(403);
   });
 });
+
+describe("ActivityWatch import", () => {
+  const exported = {
+    buckets: {
+      "aw-watcher-window_laptop": {
+        id: "aw-watcher-window_laptop",
+        type: "currentwindow",
+        events: [
+          { timestamp: "2026-11-12T08:00:00.000000+00:00", duration: 1800, data: { app: "Code", title: "api.ts" } },
+          { timestamp: "2026-11-12T08:30:00.000000+00:00", duration: 900, data: { app: "Firefox", title: "Docs" } },
+          { timestamp: "2026-11-12T08:45:00.000000+00:00", duration: 900, data: { app: "Code", title: "api.ts" } },
+        ],
+      },
+      "aw-watcher-afk_laptop": {
+        id: "aw-watcher-afk_laptop",
+        type: "afkstatus",
+        events: [
+          { timestamp: "2026-11-12T08:00:00+00:00", duration: 2400, data: { status: "not-afk" } },
+          { timestamp: "2026-11-12T08:40:00+00:00", duration: 300, data: { status: "afk" } },
+          { timestamp: "2026-11-12T08:45:00+00:00", duration: 900, data: { status: "not-afk" } },
+        ],
+      },
+      "aw-watcher-web-firefox": {
+        id: "aw-watcher-web-firefox",
+        type: "web.tab.current",
+        events: [{ timestamp: "2026-11-12T08:29:00+00:00", duration: 1000, data: { url: "https://docs.example.org/", title: "Docs" } }],
+      },
+    },
+  };
+
+  it("backfills an employee's sessions through the same rules, and importing twice changes nothing", async () => {
+    const emmaToken = await tokenFor(url, "emma@demo.test");
+    const emmaId = (await ok(url, `{ viewer { user { id } } }`, {}, { token: emmaToken })).viewer.user.id;
+    const send = (token: string, employee?: string) =>
+      fetch(`${url}/api/work/import${employee ? `?employee=${encodeURIComponent(employee)}` : ""}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify(exported),
+      });
+    const first = await send(lisa, emmaId);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({ buckets: 3, rejected: [] });
+    expect((await (await send(lisa, emmaId)).json()).duplicates).toBeGreaterThan(0);
+    const day = (await ok(url, SESSIONS, { f: "2026-11-12", t: "2026-11-12" }, { token: emmaToken })).workSessions.nodes;
+    expect(day).toHaveLength(1);
+    expect(day[0]).toMatchObject({ startedAt: "2026-11-12T08:00:00.000Z", endedAt: "2026-11-12T09:00:00.000Z", afkSeconds: 300, netSeconds: 3300 });
+    expect(day[0].apps).toEqual([{ name: "Code", seconds: 2700 }, { name: "Firefox", seconds: 900 }]);
+    expect(day[0].urls).toEqual([{ name: "https://docs.example.org/", seconds: 900 }]);
+    // An employee can't import for someone else.
+    expect((await send(await tokenFor(url, "tom@demo.test"), emmaId)).status).toBe(403);
+  });
+});
