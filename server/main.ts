@@ -7,6 +7,7 @@ import { createHttpServer } from "./http.js";
 import { invoicePdfRoute } from "./invoice-pdf.js";
 import { workEventsRoute, workImportRoute } from "./work-events.js";
 import { workReportRoute } from "./work-report.js";
+import { MAX_SCREENSHOT_BYTES, screenshotsRoute } from "./screenshots.js";
 import { createMcpRoute } from "./mcp/http.js";
 import { openRuntime } from "./services.js";
 import { createWebSocketServer } from "./websocket.js";
@@ -29,9 +30,10 @@ const { server, markReady, drain } = createHttpServer({
     "/api/work/events": workEventsRoute(runtime, auth),
     "/api/work/import": workImportRoute(runtime, auth, config),
     "/api/work/report.csv": workReportRoute(runtime, auth, config),
+    "/api/work/screenshots": screenshotsRoute(runtime, auth, config),
   },
-  // ActivityWatch exports of months of history run to tens of megabytes.
-  bodyLimits: { "/api/work/import": 100_000_000 },
+  // ActivityWatch exports of months of history run to tens of megabytes; screenshots are images.
+  bodyLimits: { "/api/work/import": 100_000_000, "/api/work/screenshots": MAX_SCREENSHOT_BYTES },
 });
 
 server.on("upgrade", (req, socket, head) => {

@@ -1,5 +1,5 @@
 import { encodeGlobalID, resolveOffsetConnection } from "@pothos/plugin-relay";
-import type { AfkPeriod, User, WorkActivity, WorkSession } from "../../prisma/generated/client.js";
+import type { AfkPeriod, Screenshot, User, WorkActivity, WorkSession } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import type { Context } from "../common/context.js";
 import { ConflictError, ForbiddenError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
@@ -33,6 +33,16 @@ builder.node(AfkPeriodRef, {
     startedAt: t.expose("startedAt", { type: "DateTime", description: "The last input before going away." }),
     endedAt: t.expose("endedAt", { type: "DateTime", nullable: true }),
     reason: t.field({ type: AfkReasonEnum, nullable: true, resolve: (a) => a.reason }),
+  }),
+});
+
+const ScreenshotRef = builder.objectRef<Screenshot>("Screenshot").implement({
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    takenAt: t.expose("takenAt", { type: "DateTime" }),
+    mime: t.exposeString("mime"),
+    size: t.exposeInt("size", { description: "Bytes." }),
+    url: t.string({ description: "The image, for whoever may see the session.", resolve: (s) => `/api/work/screenshots/${s.id}` }),
   }),
 });
 
@@ -81,6 +91,10 @@ builder.node(WorkSessionRef, {
       {} as Record<string, ReturnType<typeof t.int>>,
     ),
     afkPeriods: t.field({ type: [AfkPeriodRef], resolve: (s) => s.afkPeriods }),
+    screenshots: t.field({
+      type: [ScreenshotRef],
+      resolve: (s, _a, ctx) => ctx.db.screenshot.findMany({ where: { sessionId: s.id }, orderBy: { takenAt: "asc" } }),
+    }),
     apps: t.field({
       type: [UsageRef],
       description: "Time per application.",

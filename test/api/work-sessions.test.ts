@@ -207,3 +207,30 @@ describe("ActivityWatch import", () => {
     expect((await send(await tokenFor(url, "tom@demo.test"), emmaId)).status).toBe(403);
   });
 });
+
+describe("screenshots", () => {
+  // A 1x1 PNG.
+  const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
+  const upload = (token: string, takenAt: string, type = "image/png") =>
+    fetch(`${url}/api/work/screenshots?takenAt=${encodeURIComponent(takenAt)}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": type }, body: png });
+
+  it("attach to the session of their moment and are served only to those who may see it", async () => {
+    const tom = await tokenFor(url, "tom@demo.test");
+    const res = await upload(tom, "2026-11-18T09:25:00Z");
+    expect(res.status).toBe(201);
+    const { id } = await res.json();
+    const session = (await ok(url, SESSIONS.replace("apps {", "screenshots { id url takenAt mime size } apps {"), { f: "2026-11-18", t: "2026-11-18" }, { token: tom })).workSessions.nodes[0];
+    expect(session.screenshots).toEqual([{ id, url: `/api/work/screenshots/${id}`, takenAt: "2026-11-18T09:25:00.000Z", mime: "image/png", size: png.length }]);
+    const own = await fetch(url + session.screenshots[0].url, { headers: { authorization: `Bearer ${tom}` } });
+    expect([own.status, own.headers.get("content-type"), Buffer.from(await own.arrayBuffer()).equals(png)]).toEqual([200, "image/png", true]);
+    expect((await fetch(url + session.screenshots[0].url, { headers: { authorization: `Bearer ${lisa}` } })).status).toBe(200);
+    const emma = await tokenFor(url, "emma@demo.test");
+    expect((await fetch(url + session.screenshots[0].url, { headers: { authorization: `Bearer ${emma}` } })).status).toBe(404);
+  });
+
+  it("refuse other file types and moments without a session", async () => {
+    const tom = await tokenFor(url, "tom@demo.test");
+    expect((await upload(tom, "2026-11-18T09:25:00Z", "application/pdf")).status).toBe(415);
+    expect((await upload(tom, "2026-11-01T03:00:00Z")).status).toBe(409);
+  });
+});

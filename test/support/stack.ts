@@ -27,7 +27,9 @@ export async function startStack(options: { instances?: number; worker?: boolean
   const env: Record<string, string> = { PORT: "0", HOST: "127.0.0.1", LIVE_TICK_MS: "1000", ...options.env };
   let databaseUrl: string | null = null;
   let redisUrl: string | null = null;
-  let dataDir: string | null = null;
+  // Files (screenshots) go to a throwaway folder; without PostgreSQL the embedded database too.
+  const dataDir = mkdtempSync(join(tmpdir(), "sessions-data-"));
+  env.DATA_DIR = dataDir;
   if (serverUrl) {
     databaseUrl = await createMigratedDatabase(serverUrl);
     redisUrl = `${redisBase}/${redisDb++ % 16}`;
@@ -36,9 +38,6 @@ export async function startStack(options: { instances?: number; worker?: boolean
     await redis.flushdb();
     redis.disconnect();
     Object.assign(env, { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, SEED_DEMO: "true" });
-  } else {
-    dataDir = mkdtempSync(join(tmpdir(), "sessions-data-"));
-    env.DATA_DIR = dataDir;
   }
   const apis: Proc[] = [];
   const startApi = async (extraEnv: Record<string, string> = {}) => {
@@ -62,7 +61,7 @@ export async function startStack(options: { instances?: number; worker?: boolean
     startApi,
     async stop() {
       await Promise.all([...apis.map((a) => a.stop()), worker?.stop()]);
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
