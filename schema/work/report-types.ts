@@ -1,5 +1,5 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import type { User } from "../../prisma/generated/client.js";
+import { Prisma, type User } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import type { Context } from "../common/context.js";
 import { ValidationError } from "../common/errors.js";
@@ -16,17 +16,20 @@ export async function sessionsInRange(ctx: Context, from: string, to: string, em
   const userId = employeeScope(ctx, employeeId) ?? null;
   // Plain rows, two statements: for a month of a whole team this is several times faster than
   // loading the sessions through the ORM, and reports read nothing else.
+  const inRange = Prisma.sql`s."workspaceId" = ${workspace.id}::uuid AND (${userId}::uuid IS NULL OR s."userId" = ${userId}::uuid)
+      AND s."startedAt" < ${range.end} AND (s."endedAt" IS NULL OR s."endedAt" > ${range.start})
+      AND s."endReason" IS DISTINCT FROM 'merged'`;
   const rows = await ctx.db.$queryRaw<{ id: string; userId: string; startedAt: Date; endedAt: Date | null; manual: boolean }[]>`
-    SELECT id, "userId", "startedAt", "endedAt", manual FROM "WorkSession"
-    WHERE "workspaceId" = ${workspace.id}::uuid AND (${userId}::uuid IS NULL OR "userId" = ${userId}::uuid)
-      AND "startedAt" < ${range.end} AND ("endedAt" IS NULL OR "endedAt" > ${range.start})
-      AND "endReason" IS DISTINCT FROM 'merged'`;
-  const afk = rows.length
-    ? await ctx.db.$queryRaw<{ sessionId: string; startedAt: Date; endedAt: Date | null; reason: AfkReason | null }[]>`
-        SELECT "sessionId", "startedAt", "endedAt", reason::text AS reason FROM "AfkPeriod" WHERE "sessionId" = ANY(${rows.map((r) => r.id)}::uuid[])`
-    : [];
+    SELECT s.id, s."userId", s."startedAt", s."endedAt", s.manual FROM "WorkSession" s WHERE ${inRange}`;
+  const afk = await ctx.db.$queryRaw<{ sessionId: string; startedAt: Date; endedAt: Date | null; reason: AfkReason | null }[]>`
+    SELECT a."sessionId", a."startedAt", a."endedAt", a.reason::text AS reason
+    FROM "AfkPeriod" a JOIN "WorkSession" s ON s.id = a."sessionId" WHERE ${inRange}`;
   const bySession = new Map<string, typeof afk>();
-  for (const a of afk) bySession.set(a.sessionId, [...(bySession.get(a.sessionId) ?? []), a]);
+  for (const a of afk) {
+    const list = bySession.get(a.sessionId);
+    if (list) list.push(a);
+    else bySession.set(a.sessionId, [a]);
+  }
   const sessions = rows.map((r) => ({ ...r, afkPeriods: bySession.get(r.id) ?? [] }));
   return { workspace, range, sessions };
 }

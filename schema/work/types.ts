@@ -125,6 +125,7 @@ builder.queryField("workSessions", (t) =>
       from: t.arg({ type: "LocalDate" }),
       to: t.arg({ type: "LocalDate" }),
       employeeId: t.arg.globalID({ for: UserRef, required: false }),
+      withNotes: t.arg.boolean({ required: false, description: "Only sessions with notes: the session notes report." }),
     },
     resolve: async (_r, args, ctx) => {
       if (args.to < args.from) throw ValidationError.field("to", "Must not be before from");
@@ -139,6 +140,7 @@ builder.queryField("workSessions", (t) =>
             startedAt: { lt: range.end },
             OR: [{ endedAt: null }, { endedAt: { gt: range.start } }],
             NOT: { endReason: "merged" },
+            ...(args.withNotes ? { notes: { not: "" } } : {}),
           },
           include,
           orderBy: [{ startedAt: "desc" }, { id: "asc" }],

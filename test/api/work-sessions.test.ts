@@ -114,6 +114,11 @@ describe("manager actions", () => {
     expect(kinds).toEqual(["ConflictError", "ConflictError", "ConflictError", "WorkSession"]);
   });
 
+  it("the session notes report lists only sessions with notes", async () => {
+    const notes = await ok(url, `{ workSessions(from: "2026-11-17", to: "2026-11-17", withNotes: true) { nodes { notes employee { name } } } }`, {}, { token: lisa });
+    expect(notes.workSessions.nodes).toEqual([{ notes: "Remote work — VPN, desktop app not opened", employee: { name: "Sam Staff" } }]);
+  });
+
   it("employees can't use manager operations, and see only their own sessions", async () => {
     const tom = await tokenFor(url, "tom@demo.test");
     const res = await gql(url, ADD, { e: await employeeId("emma@demo.test"), s: "2026-11-15T10:00:00Z", t: "2026-11-15T11:00:00Z" }, { token: tom });
