@@ -23,7 +23,7 @@ async function ingest(services: Services, viewer: Viewer, raw: unknown) {
   const { events, rejected } = parseBatch(raw);
   const result = await recordEvents(services, viewer, events);
   await scheduleAutoClose(services, result, viewer.workspaceId);
-  await announceWork(services, result.changedSessionIds);
+  await announceWork(services, result.changedSessionIds, viewer.workspaceId);
   return { accepted: result.accepted, duplicates: result.duplicates, rejected };
 }
 

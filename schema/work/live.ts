@@ -33,12 +33,17 @@ registerLiveSource({
     (await db.workSession.findMany({ where: { workspaceId, endedAt: null }, include })).map((s) => workAsLive(s, now)),
 });
 
-/** After commit: the board and status subscribers hear of each changed work session. */
-export async function announceWork(services: Services, ids: string[]) {
+/** After commit: the board and status subscribers hear of each changed (or merged-away) work session. */
+export async function announceWork(services: Services, ids: string[], workspaceId?: string) {
   if (!ids.length) return;
   const now = new Date();
-  for (const s of await services.db.workSession.findMany({ where: { id: { in: ids } }, include })) {
+  const found = await services.db.workSession.findMany({ where: { id: { in: ids } }, include });
+  for (const s of found) {
     const live = workAsLive(s, now);
     publishSessionChange(services, live, !s.endedAt, { status: live.state, previousStatus: null, at: now });
+  }
+  if (!workspaceId) return;
+  for (const id of ids.filter((id) => !found.some((s) => s.id === id))) {
+    services.pubsub.publish("live", workspaceId, { removeId: encodeGlobalID("WorkSession", id) });
   }
 }

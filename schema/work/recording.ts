@@ -136,7 +136,47 @@ function closeIfStale(w: Working, now: Date, timeoutMs: number) {
   }
 }
 
-async function persist(tx: Tx, sessions: Working[]) {
+/**
+ * A late event that grows a session into the next one bridges them: they become one session, as if
+ * the app had never gone quiet. The one already stored survives (the earlier, if both are). Returns
+ * the stored sessions folded away, with the session that took their records.
+ */
+function mergeBridged(sessions: Working[]): { gone: Working; into: Working }[] {
+  const absorbed: { gone: Working; into: Working }[] = [];
+  sessions.sort((x, y) => x.row.startedAt.getTime() - y.row.startedAt.getTime());
+  for (let i = 0; i + 1 < sessions.length; ) {
+    const [first, second] = [sessions[i], sessions[i + 1]];
+    if (first.closedByApp || (first.row.endedAt ?? first.row.lastActivityAt) < second.row.startedAt) {
+      i++;
+      continue;
+    }
+    const into = first.isNew && !second.isNew ? second : first;
+    const gone = into === first ? second : first;
+    into.row.startedAt = first.row.startedAt;
+    into.row.endedAt = first.row.endedAt && second.row.endedAt ? new Date(Math.max(+first.row.endedAt, +second.row.endedAt)) : null;
+    into.row.lastActivityAt = new Date(Math.max(+first.row.lastActivityAt, +second.row.lastActivityAt));
+    into.row.endReason = second.row.endReason;
+    into.closedByApp = second.closedByApp;
+    into.dirty = true;
+    for (const item of [...gone.activities, ...gone.afk]) item.row.sessionId = into.row.id;
+    into.activities.push(...gone.activities);
+    into.afk.push(...gone.afk);
+    if (gone.lastActivity && (!into.lastActivity || gone.lastActivity.row.startedAt > into.lastActivity.row.startedAt)) into.lastActivity = gone.lastActivity;
+    into.openAfk = into.openAfk ?? gone.openAfk;
+    sessions.splice(sessions.indexOf(gone), 1);
+    if (!gone.isNew) absorbed.push({ gone, into });
+  }
+  return absorbed;
+}
+
+async function persist(tx: Tx, sessions: Working[], absorbed: { gone: Working; into: Working }[]) {
+  // Bridged sessions go first: their stored records move to the survivor, then they are deleted.
+  for (const { gone, into } of absorbed) {
+    await tx.workActivity.updateMany({ where: { sessionId: gone.row.id }, data: { sessionId: into.row.id } });
+    await tx.afkPeriod.updateMany({ where: { sessionId: gone.row.id }, data: { sessionId: into.row.id } });
+    await tx.screenshot.updateMany({ where: { sessionId: gone.row.id }, data: { sessionId: into.row.id } });
+    await tx.workSession.delete({ where: { id: gone.row.id } });
+  }
   // Existing rows first: a session closed here frees the "one open session" slot for a new one.
   for (const w of sessions.filter((s) => !s.isNew && s.dirty)) {
     const { startedAt, endedAt, lastActivityAt, endReason } = w.row;
@@ -186,8 +226,10 @@ export async function recordEvents(services: Services, viewer: Viewer, events: W
       : new Set<string>();
     const todo = unique.filter((e) => fresh.has(e.id)).sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
     const now = new Date();
+    // Every session the batch could touch: within the timeout of any event's start or end.
+    const lastEnd = Math.max(...todo.map((e) => e.timestamp.getTime() + ("duration" in e ? e.duration * 1000 : 0)));
     const sessions = todo.length
-      ? await loadWindow(tx, viewer.userId, new Date(todo[0].timestamp.getTime() - timeoutMs), new Date(todo[todo.length - 1].timestamp.getTime() + timeoutMs))
+      ? await loadWindow(tx, viewer.userId, new Date(todo[0].timestamp.getTime() - timeoutMs), new Date(lastEnd + timeoutMs))
       : [];
     for (const e of todo) {
       let target = sessionFor(sessions.map(bounds), e.timestamp, timeoutMs)?.working;
@@ -208,12 +250,13 @@ export async function recordEvents(services: Services, viewer: Viewer, events: W
     const open = sessions.filter((w) => !w.row.endedAt);
     // Only the latest may stay open; earlier ones end at their last activity.
     for (const w of open.slice(0, -1)) closeIfStale(w, new Date(8.64e15), 0);
-    await persist(tx, sessions);
+    const absorbed = mergeBridged(sessions);
+    await persist(tx, sessions, absorbed);
     const stillOpen = sessions.find((w) => !w.row.endedAt);
     return {
       accepted: events.length,
       duplicates: events.length - todo.length,
-      changedSessionIds: sessions.filter((w) => w.dirty || w.isNew).map((w) => w.row.id),
+      changedSessionIds: [...sessions.filter((w) => w.dirty || w.isNew), ...absorbed.map((a) => a.gone)].map((w) => w.row.id),
       open: stillOpen ? { id: stillOpen.row.id, lastActivityAt: stillOpen.row.lastActivityAt } : null,
       timeoutMs,
     };

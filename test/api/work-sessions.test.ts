@@ -76,6 +76,20 @@ describe("recording from the desktop app", () => {
     ]);
   });
 
+  it("a late event that bridges two sessions makes them one", async () => {
+    const sam = await tokenFor(url, "sam@demo.test");
+    const day = "2026-11-19";
+    const w = (id: string, time: string, duration: number) => ({ id, type: "window", timestamp: `${day}T${time}:00Z`, duration, data: { app: "Code", title: "x" } });
+    await post(sam, [w("b1", "08:00", 3600)]); // 08:00-09:00, then quiet
+    await post(sam, [w("b2", "09:20", 2400)]); // a new session 09:20-10:00
+    expect((await ok(url, SESSIONS, { f: day, t: day }, { token: sam })).workSessions.nodes).toHaveLength(2);
+    await post(sam, [w("b3", "09:00", 1200)]); // the laptop's missing 09:00-09:20 arrives late
+    const nodes = (await ok(url, SESSIONS, { f: day, t: day }, { token: sam })).workSessions.nodes;
+    expect(nodes.map((n: { startedAt: string; endedAt: string; netSeconds: number }) => [n.startedAt, n.endedAt, n.netSeconds])).toEqual([
+      [`${day}T08:00:00.000Z`, `${day}T10:00:00.000Z`, 7200],
+    ]);
+  });
+
   it("rejects a batch without a token, and malformed JSON", async () => {
     expect((await fetch(`${url}/api/work/events`, { method: "POST", body: "{}" })).status).toBe(401);
     const tom = await tokenFor(url, "tom@demo.test");
