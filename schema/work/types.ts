@@ -66,6 +66,9 @@ function usage(activities: WorkActivity[], session: Interval, key: (a: WorkActiv
   return [...totals].map(([name, s]) => ({ name, seconds: s })).sort((a, b) => b.seconds - a.seconds);
 }
 
+// Not `NOT: { endReason: "merged" }`: in SQL that also drops open sessions, whose endReason is NULL.
+const notMerged = { OR: [{ endReason: null }, { endReason: { not: "merged" as const } }] };
+
 const bounds = (s: WorkSession, now: Date): Interval => ({ start: s.startedAt, end: s.endedAt ?? now });
 
 export const WorkSessionRef = builder.objectRef<Loaded>("WorkSession");
@@ -139,7 +142,7 @@ builder.queryField("workSessions", (t) =>
             userId,
             startedAt: { lt: range.end },
             OR: [{ endedAt: null }, { endedAt: { gt: range.start } }],
-            NOT: { endReason: "merged" },
+            AND: [notMerged],
             ...(args.withNotes ? { notes: { not: "" } } : {}),
           },
           include,
@@ -177,7 +180,7 @@ async function overlapping(ctx: Context, userId: string, start: Date, end: Date,
       id: exceptId ? { not: exceptId } : undefined,
       startedAt: { lt: end },
       OR: [{ endedAt: null }, { endedAt: { gt: start } }],
-      NOT: { endReason: "merged" },
+      AND: [notMerged],
     },
   });
 }

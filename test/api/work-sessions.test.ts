@@ -118,6 +118,20 @@ describe("manager actions", () => {
     expect(backwards.__typename).toBe("ValidationError");
   });
 
+  it("an open session is listed, and manual time over it is refused naming it", async () => {
+    const owner = await tokenFor(url, "owner@demo.test");
+    const ownerId = (await ok(url, `{ viewer { user { id } } }`, {}, { token: owner })).viewer.user.id;
+    const now = Date.now();
+    await post(owner, [{ id: "open1", type: "window", timestamp: new Date(now - 10 * 60_000).toISOString(), duration: 540, data: { app: "Code", title: "x" } }]);
+    const today = new Date(now).toISOString().slice(0, 10);
+    const yesterday = new Date(now - 86400_000).toISOString().slice(0, 10);
+    const list = (await ok(url, SESSIONS, { f: yesterday, t: today, e: ownerId }, { token: lisa })).workSessions.nodes;
+    const open = list.find((n: { endedAt: string | null }) => n.endedAt === null);
+    expect(open).toBeTruthy();
+    const clash = (await ok(url, ADD, { e: ownerId, s: new Date(now - 5 * 60_000).toISOString(), t: new Date(now - 60_000).toISOString() }, { token: lisa })).addManualTime;
+    expect(clash).toEqual({ __typename: "ConflictError", code: "CONFLICT", conflictingIds: [open.id] });
+  });
+
   it("two managers adding overlapping time at the same moment: exactly one succeeds", async () => {
     const owner = await tokenFor(url, "owner@demo.test");
     const emma = await employeeId("emma@demo.test");

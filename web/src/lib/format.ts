@@ -1,4 +1,5 @@
 import { ApiError } from "./graphql";
+import { localDateOf } from "./zoned";
 
 /** H:MM:SS */
 export function formatDuration(totalSeconds: number) {
@@ -50,4 +51,26 @@ export function formatLocalDate(date: string) {
 /** Hours and minutes of an instant in the workspace's time zone, e.g. "09:30". */
 export function formatClock(iso: string, timeZone: string) {
   return new Intl.DateTimeFormat(undefined, { timeZone, hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
+}
+
+/** 24-hour HH:mm of an instant in the workspace's time zone, e.g. "14:05", whatever the reader's locale. */
+export function formatTime24(iso: string, timeZone: string) {
+  return new Intl.DateTimeFormat(undefined, { timeZone, hourCycle: "h23", hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
+}
+
+/** Weekday and date of an instant in the workspace's time zone, e.g. "Mon, Jan 12". */
+export function formatDay(iso: string, timeZone: string) {
+  return new Intl.DateTimeFormat(undefined, { timeZone, weekday: "short", month: "short", day: "numeric" }).format(new Date(iso));
+}
+
+/** Date and 24-hour time, e.g. "Mon, Jan 12 14:05". */
+export function formatDayTime(iso: string, timeZone: string) {
+  return `${formatDay(iso, timeZone)} ${formatTime24(iso, timeZone)}`;
+}
+
+/** A span of time: "Mon, Jan 12 12:30–14:00", with the end's date when it is another day, "now" while open. */
+export function formatSpan(start: string, end: string | null, timeZone: string) {
+  if (!end) return `${formatDayTime(start, timeZone)}–now`;
+  const sameDay = localDateOf(Date.parse(start), timeZone) === localDateOf(Date.parse(end), timeZone);
+  return `${formatDayTime(start, timeZone)}–${sameDay ? formatTime24(end, timeZone) : formatDayTime(end, timeZone)}`;
 }

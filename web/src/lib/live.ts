@@ -7,6 +7,8 @@ export interface LiveSession {
   kind: LiveSessionKind;
   title: string;
   person: string | null;
+  /** Global ID of the member (User) whose session it is. */
+  personId: string | null;
   state: string;
   ticking: boolean;
   startedAt: string;
@@ -20,7 +22,7 @@ export interface Board {
 }
 
 const LIVE_BOARD = `subscription LiveBoard {
-  liveBoard { serverTime reason sessions { id kind title person state ticking startedAt accumulatedSeconds } }
+  liveBoard { serverTime reason sessions { id kind title person personId state ticking startedAt accumulatedSeconds } }
 }`;
 
 export interface BoardHandlers {
@@ -47,4 +49,32 @@ export function watchBoard(client: Client, on: BoardHandlers) {
 /** A close event with `code`, as graphql-ws reports fatal closes. */
 export function closeCode(error: unknown): number | undefined {
   return typeof error === "object" && error && "code" in error && typeof error.code === "number" ? error.code : undefined;
+}
+
+export interface SessionStatusChange {
+  sessionId: string;
+  kind: LiveSessionKind;
+  status: string;
+  previousStatus: string | null;
+  at: string;
+}
+
+const SESSION_STATUS = `subscription SessionStatusChanged { sessionStatusChanged { sessionId kind status previousStatus at } }`;
+
+/**
+ * Every status change of a session you may see, as it happens: also the ones the board can't show,
+ * such as manual time added by another manager or a session that opened and closed in one upload.
+ */
+export function watchSessionStatus(client: Client, on: { change: (event: SessionStatusChange) => void; failed: (error: unknown) => void }) {
+  return client.subscribe<{ sessionStatusChanged: SessionStatusChange }>(
+    { query: SESSION_STATUS },
+    {
+      next: (result) => {
+        if (result.data) on.change(result.data.sessionStatusChanged);
+        else if (result.errors) on.failed(new Error(result.errors.map((e) => e.message).join("; ")));
+      },
+      error: (error) => on.failed(Array.isArray(error) ? new Error(error.map((e) => e.message).join("; ")) : error),
+      complete: () => {},
+    },
+  );
 }

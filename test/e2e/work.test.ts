@@ -1,0 +1,287 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM, launchBrowser, signInAs } from "../support/browser.js";
+import { ok, tokenFor } from "../support/client.js";
+import { startStack, type Stack } from "../support/stack.js";
+
+/** The demo workspace's time zone (prisma/seed.ts): dates and times in the UI are its wall clock. */
+const TIME_ZONE = "Europe/Berlin";
+/** Set to a directory to keep screenshots of the pages under test. */
+const SCREENSHOTS = process.env.E2E_SCREENSHOTS;
+const NOTE = "Remote work — VPN, desktop app not opened";
+
+function localDate(ms: number) {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: TIME_ZONE }).format(new Date(ms));
+}
+
+/** HH:mm of an instant on the workspace's wall clock. */
+function localTime(ms: number) {
+  return new Intl.DateTimeFormat("en-GB", { timeZone: TIME_ZONE, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(ms));
+}
+
+/** H:MM:SS or H:MM as seconds. */
+function seconds(text: string | null): number {
+  const [h, m, s = 0] = (text ?? "").trim().split(":").map(Number);
+  return h * 3600 + m * 60 + s;
+}
+
+async function snap(page: Page, name: string) {
+  if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+const row = (page: Page, id: string) => page.locator(`[data-testid="work-row"][data-session-id="${id}"]`);
+
+async function addTime(page: Page, times: { date: string; start: string; end: string; note?: string; employee?: string }) {
+  await page.getByRole("button", { name: "Add time" }).click();
+  const dialog = page.getByRole("dialog", { name: "Add time" });
+  await dialog.getByLabel("Employee").selectOption({ label: times.employee ?? "Tom Employee" });
+  await dialog.getByLabel("Date").fill(times.date);
+  await dialog.getByLabel("Start").fill(times.start);
+  await dialog.getByLabel("End").fill(times.end);
+  if (times.note) await dialog.getByLabel("Note").fill(times.note);
+  await dialog.getByRole("button", { name: "Save" }).click();
+  return dialog;
+}
+
+async function rowIds(rows: Locator) {
+  return rows.evaluateAll((els) => els.map((el) => el.getAttribute("data-session-id")));
+}
+
+describe.runIf(existsSync(CHROMIUM))("Work sessions page in Chromium", () => {
+  let stack: Stack;
+  let browser: Browser;
+  let context: BrowserContext;
+  let url: string;
+  const today = localDate(Date.now());
+  const yesterday = localDate(Date.now() - 24 * 3600_000);
+
+  beforeAll(async () => {
+    stack = await startStack();
+    url = stack.urls[0];
+    browser = await launchBrowser();
+    // A fixed locale, so dates read the same as Intl formats them here.
+    context = await browser.newContext({ locale: "en-US", viewport: { width: 1360, height: 900 } });
+  });
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it("adds manual time, rejects an overlap in the dialog, edits a session; an employee sees only his own, read-only", async () => {
+    // Someone else's time yesterday, for Tom not to see later (UTC 08:00-09:00 is yesterday in Berlin).
+    const lisaToken = await tokenFor(url, "lisa@demo.test");
+    const { viewer } = await ok(url, `{ viewer { workspace { members(first: 100) { nodes { user { id name } } } } } }`, {}, { token: lisaToken });
+    const userId = (name: string) => viewer.workspace.members.nodes.find((m: { user: { name: string } }) => m.user.name === name).user.id;
+    const emma = await ok(
+      url,
+      `mutation($e: ID!, $s: DateTime!, $t: DateTime!) { addManualTime(employeeId: $e, start: $s, end: $t, note: "Workshop") { __typename ... on WorkSession { id } } }`,
+      { e: userId("Emma Employee"), s: `${yesterday}T08:00:00.000Z`, t: `${yesterday}T09:00:00.000Z` },
+      { token: lisaToken },
+    );
+    expect(emma.addManualTime.__typename).toBe("WorkSession");
+
+    const page = await context.newPage();
+    await signInAs(page, url, "lisa@demo.test");
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Work sessions" }).click();
+    await page.waitForURL(/\/work$/);
+
+    // A date range covering yesterday.
+    const filters = page.getByRole("form", { name: "Filter sessions" });
+    await filters.getByLabel("From").fill(yesterday);
+    await filters.getByLabel("To").fill(today);
+    await row(page, emma.addManualTime.id).waitFor();
+    // The person selector lists the team (a manager has TEAM_READ).
+    await expect.poll(() => filters.getByLabel("Employee").locator("option").allTextContents()).toContain("Tom Employee");
+
+    // Add time for Tom yesterday 12:30-14:00: the row appears with the M label, 1:30 net, and its note.
+    const added = await addTime(page, { date: yesterday, start: "12:30", end: "14:00", note: NOTE });
+    await added.waitFor({ state: "detached" });
+    const first = page.getByTestId("work-row").filter({ hasText: "Tom Employee" }).filter({ hasText: "12:30–14:00" });
+    await first.waitFor();
+    const firstId = (await first.getAttribute("data-session-id"))!;
+    expect(await first.getByTestId("manual-label").textContent()).toBe("M");
+    expect(await first.getByTestId("net-duration").textContent()).toBe("1:30");
+    expect(await first.getByTestId("notes-icon").getAttribute("aria-label")).toBe(`Notes: ${NOTE}`);
+    expect(await first.getByRole("button", { name: "Edit" }).count()).toBe(1);
+    expect(await page.getByRole("status").textContent()).toContain("Added 1:30 for Tom Employee");
+
+    // 13:00-13:30 overlaps it: the dialog names the conflict, stays open, and nothing is added.
+    const clash = await addTime(page, { date: yesterday, start: "13:00", end: "13:30" });
+    const alert = clash.getByRole("alert");
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain("Overlaps Tom Employee's manual time");
+    expect(await alert.textContent()).toContain("12:30–14:00");
+    expect(await alert.getAttribute("data-conflicting-ids")).toBe(firstId);
+    await snap(page, "work-conflict");
+    await clash.getByRole("button", { name: "Cancel" }).click();
+    await clash.waitFor({ state: "detached" });
+    const tomRows = page.getByTestId("work-row").filter({ hasText: "Tom Employee" });
+    expect(await tomRows.count()).toBe(1);
+    const tomSessions = async () =>
+      (
+        await ok(
+          url,
+          `query($f: LocalDate!, $t: LocalDate!, $e: ID) { workSessions(from: $f, to: $t, employeeId: $e, first: 50) { nodes { id startedAt endedAt } } }`,
+          { f: yesterday, t: today, e: userId("Tom Employee") },
+          { token: lisaToken },
+        )
+      ).workSessions.nodes;
+    expect(await tomSessions()).toHaveLength(1);
+
+    // Back to back (14:00-15:00) is no overlap.
+    const second = await addTime(page, { date: yesterday, start: "14:00", end: "15:00" });
+    await second.waitFor({ state: "detached" });
+    await expect.poll(() => tomRows.count()).toBe(2);
+    const next = tomRows.filter({ hasText: "14:00–15:00" });
+    expect(await next.getByTestId("net-duration").textContent()).toBe("1:00");
+    expect(await next.getByTestId("notes-icon").count()).toBe(0);
+
+    // Edit the first one to 12:45-14:00 with new notes: 1:15.
+    await row(page, firstId).getByRole("button", { name: "Edit" }).click();
+    const edit = page.getByRole("dialog", { name: "Edit session" });
+    expect(await edit.getByLabel("Date").inputValue()).toBe(yesterday);
+    expect(await edit.getByLabel("Start").inputValue()).toBe("12:30");
+    expect(await edit.getByLabel("End").inputValue()).toBe("14:00");
+    expect(await edit.getByLabel("Notes").inputValue()).toBe(NOTE);
+    await edit.getByLabel("Start").fill("12:45");
+    await edit.getByLabel("Notes").fill("Corrected");
+    await edit.getByRole("button", { name: "Save" }).click();
+    await edit.waitFor({ state: "detached" });
+    await expect.poll(() => row(page, firstId).getByTestId("net-duration").textContent()).toBe("1:15");
+    expect(await row(page, firstId).getByTestId("session-span").textContent()).toContain("12:45–14:00");
+    expect(await row(page, firstId).getByTestId("notes-icon").getAttribute("aria-label")).toBe("Notes: Corrected");
+    expect((await tomSessions()).map((s: { id: string }) => s.id)).toContain(firstId);
+
+    // The detail panel of a manual session: notes, no app activity, no AFK.
+    await row(page, firstId).getByRole("button", { name: "Detail" }).click();
+    const detail = page.getByRole("dialog", { name: /Tom Employee/ });
+    await detail.getByText("Manual time has no app activity.").waitFor();
+    expect(await detail.getByText("Corrected").count()).toBe(1);
+    expect(await detail.getByTestId("detail-netSeconds").textContent()).toBe("1:15");
+    await page.keyboard.press("Escape");
+    await detail.waitFor({ state: "detached" });
+
+    // Group by employee: one accordion per person with their totals over the range.
+    await page.getByRole("switch", { name: "Group by employee" }).check();
+    const tomGroup = page.getByTestId("work-group").filter({ hasText: "Tom Employee" });
+    await tomGroup.waitFor();
+    await expect.poll(() => tomGroup.getByTestId("group-net").textContent()).toBe("2:15");
+    expect(await tomGroup.getByTestId("group-first-arrival").textContent()).toContain("12:45");
+    expect(await tomGroup.getByTestId("group-last-departure").textContent()).toContain("15:00");
+    expect(await page.getByTestId("work-group").count()).toBe(2);
+    await tomGroup.locator("summary").click();
+    await tomGroup.getByTestId("work-row").first().waitFor();
+    expect(await tomGroup.getByTestId("work-row").count()).toBe(2);
+    await snap(page, "work-grouped");
+    await page.close();
+
+    // Tom, in a fresh browser: only his own sessions, no Add time, no Edit, no person selector.
+    const tomContext = await browser.newContext({ locale: "en-US", viewport: { width: 1360, height: 900 } });
+    const tomPage = await tomContext.newPage();
+    await signInAs(tomPage, url, "tom@demo.test");
+    await tomPage.goto(`${url}/work`);
+    const tomFilters = tomPage.getByRole("form", { name: "Filter sessions" });
+    await tomFilters.getByLabel("From").fill(yesterday);
+    await tomFilters.getByLabel("To").fill(today);
+    await row(tomPage, firstId).waitFor();
+    const visible = tomPage.getByTestId("work-row");
+    await expect.poll(() => visible.count()).toBe(2);
+    expect((await rowIds(visible)).sort()).toEqual((await tomSessions()).map((s: { id: string }) => s.id).sort());
+    expect(await visible.filter({ hasText: "Emma Employee" }).count()).toBe(0);
+    expect(await row(tomPage, emma.addManualTime.id).count()).toBe(0);
+    expect(await tomPage.getByRole("button", { name: "Add time" }).count()).toBe(0);
+    expect(await tomPage.getByRole("button", { name: "Edit" }).count()).toBe(0);
+    expect(await tomPage.getByRole("button", { name: "Detail" }).count()).toBe(2);
+    expect(await tomFilters.getByLabel("Employee").count()).toBe(0);
+    await snap(tomPage, "work-employee");
+    await tomContext.close();
+  });
+
+  it("shows a desktop session as it opens, ticks it, stops it while AFK, and closes it live", async () => {
+    const page = await context.newPage();
+    await signInAs(page, url, "lisa@demo.test");
+    await page.goto(`${url}/work`);
+    await page.getByTestId("work-row").first().waitFor();
+
+    // Emma's desktop app uploads a batch: a session opens now.
+    const emma = await tokenFor(url, "emma@demo.test");
+    const post = async (events: unknown[]) => {
+      const res = await fetch(`${url}/api/work/events`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${emma}`, "content-type": "application/json" },
+        body: JSON.stringify({ events }),
+      });
+      expect(res.status).toBe(200);
+      return res.json();
+    };
+    const at = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
+    await post([
+      { id: "w1", type: "window", timestamp: at(120_000), duration: 60, data: { app: "Figma", title: "Design" } },
+      { id: "w2", type: "window", timestamp: at(30_000), duration: 25, data: { app: "Chromium", title: "Issue", url: "https://example.org/issue" } },
+    ]);
+    // workSessions lists open sessions too (endedAt and endReason null), counters as of serverTime.
+    const open = page.locator('[data-testid="work-row"][data-state="working"]').filter({ hasText: "Emma Employee" });
+    await open.waitFor({ timeout: 5000 });
+    const id = (await open.getAttribute("data-session-id"))!;
+    const counter = open.getByTestId("net-duration");
+    const before = seconds(await counter.textContent());
+    expect(before).toBeGreaterThanOrEqual(100);
+    await expect.poll(async () => seconds(await counter.textContent()), { timeout: 5000 }).toBeGreaterThan(before);
+
+    // Manual time over her open session is rejected, naming that session.
+    const from = Date.now() - 5 * 60_000;
+    if (localDate(from) === localDate(Date.now())) {
+      const clash = await addTime(page, { employee: "Emma Employee", date: localDate(from), start: localTime(from), end: localTime(Date.now()) });
+      const alert = clash.getByRole("alert");
+      await alert.waitFor();
+      expect(await alert.textContent()).toContain("Overlaps Emma Employee's open desktop session");
+      expect(await alert.getAttribute("data-conflicting-ids")).toBe(id);
+      await clash.getByRole("button", { name: "Cancel" }).click();
+      await clash.waitFor({ state: "detached" });
+    }
+
+    // She goes away: the row says AFK and the net counter stops.
+    await post([{ id: "k1", type: "afk", timestamp: at(5_000), duration: 0, data: { status: "afk" } }]);
+    await expect.poll(() => row(page, id).getAttribute("data-state"), { timeout: 5000 }).toBe("afk");
+    const paused = await row(page, id).getByTestId("net-duration").textContent();
+    await page.waitForTimeout(1500);
+    expect(await row(page, id).getByTestId("net-duration").textContent()).toBe(paused);
+
+    // The app closes: the row is a completed session now.
+    await post([{ id: "c1", type: "close", timestamp: at(0) }]);
+    await expect.poll(() => row(page, id).getAttribute("data-state"), { timeout: 5000 }).toBe("closed");
+    await snap(page, "work-live");
+
+    // The desktop app's screenshot of that minute joins the session.
+    const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
+    const shot = await fetch(`${url}/api/work/screenshots?takenAt=${encodeURIComponent(at(60_000))}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${emma}`, "content-type": "image/png" },
+      body: png,
+    });
+    expect(shot.status).toBe(201);
+
+    // The detail panel: apps, URLs and the screenshot (served to the manager's cookie).
+    await row(page, id).getByRole("button", { name: "Detail" }).click();
+    const detail = page.getByRole("dialog", { name: /Emma Employee/ });
+    await detail.getByRole("cell", { name: "Figma" }).waitFor();
+    expect(await detail.getByRole("cell", { name: "https://example.org/issue" }).count()).toBe(1);
+    const image = detail.getByTestId("screenshot").getByRole("img");
+    await image.waitFor();
+    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1);
+
+    // The AFK dialog in the detail panel: the manager files the time away as lunch.
+    const afk = detail.getByTestId("afk-row");
+    expect(await afk.count()).toBe(1);
+    await afk.getByRole("combobox").selectOption("lunch");
+    const lisa = await tokenFor(url, "lisa@demo.test");
+    const reason = async () =>
+      (await ok(url, `query($id: ID!) { node(id: $id) { ... on WorkSession { afkPeriods { reason } } } }`, { id }, { token: lisa })).node.afkPeriods[0].reason;
+    await expect.poll(reason).toBe("lunch");
+    expect(await afk.getByRole("combobox").inputValue()).toBe("lunch");
+    await page.close();
+  });
+});

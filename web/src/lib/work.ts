@@ -1,0 +1,254 @@
+// Desktop work sessions: the Sessions page's queries, mutations and client-side counters.
+import { ApiError, ERROR_FIELDS, gql, PROBLEM_FIELDS, unwrap } from "./graphql";
+
+export type AfkReason = "break" | "meeting" | "lunch" | "call";
+export const AFK_REASONS: AfkReason[] = ["break", "meeting", "lunch", "call"];
+export const AFK_REASON_LABELS: Record<AfkReason, string> = { break: "Break", meeting: "Meeting", lunch: "Lunch", call: "Call" };
+
+export type EndReason = "app_closed" | "inactivity" | "manual" | "merged";
+export const END_REASON_LABELS: Record<EndReason, string> = {
+  app_closed: "Closed in the desktop app",
+  inactivity: "Auto-closed after inactivity",
+  manual: "Added or edited by a manager",
+  merged: "Merged into another session",
+};
+
+export interface AfkPeriod {
+  id: string;
+  startedAt: string;
+  endedAt: string | null;
+  reason: AfkReason | null;
+}
+
+export interface UsageShare {
+  name: string;
+  seconds: number;
+}
+
+export interface Durations {
+  totalSeconds: number;
+  netSeconds: number;
+  afkSeconds: number;
+  breakSeconds: number;
+  meetingSeconds: number;
+  lunchSeconds: number;
+  callSeconds: number;
+}
+
+export interface WorkSession extends Durations {
+  id: string;
+  employee: { id: string; name: string };
+  startedAt: string;
+  endedAt: string | null;
+  endReason: EndReason | null;
+  manual: boolean;
+  notes: string;
+  serverTime: string;
+  afkPeriods: AfkPeriod[];
+}
+
+export interface Screenshot {
+  id: string;
+  takenAt: string;
+  mime: string;
+  size: number;
+  /** Same origin, authenticated by the session cookie. */
+  url: string;
+}
+
+export interface WorkSessionDetail extends WorkSession {
+  apps: UsageShare[];
+  urls: UsageShare[];
+  screenshots: Screenshot[];
+}
+
+/** A session as fetched, with the local moment (performance.now()) its counters were valid. */
+export type Tracked<T extends WorkSession = WorkSession> = T & { receivedAt: number };
+
+export interface EmployeeSummary {
+  employee: { id: string; name: string };
+  sessionCount: number;
+  netSeconds: number;
+  afkSeconds: number;
+  breakSeconds: number;
+  meetingSeconds: number;
+  lunchSeconds: number;
+  callSeconds: number;
+  manualSeconds: number;
+  firstArrival: string | null;
+  lastDeparture: string | null;
+}
+
+export interface Member {
+  id: string;
+  name: string;
+  role: string;
+}
+
+const SESSION = `id employee { id name } startedAt endedAt endReason manual notes serverTime
+  totalSeconds netSeconds afkSeconds breakSeconds meetingSeconds lunchSeconds callSeconds
+  afkPeriods { id startedAt endedAt reason }`;
+const DETAIL = `${SESSION} apps { name seconds } urls { name seconds } screenshots { id takenAt mime size url }`;
+
+// A literal in the query: the API's cost limit counts literal page sizes, not variables.
+export const PAGE_SIZE = 50;
+
+export interface Filters {
+  from: string;
+  to: string;
+  employeeId: string | null;
+}
+
+export interface SessionPage {
+  sessions: Tracked[];
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+export async function fetchSessions(filters: Filters, after: string | null): Promise<SessionPage> {
+  const data = await gql<{ workSessions: { nodes: WorkSession[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(
+    `query WorkSessions($from: LocalDate!, $to: LocalDate!, $employeeId: ID, $after: String) {
+      workSessions(from: $from, to: $to, employeeId: $employeeId, first: ${PAGE_SIZE}, after: $after) {
+        nodes { ${SESSION} } pageInfo { hasNextPage endCursor }
+      }
+    }`,
+    { ...filters, after },
+  );
+  const receivedAt = performance.now();
+  return {
+    sessions: data.workSessions.nodes.map((s) => ({ ...s, receivedAt })),
+    hasNextPage: data.workSessions.pageInfo.hasNextPage,
+    endCursor: data.workSessions.pageInfo.endCursor,
+  };
+}
+
+/** One session with its app and URL breakdown; null when it doesn't exist or isn't visible to you. */
+export async function fetchSessionDetail(id: string): Promise<Tracked<WorkSessionDetail> | null> {
+  const data = await gql<{ node: (WorkSessionDetail & { __typename: string }) | null }>(
+    `query WorkSessionDetail($id: ID!) { node(id: $id) { __typename ... on WorkSession { ${DETAIL} } } }`,
+    { id },
+  );
+  if (!data.node || data.node.__typename !== "WorkSession") return null;
+  return { ...data.node, receivedAt: performance.now() };
+}
+
+/** One session without its breakdown (to name the session a conflict points at); null when not visible. */
+export async function fetchSession(id: string): Promise<Tracked | null> {
+  const data = await gql<{ node: (WorkSession & { __typename: string }) | null }>(
+    `query WorkSession($id: ID!) { node(id: $id) { __typename ... on WorkSession { ${SESSION} } } }`,
+    { id },
+  );
+  if (!data.node || data.node.__typename !== "WorkSession") return null;
+  return { ...data.node, receivedAt: performance.now() };
+}
+
+export async function fetchSummary(filters: Filters): Promise<EmployeeSummary[]> {
+  const data = await gql<{ workSummary: EmployeeSummary[] }>(
+    `query WorkSummary($from: LocalDate!, $to: LocalDate!, $employeeId: ID) {
+      workSummary(from: $from, to: $to, employeeId: $employeeId) {
+        employee { id name } sessionCount netSeconds afkSeconds breakSeconds meetingSeconds lunchSeconds callSeconds
+        manualSeconds firstArrival lastDeparture
+      }
+    }`,
+    { ...filters },
+  );
+  return data.workSummary;
+}
+
+/** The workspace's members for the person selector (needs TEAM_READ), by name. */
+export async function fetchMembers(): Promise<Member[]> {
+  const data = await gql<{ viewer: { workspace: { members: { nodes: { role: string; user: { id: string; name: string } }[] } } } | null }>(
+    `query WorkMembers { viewer { workspace { members(first: 100) { nodes { role user { id name } } } } } }`,
+  );
+  return (data.viewer?.workspace.members.nodes ?? [])
+    .map((m) => ({ id: m.user.id, name: m.user.name, role: m.role }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The API said the new bounds overlap another session: `conflictingIds` names it (may be empty in a race). */
+export class OverlapError extends ApiError {
+  constructor(
+    message: string,
+    readonly conflictingIds: string[],
+  ) {
+    super(message, "CONFLICT");
+    this.name = "OverlapError";
+  }
+}
+
+type SessionResult = { __typename: string; code?: string; message?: string; conflictingIds?: string[] };
+
+const RESULT = `${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on ConflictError { conflictingIds } ... on WorkSession { ${SESSION} }`;
+
+function sessionFrom(result: SessionResult): Tracked {
+  if (result.__typename === "ConflictError") {
+    throw new OverlapError(result.message ?? "Overlaps another session", (result.conflictingIds ?? []).filter(Boolean));
+  }
+  return { ...unwrap<WorkSession>(result, "WorkSession"), receivedAt: performance.now() };
+}
+
+export async function addManualTime(input: { employeeId: string; start: string; end: string; note: string }): Promise<Tracked> {
+  const { addManualTime } = await gql<{ addManualTime: SessionResult }>(
+    `mutation AddManualTime($employeeId: ID!, $start: DateTime!, $end: DateTime!, $note: String) {
+      addManualTime(employeeId: $employeeId, start: $start, end: $end, note: $note) { ${RESULT} }
+    }`,
+    input,
+  );
+  return sessionFrom(addManualTime);
+}
+
+export async function editWorkSession(input: { id: string; start: string; end: string; notes: string }): Promise<Tracked> {
+  const { editWorkSession } = await gql<{ editWorkSession: SessionResult }>(
+    `mutation EditWorkSession($id: ID!, $start: DateTime!, $end: DateTime!, $notes: String) {
+      editWorkSession(id: $id, start: $start, end: $end, notes: $notes) { ${RESULT} }
+    }`,
+    input,
+  );
+  return sessionFrom(editWorkSession);
+}
+
+export async function setAfkReason(afkPeriodId: string, reason: AfkReason | null): Promise<AfkPeriod> {
+  const { setAfkReason } = await gql<{ setAfkReason: { __typename: string } }>(
+    `mutation SetAfkReason($afkPeriodId: ID!, $reason: AfkReason) {
+      setAfkReason(afkPeriodId: $afkPeriodId, reason: $reason) { ${ERROR_FIELDS} ... on AfkPeriod { id startedAt endedAt reason } }
+    }`,
+    { afkPeriodId, reason },
+  );
+  return unwrap<AfkPeriod>(setAfkReason, "AfkPeriod");
+}
+
+/** The AFK period still running in an open session (the employee is away right now). */
+export function openAfk(s: WorkSession): AfkPeriod | null {
+  return s.endedAt ? null : (s.afkPeriods.find((a) => !a.endedAt) ?? null);
+}
+
+/**
+ * The server's durations as of serverTime, advanced on this device while the session is open:
+ * net time while working, AFK time (and its reason's) while away.
+ */
+export function durationsAt(s: Tracked, now: number): Durations {
+  const d: Durations = {
+    totalSeconds: s.totalSeconds,
+    netSeconds: s.netSeconds,
+    afkSeconds: s.afkSeconds,
+    breakSeconds: s.breakSeconds,
+    meetingSeconds: s.meetingSeconds,
+    lunchSeconds: s.lunchSeconds,
+    callSeconds: s.callSeconds,
+  };
+  if (s.endedAt) return d;
+  const elapsed = Math.max(0, Math.floor((now - s.receivedAt) / 1000));
+  d.totalSeconds += elapsed;
+  const away = openAfk(s);
+  if (!away) d.netSeconds += elapsed;
+  else {
+    d.afkSeconds += elapsed;
+    if (away.reason) d[`${away.reason}Seconds`] += elapsed;
+  }
+  return d;
+}
+
+/** Whether the net counter of an open session is running (open, nobody away). */
+export function isTicking(s: WorkSession) {
+  return !s.endedAt && !openAfk(s);
+}
