@@ -19,11 +19,13 @@ export async function sessionsInRange(ctx: Context, from: string, to: string, em
   const inRange = Prisma.sql`s."workspaceId" = ${workspace.id}::uuid AND (${userId}::uuid IS NULL OR s."userId" = ${userId}::uuid)
       AND s."startedAt" < ${range.end} AND (s."endedAt" IS NULL OR s."endedAt" > ${range.start})
       AND s."endReason" IS DISTINCT FROM 'merged'`;
-  const rows = await ctx.db.$queryRaw<{ id: string; userId: string; startedAt: Date; endedAt: Date | null; manual: boolean }[]>`
-    SELECT s.id, s."userId", s."startedAt", s."endedAt", s.manual FROM "WorkSession" s WHERE ${inRange}`;
-  const afk = await ctx.db.$queryRaw<{ sessionId: string; startedAt: Date; endedAt: Date | null; reason: AfkReason | null }[]>`
-    SELECT a."sessionId", a."startedAt", a."endedAt", a.reason::text AS reason
-    FROM "AfkPeriod" a JOIN "WorkSession" s ON s.id = a."sessionId" WHERE ${inRange}`;
+  const [rows, afk] = await Promise.all([
+    ctx.db.$queryRaw<{ id: string; userId: string; startedAt: Date; endedAt: Date | null; manual: boolean }[]>`
+      SELECT s.id, s."userId", s."startedAt", s."endedAt", s.manual FROM "WorkSession" s WHERE ${inRange}`,
+    ctx.db.$queryRaw<{ sessionId: string; startedAt: Date; endedAt: Date | null; reason: AfkReason | null }[]>`
+      SELECT a."sessionId", a."startedAt", a."endedAt", a.reason::text AS reason
+      FROM "AfkPeriod" a JOIN "WorkSession" s ON s.id = a."sessionId" WHERE ${inRange}`,
+  ]);
   const bySession = new Map<string, typeof afk>();
   for (const a of afk) {
     const list = bySession.get(a.sessionId);
