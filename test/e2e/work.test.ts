@@ -284,4 +284,83 @@ describe.runIf(existsSync(CHROMIUM))("Work sessions page in Chromium", () => {
     expect(await afk.getByRole("combobox").inputValue()).toBe("lunch");
     await page.close();
   });
+
+  it("shows an employee's month as a calendar with the monthly report and its CSV, and lists session notes", async () => {
+    const lisaToken = await tokenFor(url, "lisa@demo.test");
+    const { viewer } = await ok(url, `{ viewer { workspace { members(first: 100) { nodes { user { id name } } } } } }`, {}, { token: lisaToken });
+    const tomId: string = viewer.workspace.members.nodes.find((m: { user: { name: string } }) => m.user.name === "Tom Employee").user.id;
+    const month = yesterday.slice(0, 7);
+    const report = async () =>
+      (
+        await ok(
+          url,
+          `query($m: String!, $e: ID) { workMonthlyReport(month: $m, employeeId: $e) { netSeconds days { date netSeconds } } }`,
+          { m: month, e: tomId },
+          { token: lisaToken },
+        )
+      ).workMonthlyReport as { netSeconds: number; days: { date: string; netSeconds: number }[] };
+    const dayNet = (r: Awaited<ReturnType<typeof report>>) => r.days.find((d) => d.date === yesterday)?.netSeconds ?? 0;
+    const hm = (secs: number) => `${Math.floor(secs / 3600)}:${String(Math.floor((secs % 3600) / 60)).padStart(2, "0")}`;
+    const before = await report();
+
+    // 1:30 of manual time for Tom yesterday with a note. The first test already gave him 12:45–15:00 that day
+    // (12:30–14:00 would overlap it): 15:30–17:00 UTC is yesterday evening in Berlin, clear of it.
+    const note = "Client workshop at their office";
+    const start = Date.parse(`${yesterday}T15:30:00.000Z`);
+    const end = start + 90 * 60_000;
+    const added = await ok(
+      url,
+      `mutation($e: ID!, $s: DateTime!, $t: DateTime!, $n: String) { addManualTime(employeeId: $e, start: $s, end: $t, note: $n) { __typename ... on WorkSession { id netSeconds } } }`,
+      { e: tomId, s: new Date(start).toISOString(), t: new Date(end).toISOString(), n: note },
+      { token: lisaToken },
+    );
+    expect(added.addManualTime).toMatchObject({ __typename: "WorkSession", netSeconds: 5400 });
+    const after = await report();
+    expect(after.netSeconds - before.netSeconds).toBe(5400);
+    expect(dayNet(after) - dayNet(before)).toBe(5400);
+
+    // The employee detail page: this month by default; yesterday may be last month's.
+    const page = await context.newPage();
+    await signInAs(page, url, "lisa@demo.test");
+    await page.goto(`${url}/work/employees/${tomId}`);
+    await page.getByRole("heading", { name: "Tom Employee" }).waitFor();
+    if (month !== today.slice(0, 7)) await page.getByLabel("Month").fill(month);
+    const day = page.locator(`[data-testid="calendar-day"][data-date="${yesterday}"]`);
+    await day.waitFor();
+    // Yesterday's total: the new 1:30 on top of whatever Tom had that day already (nothing when run alone).
+    await expect.poll(() => day.getByTestId("day-net").textContent()).toBe(hm(dayNet(before) + 5400));
+    if (dayNet(before) === 0) expect(await day.getByTestId("day-net").textContent()).toBe("1:30");
+    const entry = day.getByTestId("calendar-session").filter({ hasText: `${localTime(start)}–${localTime(end)}` });
+    expect(await entry.count()).toBe(1);
+    expect(await entry.locator("abbr").textContent()).toBe("M");
+    expect(await page.getByTestId("calendar-day").count()).toBe(new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5)), 0)).getUTCDate());
+
+    // The monthly report's totals include it.
+    expect(seconds(await page.getByTestId("report-net").textContent())).toBe(Math.floor(after.netSeconds / 60) * 60);
+    expect(Number(await page.getByTestId("report-days-worked").textContent())).toBeGreaterThanOrEqual(1);
+    await snap(page, "work-employee-detail");
+
+    // Download CSV: the same cookie gets the report as text/csv.
+    const href = (await page.getByRole("link", { name: "Download CSV" }).getAttribute("href"))!;
+    const csv = await page.request.get(new URL(href, url).toString());
+    expect(csv.status()).toBe(200);
+    expect(csv.headers()["content-type"]).toContain("text/csv");
+    expect(await csv.text()).toContain(yesterday);
+
+    // The session notes report (last 30 days) lists the note, with the employee and the times.
+    await page.goto(`${url}/work/notes`);
+    const noteRow = page.getByTestId("note-row").filter({ hasText: note });
+    await noteRow.waitFor();
+    expect(await noteRow.textContent()).toContain("Tom Employee");
+    expect(await noteRow.textContent()).toContain(`${localTime(start)}–${localTime(end)}`);
+    // A manager narrows it to one person.
+    const filters = page.getByRole("form", { name: "Filter notes" });
+    await expect.poll(() => filters.getByLabel("Employee").locator("option").allTextContents()).toContain("Tom Employee");
+    await filters.getByLabel("Employee").selectOption({ label: "Tom Employee" });
+    await expect.poll(() => page.getByTestId("note-row").filter({ hasText: "Emma Employee" }).count()).toBe(0);
+    await noteRow.waitFor();
+    expect((await page.getByTestId("note-row").allTextContents()).every((t) => t.includes("Tom Employee"))).toBe(true);
+    await snap(page, "work-notes");
+    await page.close();
+  });
 });

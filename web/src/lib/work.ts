@@ -252,3 +252,80 @@ export function durationsAt(s: Tracked, now: number): Durations {
 export function isTicking(s: WorkSession) {
   return !s.endedAt && !openAfk(s);
 }
+
+// Employee detail (monthly calendar and report) and the session notes report.
+
+export interface WorkDay {
+  date: string;
+  netSeconds: number;
+  afkSeconds: number;
+  breakSeconds: number;
+  meetingSeconds: number;
+  lunchSeconds: number;
+  callSeconds: number;
+  manualSeconds: number;
+}
+
+export interface MonthlyReport extends Omit<WorkDay, "date"> {
+  month: string;
+  employee: { id: string; name: string };
+  days: WorkDay[];
+  daysWorked: number;
+  /** Same origin, authenticated by the session cookie. */
+  csvUrl: string;
+}
+
+const DAY_FIELDS = "netSeconds afkSeconds breakSeconds meetingSeconds lunchSeconds callSeconds manualSeconds";
+
+/** An employee's month (YYYY-MM); the API answers FORBIDDEN for someone else's unless you may see the team. */
+export async function fetchMonthlyReport(month: string, employeeId: string): Promise<MonthlyReport> {
+  const data = await gql<{ workMonthlyReport: MonthlyReport }>(
+    `query WorkMonthlyReport($month: String!, $employeeId: ID) {
+      workMonthlyReport(month: $month, employeeId: $employeeId) {
+        month employee { id name } ${DAY_FIELDS} daysWorked csvUrl days { date ${DAY_FIELDS} }
+      }
+    }`,
+    { month, employeeId },
+  );
+  return data.workMonthlyReport;
+}
+
+/** Every session overlapping the range (one person's month: a page or two of 100). */
+export async function fetchAllSessions(filters: Filters): Promise<Tracked[]> {
+  const all: Tracked[] = [];
+  let after: string | null = null;
+  for (let i = 0; i < 20; i++) {
+    const data: { workSessions: { nodes: WorkSession[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = await gql(
+      `query WorkMonthSessions($from: LocalDate!, $to: LocalDate!, $employeeId: ID, $after: String) {
+        workSessions(from: $from, to: $to, employeeId: $employeeId, first: 100, after: $after) {
+          nodes { ${SESSION} } pageInfo { hasNextPage endCursor }
+        }
+      }`,
+      { ...filters, after },
+    );
+    const receivedAt = performance.now();
+    const known = new Set(all.map((s) => s.id));
+    all.push(...data.workSessions.nodes.filter((s) => !known.has(s.id)).map((s) => ({ ...s, receivedAt })));
+    after = data.workSessions.pageInfo.endCursor;
+    if (!data.workSessions.pageInfo.hasNextPage) break;
+  }
+  return all;
+}
+
+/** Sessions with notes in the range, newest first: the session notes report. */
+export async function fetchNotes(filters: Filters, after: string | null): Promise<SessionPage> {
+  const data = await gql<{ workSessions: { nodes: WorkSession[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(
+    `query WorkNotes($from: LocalDate!, $to: LocalDate!, $employeeId: ID, $after: String) {
+      workSessions(from: $from, to: $to, employeeId: $employeeId, withNotes: true, first: ${PAGE_SIZE}, after: $after) {
+        nodes { ${SESSION} } pageInfo { hasNextPage endCursor }
+      }
+    }`,
+    { ...filters, after },
+  );
+  const receivedAt = performance.now();
+  return {
+    sessions: data.workSessions.nodes.map((s) => ({ ...s, receivedAt })),
+    hasNextPage: data.workSessions.pageInfo.hasNextPage,
+    endCursor: data.workSessions.pageInfo.endCursor,
+  };
+}
