@@ -1,6 +1,7 @@
 import { createGraphQLError } from "graphql-yoga";
 import type { Db, Viewer } from "../schema/common/context.js";
 import type { PubSub } from "../schema/common/pubsub.js";
+import { onLocalRevocation } from "../schema/identity/revocations.js";
 import { findViewer, SESSION_COOKIE } from "../schema/identity/service.js";
 import { hashSecret } from "../schema/identity/secrets.js";
 
@@ -44,12 +45,15 @@ export class Authenticator {
     private readonly db: Db,
     pubsub: PubSub,
   ) {
+    onLocalRevocation((tokenId) => this.revoked(tokenId));
     void (async () => {
-      for await (const { tokenId } of pubsub.subscribe("tokenRevoked")) {
-        for (const [key, entry] of this.cache) if (entry.viewer.tokenId === tokenId) this.cache.delete(key);
-        for (const listener of this.onRevoked) listener(tokenId);
-      }
+      for await (const { tokenId } of pubsub.subscribe("tokenRevoked")) this.revoked(tokenId);
     })();
+  }
+
+  private revoked(tokenId: string) {
+    for (const [key, entry] of this.cache) if (entry.viewer.tokenId === tokenId) this.cache.delete(key);
+    for (const listener of this.onRevoked) listener(tokenId);
   }
 
   async viewerFor(secret: string): Promise<Viewer | null> {

@@ -2,6 +2,7 @@ import { IANAZone } from "luxon";
 import type { Context, Db, Services, Viewer } from "../common/context.js";
 import { ForbiddenError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { isPermission, narrowToScopes, permissionsFor, type Permission, type Role } from "../common/permissions.js";
+import { announceRevocation } from "./revocations.js";
 import { hashPassword, hashSecret, newSecret, verifyPassword } from "./secrets.js";
 
 export const SESSION_COOKIE = "session";
@@ -71,7 +72,7 @@ export async function revokeToken(services: Services, viewer: Viewer, tokenId: s
     data: { revokedAt: token.revokedAt ?? new Date() },
   });
   // Every process drops cached viewers and closes WebSockets opened with it.
-  services.pubsub.publish("tokenRevoked", { tokenId: token.id });
+  announceRevocation(services, token.id);
   return revoked;
 }
 
@@ -117,7 +118,7 @@ export async function switchWorkspace(ctx: Context, workspaceId: string) {
   if (viewer.tokenKind !== "browser") throw new ForbiddenError("Only a browser session can switch workspace");
   await ctx.db.accessToken.update({ where: { id: viewer.tokenId }, data: { workspaceId } });
   // The old binding may be cached by other processes; treat it like a revocation of the old view.
-  ctx.pubsub.publish("tokenRevoked", { tokenId: viewer.tokenId });
+  announceRevocation(ctx, viewer.tokenId);
   return ctx.db.workspace.findUniqueOrThrow({ where: { id: workspaceId } });
 }
 
