@@ -126,14 +126,17 @@ function newSession(viewer: Viewer, at: Date): Working {
   return { row, isNew: true, dirty: true, lastActivity: null, activities: [], openAfk: null, afk: [], closedByApp: false };
 }
 
-/** Closes at its last activity whatever has been quiet longer than the timeout. */
+/** An inactivity close: the session ends at its last activity, not when the close happens. */
+function closeAtLastActivity(w: Working) {
+  w.row.endedAt = w.row.lastActivityAt;
+  w.row.endReason = "inactivity";
+  if (w.openAfk) endAfk(w, w.row.lastActivityAt);
+  w.dirty = true;
+}
+
+/** Closes whatever has been quiet longer than the timeout. */
 function closeIfStale(w: Working, now: Date, timeoutMs: number) {
-  if (!w.row.endedAt && now.getTime() - w.row.lastActivityAt.getTime() > timeoutMs) {
-    w.row.endedAt = w.row.lastActivityAt;
-    w.row.endReason = "inactivity";
-    if (w.openAfk) endAfk(w, w.row.lastActivityAt);
-    w.dirty = true;
-  }
+  if (!w.row.endedAt && now.getTime() - w.row.lastActivityAt.getTime() > timeoutMs) closeAtLastActivity(w);
 }
 
 /**
@@ -249,7 +252,7 @@ export async function recordEvents(services: Services, viewer: Viewer, events: W
     for (const w of sessions) closeIfStale(w, now, timeoutMs);
     const open = sessions.filter((w) => !w.row.endedAt);
     // Only the latest may stay open; earlier ones end at their last activity.
-    for (const w of open.slice(0, -1)) closeIfStale(w, new Date(8.64e15), 0);
+    for (const w of open.slice(0, -1)) closeAtLastActivity(w);
     const absorbed = mergeBridged(sessions);
     await persist(tx, sessions, absorbed);
     const stillOpen = sessions.find((w) => !w.row.endedAt);
