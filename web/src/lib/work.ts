@@ -105,10 +105,18 @@ export interface SessionPage {
   endCursor: string | null;
 }
 
-export async function fetchSessions(filters: Filters, after: string | null): Promise<SessionPage> {
+/**
+ * One page of sessions overlapping the range; `withNotes` gives the session notes report. The page
+ * size is written into the query, because the API's cost limit only counts literal page sizes.
+ */
+export async function fetchSessions(
+  filters: Filters,
+  after: string | null,
+  { withNotes = false, pageSize = PAGE_SIZE }: { withNotes?: boolean; pageSize?: number } = {},
+): Promise<SessionPage> {
   const data = await gql<{ workSessions: { nodes: WorkSession[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(
     `query WorkSessions($from: LocalDate!, $to: LocalDate!, $employeeId: ID, $after: String) {
-      workSessions(from: $from, to: $to, employeeId: $employeeId, first: ${PAGE_SIZE}, after: $after) {
+      workSessions(from: $from, to: $to, employeeId: $employeeId, withNotes: ${withNotes}, first: ${pageSize}, after: $after) {
         nodes { ${SESSION} } pageInfo { hasNextPage endCursor }
       }
     }`,
@@ -295,37 +303,16 @@ export async function fetchAllSessions(filters: Filters): Promise<Tracked[]> {
   const all: Tracked[] = [];
   let after: string | null = null;
   for (let i = 0; i < 20; i++) {
-    const data: { workSessions: { nodes: WorkSession[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = await gql(
-      `query WorkMonthSessions($from: LocalDate!, $to: LocalDate!, $employeeId: ID, $after: String) {
-        workSessions(from: $from, to: $to, employeeId: $employeeId, first: 100, after: $after) {
-          nodes { ${SESSION} } pageInfo { hasNextPage endCursor }
-        }
-      }`,
-      { ...filters, after },
-    );
-    const receivedAt = performance.now();
+    const page = await fetchSessions(filters, after, { pageSize: 100 });
     const known = new Set(all.map((s) => s.id));
-    all.push(...data.workSessions.nodes.filter((s) => !known.has(s.id)).map((s) => ({ ...s, receivedAt })));
-    after = data.workSessions.pageInfo.endCursor;
-    if (!data.workSessions.pageInfo.hasNextPage) break;
+    all.push(...page.sessions.filter((s) => !known.has(s.id)));
+    after = page.endCursor;
+    if (!page.hasNextPage) break;
   }
   return all;
 }
 
-/** Sessions with notes in the range, newest first: the session notes report. */
-export async function fetchNotes(filters: Filters, after: string | null): Promise<SessionPage> {
-  const data = await gql<{ workSessions: { nodes: WorkSession[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(
-    `query WorkNotes($from: LocalDate!, $to: LocalDate!, $employeeId: ID, $after: String) {
-      workSessions(from: $from, to: $to, employeeId: $employeeId, withNotes: true, first: ${PAGE_SIZE}, after: $after) {
-        nodes { ${SESSION} } pageInfo { hasNextPage endCursor }
-      }
-    }`,
-    { ...filters, after },
-  );
-  const receivedAt = performance.now();
-  return {
-    sessions: data.workSessions.nodes.map((s) => ({ ...s, receivedAt })),
-    hasNextPage: data.workSessions.pageInfo.hasNextPage,
-    endCursor: data.workSessions.pageInfo.endCursor,
-  };
+/** What is wrong with a date range picked in the filters, if anything. */
+export function rangeProblem(from: string, to: string): string | null {
+  return !from || !to ? "Pick a start and an end date" : to < from ? "The end date is before the start date" : null;
 }
