@@ -8,13 +8,11 @@ import { sessionFor } from "../schema/work/rules.js";
 import { workSettings } from "../schema/work/settings.js";
 import { type Authenticator, viewerOfRequest } from "./auth.js";
 import type { Config } from "./config.js";
+import { json } from "./http.js";
 
 const TYPES: Record<string, string> = { "image/png": "png", "image/jpeg": "jpg", "image/webp": "webp" };
 export const MAX_SCREENSHOT_BYTES = 10_000_000;
 
-function json(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-}
 
 /**
  * POST /api/work/screenshots?takenAt=<ISO>: the desktop app uploads an image (PNG, JPEG or WebP as

@@ -7,10 +7,8 @@ import { announceWork } from "../schema/work/live.js";
 import { recordEvents, scheduleAutoClose } from "../schema/work/recording.js";
 import { type Authenticator, credentialsFrom, viewerOfRequest } from "./auth.js";
 import type { Config } from "./config.js";
+import { json } from "./http.js";
 
-function json(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-}
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
