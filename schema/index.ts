@@ -11,6 +11,7 @@ import "./agent/sessions.js";
 import "./billing/types.js";
 import "./agent/entries.js";
 import "./work/types.js";
+import "./work/duplicates.js";
 import "./work/report-types.js";
 
 export const schema = builder.toSchema({ sortSchema: true });

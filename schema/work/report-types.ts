@@ -8,7 +8,7 @@ import { byEmployee, dailyTotals, type EmployeeSummary, type Totals } from "./re
 import { dateRange, type AfkReason } from "./rules.js";
 import { employeeScope } from "./types.js";
 
-/** Every session of the range (or one employee's) with its AFK periods; merged-away ones excluded. */
+/** Every session of the range (or one employee's) with its AFK periods. */
 export async function sessionsInRange(ctx: Context, from: string, to: string, employeeId: string | undefined) {
   if (to < from) throw ValidationError.field("to", "Must not be before from");
   const workspace = await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } });
@@ -17,8 +17,7 @@ export async function sessionsInRange(ctx: Context, from: string, to: string, em
   // Plain rows, two statements: for a month of a whole team this is several times faster than
   // loading the sessions through the ORM, and reports read nothing else.
   const inRange = Prisma.sql`s."workspaceId" = ${workspace.id}::uuid AND (${userId}::uuid IS NULL OR s."userId" = ${userId}::uuid)
-      AND s."startedAt" < ${range.end} AND (s."endedAt" IS NULL OR s."endedAt" > ${range.start})
-      AND s."endReason" IS DISTINCT FROM 'merged'`;
+      AND s."startedAt" < ${range.end} AND (s."endedAt" IS NULL OR s."endedAt" > ${range.start})`;
   const [rows, afk] = await Promise.all([
     ctx.db.$queryRaw<{ id: string; userId: string; startedAt: Date; endedAt: Date | null; manual: boolean }[]>`
       SELECT s.id, s."userId", s."startedAt", s."endedAt", s.manual FROM "WorkSession" s WHERE ${inRange}`,

@@ -141,3 +141,55 @@ export function dateRange(from: string, to: string, timeZone: string): Interval 
     end: DateTime.fromISO(to, { zone: timeZone }).startOf("day").plus({ days: 1 }).toJSDate(),
   };
 }
+
+export interface Span {
+  startedAt: Date;
+  endedAt: Date | null;
+}
+
+const endOf = (s: Span) => s.endedAt?.getTime() ?? Infinity;
+
+/**
+ * Chains of spans that overlap one another (half-open; an open span reaches to the end of time),
+ * each sorted by start. Only chains of two or more: what "Merge duplicate sessions" would fold.
+ */
+export function overlapGroups<T extends Span>(spans: readonly T[]): T[][] {
+  const sorted = [...spans].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+  const groups: T[][] = [];
+  let current: T[] = [];
+  let reach = -Infinity;
+  for (const s of sorted) {
+    if (s.startedAt.getTime() < reach) {
+      current.push(s);
+      reach = Math.max(reach, endOf(s));
+      continue;
+    }
+    if (current.length > 1) groups.push(current);
+    current = [s];
+    reach = endOf(s);
+  }
+  if (current.length > 1) groups.push(current);
+  return groups;
+}
+
+/** The union of a chain of overlapping spans: still open if any of them is. */
+export function unionOf(spans: readonly Span[]): Span {
+  const end = Math.max(...spans.map(endOf));
+  return {
+    startedAt: new Date(Math.min(...spans.map((s) => s.startedAt.getTime()))),
+    endedAt: end === Infinity ? null : new Date(end),
+  };
+}
+
+/**
+ * Overlapping spans with the same key become one: the earliest of each chain is kept, stretched to
+ * the chain's end, and the others go. Two sessions' copies of one AFK period or one app window are
+ * then counted once.
+ */
+export function coalesce<T extends Span>(spans: readonly T[], key: (s: T) => string): { keep: T; others: T[]; endedAt: Date | null }[] {
+  const byKey = new Map<string, T[]>();
+  for (const s of spans) byKey.set(key(s), [...(byKey.get(key(s)) ?? []), s]);
+  return [...byKey.values()].flatMap((same) =>
+    overlapGroups(same).map(([keep, ...others]) => ({ keep, others, endedAt: unionOf([keep, ...others]).endedAt })),
+  );
+}

@@ -18,7 +18,6 @@ const EndReasonEnum = builder.enumType("WorkSessionEnd", {
     app_closed: { description: "The desktop app said it closed." },
     inactivity: { description: "Auto-closed after the inactivity timeout, at the last activity." },
     manual: { description: "Added or edited by a manager." },
-    merged: { description: "Merged into another session." },
   },
 });
 
@@ -65,9 +64,6 @@ function usage(activities: WorkActivity[], session: Interval, key: (a: WorkActiv
   }
   return [...totals].map(([name, s]) => ({ name, seconds: s })).sort((a, b) => b.seconds - a.seconds);
 }
-
-// Not `NOT: { endReason: "merged" }`: in SQL that also drops open sessions, whose endReason is NULL.
-const notMerged = { OR: [{ endReason: null }, { endReason: { not: "merged" as const } }] };
 
 const bounds = (s: WorkSession, now: Date): Interval => ({ start: s.startedAt, end: s.endedAt ?? now });
 
@@ -142,7 +138,6 @@ builder.queryField("workSessions", (t) =>
             userId,
             startedAt: { lt: range.end },
             OR: [{ endedAt: null }, { endedAt: { gt: range.start } }],
-            AND: [notMerged],
             ...(args.withNotes ? { notes: { not: "" } } : {}),
           },
           include,
@@ -180,7 +175,6 @@ async function overlapping(ctx: Context, userId: string, start: Date, end: Date,
       id: exceptId ? { not: exceptId } : undefined,
       startedAt: { lt: end },
       OR: [{ endedAt: null }, { endedAt: { gt: start } }],
-      AND: [notMerged],
     },
   });
 }
@@ -296,6 +290,14 @@ builder.mutationField("editWorkSession", (t) =>
 const WorkSettingsRef = builder.objectRef<ReturnType<typeof workSettings>>("WorkSettings").implement({
   fields: (t) => ({ inactivityMinutes: t.exposeInt("inactivityMinutes", { description: "Open sessions auto-close after this long without activity." }) }),
 });
+
+builder.queryField("workSettings", (t) =>
+  t.field({
+    type: WorkSettingsRef,
+    authScopes: { permission: "session.read" },
+    resolve: async (_r, _a, ctx) => workSettings((await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } })).settings),
+  }),
+);
 
 builder.mutationField("updateWorkSettings", (t) =>
   t.field({

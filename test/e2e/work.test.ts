@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import pg from "pg";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, launchBrowser, signInAs } from "../support/browser.js";
@@ -363,4 +364,51 @@ describe.runIf(existsSync(CHROMIUM))("Work sessions page in Chromium", () => {
     await snap(page, "work-notes");
     await page.close();
   });
+
+  it("saves the inactivity timeout and merges overlapping sessions from the settings page", async () => {
+    // Overlaps only exist in data loaded without the database's constraint; make some the same way.
+    const db = stack.databaseUrl ? new pg.Client({ connectionString: stack.databaseUrl }) : null;
+    await db?.connect();
+    await db?.query(`ALTER TABLE "WorkSession" DROP CONSTRAINT "WorkSession_no_overlap"`);
+    for (const [start, end] of [["2026-10-05T08:00:00Z", "2026-10-05T10:00:00Z"], ["2026-10-05T09:00:00Z", "2026-10-05T11:00:00Z"]]) {
+      await db?.query(
+        `INSERT INTO "WorkSession" (id, "workspaceId", "userId", "startedAt", "endedAt", "lastActivityAt", "endReason", "updatedAt")
+         SELECT gen_random_uuid(), m."workspaceId", u.id, $1, $2, $2, 'inactivity', now() FROM "User" u JOIN "Membership" m ON m."userId" = u.id WHERE u.email = 'emma@demo.test'`,
+        [start, end],
+      );
+    }
+    const page = await context.newPage();
+    await signInAs(page, url, "owner@demo.test");
+    await page.getByRole("link", { name: "Work settings" }).click();
+    const timeout = page.getByLabel("Auto-close open sessions after");
+    await expect.poll(() => timeout.inputValue()).toBe("15");
+    await timeout.fill("20");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.getByRole("button", { name: "Save" }).isDisabled()).toBe(true);
+    const lisaToken = await tokenFor(url, "lisa@demo.test");
+    expect((await ok(url, `{ workSettings { inactivityMinutes } }`, {}, { token: lisaToken })).workSettings.inactivityMinutes).toBe(20);
+
+    await page.getByLabel("Employee").selectOption({ label: "Emma Employee" });
+    await page.getByRole("button", { name: "Find overlapping sessions" }).click();
+    if (!db) {
+      await page.getByText("No overlapping sessions found.").waitFor();
+      return page.close();
+    }
+    const groups = page.getByRole("table", { name: "Overlapping sessions" });
+    await groups.waitFor();
+    expect(await groups.locator("tbody tr").count()).toBe(1);
+    page.once("dialog", (d) => d.accept());
+    await page.getByRole("button", { name: "Merge 1 group" }).click();
+    await page.getByText("Merged 1 group.").waitFor();
+    const trail = page.getByRole("table", { name: "Merge trail" });
+    await expect.poll(() => trail.locator("tbody tr").first().textContent()).toContain("Emma Employee");
+    await snap(page, "work-settings-merge");
+    await page.getByRole("button", { name: "Find overlapping sessions" }).click();
+    await page.getByText("No overlapping sessions found.").waitFor();
+    await db.query(`ALTER TABLE "WorkSession" ADD CONSTRAINT "WorkSession_no_overlap"
+      EXCLUDE USING gist ("userId" WITH =, tstzrange("startedAt", COALESCE("endedAt", 'infinity'), '[)') WITH &&)`);
+    await db.end();
+    await page.close();
+  });
 });
+

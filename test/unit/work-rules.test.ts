@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dateRange, mergeHeartbeat, overlaps, sessionFor, sessionTotals, splitByDay, type SessionBounds } from "../../schema/work/rules.js";
+import { coalesce, dateRange, mergeHeartbeat, overlapGroups, overlaps, unionOf, sessionFor, sessionTotals, splitByDay, type SessionBounds } from "../../schema/work/rules.js";
 
 const t = (iso: string) => new Date(iso);
 
@@ -91,5 +91,37 @@ describe("reports", () => {
     const [u, v] = byEmployee(sessions, month, t("2026-11-21T00:00:00Z")).sort((a, b) => a.userId.localeCompare(b.userId));
     expect(u).toMatchObject({ sessionCount: 2, netSeconds: 7 * 3600, firstArrival: t("2026-10-24T20:00:00Z"), lastDeparture: t("2026-10-26T09:30:00Z") });
     expect(v.netSeconds).toBe(3600); // 23:00-01:00 Berlin, of which 00:00-01:00 is October
+  });
+});
+
+describe("duplicate sessions", () => {
+  const span = (id: string, start: string, end: string | null) => ({ id, startedAt: t(`2026-11-20T${start}Z`), endedAt: end ? t(`2026-11-20T${end}Z`) : null });
+  const ids = (groups: { id: string }[][]) => groups.map((g) => g.map((s) => s.id));
+
+  it("chains overlapping sessions into groups, leaving back-to-back and lone ones alone", () => {
+    const sessions = [
+      span("c", "10:30:00", "12:00:00"),
+      span("a", "09:00:00", "10:00:00"),
+      span("b", "09:30:00", "11:00:00"), // overlaps a, and c through its end
+      span("d", "12:00:00", "13:00:00"), // touches c: not a duplicate
+      span("e", "14:00:00", null),
+      span("f", "15:00:00", "15:30:00"), // inside the open one
+    ];
+    expect(ids(overlapGroups(sessions))).toEqual([["a", "b", "c"], ["e", "f"]]);
+    expect(overlapGroups([span("x", "09:00:00", "10:00:00"), span("y", "10:00:00", "11:00:00")])).toEqual([]);
+  });
+
+  it("a chain's union spans all of it, open if any member is", () => {
+    expect(unionOf([span("a", "09:00:00", "10:00:00"), span("b", "09:30:00", "11:00:00")])).toEqual({ startedAt: t("2026-11-20T09:00:00Z"), endedAt: t("2026-11-20T11:00:00Z") });
+    expect(unionOf([span("a", "09:00:00", "10:00:00"), span("b", "09:30:00", null)]).endedAt).toBeNull();
+  });
+
+  it("coalesces overlapping copies with the same key only", () => {
+    const afk = [
+      { ...span("a1", "09:10:00", "09:20:00"), key: "x" },
+      { ...span("b1", "09:15:00", "09:25:00"), key: "x" },
+      { ...span("b2", "09:15:00", "09:25:00"), key: "y" },
+    ];
+    expect(coalesce(afk, (a) => a.key).map((c) => [c.keep.id, c.others.map((o) => o.id), c.endedAt])).toEqual([["a1", ["b1"], t("2026-11-20T09:25:00Z")]]);
   });
 });

@@ -5,12 +5,11 @@ export type AfkReason = "break" | "meeting" | "lunch" | "call";
 export const AFK_REASONS: AfkReason[] = ["break", "meeting", "lunch", "call"];
 export const AFK_REASON_LABELS: Record<AfkReason, string> = { break: "Break", meeting: "Meeting", lunch: "Lunch", call: "Call" };
 
-export type EndReason = "app_closed" | "inactivity" | "manual" | "merged";
+export type EndReason = "app_closed" | "inactivity" | "manual";
 export const END_REASON_LABELS: Record<EndReason, string> = {
   app_closed: "Closed in the desktop app",
   inactivity: "Auto-closed after inactivity",
   manual: "Added or edited by a manager",
-  merged: "Merged into another session",
 };
 
 export interface AfkPeriod {
