@@ -43,38 +43,12 @@ export function dailyTotals(sessions: readonly ReportSession[], range: Interval,
   return { days: list, total, daysWorked: list.filter((d) => d.netSeconds > 0).length };
 }
 
+/** Group by employee (summed by the database, see report-types.ts). */
 export interface EmployeeSummary extends Totals {
   userId: string;
   sessionCount: number;
   firstArrival: Date | null;
   lastDeparture: Date | null;
-}
-
-/** Group by employee: totals within the range, first arrival and last departure. */
-export function byEmployee(sessions: readonly ReportSession[], range: Interval, now: Date): EmployeeSummary[] {
-  const groups = new Map<string, ReportSession[]>();
-  for (const s of sessions) {
-    const list = groups.get(s.userId);
-    if (list) list.push(s);
-    else groups.set(s.userId, [s]);
-  }
-  return [...groups].map(([userId, list]) => {
-    // Range totals need no day split: the parts of a session on each day add up to its clipped part.
-    const total = empty();
-    for (const s of list) {
-      const within = clip({ start: s.startedAt, end: s.endedAt ?? now }, range);
-      if (within) add(total, sessionTotals(within, s.afkPeriods), s.manual);
-    }
-    const starts = list.map((s) => s.startedAt.getTime());
-    const ends = list.map((s) => (s.endedAt ?? now).getTime());
-    return {
-      userId,
-      ...total,
-      sessionCount: list.length,
-      firstArrival: new Date(Math.min(...starts)),
-      lastDeparture: list.some((s) => !s.endedAt) ? null : new Date(Math.max(...ends)),
-    };
-  });
 }
 
 function hours(seconds: number) {

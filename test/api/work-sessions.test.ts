@@ -187,6 +187,23 @@ describe("reports", () => {
     const emmaId = (await ok(url, `{ viewer { user { id } } }`, {}, { token: await tokenFor(url, "emma@demo.test") })).viewer.user.id;
     expect((await fetch(`${url}/api/work/report.csv?month=2026-11&employee=${encodeURIComponent(emmaId)}`, { headers: { authorization: `Bearer ${tom}` } })).status).toBe(403);
   });
+  it("group by employee agrees with each monthly report, and clips a session at the range's edge", async () => {
+    const emma = (await ok(url, `{ viewer { user { id } } }`, {}, { token: await tokenFor(url, "emma@demo.test") })).viewer.user.id;
+    // 23:30-00:30 in Berlin: half of it on the 19th, half on the 20th.
+    const add = `mutation($e: ID!) { addManualTime(employeeId: $e, start: "2026-11-19T22:30:00Z", end: "2026-11-19T23:30:00Z") { __typename } }`;
+    expect((await ok(url, add, { e: emma }, { token: lisa })).addManualTime.__typename).toBe("WorkSession");
+    const FIELDS = "netSeconds afkSeconds breakSeconds meetingSeconds lunchSeconds callSeconds manualSeconds";
+    const summary = async (from: string, to: string, e: string | null) =>
+      (await ok(url, `query($f: LocalDate!, $t: LocalDate!, $e: ID) { workSummary(from: $f, to: $t, employeeId: $e) { employee { id } sessionCount ${FIELDS} } }`, { f: from, t: to, e }, { token: lisa })).workSummary;
+    const [day] = await summary("2026-11-19", "2026-11-19", emma);
+    expect(day).toMatchObject({ sessionCount: 1, netSeconds: 1800, manualSeconds: 1800 });
+    const everyone = await summary("2026-11-01", "2026-11-30", null);
+    expect(everyone.length).toBeGreaterThan(2);
+    for (const row of everyone) {
+      const report = (await ok(url, `query($e: ID) { workMonthlyReport(month: "2026-11", employeeId: $e) { ${FIELDS} } }`, { e: row.employee.id }, { token: lisa })).workMonthlyReport;
+      expect({ ...row, employee: undefined, sessionCount: undefined }).toEqual({ ...report, employee: undefined, sessionCount: undefined });
+    }
+  });
 });
 
 describe("ActivityWatch import", () => {

@@ -52,3 +52,14 @@ export function printTable(title: string, rows: Row[]) {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Sorted wall times of `rounds` sequential calls, in ms. */
+export async function timeCalls(rounds: number, call: () => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const t0 = performance.now();
+    await call();
+    times.push(performance.now() - t0);
+  }
+  return times.sort((a, b) => a - b);
+}

@@ -68,7 +68,7 @@ describe("calendar days in the workspace time zone", () => {
   });
 });
 
-import { byEmployee, dailyTotals, reportCsv } from "../../schema/work/reports.js";
+import { dailyTotals, reportCsv } from "../../schema/work/reports.js";
 
 describe("reports", () => {
   const tz = "Europe/Berlin";
@@ -86,11 +86,6 @@ describe("reports", () => {
     expect(report.total.netSeconds).toBe(report.days.reduce((s, d) => s + d.netSeconds, 0));
     expect([report.total.breakSeconds, report.total.manualSeconds, report.daysWorked]).toEqual([1800, 5400, 3]);
     expect(reportCsv("Tom", report).split("\n")[4]).toBe("Tom,total,7.00,0.50,0.50,0.00,0.00,0.00,1.50");
-  });
-  it("groups by employee with first arrival and last departure", () => {
-    const [u, v] = byEmployee(sessions, month, t("2026-11-21T00:00:00Z")).sort((a, b) => a.userId.localeCompare(b.userId));
-    expect(u).toMatchObject({ sessionCount: 2, netSeconds: 7 * 3600, firstArrival: t("2026-10-24T20:00:00Z"), lastDeparture: t("2026-10-26T09:30:00Z") });
-    expect(v.netSeconds).toBe(3600); // 23:00-01:00 Berlin, of which 00:00-01:00 is October
   });
 });
 
