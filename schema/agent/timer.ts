@@ -26,6 +26,11 @@ builder.node(TimeEntryRef, {
     startedAt: t.expose("startedAt", { type: "DateTime" }),
     endedAt: t.expose("endedAt", { type: "DateTime", nullable: true, description: "Null while the timer runs." }),
     durationSeconds: t.exposeInt("durationSeconds", { nullable: true }),
+    serverTime: t.field({
+      type: "DateTime",
+      description: "When this was read: a running timer has run for serverTime - startedAt, whatever the client's clock says.",
+      resolve: () => new Date(),
+    }),
     project: t.field({
       type: ProjectRef,
       nullable: true,

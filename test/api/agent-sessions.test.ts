@@ -97,6 +97,10 @@ describe("agent sessions", () => {
     const session = await start(token, "Takes over");
     expect((await ok(url, `{ runningTimer { id } }`, {}, { token })).runningTimer).toBeNull();
     await ok(url, `mutation { startTimer(description: "back to plain") { __typename } }`, {}, { token });
+    const { runningTimer } = await ok(url, `{ runningTimer { startedAt serverTime } }`, {}, { token });
+    // The server's clock, so a client computes elapsed time without trusting its own.
+    expect(Math.abs(Date.parse(runningTimer.serverTime) - Date.now())).toBeLessThan(5000);
+    expect(Date.parse(runningTimer.serverTime)).toBeGreaterThanOrEqual(Date.parse(runningTimer.startedAt));
     const now = await ok(url, `query($s: ID!) { node(id: $s) { ... on AgentSession { state } } }`, { s: session.id }, { token });
     expect(now.node.state).toBe("idle");
     await ok(url, `mutation { stopTimer { __typename } }`, {}, { token });

@@ -4,10 +4,11 @@ export interface TimerEntry {
   id: string;
   description: string;
   startedAt: string;
+  serverTime: string;
   project: { id: string; name: string } | null;
 }
 
-const ENTRY = "id description startedAt project { id name }";
+const ENTRY = "id description startedAt serverTime project { id name }";
 
 /**
  * Your running timer, shared by the header and the pages that change it indirectly (starting or
@@ -24,8 +25,8 @@ class TimerState {
 
   private track(entry: TimerEntry | null) {
     this.running = entry;
-    // runningTimer has no server time, so the value trusts this device's clock.
-    this.baseSeconds = entry ? Math.max(0, Math.floor((Date.now() - Date.parse(entry.startedAt)) / 1000)) : 0;
+    // Measured on the server's clock: a device whose clock is off still shows the right time.
+    this.baseSeconds = entry ? Math.max(0, Math.floor((Date.parse(entry.serverTime) - Date.parse(entry.startedAt)) / 1000)) : 0;
     this.receivedAt = performance.now();
     this.loaded = true;
   }
