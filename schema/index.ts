@@ -12,5 +12,11 @@ import "./billing/types.js";
 import "./agent/entries.js";
 import "./work/types.js";
 import "./work/report-types.js";
+import "./appointments/fields.js";
+import "./appointments/catalog.js";
+import "./appointments/types.js";
+import "./appointments/clients.js";
+import "./appointments/evaluations.js";
+import "./appointments/jobs.js";
 
 export const schema = builder.toSchema({ sortSchema: true });

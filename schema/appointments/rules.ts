@@ -157,7 +157,7 @@ export function validateSpec(spec: FieldSpec, path: string[]): FieldProblem[] {
   if (!spec.label.trim()) add("label", "Required");
   if (!FIELD_TYPES.includes(spec.type)) add("type", "Unknown type");
   const v = spec.validation;
-  if (!isPlainObject(v)) return [...problems, { path: [...path, "validation"], message: "Must be an object" }];
+  if (!isPlainObject(v as unknown)) return [...problems, { path: [...path, "validation"], message: "Must be an object" }];
   if (spec.type === "number" && ((v.min !== undefined && typeof v.min !== "number") || (v.max !== undefined && typeof v.max !== "number")))
     add("validation.min", "Numbers need numeric bounds");
   if (spec.type === "date" && [v.min, v.max].some((d) => d !== undefined && (typeof d !== "string" || !LOCAL_DATE.test(d))))

@@ -1,0 +1,44 @@
+import type { Appointment } from "../../prisma/generated/client.js";
+import type { Services } from "../common/context.js";
+import { defineJob } from "../common/jobs.js";
+import { announceAppointment } from "./live.js";
+import { appointmentSettings } from "./settings.js";
+
+export const AUTO_START = "appointments.autoStart";
+export const AUTO_END = "appointments.autoEnd";
+
+/**
+ * With the workspace's auto-status on, a session moves to in progress at its start and to
+ * completed at its end. One pending job of each kind per session: moving it replaces them.
+ */
+export async function scheduleAutoStatus(services: Services, a: Appointment) {
+  if (a.status === "cancelled" || a.status === "completed") return;
+  const workspace = await services.db.workspace.findUnique({ where: { id: a.workspaceId }, select: { settings: true } });
+  if (!workspace || !appointmentSettings(workspace.settings).autoStatus) return;
+  const now = Date.now();
+  if (a.status === "scheduled")
+    await services.jobs.enqueue(AUTO_START, { appointmentId: a.id }, { delay: Math.max(0, a.startsAt.getTime() - now), dedupeKey: `appointment-start:${a.id}` });
+  await services.jobs.enqueue(AUTO_END, { appointmentId: a.id }, { delay: Math.max(0, a.endsAt.getTime() - now), dedupeKey: `appointment-end:${a.id}` });
+}
+
+/**
+ * Compare-and-set on status and times as they are now, so a job that is late, duplicated or
+ * outdated by a manual change or a move does nothing.
+ */
+async function advance(services: Services, appointmentId: string, step: "start" | "end") {
+  const a = await services.db.appointment.findUnique({ where: { id: appointmentId }, include: { workspace: { select: { settings: true } } } });
+  if (!a || !appointmentSettings(a.workspace.settings).autoStatus) return;
+  const now = new Date();
+  const from = step === "start" ? (["scheduled"] as const) : (["scheduled", "in_progress"] as const);
+  const due = step === "start" ? a.startsAt <= now && a.endsAt > now : a.endsAt <= now;
+  if (!due || !from.includes(a.status as never)) return;
+  const to = step === "start" ? "in_progress" : "completed";
+  const { count } = await services.db.appointment.updateMany({
+    where: { id: a.id, status: a.status, startsAt: a.startsAt, durationMinutes: a.durationMinutes },
+    data: { status: to, sequence: { increment: 1 } },
+  });
+  if (count) await announceAppointment(services, { ...a, status: to }, "UPDATED", a.status);
+}
+
+defineJob({ name: AUTO_START, process: (p: { appointmentId: string }, services) => advance(services, p.appointmentId, "start") });
+defineJob({ name: AUTO_END, process: (p: { appointmentId: string }, services) => advance(services, p.appointmentId, "end") });
