@@ -28,6 +28,7 @@ import {
 } from "./service.js";
 import { appointmentSettings } from "./settings.js";
 import { attachmentsRoot } from "./storage.js";
+import { readableAttachment } from "./attachments.js";
 import { AppointmentServiceRef } from "./catalog.js";
 import { parseWorkingHours } from "../identity/working-hours.js";
 
@@ -50,13 +51,7 @@ const WarningKindEnum = builder.enumType("SchedulingWarningKind", {
 export const AttachmentRef = builder.objectRef<AppointmentAttachment>("AppointmentAttachment");
 builder.node(AttachmentRef, {
   id: { resolve: (a) => a.id },
-  loadOne: async (id, ctx) => {
-    if (!ctx.viewer?.permissions.has("session.read")) return null;
-    const a = await ctx.db.appointmentAttachment.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
-    if (!a) return null;
-    if (!a.appointmentId) return a.uploadedById === ctx.viewer.userId ? a : null;
-    return (await ctx.db.appointment.count({ where: { id: a.appointmentId, ...visibleWhere(ctx.viewer) } })) ? a : null;
-  },
+  loadOne: (id, ctx) => (ctx.viewer ? readableAttachment(ctx, ctx.viewer, id) : null),
   fields: (t) => ({
     fileName: t.exposeString("fileName"),
     mime: t.exposeString("mime"),

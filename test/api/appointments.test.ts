@@ -306,3 +306,47 @@ describe("permissions", () => {
     await ok(url, `mutation { setStaffPermissions(permissions: null) { ... on Workspace { id } } }`, {}, { token: owner });
   });
 });
+
+describe("attachments", () => {
+  const PNG = Buffer.from("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea73581e40000000049454e44ae426082", "hex");
+  const upload = (token: string, body: Buffer, type: string, query: string) =>
+    fetch(`${url}/api/appointments/attachments?${query}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": type }, body });
+
+  it("uploads images and files for file fields and sessions, with size and type limits, readable only by those who see the session", async () => {
+    await field("pre_session", "xray", "image", {});
+    await field("pre_session", "referral", "file", {});
+    const image = await (await upload(tom, PNG, "image/png", "fileName=xray.png")).json();
+    const pdf = await (await upload(tom, Buffer.from("%PDF-1.4 referral"), "application/pdf", "fileName=referral.pdf")).json();
+    expect(image).toMatchObject({ fileName: "xray.png", mime: "image/png", size: PNG.length });
+
+    // Wrong kinds: a PDF in an image field, someone else's upload, an unknown id.
+    const lisaFile = await (await upload(lisa, Buffer.from("%PDF-1.4"), "application/pdf", "fileName=l.pdf")).json();
+    const bad = await create({ name: "x", clientId: anna, staffId: ids.tom, date: "2026-12-17", fields: { reason: "r", xray: pdf.id, referral: lisaFile.id } }, tom);
+    expect(problems(bad)).toEqual(["fields.referral: Must be a file uploaded for this session", "fields.xray: Must be an image"]);
+
+    const { appointment } = await create({ name: "With files", clientId: anna, staffId: ids.tom, date: "2026-12-17", fields: { reason: "r", xray: image.id, referral: pdf.id } }, tom);
+    const extra = await (await upload(lisa, Buffer.from("notes"), "text/plain", `fileName=notes.txt&appointmentId=${encodeURIComponent(appointment.id)}`)).json();
+    const files = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { attachments { id fileName url } } } }`, { id: appointment.id }, { token: tom });
+    expect(files.node.attachments.map((a: { fileName: string }) => a.fileName).sort()).toEqual(["notes.txt", "referral.pdf", "xray.png"]);
+    expect(files.node.attachments.map((a: { id: string }) => a.id)).toContain(extra.id);
+
+    const get = (token: string) => fetch(`${url}${image.url}`, { headers: { authorization: `Bearer ${token}` } });
+    const mine = await get(tom);
+    expect(mine.status).toBe(200);
+    expect(Buffer.from(await mine.arrayBuffer()).equals(PNG)).toBe(true);
+    expect((await get(owner)).status).toBe(200);
+    const emma = await tokenFor(url, "emma@demo.test");
+    expect((await get(emma)).status).toBe(404); // an employee sees only her own sessions
+
+    // Refused: disallowed type, content that isn't what it claims, too large, another's session.
+    expect((await upload(tom, Buffer.from("MZ..."), "application/x-msdownload", "fileName=a.exe")).status).toBe(415);
+    expect((await upload(tom, Buffer.from("not a png"), "image/png", "fileName=a.png")).status).toBe(415);
+    expect((await upload(tom, Buffer.alloc(10_000_001), "text/plain", "fileName=big.txt")).status).toBe(413);
+    const others = await create({ name: "Emma's", clientId: anna, staffId: ids.emma, date: "2026-12-17", fields: { reason: "r" } });
+    expect((await upload(tom, PNG, "image/png", `fileName=x.png&appointmentId=${encodeURIComponent(others.appointment.id)}`)).status).toBe(404);
+
+    // Deleting the session deletes its files.
+    await ok(url, `mutation($id: ID!) { deleteAppointment(id: $id) { __typename } }`, { id: appointment.id }, { token: owner });
+    expect((await get(tom)).status).toBe(404);
+  });
+});
