@@ -18,5 +18,6 @@ import "./appointments/types.js";
 import "./appointments/clients.js";
 import "./appointments/evaluations.js";
 import "./appointments/jobs.js";
+import "./appointments/feeds.js";
 
 export const schema = builder.toSchema({ sortSchema: true });

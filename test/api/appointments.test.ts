@@ -310,7 +310,7 @@ describe("permissions", () => {
 describe("attachments", () => {
   const PNG = Buffer.from("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea73581e40000000049454e44ae426082", "hex");
   const upload = (token: string, body: Buffer, type: string, query: string) =>
-    fetch(`${url}/api/appointments/attachments?${query}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": type }, body });
+    fetch(`${url}/api/appointments/attachments?${query}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": type }, body: new Uint8Array(body) });
 
   it("uploads images and files for file fields and sessions, with size and type limits, readable only by those who see the session", async () => {
     await field("pre_session", "xray", "image", {});
