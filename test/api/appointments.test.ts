@@ -350,3 +350,40 @@ describe("attachments", () => {
     expect((await get(tom)).status).toBe(404);
   });
 });
+
+describe("invoices from sessions", () => {
+  it("bills completed sessions by their service's price per session or per hour, once, and keeps lines when a session is deleted", async () => {
+    const SERVICE = `mutation($i: AppointmentServiceInput!) { saveAppointmentService(input: $i) { ... on AppointmentService { id } ${ERR} } }`;
+    const physio = (await ok(url, SERVICE, { i: { name: "Physiotherapy", pricing: "per_session", priceCents: 8000, currency: "EUR" } }, { token: owner })).saveAppointmentService.id;
+    const coaching = (await ok(url, SERVICE, { i: { name: "Coaching", pricing: "per_hour", priceCents: 12000, currency: "EUR" } }, { token: owner })).saveAppointmentService.id;
+    const badService = await ok(url, SERVICE, { i: { name: " ", pricing: "per_hour", priceCents: -1, currency: "EURO" } }, { token: owner });
+    expect(problems(badService.saveAppointmentService)).toEqual(["currency: Use a 3-letter ISO 4217 code", "name: Required", "priceCents: A whole number of cents, 0 or more"]);
+    const payer = (await ok(url, CREATE_CLIENT, { n: "Paying Client" }, { token: owner })).createClient.id;
+    const book = async (name: string, date: string, minutes: number, serviceId: string | null, status: string) =>
+      (await create({ name, clientId: payer, serviceId, date, durationMinutes: minutes, status, fields: { reason: "r" } })).appointment.id as string;
+    const s1 = await book("Knee", "2026-10-05", 45, physio, "completed");
+    await book("Plan", "2026-10-06", 90, coaching, "completed");
+    await book("Upcoming", "2026-10-07", 60, physio, "scheduled");
+    await book("No service", "2026-10-08", 60, null, "completed");
+
+    const INVOICE = `mutation($c: ID!) { createInvoice(clientId: $c, from: "2026-10-01", to: "2026-10-31") { ... on MutationCreateInvoiceSuccess { data { id currency totalCents lines { description quantitySeconds rateCents amountCents } } } ${PLAIN_ERR} } }`;
+    // Two managers invoicing at once: the sessions are billed on one invoice only.
+    const [a, b] = await Promise.all([ok(url, INVOICE, { c: payer }, { token: owner }), ok(url, INVOICE, { c: payer }, { token: lisa })]);
+    const invoices = [...a.createInvoice.data, ...b.createInvoice.data];
+    expect(invoices).toHaveLength(1);
+    expect(invoices[0]).toMatchObject({
+      currency: "EUR",
+      totalCents: 8000 + 18000,
+      lines: [
+        { description: "Physiotherapy: Knee", quantitySeconds: 2700, rateCents: 8000, amountCents: 8000 },
+        { description: "Coaching: Plan", quantitySeconds: 5400, rateCents: 12000, amountCents: 18000 },
+      ],
+    });
+    const billed = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { invoiced } } }`, { id: s1 }, { token: owner });
+    expect(billed.node.invoiced).toBe(true);
+
+    await ok(url, `mutation($id: ID!) { deleteAppointment(id: $id) { __typename } }`, { id: s1 }, { token: owner });
+    const kept = await ok(url, `query($id: ID!) { node(id: $id) { ... on Invoice { lines { description } } } }`, { id: invoices[0].id }, { token: owner });
+    expect(kept.node.lines.map((l: { description: string }) => l.description)).toEqual(["Physiotherapy: Knee", "Coaching: Plan"]);
+  });
+});
