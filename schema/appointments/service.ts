@@ -2,7 +2,7 @@
 // and the range queries of the calendar and list. Events go out after commit (live.ts).
 import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
 import { DateTime } from "luxon";
-import { Prisma, type Appointment, type AppointmentStatus, type Workspace } from "../../prisma/generated/client.js";
+import { Prisma, type Appointment, type AppointmentStatus, type User, type Workspace } from "../../prisma/generated/client.js";
 import type { Context, Db, Tx, Viewer } from "../common/context.js";
 import { ConflictError, NotFoundError, Problems, ValidationError, type FieldProblem } from "../common/errors.js";
 import { parseWorkingHours } from "../identity/working-hours.js";
@@ -349,28 +349,41 @@ export async function filterSql(ctx: Context, range: Interval, filter: Appointme
   }
   problems.throwIfAny();
   const parts = [
-    Prisma.sql`"workspaceId" = ${viewer.workspaceId}::uuid`,
-    Prisma.sql`"startsAt" < ${range.end}`,
-    Prisma.sql`"endsAt" > ${range.start}`,
+    Prisma.sql`a."workspaceId" = ${viewer.workspaceId}::uuid`,
+    Prisma.sql`a."startsAt" < ${range.end}`,
+    Prisma.sql`a."endsAt" > ${range.start}`,
   ];
   const staffId = viewer.permissions.has("team.read") ? filter.staffId : viewer.userId;
   if (!viewer.permissions.has("team.read") && filter.staffId && filter.staffId !== viewer.userId) parts.push(Prisma.sql`false`);
-  if (staffId) parts.push(Prisma.sql`"staffId" = ${staffId}::uuid`);
-  if (filter.clientId) parts.push(Prisma.sql`"clientId" = ${filter.clientId}::uuid`);
-  if (filter.statuses?.length) parts.push(Prisma.sql`status::text = ANY(${filter.statuses}::text[])`);
-  if (Object.keys(contains).length) parts.push(Prisma.sql`"fieldValues" @> ${JSON.stringify(contains)}::jsonb`);
+  if (staffId) parts.push(Prisma.sql`a."staffId" = ${staffId}::uuid`);
+  if (filter.clientId) parts.push(Prisma.sql`a."clientId" = ${filter.clientId}::uuid`);
+  if (filter.statuses?.length) parts.push(Prisma.sql`a.status::text = ANY(${filter.statuses}::text[])`);
+  if (Object.keys(contains).length) parts.push(Prisma.sql`a."fieldValues" @> ${JSON.stringify(contains)}::jsonb`);
   return Prisma.join(parts, " AND ");
 }
 
-const withPeople = { client: true, staff: true } as const;
+interface RangeRow extends Appointment {
+  clientName: string;
+  clientCreatedAt: Date;
+  staffName: string;
+  staffEmail: string;
+}
 
-/** Ids in calendar order, then the rows with their client and staff member. */
+/**
+ * One statement for a calendar range: the sessions in calendar order with their client and staff
+ * member joined, so a month view costs a single round trip.
+ */
 export async function loadRange(ctx: Context, where: Prisma.Sql, limit: number, offset = 0) {
-  const ids = await ctx.db.$queryRaw<{ id: string }[]>`
-    SELECT id FROM "Appointment" WHERE ${where} ORDER BY "startsAt", id LIMIT ${limit} OFFSET ${offset}`;
-  const rows = await ctx.db.appointment.findMany({ where: { id: { in: ids.map((r) => r.id) } }, include: withPeople });
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return ids.map((r) => byId.get(r.id)!).filter(Boolean);
+  const rows = await ctx.db.$queryRaw<RangeRow[]>`
+    SELECT a.*, c.name AS "clientName", c."createdAt" AS "clientCreatedAt", u.name AS "staffName", u.email AS "staffEmail"
+    FROM "Appointment" a JOIN "Client" c ON c.id = a."clientId" JOIN "User" u ON u.id = a."staffId"
+    WHERE ${where} ORDER BY a."startsAt", a.id LIMIT ${limit} OFFSET ${offset}`;
+  return rows.map(({ clientName, clientCreatedAt, staffName, staffEmail, ...a }) => ({
+    ...a,
+    client: { id: a.clientId, workspaceId: a.workspaceId, name: clientName, createdAt: clientCreatedAt },
+    // Only what the API shows of a member; the row never carries credentials.
+    staff: { id: a.staffId, name: staffName, email: staffEmail } as User,
+  }));
 }
 
 export function conflictIfUsed(error: unknown, what: string): never {
