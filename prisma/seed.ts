@@ -36,24 +36,21 @@ export async function seedDemo(db: Db): Promise<boolean> {
 async function seedAppointments(tx: Tx, workspaceId: string, timeZone: string) {
   const field = (target: "pre_session" | "during_session" | "post_session" | "evaluation", position: number, key: string, label: string, type: string, extra: object = {}) =>
     tx.fieldDefinition.create({ data: { workspaceId, target, position, key, label, type: type as never, ...extra } });
-  await field("pre_session", 1, "reason", "Reason for visit", "text", { required: true });
-  await field("pre_session", 2, "pain", "Pain (0-10)", "number", { validation: { min: 0, max: 10 } });
-  await field("pre_session", 3, "area", "Area", "select", { filterable: true, validation: { options: ["Neck", "Back", "Knee", "Shoulder"] } });
-  await field("during_session", 1, "observations", "Observations", "textarea");
-  await field("post_session", 1, "outcome", "Outcome", "select", { required: true, validation: { options: ["Improved", "Unchanged", "Worse"] } });
-  await field("post_session", 2, "signature", "Client signature", "signature");
-  await field("evaluation", 1, "mobility", "Mobility score", "number", { required: true, validation: { min: 0, max: 100 } });
+  await field("pre_session", 1, "visitReason", "Reason for visit", "text");
+  await field("pre_session", 2, "painLevel", "Pain (0-10)", "number", { validation: { min: 0, max: 10 } });
+  await field("pre_session", 3, "bodyArea", "Area", "select", { filterable: true, validation: { options: ["Neck", "Back", "Knee", "Shoulder"] } });
+  await field("during_session", 1, "treatmentNotes", "Treatment notes", "textarea");
+  await field("post_session", 1, "result", "Outcome", "select", { validation: { options: ["Improved", "Unchanged", "Worse"] } });
+  await field("post_session", 2, "clientSignature", "Client signature", "signature");
+  await field("evaluation", 1, "mobility", "Mobility score", "number", { validation: { min: 0, max: 100 } });
   const service = await tx.appointmentService.create({ data: { workspaceId, name: "Physiotherapy", pricing: "per_session", priceCents: 8000, currency: "EUR" } });
   const owner = await tx.user.findUniqueOrThrow({ where: { email: "owner@demo.test" } });
-  const sam = await tx.user.findUniqueOrThrow({ where: { email: "sam@demo.test" } });
-  const anna = await tx.client.create({ data: { workspaceId, name: "Anna Berg" } });
-  const ben = await tx.client.create({ data: { workspaceId, name: "Ben Carter" } });
+  const clara = await tx.client.create({ data: { workspaceId, name: "Clara Diaz" } });
+  const david = await tx.client.create({ data: { workspaceId, name: "David Evans" } });
   const monday = DateTime.now().setZone(timeZone).startOf("week");
   const sessions = [
-    { name: "Initial assessment", clientId: anna.id, staffId: sam.id, day: 0, time: "09:00", minutes: 60, area: "Knee" },
-    { name: "Follow-up", clientId: ben.id, staffId: sam.id, day: 1, time: "10:30", minutes: 45, area: "Back" },
-    { name: "Treatment", clientId: anna.id, staffId: owner.id, day: 2, time: "14:00", minutes: 60, area: "Knee" },
-    { name: "Review", clientId: ben.id, staffId: owner.id, day: 3, time: "11:00", minutes: 30, area: "Neck" },
+    { name: "Initial assessment", clientId: clara.id, day: 2, time: "14:00", minutes: 60, area: "Knee" },
+    { name: "Review", clientId: david.id, day: 3, time: "11:00", minutes: 30, area: "Neck" },
   ];
   for (const s of sessions) {
     const [hour, minute] = s.time.split(":").map(Number);
@@ -62,13 +59,13 @@ async function seedAppointments(tx: Tx, workspaceId: string, timeZone: string) {
       data: {
         workspaceId,
         clientId: s.clientId,
-        staffId: s.staffId,
+        staffId: owner.id,
         serviceId: service.id,
         name: s.name,
         startsAt: start.toJSDate(),
         durationMinutes: s.minutes,
         endsAt: start.plus({ minutes: s.minutes }).toJSDate(),
-        fieldValues: { reason: "Pain when walking", pain: 4, area: s.area },
+        fieldValues: { visitReason: "Pain when walking", painLevel: 4, bodyArea: s.area },
       },
     });
   }
