@@ -1,0 +1,217 @@
+// Client sessions (appointments): what the calendar, list, dialogs and field pages send and read.
+import type { Client } from "graphql-ws";
+import { ApiError, ERROR_FIELDS, gql, PROBLEM_FIELDS, unwrap } from "./graphql";
+
+export type Phase = "pre_session" | "during_session" | "post_session";
+export type FieldTarget = Phase | "evaluation";
+export type Status = "scheduled" | "in_progress" | "completed" | "cancelled";
+export type CalendarView = "day" | "week" | "month";
+
+export const PHASES: { value: Phase; label: string }[] = [
+  { value: "pre_session", label: "Pre-session" },
+  { value: "during_session", label: "During session" },
+  { value: "post_session", label: "Post-session" },
+];
+export const STATUSES: { value: Status; label: string }[] = [
+  { value: "scheduled", label: "Scheduled" },
+  { value: "in_progress", label: "In progress" },
+  { value: "completed", label: "Completed" },
+  { value: "cancelled", label: "Cancelled" },
+];
+export const FIELD_TYPES = [
+  "text", "textarea", "number", "boolean", "date", "datetime", "select", "multi_select",
+  "image", "file", "signature", "array", "object", "team_member",
+] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+
+export interface FieldSpec {
+  key: string;
+  label: string;
+  type: FieldType;
+  required: boolean;
+  validation: { min?: number | string; max?: number | string; minLength?: number; maxLength?: number; pattern?: string; options?: string[] };
+  fields: FieldSpec[];
+}
+
+export interface FieldDefinition extends FieldSpec {
+  id: string;
+  target: FieldTarget;
+  description: string;
+  position: number;
+  filterable: boolean;
+  archivedAt: string | null;
+}
+
+export interface Appointment {
+  id: string;
+  name: string;
+  startsAt: string;
+  endsAt: string;
+  durationMinutes: number;
+  status: Status;
+  adminNotes: string;
+  fieldValues: Record<string, unknown>;
+  client: { id: string; name: string };
+  staff: { id: string; name: string };
+}
+
+export interface Warning {
+  kind: "OUTSIDE_WORKING_HOURS" | "OVERLAP";
+  message: string;
+}
+
+const APPOINTMENT = `id name startsAt endsAt durationMinutes status adminNotes fieldValues client { id name } staff { id name }`;
+const DEFINITION = `id target key label description type required validation fields position filterable archivedAt`;
+
+export async function fieldDefinitions(target: FieldTarget, includeArchived = false): Promise<FieldDefinition[]> {
+  const query = `query Fields($t: FieldTarget!, $a: Boolean) { fieldDefinitions(target: $t, includeArchived: $a) { ${DEFINITION} } }`;
+  return (await gql<{ fieldDefinitions: FieldDefinition[] }>(query, { t: target, a: includeArchived })).fieldDefinitions;
+}
+
+export async function clients(): Promise<{ id: string; name: string }[]> {
+  return (await gql<{ clients: { nodes: { id: string; name: string }[] } }>(`{ clients(first: 100) { nodes { id name } } }`)).clients.nodes;
+}
+
+export async function members(): Promise<{ id: string; name: string }[]> {
+  const data = await gql<{ viewer: { workspace: { members: { nodes: { user: { id: string; name: string } }[] } } } }>(
+    `{ viewer { workspace { members(first: 100) { nodes { user { id name } } } } } }`,
+  );
+  return data.viewer.workspace.members.nodes.map((n) => n.user);
+}
+
+export interface Filter {
+  clientId?: string;
+  fields?: { key: string; value: unknown }[];
+}
+
+export interface Calendar {
+  from: string;
+  to: string;
+  timeZone: string;
+  slotMinutes: number;
+  truncated: boolean;
+  appointments: Appointment[];
+}
+
+export async function calendar(view: CalendarView, date: string, filter: Filter): Promise<Calendar> {
+  const query = `query Calendar($v: CalendarView!, $d: LocalDate!, $f: AppointmentFilter) {
+    appointmentCalendar(view: $v, date: $d, filter: $f) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on AppointmentCalendar { from to timeZone slotMinutes truncated appointments { ${APPOINTMENT} } } } }`;
+  const data = await gql<{ appointmentCalendar: Calendar & { __typename: string } }>(query, { v: view, d: date, f: filter });
+  return unwrap(data.appointmentCalendar, "AppointmentCalendar");
+}
+
+export async function list(from: string, to: string, filter: Filter, after: string | null) {
+  const query = `query List($f: LocalDate!, $t: LocalDate!, $filter: AppointmentFilter, $after: String) {
+    appointments(from: $f, to: $t, filter: $filter, first: 25, after: $after) { ${ERROR_FIELDS} ${PROBLEM_FIELDS}
+      ... on QueryAppointmentsConnection { pageInfo { hasNextPage endCursor } nodes { ${APPOINTMENT} } } } }`;
+  type Page = { __typename: string; pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: Appointment[] };
+  const data = await gql<{ appointments: Page }>(query, { f: from, t: to, filter, after });
+  return unwrap<Page>(data.appointments, "QueryAppointmentsConnection");
+}
+
+export async function appointment(id: string): Promise<Appointment | null> {
+  return (await gql<{ node: Appointment | null }>(`query One($id: ID!) { node(id: $id) { ... on Appointment { ${APPOINTMENT} } } }`, { id })).node;
+}
+
+type Payload = { __typename: string; appointment: Appointment; warnings: Warning[] };
+const PAYLOAD = `${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on AppointmentPayload { appointment { ${APPOINTMENT} } warnings { kind message } }`;
+
+export interface AppointmentInput {
+  name: string;
+  clientId: string;
+  date: string;
+  time: string;
+  durationMinutes: number;
+  status: Status;
+  adminNotes: string;
+  fields?: Record<string, unknown>;
+}
+
+export async function createAppointment(input: AppointmentInput) {
+  const data = await gql<{ createAppointment: Payload }>(`mutation Create($i: NewAppointmentInput!) { createAppointment(input: $i) { ${PAYLOAD} } }`, { i: input });
+  return unwrap<Payload>(data.createAppointment, "AppointmentPayload");
+}
+
+export async function updateAppointment(id: string, input: Omit<AppointmentInput, "fields">) {
+  const data = await gql<{ updateAppointment: Payload }>(`mutation Update($id: ID!, $i: AppointmentChangesInput!) { updateAppointment(id: $id, input: $i) { ${PAYLOAD} } }`, { id, i: input });
+  return unwrap<Payload>(data.updateAppointment, "AppointmentPayload");
+}
+
+export async function saveFields(id: string, phase: Phase, fields: Record<string, unknown>) {
+  const query = `mutation SaveFields($id: ID!, $p: FieldTarget!, $f: JSON!) { saveAppointmentFields(id: $id, phase: $p, fields: $f) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on Appointment { ${APPOINTMENT} } } }`;
+  const data = await gql<{ saveAppointmentFields: Appointment & { __typename: string } }>(query, { id, p: phase, f: fields });
+  return unwrap<Appointment>(data.saveAppointmentFields, "Appointment");
+}
+
+export async function deleteAppointment(id: string) {
+  const data = await gql<{ deleteAppointment: { __typename: string } }>(`mutation Delete($id: ID!) { deleteAppointment(id: $id) { ${ERROR_FIELDS} } }`, { id });
+  unwrap(data.deleteAppointment, "DeletedAppointment");
+}
+
+/** Uploads a file for a file or image field; the returned id is the field's value. */
+export async function upload(file: File): Promise<{ id: string; fileName: string; url: string; mime: string }> {
+  const response = await fetch(`/api/appointments/attachments?fileName=${encodeURIComponent(file.name)}`, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "content-type": file.type || "application/octet-stream" },
+    body: file,
+  });
+  const body = await response.json();
+  if (!response.ok) throw new ApiError(body.error ?? `Upload failed (${response.status})`, body.code ?? "UPLOAD");
+  return body;
+}
+
+export async function saveDefinition(definition: { id?: string; target: FieldTarget; key: string; type: FieldType; input: object }) {
+  const result = `${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on FieldDefinition { id }`;
+  if (definition.id) {
+    const data = await gql<{ updateFieldDefinition: { __typename: string } }>(
+      `mutation UpdateField($id: ID!, $i: FieldDefinitionInput!) { updateFieldDefinition(id: $id, input: $i) { ${result} } }`,
+      { id: definition.id, i: definition.input },
+    );
+    return unwrap(data.updateFieldDefinition, "FieldDefinition");
+  }
+  const data = await gql<{ createFieldDefinition: { __typename: string } }>(
+    `mutation CreateField($t: FieldTarget!, $k: String!, $ty: FieldType!, $i: FieldDefinitionInput!) { createFieldDefinition(target: $t, key: $k, type: $ty, input: $i) { ${result} } }`,
+    { t: definition.target, k: definition.key, ty: definition.type, i: definition.input },
+  );
+  return unwrap(data.createFieldDefinition, "FieldDefinition");
+}
+
+export async function archiveDefinition(id: string, archived: boolean) {
+  const field = archived ? "archiveFieldDefinition" : "restoreFieldDefinition";
+  const data = await gql<Record<string, { __typename: string }>>(`mutation Archive($id: ID!) { ${field}(id: $id) { ${ERROR_FIELDS} } }`, { id });
+  unwrap(data[field], "FieldDefinition");
+}
+
+export async function reorderDefinitions(target: FieldTarget, ids: string[]) {
+  const data = await gql<{ reorderFieldDefinitions: { __typename: string } }>(
+    `mutation Reorder($t: FieldTarget!, $ids: [ID!]!) { reorderFieldDefinitions(target: $t, ids: $ids) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} } }`,
+    { t: target, ids },
+  );
+  unwrap(data.reorderFieldDefinitions, "MutationReorderFieldDefinitionsSuccess");
+}
+
+/** Calls `changed` whenever a session the viewer may see is created, changed or deleted. */
+export function watchAppointments(client: Client, changed: () => void) {
+  return client.subscribe(
+    { query: `subscription AppointmentChanged { appointmentChanged { appointmentId change } }` },
+    { next: () => changed(), error: () => {}, complete: () => {} },
+  );
+}
+
+/** Problems by dotted path ("fields.vitals.0.pulse"), for showing each under its input. */
+export function problemsByPath(error: unknown): Record<string, string> {
+  if (!(error instanceof ApiError)) return {};
+  return Object.fromEntries(error.problems.map((p) => [p.path.join("."), p.message]));
+}
+
+export interface Settings {
+  defaultDurationMinutes: number;
+  defaultStatus: Status;
+  defaultTime: string;
+  slotMinutes: number;
+}
+
+export async function settings(): Promise<Settings> {
+  return (await gql<{ appointmentSettings: Settings }>(`{ appointmentSettings { defaultDurationMinutes defaultStatus defaultTime slotMinutes } }`)).appointmentSettings;
+}
