@@ -114,4 +114,49 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
     await page.getByRole("button", { name: "Add field" }).click();
     await expect.poll(() => page.getByText("Start with a lowercase letter").count()).toBe(1);
   });
+
+  it("keeps clients with their history and evaluations, attaches files, and hands out a calendar feed", async () => {
+    await ok(url, `mutation { createFieldDefinition(target: evaluation, key: "range", type: number, input: { label: "Range of motion", required: true }) { __typename } }`, {}, { token: owner });
+    const page = await context.newPage();
+    await signInAs(page, url, "owner@demo.test");
+    await page.goto(`${url}/appointments/clients`);
+    await page.getByLabel("New client").fill("Hugo Ibsen");
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await page.getByRole("button", { name: "Hugo Ibsen" }).click();
+    await expect.poll(() => page.getByTestId("client-detail").textContent()).toContain("No sessions yet.");
+
+    // A session for Hugo with a file attached to it.
+    const hugo = (await ok(url, `{ clients { nodes { id name } } }`, {}, { token: owner })).clients.nodes.find((c: { name: string }) => c.name === "Hugo Ibsen").id;
+    await ok(url, `mutation($i: NewAppointmentInput!) { createAppointment(input: $i) { __typename } }`, { i: { name: "Hugo's first", clientId: hugo, date: day, time: "15:00", fields: { intake: "x" } } }, { token: owner });
+    await page.goto(`${url}/appointments`);
+    await page.getByLabel("Go to date").fill(day);
+    await page.getByTestId("appointment").filter({ hasText: "Hugo's first" }).click();
+    const dialog = page.getByTestId("appointment-dialog");
+    await dialog.getByLabel(/Attach a file/).setInputFiles({ name: "referral.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4 referral") });
+    await expect.poll(() => dialog.getByRole("link", { name: "referral.pdf" }).count()).toBe(1);
+    await dialog.getByRole("button", { name: "Close" }).click();
+
+    // An evaluation: the required field is checked by the server, then saved and linked.
+    await page.goto(`${url}/appointments/clients`);
+    await page.getByRole("button", { name: "Hugo Ibsen" }).click();
+    const detail = page.getByTestId("client-detail");
+    await expect.poll(() => detail.getByTestId("client-history").textContent()).toContain("Hugo's first");
+    await detail.getByLabel("Title").fill("Baseline");
+    await detail.getByRole("button", { name: "Save evaluation" }).click();
+    await expect.poll(() => detail.getByTestId("field-problem").allTextContents()).toEqual(["Required"]);
+    await detail.getByLabel("Range of motion *").fill("70");
+    await detail.getByLabel("Session").selectOption({ label: `Hugo's first (${new Intl.DateTimeFormat("en-US", { timeZone: "UTC", dateStyle: "medium" }).format(new Date(day + "T00:00:00Z"))})` });
+    await detail.getByRole("button", { name: "Save evaluation" }).click();
+    await expect.poll(() => detail.locator("summary").allTextContents()).toEqual([expect.stringContaining("Baseline")]);
+    expect(await detail.locator("summary").textContent()).toContain("Hugo's first");
+
+    // A calendar feed of my sessions, shown once, that a calendar app can read.
+    await page.goto(`${url}/appointments/settings`);
+    await page.getByRole("button", { name: "New feed of my sessions" }).click();
+    const feedUrl = await page.getByTestId("feed-url").textContent();
+    const ics = await (await fetch(feedUrl!)).text();
+    expect(ics).toContain("BEGIN:VCALENDAR");
+    expect(ics).toContain("SUMMARY:Hugo's first - H. I.");
+  });
 });
+

@@ -55,6 +55,20 @@ export interface Appointment {
   staff: { id: string; name: string };
 }
 
+export interface Attachment {
+  id: string;
+  fileName: string;
+  mime: string;
+  size: number;
+  url: string;
+}
+
+export interface AppointmentDetails extends Appointment {
+  service: { id: string; name: string } | null;
+  attachments: Attachment[];
+  evaluations: { id: string; title: string }[];
+}
+
 export interface Warning {
   kind: "OUTSIDE_WORKING_HOURS" | "OVERLAP";
   message: string;
@@ -109,8 +123,17 @@ export async function list(from: string, to: string, filter: Filter, after: stri
   return unwrap<Page>(data.appointments, "QueryAppointmentsConnection");
 }
 
-export async function appointment(id: string): Promise<Appointment | null> {
-  return (await gql<{ node: Appointment | null }>(`query One($id: ID!) { node(id: $id) { ... on Appointment { ${APPOINTMENT} } } }`, { id })).node;
+const DETAILS = `${APPOINTMENT} service { id name } attachments { id fileName mime size url } evaluations { id title }`;
+
+/** Everything the edit dialog shows; the calendar loads only what its blocks need. */
+export async function appointmentDetails(id: string): Promise<AppointmentDetails | null> {
+  return (await gql<{ node: AppointmentDetails | null }>(`query One($id: ID!) { node(id: $id) { ... on Appointment { ${DETAILS} } } }`, { id })).node;
+}
+
+export async function services(): Promise<{ id: string; name: string; pricing: string; priceCents: number; currency: string }[]> {
+  return (await gql<{ appointmentServices: { id: string; name: string; pricing: string; priceCents: number; currency: string }[] }>(
+    `{ appointmentServices { id name pricing priceCents currency } }`,
+  )).appointmentServices;
 }
 
 type Payload = { __typename: string; appointment: Appointment; warnings: Warning[] };
@@ -124,6 +147,8 @@ export interface AppointmentInput {
   durationMinutes: number;
   status: Status;
   adminNotes: string;
+  staffId?: string;
+  serviceId?: string | null;
   fields?: Record<string, unknown>;
 }
 
@@ -148,9 +173,13 @@ export async function deleteAppointment(id: string) {
   unwrap(data.deleteAppointment, "DeletedAppointment");
 }
 
-/** Uploads a file for a file or image field; the returned id is the field's value. */
-export async function upload(file: File): Promise<{ id: string; fileName: string; url: string; mime: string }> {
-  const response = await fetch(`/api/appointments/attachments?fileName=${encodeURIComponent(file.name)}`, {
+/**
+ * Uploads a file: to a session, or (no session) for a file or image field, whose value is the
+ * returned id.
+ */
+export async function upload(file: File, appointmentId?: string): Promise<Attachment> {
+  const session = appointmentId ? `&appointmentId=${encodeURIComponent(appointmentId)}` : "";
+  const response = await fetch(`/api/appointments/attachments?fileName=${encodeURIComponent(file.name)}${session}`, {
     method: "POST",
     credentials: "same-origin",
     headers: { "content-type": file.type || "application/octet-stream" },
@@ -214,4 +243,88 @@ export interface Settings {
 
 export async function settings(): Promise<Settings> {
   return (await gql<{ appointmentSettings: Settings }>(`{ appointmentSettings { defaultDurationMinutes defaultStatus defaultTime slotMinutes } }`)).appointmentSettings;
+}
+
+export interface FullSettings extends Settings {
+  autoStatus: boolean;
+  clientNamesInFeeds: boolean;
+}
+
+export async function fullSettings(): Promise<FullSettings> {
+  const query = `{ appointmentSettings { defaultDurationMinutes defaultStatus defaultTime slotMinutes autoStatus clientNamesInFeeds } }`;
+  return (await gql<{ appointmentSettings: FullSettings }>(query)).appointmentSettings;
+}
+
+export async function updateSettings(input: FullSettings) {
+  const query = `mutation Settings($i: AppointmentSettingsInput!) { updateAppointmentSettings(input: $i) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} } }`;
+  unwrap((await gql<{ updateAppointmentSettings: { __typename: string } }>(query, { i: input })).updateAppointmentSettings, "AppointmentSettings");
+}
+
+export interface Feed {
+  id: string;
+  scope: "MINE" | "WORKSPACE";
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export async function feeds(): Promise<Feed[]> {
+  return (await gql<{ calendarFeeds: Feed[] }>(`{ calendarFeeds { id scope createdAt revokedAt } }`)).calendarFeeds;
+}
+
+/** A new feed; its path holds the secret and is shown only now. */
+export async function createFeed(scope: Feed["scope"]): Promise<string> {
+  const query = `mutation Feed($s: CalendarFeedScope!) { createCalendarFeed(scope: $s) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on CreatedCalendarFeed { path } } }`;
+  const data = await gql<{ createCalendarFeed: { __typename: string; path: string } }>(query, { s: scope });
+  return unwrap<{ path: string }>(data.createCalendarFeed, "CreatedCalendarFeed").path;
+}
+
+export async function revokeFeed(id: string) {
+  const data = await gql<{ revokeCalendarFeed: { __typename: string } }>(`mutation Revoke($id: ID!) { revokeCalendarFeed(id: $id) { ${ERROR_FIELDS} } }`, { id });
+  unwrap(data.revokeCalendarFeed, "CalendarFeed");
+}
+
+export async function saveService(input: { name: string; pricing: string; priceCents: number; currency: string }, id?: string) {
+  const query = `mutation Service($id: ID, $i: AppointmentServiceInput!) { saveAppointmentService(id: $id, input: $i) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} } }`;
+  unwrap((await gql<{ saveAppointmentService: { __typename: string } }>(query, { id, i: input })).saveAppointmentService, "AppointmentService");
+}
+
+export async function saveClient(name: string, id?: string) {
+  const result = `${ERROR_FIELDS} ${PROBLEM_FIELDS}`;
+  if (id) {
+    const data = await gql<{ updateClient: { __typename: string } }>(`mutation Rename($id: ID!, $n: String!) { updateClient(id: $id, name: $n) { ${result} } }`, { id, n: name });
+    return unwrap(data.updateClient, "Client");
+  }
+  const data = await gql<{ createClient: { __typename: string } }>(`mutation AddClient($n: String!) { createClient(name: $n) { ${result} } }`, { n: name });
+  return unwrap(data.createClient, "Client");
+}
+
+export async function deleteClient(id: string) {
+  const data = await gql<{ deleteClient: { __typename: string } }>(`mutation DeleteClient($id: ID!) { deleteClient(id: $id) { ${ERROR_FIELDS} } }`, { id });
+  unwrap(data.deleteClient, "DeletedClient");
+}
+
+export interface Evaluation {
+  id: string;
+  title: string;
+  createdAt: string;
+  fieldValues: Record<string, unknown>;
+  appointment: { id: string; name: string } | null;
+}
+
+export interface ClientHistory {
+  appointments: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: Appointment[] };
+  evaluations: { nodes: Evaluation[] };
+}
+
+export async function clientHistory(id: string, after: string | null): Promise<ClientHistory | null> {
+  const query = `query History($id: ID!, $after: String) { node(id: $id) { ... on Client {
+    appointments(first: 20, after: $after) { pageInfo { hasNextPage endCursor } nodes { ${APPOINTMENT} } }
+    evaluations(first: 50) { nodes { id title createdAt fieldValues appointment { id name } } } } } }`;
+  return (await gql<{ node: ClientHistory | null }>(query, { id, after })).node;
+}
+
+export async function saveEvaluation(input: { clientId: string; appointmentId: string | null; title: string; fields: Record<string, unknown> }) {
+  const query = `mutation Evaluate($c: ID!, $a: ID, $t: String!, $f: JSON!) { saveEvaluation(clientId: $c, appointmentId: $a, title: $t, fields: $f) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} } }`;
+  const data = await gql<{ saveEvaluation: { __typename: string } }>(query, { c: input.clientId, a: input.appointmentId, t: input.title, f: input.fields });
+  return unwrap(data.saveEvaluation, "Evaluation");
 }
