@@ -1,22 +1,14 @@
 import { createReadStream } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
-import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
+import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Services } from "../schema/common/context.js";
 import { editableSession, readableAttachment, storeAttachment, uploadProblem } from "../schema/appointments/attachments.js";
+import { localId } from "../schema/appointments/service.js";
 import { attachmentsRoot } from "../schema/appointments/storage.js";
 import { type Authenticator, viewerOfRequest } from "./auth.js";
 import type { Config } from "./config.js";
 import { json } from "./http.js";
-
-function localAppointmentId(globalId: string): string | null {
-  try {
-    const { typename, id } = decodeGlobalID(globalId);
-    return typename === "Appointment" ? id : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * POST /api/appointments/attachments?fileName=<name>[&appointmentId=<global ID>]: the raw file as
@@ -45,7 +37,7 @@ export function appointmentAttachmentsRoute(services: Services, auth: Authentica
     if (!viewer.permissions.has("session.create") && !viewer.permissions.has("session.update"))
       return json(res, 403, { error: "You may not add files to sessions", code: "FORBIDDEN" });
     const sessionParam = url.searchParams.get("appointmentId");
-    const appointmentId = sessionParam ? localAppointmentId(sessionParam) : null;
+    const appointmentId = sessionParam ? localId(sessionParam, "Appointment") : null;
     if (sessionParam && !(appointmentId && (await editableSession(services, viewer, appointmentId))))
       return json(res, 404, { error: "appointmentId: no such session", code: "NOT_FOUND" });
     const chunks: Buffer[] = [];

@@ -7,11 +7,10 @@ import type { Context, Db, Tx, Viewer } from "../common/context.js";
 import { ConflictError, NotFoundError, Problems, ValidationError, type FieldProblem } from "../common/errors.js";
 import { parseWorkingHours } from "../identity/working-hours.js";
 import { listDefinitions, specOf, type SessionPhase } from "./fields.js";
-import { findOverlaps, localToInstant, validateValues, withinWorkingHours, type Interval } from "./rules.js";
+import { findOverlaps, ISO_WITH_OFFSET, localToInstant, validateValues, withinWorkingHours, type Interval } from "./rules.js";
 import { appointmentSettings } from "./settings.js";
 
 export const MAX_DURATION_MINUTES = 24 * 60;
-const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Sessions a viewer may see: all of the workspace with team.read, otherwise only their own. */
 export function visibleWhere(viewer: Viewer): Prisma.AppointmentWhereInput {
@@ -61,8 +60,8 @@ export function parseStart(input: TimeInput, timeZone: string, fallback: { date?
   return start;
 }
 
-/** Decodes a global ID of the given type, or null (for IDs inside field values). */
-function localId(globalId: string, typename: string): string | null {
+/** Decodes a global ID of the given type, or null (IDs inside field values, query parameters). */
+export function localId(globalId: string, typename: string): string | null {
   try {
     const decoded = decodeGlobalID(globalId);
     return decoded.typename === typename && /^[0-9a-f-]{36}$/.test(decoded.id) ? decoded.id : null;

@@ -2,7 +2,7 @@
 // calendar, the list, free slots and session history per client.
 import { unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { decodeGlobalID, encodeGlobalID, resolveOffsetConnection } from "@pothos/plugin-relay";
+import { encodeGlobalID, resolveOffsetConnection } from "@pothos/plugin-relay";
 import { filter, pipe } from "graphql-yoga";
 import { DateTime } from "luxon";
 import type { Appointment, AppointmentAttachment, AppointmentStatus, Client, User } from "../../prisma/generated/client.js";
@@ -19,6 +19,7 @@ import {
   deleteAppointment,
   filterSql,
   loadRange,
+  localId,
   saveAppointmentFields,
   updateAppointment,
   visibleWhere,
@@ -31,6 +32,7 @@ import { attachmentsRoot } from "./storage.js";
 import { readableAttachment } from "./attachments.js";
 import { AppointmentServiceRef } from "./catalog.js";
 import { parseWorkingHours } from "../identity/working-hours.js";
+import { dateRange } from "../work/rules.js";
 
 export const AppointmentStatusEnum = builder.enumType("AppointmentStatus", {
   values: {
@@ -276,13 +278,6 @@ function toFilter(f: typeof AppointmentFilterInput.$inferInput | null | undefine
   return { clientId: f?.clientId?.id, staffId: f?.staffId?.id, statuses: f?.statuses as AppointmentStatus[] | undefined, fields: f?.fields };
 }
 
-function localRange(from: string, to: string, timeZone: string) {
-  return {
-    start: DateTime.fromISO(from, { zone: timeZone }).startOf("day").toJSDate(),
-    end: DateTime.fromISO(to, { zone: timeZone }).startOf("day").plus({ days: 1 }).toJSDate(),
-  };
-}
-
 /** A calendar view holds at most this many sessions; more ask for a narrower filter. */
 export const CALENDAR_LIMIT = 2000;
 
@@ -309,7 +304,7 @@ builder.queryField("appointmentCalendar", (t) =>
     resolve: async (_r, args, ctx) => {
       const workspace = await workspaceOf(ctx);
       const { from, to } = visibleDates(args.view as CalendarView, args.date);
-      const where = await filterSql(ctx, localRange(from, to, workspace.timeZone), toFilter(args.filter));
+      const where = await filterSql(ctx, dateRange(from, to, workspace.timeZone), toFilter(args.filter));
       const rows = await loadRange(ctx, where, CALENDAR_LIMIT + 1);
       const slotMinutes = appointmentSettings(workspace.settings).slotMinutes;
       return { from, to, timeZone: workspace.timeZone, slotMinutes, appointments: rows.slice(0, CALENDAR_LIMIT), truncated: rows.length > CALENDAR_LIMIT };
@@ -327,7 +322,7 @@ builder.queryField("appointments", (t) =>
     resolve: async (_r, args, ctx) => {
       if (args.to < args.from) throw ValidationError.field("to", "Must not be before from");
       const workspace = await workspaceOf(ctx);
-      const where = await filterSql(ctx, localRange(args.from, args.to, workspace.timeZone), toFilter(args.filter));
+      const where = await filterSql(ctx, dateRange(args.from, args.to, workspace.timeZone), toFilter(args.filter));
       return resolveOffsetConnection({ args }, ({ limit, offset }) => loadRange(ctx, where, limit, offset));
     },
   }),
@@ -360,7 +355,7 @@ builder.queryField("freeSlots", (t) =>
       if (staffId !== viewer.userId && !viewer.permissions.has("team.read")) problems.add("staffId", "You can only see your own free time");
       else if (!(await ctx.db.membership.count({ where: { workspaceId: workspace.id, userId: staffId } }))) problems.add("staffId", "Not a member of this workspace");
       problems.throwIfAny();
-      const range = localRange(args.from, args.to, workspace.timeZone);
+      const range = dateRange(args.from, args.to, workspace.timeZone);
       const busy = await ctx.db.appointment.findMany({
         where: { workspaceId: workspace.id, staffId, status: { not: "cancelled" }, startsAt: { lt: range.end }, endsAt: { gt: range.start } },
         select: { startsAt: true, endsAt: true },
@@ -455,12 +450,11 @@ const ChangeRef = builder
         nullable: true,
         description: "The session as it is now; null once deleted.",
         resolve: (c, _a, ctx) =>
-          c.change === "DELETED" ? null : ctx.db.appointment.findFirst({ where: { id: decodeId(c.appointmentId), ...visibleWhere(ctx.viewer!) } }),
+          c.change === "DELETED" ? null : ctx.db.appointment.findFirst({ where: { id: localId(c.appointmentId, "Appointment")!, ...visibleWhere(ctx.viewer!) } }),
       }),
     }),
   });
 
-const decodeId = (globalId: string) => decodeGlobalID(globalId).id;
 
 builder.subscriptionField("appointmentChanged", (t) =>
   t.field({
