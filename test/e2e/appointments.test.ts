@@ -45,6 +45,11 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
     await page.waitForURL(/\/appointments$/);
     await page.getByLabel("Go to date").fill(day);
     await expect.poll(() => page.getByTestId("appointment").filter({ hasText: "Existing massage" }).count()).toBe(1);
+    // Booked elsewhere meanwhile: the open calendar shows it without a reload.
+    const lisa = await tokenFor(url, "lisa@demo.test");
+    const greta = (await ok(url, `{ clients { nodes { id name } } }`, {}, { token: lisa })).clients.nodes.find((c: { name: string }) => c.name === "Greta Hansen").id;
+    await ok(url, `mutation($i: NewAppointmentInput!) { createAppointment(input: $i) { __typename } }`, { i: { name: "Booked by Lisa", clientId: greta, date: day, time: "16:00", fields: { intake: "x" } } }, { token: lisa });
+    await expect.poll(() => page.getByTestId("appointment").filter({ hasText: "Booked by Lisa" }).count()).toBe(1);
 
     await page.getByRole("button", { name: "New session" }).click();
     const dialog = page.getByTestId("appointment-dialog");
@@ -94,7 +99,7 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
     expect(new Intl.DateTimeFormat("en-GB", { timeZone: TIME_ZONE, hour: "2-digit", minute: "2-digit" }).format(new Date(saved.startsAt))).toBe("10:30");
   });
 
-  it("manages fields: adds one, reorders and archives it", async () => {
+  it("manages fields: adds one, reorders, edits and archives it", async () => {
     const page = await context.newPage();
     await signInAs(page, url, "owner@demo.test");
     await page.goto(`${url}/appointments/fields`);
@@ -106,8 +111,13 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
     await expect.poll(async () => (await keys()).at(-1)).toBe("sessionGoal");
     await page.getByRole("button", { name: "Move Session goal up" }).click();
     await expect.poll(async () => (await keys()).at(-2)).toBe("sessionGoal");
-    await page.getByTestId("field-row").filter({ hasText: "Session goal" }).getByRole("button", { name: "Archive" }).click();
-    await expect.poll(() => page.getByTestId("field-row").filter({ hasText: "Session goal (archived)" }).count()).toBe(1);
+    await page.getByTestId("field-row").filter({ hasText: "Session goal" }).getByRole("button", { name: "Edit" }).click();
+    await page.getByLabel("Label").fill("Goal");
+    await page.getByLabel("Required").check();
+    await page.getByRole("button", { name: "Save field" }).click();
+    await expect.poll(() => page.locator('[data-testid="field-row"][data-key="sessionGoal"]').textContent()).toMatch(/Goal\s*sessionGoal\s*textarea\s*Yes/);
+    await page.getByTestId("field-row").filter({ hasText: "sessionGoal" }).getByRole("button", { name: "Archive" }).click();
+    await expect.poll(() => page.getByTestId("field-row").filter({ hasText: "Goal (archived)" }).count()).toBe(1);
     // A bad key is refused with the server's message under the field.
     await page.getByLabel("Label").fill("Bad");
     await page.getByLabel("Key").fill("Bad Key");
