@@ -41,10 +41,14 @@ export async function announceAppointment(
   appointment: Appointment,
   change: AppointmentChange["change"],
   previousStatus: AppointmentStatus | null,
+  previousStaffId: string = appointment.staffId,
 ) {
   const now = new Date();
   const id = encodeGlobalID("Appointment", appointment.id);
   services.pubsub.publish("appointmentChanged", appointment.workspaceId, { appointmentId: id, staffId: appointment.staffId, change, at: now });
+  // Reassigned: the previous staff member's calendar drops it (to them it now reads as gone).
+  if (previousStaffId !== appointment.staffId)
+    services.pubsub.publish("appointmentChanged", appointment.workspaceId, { appointmentId: id, staffId: previousStaffId, change, at: now });
   const statusChanged = change === "CREATED" || appointment.status !== previousStatus;
   const status = statusChanged ? { status: appointment.status.replace("_", "-"), previousStatus: previousStatus?.replace("_", "-") ?? null, at: now } : undefined;
   if (change !== "DELETED" && appointment.status === "in_progress") {

@@ -250,7 +250,7 @@ export async function updateAppointment(ctx: Context, id: string, input: Appoint
         sequence: { increment: 1 },
       },
     });
-    return { appointment: updated, warnings: await warningsFor(tx, updated, workspace), previousStatus: current.status };
+    return { appointment: updated, warnings: await warningsFor(tx, updated, workspace), previousStatus: current.status, previousStaffId: current.staffId };
   });
 }
 

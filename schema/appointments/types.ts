@@ -194,7 +194,7 @@ builder.mutationField("createAppointment", (t) =>
 
 async function change(ctx: Context, id: string, input: Parameters<typeof updateAppointment>[2]) {
   const result = await updateAppointment(ctx, id, input);
-  await announceAppointment(ctx, result.appointment, "UPDATED", result.previousStatus);
+  await announceAppointment(ctx, result.appointment, "UPDATED", result.previousStatus, result.previousStaffId);
   return result;
 }
 

@@ -47,10 +47,14 @@ describe("live client sessions", () => {
 
     const emmas = await create(emma, { name: "Emma's session", date: "2026-12-01" });
     expect((await own.next()).appointmentChanged.appointmentId).toBe(emmas);
+    // Reassigned to Tom: Emma's calendar hears of it once more, and now may not see it.
+    const tomId = (await ok(url, `{ viewer { user { id } } }`, {}, { token: tom })).viewer.user.id;
+    await ok(url, `mutation($id: ID!, $s: ID!) { updateAppointment(id: $id, input: { staffId: $s }) { __typename } }`, { id: emmas, s: tomId }, { token: lisa });
+    expect((await own.next()).appointmentChanged).toEqual({ appointmentId: emmas, change: "UPDATED", appointment: null });
     await ok(url, `mutation($id: ID!) { deleteAppointment(id: $id) { __typename } }`, { id }, { token: lisa });
     expect((await all.next((v) => v.appointmentChanged.change === "DELETED")).appointmentChanged).toEqual({ appointmentId: id, change: "DELETED", appointment: null });
     // Emma never heard of Tom's session.
-    expect(own.values.map((v) => v.appointmentChanged.appointmentId)).toEqual([emmas]);
+    expect(own.values.map((v) => v.appointmentChanged.appointmentId)).toEqual([emmas, emmas]);
     await Promise.all([lisaWs.dispose(), emmaWs.dispose()]);
   });
 
