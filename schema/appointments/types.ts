@@ -258,6 +258,23 @@ builder.mutationField("deleteAppointment", (t) =>
   }),
 );
 
+builder.mutationField("deleteAppointmentAttachment", (t) =>
+  t.field({
+    type: AttachmentRef,
+    description: "Removes a file from a session (a file field still naming it then fails validation on its next save).",
+    authScopes: { permission: "session.update" },
+    errors: { types: [NotFoundError] },
+    args: { id: t.arg.globalID({ for: AttachmentRef }) },
+    resolve: async (_r, args, ctx) => {
+      const file = await readableAttachment(ctx, ctx.viewer!, args.id.id);
+      if (!file) throw new NotFoundError("File");
+      await ctx.db.appointmentAttachment.delete({ where: { id: file.id } });
+      await unlink(join(attachmentsRoot(), file.path)).catch(() => {});
+      return file;
+    },
+  }),
+);
+
 const FieldFilterInput = builder.inputType("FieldFilterInput", {
   fields: (t) => ({
     key: t.string({ description: "A filterable field's key." }),

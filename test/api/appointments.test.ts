@@ -258,6 +258,19 @@ describe("calendar, list, free slots and history", () => {
     expect(problems(notOwn.freeSlots)).toEqual(["staffId: You can only see your own free time"]);
   });
 
+  it("puts sessions on the right local day across a DST change", async () => {
+    // 25 October 2026 has 25 hours in Berlin: 00:30 and 23:30 local are both that day.
+    await create({ name: "DST early", clientId: anna, startsAt: "2026-10-24T22:30:00Z", durationMinutes: 30, fields: { reason: "r" } });
+    await create({ name: "DST late", clientId: anna, startsAt: "2026-10-25T22:30:00Z", durationMinutes: 30, fields: { reason: "r" } });
+    const twice = await create({ name: "DST twice", clientId: anna, date: "2026-10-25", time: "02:30", durationMinutes: 30, fields: { reason: "r" } });
+    expect(twice.appointment.startsAt).toBe("2026-10-25T00:30:00.000Z"); // the first 02:30 (CEST)
+    const day = async (d: string) =>
+      (await ok(url, CALENDAR, { v: "day", d, f: { clientId: anna } }, { token: owner })).appointmentCalendar.appointments.map((a: { name: string }) => a.name).filter((n: string) => n.startsWith("DST"));
+    expect(await day("2026-10-25")).toEqual(["DST early", "DST twice", "DST late"]);
+    expect(await day("2026-10-24")).toEqual([]);
+    expect(await day("2026-10-26")).toEqual([]);
+  });
+
   it("shows a client's session history, newest first", async () => {
     const HISTORY = `query($id: ID!) { node(id: $id) { ... on Client { appointments(first: 3) { nodes { name startsAt } } } } }`;
     const history = (await ok(url, HISTORY, { id: ben }, { token: owner })).node.appointments.nodes;
@@ -349,6 +362,12 @@ describe("attachments", () => {
     expect((await upload(tom, Buffer.alloc(10_000_001), "text/plain", "fileName=big.txt")).status).toBe(413);
     const others = await create({ name: "Emma's", clientId: anna, staffId: ids.emma, date: "2026-12-17", fields: { reason: "r" } });
     expect((await upload(tom, PNG, "image/png", `fileName=x.png&appointmentId=${encodeURIComponent(others.appointment.id)}`)).status).toBe(404);
+
+    // A file removed from the session is gone; staff without session.update can't remove files.
+    const removeFile = (token: string) => ok(url, `mutation($id: ID!) { deleteAppointmentAttachment(id: $id) { ... on AppointmentAttachment { fileName } ${PLAIN_ERR} } }`, { id: extra.id }, { token });
+    expect((await removeFile(tom)).deleteAppointmentAttachment.code).toBe("FORBIDDEN");
+    expect((await removeFile(lisa)).deleteAppointmentAttachment.fileName).toBe("notes.txt");
+    expect((await fetch(`${url}${extra.url}`, { headers: { authorization: `Bearer ${lisa}` } })).status).toBe(404);
 
     // Deleting the session deletes its files.
     await ok(url, `mutation($id: ID!) { deleteAppointment(id: $id) { __typename } }`, { id: appointment.id }, { token: owner });

@@ -144,6 +144,12 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
     const dialog = page.getByTestId("appointment-dialog");
     await dialog.getByLabel(/Attach a file/).setInputFiles({ name: "referral.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4 referral") });
     await expect.poll(() => dialog.getByRole("link", { name: "referral.pdf" }).count()).toBe(1);
+    await dialog.getByLabel(/Attach a file/).setInputFiles({ name: "wrong.pdf", mimeType: "application/pdf", buffer: Buffer.from("not a pdf") });
+    await expect.poll(() => dialog.getByRole("alert").textContent()).toContain("The content is not application/pdf");
+    await dialog.getByLabel(/Attach a file/).setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("notes") });
+    await expect.poll(() => dialog.getByRole("link", { name: "notes.txt" }).count()).toBe(1);
+    await dialog.getByRole("button", { name: "Remove notes.txt" }).click();
+    await expect.poll(() => dialog.getByRole("link", { name: "notes.txt" }).count()).toBe(0);
     await dialog.getByRole("button", { name: "Close" }).click();
 
     // An evaluation: the required field is checked by the server, then saved and linked.

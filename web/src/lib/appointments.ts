@@ -328,3 +328,11 @@ export async function saveEvaluation(input: { clientId: string; appointmentId: s
   const data = await gql<{ saveEvaluation: { __typename: string } }>(query, { c: input.clientId, a: input.appointmentId, t: input.title, f: input.fields });
   return unwrap(data.saveEvaluation, "Evaluation");
 }
+
+export async function deleteAttachment(id: string) {
+  const data = await gql<{ deleteAppointmentAttachment: { __typename: string } }>(
+    `mutation RemoveFile($id: ID!) { deleteAppointmentAttachment(id: $id) { ${ERROR_FIELDS} } }`,
+    { id },
+  );
+  unwrap(data.deleteAppointmentAttachment, "AppointmentAttachment");
+}
