@@ -208,7 +208,7 @@ export async function createAppointment(ctx: Context, input: AppointmentFields &
     });
     await savePhase(tx, created, activeKeys, fields as Record<string, unknown>);
     const saved = await tx.appointment.findUniqueOrThrow({ where: { id: created.id } });
-    return { appointment: saved, warnings: await warningsFor(tx, saved, workspace) };
+    return { appointment: saved, warnings: await warningsFor(tx, saved, workspace, viewer) };
   });
 }
 
@@ -250,7 +250,7 @@ export async function updateAppointment(ctx: Context, id: string, input: Appoint
         sequence: { increment: 1 },
       },
     });
-    return { appointment: updated, warnings: await warningsFor(tx, updated, workspace), previousStatus: current.status, previousStaffId: current.staffId };
+    return { appointment: updated, warnings: await warningsFor(tx, updated, workspace, ctx.viewer!), previousStatus: current.status, previousStaffId: current.staffId };
   });
 }
 
@@ -288,7 +288,7 @@ export interface SchedulingWarning {
  * Warnings, not errors: outside working hours, and other live sessions of the same client or
  * staff member that overlap, as of the save.
  */
-export async function warningsFor(db: Db | Tx, a: Appointment, workspace: Workspace): Promise<SchedulingWarning[]> {
+export async function warningsFor(db: Db | Tx, a: Appointment, workspace: Workspace, viewer: Viewer): Promise<SchedulingWarning[]> {
   if (a.status === "cancelled") return [];
   const warnings: SchedulingWarning[] = [];
   if (!withinWorkingHours({ start: a.startsAt, end: a.endsAt }, parseWorkingHours(workspace.workingHours), workspace.timeZone)) {
@@ -313,9 +313,16 @@ export async function warningsFor(db: Db | Tx, a: Appointment, workspace: Worksp
   );
   if (overlaps.length) {
     const byId = new Map(others.map((o) => [o.id, o]));
-    const named = overlaps.map((o) => byId.get(o.id)!);
+    // Sessions the viewer may not see are counted, never described.
+    const seesAll = viewer.permissions.has("team.read");
+    const all = overlaps.map((o) => byId.get(o.id)!);
+    const named = all.filter((o) => seesAll || o.staffId === viewer.userId);
+    const hidden = all.length - named.length;
     const time = (d: Date) => DateTime.fromJSDate(d, { zone: workspace.timeZone }).toFormat("HH:mm");
-    const list = named.map((o) => `"${o.name}" (${o.client.name} with ${o.staff.name}, ${time(o.startsAt)}-${time(o.endsAt)})`).join(", ");
+    const list = [
+      ...named.map((o) => `"${o.name}" (${o.client.name} with ${o.staff.name}, ${time(o.startsAt)}-${time(o.endsAt)})`),
+      ...(hidden ? [`${hidden} other session${hidden > 1 ? "s" : ""} of this client`] : []),
+    ].join(", ");
     warnings.push({ kind: "OVERLAP", message: `Overlaps ${list}`, appointments: named });
   }
   return warnings;
