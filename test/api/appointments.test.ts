@@ -155,10 +155,6 @@ describe("sessions", () => {
     expect(clash.warnings[0]).toMatchObject({ kind: "OVERLAP", message: 'Overlaps "Massage" (Ben Carter with Sam Staff, 10:00-11:00), "Follow-up" (Ben Carter with Sam Staff, 11:00-11:30)' });
     expect(clash.warnings[0].appointments.map((a: { name: string }) => a.name)).toEqual(["Massage", "Follow-up"]);
 
-    // An employee sees only his own sessions: others that clash are counted, not described.
-    const toms = await create({ name: "Tom's consult", clientId: ben, staffId: ids.tom, startsAt: "2026-11-24T10:15:00+01:00", durationMinutes: 15, fields: { reason: "r" } }, tom);
-    expect(toms.warnings).toEqual([{ kind: "OVERLAP", message: "Overlaps 1 other session of this client", appointments: [] }]);
-
     const late = await create({ name: "Evening", clientId: anna, startsAt: "2026-11-24T16:30:00+01:00", durationMinutes: 60, fields: { reason: "r" } });
     expect(late.warnings).toEqual([{ kind: "OUTSIDE_WORKING_HOURS", message: "Outside working hours (09:00-17:00, Europe/Berlin)", appointments: [] }]);
     const saturday = await create({ name: "Weekend", clientId: anna, date: "2026-11-28", time: "10:00", fields: { reason: "r" } });
@@ -172,6 +168,10 @@ describe("sessions", () => {
     expect(cancelled.setAppointmentStatus.appointment.status).toBe("cancelled");
     const again = await create({ name: "Rebook", clientId: ben, staffId: ids.sam, startsAt: "2026-11-24T10:00:00+01:00", durationMinutes: 60, fields: { reason: "r" } });
     expect(again.warnings).toEqual([]);
+
+    // An employee sees only his own sessions: others that clash are counted, not described.
+    const toms = await create({ name: "Tom's consult", clientId: ben, staffId: ids.tom, startsAt: "2026-11-24T10:15:00+01:00", durationMinutes: 15, fields: { reason: "r" } }, tom);
+    expect(toms.warnings).toEqual([{ kind: "OVERLAP", message: "Overlaps 1 other session of this client", appointments: [] }]);
   });
 
   it("of clashing sessions booked at the same moment, every later one warns about the earlier", async () => {
