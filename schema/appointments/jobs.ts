@@ -1,8 +1,11 @@
+import { unlink } from "node:fs/promises";
+import { join } from "node:path";
 import type { Appointment } from "../../prisma/generated/client.js";
 import type { Services } from "../common/context.js";
 import { defineJob } from "../common/jobs.js";
 import { announceAppointment } from "./live.js";
 import { appointmentSettings } from "./settings.js";
+import { attachmentsRoot } from "./storage.js";
 
 export const AUTO_START = "appointments.autoStart";
 export const AUTO_END = "appointments.autoEnd";
@@ -42,3 +45,24 @@ async function advance(services: Services, appointmentId: string, step: "start" 
 
 defineJob({ name: AUTO_START, process: (p: { appointmentId: string }, services) => advance(services, p.appointmentId, "start") });
 defineJob({ name: AUTO_END, process: (p: { appointmentId: string }, services) => advance(services, p.appointmentId, "end") });
+
+/** A form abandoned after uploading a file leaves it unattached: a day later it goes. */
+export const UNUSED_UPLOAD_MS = 24 * 3600_000;
+
+export async function sweepUnusedUploads(services: Services, now = new Date()) {
+  const stale = await services.db.appointmentAttachment.findMany({
+    where: { appointmentId: null, createdAt: { lt: new Date(now.getTime() - UNUSED_UPLOAD_MS) } },
+    select: { id: true, path: true },
+  });
+  const removed: string[] = [];
+  for (const file of stale) {
+    // Still unattached at delete time: a session saved meanwhile keeps its file.
+    const { count } = await services.db.appointmentAttachment.deleteMany({ where: { id: file.id, appointmentId: null } });
+    if (!count) continue;
+    await unlink(join(attachmentsRoot(), file.path)).catch(() => {});
+    removed.push(file.id);
+  }
+  return removed;
+}
+
+defineJob({ name: "appointments.sweepUploads", repeat: { everyMs: 60 * 60_000 }, process: (_p, services) => sweepUnusedUploads(services).then(() => {}) });
