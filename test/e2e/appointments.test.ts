@@ -51,8 +51,14 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
     await ok(url, `mutation($i: NewAppointmentInput!) { createAppointment(input: $i) { __typename } }`, { i: { name: "Booked by Lisa", clientId: greta, date: day, time: "16:00", fields: { intake: "x" } } }, { token: lisa });
     await expect.poll(() => page.getByTestId("appointment").filter({ hasText: "Booked by Lisa" }).count()).toBe(1);
 
-    await page.getByRole("button", { name: "New session" }).click();
+    // Clicking an empty slot starts a session there; free slots are listed.
+    await page.getByRole("button", { name: `New session on ${day} at 14:00` }).click();
     const dialog = page.getByTestId("appointment-dialog");
+    expect([await dialog.getByLabel("Date").inputValue(), await dialog.getByLabel("Start (24-hour)").inputValue()]).toEqual([day, "14:00"]);
+    await dialog.getByRole("button", { name: "Close" }).click();
+    await expect.poll(() => page.getByTestId("free-slots").locator("summary").textContent()).toMatch(/Free slots within working hours \(yours\): \d+/);
+
+    await page.getByRole("button", { name: "New session", exact: true }).click();
     await dialog.getByLabel("Name").fill("Knee treatment");
     await dialog.getByLabel("Client", { exact: true }).selectOption({ label: "Greta Hansen" });
     await dialog.getByLabel("Date").fill(day);

@@ -95,6 +95,7 @@ export async function members(): Promise<{ id: string; name: string }[]> {
 
 export interface Filter {
   clientId?: string;
+  staffId?: string;
   fields?: { key: string; value: unknown }[];
 }
 
@@ -335,4 +336,10 @@ export async function deleteAttachment(id: string) {
     { id },
   );
   unwrap(data.deleteAppointmentAttachment, "AppointmentAttachment");
+}
+
+export async function freeSlots(staffId: string | null, from: string, to: string): Promise<{ start: string; end: string }[]> {
+  const query = `query Free($s: ID, $f: LocalDate!, $t: LocalDate!) { freeSlots(staffId: $s, from: $f, to: $t) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on QueryFreeSlotsSuccess { data { start end } } } }`;
+  const data = await gql<{ freeSlots: { __typename: string; data: { start: string; end: string }[] } }>(query, { s: staffId, f: from, t: to });
+  return unwrap<{ data: { start: string; end: string }[] }>(data.freeSlots, "QueryFreeSlotsSuccess").data;
 }
