@@ -1,11 +1,18 @@
 import { existsSync } from "node:fs";
-import type { Browser, BrowserContext } from "playwright-core";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, launchBrowser, signInAs } from "../support/browser.js";
 import { ok, tokenFor } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
 
 const TIME_ZONE = "Europe/Berlin";
+/** Set to a directory to keep screenshots of the pages under test. */
+const SCREENSHOTS = process.env.E2E_SCREENSHOTS;
+
+async function snap(page: Page, name: string) {
+  if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
 const localDate = (ms: number) => new Intl.DateTimeFormat("en-CA", { timeZone: TIME_ZONE }).format(new Date(ms));
 
 describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
@@ -93,9 +100,14 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
 
     await dialog.getByRole("button", { name: "Complete session" }).click();
     await expect.poll(() => dialog.getByRole("status").allTextContents()).toContain("Status: Completed");
+    await snap(page, "appointment-dialog");
     await dialog.getByRole("button", { name: "Close" }).click();
     const block = page.getByTestId("appointment").filter({ hasText: "Knee treatment" });
     await expect.poll(() => block.getAttribute("data-status")).toBe("completed");
+    await snap(page, "appointments-week");
+    await page.getByRole("button", { name: "Month" }).click();
+    await expect.poll(() => page.getByTestId("month-grid").count()).toBe(1);
+    await snap(page, "appointments-month");
 
     // What the server stored.
     const { appointmentCalendar } = await ok(url, `query($d: LocalDate!) { appointmentCalendar(view: day, date: $d) { ... on AppointmentCalendar { appointments { name status startsAt durationMinutes fieldValues } } } }`, { d: day }, { token: owner });
