@@ -28,7 +28,7 @@ export async function scheduleAutoStatus(services: Services, a: Appointment) {
  * Compare-and-set on status and times as they are now, so a job that is late, duplicated or
  * outdated by a manual change or a move does nothing.
  */
-async function advance(services: Services, appointmentId: string, step: "start" | "end") {
+export async function advance(services: Services, appointmentId: string, step: "start" | "end") {
   const a = await services.db.appointment.findUnique({ where: { id: appointmentId }, include: { workspace: { select: { settings: true } } } });
   if (!a || !appointmentSettings(a.workspace.settings).autoStatus) return;
   const now = new Date();
@@ -41,10 +41,37 @@ async function advance(services: Services, appointmentId: string, step: "start" 
     data: { status: to, sequence: { increment: 1 } },
   });
   if (count) await announceAppointment(services, { ...a, status: to }, "UPDATED", a.status);
+  return count > 0;
 }
 
-defineJob({ name: AUTO_START, process: (p: { appointmentId: string }, services) => advance(services, p.appointmentId, "start") });
-defineJob({ name: AUTO_END, process: (p: { appointmentId: string }, services) => advance(services, p.appointmentId, "end") });
+defineJob({ name: AUTO_START, process: (p: { appointmentId: string }, services) => advance(services, p.appointmentId, "start").then(() => {}) });
+defineJob({ name: AUTO_END, process: (p: { appointmentId: string }, services) => advance(services, p.appointmentId, "end").then(() => {}) });
+
+/**
+ * How far back the sweep looks: it catches jobs that were lost (or sessions from before auto-status
+ * was turned on) around now, never rewriting old history such as a no-show left as scheduled.
+ */
+export const SWEEP_WINDOW_MS = 60 * 60_000;
+
+/** The safety net for auto-status jobs: sessions that should have started or ended by now. */
+export async function sweepAutoStatus(services: Services, now = new Date()) {
+  const since = new Date(now.getTime() - SWEEP_WINDOW_MS);
+  const due = await services.db.appointment.findMany({
+    where: {
+      workspace: { settings: { path: ["appointments", "autoStatus"], equals: true } },
+      OR: [
+        { status: "scheduled", startsAt: { gte: since, lte: now }, endsAt: { gt: now } },
+        { status: { in: ["scheduled", "in_progress"] }, endsAt: { gte: since, lte: now } },
+      ],
+    },
+    select: { id: true, endsAt: true },
+  });
+  const moved: string[] = [];
+  for (const a of due) if (await advance(services, a.id, a.endsAt <= now ? "end" : "start")) moved.push(a.id);
+  return moved;
+}
+
+defineJob({ name: "appointments.sweepStatus", repeat: { everyMs: 5 * 60_000 }, process: (_p, services) => sweepAutoStatus(services).then(() => {}) });
 
 /** A form abandoned after uploading a file leaves it unattached: a day later it goes. */
 export const UNUSED_UPLOAD_MS = 24 * 3600_000;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "../../prisma/generated/client.js";
 import type { Services } from "../../schema/common/context.js";
-import { sweepUnusedUploads } from "../../schema/appointments/jobs.js";
+import { sweepAutoStatus, sweepUnusedUploads } from "../../schema/appointments/jobs.js";
 import { attachmentsRoot } from "../../schema/appointments/storage.js";
 import { freshDatabase } from "../support/database.js";
 
@@ -47,5 +47,29 @@ describe("unused uploads", () => {
     expect((await db.appointmentAttachment.findMany({ orderBy: { fileName: "asc" } })).map((a) => a.id)).toEqual([fresh.id, used.id]);
     expect(existsSync(join(attachmentsRoot(), abandoned.path))).toBe(false);
     expect(existsSync(join(attachmentsRoot(), used.path))).toBe(true);
+  });
+});
+
+describe("auto-status sweep", () => {
+  it("starts and completes sessions due around now in workspaces that want it, once, leaving older history alone", async () => {
+    const user = await db.user.create({ data: { email: "s@w.test", name: "S", passwordHash: "x" } });
+    const auto = await db.workspace.create({ data: { name: "Auto", settings: { appointments: { autoStatus: true } } } });
+    const manual = await db.workspace.create({ data: { name: "Manual" } });
+    const session = async (workspaceId: string, minutesAgo: number, duration: number, status: "scheduled" | "in_progress" = "scheduled") => {
+      const client = await db.client.create({ data: { workspaceId, name: `C${Math.random()}` } });
+      const startsAt = new Date(Date.now() - minutesAgo * 60_000);
+      return db.appointment.create({
+        data: { workspaceId, clientId: client.id, staffId: user.id, name: "S", startsAt, durationMinutes: duration, endsAt: new Date(startsAt.getTime() + duration * 60_000), status },
+      });
+    };
+    const running = await session(auto.id, 10, 60);
+    const ended = await session(auto.id, 70, 60, "in_progress");
+    const noShow = await session(auto.id, 300, 60);
+    const elsewhere = await session(manual.id, 10, 60);
+    const services = { db, pubsub: { publish: () => {} }, jobs: { enqueue: async () => {} } } as unknown as Services;
+    const [a, b] = await Promise.all([sweepAutoStatus(services), sweepAutoStatus(services)]);
+    expect([...a, ...b].sort()).toEqual([running.id, ended.id].sort());
+    const status = async (id: string) => (await db.appointment.findUniqueOrThrow({ where: { id } })).status;
+    expect(await Promise.all([running, ended, noShow, elsewhere].map((s) => status(s.id)))).toEqual(["in_progress", "completed", "scheduled", "scheduled"]);
   });
 });
