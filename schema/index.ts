@@ -13,5 +13,12 @@ import "./agent/entries.js";
 import "./work/types.js";
 import "./work/duplicates.js";
 import "./work/report-types.js";
+import "./appointments/fields.js";
+import "./appointments/catalog.js";
+import "./appointments/types.js";
+import "./appointments/clients.js";
+import "./appointments/evaluations.js";
+import "./appointments/jobs.js";
+import "./appointments/feeds.js";
 
 export const schema = builder.toSchema({ sortSchema: true });

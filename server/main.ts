@@ -9,6 +9,9 @@ import { workEventsRoute, workImportRoute } from "./work-events.js";
 import { workReportRoute } from "./work-report.js";
 import { MAX_SCREENSHOT_BYTES, screenshotsRoute } from "./screenshots.js";
 import { createMcpRoute } from "./mcp/http.js";
+import { appointmentAttachmentsRoute } from "./appointment-attachments.js";
+import { appointmentFeedsRoute } from "./appointment-feeds.js";
+import { MAX_ATTACHMENT_BYTES } from "../schema/appointments/storage.js";
 import { openRuntime } from "./services.js";
 import { createWebSocketServer } from "./websocket.js";
 import "../worker/jobs.js";
@@ -31,9 +34,11 @@ const { server, markReady, drain } = createHttpServer({
     "/api/work/import": workImportRoute(runtime, auth, config),
     "/api/work/report.csv": workReportRoute(runtime, auth, config),
     "/api/work/screenshots": screenshotsRoute(runtime, auth, config),
+    "/api/appointments/attachments": appointmentAttachmentsRoute(runtime, auth, config),
+    "/api/appointments/feeds": appointmentFeedsRoute(runtime),
   },
   // ActivityWatch exports of months of history run to tens of megabytes; screenshots are images.
-  bodyLimits: { "/api/work/import": 100_000_000, "/api/work/screenshots": MAX_SCREENSHOT_BYTES },
+  bodyLimits: { "/api/work/import": 100_000_000, "/api/work/screenshots": MAX_SCREENSHOT_BYTES, "/api/appointments/attachments": MAX_ATTACHMENT_BYTES },
 });
 
 server.on("upgrade", (req, socket, head) => {

@@ -70,10 +70,14 @@ builder.queryField("clients", (t) =>
   }),
 );
 
+/** Billing managers keep clients for invoices; practice staff who schedule sessions add theirs. */
+export const manageClients = (_p: unknown, _a: unknown, ctx: Context) =>
+  !!ctx.viewer && (ctx.viewer.permissions.has("billing.manage") || ctx.viewer.permissions.has("session.create"));
+
 builder.mutationField("createClient", (t) =>
   t.field({
     type: ClientRef,
-    authScopes: { permission: "billing.manage" },
+    authScopes: manageClients,
     errors: { types: [ValidationError] },
     args: { name: t.arg.string() },
     resolve: async (_r, args, ctx) => {

@@ -38,6 +38,16 @@ export function lineAmount(quantitySeconds: number, hourlyRateCents: number): nu
   return Math.round((hourlyRateCents * quantitySeconds) / 3600);
 }
 
+/**
+ * A client session's line: a fixed price per session (quantity is its length, for the record), or
+ * price per hour of its length, rounded like time.
+ */
+export function sessionPrice(pricing: "per_session" | "per_hour", priceCents: number, seconds: number, rounding: Rounding) {
+  if (pricing === "per_session") return { quantitySeconds: seconds, rateCents: priceCents, amountCents: priceCents };
+  const quantitySeconds = roundSeconds(seconds, rounding);
+  return { quantitySeconds, rateCents: priceCents, amountCents: lineAmount(quantitySeconds, priceCents) };
+}
+
 export function invoiceTotals(amounts: readonly number[], taxRateBp: number) {
   const subtotalCents = amounts.reduce((sum, a) => sum + a, 0);
   const taxCents = Math.round((subtotalCents * taxRateBp) / 10_000);

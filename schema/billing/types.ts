@@ -18,7 +18,7 @@ const InvoiceLineRef = builder.objectRef<InvoiceLine>("InvoiceLine").implement({
     description: t.exposeString("description"),
     date: t.expose("date", { type: "LocalDate" }),
     quantitySeconds: t.exposeInt("quantitySeconds", { description: "Billed duration after rounding." }),
-    rateCents: t.exposeInt("rateCents", { description: "Hourly rate in minor units." }),
+    rateCents: t.exposeInt("rateCents", { description: "Rate in minor units: per hour, or per session for a session priced per session." }),
     amountCents: t.exposeInt("amountCents"),
   }),
 });

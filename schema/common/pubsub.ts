@@ -31,9 +31,20 @@ export interface SessionStatusEvent {
   at: Date;
 }
 
+/** A client session was created, changed (moved, status, fields) or deleted. */
+export interface AppointmentChange {
+  /** Global ID of the Appointment. */
+  appointmentId: string;
+  /** The assigned staff member: viewers without team.read only hear of their own. */
+  staffId: string;
+  change: "CREATED" | "UPDATED" | "DELETED";
+  at: Date;
+}
+
 /** Topics are workspace-scoped: a subscriber only ever listens to its own workspace's channel. */
 export type PubSub = YogaPubSub<{
   live: [workspaceId: string, change: LiveChange];
   sessionStatus: [workspaceId: string, event: SessionStatusEvent];
+  appointmentChanged: [workspaceId: string, change: AppointmentChange];
   tokenRevoked: [{ tokenId: string }];
 }>;

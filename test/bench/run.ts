@@ -1,5 +1,6 @@
 // `npm run bench`: every figure the issues ask for, printed as tables with same-run baselines.
 import { beatFlips, monthEnd } from "./agent.js";
+import { calendarMonth } from "./appointments.js";
 import { fanOut, roundTrip } from "./platform.js";
 import { heartbeatIngestion, sessionsPage } from "./work.js";
 import { benchEnv, printTable } from "./support.js";
@@ -17,6 +18,7 @@ try {
   if (!only || only === "invoicing") printTable("Month-end invoicing: 1,000 clients, 100,000 entries", await monthEnd(env));
   if (!only || only === "heartbeats") printTable("Heartbeat ingestion into PostgreSQL", await heartbeatIngestion(env));
   if (!only || only === "sessions-page") printTable("Sessions page, one month of 200 employees", await sessionsPage(env));
+  if (!only || only === "appointments") printTable("Client sessions calendar, month view: 20 staff, 10,000 sessions with field values", await calendarMonth(env));
 } finally {
   await env.infra?.stop();
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { monthToInvoice } from "../../schema/billing/jobs.js";
-import { billingSettings, datesPeriod, invoiceTotals, lineAmount, monthPeriod, previousMonth, roundSeconds } from "../../schema/billing/rules.js";
+import { billingSettings, datesPeriod, invoiceTotals, lineAmount, monthPeriod, previousMonth, roundSeconds, sessionPrice } from "../../schema/billing/rules.js";
 
 describe("rounding", () => {
   it("leaves seconds alone, or rounds each line up or to the nearest 1, 6 or 15 minutes", () => {
@@ -48,5 +48,13 @@ describe("month-end job", () => {
     expect(monthToInvoice(instant, "Europe/Berlin")).toBe("2026-11"); // 00:30 on 1 December there
     expect(monthToInvoice(instant, "UTC")).toBeNull();
     expect(monthToInvoice(new Date("2026-12-01T12:00:00Z"), "UTC")).toBe("2026-11");
+  });
+});
+
+describe("client session prices", () => {
+  it("charge a fixed price per session, or per hour of the session rounded like time", () => {
+    expect(sessionPrice("per_session", 8000, 2700, { mode: "up", minutes: 15 })).toEqual({ quantitySeconds: 2700, rateCents: 8000, amountCents: 8000 });
+    expect(sessionPrice("per_hour", 12000, 50 * 60, { mode: "up", minutes: 15 })).toEqual({ quantitySeconds: 3600, rateCents: 12000, amountCents: 12000 });
+    expect(sessionPrice("per_hour", 10000, 20 * 60, { mode: "none" })).toEqual({ quantitySeconds: 1200, rateCents: 10000, amountCents: 3333 });
   });
 });

@@ -1,0 +1,83 @@
+// Client evaluations: their own custom fields (evaluation.fields.manage), linked to sessions.
+import { resolveOffsetConnection } from "@pothos/plugin-relay";
+import type { Evaluation } from "../../prisma/generated/client.js";
+import { builder } from "../builder.js";
+import type { Context } from "../common/context.js";
+import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
+import { ClientRef } from "../agent/projects.js";
+import { checkPhaseValues, visibleWhere } from "./service.js";
+import { AppointmentRef } from "./types.js";
+
+export const EvaluationRef = builder.objectRef<Evaluation>("Evaluation");
+
+builder.node(EvaluationRef, {
+  id: { resolve: (e) => e.id },
+  loadOne: (id, ctx) => (ctx.viewer?.permissions.has("session.read") ? ctx.db.evaluation.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } }) : null),
+  fields: (t) => ({
+    title: t.exposeString("title"),
+    client: t.field({ type: ClientRef, resolve: (e, _a, ctx) => ctx.db.client.findUniqueOrThrow({ where: { id: e.clientId } }) }),
+    appointment: t.field({
+      type: AppointmentRef,
+      nullable: true,
+      description: "The session it was made in, if the viewer may see it.",
+      resolve: (e, _a, ctx) => (e.appointmentId ? ctx.db.appointment.findFirst({ where: { id: e.appointmentId, ...visibleWhere(ctx.viewer!) } }) : null),
+    }),
+    fieldValues: t.field({ type: "JSON", resolve: (e) => e.fieldValues }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+  }),
+});
+
+builder.objectField(AppointmentRef, "evaluations", (t) =>
+  t.field({ type: [EvaluationRef], resolve: (a, _x, ctx) => ctx.db.evaluation.findMany({ where: { appointmentId: a.id }, orderBy: { createdAt: "asc" } }) }),
+);
+
+builder.objectField(ClientRef, "evaluations", (t) =>
+  t.connection({
+    type: EvaluationRef,
+    description: "Newest first.",
+    authScopes: { permission: "session.read" },
+    resolve: (c, args, ctx) =>
+      resolveOffsetConnection({ args }, ({ limit, offset }) =>
+        ctx.db.evaluation.findMany({ where: { clientId: c.id }, orderBy: [{ createdAt: "desc" }, { id: "asc" }], skip: offset, take: limit }),
+      ),
+  }),
+);
+
+async function checkValues(ctx: Context, values: unknown, appointmentId: string | null, problems: Problems) {
+  const { problems: found } = await checkPhaseValues(ctx.db, ctx.viewer!, ["evaluation"], values, { appointmentId });
+  problems.list.push(...found);
+}
+
+builder.mutationField("saveEvaluation", (t) =>
+  t.field({
+    type: EvaluationRef,
+    description: "Creates an evaluation of a client (optionally linked to one of their sessions), or replaces one's title and values when `id` is given.",
+    authScopes: { permission: "session.update" },
+    errors: { types: [ValidationError, NotFoundError] },
+    args: {
+      id: t.arg.globalID({ for: EvaluationRef, required: false }),
+      clientId: t.arg.globalID({ for: ClientRef }),
+      appointmentId: t.arg.globalID({ for: AppointmentRef, required: false }),
+      title: t.arg.string(),
+      fields: t.arg({ type: "JSON" }),
+    },
+    resolve: async (_r, args, ctx) => {
+      const viewer = ctx.viewer!;
+      const problems = new Problems();
+      if (!args.title.trim()) problems.add("title", "Required");
+      const client = await ctx.db.client.findFirst({ where: { id: args.clientId.id, workspaceId: viewer.workspaceId } });
+      if (!client) problems.add("clientId", "No such client in this workspace");
+      const session = args.appointmentId ? await ctx.db.appointment.findFirst({ where: { id: args.appointmentId.id, ...visibleWhere(viewer) } }) : null;
+      if (args.appointmentId && !session) problems.add("appointmentId", "No such session");
+      else if (session && session.clientId !== args.clientId.id) problems.add("appointmentId", "A session of another client");
+      await checkValues(ctx, args.fields, session?.id ?? null, problems);
+      problems.throwIfAny();
+      const data = { clientId: client!.id, appointmentId: session?.id ?? null, title: args.title.trim(), fieldValues: args.fields as object };
+      if (!args.id) return ctx.db.evaluation.create({ data: { ...data, workspaceId: viewer.workspaceId } });
+      const { count } = await ctx.db.evaluation.updateMany({ where: { id: args.id.id, workspaceId: viewer.workspaceId }, data });
+      if (!count) throw new NotFoundError("Evaluation");
+      return ctx.db.evaluation.findUniqueOrThrow({ where: { id: args.id.id } });
+    },
+  }),
+);

@@ -1,0 +1,293 @@
+// Pure rules of client sessions: custom field values, overlaps, working hours, free slots and
+// local times in the workspace's time zone. No I/O; tested directly.
+import { DateTime } from "luxon";
+import type { FieldProblem } from "../common/errors.js";
+import type { WorkingHours } from "../identity/working-hours.js";
+
+export const FIELD_TYPES = [
+  "text",
+  "textarea",
+  "number",
+  "boolean",
+  "date",
+  "datetime",
+  "select",
+  "multi_select",
+  "image",
+  "file",
+  "signature",
+  "array",
+  "object",
+  "team_member",
+] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+
+export interface FieldValidation {
+  /** Numbers: smallest and largest value. Dates: earliest and latest (YYYY-MM-DD). */
+  min?: number | string;
+  max?: number | string;
+  /** Text: characters. Multi-select and array: number of items. */
+  minLength?: number;
+  maxLength?: number;
+  /** Text: a regular expression the whole value must match. */
+  pattern?: string;
+  /** Select and multi-select: the allowed choices. */
+  options?: string[];
+}
+
+/** A field, or a sub-field of an object, or the item of an array (its `fields[0]`). */
+export interface FieldSpec {
+  key: string;
+  label: string;
+  type: FieldType;
+  required: boolean;
+  validation: FieldValidation;
+  fields: FieldSpec[];
+}
+
+/** What a value may refer to, looked up by the caller before validating. */
+export interface ValueLookups {
+  isMember(id: string): boolean;
+  /** The MIME type of an attachment this session may use, or null. */
+  attachmentMime(id: string): string | null;
+}
+
+/** Signatures are drawn on a canvas and kept inline as a PNG data URL. */
+export const MAX_SIGNATURE_CHARS = 200_000;
+const SIGNATURE = /^data:image\/png;base64,[A-Za-z0-9+/]+=*$/;
+const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
+export const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+function isEmpty(value: unknown) {
+  return value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0);
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Every problem of a set of values against their fields: required ones missing, wrong types, rule
+ * violations and unknown keys, each with its full path (e.g. fields.vitals.0.pulse).
+ */
+export function validateValues(specs: readonly FieldSpec[], values: unknown, path: string[], lookups: ValueLookups): FieldProblem[] {
+  if (!isPlainObject(values)) return [{ path, message: "Must be an object of field values" }];
+  const problems: FieldProblem[] = [];
+  const known = new Set(specs.map((s) => s.key));
+  for (const key of Object.keys(values)) if (!known.has(key)) problems.push({ path: [...path, key], message: "Unknown field" });
+  for (const spec of specs) problems.push(...validateValue(spec, values[spec.key], [...path, spec.key], lookups));
+  return problems;
+}
+
+export function validateValue(spec: FieldSpec, value: unknown, path: string[], lookups: ValueLookups): FieldProblem[] {
+  if (isEmpty(value)) return spec.required ? [{ path, message: "Required" }] : [];
+  const problem = (message: string) => [{ path, message }];
+  const v = spec.validation;
+  switch (spec.type) {
+    case "text":
+    case "textarea":
+      if (typeof value !== "string") return problem("Must be text");
+      return checkText(value, v, path);
+    case "number":
+      if (typeof value !== "number" || !Number.isFinite(value)) return problem("Must be a number");
+      if (typeof v.min === "number" && value < v.min) return problem(`Must be at least ${v.min}`);
+      if (typeof v.max === "number" && value > v.max) return problem(`Must be at most ${v.max}`);
+      return [];
+    case "boolean":
+      return typeof value === "boolean" ? [] : problem("Must be true or false");
+    case "date":
+      if (typeof value !== "string" || !LOCAL_DATE.test(value) || !DateTime.fromISO(value).isValid) return problem("Must be a date YYYY-MM-DD");
+      if (typeof v.min === "string" && value < v.min) return problem(`Must be on or after ${v.min}`);
+      if (typeof v.max === "string" && value > v.max) return problem(`Must be on or before ${v.max}`);
+      return [];
+    case "datetime":
+      if (typeof value !== "string" || !ISO_WITH_OFFSET.test(value) || !DateTime.fromISO(value).isValid)
+        return problem("Must be an ISO-8601 date and time with an offset");
+      return [];
+    case "select":
+      if (typeof value !== "string") return problem("Must be one of the options");
+      return (v.options ?? []).includes(value) ? [] : problem(`Must be one of: ${(v.options ?? []).join(", ")}`);
+    case "multi_select":
+      if (!Array.isArray(value) || value.some((x) => typeof x !== "string")) return problem("Must be a list of options");
+      if (new Set(value).size !== value.length) return problem("Each option at most once");
+      return [
+        ...value.flatMap((x, i) => ((v.options ?? []).includes(x) ? [] : [{ path: [...path, String(i)], message: `Not an option: ${x}` }])),
+        ...checkCount(value.length, v, path),
+      ];
+    case "image":
+    case "file": {
+      const mime = typeof value === "string" ? lookups.attachmentMime(value) : null;
+      if (!mime) return problem("Must be a file uploaded for this session");
+      return spec.type === "image" && !mime.startsWith("image/") ? problem("Must be an image") : [];
+    }
+    case "signature":
+      if (typeof value !== "string" || !SIGNATURE.test(value)) return problem("Must be a signature drawn as a PNG image");
+      return value.length > MAX_SIGNATURE_CHARS ? problem("The signature image is too large") : [];
+    case "team_member":
+      return typeof value === "string" && lookups.isMember(value) ? [] : problem("Must be a member of this workspace");
+    case "object":
+      return validateValues(spec.fields, value, path, lookups);
+    case "array": {
+      if (!Array.isArray(value)) return problem("Must be a list");
+      const item = spec.fields[0];
+      const items = item ? value.flatMap((x, i) => validateValue({ ...item, required: true }, x, [...path, String(i)], lookups)) : [];
+      return [...items, ...checkCount(value.length, v, path)];
+    }
+  }
+}
+
+function checkText(value: string, v: FieldValidation, path: string[]): FieldProblem[] {
+  if (v.minLength !== undefined && value.length < v.minLength) return [{ path, message: `At least ${v.minLength} characters` }];
+  if (v.maxLength !== undefined && value.length > v.maxLength) return [{ path, message: `At most ${v.maxLength} characters` }];
+  if (v.pattern && !new RegExp(`^(?:${v.pattern})$`).test(value)) return [{ path, message: "Doesn't match the required format" }];
+  return [];
+}
+
+function checkCount(count: number, v: FieldValidation, path: string[]): FieldProblem[] {
+  if (v.minLength !== undefined && count < v.minLength) return [{ path, message: `At least ${v.minLength} items` }];
+  if (v.maxLength !== undefined && count > v.maxLength) return [{ path, message: `At most ${v.maxLength} items` }];
+  return [];
+}
+
+const KEY = /^[a-z][a-zA-Z0-9_]{0,62}$/;
+
+/** A field definition itself (as a manager writes it), including nested sub-fields. */
+export function validateSpec(spec: FieldSpec, path: string[]): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const add = (field: string, message: string) => problems.push({ path: [...path, field], message });
+  if (!KEY.test(spec.key)) add("key", "Start with a lowercase letter; letters, digits and _ only (at most 63)");
+  if (!spec.label.trim()) add("label", "Required");
+  if (!FIELD_TYPES.includes(spec.type)) add("type", "Unknown type");
+  const v = spec.validation;
+  if (!isPlainObject(v as unknown)) return [...problems, { path: [...path, "validation"], message: "Must be an object" }];
+  if (spec.type === "number" && ((v.min !== undefined && typeof v.min !== "number") || (v.max !== undefined && typeof v.max !== "number")))
+    add("validation.min", "Numbers need numeric bounds");
+  if (spec.type === "date" && [v.min, v.max].some((d) => d !== undefined && (typeof d !== "string" || !LOCAL_DATE.test(d))))
+    add("validation.min", "Dates need YYYY-MM-DD bounds");
+  if (typeof v.min === "number" && typeof v.max === "number" && v.min > v.max) add("validation.max", "Must not be below min");
+  for (const k of ["minLength", "maxLength"] as const)
+    if (v[k] !== undefined && (!Number.isInteger(v[k]) || v[k]! < 0)) add(`validation.${k}`, "Must be a whole number, 0 or more");
+  if (v.minLength !== undefined && v.maxLength !== undefined && v.minLength > v.maxLength) add("validation.maxLength", "Must not be below minLength");
+  if (v.pattern !== undefined) {
+    try {
+      new RegExp(v.pattern);
+    } catch {
+      add("validation.pattern", "Not a valid regular expression");
+    }
+  }
+  if (spec.type === "select" || spec.type === "multi_select") {
+    const options = v.options ?? [];
+    if (!options.length || options.some((o) => typeof o !== "string" || !o.trim())) add("validation.options", "List at least one non-empty option");
+    else if (new Set(options).size !== options.length) add("validation.options", "Options must differ");
+  }
+  if (spec.type === "object") {
+    if (!spec.fields.length) add("fields", "An object needs at least one sub-field");
+    const keys = spec.fields.map((f) => f.key);
+    if (new Set(keys).size !== keys.length) add("fields", "Sub-field keys must differ");
+  }
+  if (spec.type === "array" && spec.fields.length !== 1) add("fields", "An array needs exactly one item field");
+  if (spec.type !== "object" && spec.type !== "array" && spec.fields.length) add("fields", "Only objects and arrays have sub-fields");
+  spec.fields.forEach((f, i) => problems.push(...validateSpec(f, [...path, "fields", String(i)])));
+  return problems;
+}
+
+export interface Interval {
+  start: Date;
+  end: Date;
+}
+
+/** Half-open: a session ending at 10:00 and one starting at 10:00 don't overlap. */
+export function overlaps(a: Interval, b: Interval): boolean {
+  return a.start < b.end && b.start < a.end;
+}
+
+export interface Booking extends Interval {
+  id: string;
+  clientId: string;
+  staffId: string;
+}
+
+export interface Overlap {
+  id: string;
+  sameClient: boolean;
+  sameStaff: boolean;
+}
+
+/** Other bookings sharing the client or the staff member and overlapping in time. */
+export function findOverlaps(candidate: Booking, others: readonly Booking[]): Overlap[] {
+  return others
+    .filter((o) => o.id !== candidate.id && overlaps(candidate, o))
+    .map((o) => ({ id: o.id, sameClient: o.clientId === candidate.clientId, sameStaff: o.staffId === candidate.staffId }))
+    .filter((o) => o.sameClient || o.sameStaff);
+}
+
+/** The working-hours window of one local date, or null on a day off. */
+function workingWindow(date: DateTime, hours: WorkingHours, timeZone: string): Interval | null {
+  if (!hours.days.includes(date.weekday)) return null;
+  const start = localToInstant(date.toISODate()!, hours.start, timeZone);
+  const end = localToInstant(date.toISODate()!, hours.end, timeZone);
+  return start && end ? { start, end } : null;
+}
+
+/** Whether the whole session lies within one day's working hours, in the workspace time zone. */
+export function withinWorkingHours(session: Interval, hours: WorkingHours, timeZone: string): boolean {
+  const window = workingWindow(DateTime.fromJSDate(session.start, { zone: timeZone }), hours, timeZone);
+  return !!window && session.start >= window.start && session.end <= window.end;
+}
+
+/**
+ * Free slots of `slotMinutes` on the slot grid within working hours, for local dates [from, to],
+ * that overlap none of the busy intervals.
+ */
+export function freeSlots(from: string, to: string, hours: WorkingHours, timeZone: string, busy: readonly Interval[], slotMinutes: number): Interval[] {
+  const slots: Interval[] = [];
+  const last = DateTime.fromISO(to, { zone: timeZone });
+  for (let day = DateTime.fromISO(from, { zone: timeZone }); day <= last; day = day.plus({ days: 1 })) {
+    const window = workingWindow(day, hours, timeZone);
+    if (!window) continue;
+    for (let t = window.start.getTime(); t + slotMinutes * 60_000 <= window.end.getTime(); t += slotMinutes * 60_000) {
+      const slot = { start: new Date(t), end: new Date(t + slotMinutes * 60_000) };
+      if (!busy.some((b) => overlaps(slot, b))) slots.push(slot);
+    }
+  }
+  return slots;
+}
+
+const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+/**
+ * The instant of a local date and 24-hour time in a time zone. A time that occurs twice (clocks go
+ * back) is its first occurrence; a time that doesn't exist (clocks go forward) is null.
+ */
+export function localToInstant(date: string, time: string, timeZone: string): Date | null {
+  const hm = HHMM.exec(time);
+  const d = LOCAL_DATE.test(date) ? DateTime.fromISO(date, { zone: "UTC" }) : null;
+  if (!hm || !d?.isValid) return null;
+  const naive = Date.UTC(d.year, d.month - 1, d.day, Number(hm[1]), Number(hm[2]));
+  // The zone's offsets a day either side cover both sides of any transition that day.
+  const offsets = new Set([-1, 0, 1].map((days) => DateTime.fromMillis(naive + days * 86_400_000, { zone: timeZone }).offset));
+  const matches = [...offsets]
+    .map((offset) => naive - offset * 60_000)
+    .filter((ms) => {
+      const local = DateTime.fromMillis(ms, { zone: timeZone });
+      return local.toISODate() === date && local.toFormat("HH:mm") === time;
+    })
+    .sort((a, b) => a - b);
+  return matches.length ? new Date(matches[0]) : null;
+}
+
+export type CalendarView = "day" | "week" | "month";
+
+/** The local dates a calendar view shows around `date`: weeks start on Monday. */
+export function visibleDates(view: CalendarView, date: string): { from: string; to: string } {
+  const d = DateTime.fromISO(date, { zone: "UTC" });
+  const unit = view === "day" ? "day" : view === "week" ? "week" : "month";
+  return { from: d.startOf(unit).toISODate()!, to: d.endOf(unit).toISODate()! };
+}
+
+/** Client names in shared calendars: "Jane van Dyke" -> "J. v. D." */
+export function initials(name: string): string {
+  return name
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((part) => `${part[0]}.`)
+    .join(" ");
+}

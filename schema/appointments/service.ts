@@ -1,0 +1,398 @@
+// Client sessions: create, change, delete, save custom field values per phase, scheduling warnings
+// and the range queries of the calendar and list. Events go out after commit (live.ts).
+import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
+import { DateTime } from "luxon";
+import { Prisma, type Appointment, type AppointmentStatus, type User, type Workspace } from "../../prisma/generated/client.js";
+import type { Context, Db, Tx, Viewer } from "../common/context.js";
+import { ConflictError, NotFoundError, Problems, ValidationError, type FieldProblem } from "../common/errors.js";
+import { parseWorkingHours } from "../identity/working-hours.js";
+import { listDefinitions, specOf, type SessionPhase } from "./fields.js";
+import { findOverlaps, ISO_WITH_OFFSET, localToInstant, validateValues, withinWorkingHours, type Interval } from "./rules.js";
+import { appointmentSettings } from "./settings.js";
+
+export const MAX_DURATION_MINUTES = 24 * 60;
+
+/** Sessions a viewer may see: all of the workspace with team.read, otherwise only their own. */
+export function visibleWhere(viewer: Viewer): Prisma.AppointmentWhereInput {
+  return { workspaceId: viewer.workspaceId, ...(viewer.permissions.has("team.read") ? {} : { staffId: viewer.userId }) };
+}
+
+export async function findVisible(ctx: Context, id: string) {
+  const found = await ctx.db.appointment.findFirst({ where: { id, ...visibleWhere(ctx.viewer!) } });
+  if (!found) throw new NotFoundError("Session");
+  return found;
+}
+
+export interface TimeInput {
+  /** ISO-8601 with offset. */
+  startsAt?: string | null;
+  /** Or a local date and HH:mm in the workspace time zone. */
+  date?: string | null;
+  time?: string | null;
+}
+
+/**
+ * The start instant from either form. A date without a time takes the fallback time (the default
+ * time, or when moving, the session's own); a time without a date, the session's own date.
+ */
+export function parseStart(input: TimeInput, timeZone: string, fallback: { date?: string; time: string }, problems: Problems): Date | null {
+  if (input.startsAt != null) {
+    if (input.date != null || input.time != null) problems.add("startsAt", "Give either startsAt or date and time, not both");
+    const parsed = DateTime.fromISO(input.startsAt, { setZone: true });
+    if (!ISO_WITH_OFFSET.test(input.startsAt) || !parsed.isValid) {
+      problems.add("startsAt", "Must be an ISO-8601 date and time with an offset, e.g. 2026-11-21T09:30:00+01:00");
+      return null;
+    }
+    return parsed.toJSDate();
+  }
+  const date = input.date ?? (input.time != null ? fallback.date : undefined);
+  if (date == null) {
+    if (input.time != null) problems.add("date", "Required with a time");
+    return null;
+  }
+  const time = input.time ?? fallback.time;
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) {
+    problems.add("time", "Use 24-hour HH:mm");
+    return null;
+  }
+  const start = localToInstant(date, time, timeZone);
+  if (!start) problems.add("time", `${time} doesn't exist on ${date} in ${timeZone} (the clocks change)`);
+  return start;
+}
+
+/** Decodes a global ID of the given type, or null (IDs inside field values, query parameters). */
+export function localId(globalId: string, typename: string): string | null {
+  try {
+    const decoded = decodeGlobalID(globalId);
+    return decoded.typename === typename && /^[0-9a-f-]{36}$/.test(decoded.id) ? decoded.id : null;
+  } catch {
+    return null;
+  }
+}
+
+function stringsIn(value: unknown, out: Set<string>) {
+  if (typeof value === "string") out.add(value);
+  else if (Array.isArray(value)) for (const v of value) stringsIn(v, out);
+  else if (value && typeof value === "object") for (const v of Object.values(value)) stringsIn(v, out);
+  return out;
+}
+
+/**
+ * Problems of one phase's values. Team members are the workspace's; files are those uploaded by the
+ * viewer and not yet used, or already the session's. Archived fields are read-only.
+ */
+export async function checkPhaseValues(
+  db: Db | Tx,
+  viewer: Viewer,
+  targets: readonly ("pre_session" | "during_session" | "post_session" | "evaluation")[],
+  values: unknown,
+  owner: { appointmentId?: string | null },
+): Promise<{ problems: FieldProblem[]; activeKeys: string[] }> {
+  const definitions = await listDefinitions(db as Db, viewer.workspaceId, targets);
+  const active = definitions.filter((d) => !d.archivedAt);
+  const archived = new Set(definitions.filter((d) => d.archivedAt).map((d) => d.key));
+  const given = values && typeof values === "object" && !Array.isArray(values) ? (values as Record<string, unknown>) : null;
+  const readOnly: FieldProblem[] = given
+    ? Object.keys(given).filter((k) => archived.has(k)).map((k) => ({ path: ["fields", k], message: "This field is archived; its value is read-only" }))
+    : [];
+  const strings = [...stringsIn(values, new Set())];
+  const userIds = strings.map((s) => localId(s, "User")).filter((id): id is string => !!id);
+  const fileIds = strings.map((s) => localId(s, "AppointmentAttachment")).filter((id): id is string => !!id);
+  const [members, files] = await Promise.all([
+    userIds.length ? db.membership.findMany({ where: { workspaceId: viewer.workspaceId, userId: { in: userIds } }, select: { userId: true } }) : [],
+    fileIds.length
+      ? db.appointmentAttachment.findMany({
+          where: {
+            id: { in: fileIds },
+            workspaceId: viewer.workspaceId,
+            OR: [{ appointmentId: null, uploadedById: viewer.userId }, ...(owner.appointmentId ? [{ appointmentId: owner.appointmentId }] : [])],
+          },
+          select: { id: true, mime: true },
+        })
+      : [],
+  ]);
+  const memberSet = new Set(members.map((m) => encodeGlobalID("User", m.userId)));
+  const mimes = new Map(files.map((f) => [encodeGlobalID("AppointmentAttachment", f.id), f.mime]));
+  const withoutArchived = given ? Object.fromEntries(Object.entries(given).filter(([k]) => !archived.has(k))) : values;
+  const problems = validateValues(active.map(specOf), withoutArchived, ["fields"], {
+    isMember: (id) => memberSet.has(id),
+    attachmentMime: (id) => mimes.get(id) ?? null,
+  });
+  return { problems: [...readOnly, ...problems], activeKeys: active.map((d) => d.key) };
+}
+
+/** Files a saved value refers to become the session's (or the evaluation's session's). */
+async function claimFiles(tx: Tx, workspaceId: string, values: unknown, appointmentId: string) {
+  const ids = [...stringsIn(values, new Set())].map((s) => localId(s, "AppointmentAttachment")).filter((id): id is string => !!id);
+  if (ids.length) await tx.appointmentAttachment.updateMany({ where: { id: { in: ids }, workspaceId, appointmentId: null }, data: { appointmentId } });
+}
+
+/** Replaces one phase's values in one statement, so phases saved at the same moment both stay. */
+export async function savePhase(tx: Tx, appointment: { id: string; workspaceId: string }, activeKeys: string[], values: Record<string, unknown>) {
+  const clean = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null && v !== undefined && v !== ""));
+  await tx.$executeRaw`
+    UPDATE "Appointment" SET "fieldValues" = ("fieldValues" - ${activeKeys}::text[]) || ${JSON.stringify(clean)}::jsonb,
+      sequence = sequence + 1, "updatedAt" = now()
+    WHERE id = ${appointment.id}::uuid`;
+  await claimFiles(tx, appointment.workspaceId, clean, appointment.id);
+}
+
+export interface AppointmentFields {
+  name?: string | null;
+  clientId?: string | null;
+  staffId?: string | null;
+  serviceId?: string | null;
+  durationMinutes?: number | null;
+  status?: AppointmentStatus | null;
+  adminNotes?: string | null;
+}
+
+/** Checks the plain fields that were given; references must exist in the viewer's workspace. */
+async function checkFields(ctx: Context, input: AppointmentFields, problems: Problems) {
+  const workspaceId = ctx.viewer!.workspaceId;
+  if (input.name != null && !input.name.trim()) problems.add("name", "Required");
+  if (input.name != null && input.name.length > 200) problems.add("name", "At most 200 characters");
+  if (input.durationMinutes != null && (!Number.isInteger(input.durationMinutes) || input.durationMinutes < 1))
+    problems.add("durationMinutes", "At least 1 minute");
+  if (input.durationMinutes != null && input.durationMinutes > MAX_DURATION_MINUTES) problems.add("durationMinutes", "At most 24 hours");
+  if (input.adminNotes != null && input.adminNotes.length > 10_000) problems.add("adminNotes", "At most 10000 characters");
+  const [client, staff, service] = await Promise.all([
+    input.clientId ? ctx.db.client.findFirst({ where: { id: input.clientId, workspaceId } }) : null,
+    input.staffId ? ctx.db.membership.findFirst({ where: { userId: input.staffId, workspaceId } }) : null,
+    input.serviceId ? ctx.db.appointmentService.findFirst({ where: { id: input.serviceId, workspaceId } }) : null,
+  ]);
+  if (input.clientId && !client) problems.add("clientId", "No such client in this workspace");
+  if (input.staffId && !staff) problems.add("staffId", "Not a member of this workspace");
+  if (input.staffId && input.staffId !== ctx.viewer!.userId && !ctx.viewer!.permissions.has("team.read"))
+    problems.add("staffId", "You can only schedule your own sessions");
+  if (input.serviceId && !service) problems.add("serviceId", "No such service in this workspace");
+}
+
+export async function workspaceOf(ctx: Context): Promise<Workspace> {
+  return ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } });
+}
+
+const end = (start: Date, minutes: number) => new Date(start.getTime() + minutes * 60_000);
+
+export async function createAppointment(ctx: Context, input: AppointmentFields & TimeInput & { fields?: unknown }) {
+  const viewer = ctx.viewer!;
+  const workspace = await workspaceOf(ctx);
+  const settings = appointmentSettings(workspace.settings);
+  const problems = new Problems();
+  if (input.name == null) problems.add("name", "Required");
+  if (!input.clientId) problems.add("clientId", "Required");
+  const startsAt = parseStart(input, workspace.timeZone, { time: settings.defaultTime }, problems);
+  if (!startsAt && input.startsAt == null && input.date == null) problems.add("startsAt", "Required (or a date and time)");
+  await checkFields(ctx, input, problems);
+  const fields = input.fields ?? {};
+  const { problems: valueProblems, activeKeys } = await checkPhaseValues(ctx.db, viewer, ["pre_session"], fields, {});
+  problems.list.push(...valueProblems);
+  problems.throwIfAny();
+  const duration = input.durationMinutes ?? settings.defaultDurationMinutes;
+  const staffId = input.staffId ?? viewer.userId;
+  return ctx.db.$transaction(async (tx) => {
+    await lockBookings(tx, [staffId], [input.clientId!]);
+    const created = await tx.appointment.create({
+      data: {
+        workspaceId: viewer.workspaceId,
+        clientId: input.clientId!,
+        staffId,
+        serviceId: input.serviceId ?? null,
+        name: input.name!.trim(),
+        startsAt: startsAt!,
+        durationMinutes: duration,
+        endsAt: end(startsAt!, duration),
+        status: input.status ?? settings.defaultStatus,
+        adminNotes: input.adminNotes?.trim() ?? "",
+      },
+    });
+    await savePhase(tx, created, activeKeys, fields as Record<string, unknown>);
+    const saved = await tx.appointment.findUniqueOrThrow({ where: { id: created.id } });
+    return { appointment: saved, warnings: await warningsFor(tx, saved, workspace, viewer) };
+  });
+}
+
+/**
+ * Bookings of the same staff member or client are saved one at a time, and each checks for
+ * overlaps before its commit: of two clashing sessions booked at once, the later always warns.
+ */
+async function lockBookings(tx: Tx, staffIds: string[], clientIds: string[]) {
+  const keys = [...new Set([...staffIds.map((id) => `booking:staff:${id}`), ...clientIds.map((id) => `booking:client:${id}`)])].sort();
+  for (const key of keys) await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
+}
+
+export async function updateAppointment(ctx: Context, id: string, input: AppointmentFields & TimeInput) {
+  const current = await findVisible(ctx, id);
+  const workspace = await workspaceOf(ctx);
+  const problems = new Problems();
+  if (input.name === null) problems.add("name", "Required");
+  if (input.clientId === null) problems.add("clientId", "Required");
+  const local = DateTime.fromJSDate(current.startsAt, { zone: workspace.timeZone });
+  const moved = parseStart(input, workspace.timeZone, { date: local.toISODate()!, time: local.toFormat("HH:mm") }, problems);
+  await checkFields(ctx, input, problems);
+  problems.throwIfAny();
+  const startsAt = moved ?? current.startsAt;
+  const duration = input.durationMinutes ?? current.durationMinutes;
+  return ctx.db.$transaction(async (tx) => {
+    await lockBookings(tx, [current.staffId, input.staffId ?? current.staffId], [current.clientId, input.clientId ?? current.clientId]);
+    const updated = await tx.appointment.update({
+      where: { id: current.id },
+      data: {
+        name: input.name?.trim(),
+        clientId: input.clientId ?? undefined,
+        staffId: input.staffId ?? undefined,
+        serviceId: input.serviceId === undefined ? undefined : input.serviceId,
+        startsAt,
+        durationMinutes: duration,
+        endsAt: end(startsAt, duration),
+        status: input.status ?? undefined,
+        adminNotes: input.adminNotes?.trim(),
+        sequence: { increment: 1 },
+      },
+    });
+    return { appointment: updated, warnings: await warningsFor(tx, updated, workspace, ctx.viewer!), previousStatus: current.status, previousStaffId: current.staffId };
+  });
+}
+
+/** During and post values only exist on a saved session; each phase is saved on its own. */
+export async function saveAppointmentFields(ctx: Context, id: string, phase: SessionPhase, values: unknown) {
+  const current = await findVisible(ctx, id);
+  const { problems, activeKeys } = await checkPhaseValues(ctx.db, ctx.viewer!, [phase], values, { appointmentId: current.id });
+  if (problems.length) throw new ValidationError(problems);
+  return ctx.db.$transaction(async (tx) => {
+    await savePhase(tx, current, activeKeys, values as Record<string, unknown>);
+    return tx.appointment.findUniqueOrThrow({ where: { id: current.id } });
+  });
+}
+
+export async function deleteAppointment(ctx: Context, id: string) {
+  const current = await findVisible(ctx, id);
+  const files = await ctx.db.appointmentAttachment.findMany({ where: { appointmentId: current.id }, select: { path: true } });
+  try {
+    await ctx.db.appointment.delete({ where: { id: current.id } });
+  } catch (error) {
+    if ((error as { code?: string }).code === "P2025") throw new NotFoundError("Session");
+    throw error;
+  }
+  return { appointment: current, files: files.map((f) => f.path) };
+}
+
+export type WarningKind = "OUTSIDE_WORKING_HOURS" | "OVERLAP";
+export interface SchedulingWarning {
+  kind: WarningKind;
+  message: string;
+  appointments: Appointment[];
+}
+
+/**
+ * Warnings, not errors: outside working hours, and other live sessions of the same client or
+ * staff member that overlap, as of the save.
+ */
+export async function warningsFor(db: Db | Tx, a: Appointment, workspace: Workspace, viewer: Viewer): Promise<SchedulingWarning[]> {
+  if (a.status === "cancelled") return [];
+  const warnings: SchedulingWarning[] = [];
+  if (!withinWorkingHours({ start: a.startsAt, end: a.endsAt }, parseWorkingHours(workspace.workingHours), workspace.timeZone)) {
+    const hours = parseWorkingHours(workspace.workingHours);
+    warnings.push({ kind: "OUTSIDE_WORKING_HOURS", message: `Outside working hours (${hours.start}-${hours.end}, ${workspace.timeZone})`, appointments: [] });
+  }
+  const others = await db.appointment.findMany({
+    where: {
+      workspaceId: a.workspaceId,
+      id: { not: a.id },
+      status: { not: "cancelled" },
+      startsAt: { lt: a.endsAt },
+      endsAt: { gt: a.startsAt },
+      OR: [{ clientId: a.clientId }, { staffId: a.staffId }],
+    },
+    include: { client: true, staff: true },
+    orderBy: { startsAt: "asc" },
+  });
+  const overlaps = findOverlaps(
+    { id: a.id, clientId: a.clientId, staffId: a.staffId, start: a.startsAt, end: a.endsAt },
+    others.map((o) => ({ id: o.id, clientId: o.clientId, staffId: o.staffId, start: o.startsAt, end: o.endsAt })),
+  );
+  if (overlaps.length) {
+    const byId = new Map(others.map((o) => [o.id, o]));
+    // Sessions the viewer may not see are counted, never described.
+    const seesAll = viewer.permissions.has("team.read");
+    const all = overlaps.map((o) => byId.get(o.id)!);
+    const named = all.filter((o) => seesAll || o.staffId === viewer.userId);
+    const hidden = all.length - named.length;
+    const time = (d: Date) => DateTime.fromJSDate(d, { zone: workspace.timeZone }).toFormat("HH:mm");
+    const list = [
+      ...named.map((o) => `"${o.name}" (${o.client.name} with ${o.staff.name}, ${time(o.startsAt)}-${time(o.endsAt)})`),
+      ...(hidden ? [`${hidden} other session${hidden > 1 ? "s" : ""} of this client`] : []),
+    ].join(", ");
+    warnings.push({ kind: "OVERLAP", message: `Overlaps ${list}`, appointments: named });
+  }
+  return warnings;
+}
+
+export interface AppointmentFilter {
+  clientId?: string | null;
+  staffId?: string | null;
+  statuses?: AppointmentStatus[] | null;
+  fields?: { key: string; value?: unknown }[] | null;
+}
+
+/**
+ * SQL conditions for a range and filters. Custom-field filters are one JSONB containment test, so
+ * the GIN index on fieldValues serves them; a multi-select matches when it contains the option.
+ */
+export async function filterSql(ctx: Context, range: Interval, filter: AppointmentFilter): Promise<Prisma.Sql> {
+  const viewer = ctx.viewer!;
+  const problems = new Problems();
+  const contains: Record<string, unknown> = {};
+  if (filter.fields?.length) {
+    const filterable = new Map(
+      (await ctx.db.fieldDefinition.findMany({ where: { workspaceId: viewer.workspaceId, filterable: true, target: { not: "evaluation" } } })).map((d) => [d.key, d]),
+    );
+    filter.fields.forEach((f, i) => {
+      const d = filterable.get(f.key);
+      if (!d) problems.add(`filter.fields.${i}.key`, "Not a filterable field");
+      else contains[f.key] = d.type === "multi_select" && !Array.isArray(f.value) ? [f.value] : f.value;
+    });
+  }
+  problems.throwIfAny();
+  const parts = [
+    Prisma.sql`a."workspaceId" = ${viewer.workspaceId}::uuid`,
+    Prisma.sql`a."startsAt" < ${range.end}`,
+    Prisma.sql`a."endsAt" > ${range.start}`,
+  ];
+  const staffId = viewer.permissions.has("team.read") ? filter.staffId : viewer.userId;
+  if (!viewer.permissions.has("team.read") && filter.staffId && filter.staffId !== viewer.userId) parts.push(Prisma.sql`false`);
+  if (staffId) parts.push(Prisma.sql`a."staffId" = ${staffId}::uuid`);
+  if (filter.clientId) parts.push(Prisma.sql`a."clientId" = ${filter.clientId}::uuid`);
+  if (filter.statuses?.length) parts.push(Prisma.sql`a.status::text = ANY(${filter.statuses}::text[])`);
+  if (Object.keys(contains).length) parts.push(Prisma.sql`a."fieldValues" @> ${JSON.stringify(contains)}::jsonb`);
+  return Prisma.join(parts, " AND ");
+}
+
+interface RangeRow extends Appointment {
+  clientName: string;
+  clientCreatedAt: Date;
+  staffName: string;
+  staffEmail: string;
+}
+
+/**
+ * One statement for a calendar range: the sessions in calendar order with their client and staff
+ * member joined, so a month view costs a single round trip.
+ */
+export async function loadRange(ctx: Context, where: Prisma.Sql, limit: number, offset = 0) {
+  const rows = await ctx.db.$queryRaw<RangeRow[]>`
+    SELECT a.*, c.name AS "clientName", c."createdAt" AS "clientCreatedAt", u.name AS "staffName", u.email AS "staffEmail"
+    FROM "Appointment" a JOIN "Client" c ON c.id = a."clientId" JOIN "User" u ON u.id = a."staffId"
+    WHERE ${where} ORDER BY a."startsAt", a.id LIMIT ${limit} OFFSET ${offset}`;
+  return rows.map(({ clientName, clientCreatedAt, staffName, staffEmail, ...a }) => ({
+    ...a,
+    client: { id: a.clientId, workspaceId: a.workspaceId, name: clientName, createdAt: clientCreatedAt },
+    // Only what the API shows of a member; the row never carries credentials.
+    staff: { id: a.staffId, name: staffName, email: staffEmail } as User,
+  }));
+}
+
+export function conflictIfUsed(error: unknown, what: string): never {
+  if ((error as { code?: string }).code === "P2003") throw new ConflictError(`${what} is still used by sessions, projects or invoices`);
+  throw error;
+}

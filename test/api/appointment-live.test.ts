@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ok, subscribe, tokenFor, wsClient } from "../support/client.js";
+import { startStack, type Stack } from "../support/stack.js";
+
+let stack: Stack;
+let url: string;
+let owner: string;
+let lisa: string;
+let tom: string;
+let emma: string;
+let client: string;
+
+beforeAll(async () => {
+  stack = await startStack({ worker: true });
+  url = stack.urls[0];
+  [owner, lisa, tom, emma] = await Promise.all(["owner", "lisa", "tom", "emma"].map((n) => tokenFor(url, `${n}@demo.test`)));
+  client = (await ok(url, `mutation { createClient(name: "Live Client") { ... on Client { id } } }`, {}, { token: owner })).createClient.id;
+});
+afterAll(() => stack?.stop());
+
+const CREATE = `mutation($i: NewAppointmentInput!) { createAppointment(input: $i) { ... on AppointmentPayload { appointment { id } } ... on Error { code message } } }`;
+const CHANGES = `subscription { appointmentChanged { appointmentId change appointment { name startsAt status } } }`;
+const STATUS = `subscription { sessionStatusChanged { sessionId kind status previousStatus } }`;
+const BOARD = `subscription { liveBoard { sessions { id kind title state ticking } } }`;
+
+type Change = { appointmentChanged: { appointmentId: string; change: string; appointment: { name: string; startsAt: string; status: string } | null } };
+type Status = { sessionStatusChanged: { sessionId: string; kind: string; status: string; previousStatus: string | null } };
+type Board = { liveBoard: { sessions: { id: string; kind: string; title: string; state: string }[] } };
+
+const create = async (token: string, input: object) => (await ok(url, CREATE, { i: { clientId: client, ...input } }, { token })).createAppointment.appointment.id as string;
+const setStatus = (id: string, status: string) => ok(url, `mutation($id: ID!, $s: AppointmentStatus!) { setAppointmentStatus(id: $id, status: $s) { __typename } }`, { id, s: status }, { token: lisa });
+
+describe("live client sessions", () => {
+  it("pushes created, moved and deleted sessions to open calendars, each viewer only what they may see", async () => {
+    const lisaWs = wsClient(url, { token: lisa });
+    const emmaWs = wsClient(url, { token: emma });
+    const all = subscribe<Change>(lisaWs, CHANGES);
+    const own = subscribe<Change>(emmaWs, CHANGES);
+    await new Promise((r) => setTimeout(r, 300));
+
+    const id = await create(tom, { name: "Tom's session", date: "2026-12-01", time: "10:00" });
+    const created = await all.next((v) => v.appointmentChanged.appointmentId === id);
+    expect(created.appointmentChanged).toMatchObject({ change: "CREATED", appointment: { name: "Tom's session", startsAt: "2026-12-01T09:00:00.000Z" } });
+    await ok(url, `mutation($id: ID!) { updateAppointment(id: $id, input: { time: "12:00" }) { __typename } }`, { id }, { token: lisa });
+    const moved = await all.next((v) => v.appointmentChanged.appointmentId === id);
+    expect(moved.appointmentChanged).toMatchObject({ change: "UPDATED", appointment: { startsAt: "2026-12-01T11:00:00.000Z" } });
+
+    const emmas = await create(emma, { name: "Emma's session", date: "2026-12-01" });
+    expect((await own.next()).appointmentChanged.appointmentId).toBe(emmas);
+    // Reassigned to Tom: Emma's calendar hears of it once more, and now may not see it.
+    const tomId = (await ok(url, `{ viewer { user { id } } }`, {}, { token: tom })).viewer.user.id;
+    await ok(url, `mutation($id: ID!, $s: ID!) { updateAppointment(id: $id, input: { staffId: $s }) { __typename } }`, { id: emmas, s: tomId }, { token: lisa });
+    expect((await own.next()).appointmentChanged).toEqual({ appointmentId: emmas, change: "UPDATED", appointment: null });
+    await ok(url, `mutation($id: ID!) { deleteAppointment(id: $id) { __typename } }`, { id }, { token: lisa });
+    expect((await all.next((v) => v.appointmentChanged.change === "DELETED")).appointmentChanged).toEqual({ appointmentId: id, change: "DELETED", appointment: null });
+    // Emma never heard of Tom's session.
+    expect(own.values.map((v) => v.appointmentChanged.appointmentId)).toEqual([emmas, emmas]);
+    await Promise.all([lisaWs.dispose(), emmaWs.dispose()]);
+  });
+
+  it("staff without session.read can't subscribe", async () => {
+    await ok(url, `mutation { setStaffPermissions(permissions: [SESSION_CREATE]) { __typename } }`, {}, { token: owner });
+    const sam = await tokenFor(url, "sam@demo.test");
+    const ws = wsClient(url, { token: sam });
+    const changes = subscribe(ws, CHANGES);
+    const statuses = subscribe(ws, STATUS);
+    await create(sam, { name: "Sam's", date: "2026-12-02" });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(JSON.stringify(changes.errors)).toContain("FORBIDDEN");
+    expect(JSON.stringify(statuses.errors)).toContain("FORBIDDEN");
+    expect([...changes.values, ...statuses.values].filter(Boolean)).toEqual([]);
+    await ok(url, `mutation { setStaffPermissions(permissions: null) { __typename } }`, {}, { token: owner });
+    await ws.dispose();
+  });
+
+  it("status changes are pushed and sessions in progress show on the Live board", async () => {
+    const ws = wsClient(url, { token: lisa });
+    const statuses = subscribe<Status>(ws, STATUS);
+    const board = subscribe<Board>(ws, BOARD);
+    await board.next();
+    const id = await create(tom, { name: "Treatment", date: "2026-12-03" });
+    await setStatus(id, "in_progress");
+    expect((await statuses.next((s) => s.sessionStatusChanged.sessionId === id && s.sessionStatusChanged.status === "in-progress")).sessionStatusChanged).toMatchObject({
+      kind: "APPOINTMENT",
+      previousStatus: "scheduled",
+    });
+    const shown = await board.next((b) => b.liveBoard.sessions.some((s) => s.id === id));
+    expect(shown.liveBoard.sessions.find((s) => s.id === id)).toMatchObject({ kind: "APPOINTMENT", title: "Treatment (Live Client)", state: "in-progress" });
+    await setStatus(id, "completed");
+    await statuses.next((s) => s.sessionStatusChanged.sessionId === id && s.sessionStatusChanged.status === "completed");
+    await board.next((b) => !b.liveBoard.sessions.some((s) => s.id === id));
+    await ws.dispose();
+  });
+
+  it("with auto-status on, scheduled jobs start and complete sessions at their times, pushed live", async () => {
+    await ok(url, `mutation { updateAppointmentSettings(input: { autoStatus: true }) { __typename } }`, {}, { token: owner });
+    const ws = wsClient(url, { token: lisa });
+    const statuses = subscribe<Status>(ws, STATUS);
+    await new Promise((r) => setTimeout(r, 300));
+    // Started 57 seconds ago, lasting a minute: in progress now, completed in about 3 seconds.
+    const startsAt = new Date(Date.now() - 57_000).toISOString();
+    const id = await create(tom, { name: "Auto", startsAt, durationMinutes: 1 });
+    const byId = (status: string) => (s: Status) => s.sessionStatusChanged.sessionId === id && s.sessionStatusChanged.status === status;
+    await statuses.next(byId("in-progress"), 10_000);
+    await statuses.next(byId("completed"), 15_000);
+    const node = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { status } } }`, { id }, { token: lisa });
+    expect(node.node.status).toBe("completed");
+
+    // A session cancelled before its start is left alone by its jobs.
+    const later = await create(tom, { name: "Cancelled", startsAt: new Date(Date.now() + 2000).toISOString(), durationMinutes: 30 });
+    await setStatus(later, "cancelled");
+    await new Promise((r) => setTimeout(r, 4000));
+    expect((await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { status } } }`, { id: later }, { token: lisa })).node.status).toBe("cancelled");
+    await ok(url, `mutation { updateAppointmentSettings(input: { autoStatus: false }) { __typename } }`, {}, { token: owner });
+    await ws.dispose();
+  });
+});

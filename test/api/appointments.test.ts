@@ -1,0 +1,417 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gql, ok, signIn, tokenFor } from "../support/client.js";
+import { startStack, type Stack } from "../support/stack.js";
+
+let stack: Stack;
+let url: string;
+let owner: string;
+let lisa: string;
+let tom: string;
+let sam: string;
+let ids: { tom: string; emma: string; sam: string; owner: string };
+let anna: string;
+let ben: string;
+
+const userId = async (token: string) => (await ok(url, `{ viewer { user { id } } }`, {}, { token })).viewer.user.id as string;
+
+beforeAll(async () => {
+  stack = await startStack();
+  url = stack.urls[0];
+  [owner, lisa, tom, sam] = await Promise.all(["owner", "lisa", "tom", "sam"].map((n) => tokenFor(url, `${n}@demo.test`)));
+  const emma = await tokenFor(url, "emma@demo.test");
+  ids = { tom: await userId(tom), emma: await userId(emma), sam: await userId(sam), owner: await userId(owner) };
+  anna = (await ok(url, CREATE_CLIENT, { n: "Anna Berg" }, { token: owner })).createClient.id;
+  ben = (await ok(url, CREATE_CLIENT, { n: "Ben Carter" }, { token: sam })).createClient.id;
+});
+afterAll(() => stack?.stop());
+
+const CREATE_CLIENT = `mutation($n: String!) { createClient(name: $n) { ... on Client { id name } ... on Error { code message } } }`;
+const ERR = `... on ValidationError { code problems { path message } } ... on Error { code message }`;
+const PAYLOAD = `... on AppointmentPayload { appointment { id name startsAt endsAt durationMinutes status fieldValues sequence client { name } staff { name } } warnings { kind message appointments { id name } } } ${ERR}`;
+const CREATE = `mutation($i: NewAppointmentInput!) { createAppointment(input: $i) { ${PAYLOAD} } }`;
+const UPDATE = `mutation($id: ID!, $i: AppointmentChangesInput!) { updateAppointment(id: $id, input: $i) { ${PAYLOAD} } }`;
+const PLAIN_ERR = `... on Error { code message }`;
+const STATUS = `mutation($id: ID!, $s: AppointmentStatus!) { setAppointmentStatus(id: $id, status: $s) { ... on AppointmentPayload { appointment { id status sequence } } ${PLAIN_ERR} } }`;
+const SAVE_FIELDS = `mutation($id: ID!, $p: FieldTarget!, $f: JSON!) { saveAppointmentFields(id: $id, phase: $p, fields: $f) { ... on Appointment { id fieldValues } ${ERR} } }`;
+const NEW_FIELD = `mutation($t: FieldTarget!, $k: String!, $ty: FieldType!, $i: FieldDefinitionInput!) { createFieldDefinition(target: $t, key: $k, type: $ty, input: $i) { ... on FieldDefinition { id key position archivedAt } ${ERR} } }`;
+const CALENDAR = `query($v: CalendarView!, $d: LocalDate!, $f: AppointmentFilter) { appointmentCalendar(view: $v, date: $d, filter: $f) { ... on AppointmentCalendar { from to timeZone slotMinutes truncated appointments { id name startsAt } } ${ERR} } }`;
+const COUNT = `query { appointments(from: "2000-01-01", to: "2100-01-01", first: 100) { ... on QueryAppointmentsConnection { nodes { id } } } }`;
+
+const create = (input: object, token = owner) => ok(url, CREATE, { i: input }, { token }).then((d) => d.createAppointment);
+const field = (target: string, key: string, type: string, input: object, token = owner) =>
+  ok(url, NEW_FIELD, { t: target, k: key, ty: type, i: { label: key, ...input } }, { token }).then((d) => d.createFieldDefinition);
+const problems = (r: { problems: { path: string[]; message: string }[] }) => r.problems.map((p) => `${p.path.join(".")}: ${p.message}`).sort();
+const count = async (token = owner) => (await ok(url, COUNT, {}, { token })).appointments.nodes.length;
+
+describe("custom field definitions", () => {
+  it("are managed per phase by holders of the permission, reordered, archived and restored", async () => {
+    const reason = await field("pre_session", "reason", "text", { required: true, validation: { maxLength: 50 } });
+    await field("pre_session", "vitals", "array", {
+      fields: [{ key: "item", label: "Reading", type: "object", fields: [{ key: "pulse", label: "Pulse", type: "number", required: true }] }],
+    });
+    const mood = await field("pre_session", "mood", "select", { validation: { options: ["good", "bad"] }, filterable: true });
+    expect(mood.position - reason.position).toBe(2);
+    await field("during_session", "observations", "textarea", {});
+    await field("post_session", "outcome", "select", { required: true, validation: { options: ["improved", "same"] } });
+    await field("evaluation", "score", "number", { required: true, validation: { min: 0, max: 100 } });
+
+    // Staff may not change forms; a key is used once across the session phases.
+    expect((await field("pre_session", "x", "text", {}, sam)).code).toBe("FORBIDDEN");
+    expect((await field("evaluation", "x", "text", {}, lisa)).code).toBe("FORBIDDEN");
+    expect((await field("post_session", "reason", "text", {})).code).toBe("CONFLICT");
+    const bad = await field("pre_session", "Bad Key", "select", { validation: { options: [] }, filterable: false });
+    expect(problems(bad)).toEqual(["input.validation.options: List at least one non-empty option", "key: Start with a lowercase letter; letters, digits and _ only (at most 63)"]);
+
+    // The demo workspace has a form of its own; these tests look at their fields only.
+    const mine = (list: { key: string }[]) => list.map((d) => d.key).filter((k) => ["reason", "vitals", "mood"].includes(k));
+    const all = (await ok(url, `{ fieldDefinitions(target: pre_session) { id key } }`, {}, { token: sam })).fieldDefinitions as { id: string; key: string }[];
+    expect(mine(all)).toEqual(["reason", "vitals", "mood"]);
+    const moodFirst = [...all.filter((d) => d.key === "mood"), ...all.filter((d) => d.key !== "mood")];
+    const reordered = await ok(url, `mutation($ids: [ID!]!) { reorderFieldDefinitions(target: pre_session, ids: $ids) { ... on MutationReorderFieldDefinitionsSuccess { data { key position } } ${ERR} } }`, {
+      ids: moodFirst.map((d) => d.id),
+    }, { token: owner });
+    expect(mine(reordered.reorderFieldDefinitions.data)).toEqual(["mood", "reason", "vitals"]);
+    const defs = all.filter((d) => d.key === "reason");
+    const partial = await ok(url, `mutation($ids: [ID!]!) { reorderFieldDefinitions(target: pre_session, ids: $ids) { ... on MutationReorderFieldDefinitionsSuccess { data { key } } ${ERR} } }`, { ids: [defs[0].id] }, { token: owner });
+    expect(problems(partial.reorderFieldDefinitions)).toEqual(["ids: List every field of this target exactly once"]);
+  });
+
+  it("the same key added twice at the same moment makes one field", async () => {
+    const results = await Promise.all([1, 2, 3].map(() => field("post_session", "homework", "textarea", {})));
+    expect(results.filter((r) => r.key === "homework")).toHaveLength(1);
+    expect(results.filter((r) => r.code === "CONFLICT")).toHaveLength(2);
+  });
+});
+
+describe("sessions", () => {
+  it("saves with pre-session values and defaults; during and post only on the saved session, each on its own", async () => {
+    const before = await count();
+    const r = await create({ name: "Intake", clientId: anna, date: "2026-11-23", fields: { reason: "back pain", vitals: [{ pulse: 64 }], mood: "good" } });
+    expect(r.warnings).toEqual([]);
+    // Defaults: 60 minutes, scheduled, 09:00 in Berlin; staff is the creator.
+    expect(r.appointment).toMatchObject({ name: "Intake", startsAt: "2026-11-23T08:00:00.000Z", durationMinutes: 60, status: "scheduled", staff: { name: "Olivia Owner" } });
+    expect(r.appointment.fieldValues).toEqual({ reason: "back pain", vitals: [{ pulse: 64 }], mood: "good" });
+    expect(await count()).toBe(before + 1);
+    const id = r.appointment.id;
+
+    // During and post values at creation are unknown fields of the pre-session phase.
+    const early = await create({ name: "x", clientId: anna, date: "2026-11-23", fields: { reason: "ok", outcome: "same" } });
+    expect(problems(early)).toEqual(["fields.outcome: Unknown field"]);
+
+    const during = await ok(url, SAVE_FIELDS, { id, p: "during_session", f: { observations: "limited rotation" } }, { token: sam });
+    expect(during.saveAppointmentFields.fieldValues).toMatchObject({ reason: "back pain", observations: "limited rotation" });
+    const missing = await ok(url, SAVE_FIELDS, { id, p: "post_session", f: { homework: 3 } }, { token: owner });
+    expect(problems(missing.saveAppointmentFields)).toEqual(["fields.homework: Must be text", "fields.outcome: Required"]);
+
+    // Two phases saved at the same moment both stay.
+    await Promise.all([
+      ok(url, SAVE_FIELDS, { id, p: "post_session", f: { outcome: "improved", homework: "stretch" } }, { token: owner }),
+      ok(url, SAVE_FIELDS, { id, p: "pre_session", f: { reason: "neck pain", vitals: [{ pulse: 70 }] } }, { token: lisa }),
+    ]);
+    const node = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { fieldValues sequence values(phase: post_session) { field { key } value readOnly } } } }`, { id }, { token: owner });
+    expect(node.node.fieldValues).toEqual({ reason: "neck pain", vitals: [{ pulse: 70 }], observations: "limited rotation", outcome: "improved", homework: "stretch" });
+    expect(node.node.sequence).toBeGreaterThanOrEqual(3);
+  });
+
+  it("rejects bad input naming each field and saves nothing", async () => {
+    const cookie = await signIn(url, "owner@demo.test");
+    const other = await ok(url, `mutation { createWorkspace(name: "Elsewhere") { ... on Workspace { id } } }`, {}, { cookie });
+    await ok(url, `mutation($w: ID!) { switchWorkspace(workspaceId: $w) { ... on Workspace { id } } }`, { w: other.createWorkspace.id }, { cookie });
+    const foreign = (await ok(url, CREATE_CLIENT, { n: "Foreign" }, { cookie })).createClient.id;
+    const before = await count();
+
+    const r = await create({ name: " ", clientId: foreign, startsAt: "2026-11-23 09:00", durationMinutes: 0, fields: { reason: 5, vitals: [{ pulse: "fast" }, {}], mood: "meh" } });
+    expect(r.code).toBe("VALIDATION");
+    expect(problems(r)).toEqual([
+      "clientId: No such client in this workspace",
+      "durationMinutes: At least 1 minute",
+      "fields.mood: Must be one of: good, bad",
+      "fields.reason: Must be text",
+      "fields.vitals.0.pulse: Must be a number",
+      "fields.vitals.1.pulse: Required",
+      "name: Required",
+      "startsAt: Must be an ISO-8601 date and time with an offset, e.g. 2026-11-21T09:30:00+01:00",
+    ]);
+    const missing = await create({ name: "x", clientId: anna });
+    expect(problems(missing)).toEqual(["fields.reason: Required", "startsAt: Required (or a date and time)"]);
+    // 02:30 doesn't exist in Berlin the night clocks go forward.
+    const gap = await create({ name: "x", clientId: anna, date: "2026-03-29", time: "02:30", fields: { reason: "r" } });
+    expect(problems(gap)).toEqual(["time: 02:30 doesn't exist on 2026-03-29 in Europe/Berlin (the clocks change)"]);
+    expect(await count()).toBe(before);
+
+    const unknownId = await gql(url, CREATE, { i: { name: "x", clientId: "nonsense", date: "2026-11-23", fields: { reason: "r" } } }, { token: owner });
+    expect(unknownId.body.errors?.[0].message).toMatch(/clientId|ID/i);
+    expect(await count()).toBe(before);
+  });
+
+  it("warns outside working hours and about overlaps naming the others, and saves anyway", async () => {
+    const first = await create({ name: "Massage", clientId: ben, staffId: ids.sam, startsAt: "2026-11-24T10:00:00+01:00", durationMinutes: 60, fields: { reason: "r" } });
+    expect(first.warnings).toEqual([]);
+    const backToBack = await create({ name: "Follow-up", clientId: ben, staffId: ids.sam, startsAt: "2026-11-24T11:00:00+01:00", durationMinutes: 30, fields: { reason: "r" } });
+    expect(backToBack.warnings).toEqual([]);
+    const clash = await create({ name: "Consult", clientId: anna, staffId: ids.sam, startsAt: "2026-11-24T10:30:00+01:00", durationMinutes: 45, fields: { reason: "r" } });
+    expect(clash.appointment.id).toBeTruthy();
+    expect(clash.warnings).toHaveLength(1);
+    expect(clash.warnings[0]).toMatchObject({ kind: "OVERLAP", message: 'Overlaps "Massage" (Ben Carter with Sam Staff, 10:00-11:00), "Follow-up" (Ben Carter with Sam Staff, 11:00-11:30)' });
+    expect(clash.warnings[0].appointments.map((a: { name: string }) => a.name)).toEqual(["Massage", "Follow-up"]);
+
+    const late = await create({ name: "Evening", clientId: anna, startsAt: "2026-11-24T16:30:00+01:00", durationMinutes: 60, fields: { reason: "r" } });
+    expect(late.warnings).toEqual([{ kind: "OUTSIDE_WORKING_HOURS", message: "Outside working hours (09:00-17:00, Europe/Berlin)", appointments: [] }]);
+    const saturday = await create({ name: "Weekend", clientId: anna, date: "2026-11-28", time: "10:00", fields: { reason: "r" } });
+    expect(saturday.warnings.map((w: { kind: string }) => w.kind)).toEqual(["OUTSIDE_WORKING_HOURS"]);
+
+    // Moving it away from the clash clears the warning; cancelled sessions don't clash.
+    const moved = await ok(url, UPDATE, { id: clash.appointment.id, i: { time: "13:00" } }, { token: owner });
+    expect(moved.updateAppointment.appointment.startsAt).toBe("2026-11-24T12:00:00.000Z");
+    expect(moved.updateAppointment.warnings).toEqual([]);
+    const cancelled = await ok(url, STATUS, { id: first.appointment.id, s: "cancelled" }, { token: owner });
+    expect(cancelled.setAppointmentStatus.appointment.status).toBe("cancelled");
+    const again = await create({ name: "Rebook", clientId: ben, staffId: ids.sam, startsAt: "2026-11-24T10:00:00+01:00", durationMinutes: 60, fields: { reason: "r" } });
+    expect(again.warnings).toEqual([]);
+
+    // An employee sees only his own sessions: others that clash are counted, not described.
+    const toms = await create({ name: "Tom's consult", clientId: ben, staffId: ids.tom, startsAt: "2026-11-24T10:15:00+01:00", durationMinutes: 15, fields: { reason: "r" } }, tom);
+    expect(toms.warnings).toEqual([{ kind: "OVERLAP", message: "Overlaps 1 other session of this client", appointments: [] }]);
+  });
+
+  it("of clashing sessions booked at the same moment, every later one warns about the earlier", async () => {
+    const booked = await Promise.all(
+      ["A", "B", "C", "D"].map((name) => create({ name, clientId: anna, staffId: ids.tom, startsAt: "2026-11-25T14:00:00+01:00", durationMinutes: 30, fields: { reason: "r" } })),
+    );
+    // Saved one after another: the k-th saved names the k-1 before it, so the counts are 0, 1, 2, 3.
+    const named = booked.map((b) => (b.warnings[0]?.appointments.length ?? 0) as number).sort();
+    expect(named).toEqual([0, 1, 2, 3]);
+  });
+
+  it("edits details, tracks the status flow and deletes permanently", async () => {
+    const { appointment } = await create({ name: "Session", clientId: anna, date: "2026-11-26", time: "10:00", fields: { reason: "r" } });
+    const edited = await ok(url, UPDATE, { id: appointment.id, i: { name: "Renamed", clientId: ben, durationMinutes: 90, date: "2026-11-27" } }, { token: lisa });
+    expect(edited.updateAppointment.appointment).toMatchObject({ name: "Renamed", client: { name: "Ben Carter" }, startsAt: "2026-11-27T09:00:00.000Z", endsAt: "2026-11-27T10:30:00.000Z" });
+    expect(edited.updateAppointment.appointment.sequence).toBe(appointment.sequence + 1);
+    const bad = await ok(url, UPDATE, { id: appointment.id, i: { durationMinutes: 0, startsAt: "tomorrow" } }, { token: lisa });
+    expect(problems(bad.updateAppointment)).toEqual(["durationMinutes: At least 1 minute", "startsAt: Must be an ISO-8601 date and time with an offset, e.g. 2026-11-21T09:30:00+01:00"]);
+    for (const s of ["in_progress", "completed"]) expect((await ok(url, STATUS, { id: appointment.id, s }, { token: sam })).setAppointmentStatus.appointment.status).toBe(s);
+
+    // Staff may edit but not delete by default.
+    const denied = await ok(url, `mutation($id: ID!) { deleteAppointment(id: $id) { ... on DeletedAppointment { id } ${PLAIN_ERR} } }`, { id: appointment.id }, { token: sam });
+    expect(denied.deleteAppointment.code).toBe("FORBIDDEN");
+    const deleted = await ok(url, `mutation($id: ID!) { deleteAppointment(id: $id) { ... on DeletedAppointment { id } ${PLAIN_ERR} } }`, { id: appointment.id }, { token: lisa });
+    expect(deleted.deleteAppointment.id).toBe(appointment.id);
+    const gone = await ok(url, `query($id: ID!) { node(id: $id) { id } }`, { id: appointment.id }, { token: owner });
+    expect(gone.node).toBeNull();
+  });
+
+  it("archived fields keep their values, read-only", async () => {
+    const { appointment } = await create({ name: "Archive", clientId: anna, date: "2026-11-30", fields: { reason: "kept", mood: "bad" } });
+    const mood = (await ok(url, `{ fieldDefinitions(target: pre_session) { id key } }`, {}, { token: owner })).fieldDefinitions.find((d: { key: string }) => d.key === "mood");
+    const archived = await ok(url, `mutation($id: ID!) { archiveFieldDefinition(id: $id) { ... on FieldDefinition { archivedAt } } }`, { id: mood.id }, { token: owner });
+    expect(archived.archiveFieldDefinition.archivedAt).toBeTruthy();
+    const active = (await ok(url, `{ fieldDefinitions(target: pre_session) { key } }`, {}, { token: owner })).fieldDefinitions;
+    expect(active.map((d: { key: string }) => d.key)).not.toContain("mood");
+
+    const change = await ok(url, SAVE_FIELDS, { id: appointment.id, p: "pre_session", f: { reason: "new", mood: "good" } }, { token: owner });
+    expect(problems(change.saveAppointmentFields)).toEqual(["fields.mood: This field is archived; its value is read-only"]);
+    const saved = await ok(url, SAVE_FIELDS, { id: appointment.id, p: "pre_session", f: { reason: "new" } }, { token: owner });
+    expect(saved.saveAppointmentFields.fieldValues).toEqual({ reason: "new", mood: "bad" });
+    const values = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { values(phase: pre_session) { field { key } value readOnly } } } }`, { id: appointment.id }, { token: owner });
+    expect(values.node.values).toContainEqual({ field: { key: "mood" }, value: "bad", readOnly: true });
+    await ok(url, `mutation($id: ID!) { restoreFieldDefinition(id: $id) { ... on FieldDefinition { archivedAt } } }`, { id: mood.id }, { token: owner });
+    const restored = (await ok(url, `{ fieldDefinitions(target: pre_session) { key } }`, {}, { token: owner })).fieldDefinitions;
+    expect(restored.map((d: { key: string }) => d.key)).toContain("mood");
+  });
+});
+
+describe("calendar, list, free slots and history", () => {
+  it("loads the visible range with client and custom-field filters", async () => {
+    await create({ name: "Dec A", clientId: anna, date: "2026-12-07", time: "09:00", fields: { reason: "r", mood: "good" } });
+    await create({ name: "Dec B", clientId: ben, date: "2026-12-08", time: "09:00", fields: { reason: "r", mood: "bad" } });
+    await create({ name: "Dec C", clientId: ben, date: "2026-12-21", time: "09:00", fields: { reason: "r", mood: "good" } });
+    // Only this test's sessions (the demo workspace has a few of its own this week).
+    const names = (d: { appointmentCalendar: { appointments: { name: string }[] } }) => d.appointmentCalendar.appointments.map((a) => a.name).filter((n) => n.startsWith("Dec "));
+    const week = await ok(url, CALENDAR, { v: "week", d: "2026-12-09" }, { token: owner });
+    expect(week.appointmentCalendar).toMatchObject({ from: "2026-12-07", to: "2026-12-13", timeZone: "Europe/Berlin", slotMinutes: 30, truncated: false });
+    expect(names(week)).toEqual(["Dec A", "Dec B"]);
+    expect(names(await ok(url, CALENDAR, { v: "day", d: "2026-12-08" }, { token: owner }))).toEqual(["Dec B"]);
+    expect(names(await ok(url, CALENDAR, { v: "month", d: "2026-12-01", f: { clientId: ben } }, { token: owner }))).toEqual(["Dec B", "Dec C"]);
+    expect(names(await ok(url, CALENDAR, { v: "month", d: "2026-12-01", f: { fields: [{ key: "mood", value: "good" }] } }, { token: owner }))).toEqual(["Dec A", "Dec C"]);
+    expect(names(await ok(url, CALENDAR, { v: "month", d: "2026-12-01", f: { clientId: ben, fields: [{ key: "mood", value: "good" }] } }, { token: owner }))).toEqual(["Dec C"]);
+    const notFilterable = await ok(url, CALENDAR, { v: "month", d: "2026-12-01", f: { fields: [{ key: "reason", value: "r" }] } }, { token: owner });
+    expect(problems(notFilterable.appointmentCalendar)).toEqual(["filter.fields.0.key: Not a filterable field"]);
+  });
+
+  it("lists with the same filters and cursor pagination", async () => {
+    const LIST = `query($a: String, $f: AppointmentFilter) { appointments(from: "2026-12-01", to: "2026-12-31", first: 2, after: $a, filter: $f) { ... on QueryAppointmentsConnection { pageInfo { hasNextPage endCursor } nodes { name } } } }`;
+    const page1 = (await ok(url, LIST, {}, { token: owner })).appointments;
+    expect(page1.nodes.map((n: { name: string }) => n.name)).toEqual(["Dec A", "Dec B"]);
+    expect(page1.pageInfo.hasNextPage).toBe(true);
+    const page2 = (await ok(url, LIST, { a: page1.pageInfo.endCursor }, { token: owner })).appointments;
+    expect(page2.nodes.map((n: { name: string }) => n.name)).toEqual(["Dec C"]);
+    expect(page2.pageInfo.hasNextPage).toBe(false);
+    const filtered = (await ok(url, LIST, { f: { fields: [{ key: "mood", value: "bad" }] } }, { token: owner })).appointments;
+    expect(filtered.nodes.map((n: { name: string }) => n.name)).toEqual(["Dec B"]);
+  });
+
+  it("finds a staff member's free slots within working hours", async () => {
+    const FREE = `query($s: ID, $f: LocalDate!, $t: LocalDate!, $m: Int) { freeSlots(staffId: $s, from: $f, to: $t, slotMinutes: $m) { ... on QueryFreeSlotsSuccess { data { start end } } ${ERR} } }`;
+    await create({ name: "Busy", clientId: anna, staffId: ids.emma, startsAt: "2026-12-14T10:00:00+01:00", durationMinutes: 90, fields: { reason: "r" } });
+    const slots = (await ok(url, FREE, { s: ids.emma, f: "2026-12-14", t: "2026-12-14", m: 60 }, { token: owner })).freeSlots.data;
+    expect(slots.map((s: { start: string }) => s.start.slice(11, 16))).toEqual(["08:00", "11:00", "12:00", "13:00", "14:00", "15:00"]); // 09:00, 12:00 ... 16:00 in Berlin
+    const tooLong = await ok(url, FREE, { f: "2026-12-01", t: "2027-02-01" }, { token: owner });
+    expect(problems(tooLong.freeSlots)).toEqual(["to: At most 31 days"]);
+    const notOwn = await ok(url, FREE, { s: ids.emma, f: "2026-12-14", t: "2026-12-14" }, { token: tom });
+    expect(problems(notOwn.freeSlots)).toEqual(["staffId: You can only see your own free time"]);
+  });
+
+  it("puts sessions on the right local day across a DST change", async () => {
+    // 25 October 2026 has 25 hours in Berlin: 00:30 and 23:30 local are both that day.
+    await create({ name: "DST early", clientId: anna, startsAt: "2026-10-24T22:30:00Z", durationMinutes: 30, fields: { reason: "r" } });
+    await create({ name: "DST late", clientId: anna, startsAt: "2026-10-25T22:30:00Z", durationMinutes: 30, fields: { reason: "r" } });
+    const twice = await create({ name: "DST twice", clientId: anna, date: "2026-10-25", time: "02:30", durationMinutes: 30, fields: { reason: "r" } });
+    expect(twice.appointment.startsAt).toBe("2026-10-25T00:30:00.000Z"); // the first 02:30 (CEST)
+    const day = async (d: string) =>
+      (await ok(url, CALENDAR, { v: "day", d, f: { clientId: anna } }, { token: owner })).appointmentCalendar.appointments.map((a: { name: string }) => a.name).filter((n: string) => n.startsWith("DST"));
+    expect(await day("2026-10-25")).toEqual(["DST early", "DST twice", "DST late"]);
+    expect(await day("2026-10-24")).toEqual([]);
+    expect(await day("2026-10-26")).toEqual([]);
+  });
+
+  it("shows a client's session history, newest first", async () => {
+    const HISTORY = `query($id: ID!) { node(id: $id) { ... on Client { appointments(first: 3) { nodes { name startsAt } } } } }`;
+    const history = (await ok(url, HISTORY, { id: ben }, { token: owner })).node.appointments.nodes;
+    expect(history.map((n: { name: string }) => n.name).slice(0, 2)).toEqual(["Dec C", "Dec B"]);
+  });
+});
+
+describe("clients", () => {
+  it("are created, renamed and deleted only when no session refers to them", async () => {
+    const created = (await ok(url, CREATE_CLIENT, { n: "Temp Client" }, { token: sam })).createClient;
+    expect((await ok(url, CREATE_CLIENT, { n: "Temp Client" }, { token: sam })).createClient.code).toBe("VALIDATION");
+    const renamed = await ok(url, `mutation($id: ID!) { updateClient(id: $id, name: "Temporary") { ... on Client { name } ${ERR} } }`, { id: created.id }, { token: sam });
+    expect(renamed.updateClient.name).toBe("Temporary");
+    const DELETE = `mutation($id: ID!) { deleteClient(id: $id) { ... on DeletedClient { id } ${PLAIN_ERR} } }`;
+    expect((await ok(url, DELETE, { id: ben }, { token: owner })).deleteClient.code).toBe("CONFLICT");
+    expect((await ok(url, DELETE, { id: created.id }, { token: owner })).deleteClient.id).toBe(created.id);
+    expect((await ok(url, `{ clients { nodes { name } } }`, {}, { token: owner })).clients.nodes.map((c: { name: string }) => c.name)).not.toContain("Temporary");
+  });
+});
+
+describe("evaluations", () => {
+  it("have their own validated fields and link to a session of the same client", async () => {
+    const { appointment } = await create({ name: "Assessment", clientId: anna, date: "2026-12-15", fields: { reason: "r" } });
+    const SAVE = `mutation($c: ID!, $a: ID, $f: JSON!) { saveEvaluation(clientId: $c, appointmentId: $a, title: "Initial", fields: $f) { ... on Evaluation { id fieldValues appointment { id } } ${ERR} } }`;
+    const bad = await ok(url, SAVE, { c: ben, a: appointment.id, f: { score: 101, reason: "x" } }, { token: lisa });
+    expect(problems(bad.saveEvaluation)).toEqual(["appointmentId: A session of another client", "fields.reason: Unknown field", "fields.score: Must be at most 100"]);
+    const good = await ok(url, SAVE, { c: anna, a: appointment.id, f: { score: 80 } }, { token: lisa });
+    expect(good.saveEvaluation).toMatchObject({ fieldValues: { score: 80 }, appointment: { id: appointment.id } });
+    const linked = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { evaluations { id } } } }`, { id: appointment.id }, { token: owner });
+    expect(linked.node.evaluations).toEqual([{ id: good.saveEvaluation.id }]);
+  });
+});
+
+describe("permissions", () => {
+  it("employees see their own sessions; staff without session.read see none anywhere", async () => {
+    const own = await create({ name: "Tom's", clientId: anna, staffId: ids.tom, date: "2026-12-16", fields: { reason: "r" } });
+    await create({ name: "Not Tom's", clientId: anna, date: "2026-12-16", time: "11:00", fields: { reason: "r" } });
+    const tomDay = await ok(url, CALENDAR, { v: "day", d: "2026-12-16" }, { token: tom });
+    expect(tomDay.appointmentCalendar.appointments.map((a: { name: string }) => a.name)).toEqual(["Tom's"]);
+    const assignOther = await create({ name: "x", clientId: anna, staffId: ids.emma, date: "2026-12-16", fields: { reason: "r" } }, tom);
+    expect(problems(assignOther)).toEqual(["staffId: You can only schedule your own sessions"]);
+
+    await ok(url, `mutation { setStaffPermissions(permissions: [SESSION_CREATE]) { ... on Workspace { id } } }`, {}, { token: owner });
+    const samNow = await tokenFor(url, "sam@demo.test");
+    const calendar = await gql(url, CALENDAR, { v: "day", d: "2026-12-16" }, { token: samNow });
+    expect(calendar.body.data?.appointmentCalendar ?? null).toMatchObject({ code: "FORBIDDEN" });
+    const node = await ok(url, `query($id: ID!) { node(id: $id) { id } }`, { id: own.appointment.id }, { token: samNow });
+    expect(node.node).toBeNull();
+    const history = await gql(url, `query($id: ID!) { node(id: $id) { ... on Client { appointments { nodes { id } } } } }`, { id: anna }, { token: samNow });
+    expect(history.body.data?.node?.appointments ?? null).toBeNull();
+    await ok(url, `mutation { setStaffPermissions(permissions: null) { ... on Workspace { id } } }`, {}, { token: owner });
+  });
+});
+
+describe("attachments", () => {
+  const PNG = Buffer.from("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea73581e40000000049454e44ae426082", "hex");
+  const upload = (token: string, body: Buffer, type: string, query: string) =>
+    fetch(`${url}/api/appointments/attachments?${query}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": type }, body: new Uint8Array(body) });
+
+  it("uploads images and files for file fields and sessions, with size and type limits, readable only by those who see the session", async () => {
+    await field("pre_session", "xray", "image", {});
+    await field("pre_session", "referral", "file", {});
+    const image = await (await upload(tom, PNG, "image/png", "fileName=xray.png")).json();
+    const pdf = await (await upload(tom, Buffer.from("%PDF-1.4 referral"), "application/pdf", "fileName=referral.pdf")).json();
+    expect(image).toMatchObject({ fileName: "xray.png", mime: "image/png", size: PNG.length });
+
+    // Wrong kinds: a PDF in an image field, someone else's upload, an unknown id.
+    const lisaFile = await (await upload(lisa, Buffer.from("%PDF-1.4"), "application/pdf", "fileName=l.pdf")).json();
+    const bad = await create({ name: "x", clientId: anna, staffId: ids.tom, date: "2026-12-17", fields: { reason: "r", xray: pdf.id, referral: lisaFile.id } }, tom);
+    expect(problems(bad)).toEqual(["fields.referral: Must be a file uploaded for this session", "fields.xray: Must be an image"]);
+
+    const { appointment } = await create({ name: "With files", clientId: anna, staffId: ids.tom, date: "2026-12-17", fields: { reason: "r", xray: image.id, referral: pdf.id } }, tom);
+    const extra = await (await upload(lisa, Buffer.from("notes"), "text/plain", `fileName=notes.txt&appointmentId=${encodeURIComponent(appointment.id)}`)).json();
+    const files = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { attachments { id fileName url } } } }`, { id: appointment.id }, { token: tom });
+    expect(files.node.attachments.map((a: { fileName: string }) => a.fileName).sort()).toEqual(["notes.txt", "referral.pdf", "xray.png"]);
+    expect(files.node.attachments.map((a: { id: string }) => a.id)).toContain(extra.id);
+
+    const get = (token: string) => fetch(`${url}${image.url}`, { headers: { authorization: `Bearer ${token}` } });
+    const mine = await get(tom);
+    expect(mine.status).toBe(200);
+    expect(Buffer.from(await mine.arrayBuffer()).equals(PNG)).toBe(true);
+    expect((await get(owner)).status).toBe(200);
+    const emma = await tokenFor(url, "emma@demo.test");
+    expect((await get(emma)).status).toBe(404); // an employee sees only her own sessions
+
+    // Refused: disallowed type, content that isn't what it claims, too large, another's session.
+    expect((await upload(tom, Buffer.from("MZ..."), "application/x-msdownload", "fileName=a.exe")).status).toBe(415);
+    expect((await upload(tom, Buffer.from("not a png"), "image/png", "fileName=a.png")).status).toBe(415);
+    expect((await upload(tom, Buffer.alloc(10_000_001), "text/plain", "fileName=big.txt")).status).toBe(413);
+    const others = await create({ name: "Emma's", clientId: anna, staffId: ids.emma, date: "2026-12-17", fields: { reason: "r" } });
+    expect((await upload(tom, PNG, "image/png", `fileName=x.png&appointmentId=${encodeURIComponent(others.appointment.id)}`)).status).toBe(404);
+
+    // A file removed from the session is gone; staff without session.update can't remove files.
+    const removeFile = (token: string) => ok(url, `mutation($id: ID!) { deleteAppointmentAttachment(id: $id) { ... on AppointmentAttachment { fileName } ${PLAIN_ERR} } }`, { id: extra.id }, { token });
+    expect((await removeFile(tom)).deleteAppointmentAttachment.code).toBe("FORBIDDEN");
+    expect((await removeFile(lisa)).deleteAppointmentAttachment.fileName).toBe("notes.txt");
+    expect((await fetch(`${url}${extra.url}`, { headers: { authorization: `Bearer ${lisa}` } })).status).toBe(404);
+
+    // Deleting the session deletes its files.
+    await ok(url, `mutation($id: ID!) { deleteAppointment(id: $id) { __typename } }`, { id: appointment.id }, { token: owner });
+    expect((await get(tom)).status).toBe(404);
+  });
+});
+
+describe("invoices from sessions", () => {
+  it("bills completed sessions by their service's price per session or per hour, once, and keeps lines when a session is deleted", async () => {
+    const SERVICE = `mutation($i: AppointmentServiceInput!) { saveAppointmentService(input: $i) { ... on AppointmentService { id } ${ERR} } }`;
+    const physio = (await ok(url, SERVICE, { i: { name: "Manual therapy", pricing: "per_session", priceCents: 8000, currency: "EUR" } }, { token: owner })).saveAppointmentService.id;
+    const coaching = (await ok(url, SERVICE, { i: { name: "Coaching", pricing: "per_hour", priceCents: 12000, currency: "EUR" } }, { token: owner })).saveAppointmentService.id;
+    const badService = await ok(url, SERVICE, { i: { name: " ", pricing: "per_hour", priceCents: -1, currency: "EURO" } }, { token: owner });
+    expect(problems(badService.saveAppointmentService)).toEqual(["currency: Use a 3-letter ISO 4217 code", "name: Required", "priceCents: A whole number of cents, 0 or more"]);
+    const payer = (await ok(url, CREATE_CLIENT, { n: "Paying Client" }, { token: owner })).createClient.id;
+    const book = async (name: string, date: string, minutes: number, serviceId: string | null, status: string) =>
+      (await create({ name, clientId: payer, serviceId, date, durationMinutes: minutes, status, fields: { reason: "r" } })).appointment.id as string;
+    const s1 = await book("Knee", "2026-10-05", 45, physio, "completed");
+    await book("Plan", "2026-10-06", 90, coaching, "completed");
+    await book("Upcoming", "2026-10-07", 60, physio, "scheduled");
+    await book("No service", "2026-10-08", 60, null, "completed");
+
+    const INVOICE = `mutation($c: ID!) { createInvoice(clientId: $c, from: "2026-10-01", to: "2026-10-31") { ... on MutationCreateInvoiceSuccess { data { id currency totalCents lines { description quantitySeconds rateCents amountCents } } } ${PLAIN_ERR} } }`;
+    // Two managers invoicing at once: the sessions are billed on one invoice only.
+    const [a, b] = await Promise.all([ok(url, INVOICE, { c: payer }, { token: owner }), ok(url, INVOICE, { c: payer }, { token: lisa })]);
+    const invoices = [...a.createInvoice.data, ...b.createInvoice.data];
+    expect(invoices).toHaveLength(1);
+    expect(invoices[0]).toMatchObject({
+      currency: "EUR",
+      totalCents: 8000 + 18000,
+      lines: [
+        { description: "Manual therapy: Knee", quantitySeconds: 2700, rateCents: 8000, amountCents: 8000 },
+        { description: "Coaching: Plan", quantitySeconds: 5400, rateCents: 12000, amountCents: 18000 },
+      ],
+    });
+    const billed = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { invoiced } } }`, { id: s1 }, { token: owner });
+    expect(billed.node.invoiced).toBe(true);
+
+    await ok(url, `mutation($id: ID!) { deleteAppointment(id: $id) { __typename } }`, { id: s1 }, { token: owner });
+    const kept = await ok(url, `query($id: ID!) { node(id: $id) { ... on Invoice { lines { description } } } }`, { id: invoices[0].id }, { token: owner });
+    expect(kept.node.lines.map((l: { description: string }) => l.description)).toEqual(["Manual therapy: Knee", "Coaching: Plan"]);
+  });
+});

@@ -1,0 +1,224 @@
+import { describe, expect, it } from "vitest";
+import {
+  findOverlaps,
+  freeSlots,
+  initials,
+  localToInstant,
+  validateSpec,
+  validateValues,
+  visibleDates,
+  withinWorkingHours,
+  type FieldSpec,
+} from "../../schema/appointments/rules.js";
+
+const field = (key: string, type: FieldSpec["type"], extra: Partial<FieldSpec> = {}): FieldSpec => ({
+  key,
+  label: key,
+  type,
+  required: false,
+  validation: {},
+  fields: [],
+  ...extra,
+});
+
+const lookups = {
+  isMember: (id: string) => id === "member-1",
+  attachmentMime: (id: string) => ({ "img-1": "image/png", "pdf-1": "application/pdf" })[id] ?? null,
+};
+
+const specs: FieldSpec[] = [
+  field("reason", "text", { required: true, validation: { minLength: 3, maxLength: 10, pattern: "[a-z ]+" } }),
+  field("notes", "textarea"),
+  field("pain", "number", { validation: { min: 0, max: 10 } }),
+  field("consent", "boolean", { required: true }),
+  field("birthday", "date", { validation: { min: "1900-01-01" } }),
+  field("followUp", "datetime"),
+  field("mood", "select", { validation: { options: ["good", "bad"] } }),
+  field("areas", "multi_select", { validation: { options: ["neck", "back"], maxLength: 1 } }),
+  field("photo", "image"),
+  field("referral", "file"),
+  field("signature", "signature"),
+  field("vitals", "array", { fields: [field("item", "object", { fields: [field("pulse", "number", { required: true }), field("note", "text")] })] }),
+  field("address", "object", { fields: [field("city", "text", { required: true }), field("zip", "text")] }),
+  field("therapist", "team_member"),
+];
+
+describe("field values", () => {
+  it("accepts a valid value of every type", () => {
+    const values = {
+      reason: "back pain",
+      notes: "anything\ngoes",
+      pain: 7,
+      consent: false,
+      birthday: "1980-02-29",
+      followUp: "2026-11-21T10:00:00+01:00",
+      mood: "good",
+      areas: ["neck"],
+      photo: "img-1",
+      referral: "pdf-1",
+      signature: "data:image/png;base64,iVBORw0KGgo=",
+      vitals: [{ pulse: 60 }, { pulse: 72, note: "after" }],
+      address: { city: "Berlin" },
+      therapist: "member-1",
+    };
+    expect(validateValues(specs, values, ["fields"], lookups)).toEqual([]);
+  });
+
+  it("lists every failing path, nested ones included", () => {
+    const values = {
+      reason: "ok",
+      pain: "7",
+      birthday: "1980-02-30",
+      followUp: "2026-11-21T10:00:00",
+      mood: "meh",
+      areas: ["neck", "knee"],
+      photo: "pdf-1",
+      referral: "nope",
+      signature: "data:image/jpeg;base64,xx",
+      vitals: [{ pulse: 60 }, { note: "no pulse" }, "x"],
+      address: { zip: 12, street: "?" },
+      therapist: "stranger",
+      extra: 1,
+    };
+    const problems = validateValues(specs, values, ["fields"], lookups).map((p) => `${p.path.join(".")}: ${p.message}`);
+    expect(problems.sort()).toEqual(
+      [
+        "fields.extra: Unknown field",
+        "fields.reason: At least 3 characters",
+        "fields.consent: Required",
+        "fields.pain: Must be a number",
+        "fields.birthday: Must be a date YYYY-MM-DD",
+        "fields.followUp: Must be an ISO-8601 date and time with an offset",
+        "fields.mood: Must be one of: good, bad",
+        "fields.areas.1: Not an option: knee",
+        "fields.areas: At most 1 items",
+        "fields.photo: Must be an image",
+        "fields.referral: Must be a file uploaded for this session",
+        "fields.signature: Must be a signature drawn as a PNG image",
+        "fields.vitals.1.pulse: Required",
+        "fields.vitals.2: Must be an object of field values",
+        "fields.address.street: Unknown field",
+        "fields.address.city: Required",
+        "fields.address.zip: Must be text",
+        "fields.therapist: Must be a member of this workspace",
+      ].sort(),
+    );
+  });
+
+  it("checks bounds, patterns and wrong shapes", () => {
+    const check = (key: string, value: unknown) => validateValues(specs, { reason: "abc", consent: true, [key]: value }, [], lookups).map((p) => p.message);
+    expect(check("pain", 11)).toEqual(["Must be at most 10"]);
+    expect(check("pain", -1)).toEqual(["Must be at least 0"]);
+    expect(check("reason", "ABC")).toEqual(["Doesn't match the required format"]);
+    expect(check("reason", "abcdefghijk")).toEqual(["At most 10 characters"]);
+    expect(check("birthday", "1899-12-31")).toEqual(["Must be on or after 1900-01-01"]);
+    expect(check("consent", "yes")).toEqual(["Must be true or false"]);
+    expect(check("areas", ["neck", "neck"])).toEqual(["Each option at most once"]);
+    expect(check("vitals", { pulse: 1 })).toEqual(["Must be a list"]);
+    expect(check("address", [])).toEqual([]); // empty counts as not given
+    expect(check("address", "Berlin")).toEqual(["Must be an object of field values"]);
+    expect(validateValues(specs, [], ["fields"], lookups)).toEqual([{ path: ["fields"], message: "Must be an object of field values" }]);
+  });
+});
+
+describe("field definitions", () => {
+  it("rejects bad keys, options, bounds, patterns and shapes, nested too", () => {
+    const bad: FieldSpec = field("Bad key", "object", {
+      label: " ",
+      fields: [field("a", "select"), field("a", "number", { validation: { min: 5, max: 1 } }), field("p", "text", { validation: { pattern: "(" } }), field("l", "array")],
+    });
+    const problems = validateSpec(bad, []).map((p) => `${p.path.join(".")}: ${p.message}`);
+    expect(problems).toEqual([
+      "key: Start with a lowercase letter; letters, digits and _ only (at most 63)",
+      "label: Required",
+      "fields: Sub-field keys must differ",
+      "fields.0.validation.options: List at least one non-empty option",
+      "fields.1.validation.max: Must not be below min",
+      "fields.2.validation.pattern: Not a valid regular expression",
+      "fields.3.fields: An array needs exactly one item field",
+    ]);
+    expect(validateSpec(field("ok", "text", { fields: [field("x", "text")] }), [])).toEqual([{ path: ["fields"], message: "Only objects and arrays have sub-fields" }]);
+    expect(validateSpec(specs[11], [])).toEqual([]);
+  });
+});
+
+const t = (iso: string) => new Date(iso);
+
+describe("overlaps", () => {
+  const base = { id: "new", clientId: "c1", staffId: "s1", start: t("2026-11-20T10:00:00Z"), end: t("2026-11-20T11:00:00Z") };
+  it("finds overlaps for the same client or staff, not back-to-back ones or strangers", () => {
+    const others = [
+      { id: "before", clientId: "c1", staffId: "s2", start: t("2026-11-20T09:00:00Z"), end: t("2026-11-20T10:00:00Z") },
+      { id: "after", clientId: "c2", staffId: "s1", start: t("2026-11-20T11:00:00Z"), end: t("2026-11-20T12:00:00Z") },
+      { id: "client", clientId: "c1", staffId: "s2", start: t("2026-11-20T10:59:00Z"), end: t("2026-11-20T12:00:00Z") },
+      { id: "staff", clientId: "c2", staffId: "s1", start: t("2026-11-20T09:30:00Z"), end: t("2026-11-20T10:01:00Z") },
+      { id: "stranger", clientId: "c3", staffId: "s3", start: t("2026-11-20T10:00:00Z"), end: t("2026-11-20T11:00:00Z") },
+      { id: "new", clientId: "c1", staffId: "s1", start: t("2026-11-20T10:00:00Z"), end: t("2026-11-20T11:00:00Z") },
+    ];
+    expect(findOverlaps(base, others)).toEqual([
+      { id: "client", sameClient: true, sameStaff: false },
+      { id: "staff", sameClient: false, sameStaff: true },
+    ]);
+  });
+});
+
+const hours = { days: [1, 2, 3, 4, 5], start: "09:00", end: "17:00" };
+
+describe("working hours", () => {
+  it("is inside only when the whole session is within one working day, in the workspace zone", () => {
+    const zone = "America/New_York";
+    const at = (date: string, time: string, minutes: number) => {
+      const start = localToInstant(date, time, zone)!;
+      return { start, end: new Date(start.getTime() + minutes * 60_000) };
+    };
+    expect(withinWorkingHours(at("2026-11-20", "09:00", 60), hours, zone)).toBe(true);
+    expect(withinWorkingHours(at("2026-11-20", "16:00", 60), hours, zone)).toBe(true);
+    expect(withinWorkingHours(at("2026-11-20", "16:30", 60), hours, zone)).toBe(false);
+    expect(withinWorkingHours(at("2026-11-20", "08:59", 30), hours, zone)).toBe(false);
+    expect(withinWorkingHours(at("2026-11-21", "10:00", 30), hours, zone)).toBe(false); // Saturday
+  });
+});
+
+describe("free slots", () => {
+  it("are the slot grid within working hours minus busy time, across a DST change", () => {
+    const zone = "Europe/Berlin";
+    const short = { days: [5, 1], start: "09:00", end: "11:00" };
+    const busy = [{ start: localToInstant("2026-10-23", "09:30", zone)!, end: localToInstant("2026-10-23", "10:15", zone)! }];
+    const slots = freeSlots("2026-10-23", "2026-10-26", short, zone, busy, 30);
+    expect(slots.map((s) => s.start.toISOString())).toEqual([
+      "2026-10-23T07:00:00.000Z", // 09:00 CEST
+      "2026-10-23T08:30:00.000Z", // 10:30 CEST
+      "2026-10-26T08:00:00.000Z", // 09:00 CET, after clocks went back
+      "2026-10-26T08:30:00.000Z",
+      "2026-10-26T09:00:00.000Z",
+      "2026-10-26T09:30:00.000Z",
+    ]);
+  });
+});
+
+describe("local times", () => {
+  it("converts local date and HH:mm in any zone, DST included", () => {
+    expect(localToInstant("2026-07-01", "09:00", "Europe/Berlin")?.toISOString()).toBe("2026-07-01T07:00:00.000Z");
+    expect(localToInstant("2026-01-01", "09:00", "Europe/Berlin")?.toISOString()).toBe("2026-01-01T08:00:00.000Z");
+    expect(localToInstant("2026-11-21", "09:00", "Asia/Kathmandu")?.toISOString()).toBe("2026-11-21T03:15:00.000Z");
+    expect(localToInstant("2026-11-21", "23:30", "Pacific/Auckland")?.toISOString()).toBe("2026-11-21T10:30:00.000Z");
+    // Clocks go forward at 02:00: 02:30 doesn't exist that night.
+    expect(localToInstant("2026-03-29", "02:30", "Europe/Berlin")).toBeNull();
+    expect(localToInstant("2026-03-29", "03:00", "Europe/Berlin")?.toISOString()).toBe("2026-03-29T01:00:00.000Z");
+    // Clocks go back at 03:00: 02:30 happens twice; the first one counts.
+    expect(localToInstant("2026-10-25", "02:30", "Europe/Berlin")?.toISOString()).toBe("2026-10-25T00:30:00.000Z");
+    expect(localToInstant("2026-11-01", "01:30", "America/New_York")?.toISOString()).toBe("2026-11-01T05:30:00.000Z");
+    expect(localToInstant("2026-11-21", "24:00", "UTC")).toBeNull();
+    expect(localToInstant("2026-02-30", "09:00", "UTC")).toBeNull();
+  });
+
+  it("knows what each calendar view shows", () => {
+    expect(visibleDates("day", "2026-11-21")).toEqual({ from: "2026-11-21", to: "2026-11-21" });
+    expect(visibleDates("week", "2026-11-21")).toEqual({ from: "2026-11-16", to: "2026-11-22" });
+    expect(visibleDates("month", "2026-02-10")).toEqual({ from: "2026-02-01", to: "2026-02-28" });
+  });
+
+  it("shortens client names to initials", () => {
+    expect(initials("Jane  van Dyke")).toBe("J. v. D.");
+  });
+});
