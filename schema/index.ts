@@ -12,5 +12,6 @@ import "./billing/types.js";
 import "./agent/entries.js";
 import "./work/types.js";
 import "./work/report-types.js";
+import "./analytics/types.js";
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -36,4 +36,5 @@ export type PubSub = YogaPubSub<{
   live: [workspaceId: string, change: LiveChange];
   sessionStatus: [workspaceId: string, event: SessionStatusEvent];
   tokenRevoked: [{ tokenId: string }];
+  userSessions: [workspaceId: string, change: { changedIds: string[]; removedIds: string[] }];
 }>;

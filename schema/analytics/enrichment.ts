@@ -1,0 +1,127 @@
+// Finalisation: once a session has been quiet for its inactivity window, its business events, flow
+// outcomes and summary are worked out and stored. The summary is made again only when its input changed.
+import type { UserSession } from "../../prisma/generated/client.js";
+import type { Db, Services } from "../common/context.js";
+import { FINALISE } from "./ingestion.js";
+import { announceUserSessions } from "./live.js";
+import {
+  analyticsSettings,
+  flowOutcomes,
+  matchBusinessEvents,
+  summaryInputHash,
+  type BusinessEvent,
+  type BusinessEventRule,
+  type Condition,
+  type FlowResult,
+  type SummaryInput,
+} from "./rules.js";
+import { summarise } from "./summariser.js";
+
+export interface Enrichment {
+  businessEvents: BusinessEvent[];
+  outcomes: FlowResult[];
+  input: SummaryInput;
+}
+
+/** A session's business events and flow outcomes from its raw events and the app's definitions. */
+export async function enrich(db: Db, session: UserSession): Promise<Enrichment> {
+  const [raw, definitions, flows] = await Promise.all([
+    db.rawEvent.findMany({
+      where: { appId: session.appId, sessionId: session.id },
+      select: { eventId: true, name: true, timestamp: true, properties: true },
+      orderBy: [{ timestamp: "asc" }, { id: "asc" }],
+    }),
+    db.businessEventDefinition.findMany({ where: { appId: session.appId }, orderBy: [{ createdAt: "asc" }, { name: "asc" }] }),
+    db.flowDefinition.findMany({ where: { appId: session.appId }, orderBy: [{ createdAt: "asc" }, { name: "asc" }] }),
+  ]);
+  const rules: BusinessEventRule[] = definitions.map((d) => ({ ...d, conditions: d.conditions as unknown as Condition[] }));
+  const businessEvents = matchBusinessEvents(
+    raw.map((r) => ({ ...r, properties: r.properties as Record<string, unknown> })),
+    rules,
+  );
+  const outcomes = flowOutcomes(businessEvents, flows);
+  return { businessEvents, outcomes, input: { durationSeconds: session.durationSeconds, rawEventCount: session.rawEventCount, businessEvents, outcomes } };
+}
+
+async function inactivityMs(db: Db, workspaceId: string) {
+  const workspace = await db.workspace.findUniqueOrThrow({ where: { id: workspaceId }, select: { settings: true } });
+  return analyticsSettings(workspace.settings).inactivityMinutes * 60_000;
+}
+
+/** Schedules a session's finalisation for when its inactivity window has passed. */
+export async function scheduleFinalise(services: Services, sessionId: string, lastEventAt: Date, gapMs: number) {
+  const delay = Math.max(0, lastEventAt.getTime() + gapMs - Date.now()) + 1000;
+  await services.jobs.enqueue(FINALISE, { sessionId }, { delay, dedupeKey: `analytics-finalise:${sessionId}` });
+}
+
+export type FinaliseResult = "finalised" | "unchanged" | "not-quiet" | "missing";
+
+/**
+ * Finalises a quiet session. Runs early (a new event pushed the window back) reschedule themselves;
+ * the write is compare-and-set on the session's last event and count, so an event that lands while
+ * this runs makes it try again later instead of storing stale results.
+ */
+export async function finaliseSession(services: Services, sessionId: string, now = new Date()): Promise<FinaliseResult> {
+  const { db } = services;
+  const session = await db.userSession.findUnique({ where: { id: sessionId } });
+  if (!session || session.finalizedAt) return "missing";
+  const gapMs = await inactivityMs(db, session.workspaceId);
+  if (session.lastEventAt.getTime() + gapMs > now.getTime()) {
+    await scheduleFinalise(services, session.id, session.lastEventAt, gapMs);
+    return "not-quiet";
+  }
+  const { businessEvents, outcomes, input } = await enrich(db, session);
+  const inputHash = summaryInputHash(input);
+  const previous = await db.sessionSummary.findUnique({ where: { sessionId }, select: { inputHash: true } });
+  const changed = previous?.inputHash !== inputHash;
+  const summary = changed ? await summarise(input) : null;
+  const done = await db.$transaction(async (tx) => {
+    const { count } = await tx.userSession.updateMany({
+      where: { id: session.id, finalizedAt: null, lastEventAt: session.lastEventAt, rawEventCount: session.rawEventCount },
+      data: {
+        finalizedAt: now,
+        businessEventCount: businessEvents.length,
+        errorCount: businessEvents.filter((e) => e.isError).length,
+        flowOutcomes: [...new Set(outcomes.map((o) => o.outcome))],
+      },
+    });
+    if (!count || !summary) return count > 0;
+    await tx.sessionBusinessEvent.deleteMany({ where: { sessionId } });
+    await tx.sessionBusinessEvent.createMany({
+      data: businessEvents.map((e, i) => ({
+        sessionId,
+        position: e.position,
+        name: e.name,
+        description: summary.eventDescriptions[i] ?? e.description,
+        parameters: e.parameters as object,
+        isError: e.isError,
+        occurredAt: e.occurredAt,
+        rawEventId: e.rawEventId,
+      })),
+    });
+    await tx.flowOutcome.deleteMany({ where: { sessionId } });
+    await tx.flowOutcome.createMany({
+      data: outcomes.map((o) => ({ sessionId, flowId: o.flowId, outcome: o.outcome, lastStep: o.lastStep, mistakeCount: o.mistakeCount, startedAt: o.startedAt, endedAt: o.endedAt })),
+    });
+    const fields = { source: summary.source, inputHash, title: summary.title, tldr: summary.tldr, narrative: summary.narrative };
+    await tx.sessionSummary.upsert({ where: { sessionId }, create: { sessionId, ...fields }, update: { ...fields, createdAt: now } });
+    return true;
+  });
+  if (!done) {
+    const fresh = await db.userSession.findUnique({ where: { id: sessionId } });
+    if (fresh && !fresh.finalizedAt) await scheduleFinalise(services, sessionId, fresh.lastEventAt, gapMs);
+    return "not-quiet";
+  }
+  announceUserSessions(services, session.workspaceId, [sessionId], []);
+  return changed ? "finalised" : "unchanged";
+}
+
+/** The safety net: quiet sessions whose finalisation was lost or never scheduled. */
+export async function sweepQuietSessions(services: Services, now = new Date()) {
+  const quiet = await services.db.$queryRaw<{ id: string }[]>`
+    SELECT id FROM "UserSession" WHERE "finalizedAt" IS NULL AND "lastEventAt" < ${new Date(now.getTime() - 60_000)}
+    ORDER BY "lastEventAt" LIMIT 1000`;
+  const results: FinaliseResult[] = [];
+  for (const { id } of quiet) results.push(await finaliseSession(services, id, now));
+  return results;
+}

@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gql, ok, signIn } from "../support/client.js";
+import { startStack, type Stack } from "../support/stack.js";
+
+let stack: Stack;
+let url: string;
+let owner: string;
+let writeKey: string;
+let appId: string;
+beforeAll(async () => {
+  stack = await startStack({ worker: true });
+  url = stack.urls[0];
+  owner = await signIn(url, "owner@demo.test");
+  const created = await ok(url, `mutation { createAnalyticsApp(name: "Web app") { ... on AnalyticsAppWithKey { writeKey app { id } } } }`, {}, { cookie: owner });
+  writeKey = created.createAnalyticsApp.writeKey;
+  appId = created.createAnalyticsApp.app.id;
+});
+afterAll(() => stack?.stop());
+
+const post = async (events: unknown[], key = writeKey) => {
+  const res = await fetch(`${url}/api/events`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ events }) });
+  return { status: res.status, body: await res.json() };
+};
+
+/** Minutes from a fixed point two hours ago, as ISO timestamps. */
+const base = Date.now() - 2 * 3600_000;
+const at = (minutes: number) => new Date(base + minutes * 60_000).toISOString();
+const ev = (eventId: string, userId: string, minutes: number, extra: object = {}) => ({ eventId, userId, name: "page_view", timestamp: at(minutes), ...extra });
+
+const SESSIONS = `query($f: UserSessionFilter, $s: UserSessionSort, $first: Int, $after: String) {
+  userSessions(filter: $f, sort: $s, first: $first, after: $after) {
+    edges { cursor node { id userId startedAt lastEventAt durationSeconds rawEventCount isBot isDev isInternal inProgress clientSessionId } }
+    pageInfo { hasNextPage endCursor } } }`;
+
+const sessionsOf = async (userId: string, filter: object = {}) =>
+  (await ok(url, SESSIONS, { f: { userIdSearch: userId, ...filter } }, { cookie: owner })).userSessions.edges.map((e: { node: any }) => e.node).filter((n: { userId: string }) => n.userId === userId);
+
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > end) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const totalEvents = (sessions: { rawEventCount: number }[]) => sessions.reduce((n, s) => n + s.rawEventCount, 0);
+
+describe("ingestion", () => {
+  it("stores the good events of a batch, gives each bad one its reason, clamps the future, and stores nothing twice", async () => {
+    const batch = [
+      ev("i1", "ana", 0),
+      ev("i2", "ana", 5, { properties: { page: "/pricing" } }),
+      ev("i3", "ana", 7, { timestamp: "2099-01-01T00:00:00Z" }),
+      { eventId: "bad1", name: "page_view", timestamp: at(1) },
+      { eventId: "bad2", userId: "ana", name: "page_view", timestamp: "yesterday" },
+      ev("bad3", "ana", 2, { properties: "x" }),
+    ];
+    const first = await post(batch);
+    expect([200, 202]).toContain(first.status);
+    expect(first.body.accepted).toBe(3);
+    expect(first.body.rejected.map((r: { eventId: string; reason: string }) => [r.eventId, r.reason])).toEqual([
+      ["bad1", "userId or anonymousId is required"],
+      ["bad2", "timestamp must be ISO-8601 with an offset"],
+      ["bad3", "properties must be an object"],
+    ]);
+    const stored = await until(() => sessionsOf("ana"), (s) => totalEvents(s) === 3);
+    expect(totalEvents(stored)).toBe(3);
+    // The clamped event landed at the receive time, far from the others: a session of its own.
+    expect(stored.map((s: { rawEventCount: number }) => s.rawEventCount).sort()).toEqual([1, 2]);
+    const clamped = stored.find((s: { rawEventCount: number }) => s.rawEventCount === 1);
+    expect(Math.abs(Date.parse(clamped.startedAt) - Date.now())).toBeLessThan(60_000);
+
+    // The client retries the same batch (its answer was lost), then sends one more event.
+    const retry = await post(batch);
+    expect(retry.body.accepted).toBe(3);
+    await post([ev("i4", "ana", 6)]);
+    await until(() => sessionsOf("ana"), (s) => totalEvents(s) === 4);
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = await sessionsOf("ana");
+    expect(totalEvents(after)).toBe(4);
+    expect(after).toHaveLength(2);
+  });
+
+  it("puts late events into their session and merges two sessions a late event bridges", async () => {
+    await post([ev("l1", "ben", 0), ev("l2", "ben", 10), ev("l3", "ben", 50), ev("l4", "ben", 60)]);
+    const two = await until(() => sessionsOf("ben"), (s) => totalEvents(s) === 4);
+    expect(two).toHaveLength(2);
+    // Late and out of order: one joins the second session at its start, one bridges the gap.
+    await post([ev("l5", "ben", 45)]);
+    await until(() => sessionsOf("ben"), (s) => totalEvents(s) === 5);
+    await post([ev("l6", "ben", 28)]);
+    const one = await until(() => sessionsOf("ben"), (s) => s.length === 1);
+    expect(one).toHaveLength(1);
+    expect(one[0]).toMatchObject({ startedAt: at(0), lastEventAt: at(60), rawEventCount: 6, durationSeconds: 3600 });
+  });
+
+  it("keeps one session and no duplicate events under concurrent, overlapping batches of one user", async () => {
+    const batches = Array.from({ length: 6 }, (_, b) => Array.from({ length: 20 }, (_, i) => ev(`cc${(b * 10 + i) % 70}`, "dora", ((b * 10 + i) % 70) / 10)));
+    const answers = await Promise.all(batches.map((batch) => post(batch)));
+    expect(answers.every((a) => a.body.accepted === 20)).toBe(true);
+    const sessions = await until(() => sessionsOf("dora"), (s) => totalEvents(s) === 70);
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]).toMatchObject({ rawEventCount: 70, startedAt: at(0), lastEventAt: at(6.9) });
+  });
+
+  it("honours the app's own session id across any gap", async () => {
+    await post([ev("c1", "cara", 0, { sessionId: "tab-1" }), ev("c2", "cara", 90, { sessionId: "tab-1" }), ev("c3", "cara", 91)]);
+    const sessions = await until(() => sessionsOf("cara"), (s) => totalEvents(s) === 3);
+    expect(sessions.map((s: { clientSessionId: string | null; rawEventCount: number }) => [s.clientSessionId, s.rawEventCount]).sort()).toEqual([
+      [null, 1],
+      ["tab-1", 2],
+    ]);
+  });
+
+  it("flags bots, development traffic and internal users; filters leave them out", async () => {
+    await post([
+      ev("b1", "crawler-1", 0, { userAgent: "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)" }),
+      ev("b2", "dev-1", 0, { environment: "development" }),
+      ev("b4", "human-1", 0, { userAgent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36" }),
+    ]);
+    const internal = await ok(url, `mutation { createAnalyticsApp(name: "Admin", internalUserIds: ["staff-1"]) { ... on AnalyticsAppWithKey { writeKey } } }`, {}, { cookie: owner });
+    await post([ev("b3", "staff-1", 0)], internal.createAnalyticsApp.writeKey);
+    await until(() => sessionsOf("human-1"), (s) => s.length === 1);
+    await until(() => sessionsOf("staff-1"), (s) => s.length === 1);
+    const flags = async (userId: string) => (await sessionsOf(userId))[0];
+    expect(await flags("crawler-1")).toMatchObject({ isBot: true, isDev: false });
+    expect(await flags("dev-1")).toMatchObject({ isBot: false, isDev: true });
+    expect(await flags("staff-1")).toMatchObject({ isInternal: true });
+    expect(await flags("human-1")).toMatchObject({ isBot: false, isDev: false, isInternal: false });
+    const clean = (await ok(url, SESSIONS, { f: { excludeBots: true, excludeDev: true }, first: 100 }, { cookie: owner })).userSessions.edges.map((e: { node: { userId: string } }) => e.node.userId);
+    expect(clean).toContain("human-1");
+    expect(clean).not.toContain("crawler-1");
+    expect(clean).not.toContain("dev-1");
+    expect(clean).not.toContain("staff-1");
+  });
+
+  it("refuses unknown write keys, malformed JSON and oversized bodies", async () => {
+    expect((await post([ev("x1", "x", 0)], "sp_wk_nope")).status).toBe(401);
+    const malformed = await fetch(`${url}/api/events`, { method: "POST", headers: { authorization: `Bearer ${writeKey}` }, body: "{nope" });
+    expect(malformed.status).toBe(400);
+    const huge = JSON.stringify({ events: [ev("h1", "x", 0, { properties: { blob: "x".repeat(6_000_000) } })] });
+    const tooLarge = await fetch(`${url}/api/events`, { method: "POST", headers: { authorization: `Bearer ${writeKey}`, "content-type": "application/json" }, body: huge });
+    expect(tooLarge.status).toBe(413);
+  });
+});
+
+describe("session list", () => {
+  it("pages with cursors, sorts by start or last event, and checks its filter", async () => {
+    const users = ["pg-1", "pg-2", "pg-3"];
+    await post(users.map((u, i) => ev(`p${i}`, u, 100 + i)).concat([ev("p9", "pg-1", 104)]));
+    const page = async (sort: string, after?: string) =>
+      (await until(() => ok(url, SESSIONS, { f: { userIdSearch: "PG-" }, s: sort, first: 2, after }, { cookie: owner }), (d) => d.userSessions.edges.length > 0)).userSessions;
+    await until(() => ok(url, SESSIONS, { f: { userIdSearch: "pg-" } }, { cookie: owner }), (d) => totalEvents(d.userSessions.edges.map((e: { node: any }) => e.node)) === 4);
+    const first = await page("STARTED_AT");
+    expect(first.edges.map((e: { node: { userId: string } }) => e.node.userId)).toEqual(["pg-3", "pg-2"]);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const second = await page("STARTED_AT", first.pageInfo.endCursor);
+    expect(second.edges.map((e: { node: { userId: string } }) => e.node.userId)).toEqual(["pg-1"]);
+    expect(second.pageInfo.hasNextPage).toBe(false);
+    const byLast = await page("LAST_EVENT_AT");
+    expect(byLast.edges[0].node.userId).toBe("pg-1");
+
+    const bad = await gql(url, `query { userSessions(first: 500, filter: { minDurationSeconds: 10, maxDurationSeconds: 5 }) { edges { cursor } } }`, {}, { cookie: owner });
+    expect(JSON.stringify(bad.body)).toContain("Must not be below the minimum");
+    const employee = await signIn(url, "tom@demo.test");
+    const denied = await gql(url, `query { userSessions { edges { cursor } } }`, {}, { cookie: employee });
+    expect(denied.body.errors?.[0].extensions?.code).toBe("FORBIDDEN");
+  });
+});
