@@ -168,3 +168,99 @@ describe("session list", () => {
     expect(denied.body.errors?.[0].extensions?.code).toBe("FORBIDDEN");
   });
 });
+
+describe("finalisation", () => {
+  const DETAIL = `query($id: ID!) { node(id: $id) { ... on UserSession { inProgress title businessEventCount rawEventCount
+    summary { title tldr narrative source }
+    businessEvents { position name description parameters isError }
+    flowOutcomes { flowName outcome lastStep mistakeCount durationSeconds } } } }`;
+  const recent = Date.now() - 20 * 60_000;
+  const sec = (s: number) => new Date(recent + s * 1000).toISOString();
+  const step = (eventId: string, userId: string, name: string, s: number, properties: object = {}) => ({ eventId, userId, name, timestamp: sec(s), properties });
+
+  beforeAll(async () => {
+    await ok(url, `mutation { updateAnalyticsSettings(inactivityMinutes: 1) { ... on AnalyticsSettings { inactivityMinutes } } }`, {}, { cookie: owner });
+    const define = (input: object) =>
+      ok(url, `mutation($app: ID!, $input: BusinessEventDefinitionInput!) { createBusinessEventDefinition(appId: $app, input: $input) { __typename ... on Error { message } } }`, { app: appId, input }, { cookie: owner });
+    await define({ name: "Signed Up", eventName: "signup", descriptionTemplate: "Signed up with {{method}}", parameters: ["method"] });
+    await define({ name: "Created Project", eventName: "project_created", descriptionTemplate: "Created project {{name}}", parameters: ["name"] });
+    await define({ name: "Invited Member", eventName: "invite", conditions: [{ property: "role", op: "exists" }], parameters: ["role"] });
+    await define({ name: "Form Error", eventName: "error", isError: true, descriptionTemplate: "{{message}}", parameters: ["message"] });
+    const flow = await ok(
+      url,
+      `mutation($app: ID!, $input: FlowDefinitionInput!) { createFlowDefinition(appId: $app, input: $input) { __typename ... on ValidationError { problems { path message } } } }`,
+      { app: appId, input: { name: "Onboarding", steps: ["Signed Up", "Created Project", "Invited Member"] } },
+      { cookie: owner },
+    );
+    expect(flow.createFlowDefinition.__typename).toBe("FlowDefinition");
+  });
+
+  const finalised = async (userId: string) => {
+    const [s] = await until(() => sessionsOf(userId), (list) => list.length === 1 && !list[0].inProgress);
+    expect(s.inProgress).toBe(false);
+    return (await ok(url, DETAIL, { id: s.id }, { cookie: owner })).node;
+  };
+
+  it("rejects a flow whose steps are not business events of the app", async () => {
+    const res = await ok(
+      url,
+      `mutation($app: ID!, $input: FlowDefinitionInput!) { createFlowDefinition(appId: $app, input: $input) { __typename ... on ValidationError { problems { path message } } } }`,
+      { app: appId, input: { name: "Broken", steps: ["Signed Up", "Teleported"] } },
+      { cookie: owner },
+    );
+    expect(res.createFlowDefinition.problems).toEqual([{ path: ["input", "steps", "1"], message: 'No business event named "Teleported" in this app' }]);
+  });
+
+  it("Completed: business events numbered with parameters, a flow outcome and a summary", async () => {
+    await post([
+      step("fd1", "f-done", "signup", 0, { method: "google" }),
+      step("fd2", "f-done", "page_view", 50),
+      step("fd3", "f-done", "page_view", 100),
+      step("fd4", "f-done", "project_created", 120, { name: "Apollo" }),
+      step("fd5", "f-done", "page_view", 170),
+      step("fd6", "f-done", "page_view", 220),
+      step("fd7", "f-done", "invite", 252, { role: "admin" }),
+    ]);
+    const s = await finalised("f-done");
+    expect(s.businessEvents).toEqual([
+      { position: 1, name: "Signed Up", description: "Signed up with google", parameters: { method: "google" }, isError: false },
+      { position: 2, name: "Created Project", description: "Created project Apollo", parameters: { name: "Apollo" }, isError: false },
+      { position: 3, name: "Invited Member", description: "Invited Member", parameters: { role: "admin" }, isError: false },
+    ]);
+    expect(s.flowOutcomes).toEqual([{ flowName: "Onboarding", outcome: "completed", lastStep: "Invited Member", mistakeCount: 0, durationSeconds: 252 }]);
+    expect(s.summary).toMatchObject({ title: "Completed Onboarding", tldr: "Completed Onboarding in 4:12 - 3 business events", source: "deterministic" });
+    expect(s).toMatchObject({ title: "Completed Onboarding", businessEventCount: 3, rawEventCount: 7 });
+    const completed = (await ok(url, SESSIONS, { f: { flowOutcome: "completed" } }, { cookie: owner })).userSessions.edges.map((e: { node: { userId: string } }) => e.node.userId);
+    expect(completed).toEqual(["f-done"]);
+  });
+
+  it("Mistakes: completed with an error along the way", async () => {
+    await post([
+      step("fm1", "f-oops", "signup", 0),
+      step("fm2", "f-oops", "error", 20, { message: "Name is required" }),
+      step("fm3", "f-oops", "project_created", 40, { name: "X" }),
+      step("fm4", "f-oops", "invite", 60, { role: "viewer" }),
+    ]);
+    const s = await finalised("f-oops");
+    expect(s.flowOutcomes[0]).toMatchObject({ outcome: "mistakes", mistakeCount: 1 });
+    expect(s.summary.tldr).toBe("Completed Onboarding with mistakes in 1:00 - 4 business events - 1 error");
+    expect(s.businessEvents[1]).toMatchObject({ position: 2, name: "Form Error", description: "Name is required", isError: true });
+  });
+
+  it("Dropped-off: started, never finished, the last step kept; a late event makes it summarised again", async () => {
+    await post([step("fq1", "f-quit", "signup", 0), step("fq2", "f-quit", "project_created", 30, { name: "Y" })]);
+    const s = await finalised("f-quit");
+    expect(s.flowOutcomes[0]).toMatchObject({ outcome: "dropped_off", lastStep: "Created Project" });
+    expect(s.summary.tldr).toBe("Dropped off Onboarding at Created Project after 0:30 - 2 business events");
+    const dropped = (await ok(url, SESSIONS, { f: { flowOutcome: "dropped_off" } }, { cookie: owner })).userSessions.edges.map((e: { node: { userId: string } }) => e.node.userId);
+    expect(dropped).toEqual(["f-quit"]);
+
+    // The invite was sent from a phone that was offline: it arrives late and completes the flow.
+    await post([step("fq3", "f-quit", "invite", 50, { role: "admin" })]);
+    const again = await until(
+      async () => (await ok(url, DETAIL, { id: (await sessionsOf("f-quit"))[0].id }, { cookie: owner })).node,
+      (n) => !n.inProgress && n.summary.source === "deterministic" && n.flowOutcomes[0].outcome === "completed",
+    );
+    expect(again.summary.tldr).toBe("Completed Onboarding in 0:50 - 3 business events");
+  });
+});
