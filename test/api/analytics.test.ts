@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gql, ok, signIn } from "../support/client.js";
+import { gql, ok, signIn, subscribe, tokenFor, wsClient } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
 
 let stack: Stack;
@@ -166,6 +166,36 @@ describe("session list", () => {
     const employee = await signIn(url, "tom@demo.test");
     const denied = await gql(url, `query { userSessions { edges { cursor } } }`, {}, { cookie: employee });
     expect(denied.body.errors?.[0].extensions?.code).toBe("FORBIDDEN");
+  });
+});
+
+describe("live", () => {
+  it("pushes sessions as they appear, grow and merge; members without analytics access get nothing", async () => {
+    const client = wsClient(url, { token: await tokenFor(url, "owner@demo.test") });
+    const sub = subscribe<{ userSessionsChanged: { changed: { id: string; userId: string; rawEventCount: number; inProgress: boolean }[]; removedIds: string[] } }>(
+      client,
+      `subscription { userSessionsChanged { changed { id userId rawEventCount inProgress } removedIds } }`,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    const forUser = (n: number) => (v: { userSessionsChanged: { changed: { userId: string; rawEventCount: number }[] } }) =>
+      v.userSessionsChanged.changed.some((c) => c.userId === "live-1" && c.rawEventCount === n);
+    await post([ev("lv1", "live-1", 0)]);
+    const appeared = await sub.next(forUser(1));
+    expect(appeared.userSessionsChanged.changed[0]).toMatchObject({ userId: "live-1", inProgress: true });
+    await post([ev("lv2", "live-1", 50)]);
+    await sub.next(forUser(1));
+    await post([ev("lv3", "live-1", 25)]);
+    const merged = await sub.next((v) => v.userSessionsChanged.removedIds.length > 0);
+    expect(merged.userSessionsChanged.changed[0]).toMatchObject({ userId: "live-1", rawEventCount: 3 });
+    expect(merged.userSessionsChanged.removedIds).toHaveLength(1);
+    sub.dispose();
+    await client.dispose();
+
+    const employee = wsClient(url, { token: await tokenFor(url, "tom@demo.test") });
+    const denied = subscribe(employee, `subscription { userSessionsChanged { removedIds } }`);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(JSON.stringify(denied.errors)).toContain("permission");
+    await employee.dispose();
   });
 });
 
