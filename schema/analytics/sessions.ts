@@ -8,8 +8,9 @@ import { AnalyticsAppRef } from "./apps.js";
 import { enrich, type Enrichment } from "./enrichment.js";
 import { summarise, type Summary } from "./rules.js";
 
-type Loaded = UserSession & { summary: SessionSummary | null };
-const include = { summary: true } as const;
+type Loaded = UserSession & { summary: SessionSummary | null; outcomes: (FlowOutcome & { flow: { name: string } })[] };
+// Outcomes come with the page (one query), not one query per row.
+const include = { summary: true, outcomes: { include: { flow: { select: { name: true } } }, orderBy: { startedAt: "asc" } } } as const;
 
 const OutcomeEnum = builder.enumType("FlowOutcomeKind", {
   values: {
@@ -121,8 +122,7 @@ builder.node(UserSessionRef, {
       type: [FlowOutcomeRef],
       resolve: async (s, _a, ctx) => {
         if (inProgress(s)) return (await preview(ctx, s)).enrichment.outcomes;
-        const rows = await ctx.db.flowOutcome.findMany({ where: { sessionId: s.id }, include: { flow: { select: { name: true } } }, orderBy: { startedAt: "asc" } });
-        return rows.map((o) => ({ ...o, flowName: o.flow.name }));
+        return s.outcomes.map((o) => ({ ...o, flowName: o.flow.name }));
       },
     }),
   }),

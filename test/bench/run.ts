@@ -1,5 +1,6 @@
 // `npm run bench`: every figure the issues ask for, printed as tables with same-run baselines.
 import { beatFlips, monthEnd } from "./agent.js";
+import { eventIngestion, sessionList } from "./analytics.js";
 import { fanOut, roundTrip } from "./platform.js";
 import { heartbeatIngestion, sessionsPage } from "./work.js";
 import { benchEnv, printTable } from "./support.js";
@@ -17,6 +18,10 @@ try {
   if (!only || only === "invoicing") printTable("Month-end invoicing: 1,000 clients, 100,000 entries", await monthEnd(env));
   if (!only || only === "heartbeats") printTable("Heartbeat ingestion into PostgreSQL", await heartbeatIngestion(env));
   if (!only || only === "sessions-page") printTable("Sessions page, one month of 200 employees", await sessionsPage(env));
+  if (!only || only === "analytics") {
+    printTable("User-session event ingestion, end to end (HTTP batch in, events stored, sessions updated)", await eventIngestion(env));
+    printTable("User Sessions list over 1,000,000 raw events (~50,000 sessions), 50 per page", await sessionList(env));
+  }
 } finally {
   await env.infra?.stop();
 }
