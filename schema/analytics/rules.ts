@@ -1,7 +1,6 @@
 // Pure rules of user sessions: batch validation, sessionisation, business events, flows, summaries.
 import { createHash } from "node:crypto";
 import { isbot } from "isbot";
-import { DateTime } from "luxon";
 
 // ---------------------------------------------------------------- settings
 
@@ -57,10 +56,17 @@ function optionalText(value: unknown, max: number): string | null | undefined {
   return value == null ? null : text(value, max);
 }
 
+// An offset is required: a bare local time is ambiguous. Checked by pattern, then parsed natively
+// (batches carry thousands of timestamps; a full ISO parser per event shows in the ingestion rate).
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([zZ]|[+-]\d{2}:\d{2})$/;
+
 function parseTimestamp(value: unknown): Date | null {
-  if (typeof value !== "string" || !/([zZ]|[+-]\d\d:?\d\d)$/.test(value)) return null;
-  const parsed = DateTime.fromISO(value, { setZone: true });
-  return parsed.isValid ? parsed.toJSDate() : null;
+  if (typeof value !== "string" || !ISO_WITH_OFFSET.test(value)) return null;
+  const [year, month, day] = value.slice(0, 10).split("-").map(Number);
+  // Date.parse rolls 2026-02-30 over into March; a calendar date must exist.
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : new Date(ms);
 }
 
 function parseEvent(raw: unknown, now: Date): AnalyticsEvent | string {

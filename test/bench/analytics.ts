@@ -8,16 +8,24 @@ import { percentile, sleep, type BenchEnv, type Row } from "./support.js";
 
 const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
 
-/** A batch of page views and clicks from many users, each user's events moving forward in time. */
+/**
+ * A batch as a relay or server-side SDK sends it: the next 20 events of each of 50 users, each
+ * user's events 15 s apart. Batch b serves user group b mod (users / 50).
+ */
 function batch(b: number, size: number, users: number, start: number) {
+  const perUser = 20;
+  const groupSize = size / perUser;
+  const groups = users / groupSize;
+  const [group, round] = [b % groups, Math.floor(b / groups)];
   return Array.from({ length: size }, (_, i) => {
-    const n = b * size + i;
+    const user = group * groupSize + Math.floor(i / perUser);
+    const step = round * perUser + (i % perUser);
     return {
-      eventId: `ev-${n}`,
-      userId: `user-${n % users}`,
-      name: n % 3 ? "page_view" : "click",
-      timestamp: new Date(start + Math.floor(n / users) * 20_000).toISOString(),
-      properties: { path: `/page/${n % 17}`, plan: "pro" },
+      eventId: `ev-${b}-${i}`,
+      userId: `user-${user}`,
+      name: i % 3 ? "page_view" : "click",
+      timestamp: new Date(start + step * 15_000).toISOString(),
+      properties: { path: `/page/${i % 17}`, plan: "pro" },
       userAgent: BROWSER,
       environment: "production",
     };
@@ -46,7 +54,7 @@ const csvField = (v: string) => `"${v.replace(/"/g, '""')}"`;
 export async function eventIngestion(env: BenchEnv, batches = Number(process.env.BENCH_BATCHES ?? 200), size = 1000, senders = 8, users = 5000): Promise<Row[]> {
   if (!env.infra) return [{ note: "needs PostgreSQL and Redis (not the embedded default)" }];
   const api = await env.startApi({ REDIS_URL: `${env.infra.redisUrl}/1` });
-  const worker = await startProcess("worker/main.ts", { DATABASE_URL: api.databaseUrl!, REDIS_URL: `${env.infra.redisUrl}/1`, WORKER_CONCURRENCY: "4" }, /()Worker consuming jobs/);
+  const worker = await startProcess("worker/main.ts", { DATABASE_URL: api.databaseUrl!, REDIS_URL: `${env.infra.redisUrl}/1`, WORKER_CONCURRENCY: process.env.BENCH_WORKER_CONCURRENCY ?? "4" }, /()Worker consuming jobs/);
   const { writeKey, appId } = await createApp(api.url);
   const sql = new pg.Client({ connectionString: api.databaseUrl! });
   await sql.connect();
@@ -93,7 +101,7 @@ export async function eventIngestion(env: BenchEnv, batches = Number(process.env
   return [
     { method: "COPY of the same rows into RawEvent (baseline)", events: total, "events/s": Math.round(total / copySeconds), ratio: 1 },
     {
-      method: `POST /api/events -> queue -> stored + sessions (${size}/batch, ${senders} senders, ${users} users)`,
+      method: `POST /api/events -> queue -> stored + sessions (${size}/batch of 50 users, ${senders} senders, ${users} users)`,
       events: total,
       "events/s": Math.round(total / seconds),
       ratio: Number((copySeconds / seconds).toFixed(2)),

@@ -55,6 +55,11 @@ describe("batch validation", () => {
     expect(events[0]).toMatchObject({ timestamp: now, clampedTimestamp: true });
     expect(events[1]).toMatchObject({ timestamp: t("12:03"), clampedTimestamp: false });
   });
+  it("rejects timestamps that are not real instants", () => {
+    for (const timestamp of ["2026-02-30T10:00:00Z", "2026-11-20 10:00:00Z", "2026-11-20T25:00:00Z", "2026-11-20T10:00:00+0100"])
+      expect(validateBatch({ events: [{ ...good, timestamp }] }, now).rejected[0]?.reason).toBe("timestamp must be ISO-8601 with an offset");
+    expect(validateBatch({ events: [{ ...good, timestamp: "2026-11-20T12:30:00+01:00" }] }, now).events[0].timestamp).toEqual(t("11:30"));
+  });
   it("rejects a body that is not a batch, and events older than 30 days", () => {
     expect(validateBatch([good], now).rejected[0].reason).toBe('body must be {"events": [...]}');
     expect(validateBatch({ events: [{ ...good, timestamp: "2026-10-01T00:00:00Z" }] }, now).rejected[0].reason).toBe("timestamp is more than 30 days old");
