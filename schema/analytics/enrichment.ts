@@ -57,19 +57,11 @@ export async function scheduleFinalise(services: Services, sessionId: string, la
 export type FinaliseResult = "finalised" | "unchanged" | "not-quiet" | "missing";
 
 /**
- * Finalises a quiet session. Runs early (a new event pushed the window back) reschedule themselves;
- * the write is compare-and-set on the session's last event and count, so an event that lands while
- * this runs makes it try again later instead of storing stale results.
+ * Works out and stores a session's business events, outcomes and summary, compare-and-set on its
+ * last event and count: an event that landed meanwhile makes this store nothing ("not-quiet").
  */
-export async function finaliseSession(services: Services, sessionId: string, now = new Date()): Promise<FinaliseResult> {
-  const { db } = services;
-  const session = await db.userSession.findUnique({ where: { id: sessionId } });
-  if (!session || session.finalizedAt) return "missing";
-  const gapMs = await inactivityMs(db, session.workspaceId);
-  if (session.lastEventAt.getTime() + gapMs > now.getTime()) {
-    await scheduleFinalise(services, session.id, session.lastEventAt, gapMs);
-    return "not-quiet";
-  }
+export async function storeEnrichment(db: Db, session: UserSession, now: Date): Promise<FinaliseResult> {
+  const sessionId = session.id;
   const { businessEvents, outcomes, input } = await enrich(db, session);
   const inputHash = summaryInputHash(input);
   const previous = await db.sessionSummary.findUnique({ where: { sessionId }, select: { inputHash: true } });
@@ -77,7 +69,7 @@ export async function finaliseSession(services: Services, sessionId: string, now
   const summary = changed ? await summarise(input) : null;
   const done = await db.$transaction(async (tx) => {
     const { count } = await tx.userSession.updateMany({
-      where: { id: session.id, finalizedAt: null, lastEventAt: session.lastEventAt, rawEventCount: session.rawEventCount },
+      where: { id: sessionId, finalizedAt: null, lastEventAt: session.lastEventAt, rawEventCount: session.rawEventCount },
       data: {
         finalizedAt: now,
         businessEventCount: businessEvents.length,
@@ -107,13 +99,31 @@ export async function finaliseSession(services: Services, sessionId: string, now
     await tx.sessionSummary.upsert({ where: { sessionId }, create: { sessionId, ...fields }, update: { ...fields, createdAt: now } });
     return true;
   });
-  if (!done) {
-    const fresh = await db.userSession.findUnique({ where: { id: sessionId } });
-    if (fresh && !fresh.finalizedAt) await scheduleFinalise(services, sessionId, fresh.lastEventAt, gapMs);
+  if (!done) return "not-quiet";
+  return changed ? "finalised" : "unchanged";
+}
+
+/**
+ * Finalises a quiet session. Runs early (a new event pushed the window back) reschedule themselves,
+ * as does a run that lost the race against a newly landed event.
+ */
+export async function finaliseSession(services: Services, sessionId: string, now = new Date()): Promise<FinaliseResult> {
+  const { db } = services;
+  const session = await db.userSession.findUnique({ where: { id: sessionId } });
+  if (!session || session.finalizedAt) return "missing";
+  const gapMs = await inactivityMs(db, session.workspaceId);
+  if (session.lastEventAt.getTime() + gapMs > now.getTime()) {
+    await scheduleFinalise(services, session.id, session.lastEventAt, gapMs);
     return "not-quiet";
   }
+  const result = await storeEnrichment(db, session, now);
+  if (result === "not-quiet") {
+    const fresh = await db.userSession.findUnique({ where: { id: sessionId } });
+    if (fresh && !fresh.finalizedAt) await scheduleFinalise(services, sessionId, fresh.lastEventAt, gapMs);
+    return result;
+  }
   announceUserSessions(services, session.workspaceId, [sessionId], []);
-  return changed ? "finalised" : "unchanged";
+  return result;
 }
 
 /** The safety net: quiet sessions whose finalisation was lost or never scheduled. */

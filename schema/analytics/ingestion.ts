@@ -1,7 +1,7 @@
 // Storing raw events and keeping session rows up to date, a batch at a time in a fixed number of
 // set-based statements (no per-event round trips).
 import { randomUUID } from "node:crypto";
-import type { Services, Tx } from "../common/context.js";
+import type { Db, Tx } from "../common/context.js";
 import { analyticsSettings, isBotAgent, isDevEnvironment, sessionise, type AnalyticsEvent } from "./rules.js";
 
 export const INGEST = "analytics.ingest";
@@ -202,12 +202,12 @@ async function insertEvents(tx: Tx, app: IngestingApp, events: AnalyticsEvent[],
 }
 
 /** Stores a validated batch of one app's events: idempotent by event id, each in its session. */
-export async function ingestEvents(services: Services, app: IngestingApp, events: AnalyticsEvent[]): Promise<IngestResult> {
-  const workspace = await services.db.workspace.findUniqueOrThrow({ where: { id: app.workspaceId }, select: { settings: true } });
+export async function ingestEvents(db: Db, app: IngestingApp, events: AnalyticsEvent[]): Promise<IngestResult> {
+  const workspace = await db.workspace.findUniqueOrThrow({ where: { id: app.workspaceId }, select: { settings: true } });
   const gapMs = analyticsSettings(workspace.settings).inactivityMinutes * 60_000;
   const empty = { stored: 0, duplicates: events.length, changedSessionIds: [], removedSessionIds: [], toSchedule: [], gapMs };
   if (!events.length) return empty;
-  return services.db.$transaction(async (tx) => {
+  return db.$transaction(async (tx) => {
     await lockUsers(tx, app.id, events);
     const fresh = await unseen(tx, app.id, events);
     if (!fresh.length) return empty;

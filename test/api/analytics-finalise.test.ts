@@ -29,7 +29,7 @@ afterAll(() => database?.stop());
 
 const store = async (userId: string, minutesAgo: number[]) => {
   const { events } = validateBatch({ events: minutesAgo.map((m, i) => ({ eventId: `${userId}-${m}-${i}`, userId, name: "signup", timestamp: new Date(Date.now() - m * 60_000).toISOString() })) });
-  const result = await ingestEvents(services, app, events);
+  const result = await ingestEvents(services.db, app, events);
   return result.changedSessionIds[0];
 };
 
