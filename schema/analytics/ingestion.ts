@@ -21,8 +21,8 @@ export interface IngestResult {
   changedSessionIds: string[];
   /** Sessions folded into another by a bridging event. */
   removedSessionIds: string[];
-  /** Sessions that need a finalisation scheduled: new, reopened by a late event, or merged into. */
-  toSchedule: string[];
+  /** Sessions that need a finalisation scheduled (new, reopened by a late event, or merged into), with their last event. */
+  toSchedule: { id: string; lastEventAt: Date }[];
   gapMs: number;
 }
 
@@ -222,7 +222,9 @@ export async function ingestEvents(db: Db, app: IngestingApp, events: AnalyticsE
       duplicates: events.length - count,
       changedSessionIds: writes.map((w) => w.id),
       removedSessionIds: merged.map((m) => m.goneId),
-      toSchedule: writes.filter((w) => !known.has(w.id) || known.get(w.id)!.finalizedAt || mergedInto.has(w.id)).map((w) => w.id),
+      toSchedule: writes
+        .filter((w) => !known.has(w.id) || known.get(w.id)!.finalizedAt || mergedInto.has(w.id))
+        .map((w) => ({ id: w.id, lastEventAt: new Date(Math.max(+w.lastEventAt, +(known.get(w.id)?.lastEventAt ?? 0))) })),
       gapMs,
     };
   });

@@ -8,10 +8,7 @@ import type { AnalyticsEvent } from "./rules.js";
 /** Stores a validated batch, then (after commit) schedules finalisations and tells the live page. */
 export async function ingestAndAnnounce(services: Services, app: IngestingApp, events: AnalyticsEvent[]) {
   const result = await ingestEvents(services.db, app, events);
-  const sessions = result.toSchedule.length
-    ? await services.db.userSession.findMany({ where: { id: { in: result.toSchedule } }, select: { id: true, lastEventAt: true } })
-    : [];
-  await Promise.all(sessions.map((s) => scheduleFinalise(services, s.id, s.lastEventAt, result.gapMs)));
+  await Promise.all(result.toSchedule.map((s) => scheduleFinalise(services, s.id, s.lastEventAt, result.gapMs)));
   announceUserSessions(services, app.workspaceId, result.changedSessionIds, result.removedSessionIds);
   return result;
 }
