@@ -177,6 +177,58 @@ describe("session list", () => {
   });
 });
 
+describe("apps and definitions", () => {
+  const CREATE = `mutation($n: String!) { createAnalyticsApp(name: $n) { __typename ... on AnalyticsAppWithKey { writeKey app { id name } } ... on ValidationError { problems { path message } } ... on ForbiddenError { code } } }`;
+  const DEFINE = `mutation($a: ID!, $i: BusinessEventDefinitionInput!) { createBusinessEventDefinition(appId: $a, input: $i) {
+    __typename ... on ValidationError { problems { path message } } ... on BusinessEventDefinition { id name conditions { property op value } } } }`;
+
+  it("keeps app names unique per workspace, even when created at the same time, and only lets managers of analytics create them", async () => {
+    const results = await Promise.all([1, 2, 3].map(() => ok(url, CREATE, { n: "Mobile" }, { cookie: owner })));
+    const types = results.map((r) => r.createAnalyticsApp.__typename).sort();
+    expect(types).toEqual(["AnalyticsAppWithKey", "ValidationError", "ValidationError"]);
+    expect(results.find((r) => r.createAnalyticsApp.problems)!.createAnalyticsApp.problems).toEqual([{ path: ["name"], message: "An app with this name exists" }]);
+    const blank = await ok(url, CREATE, { n: "  " }, { cookie: owner });
+    expect(blank.createAnalyticsApp.problems).toEqual([{ path: ["name"], message: "Required" }]);
+    const lisa = await signIn(url, "lisa@demo.test");
+    expect((await ok(url, CREATE, { n: "Lisa's" }, { cookie: lisa })).createAnalyticsApp).toEqual({ __typename: "ForbiddenError", code: "FORBIDDEN" });
+    // Managers read analytics, though.
+    expect((await ok(url, `{ analyticsApps { nodes { name } } }`, {}, { cookie: lisa })).analyticsApps.nodes.map((a: { name: string }) => a.name)).toContain("Mobile");
+  });
+
+  it("names each failing field of a definition and stores nothing", async () => {
+    const bad = await ok(
+      url,
+      DEFINE,
+      { a: appId, i: { name: "", eventName: "checkout", conditions: [{ property: "total", op: "gt", value: "lots" }, { property: " ", op: "exists" }], parameters: [""] } },
+      { cookie: owner },
+    );
+    expect(bad.createBusinessEventDefinition.problems).toEqual([
+      { path: ["input", "name"], message: "1 to 100 characters" },
+      { path: ["input", "conditions", "0", "value"], message: "Must be a number" },
+      { path: ["input", "conditions", "1", "property"], message: "Required" },
+      { path: ["input", "parameters", "0"], message: "Must not be empty" },
+    ]);
+    const { node } = await ok(url, `query($id: ID!) { node(id: $id) { ... on AnalyticsApp { businessEventDefinitions { name } } } }`, { id: appId }, { cookie: owner });
+    expect(node.businessEventDefinitions.map((d: { name: string }) => d.name)).not.toContain("");
+    const good = await ok(url, DEFINE, { a: appId, i: { name: "Big Checkout", eventName: "checkout", conditions: [{ property: "total", op: "gt", value: 100 }] } }, { cookie: owner });
+    expect(good.createBusinessEventDefinition).toMatchObject({ name: "Big Checkout", conditions: [{ property: "total", op: "gt", value: 100 }] });
+    const removed = await ok(url, `mutation($id: ID!) { deleteBusinessEventDefinition(id: $id) { __typename } }`, { id: good.createBusinessEventDefinition.id }, { cookie: owner });
+    expect(removed.deleteBusinessEventDefinition.__typename).toBe("BusinessEventDefinition");
+  });
+
+  it("a rotated write key works at once; a deleted app takes its sessions with it", async () => {
+    const created = (await ok(url, CREATE, { n: "Short-lived" }, { cookie: owner })).createAnalyticsApp;
+    const rotated = await ok(url, `mutation($id: ID!) { rotateAnalyticsWriteKey(id: $id) { ... on AnalyticsAppWithKey { writeKey } } }`, { id: created.app.id }, { cookie: owner });
+    const key = rotated.rotateAnalyticsWriteKey.writeKey;
+    expect(key).not.toBe(created.writeKey);
+    expect((await post([ev("sl1", "short-1", 0)], key)).body.accepted).toBe(1);
+    await until(() => sessionsOf("short-1"), (s) => s.length === 1);
+    const deleted = await ok(url, `mutation($id: ID!) { deleteAnalyticsApp(id: $id) { __typename } }`, { id: created.app.id }, { cookie: owner });
+    expect(deleted.deleteAnalyticsApp.__typename).toBe("AnalyticsApp");
+    expect(await sessionsOf("short-1")).toEqual([]);
+  });
+});
+
 describe("live", () => {
   it("pushes sessions as they appear, grow and merge; members without analytics access get nothing", async () => {
     const client = wsClient(url, { token: await tokenFor(url, "owner@demo.test") });
