@@ -23,24 +23,35 @@ export interface Enrichment {
   input: SummaryInput;
 }
 
-/** A session's business events and flow outcomes from its raw events and the app's definitions. */
-export async function enrich(db: Db, session: UserSession): Promise<Enrichment> {
+/**
+ * The business events and flow outcomes of sessions from their raw events and their apps'
+ * definitions: three queries however many sessions (a page of the list, a live change).
+ */
+export async function enrichAll(db: Db, sessions: UserSession[]): Promise<Map<string, Enrichment>> {
+  const appIds = [...new Set(sessions.map((s) => s.appId))];
+  const order = [{ createdAt: "asc" as const }, { name: "asc" as const }];
   const [raw, definitions, flows] = await Promise.all([
     db.rawEvent.findMany({
-      where: { appId: session.appId, sessionId: session.id },
-      select: { eventId: true, name: true, timestamp: true, properties: true },
+      where: { appId: { in: appIds }, sessionId: { in: sessions.map((s) => s.id) } },
+      select: { sessionId: true, eventId: true, name: true, timestamp: true, properties: true },
       orderBy: [{ timestamp: "asc" }, { id: "asc" }],
     }),
-    db.businessEventDefinition.findMany({ where: { appId: session.appId }, orderBy: [{ createdAt: "asc" }, { name: "asc" }] }),
-    db.flowDefinition.findMany({ where: { appId: session.appId }, orderBy: [{ createdAt: "asc" }, { name: "asc" }] }),
+    db.businessEventDefinition.findMany({ where: { appId: { in: appIds } }, orderBy: order }),
+    db.flowDefinition.findMany({ where: { appId: { in: appIds } }, orderBy: order }),
   ]);
-  const rules: BusinessEventRule[] = definitions.map((d) => ({ ...d, conditions: d.conditions as unknown as Condition[] }));
-  const businessEvents = matchBusinessEvents(
-    raw.map((r) => ({ ...r, properties: r.properties as Record<string, unknown> })),
-    rules,
-  );
-  const outcomes = flowOutcomes(businessEvents, flows);
-  return { businessEvents, outcomes, input: { durationSeconds: session.durationSeconds, rawEventCount: session.rawEventCount, businessEvents, outcomes } };
+  const result = new Map<string, Enrichment>();
+  for (const session of sessions) {
+    const rules: BusinessEventRule[] = definitions.filter((d) => d.appId === session.appId).map((d) => ({ ...d, conditions: d.conditions as unknown as Condition[] }));
+    const events = raw.filter((r) => r.sessionId === session.id).map((r) => ({ ...r, properties: r.properties as Record<string, unknown> }));
+    const businessEvents = matchBusinessEvents(events, rules);
+    const outcomes = flowOutcomes(businessEvents, flows.filter((f) => f.appId === session.appId));
+    result.set(session.id, { businessEvents, outcomes, input: { durationSeconds: session.durationSeconds, rawEventCount: session.rawEventCount, businessEvents, outcomes } });
+  }
+  return result;
+}
+
+export async function enrich(db: Db, session: UserSession): Promise<Enrichment> {
+  return (await enrichAll(db, [session])).get(session.id)!;
 }
 
 async function inactivityMs(db: Db, workspaceId: string) {

@@ -5,7 +5,7 @@ import { builder } from "../builder.js";
 import type { Context } from "../common/context.js";
 import { Problems, ValidationError } from "../common/errors.js";
 import { AnalyticsAppRef } from "./apps.js";
-import { enrich, type Enrichment } from "./enrichment.js";
+import { enrich, enrichAll, type Enrichment } from "./enrichment.js";
 import { summarise, type Summary } from "./rules.js";
 
 type Loaded = UserSession & { summary: SessionSummary | null; outcomes: (FlowOutcome & { flow: { name: string } })[] };
@@ -24,21 +24,33 @@ const SortEnum = builder.enumType("UserSessionSort", {
   values: { STARTED_AT: { description: "Newest start first." }, LAST_EVENT_AT: { description: "Most recent activity first." } },
 });
 
+const inProgress = (s: UserSession) => s.finalizedAt === null;
+
 /**
  * What a session in progress shows: worked out on request from its raw events (never stored, no
- * model), so the side panel is right before the session is finalised.
+ * model), so the list and the side panel are right before the session is finalised. A page of
+ * rows is worked out together (see withPreviews); a single session on its own.
  */
 const previews = new WeakMap<UserSession, Promise<{ enrichment: Enrichment; summary: Summary }>>();
+const previewOf = (enrichment: Enrichment) => ({ enrichment, summary: summarise(enrichment.input) });
+
 function preview(ctx: Context, s: UserSession) {
   let found = previews.get(s);
   if (!found) {
-    found = enrich(ctx.db, s).then((enrichment) => ({ enrichment, summary: summarise(enrichment.input) }));
+    found = enrich(ctx.db, s).then(previewOf);
     previews.set(s, found);
   }
   return found;
 }
 
-const inProgress = (s: UserSession) => s.finalizedAt === null;
+async function withPreviews<T extends UserSession>(ctx: Context, sessions: T[]): Promise<T[]> {
+  const open = sessions.filter((s) => inProgress(s) && !previews.has(s));
+  if (open.length) {
+    const all = enrichAll(ctx.db, open);
+    for (const s of open) previews.set(s, all.then((m) => previewOf(m.get(s.id)!)));
+  }
+  return sessions;
+}
 
 const BusinessEventRef = builder.objectRef<Omit<SessionBusinessEvent, "id" | "sessionId" | "parameters"> & { parameters: unknown }>("BusinessEvent").implement({
   fields: (t) => ({
@@ -213,7 +225,7 @@ builder.queryField("userSessions", (t) =>
         orderBy: [{ [key]: "desc" }, { id: "desc" }],
         take: first + 1,
       });
-      const page = rows.slice(0, first);
+      const page = await withPreviews(ctx, rows.slice(0, first));
       const edges = page.map((node) => ({ node, cursor: cursorOf(node[key], node.id) }));
       return {
         edges,
@@ -242,7 +254,10 @@ builder.subscriptionField("userSessionsChanged", (t) =>
     authScopes: { permission: "analytics.read" },
     subscribe: (_r, _a, ctx) => ctx.pubsub.subscribe("userSessions", ctx.viewer!.workspaceId),
     resolve: async (change, _a, ctx) => ({
-      changed: await ctx.db.userSession.findMany({ where: { id: { in: change.changedIds.slice(0, 100) }, workspaceId: ctx.viewer!.workspaceId }, include }),
+      changed: await withPreviews(
+        ctx,
+        await ctx.db.userSession.findMany({ where: { id: { in: change.changedIds.slice(0, 100) }, workspaceId: ctx.viewer!.workspaceId }, include }),
+      ),
       removedIds: change.removedIds.map((id) => encodeGlobalID("UserSession", id)),
     }),
   }),
