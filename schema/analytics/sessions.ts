@@ -119,7 +119,7 @@ builder.node(UserSessionRef, {
     userAgent: t.exposeString("userAgent", { nullable: true }),
     title: t.string({
       description: "The summary's title; for a session in progress, what it is so far.",
-      resolve: (s) => s.summary?.title ?? `In progress - ${s.rawEventCount} raw event${s.rawEventCount === 1 ? "" : "s"}`,
+      resolve: async (s, _a, ctx) => (await summaryOf(ctx, s)).title,
     }),
     businessEventCount: t.int({
       resolve: async (s, _a, ctx) => (inProgress(s) ? (await preview(ctx, s)).enrichment.businessEvents.length : s.businessEventCount),
