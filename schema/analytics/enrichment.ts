@@ -137,12 +137,20 @@ export async function finaliseSession(services: Services, sessionId: string, now
   return result;
 }
 
-/** The safety net: quiet sessions whose finalisation was lost or never scheduled. */
+/** The safety net: sessions past their workspace's inactivity window whose finalisation was lost. */
 export async function sweepQuietSessions(services: Services, now = new Date()) {
-  const quiet = await services.db.$queryRaw<{ id: string }[]>`
-    SELECT id FROM "UserSession" WHERE "finalizedAt" IS NULL AND "lastEventAt" < ${new Date(now.getTime() - 60_000)}
-    ORDER BY "lastEventAt" LIMIT 1000`;
+  const { db } = services;
+  const workspaces = await db.workspace.findMany({ where: { userSessions: { some: { finalizedAt: null } } }, select: { id: true, settings: true } });
   const results: FinaliseResult[] = [];
-  for (const { id } of quiet) results.push(await finaliseSession(services, id, now));
+  for (const w of workspaces) {
+    const cutoff = new Date(now.getTime() - analyticsSettings(w.settings).inactivityMinutes * 60_000);
+    const quiet = await db.userSession.findMany({
+      where: { workspaceId: w.id, finalizedAt: null, lastEventAt: { lt: cutoff } },
+      select: { id: true },
+      orderBy: { lastEventAt: "asc" },
+      take: 1000,
+    });
+    for (const { id } of quiet) results.push(await finaliseSession(services, id, now));
+  }
   return results;
 }

@@ -32,9 +32,9 @@ function batch(b: number, size: number, users: number, start: number) {
   });
 }
 
-async function createApp(url: string) {
+async function createApp(url: string, name: string) {
   const cookie = await signIn(url, "owner@demo.test");
-  const created = await ok(url, `mutation { createAnalyticsApp(name: "Bench") { ... on AnalyticsAppWithKey { writeKey app { id } } } }`, {}, { cookie });
+  const created = await ok(url, `mutation($n: String!) { createAnalyticsApp(name: $n) { ... on AnalyticsAppWithKey { writeKey app { id } } } }`, { n: name }, { cookie });
   return { cookie, writeKey: created.createAnalyticsApp.writeKey as string, appId: Buffer.from(created.createAnalyticsApp.app.id, "base64").toString().split(":")[1] };
 }
 
@@ -53,43 +53,64 @@ const csvField = (v: string) => `"${v.replace(/"/g, '""')}"`;
 
 export async function eventIngestion(env: BenchEnv, batches = Number(process.env.BENCH_BATCHES ?? 200), size = 1000, senders = 8, users = 5000): Promise<Row[]> {
   if (!env.infra) return [{ note: "needs PostgreSQL and Redis (not the embedded default)" }];
-  const api = await env.startApi({ REDIS_URL: `${env.infra.redisUrl}/1` });
-  const worker = await startProcess("worker/main.ts", { DATABASE_URL: api.databaseUrl!, REDIS_URL: `${env.infra.redisUrl}/1`, WORKER_CONCURRENCY: process.env.BENCH_WORKER_CONCURRENCY ?? "4" }, /()Worker consuming jobs/);
-  const { writeKey, appId } = await createApp(api.url);
+  const redisUrl = `${env.infra.redisUrl}/1`;
+  const api = await env.startApi({ REDIS_URL: redisUrl });
+  const startWorker = () =>
+    startProcess("worker/main.ts", { DATABASE_URL: api.databaseUrl!, REDIS_URL: redisUrl, WORKER_CONCURRENCY: process.env.BENCH_WORKER_CONCURRENCY ?? "4" }, /()Worker consuming jobs/);
+  let worker = await startWorker();
   const sql = new pg.Client({ connectionString: api.databaseUrl! });
   await sql.connect();
-  const start = Date.now() - 6 * 3600_000;
+  // Live traffic: the last ten minutes, so sessions stay open (their finalisation is half an hour away).
+  const start = Date.now() - 10 * 60_000;
   const bodies = Array.from({ length: batches }, (_, b) => JSON.stringify({ events: batch(b, size, users, start) }));
   const total = batches * size;
+
   const latencies: number[] = [];
-  const t0 = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: senders }, async () => {
-      while (next < batches) {
-        const body = bodies[next++];
-        const s = performance.now();
-        const res = await fetch(`${api.url}/api/events`, { method: "POST", headers: { authorization: `Bearer ${writeKey}`, "content-type": "application/json" }, body });
-        if (res.status !== 202 && res.status !== 200) throw new Error(`ingestion failed: ${res.status} ${await res.text()}`);
-        await res.arrayBuffer();
-        latencies.push(performance.now() - s);
-      }
-    }),
-  );
-  const acceptedSeconds = (performance.now() - t0) / 1000;
-  // End to end: every event stored and counted in its session.
-  for (;;) {
-    const { rows } = await sql.query(`SELECT coalesce(sum("rawEventCount"), 0)::int AS n, count(*)::int AS s FROM "UserSession" WHERE "appId" = $1`, [appId]);
-    if (rows[0].n >= total) break;
-    await sleep(50);
+  async function sendAll(writeKey: string) {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: senders }, async () => {
+        while (next < batches) {
+          const body = bodies[next++];
+          const s = performance.now();
+          const res = await fetch(`${api.url}/api/events`, { method: "POST", headers: { authorization: `Bearer ${writeKey}`, "content-type": "application/json" }, body });
+          if (res.status !== 202 && res.status !== 200) throw new Error(`ingestion failed: ${res.status} ${await res.text()}`);
+          await res.arrayBuffer();
+          latencies.push(performance.now() - s);
+        }
+      }),
+    );
   }
+  /** Every event stored and counted in its session. */
+  async function stored(appId: string) {
+    for (;;) {
+      const { rows } = await sql.query(`SELECT coalesce(sum("rawEventCount"), 0)::int AS n, count(*)::int AS s FROM "UserSession" WHERE "appId" = $1`, [appId]);
+      if (rows[0].n >= total) return rows[0].s as number;
+      await sleep(50);
+    }
+  }
+
+  // End to end: batches in over HTTP while the worker stores them.
+  const first = await createApp(api.url, "Bench");
+  const t0 = performance.now();
+  await sendAll(first.writeKey);
+  const acceptedSeconds = (performance.now() - t0) / 1000;
+  const sessions = await stored(first.appId);
   const seconds = (performance.now() - t0) / 1000;
-  const { rows: [stats] } = await sql.query(`SELECT count(*)::int AS sessions FROM "UserSession" WHERE "appId" = $1`, [appId]);
+
+  // The worker's share alone: the same batches queued up first (for another app), then drained.
+  await worker.stop();
+  const second = await createApp(api.url, "Bench queued");
+  await sendAll(second.writeKey);
+  worker = await startWorker();
+  const d0 = performance.now();
+  await stored(second.appId);
+  const drainSeconds = (performance.now() - d0) / 1000;
 
   // Baseline: the same rows, COPY'd straight into the same table (new event ids, so nothing conflicts).
   const csv = bodies
     .flatMap((body) => (JSON.parse(body).events as ReturnType<typeof batch>).map((e) =>
-      [appId, `copy-${e.eventId}`, e.userId, "true", e.name, e.timestamp, csvField(JSON.stringify(e.properties)), csvField(e.userAgent), e.environment, appId].join(",")))
+      [first.appId, `copy-${e.eventId}`, e.userId, "true", e.name, e.timestamp, csvField(JSON.stringify(e.properties)), csvField(e.userAgent), e.environment, first.appId].join(",")))
     .join("\n");
   const c0 = performance.now();
   await copyIn(api.databaseUrl!, `COPY "RawEvent" ("appId", "eventId", "userKey", "identified", "name", "timestamp", "properties", "userAgent", "environment", "sessionId") FROM STDIN WITH (FORMAT csv)`, csv);
@@ -98,18 +119,20 @@ export async function eventIngestion(env: BenchEnv, batches = Number(process.env
   await worker.stop();
   await api.stop();
   latencies.sort((a, b) => a - b);
+  const shape = `${size}/batch of 50 users, ${senders} senders, ${users} users`;
   return [
     { method: "COPY of the same rows into RawEvent (baseline)", events: total, "events/s": Math.round(total / copySeconds), ratio: 1 },
     {
-      method: `POST /api/events -> queue -> stored + sessions (${size}/batch of 50 users, ${senders} senders, ${users} users)`,
+      method: `POST /api/events -> queue -> stored + sessions (${shape})`,
       events: total,
       "events/s": Math.round(total / seconds),
       ratio: Number((copySeconds / seconds).toFixed(2)),
       "accepted/s": Math.round(total / acceptedSeconds),
-      sessions: stats.sessions,
+      sessions,
       "p50 batch ms": Math.round(percentile(latencies, 50)),
       "p99 batch ms": Math.round(percentile(latencies, 99)),
     },
+    { method: "the worker alone, draining the same batches queued", events: total, "events/s": Math.round(total / drainSeconds), ratio: Number((copySeconds / drainSeconds).toFixed(2)) },
   ];
 }
 
@@ -148,7 +171,7 @@ async function seedSessions(databaseUrl: string, workspaceId: string, appId: str
 export async function sessionList(env: BenchEnv, sessions = 50_000, eventsPerSession = 20, rounds = Number(process.env.BENCH_ROUNDS ?? 100)): Promise<Row[]> {
   if (!env.infra) return [{ note: "needs PostgreSQL (not the embedded default)" }];
   const api = await env.startApi();
-  const { cookie, appId } = await createApp(api.url);
+  const { cookie, appId } = await createApp(api.url, "Bench");
   const workspaceId = Buffer.from((await ok(api.url, `{ viewer { workspace { id } } }`, {}, { cookie })).viewer.workspace.id, "base64").toString().split(":")[1];
   const seeded0 = performance.now();
   const counts = await seedSessions(api.databaseUrl!, workspaceId, appId, sessions, eventsPerSession);
