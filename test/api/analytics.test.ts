@@ -353,4 +353,16 @@ describe("finalisation", () => {
     );
     expect(again.summary.tldr).toBe("Completed Onboarding in 0:50 - 3 business events");
   });
+
+  it("filters by business event count, duration and time range", async () => {
+    const users = async (f: object) =>
+      (await ok(url, SESSIONS, { f: { appId, userIdSearch: "f-", ...f } }, { cookie: owner })).userSessions.edges.map((e: { node: { userId: string } }) => e.node.userId).sort();
+    expect(await users({})).toEqual(["f-done", "f-oops", "f-quit"]);
+    expect(await users({ minBusinessEvents: 4 })).toEqual(["f-oops"]);
+    expect(await users({ maxBusinessEvents: 3 })).toEqual(["f-done", "f-quit"]);
+    expect(await users({ minDurationSeconds: 200 })).toEqual(["f-done"]);
+    expect(await users({ maxDurationSeconds: 60 })).toEqual(["f-oops", "f-quit"]);
+    expect(await users({ startedFrom: sec(-60), startedBefore: sec(60) })).toEqual(["f-done", "f-oops", "f-quit"]);
+    expect(await users({ startedBefore: sec(-60) })).toEqual([]);
+  });
 });
