@@ -236,7 +236,11 @@ describe("live", () => {
       client,
       `subscription { userSessionsChanged { changed { id userId rawEventCount inProgress } removedIds } }`,
     );
-    await new Promise((r) => setTimeout(r, 500));
+    // Subscribed once a warm-up event comes through.
+    for (let i = 0; ; i++) {
+      await post([ev(`warm-${i}`, "live-warm", i)]);
+      if (await sub.next((v) => v.userSessionsChanged.changed.some((c) => c.userId === "live-warm"), 500).catch(() => null)) break;
+    }
     const forUser = (n: number) => (v: { userSessionsChanged: { changed: { userId: string; rawEventCount: number }[] } }) =>
       v.userSessionsChanged.changed.some((c) => c.userId === "live-1" && c.rawEventCount === n);
     await post([ev("lv1", "live-1", 0)]);

@@ -54,6 +54,7 @@ describe.runIf(existsSync(CHROMIUM))("User Sessions page in Chromium", () => {
     // The demo workspace's seeded sessions are listed; this test's user is not there yet.
     await page.locator('[data-testid="user-session-row"][data-user-id="alice@example.com"]').waitFor();
     expect(await page.locator('[data-testid="user-session-row"][data-user-id="customer-42"]').count()).toBe(0);
+    await page.locator('[data-live="connected"]').waitFor();
 
     // The app sends a batch for one user (and a crawler, which the default filters leave out).
     const t = (s: number) => new Date(Date.now() - 10 * 60_000 + s * 1000).toISOString();
