@@ -203,10 +203,11 @@ async function insertEvents(tx: Tx, app: IngestingApp, events: AnalyticsEvent[],
 
 /** Stores a validated batch of one app's events: idempotent by event id, each in its session. */
 export async function ingestEvents(db: Db, app: IngestingApp, events: AnalyticsEvent[]): Promise<IngestResult> {
-  const workspace = await db.workspace.findUniqueOrThrow({ where: { id: app.workspaceId }, select: { settings: true } });
-  const gapMs = analyticsSettings(workspace.settings).inactivityMinutes * 60_000;
+  // A batch queued just before its app was deleted has nowhere to go: it is dropped.
+  const current = await db.analyticsApp.findUnique({ where: { id: app.id }, select: { workspace: { select: { settings: true } } } });
+  const gapMs = analyticsSettings(current?.workspace.settings).inactivityMinutes * 60_000;
   const empty = { stored: 0, duplicates: events.length, changedSessionIds: [], removedSessionIds: [], toSchedule: [], gapMs };
-  if (!events.length) return empty;
+  if (!events.length || !current) return empty;
   return db.$transaction(async (tx) => {
     await lockUsers(tx, app.id, events);
     const fresh = await unseen(tx, app.id, events);
