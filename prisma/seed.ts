@@ -1,6 +1,6 @@
-import type { Db } from "../schema/common/context.js";
+import type { Db, Tx } from "../schema/common/context.js";
 import { DateTime } from "luxon";
-import type { Tx } from "../schema/common/context.js";
+import { seedAnalyticsDemo } from "../schema/analytics/demo.js";
 import { hashPassword } from "../schema/identity/secrets.js";
 
 export const DEMO_PASSWORD = "demo-password";
@@ -17,7 +17,7 @@ export const DEMO_MEMBERS = [
 export async function seedDemo(db: Db): Promise<boolean> {
   if (await db.workspace.count()) return false;
   const passwordHash = await hashPassword(DEMO_PASSWORD);
-  await db.$transaction(async (tx) => {
+  const workspaceId = await db.$transaction(async (tx) => {
     const workspace = await tx.workspace.create({ data: { name: "Demo Workspace", timeZone: "Europe/Berlin" } });
     for (const member of DEMO_MEMBERS) {
       const user = await tx.user.create({ data: { email: member.email, name: member.name, passwordHash } });
@@ -28,7 +28,9 @@ export async function seedDemo(db: Db): Promise<boolean> {
     await tx.project.create({
       data: { workspaceId: workspace.id, clientId: client.id, name: "Acme Website", hourlyRate: 9000, currency: "EUR" },
     });
+    return workspace.id;
   });
+  await seedAnalyticsDemo(db, workspaceId);
   return true;
 }
 

@@ -20,5 +20,6 @@ import "./appointments/clients.js";
 import "./appointments/evaluations.js";
 import "./appointments/jobs.js";
 import "./appointments/feeds.js";
+import "./analytics/types.js";
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -13,6 +13,8 @@ export interface Config {
   /** On SIGTERM, how long to keep serving (healthz says 503) before the listener closes. */
   shutdownGraceMs: number;
   seedDemo: boolean;
+  /** Session summaries by a model behind an OpenAI-compatible API; deterministic ones when unset. */
+  llmSummaries: { url: string; apiKey: string; model: string; timeoutMs: number } | null;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -29,5 +31,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: Number(env.SHUTDOWN_GRACE_MS ?? 1000),
     // The embedded default seeds a demo workspace on first run; on PostgreSQL only when asked to.
     seedDemo: env.SEED_DEMO ? env.SEED_DEMO === "true" : !env.DATABASE_URL,
+    llmSummaries: env.SUMMARY_LLM_URL
+      ? {
+          url: env.SUMMARY_LLM_URL,
+          apiKey: env.SUMMARY_LLM_API_KEY ?? "",
+          model: env.SUMMARY_LLM_MODEL ?? "gpt-4o-mini",
+          timeoutMs: Number(env.SUMMARY_LLM_TIMEOUT_MS ?? 20_000),
+        }
+      : null,
   };
 }

@@ -5,6 +5,7 @@ import { readConfig } from "./config.js";
 import { createGraphQL } from "./graphql.js";
 import { createHttpServer } from "./http.js";
 import { invoicePdfRoute } from "./invoice-pdf.js";
+import { analyticsEventsRoute, MAX_EVENTS_BODY_BYTES } from "./analytics-events.js";
 import { workEventsRoute, workImportRoute } from "./work-events.js";
 import { workReportRoute } from "./work-report.js";
 import { MAX_SCREENSHOT_BYTES, screenshotsRoute } from "./screenshots.js";
@@ -30,6 +31,7 @@ const { server, markReady, drain } = createHttpServer({
   routes: {
     "/mcp": createMcpRoute(yoga),
     "/api/invoices": invoicePdfRoute(runtime.db, auth, config),
+    "/api/events": analyticsEventsRoute(runtime, config),
     "/api/work/events": workEventsRoute(runtime, auth),
     "/api/work/import": workImportRoute(runtime, auth, config),
     "/api/work/report.csv": workReportRoute(runtime, auth, config),
@@ -38,7 +40,7 @@ const { server, markReady, drain } = createHttpServer({
     "/api/appointments/feeds": appointmentFeedsRoute(runtime),
   },
   // ActivityWatch exports of months of history run to tens of megabytes; screenshots are images.
-  bodyLimits: { "/api/work/import": 100_000_000, "/api/work/screenshots": MAX_SCREENSHOT_BYTES, "/api/appointments/attachments": MAX_ATTACHMENT_BYTES },
+  bodyLimits: { "/api/work/import": 100_000_000, "/api/work/screenshots": MAX_SCREENSHOT_BYTES, "/api/appointments/attachments": MAX_ATTACHMENT_BYTES, "/api/events": MAX_EVENTS_BODY_BYTES },
 });
 
 server.on("upgrade", (req, socket, head) => {

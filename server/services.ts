@@ -6,6 +6,7 @@ import { PrismaClient } from "../prisma/generated/client.js";
 import type { Services } from "../schema/common/context.js";
 import type { PubSub } from "../schema/common/pubsub.js";
 import { LiveHubs } from "../schema/live/hub.js";
+import { useLlmSummaries } from "../schema/analytics/summariser.js";
 import { BullJobs } from "../worker/bullmq.js";
 import { EmbeddedJobs } from "../worker/embedded.js";
 import type { Config } from "./config.js";
@@ -27,6 +28,7 @@ function reviveDates(_key: string, value: unknown) {
 
 /** PostgreSQL (or embedded PGlite, migrated on start) plus Redis (or in-memory) pub/sub and jobs. */
 export async function openRuntime(config: Config): Promise<Runtime> {
+  useLlmSummaries(config.llmSummaries);
   let connectionString = config.databaseUrl;
   let stopEmbedded: (() => Promise<void>) | null = null;
   if (!connectionString) {

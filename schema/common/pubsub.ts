@@ -47,4 +47,5 @@ export type PubSub = YogaPubSub<{
   sessionStatus: [workspaceId: string, event: SessionStatusEvent];
   appointmentChanged: [workspaceId: string, change: AppointmentChange];
   tokenRevoked: [{ tokenId: string }];
+  userSessions: [workspaceId: string, change: { changedIds: string[]; removedIds: string[] }];
 }>;

@@ -1,0 +1,391 @@
+// Apps with their write keys, and the business event and flow definitions of each app.
+import { randomBytes } from "node:crypto";
+import { resolveArrayConnection } from "@pothos/plugin-relay";
+import type { AnalyticsApp, BusinessEventDefinition, FlowDefinition } from "../../prisma/generated/client.js";
+import { builder } from "../builder.js";
+import type { Context } from "../common/context.js";
+import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
+import { hashSecret } from "../identity/secrets.js";
+import { analyticsSettings, CONDITION_OPS, type AnalyticsSettings, type Condition } from "./rules.js";
+
+export const AnalyticsAppRef = builder.objectRef<AnalyticsApp>("AnalyticsApp");
+const BusinessEventDefinitionRef = builder.objectRef<BusinessEventDefinition>("BusinessEventDefinition");
+const FlowDefinitionRef = builder.objectRef<FlowDefinition>("FlowDefinition");
+
+const ConditionOpEnum = builder.enumType("ConditionOp", {
+  values: {
+    eq: { description: "The property equals the value." },
+    neq: { description: "The property differs from the value (or is missing)." },
+    exists: { description: "The property is present and not null." },
+    contains: { description: "The property is text containing the value, ignoring case." },
+    gt: { description: "The property is a number greater than the value." },
+    lt: { description: "The property is a number less than the value." },
+  },
+});
+
+const ConditionRef = builder.objectRef<Condition>("PropertyCondition").implement({
+  fields: (t) => ({
+    property: t.exposeString("property", { description: 'Dotted path into the raw event\'s properties, e.g. "plan.name".' }),
+    op: t.field({ type: ConditionOpEnum, resolve: (c) => c.op }),
+    value: t.field({ type: "JSON", nullable: true, resolve: (c) => c.value ?? null }),
+  }),
+});
+
+const ConditionInput = builder.inputType("PropertyConditionInput", {
+  fields: (t) => ({
+    property: t.string(),
+    op: t.field({ type: ConditionOpEnum }),
+    value: t.field({ type: "JSON", required: false }),
+  }),
+});
+
+/** Only for apps of the viewer's workspace; anything else is "not found". */
+async function appOf(ctx: Context, id: string) {
+  const app = await ctx.db.analyticsApp.findFirst({ where: { id, workspaceId: ctx.viewer!.workspaceId } });
+  if (!app) throw new NotFoundError("App");
+  return app;
+}
+
+const newWriteKey = () => "sp_wk_" + randomBytes(24).toString("base64url");
+
+/** A name taken by a concurrent request hits the unique index: reported as the same field problem. */
+async function uniqueName<T>(write: () => Promise<T>, message: string): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if ((error as { code?: string }).code === "P2002") throw ValidationError.field("name", message);
+    throw error;
+  }
+}
+
+builder.node(AnalyticsAppRef, {
+  id: { resolve: (a) => a.id },
+  loadOne: (id, ctx) => (ctx.viewer?.permissions.has("analytics.read") ? ctx.db.analyticsApp.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } }) : null),
+  fields: (t) => ({
+    name: t.exposeString("name"),
+    internal: t.exposeBoolean("internal", { description: "All of this app's sessions are flagged internal." }),
+    internalUserIds: t.exposeStringList("internalUserIds", { description: "End users of the team itself: their sessions are flagged internal." }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    businessEventDefinitions: t.field({
+      type: [BusinessEventDefinitionRef],
+      resolve: (a, _x, ctx) => ctx.db.businessEventDefinition.findMany({ where: { appId: a.id }, orderBy: [{ createdAt: "asc" }, { name: "asc" }] }),
+    }),
+    flowDefinitions: t.field({
+      type: [FlowDefinitionRef],
+      resolve: (a, _x, ctx) => ctx.db.flowDefinition.findMany({ where: { appId: a.id }, orderBy: [{ createdAt: "asc" }, { name: "asc" }] }),
+    }),
+  }),
+});
+
+builder.node(BusinessEventDefinitionRef, {
+  id: { resolve: (d) => d.id },
+  loadOne: (id, ctx) =>
+    ctx.viewer?.permissions.has("analytics.read") ? ctx.db.businessEventDefinition.findFirst({ where: { id, app: { workspaceId: ctx.viewer.workspaceId } } }) : null,
+  fields: (t) => ({
+    name: t.exposeString("name", { description: 'The business event, e.g. "Created Project".' }),
+    eventName: t.exposeString("eventName", { description: "The raw event it is made from." }),
+    conditions: t.field({ type: [ConditionRef], description: "All must hold.", resolve: (d) => d.conditions as unknown as Condition[] }),
+    descriptionTemplate: t.exposeString("descriptionTemplate", { description: "{{property}} placeholders are filled from the raw event." }),
+    parameters: t.exposeStringList("parameters", { description: "Properties kept as the business event's parameters." }),
+    isError: t.exposeBoolean("isError", { description: "Counts as an error (a mistake in flows)." }),
+  }),
+});
+
+builder.node(FlowDefinitionRef, {
+  id: { resolve: (f) => f.id },
+  loadOne: (id, ctx) =>
+    ctx.viewer?.permissions.has("analytics.read") ? ctx.db.flowDefinition.findFirst({ where: { id, app: { workspaceId: ctx.viewer.workspaceId } } }) : null,
+  fields: (t) => ({
+    name: t.exposeString("name"),
+    steps: t.exposeStringList("steps", { description: "Business event names, in order." }),
+    errorEvents: t.exposeStringList("errorEvents", { description: "Business events that count as mistakes in this flow." }),
+    repeatedStepIsMistake: t.exposeBoolean("repeatedStepIsMistake"),
+    stepBackIsMistake: t.exposeBoolean("stepBackIsMistake"),
+  }),
+});
+
+builder.queryField("analyticsApps", (t) =>
+  t.connection({
+    type: AnalyticsAppRef,
+    authScopes: { permission: "analytics.read" },
+    resolve: async (_r, args, ctx) =>
+      resolveArrayConnection({ args }, await ctx.db.analyticsApp.findMany({ where: { workspaceId: ctx.viewer!.workspaceId }, orderBy: { name: "asc" } })),
+  }),
+);
+
+const CreatedAppPayload = builder.objectRef<{ app: AnalyticsApp; writeKey: string }>("AnalyticsAppWithKey").implement({
+  fields: (t) => ({
+    app: t.field({ type: AnalyticsAppRef, resolve: (p) => p.app }),
+    writeKey: t.exposeString("writeKey", { description: "Shown once; only a hash is stored. Send it as a Bearer token to POST /api/events." }),
+  }),
+});
+
+function checkApp(args: { name?: string | null; internalUserIds?: string[] | null }) {
+  const problems = new Problems();
+  if (args.name != null && !args.name.trim()) problems.add("name", "Required");
+  if (args.name != null && args.name.trim().length > 100) problems.add("name", "At most 100 characters");
+  args.internalUserIds?.forEach((u, i) => !u.trim() && problems.add(`internalUserIds.${i}`, "Must not be empty"));
+  problems.throwIfAny();
+}
+
+builder.mutationField("createAnalyticsApp", (t) =>
+  t.field({
+    type: CreatedAppPayload,
+    authScopes: { permission: "analytics.manage" },
+    errors: { types: [ValidationError] },
+    args: {
+      name: t.arg.string(),
+      internal: t.arg.boolean({ required: false, defaultValue: false }),
+      internalUserIds: t.arg.stringList({ required: false, defaultValue: [] }),
+    },
+    resolve: async (_r, args, ctx) => {
+      checkApp(args);
+      const writeKey = newWriteKey();
+      const app = await uniqueName(
+        () =>
+          ctx.db.analyticsApp.create({
+            data: { workspaceId: ctx.viewer!.workspaceId, name: args.name.trim(), internal: args.internal ?? false, internalUserIds: args.internalUserIds ?? [], writeKeyHash: hashSecret(writeKey) },
+          }),
+        "An app with this name exists",
+      );
+      return { app, writeKey };
+    },
+  }),
+);
+
+builder.mutationField("updateAnalyticsApp", (t) =>
+  t.field({
+    type: AnalyticsAppRef,
+    description: "Changes an app. Flags apply to sessions from then on.",
+    authScopes: { permission: "analytics.manage" },
+    errors: { types: [ValidationError, NotFoundError] },
+    args: {
+      id: t.arg.globalID({ for: AnalyticsAppRef }),
+      name: t.arg.string({ required: false }),
+      internal: t.arg.boolean({ required: false }),
+      internalUserIds: t.arg.stringList({ required: false }),
+    },
+    resolve: async (_r, args, ctx) => {
+      checkApp(args);
+      const app = await appOf(ctx, args.id.id);
+      return uniqueName(
+        () =>
+          ctx.db.analyticsApp.update({
+            where: { id: app.id },
+            data: { name: args.name?.trim(), internal: args.internal ?? undefined, internalUserIds: args.internalUserIds ?? undefined },
+          }),
+        "An app with this name exists",
+      );
+    },
+  }),
+);
+
+builder.mutationField("rotateAnalyticsWriteKey", (t) =>
+  t.field({
+    type: CreatedAppPayload,
+    description: "A new write key; the old one stops working within seconds.",
+    authScopes: { permission: "analytics.manage" },
+    errors: { types: [NotFoundError] },
+    args: { id: t.arg.globalID({ for: AnalyticsAppRef }) },
+    resolve: async (_r, args, ctx) => {
+      const app = await appOf(ctx, args.id.id);
+      const writeKey = newWriteKey();
+      return { app: await ctx.db.analyticsApp.update({ where: { id: app.id }, data: { writeKeyHash: hashSecret(writeKey) } }), writeKey };
+    },
+  }),
+);
+
+builder.mutationField("deleteAnalyticsApp", (t) =>
+  t.field({
+    type: AnalyticsAppRef,
+    description: "Deletes the app with its sessions and definitions; returns the app as it was.",
+    authScopes: { permission: "analytics.manage" },
+    errors: { types: [NotFoundError] },
+    args: { id: t.arg.globalID({ for: AnalyticsAppRef }) },
+    resolve: async (_r, args, ctx) => {
+      const app = await appOf(ctx, args.id.id);
+      // Raw events have no foreign key (bulk ingestion); they go with their app explicitly.
+      await ctx.db.$transaction([ctx.db.rawEvent.deleteMany({ where: { appId: app.id } }), ctx.db.analyticsApp.delete({ where: { id: app.id } })]);
+      return app;
+    },
+  }),
+);
+
+const BusinessEventDefinitionInput = builder.inputType("BusinessEventDefinitionInput", {
+  fields: (t) => ({
+    name: t.string({ description: 'The business event, e.g. "Created Project".' }),
+    eventName: t.string({ description: "The raw event it is made from." }),
+    conditions: t.field({ type: [ConditionInput], required: false, defaultValue: [] }),
+    descriptionTemplate: t.string({ required: false, defaultValue: "" }),
+    parameters: t.stringList({ required: false, defaultValue: [] }),
+    isError: t.boolean({ required: false, defaultValue: false }),
+  }),
+});
+
+type DefinitionInput = typeof BusinessEventDefinitionInput.$inferInput;
+
+function definitionData(input: DefinitionInput) {
+  const problems = new Problems();
+  const name = input.name.trim();
+  const eventName = input.eventName.trim();
+  if (!name || name.length > 100) problems.add("input.name", "1 to 100 characters");
+  if (!eventName || eventName.length > 200) problems.add("input.eventName", "1 to 200 characters");
+  (input.conditions ?? []).forEach((c, i) => {
+    if (!c.property.trim()) problems.add(`input.conditions.${i}.property`, "Required");
+    if (!CONDITION_OPS.includes(c.op)) problems.add(`input.conditions.${i}.op`, "Unknown operator");
+    if (c.op !== "exists" && c.value === undefined) problems.add(`input.conditions.${i}.value`, "Required for this operator");
+    if ((c.op === "gt" || c.op === "lt") && typeof c.value !== "number") problems.add(`input.conditions.${i}.value`, "Must be a number");
+  });
+  (input.parameters ?? []).forEach((p, i) => !p.trim() && problems.add(`input.parameters.${i}`, "Must not be empty"));
+  problems.throwIfAny();
+  return {
+    name,
+    eventName,
+    conditions: (input.conditions ?? []).map((c) => ({ property: c.property.trim(), op: c.op, ...(c.value === undefined ? {} : { value: c.value }) })) as object[],
+    descriptionTemplate: input.descriptionTemplate ?? "",
+    parameters: (input.parameters ?? []).map((p) => p.trim()),
+    isError: input.isError ?? false,
+  };
+}
+
+builder.mutationField("createBusinessEventDefinition", (t) =>
+  t.field({
+    type: BusinessEventDefinitionRef,
+    description: "Which raw events of an app become this business event. Applies to sessions finalised from then on.",
+    authScopes: { permission: "analytics.manage" },
+    errors: { types: [ValidationError, NotFoundError] },
+    args: { appId: t.arg.globalID({ for: AnalyticsAppRef }), input: t.arg({ type: BusinessEventDefinitionInput }) },
+    resolve: async (_r, args, ctx) => {
+      const data = definitionData(args.input);
+      const app = await appOf(ctx, args.appId.id);
+      return uniqueName(() => ctx.db.businessEventDefinition.create({ data: { appId: app.id, ...data } }), "This app has a business event with this name");
+    },
+  }),
+);
+
+builder.mutationField("updateBusinessEventDefinition", (t) =>
+  t.field({
+    type: BusinessEventDefinitionRef,
+    authScopes: { permission: "analytics.manage" },
+    errors: { types: [ValidationError, NotFoundError] },
+    args: { id: t.arg.globalID({ for: BusinessEventDefinitionRef }), input: t.arg({ type: BusinessEventDefinitionInput }) },
+    resolve: async (_r, args, ctx) => {
+      const data = definitionData(args.input);
+      const found = await ctx.db.businessEventDefinition.findFirst({ where: { id: args.id.id, app: { workspaceId: ctx.viewer!.workspaceId } } });
+      if (!found) throw new NotFoundError("Business event definition");
+      return uniqueName(() => ctx.db.businessEventDefinition.update({ where: { id: found.id }, data }), "This app has a business event with this name");
+    },
+  }),
+);
+
+const FlowDefinitionInput = builder.inputType("FlowDefinitionInput", {
+  fields: (t) => ({
+    name: t.string(),
+    steps: t.stringList({ description: "Business event names, in order; at least two." }),
+    errorEvents: t.stringList({ required: false, defaultValue: [] }),
+    repeatedStepIsMistake: t.boolean({ required: false, defaultValue: true }),
+    stepBackIsMistake: t.boolean({ required: false, defaultValue: true }),
+  }),
+});
+
+async function flowData(ctx: Context, appId: string, input: typeof FlowDefinitionInput.$inferInput) {
+  const problems = new Problems();
+  const name = input.name.trim();
+  if (!name || name.length > 100) problems.add("input.name", "1 to 100 characters");
+  const defined = new Set((await ctx.db.businessEventDefinition.findMany({ where: { appId }, select: { name: true } })).map((d) => d.name));
+  const steps = input.steps.map((s) => s.trim());
+  if (steps.length < 2) problems.add("input.steps", "At least two steps");
+  steps.forEach((s, i) => {
+    if (!defined.has(s)) problems.add(`input.steps.${i}`, `No business event named "${s}" in this app`);
+    else if (steps.indexOf(s) !== i) problems.add(`input.steps.${i}`, "Each step once");
+  });
+  const errorEvents = (input.errorEvents ?? []).map((s) => s.trim());
+  errorEvents.forEach((s, i) => !defined.has(s) && problems.add(`input.errorEvents.${i}`, `No business event named "${s}" in this app`));
+  problems.throwIfAny();
+  return { name, steps, errorEvents, repeatedStepIsMistake: input.repeatedStepIsMistake ?? true, stepBackIsMistake: input.stepBackIsMistake ?? true };
+}
+
+builder.mutationField("createFlowDefinition", (t) =>
+  t.field({
+    type: FlowDefinitionRef,
+    description: "An ordered list of business-event steps whose outcome is worked out for every session.",
+    authScopes: { permission: "analytics.manage" },
+    errors: { types: [ValidationError, NotFoundError] },
+    args: { appId: t.arg.globalID({ for: AnalyticsAppRef }), input: t.arg({ type: FlowDefinitionInput }) },
+    resolve: async (_r, args, ctx) => {
+      const app = await appOf(ctx, args.appId.id);
+      const data = await flowData(ctx, app.id, args.input);
+      return uniqueName(() => ctx.db.flowDefinition.create({ data: { appId: app.id, ...data } }), "This app has a flow with this name");
+    },
+  }),
+);
+
+builder.mutationField("updateFlowDefinition", (t) =>
+  t.field({
+    type: FlowDefinitionRef,
+    authScopes: { permission: "analytics.manage" },
+    errors: { types: [ValidationError, NotFoundError] },
+    args: { id: t.arg.globalID({ for: FlowDefinitionRef }), input: t.arg({ type: FlowDefinitionInput }) },
+    resolve: async (_r, args, ctx) => {
+      const found = await ctx.db.flowDefinition.findFirst({ where: { id: args.id.id, app: { workspaceId: ctx.viewer!.workspaceId } } });
+      if (!found) throw new NotFoundError("Flow definition");
+      const data = await flowData(ctx, found.appId, args.input);
+      return uniqueName(() => ctx.db.flowDefinition.update({ where: { id: found.id }, data }), "This app has a flow with this name");
+    },
+  }),
+);
+
+for (const [field, ref, what] of [
+  ["deleteBusinessEventDefinition", BusinessEventDefinitionRef, "Business event definition"],
+  ["deleteFlowDefinition", FlowDefinitionRef, "Flow definition"],
+] as const) {
+  builder.mutationField(field, (t) =>
+    t.field({
+      type: ref as typeof BusinessEventDefinitionRef,
+      description: `Deletes a ${what.toLowerCase()}; sessions already finalised keep what was found until they change.`,
+      authScopes: { permission: "analytics.manage" },
+      errors: { types: [NotFoundError] },
+      args: { id: t.arg.globalID({ for: ref as typeof BusinessEventDefinitionRef }) },
+      resolve: async (_r, args, ctx) => {
+        const where = { id: args.id.id, app: { workspaceId: ctx.viewer!.workspaceId } };
+        const table = (ref === FlowDefinitionRef ? ctx.db.flowDefinition : ctx.db.businessEventDefinition) as typeof ctx.db.businessEventDefinition;
+        const found = await table.findFirst({ where });
+        if (!found) throw new NotFoundError(what);
+        await table.deleteMany({ where: { id: found.id } });
+        return found;
+      },
+    }),
+  );
+}
+
+const SettingsRef = builder.objectRef<AnalyticsSettings>("AnalyticsSettings").implement({
+  fields: (t) => ({
+    inactivityMinutes: t.exposeInt("inactivityMinutes", { description: "A user's new session starts after this long without events." }),
+  }),
+});
+
+builder.queryField("analyticsSettings", (t) =>
+  t.field({
+    type: SettingsRef,
+    authScopes: { permission: "analytics.read" },
+    resolve: async (_r, _a, ctx) => analyticsSettings((await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } })).settings),
+  }),
+);
+
+builder.mutationField("updateAnalyticsSettings", (t) =>
+  t.field({
+    type: SettingsRef,
+    description: "Applies to events from then on; sessions already stored keep their bounds.",
+    authScopes: { permission: "analytics.manage" },
+    errors: { types: [ValidationError] },
+    args: { inactivityMinutes: t.arg.int() },
+    resolve: async (_r, args, ctx) => {
+      if (args.inactivityMinutes < 1 || args.inactivityMinutes > 24 * 60) throw ValidationError.field("inactivityMinutes", "1 to 1440 minutes");
+      // One key of the settings document, set in place: other domains' settings are left as they are.
+      await ctx.db.$executeRaw`
+        UPDATE "Workspace" SET settings = jsonb_set(settings, '{analytics}', ${JSON.stringify({ inactivityMinutes: args.inactivityMinutes })}::jsonb)
+        WHERE id = ${ctx.viewer!.workspaceId}::uuid`;
+      return { inactivityMinutes: args.inactivityMinutes };
+    },
+  }),
+);

@@ -1,0 +1,232 @@
+// Storing raw events and keeping session rows up to date, a batch at a time in a fixed number of
+// set-based statements (no per-event round trips).
+import { randomUUID } from "node:crypto";
+import type { Db, Tx } from "../common/context.js";
+import { analyticsSettings, isBotAgent, isDevEnvironment, sessionise, type AnalyticsEvent } from "./rules.js";
+
+export const INGEST = "analytics.ingest";
+export const FINALISE = "analytics.finalise";
+
+export interface IngestingApp {
+  id: string;
+  workspaceId: string;
+  internal: boolean;
+  internalUserIds: string[];
+}
+
+export interface IngestResult {
+  stored: number;
+  duplicates: number;
+  /** Sessions that gained events (or absorbed a bridged session). */
+  changedSessionIds: string[];
+  /** Sessions folded into another by a bridging event. */
+  removedSessionIds: string[];
+  /** Sessions that need a finalisation scheduled (new, reopened by a late event, or merged into), with their last event. */
+  toSchedule: { id: string; lastEventAt: Date }[];
+  gapMs: number;
+}
+
+interface StoredSpan {
+  id: string;
+  userKey: string;
+  clientSessionId: string | null;
+  startedAt: Date;
+  lastEventAt: Date;
+  finalizedAt: Date | null;
+}
+
+/** What the batch writes for one session: its events' bounds and flags, and the columns of a new row. */
+interface SessionWrite {
+  id: string;
+  userKey: string;
+  identified: boolean;
+  clientSessionId: string | null;
+  startedAt: Date;
+  lastEventAt: Date;
+  isBot: boolean;
+  isDev: boolean;
+  isInternal: boolean;
+  userAgent: string | null;
+}
+
+const lockKey = (appId: string, key: string) => `analytics:${appId}:${key}`;
+
+async function lockUsers(tx: Tx, appId: string, events: AnalyticsEvent[]) {
+  // One user's batches are sessionised one at a time; sorted, so two batches never wait on each other in a cycle.
+  const keys = [...new Set(events.flatMap((e) => [lockKey(appId, "u:" + e.userKey), ...(e.clientSessionId ? [lockKey(appId, "s:" + e.clientSessionId)] : [])]))].sort();
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(${keys}::text[]) AS l(k)`;
+}
+
+async function unseen(tx: Tx, appId: string, events: AnalyticsEvent[]) {
+  const seen = await tx.$queryRaw<{ eventId: string }[]>`
+    SELECT "eventId" FROM "RawEvent" WHERE "appId" = ${appId}::uuid AND "eventId" = ANY(${events.map((e) => e.eventId)}::text[])`;
+  const known = new Set(seen.map((r) => r.eventId));
+  return events.filter((e) => !known.has(e.eventId));
+}
+
+/** The stored sessions the batch's events could join: within the gap of each user's events, or named by the app. */
+async function storedSessions(tx: Tx, appId: string, events: AnalyticsEvent[], gapMs: number): Promise<StoredSpan[]> {
+  const windows = new Map<string, { from: number; to: number }>();
+  for (const e of events.filter((e) => !e.clientSessionId)) {
+    const w = windows.get(e.userKey) ?? { from: +e.timestamp, to: +e.timestamp };
+    windows.set(e.userKey, { from: Math.min(w.from, +e.timestamp), to: Math.max(w.to, +e.timestamp) });
+  }
+  const keys = [...windows.keys()];
+  const clientIds = [...new Set(events.map((e) => e.clientSessionId).filter((c): c is string => c !== null))];
+  return tx.$queryRaw<StoredSpan[]>`
+    SELECT s.id, s."userKey", s."clientSessionId", s."startedAt", s."lastEventAt", s."finalizedAt"
+    FROM "UserSession" s
+    JOIN unnest(${keys}::text[], ${keys.map((k) => new Date(windows.get(k)!.from - gapMs).toISOString())}::timestamptz[],
+                ${keys.map((k) => new Date(windows.get(k)!.to + gapMs).toISOString())}::timestamptz[]) AS w(k, f, t)
+      ON s."userKey" = w.k AND s."lastEventAt" >= w.f AND s."startedAt" <= w.t
+    WHERE s."appId" = ${appId}::uuid AND s."clientSessionId" IS NULL
+    UNION ALL
+    SELECT s.id, s."userKey", s."clientSessionId", s."startedAt", s."lastEventAt", s."finalizedAt"
+    FROM "UserSession" s WHERE s."appId" = ${appId}::uuid AND s."clientSessionId" = ANY(${clientIds}::text[])`;
+}
+
+/** Decides each event's session and what each touched session becomes. */
+function plan(app: IngestingApp, events: AnalyticsEvent[], stored: StoredSpan[], gapMs: number) {
+  const sessionOf: string[] = new Array(events.length);
+  const byUser = new Map<string, number[]>();
+  const byClientId = new Map(stored.filter((s) => s.clientSessionId).map((s) => [s.clientSessionId!, s.id]));
+  events.forEach((e, i) => {
+    if (e.clientSessionId) {
+      // The app's own session id is honoured as it is: never split by inactivity, never merged.
+      if (!byClientId.has(e.clientSessionId)) byClientId.set(e.clientSessionId, randomUUID());
+      sessionOf[i] = byClientId.get(e.clientSessionId)!;
+    } else byUser.set(e.userKey, [...(byUser.get(e.userKey) ?? []), i]);
+  });
+  const merged: { goneId: string; intoId: string }[] = [];
+  for (const [userKey, indexes] of byUser) {
+    const spans = stored.filter((s) => s.userKey === userKey && !s.clientSessionId).map((s) => ({ ...s, stored: true }));
+    const result = sessionise(spans, indexes.map((i) => events[i].timestamp), gapMs, randomUUID);
+    indexes.forEach((eventIndex, k) => (sessionOf[eventIndex] = result.sessionOf[k]));
+    merged.push(...result.merged);
+  }
+  const writes = new Map<string, SessionWrite>();
+  const bots = new Map<string, boolean>();
+  const bot = (ua: string | null) => (ua === null ? false : (bots.get(ua) ?? bots.set(ua, isBotAgent(ua)).get(ua)!));
+  events.forEach((e, i) => {
+    const id = sessionOf[i];
+    const w = writes.get(id);
+    const flags = { isBot: bot(e.userAgent), isDev: isDevEnvironment(e.environment), isInternal: app.internal || app.internalUserIds.includes(e.userKey) };
+    if (!w) {
+      writes.set(id, { id, userKey: e.userKey, identified: e.identified, clientSessionId: e.clientSessionId, startedAt: e.timestamp, lastEventAt: e.timestamp, userAgent: e.userAgent, ...flags });
+      return;
+    }
+    if (e.timestamp < w.startedAt) w.startedAt = e.timestamp;
+    if (e.timestamp > w.lastEventAt) w.lastEventAt = e.timestamp;
+    w.identified ||= e.identified;
+    w.isBot ||= flags.isBot;
+    w.isDev ||= flags.isDev;
+    w.isInternal ||= flags.isInternal;
+    w.userAgent ??= e.userAgent;
+  });
+  // A survivor of a merge spans what it absorbed too.
+  for (const m of merged) {
+    const gone = stored.find((s) => s.id === m.goneId)!;
+    const into = writes.get(m.intoId)!;
+    if (gone.startedAt < into.startedAt) into.startedAt = gone.startedAt;
+    if (gone.lastEventAt > into.lastEventAt) into.lastEventAt = gone.lastEventAt;
+  }
+  return { sessionOf, writes: [...writes.values()], merged };
+}
+
+/** Folds bridged sessions into their survivors: events, counts and flags move, the rest goes. */
+async function applyMerges(tx: Tx, appId: string, merged: { goneId: string; intoId: string }[]) {
+  if (!merged.length) return;
+  const gone = merged.map((m) => m.goneId);
+  const into = merged.map((m) => m.intoId);
+  await tx.$executeRaw`
+    UPDATE "RawEvent" r SET "sessionId" = m.i FROM unnest(${gone}::uuid[], ${into}::uuid[]) AS m(g, i)
+    WHERE r."appId" = ${appId}::uuid AND r."sessionId" = m.g`;
+  await tx.$executeRaw`
+    UPDATE "UserSession" s SET
+      "rawEventCount" = s."rawEventCount" + a.n, "isBot" = s."isBot" OR a.bot, "isDev" = s."isDev" OR a.dev,
+      "isInternal" = s."isInternal" OR a.internal, "identified" = s."identified" OR a.identified, "finalizedAt" = NULL
+    FROM (SELECT m.i, sum(g."rawEventCount")::int AS n, bool_or(g."isBot") AS bot, bool_or(g."isDev") AS dev,
+                 bool_or(g."isInternal") AS internal, bool_or(g."identified") AS identified
+          FROM unnest(${gone}::uuid[], ${into}::uuid[]) AS m(g, i) JOIN "UserSession" g ON g.id = m.g GROUP BY m.i) a
+    WHERE s.id = a.i`;
+  await tx.$executeRaw`DELETE FROM "UserSession" WHERE id = ANY(${gone}::uuid[])`;
+}
+
+/**
+ * Stores the events and upserts their sessions in one statement: counts come from the rows
+ * actually inserted (a concurrent duplicate adds nothing), bounds and flags only ever grow.
+ */
+async function insertEvents(tx: Tx, app: IngestingApp, events: AnalyticsEvent[], sessionOf: string[], writes: SessionWrite[]) {
+  const col = <T>(f: (w: SessionWrite) => T) => writes.map(f);
+  const iso = (d: Date) => d.toISOString();
+  const rows = await tx.$queryRaw<{ stored: number }[]>`
+    WITH inserted AS (
+      INSERT INTO "RawEvent" ("appId", "eventId", "userKey", "identified", "clientSessionId", "name", "timestamp", "properties",
+                              "userAgent", "environment", "clampedTimestamp", "sessionId")
+      SELECT ${app.id}::uuid, e.id, e.u, e.ident, e.cs, e.n, e.ts::timestamptz, e.p::jsonb, e.ua, e.env, e.cl, e.s::uuid
+      FROM unnest(${events.map((e) => e.eventId)}::text[], ${events.map((e) => e.userKey)}::text[], ${events.map((e) => e.identified)}::bool[],
+                  ${events.map((e) => e.clientSessionId)}::text[], ${events.map((e) => e.name)}::text[], ${events.map((e) => iso(e.timestamp))}::text[],
+                  ${events.map((e) => JSON.stringify(e.properties))}::text[], ${events.map((e) => e.userAgent)}::text[],
+                  ${events.map((e) => e.environment)}::text[], ${events.map((e) => e.clampedTimestamp)}::bool[], ${sessionOf}::text[])
+        AS e(id, u, ident, cs, n, ts, p, ua, env, cl, s)
+      ON CONFLICT ("appId", "eventId") DO NOTHING
+      RETURNING "sessionId"
+    ), counts AS (
+      SELECT "sessionId" AS id, count(*)::int AS n FROM inserted GROUP BY 1
+    ), upserted AS (
+      INSERT INTO "UserSession" ("id", "workspaceId", "appId", "userKey", "identified", "clientSessionId", "startedAt", "lastEventAt",
+                                 "durationSeconds", "rawEventCount", "isBot", "isDev", "isInternal", "userAgent", "flowOutcomes")
+      SELECT w.id, ${app.workspaceId}::uuid, ${app.id}::uuid, w.u, w.ident, w.cs, w.f, w.l,
+             floor(extract(epoch FROM w.l - w.f))::int, coalesce(c.n, 0), w.bot, w.dev, w.internal, w.ua, '{}'
+      FROM unnest(${col((w) => w.id)}::uuid[], ${col((w) => w.userKey)}::text[], ${col((w) => w.identified)}::bool[],
+                  ${col((w) => w.clientSessionId)}::text[], ${col((w) => iso(w.startedAt))}::timestamptz[], ${col((w) => iso(w.lastEventAt))}::timestamptz[],
+                  ${col((w) => w.isBot)}::bool[], ${col((w) => w.isDev)}::bool[], ${col((w) => w.isInternal)}::bool[], ${col((w) => w.userAgent)}::text[])
+        AS w(id, u, ident, cs, f, l, bot, dev, internal, ua)
+      LEFT JOIN counts c ON c.id = w.id
+      ON CONFLICT ("id") DO UPDATE SET
+        "startedAt" = least("UserSession"."startedAt", excluded."startedAt"),
+        "lastEventAt" = greatest("UserSession"."lastEventAt", excluded."lastEventAt"),
+        "durationSeconds" = floor(extract(epoch FROM greatest("UserSession"."lastEventAt", excluded."lastEventAt") - least("UserSession"."startedAt", excluded."startedAt")))::int,
+        "rawEventCount" = "UserSession"."rawEventCount" + excluded."rawEventCount",
+        "identified" = "UserSession"."identified" OR excluded."identified",
+        "isBot" = "UserSession"."isBot" OR excluded."isBot",
+        "isDev" = "UserSession"."isDev" OR excluded."isDev",
+        "isInternal" = "UserSession"."isInternal" OR excluded."isInternal",
+        "userAgent" = coalesce("UserSession"."userAgent", excluded."userAgent"),
+        "finalizedAt" = NULL,
+        "updatedAt" = now()
+      RETURNING id
+    )
+    SELECT (SELECT count(*)::int FROM inserted) AS stored, (SELECT count(*)::int FROM upserted) AS sessions`;
+  return rows[0].stored;
+}
+
+/** Stores a validated batch of one app's events: idempotent by event id, each in its session. */
+export async function ingestEvents(db: Db, app: IngestingApp, events: AnalyticsEvent[]): Promise<IngestResult> {
+  // A batch queued just before its app was deleted has nowhere to go: it is dropped.
+  const current = await db.analyticsApp.findUnique({ where: { id: app.id }, select: { workspace: { select: { settings: true } } } });
+  const gapMs = analyticsSettings(current?.workspace.settings).inactivityMinutes * 60_000;
+  const empty = { stored: 0, duplicates: events.length, changedSessionIds: [], removedSessionIds: [], toSchedule: [], gapMs };
+  if (!events.length || !current) return empty;
+  return db.$transaction(async (tx) => {
+    await lockUsers(tx, app.id, events);
+    const fresh = await unseen(tx, app.id, events);
+    if (!fresh.length) return empty;
+    const stored = await storedSessions(tx, app.id, fresh, gapMs);
+    const { sessionOf, writes, merged } = plan(app, fresh, stored, gapMs);
+    await applyMerges(tx, app.id, merged);
+    const count = await insertEvents(tx, app, fresh, sessionOf, writes);
+    const known = new Map(stored.map((s) => [s.id, s]));
+    const mergedInto = new Set(merged.map((m) => m.intoId));
+    return {
+      stored: count,
+      duplicates: events.length - count,
+      changedSessionIds: writes.map((w) => w.id),
+      removedSessionIds: merged.map((m) => m.goneId),
+      toSchedule: writes
+        .filter((w) => !known.has(w.id) || known.get(w.id)!.finalizedAt || mergedInto.has(w.id))
+        .map((w) => ({ id: w.id, lastEventAt: new Date(Math.max(+w.lastEventAt, +(known.get(w.id)?.lastEventAt ?? 0))) })),
+      gapMs,
+    };
+  });
+}

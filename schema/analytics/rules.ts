@@ -1,0 +1,470 @@
+// Pure rules of user sessions: batch validation, sessionisation, business events, flows, summaries.
+import { createHash } from "node:crypto";
+import { isbot } from "isbot";
+
+// ---------------------------------------------------------------- settings
+
+export interface AnalyticsSettings {
+  /** A new session starts after this long without events. */
+  inactivityMinutes: number;
+}
+
+/** The workspace's analytics settings, read defensively from its settings JSON. */
+export function analyticsSettings(settings: unknown): AnalyticsSettings {
+  const minutes = (settings as { analytics?: { inactivityMinutes?: unknown } } | null)?.analytics?.inactivityMinutes;
+  return { inactivityMinutes: typeof minutes === "number" && minutes >= 1 && minutes <= 24 * 60 ? minutes : 30 };
+}
+
+/** However busy, a session ends after 24 hours: a user who never leaves still gets daily sessions. */
+export const MAX_SESSION_MS = 24 * 3600_000;
+
+// ---------------------------------------------------------------- batch validation
+
+export interface AnalyticsEvent {
+  eventId: string;
+  /** The user's id, or the anonymous id of a user not yet identified. */
+  userKey: string;
+  identified: boolean;
+  clientSessionId: string | null;
+  name: string;
+  timestamp: Date;
+  properties: Record<string, unknown>;
+  userAgent: string | null;
+  environment: string | null;
+  /** The timestamp was in the future beyond the allowed clock skew and was set to the receive time. */
+  clampedTimestamp: boolean;
+}
+
+export interface Rejection {
+  index: number;
+  eventId: string | null;
+  reason: string;
+}
+
+export const MAX_EVENTS_PER_BATCH = 5000;
+/** Client clocks drift; beyond this a timestamp is clamped to the receive time (and flagged). */
+const FUTURE_SKEW_MS = 5 * 60_000;
+/** Events older than this are refused: their sessions were finalised long ago. */
+const MAX_AGE_MS = 30 * 86_400_000;
+const MAX_PROPERTIES_CHARS = 32_000;
+
+function text(value: unknown, max: number): string | undefined {
+  return typeof value === "string" && value.length >= 1 && value.length <= max ? value : undefined;
+}
+
+function optionalText(value: unknown, max: number): string | null | undefined {
+  return value == null ? null : text(value, max);
+}
+
+// An offset is required: a bare local time is ambiguous. Checked by pattern, then parsed natively
+// (batches carry thousands of timestamps; a full ISO parser per event shows in the ingestion rate).
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([zZ]|[+-]\d{2}:\d{2})$/;
+
+function parseTimestamp(value: unknown): Date | null {
+  if (typeof value !== "string" || !ISO_WITH_OFFSET.test(value)) return null;
+  const [year, month, day] = value.slice(0, 10).split("-").map(Number);
+  // Date.parse rolls 2026-02-30 over into March; a calendar date must exist.
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : new Date(ms);
+}
+
+function parseEvent(raw: unknown, now: Date): AnalyticsEvent | string {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return "must be an object";
+  const e = raw as Record<string, unknown>;
+  const eventId = text(e.eventId, 200);
+  if (!eventId) return "eventId must be a string of 1 to 200 characters";
+  const userId = optionalText(e.userId, 200);
+  const anonymousId = optionalText(e.anonymousId, 200);
+  if (userId === undefined) return "userId must be a string of 1 to 200 characters";
+  if (anonymousId === undefined) return "anonymousId must be a string of 1 to 200 characters";
+  if (!userId && !anonymousId) return "userId or anonymousId is required";
+  const clientSessionId = optionalText(e.sessionId, 200);
+  if (clientSessionId === undefined) return "sessionId must be a string of 1 to 200 characters";
+  const name = text(e.name, 200);
+  if (!name) return "name must be a string of 1 to 200 characters";
+  let timestamp = parseTimestamp(e.timestamp);
+  if (!timestamp) return "timestamp must be ISO-8601 with an offset";
+  if (timestamp.getTime() < now.getTime() - MAX_AGE_MS) return "timestamp is more than 30 days old";
+  const clampedTimestamp = timestamp.getTime() > now.getTime() + FUTURE_SKEW_MS;
+  if (clampedTimestamp) timestamp = now;
+  const properties = e.properties ?? {};
+  if (typeof properties !== "object" || properties === null || Array.isArray(properties)) return "properties must be an object";
+  if (JSON.stringify(properties).length > MAX_PROPERTIES_CHARS) return `properties must be under ${MAX_PROPERTIES_CHARS} characters as JSON`;
+  const userAgent = optionalText(e.userAgent, 1000);
+  if (userAgent === undefined) return "userAgent must be a string of up to 1000 characters";
+  const environment = optionalText(e.environment, 100);
+  if (environment === undefined) return "environment must be a string of up to 100 characters";
+  return {
+    eventId,
+    userKey: userId ?? anonymousId!,
+    identified: Boolean(userId),
+    clientSessionId,
+    name,
+    timestamp,
+    properties: properties as Record<string, unknown>,
+    userAgent,
+    environment,
+    clampedTimestamp,
+  };
+}
+
+/** Every event is checked on its own: the good ones go on, each bad one is reported with its reason. */
+export function validateBatch(raw: unknown, now = new Date()): { events: AnalyticsEvent[]; rejected: Rejection[] } {
+  const list = (raw as { events?: unknown })?.events;
+  if (!Array.isArray(list)) return { events: [], rejected: [{ index: -1, eventId: null, reason: 'body must be {"events": [...]}' }] };
+  if (list.length > MAX_EVENTS_PER_BATCH)
+    return { events: [], rejected: [{ index: -1, eventId: null, reason: `at most ${MAX_EVENTS_PER_BATCH} events per batch` }] };
+  const events: AnalyticsEvent[] = [];
+  const rejected: Rejection[] = [];
+  const seen = new Set<string>();
+  list.forEach((item, index) => {
+    const parsed = parseEvent(item, now);
+    const eventId = typeof (item as { eventId?: unknown })?.eventId === "string" ? (item as { eventId: string }).eventId : null;
+    if (typeof parsed === "string") rejected.push({ index, eventId, reason: parsed });
+    else if (seen.has(parsed.eventId)) rejected.push({ index, eventId, reason: "eventId appears twice in this batch" });
+    else {
+      seen.add(parsed.eventId);
+      events.push(parsed);
+    }
+  });
+  return { events, rejected };
+}
+
+// ---------------------------------------------------------------- traffic flags
+
+const DEV_ENVIRONMENTS = new Set(["development", "dev", "local", "test", "testing"]);
+
+export function isDevEnvironment(environment: string | null): boolean {
+  return environment !== null && DEV_ENVIRONMENTS.has(environment.toLowerCase());
+}
+
+export function isBotAgent(userAgent: string | null): boolean {
+  return userAgent !== null && isbot(userAgent);
+}
+
+// ---------------------------------------------------------------- sessionisation
+
+export interface SessionSpan {
+  id: string;
+  startedAt: Date;
+  lastEventAt: Date;
+  /** Already in the database (as opposed to created by this batch). */
+  stored: boolean;
+}
+
+export interface SessionPlan {
+  /** The session of each event, by its index in the input. */
+  sessionOf: string[];
+  /** Every session the events landed in, with its new bounds. */
+  sessions: SessionSpan[];
+  /** Stored sessions folded into another because an event bridged the gap between them. */
+  merged: { goneId: string; intoId: string }[];
+}
+
+const spanMs = (s: SessionSpan, t: Date) => Math.max(+s.lastEventAt, +t) - Math.min(+s.startedAt, +t);
+
+/**
+ * Places one user's events (without a client session id) into their sessions. An event joins the
+ * session it falls within the inactivity gap of (late and out-of-order ones included) unless that
+ * would stretch it past 24 hours; otherwise it starts a new one. An event that closes the gap
+ * between two sessions makes them one; the stored (earlier) one survives.
+ */
+export function sessionise(existing: SessionSpan[], timestamps: Date[], gapMs: number, newId: () => string): SessionPlan {
+  const sessions = existing.map((s) => ({ ...s })).sort((a, b) => +a.startedAt - +b.startedAt);
+  const sessionOf: string[] = new Array(timestamps.length);
+  const touched = new Set<string>();
+  const merged: { goneId: string; intoId: string }[] = [];
+  const order = timestamps.map((t, i) => i).sort((a, b) => +timestamps[a] - +timestamps[b]);
+  for (const i of order) {
+    const t = timestamps[i];
+    const distance = (s: SessionSpan) => Math.max(0, +s.startedAt - +t, +t - +s.lastEventAt);
+    const candidates = sessions.filter((s) => distance(s) <= gapMs && spanMs(s, t) <= MAX_SESSION_MS);
+    let target = candidates.sort((a, b) => distance(a) - distance(b))[0];
+    if (!target) {
+      target = { id: newId(), startedAt: t, lastEventAt: t, stored: false };
+      sessions.push(target);
+      sessions.sort((a, b) => +a.startedAt - +b.startedAt);
+    }
+    if (t < target.startedAt) target.startedAt = t;
+    if (t > target.lastEventAt) target.lastEventAt = t;
+    sessionOf[i] = target.id;
+    touched.add(target.id);
+    mergeBridged(sessions, gapMs, (gone, into) => {
+      touched.add(into.id);
+      touched.delete(gone.id);
+      for (let k = 0; k < sessionOf.length; k++) if (sessionOf[k] === gone.id) sessionOf[k] = into.id;
+      for (const m of merged) if (m.intoId === gone.id) m.intoId = into.id;
+      if (gone.stored) merged.push({ goneId: gone.id, intoId: into.id });
+    });
+  }
+  return { sessionOf, sessions: sessions.filter((s) => touched.has(s.id)), merged };
+}
+
+function mergeBridged(sessions: SessionSpan[], gapMs: number, onMerge: (gone: SessionSpan, into: SessionSpan) => void) {
+  for (let i = 0; i + 1 < sessions.length; ) {
+    const [first, second] = [sessions[i], sessions[i + 1]];
+    const combinedMs = Math.max(+first.lastEventAt, +second.lastEventAt) - +first.startedAt;
+    if (+second.startedAt - +first.lastEventAt > gapMs || combinedMs > MAX_SESSION_MS) {
+      i++;
+      continue;
+    }
+    const into = first.stored || !second.stored ? first : second;
+    const gone = into === first ? second : first;
+    into.startedAt = first.startedAt;
+    into.lastEventAt = new Date(Math.max(+first.lastEventAt, +second.lastEventAt));
+    sessions.splice(sessions.indexOf(gone), 1);
+    onMerge(gone, into);
+  }
+}
+
+// ---------------------------------------------------------------- business events
+
+export type ConditionOp = "eq" | "neq" | "exists" | "contains" | "gt" | "lt";
+export const CONDITION_OPS: readonly ConditionOp[] = ["eq", "neq", "exists", "contains", "gt", "lt"];
+
+export interface Condition {
+  property: string;
+  op: ConditionOp;
+  value?: unknown;
+}
+
+export interface BusinessEventRule {
+  name: string;
+  eventName: string;
+  conditions: Condition[];
+  descriptionTemplate: string;
+  parameters: string[];
+  isError: boolean;
+}
+
+export interface RawForMatching {
+  eventId: string;
+  name: string;
+  timestamp: Date;
+  properties: Record<string, unknown>;
+}
+
+export interface BusinessEvent {
+  position: number;
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+  isError: boolean;
+  occurredAt: Date;
+  rawEventId: string;
+}
+
+/** A property by dotted path ("plan.name"). */
+export function propertyAt(properties: Record<string, unknown>, path: string): unknown {
+  let value: unknown = properties;
+  for (const key of path.split(".")) {
+    if (typeof value !== "object" || value === null) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+function holds(c: Condition, properties: Record<string, unknown>): boolean {
+  const actual = propertyAt(properties, c.property);
+  switch (c.op) {
+    case "exists":
+      return actual !== undefined && actual !== null;
+    case "eq":
+      return actual === c.value;
+    case "neq":
+      return actual !== c.value;
+    case "contains":
+      return typeof actual === "string" && typeof c.value === "string" && actual.toLowerCase().includes(c.value.toLowerCase());
+    case "gt":
+      return typeof actual === "number" && typeof c.value === "number" && actual > c.value;
+    case "lt":
+      return typeof actual === "number" && typeof c.value === "number" && actual < c.value;
+  }
+}
+
+const show = (value: unknown) => (value === undefined || value === null ? "" : typeof value === "string" ? value : JSON.stringify(value));
+
+/** "Created project {{project.name}}" with the raw event's properties filled in. */
+export function renderTemplate(template: string, properties: Record<string, unknown>): string {
+  return template.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (_m, path: string) => show(propertyAt(properties, path))).trim();
+}
+
+/** A session's business events in time order, numbered from 1; a raw event may match several definitions. */
+export function matchBusinessEvents(events: RawForMatching[], rules: BusinessEventRule[]): BusinessEvent[] {
+  const sorted = [...events].sort((a, b) => +a.timestamp - +b.timestamp);
+  const found: BusinessEvent[] = [];
+  for (const e of sorted) {
+    for (const rule of rules) {
+      if (rule.eventName !== e.name || !rule.conditions.every((c) => holds(c, e.properties))) continue;
+      const parameters: Record<string, unknown> = {};
+      for (const p of rule.parameters) {
+        const value = propertyAt(e.properties, p);
+        if (value !== undefined) parameters[p] = value;
+      }
+      found.push({
+        position: found.length + 1,
+        name: rule.name,
+        description: renderTemplate(rule.descriptionTemplate, e.properties) || rule.name,
+        parameters,
+        isError: rule.isError,
+        occurredAt: e.timestamp,
+        rawEventId: e.eventId,
+      });
+    }
+  }
+  return found;
+}
+
+// ---------------------------------------------------------------- flows
+
+export interface FlowRule {
+  id: string;
+  name: string;
+  steps: string[];
+  errorEvents: string[];
+  repeatedStepIsMistake: boolean;
+  stepBackIsMistake: boolean;
+}
+
+export type Outcome = "completed" | "mistakes" | "dropped_off";
+
+export interface FlowResult {
+  flowId: string;
+  flowName: string;
+  outcome: Outcome;
+  lastStep: string;
+  mistakeCount: number;
+  startedAt: Date;
+  endedAt: Date;
+}
+
+/**
+ * How a session went through one flow. The flow starts at its first step and ends when its last
+ * step is reached; on the way, errors, a step done again and a step going back are mistakes.
+ * Completed without mistakes: Completed; with: Mistakes; never finished: Dropped-off at the last
+ * step reached. Skipping ahead is allowed (optional steps).
+ */
+export function flowOutcome(events: BusinessEvent[], flow: FlowRule): FlowResult | null {
+  const last = flow.steps.length - 1;
+  let reached = -1;
+  let mistakes = 0;
+  let startedAt: Date | null = null;
+  let endedAt: Date | null = null;
+  for (const e of events) {
+    const step = flow.steps.indexOf(e.name);
+    if (startedAt === null) {
+      if (step !== 0) continue;
+      startedAt = e.occurredAt;
+    }
+    endedAt = e.occurredAt;
+    if (e.isError || flow.errorEvents.includes(e.name)) mistakes++;
+    else if (step === -1) continue;
+    else if (step > reached) reached = step;
+    else if (step === reached) mistakes += flow.repeatedStepIsMistake ? 1 : 0;
+    else mistakes += flow.stepBackIsMistake ? 1 : 0;
+    if (reached === last) break;
+  }
+  if (startedAt === null || endedAt === null) return null;
+  const outcome: Outcome = reached < last ? "dropped_off" : mistakes ? "mistakes" : "completed";
+  return { flowId: flow.id, flowName: flow.name, outcome, lastStep: flow.steps[reached], mistakeCount: mistakes, startedAt, endedAt };
+}
+
+export function flowOutcomes(events: BusinessEvent[], flows: FlowRule[]): FlowResult[] {
+  return flows.map((f) => flowOutcome(events, f)).filter((r): r is FlowResult => r !== null);
+}
+
+// ---------------------------------------------------------------- summaries
+
+export interface SummaryInput {
+  durationSeconds: number;
+  rawEventCount: number;
+  businessEvents: BusinessEvent[];
+  outcomes: FlowResult[];
+}
+
+export interface Summary {
+  source: "deterministic" | "llm";
+  title: string;
+  tldr: string;
+  narrative: string;
+  /** The description of each business event, by position (1-based; index 0 is position 1). */
+  eventDescriptions: string[];
+}
+
+/** 4:12, or 1:02:03 past an hour. */
+export function clock(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const [h, m, sec] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return h ? `${h}:${pad(m)}:${pad(sec)}` : `${m}:${pad(sec)}`;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+const flowSeconds = (r: FlowResult) => Math.round((+r.endedAt - +r.startedAt) / 1000);
+
+function outcomePhrase(r: FlowResult): string {
+  if (r.outcome === "dropped_off") return `Dropped off ${r.flowName} at ${r.lastStep}`;
+  return `Completed ${r.flowName}${r.outcome === "mistakes" ? " with mistakes" : ""}`;
+}
+
+const errorCount = (input: SummaryInput) => input.businessEvents.filter((e) => e.isError).length;
+
+function title(input: SummaryInput): string {
+  if (input.outcomes.length) {
+    const [first, ...rest] = input.outcomes;
+    return rest.length ? `${outcomePhrase(first)} (+${plural(rest.length, "more flow")})` : outcomePhrase(first);
+  }
+  const names = [...new Set(input.businessEvents.map((e) => e.name))];
+  if (!names.length) return `Visit with ${plural(input.rawEventCount, "raw event")}`;
+  return names.length > 2 ? `${names.slice(0, 2).join(", ")} and ${names.length - 2} more` : names.join(" and ");
+}
+
+function tldr(input: SummaryInput): string {
+  const lead = input.outcomes[0];
+  const parts = [
+    lead ? `${outcomePhrase(lead)} ${lead.outcome === "dropped_off" ? "after" : "in"} ${clock(flowSeconds(lead))}` : `Active for ${clock(input.durationSeconds)}`,
+    plural(input.businessEvents.length, "business event"),
+  ];
+  const errors = errorCount(input);
+  if (errors) parts.push(plural(errors, "error"));
+  return parts.join(" - ");
+}
+
+function narrative(input: SummaryInput): string {
+  const sentences = [`The session lasted ${clock(input.durationSeconds)} with ${plural(input.rawEventCount, "raw event")}.`];
+  const events = input.businessEvents;
+  if (events.length) {
+    const shown = events.slice(0, 8).map((e) => e.name);
+    sentences.push(`The user went through ${shown.join(", ")}${events.length > shown.length ? ` and ${events.length - shown.length} more` : ""}.`);
+  } else sentences.push("No business events were recognised.");
+  for (const r of input.outcomes) {
+    if (r.outcome === "dropped_off") sentences.push(`They started ${r.flowName} but stopped at ${r.lastStep} after ${clock(flowSeconds(r))}.`);
+    else sentences.push(`They completed ${r.flowName} in ${clock(flowSeconds(r))}${r.mistakeCount ? ` with ${plural(r.mistakeCount, "mistake")}` : ""}.`);
+  }
+  const errors = events.filter((e) => e.isError);
+  if (errors.length) sentences.push(`Errors: ${errors.map((e) => `${e.name} (#${e.position})`).join(", ")}.`);
+  return sentences.join(" ");
+}
+
+/** The default summariser: needs no model, and says the same for the same session every time. */
+export function summarise(input: SummaryInput): Summary {
+  return {
+    source: "deterministic",
+    title: title(input),
+    tldr: tldr(input),
+    narrative: narrative(input),
+    eventDescriptions: input.businessEvents.map((e) => e.description),
+  };
+}
+
+/** What a summary is made from, hashed: the summary is made again only when this changes. */
+export function summaryInputHash(input: SummaryInput): string {
+  const canonical = {
+    d: input.durationSeconds,
+    r: input.rawEventCount,
+    e: input.businessEvents.map((e) => [e.position, e.name, e.description, e.parameters, e.isError, +e.occurredAt]),
+    o: input.outcomes.map((o) => [o.flowName, o.outcome, o.lastStep, o.mistakeCount, +o.startedAt, +o.endedAt]),
+  };
+  return createHash("sha256").update(JSON.stringify(canonical)).digest("hex");
+}

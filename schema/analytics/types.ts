@@ -1,0 +1,4 @@
+// The analytics domain's GraphQL: apps and definitions, user sessions.
+import "./apps.js";
+import "./jobs.js";
+import "./sessions.js";

@@ -1,0 +1,73 @@
+import { createPubSub } from "graphql-yoga";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PrismaClient } from "../../prisma/generated/client.js";
+import { finaliseSession, sweepQuietSessions } from "../../schema/analytics/enrichment.js";
+import { ingestEvents } from "../../schema/analytics/ingestion.js";
+import { validateBatch } from "../../schema/analytics/rules.js";
+import type { Services } from "../../schema/common/context.js";
+import { freshDatabase } from "../support/database.js";
+
+let database: Awaited<ReturnType<typeof freshDatabase>>;
+let db: PrismaClient;
+let services: Services;
+const enqueued: { name: string; payload: any; delay?: number; dedupeKey?: string }[] = [];
+let app: { id: string; workspaceId: string; internal: boolean; internalUserIds: string[] };
+
+beforeAll(async () => {
+  database = await freshDatabase();
+  db = database.db;
+  services = {
+    db,
+    pubsub: createPubSub(),
+    jobs: { enqueue: async (name: string, payload: unknown, o: object = {}) => void enqueued.push({ name, payload, ...o }), failed: async () => [] },
+  } as unknown as Services;
+  const workspace = await db.workspace.create({ data: { name: "W" } });
+  app = await db.analyticsApp.create({ data: { workspaceId: workspace.id, name: "App", writeKeyHash: "h" } });
+  await db.businessEventDefinition.create({ data: { appId: app.id, name: "Signed Up", eventName: "signup" } });
+});
+afterAll(() => database?.stop());
+
+const store = async (userId: string, minutesAgo: number[]) => {
+  const { events } = validateBatch({ events: minutesAgo.map((m, i) => ({ eventId: `${userId}-${m}-${i}`, userId, name: "signup", timestamp: new Date(Date.now() - m * 60_000).toISOString() })) });
+  const result = await ingestEvents(services.db, app, events);
+  return result.changedSessionIds[0];
+};
+
+describe("finalisation", () => {
+  it("waits for the inactivity window: run early, it reschedules itself for the window's end", async () => {
+    const id = await store("early", [5]);
+    enqueued.length = 0;
+    expect(await finaliseSession(services, id)).toBe("not-quiet");
+    expect(enqueued).toHaveLength(1);
+    expect(enqueued[0]).toMatchObject({ name: "analytics.finalise", payload: { sessionId: id }, dedupeKey: `analytics-finalise:${id}` });
+    expect(enqueued[0].delay).toBeGreaterThan(24 * 60_000);
+    expect(enqueued[0].delay).toBeLessThan(26 * 60_000);
+    expect((await db.userSession.findUniqueOrThrow({ where: { id } })).finalizedAt).toBeNull();
+  });
+
+  it("summarises once; a rerun on the same input keeps the summary; a changed session gets a new one", async () => {
+    const id = await store("quiet", [50, 45]);
+    expect(await finaliseSession(services, id)).toBe("finalised");
+    const first = await db.sessionSummary.findUniqueOrThrow({ where: { sessionId: id } });
+    expect(first.tldr).toBe("Active for 5:00 - 2 business events");
+    // A duplicate job (or the sweep) after the session was reopened without any change.
+    await db.userSession.update({ where: { id }, data: { finalizedAt: null } });
+    expect(await finaliseSession(services, id)).toBe("unchanged");
+    expect((await db.sessionSummary.findUniqueOrThrow({ where: { sessionId: id } })).createdAt).toEqual(first.createdAt);
+    // A late event changes the session: the next finalisation makes a new summary.
+    await store("quiet", [40]);
+    expect(await finaliseSession(services, id)).toBe("finalised");
+    const second = await db.sessionSummary.findUniqueOrThrow({ where: { sessionId: id } });
+    expect(second.inputHash).not.toBe(first.inputHash);
+    expect(second.tldr).toBe("Active for 10:00 - 3 business events");
+  });
+
+  it("the sweep finalises quiet sessions whose job was lost, once even when run twice at the same time", async () => {
+    const id = await store("lost", [90]);
+    const [a, b] = await Promise.all([sweepQuietSessions(services), sweepQuietSessions(services)]);
+    expect([...a, ...b].filter((r) => r === "finalised").length).toBe(1);
+    const s = await db.userSession.findUniqueOrThrow({ where: { id }, include: { businessEvents: true } });
+    expect(s.finalizedAt).not.toBeNull();
+    expect(s.businessEvents).toHaveLength(1);
+  });
+});

@@ -1,0 +1,211 @@
+// User-session figures: end-to-end event ingestion against a plain COPY, and the session list over
+// a million raw events.
+import { spawn } from "node:child_process";
+import pg from "pg";
+import { ok, signIn } from "../support/client.js";
+import { startProcess } from "../support/process.js";
+import { percentile, sleep, type BenchEnv, type Row } from "./support.js";
+
+const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
+
+/**
+ * A batch as a relay or server-side SDK sends it: the next 20 events of each of 50 users, each
+ * user's events 15 s apart. Batch b serves user group b mod (users / 50).
+ */
+function batch(b: number, size: number, users: number, start: number) {
+  const perUser = 20;
+  const groupSize = size / perUser;
+  const groups = users / groupSize;
+  const [group, round] = [b % groups, Math.floor(b / groups)];
+  return Array.from({ length: size }, (_, i) => {
+    const user = group * groupSize + Math.floor(i / perUser);
+    const step = round * perUser + (i % perUser);
+    return {
+      eventId: `ev-${b}-${i}`,
+      userId: `user-${user}`,
+      name: i % 3 ? "page_view" : "click",
+      timestamp: new Date(start + step * 15_000).toISOString(),
+      properties: { path: `/page/${i % 17}`, plan: "pro" },
+      userAgent: BROWSER,
+      environment: "production",
+    };
+  });
+}
+
+async function createApp(url: string, name: string) {
+  const cookie = await signIn(url, "owner@demo.test");
+  const created = await ok(url, `mutation($n: String!) { createAnalyticsApp(name: $n) { ... on AnalyticsAppWithKey { writeKey app { id } } } }`, { n: name }, { cookie });
+  return { cookie, writeKey: created.createAnalyticsApp.writeKey as string, appId: Buffer.from(created.createAnalyticsApp.app.id, "base64").toString().split(":")[1] };
+}
+
+/** COPY ... FROM STDIN through psql: the fastest way PostgreSQL takes rows. */
+function copyIn(databaseUrl: string, sql: string, csv: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const psql = spawn("psql", [databaseUrl, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], { stdio: ["pipe", "ignore", "pipe"] });
+    let error = "";
+    psql.stderr.on("data", (d) => (error += d));
+    psql.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`psql: ${error}`))));
+    psql.stdin.end(csv);
+  });
+}
+
+const csvField = (v: string) => `"${v.replace(/"/g, '""')}"`;
+
+export async function eventIngestion(env: BenchEnv, batches = Number(process.env.BENCH_BATCHES ?? 200), size = 1000, senders = 8, users = 5000): Promise<Row[]> {
+  if (!env.infra) return [{ note: "needs PostgreSQL and Redis (not the embedded default)" }];
+  const redisUrl = `${env.infra.redisUrl}/1`;
+  const api = await env.startApi({ REDIS_URL: redisUrl });
+  const startWorker = () =>
+    startProcess("worker/main.ts", { DATABASE_URL: api.databaseUrl!, REDIS_URL: redisUrl, WORKER_CONCURRENCY: process.env.BENCH_WORKER_CONCURRENCY ?? "4" }, /()Worker consuming jobs/);
+  let worker = await startWorker();
+  const sql = new pg.Client({ connectionString: api.databaseUrl! });
+  await sql.connect();
+  // Live traffic: the last ten minutes, so sessions stay open (their finalisation is half an hour away).
+  const start = Date.now() - 10 * 60_000;
+  const bodies = Array.from({ length: batches }, (_, b) => JSON.stringify({ events: batch(b, size, users, start) }));
+  const total = batches * size;
+
+  const latencies: number[] = [];
+  async function sendAll(writeKey: string) {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: senders }, async () => {
+        while (next < batches) {
+          const body = bodies[next++];
+          const s = performance.now();
+          const res = await fetch(`${api.url}/api/events`, { method: "POST", headers: { authorization: `Bearer ${writeKey}`, "content-type": "application/json" }, body });
+          if (res.status !== 202 && res.status !== 200) throw new Error(`ingestion failed: ${res.status} ${await res.text()}`);
+          await res.arrayBuffer();
+          latencies.push(performance.now() - s);
+        }
+      }),
+    );
+  }
+  /** Every event stored and counted in its session. */
+  async function stored(appId: string) {
+    for (;;) {
+      const { rows } = await sql.query(`SELECT coalesce(sum("rawEventCount"), 0)::int AS n, count(*)::int AS s FROM "UserSession" WHERE "appId" = $1`, [appId]);
+      if (rows[0].n >= total) return rows[0].s as number;
+      await sleep(50);
+    }
+  }
+
+  // End to end: batches in over HTTP while the worker stores them.
+  const first = await createApp(api.url, "Bench");
+  const t0 = performance.now();
+  await sendAll(first.writeKey);
+  const acceptedSeconds = (performance.now() - t0) / 1000;
+  const sessions = await stored(first.appId);
+  const seconds = (performance.now() - t0) / 1000;
+
+  // The worker's share alone: the same batches queued up first (for another app), then drained.
+  await worker.stop();
+  const second = await createApp(api.url, "Bench queued");
+  await sendAll(second.writeKey);
+  worker = await startWorker();
+  const d0 = performance.now();
+  await stored(second.appId);
+  const drainSeconds = (performance.now() - d0) / 1000;
+
+  // Baseline: the same rows, COPY'd straight into the same table (new event ids, so nothing conflicts).
+  const csv = bodies
+    .flatMap((body) => (JSON.parse(body).events as ReturnType<typeof batch>).map((e) =>
+      [first.appId, `copy-${e.eventId}`, e.userId, "true", e.name, e.timestamp, csvField(JSON.stringify(e.properties)), csvField(e.userAgent), e.environment, first.appId].join(",")))
+    .join("\n");
+  const c0 = performance.now();
+  await copyIn(api.databaseUrl!, `COPY "RawEvent" ("appId", "eventId", "userKey", "identified", "name", "timestamp", "properties", "userAgent", "environment", "sessionId") FROM STDIN WITH (FORMAT csv)`, csv);
+  const copySeconds = (performance.now() - c0) / 1000;
+  await sql.end();
+  await worker.stop();
+  await api.stop();
+  latencies.sort((a, b) => a - b);
+  const shape = `${size}/batch of 50 users, ${senders} senders, ${users} users`;
+  return [
+    { method: "COPY of the same rows into RawEvent (baseline)", events: total, "events/s": Math.round(total / copySeconds), ratio: 1 },
+    {
+      method: `POST /api/events -> queue -> stored + sessions (${shape})`,
+      events: total,
+      "events/s": Math.round(total / seconds),
+      ratio: Number((copySeconds / seconds).toFixed(2)),
+      "accepted/s": Math.round(total / acceptedSeconds),
+      sessions,
+      "p50 batch ms": Math.round(percentile(latencies, 50)),
+      "p99 batch ms": Math.round(percentile(latencies, 99)),
+    },
+    { method: "the worker alone, draining the same batches queued", events: total, "events/s": Math.round(total / drainSeconds), ratio: Number((copySeconds / drainSeconds).toFixed(2)) },
+  ];
+}
+
+/** About 50,000 sessions from 1,000,000 raw events, made in the database (generate_series). */
+async function seedSessions(databaseUrl: string, workspaceId: string, appId: string, sessions: number, eventsPerSession: number) {
+  const sql = new pg.Client({ connectionString: databaseUrl });
+  await sql.connect();
+  await sql.query(
+    `INSERT INTO "UserSession" (id, "workspaceId", "appId", "userKey", identified, "startedAt", "lastEventAt", "durationSeconds", "rawEventCount",
+                                "businessEventCount", "isBot", "isDev", "isInternal", "flowOutcomes", "finalizedAt")
+     SELECT gen_random_uuid(), $1, $2, 'user-' || (g % 8000), true, s, s + d * interval '1 second', d, $4, g % 12,
+            g % 50 = 0, g % 30 = 0, false,
+            CASE g % 4 WHEN 0 THEN '{completed}'::text[] WHEN 1 THEN '{dropped_off}' WHEN 2 THEN '{mistakes,completed}' ELSE '{}' END, now()
+     FROM generate_series(1, $3) g
+     CROSS JOIN LATERAL (SELECT now() - interval '30 days' + g * (interval '30 days' / $3) AS s, (g * 7919) % 3600 AS d) x`,
+    [workspaceId, appId, sessions, eventsPerSession],
+  );
+  await sql.query(
+    `INSERT INTO "RawEvent" ("appId", "eventId", "userKey", identified, name, "timestamp", properties, "sessionId")
+     SELECT $1, s.id || ':' || k, s."userKey", true, CASE k % 3 WHEN 0 THEN 'click' ELSE 'page_view' END,
+            s."startedAt" + (k * s."durationSeconds" / $2) * interval '1 second', '{"path": "/home"}', s.id
+     FROM "UserSession" s CROSS JOIN generate_series(0, $2 - 1) k WHERE s."appId" = $1`,
+    [appId, eventsPerSession],
+  );
+  await sql.query(
+    `INSERT INTO "SessionSummary" ("sessionId", source, "inputHash", title, tldr, narrative)
+     SELECT id, 'deterministic', md5(id::text), 'Visit with ' || "rawEventCount" || ' raw events', 'Active', 'The session lasted.' FROM "UserSession" WHERE "appId" = $1`,
+    [appId],
+  );
+  await sql.query("ANALYZE");
+  const { rows: [count] } = await sql.query(`SELECT (SELECT count(*) FROM "RawEvent")::int AS events, (SELECT count(*) FROM "UserSession")::int AS sessions`);
+  await sql.end();
+  return count as { events: number; sessions: number };
+}
+
+export async function sessionList(env: BenchEnv, sessions = 50_000, eventsPerSession = 20, rounds = Number(process.env.BENCH_ROUNDS ?? 100)): Promise<Row[]> {
+  if (!env.infra) return [{ note: "needs PostgreSQL (not the embedded default)" }];
+  const api = await env.startApi();
+  const { cookie, appId } = await createApp(api.url, "Bench");
+  const workspaceId = Buffer.from((await ok(api.url, `{ viewer { workspace { id } } }`, {}, { cookie })).viewer.workspace.id, "base64").toString().split(":")[1];
+  const seeded0 = performance.now();
+  const counts = await seedSessions(api.databaseUrl!, workspaceId, appId, sessions, eventsPerSession);
+  const seedSeconds = (performance.now() - seeded0) / 1000;
+  const LIST = `query($f: UserSessionFilter, $s: UserSessionSort, $after: String) { userSessions(filter: $f, sort: $s, first: 50, after: $after) {
+    edges { cursor node { id userId title durationSeconds businessEventCount startedAt flowOutcomes { outcome flowName } } } pageInfo { endCursor hasNextPage } } }`;
+  const week = new Date(Date.now() - 7 * 86_400_000).toISOString();
+  const cases: [string, Record<string, unknown>][] = [
+    ["newest first, no filter", {}],
+    ["last 7 days, no bots/dev, 1-30 min", { f: { startedFrom: week, excludeBots: true, excludeDev: true, minDurationSeconds: 60, maxDurationSeconds: 1800 } }],
+    ["user id search", { f: { userIdSearch: "user-42" } }],
+    ["dropped off, by last event", { f: { flowOutcome: "dropped_off" }, s: "LAST_EVENT_AT" }],
+    ["5-8 business events, no bots", { f: { minBusinessEvents: 5, maxBusinessEvents: 8, excludeBots: true } }],
+  ];
+  const rows: Row[] = [];
+  const page2 = (await ok(api.url, LIST, {}, { cookie })).userSessions.pageInfo.endCursor;
+  cases.push(["second page (cursor)", { after: page2 }]);
+  // Baseline: the cheapest authenticated query, to tell the list's cost from the request's.
+  const all: [string, string, Record<string, unknown>][] = [["viewer (baseline)", `{ viewer { workspace { id } } }`, {}], ...cases.map(([n, v]) => [n, LIST, v] as [string, string, Record<string, unknown>])];
+  let baseP50 = 0;
+  for (const [name, query, variables] of all) {
+    await ok(api.url, query, variables, { cookie });
+    const latencies: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const t0 = performance.now();
+      await ok(api.url, query, variables, { cookie });
+      latencies.push(performance.now() - t0);
+    }
+    latencies.sort((a, b) => a - b);
+    const p50 = percentile(latencies, 50);
+    if (!baseP50) baseP50 = p50;
+    rows.push({ query: name, sessions: counts.sessions, "raw events": counts.events, "p50 ms": Number(p50.toFixed(1)), "p99 ms": Number(percentile(latencies, 99).toFixed(1)), "ratio p50": Number((p50 / baseP50).toFixed(2)) });
+  }
+  rows.push({ query: `(dataset made in ${seedSeconds.toFixed(1)} s)` });
+  await api.stop();
+  return rows;
+}
