@@ -1,15 +1,12 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import type { Browser, BrowserContext, Locator } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchBrowser, signInAs } from "../support/browser.js";
+import { CHROMIUM, launchBrowser, newContext, signInAs, snap } from "../support/browser.js";
 import { ok, tokenFor } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
 
 /** The demo workspace's time zone (prisma/seed.ts): dates in the UI are its calendar dates. */
 const TIME_ZONE = "Europe/Berlin";
-/** Set to a directory to keep screenshots of the pages under test. */
-const SCREENSHOTS = process.env.E2E_SCREENSHOTS;
 
 function seconds(text: string | null): number {
   const [h, m, s] = (text ?? "").trim().split(":").map(Number);
@@ -20,10 +17,6 @@ async function counterSeconds(counter: Locator) {
   return seconds(await counter.textContent());
 }
 
-async function snap(page: Page, name: string) {
-  if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
-
 describe.runIf(existsSync(CHROMIUM))("Agent sessions, entries and invoices in Chromium", () => {
   let stack: Stack;
   let browser: Browser;
@@ -31,8 +24,7 @@ describe.runIf(existsSync(CHROMIUM))("Agent sessions, entries and invoices in Ch
   beforeAll(async () => {
     stack = await startStack();
     browser = await launchBrowser();
-    // A fixed locale, so money and dates read the same as Intl formats them here.
-    context = await browser.newContext({ locale: "en-US", viewport: { width: 1360, height: 900 } });
+    context = await newContext(browser);
   });
   afterAll(async () => {
     await context?.close();

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchBrowser, signInAs } from "../support/browser.js";
+import { CHROMIUM, launchBrowser, newContext, signInAs } from "../support/browser.js";
 import { ok, signIn } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
 
@@ -32,7 +32,7 @@ describe.runIf(existsSync(CHROMIUM))("User Sessions page in Chromium", () => {
       { cookie: owner },
     );
     browser = await launchBrowser();
-    context = await browser.newContext({ locale: "en-US", viewport: { width: 1360, height: 900 } });
+    context = await newContext(browser);
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: url });
   });
   afterAll(async () => {

@@ -1,18 +1,11 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchBrowser, signInAs } from "../support/browser.js";
+import { CHROMIUM, launchBrowser, newContext, signInAs, snap } from "../support/browser.js";
 import { ok, tokenFor } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
 
 const TIME_ZONE = "Europe/Berlin";
-/** Set to a directory to keep screenshots of the pages under test. */
-const SCREENSHOTS = process.env.E2E_SCREENSHOTS;
-
-async function snap(page: Page, name: string) {
-  if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
 const localDate = (ms: number) => new Intl.DateTimeFormat("en-CA", { timeZone: TIME_ZONE }).format(new Date(ms));
 
 describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
@@ -37,7 +30,7 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
     const client = (await ok(url, `mutation { createClient(name: "Greta Hansen") { ... on Client { id } } }`, {}, { token: owner })).createClient.id;
     await ok(url, `mutation($i: NewAppointmentInput!) { createAppointment(input: $i) { __typename } }`, { i: { name: "Existing massage", clientId: client, date: day, time: "10:00", fields: { intake: "x" } } }, { token: owner });
     browser = await launchBrowser();
-    context = await browser.newContext({ locale: "en-US", viewport: { width: 1360, height: 900 } });
+    context = await newContext(browser);
   });
   afterAll(async () => {
     await context?.close();

@@ -1,16 +1,13 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import pg from "pg";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchBrowser, signInAs } from "../support/browser.js";
+import { CHROMIUM, launchBrowser, newContext, signInAs, snap } from "../support/browser.js";
 import { ok, tokenFor } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
 
 /** The demo workspace's time zone (prisma/seed.ts): dates and times in the UI are its wall clock. */
 const TIME_ZONE = "Europe/Berlin";
-/** Set to a directory to keep screenshots of the pages under test. */
-const SCREENSHOTS = process.env.E2E_SCREENSHOTS;
 const NOTE = "Remote work — VPN, desktop app not opened";
 
 function localDate(ms: number) {
@@ -26,10 +23,6 @@ function localTime(ms: number) {
 function seconds(text: string | null): number {
   const [h, m, s = 0] = (text ?? "").trim().split(":").map(Number);
   return h * 3600 + m * 60 + s;
-}
-
-async function snap(page: Page, name: string) {
-  if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
 const row = (page: Page, id: string) => page.locator(`[data-testid="work-row"][data-session-id="${id}"]`);
@@ -62,8 +55,7 @@ describe.runIf(existsSync(CHROMIUM))("Work sessions page in Chromium", () => {
     stack = await startStack();
     url = stack.urls[0];
     browser = await launchBrowser();
-    // A fixed locale, so dates read the same as Intl formats them here.
-    context = await browser.newContext({ locale: "en-US", viewport: { width: 1360, height: 900 } });
+    context = await newContext(browser);
   });
   afterAll(async () => {
     await context?.close();
@@ -180,7 +172,7 @@ describe.runIf(existsSync(CHROMIUM))("Work sessions page in Chromium", () => {
     await page.close();
 
     // Tom, in a fresh browser: only his own sessions, no Add time, no Edit, no person selector.
-    const tomContext = await browser.newContext({ locale: "en-US", viewport: { width: 1360, height: 900 } });
+    const tomContext = await newContext(browser);
     const tomPage = await tomContext.newPage();
     await signInAs(tomPage, url, "tom@demo.test");
     await tomPage.goto(`${url}/work`);

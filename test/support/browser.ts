@@ -1,5 +1,6 @@
 // Debian's Chromium driven by playwright-core, with the flags that keep it off the (closed) network.
-import { chromium, type Browser, type Page } from "playwright-core";
+import { join } from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { DEMO_PASSWORD } from "../../prisma/seed.js";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -26,4 +27,15 @@ export async function signInAs(page: Page, url: string, email: string) {
   await page.getByLabel("Password").fill(DEMO_PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL((u) => !u.pathname.startsWith("/signin"));
+}
+
+/** A fixed locale and window, so dates and money read the same as Intl formats them in the test. */
+export function newContext(browser: Browser): Promise<BrowserContext> {
+  return browser.newContext({ locale: "en-US", viewport: { width: 1360, height: 900 } });
+}
+
+/** With E2E_SCREENSHOTS set to a folder, keeps a full-page screenshot of the page under test. */
+export async function snap(page: Page, name: string) {
+  const folder = process.env.E2E_SCREENSHOTS;
+  if (folder) await page.screenshot({ path: join(folder, `${name}.png`), fullPage: true });
 }

@@ -222,10 +222,10 @@ export async function reorderDefinitions(target: FieldTarget, ids: string[]) {
 }
 
 /** Calls `changed` whenever a session the viewer may see is created, changed or deleted. */
-export function watchAppointments(client: Client, changed: () => void) {
+export function watchAppointments(client: Client, on: { changed: () => void; failed: (error: unknown) => void }) {
   return client.subscribe(
     { query: `subscription AppointmentChanged { appointmentChanged { appointmentId change } }` },
-    { next: () => changed(), error: () => {}, complete: () => {} },
+    { next: () => on.changed(), error: on.failed, complete: () => {} },
   );
 }
 

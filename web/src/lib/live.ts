@@ -1,4 +1,6 @@
 import type { Client } from "graphql-ws";
+import { errorMessage } from "./format";
+import { loadViewer } from "./session.svelte";
 
 export type LiveSessionKind = "WORK" | "AGENT" | "TIMER" | "APPOINTMENT" | "USER";
 
@@ -47,8 +49,21 @@ export function watchBoard(client: Client, on: BoardHandlers) {
 }
 
 /** A close event with `code`, as graphql-ws reports fatal closes. */
-export function closeCode(error: unknown): number | undefined {
+function closeCode(error: unknown): number | undefined {
   return typeof error === "object" && error && "code" in error && typeof error.code === "number" ? error.code : undefined;
+}
+
+/**
+ * A page's subscription failed. graphql-ws gives up on a closing code such as 4401 (signed out,
+ * token revoked, workspace switched elsewhere): check who we are, and while still signed in
+ * subscribe again (`again`); signed out, the layout shows sign-in. Any other error is shown.
+ */
+export async function resubscribeAfter(error: unknown, on: { show: (message: string) => void; again: () => void; waiting?: () => void }) {
+  if (closeCode(error) === undefined) return on.show(errorMessage(error));
+  on.waiting?.();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const viewer = await loadViewer().catch(() => true);
+  if (viewer) on.again();
 }
 
 export interface SessionStatusChange {
