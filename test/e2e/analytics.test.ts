@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchBrowser, newContext, signInAs } from "../support/browser.js";
+import { CHROMIUM, launchBrowser, newContext, signInAs, snap } from "../support/browser.js";
 import { ok, signIn } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
 
@@ -92,6 +92,7 @@ describe.runIf(existsSync(CHROMIUM))("User Sessions page in Chromium", () => {
     await panel.getByRole("button", { name: "Expand All" }).click();
     for (let i = 0; i < 3; i++) expect(await events.nth(i).getByTestId("event-parameters").isVisible()).toBe(true);
     expect(await events.nth(1).getByTestId("event-parameters").textContent()).toContain("Apollo");
+    await snap(page, "user-session-detail");
     await panel.getByRole("button", { name: "Collapse All" }).click();
     for (let i = 0; i < 3; i++) expect(await events.nth(i).getByTestId("event-parameters").isVisible()).toBe(false);
 
