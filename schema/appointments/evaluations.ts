@@ -81,3 +81,20 @@ builder.mutationField("saveEvaluation", (t) =>
     },
   }),
 );
+
+builder.mutationField("deleteEvaluation", (t) =>
+  t.field({
+    type: EvaluationRef,
+    description: "Deletes an evaluation for good; returns it as it was.",
+    authScopes: { permission: "session.delete" },
+    errors: { types: [NotFoundError] },
+    args: { id: t.arg.globalID({ for: EvaluationRef }) },
+    resolve: async (_r, { id }, ctx) => {
+      const found = await ctx.db.evaluation.findFirst({ where: { id: id.id, workspaceId: ctx.viewer!.workspaceId } });
+      if (!found) throw new NotFoundError("Evaluation");
+      // deleteMany: a concurrent delete makes this one a no-op rather than an error.
+      await ctx.db.evaluation.deleteMany({ where: { id: found.id } });
+      return found;
+    },
+  }),
+);

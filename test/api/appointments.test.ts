@@ -305,6 +305,16 @@ describe("evaluations", () => {
     expect(good.saveEvaluation).toMatchObject({ fieldValues: { score: 80 }, appointment: { id: appointment.id } });
     const linked = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { evaluations { id } } } }`, { id: appointment.id }, { token: owner });
     expect(linked.node.evaluations).toEqual([{ id: good.saveEvaluation.id }]);
+
+    // Edited in place, then deleted for good (staff may edit but not delete).
+    const EDIT = `mutation($id: ID!, $c: ID!, $f: JSON!) { saveEvaluation(id: $id, clientId: $c, title: "Revised", fields: $f) { ... on Evaluation { id title fieldValues appointment { id } } ${ERR} } }`;
+    const edited = (await ok(url, EDIT, { id: good.saveEvaluation.id, c: anna, f: { score: 85 } }, { token: lisa })).saveEvaluation;
+    expect(edited).toEqual({ id: good.saveEvaluation.id, title: "Revised", fieldValues: { score: 85 }, appointment: null });
+    const DELETE = `mutation($id: ID!) { deleteEvaluation(id: $id) { ... on Evaluation { id title } ${PLAIN_ERR} } }`;
+    expect((await ok(url, DELETE, { id: edited.id }, { token: sam })).deleteEvaluation.code).toBe("FORBIDDEN");
+    expect((await ok(url, DELETE, { id: edited.id }, { token: owner })).deleteEvaluation).toEqual({ id: edited.id, title: "Revised" });
+    expect((await ok(url, DELETE, { id: edited.id }, { token: owner })).deleteEvaluation.code).toBe("NOT_FOUND");
+    expect((await ok(url, `query($id: ID!) { node(id: $id) { id } }`, { id: edited.id }, { token: owner })).node).toBeNull();
   });
 });
 

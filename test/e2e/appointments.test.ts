@@ -176,6 +176,19 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
     await detail.getByRole("button", { name: "Save evaluation" }).click();
     await expect.poll(() => detail.locator("summary").allTextContents()).toEqual([expect.stringContaining("Baseline")]);
     expect(await detail.locator("summary").textContent()).toContain("Hugo's first");
+    // Corrected, then removed.
+    await detail.locator("summary").click();
+    await detail.getByRole("button", { name: "Edit", exact: true }).click();
+    await expect.poll(() => detail.getByLabel("Range of motion *").inputValue()).toBe("70");
+    await detail.getByLabel("Title").fill("Baseline (corrected)");
+    await detail.getByLabel("Range of motion *").fill("75");
+    await detail.getByRole("button", { name: "Save evaluation" }).click();
+    await expect.poll(() => detail.locator("summary").allTextContents()).toEqual([expect.stringContaining("Baseline (corrected)")]);
+    expect(await detail.locator("details").textContent()).toContain("Range of motion: 75");
+    page.once("dialog", (d) => d.accept());
+    await detail.getByRole("button", { name: "Delete", exact: true }).click();
+    await detail.getByText("No evaluations yet.").waitFor();
+    await snap(page, "appointment-clients");
 
     // A calendar feed of my sessions, shown once, that a calendar app can read.
     await page.goto(`${url}/appointments/settings`);

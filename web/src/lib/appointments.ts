@@ -324,10 +324,16 @@ export async function clientHistory(id: string, after: string | null): Promise<C
   return (await gql<{ node: ClientHistory | null }>(query, { id, after })).node;
 }
 
-export async function saveEvaluation(input: { clientId: string; appointmentId: string | null; title: string; fields: Record<string, unknown> }) {
-  const query = `mutation Evaluate($c: ID!, $a: ID, $t: String!, $f: JSON!) { saveEvaluation(clientId: $c, appointmentId: $a, title: $t, fields: $f) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} } }`;
-  const data = await gql<{ saveEvaluation: { __typename: string } }>(query, { c: input.clientId, a: input.appointmentId, t: input.title, f: input.fields });
+/** Creates an evaluation, or replaces the one with `id`. */
+export async function saveEvaluation(input: { id: string | null; clientId: string; appointmentId: string | null; title: string; fields: Record<string, unknown> }) {
+  const query = `mutation Evaluate($id: ID, $c: ID!, $a: ID, $t: String!, $f: JSON!) { saveEvaluation(id: $id, clientId: $c, appointmentId: $a, title: $t, fields: $f) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} } }`;
+  const data = await gql<{ saveEvaluation: { __typename: string } }>(query, { id: input.id, c: input.clientId, a: input.appointmentId, t: input.title, f: input.fields });
   return unwrap(data.saveEvaluation, "Evaluation");
+}
+
+export async function deleteEvaluation(id: string) {
+  const data = await gql<{ deleteEvaluation: { __typename: string } }>(`mutation RemoveEvaluation($id: ID!) { deleteEvaluation(id: $id) { ${ERROR_FIELDS} } }`, { id });
+  unwrap(data.deleteEvaluation, "Evaluation");
 }
 
 export async function deleteAttachment(id: string) {
