@@ -201,32 +201,49 @@ async function insertEvents(tx: Tx, app: IngestingApp, events: AnalyticsEvent[],
   return rows[0].stored;
 }
 
+/** Thrown inside a transaction that assumed none of its events were stored yet and found some were: it is rolled back. */
+class SeenBefore extends Error {}
+
 /** Stores a validated batch of one app's events: idempotent by event id, each in its session. */
 export async function ingestEvents(db: Db, app: IngestingApp, events: AnalyticsEvent[]): Promise<IngestResult> {
   // A batch queued just before its app was deleted has nowhere to go: it is dropped.
   const current = await db.analyticsApp.findUnique({ where: { id: app.id }, select: { workspace: { select: { settings: true } } } });
   const gapMs = analyticsSettings(current?.workspace.settings).inactivityMinutes * 60_000;
-  const empty = { stored: 0, duplicates: events.length, changedSessionIds: [], removedSessionIds: [], toSchedule: [], gapMs };
-  if (!events.length || !current) return empty;
-  return db.$transaction(async (tx) => {
-    await lockUsers(tx, app.id, events);
-    const fresh = await unseen(tx, app.id, events);
-    if (!fresh.length) return empty;
-    const stored = await storedSessions(tx, app.id, fresh, gapMs);
-    const { sessionOf, writes, merged } = plan(app, fresh, stored, gapMs);
-    await applyMerges(tx, app.id, merged);
-    const count = await insertEvents(tx, app, fresh, sessionOf, writes);
-    const known = new Map(stored.map((s) => [s.id, s]));
-    const mergedInto = new Set(merged.map((m) => m.intoId));
-    return {
-      stored: count,
-      duplicates: events.length - count,
-      changedSessionIds: writes.map((w) => w.id),
-      removedSessionIds: merged.map((m) => m.goneId),
-      toSchedule: writes
-        .filter((w) => !known.has(w.id) || known.get(w.id)!.finalizedAt || mergedInto.has(w.id))
-        .map((w) => ({ id: w.id, lastEventAt: new Date(Math.max(+w.lastEventAt, +(known.get(w.id)?.lastEventAt ?? 0))) })),
-      gapMs,
-    };
-  });
+  if (!events.length || !current) return unchanged(events, gapMs);
+  // Nearly every batch is new, so it is first stored without looking its events up (the insert checks
+  // each event id anyway). Only when some proved stored already (a retry) is it stored again without them.
+  try {
+    return await db.$transaction((tx) => storeBatch(tx, app, events, gapMs, true));
+  } catch (error) {
+    if (!(error instanceof SeenBefore)) throw error;
+  }
+  return db.$transaction((tx) => storeBatch(tx, app, events, gapMs, false));
+}
+
+function unchanged(events: AnalyticsEvent[], gapMs: number): IngestResult {
+  return { stored: 0, duplicates: events.length, changedSessionIds: [], removedSessionIds: [], toSchedule: [], gapMs };
+}
+
+async function storeBatch(tx: Tx, app: IngestingApp, events: AnalyticsEvent[], gapMs: number, assumeUnseen: boolean): Promise<IngestResult> {
+  await lockUsers(tx, app.id, events);
+  const fresh = assumeUnseen ? events : await unseen(tx, app.id, events);
+  if (!fresh.length) return unchanged(events, gapMs);
+  const stored = await storedSessions(tx, app.id, fresh, gapMs);
+  const { sessionOf, writes, merged } = plan(app, fresh, stored, gapMs);
+  await applyMerges(tx, app.id, merged);
+  const count = await insertEvents(tx, app, fresh, sessionOf, writes);
+  // Sessions were planned with every event in them: wrong if any was stored before.
+  if (assumeUnseen && count < fresh.length) throw new SeenBefore();
+  const known = new Map(stored.map((s) => [s.id, s]));
+  const mergedInto = new Set(merged.map((m) => m.intoId));
+  return {
+    stored: count,
+    duplicates: events.length - count,
+    changedSessionIds: writes.map((w) => w.id),
+    removedSessionIds: merged.map((m) => m.goneId),
+    toSchedule: writes
+      .filter((w) => !known.has(w.id) || known.get(w.id)!.finalizedAt || mergedInto.has(w.id))
+      .map((w) => ({ id: w.id, lastEventAt: new Date(Math.max(+w.lastEventAt, +(known.get(w.id)?.lastEventAt ?? 0))) })),
+    gapMs,
+  };
 }
