@@ -58,8 +58,11 @@ async function lockUsers(tx: Tx, appId: string, events: AnalyticsEvent[]) {
 }
 
 async function unseen(tx: Tx, appId: string, events: AnalyticsEvent[]) {
+  // One index probe per event id (OFFSET 0 keeps the probe a subquery): the planner, on a table that
+  // grows faster than it is analysed, otherwise reads the app's stored events.
   const seen = await tx.$queryRaw<{ eventId: string }[]>`
-    SELECT "eventId" FROM "RawEvent" WHERE "appId" = ${appId}::uuid AND "eventId" = ANY(${events.map((e) => e.eventId)}::text[])`;
+    SELECT e.id AS "eventId" FROM unnest(${events.map((e) => e.eventId)}::text[]) AS e(id)
+    WHERE EXISTS (SELECT FROM "RawEvent" r WHERE r."appId" = ${appId}::uuid AND r."eventId" = e.id OFFSET 0)`;
   const known = new Set(seen.map((r) => r.eventId));
   return events.filter((e) => !known.has(e.eventId));
 }
@@ -73,13 +76,16 @@ async function storedSessions(tx: Tx, appId: string, events: AnalyticsEvent[], g
   }
   const keys = [...windows.keys()];
   const clientIds = [...new Set(events.map((e) => e.clientSessionId).filter((c): c is string => c !== null))];
+  // One index probe per user (OFFSET 0 keeps it per user): without fresh statistics the planner
+  // would otherwise compare every session of the app with every window.
   return tx.$queryRaw<StoredSpan[]>`
     SELECT s.id, s."userKey", s."clientSessionId", s."startedAt", s."lastEventAt", s."finalizedAt"
-    FROM "UserSession" s
-    JOIN unnest(${keys}::text[], ${keys.map((k) => new Date(windows.get(k)!.from - gapMs).toISOString())}::timestamptz[],
+    FROM unnest(${keys}::text[], ${keys.map((k) => new Date(windows.get(k)!.from - gapMs).toISOString())}::timestamptz[],
                 ${keys.map((k) => new Date(windows.get(k)!.to + gapMs).toISOString())}::timestamptz[]) AS w(k, f, t)
-      ON s."userKey" = w.k AND s."lastEventAt" >= w.f AND s."startedAt" <= w.t
-    WHERE s."appId" = ${appId}::uuid AND s."clientSessionId" IS NULL
+    CROSS JOIN LATERAL (
+      SELECT * FROM "UserSession" s
+      WHERE s."appId" = ${appId}::uuid AND s."userKey" = w.k AND s."lastEventAt" >= w.f AND s."startedAt" <= w.t AND s."clientSessionId" IS NULL
+      OFFSET 0) s
     UNION ALL
     SELECT s.id, s."userKey", s."clientSessionId", s."startedAt", s."lastEventAt", s."finalizedAt"
     FROM "UserSession" s WHERE s."appId" = ${appId}::uuid AND s."clientSessionId" = ANY(${clientIds}::text[])`;
