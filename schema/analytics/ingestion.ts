@@ -1,6 +1,7 @@
 // Storing raw events and keeping session rows up to date, a batch at a time in a fixed number of
 // set-based statements (no per-event round trips).
 import { randomUUID } from "node:crypto";
+import { Prisma } from "../../prisma/generated/client.js";
 import type { Db, Tx } from "../common/context.js";
 import { analyticsSettings, isBotAgent, isDevEnvironment, sessionise, type AnalyticsEvent } from "./rules.js";
 
@@ -58,8 +59,11 @@ async function lockUsers(tx: Tx, appId: string, events: AnalyticsEvent[]) {
 }
 
 async function unseen(tx: Tx, appId: string, events: AnalyticsEvent[]) {
+  // One index probe per event id (OFFSET 0 keeps the probe a subquery): the planner, on a table that
+  // grows faster than it is analysed, otherwise reads the app's stored events.
   const seen = await tx.$queryRaw<{ eventId: string }[]>`
-    SELECT "eventId" FROM "RawEvent" WHERE "appId" = ${appId}::uuid AND "eventId" = ANY(${events.map((e) => e.eventId)}::text[])`;
+    SELECT e.id AS "eventId" FROM unnest(${events.map((e) => e.eventId)}::text[]) AS e(id)
+    WHERE EXISTS (SELECT FROM "RawEvent" r WHERE r."appId" = ${appId}::uuid AND r."eventId" = e.id OFFSET 0)`;
   const known = new Set(seen.map((r) => r.eventId));
   return events.filter((e) => !known.has(e.eventId));
 }
@@ -73,13 +77,16 @@ async function storedSessions(tx: Tx, appId: string, events: AnalyticsEvent[], g
   }
   const keys = [...windows.keys()];
   const clientIds = [...new Set(events.map((e) => e.clientSessionId).filter((c): c is string => c !== null))];
+  // One index probe per user (OFFSET 0 keeps it per user): without fresh statistics the planner
+  // would otherwise compare every session of the app with every window.
   return tx.$queryRaw<StoredSpan[]>`
     SELECT s.id, s."userKey", s."clientSessionId", s."startedAt", s."lastEventAt", s."finalizedAt"
-    FROM "UserSession" s
-    JOIN unnest(${keys}::text[], ${keys.map((k) => new Date(windows.get(k)!.from - gapMs).toISOString())}::timestamptz[],
+    FROM unnest(${keys}::text[], ${keys.map((k) => new Date(windows.get(k)!.from - gapMs).toISOString())}::timestamptz[],
                 ${keys.map((k) => new Date(windows.get(k)!.to + gapMs).toISOString())}::timestamptz[]) AS w(k, f, t)
-      ON s."userKey" = w.k AND s."lastEventAt" >= w.f AND s."startedAt" <= w.t
-    WHERE s."appId" = ${appId}::uuid AND s."clientSessionId" IS NULL
+    CROSS JOIN LATERAL (
+      SELECT * FROM "UserSession" s
+      WHERE s."appId" = ${appId}::uuid AND s."userKey" = w.k AND s."lastEventAt" >= w.f AND s."startedAt" <= w.t AND s."clientSessionId" IS NULL
+      OFFSET 0) s
     UNION ALL
     SELECT s.id, s."userKey", s."clientSessionId", s."startedAt", s."lastEventAt", s."finalizedAt"
     FROM "UserSession" s WHERE s."appId" = ${appId}::uuid AND s."clientSessionId" = ANY(${clientIds}::text[])`;
@@ -155,8 +162,9 @@ async function applyMerges(tx: Tx, appId: string, merged: { goneId: string; into
 /**
  * Stores the events and upserts their sessions in one statement: counts come from the rows
  * actually inserted (a concurrent duplicate adds nothing), bounds and flags only ever grow.
+ * Assuming the events unseen, a stored one fails the statement instead (a plain insert is cheaper).
  */
-async function insertEvents(tx: Tx, app: IngestingApp, events: AnalyticsEvent[], sessionOf: string[], writes: SessionWrite[]) {
+async function insertEvents(tx: Tx, app: IngestingApp, events: AnalyticsEvent[], sessionOf: string[], writes: SessionWrite[], assumeUnseen: boolean) {
   const col = <T>(f: (w: SessionWrite) => T) => writes.map(f);
   const iso = (d: Date) => d.toISOString();
   const rows = await tx.$queryRaw<{ stored: number }[]>`
@@ -169,7 +177,7 @@ async function insertEvents(tx: Tx, app: IngestingApp, events: AnalyticsEvent[],
                   ${events.map((e) => JSON.stringify(e.properties))}::text[], ${events.map((e) => e.userAgent)}::text[],
                   ${events.map((e) => e.environment)}::text[], ${events.map((e) => e.clampedTimestamp)}::bool[], ${sessionOf}::text[])
         AS e(id, u, ident, cs, n, ts, p, ua, env, cl, s)
-      ON CONFLICT ("appId", "eventId") DO NOTHING
+      ${assumeUnseen ? Prisma.empty : Prisma.sql`ON CONFLICT ("appId", "eventId") DO NOTHING`}
       RETURNING "sessionId"
     ), counts AS (
       SELECT "sessionId" AS id, count(*)::int AS n FROM inserted GROUP BY 1
@@ -201,32 +209,56 @@ async function insertEvents(tx: Tx, app: IngestingApp, events: AnalyticsEvent[],
   return rows[0].stored;
 }
 
+/** Thrown inside a transaction that assumed none of its events were stored yet and found some were: it is rolled back. */
+class SeenBefore extends Error {}
+
+/** The unique index on event ids refused a row. */
+function storedBefore(error: unknown) {
+  const cause = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: string; constraint?: { index?: string } } } } }).meta?.driverAdapterError?.cause;
+  return cause?.originalCode === "23505" && cause.constraint?.index === "RawEvent_appId_eventId_key";
+}
+
 /** Stores a validated batch of one app's events: idempotent by event id, each in its session. */
 export async function ingestEvents(db: Db, app: IngestingApp, events: AnalyticsEvent[]): Promise<IngestResult> {
   // A batch queued just before its app was deleted has nowhere to go: it is dropped.
   const current = await db.analyticsApp.findUnique({ where: { id: app.id }, select: { workspace: { select: { settings: true } } } });
   const gapMs = analyticsSettings(current?.workspace.settings).inactivityMinutes * 60_000;
-  const empty = { stored: 0, duplicates: events.length, changedSessionIds: [], removedSessionIds: [], toSchedule: [], gapMs };
-  if (!events.length || !current) return empty;
-  return db.$transaction(async (tx) => {
-    await lockUsers(tx, app.id, events);
-    const fresh = await unseen(tx, app.id, events);
-    if (!fresh.length) return empty;
-    const stored = await storedSessions(tx, app.id, fresh, gapMs);
-    const { sessionOf, writes, merged } = plan(app, fresh, stored, gapMs);
-    await applyMerges(tx, app.id, merged);
-    const count = await insertEvents(tx, app, fresh, sessionOf, writes);
-    const known = new Map(stored.map((s) => [s.id, s]));
-    const mergedInto = new Set(merged.map((m) => m.intoId));
-    return {
-      stored: count,
-      duplicates: events.length - count,
-      changedSessionIds: writes.map((w) => w.id),
-      removedSessionIds: merged.map((m) => m.goneId),
-      toSchedule: writes
-        .filter((w) => !known.has(w.id) || known.get(w.id)!.finalizedAt || mergedInto.has(w.id))
-        .map((w) => ({ id: w.id, lastEventAt: new Date(Math.max(+w.lastEventAt, +(known.get(w.id)?.lastEventAt ?? 0))) })),
-      gapMs,
-    };
+  if (!events.length || !current) return unchanged(events, gapMs);
+  // Nearly every batch is new, so it is first stored without looking its events up (the insert checks
+  // each event id anyway). Only when some proved stored already (a retry) is it stored again without them.
+  try {
+    return await db.$transaction((tx) => storeBatch(tx, app, events, gapMs, true));
+  } catch (error) {
+    if (!(error instanceof SeenBefore)) throw error;
+  }
+  return db.$transaction((tx) => storeBatch(tx, app, events, gapMs, false));
+}
+
+function unchanged(events: AnalyticsEvent[], gapMs: number): IngestResult {
+  return { stored: 0, duplicates: events.length, changedSessionIds: [], removedSessionIds: [], toSchedule: [], gapMs };
+}
+
+async function storeBatch(tx: Tx, app: IngestingApp, events: AnalyticsEvent[], gapMs: number, assumeUnseen: boolean): Promise<IngestResult> {
+  await lockUsers(tx, app.id, events);
+  const fresh = assumeUnseen ? events : await unseen(tx, app.id, events);
+  if (!fresh.length) return unchanged(events, gapMs);
+  const stored = await storedSessions(tx, app.id, fresh, gapMs);
+  const { sessionOf, writes, merged } = plan(app, fresh, stored, gapMs);
+  await applyMerges(tx, app.id, merged);
+  // Sessions were planned with every event in them: wrong if any was stored before.
+  const count = await insertEvents(tx, app, fresh, sessionOf, writes, assumeUnseen).catch((error) => {
+    throw assumeUnseen && storedBefore(error) ? new SeenBefore() : error;
   });
+  const known = new Map(stored.map((s) => [s.id, s]));
+  const mergedInto = new Set(merged.map((m) => m.intoId));
+  return {
+    stored: count,
+    duplicates: events.length - count,
+    changedSessionIds: writes.map((w) => w.id),
+    removedSessionIds: merged.map((m) => m.goneId),
+    toSchedule: writes
+      .filter((w) => !known.has(w.id) || known.get(w.id)!.finalizedAt || mergedInto.has(w.id))
+      .map((w) => ({ id: w.id, lastEventAt: new Date(Math.max(+w.lastEventAt, +(known.get(w.id)?.lastEventAt ?? 0))) })),
+    gapMs,
+  };
 }

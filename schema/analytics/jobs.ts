@@ -13,11 +13,85 @@ export async function ingestAndAnnounce(services: Services, app: IngestingApp, e
   return result;
 }
 
+interface QueuedBatch {
+  events: AnalyticsEvent[];
+  stored: () => void;
+  failed: (error: unknown) => void;
+}
+
+/** Stores of one app a worker runs at once: one in the database while the next is being planned. */
+const STORES_PER_APP = 2;
+
+/**
+ * Group commit: the batches of one app that a worker takes while that app's previous stores are still
+ * running are stored together, in one transaction, once one ends. Each batch's job completes only when
+ * its events are stored; if a group fails, its batches are stored one by one, so a batch that cannot be
+ * stored fails (and is retried) alone.
+ */
+export class BatchGrouping {
+  private readonly waiting = new Map<string, { app: IngestingApp; batches: QueuedBatch[] }>();
+  private readonly storing = new Map<string, number>();
+
+  constructor(private readonly store: (app: IngestingApp, events: AnalyticsEvent[]) => Promise<unknown>) {}
+
+  ingest(app: IngestingApp, events: AnalyticsEvent[]): Promise<void> {
+    // The app travels with each batch: batches sent before and after a change of its settings are not mixed.
+    const key = JSON.stringify(app);
+    return new Promise((stored, failed) => {
+      const group = this.waiting.get(key) ?? { app, batches: [] };
+      group.batches.push({ events, stored, failed });
+      this.waiting.set(key, group);
+      void this.next(key);
+    });
+  }
+
+  private async next(key: string) {
+    const group = this.waiting.get(key);
+    const running = this.storing.get(key) ?? 0;
+    if (!group || running >= STORES_PER_APP) return;
+    this.waiting.delete(key);
+    this.storing.set(key, running + 1);
+    try {
+      await this.storeGroup(group.app, group.batches);
+    } finally {
+      const left = this.storing.get(key)! - 1;
+      if (left) this.storing.set(key, left);
+      else this.storing.delete(key);
+      void this.next(key);
+    }
+  }
+
+  private async storeGroup(app: IngestingApp, batches: QueuedBatch[]) {
+    try {
+      await this.store(app, together(batches));
+      for (const b of batches) b.stored();
+    } catch (error) {
+      if (batches.length === 1) return batches[0].failed(error);
+      for (const b of batches) await this.storeGroup(app, [b]);
+    }
+  }
+}
+
+/** The events of several batches, each event id once (a retried batch may wait next to its original). */
+function together(batches: QueuedBatch[]): AnalyticsEvent[] {
+  if (batches.length === 1) return batches[0].events;
+  const byId = new Map<string, AnalyticsEvent>();
+  for (const e of batches.flatMap((b) => b.events)) if (!byId.has(e.eventId)) byId.set(e.eventId, e);
+  return [...byId.values()];
+}
+
+const groupings = new WeakMap<Services, BatchGrouping>();
+
+function groupingFor(services: Services) {
+  if (!groupings.has(services)) groupings.set(services, new BatchGrouping((app, events) => ingestAndAnnounce(services, app, events)));
+  return groupings.get(services)!;
+}
+
 /** A batch handed on by the endpoint when a queue is there; events travel as JSON, so instants are revived. */
 defineJob({
   name: INGEST,
   process: async (payload: { app: IngestingApp; events: (Omit<AnalyticsEvent, "timestamp"> & { timestamp: string })[] }, services) => {
-    await ingestAndAnnounce(services, payload.app, payload.events.map((e) => ({ ...e, timestamp: new Date(e.timestamp) })));
+    await groupingFor(services).ingest(payload.app, payload.events.map((e) => ({ ...e, timestamp: new Date(e.timestamp) })));
   },
 });
 

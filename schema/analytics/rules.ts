@@ -69,9 +69,15 @@ function parseTimestamp(value: unknown): Date | null {
   return Number.isNaN(ms) ? null : new Date(ms);
 }
 
+// Valid JSON, yet PostgreSQL text and jsonb cannot hold it: an event with one could never be stored.
+const NUL = "\u0000";
+const hasNul = (value: unknown): boolean =>
+  typeof value === "string" ? value.includes(NUL) : typeof value === "object" && value !== null && Object.entries(value).some(([k, v]) => k.includes(NUL) || hasNul(v));
+
 function parseEvent(raw: unknown, now: Date): AnalyticsEvent | string {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return "must be an object";
   const e = raw as Record<string, unknown>;
+  if (Object.values(e).some((v) => typeof v === "string" && v.includes(NUL))) return "text must not contain NUL characters";
   const eventId = text(e.eventId, 200);
   if (!eventId) return "eventId must be a string of 1 to 200 characters";
   const userId = optionalText(e.userId, 200);
@@ -90,7 +96,9 @@ function parseEvent(raw: unknown, now: Date): AnalyticsEvent | string {
   if (clampedTimestamp) timestamp = now;
   const properties = e.properties ?? {};
   if (typeof properties !== "object" || properties === null || Array.isArray(properties)) return "properties must be an object";
-  if (JSON.stringify(properties).length > MAX_PROPERTIES_CHARS) return `properties must be under ${MAX_PROPERTIES_CHARS} characters as JSON`;
+  const json = JSON.stringify(properties);
+  if (json.length > MAX_PROPERTIES_CHARS) return `properties must be under ${MAX_PROPERTIES_CHARS} characters as JSON`;
+  if (json.includes("\\u0000") && hasNul(properties)) return "properties must not contain NUL characters";
   const userAgent = optionalText(e.userAgent, 1000);
   if (userAgent === undefined) return "userAgent must be a string of up to 1000 characters";
   const environment = optionalText(e.environment, 100);

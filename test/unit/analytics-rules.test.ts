@@ -60,6 +60,18 @@ describe("batch validation", () => {
       expect(validateBatch({ events: [{ ...good, timestamp }] }, now).rejected[0]?.reason).toBe("timestamp must be ISO-8601 with an offset");
     expect(validateBatch({ events: [{ ...good, timestamp: "2026-11-20T12:30:00+01:00" }] }, now).events[0].timestamp).toEqual(t("11:30"));
   });
+  it("rejects NUL characters, which the database cannot store, in text and in properties", () => {
+    const { events, rejected } = validateBatch(
+      { events: [{ ...good, eventId: "n1", name: "a\u0000b" }, { ...good, eventId: "n2", properties: { note: { deep: "x\u0000" } } }, { ...good, eventId: "n3", properties: { path: "C:\\u0000" } }] },
+      now,
+    );
+    expect(rejected.map((r) => [r.eventId, r.reason])).toEqual([
+      ["n1", "text must not contain NUL characters"],
+      ["n2", "properties must not contain NUL characters"],
+    ]);
+    // An escaped backslash before "u0000" is ordinary text.
+    expect(events.map((e) => e.eventId)).toEqual(["n3"]);
+  });
   it("rejects a body that is not a batch, and events older than 30 days", () => {
     expect(validateBatch([good], now).rejected[0].reason).toBe('body must be {"events": [...]}');
     expect(validateBatch({ events: [{ ...good, timestamp: "2026-10-01T00:00:00Z" }] }, now).rejected[0].reason).toBe("timestamp is more than 30 days old");
