@@ -183,7 +183,7 @@ export function sessionise(existing: SessionSpan[], timestamps: Date[], gapMs: n
   const sessionOf: string[] = new Array(timestamps.length);
   const touched = new Set<string>();
   const merged: { goneId: string; intoId: string }[] = [];
-  const order = timestamps.map((t, i) => i).sort((a, b) => +timestamps[a] - +timestamps[b]);
+  const order = timestamps.map((_, i) => i).sort((a, b) => +timestamps[a] - +timestamps[b]);
   for (const i of order) {
     const t = timestamps[i];
     const distance = (s: SessionSpan) => Math.max(0, +s.startedAt - +t, +t - +s.lastEventAt);
