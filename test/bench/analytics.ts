@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import pg from "pg";
 import { ok, signIn } from "../support/client.js";
 import { startProcess } from "../support/process.js";
-import { percentile, sleep, type BenchEnv, type Row } from "./support.js";
+import { percentile, sleep, timeCalls, type BenchEnv, type Row } from "./support.js";
 
 const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
 
@@ -193,14 +193,8 @@ export async function sessionList(env: BenchEnv, sessions = 50_000, eventsPerSes
   const all: [string, string, Record<string, unknown>][] = [["viewer (baseline)", `{ viewer { workspace { id } } }`, {}], ...cases.map(([n, v]) => [n, LIST, v] as [string, string, Record<string, unknown>])];
   let baseP50 = 0;
   for (const [name, query, variables] of all) {
-    await ok(api.url, query, variables, { cookie });
-    const latencies: number[] = [];
-    for (let i = 0; i < rounds; i++) {
-      const t0 = performance.now();
-      await ok(api.url, query, variables, { cookie });
-      latencies.push(performance.now() - t0);
-    }
-    latencies.sort((a, b) => a - b);
+    await ok(api.url, query, variables, { cookie }); // warm-up
+    const latencies = await timeCalls(rounds, () => ok(api.url, query, variables, { cookie }));
     const p50 = percentile(latencies, 50);
     if (!baseP50) baseP50 = p50;
     rows.push({ query: name, sessions: counts.sessions, "raw events": counts.events, "p50 ms": Number(p50.toFixed(1)), "p99 ms": Number(percentile(latencies, 99).toFixed(1)), "ratio p50": Number((p50 / baseP50).toFixed(2)) });

@@ -2,21 +2,10 @@
 // custom field values, with and without a custom-field filter, against direct SQL of the same rows.
 import pg from "pg";
 import { ok, tokenFor } from "../support/client.js";
-import { percentile, type BenchEnv, type Row } from "./support.js";
+import { percentile, timeCalls, type BenchEnv, type Row } from "./support.js";
 
 const CALENDAR = `query($f: AppointmentFilter) { appointmentCalendar(view: month, date: "2026-11-01", filter: $f) {
   ... on AppointmentCalendar { truncated appointments { id name startsAt endsAt status client { name } staff { name } } } } }`;
-
-async function timed(rounds: number, run: () => Promise<unknown>) {
-  await run();
-  const latencies: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const t0 = performance.now();
-    await run();
-    latencies.push(performance.now() - t0);
-  }
-  return latencies.sort((a, b) => a - b);
-}
 
 /** 10,000 sessions over a year (about 830 in a month) for 20 staff and 200 clients. */
 export async function calendarMonth(env: BenchEnv, sessions = Number(process.env.BENCH_SESSIONS ?? 10_000), staff = 20, rounds = 100): Promise<Row[]> {
@@ -69,7 +58,8 @@ export async function calendarMonth(env: BenchEnv, sessions = Number(process.env
   const rows: Row[] = [];
   let baseline = 1;
   for (const [name, run] of cases) {
-    const latencies = await timed(rounds, run);
+    await run(); // warm-up
+    const latencies = await timeCalls(rounds, run);
     const p99 = percentile(latencies, 99);
     if (name.includes("baseline")) baseline = p99;
     rows.push({ query: name, sessions, "in view": month.n, "p50 ms": Number(percentile(latencies, 50).toFixed(1)), "p99 ms": Number(p99.toFixed(1)), "p99 ratio": Number((p99 / baseline).toFixed(2)) });
