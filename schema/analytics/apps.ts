@@ -6,6 +6,7 @@ import { builder } from "../builder.js";
 import type { Context } from "../common/context.js";
 import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { hashSecret } from "../identity/secrets.js";
+import { scheduleReenrich } from "./enrichment.js";
 import { analyticsSettings, CONDITION_OPS, type AnalyticsSettings, type Condition } from "./rules.js";
 
 export const AnalyticsAppRef = builder.objectRef<AnalyticsApp>("AnalyticsApp");
@@ -248,17 +249,23 @@ function definitionData(input: DefinitionInput) {
   };
 }
 
+/** A definition changed: the app's recent sessions are worked out again with it (in the background). */
+async function reenrichAfter<T extends { appId: string }>(ctx: Context, definition: T): Promise<T> {
+  await scheduleReenrich(ctx, definition.appId);
+  return definition;
+}
+
 builder.mutationField("createBusinessEventDefinition", (t) =>
   t.field({
     type: BusinessEventDefinitionRef,
-    description: "Which raw events of an app become this business event. Applies to sessions finalised from then on.",
+    description: "Which raw events of an app become this business event. The app's sessions of the last 30 days are worked out again.",
     authScopes: { permission: "analytics.manage" },
     errors: { types: [ValidationError, NotFoundError] },
     args: { appId: t.arg.globalID({ for: AnalyticsAppRef }), input: t.arg({ type: BusinessEventDefinitionInput }) },
     resolve: async (_r, args, ctx) => {
       const data = definitionData(args.input);
       const app = await appOf(ctx, args.appId.id);
-      return uniqueName(() => ctx.db.businessEventDefinition.create({ data: { appId: app.id, ...data } }), "This app has a business event with this name");
+      return reenrichAfter(ctx, await uniqueName(() => ctx.db.businessEventDefinition.create({ data: { appId: app.id, ...data } }), "This app has a business event with this name"));
     },
   }),
 );
@@ -273,7 +280,7 @@ builder.mutationField("updateBusinessEventDefinition", (t) =>
       const data = definitionData(args.input);
       const found = await ctx.db.businessEventDefinition.findFirst({ where: { id: args.id.id, app: { workspaceId: ctx.viewer!.workspaceId } } });
       if (!found) throw new NotFoundError("Business event definition");
-      return uniqueName(() => ctx.db.businessEventDefinition.update({ where: { id: found.id }, data }), "This app has a business event with this name");
+      return reenrichAfter(ctx, await uniqueName(() => ctx.db.businessEventDefinition.update({ where: { id: found.id }, data }), "This app has a business event with this name"));
     },
   }),
 );
@@ -315,7 +322,7 @@ builder.mutationField("createFlowDefinition", (t) =>
     resolve: async (_r, args, ctx) => {
       const app = await appOf(ctx, args.appId.id);
       const data = await flowData(ctx, app.id, args.input);
-      return uniqueName(() => ctx.db.flowDefinition.create({ data: { appId: app.id, ...data } }), "This app has a flow with this name");
+      return reenrichAfter(ctx, await uniqueName(() => ctx.db.flowDefinition.create({ data: { appId: app.id, ...data } }), "This app has a flow with this name"));
     },
   }),
 );
@@ -330,7 +337,7 @@ builder.mutationField("updateFlowDefinition", (t) =>
       const found = await ctx.db.flowDefinition.findFirst({ where: { id: args.id.id, app: { workspaceId: ctx.viewer!.workspaceId } } });
       if (!found) throw new NotFoundError("Flow definition");
       const data = await flowData(ctx, found.appId, args.input);
-      return uniqueName(() => ctx.db.flowDefinition.update({ where: { id: found.id }, data }), "This app has a flow with this name");
+      return reenrichAfter(ctx, await uniqueName(() => ctx.db.flowDefinition.update({ where: { id: found.id }, data }), "This app has a flow with this name"));
     },
   }),
 );
@@ -342,7 +349,7 @@ for (const [field, ref, what] of [
   builder.mutationField(field, (t) =>
     t.field({
       type: ref as typeof BusinessEventDefinitionRef,
-      description: `Deletes a ${what.toLowerCase()}; sessions already finalised keep what was found until they change.`,
+      description: `Deletes a ${what.toLowerCase()}; the app's sessions of the last 30 days are worked out again.`,
       authScopes: { permission: "analytics.manage" },
       errors: { types: [NotFoundError] },
       args: { id: t.arg.globalID({ for: ref as typeof BusinessEventDefinitionRef }) },
@@ -352,7 +359,7 @@ for (const [field, ref, what] of [
         const found = await table.findFirst({ where });
         if (!found) throw new NotFoundError(what);
         await table.deleteMany({ where: { id: found.id } });
-        return found;
+        return reenrichAfter(ctx, found);
       },
     }),
   );

@@ -69,7 +69,8 @@ export type FinaliseResult = "finalised" | "unchanged" | "not-quiet" | "missing"
 
 /**
  * Works out and stores a session's business events, outcomes and summary, compare-and-set on its
- * last event and count: an event that landed meanwhile makes this store nothing ("not-quiet").
+ * last event, count and finalisation: an event that landed meanwhile makes this store nothing
+ * ("not-quiet"). A session already finalised keeps its finalisation time (re-enrichment).
  */
 export async function storeEnrichment(db: Db, session: UserSession, now: Date): Promise<FinaliseResult> {
   const sessionId = session.id;
@@ -80,9 +81,9 @@ export async function storeEnrichment(db: Db, session: UserSession, now: Date): 
   const summary = changed ? await summarise(input) : null;
   const done = await db.$transaction(async (tx) => {
     const { count } = await tx.userSession.updateMany({
-      where: { id: sessionId, finalizedAt: null, lastEventAt: session.lastEventAt, rawEventCount: session.rawEventCount },
+      where: { id: sessionId, finalizedAt: session.finalizedAt, lastEventAt: session.lastEventAt, rawEventCount: session.rawEventCount },
       data: {
-        finalizedAt: now,
+        finalizedAt: session.finalizedAt ?? now,
         businessEventCount: businessEvents.length,
         errorCount: businessEvents.filter((e) => e.isError).length,
         flowOutcomes: [...new Set(outcomes.map((o) => o.outcome))],
@@ -153,4 +154,36 @@ export async function sweepQuietSessions(services: Services, now = new Date()) {
     for (const { id } of quiet) results.push(await finaliseSession(services, id, now));
   }
   return results;
+}
+
+export const REENRICH = "analytics.reenrich";
+const REENRICH_PAGE = 200;
+/** How far back a change of definitions reaches: the sessions a team still looks at. */
+const REENRICH_DAYS = 30;
+
+/**
+ * After an app's business-event or flow definitions change, its recent finalised sessions are
+ * worked out again. Several edits in a row make one run; an edit during a run starts another.
+ */
+export async function scheduleReenrich(services: Services, appId: string) {
+  await services.jobs.enqueue(REENRICH, { appId, after: null }, { delay: 5000, dedupeKey: `analytics-reenrich:${appId}` });
+}
+
+/**
+ * One page of an app's finalised sessions of the last REENRICH_DAYS, in id order after `after`,
+ * enriched with the current definitions (summaries made again only where their input changed);
+ * then the next page is queued.
+ */
+export async function reenrichApp(services: Services, appId: string, after: string | null, now = new Date()) {
+  const since = new Date(now.getTime() - REENRICH_DAYS * 86_400_000);
+  const page = await services.db.userSession.findMany({
+    where: { appId, finalizedAt: { not: null }, startedAt: { gte: since }, ...(after ? { id: { gt: after } } : {}) },
+    orderBy: { id: "asc" },
+    take: REENRICH_PAGE,
+  });
+  const changed: UserSession[] = [];
+  for (const session of page) if ((await storeEnrichment(services.db, session, now)) === "finalised") changed.push(session);
+  if (changed.length) announceUserSessions(services, changed[0].workspaceId, changed.map((s) => s.id), []);
+  if (page.length === REENRICH_PAGE) await services.jobs.enqueue(REENRICH, { appId, after: page.at(-1)!.id }, { dedupeKey: `analytics-reenrich:${appId}` });
+  return changed.length;
 }

@@ -1,6 +1,6 @@
 import type { Services } from "../common/context.js";
 import { defineJob } from "../common/jobs.js";
-import { finaliseSession, scheduleFinalise, sweepQuietSessions } from "./enrichment.js";
+import { finaliseSession, reenrichApp, REENRICH, scheduleFinalise, sweepQuietSessions } from "./enrichment.js";
 import { FINALISE, INGEST, ingestEvents, type IngestingApp } from "./ingestion.js";
 import { announceUserSessions } from "./live.js";
 import type { AnalyticsEvent } from "./rules.js";
@@ -104,4 +104,9 @@ defineJob({
   name: "analytics.sweep",
   repeat: { everyMs: 5 * 60_000 },
   process: (_payload, services) => sweepQuietSessions(services).then(() => {}),
+});
+
+defineJob({
+  name: REENRICH,
+  process: (payload: { appId: string; after: string | null }, services) => reenrichApp(services, payload.appId, payload.after).then(() => {}),
 });

@@ -369,4 +369,23 @@ describe("finalisation", () => {
     expect(await users({ startedFrom: sec(-60), startedBefore: sec(60) })).toEqual(["f-done", "f-oops", "f-quit"]);
     expect(await users({ startedBefore: sec(-60) })).toEqual([]);
   });
+
+  it("works finalised sessions out again when a definition changes", async () => {
+    const detail = async (userId: string) => (await ok(url, DETAIL, { id: (await sessionsOf(userId))[0].id }, { cookie: owner })).node;
+    const created = await ok(
+      url,
+      `mutation($app: ID!, $input: BusinessEventDefinitionInput!) { createBusinessEventDefinition(appId: $app, input: $input) { ... on BusinessEventDefinition { id } } }`,
+      { app: appId, input: { name: "Viewed Page", eventName: "page_view" } },
+      { cookie: owner },
+    );
+    // f-done viewed four pages: they become business events in the session already finalised.
+    const again = await until(() => detail("f-done"), (n) => n.businessEventCount === 7);
+    expect(again.businessEvents.map((e: { name: string }) => e.name)).toEqual(["Signed Up", "Viewed Page", "Viewed Page", "Created Project", "Viewed Page", "Viewed Page", "Invited Member"]);
+    expect(again.summary.tldr).toBe("Completed Onboarding in 4:12 - 7 business events");
+    expect((await detail("f-oops")).businessEventCount).toBe(4); // no page views: unchanged
+
+    await ok(url, `mutation($id: ID!) { deleteBusinessEventDefinition(id: $id) { __typename } }`, { id: created.createBusinessEventDefinition.id }, { cookie: owner });
+    const back = await until(() => detail("f-done"), (n) => n.businessEventCount === 3);
+    expect(back.summary.tldr).toBe("Completed Onboarding in 4:12 - 3 business events");
+  });
 });
