@@ -12,14 +12,24 @@ import { announceWork } from "./live.js";
 import { coalesce, overlapGroups, unionOf, type Span } from "./rules.js";
 import { WorkSessionRef } from "./types.js";
 
-/** An employee's sessions that overlap another of theirs (half-open; open ones reach to now and on). */
-function overlappingSessions(tx: Tx, workspaceId: string, userId: string) {
+/**
+ * Sessions that overlap another of the same employee (half-open; open ones reach to now and on):
+ * one employee's, or everyone's in the workspace when `userId` is null.
+ */
+function overlappingSessions(tx: Tx, workspaceId: string, userId: string | null) {
   return tx.$queryRaw<WorkSession[]>`
     SELECT s.* FROM "WorkSession" s
-    WHERE s."workspaceId" = ${workspaceId}::uuid AND s."userId" = ${userId}::uuid AND EXISTS (
+    WHERE s."workspaceId" = ${workspaceId}::uuid AND (${userId}::uuid IS NULL OR s."userId" = ${userId}::uuid) AND EXISTS (
       SELECT 1 FROM "WorkSession" o WHERE o."userId" = s."userId" AND o.id <> s.id
         AND tstzrange(o."startedAt", COALESCE(o."endedAt", 'infinity'), '[)') && tstzrange(s."startedAt", COALESCE(s."endedAt", 'infinity'), '[)'))
     ORDER BY s."startedAt", s.id`;
+}
+
+/** Each employee's groups of overlapping sessions, in the order their first session started. */
+async function duplicateGroups(tx: Tx, workspaceId: string, userId: string | null) {
+  const byEmployee = new Map<string, WorkSession[]>();
+  for (const s of await overlappingSessions(tx, workspaceId, userId)) byEmployee.set(s.userId, [...(byEmployee.get(s.userId) ?? []), s]);
+  return [...byEmployee.values()].flatMap((sessions) => overlapGroups(sessions));
 }
 
 const lockEmployee = (tx: Tx, userId: string) =>
@@ -88,19 +98,18 @@ async function mergeEmployee(ctx: Context, userId: string) {
   const viewer = ctx.viewer!;
   return ctx.db.$transaction(async (tx) => {
     await lockEmployee(tx, userId);
+    // Found again under the lock: a run that waited for another finds what is left.
     const merges: WorkSessionMerge[] = [];
-    for (const group of overlapGroups(await overlappingSessions(tx, viewer.workspaceId, userId))) {
-      merges.push(await mergeGroup(tx, group, viewer.userId));
-    }
+    for (const group of await duplicateGroups(tx, viewer.workspaceId, userId)) merges.push(await mergeGroup(tx, group, viewer.userId));
     return merges;
   });
 }
 
-async function employeesOf(ctx: Context, employeeId: string | undefined) {
+/** The groups the tool would merge now: one employee's (who must be a member), or everyone's. */
+async function findDuplicates(ctx: Context, employeeId: string | undefined) {
   const workspaceId = ctx.viewer!.workspaceId;
-  const members = await ctx.db.membership.findMany({ where: { workspaceId, ...(employeeId ? { userId: employeeId } : {}) } });
-  if (employeeId && !members.length) throw new NotFoundError("Employee");
-  return members.map((m) => m.userId);
+  if (employeeId && !(await ctx.db.membership.findFirst({ where: { workspaceId, userId: employeeId } }))) throw new NotFoundError("Employee");
+  return duplicateGroups(ctx.db, workspaceId, employeeId ?? null);
 }
 
 const DuplicateGroupRef = builder.objectRef<WorkSession[]>("DuplicateSessionGroup").implement({
@@ -155,13 +164,7 @@ builder.queryField("workSessionDuplicates", (t) =>
     authScopes: { permission: "time.manage" },
     errors: { types: [NotFoundError] },
     args: { employeeId: t.arg.globalID({ for: UserRef, required: false, description: "One employee; everyone when omitted." }) },
-    resolve: async (_r, args, ctx) => {
-      const groups: WorkSession[][] = [];
-      for (const userId of await employeesOf(ctx, args.employeeId?.id)) {
-        groups.push(...overlapGroups(await overlappingSessions(ctx.db, ctx.viewer!.workspaceId, userId)));
-      }
-      return groups;
-    },
+    resolve: (_r, args, ctx) => findDuplicates(ctx, args.employeeId?.id),
   }),
 );
 
@@ -173,8 +176,10 @@ builder.mutationField("mergeDuplicateWorkSessions", (t) =>
     errors: { types: [NotFoundError] },
     args: { employeeId: t.arg.globalID({ for: UserRef, required: false, description: "One employee; everyone when omitted." }) },
     resolve: async (_r, args, ctx) => {
+      // Only employees with overlaps get a transaction; each is merged under its own lock.
+      const employees = new Set((await findDuplicates(ctx, args.employeeId?.id)).map((group) => group[0].userId));
       const merges: WorkSessionMerge[] = [];
-      for (const userId of await employeesOf(ctx, args.employeeId?.id)) merges.push(...(await mergeEmployee(ctx, userId)));
+      for (const userId of employees) merges.push(...(await mergeEmployee(ctx, userId)));
       const before = merges.flatMap((m) => (m.before as unknown as MergedRecord[]).map((r) => r.id));
       await announceWork(ctx, before, ctx.viewer!.workspaceId);
       return merges;
