@@ -72,9 +72,9 @@ export type FinaliseResult = "finalised" | "unchanged" | "not-quiet" | "missing"
  * last event, count and finalisation: an event that landed meanwhile makes this store nothing
  * ("not-quiet"). A session already finalised keeps its finalisation time (re-enrichment).
  */
-export async function storeEnrichment(db: Db, session: UserSession, now: Date): Promise<FinaliseResult> {
+export async function storeEnrichment(db: Db, session: UserSession, now: Date, enrichment?: Enrichment): Promise<FinaliseResult> {
   const sessionId = session.id;
-  const { businessEvents, outcomes, input } = await enrich(db, session);
+  const { businessEvents, outcomes, input } = enrichment ?? (await enrich(db, session));
   const inputHash = summaryInputHash(input);
   const previous = await db.sessionSummary.findUnique({ where: { sessionId }, select: { inputHash: true } });
   const changed = previous?.inputHash !== inputHash;
@@ -181,8 +181,12 @@ export async function reenrichApp(services: Services, appId: string, after: stri
     orderBy: { id: "asc" },
     take: REENRICH_PAGE,
   });
+  // The whole page's raw events and definitions in three queries, not three per session.
+  const enrichments = await enrichAll(services.db, page);
   const changed: UserSession[] = [];
-  for (const session of page) if ((await storeEnrichment(services.db, session, now)) === "finalised") changed.push(session);
+  for (const session of page) {
+    if ((await storeEnrichment(services.db, session, now, enrichments.get(session.id))) === "finalised") changed.push(session);
+  }
   if (changed.length) announceUserSessions(services, changed[0].workspaceId, changed.map((s) => s.id), []);
   if (page.length === REENRICH_PAGE) await services.jobs.enqueue(REENRICH, { appId, after: page.at(-1)!.id }, { dedupeKey: `analytics-reenrich:${appId}` });
   return changed.length;
