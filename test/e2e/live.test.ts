@@ -11,10 +11,12 @@ describe.runIf(existsSync(CHROMIUM))("Live wall display in Chromium", () => {
   let stack: Stack;
   let browser: Browser;
   let ws: TestWorkspace;
+  // Two hooks: the processes start (together), then the workspace is set up, each in its own time.
   beforeAll(async () => {
-    stack = await startStack();
+    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+  });
+  beforeAll(async () => {
     ws = await newWorkspace(stack.urls[0]);
-    browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
