@@ -2,6 +2,7 @@
 // send to our Segment-spec and PostHog endpoints: batching, retries after a lost answer and the flush
 // on shutdown deliver each event once, into the same sessions and business events as POST /api/events.
 import { createServer, request, type Server } from "node:http";
+import { gzipSync } from "node:zlib";
 import { Analytics } from "@segment/analytics-node";
 import RudderAnalytics from "@rudderstack/rudder-sdk-node";
 import { PostHog } from "posthog-node";
@@ -112,6 +113,7 @@ interface Session {
   durationSeconds: number;
   rawEventCount: number;
   clientSessionId: string | null;
+  userAgent: string | null;
   businessEvents: { name: string; parameters: object }[];
 }
 
@@ -208,5 +210,105 @@ describe("RudderStack's SDK (@rudderstack/rudder-sdk-node)", () => {
     expect(network.requests.slice(sent).filter((p) => p === "/v1/batch").length).toBeGreaterThanOrEqual(3);
     const [direct] = await finalisedSessions("direct-rs", 4);
     expectSameVisit(viaSdk, direct);
+  });
+});
+
+describe("the wire formats, by plain HTTP", () => {
+  const basic = () => `Basic ${Buffer.from(`${writeKey}:`).toString("base64")}`;
+  const send = async (path: string, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}) => {
+    const res = await fetch(url + path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+    return { status: res.status, body: await res.json(), headers: res.headers };
+  };
+  const segment = (call: string, message: object) => send(`/v1/${call}`, JSON.stringify(message), { authorization: basic() });
+
+  it("Segment's single calls: messageId makes a resend harmless, the device clock's skew is corrected by sentAt", async () => {
+    // The device's clock runs an hour fast: its timestamps and its send time alike.
+    const ahead = (d: Date) => new Date(+d + 3600_000).toISOString();
+    const sentAt = ahead(new Date());
+    const common = { userId: "calls-1", sentAt, context: { userAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0", library: { name: "analytics-python", version: "2.3.3" } } };
+    const calls: [string, object][] = [
+      ["identify", { messageId: "c-1", traits: { plan: "pro" }, timestamp: ahead(at(0)), anonymousId: "anon-9" }],
+      ["track", { messageId: "c-2", event: "signup", properties: { method: "email" }, timestamp: ahead(at(10)) }],
+      ["alias", { messageId: "c-3", previousId: "anon-9", timestamp: ahead(at(20)) }],
+      ["page", { messageId: "c-4", name: "Pricing", timestamp: ahead(at(30)), context: { page: { path: "/pricing", url: "https://shop.test/pricing" } } }],
+      ["screen", { messageId: "c-5", name: "Cart", timestamp: ahead(at(40)) }],
+      ["group", { messageId: "c-6", groupId: "acme", traits: { seats: 5 }, timestamp: ahead(at(50)) }],
+    ];
+    for (const [call, message] of calls) {
+      const answer = await segment(call, { ...common, ...message });
+      expect(answer.body).toMatchObject({ success: true, accepted: 1, rejected: [] });
+    }
+    expect((await segment("track", { ...common, ...calls[1][1] })).body.accepted).toBe(1);
+    const [s] = await finalisedSessions("calls-1", 6);
+    expect(Math.abs(Date.parse(s.startedAt) - +at(0))).toBeLessThan(2000);
+    expect(s).toMatchObject({ durationSeconds: 50, userAgent: common.context.userAgent });
+    expect(s.businessEvents.map((e) => [e.name, e.parameters])).toEqual([
+      ["Identified", { "$set.plan": "pro" }],
+      ["Signed Up", { method: "email" }],
+      ["Linked", { alias: "anon-9" }],
+      ["Viewed Pricing", {}],
+    ]);
+  });
+
+  it("PostHog's browser encodings: data= as base64 or plain, gzip, the `_` send time; an anonymous visitor's $session_id is the session", async () => {
+    const ua = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15";
+    const event = (uuid: string, name: string, seconds: number) => ({
+      uuid,
+      event: name,
+      timestamp: at(seconds).toISOString(),
+      properties: { distinct_id: "visitor-1", token: writeKey, $session_id: "browser-tab", $is_identified: false, $raw_user_agent: ua, $pathname: "/pricing" },
+    });
+    const form = { "content-type": "application/x-www-form-urlencoded" };
+    const base64 = Buffer.from(JSON.stringify([event("p-1", "$pageview", 0), event("p-2", "signup", 5)])).toString("base64");
+    expect((await send("/e/?compression=base64", `data=${encodeURIComponent(base64)}`, form)).body).toMatchObject({ status: 1, accepted: 2 });
+    expect((await send("/e/", `data=${encodeURIComponent(JSON.stringify(event("p-3", "checkout", 10)))}`, form)).body.accepted).toBe(1);
+    // Sent by a device whose clock is ten minutes slow (its send time in `_`, epoch ms).
+    const slow = { ...event("p-4", "checkout", 0), timestamp: new Date(+at(20) - 600_000).toISOString() };
+    const gzipped = new Uint8Array(gzipSync(JSON.stringify({ api_key: writeKey, batch: [slow] })));
+    expect((await send(`/batch/?compression=gzip-js&_=${Date.now() - 600_000}`, gzipped, { "content-type": "text/plain" })).body.accepted).toBe(1);
+    expect((await send("/capture/", JSON.stringify({ api_key: writeKey, ...event("p-1", "$pageview", 0) }))).body.accepted).toBe(1);
+    const [s] = await finalisedSessions("visitor-1", 4);
+    expect(s).toMatchObject({ identified: false, clientSessionId: "browser-tab", userAgent: ua, durationSeconds: 20 });
+    expect(s.businessEvents.map((e) => e.name)).toEqual(["Viewed Pricing", "Signed Up"]);
+  });
+
+  it("refuses what it can't take with a clear reason, in each SDK's field names, and stores only the good events", async () => {
+    expect((await send("/v1/track", "{}", { authorization: "Basic " + Buffer.from("wrong:").toString("base64") })).status).toBe(401);
+    expect((await send("/batch/", JSON.stringify({ api_key: "wrong", batch: [] }))).status).toBe(401);
+    expect((await send("/v1/batch", "{not json", { authorization: basic() })).body).toMatchObject({ code: "VALIDATION", error: "Malformed JSON" });
+    expect((await send("/e/", new Uint8Array([0x1f, 0x8b, 1, 2, 3]))).status).toBe(400);
+    expect((await send("/v1/batch", JSON.stringify({ messages: [] }), { authorization: basic() })).body.error).toBe('Expected a message object, or {"batch": [...]} on /v1/batch');
+    expect((await segment("teleport", { userId: "x" })).status).toBe(404);
+
+    const seg = await segment("batch", {
+      batch: [
+        { type: "track", messageId: "r-1", userId: "refused-1", event: "kept", timestamp: at(0).toISOString() },
+        { type: "track", messageId: "r-2", event: "no user", timestamp: at(1).toISOString() },
+        { type: "teleport", messageId: "r-3", userId: "refused-1" },
+        { type: "track", messageId: "r-4", userId: "refused-1", event: "e", timestamp: "yesterday" },
+        { type: "track", messageId: "r-5", userId: "refused-1", timestamp: at(2).toISOString() },
+      ],
+    });
+    expect(seg.body.accepted).toBe(1);
+    expect(seg.body.rejected).toEqual([
+      { index: 1, eventId: "r-2", reason: "userId or anonymousId is required" },
+      { index: 2, eventId: "r-3", reason: "type must be one of track, page, screen, identify, alias, group" },
+      { index: 3, eventId: "r-4", reason: "timestamp must be ISO-8601 with an offset" },
+      { index: 4, eventId: "r-5", reason: "event must be a string of 1 to 200 characters" },
+    ]);
+    const ph = await send("/batch/", JSON.stringify({ api_key: writeKey, batch: [{ uuid: "q-1", event: "e", timestamp: at(0).toISOString() }, "junk", { uuid: "q-2", distinct_id: "refused-1", timestamp: at(3).toISOString() }] }));
+    expect(ph.body.rejected).toEqual([
+      { index: 0, eventId: "q-1", reason: "distinct_id is required" },
+      { index: 1, eventId: null, reason: "must be an object" },
+      { index: 2, eventId: "q-2", reason: "event must be a string of 1 to 200 characters" },
+    ]);
+    expect((await finalisedSessions("refused-1", 1))[0].rawEventCount).toBe(1);
+  });
+
+  it("lets browser SDKs post from the app's own origin", async () => {
+    const res = await fetch(`${url}/e/`, { method: "OPTIONS", headers: { origin: "https://shop.test", "access-control-request-method": "POST" } });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    expect(res.headers.get("access-control-allow-methods")).toContain("POST");
   });
 });
