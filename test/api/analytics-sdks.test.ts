@@ -9,6 +9,7 @@ import { PostHog } from "posthog-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ok, signIn } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { until } from "../support/until.js";
 
 let stack: Stack;
 let url: string;
@@ -83,15 +84,6 @@ const at = (seconds: number) => new Date(base + seconds * 1000);
 const SESSIONS = `query($f: UserSessionFilter) { userSessions(filter: $f, first: 50) { edges { node { id userId } } } }`;
 const DETAIL = `query($id: ID!) { node(id: $id) { ... on UserSession { userId inProgress identified startedAt lastEventAt durationSeconds rawEventCount clientSessionId userAgent
   businessEvents { position name description parameters } } } }`;
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > end) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** A user's sessions once finalised with all their events, in full. */
 async function finalisedSessions(userId: string, events: number) {
