@@ -7,13 +7,14 @@ import { Analytics } from "@segment/analytics-node";
 import RudderAnalytics from "@rudderstack/rudder-sdk-node";
 import { PostHog } from "posthog-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ok, signIn } from "../support/client.js";
+import { ok, type Auth } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { until } from "../support/until.js";
+import { newWorkspace } from "../support/workspace.js";
 
 let stack: Stack;
 let url: string;
-let cookie: string;
+let owner: Auth;
 let writeKey: string;
 let network: Network;
 
@@ -52,18 +53,18 @@ async function startNetwork(target: string): Promise<Network> {
   };
 }
 
-const define = (appId: string, input: object) =>
-  ok(url, `mutation($app: ID!, $input: BusinessEventDefinitionInput!) { createBusinessEventDefinition(appId: $app, input: $input) { __typename } }`, { app: appId, input }, { cookie });
+async function define(appId: string, input: object) {
+  const created = await ok(url, `mutation($app: ID!, $input: BusinessEventDefinitionInput!) { createBusinessEventDefinition(appId: $app, input: $input) { __typename } }`, { app: appId, input }, owner);
+  expect(created.createBusinessEventDefinition.__typename).toBe("BusinessEventDefinition");
+}
 
 beforeAll(async () => {
   stack = await startStack({ worker: true });
   url = stack.urls[0];
-  cookie = await signIn(url, "owner@demo.test");
   // A workspace of its own: its sessions are only these tests'.
-  const created = await ok(url, `mutation { createWorkspace(name: "SDK traffic") { ... on Workspace { id } } }`, {}, { cookie });
-  await ok(url, `mutation($w: ID!) { switchWorkspace(workspaceId: $w) { ... on Workspace { id } } }`, { w: created.createWorkspace.id }, { cookie });
-  await ok(url, `mutation { updateAnalyticsSettings(inactivityMinutes: 1) { ... on AnalyticsSettings { inactivityMinutes } } }`, {}, { cookie });
-  const app = await ok(url, `mutation { createAnalyticsApp(name: "Shop") { ... on AnalyticsAppWithKey { writeKey app { id } } } }`, {}, { cookie });
+  owner = { token: (await newWorkspace(url)).owner.token };
+  await ok(url, `mutation { updateAnalyticsSettings(inactivityMinutes: 1) { ... on AnalyticsSettings { inactivityMinutes } } }`, {}, owner);
+  const app = await ok(url, `mutation { createAnalyticsApp(name: "Shop") { ... on AnalyticsAppWithKey { writeKey app { id } } } }`, {}, owner);
   writeKey = app.createAnalyticsApp.writeKey;
   const appId = app.createAnalyticsApp.app.id;
   await define(appId, { name: "Signed Up", eventName: "signup", descriptionTemplate: "Signed up with {{method}}", parameters: ["method"] });
@@ -88,9 +89,9 @@ const DETAIL = `query($id: ID!) { node(id: $id) { ... on UserSession { userId in
 /** A user's sessions once finalised with all their events, in full. */
 async function finalisedSessions(userId: string, events: number) {
   const read = async () => {
-    const edges = (await ok(url, SESSIONS, { f: { userIdSearch: userId } }, { cookie })).userSessions.edges;
+    const edges = (await ok(url, SESSIONS, { f: { userIdSearch: userId } }, owner)).userSessions.edges;
     const ids = edges.map((e: { node: { id: string; userId: string } }) => e.node).filter((n: { userId: string }) => n.userId === userId);
-    return Promise.all(ids.map(async (n: { id: string }) => (await ok(url, DETAIL, { id: n.id }, { cookie })).node));
+    return Promise.all(ids.map(async (n: { id: string }) => (await ok(url, DETAIL, { id: n.id }, owner)).node));
   };
   const done = (list: Session[]) => list.reduce((n, s) => n + s.rawEventCount, 0) === events && list.every((s) => !s.inProgress);
   const sessions: Session[] = await until(read, done);
