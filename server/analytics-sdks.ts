@@ -3,7 +3,7 @@
 // (schema/analytics/sdks.ts) and taken in exactly as a POST /api/events batch.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { gunzipSync } from "node:zlib";
-import { fromPostHog, fromSegment, POSTHOG_FIELDS, postHogKey, SEGMENT_CALLS, SEGMENT_FIELDS, segmentWriteKey, validateTranslated, type SegmentCall, type Translated } from "../schema/analytics/sdks.js";
+import { fromPostHog, fromSegment, instant, POSTHOG_FIELDS, postHogKey, SEGMENT_CALLS, SEGMENT_FIELDS, segmentWriteKey, validateTranslated, type SegmentCall, type Translated } from "../schema/analytics/sdks.js";
 import { MAX_EVENTS_BODY_BYTES, type AnalyticsIntake } from "./analytics-events.js";
 import { json } from "./http.js";
 
@@ -125,8 +125,8 @@ export function postHogRoute(intake: AnalyticsIntake) {
       const compression = url.searchParams.get("compression");
       const body = postHogJson(await readBody(req, compression), req, compression);
       // posthog-js puts its send time in the `_` parameter (epoch milliseconds).
-      const sentMs = Number(url.searchParams.get("_"));
-      const translated = fromPostHog(body, sentMs > 0 ? new Date(sentMs).toISOString() : undefined, receivedAt);
+      const sent = url.searchParams.get("_");
+      const translated = fromPostHog(body, sent ? instant(Number(sent)) : null, receivedAt);
       return { writeKey: postHogKey(body), translated };
     },
     fields: POSTHOG_FIELDS,

@@ -51,10 +51,18 @@ const object = (v: unknown): Json => (isObject(v) ? v : {});
 const id = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? String(v) : v);
 const present = (entries: Record<string, unknown>) => Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined && v !== null));
 
+/** Properties merge with what the context says: anything but an object (or none) would be lost silently. */
+const propertiesFine = (message: Json) => message.properties == null || isObject(message.properties);
+
 /** Retries resend the same message: without an id of its own, its content stands in for one (the send time aside). */
 function contentId(message: Json): string {
   const { sentAt: _sentAt, sent_at: _sent_at, ...content } = message;
   return "h-" + createHash("sha256").update(JSON.stringify(content)).digest("hex");
+}
+
+/** Epoch milliseconds as ISO-8601, if they are a time at all (a Date holds ±8.64e15 ms). */
+export function instant(ms: number): string | null {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : null;
 }
 
 /**
@@ -97,6 +105,7 @@ function fromSegmentMessage(raw: unknown, call: SegmentCall | null, batch: { sen
   if (!isObject(raw)) return new Refused("must be an object");
   const type = call ?? raw.type;
   if (!SEGMENT_CALLS.includes(type as SegmentCall)) return new Refused(`type must be one of ${SEGMENT_CALLS.join(", ")}`, raw.messageId);
+  if (!propertiesFine(raw)) return new Refused("properties must be an object", raw.messageId);
   const context = { ...batch.context, ...object(raw.context) };
   const library = object(context.library);
   const properties = {
@@ -133,15 +142,14 @@ const POSTHOG_TRANSPORT = ["token", "distinct_id", "$distinct_id"];
 
 function fromPostHogEvent(raw: unknown, sentAt: unknown, receivedAt: Date): EventInput | Refused {
   if (!isObject(raw)) return new Refused("must be an object");
+  if (!propertiesFine(raw)) return new Refused("properties must be an object", raw.uuid);
   const p = object(raw.properties);
   const distinctId = id(raw.distinct_id ?? p.distinct_id ?? p.$distinct_id);
   // posthog-js says when its distinct id is still the anonymous device id; server SDKs send user ids.
   const anonymous = p.$is_identified === false;
   // `offset` (ms before sending) is what older browser SDKs send instead of a timestamp.
   const timestamp =
-    typeof raw.offset === "number" && raw.timestamp == null
-      ? new Date(+receivedAt - raw.offset).toISOString()
-      : correctedTimestamp(raw.timestamp, raw.sent_at ?? sentAt, receivedAt);
+    raw.offset != null && raw.timestamp == null ? (instant(+receivedAt - Number(raw.offset)) ?? raw.offset) : correctedTimestamp(raw.timestamp, raw.sent_at ?? sentAt, receivedAt);
   return {
     eventId: raw.uuid ?? contentId(raw),
     userId: anonymous ? null : distinctId,

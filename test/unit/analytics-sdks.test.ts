@@ -1,6 +1,6 @@
 // The translation of Segment-spec and PostHog messages into events, without a server.
 import { describe, expect, it } from "vitest";
-import { correctedTimestamp, fromPostHog, fromSegment, POSTHOG_FIELDS, postHogKey, SEGMENT_FIELDS, validateTranslated } from "../../schema/analytics/sdks.js";
+import { correctedTimestamp, fromPostHog, fromSegment, instant, POSTHOG_FIELDS, postHogKey, SEGMENT_FIELDS, validateTranslated } from "../../schema/analytics/sdks.js";
 
 const now = new Date();
 const ago = (minutes: number) => new Date(+now - minutes * 60_000);
@@ -65,13 +65,26 @@ describe("PostHog events", () => {
   });
 
   it("refuses each bad event by its position in the body, in PostHog's field names", () => {
-    const t = fromPostHog({ batch: [{ event: "ok", distinct_id: "d" }, 7, { distinct_id: "d", uuid: "x" }, { event: "e", distinct_id: "d", properties: { $session_id: "" } }] }, undefined, now)!;
+    const t = fromPostHog(
+      { batch: [{ event: "ok", distinct_id: "d" }, 7, { distinct_id: "d", uuid: "x" }, { event: "e", distinct_id: "d", properties: { $session_id: "" } }, { event: "e", distinct_id: "d", properties: "x" }] },
+      undefined,
+      now,
+    )!;
     const { events, rejected } = validateTranslated(t, POSTHOG_FIELDS, now);
     expect(events).toHaveLength(1);
     expect(rejected.map((r) => [r.index, r.reason])).toEqual([
       [1, "must be an object"],
       [2, "event must be a string of 1 to 200 characters"],
       [3, "properties.$session_id must be a string of 1 to 200 characters"],
+      [4, "properties must be an object"],
     ]);
+  });
+});
+
+describe("times that are no times", () => {
+  it("refuses an offset or send time out of any calendar instead of failing the batch", () => {
+    const t = fromPostHog([{ event: "e", distinct_id: "d", offset: 1e300 }, { event: "e", distinct_id: "d", offset: "soon" }], instant(1e300), now)!;
+    const { rejected } = validateTranslated(t, POSTHOG_FIELDS, now);
+    expect(rejected.map((r) => r.reason)).toEqual(["timestamp must be ISO-8601 with an offset", "timestamp must be ISO-8601 with an offset"]);
   });
 });
