@@ -61,7 +61,9 @@ interface SdkRequest {
   fields: Record<string, string>;
   /** What the SDK expects in a success answer, besides our counts. */
   success: Record<string, unknown>;
+  /** The bodies it takes, for the answer to one it can't read. */
   shape: string;
+  /** Where this SDK's users put the write key, for the answer to a request without a known one. */
   keyHint: string;
 }
 
