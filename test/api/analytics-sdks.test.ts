@@ -61,6 +61,10 @@ async function define(appId: string, input: object) {
 beforeAll(async () => {
   stack = await startStack({ worker: true });
   url = stack.urls[0];
+  network = await startNetwork(url);
+});
+// A hook of its own: on a busy machine, starting the stack and setting up the workspace each take a while.
+beforeAll(async () => {
   // A workspace of its own: its sessions are only these tests'.
   owner = { token: (await newWorkspace(url)).owner.token };
   await ok(url, `mutation { updateAnalyticsSettings(inactivityMinutes: 1) { ... on AnalyticsSettings { inactivityMinutes } } }`, {}, owner);
@@ -71,7 +75,6 @@ beforeAll(async () => {
   await define(appId, { name: "Identified", eventName: "$identify", parameters: ["$set.plan"] });
   await define(appId, { name: "Viewed Pricing", eventName: "$pageview", conditions: [{ property: "$pathname", op: "eq", value: "/pricing" }] });
   await define(appId, { name: "Linked", eventName: "$create_alias", parameters: ["alias"] });
-  network = await startNetwork(url);
 });
 afterAll(async () => {
   await network?.close();
