@@ -1,6 +1,7 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Project, TimeEntry, User } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
+import { rowsWhere } from "../common/policy.js";
 import type { Context, Db, Services, Tx } from "../common/context.js";
 import { NotFoundError, ValidationError } from "../common/errors.js";
 import type { LiveSession } from "../common/pubsub.js";
@@ -15,10 +16,7 @@ export const TimeEntryRef = builder.objectRef<TimeEntry>("TimeEntry");
 builder.node(TimeEntryRef, {
   id: { resolve: (e) => e.id },
   loadOne: (id, ctx) => {
-    const viewer = ctx.viewer;
-    if (!viewer) return null;
-    const own = viewer.permissions.has("team.read") ? {} : { userId: viewer.userId };
-    return ctx.db.timeEntry.findFirst({ where: { id, workspaceId: viewer.workspaceId, ...own } });
+    return ctx.db.timeEntry.findFirst({ where: { id, ...rowsWhere(ctx.viewer, "timeEntry") } });
   },
   fields: (t) => ({
     description: t.exposeString("description"),
@@ -138,8 +136,9 @@ builder.queryField("runningTimer", (t) =>
   t.field({
     type: TimeEntryRef,
     nullable: true,
-    authScopes: { signedIn: true },
-    resolve: (_r, _a, ctx) => ctx.db.timeEntry.findFirst({ where: { userId: ctx.viewer!.userId, endedAt: null } }),
+    description: "Your running timer in this workspace.",
+    authScopes: { permission: "agent.read" },
+    resolve: (_r, _a, ctx) => ctx.db.timeEntry.findFirst({ where: { ...rowsWhere(ctx.viewer, "timeEntry"), userId: ctx.viewer!.userId, endedAt: null } }),
   }),
 );
 
@@ -147,7 +146,7 @@ builder.mutationField("startTimer", (t) =>
   t.field({
     type: TimeEntryRef,
     description: "Starts your timer; a timer already running is stopped and saved first.",
-    authScopes: { permission: "session.create" },
+    authScopes: { permission: "agent.track" },
     errors: { types: [ValidationError, NotFoundError] },
     args: {
       projectId: t.arg.globalID({ required: false, for: ProjectRef }),
@@ -161,7 +160,7 @@ builder.mutationField("stopTimer", (t) =>
   t.field({
     type: TimeEntryRef,
     description: "Stops your running timer and saves its entry.",
-    authScopes: { permission: "session.create" },
+    authScopes: { permission: "agent.track" },
     errors: { types: [NotFoundError] },
     resolve: async (_r, _a, ctx) => {
       const saved = await stopTimer(ctx, ctx.viewer!.userId);
