@@ -3,7 +3,7 @@
 // so nothing new ships without someone deciding who may call it. The expectations here are written
 // out by hand (roles and scopes as README documents them), not read from the policy they check.
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import {
   buildSchema,
@@ -24,6 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_PASSWORD } from "../../prisma/seed.js";
 import { gql, ok, signIn, subscribe, tokenFor, wsClient, type Auth } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
+import type { MatrixFigures } from "../bench/authorization.js";
 
 const SDL = buildSchema(readFileSync(new URL("../../schema/schema.graphql", import.meta.url), "utf8"));
 
@@ -283,6 +284,23 @@ interface Cell {
 let stack: Stack;
 let url: string;
 let callers: Caller[];
+/** What the matrix counted, for the bench (`npm run bench -- authorization`). */
+const figures: MatrixFigures[] = [];
+
+type Checked = { caller: string; expected: Cell["expected"]; broken: boolean };
+const checkedCell = (c: Cell): Checked => ({ caller: c.caller, expected: c.expected, broken: breach(c) !== null });
+
+function tally(surface: string, items: number, checked: Checked[]) {
+  const broken = checked.filter((c) => c.broken);
+  figures.push({
+    surface,
+    items,
+    callers: new Set(checked.map((c) => c.caller)).size,
+    cells: checked.length,
+    escalations: broken.filter((c) => c.expected === "FORBIDDEN" || c.expected === "UNAUTHENTICATED").length,
+    crossWorkspaceReads: broken.filter((c) => c.expected === "foreign").length,
+  });
+}
 let customStaff: Caller;
 
 async function ownerOfAnotherWorkspace(ownerToken: string): Promise<string> {
@@ -361,7 +379,10 @@ beforeAll(async () => {
   ];
   customStaff = { name: "staff (custom set)", auth: {}, holds: new Set(CUSTOM_STAFF), person: true };
 }, 60_000);
-afterAll(() => stack?.stop());
+afterAll(async () => {
+  if (process.env.AUTHZ_MATRIX_REPORT) writeFileSync(process.env.AUTHZ_MATRIX_REPORT, JSON.stringify(figures));
+  await stack?.stop();
+});
 
 const rootFields = (kind: "Query" | "Mutation" | "Subscription") =>
   Object.values((SDL.getType(kind) as GraphQLObjectType).getFields()).map((f) => ({ key: `${kind}.${f.name}`, field: f }));
@@ -402,6 +423,7 @@ describe("authorization matrix", () => {
 
   let cells: Cell[] = [];
 
+
   it("every query and mutation answers every caller as the table says, with no data when refused", async () => {
     // signOut last: it ends the owner's browser session.
     const fields = [...rootFields("Query").map((f) => ({ ...f, kind: "query" as const })), ...rootFields("Mutation").map((f) => ({ ...f, kind: "mutation" as const }))]
@@ -425,6 +447,7 @@ describe("authorization matrix", () => {
     await ok(url, `mutation { setStaffPermissions(permissions: null) { __typename } }`, {}, owner);
     expect(custom.map((c) => ({ ...c, breach: breach(c) })).filter((c) => c.breach).map((c) => `${c.field}: ${c.breach}`)).toEqual([]);
     cells.push(...custom);
+    tally("queries and mutations", rootFields("Query").length + rootFields("Mutation").length, cells.map(checkedCell));
   }, 60_000);
 
   it("every subscription is refused, without data, to callers that may not read it", async () => {
@@ -448,7 +471,9 @@ describe("authorization matrix", () => {
     );
     const flat = results.flat();
     // Anonymous sockets are refused at connect (4401), so no operation runs: any error counts.
-    const breaches = flat.filter((c) => breach(c) && !(c.expected === "UNAUTHENTICATED" && c.outcome.code)).map((c) => `${c.field} × ${c.caller}: ${breach(c)}`);
+    const broken = (c: Cell) => !!breach(c) && !(c.expected === "UNAUTHENTICATED" && c.outcome.code);
+    tally("subscriptions", subs.length, flat.map((c) => ({ ...checkedCell(c), broken: broken(c) })));
+    const breaches = flat.filter(broken).map((c) => `${c.field} × ${c.caller}: ${breach(c)}`);
     expect(breaches).toEqual([]);
     cells.push(...flat);
   }, 30_000);
@@ -505,17 +530,13 @@ describe("authorization matrix", () => {
           const may = e.need === "anyone" || (signedIn && allowed(e.need, c));
           const expected = c.foreign && path.includes("employee=") ? [404] : may ? e.ok : signedIn ? [e.refused ?? 403] : [401];
           const leaked = Object.values(realIds).some((id) => body.includes(id)) || (c.foreign && /Olivia|Tom Employee/.test(body) && path.includes("employee="));
-          return { endpoint: e.name, caller: c.name, status: res.status, expected, leaked };
+          const cell: Checked = { caller: c.name, expected: c.foreign ? "foreign" : may ? "allowed" : signedIn ? "FORBIDDEN" : "UNAUTHENTICATED", broken: !expected.includes(res.status) || !!leaked };
+          return { endpoint: e.name, caller: c.name, status: res.status, expected, leaked, cell };
         }),
       ),
     );
+    tally("plain endpoints", endpoints.length, results.map((r) => r.cell));
     const wrong = results.filter((r) => !r.expected.includes(r.status) || r.leaked).map((r) => `${r.endpoint} × ${r.caller}: ${r.status}, expected ${r.expected.join("/")}${r.leaked ? " (leaked)" : ""}`);
     expect(wrong).toEqual([]);
-    process.env.AUTHZ_MATRIX_FIGURES = JSON.stringify({
-      fields: Object.keys(FIELDS).length,
-      endpoints: endpoints.length,
-      callers: callers.length + 1,
-      cells: cells.length + results.length,
-    });
   }, 60_000);
 });
