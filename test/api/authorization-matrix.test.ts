@@ -21,9 +21,9 @@ import {
 } from "graphql";
 import { DateTime } from "luxon";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_PASSWORD } from "../../prisma/seed.js";
 import { gql, ok, signIn, subscribe, tokenFor, wsClient, type Auth } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { memberIn } from "../support/workspace.js";
 import type { MatrixFigures } from "../bench/authorization.js";
 
 const SDL = buildSchema(readFileSync(new URL("../../schema/schema.graphql", import.meta.url), "utf8"));
@@ -305,13 +305,7 @@ let customStaff: Caller;
 
 async function ownerOfAnotherWorkspace(ownerToken: string): Promise<string> {
   const created = await ok(url, `mutation { createWorkspace(name: "Elsewhere") { ... on Workspace { id } } }`, {}, { token: ownerToken });
-  const res = await gql(url, `mutation($e: String!, $p: String!, $w: ID) { signIn(email: $e, password: $p, workspaceId: $w) { __typename } }`, {
-    e: "owner@demo.test",
-    p: DEMO_PASSWORD,
-    w: created.createWorkspace.id,
-  });
-  const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0];
-  return (await ok(url, `mutation { createPersonalAccessToken(name: "elsewhere") { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret;
+  return (await memberIn(url, created.createWorkspace.id, "owner@demo.test", "Olivia Owner")).token;
 }
 
 /** One of each kind of object in the demo workspace, for the foreign owner to try. */

@@ -2,9 +2,9 @@
 // send: every test here failed before the one policy (schema/common/policy.ts) decided.
 import { DateTime } from "luxon";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_PASSWORD } from "../../prisma/seed.js";
 import { gql, ok, signIn, tokenFor } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { memberIn } from "../support/workspace.js";
 
 let stack: Stack;
 let url: string;
@@ -27,15 +27,7 @@ const userId = async (token: string) => (await ok(url, `{ viewer { user { id } }
 async function ownWorkspace(name: string) {
   const created = await ok(url, `mutation($n: String!) { createWorkspace(name: $n) { ... on Workspace { id } } }`, { n: name }, { token: owner });
   const id = created.createWorkspace.id as string;
-  const res = await gql(url, `mutation($e: String!, $p: String!, $w: ID) { signIn(email: $e, password: $p, workspaceId: $w) { __typename } }`, {
-    e: "owner@demo.test",
-    p: DEMO_PASSWORD,
-    w: id,
-  });
-  const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0];
-  const token = (await ok(url, `mutation { createPersonalAccessToken(name: "t") { ... on CreatedToken { secret } } }`, {}, { cookie }))
-    .createPersonalAccessToken.secret as string;
-  return { id, token };
+  return { id, token: (await memberIn(url, id, "owner@demo.test", "Olivia Owner")).token };
 }
 
 describe("an API key never manages identity or credentials", () => {
