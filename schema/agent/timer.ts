@@ -2,7 +2,7 @@ import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Project, TimeEntry, User } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import { rowsWhere } from "../common/policy.js";
-import type { Context, Db, Services, Tx } from "../common/context.js";
+import type { Context, Db, Services, Tx, Viewer } from "../common/context.js";
 import { NotFoundError, ValidationError } from "../common/errors.js";
 import type { LiveSession } from "../common/pubsub.js";
 import { publishSessionChange } from "../live/service.js";
@@ -74,9 +74,13 @@ export async function lockUser(tx: Tx, userId: string) {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${userId}, 0))`;
 }
 
-/** Stops the user's running timer, if any, at `at`, inside the caller's transaction. */
-export async function stopRunning(tx: Tx, userId: string, at: Date) {
-  const running = await tx.timeEntry.findFirst({ where: { userId, endedAt: null }, include });
+/**
+ * Stops the user's running timer, if any, at `at`, inside the caller's transaction. A person runs
+ * one timer at a time, so starting one anywhere stops it; `workspaceId` limits a plain stop to the
+ * workspace the request acts in.
+ */
+export async function stopRunning(tx: Tx, userId: string, at: Date, workspaceId?: string) {
+  const running = await tx.timeEntry.findFirst({ where: { userId, workspaceId, endedAt: null }, include });
   if (!running) return null;
   const endedAt = at < running.startedAt ? running.startedAt : at;
   const durationSeconds = Math.floor((endedAt.getTime() - running.startedAt.getTime()) / 1000);
@@ -92,10 +96,10 @@ export function announceStopped(services: Services, entry: RunningTimer) {
   });
 }
 
-export async function stopTimer(services: Services, userId: string, at = new Date()) {
+export async function stopTimer(services: Services, viewer: Viewer, at = new Date()) {
   const stopped = await services.db.$transaction(async (tx) => {
-    await lockUser(tx, userId);
-    return stopRunning(tx, userId, at);
+    await lockUser(tx, viewer.userId);
+    return stopRunning(tx, viewer.userId, at, viewer.workspaceId);
   });
   if (stopped) announceStopped(services, stopped);
   return stopped;
@@ -163,7 +167,7 @@ builder.mutationField("stopTimer", (t) =>
     authScopes: { permission: "agent.track" },
     errors: { types: [NotFoundError] },
     resolve: async (_r, _a, ctx) => {
-      const saved = await stopTimer(ctx, ctx.viewer!.userId);
+      const saved = await stopTimer(ctx, ctx.viewer!);
       if (!saved) throw new NotFoundError("Running timer");
       return saved;
     },

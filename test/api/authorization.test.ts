@@ -84,6 +84,9 @@ describe("a person in two workspaces: each credential acts in its own", () => {
     await ok(url, `mutation { startTimer(description: "in A") { ... on TimeEntry { id } } }`, {}, { token: a.token });
     expect((await ok(url, `{ runningTimer { description } }`, {}, { token: a.token })).runningTimer).toEqual({ description: "in A" });
     expect((await ok(url, `{ runningTimer { description } }`, {}, { token: t.token })).runningTimer).toBeNull();
+    const stopInT = await ok(url, `mutation { stopTimer { ${ERR} ... on TimeEntry { description } } }`, {}, { token: t.token });
+    expect(stopInT.stopTimer).toMatchObject({ code: "NOT_FOUND" });
+    expect((await ok(url, `{ runningTimer { description } }`, {}, { token: a.token })).runningTimer).toEqual({ description: "in A" });
 
     const me = await userId(a.token);
     const from = DateTime.utc().minus({ days: 1 }).startOf("hour");
