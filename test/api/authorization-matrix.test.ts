@@ -372,7 +372,7 @@ beforeAll(async () => {
     { name: "owner of another workspace", auth: { token: foreign }, holds: new Set(ROLES.owner), person: true, foreign: true },
   ];
   customStaff = { name: "staff (custom set)", auth: {}, holds: new Set(CUSTOM_STAFF), person: true };
-}, 60_000);
+}, 180_000); // one stack and every caller, made once: slow only on a busy machine
 afterAll(async () => {
   if (process.env.AUTHZ_MATRIX_REPORT) writeFileSync(process.env.AUTHZ_MATRIX_REPORT, JSON.stringify(figures));
   await stack?.stop();
