@@ -44,21 +44,8 @@ const IDENTITY_PERMISSIONS: readonly Permission[] = ["members.manage", "tokens.m
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   owner: PERMISSIONS,
-  manager: [
-    "session.read",
-    "session.create",
-    "session.update",
-    "session.delete",
-    "work.read",
-    "work.record",
-    "work.manage",
-    "agent.read",
-    "agent.track",
-    "team.read",
-    "billing.manage",
-    "analytics.read",
-    "jobs.read",
-  ],
+  // Managers run the team's work, time and billing; field definitions, analytics apps and identity stay with owners.
+  manager: PERMISSIONS.filter((p) => !["session.fields.manage", "evaluation.fields.manage", "analytics.manage", ...IDENTITY_PERMISSIONS].includes(p)),
   staff: ["session.read", "session.create", "session.update", "work.read", "work.record", "agent.read", "agent.track", "team.read"],
   // Employees track their own time and see the client sessions assigned to them; they don't book.
   employee: ["session.read", "work.read", "work.record", "agent.read", "agent.track"],
