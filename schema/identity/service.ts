@@ -1,7 +1,7 @@
 import { IANAZone } from "luxon";
 import type { Context, Db, Services, Viewer } from "../common/context.js";
 import { ForbiddenError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
-import { isPermission, narrowToScopes, permissionsFor, type Permission, type Role } from "../common/permissions.js";
+import { can, isApiKeyScope, isPermission, viewerOf, type Permission, type Role } from "../common/policy.js";
 import { announceRevocation } from "./revocations.js";
 import { hashPassword, hashSecret, newSecret, verifyPassword } from "./secrets.js";
 
@@ -23,17 +23,15 @@ export async function findViewer(db: Db, secret: string): Promise<Viewer | null>
   if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > 60_000) {
     void db.accessToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
   }
-  const custom = token.workspace.customStaff ? token.workspace.staffPermissions : null;
-  let permissions = permissionsFor(membership.role, custom);
-  if (token.kind === "api_key") permissions = narrowToScopes(permissions, token.scopes);
-  return {
+  return viewerOf({
+    tokenId: token.id,
+    kind: token.kind,
     userId: token.userId,
     workspaceId: token.workspaceId,
+    scopes: token.scopes,
     role: membership.role,
-    permissions,
-    tokenId: token.id,
-    tokenKind: token.kind,
-  };
+    customStaff: token.workspace.customStaff ? token.workspace.staffPermissions : null,
+  });
 }
 
 export async function signIn(ctx: Context, email: string, password: string, workspaceId?: string | null) {
@@ -66,7 +64,7 @@ export async function revokeToken(services: Services, viewer: Viewer, tokenId: s
   const token = await services.db.accessToken.findFirst({ where: { id: tokenId, workspaceId: viewer.workspaceId } });
   if (!token) throw new NotFoundError("Token");
   const ownToken = token.userId === viewer.userId;
-  if (!ownToken && !viewer.permissions.has("tokens.manage")) throw new ForbiddenError();
+  if (!ownToken && !can(viewer, "tokens.manage")) throw new ForbiddenError();
   const revoked = await services.db.accessToken.update({
     where: { id: token.id },
     data: { revokedAt: token.revokedAt ?? new Date() },
@@ -89,7 +87,8 @@ export async function createToken(
     if (!scopes.length) problems.add("input.scopes", "An API key needs at least one scope");
     scopes.forEach((s, i) => {
       if (!isPermission(s)) problems.add(`input.scopes.${i}`, `Unknown permission ${s}`);
-      else if (!viewer.permissions.has(s)) problems.add(`input.scopes.${i}`, `You do not hold ${s} yourself`);
+      else if (!isApiKeyScope(s)) problems.add(`input.scopes.${i}`, `An API key can't be given ${s}: members, tokens and workspaces are managed by people`);
+      else if (!can(viewer, s)) problems.add(`input.scopes.${i}`, `You do not hold ${s} yourself`);
     });
   }
   if (input.expiresAt && input.expiresAt <= new Date()) problems.add("input.expiresAt", "Must be in the future");
