@@ -38,6 +38,8 @@ export const builder = new SchemaBuilder<{
     clientMutationId: "omit",
     cursorType: "String",
     nodesOnConnection: true,
+    // Defined in common/nodes.ts: capped and batched.
+    nodesQueryOptions: false,
   },
 });
 

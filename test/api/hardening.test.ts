@@ -1,6 +1,7 @@
 // Inputs and races that could stall, crash or corrupt the API for everyone: hostile patterns,
 // many ids at once, disguised uploads, concurrent settings changes and large amounts.
 import { DateTime } from "luxon";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gql, ok, signIn } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
@@ -52,5 +53,53 @@ describe("custom-field patterns", () => {
     const refused = (await hostile).createAppointment;
     expect(refused.problems).toEqual([{ path: ["fields", "code"], message: "Doesn't match the required format" }]);
     expect((await ok(url, CREATE, { i: input("aaaa") }, { cookie })).createAppointment.appointment.id).toBeTruthy();
+  });
+});
+
+describe("nodes(ids:)", () => {
+  const NODES = `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Client { name } } }`;
+
+  /** Scans of the Client table so far; PostgreSQL publishes a backend's counts about a second after it goes idle. */
+  async function clientScans(settled: number | null = null): Promise<number> {
+    const db = new pg.Client({ connectionString: stack.databaseUrl! });
+    await db.connect();
+    try {
+      for (let i = 0; ; i++) {
+        await db.query("SELECT pg_stat_clear_snapshot()");
+        const { rows } = await db.query(`SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) AS n FROM pg_stat_user_tables WHERE relname = 'Client'`);
+        const n = Number(rows[0].n);
+        if (settled === null || n > settled || i === 40) return n;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await db.end();
+    }
+  }
+
+  it("answers up to 100 IDs, in order, null for what the caller may not see, with one query per type", async () => {
+    const { cookie } = await ownWorkspace("Many nodes");
+    const names = Array.from({ length: 60 }, (_, i) => `Client ${i}`);
+    const created = await Promise.all(names.map((n) => ok(url, `mutation($n: String!) { createClient(name: $n) { ... on Client { id } } }`, { n }, { cookie })));
+    const ids: string[] = created.map((c) => c.createClient.id);
+    const foreignOwner = await signIn(url, "owner@demo.test");
+    const foreign = (await ok(url, `mutation { createClient(name: "Not yours") { ... on Client { id } } }`, {}, { cookie: foreignOwner })).createClient.id;
+
+    const before = stack.databaseUrl ? await clientScans() : 0;
+    const r = await ok(url, NODES, { ids: [...ids, foreign] }, { cookie });
+    expect(r.nodes.slice(0, 60).map((n: { name: string }) => n.name)).toEqual(names);
+    expect(r.nodes[60]).toBeNull();
+    if (stack.databaseUrl) {
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect((await clientScans(before)) - before).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it("refuses more than 100 IDs with a validation error naming the argument", async () => {
+    const { cookie } = await ownWorkspace("Too many nodes");
+    const id = (await ok(url, `mutation { createClient(name: "One") { ... on Client { id } } }`, {}, { cookie })).createClient.id;
+    const r = await gql(url, NODES, { ids: Array(101).fill(id) }, { cookie });
+    expect(r.body.data).toBeNull();
+    expect(r.body.errors?.[0]).toMatchObject({ message: "ids: At most 100 IDs at once", extensions: { code: "VALIDATION" } });
+    expect((await ok(url, NODES, { ids: Array(100).fill(id) }, { cookie })).nodes).toHaveLength(100);
   });
 });
