@@ -24,6 +24,11 @@ async function ownWorkspace(name: string) {
   return { cookie, workspaceId: created.createWorkspace.id as string };
 }
 
+/** A personal access token of the signed-in member, acting in the workspace the cookie is in. */
+async function personalToken(cookie: string): Promise<string> {
+  return (await ok(url, `mutation { createPersonalAccessToken(name: "desktop") { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret;
+}
+
 describe("custom-field patterns", () => {
   const NEW_FIELD = `mutation($k: String!, $i: FieldDefinitionInput!) { createFieldDefinition(target: pre_session, key: $k, type: text, input: $i) { ... on FieldDefinition { id } ${ERR} } }`;
   const CREATE = `mutation($i: NewAppointmentInput!) { createAppointment(input: $i) { ... on AppointmentPayload { appointment { id } } ${ERR} } }`;
@@ -101,5 +106,32 @@ describe("nodes(ids:)", () => {
     expect(r.body.data).toBeNull();
     expect(r.body.errors?.[0]).toMatchObject({ message: "ids: At most 100 IDs at once", extensions: { code: "VALIDATION" } });
     expect((await ok(url, NODES, { ids: Array(100).fill(id) }, { cookie })).nodes).toHaveLength(100);
+  });
+});
+
+describe("screenshots", () => {
+  // A 1x1 PNG.
+  const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
+
+  it("are refused with a 400 naming the reason when the bytes are not the claimed image type, and nothing is stored", async () => {
+    const { cookie } = await ownWorkspace("Screenshots");
+    const headers = { authorization: `Bearer ${await personalToken(cookie)}` };
+    const at = (minutesAgo: number) => DateTime.now().minus({ minutes: minutesAgo }).toUTC().toISO();
+    const events = [{ id: "w-1", type: "window", timestamp: at(10), duration: 300, pulsetime: 60, data: { app: "Code", title: "main.ts" } }];
+    const posted = await fetch(`${url}/api/work/events`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify({ events }) });
+    expect(posted.status).toBe(200);
+    const upload = (type: string, body: Buffer) =>
+      fetch(`${url}/api/work/screenshots?takenAt=${encodeURIComponent(at(8)!)}`, { method: "POST", headers: { ...headers, "content-type": type }, body });
+
+    for (const [type, body] of [["image/png", Buffer.from("<html><script>alert(1)</script></html>")], ["image/jpeg", png], ["image/webp", png]] as const) {
+      const refused = await upload(type, body);
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toEqual({ error: `The body is not a ${type} image: its first bytes don't match the Content-Type`, code: "VALIDATION" });
+    }
+    const stored = await upload("image/png", png);
+    expect(stored.status).toBe(201);
+    const { sessionId } = await stored.json();
+    const session = await ok(url, `query($id: ID!) { node(id: $id) { ... on WorkSession { screenshots { mime size } } } }`, { id: Buffer.from(`WorkSession:${sessionId}`).toString("base64") }, { cookie });
+    expect(session.node.screenshots).toEqual([{ mime: "image/png", size: png.length }]);
   });
 });
