@@ -2,6 +2,7 @@ import { resolveOffsetConnection } from "@pothos/plugin-relay";
 import type { Invoice, InvoiceLine } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
+import { mergeSettings } from "../common/settings.js";
 import { ClientRef } from "../agent/projects.js";
 import { GENERATE } from "./jobs.js";
 import { billingSettings, datesPeriod, type Rounding } from "./rules.js";
@@ -167,10 +168,7 @@ builder.mutationField("updateBillingSettings", (t) =>
         problems.add("taxRateBp", "Between 0 and 10000 basis points");
       problems.throwIfAny();
       const rounding = (args.rounding === "none" ? { mode: "none" } : { mode: args.rounding, minutes: args.roundingMinutes }) as Rounding;
-      const workspace = await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } });
-      const settings = { ...(workspace.settings as object), billing: { rounding, taxRateBp: args.taxRateBp } };
-      await ctx.db.workspace.update({ where: { id: workspace.id }, data: { settings } });
-      return billingSettings(settings);
+      return billingSettings(await mergeSettings(ctx.db, ctx.viewer!.workspaceId, "billing", { rounding, taxRateBp: args.taxRateBp }));
     },
   }),
 );

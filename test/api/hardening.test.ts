@@ -120,7 +120,7 @@ describe("screenshots", () => {
     const events = [{ id: "w-1", type: "window", timestamp: at(10), duration: 300, pulsetime: 60, data: { app: "Code", title: "main.ts" } }];
     const posted = await fetch(`${url}/api/work/events`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify({ events }) });
     expect(posted.status).toBe(200);
-    const upload = (type: string, body: Buffer) =>
+    const upload = (type: string, body: Buffer<ArrayBuffer>) =>
       fetch(`${url}/api/work/screenshots?takenAt=${encodeURIComponent(at(8)!)}`, { method: "POST", headers: { ...headers, "content-type": type }, body });
 
     for (const [type, body] of [["image/png", Buffer.from("<html><script>alert(1)</script></html>")], ["image/jpeg", png], ["image/webp", png]] as const) {
@@ -133,5 +133,29 @@ describe("screenshots", () => {
     const { sessionId } = await stored.json();
     const session = await ok(url, `query($id: ID!) { node(id: $id) { ... on WorkSession { screenshots { mime size } } } }`, { id: Buffer.from(`WorkSession:${sessionId}`).toString("base64") }, { cookie });
     expect(session.node.screenshots).toEqual([{ mime: "image/png", size: png.length }]);
+  });
+});
+
+describe("workspace settings", () => {
+  it("changed by concurrent requests keep every change, round after round", async () => {
+    const { cookie } = await ownWorkspace("Settings race");
+    const call = (query: string, variables: Record<string, unknown> = {}) => ok(url, query, variables, { cookie });
+    for (let i = 0; i < 10; i++) {
+      const slotMinutes = [5, 10, 15, 20, 30, 60][i % 6];
+      await Promise.all([
+        call(`mutation($m: Int!) { updateWorkSettings(inactivityMinutes: $m) { __typename } }`, { m: 10 + i }),
+        call(`mutation($t: Int!) { updateBillingSettings(rounding: up, roundingMinutes: 6, taxRateBp: $t) { __typename } }`, { t: 100 + i }),
+        call(`mutation($s: Int!) { updateAppointmentSettings(input: { slotMinutes: $s }) { __typename } }`, { s: slotMinutes }),
+        call(`mutation($d: Int!) { updateAppointmentSettings(input: { defaultDurationMinutes: $d }) { __typename } }`, { d: 30 + i }),
+        call(`mutation($m: Int!) { updateAnalyticsSettings(inactivityMinutes: $m) { __typename } }`, { m: 20 + i }),
+      ]);
+      const { settings } = (await call(`{ viewer { workspace { settings } } }`)).viewer.workspace;
+      expect(settings).toMatchObject({
+        work: { inactivityMinutes: 10 + i },
+        billing: { rounding: { mode: "up", minutes: 6 }, taxRateBp: 100 + i },
+        appointments: { slotMinutes, defaultDurationMinutes: 30 + i },
+        analytics: { inactivityMinutes: 20 + i },
+      });
+    }
   });
 });
