@@ -14,6 +14,7 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date };
     LocalDate: { Input: string; Output: string };
     JSON: { Input: unknown; Output: unknown };
+    Money: { Input: bigint; Output: bigint };
   };
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: true;

@@ -159,3 +159,39 @@ describe("workspace settings", () => {
     }
   });
 });
+
+describe("money", () => {
+  it("bills amounts past 2^31 and 2^53 cents exactly, as strings, in the invoice and its PDF", async () => {
+    const { cookie } = await ownWorkspace("Big money");
+    const call = (query: string, variables: Record<string, unknown> = {}) => ok(url, query, variables, { cookie });
+    await call(`mutation { updateBillingSettings(rounding: none, taxRateBp: 1900) { __typename } }`);
+    const client = (await call(`mutation { createClient(name: "Megacorp") { ... on Client { id } } }`)).createClient.id;
+    const rate = "9007199254740993"; // 2^53 + 1 cents per hour: no double holds it
+    const project = (
+      await call(`mutation($c: ID!, $r: Money!) { createProject(clientId: $c, name: "Merger", hourlyRateCents: $r) { ... on Project { id hourlyRateCents } } }`, { c: client, r: rate })
+    ).createProject;
+    expect(project.hourlyRateCents).toBe(rate);
+    const start = DateTime.now().toUTC().minus({ days: 1 }).startOf("hour");
+    await call(`mutation($p: ID!, $s: DateTime!, $e: DateTime!) { logTime(projectId: $p, startedAt: $s, endedAt: $e) { __typename } }`, {
+      p: project.id,
+      s: start.toISO(),
+      e: start.plus({ hours: 1 }).toISO(),
+    });
+    const created = await call(
+      `mutation($c: ID!, $f: LocalDate!, $t: LocalDate!) { createInvoice(clientId: $c, from: $f, to: $t) { ... on MutationCreateInvoiceSuccess { data { id subtotalCents taxCents totalCents lines { rateCents amountCents } pdfUrl } } ${ERR} } }`,
+      { c: client, f: start.minus({ days: 1 }).toISODate(), t: start.toISODate() },
+    );
+    const [invoice] = created.createInvoice.data;
+    expect(invoice).toMatchObject({
+      subtotalCents: rate,
+      taxCents: "1711367858400789",
+      totalCents: "10718567113141782",
+      lines: [{ rateCents: rate, amountCents: rate }],
+    });
+    const pdf = await fetch(url + invoice.pdfUrl, { headers: { cookie, origin: url } });
+    expect(pdf.status).toBe(200);
+
+    const tooBig = await gql(url, `mutation($c: ID!, $r: Money!) { createProject(clientId: $c, name: "Overflow", hourlyRateCents: $r) { __typename } }`, { c: client, r: "9223372036854775808" }, { cookie });
+    expect(tooBig.body.errors?.[0].message).toContain("Money must be a whole number of minor units");
+  });
+});
