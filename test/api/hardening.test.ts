@@ -16,17 +16,16 @@ afterAll(() => stack?.stop());
 
 const ERR = `... on ValidationError { code problems { path message } } ... on Error { code message }`;
 
-/** The demo owner, signed in and acting in a workspace of its own. */
-async function ownWorkspace(name: string) {
+/**
+ * The demo owner's token in a workspace of the test's own. Lighter than support/workspace.ts's
+ * newWorkspace (one sign-in instead of five): these tests need no other members.
+ */
+async function ownWorkspace(timeZone = "Europe/Berlin") {
   const cookie = await signIn(url, "owner@demo.test");
-  const created = await ok(url, `mutation($n: String!) { createWorkspace(name: $n) { ... on Workspace { id } } }`, { n: name }, { cookie });
+  const created = await ok(url, `mutation($z: String) { createWorkspace(name: "Hardening", timeZone: $z) { ... on Workspace { id } } }`, { z: timeZone }, { cookie });
   await ok(url, `mutation($w: ID!) { switchWorkspace(workspaceId: $w) { ... on Workspace { id } } }`, { w: created.createWorkspace.id }, { cookie });
-  return { cookie, workspaceId: created.createWorkspace.id as string };
-}
-
-/** A personal access token of the signed-in member, acting in the workspace the cookie is in. */
-async function personalToken(cookie: string): Promise<string> {
-  return (await ok(url, `mutation { createPersonalAccessToken(name: "desktop") { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret;
+  const token = (await ok(url, `mutation { createPersonalAccessToken(name: "test") { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret as string;
+  return { token };
 }
 
 describe("custom-field patterns", () => {
@@ -34,30 +33,30 @@ describe("custom-field patterns", () => {
   const CREATE = `mutation($i: NewAppointmentInput!) { createAppointment(input: $i) { ... on AppointmentPayload { appointment { id } } ${ERR} } }`;
 
   it("are refused at definition time when the linear-time engine can't run them", async () => {
-    const { cookie } = await ownWorkspace("Patterns refused");
+    const auth = await ownWorkspace();
     for (const pattern of ["(?=a)b", "(a)\\1", "("]) {
-      const r = (await ok(url, NEW_FIELD, { k: "code", i: { label: "Code", validation: { pattern } } }, { cookie })).createFieldDefinition;
+      const r = (await ok(url, NEW_FIELD, { k: "code", i: { label: "Code", validation: { pattern } } }, auth)).createFieldDefinition;
       expect(r.code).toBe("VALIDATION");
       expect(r.problems.map((p: { path: string[] }) => p.path.join("."))).toEqual(["input.validation.pattern"]);
     }
-    const list = await ok(url, `{ fieldDefinitions(target: pre_session) { key } }`, {}, { cookie });
+    const list = await ok(url, `{ fieldDefinitions(target: pre_session) { key } }`, {}, auth);
     expect(list.fieldDefinitions).toEqual([]);
   });
 
   it("a catastrophic-backtracking pattern checks a hostile value at once, and the server keeps answering", async () => {
-    const { cookie } = await ownWorkspace("Patterns hostile");
-    const field = await ok(url, NEW_FIELD, { k: "code", i: { label: "Code", validation: { pattern: "(a+)+$" } } }, { cookie });
+    const auth = await ownWorkspace();
+    const field = await ok(url, NEW_FIELD, { k: "code", i: { label: "Code", validation: { pattern: "(a+)+$" } } }, auth);
     expect(field.createFieldDefinition.id).toBeTruthy();
-    const client = (await ok(url, `mutation { createClient(name: "Pat") { ... on Client { id } } }`, {}, { cookie })).createClient.id;
+    const client = (await ok(url, `mutation { createClient(name: "Pat") { ... on Client { id } } }`, {}, auth)).createClient.id;
     const input = (code: string) => ({ name: "Check", clientId: client, startsAt: DateTime.now().plus({ days: 1 }).toISO(), fields: { code } });
 
-    const hostile = ok(url, CREATE, { i: input("a".repeat(40) + "!") }, { cookie });
+    const hostile = ok(url, CREATE, { i: input("a".repeat(40) + "!") }, auth);
     const started = Date.now();
-    await ok(url, `{ viewer { user { id } } }`, {}, { cookie });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    await ok(url, `{ viewer { user { id } } }`, {}, auth);
+    expect(Date.now() - started).toBeLessThan(5_000); // a backtracking engine would hold the process for hours
     const refused = (await hostile).createAppointment;
     expect(refused.problems).toEqual([{ path: ["fields", "code"], message: "Doesn't match the required format" }]);
-    expect((await ok(url, CREATE, { i: input("aaaa") }, { cookie })).createAppointment.appointment.id).toBeTruthy();
+    expect((await ok(url, CREATE, { i: input("aaaa") }, auth)).createAppointment.appointment.id).toBeTruthy();
   });
 });
 
@@ -82,17 +81,17 @@ describe("nodes(ids:)", () => {
   }
 
   it("answers up to 100 IDs, in order, null for what the caller may not see, with one query per type", async () => {
-    const { cookie } = await ownWorkspace("Many nodes");
-    const names = Array.from({ length: 60 }, (_, i) => `Client ${i}`);
-    const created = await Promise.all(names.map((n) => ok(url, `mutation($n: String!) { createClient(name: $n) { ... on Client { id } } }`, { n }, { cookie })));
+    const auth = await ownWorkspace();
+    const names = Array.from({ length: 30 }, (_, i) => `Client ${i}`);
+    const created = await Promise.all(names.map((n) => ok(url, `mutation($n: String!) { createClient(name: $n) { ... on Client { id } } }`, { n }, auth)));
     const ids: string[] = created.map((c) => c.createClient.id);
     const foreignOwner = await signIn(url, "owner@demo.test");
     const foreign = (await ok(url, `mutation { createClient(name: "Not yours") { ... on Client { id } } }`, {}, { cookie: foreignOwner })).createClient.id;
 
     const before = stack.databaseUrl ? await clientScans() : 0;
-    const r = await ok(url, NODES, { ids: [...ids, foreign] }, { cookie });
-    expect(r.nodes.slice(0, 60).map((n: { name: string }) => n.name)).toEqual(names);
-    expect(r.nodes[60]).toBeNull();
+    const r = await ok(url, NODES, { ids: [...ids, foreign] }, auth);
+    expect(r.nodes.slice(0, 30).map((n: { name: string }) => n.name)).toEqual(names);
+    expect(r.nodes[30]).toBeNull();
     if (stack.databaseUrl) {
       await new Promise((r) => setTimeout(r, 1_500));
       expect((await clientScans(before)) - before).toBeLessThanOrEqual(2);
@@ -100,12 +99,12 @@ describe("nodes(ids:)", () => {
   });
 
   it("refuses more than 100 IDs with a validation error naming the argument", async () => {
-    const { cookie } = await ownWorkspace("Too many nodes");
-    const id = (await ok(url, `mutation { createClient(name: "One") { ... on Client { id } } }`, {}, { cookie })).createClient.id;
-    const r = await gql(url, NODES, { ids: Array(101).fill(id) }, { cookie });
+    const auth = await ownWorkspace();
+    const id = (await ok(url, `mutation { createClient(name: "One") { ... on Client { id } } }`, {}, auth)).createClient.id;
+    const r = await gql(url, NODES, { ids: Array(101).fill(id) }, auth);
     expect(r.body.data).toBeNull();
     expect(r.body.errors?.[0]).toMatchObject({ message: "ids: At most 100 IDs at once", extensions: { code: "VALIDATION" } });
-    expect((await ok(url, NODES, { ids: Array(100).fill(id) }, { cookie })).nodes).toHaveLength(100);
+    expect((await ok(url, NODES, { ids: Array(100).fill(id) }, auth)).nodes).toHaveLength(100);
   });
 });
 
@@ -114,8 +113,8 @@ describe("screenshots", () => {
   const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
 
   it("are refused with a 400 naming the reason when the bytes are not the claimed image type, and nothing is stored", async () => {
-    const { cookie } = await ownWorkspace("Screenshots");
-    const headers = { authorization: `Bearer ${await personalToken(cookie)}` };
+    const auth = await ownWorkspace();
+    const headers = { authorization: `Bearer ${auth.token}` };
     const at = (minutesAgo: number) => DateTime.now().minus({ minutes: minutesAgo }).toUTC().toISO();
     const events = [{ id: "w-1", type: "window", timestamp: at(10), duration: 300, pulsetime: 60, data: { app: "Code", title: "main.ts" } }];
     const posted = await fetch(`${url}/api/work/events`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify({ events }) });
@@ -131,15 +130,15 @@ describe("screenshots", () => {
     const stored = await upload("image/png", png);
     expect(stored.status).toBe(201);
     const { sessionId } = await stored.json();
-    const session = await ok(url, `query($id: ID!) { node(id: $id) { ... on WorkSession { screenshots { mime size } } } }`, { id: Buffer.from(`WorkSession:${sessionId}`).toString("base64") }, { cookie });
+    const session = await ok(url, `query($id: ID!) { node(id: $id) { ... on WorkSession { screenshots { mime size } } } }`, { id: Buffer.from(`WorkSession:${sessionId}`).toString("base64") }, auth);
     expect(session.node.screenshots).toEqual([{ mime: "image/png", size: png.length }]);
   });
 });
 
 describe("workspace settings", () => {
   it("changed by concurrent requests keep every change, round after round", async () => {
-    const { cookie } = await ownWorkspace("Settings race");
-    const call = (query: string, variables: Record<string, unknown> = {}) => ok(url, query, variables, { cookie });
+    const auth = await ownWorkspace();
+    const call = (query: string, variables: Record<string, unknown> = {}) => ok(url, query, variables, auth);
     for (let i = 0; i < 10; i++) {
       const slotMinutes = [5, 10, 15, 20, 30, 60][i % 6];
       await Promise.all([
@@ -162,8 +161,8 @@ describe("workspace settings", () => {
 
 describe("money", () => {
   it("bills amounts past 2^31 and 2^53 cents exactly, as strings, in the invoice and its PDF", async () => {
-    const { cookie } = await ownWorkspace("Big money");
-    const call = (query: string, variables: Record<string, unknown> = {}) => ok(url, query, variables, { cookie });
+    const auth = await ownWorkspace("UTC");
+    const call = (query: string, variables: Record<string, unknown> = {}) => ok(url, query, variables, auth);
     await call(`mutation { updateBillingSettings(rounding: none, taxRateBp: 1900) { __typename } }`);
     const client = (await call(`mutation { createClient(name: "Megacorp") { ... on Client { id } } }`)).createClient.id;
     const rate = "9007199254740993"; // 2^53 + 1 cents per hour: no double holds it
@@ -188,10 +187,10 @@ describe("money", () => {
       totalCents: "10718567113141782",
       lines: [{ rateCents: rate, amountCents: rate }],
     });
-    const pdf = await fetch(url + invoice.pdfUrl, { headers: { cookie, origin: url } });
+    const pdf = await fetch(url + invoice.pdfUrl, { headers: { authorization: `Bearer ${auth.token}` } });
     expect(pdf.status).toBe(200);
 
-    const tooBig = await gql(url, `mutation($c: ID!, $r: Money!) { createProject(clientId: $c, name: "Overflow", hourlyRateCents: $r) { __typename } }`, { c: client, r: "9223372036854775808" }, { cookie });
+    const tooBig = await gql(url, `mutation($c: ID!, $r: Money!) { createProject(clientId: $c, name: "Overflow", hourlyRateCents: $r) { __typename } }`, { c: client, r: "9223372036854775808" }, auth);
     expect(tooBig.body.errors?.[0].message).toContain("Money must be a whole number of minor units");
   });
 });
