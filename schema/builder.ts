@@ -4,6 +4,7 @@ import ErrorsPlugin from "@pothos/plugin-errors";
 import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import type { Context } from "./common/context.js";
+import InputLimitsPlugin from "./common/input-limits.js";
 import { ForbiddenError } from "./common/errors.js";
 import type { Permission } from "./common/permissions.js";
 
@@ -20,7 +21,8 @@ export const builder = new SchemaBuilder<{
   DefaultInputFieldRequiredness: true;
 }>({
   // Errors wraps scope-auth, so a missing permission on a mutation comes back as a typed ForbiddenError.
-  plugins: [ErrorsPlugin, ScopeAuthPlugin, RelayPlugin],
+  // Input limits run innermost: after auth, on arguments with global IDs already decoded.
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, RelayPlugin, InputLimitsPlugin],
   defaultFieldNullability: false,
   defaultInputFieldRequiredness: true,
   scopeAuth: {

@@ -2,6 +2,7 @@ import { GraphQLError, Kind } from "graphql";
 import { DateTime } from "luxon";
 import { builder } from "../builder.js";
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from "./errors.js";
+import { instantInRange } from "./input-limits.js";
 
 builder.scalarType("DateTime", {
   description: "An instant as ISO-8601 with offset, e.g. 2026-11-21T09:30:00.000+01:00.",
@@ -51,6 +52,7 @@ function parseDateTime(value: unknown): Date {
   }
   const parsed = DateTime.fromISO(value, { setZone: true });
   if (!parsed.isValid) throw new GraphQLError(`Invalid DateTime: ${parsed.invalidExplanation}`);
+  if (!instantInRange(parsed.toJSDate())) throw new GraphQLError("DateTime must be between the years 1900 and 9999");
   return parsed.toJSDate();
 }
 
@@ -58,6 +60,7 @@ function parseLocalDate(value: unknown): string {
   if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(value) || !DateTime.fromISO(value).isValid) {
     throw new GraphQLError("LocalDate must be a calendar date YYYY-MM-DD");
   }
+  if (!instantInRange(new Date(`${value}T12:00:00Z`))) throw new GraphQLError("LocalDate must be between the years 1900 and 9999");
   return value;
 }
 
