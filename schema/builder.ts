@@ -4,6 +4,7 @@ import ErrorsPlugin from "@pothos/plugin-errors";
 import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import type { Context } from "./common/context.js";
+import InputLimitsPlugin from "./common/input-limits.js";
 import { ForbiddenError } from "./common/errors.js";
 import { actsAsPerson, can, type Permission } from "./common/policy.js";
 
@@ -15,12 +16,14 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date };
     LocalDate: { Input: string; Output: string };
     JSON: { Input: unknown; Output: unknown };
+    Money: { Input: bigint; Output: bigint };
   };
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: true;
 }>({
   // Errors wraps scope-auth, so a missing permission on a mutation comes back as a typed ForbiddenError.
-  plugins: [ErrorsPlugin, ScopeAuthPlugin, RelayPlugin],
+  // Input limits run innermost: after auth, on arguments with global IDs already decoded.
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, RelayPlugin, InputLimitsPlugin],
   defaultFieldNullability: false,
   defaultInputFieldRequiredness: true,
   scopeAuth: {
@@ -40,6 +43,8 @@ export const builder = new SchemaBuilder<{
     clientMutationId: "omit",
     cursorType: "String",
     nodesOnConnection: true,
+    // Defined in common/nodes.ts: capped and batched.
+    nodesQueryOptions: false,
   },
 });
 

@@ -1,6 +1,7 @@
 // The whole API: each domain registers its types on the shared builder when imported.
 import { builder } from "./builder.js";
 import "./common/types.js";
+import "./common/nodes.js";
 import "./identity/types.js";
 import "./identity/jobs.js";
 import "./live/types.js";

@@ -3,6 +3,7 @@ import { createReadStream } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join, resolve } from "node:path";
+import { contentMatches } from "../schema/common/content-types.js";
 import type { Services } from "../schema/common/context.js";
 import { can, rowVisible } from "../schema/common/policy.js";
 import { sessionFor } from "../schema/work/rules.js";
@@ -13,7 +14,6 @@ import { json } from "./http.js";
 
 const TYPES: Record<string, string> = { "image/png": "png", "image/jpeg": "jpg", "image/webp": "webp" };
 export const MAX_SCREENSHOT_BYTES = 10_000_000;
-
 
 /**
  * POST /api/work/screenshots?takenAt=<ISO>: the desktop app uploads an image (PNG, JPEG or WebP as
@@ -36,7 +36,8 @@ export function screenshotsRoute(services: Services, auth: Authenticator, config
     }
     if (req.method !== "POST" || url.pathname !== "/api/work/screenshots") return json(res, 404, { error: "Not found" });
     if (!can(viewer, "work.record")) return json(res, 403, { error: "You can't record sessions", code: "FORBIDDEN" });
-    const ext = TYPES[(req.headers["content-type"] ?? "").split(";")[0].trim()];
+    const mime = (req.headers["content-type"] ?? "").split(";")[0].trim();
+    const ext = TYPES[mime];
     if (!ext) return json(res, 415, { error: "Send a PNG, JPEG or WebP image as the body", code: "VALIDATION" });
     const takenAt = new Date(url.searchParams.get("takenAt") ?? "");
     if (Number.isNaN(takenAt.getTime()) || takenAt.getTime() > Date.now() + 60_000)
@@ -45,6 +46,7 @@ export function screenshotsRoute(services: Services, auth: Authenticator, config
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const bytes = Buffer.concat(chunks);
     if (!bytes.length) return json(res, 400, { error: "The image is empty", code: "VALIDATION" });
+    if (!contentMatches(mime, bytes)) return json(res, 400, { error: `The body is not a ${mime} image: its first bytes don't match the Content-Type`, code: "VALIDATION" });
     const workspace = await services.db.workspace.findUniqueOrThrow({ where: { id: viewer.workspaceId } });
     const timeoutMs = workSettings(workspace.settings).inactivityMinutes * 60_000;
     const nearby = await services.db.workSession.findMany({
@@ -55,7 +57,7 @@ export function screenshotsRoute(services: Services, auth: Authenticator, config
     const path = join(viewer.workspaceId, `${randomUUID()}.${ext}`);
     await mkdir(join(root, viewer.workspaceId), { recursive: true });
     await writeFile(join(root, path), bytes);
-    const shot = await services.db.screenshot.create({ data: { sessionId: session.id, takenAt, mime: Object.keys(TYPES).find((k) => TYPES[k] === ext)!, size: bytes.length, path } });
+    const shot = await services.db.screenshot.create({ data: { sessionId: session.id, takenAt, mime, size: bytes.length, path } });
     json(res, 201, { id: shot.id, sessionId: session.id });
   };
 }

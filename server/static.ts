@@ -15,11 +15,23 @@ const TYPES: Record<string, string> = {
   ".txt": "text/plain; charset=utf-8",
 };
 
+function decodedPath(url: string | undefined): string | null {
+  try {
+    return decodeURIComponent(new URL(url ?? "/", "http://x").pathname);
+  } catch {
+    return null;
+  }
+}
+
 /** Serves the built web client; unknown paths get the SPA shell so client-side routes work on reload. */
 export function staticFiles(root: string) {
   const base = resolve(root);
   return async (req: IncomingMessage, res: ServerResponse) => {
-    const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+    const path = decodedPath(req.url);
+    if (path === null) {
+      res.writeHead(400, { "content-type": "text/plain" }).end("Malformed % escape in the URL");
+      return;
+    }
     const candidate = normalize(join(base, path));
     let file = candidate.startsWith(base) ? candidate : join(base, "index.html");
     const info = await stat(file).catch(() => null);

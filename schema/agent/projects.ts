@@ -27,7 +27,7 @@ builder.node(ProjectRef, {
   fields: (t) => ({
     name: t.exposeString("name"),
     client: t.field({ type: ClientRef, resolve: (p, _a, ctx) => ctx.db.client.findUniqueOrThrow({ where: { id: p.clientId } }) }),
-    hourlyRateCents: t.exposeInt("hourlyRate", { description: "Rate per hour in minor units of the currency." }),
+    hourlyRateCents: t.expose("hourlyRate", { type: "Money", description: "Rate per hour in minor units of the currency." }),
     currency: t.exposeString("currency", { description: "ISO 4217 code." }),
     billAgentTime: t.exposeBoolean("billAgentTime", { description: "Whether agent beats are billable." }),
   }),
@@ -94,10 +94,10 @@ builder.mutationField("createClient", (t) =>
 );
 
 /** Rules shared by create and update; absent fields are left alone. */
-function checkProject(input: { name?: string | null; hourlyRateCents?: number | null; currency?: string | null }) {
+function checkProject(input: { name?: string | null; hourlyRateCents?: bigint | null; currency?: string | null }) {
   const problems = new Problems();
   if (input.name != null && !input.name.trim()) problems.add("name", "Required");
-  if (input.hourlyRateCents != null && input.hourlyRateCents <= 0) problems.add("hourlyRateCents", "The rate must be positive");
+  if (input.hourlyRateCents != null && input.hourlyRateCents <= 0n) problems.add("hourlyRateCents", "The rate must be positive");
   if (input.currency != null && !/^[A-Z]{3}$/.test(input.currency.toUpperCase())) problems.add("currency", "Use a 3-letter ISO 4217 code");
   problems.throwIfAny();
 }
@@ -115,7 +115,7 @@ builder.mutationField("createProject", (t) =>
     args: {
       clientId: t.arg.globalID({ for: ClientRef }),
       name: t.arg.string(),
-      hourlyRateCents: t.arg.int(),
+      hourlyRateCents: t.arg({ type: "Money" }),
       currency: t.arg.string({ required: false, defaultValue: "USD" }),
       billAgentTime: t.arg.boolean({ required: false, defaultValue: false }),
     },
@@ -149,7 +149,7 @@ builder.mutationField("updateProject", (t) =>
     args: {
       id: t.arg.globalID({ for: ProjectRef }),
       name: t.arg.string({ required: false }),
-      hourlyRateCents: t.arg.int({ required: false }),
+      hourlyRateCents: t.arg({ type: "Money", required: false }),
       currency: t.arg.string({ required: false }),
       billAgentTime: t.arg.boolean({ required: false }),
     },

@@ -6,6 +6,7 @@ import { builder } from "../builder.js";
 import { rowsWhere } from "../common/policy.js";
 import type { Context } from "../common/context.js";
 import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
+import { mergeSettings } from "../common/settings.js";
 import { hashSecret } from "../identity/secrets.js";
 import { scheduleReenrich } from "./enrichment.js";
 import { analyticsSettings, CONDITION_OPS, type AnalyticsSettings, type Condition } from "./rules.js";
@@ -389,10 +390,7 @@ builder.mutationField("updateAnalyticsSettings", (t) =>
     args: { inactivityMinutes: t.arg.int() },
     resolve: async (_r, args, ctx) => {
       if (args.inactivityMinutes < 1 || args.inactivityMinutes > 24 * 60) throw ValidationError.field("inactivityMinutes", "1 to 1440 minutes");
-      // One key of the settings document, set in place: other domains' settings are left as they are.
-      await ctx.db.$executeRaw`
-        UPDATE "Workspace" SET settings = jsonb_set(settings, '{analytics}', ${JSON.stringify({ inactivityMinutes: args.inactivityMinutes })}::jsonb)
-        WHERE id = ${ctx.viewer!.workspaceId}::uuid`;
+      await mergeSettings(ctx.db, ctx.viewer!.workspaceId, "analytics", { inactivityMinutes: args.inactivityMinutes });
       return { inactivityMinutes: args.inactivityMinutes };
     },
   }),

@@ -2,19 +2,10 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { contentMatches } from "../common/content-types.js";
 import type { Services, Viewer } from "../common/context.js";
 import { can, rowsWhere } from "../common/policy.js";
 import { ATTACHMENT_TYPES, attachmentsRoot } from "./storage.js";
-
-/** The first bytes each type must start with, so a renamed executable isn't served as an image. */
-const MAGIC: Record<string, (b: Buffer) => boolean> = {
-  "image/png": (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
-  "image/jpeg": (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
-  "image/gif": (b) => b.subarray(0, 4).toString("latin1") === "GIF8",
-  "image/webp": (b) => b.subarray(0, 4).toString("latin1") === "RIFF" && b.subarray(8, 12).toString("latin1") === "WEBP",
-  "application/pdf": (b) => b.subarray(0, 5).toString("latin1") === "%PDF-",
-  "text/plain": (b) => !b.includes(0),
-};
 
 export type UploadProblem = { status: number; error: string };
 
@@ -22,7 +13,7 @@ export type UploadProblem = { status: number; error: string };
 export function uploadProblem(mime: string, bytes: Buffer, fileName: string): UploadProblem | null {
   if (!ATTACHMENT_TYPES[mime]) return { status: 415, error: `Allowed types: ${Object.keys(ATTACHMENT_TYPES).join(", ")}` };
   if (!bytes.length) return { status: 400, error: "The file is empty" };
-  if (!MAGIC[mime](bytes)) return { status: 415, error: `The content is not ${mime}` };
+  if (!contentMatches(mime, bytes)) return { status: 415, error: `The content is not ${mime}` };
   if (!fileName.trim() || fileName.length > 200 || /[/\\\0]/.test(fileName)) return { status: 400, error: "fileName: 1-200 characters, no slashes" };
   return null;
 }

@@ -15,7 +15,7 @@ builder.node(AppointmentServiceRef, {
   fields: (t) => ({
     name: t.exposeString("name"),
     pricing: t.field({ type: PricingEnum, resolve: (s) => s.pricing }),
-    priceCents: t.exposeInt("priceCents", { description: "Minor units, per session or per hour." }),
+    priceCents: t.expose("priceCents", { type: "Money", description: "Minor units, per session or per hour." }),
     currency: t.exposeString("currency"),
   }),
 });
@@ -32,7 +32,7 @@ const ServiceInput = builder.inputType("AppointmentServiceInput", {
   fields: (t) => ({
     name: t.string(),
     pricing: t.field({ type: PricingEnum }),
-    priceCents: t.int(),
+    priceCents: t.field({ type: "Money" }),
     currency: t.string({ required: false, defaultValue: "USD" }),
   }),
 });
@@ -40,7 +40,7 @@ const ServiceInput = builder.inputType("AppointmentServiceInput", {
 function check(input: typeof ServiceInput.$inferInput) {
   const problems = new Problems();
   if (!input.name.trim()) problems.add("name", "Required");
-  if (!Number.isInteger(input.priceCents) || input.priceCents < 0) problems.add("priceCents", "A whole number of cents, 0 or more");
+  if (input.priceCents < 0n) problems.add("priceCents", "A whole number of cents, 0 or more");
   if (!/^[A-Za-z]{3}$/.test(input.currency ?? "USD")) problems.add("currency", "Use a 3-letter ISO 4217 code");
   problems.throwIfAny();
   return { name: input.name.trim(), pricing: input.pricing, priceCents: input.priceCents, currency: (input.currency ?? "USD").toUpperCase() };

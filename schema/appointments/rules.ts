@@ -1,6 +1,7 @@
 // Pure rules of client sessions: custom field values, overlaps, working hours, free slots and
 // local times in the workspace's time zone. No I/O; tested directly.
 import { DateTime } from "luxon";
+import { RE2JS } from "re2js";
 import type { FieldProblem } from "../common/errors.js";
 import type { WorkingHours } from "../identity/working-hours.js";
 
@@ -137,8 +138,24 @@ export function validateValue(spec: FieldSpec, value: unknown, path: string[], l
 function checkText(value: string, v: FieldValidation, path: string[]): FieldProblem[] {
   if (v.minLength !== undefined && value.length < v.minLength) return [{ path, message: `At least ${v.minLength} characters` }];
   if (v.maxLength !== undefined && value.length > v.maxLength) return [{ path, message: `At most ${v.maxLength} characters` }];
-  if (v.pattern && !new RegExp(`^(?:${v.pattern})$`).test(value)) return [{ path, message: "Doesn't match the required format" }];
+  if (v.pattern && !compilePattern(v.pattern)?.matches(value)) return [{ path, message: "Doesn't match the required format" }];
   return [];
+}
+
+export const MAX_PATTERN_CHARS = 500;
+
+/**
+ * Managers write patterns and anyone's input runs through them, so they run on RE2 (linear in the
+ * input, whatever the pattern): a backtracking engine lets one pattern such as `(a+)+$` stall the
+ * process for every workspace. Null when RE2 can't compile it (lookarounds, back-references).
+ */
+export function compilePattern(pattern: string): RE2JS | null {
+  if (pattern.length > MAX_PATTERN_CHARS) return null;
+  try {
+    return RE2JS.compile(pattern);
+  } catch {
+    return null;
+  }
 }
 
 function checkCount(count: number, v: FieldValidation, path: string[]): FieldProblem[] {
@@ -166,13 +183,8 @@ export function validateSpec(spec: FieldSpec, path: string[]): FieldProblem[] {
   for (const k of ["minLength", "maxLength"] as const)
     if (v[k] !== undefined && (!Number.isInteger(v[k]) || v[k]! < 0)) add(`validation.${k}`, "Must be a whole number, 0 or more");
   if (v.minLength !== undefined && v.maxLength !== undefined && v.minLength > v.maxLength) add("validation.maxLength", "Must not be below minLength");
-  if (v.pattern !== undefined) {
-    try {
-      new RegExp(v.pattern);
-    } catch {
-      add("validation.pattern", "Not a valid regular expression");
-    }
-  }
+  if (v.pattern !== undefined && (typeof v.pattern !== "string" || !compilePattern(v.pattern)))
+    add("validation.pattern", `Not a supported regular expression (RE2 syntax, no lookarounds or back-references, at most ${MAX_PATTERN_CHARS} characters)`);
   if (spec.type === "select" || spec.type === "multi_select") {
     const options = v.options ?? [];
     if (!options.length || options.some((o) => typeof o !== "string" || !o.trim())) add("validation.options", "List at least one non-empty option");

@@ -10,6 +10,7 @@ import { builder } from "../builder.js";
 import { rowsWhere, rowVisible } from "../common/policy.js";
 import type { Context } from "../common/context.js";
 import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
+import { mergeSettings } from "../common/settings.js";
 import { ClientRef } from "../agent/projects.js";
 import { UserRef } from "../identity/types.js";
 import { FieldDefinitionRef, FieldTargetEnum, listDefinitions } from "./fields.js";
@@ -440,11 +441,8 @@ builder.mutationField("updateAppointmentSettings", (t) =>
       if (input.defaultTime != null && !/^([01]\d|2[0-3]):[0-5]\d$/.test(input.defaultTime)) problems.add("defaultTime", "Use 24-hour HH:mm");
       if (input.slotMinutes != null && ![5, 10, 15, 20, 30, 60].includes(input.slotMinutes)) problems.add("slotMinutes", "One of 5, 10, 15, 20, 30 or 60");
       problems.throwIfAny();
-      const workspace = await workspaceOf(ctx);
-      const current = appointmentSettings(workspace.settings);
-      const next = { ...current, ...Object.fromEntries(Object.entries(input).filter(([, v]) => v != null)) };
-      await ctx.db.workspace.update({ where: { id: workspace.id }, data: { settings: { ...(workspace.settings as object), appointments: next } } });
-      return appointmentSettings({ appointments: next });
+      const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v != null));
+      return appointmentSettings(await mergeSettings(ctx.db, ctx.viewer!.workspaceId, "appointments", changes));
     },
   }),
 );

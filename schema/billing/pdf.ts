@@ -1,8 +1,10 @@
 import PDFDocument from "pdfkit";
 import type { Db } from "../common/context.js";
+import { decimalOf } from "./rules.js";
 
-function money(cents: number, currency: string) {
-  return new Intl.NumberFormat("en", { style: "currency", currency }).format(cents / 100);
+function money(cents: bigint, currency: string) {
+  const format = new Intl.NumberFormat("en", { style: "currency", currency });
+  return format.format(decimalOf(cents, format.resolvedOptions().maximumFractionDigits ?? 2));
 }
 
 function hours(seconds: number) {

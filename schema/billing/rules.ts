@@ -33,25 +33,41 @@ export function roundSeconds(seconds: number, rounding: Rounding): number {
   return units * step;
 }
 
+/** a / b for non-negative integers, rounded half up, exactly (money is bigint: totals exceed 2^53 cents long before 2^63). */
+function divideRounded(a: bigint, b: bigint): bigint {
+  return (2n * a + b) / (2n * b);
+}
+
 /** rate x hours, in minor units, rounded half up to a whole cent. */
-export function lineAmount(quantitySeconds: number, hourlyRateCents: number): number {
-  return Math.round((hourlyRateCents * quantitySeconds) / 3600);
+export function lineAmount(quantitySeconds: number, hourlyRateCents: bigint): bigint {
+  return divideRounded(hourlyRateCents * BigInt(quantitySeconds), 3600n);
 }
 
 /**
  * A client session's line: a fixed price per session (quantity is its length, for the record), or
  * price per hour of its length, rounded like time.
  */
-export function sessionPrice(pricing: "per_session" | "per_hour", priceCents: number, seconds: number, rounding: Rounding) {
+export function sessionPrice(pricing: "per_session" | "per_hour", priceCents: bigint, seconds: number, rounding: Rounding) {
   if (pricing === "per_session") return { quantitySeconds: seconds, rateCents: priceCents, amountCents: priceCents };
   const quantitySeconds = roundSeconds(seconds, rounding);
   return { quantitySeconds, rateCents: priceCents, amountCents: lineAmount(quantitySeconds, priceCents) };
 }
 
-export function invoiceTotals(amounts: readonly number[], taxRateBp: number) {
-  const subtotalCents = amounts.reduce((sum, a) => sum + a, 0);
-  const taxCents = Math.round((subtotalCents * taxRateBp) / 10_000);
+export function invoiceTotals(amounts: readonly bigint[], taxRateBp: number) {
+  const subtotalCents = amounts.reduce((sum, a) => sum + a, 0n);
+  const taxCents = divideRounded(subtotalCents * BigInt(taxRateBp), 10_000n);
   return { subtotalCents, taxCents, totalCents: subtotalCents + taxCents };
+}
+
+/**
+ * Minor units as an exact decimal string ("1234.56" for 123456 cents), which Intl.NumberFormat
+ * formats without going through a double: amounts past 2^53 cents keep every digit.
+ */
+export function decimalOf(minorUnits: bigint, fractionDigits: number): `${number}` {
+  const digits = (minorUnits < 0n ? -minorUnits : minorUnits).toString().padStart(fractionDigits + 1, "0");
+  const whole = digits.slice(0, digits.length - fractionDigits);
+  const fraction = fractionDigits ? `.${digits.slice(-fractionDigits)}` : "";
+  return `${minorUnits < 0n ? "-" : ""}${whole}${fraction}` as `${number}`;
 }
 
 export interface Period {

@@ -38,8 +38,8 @@ interface Billable {
   description: string;
   date: string;
   quantitySeconds: number;
-  rateCents: number;
-  amountCents: number;
+  rateCents: bigint;
+  amountCents: bigint;
 }
 
 async function unbilledEntries(tx: Tx, where: Prisma.TimeEntryWhereInput, settings: BillingSettings, timeZone: string): Promise<Billable[]> {
@@ -160,7 +160,7 @@ export async function generateInvoices(services: Services, workspaceId: string, 
           ${lines.map((l) => l.invoiceId)}::uuid[], ${lines.map((l) => l.position)}::int[], ${lines.map((l) => l.timeEntryId)}::uuid[],
           ${lines.map((l) => l.appointmentId)}::uuid[],
           ${lines.map((l) => l.description)}::text[], ${lines.map((l) => l.date)}::text[], ${lines.map((l) => l.quantitySeconds)}::int[],
-          ${lines.map((l) => l.rateCents)}::int[], ${lines.map((l) => l.amountCents)}::int[])`;
+          ${lines.map((l) => String(l.rateCents))}::bigint[], ${lines.map((l) => String(l.amountCents))}::bigint[])`;
       // Compare-and-set: an entry is billed at most once; anything already taken rolls it all back.
       const claimed = await tx.$executeRaw`
         UPDATE "TimeEntry" e SET "invoiceId" = v.invoice

@@ -3,6 +3,7 @@ import type { Invoice, InvoiceLine } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import { rowsWhere } from "../common/policy.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
+import { mergeSettings } from "../common/settings.js";
 import { ClientRef } from "../agent/projects.js";
 import { GENERATE } from "./jobs.js";
 import { billingSettings, datesPeriod, type Rounding } from "./rules.js";
@@ -19,8 +20,8 @@ const InvoiceLineRef = builder.objectRef<InvoiceLine>("InvoiceLine").implement({
     description: t.exposeString("description"),
     date: t.expose("date", { type: "LocalDate" }),
     quantitySeconds: t.exposeInt("quantitySeconds", { description: "Billed duration after rounding." }),
-    rateCents: t.exposeInt("rateCents", { description: "Rate in minor units: per hour, or per session for a session priced per session." }),
-    amountCents: t.exposeInt("amountCents"),
+    rateCents: t.expose("rateCents", { type: "Money", description: "Rate in minor units: per hour, or per session for a session priced per session." }),
+    amountCents: t.expose("amountCents", { type: "Money" }),
   }),
 });
 
@@ -37,10 +38,10 @@ builder.node(InvoiceRef, {
     currency: t.exposeString("currency"),
     periodStart: t.expose("periodStart", { type: "LocalDate" }),
     periodEnd: t.expose("periodEnd", { type: "LocalDate" }),
-    subtotalCents: t.exposeInt("subtotalCents"),
+    subtotalCents: t.expose("subtotalCents", { type: "Money" }),
     taxRateBp: t.exposeInt("taxRateBp", { description: "Tax rate in basis points (1900 = 19%)." }),
-    taxCents: t.exposeInt("taxCents"),
-    totalCents: t.exposeInt("totalCents"),
+    taxCents: t.expose("taxCents", { type: "Money" }),
+    totalCents: t.expose("totalCents", { type: "Money" }),
     issuedAt: t.expose("issuedAt", { type: "DateTime", nullable: true }),
     paidAt: t.expose("paidAt", { type: "DateTime", nullable: true }),
     voidedAt: t.expose("voidedAt", { type: "DateTime", nullable: true }),
@@ -168,10 +169,7 @@ builder.mutationField("updateBillingSettings", (t) =>
         problems.add("taxRateBp", "Between 0 and 10000 basis points");
       problems.throwIfAny();
       const rounding = (args.rounding === "none" ? { mode: "none" } : { mode: args.rounding, minutes: args.roundingMinutes }) as Rounding;
-      const workspace = await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } });
-      const settings = { ...(workspace.settings as object), billing: { rounding, taxRateBp: args.taxRateBp } };
-      await ctx.db.workspace.update({ where: { id: workspace.id }, data: { settings } });
-      return billingSettings(settings);
+      return billingSettings(await mergeSettings(ctx.db, ctx.viewer!.workspaceId, "billing", { rounding, taxRateBp: args.taxRateBp }));
     },
   }),
 );

@@ -2,6 +2,7 @@ import { GraphQLError, Kind } from "graphql";
 import { DateTime } from "luxon";
 import { builder } from "../builder.js";
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from "./errors.js";
+import { instantInRange } from "./input-limits.js";
 
 builder.scalarType("DateTime", {
   description: "An instant as ISO-8601 with offset, e.g. 2026-11-21T09:30:00.000+01:00.",
@@ -23,6 +24,25 @@ builder.scalarType("JSON", {
   parseValue: (v) => v,
 });
 
+// 64-bit minor units: invoice totals pass 2^31 cents (GraphQL Int) easily and 2^53 (a JS number)
+// eventually, so amounts travel as strings of digits and are computed as bigint.
+const MONEY = /^-?\d{1,19}$/;
+const MONEY_MAX = 2n ** 63n - 1n;
+
+builder.scalarType("Money", {
+  description: 'An amount in minor units of its currency (cents), 64-bit, as a string of digits, e.g. "512345678900". Inputs may also be a JSON integer.',
+  serialize: (value) => String(value),
+  parseValue: (value) => parseMoney(value),
+  parseLiteral: (ast) => parseMoney(ast.kind === Kind.STRING ? ast.value : ast.kind === Kind.INT ? ast.value : null),
+});
+
+function parseMoney(value: unknown): bigint {
+  const text = typeof value === "number" && Number.isSafeInteger(value) ? String(value) : value;
+  const amount = typeof text === "string" && MONEY.test(text) ? BigInt(text) : null;
+  if (amount === null || amount > MONEY_MAX || amount < -MONEY_MAX) throw new GraphQLError("Money must be a whole number of minor units (cents), as a string of digits, within 64 bits");
+  return amount;
+}
+
 // An offset is required: a bare local time is ambiguous for an API used across time zones.
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -32,6 +52,7 @@ function parseDateTime(value: unknown): Date {
   }
   const parsed = DateTime.fromISO(value, { setZone: true });
   if (!parsed.isValid) throw new GraphQLError(`Invalid DateTime: ${parsed.invalidExplanation}`);
+  if (!instantInRange(parsed.toJSDate())) throw new GraphQLError("DateTime must be between the years 1900 and 9999");
   return parsed.toJSDate();
 }
 
@@ -39,6 +60,7 @@ function parseLocalDate(value: unknown): string {
   if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(value) || !DateTime.fromISO(value).isValid) {
     throw new GraphQLError("LocalDate must be a calendar date YYYY-MM-DD");
   }
+  if (!instantInRange(new Date(`${value}T12:00:00Z`))) throw new GraphQLError("LocalDate must be between the years 1900 and 9999");
   return value;
 }
 

@@ -1,5 +1,6 @@
 // Parsing of the desktop app's event batches: every bad event is reported with its reason.
 import { DateTime } from "luxon";
+import { instantInRange, stringProblem } from "../common/input-limits.js";
 import type { WindowData } from "./rules.js";
 
 export type WorkEvent =
@@ -17,18 +18,19 @@ const FUTURE_SLACK_MS = 60_000;
 
 function text(value: unknown, max: number, optional = false): string | null | undefined {
   if (value == null && optional) return null;
-  return typeof value === "string" && value.length <= max && (optional || value.length > 0) ? value : undefined;
+  return typeof value === "string" && value.length <= max && (optional || value.length > 0) && !stringProblem(value, "") ? value : undefined;
 }
 
 function parseOne(raw: unknown, now: Date): WorkEvent | string {
   if (typeof raw !== "object" || raw === null) return "not an object";
   const e = raw as Record<string, unknown>;
   const id = text(e.id, 200);
-  if (!id) return "id must be a string of 1 to 200 characters";
+  if (!id) return "id must be a string of 1 to 200 characters, without NUL characters";
   if (typeof e.timestamp !== "string") return "timestamp is required";
   const at = DateTime.fromISO(e.timestamp, { setZone: true });
   if (!at.isValid || !/([zZ]|[+-]\d\d:?\d\d)$/.test(e.timestamp)) return "timestamp must be ISO-8601 with an offset";
   const timestamp = at.toJSDate();
+  if (!instantInRange(timestamp)) return "timestamp must be between the years 1900 and 9999";
   if (timestamp.getTime() > now.getTime() + FUTURE_SLACK_MS) return "timestamp is in the future";
   const duration = e.duration ?? 0;
   if (typeof duration !== "number" || !Number.isFinite(duration) || duration < 0 || duration > 86_400) return "duration must be 0 to 86400 seconds";
@@ -38,9 +40,9 @@ function parseOne(raw: unknown, now: Date): WorkEvent | string {
       const app = text(data.app, 200);
       const title = text(data.title ?? "", 1000, true);
       const url = text(data.url, 2000, true);
-      if (!app) return "data.app is required";
-      if (title === undefined) return "data.title must be a string";
-      if (url === undefined) return "data.url must be a string";
+      if (!app) return "data.app is required: a string of 1 to 200 characters, without NUL characters";
+      if (title === undefined) return "data.title must be a string of at most 1000 characters, without NUL characters";
+      if (url === undefined) return "data.url must be a string of at most 2000 characters, without NUL characters";
       const pulsetime = e.pulsetime ?? 60;
       if (typeof pulsetime !== "number" || pulsetime < 0 || pulsetime > 3600) return "pulsetime must be 0 to 3600 seconds";
       return { id, type: "window", timestamp, duration, pulsetime, data: { app, title: title ?? "", url } };

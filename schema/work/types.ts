@@ -4,6 +4,7 @@ import { builder } from "../builder.js";
 import type { Context } from "../common/context.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { mayActFor, personInScope, rowsWhere, rowVisible } from "../common/policy.js";
+import { mergeSettings } from "../common/settings.js";
 import { UserRef } from "../identity/types.js";
 import { announceWork } from "./live.js";
 import { clip, dateRange, seconds, sessionTotals, type Interval } from "./rules.js";
@@ -312,10 +313,7 @@ builder.mutationField("updateWorkSettings", (t) =>
     args: { inactivityMinutes: t.arg.int() },
     resolve: async (_r, args, ctx) => {
       if (args.inactivityMinutes < 1 || args.inactivityMinutes > 24 * 60) throw ValidationError.field("inactivityMinutes", "Between 1 and 1440 minutes");
-      const workspace = await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } });
-      const settings = { ...(workspace.settings as object), work: { inactivityMinutes: args.inactivityMinutes } };
-      await ctx.db.workspace.update({ where: { id: workspace.id }, data: { settings } });
-      return workSettings(settings);
+      return workSettings(await mergeSettings(ctx.db, ctx.viewer!.workspaceId, "work", { inactivityMinutes: args.inactivityMinutes }));
     },
   }),
 );

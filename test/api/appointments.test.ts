@@ -436,10 +436,10 @@ describe("invoices from sessions", () => {
     expect(invoices).toHaveLength(1);
     expect(invoices[0]).toMatchObject({
       currency: "EUR",
-      totalCents: 8000 + 18000,
+      totalCents: String(8000 + 18000),
       lines: [
-        { description: "Manual therapy: Knee", quantitySeconds: 2700, rateCents: 8000, amountCents: 8000 },
-        { description: "Coaching: Plan", quantitySeconds: 5400, rateCents: 12000, amountCents: 18000 },
+        { description: "Manual therapy: Knee", quantitySeconds: 2700, rateCents: "8000", amountCents: "8000" },
+        { description: "Coaching: Plan", quantitySeconds: 5400, rateCents: "12000", amountCents: "18000" },
       ],
     });
     const billed = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { invoiced } } }`, { id: s1 }, { token: owner });

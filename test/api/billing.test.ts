@@ -28,7 +28,7 @@ const dayOf = (dayOfMonth: number, month = LAST_MONTH) => isoDate(month.plus({ d
 async function clientWithProject(name: string, rateCents = 9000, currency = "EUR") {
   const client = (await ok(url, `mutation($n: String!) { createClient(name: $n) { ... on Client { id } } }`, { n: name }, { token: owner })).createClient.id;
   const project = (
-    await ok(url, `mutation($c: ID!, $n: String!, $r: Int!, $cur: String) { createProject(clientId: $c, name: $n, hourlyRateCents: $r, currency: $cur) { ... on Project { id } } }`, { c: client, n: `${name} work`, r: rateCents, cur: currency }, { token: owner })
+    await ok(url, `mutation($c: ID!, $n: String!, $r: Money!, $cur: String) { createProject(clientId: $c, name: $n, hourlyRateCents: $r, currency: $cur) { ... on Project { id } } }`, { c: client, n: `${name} work`, r: rateCents, cur: currency }, { token: owner })
   ).createProject.id;
   return { client, project };
 }
@@ -71,11 +71,11 @@ describe("invoices", () => {
     await log(project, on(6), 30, "Fixes"); // exactly 30
     const [invoice] = (await create(client)).data;
     expect(invoice.status).toBe("draft");
-    expect(invoice.lines.map((l: { quantitySeconds: number; amountCents: number; date: string }) => [l.date, l.quantitySeconds, l.amountCents])).toEqual([
-      [dayOf(5), 66 * 60, 13200],
-      [dayOf(6), 30 * 60, 6000],
+    expect(invoice.lines.map((l: { quantitySeconds: number; amountCents: string; date: string }) => [l.date, l.quantitySeconds, l.amountCents])).toEqual([
+      [dayOf(5), 66 * 60, "13200"],
+      [dayOf(6), 30 * 60, "6000"],
     ]);
-    expect([invoice.subtotalCents, invoice.taxCents, invoice.totalCents]).toEqual([19200, 3648, 22848]);
+    expect([invoice.subtotalCents, invoice.taxCents, invoice.totalCents]).toEqual(["19200", "3648", "22848"]);
     expect((await create(client)).data).toEqual([]); // nothing left to bill: an entry is billed once
 
     expect((await status("voidInvoice", invoice.id)).voidInvoice.status).toBe("void");
@@ -93,7 +93,7 @@ describe("invoices", () => {
     const [same] = (await create(client)).data;
     expect(same.id).toBe(draft.id);
     expect(same.lines.map((l: { position: number; description: string }) => [l.position, l.description])).toEqual([[1, "First"], [2, "Late one"]]);
-    expect(same.subtotalCents).toBe(9000 + 4500);
+    expect(same.subtotalCents).toBe(String(9000 + 4500));
     await status("issueInvoice", draft.id);
     await log(project, on(14), 30, "After issue");
     expect((await create(client)).data).toEqual([]);
@@ -138,7 +138,7 @@ describe("invoices", () => {
     await expect.poll(mine, { timeout: 10_000 }).toHaveLength(1);
     await run();
     await new Promise((r) => setTimeout(r, 1500));
-    expect(await mine()).toEqual([expect.objectContaining({ totalCents: 12000, currency: "USD", periodStart: isoDate(MONTH_BEFORE), periodEnd: isoDate(MONTH_BEFORE.endOf("month")) })]);
+    expect(await mine()).toEqual([expect.objectContaining({ totalCents: "12000", currency: "USD", periodStart: isoDate(MONTH_BEFORE), periodEnd: isoDate(MONTH_BEFORE.endOf("month")) })]);
     expect((await ok(url, `mutation { generateInvoices(month: "2026-13") { __typename } }`, {}, { token: owner })).generateInvoices.__typename).toBe("ValidationError");
   });
 

@@ -134,7 +134,7 @@ describe("field definitions", () => {
       "fields: Sub-field keys must differ",
       "fields.0.validation.options: List at least one non-empty option",
       "fields.1.validation.max: Must not be below min",
-      "fields.2.validation.pattern: Not a valid regular expression",
+      "fields.2.validation.pattern: Not a supported regular expression (RE2 syntax, no lookarounds or back-references, at most 500 characters)",
       "fields.3.fields: An array needs exactly one item field",
     ]);
     expect(validateSpec(field("ok", "text", { fields: [field("x", "text")] }), [])).toEqual([{ path: ["fields"], message: "Only objects and arrays have sub-fields" }]);

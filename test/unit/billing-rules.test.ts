@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { monthToInvoice } from "../../schema/billing/jobs.js";
-import { billingSettings, datesPeriod, invoiceTotals, lineAmount, monthPeriod, previousMonth, roundSeconds, sessionPrice } from "../../schema/billing/rules.js";
+import { billingSettings, datesPeriod, decimalOf, invoiceTotals, lineAmount, monthPeriod, previousMonth, roundSeconds, sessionPrice } from "../../schema/billing/rules.js";
 
 describe("rounding", () => {
   it("leaves seconds alone, or rounds each line up or to the nearest 1, 6 or 15 minutes", () => {
@@ -14,9 +14,18 @@ describe("rounding", () => {
 
 describe("amounts", () => {
   it("prices rate x hours per line, and the lines add up to the total", () => {
-    const lines = [lineAmount(1800, 9000), lineAmount(20 * 60, 9000), lineAmount(1, 9000)];
-    expect(lines).toEqual([4500, 3000, 3]);
-    expect(invoiceTotals(lines, 1900)).toEqual({ subtotalCents: 7503, taxCents: 1426, totalCents: 8929 });
+    const lines = [lineAmount(1800, 9000n), lineAmount(20 * 60, 9000n), lineAmount(1, 9000n)];
+    expect(lines).toEqual([4500n, 3000n, 3n]);
+    expect(invoiceTotals(lines, 1900)).toEqual({ subtotalCents: 7503n, taxCents: 1426n, totalCents: 8929n });
+  });
+  it("rounds half up, exactly, far past 2^53 cents", () => {
+    expect(lineAmount(1, 1800n)).toBe(1n); // 0.5 cents rounds up
+    const rate = 9_000_000_000_000n; // 90 billion per hour
+    expect(lineAmount(3600 * 1000, rate)).toBe(9_000_000_000_000_000n);
+    expect(invoiceTotals([9_000_000_000_000_001n], 1900)).toEqual({ subtotalCents: 9_000_000_000_000_001n, taxCents: 1_710_000_000_000_000n, totalCents: 10_710_000_000_000_001n });
+  });
+  it("writes minor units as exact decimals for formatting", () => {
+    expect([decimalOf(9_007_199_254_740_993n, 2), decimalOf(5n, 2), decimalOf(-120n, 2), decimalOf(42n, 0)]).toEqual(["90071992547409.93", "0.05", "-1.20", "42"]);
   });
   it("reads settings defensively", () => {
     expect(billingSettings({ billing: { rounding: { mode: "up", minutes: 7 }, taxRateBp: -1 } })).toEqual({ rounding: { mode: "none" }, taxRateBp: 0 });
@@ -53,8 +62,8 @@ describe("month-end job", () => {
 
 describe("client session prices", () => {
   it("charge a fixed price per session, or per hour of the session rounded like time", () => {
-    expect(sessionPrice("per_session", 8000, 2700, { mode: "up", minutes: 15 })).toEqual({ quantitySeconds: 2700, rateCents: 8000, amountCents: 8000 });
-    expect(sessionPrice("per_hour", 12000, 50 * 60, { mode: "up", minutes: 15 })).toEqual({ quantitySeconds: 3600, rateCents: 12000, amountCents: 12000 });
-    expect(sessionPrice("per_hour", 10000, 20 * 60, { mode: "none" })).toEqual({ quantitySeconds: 1200, rateCents: 10000, amountCents: 3333 });
+    expect(sessionPrice("per_session", 8000n, 2700, { mode: "up", minutes: 15 })).toEqual({ quantitySeconds: 2700, rateCents: 8000n, amountCents: 8000n });
+    expect(sessionPrice("per_hour", 12000n, 50 * 60, { mode: "up", minutes: 15 })).toEqual({ quantitySeconds: 3600, rateCents: 12000n, amountCents: 12000n });
+    expect(sessionPrice("per_hour", 10000n, 20 * 60, { mode: "none" })).toEqual({ quantitySeconds: 1200, rateCents: 10000n, amountCents: 3333n });
   });
 });

@@ -131,8 +131,8 @@ export async function appointmentDetails(id: string): Promise<AppointmentDetails
   return (await gql<{ node: AppointmentDetails | null }>(`query One($id: ID!) { node(id: $id) { ... on Appointment { ${DETAILS} } } }`, { id })).node;
 }
 
-export async function services(): Promise<{ id: string; name: string; pricing: string; priceCents: number; currency: string }[]> {
-  return (await gql<{ appointmentServices: { id: string; name: string; pricing: string; priceCents: number; currency: string }[] }>(
+export async function services(): Promise<{ id: string; name: string; pricing: string; priceCents: string; currency: string }[]> {
+  return (await gql<{ appointmentServices: { id: string; name: string; pricing: string; priceCents: string; currency: string }[] }>(
     `{ appointmentServices { id name pricing priceCents currency } }`,
   )).appointmentServices;
 }

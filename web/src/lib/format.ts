@@ -36,10 +36,18 @@ export function formatHoursMinutes(totalSeconds: number) {
 }
 
 /** Amounts are integers in the currency's minor unit (cents, or yen for JPY). */
-export function formatMoney(minorUnits: number, currency: string) {
+/**
+ * Amounts come as strings of minor units (the API's 64-bit Money); they are shifted to a decimal
+ * string, which Intl formats exactly, instead of divided as a number, which loses cents past 2^53.
+ */
+export function formatMoney(minorUnits: string, currency: string) {
   const format = new Intl.NumberFormat(undefined, { style: "currency", currency });
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(minorUnits / 10 ** digits);
+  const fractionDigits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  const negative = minorUnits.startsWith("-");
+  const digits = minorUnits.replace(/^-/, "").padStart(fractionDigits + 1, "0");
+  const whole = digits.slice(0, digits.length - fractionDigits);
+  const decimal = `${negative ? "-" : ""}${whole}${fractionDigits ? "." + digits.slice(-fractionDigits) : ""}`;
+  return format.format(decimal as `${number}`);
 }
 
 /** A calendar date (YYYY-MM-DD) as the reader writes dates, e.g. "Nov 21, 2026". */

@@ -9,8 +9,8 @@ export interface InvoiceLine {
   description: string;
   date: string;
   quantitySeconds: number;
-  rateCents: number;
-  amountCents: number;
+  rateCents: string;
+  amountCents: string;
 }
 
 export interface Invoice {
@@ -21,10 +21,10 @@ export interface Invoice {
   currency: string;
   periodStart: string;
   periodEnd: string;
-  subtotalCents: number;
+  subtotalCents: string;
   taxRateBp: number;
-  taxCents: number;
-  totalCents: number;
+  taxCents: string;
+  totalCents: string;
   createdAt: string;
   issuedAt: string | null;
   paidAt: string | null;

@@ -4,7 +4,7 @@ export interface Project {
   id: string;
   name: string;
   currency: string;
-  hourlyRateCents: number;
+  hourlyRateCents: string;
   billAgentTime: boolean;
   client: { id: string; name: string };
 }

@@ -1,0 +1,14 @@
+-- AlterTable
+ALTER TABLE "AppointmentService" ALTER COLUMN "priceCents" SET DATA TYPE BIGINT;
+
+-- AlterTable
+ALTER TABLE "Invoice" ALTER COLUMN "subtotalCents" SET DATA TYPE BIGINT,
+ALTER COLUMN "taxCents" SET DATA TYPE BIGINT,
+ALTER COLUMN "totalCents" SET DATA TYPE BIGINT;
+
+-- AlterTable
+ALTER TABLE "InvoiceLine" ALTER COLUMN "rateCents" SET DATA TYPE BIGINT,
+ALTER COLUMN "amountCents" SET DATA TYPE BIGINT;
+
+-- AlterTable
+ALTER TABLE "Project" ALTER COLUMN "hourlyRate" SET DATA TYPE BIGINT;
