@@ -7,6 +7,9 @@ export type WorkEvent =
   | { id: string; type: "afk"; timestamp: Date; duration: number; status: "afk" | "not-afk" }
   | { id: string; type: "close"; timestamp: Date };
 
+/** The longest app name, window title and URL a window event keeps. */
+export const WINDOW_LIMITS = { app: 200, title: 1000, url: 2000 } as const;
+
 export interface Rejection {
   index: number;
   id: string | null;
@@ -35,9 +38,9 @@ function parseOne(raw: unknown, now: Date): WorkEvent | string {
   const data = (e.data ?? {}) as Record<string, unknown>;
   switch (e.type) {
     case "window": {
-      const app = text(data.app, 200);
-      const title = text(data.title ?? "", 1000, true);
-      const url = text(data.url, 2000, true);
+      const app = text(data.app, WINDOW_LIMITS.app);
+      const title = text(data.title ?? "", WINDOW_LIMITS.title, true);
+      const url = text(data.url, WINDOW_LIMITS.url, true);
       if (!app) return "data.app is required";
       if (title === undefined) return "data.title must be a string";
       if (url === undefined) return "data.url must be a string";

@@ -253,8 +253,9 @@ describe("ActivityWatch import", () => {
     const day = (await ok(url, SESSIONS, { f: "2026-11-12", t: "2026-11-12" }, { token: emmaToken })).workSessions.nodes;
     expect(day).toHaveLength(1);
     expect(day[0]).toMatchObject({ startedAt: "2026-11-12T08:00:00.000Z", endedAt: "2026-11-12T09:00:00.000Z", afkSeconds: 300, netSeconds: 3300 });
-    expect(day[0].apps).toEqual([{ name: "Code", seconds: 2700 }, { name: "Firefox", seconds: 900 }]);
-    expect(day[0].urls).toEqual([{ name: "https://docs.example.org/", seconds: 900 }]);
+    // Firefox's last five minutes were AFK: as in ActivityWatch, only active window time counts.
+    expect(day[0].apps).toEqual([{ name: "Code", seconds: 2700 }, { name: "Firefox", seconds: 600 }]);
+    expect(day[0].urls).toEqual([{ name: "https://docs.example.org/", seconds: 600 }]);
     // An employee can't import for someone else.
     expect((await send(await tokenFor(url, "tom@demo.test"), emmaId)).status).toBe(403);
   });
