@@ -4,14 +4,23 @@
 import { DateTime } from "luxon";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { activityWatchExport, eventCount, type AwExport } from "../support/activitywatch-export.js";
-import { ok, signIn } from "../support/client.js";
+import { ok } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
 let stack: Stack;
 let url: string;
+/**
+ * The tests' own workspace. Each import goes to an employee whose imported days no other test
+ * touches: a person's sessions never overlap, so days imported twice would be one session.
+ */
+let ws: TestWorkspace;
 beforeAll(async () => {
   stack = await startStack();
   url = stack.urls[0];
+});
+beforeAll(async () => {
+  ws = await newWorkspace(url, ZONE);
 });
 afterAll(() => stack?.stop());
 
@@ -122,17 +131,6 @@ function reference(exported: AwExport) {
 // ---- The API side. ---------------------------------------------------------------------------
 const SESSIONS = `query($f: LocalDate!, $t: LocalDate!) { workSessions(from: $f, to: $t, first: 100) { nodes { startedAt endedAt netSeconds afkSeconds apps { name seconds } urls { name seconds } } } }`;
 
-/**
- * A new workspace of one demo member's, with a token acting in it. One member per test: a person's
- * sessions never overlap, whichever workspace they were recorded in.
- */
-async function ownWorkspace(email: string) {
-  const cookie = await signIn(url, email);
-  const created = await ok(url, `mutation($z: String!) { createWorkspace(name: "Imports", timeZone: $z) { ... on Workspace { id } } }`, { z: ZONE }, { cookie });
-  await ok(url, `mutation($id: ID!) { switchWorkspace(workspaceId: $id) { __typename } }`, { id: created.createWorkspace.id }, { cookie });
-  return (await ok(url, `mutation { createPersonalAccessToken(name: "import") { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret as string;
-}
-
 async function importExport(token: string, exported: unknown) {
   const res = await fetch(`${url}/api/work/import`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(exported) });
   return { status: res.status, body: await res.json() };
@@ -171,7 +169,7 @@ function expectAgreement(got: Awaited<ReturnType<typeof reported>>, want: Return
 
 describe("ActivityWatch import", () => {
   it("agrees with ActivityWatch's arithmetic on a week of two hosts, and importing again changes nothing", async () => {
-    const token = await ownWorkspace("tom@demo.test");
+    const token = ws.employee.token;
     const from = DateTime.now().setZone(ZONE).minus({ weeks: 2 }).startOf("week");
     const exported = activityWatchExport({ from, days: 7, seed: 7 });
     const first = await importExport(token, exported);
@@ -191,7 +189,7 @@ describe("ActivityWatch import", () => {
   });
 
   it("imports a month in one request and still agrees", async () => {
-    const token = await ownWorkspace("emma@demo.test");
+    const token = ws.employee2.token;
     const from = DateTime.now().setZone(ZONE).minus({ months: 1 }).startOf("month");
     const days = from.daysInMonth!;
     const exported = activityWatchExport({ from, days, seed: 42 });
@@ -204,7 +202,7 @@ describe("ActivityWatch import", () => {
   });
 
   it("rejects what isn't an export, and reports bad events while keeping the good ones", async () => {
-    const token = await ownWorkspace("sam@demo.test");
+    const token = ws.employee.token;
     expect((await importExport(token, { events: [] })).status).toBe(400);
     const day = DateTime.now().setZone(ZONE).minus({ days: 3 }).set({ hour: 9, minute: 0, second: 0, millisecond: 0 });
     const at = (minutes: number) => day.plus({ minutes }).toUTC().toISO()!;

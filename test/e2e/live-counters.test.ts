@@ -5,22 +5,21 @@ import { existsSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, launchBrowser, signInAs } from "../support/browser.js";
-import { ok, tokenFor } from "../support/client.js";
+import { ok } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** An employee's desktop app has been recording for ten minutes (from an odd fraction of a second). */
-async function openWorkSession(url: string, email: string) {
-  const token = await tokenFor(url, email);
+async function openWorkSession(url: string, token: string) {
   const start = Date.now() - 10 * 60_000 - 437;
   const events = [
-    { id: `${email}-1`, type: "window", timestamp: new Date(start).toISOString(), duration: 590, pulsetime: 60, data: { app: "Code", title: "main.ts" } },
-    { id: `${email}-2`, type: "window", timestamp: new Date(Date.now() - 1000).toISOString(), duration: 0, pulsetime: 60, data: { app: "Code", title: "main.ts" } },
+    { id: "e-1", type: "window", timestamp: new Date(start).toISOString(), duration: 590, pulsetime: 60, data: { app: "Code", title: "main.ts" } },
+    { id: "e-2", type: "window", timestamp: new Date(Date.now() - 1000).toISOString(), duration: 0, pulsetime: 60, data: { app: "Code", title: "main.ts" } },
   ];
   const res = await fetch(`${url}/api/work/events`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ events }) });
   expect(res.status).toBe(200);
-  return token;
 }
 
 /** Records the card's counter (in seconds) every 50 ms, in the page itself. */
@@ -57,16 +56,20 @@ async function expectAgreesWithServer(url: string, token: string, id: string, sh
 describe.runIf(existsSync(CHROMIUM))("Live board counters in Chromium", () => {
   let stack: Stack;
   let browser: Browser;
-  let lisa: string;
-  /** Lisa's wall display, open on /live for the whole file (signing in is the slow part). */
+  let ws: TestWorkspace;
+  /** The manager's wall display, open on /live for the whole file (signing in is the slow part). */
   let page: Page;
+  // Three hooks, each within the hook limit on a busy machine: processes, workspace, page.
   beforeAll(async () => {
-    stack = await startStack();
-    browser = await launchBrowser();
+    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+  });
+  beforeAll(async () => {
+    ws = await newWorkspace(stack.urls[0]);
+  });
+  beforeAll(async () => {
     const url = stack.urls[0];
-    lisa = await tokenFor(url, "lisa@demo.test");
     page = await browser.newPage();
-    await signInAs(page, url, "lisa@demo.test");
+    await signInAs(page, url, ws.manager.email);
     await page.goto(`${url}/live`);
     await page.getByTestId("live-connection").getByText("Connected", { exact: true }).waitFor({ timeout: 20_000 });
   });
@@ -77,9 +80,9 @@ describe.runIf(existsSync(CHROMIUM))("Live board counters in Chromium", () => {
 
   it("never run backwards while other sessions start and stop, nor after the tab was frozen", async () => {
     const url = stack.urls[0];
-    await openWorkSession(url, "emma@demo.test");
-    const counter = await sampleCounter(page, "Emma");
-    const tom = await tokenFor(url, "tom@demo.test");
+    await openWorkSession(url, ws.employee2.token);
+    const counter = await sampleCounter(page, ws.employee2.name);
+    const tom = ws.employee.token;
     for (let i = 0; i < 2; i++) {
       await sleep(700);
       const { startTimer } = await ok(url, `mutation { startTimer(description: "Board change") { ... on TimeEntry { id } } }`, {}, { token: tom });
@@ -98,13 +101,13 @@ describe.runIf(existsSync(CHROMIUM))("Live board counters in Chromium", () => {
     expectNeverBackwards(samples);
     // It kept counting, the frozen seconds included.
     expect(samples.at(-1)! - samples[0]).toBeGreaterThanOrEqual(6);
-    await expectAgreesWithServer(url, lisa, counter.id, counter.samples);
+    await expectAgreesWithServer(url, ws.manager.token, counter.id, counter.samples);
   });
 
   it("never run backwards across a reconnect to a restarted server", async () => {
     const url = stack.urls[0];
-    await openWorkSession(url, "tom@demo.test");
-    const counter = await sampleCounter(page, "Tom");
+    await openWorkSession(url, ws.employee.token);
+    const counter = await sampleCounter(page, ws.employee.name);
     await sleep(1000);
     const port = new URL(url).port;
     await stack.apis[0].stop();
@@ -114,6 +117,6 @@ describe.runIf(existsSync(CHROMIUM))("Live board counters in Chromium", () => {
     await sleep(1000);
     const samples = await counter.samples();
     expectNeverBackwards(samples);
-    await expectAgreesWithServer(restarted.url, lisa, counter.id, counter.samples);
+    await expectAgreesWithServer(restarted.url, ws.manager.token, counter.id, counter.samples);
   });
 });
