@@ -177,16 +177,16 @@ function readBuckets(exported: unknown): { buckets: Bucket[]; count: number; rej
 const dataKey = (data: Data) => JSON.stringify(data);
 const text = (value: unknown, max: number) => (typeof value === "string" ? value.slice(0, max) : "");
 
-export interface Window {
+interface AppWindow {
   app: string;
   title: string;
   url: string | null;
 }
 
-export type Activity = Window & Span;
+type Activity = AppWindow & Span;
 
 /** One host's active window time: its flooded windows where its flooded not-AFK periods cover them. */
-function hostActivity(buckets: readonly Bucket[]): Piece<Window>[] {
+function hostActivity(buckets: readonly Bucket[]): Piece<AppWindow>[] {
   const windows = disjoint(flood(buckets.filter((b) => b.type === "currentwindow").flatMap((b) => b.events), dataKey)).map((p) => ({
     ...p,
     data: { app: text(p.data.app, WINDOW_LIMITS.app), title: text(p.data.title, WINDOW_LIMITS.title), url: null },
@@ -200,7 +200,7 @@ function hostActivity(buckets: readonly Bucket[]): Piece<Window>[] {
 }
 
 /** Browser windows split by their browser's tabs: the covered parts take the tab's URL. */
-function withUrls(activity: Piece<Window>[], tabBuckets: readonly Bucket[]): Piece<Window>[] {
+function withUrls(activity: Piece<AppWindow>[], tabBuckets: readonly Bucket[]): Piece<AppWindow>[] {
   const tabsByBrowser = groupBy(tabBuckets, (b) => browserOfBucket(b.id));
   const byBrowser = groupBy(activity, (p) => browserOfApp(p.data.app) ?? "");
   return [...byBrowser]
@@ -224,9 +224,9 @@ function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
 }
 
 /** Active time of every host, overlaps going to the first host by name. */
-function activeTime(buckets: readonly Bucket[]): Piece<Window>[] {
+function activeTime(buckets: readonly Bucket[]): Piece<AppWindow>[] {
   const hosts = [...new Set(buckets.filter((b) => KINDS.includes(b.type)).map((b) => b.host))].sort();
-  let all: Piece<Window>[] = [];
+  let all: Piece<AppWindow>[] = [];
   for (const host of hosts) {
     const own = hostActivity(buckets.filter((b) => b.host === host && KINDS.includes(b.type)));
     const claimed = asPeriods(union(all));
@@ -236,7 +236,7 @@ function activeTime(buckets: readonly Bucket[]): Piece<Window>[] {
 }
 
 /** Whole seconds, as the API counts: shared boundaries round alike, so nothing overlaps or is lost. */
-function toSeconds(pieces: readonly Piece<Window>[]): Activity[] {
+function toSeconds(pieces: readonly Piece<AppWindow>[]): Activity[] {
   const out: Activity[] = [];
   for (const p of pieces) {
     const start = Math.round(p.start / 1000) * 1000;
