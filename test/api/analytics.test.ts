@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gql, ok, signIn, subscribe, tokenFor, wsClient } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { until } from "../support/until.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
 let stack: Stack;
@@ -37,15 +38,6 @@ const SESSIONS = `query($f: UserSessionFilter, $s: UserSessionSort, $first: Int,
 
 const sessionsOf = async (userId: string, filter: object = {}) =>
   (await ok(url, SESSIONS, { f: { userIdSearch: userId, ...filter } }, { cookie: owner })).userSessions.edges.map((e: { node: any }) => e.node).filter((n: { userId: string }) => n.userId === userId);
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > end) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const totalEvents = (sessions: { rawEventCount: number }[]) => sessions.reduce((n, s) => n + s.rawEventCount, 0);
 

@@ -26,14 +26,16 @@ describe.runIf(existsSync(CHROMIUM))("Agent sessions, entries and invoices in Ch
   let browser: Browser;
   let context: BrowserContext;
   let ws: TestWorkspace;
+  // Two hooks: the processes start (together), then the workspace is set up, each in its own time.
   beforeAll(async () => {
-    stack = await startStack();
+    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+    context = await newContext(browser);
+  });
+  beforeAll(async () => {
     ws = await newWorkspace(stack.urls[0], TIME_ZONE);
     const owner = { token: ws.owner.token };
     const client = (await ok(stack.urls[0], `mutation { createClient(name: "Acme Corp") { ... on Client { id } } }`, {}, owner)).createClient.id;
     await ok(stack.urls[0], `mutation($c: ID!) { createProject(clientId: $c, name: "Acme Website", hourlyRateCents: 9000, currency: "EUR") { __typename } }`, { c: client }, owner);
-    browser = await launchBrowser();
-    context = await newContext(browser);
   });
   afterAll(async () => {
     await context?.close();

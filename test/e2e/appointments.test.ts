@@ -2,7 +2,7 @@
 // its zone: the calendar, the session dialog, field management, clients and calendar feeds.
 import { existsSync } from "node:fs";
 import { DateTime } from "luxon";
-import type { Browser, BrowserContext } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, launchBrowser, newContext, signInAs, snap } from "../support/browser.js";
 import { ok } from "../support/client.js";
@@ -12,7 +12,7 @@ import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
 const TIME_ZONE = "Europe/Berlin";
 const CREATE_CLIENT = `mutation($n: String!) { createClient(name: $n) { ... on Client { id } } }`;
-const CREATE_APPOINTMENT = `mutation($i: NewAppointmentInput!) { createAppointment(input: $i) { __typename } }`;
+const CREATE_APPOINTMENT = `mutation($i: NewAppointmentInput!) { createAppointment(input: $i) { ... on AppointmentPayload { appointment { id } } } }`;
 
 describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
   let stack: Stack;
@@ -26,12 +26,25 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
   const dayOf = calendar(TIME_ZONE).monday(1).plus({ days: 1 });
   const day = isoDate(dayOf);
   const client = async (name: string) => (await ok(url, CREATE_CLIENT, { n: name }, { token: owner })).createClient.id as string;
-  const book = (name: string, clientId: string, time: string, token = owner) =>
-    ok(url, CREATE_APPOINTMENT, { i: { name, clientId, date: day, time, fields: { intake: "x" } } }, { token });
+  const book = async (name: string, clientId: string, time: string, token = owner) =>
+    (await ok(url, CREATE_APPOINTMENT, { i: { name, clientId, date: day, time, fields: { intake: "x" } } }, { token })).createAppointment.appointment.id as string;
+  /**
+   * The calendar page showing `day`'s week. The page first loads the current week, and an answer to
+   * that arriving after the asked week's would replace it: ask only once the first one is shown.
+   */
+  const showDay = async (page: Page) => {
+    await page.locator("[data-date]").first().waitFor();
+    await page.getByLabel("Go to date").fill(day);
+    await page.locator(`[data-date="${day}"]`).waitFor();
+  };
 
+  // Two hooks: the processes start (together), then the workspace is set up, each in its own time.
   beforeAll(async () => {
-    stack = await startStack();
+    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
     url = stack.urls[0];
+    context = await newContext(browser);
+  });
+  beforeAll(async () => {
     ws = await newWorkspace(url, TIME_ZONE);
     owner = ws.owner.token;
     const field = (target: string, key: string, type: string, input: object) =>
@@ -43,8 +56,6 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
     await field("evaluation", "range", "number", { label: "Range of motion", required: true });
     greta = await client("Greta Hansen");
     await book("Existing massage", greta, "10:00");
-    browser = await launchBrowser();
-    context = await newContext(browser);
     // Signed in once: every test opens its pages in this context, with the owner's cookie.
     const page = await context.newPage();
     await signInAs(page, url, ws.owner.email);
@@ -61,7 +72,7 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
     await page.goto(url);
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Appointments" }).click();
     await page.waitForURL(/\/appointments$/);
-    await page.getByLabel("Go to date").fill(day);
+    await showDay(page);
     await page.getByTestId("appointment").filter({ hasText: "Existing massage" }).waitFor();
     // Booked elsewhere meanwhile: the open calendar shows it without a reload.
     await book("Booked by Lisa", greta, "16:00", ws.manager.token);
@@ -198,15 +209,21 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
   });
 
   it("attaches files to a session, refusing one whose content is not its type", async () => {
-    await book("Ida's check-up", await client("Ida Jensen"), "12:00");
+    // One file is there already: once it shows, the dialog has loaded the session's files.
+    const ida = await book("Ida's check-up", await client("Ida Jensen"), "12:00");
+    const referral = await fetch(`${url}/api/appointments/attachments?fileName=referral.pdf&appointmentId=${encodeURIComponent(ida)}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${owner}`, "content-type": "application/pdf" },
+      body: "%PDF-1.4 referral",
+    });
+    expect(referral.status).toBe(201);
     const page = await context.newPage();
     await page.goto(`${url}/appointments`);
-    await page.getByLabel("Go to date").fill(day);
+    await showDay(page);
     await page.getByTestId("appointment").filter({ hasText: "Ida's check-up" }).click();
     const dialog = page.getByTestId("appointment-dialog");
-    const attach = dialog.getByLabel(/Attach a file/);
-    await attach.setInputFiles({ name: "referral.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4 referral") });
     await dialog.getByRole("link", { name: "referral.pdf" }).waitFor();
+    const attach = dialog.getByLabel(/Attach a file/);
     await attach.setInputFiles({ name: "wrong.pdf", mimeType: "application/pdf", buffer: Buffer.from("not a pdf") });
     await dialog.getByRole("alert").filter({ hasText: "The content is not application/pdf" }).waitFor();
     await attach.setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("notes") });
