@@ -3,9 +3,10 @@ import { decodeGlobalID } from "@pothos/plugin-relay";
 import type { Services, Viewer } from "../schema/common/context.js";
 import { can, mayActFor } from "../schema/common/policy.js";
 import { eventsFromExport } from "../schema/work/activitywatch.js";
-import { parseBatch } from "../schema/work/events.js";
+import { parseBatch, type WorkEvent } from "../schema/work/events.js";
 import { announceWork } from "../schema/work/live.js";
 import { recordEvents, scheduleAutoClose } from "../schema/work/recording.js";
+import { workSettings } from "../schema/work/settings.js";
 import { type Authenticator, credentialsFrom, viewerOfRequest } from "./auth.js";
 import type { Config } from "./config.js";
 import { json } from "./http.js";
@@ -17,13 +18,12 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   return JSON.parse(Buffer.concat(chunks).toString("utf8"));
 }
 
-/** Parses, records, schedules the auto-close and tells the board: one path for live and imported events. */
-async function ingest(services: Services, viewer: Viewer, raw: unknown) {
-  const { events, rejected } = parseBatch(raw);
+/** Records, schedules the auto-close and tells the board: one path for live and imported events. */
+async function ingest(services: Services, viewer: Viewer, events: WorkEvent[]) {
   const result = await recordEvents(services, viewer, events);
   await scheduleAutoClose(services, result, viewer.workspaceId);
   await announceWork(services, result.changedSessionIds, viewer.workspaceId);
-  return { accepted: result.accepted, duplicates: result.duplicates, rejected };
+  return { accepted: result.accepted, duplicates: result.duplicates };
 }
 
 /**
@@ -43,7 +43,8 @@ export function workEventsRoute(services: Services, auth: Authenticator) {
     } catch {
       return json(res, 400, { error: "Malformed JSON", code: "VALIDATION" });
     }
-    json(res, 200, await ingest(services, viewer, body));
+    const { events, rejected } = parseBatch(body);
+    json(res, 200, { ...(await ingest(services, viewer, events)), rejected });
   };
 }
 
@@ -72,8 +73,9 @@ export function workImportRoute(services: Services, auth: Authenticator, config:
     } catch {
       return json(res, 400, { error: "Malformed JSON", code: "VALIDATION" });
     }
-    const { events, buckets } = eventsFromExport(body);
-    if (!buckets) return json(res, 400, { error: 'Expected an ActivityWatch export: {"buckets": {...}}', code: "VALIDATION" });
-    json(res, 200, { buckets, ...(await ingest(services, { ...viewer, userId }, { events })) });
+    const workspace = await services.db.workspace.findUniqueOrThrow({ where: { id: viewer.workspaceId } });
+    const read = eventsFromExport(body, workSettings(workspace.settings).inactivityMinutes * 60_000);
+    if (!read) return json(res, 400, { error: 'Expected an ActivityWatch export: {"buckets": {...}}', code: "VALIDATION" });
+    json(res, 200, { buckets: read.buckets, ...(await ingest(services, { ...viewer, userId }, read.events)), rejected: read.rejected });
   };
 }

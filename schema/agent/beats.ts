@@ -3,7 +3,7 @@ import type { AgentSession, Beat, Project, User } from "../../prisma/generated/c
 import type { Db, Services, Tx } from "../common/context.js";
 import type { LiveSession } from "../common/pubsub.js";
 import { publishSessionChange } from "../live/service.js";
-import { registerLiveSource } from "../live/sources.js";
+import { lastTurnover, registerLiveSource } from "../live/sources.js";
 import { isBillable, totals, type BeatKind } from "./rules.js";
 
 export type SessionWithBeats = AgentSession & { beats: Beat[]; user: User; project: Project };
@@ -15,6 +15,7 @@ export function openBeat(session: { beats: Beat[] }): Beat | undefined {
 
 export function sessionAsLive(session: SessionWithBeats, now: Date): LiveSession {
   const current = openBeat(session);
+  const ticking = !!current && isBillable(current.kind, session.billAgentTime);
   return {
     id: encodeGlobalID("AgentSession", session.id),
     kind: "AGENT",
@@ -23,10 +24,10 @@ export function sessionAsLive(session: SessionWithBeats, now: Date): LiveSession
     title: session.description || session.project.name,
     person: session.user.name,
     state: current?.kind ?? "ended",
-    ticking: !!current && isBillable(current.kind, session.billAgentTime),
+    ticking,
     startedAt: session.startedAt,
     accumulatedSeconds: totals(session.beats, session.billAgentTime, now).billableSeconds,
-    serverTime: now,
+    serverTime: ticking ? lastTurnover(current.startedAt, now) : now,
   };
 }
 

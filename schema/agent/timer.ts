@@ -6,7 +6,7 @@ import type { Context, Db, Services, Tx, Viewer } from "../common/context.js";
 import { NotFoundError, ValidationError } from "../common/errors.js";
 import type { LiveSession } from "../common/pubsub.js";
 import { publishSessionChange } from "../live/service.js";
-import { registerLiveSource } from "../live/sources.js";
+import { lastTurnover, registerLiveSource } from "../live/sources.js";
 import { ProjectRef } from "./projects.js";
 import { UserRef } from "../identity/types.js";
 import { announceSessions, demoteActiveBeat } from "./beats.js";
@@ -52,7 +52,7 @@ function timerAsLive(entry: RunningTimer, now: Date): LiveSession {
     ticking: !entry.endedAt,
     startedAt: entry.startedAt,
     accumulatedSeconds: Math.floor(((entry.endedAt ?? now).getTime() - entry.startedAt.getTime()) / 1000),
-    serverTime: now,
+    serverTime: entry.endedAt ? now : lastTurnover(entry.startedAt, now),
   };
 }
 

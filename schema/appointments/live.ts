@@ -3,7 +3,7 @@ import type { Appointment, AppointmentStatus, Client, User } from "../../prisma/
 import type { Db, Services } from "../common/context.js";
 import type { AppointmentChange, LiveSession } from "../common/pubsub.js";
 import { publishSessionChange } from "../live/service.js";
-import { registerLiveSource } from "../live/sources.js";
+import { lastTurnover, registerLiveSource } from "../live/sources.js";
 import { scheduleAutoStatus } from "./jobs.js";
 
 type Loaded = Appointment & { client: Client; staff: User };
@@ -22,7 +22,7 @@ export function appointmentAsLive(a: Loaded, now: Date): LiveSession {
     ticking: true,
     startedAt: a.startsAt,
     accumulatedSeconds: Math.max(0, Math.floor((now.getTime() - a.startsAt.getTime()) / 1000)),
-    serverTime: now,
+    serverTime: lastTurnover(a.startsAt, now),
   };
 }
 

@@ -11,11 +11,14 @@ export interface LiveBoard {
   sessions: readonly LiveSession[];
 }
 
-/** Counters of ticking sessions advanced to `now`. */
+/**
+ * Counters of ticking sessions advanced by the whole seconds since their serverTime, which moves by
+ * exactly as much: the fraction left over stays counted, so tick after tick nothing is lost.
+ */
 export function advance(session: LiveSession, now: Date): LiveSession {
   if (!session.ticking) return { ...session, serverTime: now };
   const elapsed = Math.max(0, Math.floor((now.getTime() - session.serverTime.getTime()) / 1000));
-  return { ...session, accumulatedSeconds: session.accumulatedSeconds + elapsed, serverTime: now };
+  return { ...session, accumulatedSeconds: session.accumulatedSeconds + elapsed, serverTime: new Date(session.serverTime.getTime() + elapsed * 1000) };
 }
 
 /** Everything one process knows about one workspace's board, shared by all its subscribers here. */
@@ -56,7 +59,8 @@ class WorkspaceHub {
     const mailbox: LatestOnly<LiveBoard> = new LatestOnly(() => this.leave(mailbox));
     this.mailboxes.set(mailbox, wantsTicks);
     await this.ready;
-    mailbox.push({ ...this.board!, reason: "SNAPSHOT" });
+    // Stamped now: clients measure their clock's offset from the board's serverTime.
+    mailbox.push({ ...this.board!, reason: "SNAPSHOT", serverTime: new Date() });
     return mailbox;
   }
 

@@ -7,6 +7,16 @@ export interface LiveSource {
   listOpen(db: Db, workspaceId: string, now: Date): Promise<LiveSession[]>;
 }
 
+/**
+ * The instant a counter of whole seconds ticking since `since` last turned over. Counters are
+ * floored, so that instant, not `now`, is when the value was exact: clients counting on from it
+ * agree with the server to the second and never have to step back.
+ */
+export function lastTurnover(since: Date, now: Date): Date {
+  const running = now.getTime() - since.getTime();
+  return running > 0 ? new Date(now.getTime() - (running % 1000)) : now;
+}
+
 const sources: LiveSource[] = [];
 
 export function registerLiveSource(source: LiveSource) {

@@ -14,7 +14,8 @@ const LiveSessionKind = builder.enumType("LiveSessionKind", {
 const LiveSessionRef = builder.objectRef<LiveSession>("LiveSession").implement({
   description:
     "An open session as the Live board shows it. Counters tick on the client: while `ticking`, " +
-    "the value now is accumulatedSeconds + (now - serverTime).",
+    "the value now is accumulatedSeconds + (now - serverTime), with now on the server's clock " +
+    "(measure the offset from the board's serverTime).",
   fields: (t) => ({
     id: t.exposeID("id", { description: "Global ID of the session." }),
     kind: t.field({ type: LiveSessionKind, resolve: (s) => s.kind }),
@@ -29,7 +30,7 @@ const LiveSessionRef = builder.objectRef<LiveSession>("LiveSession").implement({
     ticking: t.exposeBoolean("ticking"),
     startedAt: t.expose("startedAt", { type: "DateTime" }),
     accumulatedSeconds: t.exposeInt("accumulatedSeconds"),
-    serverTime: t.expose("serverTime", { type: "DateTime" }),
+    serverTime: t.expose("serverTime", { type: "DateTime", description: "The instant accumulatedSeconds was exact: whole seconds, so not always the board's serverTime." }),
   }),
 });
 

@@ -8,6 +8,9 @@ export type WorkEvent =
   | { id: string; type: "afk"; timestamp: Date; duration: number; status: "afk" | "not-afk" }
   | { id: string; type: "close"; timestamp: Date };
 
+/** The longest app name, window title and URL a window event keeps. */
+export const WINDOW_LIMITS = { app: 200, title: 1000, url: 2000 } as const;
+
 export interface Rejection {
   index: number;
   id: string | null;
@@ -37,12 +40,12 @@ function parseOne(raw: unknown, now: Date): WorkEvent | string {
   const data = (e.data ?? {}) as Record<string, unknown>;
   switch (e.type) {
     case "window": {
-      const app = text(data.app, 200);
-      const title = text(data.title ?? "", 1000, true);
-      const url = text(data.url, 2000, true);
-      if (!app) return "data.app is required: a string of 1 to 200 characters, without NUL characters";
-      if (title === undefined) return "data.title must be a string of at most 1000 characters, without NUL characters";
-      if (url === undefined) return "data.url must be a string of at most 2000 characters, without NUL characters";
+      const app = text(data.app, WINDOW_LIMITS.app);
+      const title = text(data.title ?? "", WINDOW_LIMITS.title, true);
+      const url = text(data.url, WINDOW_LIMITS.url, true);
+      if (!app) return `data.app is required: a string of 1 to ${WINDOW_LIMITS.app} characters, without NUL characters`;
+      if (title === undefined) return `data.title must be a string of at most ${WINDOW_LIMITS.title} characters, without NUL characters`;
+      if (url === undefined) return `data.url must be a string of at most ${WINDOW_LIMITS.url} characters, without NUL characters`;
       const pulsetime = e.pulsetime ?? 60;
       if (typeof pulsetime !== "number" || pulsetime < 0 || pulsetime > 3600) return "pulsetime must be 0 to 3600 seconds";
       return { id, type: "window", timestamp, duration, pulsetime, data: { app, title: title ?? "", url } };

@@ -3,7 +3,7 @@ import type { AfkPeriod, User, WorkSession } from "../../prisma/generated/client
 import type { Db, Services } from "../common/context.js";
 import type { LiveSession } from "../common/pubsub.js";
 import { publishSessionChange } from "../live/service.js";
-import { registerLiveSource } from "../live/sources.js";
+import { lastTurnover, registerLiveSource } from "../live/sources.js";
 import { sessionTotals } from "./rules.js";
 
 type Loaded = WorkSession & { user: User; afkPeriods: AfkPeriod[] };
@@ -12,6 +12,7 @@ const include = { user: true, afkPeriods: true } as const;
 export function workAsLive(s: Loaded, now: Date): LiveSession {
   const away = s.afkPeriods.some((a) => !a.endedAt);
   const end = s.endedAt ?? now;
+  const ticking = !s.endedAt && !away;
   return {
     id: encodeGlobalID("WorkSession", s.id),
     kind: "WORK",
@@ -20,10 +21,11 @@ export function workAsLive(s: Loaded, now: Date): LiveSession {
     title: s.manual ? "Manual time" : "Desktop work",
     person: s.user.name,
     state: s.endedAt ? "closed" : away ? "afk" : "working",
-    ticking: !s.endedAt && !away,
+    ticking,
     startedAt: s.startedAt,
     accumulatedSeconds: sessionTotals({ start: s.startedAt, end }, s.afkPeriods).netSeconds,
-    serverTime: now,
+    // Net time turns over with the session's whole seconds: AFK periods are whole seconds too.
+    serverTime: ticking ? lastTurnover(s.startedAt, now) : now,
   };
 }
 

@@ -173,6 +173,26 @@ function mergeBridged(sessions: Working[]): { gone: Working; into: Working }[] {
   return absorbed;
 }
 
+/**
+ * New rows as one statement of column arrays: an imported month is tens of thousands of activities,
+ * which row by row (or as a many-parameter insert) took seconds.
+ */
+async function insertActivities(tx: Tx, rows: WorkActivity[]) {
+  const column = <K extends keyof WorkActivity>(k: K) => rows.map((r) => r[k]);
+  await tx.$executeRaw`
+    INSERT INTO "WorkActivity" (id, "sessionId", app, title, url, "startedAt", "endedAt")
+    SELECT * FROM unnest(${column("id")}::uuid[], ${column("sessionId")}::uuid[], ${column("app")}::text[], ${column("title")}::text[],
+                         ${column("url")}::text[], ${column("startedAt")}::timestamptz[], ${column("endedAt")}::timestamptz[])`;
+}
+
+async function insertAfk(tx: Tx, rows: AfkPeriod[]) {
+  const column = <K extends keyof AfkPeriod>(k: K) => rows.map((r) => r[k]);
+  await tx.$executeRaw`
+    INSERT INTO "AfkPeriod" (id, "sessionId", "startedAt", "endedAt", reason)
+    SELECT * FROM unnest(${column("id")}::uuid[], ${column("sessionId")}::uuid[], ${column("startedAt")}::timestamptz[],
+                         ${column("endedAt")}::timestamptz[], ${column("reason")}::"AfkReason"[])`;
+}
+
 async function persist(tx: Tx, sessions: Working[], absorbed: { gone: Working; into: Working }[]) {
   // Bridged sessions go first: their stored records move to the survivor, then they are deleted.
   for (const { gone, into } of absorbed) {
@@ -189,14 +209,13 @@ async function persist(tx: Tx, sessions: Working[], absorbed: { gone: Working; i
   const created = sessions.filter((s) => s.isNew);
   if (created.length) await tx.workSession.createMany({ data: created.map((w) => ({ ...w.row })) });
   const activities = sessions.flatMap((w) => w.activities.filter((a) => a.isNew).map((a) => a.row));
-  if (activities.length) await tx.workActivity.createMany({ data: activities });
+  if (activities.length) await insertActivities(tx, activities);
+  const afk = sessions.flatMap((w) => w.afk.filter((a) => a.isNew).map((a) => a.row));
+  if (afk.length) await insertAfk(tx, afk);
   for (const w of sessions) {
     for (const a of w.activities.filter((a) => !a.isNew && a.dirty))
       await tx.workActivity.update({ where: { id: a.row.id }, data: { endedAt: a.row.endedAt } });
-    for (const afk of w.afk) {
-      if (afk.isNew) await tx.afkPeriod.create({ data: afk.row });
-      else if (afk.dirty) await tx.afkPeriod.update({ where: { id: afk.row.id }, data: { endedAt: afk.row.endedAt } });
-    }
+    for (const a of w.afk.filter((a) => !a.isNew && a.dirty)) await tx.afkPeriod.update({ where: { id: a.row.id }, data: { endedAt: a.row.endedAt } });
   }
 }
 
@@ -231,7 +250,9 @@ export async function recordEvents(services: Services, viewer: Viewer, events: W
     const todo = unique.filter((e) => fresh.has(e.id)).sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
     const now = new Date();
     // Every session the batch could touch: within the timeout of any event's start or end.
-    const lastEnd = Math.max(...todo.map((e) => e.timestamp.getTime() + ("duration" in e ? e.duration * 1000 : 0)));
+    // A loop, not Math.max(...): an import brings tens of thousands of events.
+    let lastEnd = -Infinity;
+    for (const e of todo) lastEnd = Math.max(lastEnd, e.timestamp.getTime() + ("duration" in e ? e.duration * 1000 : 0));
     const sessions = todo.length
       ? await loadWindow(tx, viewer, new Date(todo[0].timestamp.getTime() - timeoutMs), new Date(lastEnd + timeoutMs))
       : [];

@@ -259,8 +259,9 @@ describe("ActivityWatch import", () => {
     const imported = (await ok(url, SESSIONS, { f: day(-6), t: day(-6) }, { token: emmaToken })).workSessions.nodes;
     expect(imported).toHaveLength(1);
     expect(imported[0]).toMatchObject({ startedAt: at("08:00", -6), endedAt: at("09:00", -6), afkSeconds: 300, netSeconds: 3300 });
-    expect(imported[0].apps).toEqual([{ name: "Code", seconds: 2700 }, { name: "Firefox", seconds: 900 }]);
-    expect(imported[0].urls).toEqual([{ name: "https://docs.example.org/", seconds: 900 }]);
+    // Firefox's last five minutes were AFK: as in ActivityWatch, only active window time counts.
+    expect(imported[0].apps).toEqual([{ name: "Code", seconds: 2700 }, { name: "Firefox", seconds: 600 }]);
+    expect(imported[0].urls).toEqual([{ name: "https://docs.example.org/", seconds: 600 }]);
     // An employee can't import for someone else.
     expect((await send(ws.employee.token, emmaId)).status).toBe(403);
   });

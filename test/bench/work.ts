@@ -1,5 +1,9 @@
-// Work-session figures: heartbeat ingestion through the batch endpoint, and the Sessions page queries.
+// Work-session figures: heartbeat ingestion through the batch endpoint, ActivityWatch import
+// throughput, and the Sessions page queries.
+import { DateTime } from "luxon";
 import pg from "pg";
+import { eventsFromExport } from "../../schema/work/activitywatch.js";
+import { activityWatchExport, eventCount } from "../support/activitywatch-export.js";
 import { ok, tokenFor } from "../support/client.js";
 import { percentile, timeCalls, type BenchEnv, type Row } from "./support.js";
 
@@ -127,4 +131,34 @@ export async function sessionsPage(env: BenchEnv, employees = 200, perEmployee =
   }
   await api.stop();
   return rows;
+}
+
+/**
+ * A month-sized ActivityWatch export (two hosts, browser tabs) imported end to end, each round by a
+ * new employee; the baseline is the same export read and transformed in process, with no database.
+ */
+export async function importThroughput(env: BenchEnv, rounds = 3): Promise<Row[]> {
+  const api = await env.startApi();
+  const owner = await tokenFor(api.url, "owner@demo.test");
+  const from = DateTime.now().setZone("Europe/Berlin").minus({ months: 1 }).startOf("month");
+  const exported = activityWatchExport({ from, days: from.daysInMonth!, seed: 42 });
+  const body = JSON.stringify(exported);
+  const events = eventCount(exported);
+  const inProcess = await timeCalls(rounds, async () => eventsFromExport(JSON.parse(body), 15 * 60_000));
+  const tokens: string[] = [];
+  for (let r = 0; r < rounds; r++) tokens.push(await memberToken(api.url, owner, `import${r}@bench.test`));
+  let round = 0;
+  const endToEnd = await timeCalls(rounds, async () => {
+    const res = await fetch(`${api.url}/api/work/import`, { method: "POST", headers: { authorization: `Bearer ${tokens[round++]}`, "content-type": "application/json" }, body });
+    if (res.status !== 200) throw new Error(`import failed: ${res.status} ${await res.text()}`);
+  });
+  await api.stop();
+  const row = (method: string, sorted: number[]): Row => ({
+    method,
+    "export events": events,
+    "MB": Number((body.length / 1e6).toFixed(1)),
+    "p50 s": Number((percentile(sorted, 50) / 1000).toFixed(2)),
+    "events per second": Math.round(events / (percentile(sorted, 50) / 1000)),
+  });
+  return [row("read + transform in process, no database (baseline)", inProcess), row("POST /api/work/import, end to end", endToEnd)];
 }

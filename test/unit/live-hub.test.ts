@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Db } from "../../schema/common/context.js";
 import type { LiveSession, PubSub } from "../../schema/common/pubsub.js";
 import { advance, LiveHubs } from "../../schema/live/hub.js";
+import { lastTurnover } from "../../schema/live/sources.js";
 
 const t0 = new Date("2026-03-29T00:59:58Z");
 const session = (id: string, ticking = true): LiveSession => ({
@@ -20,10 +21,17 @@ const session = (id: string, ticking = true): LiveSession => ({
 });
 
 describe("advance", () => {
-  it("adds whole elapsed seconds to ticking sessions only", () => {
+  it("adds whole elapsed seconds to ticking sessions only, keeping the fraction for the next tick", () => {
     const later = new Date(t0.getTime() + 2900);
-    expect(advance(session("a"), later)).toMatchObject({ accumulatedSeconds: 12, serverTime: later });
+    const a = advance(session("a"), later);
+    expect(a).toMatchObject({ accumulatedSeconds: 12, serverTime: new Date(t0.getTime() + 2000) });
     expect(advance(session("b", false), later)).toMatchObject({ accumulatedSeconds: 10, serverTime: later });
+    // Ticks at 2.9 s and 4.0 s: 14 seconds at 4.0 s, not 13 (the 0.9 s is not lost).
+    expect(advance(a, new Date(t0.getTime() + 4000))).toMatchObject({ accumulatedSeconds: 14 });
+  });
+  it("a counter's serverTime is its last whole-second turnover", () => {
+    expect(lastTurnover(t0, new Date(t0.getTime() + 7250))).toEqual(new Date(t0.getTime() + 7000));
+    expect(lastTurnover(t0, t0)).toEqual(t0);
   });
 });
 

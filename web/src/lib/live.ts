@@ -1,4 +1,5 @@
 import type { Client } from "graphql-ws";
+import { clientNow } from "./clock.svelte";
 import { errorMessage } from "./format";
 import { loadViewer } from "./session.svelte";
 
@@ -15,16 +16,20 @@ export interface LiveSession {
   ticking: boolean;
   startedAt: string;
   accumulatedSeconds: number;
+  /** The server's instant at which accumulatedSeconds was exact; ticking counters advance from here. */
+  serverTime: string;
 }
 
 export interface Board {
   sessions: LiveSession[];
-  /** performance.now() when the payload arrived; ticking counters advance from here. */
+  /** When the server sent the board. */
+  serverTime: string;
+  /** clientNow() when the payload arrived: with serverTime, how far this clock is from the server's. */
   receivedAt: number;
 }
 
 const LIVE_BOARD = `subscription LiveBoard {
-  liveBoard { serverTime reason sessions { id kind title person personId state ticking startedAt accumulatedSeconds } }
+  liveBoard { serverTime reason sessions { id kind title person personId state ticking startedAt accumulatedSeconds serverTime } }
 }`;
 
 export interface BoardHandlers {
@@ -35,11 +40,11 @@ export interface BoardHandlers {
 
 /** Subscribes to the whole board; every payload replaces the last one. Returns the unsubscribe. */
 export function watchBoard(client: Client, on: BoardHandlers) {
-  return client.subscribe<{ liveBoard: { sessions: LiveSession[] } }>(
+  return client.subscribe<{ liveBoard: { sessions: LiveSession[]; serverTime: string } }>(
     { query: LIVE_BOARD },
     {
       next: (result) => {
-        if (result.data) on.board({ sessions: result.data.liveBoard.sessions, receivedAt: performance.now() });
+        if (result.data) on.board({ ...result.data.liveBoard, receivedAt: clientNow() });
         else if (result.errors) on.failed(new Error(result.errors.map((e) => e.message).join("; ")));
       },
       error: (error) => on.failed(Array.isArray(error) ? new Error(error.map((e) => e.message).join("; ")) : error),
