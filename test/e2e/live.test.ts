@@ -1,8 +1,8 @@
 // The Live board on a wall display, in a workspace of the test's own so the board starts empty.
 import { existsSync } from "node:fs";
-import type { Browser } from "playwright-core";
+import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchBrowser, signInAs } from "../support/browser.js";
+import { CHROMIUM, launchBrowser, newContext, signInAs } from "../support/browser.js";
 import { ok } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
@@ -11,22 +11,27 @@ describe.runIf(existsSync(CHROMIUM))("Live wall display in Chromium", () => {
   let stack: Stack;
   let browser: Browser;
   let ws: TestWorkspace;
+  let context: BrowserContext;
   // Two hooks: the processes start (together), then the workspace is set up, each in its own time.
   beforeAll(async () => {
     [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
   });
   beforeAll(async () => {
     ws = await newWorkspace(stack.urls[0]);
+    // Signed in once, as the manager: every test opens its wall display in this context.
+    context = await newContext(browser);
+    const page = await context.newPage();
+    await signInAs(page, stack.urls[0], ws.manager.email);
+    await page.close();
   });
   afterAll(async () => {
     await browser?.close();
     await stack?.stop();
   });
 
-  /** A wall display signed in as the manager, connected to the board. */
+  /** A wall display connected to the board. */
   async function board(url: string) {
-    const page = await browser.newPage();
-    await signInAs(page, url, ws.manager.email);
+    const page = await context.newPage();
     await page.goto(`${url}/live`);
     await expect.poll(() => page.getByTestId("live-connection").textContent(), { timeout: 5000 }).toBe("Connected");
     return page;
