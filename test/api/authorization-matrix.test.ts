@@ -506,8 +506,25 @@ describe("authorization matrix", () => {
           },
         ],
       },
+      // The analytics SDKs' endpoints take an app's write key, never a person's credential.
+      ...["batch", "track", "identify", "page", "screen", "alias", "group"].map((call) => ({
+        name: `POST /v1/${call}`,
+        need: "anyone" as const,
+        ok: [401],
+        request: (): [string, RequestInit] => [`/v1/${call}`, { method: "POST", body: JSON.stringify(call === "batch" ? { batch: [] } : { userId: "u", event: "e" }), headers: { "content-type": "application/json" } }],
+      })),
+      ...["/batch/", "/capture/", "/e/"].map((path) => ({
+        name: `POST ${path}`,
+        need: "anyone" as const,
+        ok: [401],
+        request: (): [string, RequestInit] => [path, { method: "POST", body: JSON.stringify({ batch: [] }), headers: { "content-type": "application/json" } }],
+      })),
       { name: "GET /healthz", need: "anyone", ok: [200], request: () => ["/healthz", {}] },
     ];
+    // Every route the API process serves has a row: a new endpoint can't ship unreviewed.
+    const served = [...readFileSync("server/main.ts", "utf8").matchAll(/^\s+"(\/[^"]*)": /gm)].map((m) => m[1]);
+    expect(served.length).toBeGreaterThan(5);
+    expect(served.filter((route) => !endpoints.some((e) => e.name.split(" ")[1].startsWith(route)))).toEqual([]);
     // signOut ended the browser session above: sign in again. Custom staff are covered on the GraphQL fields only.
     callers[0].auth = { cookie: await signIn(url, "owner@demo.test") };
     const everyone = callers;
