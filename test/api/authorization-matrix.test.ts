@@ -230,6 +230,8 @@ function value(type: GraphQLInputType, name: string, field: string, foreign: boo
       return today();
     case "JSON":
       return {};
+    case "Money":
+      return "0";
     default:
       return "x";
   }
