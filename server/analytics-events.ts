@@ -43,6 +43,7 @@ export function analyticsEventsRoute(services: Services, config: Config) {
     const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
     const app = key ? await findApp(key) : null;
     if (!app) return json(res, 401, { error: "Send the app's write key as a Bearer token", code: "UNAUTHENTICATED" });
+    await services.limits.consume("ingestion", `app:${app.id}`);
     let body: unknown;
     try {
       body = await readJson(req);

@@ -1,7 +1,9 @@
+import type { IncomingMessage } from "node:http";
 import { createGraphQLError } from "graphql-yoga";
 import type { Db, Viewer } from "../schema/common/context.js";
-import type { PubSub } from "../schema/common/pubsub.js";
-import { onLocalRevocation } from "../schema/identity/revocations.js";
+import type { IdentityChange, PubSub } from "../schema/common/pubsub.js";
+import type { RateLimits } from "../schema/identity/rate-limits.js";
+import { affects, onLocalChange } from "../schema/identity/revocations.js";
 import { findViewer, SESSION_COOKIE } from "../schema/identity/service.js";
 import { hashSecret } from "../schema/identity/secrets.js";
 
@@ -34,42 +36,66 @@ export function unauthenticated(message = "Unknown, expired or revoked token") {
 }
 
 /**
- * Resolves secrets to viewers with a short per-process cache. Revocations arrive through pub/sub
- * (from any instance) and evict at once, so a revoked token stops working immediately.
+ * Resolves secrets to viewers with a short per-process cache. Every change to a credential or a
+ * member arrives through the identity channel (from any instance) and evicts at once, and an entry
+ * never outlives its token's expiry, so the next request always sees the current state.
  */
 export class Authenticator {
   private readonly cache = new Map<string, { viewer: Viewer; until: number }>();
-  private readonly onRevoked = new Set<(tokenId: string) => void>();
+  private readonly onChange = new Set<(change: IdentityChange) => void>();
 
   constructor(
     private readonly db: Db,
     pubsub: PubSub,
+    private readonly limits: RateLimits,
   ) {
-    onLocalRevocation((tokenId) => this.revoked(tokenId));
+    onLocalChange((change) => this.changed(change));
     void (async () => {
-      for await (const { tokenId } of pubsub.subscribe("tokenRevoked")) this.revoked(tokenId);
+      for await (const change of pubsub.subscribe("identityChanged")) this.changed(change);
     })();
   }
 
-  private revoked(tokenId: string) {
-    for (const [key, entry] of this.cache) if (entry.viewer.tokenId === tokenId) this.cache.delete(key);
-    for (const listener of this.onRevoked) listener(tokenId);
+  private changed(change: IdentityChange) {
+    for (const [key, entry] of this.cache) if (affects(change, entry.viewer)) this.cache.delete(key);
+    for (const listener of this.onChange) listener(change);
   }
 
-  async viewerFor(secret: string): Promise<Viewer | null> {
+  /** The viewer behind a secret, without counting a use (re-checks of open WebSockets). */
+  async resolve(secret: string): Promise<Viewer | null> {
     const key = hashSecret(secret);
     const hit = this.cache.get(key);
     if (hit && hit.until > Date.now()) return hit.viewer;
     const viewer = await findViewer(this.db, secret);
-    if (viewer) this.cache.set(key, { viewer, until: Date.now() + CACHE_MS });
+    if (viewer) this.cache.set(key, { viewer, until: Math.min(Date.now() + CACHE_MS, viewer.expiresAt?.getTime() ?? Infinity) });
     else this.cache.delete(key);
     if (this.cache.size > 50_000) this.cache.clear();
     return viewer;
   }
 
-  whenRevoked(listener: (tokenId: string) => void) {
-    this.onRevoked.add(listener);
+  /** The viewer of one request or operation; counts against the credential's rate limit. */
+  async viewerFor(secret: string): Promise<Viewer | null> {
+    const viewer = await this.resolve(secret);
+    if (viewer) await this.limits.consume("tokenUse", viewer.tokenId);
+    return viewer;
   }
+
+  whenChanged(listener: (change: IdentityChange) => void) {
+    this.onChange.add(listener);
+  }
+}
+
+/** The n-th address from the right of X-Forwarded-For, n being the number of trusted proxies. */
+export function clientAddress(req: IncomingMessage, trustProxy: number): string {
+  const direct = req.socket.remoteAddress ?? "unknown";
+  const forwarded = trustProxy ? String(req.headers["x-forwarded-for"] ?? "").split(",").map((a) => a.trim()).filter(Boolean) : [];
+  return forwarded[Math.max(0, forwarded.length - trustProxy)] ?? direct;
+}
+
+/** Whether the browser reached us over https: directly, or as a trusted TLS-terminating proxy says. */
+export function arrivedOverHttps(req: IncomingMessage, trustProxy: number): boolean {
+  if ("encrypted" in req.socket && req.socket.encrypted) return true;
+  const proto = trustProxy ? String(req.headers["x-forwarded-proto"] ?? "").split(",")[0].trim() : "";
+  return proto === "https";
 }
 
 /** Same-origin unless explicitly allowed: a page elsewhere must not ride on the user's cookie. */

@@ -19,9 +19,9 @@ import "../worker/jobs.js";
 
 const config = readConfig();
 const runtime = await openRuntime(config);
-const auth = new Authenticator(runtime.db, runtime.pubsub);
+const auth = new Authenticator(runtime.db, runtime.pubsub, runtime.limits);
 const yoga = createGraphQL(runtime, auth, config);
-const websocket = createWebSocketServer(yoga, auth, config);
+const websocket = createWebSocketServer(yoga, auth, runtime.limits, config);
 const webRoot = fileURLToPath(new URL("../web/build", import.meta.url));
 const { server, markReady, drain } = createHttpServer({
   config,

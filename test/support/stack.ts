@@ -16,6 +16,8 @@ export interface Stack {
   databaseUrl: string | null;
   redisUrl: string | null;
   env: Record<string, string>;
+  /** The file the API processes append their mails to (see support/mail.ts). */
+  outbox: string;
   startApi(extraEnv?: Record<string, string>): Promise<Proc>;
   stop(): Promise<void>;
 }
@@ -30,6 +32,7 @@ export async function startStack(options: { instances?: number; worker?: boolean
   // Files (screenshots) go to a throwaway folder; without PostgreSQL the embedded database too.
   const dataDir = mkdtempSync(join(tmpdir(), "sessions-data-"));
   env.DATA_DIR = dataDir;
+  env.MAIL_OUTBOX = join(dataDir, "outbox.jsonl");
   if (serverUrl) {
     databaseUrl = await createMigratedDatabase(serverUrl);
     redisUrl = `${redisBase}/${redisDb++ % 16}`;
@@ -58,6 +61,7 @@ export async function startStack(options: { instances?: number; worker?: boolean
     databaseUrl,
     redisUrl,
     env,
+    outbox: env.MAIL_OUTBOX,
     startApi,
     async stop() {
       await Promise.all([...apis.map((a) => a.stop()), worker?.stop()]);
