@@ -100,13 +100,17 @@ async function lockMembers(tx: Tx, workspaceId: string) {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${"members:" + workspaceId}, 0))`;
 }
 
-/** Loads the member to change and checks that the viewer may change it; inside the members lock. */
+/**
+ * Loads the member to change and checks that the caller may change it, inside the members lock and
+ * with the caller's role as of now: a change that queued behind the caller's own demotion is refused.
+ */
 async function memberToChange(tx: Tx, ctx: Context, memberId: string, newRole: Role | null) {
   const viewer = asPerson(ctx.viewer, "members.manage");
   await lockMembers(tx, viewer.workspaceId);
+  const actor = await tx.membership.findUnique({ where: { workspaceId_userId: { workspaceId: viewer.workspaceId, userId: viewer.userId } } });
   const member = await tx.membership.findFirst({ where: { id: memberId, workspaceId: viewer.workspaceId } });
   if (!member) throw new NotFoundError("Member");
-  if (touchesOwnerRole(member.role, newRole) && viewer.role !== "owner") throw new ForbiddenError("Only an owner can change an owner or make one");
+  if (touchesOwnerRole(member.role, newRole) && actor?.role !== "owner") throw new ForbiddenError("Only an owner can change an owner or make one");
   if (member.role === "owner" && newRole !== "owner") {
     const owners = await tx.membership.count({ where: { workspaceId: viewer.workspaceId, role: "owner" } });
     if (owners <= 1) throw ValidationError.field(newRole ? "role" : "memberId", "A workspace needs at least one owner");

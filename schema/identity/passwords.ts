@@ -21,16 +21,17 @@ async function endBrowserSessions(services: Services, db: Tx, userId: string, ke
 
 export async function changePassword(ctx: Context, currentPassword: string, newPassword: string) {
   const viewer = asPerson(ctx.viewer);
+  const problems = new Problems();
+  checkNewPassword(problems, "newPassword", newPassword);
+  problems.throwIfAny();
   const user = await ctx.db.user.findUniqueOrThrow({ where: { id: viewer.userId } });
+  // A stolen session guessing the current password is throttled like sign-in guesses.
   const account = `${user.email}|${ctx.clientAddress ?? "unknown"}`;
   await ctx.limits.check("signInPerAccount", account);
   if (!(await verifyPassword(currentPassword, user.passwordHash))) {
     await ctx.limits.penalise("signInPerAccount", account);
     throw ValidationError.field("currentPassword", "Wrong password");
   }
-  const problems = new Problems();
-  checkNewPassword(problems, "newPassword", newPassword);
-  problems.throwIfAny();
   const passwordHash = await hashPassword(newPassword);
   const announce = await ctx.db.$transaction(async (tx) => {
     await tx.user.update({ where: { id: user.id }, data: { passwordHash } });
