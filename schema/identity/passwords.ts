@@ -6,7 +6,7 @@ import { Problems, ValidationError } from "../common/errors.js";
 import { announceChange } from "./revocations.js";
 import { checkNewPassword, normaliseEmail } from "./rules.js";
 import { hashPassword, hashSecret, newSecret, verifyPassword } from "./secrets.js";
-import { asPerson, SESSION_COOKIE } from "./service.js";
+import { asPerson, SESSION_COOKIE, signInKeys } from "./service.js";
 
 export const RESET_MINUTES = 60;
 const INVALID_RESET = "This reset link is unknown, used or expired";
@@ -26,7 +26,7 @@ export async function changePassword(ctx: Context, currentPassword: string, newP
   problems.throwIfAny();
   const user = await ctx.db.user.findUniqueOrThrow({ where: { id: viewer.userId } });
   // A stolen session guessing the current password is throttled like sign-in guesses.
-  const account = `${user.email}|${ctx.clientAddress ?? "unknown"}`;
+  const { account } = signInKeys(ctx, user.email);
   await ctx.limits.check("signInPerAccount", account);
   if (!(await verifyPassword(currentPassword, user.passwordHash))) {
     await ctx.limits.penalise("signInPerAccount", account);

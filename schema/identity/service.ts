@@ -49,7 +49,7 @@ export function asPerson(viewer: Viewer | null, permission?: Permission): Viewer
 }
 
 /** Failed sign-ins count per address and per account-and-address, so a burst elsewhere can't lock an account's owner out. */
-function signInKeys(ctx: Context, email: string) {
+export function signInKeys(ctx: Context, email: string) {
   const address = ctx.clientAddress ?? "unknown";
   return { address, account: `${email}|${address}` };
 }
