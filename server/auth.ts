@@ -42,6 +42,10 @@ export function unauthenticated(message = "Unknown, expired or revoked token") {
  */
 export class Authenticator {
   private readonly cache = new Map<string, { viewer: Viewer; until: number }>();
+  /** Lookups in flight, shared: a change re-checks many sockets of one token with one query. */
+  private readonly pending = new Map<string, Promise<Viewer | null>>();
+  /** Bumped by every change, so a lookup that read the database before it is not cached after it. */
+  private generation = 0;
   private readonly onChange = new Set<(change: IdentityChange) => void>();
 
   constructor(
@@ -56,6 +60,8 @@ export class Authenticator {
   }
 
   private changed(change: IdentityChange) {
+    this.generation++;
+    this.pending.clear();
     for (const [key, entry] of this.cache) if (affects(change, entry.viewer)) this.cache.delete(key);
     for (const listener of this.onChange) listener(change);
   }
@@ -65,9 +71,19 @@ export class Authenticator {
     const key = hashSecret(secret);
     const hit = this.cache.get(key);
     if (hit && hit.until > Date.now()) return hit.viewer;
+    let lookup = this.pending.get(key);
+    if (!lookup) {
+      lookup = this.lookup(key, secret).finally(() => this.pending.delete(key));
+      this.pending.set(key, lookup);
+    }
+    return lookup;
+  }
+
+  private async lookup(key: string, secret: string): Promise<Viewer | null> {
+    const generation = this.generation;
     const viewer = await findViewer(this.db, secret);
-    if (viewer) this.cache.set(key, { viewer, until: Math.min(Date.now() + CACHE_MS, viewer.expiresAt?.getTime() ?? Infinity) });
-    else this.cache.delete(key);
+    if (!viewer || generation !== this.generation) this.cache.delete(key);
+    else this.cache.set(key, { viewer, until: Math.min(Date.now() + CACHE_MS, viewer.expiresAt?.getTime() ?? Infinity) });
     if (this.cache.size > 50_000) this.cache.clear();
     return viewer;
   }
