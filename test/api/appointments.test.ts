@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DateTime } from "luxon";
 import { gql, ok, signIn, tokenFor } from "../support/client.js";
+import { calendar, instant, isoDate, withOffset, type Day } from "../support/dates.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { newWorkspace } from "../support/workspace.js";
 
 let stack: Stack;
 let url: string;
@@ -8,18 +11,32 @@ let owner: string;
 let lisa: string;
 let tom: string;
 let sam: string;
+let emma: string;
+let samEmail: string;
 let ids: { tom: string; emma: string; sam: string; owner: string };
 let anna: string;
 let ben: string;
 
-const userId = async (token: string) => (await ok(url, `{ viewer { user { id } } }`, {}, { token })).viewer.user.id as string;
+const ZONE = "Europe/Berlin";
+const cal = calendar(ZONE);
+// Bookings go in the week two weeks ahead (W); the calendar tests in the month after next (M, its
+// first Monday), where nothing else of this file lands; invoices two months back (P).
+const W = cal.monday(2);
+const M = cal.firstMondayOf(2);
+const P = cal.firstMondayOf(-2);
+const date = (base: Day, offset = 0) => isoDate(base.plus({ days: offset }));
+/** A local wall time in Berlin as an instant (what the API prints). */
+const at = (base: Day, offset: number, hhmm: string) => instant(base.plus({ days: offset }), hhmm);
+/** A local wall time in Berlin with its offset (what a client sends). */
+const local = (base: Day, offset: number, hhmm: string) => withOffset(base.plus({ days: offset }), hhmm);
 
 beforeAll(async () => {
   stack = await startStack();
   url = stack.urls[0];
-  [owner, lisa, tom, sam] = await Promise.all(["owner", "lisa", "tom", "sam"].map((n) => tokenFor(url, `${n}@demo.test`)));
-  const emma = await tokenFor(url, "emma@demo.test");
-  ids = { tom: await userId(tom), emma: await userId(emma), sam: await userId(sam), owner: await userId(owner) };
+  const ws = await newWorkspace(url, ZONE);
+  [owner, lisa, tom, sam, emma] = [ws.owner, ws.manager, ws.employee, ws.staff, ws.employee2].map((m) => m.token);
+  ids = { tom: ws.employee.id, emma: ws.employee2.id, sam: ws.staff.id, owner: ws.owner.id };
+  samEmail = ws.staff.email;
   anna = (await ok(url, CREATE_CLIENT, { n: "Anna Berg" }, { token: owner })).createClient.id;
   ben = (await ok(url, CREATE_CLIENT, { n: "Ben Carter" }, { token: sam })).createClient.id;
 });
@@ -62,8 +79,7 @@ describe("custom field definitions", () => {
     const bad = await field("pre_session", "Bad Key", "select", { validation: { options: [] }, filterable: false });
     expect(problems(bad)).toEqual(["input.validation.options: List at least one non-empty option", "key: Start with a lowercase letter; letters, digits and _ only (at most 63)"]);
 
-    // The demo workspace has a form of its own; these tests look at their fields only.
-    const mine = (list: { key: string }[]) => list.map((d) => d.key).filter((k) => ["reason", "vitals", "mood"].includes(k));
+    const mine = (list: { key: string }[]) => list.map((d) => d.key);
     const all = (await ok(url, `{ fieldDefinitions(target: pre_session) { id key } }`, {}, { token: sam })).fieldDefinitions as { id: string; key: string }[];
     expect(mine(all)).toEqual(["reason", "vitals", "mood"]);
     const moodFirst = [...all.filter((d) => d.key === "mood"), ...all.filter((d) => d.key !== "mood")];
@@ -86,16 +102,16 @@ describe("custom field definitions", () => {
 describe("sessions", () => {
   it("saves with pre-session values and defaults; during and post only on the saved session, each on its own", async () => {
     const before = await count();
-    const r = await create({ name: "Intake", clientId: anna, date: "2026-11-23", fields: { reason: "back pain", vitals: [{ pulse: 64 }], mood: "good" } });
+    const r = await create({ name: "Intake", clientId: anna, date: date(W), fields: { reason: "back pain", vitals: [{ pulse: 64 }], mood: "good" } });
     expect(r.warnings).toEqual([]);
     // Defaults: 60 minutes, scheduled, 09:00 in Berlin; staff is the creator.
-    expect(r.appointment).toMatchObject({ name: "Intake", startsAt: "2026-11-23T08:00:00.000Z", durationMinutes: 60, status: "scheduled", staff: { name: "Olivia Owner" } });
+    expect(r.appointment).toMatchObject({ name: "Intake", startsAt: at(W, 0, "09:00"), durationMinutes: 60, status: "scheduled", staff: { name: "Olivia Owner" } });
     expect(r.appointment.fieldValues).toEqual({ reason: "back pain", vitals: [{ pulse: 64 }], mood: "good" });
     expect(await count()).toBe(before + 1);
     const id = r.appointment.id;
 
     // During and post values at creation are unknown fields of the pre-session phase.
-    const early = await create({ name: "x", clientId: anna, date: "2026-11-23", fields: { reason: "ok", outcome: "same" } });
+    const early = await create({ name: "x", clientId: anna, date: date(W), fields: { reason: "ok", outcome: "same" } });
     expect(problems(early)).toEqual(["fields.outcome: Unknown field"]);
 
     const during = await ok(url, SAVE_FIELDS, { id, p: "during_session", f: { observations: "limited rotation" } }, { token: sam });
@@ -120,7 +136,7 @@ describe("sessions", () => {
     const foreign = (await ok(url, CREATE_CLIENT, { n: "Foreign" }, { cookie })).createClient.id;
     const before = await count();
 
-    const r = await create({ name: " ", clientId: foreign, startsAt: "2026-11-23 09:00", durationMinutes: 0, fields: { reason: 5, vitals: [{ pulse: "fast" }, {}], mood: "meh" } });
+    const r = await create({ name: " ", clientId: foreign, startsAt: `${date(W)} 09:00`, durationMinutes: 0, fields: { reason: 5, vitals: [{ pulse: "fast" }, {}], mood: "meh" } });
     expect(r.code).toBe("VALIDATION");
     expect(problems(r)).toEqual([
       "clientId: No such client in this workspace",
@@ -135,48 +151,49 @@ describe("sessions", () => {
     const missing = await create({ name: "x", clientId: anna });
     expect(problems(missing)).toEqual(["fields.reason: Required", "startsAt: Required (or a date and time)"]);
     // 02:30 doesn't exist in Berlin the night clocks go forward.
-    const gap = await create({ name: "x", clientId: anna, date: "2026-03-29", time: "02:30", fields: { reason: "r" } });
-    expect(problems(gap)).toEqual(["time: 02:30 doesn't exist on 2026-03-29 in Europe/Berlin (the clocks change)"]);
+    const springForward = date(cal.nextDstSunday("start"));
+    const gap = await create({ name: "x", clientId: anna, date: springForward, time: "02:30", fields: { reason: "r" } });
+    expect(problems(gap)).toEqual([`time: 02:30 doesn't exist on ${springForward} in Europe/Berlin (the clocks change)`]);
     expect(await count()).toBe(before);
 
-    const unknownId = await gql(url, CREATE, { i: { name: "x", clientId: "nonsense", date: "2026-11-23", fields: { reason: "r" } } }, { token: owner });
+    const unknownId = await gql(url, CREATE, { i: { name: "x", clientId: "nonsense", date: date(W), fields: { reason: "r" } } }, { token: owner });
     expect(unknownId.body.errors?.[0].message).toMatch(/clientId|ID/i);
     expect(await count()).toBe(before);
   });
 
   it("warns outside working hours and about overlaps naming the others, and saves anyway", async () => {
-    const first = await create({ name: "Massage", clientId: ben, staffId: ids.sam, startsAt: "2026-11-24T10:00:00+01:00", durationMinutes: 60, fields: { reason: "r" } });
+    const first = await create({ name: "Massage", clientId: ben, staffId: ids.sam, startsAt: local(W, 1, "10:00"), durationMinutes: 60, fields: { reason: "r" } });
     expect(first.warnings).toEqual([]);
-    const backToBack = await create({ name: "Follow-up", clientId: ben, staffId: ids.sam, startsAt: "2026-11-24T11:00:00+01:00", durationMinutes: 30, fields: { reason: "r" } });
+    const backToBack = await create({ name: "Follow-up", clientId: ben, staffId: ids.sam, startsAt: local(W, 1, "11:00"), durationMinutes: 30, fields: { reason: "r" } });
     expect(backToBack.warnings).toEqual([]);
-    const clash = await create({ name: "Consult", clientId: anna, staffId: ids.sam, startsAt: "2026-11-24T10:30:00+01:00", durationMinutes: 45, fields: { reason: "r" } });
+    const clash = await create({ name: "Consult", clientId: anna, staffId: ids.sam, startsAt: local(W, 1, "10:30"), durationMinutes: 45, fields: { reason: "r" } });
     expect(clash.appointment.id).toBeTruthy();
     expect(clash.warnings).toHaveLength(1);
     expect(clash.warnings[0]).toMatchObject({ kind: "OVERLAP", message: 'Overlaps "Massage" (Ben Carter with Sam Staff, 10:00-11:00), "Follow-up" (Ben Carter with Sam Staff, 11:00-11:30)' });
     expect(clash.warnings[0].appointments.map((a: { name: string }) => a.name)).toEqual(["Massage", "Follow-up"]);
 
-    const late = await create({ name: "Evening", clientId: anna, startsAt: "2026-11-24T16:30:00+01:00", durationMinutes: 60, fields: { reason: "r" } });
+    const late = await create({ name: "Evening", clientId: anna, startsAt: local(W, 1, "16:30"), durationMinutes: 60, fields: { reason: "r" } });
     expect(late.warnings).toEqual([{ kind: "OUTSIDE_WORKING_HOURS", message: "Outside working hours (09:00-17:00, Europe/Berlin)", appointments: [] }]);
-    const saturday = await create({ name: "Weekend", clientId: anna, date: "2026-11-28", time: "10:00", fields: { reason: "r" } });
+    const saturday = await create({ name: "Weekend", clientId: anna, date: date(W, 5), time: "10:00", fields: { reason: "r" } });
     expect(saturday.warnings.map((w: { kind: string }) => w.kind)).toEqual(["OUTSIDE_WORKING_HOURS"]);
 
     // Moving it away from the clash clears the warning; cancelled sessions don't clash.
     const moved = await ok(url, UPDATE, { id: clash.appointment.id, i: { time: "13:00" } }, { token: owner });
-    expect(moved.updateAppointment.appointment.startsAt).toBe("2026-11-24T12:00:00.000Z");
+    expect(moved.updateAppointment.appointment.startsAt).toBe(at(W, 1, "13:00"));
     expect(moved.updateAppointment.warnings).toEqual([]);
     const cancelled = await ok(url, STATUS, { id: first.appointment.id, s: "cancelled" }, { token: owner });
     expect(cancelled.setAppointmentStatus.appointment.status).toBe("cancelled");
-    const again = await create({ name: "Rebook", clientId: ben, staffId: ids.sam, startsAt: "2026-11-24T10:00:00+01:00", durationMinutes: 60, fields: { reason: "r" } });
+    const again = await create({ name: "Rebook", clientId: ben, staffId: ids.sam, startsAt: local(W, 1, "10:00"), durationMinutes: 60, fields: { reason: "r" } });
     expect(again.warnings).toEqual([]);
 
     // An employee sees only his own sessions: others that clash are counted, not described.
-    const toms = await create({ name: "Tom's consult", clientId: ben, staffId: ids.tom, startsAt: "2026-11-24T10:15:00+01:00", durationMinutes: 15, fields: { reason: "r" } }, tom);
+    const toms = await create({ name: "Tom's consult", clientId: ben, staffId: ids.tom, startsAt: local(W, 1, "10:15"), durationMinutes: 15, fields: { reason: "r" } }, tom);
     expect(toms.warnings).toEqual([{ kind: "OVERLAP", message: "Overlaps 1 other session of this client", appointments: [] }]);
   });
 
   it("of clashing sessions booked at the same moment, every later one warns about the earlier", async () => {
     const booked = await Promise.all(
-      ["A", "B", "C", "D"].map((name) => create({ name, clientId: anna, staffId: ids.tom, startsAt: "2026-11-25T14:00:00+01:00", durationMinutes: 30, fields: { reason: "r" } })),
+      ["A", "B", "C", "D"].map((name) => create({ name, clientId: anna, staffId: ids.tom, startsAt: local(W, 2, "14:00"), durationMinutes: 30, fields: { reason: "r" } })),
     );
     // Saved one after another: the k-th saved names the k-1 before it, so the counts are 0, 1, 2, 3.
     const named = booked.map((b) => (b.warnings[0]?.appointments.length ?? 0) as number).sort();
@@ -184,9 +201,9 @@ describe("sessions", () => {
   });
 
   it("edits details, tracks the status flow and deletes permanently", async () => {
-    const { appointment } = await create({ name: "Session", clientId: anna, date: "2026-11-26", time: "10:00", fields: { reason: "r" } });
-    const edited = await ok(url, UPDATE, { id: appointment.id, i: { name: "Renamed", clientId: ben, durationMinutes: 90, date: "2026-11-27" } }, { token: lisa });
-    expect(edited.updateAppointment.appointment).toMatchObject({ name: "Renamed", client: { name: "Ben Carter" }, startsAt: "2026-11-27T09:00:00.000Z", endsAt: "2026-11-27T10:30:00.000Z" });
+    const { appointment } = await create({ name: "Session", clientId: anna, date: date(W, 3), time: "10:00", fields: { reason: "r" } });
+    const edited = await ok(url, UPDATE, { id: appointment.id, i: { name: "Renamed", clientId: ben, durationMinutes: 90, date: date(W, 4) } }, { token: lisa });
+    expect(edited.updateAppointment.appointment).toMatchObject({ name: "Renamed", client: { name: "Ben Carter" }, startsAt: at(W, 4, "10:00"), endsAt: at(W, 4, "11:30") });
     expect(edited.updateAppointment.appointment.sequence).toBe(appointment.sequence + 1);
     const bad = await ok(url, UPDATE, { id: appointment.id, i: { durationMinutes: 0, startsAt: "tomorrow" } }, { token: lisa });
     expect(problems(bad.updateAppointment)).toEqual(["durationMinutes: At least 1 minute", "startsAt: Must be an ISO-8601 date and time with an offset, e.g. 2026-11-21T09:30:00+01:00"]);
@@ -202,7 +219,7 @@ describe("sessions", () => {
   });
 
   it("archived fields keep their values, read-only", async () => {
-    const { appointment } = await create({ name: "Archive", clientId: anna, date: "2026-11-30", fields: { reason: "kept", mood: "bad" } });
+    const { appointment } = await create({ name: "Archive", clientId: anna, date: date(W, 7), fields: { reason: "kept", mood: "bad" } });
     const mood = (await ok(url, `{ fieldDefinitions(target: pre_session) { id key } }`, {}, { token: owner })).fieldDefinitions.find((d: { key: string }) => d.key === "mood");
     const archived = await ok(url, `mutation($id: ID!) { archiveFieldDefinition(id: $id) { ... on FieldDefinition { archivedAt } } }`, { id: mood.id }, { token: owner });
     expect(archived.archiveFieldDefinition.archivedAt).toBeTruthy();
@@ -223,62 +240,63 @@ describe("sessions", () => {
 
 describe("calendar, list, free slots and history", () => {
   it("loads the visible range with client and custom-field filters", async () => {
-    await create({ name: "Dec A", clientId: anna, date: "2026-12-07", time: "09:00", fields: { reason: "r", mood: "good" } });
-    await create({ name: "Dec B", clientId: ben, date: "2026-12-08", time: "09:00", fields: { reason: "r", mood: "bad" } });
-    await create({ name: "Dec C", clientId: ben, date: "2026-12-21", time: "09:00", fields: { reason: "r", mood: "good" } });
-    // Only this test's sessions (the demo workspace has a few of its own this week).
-    const names = (d: { appointmentCalendar: { appointments: { name: string }[] } }) => d.appointmentCalendar.appointments.map((a) => a.name).filter((n) => n.startsWith("Dec "));
-    const week = await ok(url, CALENDAR, { v: "week", d: "2026-12-09" }, { token: owner });
-    expect(week.appointmentCalendar).toMatchObject({ from: "2026-12-07", to: "2026-12-13", timeZone: "Europe/Berlin", slotMinutes: 30, truncated: false });
-    expect(names(week)).toEqual(["Dec A", "Dec B"]);
-    expect(names(await ok(url, CALENDAR, { v: "day", d: "2026-12-08" }, { token: owner }))).toEqual(["Dec B"]);
-    expect(names(await ok(url, CALENDAR, { v: "month", d: "2026-12-01", f: { clientId: ben } }, { token: owner }))).toEqual(["Dec B", "Dec C"]);
-    expect(names(await ok(url, CALENDAR, { v: "month", d: "2026-12-01", f: { fields: [{ key: "mood", value: "good" }] } }, { token: owner }))).toEqual(["Dec A", "Dec C"]);
-    expect(names(await ok(url, CALENDAR, { v: "month", d: "2026-12-01", f: { clientId: ben, fields: [{ key: "mood", value: "good" }] } }, { token: owner }))).toEqual(["Dec C"]);
-    const notFilterable = await ok(url, CALENDAR, { v: "month", d: "2026-12-01", f: { fields: [{ key: "reason", value: "r" }] } }, { token: owner });
+    await create({ name: "M A", clientId: anna, date: date(M), time: "09:00", fields: { reason: "r", mood: "good" } });
+    await create({ name: "M B", clientId: ben, date: date(M, 1), time: "09:00", fields: { reason: "r", mood: "bad" } });
+    await create({ name: "M C", clientId: ben, date: date(M, 14), time: "09:00", fields: { reason: "r", mood: "good" } });
+    const names = (d: { appointmentCalendar: { appointments: { name: string }[] } }) => d.appointmentCalendar.appointments.map((a) => a.name);
+    const week = await ok(url, CALENDAR, { v: "week", d: date(M, 2) }, { token: owner });
+    expect(week.appointmentCalendar).toMatchObject({ from: date(M), to: date(M, 6), timeZone: "Europe/Berlin", slotMinutes: 30, truncated: false });
+    expect(names(week)).toEqual(["M A", "M B"]);
+    expect(names(await ok(url, CALENDAR, { v: "day", d: date(M, 1) }, { token: owner }))).toEqual(["M B"]);
+    expect(names(await ok(url, CALENDAR, { v: "month", d: date(cal.firstOfMonth(2)), f: { clientId: ben } }, { token: owner }))).toEqual(["M B", "M C"]);
+    expect(names(await ok(url, CALENDAR, { v: "month", d: date(cal.firstOfMonth(2)), f: { fields: [{ key: "mood", value: "good" }] } }, { token: owner }))).toEqual(["M A", "M C"]);
+    expect(names(await ok(url, CALENDAR, { v: "month", d: date(cal.firstOfMonth(2)), f: { clientId: ben, fields: [{ key: "mood", value: "good" }] } }, { token: owner }))).toEqual(["M C"]);
+    const notFilterable = await ok(url, CALENDAR, { v: "month", d: date(cal.firstOfMonth(2)), f: { fields: [{ key: "reason", value: "r" }] } }, { token: owner });
     expect(problems(notFilterable.appointmentCalendar)).toEqual(["filter.fields.0.key: Not a filterable field"]);
   });
 
   it("lists with the same filters and cursor pagination", async () => {
-    const LIST = `query($a: String, $f: AppointmentFilter) { appointments(from: "2026-12-01", to: "2026-12-31", first: 2, after: $a, filter: $f) { ... on QueryAppointmentsConnection { pageInfo { hasNextPage endCursor } nodes { name } } } }`;
+    const LIST = `query($a: String, $f: AppointmentFilter) { appointments(from: "${date(cal.firstOfMonth(2))}", to: "${date(cal.firstOfMonth(2).endOf("month"))}", first: 2, after: $a, filter: $f) { ... on QueryAppointmentsConnection { pageInfo { hasNextPage endCursor } nodes { name } } } }`;
     const page1 = (await ok(url, LIST, {}, { token: owner })).appointments;
-    expect(page1.nodes.map((n: { name: string }) => n.name)).toEqual(["Dec A", "Dec B"]);
+    expect(page1.nodes.map((n: { name: string }) => n.name)).toEqual(["M A", "M B"]);
     expect(page1.pageInfo.hasNextPage).toBe(true);
     const page2 = (await ok(url, LIST, { a: page1.pageInfo.endCursor }, { token: owner })).appointments;
-    expect(page2.nodes.map((n: { name: string }) => n.name)).toEqual(["Dec C"]);
+    expect(page2.nodes.map((n: { name: string }) => n.name)).toEqual(["M C"]);
     expect(page2.pageInfo.hasNextPage).toBe(false);
     const filtered = (await ok(url, LIST, { f: { fields: [{ key: "mood", value: "bad" }] } }, { token: owner })).appointments;
-    expect(filtered.nodes.map((n: { name: string }) => n.name)).toEqual(["Dec B"]);
+    expect(filtered.nodes.map((n: { name: string }) => n.name)).toEqual(["M B"]);
   });
 
   it("finds a staff member's free slots within working hours", async () => {
     const FREE = `query($s: ID, $f: LocalDate!, $t: LocalDate!, $m: Int) { freeSlots(staffId: $s, from: $f, to: $t, slotMinutes: $m) { ... on QueryFreeSlotsSuccess { data { start end } } ${ERR} } }`;
-    await create({ name: "Busy", clientId: anna, staffId: ids.emma, startsAt: "2026-12-14T10:00:00+01:00", durationMinutes: 90, fields: { reason: "r" } });
-    const slots = (await ok(url, FREE, { s: ids.emma, f: "2026-12-14", t: "2026-12-14", m: 60 }, { token: owner })).freeSlots.data;
-    expect(slots.map((s: { start: string }) => s.start.slice(11, 16))).toEqual(["08:00", "11:00", "12:00", "13:00", "14:00", "15:00"]); // 09:00, 12:00 ... 16:00 in Berlin
-    const tooLong = await ok(url, FREE, { f: "2026-12-01", t: "2027-02-01" }, { token: owner });
+    await create({ name: "Busy", clientId: anna, staffId: ids.emma, startsAt: local(M, 7, "10:00"), durationMinutes: 90, fields: { reason: "r" } });
+    const slots = (await ok(url, FREE, { s: ids.emma, f: date(M, 7), t: date(M, 7), m: 60 }, { token: owner })).freeSlots.data;
+    const localTimes = slots.map((s: { start: string }) => DateTime.fromISO(s.start, { zone: ZONE }).toFormat("HH:mm"));
+    expect(localTimes).toEqual(["09:00", "12:00", "13:00", "14:00", "15:00", "16:00"]);
+    const tooLong = await ok(url, FREE, { f: date(cal.firstOfMonth(2)), t: date(cal.firstOfMonth(4)) }, { token: owner });
     expect(problems(tooLong.freeSlots)).toEqual(["to: At most 31 days"]);
-    const notOwn = await ok(url, FREE, { s: ids.emma, f: "2026-12-14", t: "2026-12-14" }, { token: tom });
+    const notOwn = await ok(url, FREE, { s: ids.emma, f: date(M, 7), t: date(M, 7) }, { token: tom });
     expect(problems(notOwn.freeSlots)).toEqual(["staffId: You can only see your own free time"]);
   });
 
   it("puts sessions on the right local day across a DST change", async () => {
-    // 25 October 2026 has 25 hours in Berlin: 00:30 and 23:30 local are both that day.
-    await create({ name: "DST early", clientId: anna, startsAt: "2026-10-24T22:30:00Z", durationMinutes: 30, fields: { reason: "r" } });
-    await create({ name: "DST late", clientId: anna, startsAt: "2026-10-25T22:30:00Z", durationMinutes: 30, fields: { reason: "r" } });
-    const twice = await create({ name: "DST twice", clientId: anna, date: "2026-10-25", time: "02:30", durationMinutes: 30, fields: { reason: "r" } });
-    expect(twice.appointment.startsAt).toBe("2026-10-25T00:30:00.000Z"); // the first 02:30 (CEST)
+    // The Sunday Berlin falls back has 25 hours: 00:30 and 23:30 local are both that day.
+    const S = cal.nextDstSunday("end");
+    await create({ name: "DST early", clientId: anna, startsAt: at(S, 0, "00:30"), durationMinutes: 30, fields: { reason: "r" } });
+    await create({ name: "DST late", clientId: anna, startsAt: at(S, 0, "23:30"), durationMinutes: 30, fields: { reason: "r" } });
+    const twice = await create({ name: "DST twice", clientId: anna, date: date(S), time: "02:30", durationMinutes: 30, fields: { reason: "r" } });
+    expect(twice.appointment.startsAt).toBe(S.plus({ hours: 2.5 }).toUTC().toISO()); // the first 02:30 (summer time)
     const day = async (d: string) =>
       (await ok(url, CALENDAR, { v: "day", d, f: { clientId: anna } }, { token: owner })).appointmentCalendar.appointments.map((a: { name: string }) => a.name).filter((n: string) => n.startsWith("DST"));
-    expect(await day("2026-10-25")).toEqual(["DST early", "DST twice", "DST late"]);
-    expect(await day("2026-10-24")).toEqual([]);
-    expect(await day("2026-10-26")).toEqual([]);
+    expect(await day(date(S))).toEqual(["DST early", "DST twice", "DST late"]);
+    expect(await day(date(S, -1))).toEqual([]);
+    expect(await day(date(S, 1))).toEqual([]);
   });
 
   it("shows a client's session history, newest first", async () => {
     const HISTORY = `query($id: ID!) { node(id: $id) { ... on Client { appointments(first: 3) { nodes { name startsAt } } } } }`;
     const history = (await ok(url, HISTORY, { id: ben }, { token: owner })).node.appointments.nodes;
-    expect(history.map((n: { name: string }) => n.name).slice(0, 2)).toEqual(["Dec C", "Dec B"]);
+    expect(history.map((n: { name: string }) => n.name).slice(0, 2)).toEqual(["M C", "M B"]);
   });
 });
 
@@ -297,7 +315,7 @@ describe("clients", () => {
 
 describe("evaluations", () => {
   it("have their own validated fields and link to a session of the same client", async () => {
-    const { appointment } = await create({ name: "Assessment", clientId: anna, date: "2026-12-15", fields: { reason: "r" } });
+    const { appointment } = await create({ name: "Assessment", clientId: anna, date: date(M, 8), fields: { reason: "r" } });
     const SAVE = `mutation($c: ID!, $a: ID, $f: JSON!) { saveEvaluation(clientId: $c, appointmentId: $a, title: "Initial", fields: $f) { ... on Evaluation { id fieldValues appointment { id } } ${ERR} } }`;
     const bad = await ok(url, SAVE, { c: ben, a: appointment.id, f: { score: 101, reason: "x" } }, { token: lisa });
     expect(problems(bad.saveEvaluation)).toEqual(["appointmentId: A session of another client", "fields.reason: Unknown field", "fields.score: Must be at most 100"]);
@@ -320,16 +338,16 @@ describe("evaluations", () => {
 
 describe("permissions", () => {
   it("employees see their own sessions; staff without session.read see none anywhere", async () => {
-    const own = await create({ name: "Tom's", clientId: anna, staffId: ids.tom, date: "2026-12-16", fields: { reason: "r" } });
-    await create({ name: "Not Tom's", clientId: anna, date: "2026-12-16", time: "11:00", fields: { reason: "r" } });
-    const tomDay = await ok(url, CALENDAR, { v: "day", d: "2026-12-16" }, { token: tom });
+    const own = await create({ name: "Tom's", clientId: anna, staffId: ids.tom, date: date(M, 9), fields: { reason: "r" } });
+    await create({ name: "Not Tom's", clientId: anna, date: date(M, 9), time: "11:00", fields: { reason: "r" } });
+    const tomDay = await ok(url, CALENDAR, { v: "day", d: date(M, 9) }, { token: tom });
     expect(tomDay.appointmentCalendar.appointments.map((a: { name: string }) => a.name)).toEqual(["Tom's"]);
-    const assignOther = await create({ name: "x", clientId: anna, staffId: ids.emma, date: "2026-12-16", fields: { reason: "r" } }, tom);
+    const assignOther = await create({ name: "x", clientId: anna, staffId: ids.emma, date: date(M, 9), fields: { reason: "r" } }, tom);
     expect(problems(assignOther)).toEqual(["staffId: You can only schedule your own sessions"]);
 
     await ok(url, `mutation { setStaffPermissions(permissions: [SESSION_CREATE]) { ... on Workspace { id } } }`, {}, { token: owner });
-    const samNow = await tokenFor(url, "sam@demo.test");
-    const calendar = await gql(url, CALENDAR, { v: "day", d: "2026-12-16" }, { token: samNow });
+    const samNow = await tokenFor(url, samEmail);
+    const calendar = await gql(url, CALENDAR, { v: "day", d: date(M, 9) }, { token: samNow });
     expect(calendar.body.data?.appointmentCalendar ?? null).toMatchObject({ code: "FORBIDDEN" });
     const node = await ok(url, `query($id: ID!) { node(id: $id) { id } }`, { id: own.appointment.id }, { token: samNow });
     expect(node.node).toBeNull();
@@ -353,10 +371,10 @@ describe("attachments", () => {
 
     // Wrong kinds: a PDF in an image field, someone else's upload, an unknown id.
     const lisaFile = await (await upload(lisa, Buffer.from("%PDF-1.4"), "application/pdf", "fileName=l.pdf")).json();
-    const bad = await create({ name: "x", clientId: anna, staffId: ids.tom, date: "2026-12-17", fields: { reason: "r", xray: pdf.id, referral: lisaFile.id } }, tom);
+    const bad = await create({ name: "x", clientId: anna, staffId: ids.tom, date: date(M, 10), fields: { reason: "r", xray: pdf.id, referral: lisaFile.id } }, tom);
     expect(problems(bad)).toEqual(["fields.referral: Must be a file uploaded for this session", "fields.xray: Must be an image"]);
 
-    const { appointment } = await create({ name: "With files", clientId: anna, staffId: ids.tom, date: "2026-12-17", fields: { reason: "r", xray: image.id, referral: pdf.id } }, tom);
+    const { appointment } = await create({ name: "With files", clientId: anna, staffId: ids.tom, date: date(M, 10), fields: { reason: "r", xray: image.id, referral: pdf.id } }, tom);
     const extra = await (await upload(lisa, Buffer.from("notes"), "text/plain", `fileName=notes.txt&appointmentId=${encodeURIComponent(appointment.id)}`)).json();
     const files = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { attachments { id fileName url } } } }`, { id: appointment.id }, { token: tom });
     expect(files.node.attachments.map((a: { fileName: string }) => a.fileName).sort()).toEqual(["notes.txt", "referral.pdf", "xray.png"]);
@@ -367,14 +385,13 @@ describe("attachments", () => {
     expect(mine.status).toBe(200);
     expect(Buffer.from(await mine.arrayBuffer()).equals(PNG)).toBe(true);
     expect((await get(owner)).status).toBe(200);
-    const emma = await tokenFor(url, "emma@demo.test");
     expect((await get(emma)).status).toBe(404); // an employee sees only her own sessions
 
     // Refused: disallowed type, content that isn't what it claims, too large, another's session.
     expect((await upload(tom, Buffer.from("MZ..."), "application/x-msdownload", "fileName=a.exe")).status).toBe(415);
     expect((await upload(tom, Buffer.from("not a png"), "image/png", "fileName=a.png")).status).toBe(415);
     expect((await upload(tom, Buffer.alloc(10_000_001), "text/plain", "fileName=big.txt")).status).toBe(413);
-    const others = await create({ name: "Emma's", clientId: anna, staffId: ids.emma, date: "2026-12-17", fields: { reason: "r" } });
+    const others = await create({ name: "Emma's", clientId: anna, staffId: ids.emma, date: date(M, 10), fields: { reason: "r" } });
     expect((await upload(tom, PNG, "image/png", `fileName=x.png&appointmentId=${encodeURIComponent(others.appointment.id)}`)).status).toBe(404);
 
     // A file removed from the session is gone; staff without session.update can't remove files.
@@ -399,12 +416,12 @@ describe("invoices from sessions", () => {
     const payer = (await ok(url, CREATE_CLIENT, { n: "Paying Client" }, { token: owner })).createClient.id;
     const book = async (name: string, date: string, minutes: number, serviceId: string | null, status: string) =>
       (await create({ name, clientId: payer, serviceId, date, durationMinutes: minutes, status, fields: { reason: "r" } })).appointment.id as string;
-    const s1 = await book("Knee", "2026-10-05", 45, physio, "completed");
-    await book("Plan", "2026-10-06", 90, coaching, "completed");
-    await book("Upcoming", "2026-10-07", 60, physio, "scheduled");
-    await book("No service", "2026-10-08", 60, null, "completed");
+    const s1 = await book("Knee", date(P), 45, physio, "completed");
+    await book("Plan", date(P, 1), 90, coaching, "completed");
+    await book("Upcoming", date(P, 2), 60, physio, "scheduled");
+    await book("No service", date(P, 3), 60, null, "completed");
 
-    const INVOICE = `mutation($c: ID!) { createInvoice(clientId: $c, from: "2026-10-01", to: "2026-10-31") { ... on MutationCreateInvoiceSuccess { data { id currency totalCents lines { description quantitySeconds rateCents amountCents } } } ${PLAIN_ERR} } }`;
+    const INVOICE = `mutation($c: ID!) { createInvoice(clientId: $c, from: "${date(P.startOf("month"))}", to: "${date(P.endOf("month"))}") { ... on MutationCreateInvoiceSuccess { data { id currency totalCents lines { description quantitySeconds rateCents amountCents } } } ${PLAIN_ERR} } }`;
     // Two managers invoicing at once: the sessions are billed on one invoice only.
     const [a, b] = await Promise.all([ok(url, INVOICE, { c: payer }, { token: owner }), ok(url, INVOICE, { c: payer }, { token: lisa })]);
     const invoices = [...a.createInvoice.data, ...b.createInvoice.data];

@@ -1,41 +1,51 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gql, ok, tokenFor } from "../support/client.js";
+import { DateTime } from "luxon";
+import { gql, ok } from "../support/client.js";
+import { calendar, instant, isoDate, isoMonth } from "../support/dates.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
 let stack: Stack;
 let url: string;
+let ws: TestWorkspace;
 let lisa: string;
 beforeAll(async () => {
   stack = await startStack();
   url = stack.urls[0];
-  lisa = await tokenFor(url, "lisa@demo.test");
+  ws = await newWorkspace(url, "Europe/Berlin");
+  lisa = ws.manager.token;
 });
 afterAll(() => stack?.stop());
 
+// Wednesday of the second week of last month: the days around it (D-9 .. D+2) stay in one past month.
+const D = calendar("Europe/Berlin").firstMondayOf(-1).plus({ days: 9 });
+const day = (offset = 0) => isoDate(D.plus({ days: offset }));
+const MONTH = isoMonth(D);
 const post = async (token: string, events: unknown[]) => {
   const res = await fetch(`${url}/api/work/events`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ events }) });
   return { status: res.status, body: await res.json() };
 };
 const SESSIONS = `query($f: LocalDate!, $t: LocalDate!, $e: ID) { workSessions(from: $f, to: $t, employeeId: $e) { nodes { id startedAt endedAt endReason manual notes netSeconds afkSeconds breakSeconds lunchSeconds employee { name } afkPeriods { id startedAt endedAt reason } apps { name seconds } urls { name seconds } } } }`;
-const at = (hhmm: string, day = "2026-11-18") => new Date(`${day}T${hhmm}:00Z`).toISOString();
+/** Local (Berlin) wall time on D + offset, as an instant. */
+const at = (hhmm: string, offset = 0) => instant(D.plus({ days: offset }), hhmm);
 const win = (id: string, time: string, app = "Code", title = "main.ts", extra: object = {}, duration = 0) => ({ id, type: "window", timestamp: at(time), duration, data: { app, title, ...extra } });
 
 describe("recording from the desktop app", () => {
   it("merges heartbeats, records AFK from the last input, is idempotent, and closes on request", async () => {
-    const tom = await tokenFor(url, "tom@demo.test");
+    const tom = ws.employee.token;
     const batch = [
       win("a1", "09:00"),
       win("a2", "09:00:50".slice(0, 5)),
-      { id: "a3", type: "window", timestamp: "2026-11-18T09:01:00Z", data: { app: "Code", title: "main.ts" } },
+      { id: "a3", type: "window", timestamp: at("09:01"), data: { app: "Code", title: "main.ts" } },
       win("a4", "09:02", "Chromium", "Docs", { url: "https://example.org/docs" }, 480),
-      { id: "a5", type: "window", timestamp: "2026-11-18T09:10:00Z", duration: 0, data: { app: "Chromium", title: "Docs", url: "https://example.org/docs" } },
-      { id: "k1", type: "afk", timestamp: "2026-11-18T09:10:00Z", duration: 1800, data: { status: "afk" } },
-      { id: "k2", type: "afk", timestamp: "2026-11-18T09:40:00Z", data: { status: "not-afk" } },
+      { id: "a5", type: "window", timestamp: at("09:10"), duration: 0, data: { app: "Chromium", title: "Docs", url: "https://example.org/docs" } },
+      { id: "k1", type: "afk", timestamp: at("09:10"), duration: 1800, data: { status: "afk" } },
+      { id: "k2", type: "afk", timestamp: at("09:40"), data: { status: "not-afk" } },
       win("a6", "09:41", "Code", "main.ts", {}, 19 * 60),
-      { id: "c1", type: "close", timestamp: "2026-11-18T10:00:00Z" },
-      { id: "bad1", type: "window", timestamp: "2026-11-18T09:05:00", data: { app: "X" } },
-      { id: "bad2", type: "teleport", timestamp: "2026-11-18T09:05:00Z" },
-      { id: "bad3", type: "window", timestamp: "2030-01-01T00:00:00Z", data: { app: "X" } },
+      { id: "c1", type: "close", timestamp: at("10:00") },
+      { id: "bad1", type: "window", timestamp: at("09:05").slice(0, 19), data: { app: "X" } },
+      { id: "bad2", type: "teleport", timestamp: at("09:05") },
+      { id: "bad3", type: "window", timestamp: DateTime.now().plus({ years: 1 }).toUTC().toISO(), data: { app: "X" } },
     ];
     const first = await post(tom, batch);
     expect(first.status).toBe(200);
@@ -48,51 +58,50 @@ describe("recording from the desktop app", () => {
     const again = await post(tom, batch);
     expect(again.body.duplicates).toBe(9);
 
-    const { workSessions } = await ok(url, SESSIONS, { f: "2026-11-18", t: "2026-11-18" }, { token: tom });
+    const { workSessions } = await ok(url, SESSIONS, { f: day(), t: day() }, { token: tom });
     expect(workSessions.nodes).toHaveLength(1);
     const s = workSessions.nodes[0];
-    expect(s).toMatchObject({ startedAt: "2026-11-18T09:00:00.000Z", endedAt: "2026-11-18T10:00:00.000Z", endReason: "app_closed", afkSeconds: 1800, netSeconds: 1800 });
-    expect(s.afkPeriods).toEqual([expect.objectContaining({ startedAt: "2026-11-18T09:10:00.000Z", endedAt: "2026-11-18T09:40:00.000Z", reason: null })]);
+    expect(s).toMatchObject({ startedAt: at("09:00"), endedAt: at("10:00"), endReason: "app_closed", afkSeconds: 1800, netSeconds: 1800 });
+    expect(s.afkPeriods).toEqual([expect.objectContaining({ startedAt: at("09:10"), endedAt: at("09:40"), reason: null })]);
     expect(s.apps).toEqual([{ name: "Code", seconds: 60 + 19 * 60 }, { name: "Chromium", seconds: 480 }]);
     expect(s.urls).toEqual([{ name: "https://example.org/docs", seconds: 480 }]);
 
     // The AFK dialog: Tom says it was lunch.
     const afkId = s.afkPeriods[0].id;
     await ok(url, `mutation($id: ID!) { setAfkReason(afkPeriodId: $id, reason: lunch) { __typename } }`, { id: afkId }, { token: tom });
-    const after = (await ok(url, SESSIONS, { f: "2026-11-18", t: "2026-11-18" }, { token: tom })).workSessions.nodes[0];
+    const after = (await ok(url, SESSIONS, { f: day(), t: day() }, { token: tom })).workSessions.nodes[0];
     expect(after.lunchSeconds).toBe(1800);
   });
 
   it("puts a late, out-of-order batch into the right session and starts new sessions after a reopen", async () => {
-    const emma = await tokenFor(url, "emma@demo.test");
+    const emma = ws.employee2.token;
     await post(emma, [win("m1", "08:00", "Code", "x", {}, 1800), win("m2", "08:30", "Code", "y", {}, 1800), { id: "m3", type: "close", timestamp: at("09:00") }]);
     await post(emma, [win("n1", "13:00", "Code", "x", {}, 1800), win("n2", "13:30")]);
     // A day-old laptop finally uploads what it recorded in the morning, out of order.
     await post(emma, [win("l2", "08:45"), win("l1", "08:40")]);
-    const nodes = (await ok(url, SESSIONS, { f: "2026-11-18", t: "2026-11-18" }, { token: emma })).workSessions.nodes;
-    expect(nodes.map((n: { startedAt: string; endedAt: string }) => [n.startedAt.slice(11, 16), n.endedAt?.slice(11, 16)])).toEqual([
-      ["13:00", "13:30"], // auto-closed at its last activity (long past the timeout)
-      ["08:00", "09:00"],
+    const nodes = (await ok(url, SESSIONS, { f: day(), t: day() }, { token: emma })).workSessions.nodes;
+    expect(nodes.map((n: { startedAt: string; endedAt: string }) => [n.startedAt, n.endedAt])).toEqual([
+      [at("13:00"), at("13:30")], // auto-closed at its last activity (long past the timeout)
+      [at("08:00"), at("09:00")],
     ]);
   });
 
   it("a late event that bridges two sessions makes them one", async () => {
-    const sam = await tokenFor(url, "sam@demo.test");
-    const day = "2026-11-19";
-    const w = (id: string, time: string, duration: number) => ({ id, type: "window", timestamp: `${day}T${time}:00Z`, duration, data: { app: "Code", title: "x" } });
+    const sam = ws.staff.token;
+    const w = (id: string, time: string, duration: number) => ({ id, type: "window", timestamp: at(time, 1), duration, data: { app: "Code", title: "x" } });
     await post(sam, [w("b1", "08:00", 3600)]); // 08:00-09:00, then quiet
     await post(sam, [w("b2", "09:20", 2400)]); // a new session 09:20-10:00
-    expect((await ok(url, SESSIONS, { f: day, t: day }, { token: sam })).workSessions.nodes).toHaveLength(2);
+    expect((await ok(url, SESSIONS, { f: day(1), t: day(1) }, { token: sam })).workSessions.nodes).toHaveLength(2);
     await post(sam, [w("b3", "09:00", 1200)]); // the laptop's missing 09:00-09:20 arrives late
-    const nodes = (await ok(url, SESSIONS, { f: day, t: day }, { token: sam })).workSessions.nodes;
+    const nodes = (await ok(url, SESSIONS, { f: day(1), t: day(1) }, { token: sam })).workSessions.nodes;
     expect(nodes.map((n: { startedAt: string; endedAt: string; netSeconds: number }) => [n.startedAt, n.endedAt, n.netSeconds])).toEqual([
-      [`${day}T08:00:00.000Z`, `${day}T10:00:00.000Z`, 7200],
+      [at("08:00", 1), at("10:00", 1), 7200],
     ]);
   });
 
   it("rejects a batch without a token, and malformed JSON", async () => {
     expect((await fetch(`${url}/api/work/events`, { method: "POST", body: "{}" })).status).toBe(401);
-    const tom = await tokenFor(url, "tom@demo.test");
+    const tom = ws.employee.token;
     const res = await fetch(`${url}/api/work/events`, { method: "POST", headers: { authorization: `Bearer ${tom}` }, body: "{ nope" });
     expect(res.status).toBe(400);
   });
@@ -101,31 +110,26 @@ describe("recording from the desktop app", () => {
 describe("manager actions", () => {
   const ADD = `mutation($e: ID!, $s: DateTime!, $t: DateTime!, $n: String) { addManualTime(employeeId: $e, start: $s, end: $t, note: $n) { __typename ... on WorkSession { id manual notes netSeconds } ... on ConflictError { code conflictingIds } ... on ValidationError { problems { path message } } ... on Error { code } } }`;
 
-  async function employeeId(email: string) {
-    const token = await tokenFor(url, email);
-    return (await ok(url, `{ viewer { user { id } } }`, {}, { token })).viewer.user.id;
-  }
-
   it("adds manual time, back to back is fine, overlaps are rejected naming the session", async () => {
-    const sam = await employeeId("sam@demo.test");
-    const added = (await ok(url, ADD, { e: sam, s: "2026-11-17T12:30:00Z", t: "2026-11-17T14:00:00Z", n: "Remote work — VPN, desktop app not opened" }, { token: lisa })).addManualTime;
+    const sam = ws.staff.id;
+    const added = (await ok(url, ADD, { e: sam, s: at("12:30", -1), t: at("14:00", -1), n: "Remote work — VPN, desktop app not opened" }, { token: lisa })).addManualTime;
     expect(added).toMatchObject({ __typename: "WorkSession", manual: true, netSeconds: 5400 });
-    const next = (await ok(url, ADD, { e: sam, s: "2026-11-17T14:00:00Z", t: "2026-11-17T15:00:00Z" }, { token: lisa })).addManualTime;
+    const next = (await ok(url, ADD, { e: sam, s: at("14:00", -1), t: at("15:00", -1) }, { token: lisa })).addManualTime;
     expect(next.__typename).toBe("WorkSession");
-    const clash = (await ok(url, ADD, { e: sam, s: "2026-11-17T13:00:00Z", t: "2026-11-17T13:30:00Z" }, { token: lisa })).addManualTime;
+    const clash = (await ok(url, ADD, { e: sam, s: at("13:00", -1), t: at("13:30", -1) }, { token: lisa })).addManualTime;
     expect(clash).toEqual({ __typename: "ConflictError", code: "CONFLICT", conflictingIds: [added.id] });
-    const backwards = (await ok(url, ADD, { e: sam, s: "2026-11-17T16:00:00Z", t: "2026-11-17T15:00:00Z" }, { token: lisa })).addManualTime;
+    const backwards = (await ok(url, ADD, { e: sam, s: at("16:00", -1), t: at("15:00", -1) }, { token: lisa })).addManualTime;
     expect(backwards.__typename).toBe("ValidationError");
   });
 
   it("an open session is listed, and manual time over it is refused naming it", async () => {
-    const owner = await tokenFor(url, "owner@demo.test");
-    const ownerId = (await ok(url, `{ viewer { user { id } } }`, {}, { token: owner })).viewer.user.id;
+    const owner = ws.owner.token;
+    const ownerId = ws.owner.id;
     const now = Date.now();
     await post(owner, [{ id: "open1", type: "window", timestamp: new Date(now - 10 * 60_000).toISOString(), duration: 540, data: { app: "Code", title: "x" } }]);
-    const today = new Date(now).toISOString().slice(0, 10);
-    const yesterday = new Date(now - 86400_000).toISOString().slice(0, 10);
-    const list = (await ok(url, SESSIONS, { f: yesterday, t: today, e: ownerId }, { token: lisa })).workSessions.nodes;
+    // Today and yesterday in the workspace's zone, where the filter works.
+    const { today } = calendar("Europe/Berlin");
+    const list = (await ok(url, SESSIONS, { f: isoDate(today.minus({ days: 1 })), t: isoDate(today), e: ownerId }, { token: lisa })).workSessions.nodes;
     const open = list.find((n: { endedAt: string | null }) => n.endedAt === null);
     expect(open).toBeTruthy();
     const clash = (await ok(url, ADD, { e: ownerId, s: new Date(now - 5 * 60_000).toISOString(), t: new Date(now - 60_000).toISOString() }, { token: lisa })).addManualTime;
@@ -133,48 +137,48 @@ describe("manager actions", () => {
   });
 
   it("two managers adding overlapping time at the same moment: exactly one succeeds", async () => {
-    const owner = await tokenFor(url, "owner@demo.test");
-    const emma = await employeeId("emma@demo.test");
+    const owner = ws.owner.token;
+    const emma = ws.employee2.id;
     const results = await Promise.all(
-      [lisa, owner, lisa, owner].map((token, i) => gql(url, ADD, { e: emma, s: `2026-11-16T1${i}:00:00Z`.replace(/1(\d):/, "10:"), t: "2026-11-16T11:00:00Z" }, { token })),
+      [lisa, owner, lisa, owner].map((token, i) => gql(url, ADD, { e: emma, s: at("10:00", -2), t: at("11:00", -2) }, { token })),
     );
     const kinds = results.map((r) => r.body.data.addManualTime.__typename).sort();
     expect(kinds).toEqual(["ConflictError", "ConflictError", "ConflictError", "WorkSession"]);
   });
 
   it("the session notes report lists only sessions with notes", async () => {
-    const notes = await ok(url, `{ workSessions(from: "2026-11-17", to: "2026-11-17", withNotes: true) { nodes { notes employee { name } } } }`, {}, { token: lisa });
+    const notes = await ok(url, `{ workSessions(from: "${day(-1)}", to: "${day(-1)}", withNotes: true) { nodes { notes employee { name } } } }`, {}, { token: lisa });
     expect(notes.workSessions.nodes).toEqual([{ notes: "Remote work — VPN, desktop app not opened", employee: { name: "Sam Staff" } }]);
   });
 
   it("employees can't use manager operations, and see only their own sessions", async () => {
-    const tom = await tokenFor(url, "tom@demo.test");
-    const res = await gql(url, ADD, { e: await employeeId("emma@demo.test"), s: "2026-11-15T10:00:00Z", t: "2026-11-15T11:00:00Z" }, { token: tom });
+    const tom = ws.employee.token;
+    const res = await gql(url, ADD, { e: ws.employee2.id, s: at("10:00", -3), t: at("11:00", -3) }, { token: tom });
     expect(res.body.data.addManualTime.code).toBe("FORBIDDEN");
-    const someoneElse = await gql(url, SESSIONS, { f: "2026-11-16", t: "2026-11-18", e: await employeeId("emma@demo.test") }, { token: tom });
+    const someoneElse = await gql(url, SESSIONS, { f: day(-2), t: day(), e: ws.employee2.id }, { token: tom });
     expect(someoneElse.body.errors![0].extensions!.code).toBe("FORBIDDEN");
-    const own = await ok(url, SESSIONS, { f: "2026-11-16", t: "2026-11-18" }, { token: tom });
+    const own = await ok(url, SESSIONS, { f: day(-2), t: day() }, { token: tom });
     expect(own.workSessions.nodes.every((n: { employee: { name: string } }) => n.employee.name === "Tom Employee")).toBe(true);
   });
 
   it("edits a completed session, trimming AFK outside the new bounds; refuses overlaps", async () => {
-    const tom = await tokenFor(url, "tom@demo.test");
-    const s = (await ok(url, SESSIONS, { f: "2026-11-18", t: "2026-11-18" }, { token: tom })).workSessions.nodes[0];
+    const tom = ws.employee.token;
+    const s = (await ok(url, SESSIONS, { f: day(), t: day() }, { token: tom })).workSessions.nodes[0];
     const EDIT = `mutation($id: ID!, $s: DateTime!, $t: DateTime!, $n: String) { editWorkSession(id: $id, start: $s, end: $t, notes: $n) { __typename ... on WorkSession { startedAt endedAt netSeconds afkSeconds notes afkPeriods { startedAt endedAt } } ... on Error { code message } } }`;
-    const edited = (await ok(url, EDIT, { id: s.id, s: "2026-11-18T09:20:00Z", t: "2026-11-18T09:30:00Z", n: "Corrected" }, { token: lisa })).editWorkSession;
-    expect(edited).toMatchObject({ startedAt: "2026-11-18T09:20:00.000Z", endedAt: "2026-11-18T09:30:00.000Z", afkSeconds: 600, netSeconds: 0, notes: "Corrected" });
-    expect(edited.afkPeriods).toEqual([{ startedAt: "2026-11-18T09:20:00.000Z", endedAt: "2026-11-18T09:30:00.000Z" }]);
+    const edited = (await ok(url, EDIT, { id: s.id, s: at("09:20"), t: at("09:30"), n: "Corrected" }, { token: lisa })).editWorkSession;
+    expect(edited).toMatchObject({ startedAt: at("09:20"), endedAt: at("09:30"), afkSeconds: 600, netSeconds: 0, notes: "Corrected" });
+    expect(edited.afkPeriods).toEqual([{ startedAt: at("09:20"), endedAt: at("09:30") }]);
   });
 });
 
 describe("reports", () => {
   it("groups by employee and reports a month per employee, as CSV too", async () => {
-    const summary = await ok(url, `{ workSummary(from: "2026-11-16", to: "2026-11-18") { employee { name } sessionCount netSeconds manualSeconds firstArrival lastDeparture } }`, {}, { token: lisa });
+    const summary = await ok(url, `{ workSummary(from: "${day(-2)}", to: "${day()}") { employee { name } sessionCount netSeconds manualSeconds firstArrival lastDeparture } }`, {}, { token: lisa });
     const sam = summary.workSummary.find((s: { employee: { name: string } }) => s.employee.name === "Sam Staff");
-    expect(sam).toMatchObject({ sessionCount: 2, netSeconds: 5400 + 3600, manualSeconds: 9000, firstArrival: "2026-11-17T12:30:00.000Z", lastDeparture: "2026-11-17T15:00:00.000Z" });
+    expect(sam).toMatchObject({ sessionCount: 2, netSeconds: 5400 + 3600, manualSeconds: 9000, firstArrival: at("12:30", -1), lastDeparture: at("15:00", -1) });
 
-    const tom = await tokenFor(url, "tom@demo.test");
-    const report = (await ok(url, `{ workMonthlyReport(month: "2026-11") { month daysWorked netSeconds days { date netSeconds lunchSeconds } csvUrl } }`, {}, { token: tom })).workMonthlyReport;
+    const tom = ws.employee.token;
+    const report = (await ok(url, `{ workMonthlyReport(month: "${MONTH}") { month daysWorked netSeconds days { date netSeconds lunchSeconds } csvUrl } }`, {}, { token: tom })).workMonthlyReport;
     expect(report.netSeconds).toBe(report.days.reduce((sum: number, d: { netSeconds: number }) => sum + d.netSeconds, 0));
     expect(report.daysWorked).toBe(report.days.filter((d: { netSeconds: number }) => d.netSeconds > 0).length);
     const csv = await fetch(url + report.csvUrl, { headers: { authorization: `Bearer ${tom}` } });
@@ -184,24 +188,24 @@ describe("reports", () => {
     expect(lines[0]).toBe("employee,date,net_hours,afk_hours,break_hours,meeting_hours,lunch_hours,call_hours,manual_hours");
     expect(lines.at(-1)).toBe(`Tom Employee,days_worked,${report.daysWorked}`);
     // Someone else's report is refused to an employee.
-    const emmaId = (await ok(url, `{ viewer { user { id } } }`, {}, { token: await tokenFor(url, "emma@demo.test") })).viewer.user.id;
-    expect((await fetch(`${url}/api/work/report.csv?month=2026-11&employee=${encodeURIComponent(emmaId)}`, { headers: { authorization: `Bearer ${tom}` } })).status).toBe(403);
+    const emmaId = ws.employee2.id;
+    expect((await fetch(`${url}/api/work/report.csv?month=${MONTH}&employee=${encodeURIComponent(emmaId)}`, { headers: { authorization: `Bearer ${tom}` } })).status).toBe(403);
   });
   it("group by employee agrees with each monthly report, and clips a session at the range's edge", async () => {
-    const emma = (await ok(url, `{ viewer { user { id } } }`, {}, { token: await tokenFor(url, "emma@demo.test") })).viewer.user.id;
-    // 23:30-00:30 in Berlin: half of it on the 19th, half on the 20th.
-    const add = `mutation($e: ID!) { addManualTime(employeeId: $e, start: "2026-11-19T22:30:00Z", end: "2026-11-19T23:30:00Z") { __typename } }`;
+    const emma = ws.employee2.id;
+    // 23:30-00:30 in Berlin: half of it on D + 1, half on D + 2.
+    const add = `mutation($e: ID!) { addManualTime(employeeId: $e, start: "${at("23:30", 1)}", end: "${at("00:30", 2)}") { __typename } }`;
     expect((await ok(url, add, { e: emma }, { token: lisa })).addManualTime.__typename).toBe("WorkSession");
     const FIELDS = "netSeconds afkSeconds breakSeconds meetingSeconds lunchSeconds callSeconds manualSeconds";
     const summary = async (from: string, to: string, e: string | null) =>
       (await ok(url, `query($f: LocalDate!, $t: LocalDate!, $e: ID) { workSummary(from: $f, to: $t, employeeId: $e) { employee { id } sessionCount lastDeparture ${FIELDS} } }`, { f: from, t: to, e }, { token: lisa })).workSummary;
-    const [day] = await summary("2026-11-19", "2026-11-19", emma);
-    expect(day).toMatchObject({ sessionCount: 1, netSeconds: 1800, manualSeconds: 1800 });
+    const [oneDay] = await summary(day(1), day(1), emma);
+    expect(oneDay).toMatchObject({ sessionCount: 1, netSeconds: 1800, manualSeconds: 1800 });
     // Someone with an open session ticks between the two requests: compare the others.
-    const closed = (await summary("2026-11-01", "2026-11-30", null)).filter((row: { lastDeparture: string | null }) => row.lastDeparture);
+    const closed = (await summary(isoDate(D.startOf("month")), isoDate(D.endOf("month")), null)).filter((row: { lastDeparture: string | null }) => row.lastDeparture);
     expect(closed.length).toBeGreaterThan(2);
     for (const { employee, sessionCount, lastDeparture: _, ...totals } of closed) {
-      const report = (await ok(url, `query($e: ID) { workMonthlyReport(month: "2026-11", employeeId: $e) { ${FIELDS} } }`, { e: employee.id }, { token: lisa })).workMonthlyReport;
+      const report = (await ok(url, `query($e: ID) { workMonthlyReport(month: "${MONTH}", employeeId: $e) { ${FIELDS} } }`, { e: employee.id }, { token: lisa })).workMonthlyReport;
       expect(sessionCount).toBeGreaterThan(0);
       expect(totals).toEqual(report);
     }
@@ -209,37 +213,39 @@ describe("reports", () => {
 });
 
 describe("ActivityWatch import", () => {
+  // As ActivityWatch writes them: UTC with microseconds, on D - 6.
+  const aw = (hhmm: string) => at(hhmm, -6).replace(".000Z", ".000000+00:00");
   const exported = {
     buckets: {
       "aw-watcher-window_laptop": {
         id: "aw-watcher-window_laptop",
         type: "currentwindow",
         events: [
-          { timestamp: "2026-11-12T08:00:00.000000+00:00", duration: 1800, data: { app: "Code", title: "api.ts" } },
-          { timestamp: "2026-11-12T08:30:00.000000+00:00", duration: 900, data: { app: "Firefox", title: "Docs" } },
-          { timestamp: "2026-11-12T08:45:00.000000+00:00", duration: 900, data: { app: "Code", title: "api.ts" } },
+          { timestamp: aw("08:00"), duration: 1800, data: { app: "Code", title: "api.ts" } },
+          { timestamp: aw("08:30"), duration: 900, data: { app: "Firefox", title: "Docs" } },
+          { timestamp: aw("08:45"), duration: 900, data: { app: "Code", title: "api.ts" } },
         ],
       },
       "aw-watcher-afk_laptop": {
         id: "aw-watcher-afk_laptop",
         type: "afkstatus",
         events: [
-          { timestamp: "2026-11-12T08:00:00+00:00", duration: 2400, data: { status: "not-afk" } },
-          { timestamp: "2026-11-12T08:40:00+00:00", duration: 300, data: { status: "afk" } },
-          { timestamp: "2026-11-12T08:45:00+00:00", duration: 900, data: { status: "not-afk" } },
+          { timestamp: aw("08:00"), duration: 2400, data: { status: "not-afk" } },
+          { timestamp: aw("08:40"), duration: 300, data: { status: "afk" } },
+          { timestamp: aw("08:45"), duration: 900, data: { status: "not-afk" } },
         ],
       },
       "aw-watcher-web-firefox": {
         id: "aw-watcher-web-firefox",
         type: "web.tab.current",
-        events: [{ timestamp: "2026-11-12T08:29:00+00:00", duration: 1000, data: { url: "https://docs.example.org/", title: "Docs" } }],
+        events: [{ timestamp: aw("08:29"), duration: 1000, data: { url: "https://docs.example.org/", title: "Docs" } }],
       },
     },
   };
 
   it("backfills an employee's sessions through the same rules, and importing twice changes nothing", async () => {
-    const emmaToken = await tokenFor(url, "emma@demo.test");
-    const emmaId = (await ok(url, `{ viewer { user { id } } }`, {}, { token: emmaToken })).viewer.user.id;
+    const emmaToken = ws.employee2.token;
+    const emmaId = ws.employee2.id;
     const send = (token: string, employee?: string) =>
       fetch(`${url}/api/work/import${employee ? `?employee=${encodeURIComponent(employee)}` : ""}`, {
         method: "POST",
@@ -250,13 +256,13 @@ describe("ActivityWatch import", () => {
     expect(first.status).toBe(200);
     expect(await first.json()).toMatchObject({ buckets: 3, rejected: [] });
     expect((await (await send(lisa, emmaId)).json()).duplicates).toBeGreaterThan(0);
-    const day = (await ok(url, SESSIONS, { f: "2026-11-12", t: "2026-11-12" }, { token: emmaToken })).workSessions.nodes;
-    expect(day).toHaveLength(1);
-    expect(day[0]).toMatchObject({ startedAt: "2026-11-12T08:00:00.000Z", endedAt: "2026-11-12T09:00:00.000Z", afkSeconds: 300, netSeconds: 3300 });
-    expect(day[0].apps).toEqual([{ name: "Code", seconds: 2700 }, { name: "Firefox", seconds: 900 }]);
-    expect(day[0].urls).toEqual([{ name: "https://docs.example.org/", seconds: 900 }]);
+    const imported = (await ok(url, SESSIONS, { f: day(-6), t: day(-6) }, { token: emmaToken })).workSessions.nodes;
+    expect(imported).toHaveLength(1);
+    expect(imported[0]).toMatchObject({ startedAt: at("08:00", -6), endedAt: at("09:00", -6), afkSeconds: 300, netSeconds: 3300 });
+    expect(imported[0].apps).toEqual([{ name: "Code", seconds: 2700 }, { name: "Firefox", seconds: 900 }]);
+    expect(imported[0].urls).toEqual([{ name: "https://docs.example.org/", seconds: 900 }]);
     // An employee can't import for someone else.
-    expect((await send(await tokenFor(url, "tom@demo.test"), emmaId)).status).toBe(403);
+    expect((await send(ws.employee.token, emmaId)).status).toBe(403);
   });
 });
 
@@ -267,22 +273,22 @@ describe("screenshots", () => {
     fetch(`${url}/api/work/screenshots?takenAt=${encodeURIComponent(takenAt)}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": type }, body: png });
 
   it("attach to the session of their moment and are served only to those who may see it", async () => {
-    const tom = await tokenFor(url, "tom@demo.test");
-    const res = await upload(tom, "2026-11-18T09:25:00Z");
+    const tom = ws.employee.token;
+    const res = await upload(tom, at("09:25"));
     expect(res.status).toBe(201);
     const { id } = await res.json();
-    const session = (await ok(url, SESSIONS.replace("apps {", "screenshots { id url takenAt mime size } apps {"), { f: "2026-11-18", t: "2026-11-18" }, { token: tom })).workSessions.nodes[0];
-    expect(session.screenshots).toEqual([{ id, url: `/api/work/screenshots/${id}`, takenAt: "2026-11-18T09:25:00.000Z", mime: "image/png", size: png.length }]);
+    const session = (await ok(url, SESSIONS.replace("apps {", "screenshots { id url takenAt mime size } apps {"), { f: day(), t: day() }, { token: tom })).workSessions.nodes[0];
+    expect(session.screenshots).toEqual([{ id, url: `/api/work/screenshots/${id}`, takenAt: at("09:25"), mime: "image/png", size: png.length }]);
     const own = await fetch(url + session.screenshots[0].url, { headers: { authorization: `Bearer ${tom}` } });
     expect([own.status, own.headers.get("content-type"), Buffer.from(await own.arrayBuffer()).equals(png)]).toEqual([200, "image/png", true]);
     expect((await fetch(url + session.screenshots[0].url, { headers: { authorization: `Bearer ${lisa}` } })).status).toBe(200);
-    const emma = await tokenFor(url, "emma@demo.test");
+    const emma = ws.employee2.token;
     expect((await fetch(url + session.screenshots[0].url, { headers: { authorization: `Bearer ${emma}` } })).status).toBe(404);
   });
 
   it("refuse other file types and moments without a session", async () => {
-    const tom = await tokenFor(url, "tom@demo.test");
-    expect((await upload(tom, "2026-11-18T09:25:00Z", "application/pdf")).status).toBe(415);
-    expect((await upload(tom, "2026-11-01T03:00:00Z")).status).toBe(409);
+    const tom = ws.employee.token;
+    expect((await upload(tom, at("09:25"), "application/pdf")).status).toBe(415);
+    expect((await upload(tom, at("03:00", -9))).status).toBe(409);
   });
 });

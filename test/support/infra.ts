@@ -52,8 +52,12 @@ export async function startPostgresAndRedis(): Promise<Infra> {
     `pg_ctl -D ${pgData} -l ${pgData}.log -w -o "-p ${pgPort} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null`,
   );
   const redisPort = await freePort();
+  // Under a shifted clock (test/shifted-dates.sh) Redis starts without libfaketime: its allocator
+  // deadlocks with it, and nothing reads Redis's clock (BullMQ takes its timestamps from Node).
+  const { LD_PRELOAD: _faked, ...env } = process.env;
   const redis: ChildProcess = spawn("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
     stdio: "ignore",
+    env,
   });
   await waitForPort(redisPort);
   return {

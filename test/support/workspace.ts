@@ -1,0 +1,66 @@
+// A workspace of the test's own, with one member per role: a test that lists or counts sees only
+// what it created, never the demo workspace's contents (seeded relative to the day of first start).
+import { randomUUID } from "node:crypto";
+import { DEMO_PASSWORD } from "../../prisma/seed.js";
+import { ok, signIn } from "./client.js";
+
+export interface TestMember {
+  id: string;
+  email: string;
+  name: string;
+  /** A personal access token acting in the test's workspace. */
+  token: string;
+}
+
+export interface TestWorkspace {
+  id: string;
+  timeZone: string;
+  owner: TestMember;
+  manager: TestMember;
+  staff: TestMember;
+  employee: TestMember;
+  employee2: TestMember;
+}
+
+const ROLES = [
+  ["manager", "Lisa Manager", "manager"],
+  ["staff", "Sam Staff", "staff"],
+  ["employee", "Tom Employee", "employee"],
+  ["employee2", "Emma Employee", "employee"],
+] as const;
+
+const SIGN_IN = `mutation($e: String!, $p: String!, $w: ID) { signIn(email: $e, password: $p, workspaceId: $w) { __typename } }`;
+const TOKEN = `mutation { createPersonalAccessToken(name: "test") { ... on CreatedToken { secret } } }`;
+
+/** Signs `email` in to `workspaceId` and returns a personal token acting there. */
+async function memberIn(url: string, workspaceId: string, email: string, name: string): Promise<TestMember> {
+  const res = await fetch(`${url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query: SIGN_IN, variables: { e: email, p: DEMO_PASSWORD, w: workspaceId } }),
+  });
+  const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0];
+  const token = (await ok(url, TOKEN, {}, { cookie })).createPersonalAccessToken.secret as string;
+  const id = (await ok(url, `{ viewer { user { id } } }`, {}, { token })).viewer.user.id as string;
+  return { id, email, name, token };
+}
+
+/**
+ * A new workspace in `timeZone`. Its owner is the demo owner (a person in two workspaces, acting in
+ * this one); the others are new people with the demo password.
+ */
+export async function newWorkspace(url: string, timeZone = "Europe/Berlin"): Promise<TestWorkspace> {
+  const suffix = randomUUID().slice(0, 8);
+  const demoOwner = await signIn(url, "owner@demo.test");
+  const created = await ok(url, `mutation($n: String!, $z: String) { createWorkspace(name: $n, timeZone: $z) { ... on Workspace { id } } }`, { n: `Test ${suffix}`, z: timeZone }, { cookie: demoOwner });
+  const id = created.createWorkspace.id as string;
+  const owner = await memberIn(url, id, "owner@demo.test", "Olivia Owner");
+  const others = await Promise.all(
+    ROLES.map(async ([key, name, role]) => {
+      const email = `${key}-${suffix}@test.example`;
+      await ok(url, `mutation($e: String!, $n: String!, $p: String!, $r: Role!) { addMember(email: $e, name: $n, password: $p, role: $r) { __typename } }`, { e: email, n: name, p: DEMO_PASSWORD, r: role }, { token: owner.token });
+      return [key, await memberIn(url, id, email, name)] as const;
+    }),
+  );
+  return { id, timeZone, owner, ...Object.fromEntries(others) } as TestWorkspace;
+}
