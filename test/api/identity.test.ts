@@ -115,7 +115,7 @@ describe("permissions", () => {
 
   it("an API key can't be given a scope its creator lacks", async () => {
     const owner = await tokenFor(url, "owner@demo.test");
-    await createMember(url, stack.outbox, owner, "mgr2@demo.test", "manager");
+    await createMember(url, { token: owner }, { email: "mgr2@demo.test", role: "manager" });
     const manager = await tokenFor(url, "lisa@demo.test");
     const res = await gql(url, `mutation { createApiKey(name: "x", scopes: [SESSION_READ]) { __typename ... on Error { code } } }`, {}, { token: manager });
     expect(res.body.data.createApiKey.code).toBe("FORBIDDEN"); // managers lack tokens.manage

@@ -36,7 +36,7 @@ async function memberId(token: string, who: string): Promise<string> {
 /** A new account in the demo workspace, with a personal token. */
 async function newMember(role: string) {
   const address = email(role);
-  await createMember(url, stack.outbox, owner, address, role, PASSWORD);
+  await createMember(url, { token: owner }, { email: address, role, password: PASSWORD });
   const cookie = await signIn(url, address, PASSWORD);
   const token = (await ok(url, `mutation { createPersonalAccessToken(name: "t") { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret;
   return { email: address, cookie, token };
@@ -76,7 +76,7 @@ describe("invitations", () => {
     // Not a member before accepting.
     expect((await ok(url, MEMBERS, {}, { token: owner })).viewer.workspace.members.nodes.map((m: { user: { email: string } }) => m.user.email)).not.toContain(invitee);
 
-    const token = await waitForToken(stack.outbox, invitee, "invitations/accept");
+    const token = await waitForToken(url, invitee, "invitations/accept");
     const missing = (await ok(url, ACCEPT, { t: token, n: " ", p: "short" })).acceptInvitation;
     expect(missing.problems.map((p: { path: string[] }) => p.path.join("."))).toEqual(["name", "password"]);
     const accepted = (await ok(url, ACCEPT, { t: token, n: "Nora New", p: PASSWORD })).acceptInvitation;
@@ -97,7 +97,7 @@ describe("invitations", () => {
     const res = await gql(url, INVITE.replace("acceptedAt }", "acceptedAt } ... on Invitation { __typename }"), { e: "tom@demo.test", r: "staff" }, { cookie });
     expect(JSON.stringify(res.body)).not.toContain("Tom Employee");
     expect(res.body.data.inviteMember).toMatchObject({ __typename: "Invitation", email: "tom@demo.test", role: "staff" });
-    const token = await waitForToken(stack.outbox, "tom@demo.test", "invitations/accept");
+    const token = await waitForToken(url, "tom@demo.test", "invitations/accept");
 
     // The link alone doesn't attach Tom's account, nor can it create a second one.
     const anonymous = (await ok(url, ACCEPT, { t: token, n: "Mallory", p: PASSWORD })).acceptInvitation;
@@ -118,9 +118,9 @@ describe("invitations", () => {
   it("is revocable, replaced by a new invitation, and expires", async () => {
     const invitee = email("revoked");
     const first = (await ok(url, INVITE, { e: invitee, r: "employee" }, { token: owner })).inviteMember;
-    const firstToken = await waitForToken(stack.outbox, invitee, "invitations/accept");
+    const firstToken = await waitForToken(url, invitee, "invitations/accept");
     await ok(url, INVITE, { e: invitee, r: "staff" }, { token: owner });
-    const secondToken = await waitForToken(stack.outbox, invitee, "invitations/accept", 2);
+    const secondToken = await waitForToken(url, invitee, "invitations/accept", 2);
     expect((await ok(url, ACCEPT, { t: firstToken, n: "R", p: PASSWORD })).acceptInvitation.__typename).toBe("ValidationError");
 
     const open = await ok(url, `{ invitations { nodes { id email role } } }`, {}, { token: owner });
@@ -134,7 +134,7 @@ describe("invitations", () => {
     if (!stack.databaseUrl) return; // the embedded database belongs to the server process
     const later = email("expired");
     await ok(url, INVITE, { e: later, r: "employee" }, { token: owner });
-    const token = await waitForToken(stack.outbox, later, "invitations/accept");
+    const token = await waitForToken(url, later, "invitations/accept");
     await sql(`UPDATE "Invitation" SET "expiresAt" = now() - interval '1 second' WHERE email = $1`, [later]);
     expect((await ok(url, ACCEPT, { t: token, n: "Late", p: PASSWORD })).acceptInvitation.__typename).toBe("ValidationError");
   });
@@ -192,13 +192,13 @@ describe("removal and role changes", () => {
 
   it("keeps at least one owner, also when two owners demote each other at once", async () => {
     const founder = email("founder");
-    await createMember(url, stack.outbox, owner, founder, "employee", PASSWORD);
+    await createMember(url, { token: owner }, { email: founder, role: "employee", password: PASSWORD });
     const cookie = await signIn(url, founder, PASSWORD);
     const created = await ok(url, `mutation { createWorkspace(name: "Owners") { ... on Workspace { id } } }`, {}, { cookie });
     await ok(url, `mutation($id: ID!) { switchWorkspace(workspaceId: $id) { __typename } }`, { id: created.createWorkspace.id }, { cookie });
     const cofounder = email("cofounder");
     await ok(url, INVITE, { e: cofounder, r: "owner" }, { cookie });
-    await ok(url, ACCEPT, { t: await waitForToken(stack.outbox, cofounder, "invitations/accept"), n: "Co", p: PASSWORD });
+    await ok(url, ACCEPT, { t: await waitForToken(url, cofounder, "invitations/accept"), n: "Co", p: PASSWORD });
     const other = await signIn(url, cofounder, PASSWORD);
     const members = (await ok(url, MEMBERS, {}, { cookie })).viewer.workspace.members.nodes as { id: string; user: { email: string } }[];
     const idOf = (who: string) => members.find((m) => m.user.email === who)!.id;
@@ -245,8 +245,8 @@ describe("passwords and sessions", () => {
     const unknown = email("nobody");
     const [known, stranger] = await Promise.all([gql(url, REQUEST, { e: member.email }), gql(url, REQUEST, { e: unknown })]);
     expect(known.body).toEqual(stranger.body);
-    const token = await waitForToken(stack.outbox, member.email, "password-reset");
-    expect(mailedTokens(stack.outbox, unknown, "password-reset")).toEqual([]);
+    const token = await waitForToken(url, member.email, "password-reset");
+    expect(mailedTokens(url, unknown, "password-reset")).toEqual([]);
 
     const RESET = `mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) { __typename ... on ValidationError { problems { path message } } } }`;
     expect((await ok(url, RESET, { t: "sw_reset_forged", p: "brand-new-password" })).resetPassword.problems[0].path).toEqual(["token"]);
@@ -304,7 +304,7 @@ describe.runIf(inject("redisUrl"))("on two API instances", () => {
     const [a, b] = two.urls;
     const boss = await tokenFor(a, "owner@demo.test");
     const address = email("pair");
-    await createMember(a, two.outbox, boss, address, "employee", PASSWORD);
+    await createMember(a, { token: boss }, { email: address, role: "employee", password: PASSWORD });
     const cookie = await signIn(b, address, PASSWORD);
     const token = (await ok(b, `mutation { createPersonalAccessToken(name: "t") { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret;
     expect((await ok(b, ME, {}, { token })).viewer.role).toBe("employee"); // cached on b

@@ -35,7 +35,7 @@ export async function beatFlips(env: BenchEnv, userCount = 50, seconds = 10): Pr
   const sessions = new Map<string, string[]>();
   for (let u = 0; u < userCount; u++) {
     const email = `flipper${u}@bench.test`;
-    await createMember(url, api.outbox, owner, email, "employee", "bench-password");
+    await createMember(url, { token: owner }, { email, role: "employee", name: "Flipper", password: "bench-password" });
     const cookie = (await gql(url, `mutation($e: String!) { signIn(email: $e, password: "bench-password") { __typename } }`, { e: email })).headers.get("set-cookie")!.split(";")[0];
     const token = (await ok(url, `mutation { createPersonalAccessToken(name: "bench") { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret;
     const start = `mutation($p: ID!) { startAgentSession(projectId: $p, description: "bench") { ... on AgentSession { id } } }`;

@@ -4,13 +4,14 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createMigratedDatabase, hasBinary, startPostgresAndRedis, type Infra } from "../support/infra.js";
+import { registerOutbox } from "../support/mail.js";
 import { startProcess, type Proc } from "../support/process.js";
 
 
 export interface BenchEnv {
   infra: Infra | null;
   /** Starts an API process on a fresh, seeded database (real PostgreSQL when available). */
-  startApi(env?: Record<string, string>): Promise<Proc & { databaseUrl: string | null; outbox: string }>;
+  startApi(env?: Record<string, string>): Promise<Proc & { databaseUrl: string | null }>;
 }
 
 export async function benchEnv(): Promise<BenchEnv> {
@@ -33,7 +34,8 @@ export async function benchEnv(): Promise<BenchEnv> {
       else base.DATA_DIR = dataDir;
       const proc = await startProcess("server/main.ts", base, /ready on (http:\/\/\S+) /);
       proc.url = proc.url.replace("localhost", "127.0.0.1");
-      return Object.assign(proc, { databaseUrl: base.DATABASE_URL ?? null, outbox: base.MAIL_OUTBOX });
+      registerOutbox(proc.url, base.MAIL_OUTBOX);
+      return Object.assign(proc, { databaseUrl: base.DATABASE_URL ?? null });
     },
   };
 }

@@ -4,8 +4,8 @@ import { ok, tokenFor } from "../support/client.js";
 import { createMember } from "../support/mail.js";
 import { percentile, timeCalls, type BenchEnv, type Row } from "./support.js";
 
-async function memberToken(url: string, outbox: string, owner: string, email: string) {
-  await createMember(url, outbox, owner, email, "employee", "bench-password");
+async function memberToken(url: string, owner: string, email: string) {
+  await createMember(url, { token: owner }, { email, role: "employee", name: "Bench", password: "bench-password" });
   const res = await fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: `mutation { signIn(email: "${email}", password: "bench-password") { __typename } }` }) });
   const cookie = res.headers.get("set-cookie")!.split(";")[0];
   return (await ok(url, `mutation { createPersonalAccessToken(name: "desktop") { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret as string;
@@ -28,7 +28,7 @@ export async function heartbeatIngestion(env: BenchEnv, employees = 10, batches 
   const api = await env.startApi();
   const owner = await tokenFor(api.url, "owner@demo.test");
   const tokens = [];
-  for (let e = 0; e < employees; e++) tokens.push(await memberToken(api.url, api.outbox, owner, `desk${e}@bench.test`));
+  for (let e = 0; e < employees; e++) tokens.push(await memberToken(api.url, owner, `desk${e}@bench.test`));
   const dayStart = Date.now() - 20 * 3600_000;
   const latencies: number[] = [];
   const started = performance.now();

@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { DEMO_PASSWORD } from "../../prisma/seed.js";
 import { ok, signIn } from "./client.js";
+import { createMember } from "./mail.js";
 
 export interface TestMember {
   id: string;
@@ -58,7 +59,7 @@ export async function newWorkspace(url: string, timeZone = "Europe/Berlin"): Pro
   const others = await Promise.all(
     ROLES.map(async ([key, name, role]) => {
       const email = `${key}-${suffix}@test.example`;
-      await ok(url, `mutation($e: String!, $n: String!, $p: String!, $r: Role!) { addMember(email: $e, name: $n, password: $p, role: $r) { __typename } }`, { e: email, n: name, p: DEMO_PASSWORD, r: role }, { token: owner.token });
+      await createMember(url, { token: owner.token }, { email, role, name, password: DEMO_PASSWORD });
       return [key, await memberIn(url, id, email, name)] as const;
     }),
   );
