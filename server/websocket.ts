@@ -137,44 +137,17 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
         if (state.subscriptions.size >= config.maxSubscriptionsPerSocket) {
           return [new GraphQLError(`Too many operations on one connection (limit ${config.maxSubscriptionsPerSocket})`, { extensions: { code: "LIMIT" } })];
         }
+        // The slot is taken before the first await, so operations sent together can't all pass the cap.
+        state.subscriptions.add(id);
         try {
-          await limits.consume("tokenUse", state.viewer.tokenId);
+          const result = await prepare(state, ctx.extra.request as IncomingMessage, payload);
+          if (Array.isArray(result)) state.subscriptions.delete(id);
+          return result;
         } catch (error) {
+          state.subscriptions.delete(id);
           if (error instanceof RateLimitedError) return [rateLimited(error)];
           throw error;
         }
-        const request = ctx.extra.request as IncomingMessage;
-        const accept = (plan: Plan, document: DocumentNode, contextValue: object): ExecutionArgs => {
-          plans.set(contextValue, plan);
-          state.subscriptions.add(id);
-          return { ...operation(document, payload), contextValue };
-        };
-
-        const key = sharedKey(state.viewer, payload);
-        const running = shared.documentFor(key);
-        if (running) {
-          // The same viewer already runs this exact operation here: join it, nothing to re-check.
-          const start = async () => {
-            const enveloped = envelop(state.viewer, request, payload);
-            return enveloped.subscribe({ ...operation(running, payload), contextValue: await enveloped.contextFactory() });
-          };
-          return accept({ kind: "shared", key, document: running, start }, running, {});
-        }
-
-        const enveloped = envelop(state.viewer, request, payload);
-        let document: DocumentNode;
-        // Armor's limits throw from parse and validate; answer them as errors of this operation only.
-        try {
-          document = enveloped.parse(payload.query);
-          const errors = enveloped.validate(enveloped.schema, document);
-          if (errors.length) return errors;
-        } catch (error) {
-          return [error as GraphQLError];
-        }
-        const contextValue = await enveloped.contextFactory();
-        if (!isSharedState(schema, document, payload.operationName)) return accept({ kind: "own", enveloped }, document, contextValue);
-        const start = async () => enveloped.subscribe({ ...operation(document, payload), contextValue });
-        return accept({ kind: "shared", key, document, start }, document, contextValue);
       },
       onComplete: (ctx, id) => {
         states.get(ctx.extra.socket)?.subscriptions.delete(id);
@@ -182,6 +155,41 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
     },
     wss,
   );
+
+  /** Counts the operation against the credential's limit, then plans how it runs (or answers its errors). */
+  async function prepare(state: SocketState, request: IncomingMessage, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+    await limits.consume("tokenUse", state.viewer.tokenId);
+    const accept = (plan: Plan, document: DocumentNode, contextValue: object): ExecutionArgs => {
+      plans.set(contextValue, plan);
+      return { ...operation(document, payload), contextValue };
+    };
+
+    const key = sharedKey(state.viewer, payload);
+    const running = shared.documentFor(key);
+    if (running) {
+      // The same viewer already runs this exact operation here: join it, nothing to re-check.
+      const start = async () => {
+        const enveloped = envelop(state.viewer, request, payload);
+        return enveloped.subscribe({ ...operation(running, payload), contextValue: await enveloped.contextFactory() });
+      };
+      return accept({ kind: "shared", key, document: running, start }, running, {});
+    }
+
+    const enveloped = envelop(state.viewer, request, payload);
+    let document: DocumentNode;
+    // Armor's limits throw from parse and validate; answer them as errors of this operation only.
+    try {
+      document = enveloped.parse(payload.query);
+      const errors = enveloped.validate(enveloped.schema, document);
+      if (errors.length) return errors;
+    } catch (error) {
+      return [error as GraphQLError];
+    }
+    const contextValue = await enveloped.contextFactory();
+    if (!isSharedState(schema, document, payload.operationName)) return accept({ kind: "own", enveloped }, document, contextValue);
+    const start = async () => enveloped.subscribe({ ...operation(document, payload), contextValue });
+    return accept({ kind: "shared", key, document, start }, document, contextValue);
+  }
 
   return {
     wss,
