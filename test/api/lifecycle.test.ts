@@ -295,18 +295,21 @@ describe("cookies without TRUST_PROXY", () => {
 
 describe.runIf(inject("redisUrl"))("on two API instances", () => {
   let two: Stack;
+  let boss: string;
+  let token: string;
+  const address = email("pair");
+  // Sign-ins hash passwords (slow by design), so the member is set up before the timed test.
   beforeAll(async () => {
     two = await startStack({ instances: 2 });
+    boss = await tokenFor(two.urls[0], "owner@demo.test");
+    await createMember(two.urls[0], { token: boss }, { email: address, role: "employee", password: PASSWORD });
+    const cookie = await signIn(two.urls[1], address, PASSWORD);
+    token = (await ok(two.urls[1], `mutation { createPersonalAccessToken(name: "t") { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret;
   });
   afterAll(() => two?.stop());
 
   it("a role change and a removal on one instance reach the other's next request and its sockets", async () => {
     const [a, b] = two.urls;
-    const boss = await tokenFor(a, "owner@demo.test");
-    const address = email("pair");
-    await createMember(a, { token: boss }, { email: address, role: "employee", password: PASSWORD });
-    const cookie = await signIn(b, address, PASSWORD);
-    const token = (await ok(b, `mutation { createPersonalAccessToken(name: "t") { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret;
     expect((await ok(b, ME, {}, { token })).viewer.role).toBe("employee"); // cached on b
     const client = wsClient(b, { token });
     const closed = closeCode(client);
