@@ -37,12 +37,10 @@ function maskError(error: unknown, message: string): Error {
   return new GraphQLError(message, { extensions: { code: "INTERNAL" } });
 }
 
-/** HTTP 429 with Retry-After; the same code and seconds reach WebSocket clients in the error's extensions. */
-export function rateLimited(error: RateLimitedError): GraphQLError {
-  const retryAfter = String(error.retryAfterSeconds);
-  return new GraphQLError(error.message, {
-    extensions: { code: error.code, retryAfter: error.retryAfterSeconds, http: { status: 429, headers: { "Retry-After": retryAfter } } },
-  });
+/** The code and seconds to wait, for HTTP and WebSocket clients alike; over HTTP also 429 with Retry-After. */
+export function rateLimited(error: RateLimitedError, overHttp = true): GraphQLError {
+  const http = overHttp ? { status: 429, headers: { "Retry-After": String(error.retryAfterSeconds) } } : undefined;
+  return new GraphQLError(error.message, { extensions: { code: error.code, retryAfter: error.retryAfterSeconds, ...(http && { http }) } });
 }
 
 /** Set-Cookie headers a resolver asked for, attached to the response by the plugin below. */

@@ -145,7 +145,7 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
           return result;
         } catch (error) {
           state.subscriptions.delete(id);
-          if (error instanceof RateLimitedError) return [rateLimited(error)];
+          if (error instanceof RateLimitedError) return [rateLimited(error, false)];
           throw error;
         }
       },

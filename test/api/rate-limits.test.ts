@@ -107,6 +107,26 @@ describe("credentials", () => {
   });
 });
 
+describe("WebSocket operations", () => {
+  it("count against the credential: over the limit an operation gets RATE_LIMITED with the seconds to wait", async () => {
+    const token = await tokenFor(url, "sam@demo.test");
+    const client = wsClient(url, { token });
+    const run = () =>
+      new Promise<{ data?: unknown; error?: { extensions?: { code?: string; retryAfter?: number } } }>((resolve) => {
+        client.subscribe({ query: `{ viewer { role } }` }, {
+          next: (result) => resolve({ data: result.data }),
+          error: (error) => resolve({ error: (error as { extensions?: object }[])[0] }),
+          complete: () => {},
+        });
+      });
+    const answers = [];
+    for (let i = 0; i < 40; i++) answers.push(await run()); // the connection used one of the 40
+    expect(answers.slice(0, 39).every((a) => a.data)).toBe(true);
+    expect(answers[39].error?.extensions).toMatchObject({ code: "RATE_LIMITED", retryAfter: expect.any(Number) });
+    await client.dispose();
+  });
+});
+
 describe("ingestion", () => {
   it("limits batches per analytics write key and per desktop token", async () => {
     const owner = await signIn(url, "owner@demo.test");
