@@ -88,6 +88,16 @@ describe("invitations", () => {
     expect((await ok(url, ME, {}, { cookie })).viewer).toMatchObject({ role: "employee", workspace: { id: accepted.id } });
   });
 
+  it("one link makes one member, also when it is accepted twice at the same moment", async () => {
+    const invitee = email("race");
+    await ok(url, INVITE, { e: invitee, r: "employee" }, { token: owner });
+    const token = await waitForToken(url, invitee, "invitations/accept");
+    const results = await Promise.all(["First", "Second"].map((n) => ok(url, ACCEPT, { t: token, n, p: PASSWORD })));
+    expect(results.map((r) => r.acceptInvitation.__typename).sort()).toEqual(["ValidationError", "Workspace"]);
+    const members = (await ok(url, MEMBERS, {}, { token: owner })).viewer.workspace.members.nodes;
+    expect(members.filter((m: { user: { email: string } }) => m.user.email === invitee)).toHaveLength(1);
+  });
+
   it("an existing account is neither named nor added until it accepts, signed in as itself", async () => {
     const cookie = await signIn(url, "owner@demo.test");
     const created = await ok(url, `mutation { createWorkspace(name: "Invites ${randomUUID()}") { ... on Workspace { id } } }`, {}, { cookie });
