@@ -10,6 +10,8 @@ export default defineConfig({
     // Two cores: API and browser suites start real servers, so files run one at a time.
     fileParallelism: false,
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Set-up starts a migrated database and real processes: on a loaded machine, or under the
+    // shifted clock of test/shifted-dates.sh, that alone can take a minute.
+    hookTimeout: 120_000,
   },
 });

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Services } from "../schema/common/context.js";
 import { INGEST, type IngestingApp } from "../schema/analytics/ingestion.js";
 import { ingestAndAnnounce } from "../schema/analytics/jobs.js";
-import { validateBatch } from "../schema/analytics/rules.js";
+import { validateBatch, type AnalyticsEvent } from "../schema/analytics/rules.js";
 import { hashSecret } from "../schema/identity/secrets.js";
 import type { Config } from "./config.js";
 import { json } from "./http.js";
@@ -30,20 +30,44 @@ function appLookup(services: Services) {
   };
 }
 
+/** How a batch of validated events is taken in, whichever format it came in. */
+export interface AnalyticsIntake {
+  /** The app of a write key; throws RateLimitedError once the key has sent too many batches. */
+  findApp(writeKey: string): Promise<IngestingApp | null>;
+  /** With a queue (Redis) the events are handed on to the workers (202); without, stored first (200, with the duplicates a retry skipped). */
+  accept(app: IngestingApp, events: AnalyticsEvent[]): Promise<{ status: 200 | 202; accepted: number; duplicates?: number }>;
+}
+
+export function analyticsIntake(services: Services, config: Config): AnalyticsIntake {
+  const lookup = appLookup(services);
+  return {
+    // Each batch counts against its write key's ingestion limit, whichever format it came in.
+    async findApp(writeKey) {
+      const app = await lookup(writeKey);
+      if (app) await services.limits.consume("ingestion", `app:${app.id}`);
+      return app;
+    },
+    async accept(app, events) {
+      if (config.redisUrl) {
+        if (events.length) await services.jobs.enqueue(INGEST, { app, events });
+        return { status: 202, accepted: events.length };
+      }
+      const result = await ingestAndAnnounce(services, app, events);
+      return { status: 200, accepted: events.length, duplicates: result.duplicates };
+    },
+  };
+}
+
 /**
  * POST /api/events: an app's batch of raw events, authenticated by the app's write key (Bearer).
- * Each event is validated on its own; the good ones are stored even when others are rejected. With
- * a queue (Redis) the batch is handed on to the workers and the answer comes at once (202);
- * without, it is stored before the answer (200, with the duplicates a retry skipped).
+ * Each event is validated on its own; the good ones are stored even when others are rejected.
  */
-export function analyticsEventsRoute(services: Services, config: Config) {
-  const findApp = appLookup(services);
+export function analyticsEventsRoute(intake: AnalyticsIntake) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== "POST") return json(res, 405, { error: "POST a batch of events" });
     const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
-    const app = key ? await findApp(key) : null;
+    const app = key ? await intake.findApp(key) : null;
     if (!app) return json(res, 401, { error: "Send the app's write key as a Bearer token", code: "UNAUTHENTICATED" });
-    await services.limits.consume("ingestion", `app:${app.id}`);
     let body: unknown;
     try {
       body = await readJson(req);
@@ -51,11 +75,7 @@ export function analyticsEventsRoute(services: Services, config: Config) {
       return json(res, 400, { error: "Malformed JSON", code: "VALIDATION" });
     }
     const { events, rejected } = validateBatch(body);
-    if (config.redisUrl) {
-      if (events.length) await services.jobs.enqueue(INGEST, { app, events });
-      return json(res, 202, { accepted: events.length, rejected });
-    }
-    const result = await ingestAndAnnounce(services, app, events);
-    json(res, 200, { accepted: events.length, duplicates: result.duplicates, rejected });
+    const { status, ...answer } = await intake.accept(app, events);
+    json(res, status, { ...answer, rejected });
   };
 }

@@ -5,7 +5,8 @@ import { readConfig } from "./config.js";
 import { createGraphQL } from "./graphql.js";
 import { createHttpServer } from "./http.js";
 import { invoicePdfRoute } from "./invoice-pdf.js";
-import { analyticsEventsRoute, MAX_EVENTS_BODY_BYTES } from "./analytics-events.js";
+import { analyticsEventsRoute, analyticsIntake, MAX_EVENTS_BODY_BYTES } from "./analytics-events.js";
+import { postHogRoute, segmentRoute } from "./analytics-sdks.js";
 import { workEventsRoute, workImportRoute } from "./work-events.js";
 import { workReportRoute } from "./work-report.js";
 import { MAX_SCREENSHOT_BYTES, screenshotsRoute } from "./screenshots.js";
@@ -23,6 +24,8 @@ const auth = new Authenticator(runtime.db, runtime.pubsub, runtime.limits);
 const yoga = createGraphQL(runtime, auth, config);
 const websocket = createWebSocketServer(yoga, auth, runtime.limits, config);
 const webRoot = fileURLToPath(new URL("../web/build", import.meta.url));
+const intake = analyticsIntake(runtime, config);
+const postHog = postHogRoute(intake);
 const { server, markReady, drain } = createHttpServer({
   config,
   yoga,
@@ -31,7 +34,12 @@ const { server, markReady, drain } = createHttpServer({
   routes: {
     "/mcp": createMcpRoute(yoga),
     "/api/invoices": invoicePdfRoute(runtime.db, auth, config),
-    "/api/events": analyticsEventsRoute(runtime, config),
+    "/api/events": analyticsEventsRoute(intake),
+    // The analytics SDKs teams already run post to these paths of their service's host.
+    "/v1": segmentRoute(intake),
+    "/batch": postHog,
+    "/capture": postHog,
+    "/e": postHog,
     "/api/work/events": workEventsRoute(runtime, auth),
     "/api/work/import": workImportRoute(runtime, auth, config),
     "/api/work/report.csv": workReportRoute(runtime, auth, config),
@@ -40,7 +48,12 @@ const { server, markReady, drain } = createHttpServer({
     "/api/appointments/feeds": appointmentFeedsRoute(runtime),
   },
   // ActivityWatch exports of months of history run to tens of megabytes; screenshots are images.
-  bodyLimits: { "/api/work/import": 100_000_000, "/api/work/screenshots": MAX_SCREENSHOT_BYTES, "/api/appointments/attachments": MAX_ATTACHMENT_BYTES, "/api/events": MAX_EVENTS_BODY_BYTES },
+  bodyLimits: {
+    "/api/work/import": 100_000_000,
+    "/api/work/screenshots": MAX_SCREENSHOT_BYTES,
+    "/api/appointments/attachments": MAX_ATTACHMENT_BYTES,
+    ...Object.fromEntries(["/api/events", "/v1", "/batch", "/capture", "/e"].map((path) => [path, MAX_EVENTS_BODY_BYTES])),
+  },
 });
 
 server.on("upgrade", (req, socket, head) => {

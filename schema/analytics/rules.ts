@@ -60,7 +60,7 @@ function optionalText(value: unknown, max: number): string | null | undefined {
 // (batches carry thousands of timestamps; a full ISO parser per event shows in the ingestion rate).
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([zZ]|[+-]\d{2}:\d{2})$/;
 
-function parseTimestamp(value: unknown): Date | null {
+export function parseTimestamp(value: unknown): Date | null {
   if (typeof value !== "string" || !ISO_WITH_OFFSET.test(value)) return null;
   const [year, month, day] = value.slice(0, 10).split("-").map(Number);
   // Date.parse rolls 2026-02-30 over into March; a calendar date must exist.

@@ -2,6 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gql, ok, subscribe, tokenFor, wsClient } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
 let stack: Stack;
 let url: string;
@@ -9,11 +10,13 @@ let owner: string;
 let tom: string;
 let projectId: string;
 let agentProjectId: string;
+let ws: TestWorkspace;
 beforeAll(async () => {
   stack = await startStack();
   url = stack.urls[0];
-  owner = await tokenFor(url, "owner@demo.test");
-  tom = await tokenFor(url, "tom@demo.test");
+  ws = await newWorkspace(url);
+  owner = ws.owner.token;
+  tom = ws.employee.token;
   const client = (await ok(url, `mutation { createClient(name: "Globex") { ... on Client { id } } }`, {}, { token: owner })).createClient.id;
   const create = `mutation($c: ID!, $n: String!, $a: Boolean) { createProject(clientId: $c, name: $n, hourlyRateCents: 12000, billAgentTime: $a) { ... on Project { id } } }`;
   projectId = (await ok(url, create, { c: client, n: "Globex API", a: false }, { token: owner })).createProject.id;
@@ -33,7 +36,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("agent sessions", () => {
   it("starts with an active beat; flips never create entries; ending writes one entry of the billable time", async () => {
-    const token = await tokenFor(url, "emma@demo.test");
+    const token = ws.employee2.token;
     const session = await start(token);
     expect(session.state).toBe("active");
     expect(session.beats).toHaveLength(1);
@@ -52,7 +55,7 @@ describe("agent sessions", () => {
   });
 
   it("bills agent time when the project did at start, and the flag is snapshotted", async () => {
-    const token = await tokenFor(url, "emma@demo.test");
+    const token = ws.employee2.token;
     const session = await start(token, "Agent run", agentProjectId);
     expect(session.billAgentTime).toBe(true);
     await beat(token, session.id, "agent");
@@ -69,7 +72,7 @@ describe("agent sessions", () => {
   });
 
   it("a session with no billable time writes no entry but stays in the ended list", async () => {
-    const token = await tokenFor(url, "emma@demo.test");
+    const token = ws.employee2.token;
     const session = await start(token, "Nothing billable");
     await beat(token, session.id, "idle");
     const ended = await end(token, session.id);
@@ -79,7 +82,7 @@ describe("agent sessions", () => {
   });
 
   it("focusing another session drops the previous one to idle, or to agent when asked", async () => {
-    const token = await tokenFor(url, "emma@demo.test");
+    const token = ws.employee2.token;
     const a = await start(token, "A");
     const b = await start(token, "B");
     const afterB = await ok(url, `query($a: ID!) { node(id: $a) { ... on AgentSession { state } } }`, { a: a.id }, { token });
@@ -92,7 +95,7 @@ describe("agent sessions", () => {
   });
 
   it("starting a session stops the running timer and saves it; starting the timer idles the session", async () => {
-    const token = await tokenFor(url, "emma@demo.test");
+    const token = ws.employee2.token;
     await ok(url, `mutation { startTimer(description: "plain") { __typename } }`, {}, { token });
     const session = await start(token, "Takes over");
     expect((await ok(url, `{ runningTimer { id } }`, {}, { token })).runningTimer).toBeNull();
@@ -113,7 +116,7 @@ describe("agent sessions", () => {
   });
 
   it("answers bad input with typed errors and writes nothing", async () => {
-    const token = await tokenFor(url, "emma@demo.test");
+    const token = ws.employee2.token;
     const unknown = Buffer.from("Project:00000000-0000-4000-8000-000000000000").toString("base64");
     expect((await ok(url, START, { p: unknown, d: "x" }, { token })).startAgentSession).toMatchObject({ __typename: "NotFoundError", code: "NOT_FOUND" });
     expect((await ok(url, START, { p: projectId, d: "  " }, { token })).startAgentSession).toMatchObject({ __typename: "ValidationError" });
@@ -128,7 +131,7 @@ describe("agent sessions", () => {
   });
 
   it("shows on the Live board while open, ticking only while billable", async () => {
-    const lisa = await tokenFor(url, "lisa@demo.test");
+    const lisa = ws.manager.token;
     const client = wsClient(url, { token: lisa });
     type Board = { liveBoard: { sessions: { id: string; kind: string; state: string; ticking: boolean }[] } };
     const sub = subscribe<Board>(client, `subscription { liveBoard { sessions { id kind state ticking } } }`);
@@ -146,7 +149,7 @@ describe("agent sessions", () => {
 
 describe("concurrency", () => {
   it("50 concurrent flips across 5 sessions leave at most one active beat, and no overlaps or gaps", async () => {
-    const token = await tokenFor(url, "emma@demo.test");
+    const token = ws.employee2.token;
     const sessions: string[] = [];
     for (let i = 0; i < 5; i++) sessions.push((await start(token, `S${i}`)).id);
     const kinds = ["active", "agent", "idle"];
@@ -166,7 +169,7 @@ describe("concurrency", () => {
   });
 
   it("two concurrent ends write exactly one entry", async () => {
-    const token = await tokenFor(url, "emma@demo.test");
+    const token = ws.employee2.token;
     const session = await start(token, "Ended twice");
     await sleep(1100);
     const results = await Promise.all([gql(url, END, { s: session.id }, { token }), gql(url, END, { s: session.id }, { token })]);
@@ -183,7 +186,7 @@ describe("concurrency", () => {
 
   it("the database itself refuses a second active beat for a user", async () => {
     if (!stack.databaseUrl) return; // the embedded database belongs to the server process
-    const token = await tokenFor(url, "emma@demo.test");
+    const token = ws.employee2.token;
     const a = await start(token, "DB check A");
     const b = await start(token, "DB check B");
     const db = new pg.Client({ connectionString: stack.databaseUrl });

@@ -27,8 +27,10 @@ beforeAll(async () => {
 });
 afterAll(() => database?.stop());
 
+/** "Minutes ago" counts back from one moment, so durations between batches don't drift with a slow machine. */
+const reference = Date.now();
 const store = async (userId: string, minutesAgo: number[]) => {
-  const { events } = validateBatch({ events: minutesAgo.map((m, i) => ({ eventId: `${userId}-${m}-${i}`, userId, name: "signup", timestamp: new Date(Date.now() - m * 60_000).toISOString() })) });
+  const { events } = validateBatch({ events: minutesAgo.map((m, i) => ({ eventId: `${userId}-${m}-${i}`, userId, name: "signup", timestamp: new Date(reference - m * 60_000).toISOString() })) });
   const result = await ingestEvents(services.db, app, events);
   return result.changedSessionIds[0];
 };

@@ -1,16 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gql, ok, signIn, subscribe, tokenFor, wsClient } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { until } from "../support/until.js";
+import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
 let stack: Stack;
 let url: string;
 let owner: string;
 let writeKey: string;
 let appId: string;
+let ws: TestWorkspace;
 beforeAll(async () => {
   stack = await startStack({ worker: true });
   url = stack.urls[0];
-  owner = await signIn(url, "owner@demo.test");
+  ws = await newWorkspace(url);
+  owner = await signIn(url, ws.owner.email);
   const created = await ok(url, `mutation { createAnalyticsApp(name: "Web app") { ... on AnalyticsAppWithKey { writeKey app { id } } } }`, {}, { cookie: owner });
   writeKey = created.createAnalyticsApp.writeKey;
   appId = created.createAnalyticsApp.app.id;
@@ -35,15 +39,6 @@ const SESSIONS = `query($f: UserSessionFilter, $s: UserSessionSort, $first: Int,
 const sessionsOf = async (userId: string, filter: object = {}) =>
   (await ok(url, SESSIONS, { f: { userIdSearch: userId, ...filter } }, { cookie: owner })).userSessions.edges.map((e: { node: any }) => e.node).filter((n: { userId: string }) => n.userId === userId);
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > end) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const totalEvents = (sessions: { rawEventCount: number }[]) => sessions.reduce((n, s) => n + s.rawEventCount, 0);
 
 describe("ingestion", () => {
@@ -51,7 +46,7 @@ describe("ingestion", () => {
     const batch = [
       ev("i1", "ana", 0),
       ev("i2", "ana", 5, { properties: { page: "/pricing" } }),
-      ev("i3", "ana", 7, { timestamp: "2099-01-01T00:00:00Z" }),
+      ev("i3", "ana", 7, { timestamp: new Date(Date.now() + 365 * 86_400_000).toISOString() }),
       { eventId: "bad1", name: "page_view", timestamp: at(1) },
       { eventId: "bad2", userId: "ana", name: "page_view", timestamp: "yesterday" },
       ev("bad3", "ana", 2, { properties: "x" }),
@@ -149,7 +144,13 @@ describe("ingestion", () => {
 
 describe("session list", () => {
   it("shows the demo workspace's seeded sessions, finalised with their flows", async () => {
-    const demo = await sessionsOf("alice@example.com", { startedFrom: new Date(Date.now() - 3 * 86_400_000).toISOString() });
+    // The one test of the demo's own contents: its seeded visit of alice, in the demo workspace.
+    const demoOwner = await signIn(url, "owner@demo.test");
+    const { viewer } = await ok(url, `{ viewer { workspaces { id name } } }`, {}, { cookie: demoOwner });
+    const demoWorkspace = viewer.workspaces.find((w: { name: string }) => w.name === "Demo Workspace").id;
+    await ok(url, `mutation($w: ID!) { switchWorkspace(workspaceId: $w) { __typename } }`, { w: demoWorkspace }, { cookie: demoOwner });
+    const { userSessions } = await ok(url, SESSIONS, { f: { userIdSearch: "alice@example.com", startedFrom: new Date(Date.now() - 3 * 86_400_000).toISOString() } }, { cookie: demoOwner });
+    const demo = userSessions.edges.map((e: { node: { userId: string; inProgress: boolean } }) => e.node).filter((n: { userId: string }) => n.userId === "alice@example.com");
     expect(demo).toHaveLength(1);
     expect(demo[0].inProgress).toBe(false);
   });
@@ -171,7 +172,7 @@ describe("session list", () => {
 
     const bad = await gql(url, `query { userSessions(first: 500, filter: { minDurationSeconds: 10, maxDurationSeconds: 5 }) { edges { cursor } } }`, {}, { cookie: owner });
     expect(JSON.stringify(bad.body)).toContain("Must not be below the minimum");
-    const employee = await signIn(url, "tom@demo.test");
+    const employee = await signIn(url, ws.employee.email);
     const denied = await gql(url, `query { userSessions { edges { cursor } } }`, {}, { cookie: employee });
     expect(denied.body.errors?.[0].extensions?.code).toBe("FORBIDDEN");
   });
@@ -189,7 +190,7 @@ describe("apps and definitions", () => {
     expect(results.find((r) => r.createAnalyticsApp.problems)!.createAnalyticsApp.problems).toEqual([{ path: ["name"], message: "An app with this name exists" }]);
     const blank = await ok(url, CREATE, { n: "  " }, { cookie: owner });
     expect(blank.createAnalyticsApp.problems).toEqual([{ path: ["name"], message: "Required" }]);
-    const lisa = await signIn(url, "lisa@demo.test");
+    const lisa = await signIn(url, ws.manager.email);
     expect((await ok(url, CREATE, { n: "Lisa's" }, { cookie: lisa })).createAnalyticsApp).toEqual({ __typename: "ForbiddenError", code: "FORBIDDEN" });
     // Managers read analytics, though.
     expect((await ok(url, `{ analyticsApps { nodes { name } } }`, {}, { cookie: lisa })).analyticsApps.nodes.map((a: { name: string }) => a.name)).toContain("Mobile");
@@ -231,7 +232,7 @@ describe("apps and definitions", () => {
 
 describe("live", () => {
   it("pushes sessions as they appear, grow and merge; members without analytics access get nothing", async () => {
-    const client = wsClient(url, { token: await tokenFor(url, "owner@demo.test") });
+    const client = wsClient(url, { token: await tokenFor(url, ws.owner.email) });
     const sub = subscribe<{ userSessionsChanged: { changed: { id: string; userId: string; rawEventCount: number; inProgress: boolean }[]; removedIds: string[] } }>(
       client,
       `subscription { userSessionsChanged { changed { id userId rawEventCount inProgress } removedIds } }`,
@@ -255,7 +256,7 @@ describe("live", () => {
     sub.dispose();
     await client.dispose();
 
-    const employee = wsClient(url, { token: await tokenFor(url, "tom@demo.test") });
+    const employee = wsClient(url, { token: await tokenFor(url, ws.employee.email) });
     const denied = subscribe(employee, `subscription { userSessionsChanged { removedIds } }`);
     await new Promise((r) => setTimeout(r, 500));
     expect(JSON.stringify(denied.errors)).toContain("permission");

@@ -2,6 +2,7 @@ import ICAL from "ical.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ok, tokenFor } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
 let stack: Stack;
 let url: string;
@@ -10,11 +11,13 @@ let lisa: string;
 let tom: string;
 let client: string;
 let tomId: string;
+let ws: TestWorkspace;
 
 beforeAll(async () => {
   stack = await startStack();
   url = stack.urls[0];
-  [owner, lisa, tom] = await Promise.all(["owner", "lisa", "tom"].map((n) => tokenFor(url, `${n}@demo.test`)));
+  ws = await newWorkspace(url);
+  [owner, lisa, tom] = [ws.owner.token, ws.manager.token, ws.employee.token];
   client = (await ok(url, `mutation { createClient(name: "Jane van Dyke") { ... on Client { id } } }`, {}, { token: owner })).createClient.id;
   tomId = (await ok(url, `{ viewer { user { id } } }`, {}, { token: tom })).viewer.user.id;
 });
@@ -107,7 +110,7 @@ describe("calendar feeds", () => {
     expect(parse((await fetchFeed(all.path)).text).map((e) => e.summary.split(" - ")[0]).sort()).toEqual(["Owner's own", "Summer check", "Winter check"]);
 
     // Staff without session.read: their feed stops showing sessions.
-    const sam = await tokenFor(url, "sam@demo.test");
+    const sam = await tokenFor(url, ws.staff.email);
     await ok(url, `mutation($i: NewAppointmentInput!) { createAppointment(input: $i) { __typename } }`, { i: { name: "Sam's", clientId: client, date: dayAfter(WINTER, 2) } }, { token: sam });
     const samFeed = (await ok(url, FEED, { s: "MINE" }, { token: sam })).createCalendarFeed;
     expect(parse((await fetchFeed(samFeed.path)).text)).toHaveLength(1);

@@ -28,7 +28,7 @@ describe("unused uploads", () => {
     const user = await db.user.create({ data: { email: "u@w.test", name: "U", passwordHash: "x" } });
     const client = await db.client.create({ data: { workspaceId: workspace.id, name: "C" } });
     const session = await db.appointment.create({
-      data: { workspaceId: workspace.id, clientId: client.id, staffId: user.id, name: "S", startsAt: new Date("2026-11-20T09:00:00Z"), durationMinutes: 60, endsAt: new Date("2026-11-20T10:00:00Z") },
+      data: { workspaceId: workspace.id, clientId: client.id, staffId: user.id, name: "S", startsAt: new Date(Date.now() - 7 * 86_400_000), durationMinutes: 60, endsAt: new Date(Date.now() - 7 * 86_400_000 + 3_600_000) },
     });
     mkdirSync(join(attachmentsRoot(), workspace.id), { recursive: true });
     const file = async (name: string, ageHours: number, appointmentId: string | null) => {

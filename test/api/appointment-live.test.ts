@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ok, subscribe, tokenFor, wsClient } from "../support/client.js";
+import { calendar, instant, isoDate } from "../support/dates.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { newWorkspace } from "../support/workspace.js";
 
 let stack: Stack;
 let url: string;
@@ -9,11 +11,16 @@ let lisa: string;
 let tom: string;
 let emma: string;
 let client: string;
+let samEmail: string;
+// Sessions are booked on the Monday two weeks ahead, at local (Berlin) times.
+const W = calendar("Europe/Berlin").monday(2);
 
 beforeAll(async () => {
   stack = await startStack({ worker: true });
   url = stack.urls[0];
-  [owner, lisa, tom, emma] = await Promise.all(["owner", "lisa", "tom", "emma"].map((n) => tokenFor(url, `${n}@demo.test`)));
+  const ws = await newWorkspace(url, "Europe/Berlin");
+  [owner, lisa, tom, emma] = [ws.owner, ws.manager, ws.employee, ws.employee2].map((m) => m.token);
+  samEmail = ws.staff.email;
   client = (await ok(url, `mutation { createClient(name: "Live Client") { ... on Client { id } } }`, {}, { token: owner })).createClient.id;
 });
 afterAll(() => stack?.stop());
@@ -38,14 +45,14 @@ describe("live client sessions", () => {
     const own = subscribe<Change>(emmaWs, CHANGES);
     await new Promise((r) => setTimeout(r, 300));
 
-    const id = await create(tom, { name: "Tom's session", date: "2026-12-01", time: "10:00" });
+    const id = await create(tom, { name: "Tom's session", date: isoDate(W), time: "10:00" });
     const created = await all.next((v) => v.appointmentChanged.appointmentId === id);
-    expect(created.appointmentChanged).toMatchObject({ change: "CREATED", appointment: { name: "Tom's session", startsAt: "2026-12-01T09:00:00.000Z" } });
+    expect(created.appointmentChanged).toMatchObject({ change: "CREATED", appointment: { name: "Tom's session", startsAt: instant(W, "10:00") } });
     await ok(url, `mutation($id: ID!) { updateAppointment(id: $id, input: { time: "12:00" }) { __typename } }`, { id }, { token: lisa });
     const moved = await all.next((v) => v.appointmentChanged.appointmentId === id);
-    expect(moved.appointmentChanged).toMatchObject({ change: "UPDATED", appointment: { startsAt: "2026-12-01T11:00:00.000Z" } });
+    expect(moved.appointmentChanged).toMatchObject({ change: "UPDATED", appointment: { startsAt: instant(W, "12:00") } });
 
-    const emmas = await create(emma, { name: "Emma's session", date: "2026-12-01" });
+    const emmas = await create(emma, { name: "Emma's session", date: isoDate(W) });
     expect((await own.next()).appointmentChanged.appointmentId).toBe(emmas);
     // Reassigned to Tom: Emma's calendar hears of it once more, and now may not see it.
     const tomId = (await ok(url, `{ viewer { user { id } } }`, {}, { token: tom })).viewer.user.id;
@@ -60,11 +67,11 @@ describe("live client sessions", () => {
 
   it("staff without session.read can't subscribe", async () => {
     await ok(url, `mutation { setStaffPermissions(permissions: [SESSION_CREATE]) { __typename } }`, {}, { token: owner });
-    const sam = await tokenFor(url, "sam@demo.test");
+    const sam = await tokenFor(url, samEmail);
     const ws = wsClient(url, { token: sam });
     const changes = subscribe(ws, CHANGES);
     const statuses = subscribe(ws, STATUS);
-    await create(sam, { name: "Sam's", date: "2026-12-02" });
+    await create(sam, { name: "Sam's", date: isoDate(W.plus({ days: 1 })) });
     await new Promise((r) => setTimeout(r, 1000));
     expect(JSON.stringify(changes.errors)).toContain("FORBIDDEN");
     expect(JSON.stringify(statuses.errors)).toContain("FORBIDDEN");
@@ -78,7 +85,7 @@ describe("live client sessions", () => {
     const statuses = subscribe<Status>(ws, STATUS);
     const board = subscribe<Board>(ws, BOARD);
     await board.next();
-    const id = await create(tom, { name: "Treatment", date: "2026-12-03" });
+    const id = await create(tom, { name: "Treatment", date: isoDate(W.plus({ days: 2 })) });
     await setStatus(id, "in_progress");
     expect((await statuses.next((s) => s.sessionStatusChanged.sessionId === id && s.sessionStatusChanged.status === "in-progress")).sessionStatusChanged).toMatchObject({
       kind: "APPOINTMENT",

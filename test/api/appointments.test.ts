@@ -105,7 +105,7 @@ describe("sessions", () => {
     const r = await create({ name: "Intake", clientId: anna, date: date(W), fields: { reason: "back pain", vitals: [{ pulse: 64 }], mood: "good" } });
     expect(r.warnings).toEqual([]);
     // Defaults: 60 minutes, scheduled, 09:00 in Berlin; staff is the creator.
-    expect(r.appointment).toMatchObject({ name: "Intake", startsAt: at(W, 0, "09:00"), durationMinutes: 60, status: "scheduled", staff: { name: "Olivia Owner" } });
+    expect(r.appointment).toMatchObject({ name: "Intake", startsAt: at(W, 0, "09:00"), durationMinutes: 60, status: "scheduled", staff: { name: "Owen Owner" } });
     expect(r.appointment.fieldValues).toEqual({ reason: "back pain", vitals: [{ pulse: 64 }], mood: "good" });
     expect(await count()).toBe(before + 1);
     const id = r.appointment.id;

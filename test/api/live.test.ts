@@ -1,16 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gql, ok, signIn, subscribe, tokenFor, wsClient } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
 let stack: Stack;
 let url: string;
 let tom: string;
 let lisa: string;
+let ws: TestWorkspace;
 beforeAll(async () => {
   stack = await startStack();
   url = stack.urls[0];
-  tom = await tokenFor(url, "tom@demo.test");
-  lisa = await tokenFor(url, "lisa@demo.test");
+  ws = await newWorkspace(url);
+  tom = ws.employee.token;
+  lisa = ws.manager.token;
 });
 afterAll(() => stack?.stop());
 
@@ -62,7 +65,7 @@ describe("liveBoard over graphql-ws", () => {
   });
 
   it("employees see only their own sessions on the board", async () => {
-    const emma = await tokenFor(url, "emma@demo.test");
+    const emma = ws.employee2.token;
     const client = wsClient(url, { token: emma });
     const sub = subscribe<Board>(client, BOARD);
     await sub.next();
@@ -102,7 +105,7 @@ describe("WebSocket auth", () => {
   });
 
   it("accepts the browser cookie from the same origin and closes 4403 for another origin", async () => {
-    const cookie = await signIn(url, "lisa@demo.test");
+    const cookie = await signIn(url, ws.manager.email);
     const good = wsClient(url, undefined, { cookie, origin: url });
     const sub = subscribe<Board>(good, BOARD);
     expect((await sub.next()).liveBoard.reason).toBe("SNAPSHOT");
@@ -116,7 +119,7 @@ describe("WebSocket auth", () => {
   });
 
   it("closes an open socket as soon as its token is revoked", async () => {
-    const cookie = await signIn(url, "lisa@demo.test");
+    const cookie = await signIn(url, ws.manager.email);
     const created = await ok(url, `mutation { createPersonalAccessToken(name: "wall") { ... on CreatedToken { secret token { id } } } }`, {}, { cookie });
     const client = wsClient(url, { token: created.createPersonalAccessToken.secret });
     const sub = subscribe<Board>(client, BOARD);
@@ -127,7 +130,7 @@ describe("WebSocket auth", () => {
   });
 
   it("rejects a subscription the token's permissions don't allow, without data", async () => {
-    const owner = await tokenFor(url, "owner@demo.test");
+    const owner = ws.owner.token;
     const key = (await ok(url, `mutation { createApiKey(name: "k", scopes: [TIME_MANAGE]) { ... on CreatedToken { secret } } }`, {}, { token: owner })).createApiKey.secret;
     const client = wsClient(url, { token: key });
     const sub = subscribe(client, BOARD);

@@ -7,15 +7,21 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ok, signIn, subscribe, tokenFor, wsClient } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
 let stack: Stack;
 let url: string;
 let token: string;
 let agent: Client;
+let ws: TestWorkspace;
 beforeAll(async () => {
   stack = await startStack();
   url = stack.urls[0];
-  token = await tokenFor(url, "tom@demo.test");
+  ws = await newWorkspace(url);
+  token = ws.employee.token;
+  // The projects the agent works on, as a freelancer's workspace would have them.
+  const client = (await ok(url, `mutation { createClient(name: "Acme Corp") { ... on Client { id } } }`, {}, { token: ws.owner.token })).createClient.id;
+  await ok(url, `mutation($c: ID!) { createProject(clientId: $c, name: "Acme Website", hourlyRateCents: 9000) { ... on Project { id } } }`, { c: client }, { token: ws.owner.token });
   agent = await connectHttp(token);
 });
 afterAll(async () => {
@@ -101,7 +107,7 @@ describe("MCP over Streamable HTTP", () => {
   });
 
   it("asks for a more specific project when a name matches several", async () => {
-    const owner = await tokenFor(url, "owner@demo.test");
+    const owner = ws.owner.token;
     const client = (await ok(url, `mutation { createClient(name: "Initech") { ... on Client { id } } }`, {}, { token: owner })).createClient.id;
     const create = `mutation($c: ID!, $n: String!) { createProject(clientId: $c, name: $n, hourlyRateCents: 10000) { ... on Project { id } } }`;
     await ok(url, create, { c: client, n: "Initech Portal" }, { token: owner });
@@ -146,7 +152,7 @@ describe("MCP over Streamable HTTP", () => {
       expect((await res.json()).errors[0].extensions.code).toBe("UNAUTHENTICATED");
     }
     // The browser cookie doesn't count on /mcp.
-    expect((await post({ cookie: await signIn(url, "tom@demo.test") })).status).toBe(401);
+    expect((await post({ cookie: await signIn(url, ws.employee.email) })).status).toBe(401);
     // With a token, plain HTTP works too; stateless, so no GET stream.
     expect((await post({ authorization: `Bearer ${token}` })).status).toBe(200);
     expect((await fetch(`${url}/mcp`, { headers: { authorization: `Bearer ${token}`, accept: "text/event-stream" } })).status).toBe(405);
@@ -155,10 +161,10 @@ describe("MCP over Streamable HTTP", () => {
   });
 
   it("shows a session_beat on the Live board within a second", async () => {
-    const lisa = await tokenFor(url, "lisa@demo.test");
-    const ws = wsClient(url, { token: lisa });
+    const lisa = ws.manager.token;
+    const socket = wsClient(url, { token: lisa });
     type Board = { liveBoard: { sessions: { id: string; state: string }[] } };
-    const board = subscribe<Board>(ws, `subscription { liveBoard { sessions { id state } } }`);
+    const board = subscribe<Board>(socket, `subscription { liveBoard { sessions { id state } } }`);
     await board.next();
     const { session } = await call(agent, "session_start", { project: "acme", description: "Watched" });
     const row = (b: Board) => b.liveBoard.sessions.find((s) => s.id === session.id);
@@ -171,7 +177,7 @@ describe("MCP over Streamable HTTP", () => {
 
     await call(agent, "session_end", { session: session.id });
     await board.next((b) => !row(b));
-    await ws.dispose();
+    await socket.dispose();
   });
 });
 

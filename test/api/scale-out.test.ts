@@ -2,6 +2,7 @@ import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ok, subscribe, tokenFor, wsClient } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
 type Board = { liveBoard: { sessions: { id: string }[] } };
 const BOARD = `subscription { liveBoard { sessions { id } } }`;
@@ -16,8 +17,8 @@ describe.runIf(inject("redisUrl"))("two API instances behind a balancer", () => 
 
   it("a mutation handled by one instance reaches a subscriber on the other", async () => {
     const [a, b] = stack.urls;
-    const tom = await tokenFor(a, "tom@demo.test");
-    const lisa = await tokenFor(b, "lisa@demo.test");
+    const ws: TestWorkspace = await newWorkspace(a);
+    const [tom, lisa] = [ws.employee.token, ws.manager.token];
     const client = wsClient(b, { token: lisa });
     const sub = subscribe<Board>(client, BOARD);
     await sub.next();
@@ -30,7 +31,7 @@ describe.runIf(inject("redisUrl"))("two API instances behind a balancer", () => 
 
   it("a token revoked on one instance closes its socket on the other at once", async () => {
     const [a, b] = stack.urls;
-    const created = await ok(a, `mutation { createPersonalAccessToken(name: "wall") { ... on CreatedToken { secret token { id } } } }`, {}, { token: await tokenFor(a, "lisa@demo.test") });
+    const created = await ok(a, `mutation { createPersonalAccessToken(name: "wall") { ... on CreatedToken { secret token { id } } } }`, {}, { token: (await newWorkspace(a)).manager.token });
     const { secret, token } = created.createPersonalAccessToken;
     const client = wsClient(b, { token: secret });
     const closed = new Promise<number>((resolve) => client.on("closed", (e) => resolve((e as { code: number }).code)));

@@ -1,6 +1,7 @@
-// User-session figures: end-to-end event ingestion against a plain COPY, and the session list over
-// a million raw events.
+// User-session figures: end-to-end event ingestion (our format, and the Segment and PostHog SDKs')
+// against a plain COPY, and the session list over a million raw events.
 import { spawn } from "node:child_process";
+import { gzipSync } from "node:zlib";
 import pg from "pg";
 import { ok, signIn } from "../support/client.js";
 import { startProcess } from "../support/process.js";
@@ -32,6 +33,50 @@ function batch(b: number, size: number, users: number, start: number) {
   });
 }
 
+type BenchEvent = ReturnType<typeof batch>[number];
+
+/** How a batch travels: our own format, and the Segment and PostHog SDKs' (PostHog's gzipped, as posthog-node sends it). */
+interface Wire {
+  label: string;
+  path: string;
+  headers(writeKey: string): Record<string, string>;
+  body(events: BenchEvent[], writeKey: string): string | Uint8Array<ArrayBuffer>;
+}
+
+const WIRES: Wire[] = [
+  {
+    label: "POST /api/events",
+    path: "/api/events",
+    headers: (writeKey) => ({ authorization: `Bearer ${writeKey}`, "content-type": "application/json" }),
+    body: (events) => JSON.stringify({ events }),
+  },
+  {
+    label: "POST /v1/batch (Segment spec)",
+    path: "/v1/batch",
+    headers: (writeKey) => ({ authorization: `Basic ${Buffer.from(`${writeKey}:`).toString("base64")}`, "content-type": "application/json" }),
+    body: (events) =>
+      JSON.stringify({
+        batch: events.map((e) => ({ type: "track", messageId: e.eventId, userId: e.userId, event: e.name, timestamp: e.timestamp, properties: e.properties, context: { userAgent: e.userAgent } })),
+        sentAt: new Date().toISOString(),
+      }),
+  },
+  {
+    label: "POST /batch/ (PostHog, gzip)",
+    path: "/batch/",
+    headers: () => ({ "content-type": "application/json", "content-encoding": "gzip" }),
+    body: (events, writeKey) =>
+      new Uint8Array(
+        gzipSync(
+          JSON.stringify({
+            api_key: writeKey,
+            batch: events.map((e) => ({ uuid: e.eventId, distinct_id: e.userId, event: e.name, timestamp: e.timestamp, properties: { ...e.properties, $raw_user_agent: e.userAgent } })),
+            sent_at: new Date().toISOString(),
+          }),
+        ),
+      ),
+  },
+];
+
 async function createApp(url: string, name: string) {
   const cookie = await signIn(url, "owner@demo.test");
   const created = await ok(url, `mutation($n: String!) { createAnalyticsApp(name: $n) { ... on AnalyticsAppWithKey { writeKey app { id } } } }`, { n: name }, { cookie });
@@ -62,18 +107,21 @@ export async function eventIngestion(env: BenchEnv, batches = Number(process.env
   await sql.connect();
   // Live traffic: the last ten minutes, so sessions stay open (their finalisation is half an hour away).
   const start = Date.now() - 10 * 60_000;
-  const bodies = Array.from({ length: batches }, (_, b) => JSON.stringify({ events: batch(b, size, users, start) }));
+  const events = Array.from({ length: batches }, (_, b) => batch(b, size, users, start));
   const total = batches * size;
 
   const latencies: number[] = [];
-  async function sendAll(writeKey: string) {
+  async function sendAll(wire: Wire, writeKey: string) {
+    // Bodies are made before the clock starts, as an SDK makes them before it sends.
+    const bodies = events.map((batchEvents) => wire.body(batchEvents, writeKey));
+    const headers = wire.headers(writeKey);
     let next = 0;
     await Promise.all(
       Array.from({ length: senders }, async () => {
         while (next < batches) {
           const body = bodies[next++];
           const s = performance.now();
-          const res = await fetch(`${api.url}/api/events`, { method: "POST", headers: { authorization: `Bearer ${writeKey}`, "content-type": "application/json" }, body });
+          const res = await fetch(`${api.url}${wire.path}`, { method: "POST", headers, body });
           if (res.status !== 202 && res.status !== 200) throw new Error(`ingestion failed: ${res.status} ${await res.text()}`);
           await res.arrayBuffer();
           latencies.push(performance.now() - s);
@@ -90,26 +138,34 @@ export async function eventIngestion(env: BenchEnv, batches = Number(process.env
     }
   }
 
-  // End to end: batches in over HTTP while the worker stores them.
-  const first = await createApp(api.url, "Bench");
-  const t0 = performance.now();
-  await sendAll(first.writeKey);
-  const acceptedSeconds = (performance.now() - t0) / 1000;
-  const sessions = await stored(first.appId);
-  const seconds = (performance.now() - t0) / 1000;
+  /** End to end: batches in over HTTP while the worker stores them. */
+  async function endToEnd(wire: Wire) {
+    const app = await createApp(api.url, `Bench ${wire.path}`);
+    latencies.length = 0;
+    const t0 = performance.now();
+    await sendAll(wire, app.writeKey);
+    const acceptedSeconds = (performance.now() - t0) / 1000;
+    const sessions = await stored(app.appId);
+    const seconds = (performance.now() - t0) / 1000;
+    latencies.sort((a, b) => a - b);
+    return { app, seconds, acceptedSeconds, sessions, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  }
+  const runs = [];
+  for (const wire of WIRES) runs.push({ wire, ...(await endToEnd(wire)) });
+  const first = runs[0].app;
 
   // The worker's share alone: the same batches queued up first (for another app), then drained.
   await worker.stop();
   const second = await createApp(api.url, "Bench queued");
-  await sendAll(second.writeKey);
+  await sendAll(WIRES[0], second.writeKey);
   worker = await startWorker();
   const d0 = performance.now();
   await stored(second.appId);
   const drainSeconds = (performance.now() - d0) / 1000;
 
   // Baseline: the same rows, COPY'd straight into the same table (new event ids, so nothing conflicts).
-  const csv = bodies
-    .flatMap((body) => (JSON.parse(body).events as ReturnType<typeof batch>).map((e) =>
+  const csv = events
+    .flatMap((batchEvents) => batchEvents.map((e) =>
       [first.appId, `copy-${e.eventId}`, e.userId, "true", e.name, e.timestamp, csvField(JSON.stringify(e.properties)), csvField(e.userAgent), e.environment, first.appId].join(",")))
     .join("\n");
   const c0 = performance.now();
@@ -118,20 +174,19 @@ export async function eventIngestion(env: BenchEnv, batches = Number(process.env
   await sql.end();
   await worker.stop();
   await api.stop();
-  latencies.sort((a, b) => a - b);
   const shape = `${size}/batch of 50 users, ${senders} senders, ${users} users`;
   return [
     { method: "COPY of the same rows into RawEvent (baseline)", events: total, "events/s": Math.round(total / copySeconds), ratio: 1 },
-    {
-      method: `POST /api/events -> queue -> stored + sessions (${shape})`,
+    ...runs.map((run) => ({
+      method: `${run.wire.label} -> queue -> stored + sessions (${shape})`,
       events: total,
-      "events/s": Math.round(total / seconds),
-      ratio: Number((copySeconds / seconds).toFixed(2)),
-      "accepted/s": Math.round(total / acceptedSeconds),
-      sessions,
-      "p50 batch ms": Math.round(percentile(latencies, 50)),
-      "p99 batch ms": Math.round(percentile(latencies, 99)),
-    },
+      "events/s": Math.round(total / run.seconds),
+      ratio: Number((copySeconds / run.seconds).toFixed(2)),
+      "accepted/s": Math.round(total / run.acceptedSeconds),
+      sessions: run.sessions,
+      "p50 batch ms": Math.round(run.p50),
+      "p99 batch ms": Math.round(run.p99),
+    })),
     { method: "the worker alone, draining the same batches queued", events: total, "events/s": Math.round(total / drainSeconds), ratio: Number((copySeconds / drainSeconds).toFixed(2)) },
   ];
 }

@@ -20,10 +20,9 @@ try {
   if (!only || only === "heartbeats") printTable("Heartbeat ingestion into PostgreSQL", await heartbeatIngestion(env));
   if (!only || only === "sessions-page") printTable("Sessions page, one month of 200 employees", await sessionsPage(env));
   if (!only || only === "appointments") printTable("Client sessions calendar, month view: 20 staff, 10,000 sessions with field values", await calendarMonth(env));
-  if (!only || only === "analytics") {
+  if (!only || only === "analytics" || only === "ingestion")
     printTable("User-session event ingestion, end to end (HTTP batch in, events stored, sessions updated)", await eventIngestion(env));
-    printTable("User Sessions list over 1,000,000 raw events (~50,000 sessions), 50 per page", await sessionList(env));
-  }
+  if (!only || only === "analytics") printTable("User Sessions list over 1,000,000 raw events (~50,000 sessions), 50 per page", await sessionList(env));
 } finally {
   await env.infra?.stop();
 }

@@ -1,11 +1,15 @@
+// Agent sessions, entries and invoices in Chromium, in a workspace of the test's own (no sessions or
+// invoices yet), invoicing a period derived from now in the workspace zone.
 import { existsSync } from "node:fs";
 import type { Browser, BrowserContext, Locator } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, launchBrowser, newContext, signInAs, snap } from "../support/browser.js";
-import { ok, tokenFor } from "../support/client.js";
+import { ok } from "../support/client.js";
+import { calendar, isoDate } from "../support/dates.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
-/** The demo workspace's time zone (prisma/seed.ts): dates in the UI are its calendar dates. */
+/** The test workspace's time zone: dates in the UI are its calendar dates. */
 const TIME_ZONE = "Europe/Berlin";
 
 function seconds(text: string | null): number {
@@ -21,10 +25,17 @@ describe.runIf(existsSync(CHROMIUM))("Agent sessions, entries and invoices in Ch
   let stack: Stack;
   let browser: Browser;
   let context: BrowserContext;
+  let ws: TestWorkspace;
+  // Two hooks: the processes start (together), then the workspace is set up, each in its own time.
   beforeAll(async () => {
-    stack = await startStack();
-    browser = await launchBrowser();
+    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
     context = await newContext(browser);
+  });
+  beforeAll(async () => {
+    ws = await newWorkspace(stack.urls[0], TIME_ZONE);
+    const owner = { token: ws.owner.token };
+    const client = (await ok(stack.urls[0], `mutation { createClient(name: "Acme Corp") { ... on Client { id } } }`, {}, owner)).createClient.id;
+    await ok(stack.urls[0], `mutation($c: ID!) { createProject(clientId: $c, name: "Acme Website", hourlyRateCents: 9000, currency: "EUR") { __typename } }`, { c: client }, owner);
   });
   afterAll(async () => {
     await context?.close();
@@ -35,7 +46,7 @@ describe.runIf(existsSync(CHROMIUM))("Agent sessions, entries and invoices in Ch
   it("starts a session from the sidebar, flips it, ends it into an entry, and invoices that entry", async () => {
     const url = stack.urls[0];
     const page = await context.newPage();
-    await signInAs(page, url, "owner@demo.test");
+    await signInAs(page, url, ws.owner.email);
 
     // No session yet: the empty state, and the + opens the form.
     await page.goto(`${url}/agent`);
@@ -82,8 +93,7 @@ describe.runIf(existsSync(CHROMIUM))("Agent sessions, entries and invoices in Ch
     await snap(page, "agent-session");
 
     // An agent flips the beat from outside the browser (as over MCP): the page follows within a second.
-    const token = await tokenFor(url, "owner@demo.test");
-    await ok(url, `mutation($id: ID!) { setBeat(sessionId: $id, kind: idle) { __typename } }`, { id: sessionId }, { token });
+    await ok(url, `mutation($id: ID!) { setBeat(sessionId: $id, kind: idle) { __typename } }`, { id: sessionId }, { token: ws.owner.token });
     await expect.poll(() => detail.getAttribute("data-state"), { timeout: 1000, interval: 100 }).toBe("idle");
     expect(await row.getAttribute("data-state")).toBe("idle");
 
@@ -103,14 +113,15 @@ describe.runIf(existsSync(CHROMIUM))("Agent sessions, entries and invoices in Ch
     expect(seconds(await entry.getByTestId("entry-duration").textContent())).toBe(seconds(billable));
     expect(await entry.getAttribute("data-billed")).toBe("false");
 
-    // Invoice Acme Corp from the first of this month to today (the workspace's today).
-    const today = new Intl.DateTimeFormat("en-CA", { timeZone: TIME_ZONE }).format(new Date());
+    // Invoice Acme Corp from the first of last month to today, both in the workspace's calendar: the
+    // entry is in that period even when the month turned in Berlin since the session started.
+    const cal = calendar(TIME_ZONE);
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Invoices" }).click();
     await page.getByTestId("invoices-empty").waitFor();
     const invoiceForm = page.getByTestId("invoice-client-form");
     await invoiceForm.getByLabel("Client").selectOption({ label: "Acme Corp" });
-    await invoiceForm.getByLabel("From").fill(`${today.slice(0, 7)}-01`);
-    await invoiceForm.getByLabel("To").fill(today);
+    await invoiceForm.getByLabel("From").fill(isoDate(cal.firstOfMonth(-1)));
+    await invoiceForm.getByLabel("To").fill(isoDate(cal.today));
     await invoiceForm.getByRole("button", { name: "Create invoice" }).click();
     await invoiceForm.getByTestId("invoice-created").waitFor();
     const invoiceRow = page.getByTestId("invoice-row").filter({ hasText: "Acme Corp" });

@@ -1,16 +1,22 @@
+// The Live board on a wall display, in a workspace of the test's own so the board starts empty.
 import { existsSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, launchBrowser, signInAs } from "../support/browser.js";
-import { ok, tokenFor } from "../support/client.js";
+import { ok } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
 describe.runIf(existsSync(CHROMIUM))("Live wall display in Chromium", () => {
   let stack: Stack;
   let browser: Browser;
+  let ws: TestWorkspace;
+  // Two hooks: the processes start (together), then the workspace is set up, each in its own time.
   beforeAll(async () => {
-    stack = await startStack();
-    browser = await launchBrowser();
+    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+  });
+  beforeAll(async () => {
+    ws = await newWorkspace(stack.urls[0]);
   });
   afterAll(async () => {
     await browser?.close();
@@ -20,12 +26,12 @@ describe.runIf(existsSync(CHROMIUM))("Live wall display in Chromium", () => {
   it("shows a session started through the API, ticks its counter, and drops it when stopped; survives a server restart", async () => {
     const url = stack.urls[0];
     const page = await browser.newPage();
-    await signInAs(page, url, "lisa@demo.test");
+    await signInAs(page, url, ws.manager.email);
     await page.goto(`${url}/live`);
-    await expect.poll(() => page.getByTestId("live-connection").textContent()).toBe("Connected");
+    await expect.poll(() => page.getByTestId("live-connection").textContent(), { timeout: 5000 }).toBe("Connected");
     await page.getByText("No open sessions right now").waitFor();
 
-    const tom = await tokenFor(url, "tom@demo.test");
+    const tom = ws.employee.token;
     const { startTimer } = await ok(url, `mutation { startTimer(description: "Wall display check") { ... on TimeEntry { id } } }`, {}, { token: tom });
     const card = page.locator(`[data-testid="live-session"][data-session-id="${startTimer.id}"]`);
     await card.waitFor({ timeout: 5000 });

@@ -4,9 +4,11 @@ import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, launchBrowser, newContext, signInAs, snap } from "../support/browser.js";
 import { ok, tokenFor } from "../support/client.js";
+import { calendar, instant, isoDate } from "../support/dates.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
-/** The demo workspace's time zone (prisma/seed.ts): dates and times in the UI are its wall clock. */
+/** The test workspace's time zone: dates and times in the UI are its wall clock. */
 const TIME_ZONE = "Europe/Berlin";
 const NOTE = "Remote work — VPN, desktop app not opened";
 
@@ -48,12 +50,15 @@ describe.runIf(existsSync(CHROMIUM))("Work sessions page in Chromium", () => {
   let browser: Browser;
   let context: BrowserContext;
   let url: string;
-  const today = localDate(Date.now());
-  const yesterday = localDate(Date.now() - 24 * 3600_000);
+  let ws: TestWorkspace;
+  const cal = calendar(TIME_ZONE);
+  const today = isoDate(cal.today);
+  const yesterday = isoDate(cal.today.minus({ days: 1 }));
 
   beforeAll(async () => {
     stack = await startStack();
     url = stack.urls[0];
+    ws = await newWorkspace(url, TIME_ZONE);
     browser = await launchBrowser();
     context = await newContext(browser);
   });
@@ -64,20 +69,20 @@ describe.runIf(existsSync(CHROMIUM))("Work sessions page in Chromium", () => {
   });
 
   it("adds manual time, rejects an overlap in the dialog, edits a session; an employee sees only his own, read-only", async () => {
-    // Someone else's time yesterday, for Tom not to see later (UTC 08:00-09:00 is yesterday in Berlin).
-    const lisaToken = await tokenFor(url, "lisa@demo.test");
+    // Someone else's time yesterday, for Tom not to see later.
+    const lisaToken = await tokenFor(url, ws.manager.email);
     const { viewer } = await ok(url, `{ viewer { workspace { members(first: 100) { nodes { user { id name } } } } } }`, {}, { token: lisaToken });
     const userId = (name: string) => viewer.workspace.members.nodes.find((m: { user: { name: string } }) => m.user.name === name).user.id;
     const emma = await ok(
       url,
       `mutation($e: ID!, $s: DateTime!, $t: DateTime!) { addManualTime(employeeId: $e, start: $s, end: $t, note: "Workshop") { __typename ... on WorkSession { id } } }`,
-      { e: userId("Emma Employee"), s: `${yesterday}T08:00:00.000Z`, t: `${yesterday}T09:00:00.000Z` },
+      { e: userId("Emma Employee"), s: instant(cal.today.minus({ days: 1 }), "09:00"), t: instant(cal.today.minus({ days: 1 }), "10:00") },
       { token: lisaToken },
     );
     expect(emma.addManualTime.__typename).toBe("WorkSession");
 
     const page = await context.newPage();
-    await signInAs(page, url, "lisa@demo.test");
+    await signInAs(page, url, ws.manager.email);
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Work sessions" }).click();
     await page.waitForURL(/\/work$/);
 
@@ -174,7 +179,7 @@ describe.runIf(existsSync(CHROMIUM))("Work sessions page in Chromium", () => {
     // Tom, in a fresh browser: only his own sessions, no Add time, no Edit, no person selector.
     const tomContext = await newContext(browser);
     const tomPage = await tomContext.newPage();
-    await signInAs(tomPage, url, "tom@demo.test");
+    await signInAs(tomPage, url, ws.employee.email);
     await tomPage.goto(`${url}/work`);
     const tomFilters = tomPage.getByRole("form", { name: "Filter sessions" });
     await tomFilters.getByLabel("From").fill(yesterday);
@@ -195,12 +200,12 @@ describe.runIf(existsSync(CHROMIUM))("Work sessions page in Chromium", () => {
 
   it("shows a desktop session as it opens, ticks it, stops it while AFK, and closes it live", async () => {
     const page = await context.newPage();
-    await signInAs(page, url, "lisa@demo.test");
+    await signInAs(page, url, ws.manager.email);
     await page.goto(`${url}/work`);
     await page.getByTestId("work-row").first().waitFor();
 
     // Emma's desktop app uploads a batch: a session opens now.
-    const emma = await tokenFor(url, "emma@demo.test");
+    const emma = await tokenFor(url, ws.employee2.email);
     const post = async (events: unknown[]) => {
       const res = await fetch(`${url}/api/work/events`, {
         method: "POST",
@@ -270,7 +275,7 @@ describe.runIf(existsSync(CHROMIUM))("Work sessions page in Chromium", () => {
     const afk = detail.getByTestId("afk-row");
     expect(await afk.count()).toBe(1);
     await afk.getByRole("combobox").selectOption("lunch");
-    const lisa = await tokenFor(url, "lisa@demo.test");
+    const lisa = await tokenFor(url, ws.manager.email);
     const reason = async () =>
       (await ok(url, `query($id: ID!) { node(id: $id) { ... on WorkSession { afkPeriods { reason } } } }`, { id }, { token: lisa })).node.afkPeriods[0].reason;
     await expect.poll(reason).toBe("lunch");
@@ -279,7 +284,7 @@ describe.runIf(existsSync(CHROMIUM))("Work sessions page in Chromium", () => {
   });
 
   it("shows an employee's month as a calendar with the monthly report and its CSV, and lists session notes", async () => {
-    const lisaToken = await tokenFor(url, "lisa@demo.test");
+    const lisaToken = await tokenFor(url, ws.manager.email);
     const { viewer } = await ok(url, `{ viewer { workspace { members(first: 100) { nodes { user { id name } } } } } }`, {}, { token: lisaToken });
     const tomId: string = viewer.workspace.members.nodes.find((m: { user: { name: string } }) => m.user.name === "Tom Employee").user.id;
     const month = yesterday.slice(0, 7);
@@ -297,9 +302,9 @@ describe.runIf(existsSync(CHROMIUM))("Work sessions page in Chromium", () => {
     const before = await report();
 
     // 1:30 of manual time for Tom yesterday with a note. The first test already gave him 12:45–15:00 that day
-    // (12:30–14:00 would overlap it): 15:30–17:00 UTC is yesterday evening in Berlin, clear of it.
+    // (12:30–14:00 would overlap it): 16:30–18:00 in Berlin is clear of it.
     const note = "Client workshop at their office";
-    const start = Date.parse(`${yesterday}T15:30:00.000Z`);
+    const start = Date.parse(instant(cal.today.minus({ days: 1 }), "16:30"));
     const end = start + 90 * 60_000;
     const added = await ok(
       url,
@@ -314,10 +319,10 @@ describe.runIf(existsSync(CHROMIUM))("Work sessions page in Chromium", () => {
 
     // The employee detail page: this month by default; yesterday may be last month's.
     const page = await context.newPage();
-    await signInAs(page, url, "lisa@demo.test");
+    await signInAs(page, url, ws.manager.email);
     await page.goto(`${url}/work/employees/${tomId}`);
     await page.getByRole("heading", { name: "Tom Employee" }).waitFor();
-    if (month !== today.slice(0, 7)) await page.getByLabel("Month").fill(month);
+    if (month !== today.slice(0, 7)) await page.getByLabel("Month", { exact: true }).fill(month);
     const day = page.locator(`[data-testid="calendar-day"][data-date="${yesterday}"]`);
     await day.waitFor();
     // Yesterday's total: the new 1:30 on top of whatever Tom had that day already (nothing when run alone).
@@ -362,22 +367,23 @@ describe.runIf(existsSync(CHROMIUM))("Work sessions page in Chromium", () => {
     const db = stack.databaseUrl ? new pg.Client({ connectionString: stack.databaseUrl }) : null;
     await db?.connect();
     await db?.query(`ALTER TABLE "WorkSession" DROP CONSTRAINT "WorkSession_no_overlap"`);
-    for (const [start, end] of [["2026-10-05T08:00:00Z", "2026-10-05T10:00:00Z"], ["2026-10-05T09:00:00Z", "2026-10-05T11:00:00Z"]]) {
+    const day = cal.firstMondayOf(-1);
+    for (const [start, end] of [[instant(day, "08:00"), instant(day, "10:00")], [instant(day, "09:00"), instant(day, "11:00")]]) {
       await db?.query(
         `INSERT INTO "WorkSession" (id, "workspaceId", "userId", "startedAt", "endedAt", "lastActivityAt", "endReason", "updatedAt")
-         SELECT gen_random_uuid(), m."workspaceId", u.id, $1, $2, $2, 'inactivity', now() FROM "User" u JOIN "Membership" m ON m."userId" = u.id WHERE u.email = 'emma@demo.test'`,
-        [start, end],
+         SELECT gen_random_uuid(), m."workspaceId", u.id, $1, $2, $2, 'inactivity', now() FROM "User" u JOIN "Membership" m ON m."userId" = u.id WHERE u.email = $3`,
+        [start, end, ws.employee2.email],
       );
     }
     const page = await context.newPage();
-    await signInAs(page, url, "owner@demo.test");
+    await signInAs(page, url, ws.owner.email);
     await page.getByRole("link", { name: "Work settings" }).click();
     const timeout = page.getByLabel("Auto-close open sessions after");
     await expect.poll(() => timeout.inputValue()).toBe("15");
     await timeout.fill("20");
     await page.getByRole("button", { name: "Save" }).click();
     await expect.poll(() => page.getByRole("button", { name: "Save" }).isDisabled()).toBe(true);
-    const lisaToken = await tokenFor(url, "lisa@demo.test");
+    const lisaToken = await tokenFor(url, ws.manager.email);
     expect((await ok(url, `{ workSettings { inactivityMinutes } }`, {}, { token: lisaToken })).workSettings.inactivityMinutes).toBe(20);
 
     await page.getByLabel("Employee").selectOption({ label: "Emma Employee" });

@@ -24,6 +24,7 @@ export interface TestWorkspace {
 }
 
 const ROLES = [
+  ["owner", "Owen Owner", "owner"],
   ["manager", "Lisa Manager", "manager"],
   ["staff", "Sam Staff", "staff"],
   ["employee", "Tom Employee", "employee"],
@@ -47,21 +48,21 @@ async function memberIn(url: string, workspaceId: string, email: string, name: s
 }
 
 /**
- * A new workspace in `timeZone`. Its owner is the demo owner (a person in two workspaces, acting in
- * this one); the others are new people with the demo password.
+ * A new workspace in `timeZone` with a new person per role (password: the demo password). The demo
+ * owner creates it and stays a member (there is no way to leave yet), but no test signs in as them.
  */
 export async function newWorkspace(url: string, timeZone = "Europe/Berlin"): Promise<TestWorkspace> {
   const suffix = randomUUID().slice(0, 8);
   const demoOwner = await signIn(url, "owner@demo.test");
   const created = await ok(url, `mutation($n: String!, $z: String) { createWorkspace(name: $n, timeZone: $z) { ... on Workspace { id } } }`, { n: `Test ${suffix}`, z: timeZone }, { cookie: demoOwner });
   const id = created.createWorkspace.id as string;
-  const owner = await memberIn(url, id, "owner@demo.test", "Olivia Owner");
-  const others = await Promise.all(
+  const creator = await memberIn(url, id, "owner@demo.test", "Olivia Owner");
+  const members = await Promise.all(
     ROLES.map(async ([key, name, role]) => {
       const email = `${key}-${suffix}@test.example`;
-      await createMember(url, { token: owner.token }, { email, role, name, password: DEMO_PASSWORD });
+      await createMember(url, { token: creator.token }, { email, role, name, password: DEMO_PASSWORD });
       return [key, await memberIn(url, id, email, name)] as const;
     }),
   );
-  return { id, timeZone, owner, ...Object.fromEntries(others) } as TestWorkspace;
+  return { id, timeZone, ...Object.fromEntries(members) } as TestWorkspace;
 }
