@@ -49,7 +49,7 @@ async function memberIn(url: string, workspaceId: string, email: string, name: s
 
 /**
  * A new workspace in `timeZone` with a new person per role (password: the demo password). The demo
- * owner creates it and stays a member (there is no way to leave yet), but no test signs in as them.
+ * owner creates it and stays a member, but no test signs in as them.
  */
 export async function newWorkspace(url: string, timeZone = "Europe/Berlin"): Promise<TestWorkspace> {
   const suffix = randomUUID().slice(0, 8);
