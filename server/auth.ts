@@ -7,7 +7,8 @@ import { affects, onLocalChange } from "../schema/identity/revocations.js";
 import { findViewer, SESSION_COOKIE } from "../schema/identity/service.js";
 import { hashSecret } from "../schema/identity/secrets.js";
 
-const CACHE_MS = 10_000;
+/** How long a single API process may reuse a resolved viewer (changes evict it sooner). */
+export const SINGLE_PROCESS_CACHE_MS = 10_000;
 
 export interface Credentials {
   secret: string;
@@ -36,9 +37,11 @@ export function unauthenticated(message = "Unknown, expired or revoked token") {
 }
 
 /**
- * Resolves secrets to viewers with a short per-process cache. Every change to a credential or a
- * member arrives through the identity channel (from any instance) and evicts at once, and an entry
- * never outlives its token's expiry, so the next request always sees the current state.
+ * Resolves secrets to viewers. A single process (no Redis) keeps a short cache: every change is
+ * made in this process and evicts synchronously, and an entry never outlives its token's expiry.
+ * With several processes a change made on one reaches the others through pub/sub a moment later,
+ * too late for a request that follows at once, so every lookup reads the database (`cacheMs` 0);
+ * the identity channel then only re-checks open WebSockets.
  */
 export class Authenticator {
   private readonly cache = new Map<string, { viewer: Viewer; until: number }>();
@@ -52,6 +55,7 @@ export class Authenticator {
     private readonly db: Db,
     pubsub: PubSub,
     private readonly limits: RateLimits,
+    private readonly cacheMs: number,
   ) {
     onLocalChange((change) => this.changed(change));
     void (async () => {
@@ -68,6 +72,7 @@ export class Authenticator {
 
   /** The viewer behind a secret, without counting a use (re-checks of open WebSockets). */
   async resolve(secret: string): Promise<Viewer | null> {
+    if (!this.cacheMs) return findViewer(this.db, secret);
     const key = hashSecret(secret);
     const hit = this.cache.get(key);
     if (hit && hit.until > Date.now()) return hit.viewer;
@@ -83,7 +88,7 @@ export class Authenticator {
     const generation = this.generation;
     const viewer = await findViewer(this.db, secret);
     if (!viewer || generation !== this.generation) this.cache.delete(key);
-    else this.cache.set(key, { viewer, until: Math.min(Date.now() + CACHE_MS, viewer.expiresAt?.getTime() ?? Infinity) });
+    else this.cache.set(key, { viewer, until: Math.min(Date.now() + this.cacheMs, viewer.expiresAt?.getTime() ?? Infinity) });
     if (this.cache.size > 50_000) this.cache.clear();
     return viewer;
   }
