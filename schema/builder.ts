@@ -5,11 +5,12 @@ import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import type { Context } from "./common/context.js";
 import { ForbiddenError } from "./common/errors.js";
-import type { Permission } from "./common/permissions.js";
+import { actsAsPerson, can, type Permission } from "./common/policy.js";
 
 export const builder = new SchemaBuilder<{
   Context: Context;
-  AuthScopes: { signedIn: boolean; permission: Permission };
+  // person: a browser session or personal token, never an API key (identity and credential management).
+  AuthScopes: { signedIn: boolean; person: boolean; permission: Permission };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     LocalDate: { Input: string; Output: string };
@@ -26,7 +27,8 @@ export const builder = new SchemaBuilder<{
     authorizeOnSubscribe: true,
     authScopes: (ctx) => ({
       signedIn: ctx.viewer !== null,
-      permission: (p) => ctx.viewer?.permissions.has(p) ?? false,
+      person: actsAsPerson(ctx.viewer),
+      permission: (p) => can(ctx.viewer, p),
     }),
     unauthorizedError: (_parent, ctx) =>
       ctx.viewer

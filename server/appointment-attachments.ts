@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Services } from "../schema/common/context.js";
+import { can } from "../schema/common/policy.js";
 import { editableSession, readableAttachment, storeAttachment, uploadProblem } from "../schema/appointments/attachments.js";
 import { localId } from "../schema/appointments/service.js";
 import { attachmentsRoot } from "../schema/appointments/storage.js";
@@ -34,7 +35,7 @@ export function appointmentAttachmentsRoute(services: Services, auth: Authentica
       return void createReadStream(join(attachmentsRoot(config.dataDir), file.path)).pipe(res);
     }
     if (req.method !== "POST" || url.pathname !== "/api/appointments/attachments") return json(res, 404, { error: "Not found" });
-    if (!viewer.permissions.has("session.create") && !viewer.permissions.has("session.update"))
+    if (!can(viewer, "session.create") && !can(viewer, "session.update"))
       return json(res, 403, { error: "You may not add files to sessions", code: "FORBIDDEN" });
     const sessionParam = url.searchParams.get("appointmentId");
     const appointmentId = sessionParam ? localId(sessionParam, "Appointment") : null;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Db } from "../schema/common/context.js";
+import { canRead } from "../schema/common/policy.js";
 import { invoicePdf } from "../schema/billing/pdf.js";
 import { type Authenticator, viewerOfRequest } from "./auth.js";
 import type { Config } from "./config.js";
@@ -12,7 +13,7 @@ export function invoicePdfRoute(db: Db, auth: Authenticator, config: Config) {
     const viewer = await viewerOfRequest(req, auth, config.allowedOrigins);
     if (!viewer) return void res.writeHead(401, { "content-type": "text/plain" }).end("Sign in or send a token");
     // Same rule as the API: invoices are for billing managers of their own workspace only.
-    const pdf = viewer.permissions.has("billing.manage") ? await invoicePdf(db, viewer.workspaceId, match[1]) : null;
+    const pdf = canRead(viewer, "invoice") ? await invoicePdf(db, viewer.workspaceId, match[1]) : null;
     if (!pdf) return void res.writeHead(404, { "content-type": "text/plain" }).end("No such invoice");
     res.writeHead(200, {
       "content-type": "application/pdf",

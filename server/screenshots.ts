@@ -4,6 +4,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join, resolve } from "node:path";
 import type { Services } from "../schema/common/context.js";
+import { can, rowVisible } from "../schema/common/policy.js";
 import { sessionFor } from "../schema/work/rules.js";
 import { workSettings } from "../schema/work/settings.js";
 import { type Authenticator, viewerOfRequest } from "./auth.js";
@@ -28,12 +29,13 @@ export function screenshotsRoute(services: Services, auth: Authenticator, config
     const id = /^\/api\/work\/screenshots\/([0-9a-f-]{36})$/.exec(url.pathname)?.[1];
     if (req.method === "GET" && id) {
       const shot = await services.db.screenshot.findUnique({ where: { id }, include: { session: true } });
-      const allowed = shot && shot.session.workspaceId === viewer.workspaceId && (shot.session.userId === viewer.userId || viewer.permissions.has("team.read"));
+      const allowed = shot && rowVisible(viewer, "workSession", { workspaceId: shot.session.workspaceId, ownerId: shot.session.userId });
       if (!allowed) return json(res, 404, { error: "No such screenshot", code: "NOT_FOUND" });
       res.writeHead(200, { "content-type": shot.mime, "content-length": shot.size, "cache-control": "private, max-age=3600", "x-content-type-options": "nosniff" });
       return void createReadStream(join(root, shot.path)).pipe(res);
     }
     if (req.method !== "POST" || url.pathname !== "/api/work/screenshots") return json(res, 404, { error: "Not found" });
+    if (!can(viewer, "work.record")) return json(res, 403, { error: "You can't record sessions", code: "FORBIDDEN" });
     const ext = TYPES[(req.headers["content-type"] ?? "").split(";")[0].trim()];
     if (!ext) return json(res, 415, { error: "Send a PNG, JPEG or WebP image as the body", code: "VALIDATION" });
     const takenAt = new Date(url.searchParams.get("takenAt") ?? "");

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { decodeGlobalID } from "@pothos/plugin-relay";
 import type { Services, Viewer } from "../schema/common/context.js";
+import { can, mayActFor } from "../schema/common/policy.js";
 import { eventsFromExport } from "../schema/work/activitywatch.js";
 import { parseBatch } from "../schema/work/events.js";
 import { announceWork } from "../schema/work/live.js";
@@ -35,7 +36,7 @@ export function workEventsRoute(services: Services, auth: Authenticator) {
     const credentials = credentialsFrom(req.headers.authorization, null);
     const viewer = credentials ? await auth.viewerFor(credentials.secret) : null;
     if (!viewer) return json(res, 401, { error: "Send a personal access token as a Bearer token", code: "UNAUTHENTICATED" });
-    if (!viewer.permissions.has("session.create")) return json(res, 403, { error: "You can't record sessions", code: "FORBIDDEN" });
+    if (!can(viewer, "work.record")) return json(res, 403, { error: "You can't record sessions", code: "FORBIDDEN" });
     await services.limits.consume("ingestion", `token:${viewer.tokenId}`);
     let body: unknown;
     try {
@@ -59,12 +60,13 @@ export function workImportRoute(services: Services, auth: Authenticator, config:
     const employee = new URL(req.url ?? "", "http://x").searchParams.get("employee");
     let userId = viewer.userId;
     if (employee) {
-      if (!viewer.permissions.has("time.manage")) return json(res, 403, { error: "Only managers import for someone else", code: "FORBIDDEN" });
       const decoded = (() => { try { return decodeGlobalID(employee); } catch { return null; } })();
       const member = decoded && (await services.db.membership.findFirst({ where: { workspaceId: viewer.workspaceId, userId: decoded.id } }));
       if (!member) return json(res, 404, { error: "No such employee", code: "NOT_FOUND" });
       userId = member.userId;
     }
+    if (!mayActFor(viewer, userId, "work.record", "work.manage"))
+      return json(res, 403, { error: "Only managers import for someone else", code: "FORBIDDEN" });
     let body: unknown;
     try {
       body = await readJson(req);

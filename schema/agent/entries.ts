@@ -1,6 +1,7 @@
 import { resolveOffsetConnection } from "@pothos/plugin-relay";
 import type { Prisma } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
+import { can, personInScope, rowsWhere } from "../common/policy.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { InvoiceRef } from "../billing/types.js";
 import { UserRef } from "../identity/types.js";
@@ -13,7 +14,7 @@ builder.objectFields(TimeEntryRef, (t) => ({
     type: InvoiceRef,
     nullable: true,
     resolve: (e, _a, ctx) =>
-      e.invoiceId && ctx.viewer?.permissions.has("billing.manage") ? ctx.db.invoice.findUnique({ where: { id: e.invoiceId } }) : null,
+      e.invoiceId && can(ctx.viewer, "billing.manage") ? ctx.db.invoice.findUnique({ where: { id: e.invoiceId } }) : null,
   }),
 }));
 
@@ -32,15 +33,14 @@ builder.queryField("timeEntries", (t) =>
   t.connection({
     type: TimeEntryRef,
     description: "Time entries, newest first: timer, manual and ended sessions. A running timer is not an entry yet.",
-    authScopes: { permission: "session.read" },
+    authScopes: { permission: "agent.read" },
     args: { filter: t.arg({ type: EntryFilter, required: false }) },
     resolve: (_r, args, ctx) => {
       const viewer = ctx.viewer!;
       const f = args.filter ?? {};
-      const userId = f.userId && viewer.permissions.has("team.read") ? f.userId.id : viewer.userId;
       const where: Prisma.TimeEntryWhereInput = {
-        workspaceId: viewer.workspaceId,
-        userId,
+        ...rowsWhere(viewer, "timeEntry"),
+        userId: personInScope(viewer, f.userId?.id ?? viewer.userId),
         endedAt: { not: null },
         projectId: f.projectId?.id,
         project: f.clientId ? { clientId: f.clientId.id } : undefined,
@@ -58,7 +58,7 @@ builder.mutationField("logTime", (t) =>
   t.field({
     type: TimeEntryRef,
     description: "A manual entry for catching up on time you didn't track live.",
-    authScopes: { permission: "session.create" },
+    authScopes: { permission: "agent.track" },
     errors: { types: [ValidationError, NotFoundError] },
     args: {
       projectId: t.arg.globalID({ for: ProjectRef }),
@@ -96,7 +96,7 @@ builder.mutationField("deleteTimeEntry", (t) =>
   t.field({
     type: TimeEntryRef,
     description: "Deletes one of your entries; a billed entry can't be deleted (void its invoice first).",
-    authScopes: { permission: "session.create" },
+    authScopes: { permission: "agent.track" },
     errors: { types: [NotFoundError, ConflictError] },
     args: { id: t.arg.globalID({ for: TimeEntryRef }) },
     resolve: async (_r, args, ctx) => {

@@ -1,6 +1,7 @@
 import { resolveArrayConnection } from "@pothos/plugin-relay";
 import type { Client, Project } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
+import { can, canRead, rowsWhere } from "../common/policy.js";
 import type { Context } from "../common/context.js";
 import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
 
@@ -9,19 +10,20 @@ export const ProjectRef = builder.objectRef<Project>("Project");
 
 builder.node(ClientRef, {
   id: { resolve: (c) => c.id },
-  loadOne: (id, ctx) => (ctx.viewer ? ctx.db.client.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } }) : null),
+  loadOne: (id, ctx) => (canRead(ctx.viewer, "client") ? ctx.db.client.findFirst({ where: { id, ...rowsWhere(ctx.viewer, "client") } }) : null),
   fields: (t) => ({
     name: t.exposeString("name"),
     projects: t.field({
       type: [ProjectRef],
-      resolve: (c, _a, ctx) => ctx.db.project.findMany({ where: { clientId: c.id }, orderBy: { name: "asc" } }),
+      description: "Empty unless the viewer may read projects.",
+      resolve: (c, _a, ctx) => ctx.db.project.findMany({ where: { clientId: c.id, ...rowsWhere(ctx.viewer, "project") }, orderBy: { name: "asc" } }),
     }),
   }),
 });
 
 builder.node(ProjectRef, {
   id: { resolve: (p) => p.id },
-  loadOne: (id, ctx) => (ctx.viewer ? ctx.db.project.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } }) : null),
+  loadOne: (id, ctx) => (canRead(ctx.viewer, "project") ? ctx.db.project.findFirst({ where: { id, ...rowsWhere(ctx.viewer, "project") } }) : null),
   fields: (t) => ({
     name: t.exposeString("name"),
     client: t.field({ type: ClientRef, resolve: (p, _a, ctx) => ctx.db.client.findUniqueOrThrow({ where: { id: p.clientId } }) }),
@@ -35,13 +37,13 @@ builder.queryField("projects", (t) =>
   t.connection({
     type: ProjectRef,
     description: "Projects of the workspace; `search` matches any part of the project or client name.",
-    authScopes: { permission: "session.read" },
+    authScopes: (_r, _a, ctx) => canRead(ctx.viewer, "project"),
     args: { search: t.arg.string({ required: false }) },
     resolve: async (_r, args, ctx) => {
       const contains = args.search?.trim();
       const projects = await ctx.db.project.findMany({
         where: {
-          workspaceId: ctx.viewer!.workspaceId,
+          ...rowsWhere(ctx.viewer, "project"),
           ...(contains
             ? {
                 OR: [
@@ -61,18 +63,18 @@ builder.queryField("projects", (t) =>
 builder.queryField("clients", (t) =>
   t.connection({
     type: ClientRef,
-    authScopes: { permission: "session.read" },
+    authScopes: (_r, _a, ctx) => canRead(ctx.viewer, "client"),
     resolve: async (_r, args, ctx) =>
       resolveArrayConnection(
         { args },
-        await ctx.db.client.findMany({ where: { workspaceId: ctx.viewer!.workspaceId }, orderBy: { name: "asc" } }),
+        await ctx.db.client.findMany({ where: rowsWhere(ctx.viewer, "client"), orderBy: { name: "asc" } }),
       ),
   }),
 );
 
 /** Billing managers keep clients for invoices; practice staff who schedule sessions add theirs. */
 export const manageClients = (_p: unknown, _a: unknown, ctx: Context) =>
-  !!ctx.viewer && (ctx.viewer.permissions.has("billing.manage") || ctx.viewer.permissions.has("session.create"));
+  can(ctx.viewer, "billing.manage") || can(ctx.viewer, "session.create");
 
 builder.mutationField("createClient", (t) =>
   t.field({

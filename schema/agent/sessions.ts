@@ -1,6 +1,7 @@
 import { resolveOffsetConnection } from "@pothos/plugin-relay";
 import type { Beat } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
+import { rowsWhere } from "../common/policy.js";
 import type { Context, Tx } from "../common/context.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { UserRef } from "../identity/types.js";
@@ -31,10 +32,7 @@ export const AgentSessionRef = builder.objectRef<SessionWithBeats>("AgentSession
 builder.node(AgentSessionRef, {
   id: { resolve: (s) => s.id },
   loadOne: (id, ctx) => {
-    const viewer = ctx.viewer;
-    if (!viewer) return null;
-    const own = viewer.permissions.has("team.read") ? {} : { userId: viewer.userId };
-    return ctx.db.agentSession.findFirst({ where: { id, workspaceId: viewer.workspaceId, ...own }, include: withBeats });
+    return ctx.db.agentSession.findFirst({ where: { id, ...rowsWhere(ctx.viewer, "agentSession") }, include: withBeats });
   },
   fields: (t) => ({
     description: t.exposeString("description"),
@@ -68,14 +66,14 @@ builder.queryField("agentSessions", (t) =>
   t.connection({
     type: AgentSessionRef,
     description: "Your sessions, open ones first, then the most recently started.",
-    authScopes: { permission: "session.read" },
+    authScopes: { permission: "agent.read" },
     args: { ended: t.arg.boolean({ required: false, description: "Only ended (true) or only open (false) sessions." }) },
     resolve: (_r, args, ctx) =>
       resolveOffsetConnection({ args }, ({ limit, offset }) =>
         ctx.db.agentSession.findMany({
           where: {
+            ...rowsWhere(ctx.viewer, "agentSession"),
             userId: ctx.viewer!.userId,
-            workspaceId: ctx.viewer!.workspaceId,
             ...(args.ended == null ? {} : { endedAt: args.ended ? { not: null } : null }),
           },
           include: withBeats,
@@ -189,7 +187,7 @@ builder.mutationField("startAgentSession", (t) =>
   t.field({
     type: AgentSessionRef,
     description: "Starts a session on a project with an active beat; a running timer stops and is saved.",
-    authScopes: { permission: "session.create" },
+    authScopes: { permission: "agent.track" },
     errors: { types: [ValidationError, NotFoundError] },
     args: { projectId: t.arg.globalID({ for: ProjectRef }), description: t.arg.string() },
     resolve: (_r, args, ctx) => startSession(ctx, args.projectId.id, args.description),
@@ -202,7 +200,7 @@ builder.mutationField("setBeat", (t) =>
     description:
       "Switches a session to a beat kind. Making it active focuses it: the timer stops and your previously " +
       "active session drops to `previousTo` (idle unless you say agent).",
-    authScopes: { permission: "session.create" },
+    authScopes: { permission: "agent.track" },
     errors: { types: [ValidationError, NotFoundError, ConflictError] },
     args: {
       sessionId: t.arg.globalID({ for: AgentSessionRef }),
@@ -217,7 +215,7 @@ builder.mutationField("endAgentSession", (t) =>
   t.field({
     type: AgentSessionRef,
     description: "Ends the session and writes one time entry with its billable seconds (none if zero).",
-    authScopes: { permission: "session.create" },
+    authScopes: { permission: "agent.track" },
     errors: { types: [NotFoundError, ConflictError] },
     args: { sessionId: t.arg.globalID({ for: AgentSessionRef }) },
     resolve: (_r, args, ctx) => endSession(ctx, args.sessionId.id),

@@ -1,7 +1,8 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Project, TimeEntry, User } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
-import type { Context, Db, Services, Tx } from "../common/context.js";
+import { rowsWhere } from "../common/policy.js";
+import type { Context, Db, Services, Tx, Viewer } from "../common/context.js";
 import { NotFoundError, ValidationError } from "../common/errors.js";
 import type { LiveSession } from "../common/pubsub.js";
 import { publishSessionChange } from "../live/service.js";
@@ -15,10 +16,7 @@ export const TimeEntryRef = builder.objectRef<TimeEntry>("TimeEntry");
 builder.node(TimeEntryRef, {
   id: { resolve: (e) => e.id },
   loadOne: (id, ctx) => {
-    const viewer = ctx.viewer;
-    if (!viewer) return null;
-    const own = viewer.permissions.has("team.read") ? {} : { userId: viewer.userId };
-    return ctx.db.timeEntry.findFirst({ where: { id, workspaceId: viewer.workspaceId, ...own } });
+    return ctx.db.timeEntry.findFirst({ where: { id, ...rowsWhere(ctx.viewer, "timeEntry") } });
   },
   fields: (t) => ({
     description: t.exposeString("description"),
@@ -76,9 +74,13 @@ export async function lockUser(tx: Tx, userId: string) {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${userId}, 0))`;
 }
 
-/** Stops the user's running timer, if any, at `at`, inside the caller's transaction. */
-export async function stopRunning(tx: Tx, userId: string, at: Date) {
-  const running = await tx.timeEntry.findFirst({ where: { userId, endedAt: null }, include });
+/**
+ * Stops the user's running timer, if any, at `at`, inside the caller's transaction. A person runs
+ * one timer at a time, so starting one anywhere stops it; `workspaceId` limits a plain stop to the
+ * workspace the request acts in.
+ */
+export async function stopRunning(tx: Tx, userId: string, at: Date, workspaceId?: string) {
+  const running = await tx.timeEntry.findFirst({ where: { userId, workspaceId, endedAt: null }, include });
   if (!running) return null;
   const endedAt = at < running.startedAt ? running.startedAt : at;
   const durationSeconds = Math.floor((endedAt.getTime() - running.startedAt.getTime()) / 1000);
@@ -94,10 +96,10 @@ export function announceStopped(services: Services, entry: RunningTimer) {
   });
 }
 
-export async function stopTimer(services: Services, userId: string, at = new Date()) {
+export async function stopTimer(services: Services, viewer: Viewer, at = new Date()) {
   const stopped = await services.db.$transaction(async (tx) => {
-    await lockUser(tx, userId);
-    return stopRunning(tx, userId, at);
+    await lockUser(tx, viewer.userId);
+    return stopRunning(tx, viewer.userId, at, viewer.workspaceId);
   });
   if (stopped) announceStopped(services, stopped);
   return stopped;
@@ -138,8 +140,9 @@ builder.queryField("runningTimer", (t) =>
   t.field({
     type: TimeEntryRef,
     nullable: true,
-    authScopes: { signedIn: true },
-    resolve: (_r, _a, ctx) => ctx.db.timeEntry.findFirst({ where: { userId: ctx.viewer!.userId, endedAt: null } }),
+    description: "Your running timer in this workspace.",
+    authScopes: { permission: "agent.read" },
+    resolve: (_r, _a, ctx) => ctx.db.timeEntry.findFirst({ where: { ...rowsWhere(ctx.viewer, "timeEntry"), userId: ctx.viewer!.userId, endedAt: null } }),
   }),
 );
 
@@ -147,7 +150,7 @@ builder.mutationField("startTimer", (t) =>
   t.field({
     type: TimeEntryRef,
     description: "Starts your timer; a timer already running is stopped and saved first.",
-    authScopes: { permission: "session.create" },
+    authScopes: { permission: "agent.track" },
     errors: { types: [ValidationError, NotFoundError] },
     args: {
       projectId: t.arg.globalID({ required: false, for: ProjectRef }),
@@ -161,10 +164,10 @@ builder.mutationField("stopTimer", (t) =>
   t.field({
     type: TimeEntryRef,
     description: "Stops your running timer and saves its entry.",
-    authScopes: { permission: "session.create" },
+    authScopes: { permission: "agent.track" },
     errors: { types: [NotFoundError] },
     resolve: async (_r, _a, ctx) => {
-      const saved = await stopTimer(ctx, ctx.viewer!.userId);
+      const saved = await stopTimer(ctx, ctx.viewer!);
       if (!saved) throw new NotFoundError("Running timer");
       return saved;
     },

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { resolveArrayConnection } from "@pothos/plugin-relay";
 import type { AnalyticsApp, BusinessEventDefinition, FlowDefinition } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
+import { rowsWhere } from "../common/policy.js";
 import type { Context } from "../common/context.js";
 import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { hashSecret } from "../identity/secrets.js";
@@ -61,7 +62,7 @@ async function uniqueName<T>(write: () => Promise<T>, message: string): Promise<
 
 builder.node(AnalyticsAppRef, {
   id: { resolve: (a) => a.id },
-  loadOne: (id, ctx) => (ctx.viewer?.permissions.has("analytics.read") ? ctx.db.analyticsApp.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } }) : null),
+  loadOne: (id, ctx) => ctx.db.analyticsApp.findFirst({ where: { id, ...rowsWhere(ctx.viewer, "analyticsApp") } }),
   fields: (t) => ({
     name: t.exposeString("name"),
     internal: t.exposeBoolean("internal", { description: "All of this app's sessions are flagged internal." }),
@@ -81,7 +82,7 @@ builder.node(AnalyticsAppRef, {
 builder.node(BusinessEventDefinitionRef, {
   id: { resolve: (d) => d.id },
   loadOne: (id, ctx) =>
-    ctx.viewer?.permissions.has("analytics.read") ? ctx.db.businessEventDefinition.findFirst({ where: { id, app: { workspaceId: ctx.viewer.workspaceId } } }) : null,
+    ctx.db.businessEventDefinition.findFirst({ where: { id, app: rowsWhere(ctx.viewer, "analyticsApp") } }),
   fields: (t) => ({
     name: t.exposeString("name", { description: 'The business event, e.g. "Created Project".' }),
     eventName: t.exposeString("eventName", { description: "The raw event it is made from." }),
@@ -95,7 +96,7 @@ builder.node(BusinessEventDefinitionRef, {
 builder.node(FlowDefinitionRef, {
   id: { resolve: (f) => f.id },
   loadOne: (id, ctx) =>
-    ctx.viewer?.permissions.has("analytics.read") ? ctx.db.flowDefinition.findFirst({ where: { id, app: { workspaceId: ctx.viewer.workspaceId } } }) : null,
+    ctx.db.flowDefinition.findFirst({ where: { id, app: rowsWhere(ctx.viewer, "analyticsApp") } }),
   fields: (t) => ({
     name: t.exposeString("name"),
     steps: t.exposeStringList("steps", { description: "Business event names, in order." }),

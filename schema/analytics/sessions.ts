@@ -2,6 +2,7 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { AnalyticsApp, FlowOutcome, Prisma, SessionBusinessEvent, SessionSummary, UserSession } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
+import { rowsWhere } from "../common/policy.js";
 import type { Context } from "../common/context.js";
 import { Problems, ValidationError } from "../common/errors.js";
 import { AnalyticsAppRef } from "./apps.js";
@@ -102,7 +103,7 @@ export const UserSessionRef = builder.objectRef<Loaded>("UserSession");
 builder.node(UserSessionRef, {
   id: { resolve: (s) => s.id },
   loadOne: (id, ctx) =>
-    ctx.viewer?.permissions.has("analytics.read") ? ctx.db.userSession.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId }, include }) : null,
+    ctx.db.userSession.findFirst({ where: { id, ...rowsWhere(ctx.viewer, "userSession") }, include }),
   fields: (t) => ({
     userId: t.exposeString("userKey", { description: "The end user's id (or anonymous id) in the app." }),
     identified: t.exposeBoolean("identified", { description: "False while only an anonymous id is known." }),

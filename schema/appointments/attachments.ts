@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Services, Viewer } from "../common/context.js";
-import { visibleWhere } from "./service.js";
+import { can, rowsWhere } from "../common/policy.js";
 import { ATTACHMENT_TYPES, attachmentsRoot } from "./storage.js";
 
 /** The first bytes each type must start with, so a renamed executable isn't served as an image. */
@@ -39,15 +39,15 @@ export async function storeAttachment(services: Services, viewer: Viewer, input:
 
 /** A session the viewer may attach files to, or null. */
 export async function editableSession(services: Services, viewer: Viewer, appointmentId: string) {
-  if (!viewer.permissions.has("session.update")) return null;
-  return services.db.appointment.findFirst({ where: { id: appointmentId, ...visibleWhere(viewer) } });
+  if (!can(viewer, "session.update")) return null;
+  return services.db.appointment.findFirst({ where: { id: appointmentId, ...rowsWhere(viewer, "appointment") } });
 }
 
 /** The attachment if the viewer may read it: its session is visible, or it is their own unused upload. */
 export async function readableAttachment(services: Services, viewer: Viewer, id: string) {
-  if (!viewer.permissions.has("session.read")) return null;
+  if (!can(viewer, "session.read")) return null;
   const a = await services.db.appointmentAttachment.findFirst({ where: { id, workspaceId: viewer.workspaceId } });
   if (!a) return null;
   if (!a.appointmentId) return a.uploadedById === viewer.userId ? a : null;
-  return (await services.db.appointment.count({ where: { id: a.appointmentId, ...visibleWhere(viewer) } })) ? a : null;
+  return (await services.db.appointment.count({ where: { id: a.appointmentId, ...rowsWhere(viewer, "appointment") } })) ? a : null;
 }

@@ -1,6 +1,7 @@
 // Services a practice offers, priced per session or per hour: what invoices of sessions charge.
 import type { AppointmentService } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
+import { canRead, rowsWhere } from "../common/policy.js";
 import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
 
 const PricingEnum = builder.enumType("PricingMode", {
@@ -22,8 +23,8 @@ builder.node(AppointmentServiceRef, {
 builder.queryField("appointmentServices", (t) =>
   t.field({
     type: [AppointmentServiceRef],
-    authScopes: { permission: "session.read" },
-    resolve: (_r, _a, ctx) => ctx.db.appointmentService.findMany({ where: { workspaceId: ctx.viewer!.workspaceId }, orderBy: { name: "asc" } }),
+    authScopes: (_r, _a, ctx) => canRead(ctx.viewer, "appointmentService"),
+    resolve: (_r, _a, ctx) => ctx.db.appointmentService.findMany({ where: rowsWhere(ctx.viewer, "appointmentService"), orderBy: { name: "asc" } }),
   }),
 );
 

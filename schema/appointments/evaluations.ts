@@ -5,14 +5,15 @@ import { builder } from "../builder.js";
 import type { Context } from "../common/context.js";
 import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { ClientRef } from "../agent/projects.js";
-import { checkPhaseValues, visibleWhere } from "./service.js";
+import { checkPhaseValues } from "./service.js";
+import { rowsWhere } from "../common/policy.js";
 import { AppointmentRef } from "./types.js";
 
 export const EvaluationRef = builder.objectRef<Evaluation>("Evaluation");
 
 builder.node(EvaluationRef, {
   id: { resolve: (e) => e.id },
-  loadOne: (id, ctx) => (ctx.viewer?.permissions.has("session.read") ? ctx.db.evaluation.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } }) : null),
+  loadOne: (id, ctx) => ctx.db.evaluation.findFirst({ where: { id, ...rowsWhere(ctx.viewer, "evaluation") } }),
   fields: (t) => ({
     title: t.exposeString("title"),
     client: t.field({ type: ClientRef, resolve: (e, _a, ctx) => ctx.db.client.findUniqueOrThrow({ where: { id: e.clientId } }) }),
@@ -20,7 +21,7 @@ builder.node(EvaluationRef, {
       type: AppointmentRef,
       nullable: true,
       description: "The session it was made in, if the viewer may see it.",
-      resolve: (e, _a, ctx) => (e.appointmentId ? ctx.db.appointment.findFirst({ where: { id: e.appointmentId, ...visibleWhere(ctx.viewer!) } }) : null),
+      resolve: (e, _a, ctx) => (e.appointmentId ? ctx.db.appointment.findFirst({ where: { id: e.appointmentId, ...rowsWhere(ctx.viewer!, "appointment") } }) : null),
     }),
     fieldValues: t.field({ type: "JSON", resolve: (e) => e.fieldValues }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
@@ -29,17 +30,20 @@ builder.node(EvaluationRef, {
 });
 
 builder.objectField(AppointmentRef, "evaluations", (t) =>
-  t.field({ type: [EvaluationRef], resolve: (a, _x, ctx) => ctx.db.evaluation.findMany({ where: { appointmentId: a.id }, orderBy: { createdAt: "asc" } }) }),
+  t.field({
+    type: [EvaluationRef],
+    resolve: (a, _x, ctx) => ctx.db.evaluation.findMany({ where: { appointmentId: a.id, ...rowsWhere(ctx.viewer, "evaluation") }, orderBy: { createdAt: "asc" } }),
+  }),
 );
 
 builder.objectField(ClientRef, "evaluations", (t) =>
   t.connection({
     type: EvaluationRef,
-    description: "Newest first.",
+    description: "Newest first; without team.read only those made in your own sessions.",
     authScopes: { permission: "session.read" },
     resolve: (c, args, ctx) =>
       resolveOffsetConnection({ args }, ({ limit, offset }) =>
-        ctx.db.evaluation.findMany({ where: { clientId: c.id }, orderBy: [{ createdAt: "desc" }, { id: "asc" }], skip: offset, take: limit }),
+        ctx.db.evaluation.findMany({ where: { clientId: c.id, ...rowsWhere(ctx.viewer, "evaluation") }, orderBy: [{ createdAt: "desc" }, { id: "asc" }], skip: offset, take: limit }),
       ),
   }),
 );
@@ -68,14 +72,14 @@ builder.mutationField("saveEvaluation", (t) =>
       if (!args.title.trim()) problems.add("title", "Required");
       const client = await ctx.db.client.findFirst({ where: { id: args.clientId.id, workspaceId: viewer.workspaceId } });
       if (!client) problems.add("clientId", "No such client in this workspace");
-      const session = args.appointmentId ? await ctx.db.appointment.findFirst({ where: { id: args.appointmentId.id, ...visibleWhere(viewer) } }) : null;
+      const session = args.appointmentId ? await ctx.db.appointment.findFirst({ where: { id: args.appointmentId.id, ...rowsWhere(viewer, "appointment") } }) : null;
       if (args.appointmentId && !session) problems.add("appointmentId", "No such session");
       else if (session && session.clientId !== args.clientId.id) problems.add("appointmentId", "A session of another client");
       await checkValues(ctx, args.fields, session?.id ?? null, problems);
       problems.throwIfAny();
       const data = { clientId: client!.id, appointmentId: session?.id ?? null, title: args.title.trim(), fieldValues: args.fields as object };
       if (!args.id) return ctx.db.evaluation.create({ data: { ...data, workspaceId: viewer.workspaceId } });
-      const { count } = await ctx.db.evaluation.updateMany({ where: { id: args.id.id, workspaceId: viewer.workspaceId }, data });
+      const { count } = await ctx.db.evaluation.updateMany({ where: { id: args.id.id, ...rowsWhere(viewer, "evaluation") }, data });
       if (!count) throw new NotFoundError("Evaluation");
       return ctx.db.evaluation.findUniqueOrThrow({ where: { id: args.id.id } });
     },
@@ -90,7 +94,7 @@ builder.mutationField("deleteEvaluation", (t) =>
     errors: { types: [NotFoundError] },
     args: { id: t.arg.globalID({ for: EvaluationRef }) },
     resolve: async (_r, { id }, ctx) => {
-      const found = await ctx.db.evaluation.findFirst({ where: { id: id.id, workspaceId: ctx.viewer!.workspaceId } });
+      const found = await ctx.db.evaluation.findFirst({ where: { id: id.id, ...rowsWhere(ctx.viewer, "evaluation") } });
       if (!found) throw new NotFoundError("Evaluation");
       // deleteMany: a concurrent delete makes this one a no-op rather than an error.
       await ctx.db.evaluation.deleteMany({ where: { id: found.id } });

@@ -6,7 +6,7 @@ import type { CalendarFeed } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import type { Services } from "../common/context.js";
 import { NotFoundError, ValidationError } from "../common/errors.js";
-import { permissionsFor } from "../common/permissions.js";
+import { can, canRead, rowsWhere, viewerOf } from "../common/policy.js";
 import { hashSecret } from "../identity/secrets.js";
 import { calendarFeed } from "./ical.js";
 import { initials } from "./rules.js";
@@ -51,12 +51,13 @@ builder.queryField("calendarFeeds", (t) =>
 builder.mutationField("createCalendarFeed", (t) =>
   t.field({
     type: CreatedFeedRef,
-    authScopes: { permission: "session.read" },
+    // A feed URL is a credential that outlives the request: people mint them, API keys never.
+    authScopes: { $all: { person: true, permission: "session.read" } },
     errors: { types: [ValidationError] },
     args: { scope: t.arg({ type: FeedScopeEnum }) },
     resolve: async (_r, args, ctx) => {
       const viewer = ctx.viewer!;
-      if (args.scope === "WORKSPACE" && !viewer.permissions.has("team.read")) throw ValidationError.field("scope", "You can only subscribe to your own sessions");
+      if (args.scope === "WORKSPACE" && !can(viewer, "team.read")) throw ValidationError.field("scope", "You can only subscribe to your own sessions");
       const secret = "sf_" + randomBytes(24).toString("base64url");
       const feed = await ctx.db.calendarFeed.create({
         data: { workspaceId: viewer.workspaceId, ownerId: viewer.userId, staffOnly: args.scope === "MINE", secretHash: hashSecret(secret) },
@@ -70,11 +71,11 @@ builder.mutationField("revokeCalendarFeed", (t) =>
   t.field({
     type: CalendarFeedRef,
     description: "The URL stops working at once.",
-    authScopes: { signedIn: true },
+    authScopes: { person: true },
     errors: { types: [NotFoundError] },
     args: { id: t.arg.globalID({ for: CalendarFeedRef }) },
     resolve: async (_r, args, ctx) => {
-      const { count } = await ctx.db.calendarFeed.updateMany({ where: { id: args.id.id, ownerId: ctx.viewer!.userId, revokedAt: null }, data: { revokedAt: new Date() } });
+      const { count } = await ctx.db.calendarFeed.updateMany({ where: { id: args.id.id, ownerId: ctx.viewer!.userId, workspaceId: ctx.viewer!.workspaceId, revokedAt: null }, data: { revokedAt: new Date() } });
       if (!count) throw new NotFoundError("Calendar feed");
       return ctx.db.calendarFeed.findUniqueOrThrow({ where: { id: args.id.id } });
     },
@@ -88,13 +89,14 @@ export async function renderFeed(services: Services, secret: string, host: strin
   const feed = await services.db.calendarFeed.findUnique({ where: { secretHash: hashSecret(secret) }, include: { workspace: true, owner: true } });
   if (!feed || feed.revokedAt) return { status: 404, body: "No such calendar feed" };
   const membership = await services.db.membership.findUnique({ where: { workspaceId_userId: { workspaceId: feed.workspaceId, userId: feed.ownerId } } });
-  const permissions = membership ? permissionsFor(membership.role, feed.workspace.customStaff ? feed.workspace.staffPermissions : null) : new Set();
-  if (!permissions.has("session.read") || (!feed.staffOnly && !permissions.has("team.read"))) return { status: 403, body: "This feed's owner may no longer see these sessions" };
+  // The feed reads as its owner does now: a withdrawn permission empties it at once.
+  const owner = membership && viewerOf({ tokenId: feed.id, kind: "personal", userId: feed.ownerId, workspaceId: feed.workspaceId, scopes: [], role: membership.role, customStaff: feed.workspace.customStaff ? feed.workspace.staffPermissions : null });
+  if (!owner || !canRead(owner, "appointment") || (!feed.staffOnly && !can(owner, "team.read"))) return { status: 403, body: "This feed's owner may no longer see these sessions" };
   const now = DateTime.now();
   const from = now.minus({ days: PAST_DAYS }).toJSDate();
   const to = now.plus({ days: FUTURE_DAYS }).toJSDate();
   const sessions = await services.db.appointment.findMany({
-    where: { workspaceId: feed.workspaceId, ...(feed.staffOnly ? { staffId: feed.ownerId } : {}), startsAt: { lt: to }, endsAt: { gt: from } },
+    where: { ...rowsWhere(owner, "appointment"), ...(feed.staffOnly ? { staffId: feed.ownerId } : {}), startsAt: { lt: to }, endsAt: { gt: from } },
     include: { client: true, staff: true },
     orderBy: { startsAt: "asc" },
   });

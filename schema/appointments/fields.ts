@@ -2,8 +2,8 @@
 import type { FieldDefinition, FieldTarget } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import type { Context, Db } from "../common/context.js";
-import { ConflictError, ForbiddenError, NotFoundError, Problems, ValidationError, type FieldProblem } from "../common/errors.js";
-import type { Permission } from "../common/permissions.js";
+import { ConflictError, NotFoundError, Problems, ValidationError, type FieldProblem } from "../common/errors.js";
+import { can, requirePermission, type Permission } from "../common/policy.js";
 import { FIELD_TYPES, validateSpec, type FieldSpec, type FieldType, type FieldValidation } from "./rules.js";
 
 export const FieldTargetEnum = builder.enumType("FieldTarget", {
@@ -32,7 +32,7 @@ export const FieldDefinitionRef = builder.objectRef<FieldDefinition>("FieldDefin
 builder.node(FieldDefinitionRef, {
   id: { resolve: (d) => d.id },
   loadOne: (id, ctx) =>
-    ctx.viewer?.permissions.has("session.read") ? ctx.db.fieldDefinition.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } }) : null,
+    can(ctx.viewer, "session.read") ? ctx.db.fieldDefinition.findFirst({ where: { id, workspaceId: ctx.viewer!.workspaceId } }) : null,
   fields: (t) => ({
     target: t.field({ type: FieldTargetEnum, resolve: (d) => d.target }),
     key: t.exposeString("key", { description: "Where the value is kept in fieldValues; never changes." }),
@@ -118,7 +118,7 @@ function checked(key: string, type: FieldType, input: typeof FieldInput.$inferIn
 async function loadForChange(ctx: Context, id: string) {
   const found = await ctx.db.fieldDefinition.findFirst({ where: { id, workspaceId: ctx.viewer!.workspaceId } });
   if (!found) throw new NotFoundError("Field");
-  if (!ctx.viewer!.permissions.has(managePermission(found.target))) throw new ForbiddenError();
+  requirePermission(ctx.viewer, managePermission(found.target));
   return found;
 }
 

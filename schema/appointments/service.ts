@@ -5,6 +5,7 @@ import { DateTime } from "luxon";
 import { Prisma, type Appointment, type AppointmentStatus, type User, type Workspace } from "../../prisma/generated/client.js";
 import type { Context, Db, Tx, Viewer } from "../common/context.js";
 import { ConflictError, NotFoundError, Problems, ValidationError, type FieldProblem } from "../common/errors.js";
+import { rowsSql, rowsWhere, rowVisible } from "../common/policy.js";
 import { parseWorkingHours } from "../identity/working-hours.js";
 import { listDefinitions, specOf, type SessionPhase } from "./fields.js";
 import { findOverlaps, ISO_WITH_OFFSET, localToInstant, validateValues, withinWorkingHours, type Interval } from "./rules.js";
@@ -12,13 +13,8 @@ import { appointmentSettings } from "./settings.js";
 
 export const MAX_DURATION_MINUTES = 24 * 60;
 
-/** Sessions a viewer may see: all of the workspace with team.read, otherwise only their own. */
-export function visibleWhere(viewer: Viewer): Prisma.AppointmentWhereInput {
-  return { workspaceId: viewer.workspaceId, ...(viewer.permissions.has("team.read") ? {} : { staffId: viewer.userId }) };
-}
-
 export async function findVisible(ctx: Context, id: string) {
-  const found = await ctx.db.appointment.findFirst({ where: { id, ...visibleWhere(ctx.viewer!) } });
+  const found = await ctx.db.appointment.findFirst({ where: { id, ...rowsWhere(ctx.viewer!, "appointment") } });
   if (!found) throw new NotFoundError("Session");
   return found;
 }
@@ -163,7 +159,7 @@ async function checkFields(ctx: Context, input: AppointmentFields, problems: Pro
   ]);
   if (input.clientId && !client) problems.add("clientId", "No such client in this workspace");
   if (input.staffId && !staff) problems.add("staffId", "Not a member of this workspace");
-  if (input.staffId && input.staffId !== ctx.viewer!.userId && !ctx.viewer!.permissions.has("team.read"))
+  if (input.staffId && !rowVisible(ctx.viewer, "appointment", { workspaceId: ctx.viewer!.workspaceId, ownerId: input.staffId }))
     problems.add("staffId", "You can only schedule your own sessions");
   if (input.serviceId && !service) problems.add("serviceId", "No such service in this workspace");
 }
@@ -314,9 +310,8 @@ export async function warningsFor(db: Db | Tx, a: Appointment, workspace: Worksp
   if (overlaps.length) {
     const byId = new Map(others.map((o) => [o.id, o]));
     // Sessions the viewer may not see are counted, never described.
-    const seesAll = viewer.permissions.has("team.read");
     const all = overlaps.map((o) => byId.get(o.id)!);
-    const named = all.filter((o) => seesAll || o.staffId === viewer.userId);
+    const named = all.filter((o) => rowVisible(viewer, "appointment", { workspaceId: o.workspaceId, ownerId: o.staffId }));
     const hidden = all.length - named.length;
     const time = (d: Date) => DateTime.fromJSDate(d, { zone: workspace.timeZone }).toFormat("HH:mm");
     const list = [
@@ -355,13 +350,11 @@ export async function filterSql(ctx: Context, range: Interval, filter: Appointme
   }
   problems.throwIfAny();
   const parts = [
-    Prisma.sql`a."workspaceId" = ${viewer.workspaceId}::uuid`,
+    rowsSql(viewer, "appointment", "a"),
     Prisma.sql`a."startsAt" < ${range.end}`,
     Prisma.sql`a."endsAt" > ${range.start}`,
   ];
-  const staffId = viewer.permissions.has("team.read") ? filter.staffId : viewer.userId;
-  if (!viewer.permissions.has("team.read") && filter.staffId && filter.staffId !== viewer.userId) parts.push(Prisma.sql`false`);
-  if (staffId) parts.push(Prisma.sql`a."staffId" = ${staffId}::uuid`);
+  if (filter.staffId) parts.push(Prisma.sql`a."staffId" = ${filter.staffId}::uuid`);
   if (filter.clientId) parts.push(Prisma.sql`a."clientId" = ${filter.clientId}::uuid`);
   if (filter.statuses?.length) parts.push(Prisma.sql`a.status::text = ANY(${filter.statuses}::text[])`);
   if (Object.keys(contains).length) parts.push(Prisma.sql`a."fieldValues" @> ${JSON.stringify(contains)}::jsonb`);

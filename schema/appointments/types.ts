@@ -7,6 +7,7 @@ import { filter, pipe } from "graphql-yoga";
 import { DateTime } from "luxon";
 import type { Appointment, AppointmentAttachment, AppointmentStatus, Client, User } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
+import { rowsWhere, rowVisible } from "../common/policy.js";
 import type { Context } from "../common/context.js";
 import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { ClientRef } from "../agent/projects.js";
@@ -22,7 +23,6 @@ import {
   localId,
   saveAppointmentFields,
   updateAppointment,
-  visibleWhere,
   workspaceOf,
   type AppointmentFilter,
   type SchedulingWarning,
@@ -78,7 +78,7 @@ const FieldValueRef = builder.objectRef<{ field: { id: string; archivedAt: Date 
 builder.node(AppointmentRef, {
   id: { resolve: (a) => a.id },
   loadOne: (id, ctx) =>
-    ctx.viewer?.permissions.has("session.read") ? ctx.db.appointment.findFirst({ where: { id, ...visibleWhere(ctx.viewer) } }) : null,
+    ctx.db.appointment.findFirst({ where: { id, ...rowsWhere(ctx.viewer, "appointment") } }),
   fields: (t) => ({
     name: t.exposeString("name"),
     client: t.field({ type: ClientRef, resolve: (a, _x, ctx) => a.client ?? ctx.db.client.findUniqueOrThrow({ where: { id: a.clientId } }) }),
@@ -365,7 +365,7 @@ builder.queryField("freeSlots", (t) =>
       if (args.to < args.from) problems.add("to", "Must not be before from");
       else if (DateTime.fromISO(args.to).diff(DateTime.fromISO(args.from), "days").days > 30) problems.add("to", "At most 31 days");
       if (args.slotMinutes != null && (args.slotMinutes < 5 || args.slotMinutes > 480)) problems.add("slotMinutes", "Between 5 and 480 minutes");
-      if (staffId !== viewer.userId && !viewer.permissions.has("team.read")) problems.add("staffId", "You can only see your own free time");
+      if (!rowVisible(viewer, "appointment", { workspaceId: workspace.id, ownerId: staffId })) problems.add("staffId", "You can only see your own free time");
       else if (!(await ctx.db.membership.count({ where: { workspaceId: workspace.id, userId: staffId } }))) problems.add("staffId", "Not a member of this workspace");
       problems.throwIfAny();
       const range = dateRange(args.from, args.to, workspace.timeZone);
@@ -387,7 +387,7 @@ builder.objectField(ClientRef, "appointments", (t) =>
     resolve: (c, args, ctx) =>
       resolveOffsetConnection({ args }, ({ limit, offset }) =>
         ctx.db.appointment.findMany({
-          where: { clientId: c.id, ...visibleWhere(ctx.viewer!) },
+          where: { clientId: c.id, ...rowsWhere(ctx.viewer!, "appointment") },
           include: { client: true, staff: true },
           orderBy: [{ startsAt: "desc" }, { id: "asc" }],
           skip: offset,
@@ -463,7 +463,7 @@ const ChangeRef = builder
         nullable: true,
         description: "The session as it is now; null once deleted.",
         resolve: (c, _a, ctx) =>
-          c.change === "DELETED" ? null : ctx.db.appointment.findFirst({ where: { id: localId(c.appointmentId, "Appointment")!, ...visibleWhere(ctx.viewer!) } }),
+          c.change === "DELETED" ? null : ctx.db.appointment.findFirst({ where: { id: localId(c.appointmentId, "Appointment")!, ...rowsWhere(ctx.viewer!, "appointment") } }),
       }),
     }),
   });
@@ -477,7 +477,7 @@ builder.subscriptionField("appointmentChanged", (t) =>
     subscribe: (_r, _a, ctx) =>
       pipe(
         ctx.pubsub.subscribe("appointmentChanged", ctx.viewer!.workspaceId),
-        filter((c) => ctx.viewer!.permissions.has("team.read") || c.staffId === ctx.viewer!.userId),
+        filter((c) => rowVisible(ctx.viewer, "appointment", { workspaceId: ctx.viewer!.workspaceId, ownerId: c.staffId })),
       ),
     resolve: (c) => c,
   }),

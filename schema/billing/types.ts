@@ -1,6 +1,7 @@
 import { resolveOffsetConnection } from "@pothos/plugin-relay";
 import type { Invoice, InvoiceLine } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
+import { rowsWhere } from "../common/policy.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { ClientRef } from "../agent/projects.js";
 import { GENERATE } from "./jobs.js";
@@ -28,7 +29,7 @@ export const InvoiceRef = builder.objectRef<Invoice>("Invoice");
 builder.node(InvoiceRef, {
   id: { resolve: (i) => i.id },
   loadOne: (id, ctx) =>
-    ctx.viewer?.permissions.has("billing.manage") ? ctx.db.invoice.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } }) : null,
+    ctx.db.invoice.findFirst({ where: { id, ...rowsWhere(ctx.viewer, "invoice") } }),
   fields: (t) => ({
     number: t.exposeInt("number"),
     status: t.field({ type: InvoiceStatusEnum, resolve: (i) => i.status }),

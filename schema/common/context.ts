@@ -1,5 +1,5 @@
 import type { Prisma, PrismaClient } from "../../prisma/generated/client.js";
-import type { Permission, Role } from "./permissions.js";
+import type { Permission, Role } from "./policy.js";
 import type { Jobs } from "./jobs.js";
 import type { PubSub } from "./pubsub.js";
 import type { LiveHubs } from "../live/hub.js";

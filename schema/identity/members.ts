@@ -3,7 +3,7 @@
 // that keep at least one owner and take effect on the member's very next request.
 import type { Context, Tx } from "../common/context.js";
 import { ForbiddenError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
-import type { Role } from "../common/permissions.js";
+import type { Role } from "../common/policy.js";
 import { announceChange } from "./revocations.js";
 import { checkEmail, checkNewPassword, normaliseEmail, touchesOwnerRole } from "./rules.js";
 import { hashPassword, hashSecret, newSecret } from "./secrets.js";

@@ -1,6 +1,6 @@
 // The identity domain's rules that need no database: what a valid email, password and owner set are.
 import type { Problems } from "../common/errors.js";
-import type { Role } from "../common/permissions.js";
+import type { Role } from "../common/policy.js";
 
 export const MIN_PASSWORD = 8;
 /** scrypt hashes any length, but a megabyte "password" is a way to burn CPU, not a password. */

@@ -1,7 +1,7 @@
 import { IANAZone } from "luxon";
 import type { Context, Db, Services, Viewer } from "../common/context.js";
 import { ForbiddenError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
-import { isPermission, narrowToScopes, permissionsFor, type Permission } from "../common/permissions.js";
+import { can, isApiKeyScope, isPermission, viewerOf, type Permission } from "../common/policy.js";
 import { announceChange } from "./revocations.js";
 import { normaliseEmail } from "./rules.js";
 import { hashPassword, hashSecret, needsRehash, newSecret, verifyAccountPassword } from "./secrets.js";
@@ -24,18 +24,16 @@ export async function findViewer(db: Db, secret: string): Promise<Viewer | null>
   if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > 60_000) {
     void db.accessToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
   }
-  const custom = token.workspace.customStaff ? token.workspace.staffPermissions : null;
-  let permissions = permissionsFor(membership.role, custom);
-  if (token.kind === "api_key") permissions = narrowToScopes(permissions, token.scopes);
-  return {
+  return viewerOf({
+    tokenId: token.id,
+    kind: token.kind,
     userId: token.userId,
     workspaceId: token.workspaceId,
+    scopes: token.scopes,
     role: membership.role,
-    permissions,
-    tokenId: token.id,
-    tokenKind: token.kind,
+    customStaff: token.workspace.customStaff ? token.workspace.staffPermissions : null,
     expiresAt: token.expiresAt,
-  };
+  });
 }
 
 /**
@@ -93,7 +91,7 @@ export async function revokeToken(services: Services, viewer: Viewer, tokenId: s
   const token = await services.db.accessToken.findFirst({ where: { id: tokenId, workspaceId: viewer.workspaceId } });
   if (!token) throw new NotFoundError("Token");
   const ownToken = token.userId === viewer.userId;
-  if (!ownToken && !viewer.permissions.has("tokens.manage")) throw new ForbiddenError();
+  if (!ownToken && !can(viewer, "tokens.manage")) throw new ForbiddenError();
   const revoked = await services.db.accessToken.update({
     where: { id: token.id },
     data: { revokedAt: token.revokedAt ?? new Date() },
@@ -116,7 +114,8 @@ export async function createToken(
     if (!scopes.length) problems.add("input.scopes", "An API key needs at least one scope");
     scopes.forEach((s, i) => {
       if (!isPermission(s)) problems.add(`input.scopes.${i}`, `Unknown permission ${s}`);
-      else if (!viewer.permissions.has(s)) problems.add(`input.scopes.${i}`, `You do not hold ${s} yourself`);
+      else if (!isApiKeyScope(s)) problems.add(`input.scopes.${i}`, `An API key can't be given ${s}: members, tokens and workspaces are managed by people`);
+      else if (!can(viewer, s)) problems.add(`input.scopes.${i}`, `You do not hold ${s} yourself`);
     });
   }
   if (input.expiresAt && input.expiresAt <= new Date()) problems.add("input.expiresAt", "Must be in the future");

@@ -4,7 +4,7 @@ import type { AccessToken, Invitation, Membership, User, Workspace } from "../..
 import { builder } from "../builder.js";
 import type { Viewer } from "../common/context.js";
 import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
-import { PERMISSIONS, permissionsFor, type Permission } from "../common/permissions.js";
+import { actsAsPerson, can, PERMISSIONS, permissionsFor, rowsWhere, type Permission } from "../common/policy.js";
 import { acceptInvitation, changeMemberRole, INVITATION_DAYS, inviteMember, removeMember, revokeInvitation } from "./members.js";
 import { changePassword, requestPasswordReset, RESET_MINUTES, resetPassword, signOutEverywhere } from "./passwords.js";
 import { asPerson, createToken, createWorkspace, revokeToken, SESSION_COOKIE, setStaffPermissions, signIn, switchWorkspace } from "./service.js";
@@ -41,7 +41,8 @@ const WorkingHoursRef = builder.objectRef<{ days: number[]; start: string; end: 
 builder.node(WorkspaceRef, {
   id: { resolve: (w) => w.id },
   loadOne: (id, ctx) =>
-    ctx.viewer ? ctx.db.workspace.findFirst({ where: { id, memberships: { some: { userId: ctx.viewer.userId } } } }) : null,
+    // A credential acts in one workspace: the others its person belongs to are not reachable through it.
+    ctx.viewer && id === ctx.viewer.workspaceId ? ctx.db.workspace.findUnique({ where: { id } }) : null,
   fields: (t) => ({
     name: t.exposeString("name"),
     timeZone: t.exposeString("timeZone", { description: "IANA time zone name." }),
@@ -55,10 +56,13 @@ builder.node(WorkspaceRef, {
     members: t.connection({
       type: MembershipRef,
       authScopes: { permission: "team.read" },
+      description: "Members of the workspace the request acts in (empty for any other).",
       resolve: async (w, args, ctx) =>
         resolveArrayConnection(
           { args },
-          await ctx.db.membership.findMany({ where: { workspaceId: w.id }, include: { user: true }, orderBy: { createdAt: "asc" } }),
+          w.id === ctx.viewer!.workspaceId
+            ? await ctx.db.membership.findMany({ where: rowsWhere(ctx.viewer, "member"), include: { user: true }, orderBy: { createdAt: "asc" } })
+            : [],
         ),
     }),
   }),
@@ -73,16 +77,18 @@ builder.node(UserRef, {
       : null,
   fields: (t) => ({
     name: t.exposeString("name"),
-    email: t.exposeString("email"),
+    email: t.string({
+      nullable: true,
+      description: "Yours, or anyone's with team.read; null otherwise.",
+      resolve: (u, _a, ctx) => (u.id === ctx.viewer?.userId || can(ctx.viewer, "team.read") ? u.email : null),
+    }),
   }),
 });
 
 builder.node(MembershipRef, {
   id: { resolve: (m) => m.id },
   loadOne: (id, ctx) =>
-    ctx.viewer?.permissions.has("team.read")
-      ? ctx.db.membership.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId }, include: { user: true } })
-      : null,
+    ctx.db.membership.findFirst({ where: { id, ...rowsWhere(ctx.viewer, "member") }, include: { user: true } }),
   fields: (t) => ({
     role: t.field({ type: RoleEnum, resolve: (m) => m.role }),
     user: t.field({
@@ -100,7 +106,7 @@ builder.node(AccessTokenRef, {
           where: {
             id,
             workspaceId: ctx.viewer.workspaceId,
-            ...(ctx.viewer.permissions.has("tokens.manage") ? {} : { userId: ctx.viewer.userId }),
+            ...(can(ctx.viewer, "tokens.manage") ? {} : { userId: ctx.viewer.userId }),
           },
         })
       : null,
@@ -134,15 +140,16 @@ const ViewerRef = builder.objectRef<Viewer>("Viewer").implement({
     }),
     tokens: t.connection({
       type: AccessTokenRef,
-      description: "Tokens this member created (all of the workspace's with tokens.manage).",
+      description: "Tokens this member created (all of the workspace's with tokens.manage); none for an API key.",
       args: { includeRevoked: t.arg.boolean({ required: false, defaultValue: false }) },
       resolve: async (_v, args, ctx) => {
         const viewer = ctx.viewer!;
+        if (!actsAsPerson(viewer)) return resolveArrayConnection({ args }, []);
         const tokens = await ctx.db.accessToken.findMany({
           where: {
             workspaceId: viewer.workspaceId,
             kind: { in: ["personal", "api_key"] },
-            ...(viewer.permissions.has("tokens.manage") ? {} : { userId: viewer.userId }),
+            ...(can(viewer, "tokens.manage") ? {} : { userId: viewer.userId }),
             ...(args.includeRevoked ? {} : { revokedAt: null }),
           },
           orderBy: { createdAt: "desc" },
@@ -200,7 +207,7 @@ builder.mutationField("signOut", (t) =>
 builder.mutationField("switchWorkspace", (t) =>
   t.field({
     type: WorkspaceRef,
-    authScopes: { signedIn: true },
+    authScopes: { person: true },
     errors: { types: [NotFoundError] },
     args: { workspaceId: t.arg.globalID({ for: WorkspaceRef }) },
     resolve: (_r, args, ctx) => switchWorkspace(ctx, args.workspaceId.id),
@@ -220,7 +227,7 @@ builder.mutationField("createPersonalAccessToken", (t) =>
   t.field({
     type: CreatedTokenPayload,
     description: "A token that acts as you, for the desktop app or an AI agent.",
-    authScopes: { signedIn: true },
+    authScopes: { person: true },
     errors: { types: [ValidationError] },
     args: { name: t.arg.string(), expiresAt: t.arg({ type: "DateTime", required: false }) },
     resolve: (_r, args, ctx) => createToken(ctx, { kind: "personal", ...args }),
@@ -246,7 +253,7 @@ builder.mutationField("revokeToken", (t) =>
   t.field({
     type: AccessTokenRef,
     description: "Stops the token at once, on open WebSockets too.",
-    authScopes: { signedIn: true },
+    authScopes: { person: true },
     errors: { types: [NotFoundError] },
     args: { id: t.arg.globalID({ for: AccessTokenRef }) },
     resolve: (_r, args, ctx) => revokeToken(ctx, ctx.viewer!, args.id.id),
@@ -289,7 +296,7 @@ builder.mutationField("createWorkspace", (t) =>
   t.field({
     type: WorkspaceRef,
     description: "A new workspace with you as its owner; switch to it with switchWorkspace.",
-    authScopes: { signedIn: true },
+    authScopes: { person: true },
     errors: { types: [ValidationError] },
     args: { name: t.arg.string(), timeZone: t.arg.string({ required: false, defaultValue: "UTC" }) },
     resolve: (_r, args, ctx) => createWorkspace(ctx, args.name, args.timeZone ?? "UTC"),

@@ -1,6 +1,7 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { filter, pipe } from "graphql-yoga";
 import { builder } from "../builder.js";
+import { canWatchLive, liveVisible } from "../common/policy.js";
 import type { Viewer } from "../common/context.js";
 import type { LiveSession, SessionStatusEvent } from "../common/pubsub.js";
 import { listOpenSessions } from "./sources.js";
@@ -40,13 +41,9 @@ const LiveBoardReason = builder.enumType("LiveBoardReason", {
   },
 });
 
-/** Employees see their own sessions only; the board is shared, so the filter runs per viewer. */
-function canSee(viewer: Viewer | null, ownerId: string | null) {
-  return !!viewer && (viewer.permissions.has("team.read") || ownerId === viewer.userId);
-}
-
+/** The board is shared by the workspace, so what each viewer gets is filtered per viewer. */
 function visibleTo(viewer: Viewer | null, sessions: readonly LiveSession[]) {
-  return sessions.filter((s) => canSee(viewer, s.userId));
+  return sessions.filter((s) => liveVisible(viewer, s));
 }
 
 const LiveBoardRef = builder.objectRef<LiveBoard>("LiveBoard").implement({
@@ -61,7 +58,7 @@ const LiveBoardRef = builder.objectRef<LiveBoard>("LiveBoard").implement({
 builder.queryField("liveBoard", (t) =>
   t.field({
     type: LiveBoardRef,
-    authScopes: { permission: "session.read" },
+    authScopes: (_r, _a, ctx) => canWatchLive(ctx.viewer),
     resolve: async (_r, _a, ctx) => {
       const now = new Date();
       const sessions = await listOpenSessions(ctx.db, ctx.viewer!.workspaceId, now);
@@ -74,7 +71,7 @@ builder.subscriptionField("liveBoard", (t) =>
   t.field({
     type: LiveBoardRef,
     description: "The board now, then again on every change; with `ticks`, also once per tick interval.",
-    authScopes: { permission: "session.read" },
+    authScopes: (_r, _a, ctx) => canWatchLive(ctx.viewer),
     // Every payload is the whole board, so the WebSocket server may run it once for many sockets.
     extensions: { sharedState: true },
     args: { ticks: t.arg.boolean({ required: false, defaultValue: false }) },
@@ -97,11 +94,11 @@ builder.subscriptionField("sessionStatusChanged", (t) =>
   t.field({
     type: SessionStatusChangedRef,
     description: "Status changes of any session in the workspace, as they happen.",
-    authScopes: { permission: "session.read" },
+    authScopes: (_r, _a, ctx) => canWatchLive(ctx.viewer),
     subscribe: (_r, _a, ctx) =>
       pipe(
         ctx.pubsub.subscribe("sessionStatus", ctx.viewer!.workspaceId),
-        filter((e) => canSee(ctx.viewer, e.userId)),
+        filter((e) => liveVisible(ctx.viewer, { ...e, workspaceId: ctx.viewer!.workspaceId })),
       ),
     resolve: (event) => event,
   }),

@@ -161,7 +161,7 @@ builder.queryField("workSessionDuplicates", (t) =>
   t.field({
     type: [DuplicateGroupRef],
     description: "Groups of overlapping sessions that \"Merge duplicate sessions\" would fold into one each.",
-    authScopes: { permission: "time.manage" },
+    authScopes: { permission: "work.manage" },
     errors: { types: [NotFoundError] },
     args: { employeeId: t.arg.globalID({ for: UserRef, required: false, description: "One employee; everyone when omitted." }) },
     resolve: (_r, args, ctx) => findDuplicates(ctx, args.employeeId?.id),
@@ -172,7 +172,7 @@ builder.mutationField("mergeDuplicateWorkSessions", (t) =>
   t.field({
     type: [MergeRef],
     description: "Merges each group of overlapping sessions into one (union of bounds; AFK, activity and screenshots re-attached, counted once). Returns the audit entries written; none when there was nothing to merge.",
-    authScopes: { permission: "time.manage" },
+    authScopes: { permission: "work.manage" },
     errors: { types: [NotFoundError] },
     args: { employeeId: t.arg.globalID({ for: UserRef, required: false, description: "One employee; everyone when omitted." }) },
     resolve: async (_r, args, ctx) => {
@@ -191,7 +191,7 @@ builder.queryField("workSessionMerges", (t) =>
   t.connection({
     type: MergeRef,
     description: "The audit trail of \"Merge duplicate sessions\", newest first.",
-    authScopes: { permission: "time.manage" },
+    authScopes: { permission: "work.manage" },
     args: { employeeId: t.arg.globalID({ for: UserRef, required: false }) },
     resolve: (_r, args, ctx) =>
       resolveOffsetConnection({ args }, ({ limit, offset }) =>

@@ -29,9 +29,10 @@ const bounds = (w: Working) => ({
   working: w,
 });
 
-async function loadWindow(tx: Tx, userId: string, from: Date, to: Date): Promise<Working[]> {
+async function loadWindow(tx: Tx, viewer: Viewer, from: Date, to: Date): Promise<Working[]> {
   const rows = await tx.workSession.findMany({
-    where: { userId, OR: [{ endedAt: null }, { startedAt: { lte: to }, endedAt: { gte: from } }] },
+    // The credential's workspace only: a person in two workspaces has a session in each.
+    where: { workspaceId: viewer.workspaceId, userId: viewer.userId, OR: [{ endedAt: null }, { startedAt: { lte: to }, endedAt: { gte: from } }] },
     include: {
       activities: { orderBy: { startedAt: "desc" }, take: 1 },
       afkPeriods: { where: { endedAt: null }, take: 1 },
@@ -232,7 +233,7 @@ export async function recordEvents(services: Services, viewer: Viewer, events: W
     // Every session the batch could touch: within the timeout of any event's start or end.
     const lastEnd = Math.max(...todo.map((e) => e.timestamp.getTime() + ("duration" in e ? e.duration * 1000 : 0)));
     const sessions = todo.length
-      ? await loadWindow(tx, viewer.userId, new Date(todo[0].timestamp.getTime() - timeoutMs), new Date(lastEnd + timeoutMs))
+      ? await loadWindow(tx, viewer, new Date(todo[0].timestamp.getTime() - timeoutMs), new Date(lastEnd + timeoutMs))
       : [];
     for (const e of todo) {
       let target = sessionFor(sessions.map(bounds), e.timestamp, timeoutMs)?.working;

@@ -7,14 +7,15 @@ import { UserRef } from "../identity/types.js";
 import { dailyTotals, type EmployeeSummary, type Totals } from "./reports.js";
 import { dateRange, type AfkReason } from "./rules.js";
 import { employeeScope } from "./types.js";
+import { requirePermission, rowsSql } from "../common/policy.js";
 
 /** The sessions of a date range (workspace time zone) the viewer may see: everyone's or one employee's. */
 async function rangeScope(ctx: Context, from: string, to: string, employeeId: string | undefined) {
   if (to < from) throw ValidationError.field("to", "Must not be before from");
   const workspace = await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } });
   const range = dateRange(from, to, workspace.timeZone);
-  const userId = employeeScope(ctx, employeeId) ?? null;
-  const inRange = Prisma.sql`s."workspaceId" = ${workspace.id}::uuid AND (${userId}::uuid IS NULL OR s."userId" = ${userId}::uuid)
+  const userId = (await employeeScope(ctx, employeeId)) ?? null;
+  const inRange = Prisma.sql`${rowsSql(ctx.viewer, "workSession", "s")} AND (${userId}::uuid IS NULL OR s."userId" = ${userId}::uuid)
       AND s."startedAt" < ${range.end} AND (s."endedAt" IS NULL OR s."endedAt" > ${range.start})`;
   return { workspace, range, inRange };
 }
@@ -100,7 +101,7 @@ builder.queryField("workSummary", (t) =>
   t.field({
     type: [SummaryRef],
     description: "Per employee: time within the date range (workspace time zone), first arrival, last departure, AFK.",
-    authScopes: { permission: "session.read" },
+    authScopes: { permission: "work.read" },
     args: { from: t.arg({ type: "LocalDate" }), to: t.arg({ type: "LocalDate" }), employeeId: t.arg.globalID({ for: UserRef, required: false }) },
     resolve: async (_r, args, ctx) => {
       const summaries = await employeeSummaries(ctx, args.from, args.to, args.employeeId?.id);
@@ -130,8 +131,9 @@ const MonthlyRef = builder.objectRef<ReturnType<typeof dailyTotals> & { month: s
 });
 
 export async function monthlyReport(ctx: Context, month: string, employeeId: string | undefined) {
+  requirePermission(ctx.viewer, "work.read");
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw ValidationError.field("month", "Use YYYY-MM");
-  const userId = employeeScope(ctx, employeeId) ?? ctx.viewer!.userId;
+  const userId = (await employeeScope(ctx, employeeId)) ?? ctx.viewer!.userId;
   const last = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).getUTCDate();
   const { workspace, range, sessions } = await sessionsInRange(ctx, `${month}-01`, `${month}-${String(last).padStart(2, "0")}`, userId);
   return { month, userId, ...dailyTotals(sessions, range, workspace.timeZone, new Date()) };
@@ -141,7 +143,7 @@ builder.queryField("workMonthlyReport", (t) =>
   t.field({
     type: MonthlyRef,
     description: "Monthly report per employee (yours unless you may see the team).",
-    authScopes: { permission: "session.read" },
+    authScopes: { permission: "work.read" },
     args: { month: t.arg.string({ description: "YYYY-MM" }), employeeId: t.arg.globalID({ for: UserRef, required: false }) },
     resolve: (_r, args, ctx) => monthlyReport(ctx, args.month, args.employeeId?.id),
   }),

@@ -2,7 +2,8 @@ import { encodeGlobalID, resolveOffsetConnection } from "@pothos/plugin-relay";
 import type { AfkPeriod, Screenshot, User, WorkActivity, WorkSession } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import type { Context } from "../common/context.js";
-import { ConflictError, ForbiddenError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
+import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
+import { mayActFor, personInScope, rowsWhere, rowVisible } from "../common/policy.js";
 import { UserRef } from "../identity/types.js";
 import { announceWork } from "./live.js";
 import { clip, dateRange, seconds, sessionTotals, type Interval } from "./rules.js";
@@ -26,7 +27,7 @@ builder.node(AfkPeriodRef, {
   id: { resolve: (a) => a.id },
   loadOne: async (id, ctx) => {
     const afk = await ctx.db.afkPeriod.findUnique({ where: { id }, include: { session: true } });
-    return afk && ctx.viewer && canSee(ctx, afk.session) ? afk : null;
+    return afk && canSee(ctx, afk.session) ? afk : null;
   },
   fields: (t) => ({
     startedAt: t.expose("startedAt", { type: "DateTime", description: "The last input before going away." }),
@@ -50,8 +51,7 @@ const UsageRef = builder.objectRef<{ name: string; seconds: number }>("UsageShar
 });
 
 function canSee(ctx: Context, session: { workspaceId: string; userId: string }) {
-  const viewer = ctx.viewer!;
-  return session.workspaceId === viewer.workspaceId && (viewer.permissions.has("team.read") || session.userId === viewer.userId);
+  return rowVisible(ctx.viewer, "workSession", { workspaceId: session.workspaceId, ownerId: session.userId });
 }
 
 /** Seconds per app or URL, clipped to the session. */
@@ -72,7 +72,7 @@ builder.node(WorkSessionRef, {
   id: { resolve: (s) => s.id },
   loadOne: async (id, ctx) => {
     const s = await ctx.db.workSession.findUnique({ where: { id }, include });
-    return s && ctx.viewer && canSee(ctx, s) ? s : null;
+    return s && canSee(ctx, s) ? s : null;
   },
   fields: (t) => ({
     employee: t.field({ type: UserRef, resolve: (s) => s.user }),
@@ -107,19 +107,23 @@ builder.node(WorkSessionRef, {
   }),
 });
 
-/** Who the query is about: employees only ever themselves; managers anyone (or everyone). */
-export function employeeScope(ctx: Context, employeeId: string | undefined) {
+/**
+ * Who the query is about (the policy's rule: employees only ever themselves, managers anyone or
+ * everyone), and only a member of the workspace the request acts in: nobody else's name or email.
+ */
+export async function employeeScope(ctx: Context, employeeId: string | undefined) {
   const viewer = ctx.viewer!;
-  if (viewer.permissions.has("team.read")) return employeeId;
-  if (employeeId && employeeId !== viewer.userId) throw new ForbiddenError("You can only see your own sessions");
-  return viewer.userId;
+  const userId = personInScope(viewer, employeeId);
+  if (userId && userId !== viewer.userId && !(await ctx.db.membership.findFirst({ where: { ...rowsWhere(viewer, "member"), userId } })))
+    throw new NotFoundError("Employee");
+  return userId;
 }
 
 builder.queryField("workSessions", (t) =>
   t.connection({
     type: WorkSessionRef,
     description: "Sessions overlapping a date range in the workspace time zone, newest first.",
-    authScopes: { permission: "session.read" },
+    authScopes: { permission: "work.read" },
     args: {
       from: t.arg({ type: "LocalDate" }),
       to: t.arg({ type: "LocalDate" }),
@@ -130,11 +134,11 @@ builder.queryField("workSessions", (t) =>
       if (args.to < args.from) throw ValidationError.field("to", "Must not be before from");
       const workspace = await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } });
       const range = dateRange(args.from, args.to, workspace.timeZone);
-      const userId = employeeScope(ctx, args.employeeId?.id);
+      const userId = await employeeScope(ctx, args.employeeId?.id);
       return resolveOffsetConnection({ args }, ({ limit, offset }) =>
         ctx.db.workSession.findMany({
           where: {
-            workspaceId: workspace.id,
+            ...rowsWhere(ctx.viewer, "workSession"),
             userId,
             startedAt: { lt: range.end },
             OR: [{ endedAt: null }, { endedAt: { gt: range.start } }],
@@ -154,13 +158,13 @@ builder.mutationField("setAfkReason", (t) =>
   t.field({
     type: AfkPeriodRef,
     description: "The AFK dialog: why you were away (break, meeting, lunch, call). Your own, or anyone's as a manager.",
-    authScopes: { permission: "session.create" },
+    authScopes: { permission: "work.record" },
     errors: { types: [NotFoundError] },
     args: { afkPeriodId: t.arg.globalID({ for: AfkPeriodRef }), reason: t.arg({ type: AfkReasonEnum, required: false }) },
     resolve: async (_r, args, ctx) => {
       const afk = await ctx.db.afkPeriod.findUnique({ where: { id: args.afkPeriodId.id }, include: { session: true } });
       const viewer = ctx.viewer!;
-      const allowed = afk && afk.session.workspaceId === viewer.workspaceId && (afk.session.userId === viewer.userId || viewer.permissions.has("time.manage"));
+      const allowed = afk && canSee(ctx, afk.session) && mayActFor(viewer, afk.session.userId, "work.record", "work.manage");
       if (!allowed) throw new NotFoundError("AFK period");
       return ctx.db.afkPeriod.update({ where: { id: afk.id }, data: { reason: args.reason ?? null } });
     },
@@ -171,6 +175,7 @@ builder.mutationField("setAfkReason", (t) =>
 async function overlapping(ctx: Context, userId: string, start: Date, end: Date, exceptId?: string) {
   return ctx.db.workSession.findFirst({
     where: {
+      workspaceId: ctx.viewer!.workspaceId,
       userId,
       id: exceptId ? { not: exceptId } : undefined,
       startedAt: { lt: end },
@@ -194,7 +199,7 @@ builder.mutationField("addManualTime", (t) =>
   t.field({
     type: WorkSessionRef,
     description: "A manager adds time an employee worked untracked. Rejected when it overlaps any of their sessions.",
-    authScopes: { permission: "time.manage" },
+    authScopes: { permission: "work.manage" },
     errors: { types: [ValidationError, NotFoundError, ConflictError] },
     args: {
       employeeId: t.arg.globalID({ for: UserRef }),
@@ -244,7 +249,7 @@ builder.mutationField("editWorkSession", (t) =>
   t.field({
     type: WorkSessionRef,
     description: "A manager corrects a completed session's bounds and notes; AFK and activity outside are trimmed.",
-    authScopes: { permission: "time.manage" },
+    authScopes: { permission: "work.manage" },
     errors: { types: [ValidationError, NotFoundError, ConflictError] },
     args: {
       id: t.arg.globalID({ for: WorkSessionRef }),
@@ -294,7 +299,7 @@ const WorkSettingsRef = builder.objectRef<ReturnType<typeof workSettings>>("Work
 builder.queryField("workSettings", (t) =>
   t.field({
     type: WorkSettingsRef,
-    authScopes: { permission: "session.read" },
+    authScopes: { permission: "work.read" },
     resolve: async (_r, _a, ctx) => workSettings((await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } })).settings),
   }),
 );

@@ -67,8 +67,9 @@ function parseAll(text: string) {
 
 describe("calendar feeds", () => {
   it("serve a member's sessions with stable UIDs, zone-correct times across DST, initials, rising SEQUENCE and cancellations", async () => {
-    const summer = (await ok(url, CREATE, { i: { name: "Summer check", clientId: client, date: SUMMER, time: "10:00" } }, { token: tom })).createAppointment.appointment;
-    const winter = (await ok(url, CREATE, { i: { name: "Winter check", clientId: client, date: WINTER, time: "10:00", durationMinutes: 45 } }, { token: tom })).createAppointment.appointment;
+    // Employees don't book: the owner books Tom's sessions, Tom subscribes to them.
+    const summer = (await ok(url, CREATE, { i: { name: "Summer check", clientId: client, staffId: tomId, date: SUMMER, time: "10:00" } }, { token: owner })).createAppointment.appointment;
+    const winter = (await ok(url, CREATE, { i: { name: "Winter check", clientId: client, staffId: tomId, date: WINTER, time: "10:00", durationMinutes: 45 } }, { token: owner })).createAppointment.appointment;
     await ok(url, CREATE, { i: { name: "Owner's own", clientId: client, date: dayAfter(WINTER, 1) } }, { token: owner });
 
     const { createCalendarFeed } = await ok(url, FEED, { s: "MINE" }, { token: tom });

@@ -183,12 +183,15 @@ describe("sessions", () => {
     expect(moved.updateAppointment.warnings).toEqual([]);
     const cancelled = await ok(url, STATUS, { id: first.appointment.id, s: "cancelled" }, { token: owner });
     expect(cancelled.setAppointmentStatus.appointment.status).toBe("cancelled");
-    const again = await create({ name: "Rebook", clientId: ben, staffId: ids.sam, startsAt: local(W, 1, "10:00"), durationMinutes: 60, fields: { reason: "r" } });
+    const again = await create({ name: "Rebook", clientId: ben, staffId: ids.owner, startsAt: local(W, 1, "10:00"), durationMinutes: 60, fields: { reason: "r" } });
     expect(again.warnings).toEqual([]);
 
-    // An employee sees only his own sessions: others that clash are counted, not described.
-    const toms = await create({ name: "Tom's consult", clientId: ben, staffId: ids.tom, startsAt: local(W, 1, "10:15"), durationMinutes: 15, fields: { reason: "r" } }, tom);
-    expect(toms.warnings).toEqual([{ kind: "OVERLAP", message: "Overlaps 1 other session of this client", appointments: [] }]);
+    // A practitioner (session.* without team.read) sees only their own sessions: others that clash are counted, not described.
+    await ok(url, `mutation { setStaffPermissions(permissions: [SESSION_READ, SESSION_CREATE, SESSION_UPDATE]) { __typename } }`, {}, { token: owner });
+    const practitioner = await tokenFor(url, samEmail);
+    const own = await create({ name: "Sam's consult", clientId: ben, staffId: ids.sam, startsAt: local(W, 1, "10:15"), durationMinutes: 15, fields: { reason: "r" } }, practitioner);
+    await ok(url, `mutation { setStaffPermissions(permissions: null) { __typename } }`, {}, { token: owner });
+    expect(own.warnings).toEqual([{ kind: "OVERLAP", message: "Overlaps 1 other session of this client", appointments: [] }]);
   });
 
   it("of clashing sessions booked at the same moment, every later one warns about the earlier", async () => {
@@ -342,8 +345,9 @@ describe("permissions", () => {
     await create({ name: "Not Tom's", clientId: anna, date: date(M, 9), time: "11:00", fields: { reason: "r" } });
     const tomDay = await ok(url, CALENDAR, { v: "day", d: date(M, 9) }, { token: tom });
     expect(tomDay.appointmentCalendar.appointments.map((a: { name: string }) => a.name)).toEqual(["Tom's"]);
-    const assignOther = await create({ name: "x", clientId: anna, staffId: ids.emma, date: date(M, 9), fields: { reason: "r" } }, tom);
-    expect(problems(assignOther)).toEqual(["staffId: You can only schedule your own sessions"]);
+    // Employees don't book client sessions, not even their own.
+    const booked = await gql(url, CREATE, { i: { name: "x", clientId: anna, staffId: ids.tom, date: date(M, 9), fields: { reason: "r" } } }, { token: tom });
+    expect(booked.body.data?.createAppointment).toMatchObject({ code: "FORBIDDEN" });
 
     await ok(url, `mutation { setStaffPermissions(permissions: [SESSION_CREATE]) { ... on Workspace { id } } }`, {}, { token: owner });
     const samNow = await tokenFor(url, samEmail);
@@ -363,36 +367,39 @@ describe("attachments", () => {
     fetch(`${url}/api/appointments/attachments?${query}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": type }, body: new Uint8Array(body) });
 
   it("uploads images and files for file fields and sessions, with size and type limits, readable only by those who see the session", async () => {
+    // A practitioner: books and sees only their own sessions (session.* without team.read). Employees don't book.
+    await ok(url, `mutation { setStaffPermissions(permissions: [SESSION_READ, SESSION_CREATE, SESSION_UPDATE]) { __typename } }`, {}, { token: owner });
+    const pract = await tokenFor(url, samEmail);
     await field("pre_session", "xray", "image", {});
     await field("pre_session", "referral", "file", {});
-    const image = await (await upload(tom, PNG, "image/png", "fileName=xray.png")).json();
-    const pdf = await (await upload(tom, Buffer.from("%PDF-1.4 referral"), "application/pdf", "fileName=referral.pdf")).json();
+    const image = await (await upload(pract, PNG, "image/png", "fileName=xray.png")).json();
+    const pdf = await (await upload(pract, Buffer.from("%PDF-1.4 referral"), "application/pdf", "fileName=referral.pdf")).json();
     expect(image).toMatchObject({ fileName: "xray.png", mime: "image/png", size: PNG.length });
 
     // Wrong kinds: a PDF in an image field, someone else's upload, an unknown id.
     const lisaFile = await (await upload(lisa, Buffer.from("%PDF-1.4"), "application/pdf", "fileName=l.pdf")).json();
-    const bad = await create({ name: "x", clientId: anna, staffId: ids.tom, date: date(M, 10), fields: { reason: "r", xray: pdf.id, referral: lisaFile.id } }, tom);
+    const bad = await create({ name: "x", clientId: anna, staffId: ids.sam, date: date(M, 10), fields: { reason: "r", xray: pdf.id, referral: lisaFile.id } }, pract);
     expect(problems(bad)).toEqual(["fields.referral: Must be a file uploaded for this session", "fields.xray: Must be an image"]);
 
-    const { appointment } = await create({ name: "With files", clientId: anna, staffId: ids.tom, date: date(M, 10), fields: { reason: "r", xray: image.id, referral: pdf.id } }, tom);
+    const { appointment } = await create({ name: "With files", clientId: anna, staffId: ids.sam, date: date(M, 10), fields: { reason: "r", xray: image.id, referral: pdf.id } }, pract);
     const extra = await (await upload(lisa, Buffer.from("notes"), "text/plain", `fileName=notes.txt&appointmentId=${encodeURIComponent(appointment.id)}`)).json();
-    const files = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { attachments { id fileName url } } } }`, { id: appointment.id }, { token: tom });
+    const files = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { attachments { id fileName url } } } }`, { id: appointment.id }, { token: pract });
     expect(files.node.attachments.map((a: { fileName: string }) => a.fileName).sort()).toEqual(["notes.txt", "referral.pdf", "xray.png"]);
     expect(files.node.attachments.map((a: { id: string }) => a.id)).toContain(extra.id);
 
     const get = (token: string) => fetch(`${url}${image.url}`, { headers: { authorization: `Bearer ${token}` } });
-    const mine = await get(tom);
+    const mine = await get(pract);
     expect(mine.status).toBe(200);
     expect(Buffer.from(await mine.arrayBuffer()).equals(PNG)).toBe(true);
     expect((await get(owner)).status).toBe(200);
     expect((await get(emma)).status).toBe(404); // an employee sees only her own sessions
 
     // Refused: disallowed type, content that isn't what it claims, too large, another's session.
-    expect((await upload(tom, Buffer.from("MZ..."), "application/x-msdownload", "fileName=a.exe")).status).toBe(415);
-    expect((await upload(tom, Buffer.from("not a png"), "image/png", "fileName=a.png")).status).toBe(415);
-    expect((await upload(tom, Buffer.alloc(10_000_001), "text/plain", "fileName=big.txt")).status).toBe(413);
+    expect((await upload(pract, Buffer.from("MZ..."), "application/x-msdownload", "fileName=a.exe")).status).toBe(415);
+    expect((await upload(pract, Buffer.from("not a png"), "image/png", "fileName=a.png")).status).toBe(415);
+    expect((await upload(pract, Buffer.alloc(10_000_001), "text/plain", "fileName=big.txt")).status).toBe(413);
     const others = await create({ name: "Emma's", clientId: anna, staffId: ids.emma, date: date(M, 10), fields: { reason: "r" } });
-    expect((await upload(tom, PNG, "image/png", `fileName=x.png&appointmentId=${encodeURIComponent(others.appointment.id)}`)).status).toBe(404);
+    expect((await upload(pract, PNG, "image/png", `fileName=x.png&appointmentId=${encodeURIComponent(others.appointment.id)}`)).status).toBe(404);
 
     // A file removed from the session is gone; staff without session.update can't remove files.
     const removeFile = (token: string) => ok(url, `mutation($id: ID!) { deleteAppointmentAttachment(id: $id) { ... on AppointmentAttachment { fileName } ${PLAIN_ERR} } }`, { id: extra.id }, { token });
@@ -402,7 +409,8 @@ describe("attachments", () => {
 
     // Deleting the session deletes its files.
     await ok(url, `mutation($id: ID!) { deleteAppointment(id: $id) { __typename } }`, { id: appointment.id }, { token: owner });
-    expect((await get(tom)).status).toBe(404);
+    expect((await get(pract)).status).toBe(404);
+    await ok(url, `mutation { setStaffPermissions(permissions: null) { __typename } }`, {}, { token: owner });
   });
 });
 

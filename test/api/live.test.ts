@@ -131,7 +131,7 @@ describe("WebSocket auth", () => {
 
   it("rejects a subscription the token's permissions don't allow, without data", async () => {
     const owner = ws.owner.token;
-    const key = (await ok(url, `mutation { createApiKey(name: "k", scopes: [TIME_MANAGE]) { ... on CreatedToken { secret } } }`, {}, { token: owner })).createApiKey.secret;
+    const key = (await ok(url, `mutation { createApiKey(name: "k", scopes: [JOBS_READ]) { ... on CreatedToken { secret } } }`, {}, { token: owner })).createApiKey.secret;
     const client = wsClient(url, { token: key });
     const sub = subscribe(client, BOARD);
     await new Promise((r) => setTimeout(r, 1000));

@@ -1,5 +1,6 @@
 // `npm run bench`: every figure the issues ask for, printed as tables with same-run baselines.
 import { beatFlips, monthEnd } from "./agent.js";
+import { authorizationMatrix } from "./authorization.js";
 import { calendarMonth } from "./appointments.js";
 import { eventIngestion, sessionList } from "./analytics.js";
 import { fanOut, roundTrip } from "./platform.js";
@@ -23,6 +24,7 @@ try {
   if (!only || only === "analytics" || only === "ingestion")
     printTable("User-session event ingestion, end to end (HTTP batch in, events stored, sessions updated)", await eventIngestion(env));
   if (!only || only === "analytics") printTable("User Sessions list over 1,000,000 raw events (~50,000 sessions), 50 per page", await sessionList(env));
+  if (!only || only === "authorization") printTable("Authorization matrix: every root field and endpoint, every kind of caller", authorizationMatrix());
 } finally {
   await env.infra?.stop();
 }

@@ -35,7 +35,7 @@ const SIGN_IN = `mutation($e: String!, $p: String!, $w: ID) { signIn(email: $e, 
 const TOKEN = `mutation { createPersonalAccessToken(name: "test") { ... on CreatedToken { secret } } }`;
 
 /** Signs `email` in to `workspaceId` and returns a personal token acting there. */
-async function memberIn(url: string, workspaceId: string, email: string, name: string): Promise<TestMember> {
+export async function memberIn(url: string, workspaceId: string, email: string, name: string): Promise<TestMember> {
   const res = await fetch(`${url}/graphql`, {
     method: "POST",
     headers: { "content-type": "application/json" },

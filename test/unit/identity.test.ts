@@ -1,23 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Problems } from "../../schema/common/errors.js";
-import { narrowToScopes, permissionsFor } from "../../schema/common/permissions.js";
 import { parseWorkingHours } from "../../schema/identity/working-hours.js";
 import { hashPassword, hashSecret, newSecret, verifyPassword } from "../../schema/identity/secrets.js";
-
-describe("permissions", () => {
-  it("owners hold everything; employees see only their own sessions", () => {
-    expect(permissionsFor("owner", null).has("billing.manage")).toBe(true);
-    expect(permissionsFor("employee", null).has("team.read")).toBe(false);
-    expect(permissionsFor("manager", null).has("time.manage")).toBe(true);
-  });
-  it("a custom staff set replaces the default and ignores unknown strings", () => {
-    expect([...permissionsFor("staff", ["session.read", "bogus"])]).toEqual(["session.read"]);
-    expect([...permissionsFor("manager", ["session.read"])]).toContain("time.manage");
-  });
-  it("an API key never exceeds its creator", () => {
-    expect([...narrowToScopes(permissionsFor("employee", null), ["session.read", "billing.manage"])]).toEqual(["session.read"]);
-  });
-});
 
 describe("secrets", () => {
   it("hashes passwords with a salt and verifies them", async () => {
