@@ -1,7 +1,7 @@
 import { IANAZone } from "luxon";
 import type { Context, Db, Services, Viewer } from "../common/context.js";
 import { ForbiddenError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
-import { can, isApiKeyScope, isPermission, viewerOf, type Permission } from "../common/policy.js";
+import { actsAsPerson, can, isApiKeyScope, isPermission, viewerOf, type Permission } from "../common/policy.js";
 import { announceChange } from "./revocations.js";
 import { normaliseEmail } from "./rules.js";
 import { hashPassword, hashSecret, needsRehash, newSecret, verifyAccountPassword } from "./secrets.js";
@@ -41,8 +41,8 @@ export async function findViewer(db: Db, secret: string): Promise<Viewer | null>
  * or sessions, whatever its scopes.
  */
 export function asPerson(viewer: Viewer | null, permission?: Permission): Viewer {
-  if (!viewer || viewer.tokenKind === "api_key") throw new ForbiddenError("Only a signed-in member can do this");
-  if (permission && !viewer.permissions.has(permission)) throw new ForbiddenError();
+  if (!viewer || !actsAsPerson(viewer)) throw new ForbiddenError("Only a signed-in member can do this");
+  if (permission && !can(viewer, permission)) throw new ForbiddenError();
   return viewer;
 }
 

@@ -320,7 +320,7 @@ builder.node(InvitationRef, {
   description: "An invitation to join the workspace; only the email it went to is known until it is accepted.",
   id: { resolve: (i) => i.id },
   loadOne: (id, ctx) =>
-    ctx.viewer?.permissions.has("members.manage") && ctx.viewer.tokenKind !== "api_key"
+    ctx.viewer && actsAsPerson(ctx.viewer) && can(ctx.viewer, "members.manage")
       ? ctx.db.invitation.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } })
       : null,
   fields: (t) => ({
