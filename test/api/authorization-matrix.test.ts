@@ -179,7 +179,7 @@ const FIELDS: Record<string, Need> = {
 
 /** Which kind of object an `id` argument names, where the argument's name doesn't say. */
 const ID_OF: Record<string, string> = {
-  node: "Client", nodes: "Client", revokeToken: "AccessToken", switchWorkspace: "Workspace", updateClient: "Client", deleteClient: "Client",
+  node: "Client", nodes: "Client", revokeToken: "AccessToken", revokeInvitation: "Invitation", memberId: "Member", switchWorkspace: "Workspace", updateClient: "Client", deleteClient: "Client",
   updateProject: "Project", deleteAppointment: "Appointment", updateAppointment: "Appointment", setAppointmentStatus: "Appointment",
   saveAppointmentFields: "Appointment", deleteAppointmentAttachment: "AppointmentAttachment", deleteEvaluation: "Evaluation",
   updateFieldDefinition: "FieldDefinition", archiveFieldDefinition: "FieldDefinition", restoreFieldDefinition: "FieldDefinition",
