@@ -437,7 +437,11 @@ describe("authorization matrix", () => {
       .sort((a, b) => endsSessions(a.key) - endsSessions(b.key));
     const lasts = fields.splice(fields.length - SIGN_OUTS.length);
     cells = await inBatches(fields.flatMap((f) => callers.map((c) => () => callField(f.kind, f.key, f.field, c))));
-    for (const last of lasts) cells.push(...(await Promise.all(callers.map((c) => callField(last.kind, last.key, last.field, c)))));
+    for (const [i, last] of lasts.entries()) {
+      // The sign-out before ended the browser caller's session: sign in again.
+      if (i) callers[0].auth = { cookie: await signIn(url, "owner@demo.test") };
+      cells.push(...(await Promise.all(callers.map((c) => callField(last.kind, last.key, last.field, c)))));
+    }
     const breaches = cells.map((c) => ({ ...c, breach: breach(c) })).filter((c) => c.breach).map((c) => `${c.field} × ${c.caller}: ${c.breach}`);
     expect(breaches).toEqual([]);
     expect(cells.length).toBe((fields.length + lasts.length) * callers.length);
