@@ -32,14 +32,21 @@ function appLookup(services: Services) {
 
 /** How a batch of validated events is taken in, whichever format it came in. */
 export interface AnalyticsIntake {
+  /** The app of a write key; throws RateLimitedError once the key has sent too many batches. */
   findApp(writeKey: string): Promise<IngestingApp | null>;
   /** With a queue (Redis) the events are handed on to the workers (202); without, stored first (200, with the duplicates a retry skipped). */
   accept(app: IngestingApp, events: AnalyticsEvent[]): Promise<{ status: 200 | 202; accepted: number; duplicates?: number }>;
 }
 
 export function analyticsIntake(services: Services, config: Config): AnalyticsIntake {
+  const lookup = appLookup(services);
   return {
-    findApp: appLookup(services),
+    // Each batch counts against its write key's ingestion limit, whichever format it came in.
+    async findApp(writeKey) {
+      const app = await lookup(writeKey);
+      if (app) await services.limits.consume("ingestion", `app:${app.id}`);
+      return app;
+    },
     async accept(app, events) {
       if (config.redisUrl) {
         if (events.length) await services.jobs.enqueue(INGEST, { app, events });

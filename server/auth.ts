@@ -1,11 +1,14 @@
+import type { IncomingMessage } from "node:http";
 import { createGraphQLError } from "graphql-yoga";
 import type { Db, Viewer } from "../schema/common/context.js";
-import type { PubSub } from "../schema/common/pubsub.js";
-import { onLocalRevocation } from "../schema/identity/revocations.js";
+import type { IdentityChange, PubSub } from "../schema/common/pubsub.js";
+import type { RateLimits } from "../schema/identity/rate-limits.js";
+import { affects, onLocalChange } from "../schema/identity/revocations.js";
 import { findViewer, SESSION_COOKIE } from "../schema/identity/service.js";
 import { hashSecret } from "../schema/identity/secrets.js";
 
-const CACHE_MS = 10_000;
+/** How long a single API process may reuse a resolved viewer (changes evict it sooner). */
+export const SINGLE_PROCESS_CACHE_MS = 10_000;
 
 export interface Credentials {
   secret: string;
@@ -34,42 +37,86 @@ export function unauthenticated(message = "Unknown, expired or revoked token") {
 }
 
 /**
- * Resolves secrets to viewers with a short per-process cache. Revocations arrive through pub/sub
- * (from any instance) and evict at once, so a revoked token stops working immediately.
+ * Resolves secrets to viewers. A single process (no Redis) keeps a short cache: every change is
+ * made in this process and evicts synchronously, and an entry never outlives its token's expiry.
+ * With several processes a change made on one reaches the others through pub/sub a moment later,
+ * too late for a request that follows at once, so every lookup reads the database (`cacheMs` 0);
+ * the identity channel then only re-checks open WebSockets.
  */
 export class Authenticator {
   private readonly cache = new Map<string, { viewer: Viewer; until: number }>();
-  private readonly onRevoked = new Set<(tokenId: string) => void>();
+  /** Lookups in flight, shared: a change re-checks many sockets of one token with one query. */
+  private readonly pending = new Map<string, Promise<Viewer | null>>();
+  /** Bumped by every change, so a lookup that read the database before it is not cached after it. */
+  private generation = 0;
+  private readonly onChange = new Set<(change: IdentityChange) => void>();
 
   constructor(
     private readonly db: Db,
     pubsub: PubSub,
+    private readonly limits: RateLimits,
+    private readonly cacheMs: number,
   ) {
-    onLocalRevocation((tokenId) => this.revoked(tokenId));
+    onLocalChange((change) => this.changed(change));
     void (async () => {
-      for await (const { tokenId } of pubsub.subscribe("tokenRevoked")) this.revoked(tokenId);
+      for await (const change of pubsub.subscribe("identityChanged")) this.changed(change);
     })();
   }
 
-  private revoked(tokenId: string) {
-    for (const [key, entry] of this.cache) if (entry.viewer.tokenId === tokenId) this.cache.delete(key);
-    for (const listener of this.onRevoked) listener(tokenId);
+  private changed(change: IdentityChange) {
+    this.generation++;
+    this.pending.clear();
+    for (const [key, entry] of this.cache) if (affects(change, entry.viewer)) this.cache.delete(key);
+    for (const listener of this.onChange) listener(change);
   }
 
-  async viewerFor(secret: string): Promise<Viewer | null> {
+  /** The viewer behind a secret, without counting a use (re-checks of open WebSockets). */
+  async resolve(secret: string): Promise<Viewer | null> {
+    if (!this.cacheMs) return findViewer(this.db, secret);
     const key = hashSecret(secret);
     const hit = this.cache.get(key);
     if (hit && hit.until > Date.now()) return hit.viewer;
+    let lookup = this.pending.get(key);
+    if (!lookup) {
+      lookup = this.lookup(key, secret).finally(() => this.pending.delete(key));
+      this.pending.set(key, lookup);
+    }
+    return lookup;
+  }
+
+  private async lookup(key: string, secret: string): Promise<Viewer | null> {
+    const generation = this.generation;
     const viewer = await findViewer(this.db, secret);
-    if (viewer) this.cache.set(key, { viewer, until: Date.now() + CACHE_MS });
-    else this.cache.delete(key);
+    if (!viewer || generation !== this.generation) this.cache.delete(key);
+    else this.cache.set(key, { viewer, until: Math.min(Date.now() + this.cacheMs, viewer.expiresAt?.getTime() ?? Infinity) });
     if (this.cache.size > 50_000) this.cache.clear();
     return viewer;
   }
 
-  whenRevoked(listener: (tokenId: string) => void) {
-    this.onRevoked.add(listener);
+  /** The viewer of one request or operation; counts against the credential's rate limit. */
+  async viewerFor(secret: string): Promise<Viewer | null> {
+    const viewer = await this.resolve(secret);
+    if (viewer) await this.limits.consume("tokenUse", viewer.tokenId);
+    return viewer;
   }
+
+  whenChanged(listener: (change: IdentityChange) => void) {
+    this.onChange.add(listener);
+  }
+}
+
+/** The n-th address from the right of X-Forwarded-For, n being the number of trusted proxies. */
+export function clientAddress(req: IncomingMessage, trustProxy: number): string {
+  const direct = req.socket.remoteAddress ?? "unknown";
+  const forwarded = trustProxy ? String(req.headers["x-forwarded-for"] ?? "").split(",").map((a) => a.trim()).filter(Boolean) : [];
+  return forwarded[Math.max(0, forwarded.length - trustProxy)] ?? direct;
+}
+
+/** Whether the browser reached us over https: directly, or as a trusted TLS-terminating proxy says. */
+export function arrivedOverHttps(req: IncomingMessage, trustProxy: number): boolean {
+  if ("encrypted" in req.socket && req.socket.encrypted) return true;
+  const proto = trustProxy ? String(req.headers["x-forwarded-proto"] ?? "").split(",")[0].trim() : "";
+  return proto === "https";
 }
 
 /** Same-origin unless explicitly allowed: a page elsewhere must not ride on the user's cookie. */

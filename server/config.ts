@@ -1,3 +1,5 @@
+import { DEFAULT_RATE_LIMITS, parseRateLimit, type RateLimitSettings } from "../schema/identity/rate-limits.js";
+
 /** Everything the processes read from the environment, in one place. */
 export interface Config {
   port: number;
@@ -13,6 +15,13 @@ export interface Config {
   /** On SIGTERM, how long to keep serving (healthz says 503) before the listener closes. */
   shutdownGraceMs: number;
   seedDemo: boolean;
+  /** How many proxies in front of the API to believe about X-Forwarded-For / -Proto (0: none). */
+  trustProxy: number;
+  /** The web client's address, for links in invitation and password reset mails. */
+  publicUrl: string;
+  /** With a path, mails are appended there as JSON lines instead of going to the log. */
+  mailOutbox: string | null;
+  rateLimits: RateLimitSettings;
   /** Session summaries by a model behind an OpenAI-compatible API; deterministic ones when unset. */
   llmSummaries: { url: string; apiKey: string; model: string; timeoutMs: number } | null;
 }
@@ -31,6 +40,15 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: Number(env.SHUTDOWN_GRACE_MS ?? 1000),
     // The embedded default seeds a demo workspace on first run; on PostgreSQL only when asked to.
     seedDemo: env.SEED_DEMO ? env.SEED_DEMO === "true" : !env.DATABASE_URL,
+    trustProxy: env.TRUST_PROXY === "true" ? 1 : Number(env.TRUST_PROXY || 0),
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT ?? 4000}`).replace(/\/$/, ""),
+    mailOutbox: env.MAIL_OUTBOX || null,
+    rateLimits: {
+      signInPerAddress: parseRateLimit(env.RATE_LIMIT_SIGN_IN_PER_ADDRESS, DEFAULT_RATE_LIMITS.signInPerAddress),
+      signInPerAccount: parseRateLimit(env.RATE_LIMIT_SIGN_IN_PER_ACCOUNT, DEFAULT_RATE_LIMITS.signInPerAccount),
+      tokenUse: parseRateLimit(env.RATE_LIMIT_TOKEN, DEFAULT_RATE_LIMITS.tokenUse),
+      ingestion: parseRateLimit(env.RATE_LIMIT_INGESTION, DEFAULT_RATE_LIMITS.ingestion),
+    },
     llmSummaries: env.SUMMARY_LLM_URL
       ? {
           url: env.SUMMARY_LLM_URL,

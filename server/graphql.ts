@@ -1,10 +1,12 @@
+import type { IncomingMessage } from "node:http";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin } from "graphql-yoga";
 import { schema } from "../schema/index.js";
 import type { Context, CookieJar, Services, Viewer } from "../schema/common/context.js";
 import { AppError } from "../schema/common/errors.js";
-import { type Authenticator, credentialsFrom, originAllowed, unauthenticated } from "./auth.js";
+import { RateLimitedError } from "../schema/identity/rate-limits.js";
+import { type Authenticator, arrivedOverHttps, clientAddress, credentialsFrom, originAllowed, unauthenticated } from "./auth.js";
 import type { Config } from "./config.js";
 
 /** Limits for a public API; the same plugins run on HTTP and on graphql-ws (see websocket.ts). */
@@ -25,6 +27,7 @@ function armor() {
 function maskError(error: unknown, message: string): Error {
   let cause: unknown = error;
   while (cause instanceof GraphQLError && cause.originalError) cause = cause.originalError;
+  if (cause instanceof RateLimitedError) return rateLimited(cause);
   if (cause instanceof AppError) {
     const path = error instanceof GraphQLError ? error.path : undefined;
     return new GraphQLError(cause.message, { path, extensions: { code: cause.code } });
@@ -32,6 +35,12 @@ function maskError(error: unknown, message: string): Error {
   if (cause instanceof GraphQLError) return cause;
   console.error("[graphql] unexpected error:", cause);
   return new GraphQLError(message, { extensions: { code: "INTERNAL" } });
+}
+
+/** The code and seconds to wait, for HTTP and WebSocket clients alike; over HTTP also 429 with Retry-After. */
+export function rateLimited(error: RateLimitedError, overHttp = true): GraphQLError {
+  const http = overHttp ? { status: 429, headers: { "Retry-After": String(error.retryAfterSeconds) } } : undefined;
+  return new GraphQLError(error.message, { extensions: { code: error.code, retryAfter: error.retryAfterSeconds, ...(http && { http }) } });
 }
 
 /** Set-Cookie headers a resolver asked for, attached to the response by the plugin below. */
@@ -56,6 +65,8 @@ const setCookies: Plugin = {
 interface ServerContext {
   /** Set by the WebSocket server, which authenticates once per connection. */
   wsViewer?: Viewer | null;
+  /** The Node request, when served over HTTP. */
+  req?: IncomingMessage;
 }
 
 export function createGraphQL(services: Services, auth: Authenticator, config: Config) {
@@ -66,11 +77,13 @@ export function createGraphQL(services: Services, auth: Authenticator, config: C
     graphiql: { title: "Sessions API", subscriptionsProtocol: "WS" },
     maskedErrors: { maskError },
     plugins: [armor(), setCookies],
-    context: async ({ request, wsViewer }): Promise<Context> => {
+    context: async ({ request, wsViewer, req }): Promise<Context> => {
       if (wsViewer !== undefined) return { ...services, viewer: wsViewer };
       const credentials = credentialsFrom(request.headers.get("authorization"), request.headers.get("cookie"));
-      const cookies = cookieJar(request, new URL(request.url).protocol === "https:");
-      if (!credentials) return { ...services, viewer: null, cookies };
+      const secure = req ? arrivedOverHttps(req, config.trustProxy) : new URL(request.url).protocol === "https:";
+      const cookies = cookieJar(request, secure);
+      const address = req ? clientAddress(req, config.trustProxy) : undefined;
+      if (!credentials) return { ...services, viewer: null, cookies, clientAddress: address };
       if (credentials.viaCookie && !originAllowed(request.headers.get("origin"), request.headers.get("host"), config.allowedOrigins))
         throw unauthenticated("Cross-origin requests can't use the session cookie");
       const viewer = await auth.viewerFor(credentials.secret);
@@ -79,7 +92,7 @@ export function createGraphQL(services: Services, auth: Authenticator, config: C
         if (credentials.viaCookie) cookies.clear("session");
         throw unauthenticated();
       }
-      return { ...services, viewer, cookies };
+      return { ...services, viewer, cookies, clientAddress: address };
     },
   });
 }

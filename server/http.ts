@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { RateLimitedError } from "../schema/identity/rate-limits.js";
 import type { Authenticator } from "./auth.js";
 import type { Config } from "./config.js";
 import type { GraphQLServer } from "./graphql.js";
@@ -54,6 +55,11 @@ export function createHttpServer({ config, yoga, routes = {}, bodyLimits = {}, w
       }
       return await web(req, res);
     } catch (error) {
+      // Plain endpoints count credential and ingestion use as they authenticate; a spent limit lands here.
+      if (error instanceof RateLimitedError && !res.headersSent) {
+        res.setHeader("Retry-After", String(error.retryAfterSeconds));
+        return json(res, 429, { error: error.message, code: error.code, retryAfter: error.retryAfterSeconds });
+      }
       console.error("[http]", error);
       if (!res.headersSent) json(res, 500, { errors: [{ message: "Internal error" }] });
       else res.end();

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { DEMO_MEMBERS, DEMO_PASSWORD, seedDemo } from "../prisma/seed.js";
-import { Authenticator } from "./auth.js";
+import { Authenticator, SINGLE_PROCESS_CACHE_MS } from "./auth.js";
 import { readConfig } from "./config.js";
 import { createGraphQL } from "./graphql.js";
 import { createHttpServer } from "./http.js";
@@ -20,9 +20,9 @@ import "../worker/jobs.js";
 
 const config = readConfig();
 const runtime = await openRuntime(config);
-const auth = new Authenticator(runtime.db, runtime.pubsub);
+const auth = new Authenticator(runtime.db, runtime.pubsub, runtime.limits, config.redisUrl ? 0 : SINGLE_PROCESS_CACHE_MS);
 const yoga = createGraphQL(runtime, auth, config);
-const websocket = createWebSocketServer(yoga, auth, config);
+const websocket = createWebSocketServer(yoga, auth, runtime.limits, config);
 const webRoot = fileURLToPath(new URL("../web/build", import.meta.url));
 const intake = analyticsIntake(runtime, config);
 const postHog = postHogRoute(intake);

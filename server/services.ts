@@ -9,6 +9,8 @@ import { LiveHubs } from "../schema/live/hub.js";
 import { useLlmSummaries } from "../schema/analytics/summariser.js";
 import { BullJobs } from "../worker/bullmq.js";
 import { EmbeddedJobs } from "../worker/embedded.js";
+import { fileMailSender, logMailSender } from "../schema/identity/mail.js";
+import { RateLimits } from "../schema/identity/rate-limits.js";
 import type { Config } from "./config.js";
 import { startEmbeddedPostgres } from "./db/embedded.js";
 import { applyMigrations } from "../prisma/migrations-engine.js";
@@ -63,12 +65,17 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   const bullJobs = config.redisUrl ? new BullJobs(config.redisUrl) : null;
   const embeddedJobs = bullJobs ? null : new EmbeddedJobs(db);
   const live = new LiveHubs(db, pubsub, config.liveTickMs);
+  const mail = { sender: config.mailOutbox ? fileMailSender(config.mailOutbox) : logMailSender, publicUrl: config.publicUrl };
+  // The publishing connection also answers ordinary commands, so the limits share it.
+  const limits = new RateLimits(config.rateLimits, redisClients[0] ?? null);
 
   return {
     db,
     pubsub,
     jobs: (bullJobs ?? embeddedJobs)!,
     live,
+    mail,
+    limits,
     embeddedJobs,
     async close() {
       live.stop();

@@ -5,14 +5,39 @@ import { useServer } from "graphql-ws/use/ws";
 import type { SubscribePayload } from "graphql-ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Viewer } from "../schema/common/context.js";
+import type { IdentityChange } from "../schema/common/pubsub.js";
+import { RateLimitedError, type RateLimits } from "../schema/identity/rate-limits.js";
+import { affects } from "../schema/identity/revocations.js";
 import { type Authenticator, credentialsFrom, originAllowed } from "./auth.js";
 import type { Config } from "./config.js";
-import type { GraphQLServer } from "./graphql.js";
+import { rateLimited, type GraphQLServer } from "./graphql.js";
 import { SharedSubscriptions } from "./shared-subscriptions.js";
 
 interface SocketState {
   viewer: Viewer;
+  /** Kept to re-resolve the viewer when its credential or membership changes. */
+  secret: string;
   subscriptions: Set<string>;
+}
+
+/** setTimeout's ceiling (about 24.8 days); longer expiries are re-armed when it fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Closes the socket when its credential expires. */
+function closeAtExpiry(socket: WebSocket, expiresAt: Date | null) {
+  if (!expiresAt) return;
+  const arm = () => {
+    const left = expiresAt.getTime() - Date.now();
+    if (left <= 0) return socket.close(4401, "Token expired");
+    const timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+    socket.once("close", () => clearTimeout(timer));
+  };
+  arm();
+}
+
+/** Same member, same workspace, same permissions: the socket's running operations stay valid. */
+function sameAuthority(a: Viewer, b: Viewer) {
+  return a.workspaceId === b.workspaceId && a.role === b.role && [...a.permissions].sort().join() === [...b.permissions].sort().join();
 }
 
 /** How an accepted operation will run: with its own enveloped execution, or by joining a shared one. */
@@ -39,15 +64,21 @@ function isSharedState(schema: GraphQLSchema, document: DocumentNode, operationN
  * graphql-ws on /graphql. Auth happens once per connection (cookie with an Origin check, or a
  * token in connectionParams); limits run through the same envelop plugins as HTTP.
  */
-export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, config: Config) {
+export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, limits: RateLimits, config: Config) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxBodyBytes });
-  const states = new WeakMap<WebSocket, SocketState>();
-  const byToken = new Map<string, Set<WebSocket>>();
+  const states = new Map<WebSocket, SocketState>();
   const plans = new WeakMap<object, Plan>();
   const shared = new SharedSubscriptions();
 
-  auth.whenRevoked((tokenId) => {
-    for (const socket of byToken.get(tokenId) ?? []) socket.close(4401, "Token revoked");
+  // Running operations were authorized with the old viewer: a socket whose credential died is
+  // closed (4401), one whose permissions changed is closed so the client reconnects with the new ones (4403).
+  async function recheck(socket: WebSocket, state: SocketState) {
+    const fresh = await auth.resolve(state.secret);
+    if (!fresh) socket.close(4401, "Token revoked");
+    else if (!sameAuthority(state.viewer, fresh)) socket.close(4403, "Permissions changed; reconnect");
+  }
+  auth.whenChanged((change: IdentityChange) => {
+    for (const [socket, state] of states) if (affects(change, state.viewer)) void recheck(socket, state).catch(() => socket.close(1011, "Re-authorization failed"));
   });
 
   const schema = yoga.getEnveloped().schema;
@@ -84,19 +115,21 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
           socket.close(4403, "Forbidden origin");
           return false;
         }
-        const viewer = await auth.viewerFor(credentials.secret);
+        let viewer: Viewer | null;
+        try {
+          viewer = await auth.viewerFor(credentials.secret);
+        } catch (error) {
+          if (!(error instanceof RateLimitedError)) throw error;
+          socket.close(4429, `Too many requests; retry in ${error.retryAfterSeconds} s`);
+          return false;
+        }
         if (!viewer) {
           socket.close(4401, "Unauthorized");
           return false;
         }
-        const set = byToken.get(viewer.tokenId) ?? new Set();
-        set.add(socket);
-        byToken.set(viewer.tokenId, set);
-        socket.once("close", () => {
-          set.delete(socket);
-          if (!set.size) byToken.delete(viewer.tokenId);
-        });
-        states.set(socket, { viewer, subscriptions: new Set() });
+        states.set(socket, { viewer, secret: credentials.secret, subscriptions: new Set() });
+        socket.once("close", () => states.delete(socket));
+        closeAtExpiry(socket, viewer.expiresAt);
         return true;
       },
       onSubscribe: async (ctx, id, payload) => {
@@ -104,38 +137,17 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
         if (state.subscriptions.size >= config.maxSubscriptionsPerSocket) {
           return [new GraphQLError(`Too many operations on one connection (limit ${config.maxSubscriptionsPerSocket})`, { extensions: { code: "LIMIT" } })];
         }
-        const request = ctx.extra.request as IncomingMessage;
-        const accept = (plan: Plan, document: DocumentNode, contextValue: object): ExecutionArgs => {
-          plans.set(contextValue, plan);
-          state.subscriptions.add(id);
-          return { ...operation(document, payload), contextValue };
-        };
-
-        const key = sharedKey(state.viewer, payload);
-        const running = shared.documentFor(key);
-        if (running) {
-          // The same viewer already runs this exact operation here: join it, nothing to re-check.
-          const start = async () => {
-            const enveloped = envelop(state.viewer, request, payload);
-            return enveloped.subscribe({ ...operation(running, payload), contextValue: await enveloped.contextFactory() });
-          };
-          return accept({ kind: "shared", key, document: running, start }, running, {});
-        }
-
-        const enveloped = envelop(state.viewer, request, payload);
-        let document: DocumentNode;
-        // Armor's limits throw from parse and validate; answer them as errors of this operation only.
+        // The slot is taken before the first await, so operations sent together can't all pass the cap.
+        state.subscriptions.add(id);
         try {
-          document = enveloped.parse(payload.query);
-          const errors = enveloped.validate(enveloped.schema, document);
-          if (errors.length) return errors;
+          const result = await prepare(state, ctx.extra.request as IncomingMessage, payload);
+          if (Array.isArray(result)) state.subscriptions.delete(id);
+          return result;
         } catch (error) {
-          return [error as GraphQLError];
+          state.subscriptions.delete(id);
+          if (error instanceof RateLimitedError) return [rateLimited(error, false)];
+          throw error;
         }
-        const contextValue = await enveloped.contextFactory();
-        if (!isSharedState(schema, document, payload.operationName)) return accept({ kind: "own", enveloped }, document, contextValue);
-        const start = async () => enveloped.subscribe({ ...operation(document, payload), contextValue });
-        return accept({ kind: "shared", key, document, start }, document, contextValue);
       },
       onComplete: (ctx, id) => {
         states.get(ctx.extra.socket)?.subscriptions.delete(id);
@@ -143,6 +155,41 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
     },
     wss,
   );
+
+  /** Counts the operation against the credential's limit, then plans how it runs (or answers its errors). */
+  async function prepare(state: SocketState, request: IncomingMessage, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+    await limits.consume("tokenUse", state.viewer.tokenId);
+    const accept = (plan: Plan, document: DocumentNode, contextValue: object): ExecutionArgs => {
+      plans.set(contextValue, plan);
+      return { ...operation(document, payload), contextValue };
+    };
+
+    const key = sharedKey(state.viewer, payload);
+    const running = shared.documentFor(key);
+    if (running) {
+      // The same viewer already runs this exact operation here: join it, nothing to re-check.
+      const start = async () => {
+        const enveloped = envelop(state.viewer, request, payload);
+        return enveloped.subscribe({ ...operation(running, payload), contextValue: await enveloped.contextFactory() });
+      };
+      return accept({ kind: "shared", key, document: running, start }, running, {});
+    }
+
+    const enveloped = envelop(state.viewer, request, payload);
+    let document: DocumentNode;
+    // Armor's limits throw from parse and validate; answer them as errors of this operation only.
+    try {
+      document = enveloped.parse(payload.query);
+      const errors = enveloped.validate(enveloped.schema, document);
+      if (errors.length) return errors;
+    } catch (error) {
+      return [error as GraphQLError];
+    }
+    const contextValue = await enveloped.contextFactory();
+    if (!isSharedState(schema, document, payload.operationName)) return accept({ kind: "own", enveloped }, document, contextValue);
+    const start = async () => enveloped.subscribe({ ...operation(document, payload), contextValue });
+    return accept({ kind: "shared", key, document, start }, document, contextValue);
+  }
 
   return {
     wss,

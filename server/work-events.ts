@@ -37,6 +37,7 @@ export function workEventsRoute(services: Services, auth: Authenticator) {
     const viewer = credentials ? await auth.viewerFor(credentials.secret) : null;
     if (!viewer) return json(res, 401, { error: "Send a personal access token as a Bearer token", code: "UNAUTHENTICATED" });
     if (!can(viewer, "work.record")) return json(res, 403, { error: "You can't record sessions", code: "FORBIDDEN" });
+    await services.limits.consume("ingestion", `token:${viewer.tokenId}`);
     let body: unknown;
     try {
       body = await readJson(req);

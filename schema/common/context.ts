@@ -3,6 +3,8 @@ import type { Permission, Role } from "./policy.js";
 import type { Jobs } from "./jobs.js";
 import type { PubSub } from "./pubsub.js";
 import type { LiveHubs } from "../live/hub.js";
+import type { Mail } from "../identity/mail.js";
+import type { RateLimits } from "../identity/rate-limits.js";
 
 export type Db = PrismaClient;
 /** The client inside an interactive transaction. */
@@ -16,6 +18,8 @@ export interface Viewer {
   permissions: ReadonlySet<Permission>;
   tokenId: string;
   tokenKind: "browser" | "personal" | "api_key";
+  /** The credential stops working at this instant, open WebSockets included. */
+  expiresAt: Date | null;
 }
 
 /** What every resolver and service receives; read-only on purpose. */
@@ -24,12 +28,16 @@ export interface Services {
   readonly pubsub: PubSub;
   readonly jobs: Jobs;
   readonly live: LiveHubs;
+  readonly mail: Mail;
+  readonly limits: RateLimits;
 }
 
 export interface Context extends Services {
   readonly viewer: Viewer | null;
   /** Set when the request came from a browser, so sign-in can set and clear the cookie. */
   readonly cookies?: CookieJar;
+  /** The caller's network address (from X-Forwarded-For behind a trusted proxy), for sign-in limits. */
+  readonly clientAddress?: string;
 }
 
 export interface CookieJar {

@@ -76,6 +76,8 @@ export interface CredentialFacts {
   /** The member's role now, not when the credential was made. */
   role: Role;
   customStaff: readonly string[] | null;
+  /** When the credential stops working (none: never). */
+  expiresAt?: Date | null;
 }
 
 /**
@@ -87,7 +89,7 @@ export function viewerOf(c: CredentialFacts): Viewer {
   const held = permissionsFor(c.role, c.customStaff);
   const permissions =
     c.kind === "api_key" ? new Set(c.scopes.filter(isPermission).filter((p) => held.has(p) && isApiKeyScope(p))) : held;
-  return { userId: c.userId, workspaceId: c.workspaceId, role: c.role, permissions, tokenId: c.tokenId, tokenKind: c.kind };
+  return { userId: c.userId, workspaceId: c.workspaceId, role: c.role, permissions, tokenId: c.tokenId, tokenKind: c.kind, expiresAt: c.expiresAt ?? null };
 }
 
 export function can(viewer: Viewer | null | undefined, permission: Permission): boolean {

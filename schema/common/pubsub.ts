@@ -41,11 +41,21 @@ export interface AppointmentChange {
   at: Date;
 }
 
+/**
+ * Credentials or permissions changed: these tokens, one member of a workspace (userId and
+ * workspaceId), every session of a user (userId alone) or every member of a workspace (workspaceId alone).
+ */
+export interface IdentityChange {
+  tokenIds?: string[];
+  userId?: string;
+  workspaceId?: string;
+}
+
 /** Topics are workspace-scoped: a subscriber only ever listens to its own workspace's channel. */
 export type PubSub = YogaPubSub<{
   live: [workspaceId: string, change: LiveChange];
   sessionStatus: [workspaceId: string, event: SessionStatusEvent];
   appointmentChanged: [workspaceId: string, change: AppointmentChange];
-  tokenRevoked: [{ tokenId: string }];
+  identityChanged: [IdentityChange];
   userSessions: [workspaceId: string, change: { changedIds: string[]; removedIds: string[] }];
 }>;

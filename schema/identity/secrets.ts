@@ -2,8 +2,10 @@ import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
-// OWASP's scrypt minimum (N=2^17, r=8, p=1) at 128 MiB per hash; 64 MiB is allowed by maxmem.
-const SCRYPT = { N: 2 ** 16, r: 8, p: 1, maxmem: 128 * 1024 * 1024 };
+// OWASP's scrypt recommendation (N=2^17, r=8, p=1) needs 128 * N * r = 128 MiB per hash; Node
+// refuses anything at or over maxmem, so it leaves room above that. Stored hashes carry their own
+// parameters, so older, cheaper ones still verify (and are upgraded on the next sign-in).
+const SCRYPT = { N: 2 ** 17, r: 8, p: 1, maxmem: 256 * 1024 * 1024 };
 
 /** Password hash in a self-describing format: scrypt$N$r$p$salt$hash (base64). */
 export async function hashPassword(password: string): Promise<string> {
@@ -25,7 +27,25 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(actual, expected);
 }
 
-const PREFIX = { browser: "sw_", personal: "sp_pat_", api_key: "sp_key_" } as const;
+/** Whether a stored hash was made with weaker parameters than today's. */
+export function needsRehash(stored: string): boolean {
+  const [scheme, N, r, p] = stored.split("$");
+  return scheme !== "scrypt" || Number(N) < SCRYPT.N || Number(r) < SCRYPT.r || Number(p) < SCRYPT.p;
+}
+
+let dummyHash: Promise<string> | null = null;
+
+/**
+ * Checks a password against an account's hash, or against a throwaway hash when there is no such
+ * account, so an unknown email takes as long to refuse as a wrong password.
+ */
+export async function verifyAccountPassword(password: string, stored: string | null): Promise<boolean> {
+  dummyHash ??= hashPassword(randomBytes(16).toString("hex"));
+  const valid = await verifyPassword(password, stored ?? (await dummyHash));
+  return stored !== null && valid;
+}
+
+const PREFIX = { browser: "sw_", personal: "sp_pat_", api_key: "sp_key_", invitation: "sw_inv_", reset: "sw_reset_" } as const;
 
 /** A new token secret; the prefix tells a leaked secret's kind at a glance (and to secret scanners). */
 export function newSecret(kind: keyof typeof PREFIX): string {

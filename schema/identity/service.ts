@@ -1,9 +1,10 @@
 import { IANAZone } from "luxon";
 import type { Context, Db, Services, Viewer } from "../common/context.js";
 import { ForbiddenError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
-import { can, isApiKeyScope, isPermission, viewerOf, type Permission, type Role } from "../common/policy.js";
-import { announceRevocation } from "./revocations.js";
-import { hashPassword, hashSecret, newSecret, verifyPassword } from "./secrets.js";
+import { actsAsPerson, can, isApiKeyScope, isPermission, viewerOf, type Permission } from "../common/policy.js";
+import { announceChange } from "./revocations.js";
+import { normaliseEmail } from "./rules.js";
+import { hashPassword, hashSecret, needsRehash, newSecret, verifyAccountPassword } from "./secrets.js";
 
 export const SESSION_COOKIE = "session";
 export const BROWSER_SESSION_DAYS = 30;
@@ -31,17 +32,43 @@ export async function findViewer(db: Db, secret: string): Promise<Viewer | null>
     scopes: token.scopes,
     role: membership.role,
     customStaff: token.workspace.customStaff ? token.workspace.staffPermissions : null,
+    expiresAt: token.expiresAt,
   });
 }
 
-export async function signIn(ctx: Context, email: string, password: string, workspaceId?: string | null) {
+/**
+ * Identity and credential management is for people: an API key never manages members, passwords
+ * or sessions, whatever its scopes.
+ */
+export function asPerson(viewer: Viewer | null, permission?: Permission): Viewer {
+  if (!viewer || !actsAsPerson(viewer)) throw new ForbiddenError("Only a signed-in member can do this");
+  if (permission && !can(viewer, permission)) throw new ForbiddenError();
+  return viewer;
+}
+
+/** Failed sign-ins count per address and per account-and-address, so a burst elsewhere can't lock an account's owner out. */
+export function signInKeys(ctx: Context, email: string) {
+  const address = ctx.clientAddress ?? "unknown";
+  return { address, account: `${email}|${address}` };
+}
+
+export async function signIn(ctx: Context, rawEmail: string, password: string, workspaceId?: string | null) {
+  const email = normaliseEmail(rawEmail);
+  const keys = signInKeys(ctx, email);
+  await ctx.limits.check("signInPerAddress", keys.address);
+  await ctx.limits.check("signInPerAccount", keys.account);
   const user = await ctx.db.user.findUnique({
-    where: { email: email.trim().toLowerCase() },
+    where: { email },
     include: { memberships: { orderBy: { createdAt: "asc" } } },
   });
-  // One message for unknown email and wrong password, so sign-in can't be used to probe accounts.
-  const valid = user && (await verifyPassword(password, user.passwordHash));
-  if (!user || !valid) throw ValidationError.field("password", "Email or password is wrong");
+  // One message and one hash's time for unknown email and wrong password: sign-in can't probe accounts.
+  const valid = await verifyAccountPassword(password, user?.passwordHash ?? null);
+  if (!user || !valid) {
+    await Promise.all([ctx.limits.penalise("signInPerAddress", keys.address), ctx.limits.penalise("signInPerAccount", keys.account)]);
+    throw ValidationError.field("password", "Email or password is wrong");
+  }
+  await ctx.limits.reset("signInPerAccount", keys.account);
+  if (needsRehash(user.passwordHash)) await ctx.db.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(password) } });
   const membership = workspaceId ? user.memberships.find((m) => m.workspaceId === workspaceId) : user.memberships[0];
   if (!membership) throw ValidationError.field("workspaceId", "You are not a member of this workspace");
   const secret = newSecret("browser");
@@ -70,7 +97,7 @@ export async function revokeToken(services: Services, viewer: Viewer, tokenId: s
     data: { revokedAt: token.revokedAt ?? new Date() },
   });
   // Every process drops cached viewers and closes WebSockets opened with it.
-  announceRevocation(services, token.id);
+  announceChange(services, { tokenIds: [token.id] });
   return revoked;
 }
 
@@ -117,28 +144,8 @@ export async function switchWorkspace(ctx: Context, workspaceId: string) {
   if (viewer.tokenKind !== "browser") throw new ForbiddenError("Only a browser session can switch workspace");
   await ctx.db.accessToken.update({ where: { id: viewer.tokenId }, data: { workspaceId } });
   // The old binding may be cached by other processes; treat it like a revocation of the old view.
-  announceRevocation(ctx, viewer.tokenId);
+  announceChange(ctx, { tokenIds: [viewer.tokenId] });
   return ctx.db.workspace.findUniqueOrThrow({ where: { id: workspaceId } });
-}
-
-export async function addMember(ctx: Context, input: { email: string; name: string; password: string; role: Role }) {
-  const problems = new Problems();
-  const email = input.email.trim().toLowerCase();
-  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) problems.add("input.email", "Not an email address");
-  if (!input.name.trim()) problems.add("input.name", "Required");
-  if (input.password.length < 8) problems.add("input.password", "At least 8 characters");
-  if (input.role === "owner" && ctx.viewer!.role !== "owner") problems.add("input.role", "Only an owner can add an owner");
-  problems.throwIfAny();
-  const workspaceId = ctx.viewer!.workspaceId;
-  const passwordHash = await hashPassword(input.password);
-  return ctx.db.$transaction(async (tx) => {
-    const user =
-      (await tx.user.findUnique({ where: { email } })) ??
-      (await tx.user.create({ data: { email, name: input.name.trim(), passwordHash } }));
-    const existing = await tx.membership.findUnique({ where: { workspaceId_userId: { workspaceId, userId: user.id } } });
-    if (existing) throw ValidationError.field("input.email", "Already a member of this workspace");
-    return tx.membership.create({ data: { workspaceId, userId: user.id, role: input.role } });
-  });
 }
 
 export async function setStaffPermissions(ctx: Context, permissions: string[] | null) {
@@ -147,10 +154,12 @@ export async function setStaffPermissions(ctx: Context, permissions: string[] | 
     if (!isPermission(p)) problems.add(`permissions.${i}`, `Unknown permission ${p}`);
   });
   problems.throwIfAny();
-  return ctx.db.workspace.update({
+  const workspace = await ctx.db.workspace.update({
     where: { id: ctx.viewer!.workspaceId },
     data: { customStaff: permissions !== null, staffPermissions: (permissions ?? []) as Permission[] },
   });
+  announceChange(ctx, { workspaceId: workspace.id });
+  return workspace;
 }
 
 export async function createWorkspace(ctx: Context, name: string, timeZone: string) {

@@ -1,11 +1,13 @@
 import { resolveArrayConnection } from "@pothos/plugin-relay";
 import { IANAZone } from "luxon";
-import type { AccessToken, Membership, User, Workspace } from "../../prisma/generated/client.js";
+import type { AccessToken, Invitation, Membership, User, Workspace } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import type { Viewer } from "../common/context.js";
 import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { actsAsPerson, can, PERMISSIONS, permissionsFor, rowsWhere, type Permission } from "../common/policy.js";
-import { addMember, createToken, createWorkspace, revokeToken, SESSION_COOKIE, setStaffPermissions, signIn, switchWorkspace } from "./service.js";
+import { acceptInvitation, changeMemberRole, INVITATION_DAYS, inviteMember, removeMember, revokeInvitation } from "./members.js";
+import { changePassword, requestPasswordReset, RESET_MINUTES, resetPassword, signOutEverywhere } from "./passwords.js";
+import { asPerson, createToken, createWorkspace, revokeToken, SESSION_COOKIE, setStaffPermissions, signIn, switchWorkspace } from "./service.js";
 import { parseWorkingHours } from "./working-hours.js";
 
 const RoleEnum = builder.enumType("Role", { values: ["owner", "manager", "staff", "employee"] as const });
@@ -258,21 +260,6 @@ builder.mutationField("revokeToken", (t) =>
   }),
 );
 
-builder.mutationField("addMember", (t) =>
-  t.field({
-    type: MembershipRef,
-    authScopes: { permission: "members.manage" },
-    errors: { types: [ValidationError] },
-    args: {
-      email: t.arg.string(),
-      name: t.arg.string(),
-      password: t.arg.string(),
-      role: t.arg({ type: RoleEnum }),
-    },
-    resolve: (_r, args, ctx) => addMember(ctx, args),
-  }),
-);
-
 const WorkingHoursInput = builder.inputType("WorkingHoursInput", {
   fields: (t) => ({
     days: t.intList({ description: "ISO weekdays, 1 = Monday." }),
@@ -324,5 +311,142 @@ builder.mutationField("setStaffPermissions", (t) =>
     errors: { types: [ValidationError] },
     args: { permissions: t.arg({ type: [PermissionEnum], required: false }) },
     resolve: (_r, args, ctx) => setStaffPermissions(ctx, args.permissions ?? null),
+  }),
+);
+
+const InvitationRef = builder.objectRef<Invitation>("Invitation");
+
+builder.node(InvitationRef, {
+  description: "An invitation to join the workspace; only the email it went to is known until it is accepted.",
+  id: { resolve: (i) => i.id },
+  loadOne: (id, ctx) =>
+    ctx.viewer && actsAsPerson(ctx.viewer) && can(ctx.viewer, "members.manage")
+      ? ctx.db.invitation.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } })
+      : null,
+  fields: (t) => ({
+    email: t.exposeString("email"),
+    role: t.field({ type: RoleEnum, resolve: (i) => i.role }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    expiresAt: t.expose("expiresAt", { type: "DateTime" }),
+    acceptedAt: t.expose("acceptedAt", { type: "DateTime", nullable: true }),
+    revokedAt: t.expose("revokedAt", { type: "DateTime", nullable: true }),
+  }),
+});
+
+builder.queryField("invitations", (t) =>
+  t.connection({
+    type: InvitationRef,
+    description: "The workspace's invitations, newest first: open ones, or all with includeClosed.",
+    authScopes: { permission: "members.manage" },
+    args: { includeClosed: t.arg.boolean({ required: false, defaultValue: false }) },
+    resolve: async (_r, args, ctx) => {
+      const viewer = asPerson(ctx.viewer, "members.manage");
+      const open = { acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } };
+      const invitations = await ctx.db.invitation.findMany({
+        where: { workspaceId: viewer.workspaceId, ...(args.includeClosed ? {} : open) },
+        orderBy: { createdAt: "desc" },
+      });
+      return resolveArrayConnection({ args }, invitations);
+    },
+  }),
+);
+
+builder.mutationField("inviteMember", (t) =>
+  t.field({
+    type: InvitationRef,
+    description: `Mails a link to join with this role (valid ${INVITATION_DAYS} days); inviting the same email again replaces it.`,
+    authScopes: { permission: "members.manage" },
+    errors: { types: [ValidationError] },
+    args: { email: t.arg.string(), role: t.arg({ type: RoleEnum }) },
+    resolve: (_r, args, ctx) => inviteMember(ctx, args),
+  }),
+);
+
+builder.mutationField("revokeInvitation", (t) =>
+  t.field({
+    type: InvitationRef,
+    description: "The link stops working.",
+    authScopes: { permission: "members.manage" },
+    errors: { types: [NotFoundError] },
+    args: { id: t.arg.globalID({ for: InvitationRef }) },
+    resolve: (_r, args, ctx) => revokeInvitation(ctx, args.id.id),
+  }),
+);
+
+builder.mutationField("acceptInvitation", (t) =>
+  t.field({
+    type: WorkspaceRef,
+    description:
+      "Joins the workspace the invitation is for: as a new account (give name and password), or, when the email already has an account, signed in as it.",
+    errors: { types: [ValidationError] },
+    args: {
+      token: t.arg.string(),
+      name: t.arg.string({ required: false }),
+      password: t.arg.string({ required: false }),
+    },
+    resolve: (_r, args, ctx) => acceptInvitation(ctx, args),
+  }),
+);
+
+builder.mutationField("removeMember", (t) =>
+  t.field({
+    type: DonePayload,
+    description: "Ends the membership and revokes the member's sessions, tokens and API keys here; the last owner can't be removed.",
+    authScopes: { permission: "members.manage" },
+    errors: { types: [NotFoundError, ValidationError] },
+    args: { memberId: t.arg.globalID({ for: MembershipRef }) },
+    resolve: (_r, args, ctx) => removeMember(ctx, args.memberId.id),
+  }),
+);
+
+builder.mutationField("changeMemberRole", (t) =>
+  t.field({
+    type: MembershipRef,
+    description: "Takes effect on the member's next request; open WebSockets reconnect. The last owner can't be demoted.",
+    authScopes: { permission: "members.manage" },
+    errors: { types: [NotFoundError, ValidationError] },
+    args: { memberId: t.arg.globalID({ for: MembershipRef }), role: t.arg({ type: RoleEnum }) },
+    resolve: (_r, args, ctx) => changeMemberRole(ctx, args.memberId.id, args.role),
+  }),
+);
+
+builder.mutationField("changePassword", (t) =>
+  t.field({
+    type: DonePayload,
+    description: "Your other browser sessions are signed out.",
+    authScopes: { signedIn: true },
+    errors: { types: [ValidationError] },
+    args: { currentPassword: t.arg.string(), newPassword: t.arg.string() },
+    resolve: (_r, args, ctx) => changePassword(ctx, args.currentPassword, args.newPassword),
+  }),
+);
+
+builder.mutationField("requestPasswordReset", (t) =>
+  t.field({
+    type: DonePayload,
+    description: `Mails a reset link (valid ${RESET_MINUTES} minutes) if the email has an account; the answer is the same either way.`,
+    errors: {},
+    args: { email: t.arg.string() },
+    resolve: (_r, args, ctx) => requestPasswordReset(ctx, args.email),
+  }),
+);
+
+builder.mutationField("resetPassword", (t) =>
+  t.field({
+    type: DonePayload,
+    description: "Sets a new password with a reset link's token; every browser session of the account is signed out.",
+    errors: { types: [ValidationError] },
+    args: { token: t.arg.string(), newPassword: t.arg.string() },
+    resolve: (_r, args, ctx) => resetPassword(ctx, args.token, args.newPassword),
+  }),
+);
+
+builder.mutationField("signOutEverywhere", (t) =>
+  t.field({
+    type: DonePayload,
+    description: "Ends every browser session of your account, in every workspace, this one included. Tokens stay.",
+    authScopes: { signedIn: true },
+    errors: {},
+    resolve: (_r, _a, ctx) => signOutEverywhere(ctx),
   }),
 );

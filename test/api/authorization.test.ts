@@ -38,7 +38,7 @@ describe("an API key never manages identity or credentials", () => {
       createPersonalAccessToken: `mutation { createPersonalAccessToken(name: "escalate") { ${ERR} ... on CreatedToken { secret } } }`,
       createApiKey: `mutation { createApiKey(name: "escalate", scopes: [SESSION_READ]) { ${ERR} ... on CreatedToken { secret } } }`,
       revokeToken: `mutation($id: ID!) { revokeToken(id: $id) { ${ERR} ... on AccessToken { revokedAt } } }`,
-      addMember: `mutation { addMember(email: "intruder@example.test", name: "In Truder", password: "password123", role: owner) { ${ERR} ... on Member { id } } }`,
+      inviteMember: `mutation { inviteMember(email: "intruder@example.test", role: owner) { ${ERR} ... on Invitation { id } } }`,
       createWorkspace: `mutation { createWorkspace(name: "Mine now") { ${ERR} ... on Workspace { id } } }`,
     };
     for (const [field, query] of Object.entries(attempts)) {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gql, ok, signIn, tokenFor } from "../support/client.js";
+import { createMember } from "../support/mail.js";
 import { startStack, type Stack } from "../support/stack.js";
 
 let stack: Stack;
@@ -114,7 +115,7 @@ describe("permissions", () => {
 
   it("an API key can't be given a scope its creator lacks", async () => {
     const owner = await tokenFor(url, "owner@demo.test");
-    await ok(url, `mutation { addMember(email: "mgr2@demo.test", name: "M2", password: "longenough", role: manager) { __typename } }`, {}, { token: owner });
+    await createMember(url, { token: owner }, { email: "mgr2@demo.test", role: "manager" });
     const manager = await tokenFor(url, "lisa@demo.test");
     const res = await gql(url, `mutation { createApiKey(name: "x", scopes: [SESSION_READ]) { __typename ... on Error { code } } }`, {}, { token: manager });
     expect(res.body.data.createApiKey.code).toBe("FORBIDDEN"); // managers lack tokens.manage

@@ -7,6 +7,7 @@ import { monthPeriod } from "../../schema/billing/rules.js";
 import { generateInvoices } from "../../schema/billing/service.js";
 import { gql, ok, tokenFor } from "../support/client.js";
 import { createMigratedDatabase } from "../support/infra.js";
+import { createMember } from "../support/mail.js";
 import { percentile, type BenchEnv, type Row } from "./support.js";
 
 async function loop(users: string[], seconds: number, step: (token: string, i: number) => Promise<void>) {
@@ -34,7 +35,7 @@ export async function beatFlips(env: BenchEnv, userCount = 50, seconds = 10): Pr
   const sessions = new Map<string, string[]>();
   for (let u = 0; u < userCount; u++) {
     const email = `flipper${u}@bench.test`;
-    await ok(url, `mutation($e: String!) { addMember(email: $e, name: "Flipper", password: "bench-password", role: employee) { __typename } }`, { e: email }, { token: owner });
+    await createMember(url, { token: owner }, { email, role: "employee", name: "Flipper", password: "bench-password" });
     const cookie = (await gql(url, `mutation($e: String!) { signIn(email: $e, password: "bench-password") { __typename } }`, { e: email })).headers.get("set-cookie")!.split(";")[0];
     const token = (await ok(url, `mutation { createPersonalAccessToken(name: "bench") { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret;
     const start = `mutation($p: ID!) { startAgentSession(projectId: $p, description: "bench") { ... on AgentSession { id } } }`;

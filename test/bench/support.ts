@@ -4,6 +4,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createMigratedDatabase, hasBinary, startPostgresAndRedis, type Infra } from "../support/infra.js";
+import { registerOutbox } from "../support/mail.js";
 import { startProcess, type Proc } from "../support/process.js";
 
 
@@ -18,11 +19,22 @@ export async function benchEnv(): Promise<BenchEnv> {
   return {
     infra,
     async startApi(env = {}) {
-      const base: Record<string, string> = { PORT: "0", HOST: "127.0.0.1", SEED_DEMO: "true", ...env };
+      const dataDir = mkdtempSync(join(tmpdir(), "bench-data-"));
+      // Benches measure throughput, not the per-credential limits that would answer 429 to a load generator.
+      const base: Record<string, string> = {
+        PORT: "0",
+        HOST: "127.0.0.1",
+        SEED_DEMO: "true",
+        MAIL_OUTBOX: join(dataDir, "outbox.jsonl"),
+        RATE_LIMIT_TOKEN: "1000000000/1",
+        RATE_LIMIT_INGESTION: "1000000000/1",
+        ...env,
+      };
       if (infra) base.DATABASE_URL = await createMigratedDatabase(infra.databaseUrl);
-      else base.DATA_DIR = mkdtempSync(join(tmpdir(), "bench-data-"));
+      else base.DATA_DIR = dataDir;
       const proc = await startProcess("server/main.ts", base, /ready on (http:\/\/\S+) /);
       proc.url = proc.url.replace("localhost", "127.0.0.1");
+      registerOutbox(proc.url, base.MAIL_OUTBOX);
       return Object.assign(proc, { databaseUrl: base.DATABASE_URL ?? null });
     },
   };

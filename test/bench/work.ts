@@ -5,10 +5,11 @@ import pg from "pg";
 import { eventsFromExport } from "../../schema/work/activitywatch.js";
 import { activityWatchExport, eventCount } from "../support/activitywatch-export.js";
 import { ok, tokenFor } from "../support/client.js";
+import { createMember } from "../support/mail.js";
 import { percentile, timeCalls, type BenchEnv, type Row } from "./support.js";
 
 async function memberToken(url: string, owner: string, email: string) {
-  await ok(url, `mutation($e: String!) { addMember(email: $e, name: "Bench", password: "bench-password", role: employee) { __typename } }`, { e: email }, { token: owner });
+  await createMember(url, { token: owner }, { email, role: "employee", name: "Bench", password: "bench-password" });
   const res = await fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: `mutation { signIn(email: "${email}", password: "bench-password") { __typename } }` }) });
   const cookie = res.headers.get("set-cookie")!.split(";")[0];
   return (await ok(url, `mutation { createPersonalAccessToken(name: "desktop") { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret as string;

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inject } from "vitest";
 import { createMigratedDatabase } from "./infra.js";
+import { registerOutbox } from "./mail.js";
 import { startProcess, type Proc } from "./process.js";
 
 let redisDb = 0;
@@ -30,6 +31,8 @@ export async function startStack(options: { instances?: number; worker?: boolean
   // Files (screenshots) go to a throwaway folder; without PostgreSQL the embedded database too.
   const dataDir = mkdtempSync(join(tmpdir(), "sessions-data-"));
   env.DATA_DIR = dataDir;
+  // Invitation and reset links go to a file the tests read (support/mail.ts).
+  env.MAIL_OUTBOX = join(dataDir, "outbox.jsonl");
   if (serverUrl) {
     databaseUrl = await createMigratedDatabase(serverUrl);
     redisUrl = `${redisBase}/${redisDb++ % 16}`;
@@ -43,6 +46,7 @@ export async function startStack(options: { instances?: number; worker?: boolean
   const startApi = async (extraEnv: Record<string, string> = {}) => {
     const proc = await startProcess("server/main.ts", { ...env, ...extraEnv }, /ready on (http:\/\/\S+) /);
     proc.url = proc.url.replace("localhost", "127.0.0.1");
+    registerOutbox(proc.url, env.MAIL_OUTBOX);
     apis.push(proc);
     return proc;
   };

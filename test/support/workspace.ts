@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { DEMO_PASSWORD } from "../../prisma/seed.js";
 import { ok, signIn } from "./client.js";
+import { createMember } from "./mail.js";
 
 export interface TestMember {
   id: string;
@@ -48,7 +49,7 @@ export async function memberIn(url: string, workspaceId: string, email: string, 
 
 /**
  * A new workspace in `timeZone` with a new person per role (password: the demo password). The demo
- * owner creates it and stays a member (there is no way to leave yet), but no test signs in as them.
+ * owner creates it and stays a member, but no test signs in as them.
  */
 export async function newWorkspace(url: string, timeZone = "Europe/Berlin"): Promise<TestWorkspace> {
   const suffix = randomUUID().slice(0, 8);
@@ -59,7 +60,7 @@ export async function newWorkspace(url: string, timeZone = "Europe/Berlin"): Pro
   const members = await Promise.all(
     ROLES.map(async ([key, name, role]) => {
       const email = `${key}-${suffix}@test.example`;
-      await ok(url, `mutation($e: String!, $n: String!, $p: String!, $r: Role!) { addMember(email: $e, name: $n, password: $p, role: $r) { __typename } }`, { e: email, n: name, p: DEMO_PASSWORD, r: role }, { token: creator.token });
+      await createMember(url, { token: creator.token }, { email, role, name, password: DEMO_PASSWORD });
       return [key, await memberIn(url, id, email, name)] as const;
     }),
   );

@@ -1,0 +1,92 @@
+// Brute force and floods are stopped before they cost a password hash or a database write. One
+// counter store for all API processes (Redis) when there is one, else this process's memory.
+import type { Redis } from "ioredis";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { AppError } from "../common/errors.js";
+
+export interface RateLimit {
+  points: number;
+  seconds: number;
+}
+
+export interface RateLimitSettings {
+  /** Failed sign-ins and password reset requests from one client address. */
+  signInPerAddress: RateLimit;
+  /** Failed sign-ins to one account from one address: an attacker elsewhere can't lock its owner out. */
+  signInPerAccount: RateLimit;
+  /** Requests made with one credential (browser session, personal token, API key), WebSocket operations included. */
+  tokenUse: RateLimit;
+  /** Event batches per analytics write key and per token on the desktop endpoint. */
+  ingestion: RateLimit;
+}
+
+export type LimitKind = keyof RateLimitSettings;
+
+export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
+  signInPerAddress: { points: 50, seconds: 900 },
+  signInPerAccount: { points: 10, seconds: 900 },
+  tokenUse: { points: 1200, seconds: 60 },
+  ingestion: { points: 600, seconds: 60 },
+};
+
+/** "points/seconds", e.g. "10/900"; anything else is a configuration mistake worth stopping for. */
+export function parseRateLimit(value: string | undefined, fallback: RateLimit): RateLimit {
+  if (!value) return fallback;
+  const match = /^(\d+)\/(\d+)$/.exec(value.trim());
+  if (!match || !Number(match[1]) || !Number(match[2])) throw new Error(`Rate limit "${value}" must read points/seconds, e.g. 10/900`);
+  return { points: Number(match[1]), seconds: Number(match[2]) };
+}
+
+export class RateLimitedError extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super("RATE_LIMITED", `Too many requests; try again in ${retryAfterSeconds} s`);
+  }
+}
+
+function refusal(res: RateLimiterRes) {
+  return new RateLimitedError(Math.max(1, Math.ceil(res.msBeforeNext / 1000)));
+}
+
+export class RateLimits {
+  private readonly limiters: Record<LimitKind, RateLimiterAbstract>;
+
+  constructor(
+    readonly settings: RateLimitSettings,
+    redis: Redis | null,
+  ) {
+    const make = (kind: LimitKind) => {
+      const options = { keyPrefix: `ratelimit:${kind}`, points: settings[kind].points, duration: settings[kind].seconds };
+      return redis ? new RateLimiterRedis({ ...options, storeClient: redis }) : new RateLimiterMemory(options);
+    };
+    this.limiters = {
+      signInPerAddress: make("signInPerAddress"),
+      signInPerAccount: make("signInPerAccount"),
+      tokenUse: make("tokenUse"),
+      ingestion: make("ingestion"),
+    };
+  }
+
+  /** Counts one use; throws RateLimitedError once the limit is spent. */
+  async consume(kind: LimitKind, key: string): Promise<void> {
+    try {
+      await this.limiters[kind].consume(key);
+    } catch (error) {
+      throw error instanceof RateLimiterRes ? refusal(error) : error;
+    }
+  }
+
+  /** Throws when the limit is already spent, without counting this attempt. */
+  async check(kind: LimitKind, key: string): Promise<void> {
+    const res = await this.limiters[kind].get(key);
+    if (res && res.consumedPoints >= this.settings[kind].points) throw refusal(res);
+  }
+
+  /** Counts a failure after the fact (the attempt itself was already answered). */
+  async penalise(kind: LimitKind, key: string): Promise<void> {
+    await this.limiters[kind].penalty(key, 1);
+  }
+
+  async reset(kind: LimitKind, key: string): Promise<void> {
+    await this.limiters[kind].delete(key);
+  }
+}
