@@ -87,9 +87,14 @@ export function createHttpServer({ config, yoga, routes = {}, bodyLimits = {}, w
     // sent before the signal and are served rather than reset.
     await new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs));
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    // Streams (SSE) never finish by themselves: give them a moment, then end them.
-    const force = setTimeout(() => server.closeAllConnections(), 5000);
-    return closed.finally(() => clearTimeout(force));
+    // Streams (SSE) never finish by themselves: give them a moment, then end them. Other requests
+    // (a sign-in hashing its password on a busy machine) finish first, up to a hard limit.
+    const endStreams = setTimeout(() => {
+      for (const res of inFlight) if (String(res.getHeader("content-type") ?? "").startsWith("text/event-stream")) res.end();
+      server.closeIdleConnections();
+    }, 5000);
+    const force = setTimeout(() => server.closeAllConnections(), 30_000);
+    return closed.finally(() => (clearTimeout(endStreams), clearTimeout(force)));
   }
 
   return { server, markReady: () => (ready = true), drain };

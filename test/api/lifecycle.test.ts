@@ -154,7 +154,10 @@ describe("invitations", () => {
     expect(bad).toMatchObject({ __typename: "ValidationError", problems: [{ path: ["email"], message: "Not an email address" }] });
     const member = (await ok(url, INVITE, { e: "tom@demo.test", r: "employee" }, { token: owner })).inviteMember;
     expect(member.problems).toEqual([{ path: ["email"], message: "Already a member of this workspace" }]);
-    const key = await ok(url, `mutation { createApiKey(name: "all", scopes: [MEMBERS_MANAGE, TOKENS_MANAGE, TEAM_READ]) { ... on CreatedToken { secret } } }`, {}, { token: owner });
+    // A key can't even be given identity scopes; one with every other scope still can't manage members.
+    const identityKey = await ok(url, `mutation { createApiKey(name: "all", scopes: [MEMBERS_MANAGE, TOKENS_MANAGE, TEAM_READ]) { __typename } }`, {}, { token: owner });
+    expect(identityKey.createApiKey.__typename).toBe("ValidationError");
+    const key = await ok(url, `mutation { createApiKey(name: "data", scopes: [TEAM_READ, SESSION_READ, SESSION_CREATE, SESSION_UPDATE, SESSION_DELETE]) { ... on CreatedToken { secret } } }`, {}, { token: owner });
     const secret = key.createApiKey.secret;
     expect((await ok(url, INVITE, { e: email("key"), r: "employee" }, { token: secret })).inviteMember).toMatchObject({ __typename: "ForbiddenError", code: "FORBIDDEN" });
     const tom = await memberId(owner, "tom@demo.test");
