@@ -22,6 +22,8 @@ export interface Config {
   /** With a path, mails are appended there as JSON lines instead of going to the log. */
   mailOutbox: string | null;
   rateLimits: RateLimitSettings;
+  /** The Bearer token Prometheus sends to /metrics; without one there is no /metrics. */
+  metricsToken: string | null;
   /** Session summaries by a model behind an OpenAI-compatible API; deterministic ones when unset. */
   llmSummaries: { url: string; apiKey: string; model: string; timeoutMs: number } | null;
 }
@@ -43,6 +45,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: env.TRUST_PROXY === "true" ? 1 : Number(env.TRUST_PROXY || 0),
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT ?? 4000}`).replace(/\/$/, ""),
     mailOutbox: env.MAIL_OUTBOX || null,
+    metricsToken: env.METRICS_TOKEN || null,
     rateLimits: {
       signInPerAddress: parseRateLimit(env.RATE_LIMIT_SIGN_IN_PER_ADDRESS, DEFAULT_RATE_LIMITS.signInPerAddress),
       signInPerAccount: parseRateLimit(env.RATE_LIMIT_SIGN_IN_PER_ACCOUNT, DEFAULT_RATE_LIMITS.signInPerAccount),

@@ -1,4 +1,5 @@
 import { defineJob } from "../common/jobs.js";
+import { log } from "../common/log.js";
 
 const KEEP_DAYS = 30;
 
@@ -11,6 +12,6 @@ defineJob({
     const { count } = await db.accessToken.deleteMany({
       where: { OR: [{ revokedAt: { lt: before } }, { expiresAt: { lt: before } }] },
     });
-    if (count) console.log(`[jobs] pruned ${count} old tokens`);
+    if (count) log.info({ count }, "pruned old tokens");
   },
 });
