@@ -72,10 +72,13 @@ export class BullJobs implements Jobs {
   }
 }
 
-export function startBullWorker(redisUrl: string, services: Services, concurrency = 8) {
+export function startBullWorker(redisUrl: string, services: Services, concurrency = 8, lockMs = 30_000) {
   const worker = new Worker(QUEUE, (job) => jobDefinition(job.name).process(job.data, services), {
     connection: connect(redisUrl),
     concurrency,
+    // A job whose worker died (its lock not renewed) is found by the next stalled-job check and runs again.
+    lockDuration: lockMs,
+    stalledInterval: lockMs,
   });
   worker.on("failed", (job, error) => {
     if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) logJobFailure(job.name, job.id, job.attemptsMade, error.message);

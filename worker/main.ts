@@ -11,7 +11,7 @@ if (!config.redisUrl || !config.databaseUrl) {
 }
 const runtime = await openRuntime(config);
 await (runtime.jobs as BullJobs).scheduleRecurring();
-const worker = startBullWorker(config.redisUrl, runtime, Number(process.env.WORKER_CONCURRENCY ?? 8));
+const worker = startBullWorker(config.redisUrl, runtime, Number(process.env.WORKER_CONCURRENCY ?? 8), config.jobLockMs);
 log.info("Worker consuming jobs");
 
 async function shutdown() {
