@@ -30,7 +30,7 @@ export class Metrics {
   });
   readonly operationSeconds = new client.Histogram({
     name: "graphql_operation_duration_seconds",
-    help: "GraphQL query and mutation latency over HTTP",
+    help: "GraphQL query and mutation execution time, over HTTP and WebSocket",
     labelNames: ["type"] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],

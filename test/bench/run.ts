@@ -4,6 +4,7 @@ import { authorizationMatrix } from "./authorization.js";
 import { calendarMonth } from "./appointments.js";
 import { eventIngestion, sessionList } from "./analytics.js";
 import { fanOut, roundTrip } from "./platform.js";
+import { faultScenarios } from "./faults.js";
 import { heartbeatIngestion, importThroughput, sessionsPage } from "./work.js";
 import { benchEnv, printTable } from "./support.js";
 
@@ -25,6 +26,8 @@ try {
   if (!only || only === "analytics" || only === "ingestion")
     printTable("User-session event ingestion, end to end (HTTP batch in, events stored, sessions updated)", await eventIngestion(env));
   if (!only || only === "analytics") printTable("User Sessions list over 1,000,000 raw events (~50,000 sessions), 50 per page", await sessionList(env));
+  if (!only || only === "faults")
+    printTable("Faults under mixed traffic (2 API processes, 1 worker): refused batches sent again, every event id audited", await faultScenarios());
   if (!only || only === "authorization") printTable("Authorization matrix: every root field and endpoint, every kind of caller", authorizationMatrix());
 } finally {
   await env.infra?.stop();
