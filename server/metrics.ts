@@ -14,37 +14,25 @@ export interface MetricSources {
   liveSubscribers: () => number;
 }
 
+function counter<L extends string>(registry: client.Registry, name: string, help: string, labelNames: readonly L[]) {
+  return new client.Counter<L>({ name, help, labelNames, registers: [registry] });
+}
+
 export class Metrics {
   readonly registry = new client.Registry();
-  readonly httpRequests = new client.Counter({
-    name: "http_requests_total",
-    help: "HTTP requests by route (path prefix), method and status",
-    labelNames: ["route", "method", "status"] as const,
-    registers: [this.registry],
-  });
-  readonly errors = new client.Counter({
-    name: "api_errors_total",
-    help: "Errors answered, by code (GraphQL extensions.code or plain endpoint code)",
-    labelNames: ["code"] as const,
-    registers: [this.registry],
-  });
+  readonly httpRequests = counter(this.registry, "http_requests_total", "HTTP requests by route (path prefix), method and status", ["route", "method", "status"]);
+  readonly errors = counter(this.registry, "api_errors_total", "Errors answered, by code (GraphQL extensions.code or plain endpoint code)", ["code"]);
+  readonly ingested = counter(
+    this.registry,
+    "ingested_events_total",
+    "Events taken in by the ingestion endpoints, by kind (analytics, work) and outcome (accepted, rejected)",
+    ["kind", "outcome"],
+  );
   readonly operationSeconds = new client.Histogram({
     name: "graphql_operation_duration_seconds",
     help: "GraphQL query and mutation execution time, over HTTP and WebSocket",
     labelNames: ["type"] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [this.registry],
-  });
-  readonly ingested = new client.Counter({
-    name: "ingested_events_total",
-    help: "Events taken in by the ingestion endpoints, by kind (analytics, work) and outcome (accepted, rejected)",
-    labelNames: ["kind", "outcome"] as const,
-    registers: [this.registry],
-  });
-  readonly failedJobs = new client.Counter({
-    name: "jobs_failed_total",
-    help: "Jobs that failed for good after all their attempts, by name",
-    labelNames: ["name"] as const,
     registers: [this.registry],
   });
 
