@@ -59,6 +59,18 @@ describe("an API key never manages identity or credentials", () => {
   });
 });
 
+describe("identity stays with owners", () => {
+  it("a staff permission set can't hold members, tokens or workspace management, and nothing changes", async () => {
+    const w = await ownWorkspace("Staff set");
+    const SET = `mutation($p: [Permission!]) { setStaffPermissions(permissions: $p) { ${ERR} ... on ValidationError { problems { path message } } ... on Workspace { staffPermissions } } }`;
+    const refused = await ok(url, SET, { p: ["SESSION_READ", "MEMBERS_MANAGE", "TOKENS_MANAGE"] }, { token: w.token });
+    expect(refused.setStaffPermissions.code).toBe("VALIDATION");
+    expect(refused.setStaffPermissions.problems.map((p: { path: string[] }) => p.path.join("."))).toEqual(["permissions.1", "permissions.2"]);
+    const kept = await ok(url, SET, { p: ["SESSION_READ"] }, { token: w.token });
+    expect(kept.setStaffPermissions.staffPermissions).toEqual(["SESSION_READ"]);
+  });
+});
+
 describe("a person in two workspaces: each credential acts in its own", () => {
   it("desktop events posted with a workspace-T token land in workspace T only", async () => {
     const [a, t] = await Promise.all([ownWorkspace("Work A"), ownWorkspace("Work T")]);
