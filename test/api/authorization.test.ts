@@ -158,15 +158,22 @@ describe("a person in two workspaces: each credential acts in its own", () => {
     expect([await count(a.token), await count(t.token)]).toEqual([1, 1]);
   });
 
-  it("Workspace.members and node(id:) never reach another workspace of the same person", async () => {
+  it("Workspace.members, node(id:) and the switcher never reach another workspace of the same person", async () => {
     const t = await ownWorkspace("Members T");
     const demo = (await ok(url, `{ viewer { workspace { id members(first: 50) { nodes { id } } } } }`, {}, { token: owner })).viewer.workspace;
     expect(demo.members.nodes.length).toBeGreaterThan(1);
-    const seen = await ok(url, `query($id: ID!) { node(id: $id) { id } viewer { workspaces { id members(first: 50) { nodes { id user { name } } } } } }`, { id: demo.id }, { token: t.token });
+    const seen = await ok(url, `query($id: ID!) { node(id: $id) { id } viewer { workspaces { id name role } } }`, { id: demo.id }, { token: t.token });
     expect(seen.node).toBeNull();
-    expect(seen.viewer.workspaces.find((w: { id: string }) => w.id === demo.id).members.nodes).toEqual([]);
+    // The switcher names the other workspace and the person's role there, nothing of its contents.
+    expect(seen.viewer.workspaces).toContainEqual({ id: demo.id, name: expect.any(String), role: "owner" });
     const member = await ok(url, `query($id: ID!) { node(id: $id) { id } }`, { id: demo.members.nodes[1].id }, { token: t.token });
     expect(member.node).toBeNull();
+    const tooMuch = await gql(url, `{ viewer { workspaces { settings } } }`, {}, { token: t.token });
+    expect(tooMuch.body.errors?.[0].message).toMatch(/Cannot query field "settings" on type "WorkspaceChoice"/);
+    // An API key knows only its own workspace, not the other workspaces of the person who made it.
+    const key = (await ok(url, `mutation { createApiKey(name: "k", scopes: [WORK_READ]) { ... on CreatedToken { secret } } }`, {}, { token: t.token })).createApiKey.secret;
+    const byKey = await ok(url, `{ viewer { workspaces { id } } }`, {}, { token: key });
+    expect(byKey.viewer.workspaces).toEqual([{ id: t.id }]);
   });
 });
 
