@@ -19,7 +19,7 @@ describe.runIf(inject("redisUrl"))("a worker SIGKILLed mid-job", () => {
   let db: pg.Client;
   beforeAll(async () => {
     // Short job locks, so the dead worker's job is noticed in seconds rather than half a minute.
-    stack = await startStack({ worker: true, env: { JOB_LOCK_MS: "1500" } });
+    stack = await startStack({ worker: true, env: { JOB_LOCK_MS: "5000" } });
     url = stack.urls[0];
     ws = await newWorkspace(url);
     db = new pg.Client({ connectionString: stack.databaseUrl! });

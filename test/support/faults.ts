@@ -69,7 +69,7 @@ export class Traffic {
   }
 
   /** Lost and doubled ids, read from the database; analytics batches are stored by the worker, so this waits for them. */
-  async audit(databaseUrl: string, timeoutMs = 20_000): Promise<{ lost: number; doubled: number }> {
+  async audit(databaseUrl: string, timeoutMs = 20_000): Promise<{ lost: number; doubled: number; lostIds: string[] }> {
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     try {
@@ -88,15 +88,17 @@ export class Traffic {
         await new Promise((r) => setTimeout(r, 200));
         stored = await read();
       }
-      return { lost: expected - stored.length, doubled: stored.filter((r) => r.n > 1).length };
+      const found = new Set(stored.map((r) => r.id));
+      const lostIds = [...this.ids.work, ...this.ids.analytics].filter((id) => !found.has(id));
+      return { lost: lostIds.length, doubled: stored.filter((r) => r.n > 1).length, lostIds };
     } finally {
       await db.end();
     }
   }
 
-  async figures(scenario: string, recoverMs: number, databaseUrl: string): Promise<FaultFigures> {
-    const { lost, doubled } = await this.audit(databaseUrl);
-    return { scenario, sent: this.sent, failedCleanly: this.failedCleanly, serverErrors: this.serverErrors.length, lost, doubled, recoverMs };
+  async figures(scenario: string, recoverMs: number, databaseUrl: string): Promise<FaultFigures & { lostIds: string[] }> {
+    const { lost, doubled, lostIds } = await this.audit(databaseUrl);
+    return { scenario, sent: this.sent, failedCleanly: this.failedCleanly, serverErrors: this.serverErrors.length, lost, doubled, recoverMs, lostIds };
   }
 
   private async loop(offset: number) {
