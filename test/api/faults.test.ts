@@ -27,7 +27,7 @@ describe.runIf(inject("redisUrl"))("faults", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "sessions-faults-"));
     chmodSync(dir, 0o777);
-    [postgres, redis] = await Promise.all([startPostgres(dir), startRedis(dir, true)]);
+    [postgres, redis] = await Promise.all([startPostgres(dir, true), startRedis(dir, true)]);
     stack = await startStack({
       instances: 2,
       worker: true,

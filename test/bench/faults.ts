@@ -32,7 +32,7 @@ async function scenario(traffic: Traffic, name: string, databaseUrl: string, fau
 export async function faultScenarios(): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), "bench-faults-"));
   chmodSync(dir, 0o777);
-  const [postgres, redis] = await Promise.all([startPostgres(dir), startRedis(dir, true)]);
+  const [postgres, redis] = await Promise.all([startPostgres(dir, true), startRedis(dir, true)]);
   const stack = await startStack({
     instances: 2,
     worker: true,

@@ -52,14 +52,17 @@ export interface PostgresServer {
   destroy(): void;
 }
 
-export async function startPostgres(dir: string): Promise<PostgresServer> {
+/**
+ * `durable` keeps PostgreSQL's crash safety (fsync, synchronous commit): a fault test that crashes the
+ * server must not lose commits it acknowledged. The suite's shared server trades it for speed.
+ */
+export async function startPostgres(dir: string, durable = false): Promise<PostgresServer> {
   const pgData = join(dir, "pg");
   const port = await freePort();
   pgCommand(`initdb -D ${pgData} -A trust -U postgres --no-sync >/dev/null`);
+  const fast = durable ? "" : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off";
   const start = () =>
-    pgCommand(
-      `pg_ctl -D ${pgData} -l ${pgData}.log -w -o "-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null`,
-    );
+    pgCommand(`pg_ctl -D ${pgData} -l ${pgData}.log -w -o "-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 ${fast} -c max_connections=300" start >/dev/null`);
   const stop = (mode: "fast" | "immediate" = "fast") => pgCommand(`pg_ctl -D ${pgData} -m ${mode} -w stop >/dev/null`);
   start();
   return {
