@@ -83,6 +83,9 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
 
     await page.getByRole("button", { name: "New session", exact: true }).click();
     await dialog.getByLabel("Name").fill("Knee treatment");
+    // No client yet: the client field says so, in words (before: the API's "Invalid global ID").
+    await dialog.getByRole("button", { name: "Create session" }).click();
+    await expect.poll(() => dialog.locator(".field-error").allTextContents()).toEqual(["Choose a client", "Please fix the fields marked above or below."]);
     await dialog.getByLabel("Client", { exact: true }).selectOption({ label: "Greta Hansen" });
     await dialog.getByLabel("Date").fill(day);
     await dialog.getByLabel("Start (24-hour)").fill("10:30");
