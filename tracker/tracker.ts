@@ -92,6 +92,8 @@ export class Tracker {
   heartbeat(bucketId: string, raw: unknown, pulsetime: number): AwEvent {
     const bucket = this.bucket(bucketId);
     const beat = readEvent(raw);
+    // Back from sleep before the idle check ran: the time asleep must not join the session.
+    this.closeIfIdle();
     const { newest, started } = heartbeat(this.newest.get(bucketId) ?? null, beat, pulsetime);
     // The event it replaces as the newest is final: what of it isn't sent yet goes first.
     if (started) this.queuePiece(bucket);
@@ -105,6 +107,7 @@ export class Tracker {
     const bucket = this.bucket(bucketId);
     const list = Array.isArray(raw) ? raw : [raw];
     const events = list.map((item) => ({ raw: item as AwEvent, ...readEvent(item) }));
+    this.closeIfIdle();
     const type = FORWARDED[bucket.type];
     if (type) this.queue.append(events.map((e) => toPlatform(type, insertedId(bucketId, e.raw), e.start, e.end, e.data, 0)));
     for (const e of events) this.noteActivity(bucket, e.end);

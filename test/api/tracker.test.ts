@@ -33,10 +33,10 @@ afterAll(async () => {
 const D = calendar("Europe/Berlin").firstMondayOf(-1).plus({ days: 9 });
 const SESSIONS = `query($f: LocalDate!, $t: LocalDate!) { workSessions(from: $f, to: $t) { nodes { startedAt endedAt endReason netSeconds afkSeconds afkPeriods { startedAt endedAt } apps { name seconds } } } }`;
 
-function startTracker(token: string, dataDir: string, platformUrl = url): Promise<Proc> {
+function startTracker(token: string, dataDir: string, platformUrl = url, idleSeconds = "2"): Promise<Proc> {
   return startProcess(
     "tracker/main.ts",
-    { SESSIONS_URL: platformUrl, SESSIONS_TOKEN: token, TRACKER_PORT: "0", TRACKER_DATA_DIR: dataDir, TRACKER_IDLE_SECONDS: "2", TRACKER_BATCH_MS: "200", TRACKER_RETRY_MAX_SECONDS: "0.5" },
+    { SESSIONS_URL: platformUrl, SESSIONS_TOKEN: token, TRACKER_PORT: "0", TRACKER_DATA_DIR: dataDir, TRACKER_IDLE_SECONDS: idleSeconds, TRACKER_BATCH_MS: "200", TRACKER_RETRY_MAX_SECONDS: "0.5" },
     /tracker listening on (http:\/\/\S+),/,
   ).then((proc) => (trackers.push(proc), proc));
 }
@@ -116,5 +116,16 @@ describe("the desktop tracker", () => {
     const again = await fetch(`${url}/api/work/events`, { method: "POST", headers: { authorization: `Bearer ${ws.employee2.token}`, "content-type": "application/json" }, body: JSON.stringify({ events: queued }) });
     expect(await again.json()).toMatchObject({ accepted: queued.length, duplicates: queued.length, rejected: [] });
     expect(await sessionsOn(ws.employee2.token, 1)).toEqual([expected]);
+  });
+
+  it("closes the session at the last activity when it is stopped (SIGTERM) while the watchers still report", async () => {
+    const tracker = await startTracker(ws.staff.token, newDataDir(), url, "600");
+    const start = Date.parse(instant(D.plus({ days: 2 }), "11:00"));
+    await runWatchers(tracker.url, "desktop", { start, end: start + 30_000, windows: [{ from: 0, to: 30, app: "Code", title: "rules.ts" }], input: [{ from: 0, to: 30 }] });
+    expect(await tracker.stop("SIGTERM")).toBe(0);
+    expect(log(tracker)).toContain(`stopping: session closed at ${new Date(start + 30_000).toISOString()}`);
+    expect(await sessionsOn(ws.staff.token, 2)).toEqual([
+      { startedAt: instant(D.plus({ days: 2 }), "11:00"), endedAt: new Date(start + 30_000).toISOString(), endReason: "app_closed", afkSeconds: 0, netSeconds: 30, afkPeriods: [], apps: [{ name: "Code", seconds: 30 }] },
+    ]);
   });
 });
