@@ -8,7 +8,8 @@ export interface Platform {
   token: string;
 }
 
-const BATCH_SIZE = 500;
+/** Even with the longest titles and URLs a batch stays under the platform's 1 MB body limit. */
+const BATCH_SIZE = 200;
 
 interface Answer {
   accepted: number;
@@ -63,7 +64,8 @@ export class Forwarder {
       return `platform unreachable (${cause})`;
     }
     if (res.status !== 200) return `platform answered ${res.status}${res.status === 401 || res.status === 403 ? " (check SESSIONS_TOKEN)" : ""}`;
-    const answer = (await res.json()) as Answer;
+    const answer = (await res.json().catch(() => null)) as Answer | null;
+    if (!answer) return "platform answered with something other than JSON";
     this.queue.drop(batch.length);
     if (this.reachable === false) this.log("platform reachable again");
     this.reachable = true;
