@@ -1,6 +1,6 @@
 // Tracker lag: from an ActivityWatch heartbeat (aw-client, as aw-watcher-afk sends it) to the Live
 // board showing the session's new state, through `npm run tracker` in its own process; the
-// baseline posts the same event straight to /api/work/events.
+// baseline posts the same event straight to /api/work/events of a baseline API process of its own.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,28 +39,36 @@ async function flipLags(url: string, token: string, flips: number, send: (i: num
 }
 
 export async function trackerLag(env: BenchEnv, flips = 40): Promise<Row[]> {
-  const api = await env.startApi();
-  const owner = await tokenFor(api.url, "owner@demo.test");
-  const [viaTracker, direct] = [await memberToken(api.url, owner, "tracked@bench.test"), await memberToken(api.url, owner, "direct@bench.test")];
+  const [measured, base] = [await env.startApi(), await env.startApi()];
+  const tokenOn = async (url: string, email: string) => memberToken(url, await tokenFor(url, "owner@demo.test"), email);
+  const [viaTracker, direct] = [await tokenOn(measured.url, "tracked@bench.test"), await tokenOn(base.url, "direct@bench.test")];
   const dataDir = mkdtempSync(join(tmpdir(), "bench-tracker-"));
   const tracker = await startProcess(
     "tracker/main.ts",
-    { SESSIONS_URL: api.url, SESSIONS_TOKEN: viaTracker, TRACKER_PORT: "0", TRACKER_DATA_DIR: dataDir, TRACKER_IDLE_SECONDS: "600" },
+    { SESSIONS_URL: measured.url, SESSIONS_TOKEN: viaTracker, TRACKER_PORT: "0", TRACKER_DATA_DIR: dataDir, TRACKER_IDLE_SECONDS: "600" },
     /tracker listening on (http:\/\/\S+),/,
   );
-  const aw = new AWClient("aw-watcher-afk", { baseURL: tracker.url });
-  await aw.ensureBucket("aw-watcher-afk_bench", "afkstatus", "bench");
-  const tracked = await flipLags(api.url, viaTracker, flips, (_i, status, at) => aw.heartbeat("aw-watcher-afk_bench", 185, { timestamp: at, duration: 0, data: { status } }));
-  const baseline = await flipLags(api.url, direct, flips, (i, status, at) =>
-    fetch(`${api.url}/api/work/events`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${direct}`, "content-type": "application/json" },
-      body: JSON.stringify({ events: [{ id: `direct-${i}`, type: "afk", timestamp: at.toISOString(), duration: 0, data: { status } }] }),
-    }),
-  );
-  await tracker.stop();
-  await api.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  try {
+    const aw = new AWClient("aw-watcher-afk", { baseURL: tracker.url });
+    await aw.ensureBucket("aw-watcher-afk_bench", "afkstatus", "bench");
+    const tracked = await flipLags(measured.url, viaTracker, flips, (_i, status, at) => aw.heartbeat("aw-watcher-afk_bench", 185, { timestamp: at, duration: 0, data: { status } }));
+    const baseline = await flipLags(base.url, direct, flips, (i, status, at) =>
+      fetch(`${base.url}/api/work/events`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${direct}`, "content-type": "application/json" },
+        body: JSON.stringify({ events: [{ id: `direct-${i}`, type: "afk", timestamp: at.toISOString(), duration: 0, data: { status } }] }),
+      }),
+    );
+    return lagRows(tracked, baseline);
+  } finally {
+    // The tracker first: stopping, it closes the session on the measured API.
+    await tracker.stop();
+    await Promise.all([measured.stop(), base.stop()]);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function lagRows(tracked: number[], baseline: number[]): Row[] {
   const row = (path: string, goal: string, sorted: number[]): Row => ({
     path,
     goal,
@@ -70,7 +78,7 @@ export async function trackerLag(env: BenchEnv, flips = 40): Promise<Row[]> {
     "p50 / baseline": percentile(sorted, 50) / percentile(baseline, 50),
   });
   return [
-    row("POST /api/work/events straight from the bench process (baseline)", "-", baseline),
+    row("the same event POSTed straight to /api/work/events of its own API process (baseline)", "-", baseline),
     row("aw-client heartbeat -> npm run tracker -> /api/work/events", "p99 under 1,000 ms", tracked),
   ];
 }
