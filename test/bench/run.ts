@@ -5,6 +5,7 @@ import { hostilePatternSave, signInUnderBurst } from "./security.js";
 import { calendarMonth } from "./appointments.js";
 import { eventIngestion, sessionList } from "./analytics.js";
 import { fanOut, roundTrip } from "./platform.js";
+import { trackerLag } from "./tracker.js";
 import { heartbeatIngestion, importThroughput, sessionsPage } from "./work.js";
 import { benchEnv, printTable } from "./support.js";
 
@@ -21,6 +22,7 @@ try {
   if (!only || only === "invoicing") printTable("Month-end invoicing: 1,000 clients, 100,000 entries", await monthEnd(env));
   if (!only || only === "heartbeats") printTable("Heartbeat ingestion into PostgreSQL", await heartbeatIngestion(env));
   if (!only || only === "aw-import") printTable("ActivityWatch import, a month-sized export (two hosts, browser tabs)", await importThroughput(env));
+  if (!only || only === "tracker-lag") printTable("Tracker lag: an ActivityWatch AFK heartbeat until the Live board shows it", await trackerLag(env));
   if (!only || only === "sessions-page") printTable("Sessions page, one month of 200 employees", await sessionsPage(env));
   if (!only || only === "appointments") printTable("Client sessions calendar, month view: 20 staff, 10,000 sessions with field values", await calendarMonth(env));
   if (!only || only === "analytics" || only === "ingestion")
