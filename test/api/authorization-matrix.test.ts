@@ -83,6 +83,7 @@ const FIELDS: Record<string, Need> = {
   "Query.freeSlots": "session.read",
   "Query.workSessions": "work.read",
   "Query.workSettings": "work.read",
+  "Query.afkPrompts": "work.record",
   "Query.workSummary": "work.read",
   "Query.workMonthlyReport": "work.read",
   "Query.workSessionDuplicates": "work.manage",
@@ -175,6 +176,7 @@ const FIELDS: Record<string, Need> = {
   "Subscription.sessionStatusChanged": { any: ["work.read", "agent.read", "session.read", "analytics.read"] },
   "Subscription.appointmentChanged": "session.read",
   "Subscription.userSessionsChanged": "analytics.read",
+  "Subscription.afkPromptsChanged": "work.record",
 };
 
 /** Which kind of object an `id` argument names, where the argument's name doesn't say. */
