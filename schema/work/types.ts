@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError, Problems, ValidationError } from "../comm
 import { personInScope, rowsWhere, rowVisible } from "../common/policy.js";
 import { mergeSettings } from "../common/settings.js";
 import { UserRef } from "../identity/types.js";
+import { readingInstant } from "../live/sources.js";
 import { announceWork } from "./live.js";
 import { clip, dateRange, seconds, sessionTotals, type Interval } from "./rules.js";
 import { answerAfk, isUnanswered, ownPrompts, promptThresholdMs, PROMPTS_LISTED } from "./afk.js";
@@ -80,7 +81,9 @@ function usage(activities: WorkActivity[], session: Interval, key: (a: WorkActiv
   return [...totals].map(([name, s]) => ({ name, seconds: s })).sort((a, b) => b.seconds - a.seconds);
 }
 
-const bounds = (s: WorkSession, now: Date): Interval => ({ start: s.startedAt, end: s.endedAt ?? now });
+/** An open session is read at its last whole second, the instant serverTime names. */
+const readAt = (s: WorkSession) => readingInstant(s, s.endedAt ? null : s.startedAt);
+const bounds = (s: WorkSession): Interval => ({ start: s.startedAt, end: s.endedAt ?? readAt(s) });
 
 export const WorkSessionRef = builder.objectRef<Loaded>("WorkSession");
 builder.node(WorkSessionRef, {
@@ -96,11 +99,11 @@ builder.node(WorkSessionRef, {
     endReason: t.field({ type: EndReasonEnum, nullable: true, resolve: (s) => s.endReason }),
     manual: t.exposeBoolean("manual", { description: "Added by a manager (shown as 'M')." }),
     notes: t.exposeString("notes"),
-    serverTime: t.field({ type: "DateTime", description: "The instant the durations were computed (open sessions tick).", resolve: () => new Date() }),
+    serverTime: t.field({ type: "DateTime", description: "The instant the durations were computed (open sessions tick).", resolve: (s) => readAt(s) }),
     ...(["total", "net", "afk", "break", "meeting", "lunch", "call", "countedAsWork"] as const).reduce(
       (fields, k) => ({
         ...fields,
-        [`${k}Seconds`]: t.int({ resolve: (s) => sessionTotals(bounds(s, new Date()), s.afkPeriods)[`${k}Seconds`] }),
+        [`${k}Seconds`]: t.int({ resolve: (s) => sessionTotals(bounds(s), s.afkPeriods)[`${k}Seconds`] }),
       }),
       {} as Record<string, ReturnType<typeof t.int>>,
     ),
@@ -120,12 +123,12 @@ builder.node(WorkSessionRef, {
     apps: t.field({
       type: [UsageRef],
       description: "Time per application.",
-      resolve: async (s, _a, ctx) => usage(await ctx.db.workActivity.findMany({ where: { sessionId: s.id } }), bounds(s, new Date()), (a) => a.app),
+      resolve: async (s, _a, ctx) => usage(await ctx.db.workActivity.findMany({ where: { sessionId: s.id } }), bounds(s), (a) => a.app),
     }),
     urls: t.field({
       type: [UsageRef],
       description: "Time per URL (browsers).",
-      resolve: async (s, _a, ctx) => usage(await ctx.db.workActivity.findMany({ where: { sessionId: s.id } }), bounds(s, new Date()), (a) => a.url),
+      resolve: async (s, _a, ctx) => usage(await ctx.db.workActivity.findMany({ where: { sessionId: s.id } }), bounds(s), (a) => a.url),
     }),
   }),
 });
