@@ -132,7 +132,9 @@ describe.runIf(existsSync(CHROMIUM))("AFK dialog and counters in Chromium", () =
     const page = await (await newContext(browser)).newPage();
     await signInAs(page, url, ws.manager.email);
     await page.goto(`${url}/work`);
-    const work = await sample(page, `[data-testid="work-row"][data-state="working"] [data-testid="net-duration"]`);
+    const emma = page.getByTestId("work-row").filter({ hasText: ws.employee2.name });
+    await emma.waitFor({ timeout: 15_000 });
+    const work = await sample(page, `[data-testid="work-row"][data-session-id="${await emma.getAttribute("data-session-id")}"] [data-testid="net-duration"]`);
     const timer = await sample(page, `[data-testid="timer-counter"]`);
     for (let i = 0; i < 2; i++) {
       // Another session starts and ends: the list refetches under the running counters.
