@@ -14,13 +14,16 @@ export const PROMPTS_LISTED = 20;
 
 const thresholds = new WeakMap<object, Promise<number>>();
 
+async function readThresholdMs(ctx: Context) {
+  const workspace = await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } });
+  return workSettings(workspace.settings).afkPromptMinutes * 60_000;
+}
+
 /** The workspace's prompt threshold in ms, read once per request however many periods ask for it. */
 export function promptThresholdMs(ctx: Context): Promise<number> {
   let found = thresholds.get(ctx);
   if (!found) {
-    found = ctx.db.workspace
-      .findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } })
-      .then((w) => workSettings(w.settings).afkPromptMinutes * 60_000);
+    found = readThresholdMs(ctx);
     thresholds.set(ctx, found);
   }
   return found;
@@ -31,10 +34,13 @@ export function isUnanswered(afk: Pick<AfkPeriod, "startedAt" | "endedAt" | "rea
   return !afk.reason && !!afk.endedAt && afk.endedAt.getTime() - afk.startedAt.getTime() >= thresholdMs;
 }
 
-/** The viewer's own unanswered AFK periods in the workspace they act in, newest first. */
+/**
+ * The viewer's own unanswered AFK periods in the workspace they act in, newest first. The threshold
+ * is read afresh: a subscription's context lives for hours, across changes of the setting.
+ */
 export async function ownPrompts(ctx: Context, take = PROMPTS_LISTED, skip = 0) {
   const viewer = ctx.viewer!;
-  const thresholdMs = await promptThresholdMs(ctx);
+  const thresholdMs = await readThresholdMs(ctx);
   const rows = await ctx.db.$queryRaw<{ id: string }[]>`
     SELECT a.id FROM "AfkPeriod" a JOIN "WorkSession" s ON s.id = a."sessionId"
     WHERE s."workspaceId" = ${viewer.workspaceId}::uuid AND s."userId" = ${viewer.userId}::uuid
