@@ -25,7 +25,7 @@ async function ingest(services: Services, viewer: Viewer, events: WorkEvent[]) {
   await scheduleAutoClose(services, result, viewer.workspaceId);
   await announceWork(services, result.changedSessionIds, viewer.workspaceId);
   if (result.afkEnded) announcePrompts(services, viewer.workspaceId, viewer.userId);
-  return { accepted: result.accepted, duplicates: result.duplicates };
+  return { accepted: result.accepted, duplicates: result.duplicates, sessions: result.changedSessionIds.length };
 }
 
 /**
