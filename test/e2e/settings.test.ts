@@ -126,6 +126,22 @@ describe.runIf(existsSync(CHROMIUM))("Settings screens in Chromium", () => {
     await page.close();
   });
 
+  it("members: the staff permission set is saved and persists after a reload", async () => {
+    const page = await open("/settings/members");
+    const staffSet = page.getByRole("form", { name: "What staff may do" });
+    await staffSet.getByLabel("Book client sessions").uncheck();
+    await staffSet.getByLabel("Read product analytics").check();
+    await staffSet.getByRole("button", { name: "Save staff permissions" }).click();
+    await page.getByRole("status").filter({ hasText: "Staff permissions saved." }).waitFor();
+    const stored = (await ok(url, `{ viewer { workspace { staffPermissions } } }`, {}, { token: ws.owner.token })).viewer.workspace.staffPermissions;
+    expect(stored).toContain("ANALYTICS_READ");
+    expect(stored).not.toContain("SESSION_CREATE");
+    await page.reload();
+    await expect.poll(() => staffSet.getByLabel("Read product analytics").isChecked()).toBe(true);
+    expect(await staffSet.getByLabel("Book client sessions").isChecked()).toBe(false);
+    await page.close();
+  });
+
   it("members: a pending invitation is revoked and its link stops working", async () => {
     const page = await open("/settings/members");
     const email = `revoked-${randomUUID().slice(0, 8)}@test.example`;

@@ -22,7 +22,7 @@ export type Role = (typeof ROLES)[number][0];
 
 export const roleLabel = (role: string) => ROLES.find(([value]) => value === role)?.[1] ?? role;
 
-/** Data permissions: what a staff set or an API key may be given (identity management stays with people). */
+/** Data permissions: what a staff set or an API key may be given (identity management stays with owners). */
 export const DATA_PERMISSIONS = [
   ["SESSION_READ", "session.read", "Read client sessions"],
   ["SESSION_CREATE", "session.create", "Book client sessions"],
@@ -45,9 +45,3 @@ export const DATA_PERMISSIONS = [
 /** Everything a wall display needs to show the whole team's Live board, and nothing it could change. */
 export const BOARD_SCOPES = ["SESSION_READ", "WORK_READ", "AGENT_READ", "TEAM_READ"];
 
-/** Only people hold these; a staff set may, an API key never. */
-export const IDENTITY_PERMISSIONS = [
-  ["MEMBERS_MANAGE", "members.manage", "Invite and manage members"],
-  ["TOKENS_MANAGE", "tokens.manage", "Create API keys, see every token"],
-  ["WORKSPACE_MANAGE", "workspace.manage", "Change workspace settings"],
-] as const;
