@@ -2,9 +2,9 @@ import { errorMessage } from "./format";
 import { ApiError, type FieldProblem } from "./graphql";
 
 /**
- * A page's busy flag and last failure around the actions its buttons run, one at a time. A form
- * that shows errors next to its fields names them (`fields`): problems with those paths are shown
- * there (`problemFor`), not repeated in `failure`.
+ * A page's busy flag and last failure around the actions its buttons and loads run. A form that
+ * shows errors next to its fields names them (`fields`): problems with those paths are shown there
+ * (`problemFor`), not repeated in `failure`.
  */
 export class Action {
   busy = $state(false);
@@ -12,6 +12,8 @@ export class Action {
   problems = $state<FieldProblem[]>([]);
   /** What the last successful action changed, for a visible confirmation. */
   done = $state<string | null>(null);
+  #running = 0;
+  #generation = 0;
 
   constructor(private readonly fields: readonly string[] = []) {}
 
@@ -21,6 +23,7 @@ export class Action {
   }
 
   async run(action: () => Promise<void>, confirmation: string | null = null) {
+    this.#running++;
     this.busy = true;
     this.failure = null;
     this.problems = [];
@@ -33,8 +36,26 @@ export class Action {
       const shownByField = this.problems.length > 0 && this.problems.every((p) => this.fields.includes(fieldOf(p)));
       this.failure = shownByField ? null : errorMessage(error);
     } finally {
-      this.busy = false;
+      // Busy until the last of overlapping runs ends, not the first.
+      this.busy = --this.#running > 0;
     }
+  }
+
+  /**
+   * Loads, then applies the result only if no later `latest` call started meanwhile: when a filter
+   * changes twice quickly, an older answer arriving last never overwrites the newer one.
+   */
+  async latest<T>(load: () => Promise<T>, apply: (value: T) => void) {
+    const mine = ++this.#generation;
+    const current = () => mine === this.#generation;
+    await this.run(async () => {
+      try {
+        const value = await load();
+        if (current()) apply(value);
+      } catch (error) {
+        if (current()) throw error;
+      }
+    });
   }
 }
 
