@@ -1,10 +1,10 @@
 // Every domain keeps its workspace settings in one section of the workspace's settings document.
 // Reading the document, changing it in JavaScript and writing it back loses whatever another
 // request wrote in between; merging in one SQL statement keeps both.
-import type { Db } from "./context.js";
+import type { Db, Tx } from "./context.js";
 
 /** Merges `changes` into `section` of the workspace's settings in one statement; the settings as stored after it. */
-export async function mergeSettings(db: Db, workspaceId: string, section: string, changes: Record<string, unknown>): Promise<unknown> {
+export async function mergeSettings(db: Db | Tx, workspaceId: string, section: string, changes: Record<string, unknown>): Promise<unknown> {
   const rows = await db.$queryRaw<{ settings: unknown }[]>`
     UPDATE "Workspace"
     SET settings = jsonb_set(

@@ -4,6 +4,7 @@
 import type { Context, Tx } from "../common/context.js";
 import { ForbiddenError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import type { Role } from "../common/policy.js";
+import { logMailSender } from "./mail.js";
 import { announceChange } from "./revocations.js";
 import { checkEmail, checkNewPassword, normaliseEmail, touchesOwnerRole } from "./rules.js";
 import { hashPassword, hashSecret, newSecret } from "./secrets.js";
@@ -40,14 +41,16 @@ export async function inviteMember(ctx: Context, input: { email: string; role: R
       include: { workspace: true, invitedBy: true },
     });
   });
+  const acceptLink = `${ctx.mail.publicUrl}/invitations/accept?token=${secret}`;
   await ctx.mail.sender.send({
     to: email,
     subject: `${invitation.invitedBy.name} invited you to ${invitation.workspace.name}`,
     text:
       `${invitation.invitedBy.name} invited you to join ${invitation.workspace.name} as ${input.role}.\n` +
-      `Accept within ${INVITATION_DAYS} days: ${ctx.mail.publicUrl}/invitations/accept?token=${secret}\n`,
+      `Accept within ${INVITATION_DAYS} days: ${acceptLink}\n`,
   });
-  return invitation;
+  // Mail that only reaches the server log reaches nobody the inviter can't pass the link to themselves.
+  return { ...invitation, acceptLink: ctx.mail.sender === logMailSender ? acceptLink : null };
 }
 
 export async function revokeInvitation(ctx: Context, id: string) {

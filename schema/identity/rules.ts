@@ -23,3 +23,26 @@ export function checkNewPassword(problems: Problems, path: string, password: str
 export function touchesOwnerRole(from: Role | null, to: Role | null): boolean {
   return from === "owner" || to === "owner";
 }
+
+export const TIME_FORMATS = ["24h", "12h"] as const;
+export type TimeFormat = (typeof TIME_FORMATS)[number];
+
+/** How the workspace reads weeks and clock times; kept in the settings document's `workspace` section. */
+export interface WorkspaceDisplay {
+  /** ISO weekday a week starts on, 1 = Monday. */
+  weekStart: number;
+  timeFormat: TimeFormat;
+}
+
+/** The stored display settings, with the defaults (Monday weeks, 24-hour clock) for anything unset or invalid. */
+export function workspaceDisplay(settings: unknown): WorkspaceDisplay {
+  const section = ((settings as Record<string, unknown> | null)?.workspace ?? {}) as Partial<WorkspaceDisplay>;
+  return {
+    weekStart: isWeekday(section.weekStart) ? section.weekStart : 1,
+    timeFormat: TIME_FORMATS.includes(section.timeFormat as TimeFormat) ? (section.timeFormat as TimeFormat) : "24h",
+  };
+}
+
+export function isWeekday(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 7;
+}

@@ -3,7 +3,9 @@ import type { Context, Db, Services, Viewer } from "../common/context.js";
 import { ForbiddenError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { actsAsPerson, can, isDataPermission, isPermission, viewerOf, type Permission } from "../common/policy.js";
 import { announceChange } from "./revocations.js";
-import { normaliseEmail } from "./rules.js";
+import { mergeSettings } from "../common/settings.js";
+import { isWeekday, normaliseEmail, type TimeFormat } from "./rules.js";
+import { parseWorkingHours } from "./working-hours.js";
 import { hashPassword, hashSecret, needsRehash, newSecret, verifyAccountPassword } from "./secrets.js";
 
 export const SESSION_COOKIE = "session";
@@ -170,5 +172,32 @@ export async function createWorkspace(ctx: Context, name: string, timeZone: stri
   problems.throwIfAny();
   return ctx.db.workspace.create({
     data: { name: name.trim(), timeZone, memberships: { create: { userId: ctx.viewer!.userId, role: "owner" } } },
+  });
+}
+
+export interface WorkspaceChanges {
+  name?: string | null;
+  timeZone?: string | null;
+  workingHours?: unknown;
+  weekStart?: number | null;
+  timeFormat?: TimeFormat | null;
+}
+
+/** Changes what is given and keeps the rest; the columns and the display settings change together or not at all. */
+export async function updateWorkspace(ctx: Context, changes: WorkspaceChanges) {
+  const problems = new Problems();
+  if (changes.name != null && !changes.name.trim()) problems.add("name", "Required");
+  if (changes.timeZone != null && !IANAZone.isValidZone(changes.timeZone)) problems.add("timeZone", "Not an IANA time zone");
+  if (changes.weekStart != null && !isWeekday(changes.weekStart)) problems.add("weekStart", "Weekdays are 1 (Monday) to 7 (Sunday)");
+  const hours = changes.workingHours ? parseWorkingHours(changes.workingHours, problems, "workingHours") : undefined;
+  problems.throwIfAny();
+  const display = Object.fromEntries(Object.entries({ weekStart: changes.weekStart, timeFormat: changes.timeFormat }).filter(([, v]) => v != null));
+  const workspaceId = ctx.viewer!.workspaceId;
+  return ctx.db.$transaction(async (tx) => {
+    if (Object.keys(display).length) await mergeSettings(tx, workspaceId, "workspace", display);
+    return tx.workspace.update({
+      where: { id: workspaceId },
+      data: { name: changes.name?.trim(), timeZone: changes.timeZone ?? undefined, workingHours: hours ? { ...hours } : undefined },
+    });
   });
 }

@@ -1,13 +1,13 @@
 import { encodeGlobalID, resolveArrayConnection } from "@pothos/plugin-relay";
-import { IANAZone } from "luxon";
 import type { AccessToken, Invitation, Membership, User, Workspace } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import type { Viewer } from "../common/context.js";
-import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
+import { NotFoundError, ValidationError } from "../common/errors.js";
 import { actsAsPerson, can, PERMISSIONS, permissionsFor, rowsWhere, type Permission } from "../common/policy.js";
 import { acceptInvitation, changeMemberRole, INVITATION_DAYS, inviteMember, removeMember, revokeInvitation } from "./members.js";
 import { changePassword, requestPasswordReset, RESET_MINUTES, resetPassword, signOutEverywhere } from "./passwords.js";
-import { asPerson, createToken, createWorkspace, revokeToken, SESSION_COOKIE, setStaffPermissions, signIn, switchWorkspace } from "./service.js";
+import { workspaceDisplay } from "./rules.js";
+import { asPerson, createToken, createWorkspace, revokeToken, SESSION_COOKIE, setStaffPermissions, signIn, switchWorkspace, updateWorkspace } from "./service.js";
 import { parseWorkingHours } from "./working-hours.js";
 
 const RoleEnum = builder.enumType("Role", { values: ["owner", "manager", "staff", "employee"] as const });
@@ -16,6 +16,9 @@ const PermissionEnum = builder.enumType("Permission", {
     string,
     { value: Permission }
   >,
+});
+const TimeFormatEnum = builder.enumType("TimeFormat", {
+  values: { H24: { value: "24h", description: "14:05 (the default)" }, H12: { value: "12h", description: "2:05 PM" } } as const,
 });
 const TokenKindEnum = builder.enumType("TokenKind", {
   values: {
@@ -47,6 +50,8 @@ builder.node(WorkspaceRef, {
     name: t.exposeString("name"),
     timeZone: t.exposeString("timeZone", { description: "IANA time zone name." }),
     workingHours: t.field({ type: WorkingHoursRef, resolve: (w) => parseWorkingHours(w.workingHours) }),
+    weekStart: t.int({ description: "ISO weekday a week starts on, 1 = Monday.", resolve: (w) => workspaceDisplay(w.settings).weekStart }),
+    timeFormat: t.field({ type: TimeFormatEnum, resolve: (w) => workspaceDisplay(w.settings).timeFormat }),
     settings: t.field({ type: "JSON", resolve: (w) => w.settings }),
     staffPermissions: t.field({
       type: [PermissionEnum],
@@ -289,24 +294,17 @@ const WorkingHoursInput = builder.inputType("WorkingHoursInput", {
 builder.mutationField("updateWorkspace", (t) =>
   t.field({
     type: WorkspaceRef,
+    description: "Changes the arguments given; the others keep their values.",
     authScopes: { permission: "workspace.manage" },
     errors: { types: [ValidationError] },
     args: {
       name: t.arg.string({ required: false }),
       timeZone: t.arg.string({ required: false }),
       workingHours: t.arg({ type: WorkingHoursInput, required: false }),
+      weekStart: t.arg.int({ required: false, description: "ISO weekday a week starts on, 1 = Monday." }),
+      timeFormat: t.arg({ type: TimeFormatEnum, required: false }),
     },
-    resolve: (_r, args, ctx) => {
-      const problems = new Problems();
-      if (args.name != null && !args.name.trim()) problems.add("name", "Required");
-      if (args.timeZone != null && !IANAZone.isValidZone(args.timeZone)) problems.add("timeZone", "Not an IANA time zone");
-      const hours = args.workingHours ? parseWorkingHours(args.workingHours, problems, "workingHours") : undefined;
-      problems.throwIfAny();
-      return ctx.db.workspace.update({
-        where: { id: ctx.viewer!.workspaceId },
-        data: { name: args.name?.trim(), timeZone: args.timeZone ?? undefined, workingHours: hours ? { ...hours } : undefined },
-      });
-    },
+    resolve: (_r, args, ctx) => updateWorkspace(ctx, args),
   }),
 );
 
@@ -332,7 +330,7 @@ builder.mutationField("setStaffPermissions", (t) =>
   }),
 );
 
-const InvitationRef = builder.objectRef<Invitation>("Invitation");
+const InvitationRef = builder.objectRef<Invitation & { acceptLink?: string | null }>("Invitation");
 
 builder.node(InvitationRef, {
   description: "An invitation to join the workspace; only the email it went to is known until it is accepted.",
@@ -348,6 +346,12 @@ builder.node(InvitationRef, {
     expiresAt: t.expose("expiresAt", { type: "DateTime" }),
     acceptedAt: t.expose("acceptedAt", { type: "DateTime", nullable: true }),
     revokedAt: t.expose("revokedAt", { type: "DateTime", nullable: true }),
+    acceptLink: t.string({
+      nullable: true,
+      description:
+        "Only in inviteMember's answer, and only while mail goes to the server log (no mail transport set up): the link to pass on to the invitee.",
+      resolve: (i) => i.acceptLink ?? null,
+    }),
   }),
 });
 

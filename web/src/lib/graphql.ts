@@ -53,11 +53,16 @@ export function onUnauthenticated(handler: () => void) {
   unauthenticated = handler;
 }
 
-export async function gql<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
+/** As the signed-in browser (its cookie), or with `token` as a key's bearer, as a wall display does. */
+export async function gql<T>(query: string, variables?: Record<string, unknown>, token?: string): Promise<T> {
   const response = await fetch("/graphql", {
     method: "POST",
-    credentials: "same-origin",
-    headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json" },
+    credentials: token ? "omit" : "same-origin",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/graphql-response+json, application/json",
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify({ query, variables }),
   });
   const body = (await response.json().catch(() => null)) as GraphQLResponse<T> | null;
@@ -75,16 +80,18 @@ const PING_EVERY_MS = 10_000;
 const PONG_WITHIN_MS = 5_000;
 
 /**
- * A graphql-ws client on this origin, authenticated by the session cookie. It reconnects forever
- * and resubscribes active subscriptions, so a wall display survives server restarts.
+ * A graphql-ws client on this origin, authenticated by the session cookie (or by `token`, a key's
+ * secret). It reconnects forever and resubscribes active subscriptions, so a wall display survives
+ * server restarts.
  */
-export function createWsClient(): Client {
+export function createWsClient(token?: string): Client {
   const protocol = location.protocol === "https:" ? "wss:" : "ws:";
   let socket: WebSocket | null = null;
   let pongTimeout: ReturnType<typeof setTimeout> | undefined;
   return createClient({
     url: `${protocol}//${location.host}/graphql`,
     lazy: true,
+    connectionParams: token ? { token } : undefined,
     retryAttempts: Infinity,
     shouldRetry: () => true,
     // Exponential with jitter, capped so a long outage is retried every few seconds, not minutes.

@@ -53,8 +53,11 @@ export function watchBoard(client: Client, on: BoardHandlers) {
   );
 }
 
+/** What a board does when its subscription ends for good: show a message, wait, or subscribe `again`. */
+export type Recover = (error: unknown, on: { show: (message: string) => void; waiting: () => void; again: () => void }) => void;
+
 /** A close event with `code`, as graphql-ws reports fatal closes. */
-function closeCode(error: unknown): number | undefined {
+export function closeCode(error: unknown): number | undefined {
   return typeof error === "object" && error && "code" in error && typeof error.code === "number" ? error.code : undefined;
 }
 
