@@ -3,6 +3,7 @@
 // or too deep to walk, IDs that aren't ours. Without it each of these surfaces as a database or
 // stack error, that is a 500, in whichever resolver forgot it.
 import SchemaBuilder, { BasePlugin, type SchemaTypes } from "@pothos/core";
+import { decodeGlobalID } from "@pothos/plugin-relay";
 import { getNamedType, isInputObjectType, isListType, isNonNullType, type GraphQLArgument, type GraphQLFieldResolver, type GraphQLInputType } from "graphql";
 import { ValidationError, type FieldProblem } from "./errors.js";
 
@@ -32,6 +33,19 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function isDecodedGlobalId(value: object): value is { typename: string; id: string } {
   const keys = Object.keys(value);
   return keys.length === 2 && typeof (value as { typename?: unknown }).typename === "string" && typeof (value as { id?: unknown }).id === "string";
+}
+
+/**
+ * A global ID of the given type where no argument type decodes it (query parameters, IDs inside JSON
+ * values), as the row ID it names; null when it isn't one of ours.
+ */
+export function localId(globalId: string, typename: string): string | null {
+  try {
+    const decoded = decodeGlobalID(globalId);
+    return decoded.typename === typename && UUID.test(decoded.id) ? decoded.id : null;
+  } catch {
+    return null;
+  }
 }
 
 export function stringProblem(value: string, key: string): string | null {

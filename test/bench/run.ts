@@ -1,6 +1,7 @@
 // `npm run bench`: every figure the issues ask for, printed as tables with same-run baselines.
 import { beatFlips, monthEnd } from "./agent.js";
 import { authorizationMatrix } from "./authorization.js";
+import { badInput } from "./bad-input.js";
 import { calendarMonth } from "./appointments.js";
 import { eventIngestion, sessionList } from "./analytics.js";
 import { fanOut, roundTrip } from "./platform.js";
@@ -26,6 +27,7 @@ try {
     printTable("User-session event ingestion, end to end (HTTP batch in, events stored, sessions updated)", await eventIngestion(env));
   if (!only || only === "analytics") printTable("User Sessions list over 1,000,000 raw events (~50,000 sessions), 50 per page", await sessionList(env));
   if (!only || only === "authorization") printTable("Authorization matrix: every root field and endpoint, every kind of caller", authorizationMatrix());
+  if (!only || only === "bad-input") printTable("Bad input: hostile values for every root field and plain endpoint (BAD_INPUT_RUNS per field)", badInput());
 } finally {
   await env.infra?.stop();
 }
