@@ -14,13 +14,13 @@ export interface BadInputFigures {
   partialWrites: number;
 }
 
-/** `BAD_INPUT_RUNS` cases per field (four times as many per endpoint); 200 unless set. */
+/** `BAD_INPUT_RUNS` cases per field (four times as many per endpoint); 50 unless set. */
 export function badInput(): Row[] {
   const dir = mkdtempSync(join(tmpdir(), "bad-input-"));
   const report = join(dir, "figures.json");
   try {
     const run = spawnSync("npx", ["vitest", "run", "test/api/bad-input.test.ts", "--testTimeout", "3600000", "--hookTimeout", "300000"], {
-      env: { ...process.env, BAD_INPUT_REPORT: report, BAD_INPUT_RUNS: process.env.BAD_INPUT_RUNS ?? "200" },
+      env: { ...process.env, BAD_INPUT_REPORT: report, BAD_INPUT_RUNS: process.env.BAD_INPUT_RUNS ?? "50" },
       stdio: ["ignore", "ignore", "inherit"],
     });
     const figures = JSON.parse(readFileSync(report, "utf8")) as BadInputFigures[];
