@@ -94,7 +94,7 @@ async function plainOutcome(r: PlainRequest): Promise<Outcome> {
 }
 
 function record(surface: string, items: number, results: { serverError: boolean; partialWrite: boolean }[]) {
-  figures.push({ surface, items, tried: results.length, serverErrors: results.filter((r) => r.serverError).length, partialWrites: results.filter((r) => r.partialWrite).length });
+  figures.push({ surface, items, tried: results.length, serverErrors: results.filter((r) => r.serverError).length, partialWrites: results.filter((r) => r.partialWrite).length, seed: SEED });
 }
 
 const outputSince = (mark: number) => stack.apis[0].output.join("").slice(mark);
