@@ -1,10 +1,13 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { AgentSession, Beat, Project, User } from "../../prisma/generated/client.js";
-import type { Db, Services, Tx } from "../common/context.js";
+import type { Db, Services, Tx, Viewer } from "../common/context.js";
 import type { LiveSession } from "../common/pubsub.js";
 import { publishSessionChange } from "../live/service.js";
 import { lastTurnover, registerLiveSource } from "../live/sources.js";
 import { isBillable, totals, type BeatKind } from "./rules.js";
+
+/** Whose timer and beats: one person in one workspace (a credential never reaches further). */
+export type Person = Pick<Viewer, "workspaceId" | "userId">;
 
 export type SessionWithBeats = AgentSession & { beats: Beat[]; user: User; project: Project };
 export const withBeats = { beats: { orderBy: { startedAt: "asc" } }, user: true, project: true } as const;
@@ -43,7 +46,7 @@ registerLiveSource({
  * Ends the session's open beat at `at` and opens one of `kind`; nothing when it already is that kind.
  * Returns whether it switched, and the kind it switched from.
  */
-export async function switchBeat(tx: Tx, sessionId: string, userId: string, kind: BeatKind, at: Date) {
+export async function switchBeat(tx: Tx, sessionId: string, person: Person, kind: BeatKind, at: Date) {
   const open = await tx.beat.findFirst({ where: { sessionId, endedAt: null } });
   const previous = open?.kind ?? null;
   if (previous === kind) return { switched: false, previous };
@@ -54,16 +57,16 @@ export async function switchBeat(tx: Tx, sessionId: string, userId: string, kind
     await tx.beat.update({ where: { id: open.id }, data: { kind } });
   } else {
     if (open) await tx.beat.update({ where: { id: open.id }, data: { endedAt: start } });
-    await tx.beat.create({ data: { sessionId, userId, kind, startedAt: start } });
+    await tx.beat.create({ data: { sessionId, workspaceId: person.workspaceId, userId: person.userId, kind, startedAt: start } });
   }
   return { switched: true, previous };
 }
 
-/** The user's active beat (there is at most one) drops to `to`; returns its session, if any. */
-export async function demoteActiveBeat(tx: Tx, userId: string, at: Date, to: "idle" | "agent", exceptSessionId?: string) {
-  const active = await tx.beat.findFirst({ where: { userId, kind: "active", endedAt: null } });
+/** The person's active beat in this workspace (there is at most one) drops to `to`; returns its session, if any. */
+export async function demoteActiveBeat(tx: Tx, person: Person, at: Date, to: "idle" | "agent", exceptSessionId?: string) {
+  const active = await tx.beat.findFirst({ where: { workspaceId: person.workspaceId, userId: person.userId, kind: "active", endedAt: null } });
   if (!active || active.sessionId === exceptSessionId) return null;
-  await switchBeat(tx, active.sessionId, userId, to, at);
+  await switchBeat(tx, active.sessionId, person, to, at);
   return active.sessionId;
 }
 

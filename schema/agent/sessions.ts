@@ -8,7 +8,7 @@ import { UserRef } from "../identity/types.js";
 import { announceSessions, demoteActiveBeat, openBeat, switchBeat, withBeats, type SessionWithBeats } from "./beats.js";
 import { ProjectRef } from "./projects.js";
 import { isBillable, totals, type BeatKind } from "./rules.js";
-import { announceStopped, lockUser, stopRunning, TimeEntryRef } from "./timer.js";
+import { announceStopped, lockPerson, stopRunning, TimeEntryRef } from "./timer.js";
 
 const BeatKindEnum = builder.enumType("BeatKind", {
   values: {
@@ -103,10 +103,10 @@ export async function startSession(ctx: Context, projectId: string, description:
   if (!project) throw new NotFoundError("Project");
   const now = new Date();
   const { stopped, demoted, session } = await ctx.db.$transaction(async (tx) => {
-    await lockUser(tx, viewer.userId);
+    await lockPerson(tx, viewer);
     // Starting a session is focusing it: the timer stops and saves, another session drops to idle.
-    const stopped = await stopRunning(tx, viewer.userId, now);
-    const demoted = await demoteActiveBeat(tx, viewer.userId, now, "idle");
+    const stopped = await stopRunning(tx, viewer, now);
+    const demoted = await demoteActiveBeat(tx, viewer, now, "idle");
     const session = await tx.agentSession.create({
       data: {
         workspaceId: viewer.workspaceId,
@@ -115,7 +115,7 @@ export async function startSession(ctx: Context, projectId: string, description:
         description: text,
         billAgentTime: project.billAgentTime,
         startedAt: now,
-        beats: { create: { userId: viewer.userId, kind: "active", startedAt: now } },
+        beats: { create: { workspaceId: viewer.workspaceId, userId: viewer.userId, kind: "active", startedAt: now } },
       },
     });
     return { stopped, demoted, session };
@@ -131,12 +131,12 @@ export async function setBeat(ctx: Context, sessionId: string, kind: BeatKind, p
   if (previousTo === "active") throw ValidationError.field("previousTo", "The session you leave drops to idle or agent");
   const now = new Date();
   const { stopped, demoted, switched, previous } = await ctx.db.$transaction(async (tx) => {
-    await lockUser(tx, viewer.userId);
+    await lockPerson(tx, viewer);
     const session = await ownOpenSession(tx, ctx, sessionId);
     // Making a session active focuses it: the timer stops, your other active session steps back.
-    const stopped = kind === "active" ? await stopRunning(tx, viewer.userId, now) : null;
-    const demoted = kind === "active" ? await demoteActiveBeat(tx, viewer.userId, now, previousTo, session.id) : null;
-    const { switched, previous } = await switchBeat(tx, session.id, viewer.userId, kind, now);
+    const stopped = kind === "active" ? await stopRunning(tx, viewer, now) : null;
+    const demoted = kind === "active" ? await demoteActiveBeat(tx, viewer, now, previousTo, session.id) : null;
+    const { switched, previous } = await switchBeat(tx, session.id, viewer, kind, now);
     return { stopped, demoted, switched, previous };
   });
   if (stopped) announceStopped(ctx, stopped);
@@ -150,7 +150,7 @@ export async function endSession(ctx: Context, sessionId: string) {
   const viewer = ctx.viewer!;
   const now = new Date();
   const previous = await ctx.db.$transaction(async (tx) => {
-    await lockUser(tx, viewer.userId);
+    await lockPerson(tx, viewer);
     const session = await ownOpenSession(tx, ctx, sessionId);
     const open = await tx.beat.findFirst({ where: { sessionId, endedAt: null } });
     const endedAt = open && now < open.startedAt ? open.startedAt : now;

@@ -9,7 +9,7 @@ import { publishSessionChange } from "../live/service.js";
 import { lastTurnover, registerLiveSource } from "../live/sources.js";
 import { ProjectRef } from "./projects.js";
 import { UserRef } from "../identity/types.js";
-import { announceSessions, demoteActiveBeat } from "./beats.js";
+import { announceSessions, demoteActiveBeat, type Person } from "./beats.js";
 
 export const TimeEntryRef = builder.objectRef<TimeEntry>("TimeEntry");
 
@@ -69,18 +69,17 @@ registerLiveSource({
 
 const include = { user: true, project: true } as const;
 
-/** Serialises one user's timer and session changes; released when the transaction ends. */
-export async function lockUser(tx: Tx, userId: string) {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${userId}, 0))`;
+/**
+ * Serialises one person's timer and session changes in one workspace; released when the transaction
+ * ends. A credential acts in one workspace, so nothing here reaches the person's other workspaces.
+ */
+export async function lockPerson(tx: Tx, person: Person) {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`agent:${person.workspaceId}:${person.userId}`}, 0))`;
 }
 
-/**
- * Stops the user's running timer, if any, at `at`, inside the caller's transaction. A person runs
- * one timer at a time, so starting one anywhere stops it; `workspaceId` limits a plain stop to the
- * workspace the request acts in.
- */
-export async function stopRunning(tx: Tx, userId: string, at: Date, workspaceId?: string) {
-  const running = await tx.timeEntry.findFirst({ where: { userId, workspaceId, endedAt: null }, include });
+/** Stops the person's running timer in this workspace, if any, at `at`, inside the caller's transaction. */
+export async function stopRunning(tx: Tx, person: Person, at: Date) {
+  const running = await tx.timeEntry.findFirst({ where: { userId: person.userId, workspaceId: person.workspaceId, endedAt: null }, include });
   if (!running) return null;
   const endedAt = at < running.startedAt ? running.startedAt : at;
   const durationSeconds = Math.floor((endedAt.getTime() - running.startedAt.getTime()) / 1000);
@@ -98,8 +97,8 @@ export function announceStopped(services: Services, entry: RunningTimer) {
 
 export async function stopTimer(services: Services, viewer: Viewer, at = new Date()) {
   const stopped = await services.db.$transaction(async (tx) => {
-    await lockUser(tx, viewer.userId);
-    return stopRunning(tx, viewer.userId, at, viewer.workspaceId);
+    await lockPerson(tx, viewer);
+    return stopRunning(tx, viewer, at);
   });
   if (stopped) announceStopped(services, stopped);
   return stopped;
@@ -113,10 +112,10 @@ export async function startTimer(ctx: Context, projectId: string | null, descrip
   const now = new Date();
   // The partial unique index on running timers is the invariant; the lock makes concurrent starts queue.
   const [stopped, demoted, entry] = await ctx.db.$transaction(async (tx) => {
-    await lockUser(tx, viewer.userId);
-    const stopped = await stopRunning(tx, viewer.userId, now);
-    // One active thing at a time: a session you were driving drops to idle.
-    const demoted = await demoteActiveBeat(tx, viewer.userId, now, "idle");
+    await lockPerson(tx, viewer);
+    const stopped = await stopRunning(tx, viewer, now);
+    // One active thing at a time: a session you were driving here drops to idle.
+    const demoted = await demoteActiveBeat(tx, viewer, now, "idle");
     const entry = await tx.timeEntry.create({
       data: {
         workspaceId: viewer.workspaceId,

@@ -55,14 +55,17 @@ export function isPermission(value: string): value is Permission {
   return (PERMISSIONS as readonly string[]).includes(value);
 }
 
-/** What a member may do: the role's set, or the workspace's custom set for staff. */
+/** What a member may do: the role's set, or the workspace's custom set for staff (data permissions only). */
 export function permissionsFor(role: Role, customStaff: readonly string[] | null): Set<Permission> {
-  if (role === "staff" && customStaff) return new Set(customStaff.filter(isPermission));
+  if (role === "staff" && customStaff) return new Set(customStaff.filter(isPermission).filter(isDataPermission));
   return new Set(ROLE_PERMISSIONS[role]);
 }
 
-/** Scopes an API key may be given: any data permission, none of identity management. */
-export function isApiKeyScope(permission: Permission): boolean {
+/**
+ * What may be delegated, as an API key's scope or in a staff permission set: any data permission,
+ * none of identity management (who may do what stays with owners).
+ */
+export function isDataPermission(permission: Permission): boolean {
   return !IDENTITY_PERMISSIONS.includes(permission);
 }
 
@@ -88,7 +91,7 @@ export interface CredentialFacts {
 export function viewerOf(c: CredentialFacts): Viewer {
   const held = permissionsFor(c.role, c.customStaff);
   const permissions =
-    c.kind === "api_key" ? new Set(c.scopes.filter(isPermission).filter((p) => held.has(p) && isApiKeyScope(p))) : held;
+    c.kind === "api_key" ? new Set(c.scopes.filter(isPermission).filter((p) => held.has(p) && isDataPermission(p))) : held;
   return { userId: c.userId, workspaceId: c.workspaceId, role: c.role, permissions, tokenId: c.tokenId, tokenKind: c.kind, expiresAt: c.expiresAt ?? null };
 }
 

@@ -1,7 +1,7 @@
 import { IANAZone } from "luxon";
 import type { Context, Db, Services, Viewer } from "../common/context.js";
 import { ForbiddenError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
-import { actsAsPerson, can, isApiKeyScope, isPermission, viewerOf, type Permission } from "../common/policy.js";
+import { actsAsPerson, can, isDataPermission, isPermission, viewerOf, type Permission } from "../common/policy.js";
 import { announceChange } from "./revocations.js";
 import { normaliseEmail } from "./rules.js";
 import { hashPassword, hashSecret, needsRehash, newSecret, verifyAccountPassword } from "./secrets.js";
@@ -114,7 +114,7 @@ export async function createToken(
     if (!scopes.length) problems.add("input.scopes", "An API key needs at least one scope");
     scopes.forEach((s, i) => {
       if (!isPermission(s)) problems.add(`input.scopes.${i}`, `Unknown permission ${s}`);
-      else if (!isApiKeyScope(s)) problems.add(`input.scopes.${i}`, `An API key can't be given ${s}: members, tokens and workspaces are managed by people`);
+      else if (!isDataPermission(s)) problems.add(`input.scopes.${i}`, `An API key can't be given ${s}: members, tokens and workspaces are managed by people`);
       else if (!can(viewer, s)) problems.add(`input.scopes.${i}`, `You do not hold ${s} yourself`);
     });
   }
@@ -152,6 +152,7 @@ export async function setStaffPermissions(ctx: Context, permissions: string[] | 
   const problems = new Problems();
   (permissions ?? []).forEach((p, i) => {
     if (!isPermission(p)) problems.add(`permissions.${i}`, `Unknown permission ${p}`);
+    else if (!isDataPermission(p)) problems.add(`permissions.${i}`, `Staff can't be given ${p}: members, tokens and workspaces are managed by owners`);
   });
   problems.throwIfAny();
   const workspace = await ctx.db.workspace.update({

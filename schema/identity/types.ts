@@ -1,4 +1,4 @@
-import { resolveArrayConnection } from "@pothos/plugin-relay";
+import { encodeGlobalID, resolveArrayConnection } from "@pothos/plugin-relay";
 import { IANAZone } from "luxon";
 import type { AccessToken, Invitation, Membership, User, Workspace } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
@@ -121,6 +121,20 @@ builder.node(AccessTokenRef, {
   }),
 });
 
+/**
+ * A workspace as the switcher shows it. Only the name and your role: a credential acts in one
+ * workspace, so another's settings and members are reached by switching to it, never through this.
+ */
+const WorkspaceChoiceRef = builder.objectRef<Membership & { workspace: Workspace }>("WorkspaceChoice").implement({
+  description: "A workspace you belong to; switch to it with switchWorkspace to see more.",
+  fields: (t) => ({
+    id: t.field({ type: "ID", description: "The workspace's global ID.", resolve: (m) => encodeGlobalID("Workspace", m.workspaceId) }),
+    name: t.string({ resolve: (m) => m.workspace.name }),
+    timeZone: t.string({ description: "IANA time zone name.", resolve: (m) => m.workspace.timeZone }),
+    role: t.field({ type: RoleEnum, description: "Your role there.", resolve: (m) => m.role }),
+  }),
+});
+
 // Resolved from the authenticated request itself: each field loads only what it needs.
 const ViewerRef = builder.objectRef<Viewer>("Viewer").implement({
   description: "The signed-in member and the workspace the request acts in.",
@@ -133,10 +147,14 @@ const ViewerRef = builder.objectRef<Viewer>("Viewer").implement({
     role: t.field({ type: RoleEnum, resolve: (v) => v.role }),
     permissions: t.field({ type: [PermissionEnum], resolve: (v) => [...v.permissions] }),
     workspaces: t.field({
-      type: [WorkspaceRef],
-      description: "Every workspace the user belongs to, for the workspace switcher.",
+      type: [WorkspaceChoiceRef],
+      description: "Every workspace you belong to, for the workspace switcher; an API key knows only its own.",
       resolve: (v, _a, ctx) =>
-        ctx.db.workspace.findMany({ where: { memberships: { some: { userId: v.userId } } }, orderBy: { name: "asc" } }),
+        ctx.db.membership.findMany({
+          where: actsAsPerson(v) ? { userId: v.userId } : { userId: v.userId, workspaceId: v.workspaceId },
+          include: { workspace: true },
+          orderBy: { workspace: { name: "asc" } },
+        }),
     }),
     tokens: t.connection({
       type: AccessTokenRef,

@@ -9,6 +9,7 @@ import type { Context, Tx } from "../common/context.js";
 import { NotFoundError } from "../common/errors.js";
 import { UserRef } from "../identity/types.js";
 import { announceWork } from "./live.js";
+import { lockTimeline } from "./recording.js";
 import { coalesce, overlapGroups, unionOf, type Span } from "./rules.js";
 import { WorkSessionRef } from "./types.js";
 
@@ -31,10 +32,6 @@ async function duplicateGroups(tx: Tx, workspaceId: string, userId: string | nul
   for (const s of await overlappingSessions(tx, workspaceId, userId)) byEmployee.set(s.userId, [...(byEmployee.get(s.userId) ?? []), s]);
   return [...byEmployee.values()].flatMap((sessions) => overlapGroups(sessions));
 }
-
-const lockEmployee = (tx: Tx, userId: string) =>
-  // The same lock as recording: no batch of desktop events lands in a group while it is merged.
-  tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${"work:" + userId}, 0))`;
 
 interface MergedRecord {
   id: string;
@@ -97,7 +94,8 @@ async function mergeGroup(tx: Tx, group: WorkSession[], mergedById: string) {
 async function mergeEmployee(ctx: Context, userId: string) {
   const viewer = ctx.viewer!;
   return ctx.db.$transaction(async (tx) => {
-    await lockEmployee(tx, userId);
+    // The same lock as recording: no batch of desktop events lands in a group while it is merged.
+    await lockTimeline(tx, viewer.workspaceId, userId);
     // Found again under the lock: a run that waited for another finds what is left.
     const merges: WorkSessionMerge[] = [];
     for (const group of await duplicateGroups(tx, viewer.workspaceId, userId)) merges.push(await mergeGroup(tx, group, viewer.userId));

@@ -227,6 +227,11 @@ export interface RecordResult {
   timeoutMs: number;
 }
 
+/** Serialises changes to one person's work timeline in one workspace; released when the transaction ends. */
+export async function lockTimeline(tx: Tx, workspaceId: string, userId: string) {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`work:${workspaceId}:${userId}`}, 0))`;
+}
+
 /**
  * Applies a batch of the desktop app's events: idempotent by client event id, in timestamp order,
  * each event in the session it belongs to (late and out-of-order ones included).
@@ -236,13 +241,13 @@ export async function recordEvents(services: Services, viewer: Viewer, events: W
   const timeoutMs = workSettings(workspace.settings).inactivityMinutes * 60_000;
   const unique = [...new Map(events.map((e) => [e.id, e])).values()];
   return services.db.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${"work:" + viewer.userId}, 0))`;
+    await lockTimeline(tx, viewer.workspaceId, viewer.userId);
     const fresh = unique.length
       ? new Set(
           (
             await tx.$queryRaw<{ id: string }[]>`
-              INSERT INTO "IngestedWorkEvent" ("userId", "clientEventId")
-              SELECT ${viewer.userId}::uuid, unnest(${unique.map((e) => e.id)}::text[])
+              INSERT INTO "IngestedWorkEvent" ("workspaceId", "userId", "clientEventId")
+              SELECT ${viewer.workspaceId}::uuid, ${viewer.userId}::uuid, unnest(${unique.map((e) => e.id)}::text[])
               ON CONFLICT DO NOTHING RETURNING "clientEventId" AS id`
           ).map((r) => r.id),
         )

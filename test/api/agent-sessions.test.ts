@@ -196,7 +196,7 @@ describe("concurrency", () => {
       db.query(`UPDATE "Beat" SET kind = 'active' WHERE "sessionId" = $1 AND "endedAt" IS NULL`, [id(a.id)]),
     ).rejects.toThrow(/Beat_one_active_per_user/);
     await expect(
-      db.query(`INSERT INTO "Beat" (id, "sessionId", "userId", kind, "startedAt") SELECT gen_random_uuid(), "sessionId", "userId", 'idle', "startedAt" FROM "Beat" WHERE "sessionId" = $1 LIMIT 1`, [id(b.id)]),
+      db.query(`INSERT INTO "Beat" (id, "sessionId", "workspaceId", "userId", kind, "startedAt") SELECT gen_random_uuid(), "sessionId", "workspaceId", "userId", 'idle', "startedAt" FROM "Beat" WHERE "sessionId" = $1 LIMIT 1`, [id(b.id)]),
     ).rejects.toThrow(/Beat_one_open_per_session|Beat_no_overlap/);
     await db.end();
     await end(token, a.id);

@@ -59,6 +59,18 @@ describe("an API key never manages identity or credentials", () => {
   });
 });
 
+describe("identity stays with owners", () => {
+  it("a staff permission set can't hold members, tokens or workspace management, and nothing changes", async () => {
+    const w = await ownWorkspace("Staff set");
+    const SET = `mutation($p: [Permission!]) { setStaffPermissions(permissions: $p) { ${ERR} ... on ValidationError { problems { path message } } ... on Workspace { staffPermissions } } }`;
+    const refused = await ok(url, SET, { p: ["SESSION_READ", "MEMBERS_MANAGE", "TOKENS_MANAGE"] }, { token: w.token });
+    expect(refused.setStaffPermissions.code).toBe("VALIDATION");
+    expect(refused.setStaffPermissions.problems.map((p: { path: string[] }) => p.path.join("."))).toEqual(["permissions.1", "permissions.2"]);
+    const kept = await ok(url, SET, { p: ["SESSION_READ"] }, { token: w.token });
+    expect(kept.setStaffPermissions.staffPermissions).toEqual(["SESSION_READ"]);
+  });
+});
+
 describe("a person in two workspaces: each credential acts in its own", () => {
   it("desktop events posted with a workspace-T token land in workspace T only", async () => {
     const [a, t] = await Promise.all([ownWorkspace("Work A"), ownWorkspace("Work T")]);
@@ -100,15 +112,68 @@ describe("a person in two workspaces: each credential acts in its own", () => {
     expect(JSON.stringify(inT)).not.toContain(inA.addManualTime.id);
   });
 
-  it("Workspace.members and node(id:) never reach another workspace of the same person", async () => {
+  it("starting a timer or an agent session in one workspace stops and idles nothing in another", async () => {
+    const [a, t] = await Promise.all([ownWorkspace("Focus A"), ownWorkspace("Focus T")]);
+    const project = async (token: string) => {
+      const client = (await ok(url, `mutation { createClient(name: "Client") { ... on Client { id } } }`, {}, { token })).createClient.id;
+      const created = await ok(url, `mutation($c: ID!) { createProject(name: "P", clientId: $c, hourlyRateCents: "10000") { ... on Project { id } } }`, { c: client }, { token });
+      return created.createProject.id as string;
+    };
+    const startSession = async (token: string) => {
+      const p = await project(token);
+      return (await ok(url, `mutation($p: ID!) { startAgentSession(projectId: $p, description: "focus") { ... on AgentSession { id state } } }`, { p }, { token })).startAgentSession;
+    };
+    const openIn = async (token: string) =>
+      (await ok(url, `{ runningTimer { description } agentSessions(ended: false) { nodes { id state } } }`, {}, { token }));
+
+    await ok(url, `mutation { startTimer(description: "timer in A") { ... on TimeEntry { id } } }`, {}, { token: a.token });
+    const inA = await startSession(a.token);
+    expect(inA.state).toBe("active");
+    // Before, both of these stopped A's timer or dropped A's session to idle.
+    await ok(url, `mutation { startTimer(description: "timer in T") { ... on TimeEntry { id } } }`, {}, { token: t.token });
+    const inT = await startSession(t.token);
+    expect(inT.state).toBe("active");
+    const [seenA, seenT] = await Promise.all([openIn(a.token), openIn(t.token)]);
+    expect(seenA.agentSessions.nodes).toEqual([{ id: inA.id, state: "active" }]);
+    expect(seenT.agentSessions.nodes).toEqual([{ id: inT.id, state: "active" }]);
+    // The session start stopped the timer in its own workspace only.
+    expect([seenA.runningTimer, seenT.runningTimer]).toEqual([null, null]);
+    const entries = async (token: string) => (await ok(url, `{ timeEntries(first: 10) { nodes { description } } }`, {}, { token })).timeEntries.nodes;
+    expect(await entries(a.token)).toEqual([{ description: "timer in A" }]);
+    expect(await entries(t.token)).toEqual([{ description: "timer in T" }]);
+  });
+
+  it("a desktop event id is remembered per workspace: the same id sent to two workspaces lands in both", async () => {
+    const [a, t] = await Promise.all([ownWorkspace("Ids A"), ownWorkspace("Ids T")]);
+    const start = DateTime.utc().minus({ hours: 3 }).startOf("minute");
+    const body = JSON.stringify({ events: [{ id: "same-id", type: "window", timestamp: start.toISO(), duration: 60, data: { app: "Code", title: "x" } }] });
+    const post = (token: string) =>
+      fetch(`${url}/api/work/events`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body });
+    expect((await post(a.token)).status).toBe(200);
+    expect((await post(t.token)).status).toBe(200);
+    const day = start.toISODate();
+    const count = async (token: string) =>
+      (await ok(url, `query($d: LocalDate!) { workSessions(from: $d, to: $d) { nodes { id } } }`, { d: day }, { token })).workSessions.nodes.length;
+    // Before, T treated the id as already seen (it was keyed by person only) and dropped the event.
+    expect([await count(a.token), await count(t.token)]).toEqual([1, 1]);
+  });
+
+  it("Workspace.members, node(id:) and the switcher never reach another workspace of the same person", async () => {
     const t = await ownWorkspace("Members T");
     const demo = (await ok(url, `{ viewer { workspace { id members(first: 50) { nodes { id } } } } }`, {}, { token: owner })).viewer.workspace;
     expect(demo.members.nodes.length).toBeGreaterThan(1);
-    const seen = await ok(url, `query($id: ID!) { node(id: $id) { id } viewer { workspaces { id members(first: 50) { nodes { id user { name } } } } } }`, { id: demo.id }, { token: t.token });
+    const seen = await ok(url, `query($id: ID!) { node(id: $id) { id } viewer { workspaces { id name role } } }`, { id: demo.id }, { token: t.token });
     expect(seen.node).toBeNull();
-    expect(seen.viewer.workspaces.find((w: { id: string }) => w.id === demo.id).members.nodes).toEqual([]);
+    // The switcher names the other workspace and the person's role there, nothing of its contents.
+    expect(seen.viewer.workspaces).toContainEqual({ id: demo.id, name: expect.any(String), role: "owner" });
     const member = await ok(url, `query($id: ID!) { node(id: $id) { id } }`, { id: demo.members.nodes[1].id }, { token: t.token });
     expect(member.node).toBeNull();
+    const tooMuch = await gql(url, `{ viewer { workspaces { settings } } }`, {}, { token: t.token });
+    expect(tooMuch.body.errors?.[0].message).toMatch(/Cannot query field "settings" on type "WorkspaceChoice"/);
+    // An API key knows only its own workspace, not the other workspaces of the person who made it.
+    const key = (await ok(url, `mutation { createApiKey(name: "k", scopes: [WORK_READ]) { ... on CreatedToken { secret } } }`, {}, { token: t.token })).createApiKey.secret;
+    const byKey = await ok(url, `{ viewer { workspaces { id } } }`, {}, { token: key });
+    expect(byKey.viewer.workspaces).toEqual([{ id: t.id }]);
   });
 });
 

@@ -24,8 +24,8 @@ describe("what a credential may do", () => {
     expect(permissionsFor("manager", null).has("members.manage")).toBe(false);
   });
 
-  it("a custom staff set replaces the default and ignores unknown strings", () => {
-    expect([...permissionsFor("staff", ["session.read", "bogus"])]).toEqual(["session.read"]);
+  it("a custom staff set replaces the default and ignores unknown strings and identity permissions", () => {
+    expect([...permissionsFor("staff", ["session.read", "bogus", "members.manage", "workspace.manage"])]).toEqual(["session.read"]);
     expect([...permissionsFor("manager", ["session.read"])]).toContain("work.manage");
   });
 
