@@ -23,6 +23,9 @@ export const INPUT_LIMITS = {
 const EARLIEST = Date.UTC(1900, 0, 1);
 const LATEST = Date.UTC(10_000, 0, 1);
 
+/** A month as `YYYY-MM` within the same years (Date.UTC would read a year below 100 as 19xx). */
+export const YEAR_MONTH = /^(19|[2-9]\d)\d\d-(0[1-9]|1[0-2])$/;
+
 export function instantInRange(at: Date): boolean {
   return at.getTime() >= EARLIEST && at.getTime() < LATEST;
 }
@@ -48,8 +51,12 @@ export function localId(globalId: string, typename: string): string | null {
   }
 }
 
+/** Half of a UTF-16 pair on its own: it has no UTF-8 form, and the database driver fails on it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 export function stringProblem(value: string, key: string): string | null {
   if (value.includes("\0")) return "Must not contain NUL characters";
+  if (LONE_SURROGATE.test(value)) return "Must be well-formed Unicode (no lone surrogates)";
   const max = key === "name" ? INPUT_LIMITS.nameChars : key === "email" ? INPUT_LIMITS.emailChars : INPUT_LIMITS.stringChars;
   return value.length > max ? `At most ${max} characters` : null;
 }
@@ -92,6 +99,7 @@ export function inputProblems(args: Record<string, unknown>, definitions: readon
         const fields = named && isInputObjectType(named) ? named.getFields() : null;
         for (const [k, v] of Object.entries(value)) {
           if (k.includes("\0")) add("Keys must not contain NUL characters");
+          else if (LONE_SURROGATE.test(k)) add("Keys must be well-formed Unicode (no lone surrogates)");
           else stack.push({ value: v, path: [...path, k], type: fields?.[k]?.type ?? null });
         }
       }
