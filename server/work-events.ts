@@ -23,7 +23,7 @@ async function ingest(services: Services, viewer: Viewer, events: WorkEvent[]) {
   const result = await recordEvents(services, viewer, events);
   await scheduleAutoClose(services, result, viewer.workspaceId);
   await announceWork(services, result.changedSessionIds, viewer.workspaceId);
-  return { accepted: result.accepted, duplicates: result.duplicates };
+  return { accepted: result.accepted, duplicates: result.duplicates, sessions: result.changedSessionIds.length };
 }
 
 /**

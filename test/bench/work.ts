@@ -8,7 +8,8 @@ import { ok, tokenFor } from "../support/client.js";
 import { createMember } from "../support/mail.js";
 import { percentile, timeCalls, type BenchEnv, type Row } from "./support.js";
 
-async function memberToken(url: string, owner: string, email: string) {
+/** A new employee's personal access token, as the desktop app gets one. */
+export async function memberToken(url: string, owner: string, email: string) {
   await createMember(url, { token: owner }, { email, role: "employee", name: "Bench", password: "bench-password" });
   const res = await fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: `mutation { signIn(email: "${email}", password: "bench-password") { __typename } }` }) });
   const cookie = res.headers.get("set-cookie")!.split(";")[0];

@@ -1,0 +1,131 @@
+// `npm run tracker` as its own process between ActivityWatch's official client and a real stack:
+// what the watchers send arrives as sessions, AFK and app time, also after the platform was away.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ok } from "../support/client.js";
+import { calendar, instant, isoDate } from "../support/dates.js";
+import { startProcess, type Proc } from "../support/process.js";
+import { startStack, type Stack } from "../support/stack.js";
+import { until } from "../support/until.js";
+import { runWatchers, type Script } from "../support/watchers.js";
+import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
+
+let stack: Stack;
+let url: string;
+let ws: TestWorkspace;
+const dirs: string[] = [];
+const trackers: Proc[] = [];
+beforeAll(async () => {
+  stack = await startStack();
+  url = stack.urls[0];
+  ws = await newWorkspace(url, "Europe/Berlin");
+});
+afterAll(async () => {
+  await Promise.all(trackers.filter((t) => t.child.exitCode === null && t.child.signalCode === null).map((t) => t.stop("SIGKILL")));
+  await stack?.stop();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+// A Wednesday of last month, in the past whatever today is.
+const D = calendar("Europe/Berlin").firstMondayOf(-1).plus({ days: 9 });
+const SESSIONS = `query($f: LocalDate!, $t: LocalDate!) { workSessions(from: $f, to: $t) { nodes { startedAt endedAt endReason netSeconds afkSeconds afkPeriods { startedAt endedAt } apps { name seconds } } } }`;
+
+function startTracker(token: string, dataDir: string, platformUrl = url, idleSeconds = "2"): Promise<Proc> {
+  return startProcess(
+    "tracker/main.ts",
+    { SESSIONS_URL: platformUrl, SESSIONS_TOKEN: token, TRACKER_PORT: "0", TRACKER_DATA_DIR: dataDir, TRACKER_IDLE_SECONDS: idleSeconds, TRACKER_BATCH_MS: "200", TRACKER_RETRY_MAX_SECONDS: "0.5" },
+    /tracker listening on (http:\/\/\S+),/,
+  ).then((proc) => (trackers.push(proc), proc));
+}
+
+const newDataDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), "tracker-"));
+  dirs.push(dir);
+  return dir;
+};
+/** An address where nothing listens: a port that was just free. */
+async function refusedUrl(): Promise<string> {
+  const server = createServer().listen(0, "127.0.0.1");
+  await new Promise((r) => server.once("listening", r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return `http://127.0.0.1:${port}`;
+}
+const log = (proc: Proc) => proc.output.join("");
+const sessionsOn = async (token: string, offset: number) => (await ok(url, SESSIONS, { f: isoDate(D.plus({ days: offset })), t: isoDate(D.plus({ days: offset })) }, { token })).workSessions.nodes;
+
+describe("the desktop tracker", () => {
+  it("turns the watchers' heartbeats into the session, AFK and app time aw-server would store, and closes it when they stop", async () => {
+    const tracker = await startTracker(ws.employee.token, newDataDir());
+    const start = Date.parse(instant(D, "09:00"));
+    // Code for 2.5 minutes, then the browser; typing until 09:01, away until 09:04:30.
+    const script: Script = {
+      start,
+      end: start + 300_000,
+      windows: [
+        { from: 0, to: 149, app: "Code", title: "main.ts" },
+        { from: 150, to: 300, app: "Chromium", title: "Docs" },
+      ],
+      input: [{ from: 0, to: 60 }, { from: 270, to: 300 }],
+    };
+    await runWatchers(tracker.url, "desktop", script);
+    await until(async () => log(tracker), (l) => l.includes("session closed at"), 10_000);
+    await until(() => sessionsOn(ws.employee.token, 0), (nodes) => nodes[0]?.endReason === "app_closed", 10_000);
+
+    const [session, ...others] = await sessionsOn(ws.employee.token, 0);
+    expect(others).toEqual([]);
+    // aw-server: not-afk until 09:01, afk from 09:01:00.001 (reported at 09:04) to 09:04:30, not-afk from 09:04:30.001.
+    expect(session).toMatchObject({ startedAt: instant(D, "09:00"), endedAt: instant(D, "09:05"), endReason: "app_closed", afkSeconds: 210, netSeconds: 90 });
+    expect(session.afkPeriods).toEqual([{ startedAt: new Date(start + 60_001).toISOString(), endedAt: new Date(start + 270_001).toISOString() }]);
+    // aw-server: Code from the first heartbeat to the last at 09:02:29, Chromium from 09:02:30 to 09:05.
+    expect(session.apps).toEqual([{ name: "Chromium", seconds: 150 }, { name: "Code", seconds: 149 }]);
+    expect(log(tracker)).toMatch(/sent \d+ events: \d+ new, 0 already there, 0 rejected/);
+  });
+
+  it("keeps what the watchers send while the platform can't be reached, through a crash, and delivers each heartbeat once", async () => {
+    const dataDir = newDataDir();
+    const first = await startTracker(ws.employee2.token, dataDir, await refusedUrl());
+    const start = Date.parse(instant(D.plus({ days: 1 }), "14:00"));
+    const script: Script = {
+      start,
+      end: start + 120_000,
+      windows: [
+        { from: 0, to: 40, app: "Terminal", title: "npm test" },
+        { from: 41, to: 120, app: "Slack", title: "#support" },
+      ],
+      input: [{ from: 0, to: 120 }],
+    };
+    await runWatchers(first.url, "laptop", script);
+    await until(async () => log(first), (l) => l.includes("session closed at"), 10_000);
+    expect(log(first)).toMatch(/platform unreachable \(ECONNREFUSED\)/);
+    // The laptop crashes before the network is back: only the queue on disk survives.
+    await first.stop("SIGKILL");
+    const queued = readFileSync(join(dataDir, "queue.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line));
+
+    const second = await startTracker(ws.employee2.token, dataDir);
+    await until(async () => log(second), (l) => /; 0 queued/.test(l), 10_000);
+    expect(log(second)).toContain(`${queued.length} events queued from before: sending`);
+    expect(log(second)).toContain(`sent ${queued.length} events: ${queued.length} new, 0 already there, 0 rejected; 0 queued`);
+    const expected = { startedAt: instant(D.plus({ days: 1 }), "14:00"), endedAt: instant(D.plus({ days: 1 }), "14:02"), endReason: "app_closed", afkSeconds: 0, netSeconds: 120, afkPeriods: [], apps: [{ name: "Slack", seconds: 79 }, { name: "Terminal", seconds: 40 }] };
+    expect(await sessionsOn(ws.employee2.token, 1)).toEqual([expected]);
+
+    // The same queue delivered again (as after an answer lost on the way): nothing is counted twice.
+    const again = await fetch(`${url}/api/work/events`, { method: "POST", headers: { authorization: `Bearer ${ws.employee2.token}`, "content-type": "application/json" }, body: JSON.stringify({ events: queued }) });
+    expect(await again.json()).toMatchObject({ accepted: queued.length, duplicates: queued.length, rejected: [] });
+    expect(await sessionsOn(ws.employee2.token, 1)).toEqual([expected]);
+  });
+
+  it("closes the session at the last activity when it is stopped (SIGTERM) while the watchers still report", async () => {
+    const tracker = await startTracker(ws.staff.token, newDataDir(), url, "600");
+    const start = Date.parse(instant(D.plus({ days: 2 }), "11:00"));
+    await runWatchers(tracker.url, "desktop", { start, end: start + 30_000, windows: [{ from: 0, to: 30, app: "Code", title: "rules.ts" }], input: [{ from: 0, to: 30 }] });
+    expect(await tracker.stop("SIGTERM")).toBe(0);
+    expect(log(tracker)).toContain(`stopping: session closed at ${new Date(start + 30_000).toISOString()}`);
+    expect(await sessionsOn(ws.staff.token, 2)).toEqual([
+      { startedAt: instant(D.plus({ days: 2 }), "11:00"), endedAt: new Date(start + 30_000).toISOString(), endReason: "app_closed", afkSeconds: 0, netSeconds: 30, afkPeriods: [], apps: [{ name: "Code", seconds: 30 }] },
+    ]);
+  });
+});

@@ -1,0 +1,40 @@
+// `npm run tracker`: the desktop tracker. ActivityWatch's watchers post to it as to aw-server on
+// 127.0.0.1:5600; it sends their activity to the platform with a personal access token.
+import { awApi } from "./aw-api.js";
+import { Tracker } from "./tracker.js";
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`${name} is required (see README, "Desktop tracking")`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const seconds = (name: string, fallback: number) => Number(process.env[name] ?? fallback) * 1000;
+const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+
+const tracker = new Tracker({
+  dataDir: process.env.TRACKER_DATA_DIR ?? ".data/tracker",
+  platform: { url: required("SESSIONS_URL").replace(/\/+$/, ""), token: required("SESSIONS_TOKEN") },
+  idleMs: seconds("TRACKER_IDLE_SECONDS", 60),
+  batchMs: Number(process.env.TRACKER_BATCH_MS ?? 1000),
+  retryMaxMs: seconds("TRACKER_RETRY_MAX_SECONDS", 30),
+  log,
+});
+const server = awApi(tracker);
+server.listen(Number(process.env.TRACKER_PORT ?? 5600), process.env.TRACKER_HOST ?? "127.0.0.1", () => {
+  const address = server.address() as { address: string; port: number };
+  log(`tracker listening on http://${address.address}:${address.port}, sending to ${process.env.SESSIONS_URL}`);
+});
+
+let stopping = false;
+for (const signal of ["SIGTERM", "SIGINT"] as const)
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    server.close();
+    await tracker.stop(5000);
+    process.exit(0);
+  });
