@@ -5,6 +5,9 @@ import { ingestAndAnnounce } from "../schema/analytics/jobs.js";
 import { validateBatch, type AnalyticsEvent } from "../schema/analytics/rules.js";
 import { hashSecret } from "../schema/identity/secrets.js";
 import type { Config } from "./config.js";
+import type { Health } from "./health.js";
+import type { Metrics } from "./metrics.js";
+import { UnavailableError } from "./unavailable.js";
 import { json } from "./http.js";
 import { readJson } from "./work-events.js";
 
@@ -34,11 +37,14 @@ function appLookup(services: Services) {
 export interface AnalyticsIntake {
   /** The app of a write key; throws RateLimitedError once the key has sent too many batches. */
   findApp(writeKey: string): Promise<IngestingApp | null>;
-  /** With a queue (Redis) the events are handed on to the workers (202); without, stored first (200, with the duplicates a retry skipped). */
-  accept(app: IngestingApp, events: AnalyticsEvent[]): Promise<{ status: 200 | 202; accepted: number; duplicates?: number }>;
+  /**
+   * With a queue (Redis) the events are handed on to the workers (202); without, stored first (200,
+   * with the duplicates a retry skipped). `rejected` counts the batch's invalid events, for the metrics.
+   */
+  accept(app: IngestingApp, events: AnalyticsEvent[], rejected: number): Promise<{ status: 200 | 202; accepted: number; duplicates?: number }>;
 }
 
-export function analyticsIntake(services: Services, config: Config): AnalyticsIntake {
+export function analyticsIntake(services: Services, config: Config, health: Health, metrics: Metrics): AnalyticsIntake {
   const lookup = appLookup(services);
   return {
     // Each batch counts against its write key's ingestion limit, whichever format it came in.
@@ -47,15 +53,25 @@ export function analyticsIntake(services: Services, config: Config): AnalyticsIn
       if (app) await services.limits.consume("ingestion", `app:${app.id}`);
       return app;
     },
-    async accept(app, events) {
-      if (config.redisUrl) {
-        if (events.length) await services.jobs.enqueue(INGEST, { app, events });
-        return { status: 202, accepted: events.length };
-      }
-      const result = await ingestAndAnnounce(services, app, events);
-      return { status: 200, accepted: events.length, duplicates: result.duplicates };
+    async accept(app, events, rejected) {
+      metrics.ingested.inc({ kind: "analytics", outcome: "rejected" }, rejected);
+      const answer = await take(app, events);
+      metrics.ingested.inc({ kind: "analytics", outcome: "accepted" }, events.length);
+      return answer;
     },
   };
+
+  async function take(app: IngestingApp, events: AnalyticsEvent[]) {
+    if (config.redisUrl) {
+      // The workers store queued batches later, with a few retries: while PostgreSQL is down they
+      // would be dropped after the last one, so the sender is told to keep them and retry.
+      if (!(await health.database())) throw new UnavailableError();
+      if (events.length) await services.jobs.enqueue(INGEST, { app, events });
+      return { status: 202 as const, accepted: events.length };
+    }
+    const result = await ingestAndAnnounce(services, app, events);
+    return { status: 200 as const, accepted: events.length, duplicates: result.duplicates };
+  }
 }
 
 /**
@@ -75,7 +91,7 @@ export function analyticsEventsRoute(intake: AnalyticsIntake) {
       return json(res, 400, { error: "Malformed JSON", code: "VALIDATION" });
     }
     const { events, rejected } = validateBatch(body);
-    const { status, ...answer } = await intake.accept(app, events);
+    const { status, ...answer } = await intake.accept(app, events, rejected.length);
     json(res, status, { ...answer, rejected });
   };
 }

@@ -83,7 +83,7 @@ function sdkRoute(intake: AnalyticsIntake, sdk: SdkRequest) {
     if (!app) return json(res, 401, { error: sdk.keyHint, code: "UNAUTHENTICATED" });
     if (!parsed.translated) return json(res, 400, { error: `Expected ${sdk.shape}`, code: "VALIDATION" });
     const { events, rejected } = validateTranslated(parsed.translated, sdk.fields);
-    const { status, ...answer } = await intake.accept(app, events);
+    const { status, ...answer } = await intake.accept(app, events, rejected.length);
     json(res, status, { ...sdk.success, ...answer, rejected });
   };
 }

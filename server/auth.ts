@@ -63,6 +63,14 @@ export class Authenticator {
     })();
   }
 
+  /**
+   * After pub/sub was lost and is back: revocations announced meanwhile never arrived, so nothing
+   * cached is trusted and every open WebSocket is checked against the database again.
+   */
+  catchUp() {
+    this.changed({ all: true });
+  }
+
   private changed(change: IdentityChange) {
     this.generation++;
     this.pending.clear();

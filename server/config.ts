@@ -22,6 +22,13 @@ export interface Config {
   /** With a path, mails are appended there as JSON lines instead of going to the log. */
   mailOutbox: string | null;
   rateLimits: RateLimitSettings;
+  /**
+   * How long a worker's hold on a running job lasts unless renewed: a worker that dies mid-job is
+   * noticed, and its job given to another, after about this long.
+   */
+  jobLockMs: number;
+  /** The Bearer token Prometheus sends to /metrics; without one there is no /metrics. */
+  metricsToken: string | null;
   /** Session summaries by a model behind an OpenAI-compatible API; deterministic ones when unset. */
   llmSummaries: { url: string; apiKey: string; model: string; timeoutMs: number } | null;
 }
@@ -43,6 +50,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: env.TRUST_PROXY === "true" ? 1 : Number(env.TRUST_PROXY || 0),
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT ?? 4000}`).replace(/\/$/, ""),
     mailOutbox: env.MAIL_OUTBOX || null,
+    metricsToken: env.METRICS_TOKEN || null,
+    jobLockMs: Number(env.JOB_LOCK_MS ?? 30_000),
     rateLimits: {
       signInPerAddress: parseRateLimit(env.RATE_LIMIT_SIGN_IN_PER_ADDRESS, DEFAULT_RATE_LIMITS.signInPerAddress),
       signInPerAccount: parseRateLimit(env.RATE_LIMIT_SIGN_IN_PER_ACCOUNT, DEFAULT_RATE_LIMITS.signInPerAccount),

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { PothosValidationError } from "@pothos/core";
-import { GraphQLError } from "graphql";
+import { GraphQLError, getOperationAST } from "graphql";
 import { createYoga, type Plugin } from "graphql-yoga";
 import { schema } from "../schema/index.js";
 import type { Context, CookieJar, Services, Viewer } from "../schema/common/context.js";
@@ -9,6 +9,9 @@ import { AppError } from "../schema/common/errors.js";
 import { RateLimitedError } from "../schema/identity/rate-limits.js";
 import { type Authenticator, arrivedOverHttps, clientAddress, credentialsFrom, originAllowed, unauthenticated } from "./auth.js";
 import type { Config } from "./config.js";
+import { log } from "../schema/common/log.js";
+import type { Metrics } from "./metrics.js";
+import { isUnavailable, unavailableGraphQLError } from "./unavailable.js";
 
 /** Limits for a public API; the same plugins run on HTTP and on graphql-ws (see websocket.ts). */
 export const LIMITS = { depth: 10, aliases: 15, tokens: 2000, cost: 20_000, directives: 20 } as const;
@@ -36,7 +39,12 @@ function maskError(error: unknown, message: string): Error {
   // Pothos refuses an argument it can't map, such as a global ID of another type where one is expected.
   if (cause instanceof PothosValidationError) return new GraphQLError(cause.message, { path: (error as GraphQLError).path, extensions: { code: "VALIDATION" } });
   if (cause instanceof GraphQLError) return cause;
-  console.error("[graphql] unexpected error:", cause);
+  // Retryable, and said so: the database or Redis is restarting, nothing was half-done.
+  if (isUnavailable(cause)) {
+    log.warn({ err: (cause as Error).message }, "backing store unavailable");
+    return unavailableGraphQLError();
+  }
+  log.error({ err: cause }, "unexpected GraphQL error");
   return new GraphQLError(message, { extensions: { code: "INTERNAL" } });
 }
 
@@ -72,14 +80,31 @@ interface ServerContext {
   req?: IncomingMessage;
 }
 
-export function createGraphQL(services: Services, auth: Authenticator, config: Config) {
+/** Operation latency (HTTP and WebSocket), and errors by code as answered over HTTP (after masking). */
+function measure(metrics: Metrics): Plugin {
+  return {
+    onExecute({ args }) {
+      const type = getOperationAST(args.document, args.operationName)?.operation ?? "unknown";
+      const stop = metrics.operationSeconds.startTimer({ type });
+      return { onExecuteDone: () => void stop() };
+    },
+    onResultProcess({ result }) {
+      for (const single of Array.isArray(result) ? result : [result]) {
+        const errors = (single as { errors?: readonly GraphQLError[] }).errors ?? [];
+        for (const error of errors) metrics.errors.inc({ code: String(error.extensions?.code ?? "INTERNAL") });
+      }
+    },
+  };
+}
+
+export function createGraphQL(services: Services, auth: Authenticator, config: Config, metrics: Metrics) {
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
     graphiql: { title: "Sessions API", subscriptionsProtocol: "WS" },
     maskedErrors: { maskError },
-    plugins: [armor(), setCookies],
+    plugins: [armor(), setCookies, measure(metrics)],
     context: async ({ request, wsViewer, req }): Promise<Context> => {
       if (wsViewer !== undefined) return { ...services, viewer: wsViewer };
       const credentials = credentialsFrom(request.headers.get("authorization"), request.headers.get("cookie"));

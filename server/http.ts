@@ -1,13 +1,23 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { log, requestIdFrom, withRequestId } from "../schema/common/log.js";
 import { RateLimitedError } from "../schema/identity/rate-limits.js";
 import type { Authenticator } from "./auth.js";
 import type { Config } from "./config.js";
 import type { GraphQLServer } from "./graphql.js";
+import type { Health } from "./health.js";
+import type { Metrics } from "./metrics.js";
 import { staticFiles } from "./static.js";
+import { isUnavailable, RETRY_AFTER_SECONDS } from "./unavailable.js";
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
+/** Plain endpoints answer errors as `{error, code}`: the code, counted once the response is sent. */
+const errorCodes = new WeakMap<ServerResponse, string>();
+
 export function json(res: ServerResponse, status: number, body: unknown) {
+  const answer = body as { code?: unknown; errors?: { extensions?: { code?: unknown } }[] } | null;
+  const code = answer?.code ?? answer?.errors?.[0]?.extensions?.code ?? (status >= 500 ? "INTERNAL" : undefined);
+  if (status >= 400 && typeof code === "string") errorCodes.set(res, code);
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 }
 
@@ -54,23 +64,36 @@ export interface HttpDeps {
   /** Routes that take larger bodies than the API's limit (imports), by the same prefix. */
   bodyLimits?: Record<string, number>;
   webRoot: string;
+  health: Health;
+  metrics: Metrics;
 }
 
-export function createHttpServer({ config, yoga, routes = {}, bodyLimits = {}, webRoot }: HttpDeps) {
+
+export function createHttpServer({ config, yoga, routes = {}, bodyLimits = {}, webRoot, health, metrics }: HttpDeps) {
   const web = staticFiles(webRoot);
   let ready = false;
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => {
+    const requestId = requestIdFrom(req.headers["x-request-id"]);
+    res.setHeader("x-request-id", requestId);
+    withRequestId(requestId, () => void handle(req, res));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
     const path = (req.url ?? "/").split("?")[0];
+    const route = path === "/healthz" || path === "/graphql" ? path : (Object.keys(routes).find((p) => path === p || path.startsWith(p + "/")) ?? "web");
+    observe(req, res, route);
     try {
-      if (path === "/healthz") return json(res, ready ? 200 : 503, { ok: ready });
+      if (path === "/healthz") {
+        const report = await health.report(ready);
+        return json(res, report.ok ? 200 : 503, report);
+      }
       if (path === "/graphql") {
         if (bodyTooLarge(req, res, config.maxBodyBytes) || malformedQueryJson(req, res)) return;
         return await yoga.handle(req, res);
       }
-      const prefix = Object.keys(routes).find((p) => path === p || path.startsWith(p + "/"));
-      if (prefix) {
-        if (bodyTooLarge(req, res, bodyLimits[prefix] ?? config.maxBodyBytes)) return;
-        return await routes[prefix](req, res);
+      if (route !== "web") {
+        if (bodyTooLarge(req, res, bodyLimits[route] ?? config.maxBodyBytes)) return;
+        return await routes[route](req, res);
       }
       return await web(req, res);
     } catch (error) {
@@ -79,11 +102,31 @@ export function createHttpServer({ config, yoga, routes = {}, bodyLimits = {}, w
         res.setHeader("Retry-After", String(error.retryAfterSeconds));
         return json(res, 429, { error: error.message, code: error.code, retryAfter: error.retryAfterSeconds });
       }
-      console.error("[http]", error);
+      // PostgreSQL or Redis is down (restarting): nothing was stored, the client may send it again.
+      if (isUnavailable(error)) {
+        log.warn({ err: (error as Error).message }, "backing store unavailable");
+        if (res.headersSent) return void res.end();
+        res.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
+        return json(res, 503, { error: "The service is briefly unavailable; retry shortly", code: "UNAVAILABLE", retryAfter: RETRY_AFTER_SECONDS });
+      }
+      log.error({ err: error }, "unexpected error");
       if (!res.headersSent) json(res, 500, { errors: [{ message: "Internal error" }] });
       else res.end();
     }
-  });
+  }
+
+  /** One log line and the request metrics for every response, once it is sent. */
+  function observe(req: IncomingMessage, res: ServerResponse, route: string) {
+    const started = process.hrtime.bigint();
+    res.once("finish", () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      metrics.httpRequests.inc({ route, method: req.method ?? "", status: String(res.statusCode) });
+      const code = errorCodes.get(res);
+      if (code) metrics.errors.inc({ code });
+      // The route, not the path: paths carry secrets (calendar feeds) and IDs.
+      log.info({ method: req.method, route, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, "request");
+    });
+  }
   server.keepAliveTimeout = 65_000;
 
   // Graceful stop: responses in flight are told to close their connection once sent, so no

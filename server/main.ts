@@ -16,22 +16,40 @@ import { appointmentFeedsRoute } from "./appointment-feeds.js";
 import { MAX_ATTACHMENT_BYTES } from "../schema/appointments/storage.js";
 import { openRuntime } from "./services.js";
 import { createWebSocketServer } from "./websocket.js";
+import { Health } from "./health.js";
+import { Metrics, metricsRoute } from "./metrics.js";
+import { log } from "../schema/common/log.js";
 import "../worker/jobs.js";
 
 const config = readConfig();
 const runtime = await openRuntime(config);
 const auth = new Authenticator(runtime.db, runtime.pubsub, runtime.limits, config.redisUrl ? 0 : SINGLE_PROCESS_CACHE_MS);
-const yoga = createGraphQL(runtime, auth, config);
+const health = new Health(runtime.pool, runtime.redis);
+const metrics = new Metrics({
+  pool: runtime.pool,
+  jobCounts: runtime.jobCounts,
+  openSockets: () => websocket.stats().sockets,
+  liveSubscribers: () => websocket.stats().operations,
+});
+// Revocations and board changes announced while Redis was away never arrived here: catch up.
+runtime.whenPubSubResumed(() => {
+  auth.catchUp();
+  runtime.live.catchUp();
+});
+const yoga = createGraphQL(runtime, auth, config, metrics);
 const websocket = createWebSocketServer(yoga, auth, runtime.limits, config);
 const webRoot = fileURLToPath(new URL("../web/build", import.meta.url));
-const intake = analyticsIntake(runtime, config);
+const intake = analyticsIntake(runtime, config, health, metrics);
 const postHog = postHogRoute(intake);
 const { server, markReady, drain } = createHttpServer({
   config,
   yoga,
   auth,
   webRoot,
+  health,
+  metrics,
   routes: {
+    "/metrics": metricsRoute(metrics, config.metricsToken),
     "/mcp": createMcpRoute(yoga),
     "/api/invoices": invoicePdfRoute(runtime.db, auth, config),
     "/api/events": analyticsEventsRoute(intake),
@@ -40,7 +58,7 @@ const { server, markReady, drain } = createHttpServer({
     "/batch": postHog,
     "/capture": postHog,
     "/e": postHog,
-    "/api/work/events": workEventsRoute(runtime, auth),
+    "/api/work/events": workEventsRoute(runtime, auth, metrics),
     "/api/work/import": workImportRoute(runtime, auth, config),
     "/api/work/report.csv": workReportRoute(runtime, auth, config),
     "/api/work/screenshots": screenshotsRoute(runtime, auth, config),
@@ -68,18 +86,18 @@ markReady();
 
 const address = server.address();
 const port = typeof address === "object" && address ? address.port : config.port;
-console.log(`Sessions platform ready on http://localhost:${port} (GraphQL at /graphql)`);
-if (!config.databaseUrl) console.log(`Embedded PostgreSQL in ${config.dataDir}; in-process jobs.`);
+log.info({ port }, `Sessions platform ready on http://localhost:${port} (GraphQL at /graphql)`);
+if (!config.databaseUrl) log.info(`Embedded PostgreSQL in ${config.dataDir}; in-process jobs.`);
 if (config.seedDemo) {
-  console.log(`${seeded ? "Seeded the demo workspace. " : ""}Demo logins (password "${DEMO_PASSWORD}"):`);
-  for (const m of DEMO_MEMBERS) console.log(`  ${m.role.padEnd(9)} ${m.email}`);
+  const logins = DEMO_MEMBERS.map((m) => `${m.role} ${m.email}`);
+  log.info({ logins, password: DEMO_PASSWORD, seeded }, `Demo logins (password "${DEMO_PASSWORD}"): ${logins.join(", ")}`);
 }
 
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  console.log(`${signal}: finishing in-flight requests and jobs`);
+  log.info({ signal }, "finishing in-flight requests and jobs");
   // Stop accepting, let requests in flight complete, then close sockets, jobs and the database.
   const drained = drain();
   await websocket.close();

@@ -2,6 +2,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub } from "graphql-yoga";
 import { Redis } from "ioredis";
+import pg from "pg";
 import { PrismaClient } from "../prisma/generated/client.js";
 import type { Services } from "../schema/common/context.js";
 import type { PubSub } from "../schema/common/pubsub.js";
@@ -12,12 +13,21 @@ import { EmbeddedJobs } from "../worker/embedded.js";
 import { fileMailSender, logMailSender } from "../schema/identity/mail.js";
 import { RateLimits } from "../schema/identity/rate-limits.js";
 import type { Config } from "./config.js";
+import { log } from "../schema/common/log.js";
 import { startEmbeddedPostgres } from "./db/embedded.js";
 import { applyMigrations } from "../prisma/migrations-engine.js";
 
 export interface Runtime extends Services {
   /** The embedded runner when there is no Redis: this process runs the jobs. */
   embeddedJobs: EmbeddedJobs | null;
+  /** The PostgreSQL connection pool, watched by /healthz and /metrics. */
+  pool: pg.Pool;
+  /** The connection that publishes and answers commands, when there is Redis. */
+  redis: Redis | null;
+  /** Jobs by state: waiting, active, delayed, failed. */
+  jobCounts: () => Promise<Record<string, number>>;
+  /** Called each time the pub/sub connection to Redis comes back after being lost. */
+  whenPubSubResumed(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -26,6 +36,28 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 /** Events carry Dates; through Redis they travel as JSON, so instants are revived on arrival. */
 function reviveDates(_key: string, value: unknown) {
   return typeof value === "string" && ISO_INSTANT.test(value) ? new Date(value) : value;
+}
+
+/**
+ * ioredis reconnects and re-subscribes by itself, but messages published while the connection was
+ * down are gone: listeners catch up from the database when it is back.
+ */
+function watchReconnects(subscriber: Redis, onResumed: () => void) {
+  let lost = false;
+  subscriber.on("close", () => {
+    if (!lost) log.warn("Redis pub/sub connection lost; reconnecting");
+    lost = true;
+  });
+  subscriber.on("ready", () => {
+    if (!lost) return;
+    lost = false;
+    log.info("Redis pub/sub connection back; refreshing credentials and live boards");
+    // ioredis re-subscribes right after "ready"; a ping answered after that means the channels
+    // listen again, so nothing published from here on is missed by the catch-up.
+    setImmediate(() => void subscriber.ping().then(onResumed, onResumed));
+  });
+  // Reconnection is ioredis's job; an error event without a listener would end the process.
+  subscriber.on("error", () => {});
 }
 
 /** PostgreSQL (or embedded PGlite, migrated on start) plus Redis (or in-memory) pub/sub and jobs. */
@@ -39,10 +71,13 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     stopEmbedded = embedded.stop;
     await applyMigrations(connectionString);
   }
+  // PGlite is a single session: statements of concurrent connections would interleave mid-query
+  // (pglite-socket only keeps transactions together), so embedded mode uses one connection.
+  const pool = new pg.Pool({ connectionString, max: stopEmbedded ? 1 : 20 });
+  // A restarting server drops idle connections; the pool replaces them, nothing to crash over.
+  pool.on("error", (error) => log.warn({ err: error.message }, "idle PostgreSQL connection lost"));
   const db = new PrismaClient({
-    // PGlite is a single session: statements of concurrent connections would interleave mid-query
-    // (pglite-socket only keeps transactions together), so embedded mode uses one connection.
-    adapter: new PrismaPg({ connectionString, max: stopEmbedded ? 1 : 20 }),
+    adapter: new PrismaPg(pool, { disposeExternalPool: true }),
     // Transactions queue on per-user and per-workspace locks (and, embedded, on PGlite's single
     // session), so a burst may wait its turn longer than Prisma's 2 s default before it starts.
     transactionOptions: { maxWait: 15_000, timeout: 20_000 },
@@ -50,8 +85,10 @@ export async function openRuntime(config: Config): Promise<Runtime> {
 
   let pubsub: PubSub;
   let redisClients: Redis[] = [];
+  const resumed = new Set<() => void>();
   if (config.redisUrl) {
     redisClients = [new Redis(config.redisUrl), new Redis(config.redisUrl)];
+    watchReconnects(redisClients[1], () => resumed.forEach((listener) => listener()));
     const eventTarget = createRedisEventTarget({
       publishClient: redisClients[0],
       subscribeClient: redisClients[1],
@@ -77,6 +114,10 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     mail,
     limits,
     embeddedJobs,
+    pool,
+    redis: redisClients[0] ?? null,
+    jobCounts: () => (bullJobs ?? embeddedJobs)!.counts(),
+    whenPubSubResumed: (listener) => resumed.add(listener),
     async close() {
       live.stop();
       await embeddedJobs?.stop();

@@ -193,6 +193,12 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
 
   return {
     wss,
+    /** Open sockets and the operations running on them, for the metrics. */
+    stats() {
+      let operations = 0;
+      for (const state of states.values()) operations += state.subscriptions.size;
+      return { sockets: states.size, operations };
+    },
     handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
       wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request));
     },

@@ -10,6 +10,7 @@ import { workSettings } from "../schema/work/settings.js";
 import { type Authenticator, credentialsFrom, viewerOfRequest } from "./auth.js";
 import type { Config } from "./config.js";
 import { json } from "./http.js";
+import type { Metrics } from "./metrics.js";
 
 
 export async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -30,7 +31,7 @@ async function ingest(services: Services, viewer: Viewer, events: WorkEvent[]) {
  * POST /api/work/events: the desktop app's batches (heartbeats, AFK status, app closed), by
  * personal access token. Good events are stored even when others are rejected.
  */
-export function workEventsRoute(services: Services, auth: Authenticator) {
+export function workEventsRoute(services: Services, auth: Authenticator, metrics: Metrics) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== "POST") return json(res, 405, { error: "POST a batch of events" });
     const credentials = credentialsFrom(req.headers.authorization, null);
@@ -45,7 +46,10 @@ export function workEventsRoute(services: Services, auth: Authenticator) {
       return json(res, 400, { error: "Malformed JSON", code: "VALIDATION" });
     }
     const { events, rejected } = parseBatch(body);
-    json(res, 200, { ...(await ingest(services, viewer, events)), rejected });
+    metrics.ingested.inc({ kind: "work", outcome: "rejected" }, rejected.length);
+    const result = await ingest(services, viewer, events);
+    metrics.ingested.inc({ kind: "work", outcome: "accepted" }, result.accepted);
+    json(res, 200, { ...result, rejected });
   };
 }
 

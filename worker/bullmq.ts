@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import type { Services } from "../schema/common/context.js";
 import { allJobDefinitions, jobDefinition, retryPolicy, type EnqueueOptions, type FailedJob, type Jobs } from "../schema/common/jobs.js";
 import { logJobFailure } from "./retry.js";
+import { log } from "../schema/common/log.js";
 
 const QUEUE = "sessions";
 
@@ -62,19 +63,26 @@ export class BullJobs implements Jobs {
     }
   }
 
+  async counts(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts("waiting", "active", "delayed", "failed");
+  }
+
   async close() {
     await this.queue.close();
   }
 }
 
-export function startBullWorker(redisUrl: string, services: Services, concurrency = 8) {
+export function startBullWorker(redisUrl: string, services: Services, concurrency = 8, lockMs = 30_000) {
   const worker = new Worker(QUEUE, (job) => jobDefinition(job.name).process(job.data, services), {
     connection: connect(redisUrl),
     concurrency,
+    // A job whose worker died (its lock not renewed) is found by the next stalled-job check and runs again.
+    lockDuration: lockMs,
+    stalledInterval: lockMs,
   });
   worker.on("failed", (job, error) => {
     if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) logJobFailure(job.name, job.id, job.attemptsMade, error.message);
   });
-  worker.on("error", (error) => console.error("[jobs] worker error:", error.message));
+  worker.on("error", (error) => log.error({ err: error.message }, "job worker error"));
   return worker;
 }

@@ -10,6 +10,7 @@ import {
   type Jobs,
 } from "../schema/common/jobs.js";
 import { backoffMs, logJobFailure } from "./retry.js";
+import { log } from "../schema/common/log.js";
 
 const POLL_MS = 250;
 
@@ -49,6 +50,12 @@ export class EmbeddedJobs implements Jobs {
     }));
   }
 
+  /** Jobs by state, as BullMQ's counts name them (pending is "waiting"). */
+  async counts(): Promise<Record<string, number>> {
+    const rows = await this.db.backgroundJob.groupBy({ by: ["state"], _count: true });
+    return Object.fromEntries(rows.map((r) => [r.state === "pending" ? "waiting" : r.state === "running" ? "active" : r.state, r._count]));
+  }
+
   /** Starts processing; jobs left `running` by a crash are run again (processors are idempotent). */
   async start(services: Services) {
     this.services = services;
@@ -74,7 +81,7 @@ export class EmbeddedJobs implements Jobs {
         RETURNING id, name, payload, attempts`;
       for (const job of due) this.track(this.run(job));
     } catch (error) {
-      console.error("[jobs] poll failed:", (error as Error).message);
+      log.error({ err: (error as Error).message }, "job poll failed");
     }
     if (!this.stopping) this.timer = setTimeout(() => void this.poll(), POLL_MS);
   }

@@ -2,16 +2,17 @@ import { readConfig } from "../server/config.js";
 import { openRuntime } from "../server/services.js";
 import { BullJobs, startBullWorker } from "./bullmq.js";
 import "./jobs.js";
+import { log } from "../schema/common/log.js";
 
 const config = readConfig();
 if (!config.redisUrl || !config.databaseUrl) {
-  console.error("npm run worker needs DATABASE_URL and REDIS_URL; without them `npm start` runs jobs in-process.");
+  log.fatal("npm run worker needs DATABASE_URL and REDIS_URL; without them `npm start` runs jobs in-process.");
   process.exit(1);
 }
 const runtime = await openRuntime(config);
 await (runtime.jobs as BullJobs).scheduleRecurring();
-const worker = startBullWorker(config.redisUrl, runtime, Number(process.env.WORKER_CONCURRENCY ?? 8));
-console.log("Worker consuming jobs");
+const worker = startBullWorker(config.redisUrl, runtime, Number(process.env.WORKER_CONCURRENCY ?? 8), config.jobLockMs);
+log.info("Worker consuming jobs");
 
 async function shutdown() {
   // close() waits for the jobs in progress to finish; unstarted ones stay queued for other workers.

@@ -1,3 +1,5 @@
+import { log } from "../schema/common/log.js";
+
 /** Exponential backoff, as BullMQ's `exponential` strategy computes it. */
 export function backoffMs(baseMs: number, attemptsMade: number) {
   return baseMs * 2 ** (attemptsMade - 1);
@@ -5,5 +7,5 @@ export function backoffMs(baseMs: number, attemptsMade: number) {
 
 /** The one log line an operator greps for. */
 export function logJobFailure(name: string, id: string | undefined, attempts: number, message: string) {
-  console.error(`[jobs] ${name} (${id}) failed after ${attempts} attempts: ${message}`);
+  log.error({ job: name, jobId: id, attempts, err: message }, "job failed after its last attempt");
 }

@@ -2,6 +2,7 @@
 // endpoint, a model writes the summary, checked against the session and replaced by the
 // deterministic one on any failure.
 import { summarise as deterministic, type Summary, type SummaryInput } from "./rules.js";
+import { log } from "../common/log.js";
 
 export interface LlmSummaries {
   /** Base URL of an OpenAI-compatible API, e.g. https://api.openai.com/v1 */
@@ -86,7 +87,7 @@ export async function summarise(input: SummaryInput): Promise<Summary> {
   try {
     return await askModel(llm, input);
   } catch (error) {
-    console.warn(`[analytics] model summary not used (${(error as Error).message}); using the deterministic one`);
+    log.warn({ err: (error as Error).message }, "model summary not used; using the deterministic one");
     return deterministic(input);
   }
 }

@@ -46,6 +46,8 @@ export interface AppointmentChange {
  * workspaceId), every session of a user (userId alone) or every member of a workspace (workspaceId alone).
  */
 export interface IdentityChange {
+  /** Anything may have changed: changes announced while this process's pub/sub was down were lost. */
+  all?: true;
   tokenIds?: string[];
   userId?: string;
   workspaceId?: string;

@@ -1,5 +1,6 @@
 import type { Db } from "../common/context.js";
 import { defineJob } from "../common/jobs.js";
+import { log } from "../common/log.js";
 
 const KEEP_DAYS = 30;
 
@@ -24,6 +25,6 @@ defineJob({
   repeat: { pattern: "17 3 * * *" },
   async process(_payload, { db }) {
     const pruned = await pruneCredentials(db, new Date());
-    if (pruned.tokens + pruned.invitations + pruned.resets) console.log(`[jobs] pruned old credentials: ${JSON.stringify(pruned)}`);
+    if (pruned.tokens + pruned.invitations + pruned.resets) log.info({ pruned }, "pruned old credentials");
   },
 });

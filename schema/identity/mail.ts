@@ -1,6 +1,7 @@
 // Invitations and password resets reach people by mail. The sender is pluggable so a deployment
 // can plug in its own transport; out of the box the link goes to the server log, or to a file.
 import { appendFile } from "node:fs/promises";
+import { log } from "../common/log.js";
 
 export interface MailMessage {
   to: string;
@@ -15,7 +16,7 @@ export interface MailSender {
 /** The default: whoever runs the server reads the link in its log and passes it on. */
 export const logMailSender: MailSender = {
   async send({ to, subject, text }) {
-    console.log(`[mail] to ${to}: ${subject}\n${text}`);
+    log.info({ mail: { to, subject, text } }, `[mail] to ${to}: ${subject}`);
   },
 };
 

@@ -7,6 +7,7 @@ import { announceChange } from "./revocations.js";
 import { checkNewPassword, normaliseEmail } from "./rules.js";
 import { hashPassword, hashSecret, newSecret, verifyPassword } from "./secrets.js";
 import { asPerson, SESSION_COOKIE, signInKeys } from "./service.js";
+import { log } from "../common/log.js";
 
 export const RESET_MINUTES = 60;
 const INVALID_RESET = "This reset link is unknown, used or expired";
@@ -70,7 +71,7 @@ export async function requestPasswordReset(ctx: Context, rawEmail: string) {
   // Each request may send a mail: counted like a failed sign-in from the caller's address.
   await ctx.limits.consume("signInPerAddress", ctx.clientAddress ?? "unknown");
   const email = normaliseEmail(rawEmail);
-  void mailResetLink(ctx, email).catch((error) => console.error("[identity] password reset mail failed:", error));
+  void mailResetLink(ctx, email).catch((error) => log.error({ err: error }, "password reset mail failed"));
   return { done: true as const };
 }
 

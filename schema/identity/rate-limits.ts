@@ -56,7 +56,11 @@ export class RateLimits {
   ) {
     const make = (kind: LimitKind) => {
       const options = { keyPrefix: `ratelimit:${kind}`, points: settings[kind].points, duration: settings[kind].seconds };
-      return redis ? new RateLimiterRedis({ ...options, storeClient: redis }) : new RateLimiterMemory(options);
+      // While Redis is away (restarting) each process counts on its own instead of holding every
+      // request until Redis is back: limits stay in force, only not shared for that moment.
+      return redis
+        ? new RateLimiterRedis({ ...options, storeClient: redis, rejectIfRedisNotReady: true, insuranceLimiter: new RateLimiterMemory(options) })
+        : new RateLimiterMemory(options);
     };
     this.limiters = {
       signInPerAddress: make("signInPerAddress"),

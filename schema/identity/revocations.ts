@@ -21,6 +21,7 @@ export function announceChange(services: Services, change: IdentityChange) {
 
 /** Whether a viewer resolved before the change may no longer be what its credential stands for. */
 export function affects(change: IdentityChange, viewer: Viewer): boolean {
+  if (change.all) return true;
   if (change.tokenIds?.includes(viewer.tokenId)) return true;
   if (change.userId) return change.userId === viewer.userId && (!change.workspaceId || change.workspaceId === viewer.workspaceId);
   return change.workspaceId === viewer.workspaceId;

@@ -30,29 +30,44 @@ class WorkspaceHub {
   private readonly ready: Promise<void>;
   private readonly stopListening: () => void;
 
+  /** Changes heard while the board is (re)loaded, applied on top of what was read. */
+  private pending: LiveChange[] | null = [];
+
   constructor(
     private readonly workspaceId: string,
-    db: Db,
+    private readonly db: Db,
     pubsub: PubSub,
     private readonly onEmpty: () => void,
   ) {
     // Listen before loading so no change slips between the load and the subscription.
-    const pending: LiveChange[] = [];
-    let loaded = false;
     const iterator = pubsub.subscribe("live", workspaceId)[Symbol.asyncIterator]();
     const pump = async () => {
       for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
-        if (loaded) this.apply([r.value]);
-        else pending.push(r.value);
+        if (this.pending) this.pending.push(r.value);
+        else this.apply([r.value]);
       }
     };
     void pump();
     this.stopListening = () => void iterator.return?.();
-    this.ready = listOpenSessions(db, workspaceId, new Date()).then((list) => {
-      for (const s of list) this.sessions.set(s.id, s);
-      loaded = true;
-      this.apply(pending, "SNAPSHOT");
-    });
+    this.ready = this.load("SNAPSHOT");
+  }
+
+  private async load(reason: LiveBoard["reason"]) {
+    this.pending ??= [];
+    try {
+      const list = await listOpenSessions(this.db, this.workspaceId, new Date());
+      this.sessions = new Map(list.map((s) => [s.id, s]));
+    } finally {
+      // Even when the read failed, changes heard meanwhile are applied and live updates go on.
+      const heard = this.pending ?? [];
+      this.pending = null;
+      this.apply(heard, reason);
+    }
+  }
+
+  /** Reads the board again: changes published while pub/sub was down never arrived. */
+  reload(): Promise<void> {
+    return this.load("CHANGE");
   }
 
   async subscribe(wantsTicks: boolean): Promise<AsyncIterableIterator<LiveBoard>> {
@@ -118,6 +133,11 @@ export class LiveHubs {
     }
     if (wantsTicks) this.startTicking();
     return hub.subscribe(wantsTicks);
+  }
+
+  /** After a pub/sub outage every board here is read again; a failed read keeps the old one. */
+  catchUp() {
+    for (const hub of this.hubs.values()) void hub.reload().catch(() => {});
   }
 
   private startTicking() {

@@ -9,10 +9,11 @@ import { useLlmSummaries } from "../../schema/analytics/summariser.js";
 import type { Services } from "../../schema/common/context.js";
 import { freshDatabase } from "../support/database.js";
 
-// A stand-in for an OpenAI-compatible endpoint: answers with whatever the test sets.
+// A stand-in for an OpenAI-compatible endpoint: answers with whatever the test sets (status 0: never answers).
 let reply: { status: number; content: string } = { status: 200, content: "{}" };
 const requests: { auth: string | undefined; body: any }[] = [];
 let server: Server;
+const HANG_TIMEOUT_MS = 3000;
 let database: Awaited<ReturnType<typeof freshDatabase>>;
 let db: PrismaClient;
 let services: Services;
@@ -23,11 +24,12 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     requests.push({ auth: req.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString()) });
+    if (reply.status === 0) return;
     res.writeHead(reply.status, { "content-type": "application/json" }).end(JSON.stringify({ choices: [{ message: { role: "assistant", content: reply.content } }] }));
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as { port: number }).port;
-  useLlmSummaries({ url: `http://127.0.0.1:${port}/v1`, apiKey: "sk-test", model: "tiny", timeoutMs: 5000 });
+  useLlmSummaries({ url: `http://127.0.0.1:${port}/v1`, apiKey: "sk-test", model: "tiny", timeoutMs: HANG_TIMEOUT_MS });
   database = await freshDatabase();
   db = database.db;
   services = { db, pubsub: createPubSub(), jobs: { enqueue: async () => {}, failed: async () => [] } } as unknown as Services;
@@ -38,6 +40,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   useLlmSummaries(null);
+  server?.closeAllConnections();
   server?.close();
   await database?.stop();
 });
@@ -77,5 +80,15 @@ describe("model summaries", () => {
     const s = await finalisedSummary(`bad-${requests.length}`);
     expect(s.summary).toMatchObject({ source: "deterministic", tldr: "Active for 1:00 - 2 business events" });
     expect(s.businessEvents.map((e) => e.description)).toEqual(["Signed up", "Upgraded"]);
+  });
+
+  it("uses the deterministic summary when the model hangs until the timeout, and the next session is summarised as usual", async () => {
+    reply = { status: 0, content: "" };
+    const started = Date.now();
+    const hung = await finalisedSummary(`hung-${requests.length}`);
+    expect(hung.summary).toMatchObject({ source: "deterministic" });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(HANG_TIMEOUT_MS);
+    reply = { status: 200, content: answer() };
+    expect((await finalisedSummary(`after-hang-${requests.length}`)).summary).toMatchObject({ source: "llm" });
   });
 });

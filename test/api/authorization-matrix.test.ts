@@ -539,6 +539,9 @@ describe("authorization matrix", () => {
         request: (): [string, RequestInit] => [path, { method: "POST", body: JSON.stringify({ batch: [] }), headers: { "content-type": "application/json" } }],
       })),
       { name: "GET /healthz", need: "anyone", ok: [200], request: () => ["/healthz", {}] },
+      // Only the operators' METRICS_TOKEN opens it, never a member's credential (test/api/observability.test.ts);
+      // this stack sets none, so there is no such page for anyone.
+      { name: "GET /metrics", need: "anyone", ok: [404], request: () => ["/metrics", {}] },
     ];
     // Every route the API process serves has a row: a new endpoint can't ship unreviewed.
     const served = [...readFileSync("server/main.ts", "utf8").matchAll(/^\s+"(\/[^"]*)": /gm)].map((m) => m[1]);

@@ -17,8 +17,8 @@ import type { BadInputFigures } from "../bench/bad-input.js";
 const SDL = buildSchema(readFileSync(new URL("../../schema/schema.graphql", import.meta.url), "utf8"));
 const RUNS = Number(process.env.BAD_INPUT_RUNS ?? 2);
 const SEED = Number(process.env.BAD_INPUT_SEED ?? Date.now() % 2 ** 31);
-/** How the server logs an error it did not expect (server/graphql.ts, server/http.ts), or Node one nobody caught. */
-const UNEXPECTED_LOG = /\[graphql\] unexpected error|\[http\]|unhandled|uncaught/i;
+/** A line the server logs at error or fatal level (pino's 50 and 60: an error it did not expect), or one Node logs for an error nobody caught. */
+const UNEXPECTED_LOG = /"level":(50|60)\b|unhandled|uncaught/i;
 /** Calls that end the caller's own credentials or sessions would stop the run, not test input. */
 const SKIPPED = new Set(["signOut", "signOutEverywhere"]);
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { gql, ok, signIn, tokenFor } from "../support/client.js";
 import { createMember } from "../support/mail.js";
 import { startStack, type Stack } from "../support/stack.js";
@@ -17,7 +17,7 @@ describe("health", () => {
   it("answers once ready", async () => {
     const res = await fetch(`${url}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true });
+    expect(await res.json()).toEqual({ ok: true, database: "up", redis: inject("redisUrl") ? "up" : "not used" });
   });
 });
 

@@ -42,34 +42,87 @@ export interface Infra {
   stop(): Promise<void>;
 }
 
-export async function startPostgresAndRedis(): Promise<Infra> {
-  const dir = mkdtempSync(join(tmpdir(), "sessions-test-"));
-  chmodSync(dir, 0o777);
+/** A PostgreSQL server of its own, which a fault test may stop and start again on the same port. */
+export interface PostgresServer {
+  /** The server's `postgres` database; `createMigratedDatabase` makes one per stack. */
+  url: string;
+  /** `immediate` is a crash: connections are cut, nothing is flushed politely. */
+  stop(mode?: "fast" | "immediate"): void;
+  start(): void;
+  destroy(): void;
+}
+
+/**
+ * `durable` keeps PostgreSQL's crash safety (fsync, synchronous commit): a fault test that crashes the
+ * server must not lose commits it acknowledged. The suite's shared server trades it for speed.
+ */
+export async function startPostgres(dir: string, durable = false): Promise<PostgresServer> {
   const pgData = join(dir, "pg");
-  const pgPort = await freePort();
+  const port = await freePort();
   pgCommand(`initdb -D ${pgData} -A trust -U postgres --no-sync >/dev/null`);
-  pgCommand(
-    `pg_ctl -D ${pgData} -l ${pgData}.log -w -o "-p ${pgPort} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null`,
-  );
-  const redisPort = await freePort();
-  // Under a shifted clock (test/shifted-dates.sh) Redis starts without libfaketime: its allocator
-  // deadlocks with it, and nothing reads Redis's clock (BullMQ takes its timestamps from Node).
-  const { LD_PRELOAD: _faked, ...env } = process.env;
-  const redis: ChildProcess = spawn("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: "ignore",
-    env,
-  });
-  await waitForPort(redisPort);
+  const fast = durable ? "" : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+  const start = () =>
+    pgCommand(`pg_ctl -D ${pgData} -l ${pgData}.log -w -o "-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 ${fast} -c max_connections=300" start >/dev/null`);
+  const stop = (mode: "fast" | "immediate" = "fast") => pgCommand(`pg_ctl -D ${pgData} -m ${mode} -w stop >/dev/null`);
+  start();
   return {
-    databaseUrl: `postgresql://postgres@127.0.0.1:${pgPort}/postgres`,
-    redisUrl: `redis://127.0.0.1:${redisPort}`,
-    async stop() {
-      redis.kill("SIGTERM");
+    url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+    stop,
+    start,
+    destroy() {
       try {
-        pgCommand(`pg_ctl -D ${pgData} -m immediate stop >/dev/null`);
+        stop("immediate");
       } catch {
         /* already gone */
       }
+    },
+  };
+}
+
+/** A Redis of its own; `persistent` keeps its data (append-only file) across a kill, as production Redis for queues does. */
+export interface RedisServer {
+  url: string;
+  /** SIGKILL: the process dies at once, as in a crash. */
+  kill(): Promise<void>;
+  start(): Promise<void>;
+  destroy(): void;
+}
+
+export async function startRedis(dir: string, persistent = false): Promise<RedisServer> {
+  const port = await freePort();
+  const durability = persistent ? ["--appendonly", "yes", "--appendfsync", "always", "--dir", dir] : ["--appendonly", "no"];
+  // Under a shifted clock (test/shifted-dates.sh) Redis starts without libfaketime: its allocator
+  // deadlocks with it, and nothing reads Redis's clock (BullMQ takes its timestamps from Node).
+  const { LD_PRELOAD: _faked, ...env } = process.env;
+  let redis: ChildProcess | null = null;
+  const start = async () => {
+    redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...durability], { stdio: "ignore", env });
+    await waitForPort(port);
+  };
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    async kill() {
+      const child = redis!;
+      if (child.exitCode !== null || child.signalCode) return;
+      await new Promise((resolve) => (child.once("exit", resolve), child.kill("SIGKILL")));
+    },
+    start,
+    destroy: () => void redis?.kill("SIGTERM"),
+  };
+}
+
+export async function startPostgresAndRedis(): Promise<Infra> {
+  const dir = mkdtempSync(join(tmpdir(), "sessions-test-"));
+  chmodSync(dir, 0o777);
+  const postgres = await startPostgres(dir);
+  const redis = await startRedis(dir);
+  return {
+    databaseUrl: postgres.url,
+    redisUrl: redis.url,
+    async stop() {
+      redis.destroy();
+      postgres.destroy();
       if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
     },
   };

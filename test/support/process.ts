@@ -32,7 +32,7 @@ export function startProcess(script: string, env: Record<string, string>, readyP
           output,
           stop: (signal = "SIGTERM") =>
             new Promise((done) => {
-              if (child.exitCode !== null) return done(child.exitCode);
+              if (child.exitCode !== null || child.signalCode !== null) return done(child.exitCode);
               child.once("exit", (code) => done(code));
               child.kill(signal);
             }),

@@ -18,13 +18,18 @@ export interface Stack {
   redisUrl: string | null;
   env: Record<string, string>;
   startApi(extraEnv?: Record<string, string>): Promise<Proc>;
+  /** Another worker process, e.g. after one was killed. */
+  startWorker(): Promise<Proc>;
   stop(): Promise<void>;
 }
 
 /** A fresh database with the demo workspace, and `instances` API processes sharing it. */
-export async function startStack(options: { instances?: number; worker?: boolean; env?: Record<string, string> } = {}): Promise<Stack> {
-  const serverUrl = inject("databaseUrl");
-  const redisBase = inject("redisUrl");
+export async function startStack(
+  options: { instances?: number; worker?: boolean; env?: Record<string, string>; servers?: { databaseUrl: string; redisUrl: string } } = {},
+): Promise<Stack> {
+  // Fault tests bring servers of their own to stop and restart; everyone else shares the suite's.
+  const serverUrl = options.servers?.databaseUrl ?? inject("databaseUrl");
+  const redisBase = options.servers?.redisUrl ?? inject("redisUrl");
   const env: Record<string, string> = { PORT: "0", HOST: "127.0.0.1", LIVE_TICK_MS: "1000", ...options.env };
   let databaseUrl: string | null = null;
   let redisUrl: string | null = null;
@@ -52,7 +57,13 @@ export async function startStack(options: { instances?: number; worker?: boolean
   };
   // One after another: the first seeds the demo workspace.
   for (let i = 0; i < (options.instances ?? 1); i++) await startApi(i === 0 ? {} : { SEED_DEMO: "false" });
-  const worker = options.worker && redisUrl ? await startProcess("worker/main.ts", env, /()Worker consuming jobs/) : null;
+  const workers: Proc[] = [];
+  const startWorker = async () => {
+    const proc = await startProcess("worker/main.ts", env, /()Worker consuming jobs/);
+    workers.push(proc);
+    return proc;
+  };
+  const worker = options.worker && redisUrl ? await startWorker() : null;
   return {
     get urls() {
       return apis.map((a) => a.url);
@@ -63,8 +74,9 @@ export async function startStack(options: { instances?: number; worker?: boolean
     redisUrl,
     env,
     startApi,
+    startWorker,
     async stop() {
-      await Promise.all([...apis.map((a) => a.stop()), worker?.stop()]);
+      await Promise.all([...apis, ...workers].map((p) => p.stop()));
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,43 @@
+// What /healthz reports and what ingestion asks before accepting events: whether PostgreSQL and
+// Redis answer right now. Cached for a moment so a busy balancer or ingestion burst costs one ping.
+import type pg from "pg";
+import type { Redis } from "ioredis";
+
+const CACHE_MS = 500;
+const PING_TIMEOUT_MS = 1000;
+
+export interface HealthReport {
+  ok: boolean;
+  database: "up" | "down";
+  redis: "up" | "down" | "not used";
+}
+
+export class Health {
+  private databaseUp: { value: Promise<boolean>; at: number } | null = null;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly redis: Redis | null,
+  ) {}
+
+  /** Whether PostgreSQL answers a query within a second. */
+  database(): Promise<boolean> {
+    if (this.databaseUp && Date.now() - this.databaseUp.at < CACHE_MS) return this.databaseUp.value;
+    const value = withTimeout(this.pool.query("SELECT 1").then(() => true), PING_TIMEOUT_MS).catch(() => false);
+    this.databaseUp = { value, at: Date.now() };
+    return value;
+  }
+
+  /** `serving` is false while the process drains on SIGTERM. */
+  async report(serving: boolean): Promise<HealthReport> {
+    const database = (await this.database()) ? "up" : "down";
+    const redis = !this.redis ? "not used" : this.redis.status === "ready" ? "up" : "down";
+    return { ok: serving && database === "up" && redis !== "down", database, redis };
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("timed out")), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,41 @@
+// A database or Redis that is down (restarting, failing over) is not a bug: callers get a
+// retryable answer (HTTP 503 / GraphQL UNAVAILABLE) instead of a masked internal error.
+import { GraphQLError } from "graphql";
+
+/** Thrown where we know up front that we can't store what is asked (ingestion while PostgreSQL is down). */
+export class UnavailableError extends Error {
+  constructor(message = "The service is briefly unavailable; retry shortly") {
+    super(message);
+  }
+}
+
+/** Seconds a client should wait before retrying. */
+export const RETRY_AFTER_SECONDS = 2;
+
+const PRISMA_CONNECTION_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
+const DRIVER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections", "DatabaseDoesNotExist"]);
+// PostgreSQL's classes 08 (connection exception) and 57P (operator intervention: shutdown, restart).
+const POSTGRES_CODES = /^(08|57P)/;
+const MESSAGES =
+  /Connection terminated|ECONNREFUSED|ECONNRESET|EPIPE|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Connection is closed|Stream isn't writeable|MaxRetriesPerRequest|Can't reach database server|Server has closed the connection/i;
+
+type Inspectable = { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: string; originalCode?: string; code?: string } } }; cause?: unknown; originalError?: unknown };
+
+/** Whether an error (or anything it wraps) says a backing store could not be reached. */
+export function isUnavailable(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== "object" || depth > 5) return false;
+  if (error instanceof UnavailableError) return true;
+  const e = error as Inspectable;
+  const driver = e.meta?.driverAdapterError?.cause;
+  if (typeof e.code === "string" && (PRISMA_CONNECTION_CODES.has(e.code) || POSTGRES_CODES.test(e.code))) return true;
+  if (driver && (DRIVER_KINDS.has(driver.kind ?? "") || POSTGRES_CODES.test(driver.originalCode ?? driver.code ?? ""))) return true;
+  if (typeof e.message === "string" && MESSAGES.test(e.message)) return true;
+  return isUnavailable(e.cause, depth + 1) || isUnavailable(e.originalError, depth + 1);
+}
+
+export function unavailableGraphQLError(overHttp = true): GraphQLError {
+  const http = overHttp ? { status: 503, headers: { "Retry-After": String(RETRY_AFTER_SECONDS) } } : undefined;
+  return new GraphQLError(new UnavailableError().message, {
+    extensions: { code: "UNAVAILABLE", retryAfter: RETRY_AFTER_SECONDS, ...(http && { http }) },
+  });
+}

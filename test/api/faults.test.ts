@@ -1,0 +1,131 @@
+// Backing services and API processes fail under traffic: answers stay clean (503 / UNAVAILABLE,
+// never a 500), service resumes by itself, and no accepted event is lost or stored twice.
+import { mkdtempSync, rmSync, chmodSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { gql, ok, subscribe, wsClient } from "../support/client.js";
+import { Traffic } from "../support/faults.js";
+import { startPostgres, startRedis, type PostgresServer, type RedisServer } from "../support/infra.js";
+import { startStack, type Stack } from "../support/stack.js";
+import { until } from "../support/until.js";
+import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
+
+type Board = { liveBoard: { sessions: { id: string }[] } };
+const BOARD = `subscription { liveBoard { sessions { id } } }`;
+const START = `mutation($d: String!) { startTimer(description: $d) { ... on TimeEntry { id } } }`;
+
+describe.runIf(inject("redisUrl"))("faults", () => {
+  let dir: string;
+  let postgres: PostgresServer;
+  let redis: RedisServer;
+  let stack: Stack;
+  let ws: TestWorkspace;
+  let writeKey: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "sessions-faults-"));
+    chmodSync(dir, 0o777);
+    [postgres, redis] = await Promise.all([startPostgres(dir, true), startRedis(dir, true)]);
+    stack = await startStack({
+      instances: 2,
+      worker: true,
+      servers: { databaseUrl: postgres.url, redisUrl: redis.url },
+      env: { RATE_LIMIT_TOKEN: "100000/60", RATE_LIMIT_INGESTION: "100000/60" },
+    });
+    ws = await newWorkspace(stack.urls[0]);
+    const app = await ok(stack.urls[0], `mutation { createAnalyticsApp(name: "Shop") { ... on AnalyticsAppWithKey { writeKey } } }`, {}, { token: ws.owner.token });
+    writeKey = app.createAnalyticsApp.writeKey;
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    redis?.destroy();
+    postgres?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("Redis restarts: boards resume, a revocation made meanwhile closes its socket elsewhere, no event lost or doubled", async () => {
+    const [a, b] = stack.urls;
+    const board = wsClient(b, { token: ws.manager.token });
+    const sub = subscribe<Board>(board, BOARD);
+    await sub.next();
+    const { createPersonalAccessToken: pat } = await ok(a, `mutation { createPersonalAccessToken(name: "wall") { ... on CreatedToken { secret token { id } } } }`, {}, { token: ws.manager.token });
+    const wall = wsClient(b, { token: pat.secret });
+    const closed = new Promise<number>((resolve) => wall.on("closed", (e) => resolve((e as { code: number }).code)));
+    await subscribe<Board>(wall, BOARD).next();
+
+    const traffic = new Traffic(a, ws.employee.token, writeKey);
+    traffic.start();
+    await new Promise((r) => setTimeout(r, 500));
+    await redis.kill();
+    // While Redis is down: the revocation and a timer started on the other instance.
+    await ok(a, `mutation($id: ID!) { revokeToken(id: $id) { __typename } }`, { id: pat.token.id }, { token: ws.manager.token });
+    const during = (await ok(a, START, { d: "during" }, { token: ws.staff.token })).startTimer.id;
+    await new Promise((r) => setTimeout(r, 1000));
+    await redis.start();
+    const recoverMs = await traffic.recovered();
+    expect(await closed).toBe(4401);
+    await sub.next((v) => v.liveBoard.sessions.some((s) => s.id === during), 15_000);
+    const after = (await ok(a, START, { d: "after" }, { token: ws.employee2.token })).startTimer.id;
+    await sub.next((v) => v.liveBoard.sessions.some((s) => s.id === after));
+    await traffic.stop();
+    await traffic.resendRefused();
+    const figures = await traffic.figures("Redis killed and restarted", recoverMs, stack.databaseUrl!);
+    expect(traffic.serverErrors).toEqual([]);
+    expect(figures.sent).toBeGreaterThan(5);
+    expect(figures).toMatchObject({ lost: 0, doubled: 0, lostIds: [] });
+    await board.dispose();
+  });
+
+  it("PostgreSQL restarts: requests fail with 503 / UNAVAILABLE, /healthz says so, ingestion refuses, service resumes", async () => {
+    const [a] = stack.urls;
+    const traffic = new Traffic(a, ws.employee.token, writeKey);
+    traffic.start();
+    await new Promise((r) => setTimeout(r, 500));
+    postgres.stop("immediate");
+    await new Promise((r) => setTimeout(r, 300));
+    const health = await fetch(`${a}/healthz`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ ok: false, database: "down", redis: "up" });
+    const read = await gql(a, `{ viewer { role } }`, {}, { token: ws.employee.token });
+    expect(read.status).toBe(503);
+    expect(read.body.errors?.[0].extensions?.code).toBe("UNAVAILABLE");
+    const events = await fetch(`${a}/api/events`, { method: "POST", headers: { authorization: `Bearer ${writeKey}`, "content-type": "application/json" }, body: JSON.stringify({ events: [] }) });
+    expect([events.status, events.headers.get("retry-after")]).toEqual([503, "2"]);
+    postgres.start();
+    const recoverMs = await traffic.recovered();
+    expect((await until(() => fetch(`${a}/healthz`).then((r) => r.status), (s) => s === 200, 5000))).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    await traffic.stop();
+    await traffic.resendRefused();
+    const figures = await traffic.figures("PostgreSQL stopped (immediate) and restarted", recoverMs, stack.databaseUrl!);
+    expect(traffic.serverErrors).toEqual([]);
+    expect(figures.sent).toBeGreaterThan(5);
+    expect(figures.failedCleanly).toBeGreaterThan(0);
+    expect(figures).toMatchObject({ lost: 0, doubled: 0, lostIds: [] });
+  });
+
+  it("an API process SIGKILLed: its WebSocket clients reconnect to another and get the whole board", async () => {
+    const [a, b] = stack.urls;
+    const running = await Promise.all([ws.employee, ws.employee2].map(async (m, i) => (await ok(b, START, { d: `kept ${i}` }, { token: m.token })).startTimer.id as string));
+    let connects = 0;
+    // As a balancer would: each (re)connection goes to the next instance.
+    const client = createClient({
+      url: () => [a, b][connects++ % 2].replace(/^http/, "ws") + "/graphql",
+      webSocketImpl: WebSocket,
+      connectionParams: { token: ws.manager.token },
+      retryAttempts: 5,
+      retryWait: () => new Promise((r) => setTimeout(r, 200)),
+      shouldRetry: () => true,
+    });
+    const sub = subscribe<Board>(client, BOARD);
+    const has = (ids: string[]) => (v: Board) => ids.every((id) => v.liveBoard.sessions.some((s) => s.id === id));
+    await sub.next(has(running));
+    await stack.apis[0].stop("SIGKILL");
+    const later = (await ok(b, START, { d: "after the crash" }, { token: ws.staff.token })).startTimer.id as string;
+    await sub.next(has([...running, later]), 15_000);
+    expect(connects).toBe(2);
+    await client.dispose();
+  });
+});
