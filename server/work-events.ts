@@ -4,6 +4,7 @@ import { localId } from "../schema/common/input-limits.js";
 import { can, mayActFor } from "../schema/common/policy.js";
 import { eventsFromExport } from "../schema/work/activitywatch.js";
 import { parseBatch, type WorkEvent } from "../schema/work/events.js";
+import { announcePrompts } from "../schema/work/afk.js";
 import { announceWork } from "../schema/work/live.js";
 import { recordEvents, scheduleAutoClose } from "../schema/work/recording.js";
 import { workSettings } from "../schema/work/settings.js";
@@ -24,6 +25,7 @@ async function ingest(services: Services, viewer: Viewer, events: WorkEvent[]) {
   const result = await recordEvents(services, viewer, events);
   await scheduleAutoClose(services, result, viewer.workspaceId);
   await announceWork(services, result.changedSessionIds, viewer.workspaceId);
+  if (result.afkEnded) announcePrompts(services, viewer.workspaceId, viewer.userId);
   return { accepted: result.accepted, duplicates: result.duplicates, sessions: result.changedSessionIds.length };
 }
 

@@ -5,6 +5,7 @@ import { rowsWhere } from "../common/policy.js";
 import type { Context, Tx } from "../common/context.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { UserRef } from "../identity/types.js";
+import { readingInstant } from "../live/sources.js";
 import { announceSessions, demoteActiveBeat, openBeat, switchBeat, withBeats, type SessionWithBeats } from "./beats.js";
 import { ProjectRef } from "./projects.js";
 import { isBillable, totals, type BeatKind } from "./rules.js";
@@ -29,6 +30,9 @@ const BeatRef = builder.objectRef<Beat & { billAgentTime: boolean }>("Beat").imp
 
 export const AgentSessionRef = builder.objectRef<SessionWithBeats>("AgentSession");
 
+/** An open session is read at its current beat's last whole second, the instant serverTime names. */
+const readAt = (s: SessionWithBeats) => readingInstant(s, s.endedAt ? null : (openBeat(s)?.startedAt ?? null));
+
 builder.node(AgentSessionRef, {
   id: { resolve: (s) => s.id },
   loadOne: (id, ctx) => {
@@ -48,11 +52,11 @@ builder.node(AgentSessionRef, {
       resolve: (s) => openBeat(s)?.kind ?? null,
     }),
     beats: t.field({ type: [BeatRef], resolve: (s) => s.beats.map((b) => ({ ...b, billAgentTime: s.billAgentTime })) }),
-    serverTime: t.field({ type: "DateTime", description: "The instant the counters below were computed.", resolve: () => new Date() }),
-    billableSeconds: t.int({ resolve: (s) => s.billableSeconds ?? totals(s.beats, s.billAgentTime, new Date()).billableSeconds }),
-    activeSeconds: t.int({ resolve: (s) => totals(s.beats, s.billAgentTime, s.endedAt ?? new Date()).activeSeconds }),
-    agentSeconds: t.int({ resolve: (s) => totals(s.beats, s.billAgentTime, s.endedAt ?? new Date()).agentSeconds }),
-    idleSeconds: t.int({ resolve: (s) => totals(s.beats, s.billAgentTime, s.endedAt ?? new Date()).idleSeconds }),
+    serverTime: t.field({ type: "DateTime", description: "The instant the counters below were computed.", resolve: (s) => readAt(s) }),
+    billableSeconds: t.int({ resolve: (s) => s.billableSeconds ?? totals(s.beats, s.billAgentTime, readAt(s)).billableSeconds }),
+    activeSeconds: t.int({ resolve: (s) => totals(s.beats, s.billAgentTime, s.endedAt ?? readAt(s)).activeSeconds }),
+    agentSeconds: t.int({ resolve: (s) => totals(s.beats, s.billAgentTime, s.endedAt ?? readAt(s)).agentSeconds }),
+    idleSeconds: t.int({ resolve: (s) => totals(s.beats, s.billAgentTime, s.endedAt ?? readAt(s)).idleSeconds }),
     timeEntry: t.field({
       type: TimeEntryRef,
       nullable: true,

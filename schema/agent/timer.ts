@@ -6,7 +6,7 @@ import type { Context, Db, Services, Tx, Viewer } from "../common/context.js";
 import { NotFoundError, ValidationError } from "../common/errors.js";
 import type { LiveSession } from "../common/pubsub.js";
 import { publishSessionChange } from "../live/service.js";
-import { lastTurnover, registerLiveSource } from "../live/sources.js";
+import { lastTurnover, readingInstant, registerLiveSource } from "../live/sources.js";
 import { ProjectRef } from "./projects.js";
 import { UserRef } from "../identity/types.js";
 import { announceSessions, demoteActiveBeat, type Person } from "./beats.js";
@@ -27,7 +27,7 @@ builder.node(TimeEntryRef, {
     serverTime: t.field({
       type: "DateTime",
       description: "When this was read: a running timer has run for serverTime - startedAt, whatever the client's clock says.",
-      resolve: () => new Date(),
+      resolve: (e) => readingInstant(e, e.endedAt ? null : e.startedAt),
     }),
     project: t.field({
       type: ProjectRef,

@@ -60,4 +60,6 @@ export type PubSub = YogaPubSub<{
   appointmentChanged: [workspaceId: string, change: AppointmentChange];
   identityChanged: [IdentityChange];
   userSessions: [workspaceId: string, change: { changedIds: string[]; removedIds: string[] }];
+  /** A member's AFK prompts changed (an AFK period ended, or one was answered). */
+  afkPrompts: [workspaceId: string, change: { userId: string }];
 }>;

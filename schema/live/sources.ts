@@ -17,6 +17,22 @@ export function lastTurnover(since: Date, now: Date): Date {
   return running > 0 ? new Date(now.getTime() - (running % 1000)) : now;
 }
 
+const readings = new WeakMap<object, Date>();
+
+/**
+ * The one instant every counter of a row and its serverTime are read at, so they agree: the last
+ * turnover of what ticks since `tickingSince`, or now when nothing ticks.
+ */
+export function readingInstant(row: object, tickingSince: Date | null): Date {
+  let at = readings.get(row);
+  if (!at) {
+    const now = new Date();
+    at = tickingSince ? lastTurnover(tickingSince, now) : now;
+    readings.set(row, at);
+  }
+  return at;
+}
+
 const sources: LiveSource[] = [];
 
 export function registerLiveSource(source: LiveSource) {

@@ -225,6 +225,8 @@ export interface RecordResult {
   changedSessionIds: string[];
   open: { id: string; lastActivityAt: Date } | null;
   timeoutMs: number;
+  /** An AFK period ended in this batch: the employee came back, and may be asked what the time was. */
+  afkEnded: boolean;
 }
 
 /** Serialises changes to one person's work timeline in one workspace; released when the transaction ends. */
@@ -289,6 +291,7 @@ export async function recordEvents(services: Services, viewer: Viewer, events: W
       changedSessionIds: [...sessions.filter((w) => w.dirty || w.isNew), ...absorbed.map((a) => a.gone)].map((w) => w.row.id),
       open: stillOpen ? { id: stillOpen.row.id, lastActivityAt: stillOpen.row.lastActivityAt } : null,
       timeoutMs,
+      afkEnded: sessions.some((w) => w.afk.some((a) => a.dirty && a.row.endedAt)),
     };
   });
 }

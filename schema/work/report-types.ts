@@ -67,25 +67,27 @@ async function employeeSummaries(ctx: Context, from: string, to: string, employe
             FROM "AfkPeriod" ap JOIN s ON s.id = ap."sessionId") x
       WHERE x.a < x.b
     ), p AS (
-      SELECT "sessionId", SUM(secs)::int AS afk, ${reason("break")} AS "break", ${reason("meeting")} AS meeting,
-             ${reason("lunch")} AS lunch, ${reason("call")} AS call
+      SELECT "sessionId", COALESCE(SUM(secs) FILTER (WHERE reason IS DISTINCT FROM 'work'), 0)::int AS afk,
+             ${reason("break")} AS "break", ${reason("meeting")} AS meeting,
+             ${reason("lunch")} AS lunch, ${reason("call")} AS call, ${reason("work")} AS worked
       FROM (SELECT "sessionId", reason, ${secondsOf(Prisma.sql`a`, Prisma.sql`b`)} AS secs FROM afk WHERE b > a) parts
       GROUP BY "sessionId"
     ), per_session AS (
       SELECT s."userId", s.manual, s."startedAt", s."endedAt", GREATEST(0, ${secondsOf(Prisma.sql`s.a`, Prisma.sql`s.b`)}) AS total,
              COALESCE(p.afk, 0) AS afk, COALESCE(p."break", 0) AS "break", COALESCE(p.meeting, 0) AS meeting,
-             COALESCE(p.lunch, 0) AS lunch, COALESCE(p.call, 0) AS call
+             COALESCE(p.lunch, 0) AS lunch, COALESCE(p.call, 0) AS call, COALESCE(p.worked, 0) AS worked
       FROM s LEFT JOIN p ON p."sessionId" = s.id
     )
     SELECT "userId", COUNT(*)::int AS "sessionCount", SUM(total)::int AS "totalSeconds",
            SUM(GREATEST(0, total - afk))::int AS "netSeconds", SUM(afk)::int AS "afkSeconds",
            SUM("break")::int AS "breakSeconds", SUM(meeting)::int AS "meetingSeconds", SUM(lunch)::int AS "lunchSeconds", SUM(call)::int AS "callSeconds",
+           SUM(worked)::int AS "countedAsWorkSeconds",
            COALESCE(SUM(GREATEST(0, total - afk)) FILTER (WHERE manual), 0)::int AS "manualSeconds",
            MIN("startedAt") AS "firstArrival", CASE WHEN BOOL_OR("endedAt" IS NULL) THEN NULL ELSE MAX("endedAt") END AS "lastDeparture"
     FROM per_session GROUP BY "userId"`;
 }
 
-const totalsFields = ["net", "afk", "break", "meeting", "lunch", "call", "manual"] as const;
+const totalsFields = ["net", "afk", "break", "meeting", "lunch", "call", "countedAsWork", "manual"] as const;
 
 const SummaryRef = builder.objectRef<EmployeeSummary & { user: User }>("EmployeeWorkSummary").implement({
   description: "One employee's time within the range (Group by employee).",

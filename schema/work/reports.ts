@@ -14,7 +14,7 @@ export interface Totals extends SessionTotals {
   manualSeconds: number;
 }
 
-const empty = (): Totals => ({ totalSeconds: 0, netSeconds: 0, afkSeconds: 0, breakSeconds: 0, meetingSeconds: 0, lunchSeconds: 0, callSeconds: 0, manualSeconds: 0 });
+const empty = (): Totals => ({ totalSeconds: 0, netSeconds: 0, afkSeconds: 0, breakSeconds: 0, meetingSeconds: 0, lunchSeconds: 0, callSeconds: 0, countedAsWorkSeconds: 0, manualSeconds: 0 });
 
 function add(into: Totals, part: SessionTotals, manual: boolean) {
   for (const key of Object.keys(part) as (keyof SessionTotals)[]) into[key] += part[key];

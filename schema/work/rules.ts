@@ -82,7 +82,8 @@ export function sessionFor<T extends SessionBounds>(sessions: readonly T[], t: D
   return best?.session ?? null;
 }
 
-export type AfkReason = "break" | "meeting" | "lunch" | "call";
+/** What the AFK dialog's answer says the time was; "work" gives it back to worked time. */
+export type AfkReason = "break" | "meeting" | "lunch" | "call" | "work";
 
 export interface AfkSpan {
   startedAt: Date;
@@ -98,11 +99,16 @@ export interface SessionTotals {
   meetingSeconds: number;
   lunchSeconds: number;
   callSeconds: number;
+  /** AFK the employee answered was work: part of net time, shown apart so a manager sees it. */
+  countedAsWorkSeconds: number;
 }
 
-/** Net time is the session minus AFK; AFK is clipped to the session so nothing can go negative. */
+/**
+ * Net time is the session minus AFK, except AFK answered as work; AFK is clipped to the session so
+ * nothing can go negative.
+ */
 export function sessionTotals(session: Interval, afk: readonly AfkSpan[]): SessionTotals {
-  const totals = { totalSeconds: seconds(session), netSeconds: 0, afkSeconds: 0, breakSeconds: 0, meetingSeconds: 0, lunchSeconds: 0, callSeconds: 0 };
+  const totals = { totalSeconds: seconds(session), netSeconds: 0, afkSeconds: 0, breakSeconds: 0, meetingSeconds: 0, lunchSeconds: 0, callSeconds: 0, countedAsWorkSeconds: 0 };
   const clipped = afk
     .map((a) => ({ reason: a.reason, span: clip({ start: a.startedAt, end: a.endedAt ?? session.end }, session) }))
     .filter((a): a is { reason: AfkReason | null; span: Interval } => a.span !== null)
@@ -113,9 +119,13 @@ export function sessionTotals(session: Interval, afk: readonly AfkSpan[]): Sessi
     const start = span.start > coveredUntil ? span.start : coveredUntil;
     if (span.end <= start) continue;
     const s = seconds({ start, end: span.end });
+    coveredUntil = span.end;
+    if (reason === "work") {
+      totals.countedAsWorkSeconds += s;
+      continue;
+    }
     totals.afkSeconds += s;
     if (reason) totals[`${reason}Seconds`] += s;
-    coveredUntil = span.end;
   }
   totals.netSeconds = Math.max(0, totals.totalSeconds - totals.afkSeconds);
   return totals;

@@ -1,20 +1,31 @@
 import { encodeGlobalID, resolveOffsetConnection } from "@pothos/plugin-relay";
 import type { AfkPeriod, Screenshot, User, WorkActivity, WorkSession } from "../../prisma/generated/client.js";
+import { filter, pipe } from "graphql-yoga";
 import { builder } from "../builder.js";
 import type { Context } from "../common/context.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
-import { mayActFor, personInScope, rowsWhere, rowVisible } from "../common/policy.js";
+import { personInScope, rowsWhere, rowVisible } from "../common/policy.js";
 import { mergeSettings } from "../common/settings.js";
 import { UserRef } from "../identity/types.js";
+import { readingInstant } from "../live/sources.js";
 import { announceWork } from "./live.js";
 import { clip, dateRange, seconds, sessionTotals, type Interval } from "./rules.js";
-import { workSettings } from "./settings.js";
+import { answerAfk, isUnanswered, ownPrompts, promptThresholdMs, PROMPTS_LISTED } from "./afk.js";
+import { WORK_SETTING_LIMITS, workSettings } from "./settings.js";
 import "./jobs.js";
 
 type Loaded = WorkSession & { user: User; afkPeriods: AfkPeriod[] };
 const include = { user: true, afkPeriods: { orderBy: { startedAt: "asc" } } } as const;
 
-const AfkReasonEnum = builder.enumType("AfkReason", { values: ["break", "meeting", "lunch", "call"] as const });
+const AfkReasonEnum = builder.enumType("AfkReason", {
+  values: {
+    break: {},
+    meeting: {},
+    lunch: {},
+    call: {},
+    work: { description: "The employee was working away from the keyboard: counted as worked time, shown as such to managers." },
+  } as const,
+});
 const EndReasonEnum = builder.enumType("WorkSessionEnd", {
   values: {
     app_closed: { description: "The desktop app said it closed." },
@@ -34,6 +45,10 @@ builder.node(AfkPeriodRef, {
     startedAt: t.expose("startedAt", { type: "DateTime", description: "The last input before going away." }),
     endedAt: t.expose("endedAt", { type: "DateTime", nullable: true }),
     reason: t.field({ type: AfkReasonEnum, nullable: true, resolve: (a) => a.reason }),
+    unanswered: t.boolean({
+      description: "The AFK dialog asks about it: over, at least the workspace's afkPromptMinutes long, and without a reason.",
+      resolve: async (a, _args, ctx) => isUnanswered(a, await promptThresholdMs(ctx)),
+    }),
   }),
 });
 
@@ -66,7 +81,9 @@ function usage(activities: WorkActivity[], session: Interval, key: (a: WorkActiv
   return [...totals].map(([name, s]) => ({ name, seconds: s })).sort((a, b) => b.seconds - a.seconds);
 }
 
-const bounds = (s: WorkSession, now: Date): Interval => ({ start: s.startedAt, end: s.endedAt ?? now });
+/** An open session is read at its last whole second, the instant serverTime names. */
+const readAt = (s: WorkSession) => readingInstant(s, s.endedAt ? null : s.startedAt);
+const bounds = (s: WorkSession): Interval => ({ start: s.startedAt, end: s.endedAt ?? readAt(s) });
 
 export const WorkSessionRef = builder.objectRef<Loaded>("WorkSession");
 builder.node(WorkSessionRef, {
@@ -82,15 +99,23 @@ builder.node(WorkSessionRef, {
     endReason: t.field({ type: EndReasonEnum, nullable: true, resolve: (s) => s.endReason }),
     manual: t.exposeBoolean("manual", { description: "Added by a manager (shown as 'M')." }),
     notes: t.exposeString("notes"),
-    serverTime: t.field({ type: "DateTime", description: "The instant the durations were computed (open sessions tick).", resolve: () => new Date() }),
-    ...(["total", "net", "afk", "break", "meeting", "lunch", "call"] as const).reduce(
+    serverTime: t.field({ type: "DateTime", description: "The instant the durations were computed (open sessions tick).", resolve: (s) => readAt(s) }),
+    ...(["total", "net", "afk", "break", "meeting", "lunch", "call", "countedAsWork"] as const).reduce(
       (fields, k) => ({
         ...fields,
-        [`${k}Seconds`]: t.int({ resolve: (s) => sessionTotals(bounds(s, new Date()), s.afkPeriods)[`${k}Seconds`] }),
+        [`${k}Seconds`]: t.int({ resolve: (s) => sessionTotals(bounds(s), s.afkPeriods)[`${k}Seconds`] }),
       }),
       {} as Record<string, ReturnType<typeof t.int>>,
     ),
     afkPeriods: t.field({ type: [AfkPeriodRef], resolve: (s) => s.afkPeriods }),
+    unansweredAfkPeriods: t.field({
+      type: [AfkPeriodRef],
+      description: "AFK periods the dialog still asks about, answerable here with setAfkReason.",
+      resolve: async (s, _a, ctx) => {
+        const thresholdMs = await promptThresholdMs(ctx);
+        return s.afkPeriods.filter((a) => isUnanswered(a, thresholdMs));
+      },
+    }),
     screenshots: t.field({
       type: [ScreenshotRef],
       resolve: (s, _a, ctx) => ctx.db.screenshot.findMany({ where: { sessionId: s.id }, orderBy: { takenAt: "asc" } }),
@@ -98,12 +123,12 @@ builder.node(WorkSessionRef, {
     apps: t.field({
       type: [UsageRef],
       description: "Time per application.",
-      resolve: async (s, _a, ctx) => usage(await ctx.db.workActivity.findMany({ where: { sessionId: s.id } }), bounds(s, new Date()), (a) => a.app),
+      resolve: async (s, _a, ctx) => usage(await ctx.db.workActivity.findMany({ where: { sessionId: s.id } }), bounds(s), (a) => a.app),
     }),
     urls: t.field({
       type: [UsageRef],
       description: "Time per URL (browsers).",
-      resolve: async (s, _a, ctx) => usage(await ctx.db.workActivity.findMany({ where: { sessionId: s.id } }), bounds(s, new Date()), (a) => a.url),
+      resolve: async (s, _a, ctx) => usage(await ctx.db.workActivity.findMany({ where: { sessionId: s.id } }), bounds(s), (a) => a.url),
     }),
   }),
 });
@@ -158,17 +183,35 @@ builder.queryField("workSessions", (t) =>
 builder.mutationField("setAfkReason", (t) =>
   t.field({
     type: AfkPeriodRef,
-    description: "The AFK dialog: why you were away (break, meeting, lunch, call). Your own, or anyone's as a manager.",
+    description:
+      "The AFK dialog's answer: what the time away was (work counts it as worked time), or null to clear it. Your own, or anyone's as a manager (work.manage).",
     authScopes: { permission: "work.record" },
     errors: { types: [NotFoundError] },
     args: { afkPeriodId: t.arg.globalID({ for: AfkPeriodRef }), reason: t.arg({ type: AfkReasonEnum, required: false }) },
-    resolve: async (_r, args, ctx) => {
-      const afk = await ctx.db.afkPeriod.findUnique({ where: { id: args.afkPeriodId.id }, include: { session: true } });
-      const viewer = ctx.viewer!;
-      const allowed = afk && canSee(ctx, afk.session) && mayActFor(viewer, afk.session.userId, "work.record", "work.manage");
-      if (!allowed) throw new NotFoundError("AFK period");
-      return ctx.db.afkPeriod.update({ where: { id: afk.id }, data: { reason: args.reason ?? null } });
-    },
+    resolve: (_r, args, ctx) => answerAfk(ctx, args.afkPeriodId.id, args.reason ?? null),
+  }),
+);
+
+builder.queryField("afkPrompts", (t) =>
+  t.connection({
+    type: AfkPeriodRef,
+    description: "Your own unanswered AFK periods (see AfkPeriod.unanswered), newest first: what the AFK dialog asks.",
+    authScopes: { permission: "work.record" },
+    resolve: (_r, args, ctx) => resolveOffsetConnection({ args }, ({ limit, offset }) => ownPrompts(ctx, limit, offset)),
+  }),
+);
+
+builder.subscriptionField("afkPromptsChanged", (t) =>
+  t.field({
+    type: [AfkPeriodRef],
+    description: `Your unanswered AFK periods (the newest ${PROMPTS_LISTED}) each time they change: an AFK period you came back from, or an answer given elsewhere.`,
+    authScopes: { permission: "work.record" },
+    subscribe: (_r, _a, ctx) =>
+      pipe(
+        ctx.pubsub.subscribe("afkPrompts", ctx.viewer!.workspaceId),
+        filter((change) => change.userId === ctx.viewer!.userId),
+      ),
+    resolve: (_change, _a, ctx) => ownPrompts(ctx),
   }),
 );
 
@@ -294,7 +337,10 @@ builder.mutationField("editWorkSession", (t) =>
 );
 
 const WorkSettingsRef = builder.objectRef<ReturnType<typeof workSettings>>("WorkSettings").implement({
-  fields: (t) => ({ inactivityMinutes: t.exposeInt("inactivityMinutes", { description: "Open sessions auto-close after this long without activity." }) }),
+  fields: (t) => ({
+    inactivityMinutes: t.exposeInt("inactivityMinutes", { description: "Open sessions auto-close after this long without activity." }),
+    afkPromptMinutes: t.exposeInt("afkPromptMinutes", { description: "AFK at least this long asks the employee what the time was (default 3)." }),
+  }),
 });
 
 builder.queryField("workSettings", (t) =>
@@ -310,10 +356,20 @@ builder.mutationField("updateWorkSettings", (t) =>
     type: WorkSettingsRef,
     authScopes: { permission: "workspace.manage" },
     errors: { types: [ValidationError] },
-    args: { inactivityMinutes: t.arg.int() },
+    description: "Changes the settings given; the others stay.",
+    args: { inactivityMinutes: t.arg.int({ required: false }), afkPromptMinutes: t.arg.int({ required: false }) },
     resolve: async (_r, args, ctx) => {
-      if (args.inactivityMinutes < 1 || args.inactivityMinutes > 24 * 60) throw ValidationError.field("inactivityMinutes", "Between 1 and 1440 minutes");
-      return workSettings(await mergeSettings(ctx.db, ctx.viewer!.workspaceId, "work", { inactivityMinutes: args.inactivityMinutes }));
+      const problems = new Problems();
+      const changes: Record<string, number> = {};
+      for (const key of ["inactivityMinutes", "afkPromptMinutes"] as const) {
+        const value = args[key];
+        if (value == null) continue;
+        const { min, max } = WORK_SETTING_LIMITS[key];
+        if (value < min || value > max) problems.add(key, `Between ${min} and ${max} minutes`);
+        changes[key] = value;
+      }
+      problems.throwIfAny();
+      return workSettings(await mergeSettings(ctx.db, ctx.viewer!.workspaceId, "work", changes));
     },
   }),
 );

@@ -83,6 +83,7 @@ const FIELDS: Record<string, Need> = {
   "Query.freeSlots": "session.read",
   "Query.workSessions": "work.read",
   "Query.workSettings": "work.read",
+  "Query.afkPrompts": "work.record",
   "Query.workSummary": "work.read",
   "Query.workMonthlyReport": "work.read",
   "Query.workSessionDuplicates": "work.manage",
@@ -175,6 +176,7 @@ const FIELDS: Record<string, Need> = {
   "Subscription.sessionStatusChanged": { any: ["work.read", "agent.read", "session.read", "analytics.read"] },
   "Subscription.appointmentChanged": "session.read",
   "Subscription.userSessionsChanged": "analytics.read",
+  "Subscription.afkPromptsChanged": "work.record",
 };
 
 /** Which kind of object an `id` argument names, where the argument's name doesn't say. */
@@ -465,24 +467,27 @@ describe("authorization matrix", () => {
 
   it("every subscription is refused, without data, to callers that may not read it", async () => {
     const subs = rootFields("Subscription");
-    const results = await Promise.all(
-      [...callers.filter((c) => !c.viaCookie), customStaff].map(async (c) => {
-        const client = wsClient(url, c.auth.token ? { token: c.auth.token } : undefined);
-        const running = subs.map((s) => ({ s, sub: subscribe(client, operation("subscription", s.field, false).query) }));
-        await new Promise((r) => setTimeout(r, 1500));
-        const out = running.map(({ s, sub }) => {
-          const refused = JSON.stringify(sub.errors);
-          const expected = c.foreign || allowed(FIELDS[s.key], c) ? "allowed" : c.auth.token ? "FORBIDDEN" : "UNAUTHENTICATED";
-          const code = /FORBIDDEN/.test(refused) ? "FORBIDDEN" : sub.errors.length ? "UNAUTHENTICATED" : null;
-          const leaked = sub.values.some((v) => v && JSON.stringify(v).length > 2);
-          sub.dispose();
-          return { field: s.key, caller: c.name, expected, outcome: { code, data: expected === "allowed" ? null : leaked ? sub.values : null } } as Cell;
-        });
-        await client.dispose();
-        return out;
-      }),
-    );
-    const flat = results.flat();
+    const subscribeAll = async (c: Caller) => {
+      const client = wsClient(url, c.auth.token ? { token: c.auth.token } : undefined);
+      const running = subs.map((s) => ({ s, sub: subscribe(client, operation("subscription", s.field, false).query) }));
+      await new Promise((r) => setTimeout(r, 1500));
+      const out = running.map(({ s, sub }) => {
+        const refused = JSON.stringify(sub.errors);
+        const expected = c.foreign || allowed(FIELDS[s.key], c) ? "allowed" : c.auth.token ? "FORBIDDEN" : "UNAUTHENTICATED";
+        const code = /FORBIDDEN/.test(refused) ? "FORBIDDEN" : sub.errors.length ? "UNAUTHENTICATED" : null;
+        const leaked = sub.values.some((v) => v && JSON.stringify(v).length > 2);
+        sub.dispose();
+        return { field: s.key, caller: c.name, expected, outcome: { code, data: expected === "allowed" ? null : leaked ? sub.values : null } } as Cell;
+      });
+      await client.dispose();
+      return out;
+    };
+    // The custom set holds while its caller subscribes (it is the workspace's staff setting, so the
+    // plain staff caller subscribes after it is reset).
+    const owner = callers[1].auth;
+    await ok(url, `mutation { setStaffPermissions(permissions: [SESSION_READ, WORK_READ]) { __typename } }`, {}, owner);
+    const custom = await subscribeAll(customStaff).finally(() => ok(url, `mutation { setStaffPermissions(permissions: null) { __typename } }`, {}, owner));
+    const flat = [...custom, ...(await Promise.all(callers.filter((c) => !c.viaCookie).map(subscribeAll))).flat()];
     // Anonymous sockets are refused at connect (4401), so no operation runs: any error counts.
     const broken = (c: Cell) => !!breach(c) && !(c.expected === "UNAUTHENTICATED" && c.outcome.code);
     tally("subscriptions", subs.length, flat.map((c) => ({ ...checkedCell(c), broken: broken(c) })));

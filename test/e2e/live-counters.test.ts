@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import type { Browser, Page, WebSocketRoute } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchBrowser, signInAs } from "../support/browser.js";
+import { CHROMIUM, expectNeverBackwards, launchBrowser, signInAs } from "../support/browser.js";
 import { ok } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
@@ -38,11 +38,6 @@ async function sampleCounter(page: Page, person: string) {
     }, 50);
   }, id);
   return { id: id!, samples: () => page.evaluate((sessionId) => (window as unknown as { samples: Record<string, number[]> }).samples[sessionId!], id) };
-}
-
-function expectNeverBackwards(samples: number[]) {
-  const steps = samples.slice(1).map((s, i) => s - samples[i]);
-  expect(Math.min(...steps), `samples: ${samples.join(" ")}`).toBeGreaterThanOrEqual(0);
 }
 
 /** What the server says the session's net time is now, against what the page shows. */

@@ -381,10 +381,18 @@ describe.runIf(existsSync(CHROMIUM))("Work sessions page in Chromium", () => {
     const timeout = page.getByLabel("Auto-close open sessions after");
     await expect.poll(() => timeout.inputValue()).toBe("15");
     await timeout.fill("20");
-    await page.getByRole("button", { name: "Save" }).click();
-    await expect.poll(() => page.getByRole("button", { name: "Save" }).isDisabled()).toBe(true);
+    const timeoutSave = page.getByRole("form", { name: "Inactivity timeout" }).getByRole("button", { name: "Save" });
+    await timeoutSave.click();
+    await expect.poll(() => timeoutSave.isDisabled()).toBe(true);
+    // The AFK dialog's threshold saves on its own; the timeout stays as saved.
+    const prompt = page.getByLabel("Ask what the time was after");
+    expect(await prompt.inputValue()).toBe("3");
+    await prompt.fill("5");
+    const promptSave = page.getByRole("form", { name: "AFK dialog" }).getByRole("button", { name: "Save" });
+    await promptSave.click();
+    await expect.poll(() => promptSave.isDisabled()).toBe(true);
     const lisaToken = await tokenFor(url, ws.manager.email);
-    expect((await ok(url, `{ workSettings { inactivityMinutes } }`, {}, { token: lisaToken })).workSettings.inactivityMinutes).toBe(20);
+    expect((await ok(url, `{ workSettings { inactivityMinutes afkPromptMinutes } }`, {}, { token: lisaToken })).workSettings).toEqual({ inactivityMinutes: 20, afkPromptMinutes: 5 });
 
     await page.getByLabel("Employee").selectOption({ label: "Emma Employee" });
     await page.getByRole("button", { name: "Find overlapping sessions" }).click();

@@ -1,6 +1,7 @@
 // Debian's Chromium driven by playwright-core, with the flags that keep it off the (closed) network.
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { expect } from "vitest";
 import { DEMO_PASSWORD } from "../../prisma/seed.js";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -38,4 +39,10 @@ export function newContext(browser: Browser): Promise<BrowserContext> {
 export async function snap(page: Page, name: string) {
   const folder = process.env.E2E_SCREENSHOTS;
   if (folder) await page.screenshot({ path: join(folder, `${name}.png`), fullPage: true });
+}
+
+/** A counter sampled many times a second never showed a smaller value than before. */
+export function expectNeverBackwards(samples: number[]) {
+  const steps = samples.slice(1).map((s, i) => s - samples[i]);
+  expect(Math.min(...steps), `samples: ${samples.join(" ")}`).toBeGreaterThanOrEqual(0);
 }

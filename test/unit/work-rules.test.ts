@@ -49,8 +49,16 @@ describe("durations", () => {
       { startedAt: t("2026-11-20T12:30:00Z"), endedAt: t("2026-11-20T13:00:00Z"), reason: null }, // overlaps lunch
       { startedAt: t("2026-11-20T16:50:00Z"), endedAt: t("2026-11-20T18:00:00Z"), reason: "call" }, // past the end
     ]);
-    expect(totals).toEqual({ totalSeconds: 28800, netSeconds: 28800 - 3600 - 600, afkSeconds: 4200, breakSeconds: 0, meetingSeconds: 0, lunchSeconds: 2700, callSeconds: 600 });
+    expect(totals).toEqual({ totalSeconds: 28800, netSeconds: 28800 - 3600 - 600, afkSeconds: 4200, breakSeconds: 0, meetingSeconds: 0, lunchSeconds: 2700, callSeconds: 600, countedAsWorkSeconds: 0 });
     expect(sessionTotals({ start: session.end, end: session.start }, []).netSeconds).toBe(0);
+  });
+
+  it("AFK answered as work is net time, counted apart; what another AFK period already covers stays AFK", () => {
+    const totals = sessionTotals(session, [
+      { startedAt: t("2026-11-20T10:00:00Z"), endedAt: t("2026-11-20T10:30:00Z"), reason: "break" },
+      { startedAt: t("2026-11-20T10:20:00Z"), endedAt: t("2026-11-20T11:00:00Z"), reason: "work" }, // 10 minutes under the break
+    ]);
+    expect(totals).toMatchObject({ afkSeconds: 1800, breakSeconds: 1800, countedAsWorkSeconds: 1800, netSeconds: 28800 - 1800 });
   });
 });
 

@@ -1,4 +1,5 @@
 import { getContext, setContext } from "svelte";
+import { received, secondsAfter } from "./clock.svelte";
 import { ERROR_FIELDS, gql, isInvalidId, PROBLEM_FIELDS, unwrap } from "./graphql";
 import type { LiveSession } from "./live";
 import { timer } from "./timer.svelte";
@@ -58,18 +59,13 @@ export function isBillableKind(kind: BeatKind, billAgentTime: boolean) {
 
 /** The server's counters as of serverTime, advanced on this device while the session is open. */
 export function countersAt(s: Tracked, now: number): Counters {
-  const elapsed = s.state ? Math.max(0, Math.floor((now - s.receivedAt) / 1000)) : 0;
+  const elapsed = s.state ? secondsAfter(s.serverTime, now) : 0;
   return {
     billable: s.billableSeconds + (s.state && isBillableKind(s.state, s.billAgentTime) ? elapsed : 0),
     active: s.activeSeconds + (s.state === "active" ? elapsed : 0),
     agent: s.agentSeconds + (s.state === "agent" ? elapsed : 0),
     idle: s.idleSeconds + (s.state === "idle" ? elapsed : 0),
   };
-}
-
-/** The server's clock now, in epoch ms, as far as this session's serverTime tells. */
-export function serverNow(s: Tracked, now: number) {
-  return Date.parse(s.serverTime) + (now - s.receivedAt);
 }
 
 type Result = { __typename: string };
@@ -104,8 +100,7 @@ export class AgentStore {
   }
 
   private remember(session: AgentSession, receivedAt = performance.now()): Tracked {
-    const tracked = { ...session, receivedAt };
-    this.sessions[session.id] = tracked;
+    this.sessions[session.id] = received(session, receivedAt);
     this.clock.restart();
     return this.sessions[session.id];
   }

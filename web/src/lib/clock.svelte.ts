@@ -49,9 +49,34 @@ export class ServerClock {
   }
 }
 
-/** A live counter at server time `serverNow`: accumulatedSeconds plus, while ticking, the whole seconds since its serverTime. */
-export function liveSeconds(s: { ticking: boolean; accumulatedSeconds: number; serverTime: string }, serverNow: number) {
-  return s.ticking ? s.accumulatedSeconds + Math.max(0, Math.floor((serverNow - Date.parse(s.serverTime)) / 1000)) : s.accumulatedSeconds;
+/**
+ * The app's one server clock: every payload with a serverTime, over HTTP or WebSocket, tightens
+ * it, and every ticking counter reads it, so no page counts from when its data happened to arrive.
+ */
+export const serverClock = new ServerClock();
+
+/** Notes a payload's serverTime; returns it with its arrival (performance.now()), which tells fresher copies apart. */
+export function received<T extends { serverTime: string }>(payload: T, receivedAt = performance.now()): T & { receivedAt: number } {
+  serverClock.observe(payload.serverTime, clientNow(receivedAt));
+  return { ...payload, receivedAt };
+}
+
+/** The server's time (epoch ms) at the page clock's `now` (a performance.now() value). */
+export function serverNow(now: number) {
+  return serverClock.at(clientNow(now));
+}
+
+/**
+ * Whole seconds from the server instant `since` to `now` on the server's clock: what a counter
+ * exact at `since` has gained, `accumulatedSeconds + (clientNow − serverTime − clockOffset)`.
+ */
+export function secondsAfter(since: string, now: number) {
+  return Math.max(0, Math.floor((serverNow(now) - Date.parse(since)) / 1000));
+}
+
+/** A live counter at the page clock's `now`: accumulatedSeconds plus, while ticking, the whole seconds since its serverTime. */
+export function liveSeconds(s: { ticking: boolean; accumulatedSeconds: number; serverTime: string }, now: number) {
+  return s.ticking ? s.accumulatedSeconds + secondsAfter(s.serverTime, now) : s.accumulatedSeconds;
 }
 
 /** Whole seconds since `since` (a performance.now() value), never negative. */

@@ -1,3 +1,4 @@
+import { received, secondsAfter } from "./clock.svelte";
 import { ERROR_FIELDS, gql, PROBLEM_FIELDS, unwrap } from "./graphql";
 
 export interface TimerEntry {
@@ -16,18 +17,13 @@ const ENTRY = "id description startedAt serverTime project { id name }";
  */
 class TimerState {
   running = $state<TimerEntry | null>(null);
-  /** Seconds already run when `receivedAt` (performance.now()) was taken. */
-  baseSeconds = $state(0);
-  receivedAt = $state(0);
   loaded = $state(false);
   /** Bumped after the timer starts, so session views know their active beat may have dropped to idle. */
   starts = $state(0);
 
   private track(entry: TimerEntry | null) {
-    this.running = entry;
     // Measured on the server's clock: a device whose clock is off still shows the right time.
-    this.baseSeconds = entry ? Math.max(0, Math.floor((Date.parse(entry.serverTime) - Date.parse(entry.startedAt)) / 1000)) : 0;
-    this.receivedAt = performance.now();
+    this.running = entry && received(entry);
     this.loaded = true;
   }
 
@@ -55,7 +51,7 @@ class TimerState {
   }
 
   secondsAt(now: number) {
-    return this.baseSeconds + Math.max(0, Math.floor((now - this.receivedAt) / 1000));
+    return this.running ? secondsAfter(this.running.startedAt, now) : 0;
   }
 }
 

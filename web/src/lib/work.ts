@@ -1,9 +1,11 @@
 // Desktop work sessions: the Sessions page's queries, mutations and client-side counters.
+import type { Client } from "graphql-ws";
+import { received, secondsAfter } from "./clock.svelte";
 import { ApiError, ERROR_FIELDS, gql, PROBLEM_FIELDS, unwrap } from "./graphql";
 
-export type AfkReason = "break" | "meeting" | "lunch" | "call";
-export const AFK_REASONS: AfkReason[] = ["break", "meeting", "lunch", "call"];
-export const AFK_REASON_LABELS: Record<AfkReason, string> = { break: "Break", meeting: "Meeting", lunch: "Lunch", call: "Call" };
+export type AfkReason = "break" | "meeting" | "lunch" | "call" | "work";
+export const AFK_REASONS: AfkReason[] = ["break", "meeting", "lunch", "call", "work"];
+export const AFK_REASON_LABELS: Record<AfkReason, string> = { break: "Break", meeting: "Meeting", lunch: "Lunch", call: "Call", work: "Work (counted as worked time)" };
 
 export type EndReason = "app_closed" | "inactivity" | "manual";
 export const END_REASON_LABELS: Record<EndReason, string> = {
@@ -17,6 +19,8 @@ export interface AfkPeriod {
   startedAt: string;
   endedAt: string | null;
   reason: AfkReason | null;
+  /** The AFK dialog still asks about it (over, long enough, no reason yet). */
+  unanswered: boolean;
 }
 
 export interface UsageShare {
@@ -32,6 +36,8 @@ export interface Durations {
   meetingSeconds: number;
   lunchSeconds: number;
   callSeconds: number;
+  /** AFK the employee said was work: part of net time, flagged for managers. */
+  countedAsWorkSeconds: number;
 }
 
 export interface WorkSession extends Durations {
@@ -84,9 +90,10 @@ export interface Member {
   role: string;
 }
 
+const AFK_PERIOD = "id startedAt endedAt reason unanswered";
 const SESSION = `id employee { id name } startedAt endedAt endReason manual notes serverTime
-  totalSeconds netSeconds afkSeconds breakSeconds meetingSeconds lunchSeconds callSeconds
-  afkPeriods { id startedAt endedAt reason }`;
+  totalSeconds netSeconds afkSeconds breakSeconds meetingSeconds lunchSeconds callSeconds countedAsWorkSeconds
+  afkPeriods { ${AFK_PERIOD} }`;
 const DETAIL = `${SESSION} apps { name seconds } urls { name seconds } screenshots { id takenAt mime size url }`;
 
 // A literal in the query: the API's cost limit counts literal page sizes, not variables.
@@ -123,7 +130,7 @@ export async function fetchSessions(
   );
   const receivedAt = performance.now();
   return {
-    sessions: data.workSessions.nodes.map((s) => ({ ...s, receivedAt })),
+    sessions: data.workSessions.nodes.map((s) => received(s, receivedAt)),
     hasNextPage: data.workSessions.pageInfo.hasNextPage,
     endCursor: data.workSessions.pageInfo.endCursor,
   };
@@ -136,7 +143,7 @@ export async function fetchSessionDetail(id: string): Promise<Tracked<WorkSessio
     { id },
   );
   if (!data.node || data.node.__typename !== "WorkSession") return null;
-  return { ...data.node, receivedAt: performance.now() };
+  return received(data.node);
 }
 
 /** One session without its breakdown (to name the session a conflict points at); null when not visible. */
@@ -146,7 +153,7 @@ export async function fetchSession(id: string): Promise<Tracked | null> {
     { id },
   );
   if (!data.node || data.node.__typename !== "WorkSession") return null;
-  return { ...data.node, receivedAt: performance.now() };
+  return received(data.node);
 }
 
 export async function fetchSummary(filters: Filters): Promise<EmployeeSummary[]> {
@@ -191,7 +198,7 @@ function sessionFrom(result: SessionResult): Tracked {
   if (result.__typename === "ConflictError") {
     throw new OverlapError(result.message ?? "Overlaps another session", (result.conflictingIds ?? []).filter(Boolean));
   }
-  return { ...unwrap<WorkSession>(result, "WorkSession"), receivedAt: performance.now() };
+  return received(unwrap<WorkSession>(result, "WorkSession"));
 }
 
 export async function addManualTime(input: { employeeId: string; start: string; end: string; note: string }): Promise<Tracked> {
@@ -217,11 +224,28 @@ export async function editWorkSession(input: { id: string; start: string; end: s
 export async function setAfkReason(afkPeriodId: string, reason: AfkReason | null): Promise<AfkPeriod> {
   const { setAfkReason } = await gql<{ setAfkReason: { __typename: string } }>(
     `mutation SetAfkReason($afkPeriodId: ID!, $reason: AfkReason) {
-      setAfkReason(afkPeriodId: $afkPeriodId, reason: $reason) { ${ERROR_FIELDS} ... on AfkPeriod { id startedAt endedAt reason } }
+      setAfkReason(afkPeriodId: $afkPeriodId, reason: $reason) { ${ERROR_FIELDS} ... on AfkPeriod { ${AFK_PERIOD} } }
     }`,
     { afkPeriodId, reason },
   );
   return unwrap<AfkPeriod>(setAfkReason, "AfkPeriod");
+}
+
+const AFK_PROMPTS = `subscription AfkPromptsChanged { afkPromptsChanged { ${AFK_PERIOD} } }`;
+
+/** Your unanswered AFK periods, newest first, each time they change (you came back, or answered elsewhere). */
+export function watchAfkPrompts(client: Client, on: { prompts: (list: AfkPeriod[]) => void; failed: (error: unknown) => void }) {
+  return client.subscribe<{ afkPromptsChanged: AfkPeriod[] }>(
+    { query: AFK_PROMPTS },
+    {
+      next: (result) => {
+        if (result.data) on.prompts(result.data.afkPromptsChanged);
+        else if (result.errors) on.failed(new Error(result.errors.map((e) => e.message).join("; ")));
+      },
+      error: (error) => on.failed(error),
+      complete: () => {},
+    },
+  );
 }
 
 /** The AFK period still running in an open session (the employee is away right now). */
@@ -242,13 +266,15 @@ export function durationsAt(s: Tracked, now: number): Durations {
     meetingSeconds: s.meetingSeconds,
     lunchSeconds: s.lunchSeconds,
     callSeconds: s.callSeconds,
+    countedAsWorkSeconds: s.countedAsWorkSeconds,
   };
   if (s.endedAt) return d;
-  const elapsed = Math.max(0, Math.floor((now - s.receivedAt) / 1000));
+  const elapsed = secondsAfter(s.serverTime, now);
   d.totalSeconds += elapsed;
   const away = openAfk(s);
-  if (!away) d.netSeconds += elapsed;
-  else {
+  if (!away || away.reason === "work") d.netSeconds += elapsed;
+  if (away?.reason === "work") d.countedAsWorkSeconds += elapsed;
+  else if (away) {
     d.afkSeconds += elapsed;
     if (away.reason) d[`${away.reason}Seconds`] += elapsed;
   }

@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "AfkReason" ADD VALUE 'work';
