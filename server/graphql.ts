@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import { PothosValidationError } from "@pothos/core";
 import { GraphQLError, getOperationAST } from "graphql";
 import { createYoga, type Plugin } from "graphql-yoga";
 import { schema } from "../schema/index.js";
@@ -35,6 +36,8 @@ function maskError(error: unknown, message: string): Error {
     const path = error instanceof GraphQLError ? error.path : undefined;
     return new GraphQLError(cause.message, { path, extensions: { code: cause.code } });
   }
+  // Pothos refuses an argument it can't map, such as a global ID of another type where one is expected.
+  if (cause instanceof PothosValidationError) return new GraphQLError(cause.message, { path: (error as GraphQLError).path, extensions: { code: "VALIDATION" } });
   if (cause instanceof GraphQLError) return cause;
   // Retryable, and said so: the database or Redis is restarting, nothing was half-done.
   if (isUnavailable(cause)) {

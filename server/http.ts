@@ -36,6 +36,25 @@ function bodyTooLarge(req: IncomingMessage, res: ServerResponse, limit: number) 
   return false;
 }
 
+/**
+ * A GET request's `variables` and `extensions` are JSON that graphql-yoga parses without a catch: a
+ * malformed one would surface as an internal error rather than the client's mistake it is.
+ */
+function malformedQueryJson(req: IncomingMessage, res: ServerResponse) {
+  const params = new URL(req.url ?? "/", "http://x").searchParams;
+  for (const name of ["variables", "extensions"]) {
+    const value = params.get(name);
+    if (value === null) continue;
+    try {
+      JSON.parse(value);
+    } catch {
+      json(res, 400, { errors: [{ message: `${name}: not valid JSON`, extensions: { code: "VALIDATION" } }] });
+      return true;
+    }
+  }
+  return false;
+}
+
 export interface HttpDeps {
   config: Config;
   yoga: GraphQLServer;
@@ -69,7 +88,7 @@ export function createHttpServer({ config, yoga, routes = {}, bodyLimits = {}, w
         return json(res, report.ok ? 200 : 503, report);
       }
       if (path === "/graphql") {
-        if (bodyTooLarge(req, res, config.maxBodyBytes)) return;
+        if (bodyTooLarge(req, res, config.maxBodyBytes) || malformedQueryJson(req, res)) return;
         return await yoga.handle(req, res);
       }
       if (route !== "web") {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { decodeGlobalID } from "@pothos/plugin-relay";
 import type { Services, Viewer } from "../schema/common/context.js";
+import { localId } from "../schema/common/input-limits.js";
 import { can, mayActFor } from "../schema/common/policy.js";
 import { eventsFromExport } from "../schema/work/activitywatch.js";
 import { parseBatch, type WorkEvent } from "../schema/work/events.js";
@@ -67,8 +67,8 @@ export function workImportRoute(services: Services, auth: Authenticator, config:
     const employee = new URL(req.url ?? "", "http://x").searchParams.get("employee");
     let userId = viewer.userId;
     if (employee) {
-      const decoded = (() => { try { return decodeGlobalID(employee); } catch { return null; } })();
-      const member = decoded && (await services.db.membership.findFirst({ where: { workspaceId: viewer.workspaceId, userId: decoded.id } }));
+      const employeeId = localId(employee, "User");
+      const member = employeeId && (await services.db.membership.findFirst({ where: { workspaceId: viewer.workspaceId, userId: employeeId } }));
       if (!member) return json(res, 404, { error: "No such employee", code: "NOT_FOUND" });
       userId = member.userId;
     }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { decodeGlobalID } from "@pothos/plugin-relay";
 import type { Services } from "../schema/common/context.js";
-import { AppError } from "../schema/common/errors.js";
+import { AppError, NotFoundError } from "../schema/common/errors.js";
+import { localId } from "../schema/common/input-limits.js";
 import { reportCsv } from "../schema/work/reports.js";
 import { monthlyReport } from "../schema/work/report-types.js";
 import { type Authenticator, viewerOfRequest } from "./auth.js";
@@ -17,7 +17,9 @@ export function workReportRoute(services: Services, auth: Authenticator, config:
     const params = new URL(req.url ?? "", "http://x").searchParams;
     try {
       const employee = params.get("employee");
-      const report = await monthlyReport({ ...services, viewer }, params.get("month") ?? "", employee ? decodeGlobalID(employee).id : undefined);
+      const employeeId = employee ? localId(employee, "User") : undefined;
+      if (employeeId === null) throw new NotFoundError("Employee");
+      const report = await monthlyReport({ ...services, viewer }, params.get("month") ?? "", employeeId);
       const user = await services.db.user.findUniqueOrThrow({ where: { id: report.userId } });
       res.writeHead(200, {
         "content-type": "text/csv; charset=utf-8",

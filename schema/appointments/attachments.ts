@@ -4,6 +4,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { contentMatches } from "../common/content-types.js";
 import type { Services, Viewer } from "../common/context.js";
+import { AppError } from "../common/errors.js";
 import { can, rowsWhere } from "../common/policy.js";
 import { ATTACHMENT_TYPES, attachmentsRoot } from "./storage.js";
 
@@ -18,13 +19,36 @@ export function uploadProblem(mime: string, bytes: Buffer, fileName: string): Up
   return null;
 }
 
-/** Stores a file, for a session the viewer may edit or (no session yet) for a form being filled. */
+/**
+ * What one member may hold uploaded for forms not yet saved, per workspace. Without it a member could
+ * fill the disk with files no session ever takes; the sweep (jobs.ts) removes them after a day anyway.
+ */
+export const UNATTACHED_UPLOAD_QUOTA = { files: 20, bytes: 50_000_000 } as const;
+
+export class UploadQuotaError extends AppError {
+  constructor() {
+    const { files, bytes } = UNATTACHED_UPLOAD_QUOTA;
+    super("QUOTA_EXCEEDED", `At most ${files} files and ${bytes / 1_000_000} MB of uploads not yet attached to a session per member: save the form that uses them, or wait a day for unused ones to go`);
+  }
+}
+
+/**
+ * Stores a file, for a session the viewer may edit or (no session yet) for a form being filled. An
+ * unattached upload is counted against the quota under a per-member lock, so concurrent uploads
+ * can't all slip under it; the file is written before its row, so no row names a missing file.
+ */
 export async function storeAttachment(services: Services, viewer: Viewer, input: { appointmentId: string | null; mime: string; fileName: string; bytes: Buffer }) {
   const path = join(viewer.workspaceId, `${randomUUID()}.${ATTACHMENT_TYPES[input.mime]}`);
-  await mkdir(join(attachmentsRoot(), viewer.workspaceId), { recursive: true });
-  await writeFile(join(attachmentsRoot(), path), input.bytes);
-  return services.db.appointmentAttachment.create({
-    data: { workspaceId: viewer.workspaceId, appointmentId: input.appointmentId, uploadedById: viewer.userId, fileName: input.fileName.trim(), mime: input.mime, size: input.bytes.length, path },
+  const data = { workspaceId: viewer.workspaceId, appointmentId: input.appointmentId, uploadedById: viewer.userId, fileName: input.fileName.trim(), mime: input.mime, size: input.bytes.length, path };
+  return services.db.$transaction(async (tx) => {
+    if (!input.appointmentId) {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`uploads:${viewer.workspaceId}:${viewer.userId}`}, 0))`;
+      const held = await tx.appointmentAttachment.aggregate({ where: { workspaceId: viewer.workspaceId, uploadedById: viewer.userId, appointmentId: null }, _count: true, _sum: { size: true } });
+      if (held._count + 1 > UNATTACHED_UPLOAD_QUOTA.files || (held._sum.size ?? 0) + data.size > UNATTACHED_UPLOAD_QUOTA.bytes) throw new UploadQuotaError();
+    }
+    await mkdir(join(attachmentsRoot(), viewer.workspaceId), { recursive: true });
+    await writeFile(join(attachmentsRoot(), path), input.bytes);
+    return tx.appointmentAttachment.create({ data });
   });
 }
 

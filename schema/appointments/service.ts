@@ -1,6 +1,7 @@
 // Client sessions: create, change, delete, save custom field values per phase, scheduling warnings
 // and the range queries of the calendar and list. Events go out after commit (live.ts).
-import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
+import { encodeGlobalID } from "@pothos/plugin-relay";
+import { localId } from "../common/input-limits.js";
 import { DateTime } from "luxon";
 import { Prisma, type Appointment, type AppointmentStatus, type User, type Workspace } from "../../prisma/generated/client.js";
 import type { Context, Db, Tx, Viewer } from "../common/context.js";
@@ -54,16 +55,6 @@ export function parseStart(input: TimeInput, timeZone: string, fallback: { date?
   const start = localToInstant(date, time, timeZone);
   if (!start) problems.add("time", `${time} doesn't exist on ${date} in ${timeZone} (the clocks change)`);
   return start;
-}
-
-/** Decodes a global ID of the given type, or null (IDs inside field values, query parameters). */
-export function localId(globalId: string, typename: string): string | null {
-  try {
-    const decoded = decodeGlobalID(globalId);
-    return decoded.typename === typename && /^[0-9a-f-]{36}$/.test(decoded.id) ? decoded.id : null;
-  } catch {
-    return null;
-  }
 }
 
 function stringsIn(value: unknown, out: Set<string>) {

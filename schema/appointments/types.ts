@@ -12,6 +12,7 @@ import type { Context } from "../common/context.js";
 import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { mergeSettings } from "../common/settings.js";
 import { ClientRef } from "../agent/projects.js";
+import { localId } from "../common/input-limits.js";
 import { UserRef } from "../identity/types.js";
 import { FieldDefinitionRef, FieldTargetEnum, listDefinitions } from "./fields.js";
 import { announceAppointment } from "./live.js";
@@ -21,7 +22,6 @@ import {
   deleteAppointment,
   filterSql,
   loadRange,
-  localId,
   saveAppointmentFields,
   updateAppointment,
   workspaceOf,

@@ -3,6 +3,7 @@ import type { Invoice, InvoiceLine } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import { rowsWhere } from "../common/policy.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
+import { YEAR_MONTH } from "../common/input-limits.js";
 import { mergeSettings } from "../common/settings.js";
 import { ClientRef } from "../agent/projects.js";
 import { GENERATE } from "./jobs.js";
@@ -75,7 +76,6 @@ builder.queryField("invoices", (t) =>
   }),
 );
 
-const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 const GenerationRef = builder.objectRef<{ month: string }>("InvoiceGeneration").implement({
   description: "The month-end job, enqueued; the drafts appear in `invoices` when it has run.",
@@ -90,7 +90,7 @@ builder.mutationField("generateInvoices", (t) =>
     errors: { types: [ValidationError] },
     args: { month: t.arg.string() },
     resolve: async (_r, args, ctx) => {
-      if (!MONTH.test(args.month)) throw ValidationError.field("month", "Use YYYY-MM");
+      if (!YEAR_MONTH.test(args.month)) throw ValidationError.field("month", "Use YYYY-MM, a year between 1900 and 9999");
       const workspaceId = ctx.viewer!.workspaceId;
       await ctx.jobs.enqueue(GENERATE, { workspaceId, month: args.month }, { dedupeKey: `invoices:${workspaceId}:${args.month}` });
       return { month: args.month };

@@ -3,6 +3,7 @@
 // or too deep to walk, IDs that aren't ours. Without it each of these surfaces as a database or
 // stack error, that is a 500, in whichever resolver forgot it.
 import SchemaBuilder, { BasePlugin, type SchemaTypes } from "@pothos/core";
+import { decodeGlobalID } from "@pothos/plugin-relay";
 import { getNamedType, isInputObjectType, isListType, isNonNullType, type GraphQLArgument, type GraphQLFieldResolver, type GraphQLInputType } from "graphql";
 import { ValidationError, type FieldProblem } from "./errors.js";
 
@@ -22,6 +23,9 @@ export const INPUT_LIMITS = {
 const EARLIEST = Date.UTC(1900, 0, 1);
 const LATEST = Date.UTC(10_000, 0, 1);
 
+/** A month as `YYYY-MM` within the same years (Date.UTC would read a year below 100 as 19xx). */
+export const YEAR_MONTH = /^(19|[2-9]\d)\d\d-(0[1-9]|1[0-2])$/;
+
 export function instantInRange(at: Date): boolean {
   return at.getTime() >= EARLIEST && at.getTime() < LATEST;
 }
@@ -34,8 +38,25 @@ function isDecodedGlobalId(value: object): value is { typename: string; id: stri
   return keys.length === 2 && typeof (value as { typename?: unknown }).typename === "string" && typeof (value as { id?: unknown }).id === "string";
 }
 
+/**
+ * A global ID of the given type where no argument type decodes it (query parameters, IDs inside JSON
+ * values), as the row ID it names; null when it isn't one of ours.
+ */
+export function localId(globalId: string, typename: string): string | null {
+  try {
+    const decoded = decodeGlobalID(globalId);
+    return decoded.typename === typename && UUID.test(decoded.id) ? decoded.id : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Half of a UTF-16 pair on its own: it has no UTF-8 form, and the database driver fails on it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 export function stringProblem(value: string, key: string): string | null {
   if (value.includes("\0")) return "Must not contain NUL characters";
+  if (LONE_SURROGATE.test(value)) return "Must be well-formed Unicode (no lone surrogates)";
   const max = key === "name" ? INPUT_LIMITS.nameChars : key === "email" ? INPUT_LIMITS.emailChars : INPUT_LIMITS.stringChars;
   return value.length > max ? `At most ${max} characters` : null;
 }
@@ -78,6 +99,7 @@ export function inputProblems(args: Record<string, unknown>, definitions: readon
         const fields = named && isInputObjectType(named) ? named.getFields() : null;
         for (const [k, v] of Object.entries(value)) {
           if (k.includes("\0")) add("Keys must not contain NUL characters");
+          else if (LONE_SURROGATE.test(k)) add("Keys must be well-formed Unicode (no lone surrogates)");
           else stack.push({ value: v, path: [...path, k], type: fields?.[k]?.type ?? null });
         }
       }

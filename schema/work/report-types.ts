@@ -3,6 +3,7 @@ import { Prisma, type User } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import type { Context } from "../common/context.js";
 import { ValidationError } from "../common/errors.js";
+import { YEAR_MONTH } from "../common/input-limits.js";
 import { UserRef } from "../identity/types.js";
 import { dailyTotals, type EmployeeSummary, type Totals } from "./reports.js";
 import { dateRange, type AfkReason } from "./rules.js";
@@ -134,7 +135,7 @@ const MonthlyRef = builder.objectRef<ReturnType<typeof dailyTotals> & { month: s
 
 export async function monthlyReport(ctx: Context, month: string, employeeId: string | undefined) {
   requirePermission(ctx.viewer, "work.read");
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw ValidationError.field("month", "Use YYYY-MM");
+  if (!YEAR_MONTH.test(month)) throw ValidationError.field("month", "Use YYYY-MM, a year between 1900 and 9999");
   const userId = (await employeeScope(ctx, employeeId)) ?? ctx.viewer!.userId;
   const last = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).getUTCDate();
   const { workspace, range, sessions } = await sessionsInRange(ctx, `${month}-01`, `${month}-${String(last).padStart(2, "0")}`, userId);

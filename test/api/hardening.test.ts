@@ -241,6 +241,27 @@ describe("bad input", () => {
     ]);
   });
 
+  it("IDs the relay plugin can't decode, an employee parameter that isn't a User ID, lone surrogates, year 0001 months and GET variables that aren't JSON are the client's errors", async () => {
+    const auth = await ownWorkspace();
+    const headers = { authorization: `Bearer ${auth.token}` };
+    const projectId = Buffer.from("Project:3f1d4a52-8a8e-4a52-9f0e-1c2d3e4f5a6b").toString("base64");
+    for (const id of ["not base64 !!", projectId]) {
+      const r = await gql(url, `mutation($id: ID!) { deleteClient(id: $id) { __typename } }`, { id }, auth);
+      expect(codes(r)).toEqual(["VALIDATION"]);
+    }
+    const notUser = encodeURIComponent(Buffer.from("Client:not-a-uuid").toString("base64"));
+    const report = await fetch(`${url}/api/work/report.csv?month=2026-01&employee=${notUser}`, { headers });
+    expect(report.status).toBe(404);
+    const imported = await fetch(`${url}/api/work/import?employee=${notUser}`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify({ buckets: {} }) });
+    expect(imported.status).toBe(404);
+    const surrogate = (await ok(url, `mutation($n: String!) { createClient(name: $n) { __typename ${ERR} } }`, { n: "Ann\ud800" }, auth)).createClient;
+    expect(surrogate).toMatchObject({ code: "VALIDATION", problems: [{ path: ["name"], message: "Must be well-formed Unicode (no lone surrogates)" }] });
+    expect((await fetch(`${url}/api/work/report.csv?month=0001-01`, { headers })).status).toBe(400);
+    const get = await fetch(`${url}/graphql?query=${encodeURIComponent("{ viewer { user { id } } }")}&variables=%7Bnot-json`, { headers });
+    expect(get.status).toBe(400);
+    expect((await get.json()).errors[0]).toEqual({ message: "variables: not valid JSON", extensions: { code: "VALIDATION" } });
+  });
+
   it("a malformed % escape in a static file URL is a 400", async () => {
     expect((await fetch(`${url}/app/%E0%A4%A`)).status).toBe(400);
   });

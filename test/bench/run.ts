@@ -1,6 +1,7 @@
 // `npm run bench`: every figure the issues ask for, printed as tables with same-run baselines.
 import { beatFlips, monthEnd } from "./agent.js";
 import { authorizationMatrix } from "./authorization.js";
+import { badInput } from "./bad-input.js";
 import { hostilePatternSave, signInUnderBurst } from "./security.js";
 import { calendarMonth } from "./appointments.js";
 import { eventIngestion, sessionList } from "./analytics.js";
@@ -32,6 +33,7 @@ try {
   if (!only || only === "faults")
     printTable("Faults under mixed traffic (2 API processes, 1 worker): refused batches sent again, every event id audited", await faultScenarios());
   if (!only || only === "authorization") printTable("Authorization matrix: every root field and endpoint, every kind of caller", authorizationMatrix());
+  if (!only || only === "bad-input") printTable("Bad input: hostile values for every root field and plain endpoint (BAD_INPUT_RUNS per field)", badInput());
   if (!only || only === "authorization" || only === "security") {
     printTable("Sign-in while another address brute-forces the same account", await signInUnderBurst(env));
     printTable("Custom-field save checked against a catastrophic-backtracking pattern", await hostilePatternSave(env));

@@ -1,5 +1,6 @@
 // Shared pieces of the benchmarks: the process under test, its backing services, and the tables.
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -74,4 +75,22 @@ export async function timeCalls(rounds: number, call: () => Promise<unknown>): P
     times.push(performance.now() - t0);
   }
   return times.sort((a, b) => a - b);
+}
+
+/**
+ * Runs a test file whose run is the measurement (the authorization matrix, the bad-input suite): it
+ * writes what it counted as JSON to the file named in `reportVariable`.
+ */
+export function suiteFigures<T>(file: string, reportVariable: string, env: Record<string, string> = {}, args: string[] = []): { figures: T; passed: boolean } {
+  const dir = mkdtempSync(join(tmpdir(), "suite-figures-"));
+  const report = join(dir, "figures.json");
+  try {
+    const run = spawnSync("npx", ["vitest", "run", file, ...args], {
+      env: { ...process.env, ...env, [reportVariable]: report },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    return { figures: JSON.parse(readFileSync(report, "utf8")) as T, passed: run.status === 0 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

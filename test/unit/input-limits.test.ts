@@ -11,6 +11,13 @@ describe("input limits", () => {
   it("refuse long names of our own inputs, but not a JSON value that happens to be keyed name", () => {
     expect(inputProblems({ input: { name: "n".repeat(201), values: { name: "v".repeat(5_000) } } }, args)).toEqual([{ path: ["input", "name"], message: "At most 200 characters" }]);
   });
+  it("refuse lone surrogates, which have no UTF-8 form, in values and keys; a whole pair is fine", () => {
+    const problems = inputProblems({ input: { name: "a\ud800", values: { ["\udc00"]: 1, ok: "🙂" } } }, args);
+    expect(problems.map((p) => `${p.path.join(".")}: ${p.message}`).sort()).toEqual([
+      "input.name: Must be well-formed Unicode (no lone surrogates)",
+      "input.values: Keys must be well-formed Unicode (no lone surrogates)",
+    ]);
+  });
   it("refuse NUL characters in values and keys, foreign IDs, and lists and nesting past their limits", () => {
     let deep: unknown = 1;
     for (let i = 0; i < 40; i++) deep = [deep];
