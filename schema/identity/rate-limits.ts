@@ -47,8 +47,15 @@ function refusal(res: RateLimiterRes) {
   return new RateLimitedError(Math.max(1, Math.ceil(res.msBeforeNext / 1000)));
 }
 
+/** Password checks one client address may have running at once in a process (two: a shared office address). */
+const PASSWORD_CHECKS_PER_ADDRESS = 2;
+/** Beyond this many waiting behind them, an address's sign-ins are refused at once. */
+const PASSWORD_CHECKS_WAITING = 20;
+
 export class RateLimits {
   private readonly limiters: Record<LimitKind, RateLimiterAbstract>;
+  /** Password checks running and waiting, per client address, in this process. */
+  private readonly checking = new Map<string, { running: number; waiting: (() => void)[] }>();
 
   constructor(
     readonly settings: RateLimitSettings,
@@ -90,7 +97,33 @@ export class RateLimits {
     await this.limiters[kind].penalty(key, 1);
   }
 
+  /** Gives back one counted use (an attempt counted up front that turned out not to count). */
+  async reward(kind: LimitKind, key: string): Promise<void> {
+    await this.limiters[kind].reward(key, 1);
+  }
+
   async reset(kind: LimitKind, key: string): Promise<void> {
     await this.limiters[kind].delete(key);
+  }
+
+  /**
+   * Runs a password check for `address`, at most two at once from it, the rest waiting their turn:
+   * each is a deliberately slow scrypt, and a burst from one address would otherwise fill the
+   * hashing threads ahead of every other user's sign-in. `check` counts its attempt once its turn
+   * comes, so a queue built up early can't spend more guesses than the budget.
+   */
+  async passwordCheck<T>(address: string, check: () => Promise<T>): Promise<T> {
+    const slot = this.checking.get(address) ?? { running: 0, waiting: [] };
+    this.checking.set(address, slot);
+    if (slot.running < PASSWORD_CHECKS_PER_ADDRESS) slot.running++;
+    else if (slot.waiting.length >= PASSWORD_CHECKS_WAITING) throw new RateLimitedError(1);
+    else await new Promise<void>((resolve) => slot.waiting.push(resolve)); // handed a running slot
+    try {
+      return await check();
+    } finally {
+      const next = slot.waiting.shift();
+      if (next) next();
+      else if (--slot.running === 0) this.checking.delete(address);
+    }
   }
 }

@@ -57,6 +57,7 @@ export function signInKeys(ctx: Context, email: string) {
 export async function signIn(ctx: Context, rawEmail: string, password: string, workspaceId?: string | null) {
   const email = normaliseEmail(rawEmail);
   const keys = signInKeys(ctx, email);
+  // Refused at once, before any work, when the budget is already spent.
   await ctx.limits.check("signInPerAddress", keys.address);
   await ctx.limits.check("signInPerAccount", keys.account);
   const user = await ctx.db.user.findUnique({
@@ -64,12 +65,16 @@ export async function signIn(ctx: Context, rawEmail: string, password: string, w
     include: { memberships: { orderBy: { createdAt: "asc" } } },
   });
   // One message and one hash's time for unknown email and wrong password: sign-in can't probe accounts.
-  const valid = await verifyAccountPassword(password, user?.passwordHash ?? null);
-  if (!user || !valid) {
-    await Promise.all([ctx.limits.penalise("signInPerAddress", keys.address), ctx.limits.penalise("signInPerAccount", keys.account)]);
-    throw ValidationError.field("password", "Email or password is wrong");
-  }
-  await ctx.limits.reset("signInPerAccount", keys.account);
+  const valid = await ctx.limits.passwordCheck(keys.address, async () => {
+    // Counted before the hash, atomically: attempts running at once can't overspend the budget.
+    await ctx.limits.consume("signInPerAddress", keys.address);
+    await ctx.limits.consume("signInPerAccount", keys.account);
+    const matches = await verifyAccountPassword(password, user?.passwordHash ?? null); // hashed for unknown emails too
+    return !!user && matches;
+  });
+  if (!user || !valid) throw ValidationError.field("password", "Email or password is wrong");
+  // Only failures count: the attempt counted above is given back.
+  await Promise.all([ctx.limits.reward("signInPerAddress", keys.address), ctx.limits.reset("signInPerAccount", keys.account)]);
   if (needsRehash(user.passwordHash)) await ctx.db.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(password) } });
   const membership = workspaceId ? user.memberships.find((m) => m.workspaceId === workspaceId) : user.memberships[0];
   if (!membership) throw ValidationError.field("workspaceId", "You are not a member of this workspace");

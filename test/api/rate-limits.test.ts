@@ -65,6 +65,15 @@ describe("sign-in", () => {
     expect(await signInFrom("198.51.100.21", "lisa@demo.test", "demo-password")).toMatchObject({ status: 200, result: "SignInPayload" });
   });
 
+  it("a burst sent all at once gets no more guesses than the budget, and a few hashes at a time", async () => {
+    const address = "203.0.113.12";
+    const burst = await Promise.all(Array.from({ length: 30 }, (_, i) => signInFrom(address, `burst-${i}@demo.test`, "whatever")));
+    // Before, all 30 passed the budget check together and each cost a password hash.
+    expect(burst.filter((b) => b.result === "ValidationError")).toHaveLength(5);
+    expect(burst.filter((b) => b.status === 429)).toHaveLength(25);
+    expect(burst.every((b) => b.result === "ValidationError" || b.result === "RATE_LIMITED")).toBe(true);
+  });
+
   it("takes as long for an unknown email as for a wrong password", async () => {
     await signInFrom("192.0.2.1", "warm-up@demo.test", "x"); // the first unknown email also makes the throwaway hash
     let unknown = 0;
