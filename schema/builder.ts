@@ -3,6 +3,7 @@ import { createGraphQLError } from "graphql-yoga";
 import ErrorsPlugin from "@pothos/plugin-errors";
 import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import WithInputPlugin from "@pothos/plugin-with-input";
 import type { Context } from "./common/context.js";
 import InputLimitsPlugin from "./common/input-limits.js";
 import { ForbiddenError } from "./common/errors.js";
@@ -23,7 +24,8 @@ export const builder = new SchemaBuilder<{
 }>({
   // Errors wraps scope-auth, so a missing permission on a mutation comes back as a typed ForbiddenError.
   // Input limits run innermost: after auth, on arguments with global IDs already decoded.
-  plugins: [ErrorsPlugin, ScopeAuthPlugin, RelayPlugin, InputLimitsPlugin],
+  // With-input gives every mutation its one `input` argument (the contract's convention).
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, RelayPlugin, WithInputPlugin, InputLimitsPlugin],
   defaultFieldNullability: false,
   defaultInputFieldRequiredness: true,
   scopeAuth: {
@@ -37,6 +39,10 @@ export const builder = new SchemaBuilder<{
       ctx.viewer
         ? new ForbiddenError()
         : createGraphQLError("Sign in first", { extensions: { code: "UNAUTHENTICATED" } }),
+  },
+  withInput: {
+    // `updateAppointment` takes `UpdateAppointmentInput`, not the plugin's `MutationUpdateAppointmentInput`.
+    typeOptions: { name: ({ fieldName }) => `${fieldName[0]!.toUpperCase()}${fieldName.slice(1)}Input` },
   },
   errors: { defaultTypes: [ForbiddenError], directResult: true },
   relay: {

@@ -10,13 +10,14 @@ import { announceSessions, demoteActiveBeat, openBeat, switchBeat, withBeats, ty
 import { ProjectRef } from "./projects.js";
 import { isBillable, totals, type BeatKind } from "./rules.js";
 import { announceStopped, lockPerson, stopRunning, TimeEntryRef } from "./timer.js";
+import { upperSnake } from "../common/enums.js";
 
 const BeatKindEnum = builder.enumType("BeatKind", {
-  values: {
+  values: upperSnake({
     active: { description: "You are driving: typing, prompting, reviewing. Always billable." },
     agent: { description: "An agent runs on its own. Billable only if the project bills agent time." },
     idle: { description: "Paused, away, or waiting. Never billable." },
-  },
+  }),
 });
 
 const BeatRef = builder.objectRef<Beat & { billAgentTime: boolean }>("Beat").implement({

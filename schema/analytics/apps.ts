@@ -10,20 +10,21 @@ import { mergeSettings } from "../common/settings.js";
 import { hashSecret } from "../identity/secrets.js";
 import { scheduleReenrich } from "./enrichment.js";
 import { analyticsSettings, CONDITION_OPS, type AnalyticsSettings, type Condition } from "./rules.js";
+import { upperSnake } from "../common/enums.js";
 
 export const AnalyticsAppRef = builder.objectRef<AnalyticsApp>("AnalyticsApp");
 const BusinessEventDefinitionRef = builder.objectRef<BusinessEventDefinition>("BusinessEventDefinition");
 const FlowDefinitionRef = builder.objectRef<FlowDefinition>("FlowDefinition");
 
 const ConditionOpEnum = builder.enumType("ConditionOp", {
-  values: {
+  values: upperSnake({
     eq: { description: "The property equals the value." },
     neq: { description: "The property differs from the value (or is missing)." },
     exists: { description: "The property is present and not null." },
     contains: { description: "The property is text containing the value, ignoring case." },
     gt: { description: "The property is a number greater than the value." },
     lt: { description: "The property is a number less than the value." },
-  },
+  }),
 });
 
 const ConditionRef = builder.objectRef<Condition>("PropertyCondition").implement({

@@ -8,17 +8,18 @@ import { Problems, ValidationError } from "../common/errors.js";
 import { AnalyticsAppRef } from "./apps.js";
 import { enrich, enrichAll, type Enrichment } from "./enrichment.js";
 import { summarise, type Summary } from "./rules.js";
+import { upperSnake } from "../common/enums.js";
 
 type Loaded = UserSession & { summary: SessionSummary | null; outcomes: (FlowOutcome & { flow: { name: string } })[] };
 // Outcomes come with the page (one query), not one query per row.
 const include = { summary: true, outcomes: { include: { flow: { select: { name: true } } }, orderBy: { startedAt: "asc" } } } as const;
 
 const OutcomeEnum = builder.enumType("FlowOutcomeKind", {
-  values: {
+  values: upperSnake({
     completed: { description: "Finished the flow without mistakes." },
     mistakes: { description: "Finished the flow with errors, repeated steps or steps back along the way." },
     dropped_off: { description: "Started the flow and never finished it." },
-  },
+  }),
 });
 
 const SortEnum = builder.enumType("UserSessionSort", {

@@ -3,9 +3,10 @@ import type { AppointmentService } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import { canRead, rowsWhere } from "../common/policy.js";
 import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
+import { upperSnake } from "../common/enums.js";
 
 const PricingEnum = builder.enumType("PricingMode", {
-  values: { per_session: { description: "A fixed price per session." }, per_hour: { description: "A price per hour of the session's duration." } },
+  values: upperSnake({ per_session: { description: "A fixed price per session." }, per_hour: { description: "A price per hour of the session's duration." } }),
 });
 
 export const AppointmentServiceRef = builder.objectRef<AppointmentService>("AppointmentService");

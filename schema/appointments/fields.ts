@@ -5,16 +5,17 @@ import type { Context, Db } from "../common/context.js";
 import { ConflictError, NotFoundError, Problems, ValidationError, type FieldProblem } from "../common/errors.js";
 import { can, requirePermission, type Permission } from "../common/policy.js";
 import { FIELD_TYPES, validateSpec, type FieldSpec, type FieldType, type FieldValidation } from "./rules.js";
+import { upperSnake } from "../common/enums.js";
 
 export const FieldTargetEnum = builder.enumType("FieldTarget", {
-  values: {
+  values: upperSnake({
     pre_session: { description: "Filled before the session (intake); may be given when creating it." },
     during_session: { description: "Filled during the session; only on an existing session." },
     post_session: { description: "Filled after the session (outcomes); only on an existing session." },
     evaluation: { description: "Client evaluations, managed separately." },
-  },
+  }),
 });
-export const FieldTypeEnum = builder.enumType("FieldType", { values: FIELD_TYPES });
+export const FieldTypeEnum = builder.enumType("FieldType", { values: upperSnake(FIELD_TYPES) });
 
 export const SESSION_PHASES = ["pre_session", "during_session", "post_session"] as const;
 export type SessionPhase = (typeof SESSION_PHASES)[number];

@@ -34,16 +34,17 @@ import { readableAttachment } from "./attachments.js";
 import { AppointmentServiceRef } from "./catalog.js";
 import { parseWorkingHours } from "../identity/working-hours.js";
 import { dateRange } from "../work/rules.js";
+import { upperSnake } from "../common/enums.js";
 
 export const AppointmentStatusEnum = builder.enumType("AppointmentStatus", {
-  values: {
+  values: upperSnake({
     scheduled: { description: "Planned, not started." },
     in_progress: { description: "Happening now." },
     completed: { description: "Finished." },
     cancelled: { description: "Called off (at any time)." },
-  },
+  }),
 });
-const CalendarViewEnum = builder.enumType("CalendarView", { values: ["day", "week", "month"] as const });
+const CalendarViewEnum = builder.enumType("CalendarView", { values: upperSnake(["day", "week", "month"]) });
 const WarningKindEnum = builder.enumType("SchedulingWarningKind", {
   values: {
     OUTSIDE_WORKING_HOURS: { description: "The session is not within the workspace's working hours." },

@@ -9,10 +9,11 @@ import { ClientRef } from "../agent/projects.js";
 import { GENERATE } from "./jobs.js";
 import { billingSettings, datesPeriod, type Rounding } from "./rules.js";
 import { generateInvoices, setInvoiceStatus } from "./service.js";
+import { upperSnake } from "../common/enums.js";
 
-const InvoiceStatusEnum = builder.enumType("InvoiceStatus", { values: ["draft", "issued", "paid", "void"] as const });
+const InvoiceStatusEnum = builder.enumType("InvoiceStatus", { values: upperSnake(["draft", "issued", "paid", "void"]) });
 const RoundingModeEnum = builder.enumType("RoundingMode", {
-  values: { none: {}, up: { description: "Up to the next step" }, nearest: { description: "To the nearest step" } },
+  values: upperSnake({ none: {}, up: { description: "Up to the next step" }, nearest: { description: "To the nearest step" } }),
 });
 
 const InvoiceLineRef = builder.objectRef<InvoiceLine>("InvoiceLine").implement({

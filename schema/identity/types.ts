@@ -9,8 +9,9 @@ import { changePassword, requestPasswordReset, RESET_MINUTES, resetPassword, sig
 import { workspaceDisplay } from "./rules.js";
 import { asPerson, createToken, createWorkspace, revokeToken, SESSION_COOKIE, setStaffPermissions, signIn, switchWorkspace, updateWorkspace } from "./service.js";
 import { parseWorkingHours } from "./working-hours.js";
+import { upperSnake } from "../common/enums.js";
 
-const RoleEnum = builder.enumType("Role", { values: ["owner", "manager", "staff", "employee"] as const });
+const RoleEnum = builder.enumType("Role", { values: upperSnake(["owner", "manager", "staff", "employee"]) });
 const PermissionEnum = builder.enumType("Permission", {
   values: Object.fromEntries(PERMISSIONS.map((p) => [p.replaceAll(".", "_").toUpperCase(), { value: p }])) as Record<
     string,
@@ -21,11 +22,11 @@ const TimeFormatEnum = builder.enumType("TimeFormat", {
   values: { H24: { value: "24h", description: "14:05 (the default)" }, H12: { value: "12h", description: "2:05 PM" } } as const,
 });
 const TokenKindEnum = builder.enumType("TokenKind", {
-  values: {
+  values: upperSnake({
     browser: { description: "A signed-in browser." },
     personal: { description: "A personal access token (desktop app, AI agent)." },
     api_key: { description: "A workspace API key for third-party GraphQL consumers." },
-  },
+  }),
 });
 
 export const WorkspaceRef = builder.objectRef<Workspace>("Workspace");

@@ -13,25 +13,26 @@ import { clip, dateRange, seconds, sessionTotals, type Interval } from "./rules.
 import { answerAfk, isUnanswered, ownPrompts, promptThresholdMs, PROMPTS_LISTED } from "./afk.js";
 import { WORK_SETTING_LIMITS, workSettings } from "./settings.js";
 import "./jobs.js";
+import { upperSnake } from "../common/enums.js";
 
 type Loaded = WorkSession & { user: User; afkPeriods: AfkPeriod[] };
 const include = { user: true, afkPeriods: { orderBy: { startedAt: "asc" } } } as const;
 
 const AfkReasonEnum = builder.enumType("AfkReason", {
-  values: {
+  values: upperSnake({
     break: {},
     meeting: {},
     lunch: {},
     call: {},
     work: { description: "The employee was working away from the keyboard: counted as worked time, shown as such to managers." },
-  } as const,
+  }),
 });
 const EndReasonEnum = builder.enumType("WorkSessionEnd", {
-  values: {
+  values: upperSnake({
     app_closed: { description: "The desktop app said it closed." },
     inactivity: { description: "Auto-closed after the inactivity timeout, at the last activity." },
     manual: { description: "Added or edited by a manager." },
-  },
+  }),
 });
 
 const AfkPeriodRef = builder.objectRef<AfkPeriod>("AfkPeriod");
