@@ -55,18 +55,18 @@ builder.queryField("timeEntries", (t) =>
 );
 
 builder.mutationField("logTime", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: TimeEntryRef,
     description: "A manual entry for catching up on time you didn't track live.",
     authScopes: { permission: "agent.track" },
     errors: { types: [ValidationError, NotFoundError] },
-    args: {
-      projectId: t.arg.globalID({ for: ProjectRef }),
-      description: t.arg.string({ required: false, defaultValue: "" }),
-      startedAt: t.arg({ type: "DateTime" }),
-      endedAt: t.arg({ type: "DateTime" }),
+    input: {
+      projectId: t.input.globalID({ for: ProjectRef }),
+      description: t.input.string({ required: false, defaultValue: "" }),
+      startedAt: t.input.field({ type: "DateTime" }),
+      endedAt: t.input.field({ type: "DateTime" }),
     },
-    resolve: async (_r, args, ctx) => {
+    resolve: async (_r, { input: args }, ctx) => {
       const viewer = ctx.viewer!;
       const problems = new Problems();
       if (args.endedAt <= args.startedAt) problems.add("endedAt", "Must be after the start");
@@ -93,13 +93,13 @@ builder.mutationField("logTime", (t) =>
 );
 
 builder.mutationField("deleteTimeEntry", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: TimeEntryRef,
     description: "Deletes one of your entries; a billed entry can't be deleted (void its invoice first).",
     authScopes: { permission: "agent.track" },
     errors: { types: [NotFoundError, ConflictError] },
-    args: { id: t.arg.globalID({ for: TimeEntryRef }) },
-    resolve: async (_r, args, ctx) => {
+    input: { id: t.input.globalID({ for: TimeEntryRef }) },
+    resolve: async (_r, { input: args }, ctx) => {
       const viewer = ctx.viewer!;
       const entry = await ctx.db.timeEntry.findFirst({ where: { id: args.id.id, workspaceId: viewer.workspaceId, userId: viewer.userId } });
       if (!entry) throw new NotFoundError("Time entry");

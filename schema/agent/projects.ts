@@ -77,12 +77,12 @@ export const manageClients = (_p: unknown, _a: unknown, ctx: Context) =>
   can(ctx.viewer, "billing.manage") || can(ctx.viewer, "session.create");
 
 builder.mutationField("createClient", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: ClientRef,
     authScopes: manageClients,
     errors: { types: [ValidationError] },
-    args: { name: t.arg.string() },
-    resolve: async (_r, args, ctx) => {
+    input: { name: t.input.string() },
+    resolve: async (_r, { input: args }, ctx) => {
       const name = args.name.trim();
       if (!name) throw ValidationError.field("name", "Required");
       const workspaceId = ctx.viewer!.workspaceId;
@@ -108,18 +108,18 @@ async function assertNameFree(ctx: Context, name: string, exceptId?: string) {
 }
 
 builder.mutationField("createProject", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: ProjectRef,
     authScopes: { permission: "billing.manage" },
     errors: { types: [ValidationError, NotFoundError] },
-    args: {
-      clientId: t.arg.globalID({ for: ClientRef }),
-      name: t.arg.string(),
-      hourlyRateCents: t.arg({ type: "Money" }),
-      currency: t.arg.string({ required: false, defaultValue: "USD" }),
-      billAgentTime: t.arg.boolean({ required: false, defaultValue: false }),
+    input: {
+      clientId: t.input.globalID({ for: ClientRef }),
+      name: t.input.string(),
+      hourlyRateCents: t.input.field({ type: "Money" }),
+      currency: t.input.string({ required: false, defaultValue: "USD" }),
+      billAgentTime: t.input.boolean({ required: false, defaultValue: false }),
     },
-    resolve: async (_r, args, ctx) => {
+    resolve: async (_r, { input: args }, ctx) => {
       const workspaceId = ctx.viewer!.workspaceId;
       checkProject(args);
       const client = await ctx.db.client.findFirst({ where: { id: args.clientId.id, workspaceId } });
@@ -141,19 +141,19 @@ builder.mutationField("createProject", (t) =>
 );
 
 builder.mutationField("updateProject", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: ProjectRef,
     description: "Changes a project. Sessions already started keep the Bill agent time they started with.",
     authScopes: { permission: "billing.manage" },
     errors: { types: [ValidationError, NotFoundError] },
-    args: {
-      id: t.arg.globalID({ for: ProjectRef }),
-      name: t.arg.string({ required: false }),
-      hourlyRateCents: t.arg({ type: "Money", required: false }),
-      currency: t.arg.string({ required: false }),
-      billAgentTime: t.arg.boolean({ required: false }),
+    input: {
+      id: t.input.globalID({ for: ProjectRef }),
+      name: t.input.string({ required: false }),
+      hourlyRateCents: t.input.field({ type: "Money", required: false }),
+      currency: t.input.string({ required: false }),
+      billAgentTime: t.input.boolean({ required: false }),
     },
-    resolve: async (_r, args, ctx) => {
+    resolve: async (_r, { input: args }, ctx) => {
       checkProject(args);
       const project = await ctx.db.project.findFirst({ where: { id: args.id.id, workspaceId: ctx.viewer!.workspaceId } });
       if (!project) throw new NotFoundError("Project");

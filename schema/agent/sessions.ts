@@ -189,40 +189,40 @@ export async function endSession(ctx: Context, sessionId: string) {
 }
 
 builder.mutationField("startAgentSession", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: AgentSessionRef,
     description: "Starts a session on a project with an active beat; a running timer stops and is saved.",
     authScopes: { permission: "agent.track" },
     errors: { types: [ValidationError, NotFoundError] },
-    args: { projectId: t.arg.globalID({ for: ProjectRef }), description: t.arg.string() },
-    resolve: (_r, args, ctx) => startSession(ctx, args.projectId.id, args.description),
+    input: { projectId: t.input.globalID({ for: ProjectRef }), description: t.input.string() },
+    resolve: (_r, { input: args }, ctx) => startSession(ctx, args.projectId.id, args.description),
   }),
 );
 
 builder.mutationField("setBeat", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: AgentSessionRef,
     description:
       "Switches a session to a beat kind. Making it active focuses it: the timer stops and your previously " +
       "active session drops to `previousTo` (idle unless you say agent).",
     authScopes: { permission: "agent.track" },
     errors: { types: [ValidationError, NotFoundError, ConflictError] },
-    args: {
-      sessionId: t.arg.globalID({ for: AgentSessionRef }),
-      kind: t.arg({ type: BeatKindEnum }),
-      previousTo: t.arg({ type: BeatKindEnum, required: false, defaultValue: "idle" }),
+    input: {
+      sessionId: t.input.globalID({ for: AgentSessionRef }),
+      kind: t.input.field({ type: BeatKindEnum }),
+      previousTo: t.input.field({ type: BeatKindEnum, required: false, defaultValue: "idle" }),
     },
-    resolve: (_r, args, ctx) => setBeat(ctx, args.sessionId.id, args.kind, args.previousTo ?? "idle"),
+    resolve: (_r, { input: args }, ctx) => setBeat(ctx, args.sessionId.id, args.kind, args.previousTo ?? "idle"),
   }),
 );
 
 builder.mutationField("endAgentSession", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: AgentSessionRef,
     description: "Ends the session and writes one time entry with its billable seconds (none if zero).",
     authScopes: { permission: "agent.track" },
     errors: { types: [NotFoundError, ConflictError] },
-    args: { sessionId: t.arg.globalID({ for: AgentSessionRef }) },
-    resolve: (_r, args, ctx) => endSession(ctx, args.sessionId.id),
+    input: { sessionId: t.input.globalID({ for: AgentSessionRef }) },
+    resolve: (_r, { input: args }, ctx) => endSession(ctx, args.sessionId.id),
   }),
 );

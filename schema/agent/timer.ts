@@ -146,16 +146,16 @@ builder.queryField("runningTimer", (t) =>
 );
 
 builder.mutationField("startTimer", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: TimeEntryRef,
     description: "Starts your timer; a timer already running is stopped and saved first.",
     authScopes: { permission: "agent.track" },
     errors: { types: [ValidationError, NotFoundError] },
-    args: {
-      projectId: t.arg.globalID({ required: false, for: ProjectRef }),
-      description: t.arg.string({ required: false, defaultValue: "" }),
+    input: {
+      projectId: t.input.globalID({ required: false, for: ProjectRef }),
+      description: t.input.string({ required: false, defaultValue: "" }),
     },
-    resolve: (_r, args, ctx) => startTimer(ctx, args.projectId?.id ?? null, args.description ?? ""),
+    resolve: (_r, { input: args }, ctx) => startTimer(ctx, args.projectId?.id ?? null, args.description ?? ""),
   }),
 );
 

@@ -133,16 +133,16 @@ function checkApp(args: { name?: string | null; internalUserIds?: string[] | nul
 }
 
 builder.mutationField("createAnalyticsApp", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: CreatedAppPayload,
     authScopes: { permission: "analytics.manage" },
     errors: { types: [ValidationError] },
-    args: {
-      name: t.arg.string(),
-      internal: t.arg.boolean({ required: false, defaultValue: false }),
-      internalUserIds: t.arg.stringList({ required: false, defaultValue: [] }),
+    input: {
+      name: t.input.string(),
+      internal: t.input.boolean({ required: false, defaultValue: false }),
+      internalUserIds: t.input.stringList({ required: false, defaultValue: [] }),
     },
-    resolve: async (_r, args, ctx) => {
+    resolve: async (_r, { input: args }, ctx) => {
       checkApp(args);
       const writeKey = newWriteKey();
       const app = await uniqueName(
@@ -158,18 +158,18 @@ builder.mutationField("createAnalyticsApp", (t) =>
 );
 
 builder.mutationField("updateAnalyticsApp", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: AnalyticsAppRef,
     description: "Changes an app. Flags apply to sessions from then on.",
     authScopes: { permission: "analytics.manage" },
     errors: { types: [ValidationError, NotFoundError] },
-    args: {
-      id: t.arg.globalID({ for: AnalyticsAppRef }),
-      name: t.arg.string({ required: false }),
-      internal: t.arg.boolean({ required: false }),
-      internalUserIds: t.arg.stringList({ required: false }),
+    input: {
+      id: t.input.globalID({ for: AnalyticsAppRef }),
+      name: t.input.string({ required: false }),
+      internal: t.input.boolean({ required: false }),
+      internalUserIds: t.input.stringList({ required: false }),
     },
-    resolve: async (_r, args, ctx) => {
+    resolve: async (_r, { input: args }, ctx) => {
       checkApp(args);
       const app = await appOf(ctx, args.id.id);
       return uniqueName(
@@ -185,13 +185,13 @@ builder.mutationField("updateAnalyticsApp", (t) =>
 );
 
 builder.mutationField("rotateAnalyticsWriteKey", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: CreatedAppPayload,
     description: "A new write key; the old one stops working within seconds.",
     authScopes: { permission: "analytics.manage" },
     errors: { types: [NotFoundError] },
-    args: { id: t.arg.globalID({ for: AnalyticsAppRef }) },
-    resolve: async (_r, args, ctx) => {
+    input: { id: t.input.globalID({ for: AnalyticsAppRef }) },
+    resolve: async (_r, { input: args }, ctx) => {
       const app = await appOf(ctx, args.id.id);
       const writeKey = newWriteKey();
       return { app: await ctx.db.analyticsApp.update({ where: { id: app.id }, data: { writeKeyHash: hashSecret(writeKey) } }), writeKey };
@@ -200,13 +200,13 @@ builder.mutationField("rotateAnalyticsWriteKey", (t) =>
 );
 
 builder.mutationField("deleteAnalyticsApp", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: AnalyticsAppRef,
     description: "Deletes the app with its sessions and definitions; returns the app as it was.",
     authScopes: { permission: "analytics.manage" },
     errors: { types: [NotFoundError] },
-    args: { id: t.arg.globalID({ for: AnalyticsAppRef }) },
-    resolve: async (_r, args, ctx) => {
+    input: { id: t.input.globalID({ for: AnalyticsAppRef }) },
+    resolve: async (_r, { input: args }, ctx) => {
       const app = await appOf(ctx, args.id.id);
       // Raw events have no foreign key (bulk ingestion); they go with their app explicitly.
       await ctx.db.$transaction([ctx.db.rawEvent.deleteMany({ where: { appId: app.id } }), ctx.db.analyticsApp.delete({ where: { id: app.id } })]);
@@ -259,14 +259,14 @@ async function reenrichAfter<T extends { appId: string }>(ctx: Context, definiti
 }
 
 builder.mutationField("createBusinessEventDefinition", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: BusinessEventDefinitionRef,
     description: "Which raw events of an app become this business event. The app's sessions of the last 30 days are worked out again.",
     authScopes: { permission: "analytics.manage" },
     errors: { types: [ValidationError, NotFoundError] },
-    args: { appId: t.arg.globalID({ for: AnalyticsAppRef }), input: t.arg({ type: BusinessEventDefinitionInput }) },
-    resolve: async (_r, args, ctx) => {
-      const data = definitionData(args.input);
+    input: { appId: t.input.globalID({ for: AnalyticsAppRef }), definition: t.input.field({ type: BusinessEventDefinitionInput }) },
+    resolve: async (_r, { input: args }, ctx) => {
+      const data = definitionData(args.definition);
       const app = await appOf(ctx, args.appId.id);
       return reenrichAfter(ctx, await uniqueName(() => ctx.db.businessEventDefinition.create({ data: { appId: app.id, ...data } }), "This app has a business event with this name"));
     },
@@ -274,13 +274,13 @@ builder.mutationField("createBusinessEventDefinition", (t) =>
 );
 
 builder.mutationField("updateBusinessEventDefinition", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: BusinessEventDefinitionRef,
     authScopes: { permission: "analytics.manage" },
     errors: { types: [ValidationError, NotFoundError] },
-    args: { id: t.arg.globalID({ for: BusinessEventDefinitionRef }), input: t.arg({ type: BusinessEventDefinitionInput }) },
-    resolve: async (_r, args, ctx) => {
-      const data = definitionData(args.input);
+    input: { id: t.input.globalID({ for: BusinessEventDefinitionRef }), definition: t.input.field({ type: BusinessEventDefinitionInput }) },
+    resolve: async (_r, { input: args }, ctx) => {
+      const data = definitionData(args.definition);
       const found = await ctx.db.businessEventDefinition.findFirst({ where: { id: args.id.id, app: { workspaceId: ctx.viewer!.workspaceId } } });
       if (!found) throw new NotFoundError("Business event definition");
       return reenrichAfter(ctx, await uniqueName(() => ctx.db.businessEventDefinition.update({ where: { id: found.id }, data }), "This app has a business event with this name"));
@@ -316,30 +316,30 @@ async function flowData(ctx: Context, appId: string, input: typeof FlowDefinitio
 }
 
 builder.mutationField("createFlowDefinition", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: FlowDefinitionRef,
     description: "An ordered list of business-event steps whose outcome is worked out for every session.",
     authScopes: { permission: "analytics.manage" },
     errors: { types: [ValidationError, NotFoundError] },
-    args: { appId: t.arg.globalID({ for: AnalyticsAppRef }), input: t.arg({ type: FlowDefinitionInput }) },
-    resolve: async (_r, args, ctx) => {
+    input: { appId: t.input.globalID({ for: AnalyticsAppRef }), definition: t.input.field({ type: FlowDefinitionInput }) },
+    resolve: async (_r, { input: args }, ctx) => {
       const app = await appOf(ctx, args.appId.id);
-      const data = await flowData(ctx, app.id, args.input);
+      const data = await flowData(ctx, app.id, args.definition);
       return reenrichAfter(ctx, await uniqueName(() => ctx.db.flowDefinition.create({ data: { appId: app.id, ...data } }), "This app has a flow with this name"));
     },
   }),
 );
 
 builder.mutationField("updateFlowDefinition", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: FlowDefinitionRef,
     authScopes: { permission: "analytics.manage" },
     errors: { types: [ValidationError, NotFoundError] },
-    args: { id: t.arg.globalID({ for: FlowDefinitionRef }), input: t.arg({ type: FlowDefinitionInput }) },
-    resolve: async (_r, args, ctx) => {
+    input: { id: t.input.globalID({ for: FlowDefinitionRef }), definition: t.input.field({ type: FlowDefinitionInput }) },
+    resolve: async (_r, { input: args }, ctx) => {
       const found = await ctx.db.flowDefinition.findFirst({ where: { id: args.id.id, app: { workspaceId: ctx.viewer!.workspaceId } } });
       if (!found) throw new NotFoundError("Flow definition");
-      const data = await flowData(ctx, found.appId, args.input);
+      const data = await flowData(ctx, found.appId, args.definition);
       return reenrichAfter(ctx, await uniqueName(() => ctx.db.flowDefinition.update({ where: { id: found.id }, data }), "This app has a flow with this name"));
     },
   }),
@@ -350,13 +350,13 @@ for (const [field, ref, what] of [
   ["deleteFlowDefinition", FlowDefinitionRef, "Flow definition"],
 ] as const) {
   builder.mutationField(field, (t) =>
-    t.field({
+    t.fieldWithInput({
       type: ref as typeof BusinessEventDefinitionRef,
       description: `Deletes a ${what.toLowerCase()}; the app's sessions of the last 30 days are worked out again.`,
       authScopes: { permission: "analytics.manage" },
       errors: { types: [NotFoundError] },
-      args: { id: t.arg.globalID({ for: ref as typeof BusinessEventDefinitionRef }) },
-      resolve: async (_r, args, ctx) => {
+      input: { id: t.input.globalID({ for: ref as typeof BusinessEventDefinitionRef }) },
+      resolve: async (_r, { input: args }, ctx) => {
         const where = { id: args.id.id, app: { workspaceId: ctx.viewer!.workspaceId } };
         const table = (ref === FlowDefinitionRef ? ctx.db.flowDefinition : ctx.db.businessEventDefinition) as typeof ctx.db.businessEventDefinition;
         const found = await table.findFirst({ where });
@@ -383,13 +383,13 @@ builder.queryField("analyticsSettings", (t) =>
 );
 
 builder.mutationField("updateAnalyticsSettings", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: SettingsRef,
     description: "Applies to events from then on; sessions already stored keep their bounds.",
     authScopes: { permission: "analytics.manage" },
     errors: { types: [ValidationError] },
-    args: { inactivityMinutes: t.arg.int() },
-    resolve: async (_r, args, ctx) => {
+    input: { inactivityMinutes: t.input.int() },
+    resolve: async (_r, { input: args }, ctx) => {
       if (args.inactivityMinutes < 1 || args.inactivityMinutes > 24 * 60) throw ValidationError.field("inactivityMinutes", "1 to 1440 minutes");
       await mergeSettings(ctx.db, ctx.viewer!.workspaceId, "analytics", { inactivityMinutes: args.inactivityMinutes });
       return { inactivityMinutes: args.inactivityMinutes };

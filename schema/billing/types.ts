@@ -84,13 +84,13 @@ const GenerationRef = builder.objectRef<{ month: string }>("InvoiceGeneration").
 });
 
 builder.mutationField("generateInvoices", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: GenerationRef,
     description: "Runs the month-end invoicing job now for a month (YYYY-MM). Running it twice bills nothing twice.",
     authScopes: { permission: "billing.manage" },
     errors: { types: [ValidationError] },
-    args: { month: t.arg.string() },
-    resolve: async (_r, args, ctx) => {
+    input: { month: t.input.string() },
+    resolve: async (_r, { input: args }, ctx) => {
       if (!YEAR_MONTH.test(args.month)) throw ValidationError.field("month", "Use YYYY-MM, a year between 1900 and 9999");
       const workspaceId = ctx.viewer!.workspaceId;
       await ctx.jobs.enqueue(GENERATE, { workspaceId, month: args.month }, { dedupeKey: `invoices:${workspaceId}:${args.month}` });
@@ -100,13 +100,13 @@ builder.mutationField("generateInvoices", (t) =>
 );
 
 builder.mutationField("createInvoice", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: [InvoiceRef],
     description: "Invoices one client's unbilled time between two dates (inclusive), at once. One invoice per currency.",
     authScopes: { permission: "billing.manage" },
     errors: { types: [ValidationError, NotFoundError, ConflictError], directResult: false },
-    args: { clientId: t.arg.globalID({ for: ClientRef }), from: t.arg({ type: "LocalDate" }), to: t.arg({ type: "LocalDate" }) },
-    resolve: async (_r, args, ctx) => {
+    input: { clientId: t.input.globalID({ for: ClientRef }), from: t.input.field({ type: "LocalDate" }), to: t.input.field({ type: "LocalDate" }) },
+    resolve: async (_r, { input: args }, ctx) => {
       if (args.to < args.from) throw ValidationError.field("to", "Must not be before from");
       const workspace = await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } });
       const client = await ctx.db.client.findFirst({ where: { id: args.clientId.id, workspaceId: workspace.id } });
@@ -123,13 +123,13 @@ for (const [field, to, description] of [
   ["voidInvoice", "void", "Voids a draft or issued invoice; its entries can be billed again."],
 ] as const) {
   builder.mutationField(field, (t) =>
-    t.field({
+    t.fieldWithInput({
       type: InvoiceRef,
       description,
       authScopes: { permission: "billing.manage" },
       errors: { types: [NotFoundError, ConflictError] },
-      args: { id: t.arg.globalID({ for: InvoiceRef }) },
-      resolve: (_r, args, ctx) => setInvoiceStatus(ctx, ctx.viewer!.workspaceId, args.id.id, to),
+      input: { id: t.input.globalID({ for: InvoiceRef }) },
+      resolve: (_r, { input: args }, ctx) => setInvoiceStatus(ctx, ctx.viewer!.workspaceId, args.id.id, to),
     }),
   );
 }
@@ -152,17 +152,17 @@ builder.queryField("billingSettings", (t) =>
 );
 
 builder.mutationField("updateBillingSettings", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: BillingSettingsRef,
     description: "Rounding per invoice line (none, or up/nearest to 1, 6 or 15 minutes) and the tax rate.",
     authScopes: { permission: "billing.manage" },
     errors: { types: [ValidationError] },
-    args: {
-      rounding: t.arg({ type: RoundingModeEnum }),
-      roundingMinutes: t.arg.int({ required: false }),
-      taxRateBp: t.arg.int(),
+    input: {
+      rounding: t.input.field({ type: RoundingModeEnum }),
+      roundingMinutes: t.input.int({ required: false }),
+      taxRateBp: t.input.int(),
     },
-    resolve: async (_r, args, ctx) => {
+    resolve: async (_r, { input: args }, ctx) => {
       const problems = new Problems();
       if (args.rounding !== "none" && ![1, 6, 15].includes(args.roundingMinutes ?? 0))
         problems.add("roundingMinutes", "Round to 1, 6 or 15 minutes");

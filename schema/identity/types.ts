@@ -198,16 +198,16 @@ const SignInPayload = builder.objectRef<{ user: User }>("SignInPayload").impleme
 });
 
 builder.mutationField("signIn", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: SignInPayload,
     description: "Signs a browser in: sets an httpOnly session cookie.",
     errors: { types: [ValidationError] },
-    args: {
-      email: t.arg.string(),
-      password: t.arg.string(),
-      workspaceId: t.arg.globalID({ required: false, for: WorkspaceRef }),
+    input: {
+      email: t.input.string(),
+      password: t.input.string(),
+      workspaceId: t.input.globalID({ required: false, for: WorkspaceRef }),
     },
-    resolve: (_r, args, ctx) => signIn(ctx, args.email, args.password, args.workspaceId?.id),
+    resolve: (_r, { input: args }, ctx) => signIn(ctx, args.email, args.password, args.workspaceId?.id),
   }),
 );
 
@@ -229,12 +229,12 @@ builder.mutationField("signOut", (t) =>
 );
 
 builder.mutationField("switchWorkspace", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: WorkspaceRef,
     authScopes: { person: true },
     errors: { types: [NotFoundError] },
-    args: { workspaceId: t.arg.globalID({ for: WorkspaceRef }) },
-    resolve: (_r, args, ctx) => switchWorkspace(ctx, args.workspaceId.id),
+    input: { workspaceId: t.input.globalID({ for: WorkspaceRef }) },
+    resolve: (_r, { input: args }, ctx) => switchWorkspace(ctx, args.workspaceId.id),
   }),
 );
 
@@ -248,39 +248,39 @@ const CreatedTokenPayload = builder
   });
 
 builder.mutationField("createPersonalAccessToken", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: CreatedTokenPayload,
     description: "A token that acts as you, for the desktop app or an AI agent.",
     authScopes: { person: true },
     errors: { types: [ValidationError] },
-    args: { name: t.arg.string(), expiresAt: t.arg({ type: "DateTime", required: false }) },
-    resolve: (_r, args, ctx) => createToken(ctx, { kind: "personal", ...args }),
+    input: { name: t.input.string(), expiresAt: t.input.field({ type: "DateTime", required: false }) },
+    resolve: (_r, { input: args }, ctx) => createToken(ctx, { kind: "personal", ...args }),
   }),
 );
 
 builder.mutationField("createApiKey", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: CreatedTokenPayload,
     description: "A workspace key for third-party GraphQL consumers, limited to the given scopes.",
     authScopes: { permission: "tokens.manage" },
     errors: { types: [ValidationError] },
-    args: {
-      name: t.arg.string(),
-      scopes: t.arg({ type: [PermissionEnum] }),
-      expiresAt: t.arg({ type: "DateTime", required: false }),
+    input: {
+      name: t.input.string(),
+      scopes: t.input.field({ type: [PermissionEnum] }),
+      expiresAt: t.input.field({ type: "DateTime", required: false }),
     },
-    resolve: (_r, args, ctx) => createToken(ctx, { kind: "api_key", ...args }),
+    resolve: (_r, { input: args }, ctx) => createToken(ctx, { kind: "api_key", ...args }),
   }),
 );
 
 builder.mutationField("revokeToken", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: AccessTokenRef,
     description: "Stops the token at once, on open WebSockets too.",
     authScopes: { person: true },
     errors: { types: [NotFoundError] },
-    args: { id: t.arg.globalID({ for: AccessTokenRef }) },
-    resolve: (_r, args, ctx) => revokeToken(ctx, ctx.viewer!, args.id.id),
+    input: { id: t.input.globalID({ for: AccessTokenRef }) },
+    resolve: (_r, { input: args }, ctx) => revokeToken(ctx, ctx.viewer!, args.id.id),
   }),
 );
 
@@ -293,41 +293,41 @@ const WorkingHoursInput = builder.inputType("WorkingHoursInput", {
 });
 
 builder.mutationField("updateWorkspace", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: WorkspaceRef,
     description: "Changes the arguments given; the others keep their values.",
     authScopes: { permission: "workspace.manage" },
     errors: { types: [ValidationError] },
-    args: {
-      name: t.arg.string({ required: false }),
-      timeZone: t.arg.string({ required: false }),
-      workingHours: t.arg({ type: WorkingHoursInput, required: false }),
-      weekStart: t.arg.int({ required: false, description: "ISO weekday a week starts on, 1 = Monday." }),
-      timeFormat: t.arg({ type: TimeFormatEnum, required: false }),
+    input: {
+      name: t.input.string({ required: false }),
+      timeZone: t.input.string({ required: false }),
+      workingHours: t.input.field({ type: WorkingHoursInput, required: false }),
+      weekStart: t.input.int({ required: false, description: "ISO weekday a week starts on, 1 = Monday." }),
+      timeFormat: t.input.field({ type: TimeFormatEnum, required: false }),
     },
-    resolve: (_r, args, ctx) => updateWorkspace(ctx, args),
+    resolve: (_r, { input: args }, ctx) => updateWorkspace(ctx, args),
   }),
 );
 
 builder.mutationField("createWorkspace", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: WorkspaceRef,
     description: "A new workspace with you as its owner; switch to it with switchWorkspace.",
     authScopes: { person: true },
     errors: { types: [ValidationError] },
-    args: { name: t.arg.string(), timeZone: t.arg.string({ required: false, defaultValue: "UTC" }) },
-    resolve: (_r, args, ctx) => createWorkspace(ctx, args.name, args.timeZone ?? "UTC"),
+    input: { name: t.input.string(), timeZone: t.input.string({ required: false, defaultValue: "UTC" }) },
+    resolve: (_r, { input: args }, ctx) => createWorkspace(ctx, args.name, args.timeZone ?? "UTC"),
   }),
 );
 
 builder.mutationField("setStaffPermissions", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: WorkspaceRef,
     description: "Grant the staff role a custom set of permissions; null restores the default set.",
     authScopes: { permission: "workspace.manage" },
     errors: { types: [ValidationError] },
-    args: { permissions: t.arg({ type: [PermissionEnum], required: false }) },
-    resolve: (_r, args, ctx) => setStaffPermissions(ctx, args.permissions ?? null),
+    input: { permissions: t.input.field({ type: [PermissionEnum], required: false }) },
+    resolve: (_r, { input: args }, ctx) => setStaffPermissions(ctx, args.permissions ?? null),
   }),
 );
 
@@ -375,92 +375,92 @@ builder.queryField("invitations", (t) =>
 );
 
 builder.mutationField("inviteMember", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: InvitationRef,
     description: `Mails a link to join with this role (valid ${INVITATION_DAYS} days); inviting the same email again replaces it.`,
     authScopes: { permission: "members.manage" },
     errors: { types: [ValidationError] },
-    args: { email: t.arg.string(), role: t.arg({ type: RoleEnum }) },
-    resolve: (_r, args, ctx) => inviteMember(ctx, args),
+    input: { email: t.input.string(), role: t.input.field({ type: RoleEnum }) },
+    resolve: (_r, { input: args }, ctx) => inviteMember(ctx, args),
   }),
 );
 
 builder.mutationField("revokeInvitation", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: InvitationRef,
     description: "The link stops working.",
     authScopes: { permission: "members.manage" },
     errors: { types: [NotFoundError] },
-    args: { id: t.arg.globalID({ for: InvitationRef }) },
-    resolve: (_r, args, ctx) => revokeInvitation(ctx, args.id.id),
+    input: { id: t.input.globalID({ for: InvitationRef }) },
+    resolve: (_r, { input: args }, ctx) => revokeInvitation(ctx, args.id.id),
   }),
 );
 
 builder.mutationField("acceptInvitation", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: WorkspaceRef,
     description:
       "Joins the workspace the invitation is for: as a new account (give name and password), or, when the email already has an account, signed in as it.",
     errors: { types: [ValidationError] },
-    args: {
-      token: t.arg.string(),
-      name: t.arg.string({ required: false }),
-      password: t.arg.string({ required: false }),
+    input: {
+      token: t.input.string(),
+      name: t.input.string({ required: false }),
+      password: t.input.string({ required: false }),
     },
-    resolve: (_r, args, ctx) => acceptInvitation(ctx, args),
+    resolve: (_r, { input: args }, ctx) => acceptInvitation(ctx, args),
   }),
 );
 
 builder.mutationField("removeMember", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: DonePayload,
     description: "Ends the membership and revokes the member's sessions, tokens and API keys here; the last owner can't be removed.",
     authScopes: { permission: "members.manage" },
     errors: { types: [NotFoundError, ValidationError] },
-    args: { memberId: t.arg.globalID({ for: MembershipRef }) },
-    resolve: (_r, args, ctx) => removeMember(ctx, args.memberId.id),
+    input: { memberId: t.input.globalID({ for: MembershipRef }) },
+    resolve: (_r, { input: args }, ctx) => removeMember(ctx, args.memberId.id),
   }),
 );
 
 builder.mutationField("changeMemberRole", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: MembershipRef,
     description: "Takes effect on the member's next request; open WebSockets reconnect. The last owner can't be demoted.",
     authScopes: { permission: "members.manage" },
     errors: { types: [NotFoundError, ValidationError] },
-    args: { memberId: t.arg.globalID({ for: MembershipRef }), role: t.arg({ type: RoleEnum }) },
-    resolve: (_r, args, ctx) => changeMemberRole(ctx, args.memberId.id, args.role),
+    input: { memberId: t.input.globalID({ for: MembershipRef }), role: t.input.field({ type: RoleEnum }) },
+    resolve: (_r, { input: args }, ctx) => changeMemberRole(ctx, args.memberId.id, args.role),
   }),
 );
 
 builder.mutationField("changePassword", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: DonePayload,
     description: "Your other browser sessions are signed out.",
     authScopes: { signedIn: true },
     errors: { types: [ValidationError] },
-    args: { currentPassword: t.arg.string(), newPassword: t.arg.string() },
-    resolve: (_r, args, ctx) => changePassword(ctx, args.currentPassword, args.newPassword),
+    input: { currentPassword: t.input.string(), newPassword: t.input.string() },
+    resolve: (_r, { input: args }, ctx) => changePassword(ctx, args.currentPassword, args.newPassword),
   }),
 );
 
 builder.mutationField("requestPasswordReset", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: DonePayload,
     description: `Mails a reset link (valid ${RESET_MINUTES} minutes) if the email has an account; the answer is the same either way.`,
     errors: {},
-    args: { email: t.arg.string() },
-    resolve: (_r, args, ctx) => requestPasswordReset(ctx, args.email),
+    input: { email: t.input.string() },
+    resolve: (_r, { input: args }, ctx) => requestPasswordReset(ctx, args.email),
   }),
 );
 
 builder.mutationField("resetPassword", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: DonePayload,
     description: "Sets a new password with a reset link's token; every browser session of the account is signed out.",
     errors: { types: [ValidationError] },
-    args: { token: t.arg.string(), newPassword: t.arg.string() },
-    resolve: (_r, args, ctx) => resetPassword(ctx, args.token, args.newPassword),
+    input: { token: t.input.string(), newPassword: t.input.string() },
+    resolve: (_r, { input: args }, ctx) => resetPassword(ctx, args.token, args.newPassword),
   }),
 );
 

@@ -153,7 +153,7 @@ export function createMcpServer(run: Run): McpServer {
     },
     tool(async ({ project, description }) => {
       const projectId = await resolveProject(run, project);
-      const query = `mutation($projectId: ID!, $description: String!) { startAgentSession(projectId: $projectId, description: $description) { ${ERROR} ... on AgentSession { ${SESSION} } } }`;
+      const query = `mutation($projectId: ID!, $description: String!) { startAgentSession(input: { projectId: $projectId, description: $description }) { ${ERROR} ... on AgentSession { ${SESSION} } } }`;
       return { session: unwrap((await run(query, { projectId, description })).startAgentSession) };
     }),
   );
@@ -177,7 +177,7 @@ export function createMcpServer(run: Run): McpServer {
       annotations: { idempotentHint: true },
     },
     tool(async ({ session, kind, previous_to }) => {
-      const query = `mutation($session: ID!, $kind: BeatKind!, $previousTo: BeatKind) { setBeat(sessionId: $session, kind: $kind, previousTo: $previousTo) { ${ERROR} ... on AgentSession { ${SESSION} } } }`;
+      const query = `mutation($session: ID!, $kind: BeatKind!, $previousTo: BeatKind) { setBeat(input: { sessionId: $session, kind: $kind, previousTo: $previousTo }) { ${ERROR} ... on AgentSession { ${SESSION} } } }`;
       // `previousTo` has a schema default; sending null would override it.
       return { session: unwrap((await run(query, { session, kind, ...(previous_to ? { previousTo: previous_to } : {}) })).setBeat) };
     }),
@@ -192,7 +192,7 @@ export function createMcpServer(run: Run): McpServer {
       inputSchema: { session: sessionArg },
     },
     tool(async ({ session }) => {
-      const query = `mutation($session: ID!) { endAgentSession(sessionId: $session) { ${ERROR} ... on AgentSession { ${SESSION} } } }`;
+      const query = `mutation($session: ID!) { endAgentSession(input: { sessionId: $session }) { ${ERROR} ... on AgentSession { ${SESSION} } } }`;
       return { session: unwrap((await run(query, { session })).endAgentSession) };
     }),
   );
@@ -210,7 +210,7 @@ export function createMcpServer(run: Run): McpServer {
     },
     tool(async ({ project, description }) => {
       const projectId = project ? await resolveProject(run, project) : null;
-      const query = `mutation($projectId: ID, $description: String) { startTimer(projectId: $projectId, description: $description) { ${ERROR} ... on TimeEntry { ${ENTRY} } } }`;
+      const query = `mutation($projectId: ID, $description: String) { startTimer(input: { projectId: $projectId, description: $description }) { ${ERROR} ... on TimeEntry { ${ENTRY} } } }`;
       return { timeEntry: unwrap((await run(query, { projectId, description: description ?? "" })).startTimer) };
     }),
   );

@@ -42,7 +42,7 @@ function morning(prefix: string, offset: number) {
 const PROMPTS = `{ afkPrompts(first: 10) { nodes { id startedAt endedAt reason unanswered } } }`;
 const SESSION = `query($f: LocalDate!, $e: ID) { workSessions(from: $f, to: $f, employeeId: $e) { nodes { id totalSeconds netSeconds afkSeconds lunchSeconds breakSeconds callSeconds meetingSeconds countedAsWorkSeconds
   afkPeriods { id startedAt reason unanswered } unansweredAfkPeriods { id } } } }`;
-const ANSWER = `mutation($id: ID!, $r: AfkReason) { setAfkReason(afkPeriodId: $id, reason: $r) { __typename ... on AfkPeriod { reason unanswered } ... on Error { code } } }`;
+const ANSWER = `mutation($id: ID!, $r: AfkReason) { setAfkReason(input: { afkPeriodId: $id, reason: $r }) { __typename ... on AfkPeriod { reason unanswered } ... on Error { code } } }`;
 const session = async (token: string, offset: number, employee?: string) => (await ok(url, SESSION, { f: day(offset), e: employee }, { token })).workSessions.nodes[0];
 
 describe("the AFK prompt", () => {
@@ -122,7 +122,7 @@ describe("the AFK prompt", () => {
 
   it("the threshold is a workspace setting: validated, and changing it changes what is asked", async () => {
     const owner = ws.owner.token;
-    const UPDATE = `mutation($a: Int, $i: Int) { updateWorkSettings(afkPromptMinutes: $a, inactivityMinutes: $i) { __typename ... on WorkSettings { afkPromptMinutes inactivityMinutes } ... on ValidationError { problems { path message } } } }`;
+    const UPDATE = `mutation($a: Int, $i: Int) { updateWorkSettings(input: { afkPromptMinutes: $a, inactivityMinutes: $i }) { __typename ... on WorkSettings { afkPromptMinutes inactivityMinutes } ... on ValidationError { problems { path message } } } }`;
     expect((await ok(url, `{ workSettings { afkPromptMinutes inactivityMinutes } }`, {}, { token: owner })).workSettings).toEqual({ afkPromptMinutes: 3, inactivityMinutes: 15 });
     const bad = (await ok(url, UPDATE, { a: 0, i: 20 }, { token: owner })).updateWorkSettings;
     expect(bad).toEqual({ __typename: "ValidationError", problems: [{ path: ["afkPromptMinutes"], message: "Between 1 and 240 minutes" }] });

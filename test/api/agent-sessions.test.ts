@@ -17,17 +17,17 @@ beforeAll(async () => {
   ws = await newWorkspace(url);
   owner = ws.owner.token;
   tom = ws.employee.token;
-  const client = (await ok(url, `mutation { createClient(name: "Globex") { ... on Client { id } } }`, {}, { token: owner })).createClient.id;
-  const create = `mutation($c: ID!, $n: String!, $a: Boolean) { createProject(clientId: $c, name: $n, hourlyRateCents: 12000, billAgentTime: $a) { ... on Project { id } } }`;
+  const client = (await ok(url, `mutation { createClient(input: { name: "Globex" }) { ... on Client { id } } }`, {}, { token: owner })).createClient.id;
+  const create = `mutation($c: ID!, $n: String!, $a: Boolean) { createProject(input: { clientId: $c, name: $n, hourlyRateCents: 12000, billAgentTime: $a }) { ... on Project { id } } }`;
   projectId = (await ok(url, create, { c: client, n: "Globex API", a: false }, { token: owner })).createProject.id;
   agentProjectId = (await ok(url, create, { c: client, n: "Globex Agents", a: true }, { token: owner })).createProject.id;
 });
 afterAll(() => stack?.stop());
 
 const SESSION = `id state endedAt billAgentTime billableSeconds agentSeconds beats { kind startedAt endedAt billable } timeEntry { id durationSeconds source }`;
-const START = `mutation($p: ID!, $d: String!) { startAgentSession(projectId: $p, description: $d) { __typename ... on AgentSession { ${SESSION} } ... on Error { code message } } }`;
-const BEAT = `mutation($s: ID!, $k: BeatKind!, $prev: BeatKind) { setBeat(sessionId: $s, kind: $k, previousTo: $prev) { __typename ... on AgentSession { ${SESSION} } ... on Error { code message } } }`;
-const END = `mutation($s: ID!) { endAgentSession(sessionId: $s) { __typename ... on AgentSession { ${SESSION} } ... on Error { code message } } }`;
+const START = `mutation($p: ID!, $d: String!) { startAgentSession(input: { projectId: $p, description: $d }) { __typename ... on AgentSession { ${SESSION} } ... on Error { code message } } }`;
+const BEAT = `mutation($s: ID!, $k: BeatKind!, $prev: BeatKind) { setBeat(input: { sessionId: $s, kind: $k, previousTo: $prev }) { __typename ... on AgentSession { ${SESSION} } ... on Error { code message } } }`;
+const END = `mutation($s: ID!) { endAgentSession(input: { sessionId: $s }) { __typename ... on AgentSession { ${SESSION} } ... on Error { code message } } }`;
 
 const start = async (token: string, d = "Refactor auth", p = projectId) => (await ok(url, START, { p, d }, { token })).startAgentSession;
 const beat = async (token: string, s: string, k: string, prev?: string) => (await ok(url, BEAT, { s, k, prev }, { token })).setBeat;
@@ -60,7 +60,7 @@ describe("agent sessions", () => {
     expect(session.billAgentTime).toBe(true);
     await beat(token, session.id, "agent");
     // Turning the flag off meanwhile doesn't change what this session bills.
-    const off = `mutation($id: ID!, $on: Boolean) { updateProject(id: $id, billAgentTime: $on) { ... on Project { billAgentTime } } }`;
+    const off = `mutation($id: ID!, $on: Boolean) { updateProject(input: { id: $id, billAgentTime: $on }) { ... on Project { billAgentTime } } }`;
     expect((await ok(url, off, { id: agentProjectId, on: false }, { token: owner })).updateProject.billAgentTime).toBe(false);
     await sleep(1100);
     const ended = await end(token, session.id);
@@ -96,10 +96,10 @@ describe("agent sessions", () => {
 
   it("starting a session stops the running timer and saves it; starting the timer idles the session", async () => {
     const token = ws.employee2.token;
-    await ok(url, `mutation { startTimer(description: "plain") { __typename } }`, {}, { token });
+    await ok(url, `mutation { startTimer(input: { description: "plain" }) { __typename } }`, {}, { token });
     const session = await start(token, "Takes over");
     expect((await ok(url, `{ runningTimer { id } }`, {}, { token })).runningTimer).toBeNull();
-    await ok(url, `mutation { startTimer(description: "back to plain") { __typename } }`, {}, { token });
+    await ok(url, `mutation { startTimer(input: { description: "back to plain" }) { __typename } }`, {}, { token });
     const { runningTimer } = await ok(url, `{ runningTimer { startedAt serverTime } }`, {}, { token });
     // The server's clock, so a client computes elapsed time without trusting its own.
     expect(Math.abs(Date.parse(runningTimer.serverTime) - Date.now())).toBeLessThan(5000);
@@ -111,7 +111,7 @@ describe("agent sessions", () => {
   });
 
   it("rejects zero or negative rates", async () => {
-    const res = await ok(url, `mutation($id: ID!) { updateProject(id: $id, hourlyRateCents: 0) { __typename ... on ValidationError { problems { path } } } }`, { id: projectId }, { token: owner });
+    const res = await ok(url, `mutation($id: ID!) { updateProject(input: { id: $id, hourlyRateCents: 0 }) { __typename ... on ValidationError { problems { path } } } }`, { id: projectId }, { token: owner });
     expect(res.updateProject).toEqual({ __typename: "ValidationError", problems: [{ path: ["hourlyRateCents"] }] });
   });
 

@@ -54,7 +54,7 @@ async function startNetwork(target: string): Promise<Network> {
 }
 
 async function define(appId: string, input: object) {
-  const created = await ok(url, `mutation($app: ID!, $input: BusinessEventDefinitionInput!) { createBusinessEventDefinition(appId: $app, input: $input) { __typename } }`, { app: appId, input }, owner);
+  const created = await ok(url, `mutation($app: ID!, $input: BusinessEventDefinitionInput!) { createBusinessEventDefinition(input: { appId: $app, definition: $input }) { __typename } }`, { app: appId, input }, owner);
   expect(created.createBusinessEventDefinition.__typename).toBe("BusinessEventDefinition");
 }
 
@@ -67,8 +67,8 @@ beforeAll(async () => {
 beforeAll(async () => {
   // A workspace of its own: its sessions are only these tests'.
   owner = { token: (await newWorkspace(url)).owner.token };
-  await ok(url, `mutation { updateAnalyticsSettings(inactivityMinutes: 1) { ... on AnalyticsSettings { inactivityMinutes } } }`, {}, owner);
-  const app = await ok(url, `mutation { createAnalyticsApp(name: "Shop") { ... on AnalyticsAppWithKey { writeKey app { id } } } }`, {}, owner);
+  await ok(url, `mutation { updateAnalyticsSettings(input: { inactivityMinutes: 1 }) { ... on AnalyticsSettings { inactivityMinutes } } }`, {}, owner);
+  const app = await ok(url, `mutation { createAnalyticsApp(input: { name: "Shop" }) { ... on AnalyticsAppWithKey { writeKey app { id } } } }`, {}, owner);
   writeKey = app.createAnalyticsApp.writeKey;
   const appId = app.createAnalyticsApp.app.id;
   await define(appId, { name: "Signed Up", eventName: "signup", descriptionTemplate: "Signed up with {{method}}", parameters: ["method"] });
@@ -271,7 +271,7 @@ describe("the wire formats, by plain HTTP", () => {
   it("refuses what it can't take with a clear reason, in each SDK's field names, and stores only the good events", async () => {
     expect((await send("/v1/track", "{}", { authorization: "Basic " + Buffer.from("wrong:").toString("base64") })).status).toBe(401);
     expect((await send("/batch/", JSON.stringify({ api_key: "wrong", batch: [] }))).status).toBe(401);
-    expect((await send("/v1/batch", "{not json", { authorization: basic() })).body).toMatchObject({ code: "VALIDATION", error: "Malformed JSON" });
+    expect((await send("/v1/batch", "null", { authorization: basic() })).body).toMatchObject({ code: "VALIDATION", error: "Malformed JSON" });
     expect((await send("/e/", new Uint8Array([0x1f, 0x8b, 1, 2, 3]))).status).toBe(400);
     expect((await send("/v1/batch", JSON.stringify({ messages: [] }), { authorization: basic() })).body.error).toBe('Expected a message object, or {"batch": [...]} on /v1/batch');
     expect((await segment("teleport", { userId: "x" })).status).toBe(404);

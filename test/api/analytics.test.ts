@@ -15,7 +15,7 @@ beforeAll(async () => {
   url = stack.urls[0];
   ws = await newWorkspace(url);
   owner = await signIn(url, ws.owner.email);
-  const created = await ok(url, `mutation { createAnalyticsApp(name: "Web app") { ... on AnalyticsAppWithKey { writeKey app { id } } } }`, {}, { cookie: owner });
+  const created = await ok(url, `mutation { createAnalyticsApp(input: { name: "Web app" }) { ... on AnalyticsAppWithKey { writeKey app { id } } } }`, {}, { cookie: owner });
   writeKey = created.createAnalyticsApp.writeKey;
   appId = created.createAnalyticsApp.app.id;
 });
@@ -116,7 +116,7 @@ describe("ingestion", () => {
       ev("b2", "dev-1", 0, { environment: "development" }),
       ev("b4", "human-1", 0, { userAgent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36" }),
     ]);
-    const internal = await ok(url, `mutation { createAnalyticsApp(name: "Admin", internalUserIds: ["staff-1"]) { ... on AnalyticsAppWithKey { writeKey } } }`, {}, { cookie: owner });
+    const internal = await ok(url, `mutation { createAnalyticsApp(input: { name: "Admin", internalUserIds: ["staff-1"] }) { ... on AnalyticsAppWithKey { writeKey } } }`, {}, { cookie: owner });
     await post([ev("b3", "staff-1", 0)], internal.createAnalyticsApp.writeKey);
     await until(() => sessionsOf("human-1"), (s) => s.length === 1);
     await until(() => sessionsOf("staff-1"), (s) => s.length === 1);
@@ -134,7 +134,7 @@ describe("ingestion", () => {
 
   it("refuses unknown write keys, malformed JSON and oversized bodies", async () => {
     expect((await post([ev("x1", "x", 0)], "sp_wk_nope")).status).toBe(401);
-    const malformed = await fetch(`${url}/api/events`, { method: "POST", headers: { authorization: `Bearer ${writeKey}` }, body: "{nope" });
+    const malformed = await fetch(`${url}/api/events`, { method: "POST", headers: { authorization: `Bearer ${writeKey}` }, body: "null" });
     expect(malformed.status).toBe(400);
     const huge = JSON.stringify({ events: [ev("h1", "x", 0, { properties: { blob: "x".repeat(6_000_000) } })] });
     const tooLarge = await fetch(`${url}/api/events`, { method: "POST", headers: { authorization: `Bearer ${writeKey}`, "content-type": "application/json" }, body: huge });
@@ -148,7 +148,7 @@ describe("session list", () => {
     const demoOwner = await signIn(url, "owner@demo.test");
     const { viewer } = await ok(url, `{ viewer { workspaces { id name } } }`, {}, { cookie: demoOwner });
     const demoWorkspace = viewer.workspaces.find((w: { name: string }) => w.name === "Demo Workspace").id;
-    await ok(url, `mutation($w: ID!) { switchWorkspace(workspaceId: $w) { __typename } }`, { w: demoWorkspace }, { cookie: demoOwner });
+    await ok(url, `mutation($w: ID!) { switchWorkspace(input: { workspaceId: $w }) { __typename } }`, { w: demoWorkspace }, { cookie: demoOwner });
     const { userSessions } = await ok(url, SESSIONS, { f: { userIdSearch: "alice@example.com", startedFrom: new Date(Date.now() - 3 * 86_400_000).toISOString() } }, { cookie: demoOwner });
     const demo = userSessions.edges.map((e: { node: { userId: string; inProgress: boolean } }) => e.node).filter((n: { userId: string }) => n.userId === "alice@example.com");
     expect(demo).toHaveLength(1);
@@ -179,8 +179,8 @@ describe("session list", () => {
 });
 
 describe("apps and definitions", () => {
-  const CREATE = `mutation($n: String!) { createAnalyticsApp(name: $n) { __typename ... on AnalyticsAppWithKey { writeKey app { id name } } ... on ValidationError { problems { path message } } ... on ForbiddenError { code } } }`;
-  const DEFINE = `mutation($a: ID!, $i: BusinessEventDefinitionInput!) { createBusinessEventDefinition(appId: $a, input: $i) {
+  const CREATE = `mutation($n: String!) { createAnalyticsApp(input: { name: $n }) { __typename ... on AnalyticsAppWithKey { writeKey app { id name } } ... on ValidationError { problems { path message } } ... on ForbiddenError { code } } }`;
+  const DEFINE = `mutation($a: ID!, $i: BusinessEventDefinitionInput!) { createBusinessEventDefinition(input: { appId: $a, definition: $i }) {
     __typename ... on ValidationError { problems { path message } } ... on BusinessEventDefinition { id name conditions { property op value } } } }`;
 
   it("keeps app names unique per workspace, even when created at the same time, and only lets managers of analytics create them", async () => {
@@ -213,18 +213,18 @@ describe("apps and definitions", () => {
     expect(node.businessEventDefinitions.map((d: { name: string }) => d.name)).not.toContain("");
     const good = await ok(url, DEFINE, { a: appId, i: { name: "Big Checkout", eventName: "checkout", conditions: [{ property: "total", op: "gt", value: 100 }] } }, { cookie: owner });
     expect(good.createBusinessEventDefinition).toMatchObject({ name: "Big Checkout", conditions: [{ property: "total", op: "gt", value: 100 }] });
-    const removed = await ok(url, `mutation($id: ID!) { deleteBusinessEventDefinition(id: $id) { __typename } }`, { id: good.createBusinessEventDefinition.id }, { cookie: owner });
+    const removed = await ok(url, `mutation($id: ID!) { deleteBusinessEventDefinition(input: { id: $id }) { __typename } }`, { id: good.createBusinessEventDefinition.id }, { cookie: owner });
     expect(removed.deleteBusinessEventDefinition.__typename).toBe("BusinessEventDefinition");
   });
 
   it("a rotated write key works at once; a deleted app takes its sessions with it", async () => {
     const created = (await ok(url, CREATE, { n: "Short-lived" }, { cookie: owner })).createAnalyticsApp;
-    const rotated = await ok(url, `mutation($id: ID!) { rotateAnalyticsWriteKey(id: $id) { ... on AnalyticsAppWithKey { writeKey } } }`, { id: created.app.id }, { cookie: owner });
+    const rotated = await ok(url, `mutation($id: ID!) { rotateAnalyticsWriteKey(input: { id: $id }) { ... on AnalyticsAppWithKey { writeKey } } }`, { id: created.app.id }, { cookie: owner });
     const key = rotated.rotateAnalyticsWriteKey.writeKey;
     expect(key).not.toBe(created.writeKey);
     expect((await post([ev("sl1", "short-1", 0)], key)).body.accepted).toBe(1);
     await until(() => sessionsOf("short-1"), (s) => s.length === 1);
-    const deleted = await ok(url, `mutation($id: ID!) { deleteAnalyticsApp(id: $id) { __typename } }`, { id: created.app.id }, { cookie: owner });
+    const deleted = await ok(url, `mutation($id: ID!) { deleteAnalyticsApp(input: { id: $id }) { __typename } }`, { id: created.app.id }, { cookie: owner });
     expect(deleted.deleteAnalyticsApp.__typename).toBe("AnalyticsApp");
     expect(await sessionsOf("short-1")).toEqual([]);
   });
@@ -274,16 +274,16 @@ describe("finalisation", () => {
   const step = (eventId: string, userId: string, name: string, s: number, properties: object = {}) => ({ eventId, userId, name, timestamp: sec(s), properties });
 
   beforeAll(async () => {
-    await ok(url, `mutation { updateAnalyticsSettings(inactivityMinutes: 1) { ... on AnalyticsSettings { inactivityMinutes } } }`, {}, { cookie: owner });
+    await ok(url, `mutation { updateAnalyticsSettings(input: { inactivityMinutes: 1 }) { ... on AnalyticsSettings { inactivityMinutes } } }`, {}, { cookie: owner });
     const define = (input: object) =>
-      ok(url, `mutation($app: ID!, $input: BusinessEventDefinitionInput!) { createBusinessEventDefinition(appId: $app, input: $input) { __typename ... on Error { message } } }`, { app: appId, input }, { cookie: owner });
+      ok(url, `mutation($app: ID!, $input: BusinessEventDefinitionInput!) { createBusinessEventDefinition(input: { appId: $app, definition: $input }) { __typename ... on Error { message } } }`, { app: appId, input }, { cookie: owner });
     await define({ name: "Signed Up", eventName: "signup", descriptionTemplate: "Signed up with {{method}}", parameters: ["method"] });
     await define({ name: "Created Project", eventName: "project_created", descriptionTemplate: "Created project {{name}}", parameters: ["name"] });
     await define({ name: "Invited Member", eventName: "invite", conditions: [{ property: "role", op: "exists" }], parameters: ["role"] });
     await define({ name: "Form Error", eventName: "error", isError: true, descriptionTemplate: "{{message}}", parameters: ["message"] });
     const flow = await ok(
       url,
-      `mutation($app: ID!, $input: FlowDefinitionInput!) { createFlowDefinition(appId: $app, input: $input) { __typename ... on ValidationError { problems { path message } } } }`,
+      `mutation($app: ID!, $input: FlowDefinitionInput!) { createFlowDefinition(input: { appId: $app, definition: $input }) { __typename ... on ValidationError { problems { path message } } } }`,
       { app: appId, input: { name: "Onboarding", steps: ["Signed Up", "Created Project", "Invited Member"] } },
       { cookie: owner },
     );
@@ -299,7 +299,7 @@ describe("finalisation", () => {
   it("rejects a flow whose steps are not business events of the app", async () => {
     const res = await ok(
       url,
-      `mutation($app: ID!, $input: FlowDefinitionInput!) { createFlowDefinition(appId: $app, input: $input) { __typename ... on ValidationError { problems { path message } } } }`,
+      `mutation($app: ID!, $input: FlowDefinitionInput!) { createFlowDefinition(input: { appId: $app, definition: $input }) { __typename ... on ValidationError { problems { path message } } } }`,
       { app: appId, input: { name: "Broken", steps: ["Signed Up", "Teleported"] } },
       { cookie: owner },
     );
@@ -375,7 +375,7 @@ describe("finalisation", () => {
     const detail = async (userId: string) => (await ok(url, DETAIL, { id: (await sessionsOf(userId))[0].id }, { cookie: owner })).node;
     const created = await ok(
       url,
-      `mutation($app: ID!, $input: BusinessEventDefinitionInput!) { createBusinessEventDefinition(appId: $app, input: $input) { ... on BusinessEventDefinition { id } } }`,
+      `mutation($app: ID!, $input: BusinessEventDefinitionInput!) { createBusinessEventDefinition(input: { appId: $app, definition: $input }) { ... on BusinessEventDefinition { id } } }`,
       { app: appId, input: { name: "Viewed Page", eventName: "page_view" } },
       { cookie: owner },
     );
@@ -385,7 +385,7 @@ describe("finalisation", () => {
     expect(again.summary.tldr).toBe("Completed Onboarding in 4:12 - 7 business events");
     expect((await detail("f-oops")).businessEventCount).toBe(4); // no page views: unchanged
 
-    await ok(url, `mutation($id: ID!) { deleteBusinessEventDefinition(id: $id) { __typename } }`, { id: created.createBusinessEventDefinition.id }, { cookie: owner });
+    await ok(url, `mutation($id: ID!) { deleteBusinessEventDefinition(input: { id: $id }) { __typename } }`, { id: created.createBusinessEventDefinition.id }, { cookie: owner });
     const back = await until(() => detail("f-done"), (n) => n.businessEventCount === 3);
     expect(back.summary.tldr).toBe("Completed Onboarding in 4:12 - 3 business events");
   });

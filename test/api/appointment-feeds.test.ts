@@ -18,7 +18,7 @@ beforeAll(async () => {
   url = stack.urls[0];
   ws = await newWorkspace(url);
   [owner, lisa, tom] = [ws.owner.token, ws.manager.token, ws.employee.token];
-  client = (await ok(url, `mutation { createClient(name: "Jane van Dyke") { ... on Client { id } } }`, {}, { token: owner })).createClient.id;
+  client = (await ok(url, `mutation { createClient(input: { name: "Jane van Dyke" }) { ... on Client { id } } }`, {}, { token: owner })).createClient.id;
   tomId = (await ok(url, `{ viewer { user { id } } }`, {}, { token: tom })).viewer.user.id;
 });
 afterAll(() => stack?.stop());
@@ -34,7 +34,7 @@ const SUMMER = next("07-15");
 const dayAfter = (date: string, days: number) => new Date(Date.parse(date + "T12:00:00Z") + days * 86_400_000).toISOString().slice(0, 10);
 
 const CREATE = `mutation($i: NewAppointmentInput!) { createAppointment(input: $i) { ... on AppointmentPayload { appointment { id sequence } } ... on Error { code message } } }`;
-const FEED = `mutation($s: CalendarFeedScope!) { createCalendarFeed(scope: $s) { ... on CreatedCalendarFeed { path feed { id } } ... on ValidationError { problems { path message } } } }`;
+const FEED = `mutation($s: CalendarFeedScope!) { createCalendarFeed(input: { scope: $s }) { ... on CreatedCalendarFeed { path feed { id } } ... on ValidationError { problems { path message } } } }`;
 
 async function fetchFeed(path: string) {
   const res = await fetch(`${url}${path}`);
@@ -88,11 +88,11 @@ describe("calendar feeds", () => {
     expect(s).toMatchObject({ start: `${SUMMER}T08:00:00.000Z`, end: `${SUMMER}T09:00:00.000Z`, tzid: "Europe/Berlin" });
 
     // Moved, then cancelled: same UID, higher SEQUENCE each time, then STATUS:CANCELLED.
-    await ok(url, `mutation($id: ID!) { updateAppointment(id: $id, input: { time: "11:30" }) { __typename } }`, { id: winter.id }, { token: lisa });
+    await ok(url, `mutation($id: ID!) { updateAppointment(input: { id: $id, changes: { time: "11:30" } }) { __typename } }`, { id: winter.id }, { token: lisa });
     const moved = parse((await fetchFeed(createCalendarFeed.path)).text).find((e) => e.uid === w.uid)!;
     expect(moved.start).toBe(`${WINTER}T10:30:00.000Z`);
     expect(moved.sequence).toBeGreaterThan(w.sequence);
-    await ok(url, `mutation($id: ID!) { setAppointmentStatus(id: $id, status: cancelled) { __typename } }`, { id: winter.id }, { token: lisa });
+    await ok(url, `mutation($id: ID!) { setAppointmentStatus(input: { id: $id, status: CANCELLED }) { __typename } }`, { id: winter.id }, { token: lisa });
     const cancelled = parse((await fetchFeed(createCalendarFeed.path)).text).find((e) => e.uid === w.uid)!;
     expect(cancelled.status).toBe("CANCELLED");
     expect(cancelled.sequence).toBeGreaterThan(moved.sequence);
@@ -115,13 +115,13 @@ describe("calendar feeds", () => {
     await ok(url, `mutation($i: NewAppointmentInput!) { createAppointment(input: $i) { __typename } }`, { i: { name: "Sam's", clientId: client, date: dayAfter(WINTER, 2) } }, { token: sam });
     const samFeed = (await ok(url, FEED, { s: "MINE" }, { token: sam })).createCalendarFeed;
     expect(parse((await fetchFeed(samFeed.path)).text)).toHaveLength(1);
-    await ok(url, `mutation { setStaffPermissions(permissions: [SESSION_CREATE]) { __typename } }`, {}, { token: owner });
+    await ok(url, `mutation { setStaffPermissions(input: { permissions: [SESSION_CREATE] }) { __typename } }`, {}, { token: owner });
     const blocked = await fetchFeed(samFeed.path);
     expect(blocked.status).toBe(403);
     expect(blocked.text).not.toContain("BEGIN:VEVENT");
-    await ok(url, `mutation { setStaffPermissions(permissions: null) { __typename } }`, {}, { token: owner });
+    await ok(url, `mutation { setStaffPermissions(input: { permissions: null }) { __typename } }`, {}, { token: owner });
 
-    await ok(url, `mutation($id: ID!) { revokeCalendarFeed(id: $id) { __typename } }`, { id: all.feed.id }, { token: lisa });
+    await ok(url, `mutation($id: ID!) { revokeCalendarFeed(input: { id: $id }) { __typename } }`, { id: all.feed.id }, { token: lisa });
     expect((await fetchFeed(all.path)).status).toBe(404);
     expect((await fetchFeed("/api/appointments/feeds/sf_guessedguessedguessedguessed.ics")).status).toBe(404);
     expect(tomId).toBeTruthy();

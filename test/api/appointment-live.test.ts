@@ -21,7 +21,7 @@ beforeAll(async () => {
   const ws = await newWorkspace(url, "Europe/Berlin");
   [owner, lisa, tom, emma] = [ws.owner, ws.manager, ws.employee, ws.employee2].map((m) => m.token);
   samEmail = ws.staff.email;
-  client = (await ok(url, `mutation { createClient(name: "Live Client") { ... on Client { id } } }`, {}, { token: owner })).createClient.id;
+  client = (await ok(url, `mutation { createClient(input: { name: "Live Client" }) { ... on Client { id } } }`, {}, { token: owner })).createClient.id;
 });
 afterAll(() => stack?.stop());
 
@@ -39,7 +39,7 @@ const create = async (token: string, input: object) => {
   const staffId = (await ok(url, `{ viewer { user { id } } }`, {}, { token })).viewer.user.id;
   return (await ok(url, CREATE, { i: { clientId: client, staffId, ...input } }, { token: owner })).createAppointment.appointment.id as string;
 };
-const setStatus = (id: string, status: string) => ok(url, `mutation($id: ID!, $s: AppointmentStatus!) { setAppointmentStatus(id: $id, status: $s) { __typename } }`, { id, s: status }, { token: lisa });
+const setStatus = (id: string, status: string) => ok(url, `mutation($id: ID!, $s: AppointmentStatus!) { setAppointmentStatus(input: { id: $id, status: $s }) { __typename } }`, { id, s: status }, { token: lisa });
 
 describe("live client sessions", () => {
   it("pushes created, moved and deleted sessions to open calendars, each viewer only what they may see", async () => {
@@ -52,7 +52,7 @@ describe("live client sessions", () => {
     const id = await create(tom, { name: "Tom's session", date: isoDate(W), time: "10:00" });
     const created = await all.next((v) => v.appointmentChanged.appointmentId === id);
     expect(created.appointmentChanged).toMatchObject({ change: "CREATED", appointment: { name: "Tom's session", startsAt: instant(W, "10:00") } });
-    await ok(url, `mutation($id: ID!) { updateAppointment(id: $id, input: { time: "12:00" }) { __typename } }`, { id }, { token: lisa });
+    await ok(url, `mutation($id: ID!) { updateAppointment(input: { id: $id, changes: { time: "12:00" } }) { __typename } }`, { id }, { token: lisa });
     const moved = await all.next((v) => v.appointmentChanged.appointmentId === id);
     expect(moved.appointmentChanged).toMatchObject({ change: "UPDATED", appointment: { startsAt: instant(W, "12:00") } });
 
@@ -60,9 +60,9 @@ describe("live client sessions", () => {
     expect((await own.next()).appointmentChanged.appointmentId).toBe(emmas);
     // Reassigned to Tom: Emma's calendar hears of it once more, and now may not see it.
     const tomId = (await ok(url, `{ viewer { user { id } } }`, {}, { token: tom })).viewer.user.id;
-    await ok(url, `mutation($id: ID!, $s: ID!) { updateAppointment(id: $id, input: { staffId: $s }) { __typename } }`, { id: emmas, s: tomId }, { token: lisa });
+    await ok(url, `mutation($id: ID!, $s: ID!) { updateAppointment(input: { id: $id, changes: { staffId: $s } }) { __typename } }`, { id: emmas, s: tomId }, { token: lisa });
     expect((await own.next()).appointmentChanged).toEqual({ appointmentId: emmas, change: "UPDATED", appointment: null });
-    await ok(url, `mutation($id: ID!) { deleteAppointment(id: $id) { __typename } }`, { id }, { token: lisa });
+    await ok(url, `mutation($id: ID!) { deleteAppointment(input: { id: $id }) { __typename } }`, { id }, { token: lisa });
     expect((await all.next((v) => v.appointmentChanged.change === "DELETED")).appointmentChanged).toEqual({ appointmentId: id, change: "DELETED", appointment: null });
     // Emma never heard of Tom's session.
     expect(own.values.map((v) => v.appointmentChanged.appointmentId)).toEqual([emmas, emmas]);
@@ -70,7 +70,7 @@ describe("live client sessions", () => {
   });
 
   it("staff without session.read can't subscribe", async () => {
-    await ok(url, `mutation { setStaffPermissions(permissions: [SESSION_CREATE]) { __typename } }`, {}, { token: owner });
+    await ok(url, `mutation { setStaffPermissions(input: { permissions: [SESSION_CREATE] }) { __typename } }`, {}, { token: owner });
     const sam = await tokenFor(url, samEmail);
     const ws = wsClient(url, { token: sam });
     const changes = subscribe(ws, CHANGES);
@@ -80,7 +80,7 @@ describe("live client sessions", () => {
     expect(JSON.stringify(changes.errors)).toContain("FORBIDDEN");
     expect(JSON.stringify(statuses.errors)).toContain("FORBIDDEN");
     expect([...changes.values, ...statuses.values].filter(Boolean)).toEqual([]);
-    await ok(url, `mutation { setStaffPermissions(permissions: null) { __typename } }`, {}, { token: owner });
+    await ok(url, `mutation { setStaffPermissions(input: { permissions: null }) { __typename } }`, {}, { token: owner });
     await ws.dispose();
   });
 

@@ -42,15 +42,15 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-const CREATE_CLIENT = `mutation($n: String!) { createClient(name: $n) { ... on Client { id name } ... on Error { code message } } }`;
+const CREATE_CLIENT = `mutation($n: String!) { createClient(input: { name: $n }) { ... on Client { id name } ... on Error { code message } } }`;
 const ERR = `... on ValidationError { code problems { path message } } ... on Error { code message }`;
 const PAYLOAD = `... on AppointmentPayload { appointment { id name startsAt endsAt durationMinutes status fieldValues sequence client { name } staff { name } } warnings { kind message appointments { id name } } } ${ERR}`;
 const CREATE = `mutation($i: NewAppointmentInput!) { createAppointment(input: $i) { ${PAYLOAD} } }`;
-const UPDATE = `mutation($id: ID!, $i: AppointmentChangesInput!) { updateAppointment(id: $id, input: $i) { ${PAYLOAD} } }`;
+const UPDATE = `mutation($id: ID!, $i: AppointmentChangesInput!) { updateAppointment(input: { id: $id, changes: $i }) { ${PAYLOAD} } }`;
 const PLAIN_ERR = `... on Error { code message }`;
-const STATUS = `mutation($id: ID!, $s: AppointmentStatus!) { setAppointmentStatus(id: $id, status: $s) { ... on AppointmentPayload { appointment { id status sequence } } ${PLAIN_ERR} } }`;
-const SAVE_FIELDS = `mutation($id: ID!, $p: FieldTarget!, $f: JSON!) { saveAppointmentFields(id: $id, phase: $p, fields: $f) { ... on Appointment { id fieldValues } ${ERR} } }`;
-const NEW_FIELD = `mutation($t: FieldTarget!, $k: String!, $ty: FieldType!, $i: FieldDefinitionInput!) { createFieldDefinition(target: $t, key: $k, type: $ty, input: $i) { ... on FieldDefinition { id key position archivedAt } ${ERR} } }`;
+const STATUS = `mutation($id: ID!, $s: AppointmentStatus!) { setAppointmentStatus(input: { id: $id, status: $s }) { ... on AppointmentPayload { appointment { id status sequence } } ${PLAIN_ERR} } }`;
+const SAVE_FIELDS = `mutation($id: ID!, $p: FieldTarget!, $f: JSON!) { saveAppointmentFields(input: { id: $id, phase: $p, fields: $f }) { ... on Appointment { id fieldValues } ${ERR} } }`;
+const NEW_FIELD = `mutation($t: FieldTarget!, $k: String!, $ty: FieldType!, $i: FieldDefinitionInput!) { createFieldDefinition(input: { target: $t, key: $k, type: $ty, definition: $i }) { ... on FieldDefinition { id key position archivedAt } ${ERR} } }`;
 const CALENDAR = `query($v: CalendarView!, $d: LocalDate!, $f: AppointmentFilter) { appointmentCalendar(view: $v, date: $d, filter: $f) { ... on AppointmentCalendar { from to timeZone slotMinutes truncated appointments { id name startsAt } } ${ERR} } }`;
 const COUNT = `query { appointments(from: "2000-01-01", to: "2100-01-01", first: 100) { ... on QueryAppointmentsConnection { nodes { id } } } }`;
 
@@ -80,15 +80,15 @@ describe("custom field definitions", () => {
     expect(problems(bad)).toEqual(["input.validation.options: List at least one non-empty option", "key: Start with a lowercase letter; letters, digits and _ only (at most 63)"]);
 
     const mine = (list: { key: string }[]) => list.map((d) => d.key);
-    const all = (await ok(url, `{ fieldDefinitions(target: pre_session) { id key } }`, {}, { token: sam })).fieldDefinitions as { id: string; key: string }[];
+    const all = (await ok(url, `{ fieldDefinitions(target: PRE_SESSION) { id key } }`, {}, { token: sam })).fieldDefinitions as { id: string; key: string }[];
     expect(mine(all)).toEqual(["reason", "vitals", "mood"]);
     const moodFirst = [...all.filter((d) => d.key === "mood"), ...all.filter((d) => d.key !== "mood")];
-    const reordered = await ok(url, `mutation($ids: [ID!]!) { reorderFieldDefinitions(target: pre_session, ids: $ids) { ... on MutationReorderFieldDefinitionsSuccess { data { key position } } ${ERR} } }`, {
+    const reordered = await ok(url, `mutation($ids: [ID!]!) { reorderFieldDefinitions(input: { target: PRE_SESSION, ids: $ids }) { ... on MutationReorderFieldDefinitionsSuccess { data { key position } } ${ERR} } }`, {
       ids: moodFirst.map((d) => d.id),
     }, { token: owner });
     expect(mine(reordered.reorderFieldDefinitions.data)).toEqual(["mood", "reason", "vitals"]);
     const defs = all.filter((d) => d.key === "reason");
-    const partial = await ok(url, `mutation($ids: [ID!]!) { reorderFieldDefinitions(target: pre_session, ids: $ids) { ... on MutationReorderFieldDefinitionsSuccess { data { key } } ${ERR} } }`, { ids: [defs[0].id] }, { token: owner });
+    const partial = await ok(url, `mutation($ids: [ID!]!) { reorderFieldDefinitions(input: { target: PRE_SESSION, ids: $ids }) { ... on MutationReorderFieldDefinitionsSuccess { data { key } } ${ERR} } }`, { ids: [defs[0].id] }, { token: owner });
     expect(problems(partial.reorderFieldDefinitions)).toEqual(["ids: List every field of this target exactly once"]);
   });
 
@@ -124,15 +124,15 @@ describe("sessions", () => {
       ok(url, SAVE_FIELDS, { id, p: "post_session", f: { outcome: "improved", homework: "stretch" } }, { token: owner }),
       ok(url, SAVE_FIELDS, { id, p: "pre_session", f: { reason: "neck pain", vitals: [{ pulse: 70 }] } }, { token: lisa }),
     ]);
-    const node = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { fieldValues sequence values(phase: post_session) { field { key } value readOnly } } } }`, { id }, { token: owner });
+    const node = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { fieldValues sequence values(phase: POST_SESSION) { field { key } value readOnly } } } }`, { id }, { token: owner });
     expect(node.node.fieldValues).toEqual({ reason: "neck pain", vitals: [{ pulse: 70 }], observations: "limited rotation", outcome: "improved", homework: "stretch" });
     expect(node.node.sequence).toBeGreaterThanOrEqual(3);
   });
 
   it("rejects bad input naming each field and saves nothing", async () => {
     const cookie = await signIn(url, "owner@demo.test");
-    const other = await ok(url, `mutation { createWorkspace(name: "Elsewhere") { ... on Workspace { id } } }`, {}, { cookie });
-    await ok(url, `mutation($w: ID!) { switchWorkspace(workspaceId: $w) { ... on Workspace { id } } }`, { w: other.createWorkspace.id }, { cookie });
+    const other = await ok(url, `mutation { createWorkspace(input: { name: "Elsewhere" }) { ... on Workspace { id } } }`, {}, { cookie });
+    await ok(url, `mutation($w: ID!) { switchWorkspace(input: { workspaceId: $w }) { ... on Workspace { id } } }`, { w: other.createWorkspace.id }, { cookie });
     const foreign = (await ok(url, CREATE_CLIENT, { n: "Foreign" }, { cookie })).createClient.id;
     const before = await count();
 
@@ -187,10 +187,10 @@ describe("sessions", () => {
     expect(again.warnings).toEqual([]);
 
     // A practitioner (session.* without team.read) sees only their own sessions: others that clash are counted, not described.
-    await ok(url, `mutation { setStaffPermissions(permissions: [SESSION_READ, SESSION_CREATE, SESSION_UPDATE]) { __typename } }`, {}, { token: owner });
+    await ok(url, `mutation { setStaffPermissions(input: { permissions: [SESSION_READ, SESSION_CREATE, SESSION_UPDATE] }) { __typename } }`, {}, { token: owner });
     const practitioner = await tokenFor(url, samEmail);
     const own = await create({ name: "Sam's consult", clientId: ben, staffId: ids.sam, startsAt: local(W, 1, "10:15"), durationMinutes: 15, fields: { reason: "r" } }, practitioner);
-    await ok(url, `mutation { setStaffPermissions(permissions: null) { __typename } }`, {}, { token: owner });
+    await ok(url, `mutation { setStaffPermissions(input: { permissions: null }) { __typename } }`, {}, { token: owner });
     expect(own.warnings).toEqual([{ kind: "OVERLAP", message: "Overlaps 1 other session of this client", appointments: [] }]);
   });
 
@@ -213,9 +213,9 @@ describe("sessions", () => {
     for (const s of ["in_progress", "completed"]) expect((await ok(url, STATUS, { id: appointment.id, s }, { token: sam })).setAppointmentStatus.appointment.status).toBe(s);
 
     // Staff may edit but not delete by default.
-    const denied = await ok(url, `mutation($id: ID!) { deleteAppointment(id: $id) { ... on DeletedAppointment { id } ${PLAIN_ERR} } }`, { id: appointment.id }, { token: sam });
+    const denied = await ok(url, `mutation($id: ID!) { deleteAppointment(input: { id: $id }) { ... on DeletedAppointment { id } ${PLAIN_ERR} } }`, { id: appointment.id }, { token: sam });
     expect(denied.deleteAppointment.code).toBe("FORBIDDEN");
-    const deleted = await ok(url, `mutation($id: ID!) { deleteAppointment(id: $id) { ... on DeletedAppointment { id } ${PLAIN_ERR} } }`, { id: appointment.id }, { token: lisa });
+    const deleted = await ok(url, `mutation($id: ID!) { deleteAppointment(input: { id: $id }) { ... on DeletedAppointment { id } ${PLAIN_ERR} } }`, { id: appointment.id }, { token: lisa });
     expect(deleted.deleteAppointment.id).toBe(appointment.id);
     const gone = await ok(url, `query($id: ID!) { node(id: $id) { id } }`, { id: appointment.id }, { token: owner });
     expect(gone.node).toBeNull();
@@ -223,20 +223,20 @@ describe("sessions", () => {
 
   it("archived fields keep their values, read-only", async () => {
     const { appointment } = await create({ name: "Archive", clientId: anna, date: date(W, 7), fields: { reason: "kept", mood: "bad" } });
-    const mood = (await ok(url, `{ fieldDefinitions(target: pre_session) { id key } }`, {}, { token: owner })).fieldDefinitions.find((d: { key: string }) => d.key === "mood");
-    const archived = await ok(url, `mutation($id: ID!) { archiveFieldDefinition(id: $id) { ... on FieldDefinition { archivedAt } } }`, { id: mood.id }, { token: owner });
+    const mood = (await ok(url, `{ fieldDefinitions(target: PRE_SESSION) { id key } }`, {}, { token: owner })).fieldDefinitions.find((d: { key: string }) => d.key === "mood");
+    const archived = await ok(url, `mutation($id: ID!) { archiveFieldDefinition(input: { id: $id }) { ... on FieldDefinition { archivedAt } } }`, { id: mood.id }, { token: owner });
     expect(archived.archiveFieldDefinition.archivedAt).toBeTruthy();
-    const active = (await ok(url, `{ fieldDefinitions(target: pre_session) { key } }`, {}, { token: owner })).fieldDefinitions;
+    const active = (await ok(url, `{ fieldDefinitions(target: PRE_SESSION) { key } }`, {}, { token: owner })).fieldDefinitions;
     expect(active.map((d: { key: string }) => d.key)).not.toContain("mood");
 
     const change = await ok(url, SAVE_FIELDS, { id: appointment.id, p: "pre_session", f: { reason: "new", mood: "good" } }, { token: owner });
     expect(problems(change.saveAppointmentFields)).toEqual(["fields.mood: This field is archived; its value is read-only"]);
     const saved = await ok(url, SAVE_FIELDS, { id: appointment.id, p: "pre_session", f: { reason: "new" } }, { token: owner });
     expect(saved.saveAppointmentFields.fieldValues).toEqual({ reason: "new", mood: "bad" });
-    const values = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { values(phase: pre_session) { field { key } value readOnly } } } }`, { id: appointment.id }, { token: owner });
+    const values = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { values(phase: PRE_SESSION) { field { key } value readOnly } } } }`, { id: appointment.id }, { token: owner });
     expect(values.node.values).toContainEqual({ field: { key: "mood" }, value: "bad", readOnly: true });
-    await ok(url, `mutation($id: ID!) { restoreFieldDefinition(id: $id) { ... on FieldDefinition { archivedAt } } }`, { id: mood.id }, { token: owner });
-    const restored = (await ok(url, `{ fieldDefinitions(target: pre_session) { key } }`, {}, { token: owner })).fieldDefinitions;
+    await ok(url, `mutation($id: ID!) { restoreFieldDefinition(input: { id: $id }) { ... on FieldDefinition { archivedAt } } }`, { id: mood.id }, { token: owner });
+    const restored = (await ok(url, `{ fieldDefinitions(target: PRE_SESSION) { key } }`, {}, { token: owner })).fieldDefinitions;
     expect(restored.map((d: { key: string }) => d.key)).toContain("mood");
   });
 });
@@ -307,9 +307,9 @@ describe("clients", () => {
   it("are created, renamed and deleted only when no session refers to them", async () => {
     const created = (await ok(url, CREATE_CLIENT, { n: "Temp Client" }, { token: sam })).createClient;
     expect((await ok(url, CREATE_CLIENT, { n: "Temp Client" }, { token: sam })).createClient.code).toBe("VALIDATION");
-    const renamed = await ok(url, `mutation($id: ID!) { updateClient(id: $id, name: "Temporary") { ... on Client { name } ${ERR} } }`, { id: created.id }, { token: sam });
+    const renamed = await ok(url, `mutation($id: ID!) { updateClient(input: { id: $id, name: "Temporary" }) { ... on Client { name } ${ERR} } }`, { id: created.id }, { token: sam });
     expect(renamed.updateClient.name).toBe("Temporary");
-    const DELETE = `mutation($id: ID!) { deleteClient(id: $id) { ... on DeletedClient { id } ${PLAIN_ERR} } }`;
+    const DELETE = `mutation($id: ID!) { deleteClient(input: { id: $id }) { ... on DeletedClient { id } ${PLAIN_ERR} } }`;
     expect((await ok(url, DELETE, { id: ben }, { token: owner })).deleteClient.code).toBe("CONFLICT");
     expect((await ok(url, DELETE, { id: created.id }, { token: owner })).deleteClient.id).toBe(created.id);
     expect((await ok(url, `{ clients { nodes { name } } }`, {}, { token: owner })).clients.nodes.map((c: { name: string }) => c.name)).not.toContain("Temporary");
@@ -319,7 +319,7 @@ describe("clients", () => {
 describe("evaluations", () => {
   it("have their own validated fields and link to a session of the same client", async () => {
     const { appointment } = await create({ name: "Assessment", clientId: anna, date: date(M, 8), fields: { reason: "r" } });
-    const SAVE = `mutation($c: ID!, $a: ID, $f: JSON!) { saveEvaluation(clientId: $c, appointmentId: $a, title: "Initial", fields: $f) { ... on Evaluation { id fieldValues appointment { id } } ${ERR} } }`;
+    const SAVE = `mutation($c: ID!, $a: ID, $f: JSON!) { saveEvaluation(input: { clientId: $c, appointmentId: $a, title: "Initial", fields: $f }) { ... on Evaluation { id fieldValues appointment { id } } ${ERR} } }`;
     const bad = await ok(url, SAVE, { c: ben, a: appointment.id, f: { score: 101, reason: "x" } }, { token: lisa });
     expect(problems(bad.saveEvaluation)).toEqual(["appointmentId: A session of another client", "fields.reason: Unknown field", "fields.score: Must be at most 100"]);
     const good = await ok(url, SAVE, { c: anna, a: appointment.id, f: { score: 80 } }, { token: lisa });
@@ -328,10 +328,10 @@ describe("evaluations", () => {
     expect(linked.node.evaluations).toEqual([{ id: good.saveEvaluation.id }]);
 
     // Edited in place, then deleted for good (staff may edit but not delete).
-    const EDIT = `mutation($id: ID!, $c: ID!, $f: JSON!) { saveEvaluation(id: $id, clientId: $c, title: "Revised", fields: $f) { ... on Evaluation { id title fieldValues appointment { id } } ${ERR} } }`;
+    const EDIT = `mutation($id: ID!, $c: ID!, $f: JSON!) { saveEvaluation(input: { id: $id, clientId: $c, title: "Revised", fields: $f }) { ... on Evaluation { id title fieldValues appointment { id } } ${ERR} } }`;
     const edited = (await ok(url, EDIT, { id: good.saveEvaluation.id, c: anna, f: { score: 85 } }, { token: lisa })).saveEvaluation;
     expect(edited).toEqual({ id: good.saveEvaluation.id, title: "Revised", fieldValues: { score: 85 }, appointment: null });
-    const DELETE = `mutation($id: ID!) { deleteEvaluation(id: $id) { ... on Evaluation { id title } ${PLAIN_ERR} } }`;
+    const DELETE = `mutation($id: ID!) { deleteEvaluation(input: { id: $id }) { ... on Evaluation { id title } ${PLAIN_ERR} } }`;
     expect((await ok(url, DELETE, { id: edited.id }, { token: sam })).deleteEvaluation.code).toBe("FORBIDDEN");
     expect((await ok(url, DELETE, { id: edited.id }, { token: owner })).deleteEvaluation).toEqual({ id: edited.id, title: "Revised" });
     expect((await ok(url, DELETE, { id: edited.id }, { token: owner })).deleteEvaluation.code).toBe("NOT_FOUND");
@@ -349,7 +349,7 @@ describe("permissions", () => {
     const booked = await gql(url, CREATE, { i: { name: "x", clientId: anna, staffId: ids.tom, date: date(M, 9), fields: { reason: "r" } } }, { token: tom });
     expect(booked.body.data?.createAppointment).toMatchObject({ code: "FORBIDDEN" });
 
-    await ok(url, `mutation { setStaffPermissions(permissions: [SESSION_CREATE]) { ... on Workspace { id } } }`, {}, { token: owner });
+    await ok(url, `mutation { setStaffPermissions(input: { permissions: [SESSION_CREATE] }) { ... on Workspace { id } } }`, {}, { token: owner });
     const samNow = await tokenFor(url, samEmail);
     const calendar = await gql(url, CALENDAR, { v: "day", d: date(M, 9) }, { token: samNow });
     expect(calendar.body.data?.appointmentCalendar ?? null).toMatchObject({ code: "FORBIDDEN" });
@@ -357,7 +357,7 @@ describe("permissions", () => {
     expect(node.node).toBeNull();
     const history = await gql(url, `query($id: ID!) { node(id: $id) { ... on Client { appointments { nodes { id } } } } }`, { id: anna }, { token: samNow });
     expect(history.body.data?.node?.appointments ?? null).toBeNull();
-    await ok(url, `mutation { setStaffPermissions(permissions: null) { ... on Workspace { id } } }`, {}, { token: owner });
+    await ok(url, `mutation { setStaffPermissions(input: { permissions: null }) { ... on Workspace { id } } }`, {}, { token: owner });
   });
 });
 
@@ -368,7 +368,7 @@ describe("attachments", () => {
 
   it("uploads images and files for file fields and sessions, with size and type limits, readable only by those who see the session", async () => {
     // A practitioner: books and sees only their own sessions (session.* without team.read). Employees don't book.
-    await ok(url, `mutation { setStaffPermissions(permissions: [SESSION_READ, SESSION_CREATE, SESSION_UPDATE]) { __typename } }`, {}, { token: owner });
+    await ok(url, `mutation { setStaffPermissions(input: { permissions: [SESSION_READ, SESSION_CREATE, SESSION_UPDATE] }) { __typename } }`, {}, { token: owner });
     const pract = await tokenFor(url, samEmail);
     await field("pre_session", "xray", "image", {});
     await field("pre_session", "referral", "file", {});
@@ -402,15 +402,15 @@ describe("attachments", () => {
     expect((await upload(pract, PNG, "image/png", `fileName=x.png&appointmentId=${encodeURIComponent(others.appointment.id)}`)).status).toBe(404);
 
     // A file removed from the session is gone; staff without session.update can't remove files.
-    const removeFile = (token: string) => ok(url, `mutation($id: ID!) { deleteAppointmentAttachment(id: $id) { ... on AppointmentAttachment { fileName } ${PLAIN_ERR} } }`, { id: extra.id }, { token });
+    const removeFile = (token: string) => ok(url, `mutation($id: ID!) { deleteAppointmentAttachment(input: { id: $id }) { ... on AppointmentAttachment { fileName } ${PLAIN_ERR} } }`, { id: extra.id }, { token });
     expect((await removeFile(tom)).deleteAppointmentAttachment.code).toBe("FORBIDDEN");
     expect((await removeFile(lisa)).deleteAppointmentAttachment.fileName).toBe("notes.txt");
     expect((await fetch(`${url}${extra.url}`, { headers: { authorization: `Bearer ${lisa}` } })).status).toBe(404);
 
     // Deleting the session deletes its files.
-    await ok(url, `mutation($id: ID!) { deleteAppointment(id: $id) { __typename } }`, { id: appointment.id }, { token: owner });
+    await ok(url, `mutation($id: ID!) { deleteAppointment(input: { id: $id }) { __typename } }`, { id: appointment.id }, { token: owner });
     expect((await get(pract)).status).toBe(404);
-    await ok(url, `mutation { setStaffPermissions(permissions: null) { __typename } }`, {}, { token: owner });
+    await ok(url, `mutation { setStaffPermissions(input: { permissions: null }) { __typename } }`, {}, { token: owner });
   });
 });
 
@@ -429,7 +429,7 @@ describe("invoices from sessions", () => {
     await book("Upcoming", date(P, 2), 60, physio, "scheduled");
     await book("No service", date(P, 3), 60, null, "completed");
 
-    const INVOICE = `mutation($c: ID!) { createInvoice(clientId: $c, from: "${date(P.startOf("month"))}", to: "${date(P.endOf("month"))}") { ... on MutationCreateInvoiceSuccess { data { id currency totalCents lines { description quantitySeconds rateCents amountCents } } } ${PLAIN_ERR} } }`;
+    const INVOICE = `mutation($c: ID!) { createInvoice(input: { clientId: $c, from: "${date(P.startOf("month"))}", to: "${date(P.endOf("month"))}" }) { ... on MutationCreateInvoiceSuccess { data { id currency totalCents lines { description quantitySeconds rateCents amountCents } } } ${PLAIN_ERR} } }`;
     // Two managers invoicing at once: the sessions are billed on one invoice only.
     const [a, b] = await Promise.all([ok(url, INVOICE, { c: payer }, { token: owner }), ok(url, INVOICE, { c: payer }, { token: lisa })]);
     const invoices = [...a.createInvoice.data, ...b.createInvoice.data];
@@ -445,7 +445,7 @@ describe("invoices from sessions", () => {
     const billed = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { invoiced } } }`, { id: s1 }, { token: owner });
     expect(billed.node.invoiced).toBe(true);
 
-    await ok(url, `mutation($id: ID!) { deleteAppointment(id: $id) { __typename } }`, { id: s1 }, { token: owner });
+    await ok(url, `mutation($id: ID!) { deleteAppointment(input: { id: $id }) { __typename } }`, { id: s1 }, { token: owner });
     const kept = await ok(url, `query($id: ID!) { node(id: $id) { ... on Invoice { lines { description } } } }`, { id: invoices[0].id }, { token: owner });
     expect(kept.node.lines.map((l: { description: string }) => l.description)).toEqual(["Manual therapy: Knee", "Coaching: Plan"]);
   });

@@ -262,7 +262,7 @@ function selection(type: GraphQLNamedType, depth = 0): string {
   return `{ ${parts.join(" ")} }`;
 }
 
-function operation(kind: "query" | "mutation" | "subscription", field: GraphQLField<unknown, unknown>, foreign: boolean) {
+function operation(kind: "null" | "null" | "null", field: GraphQLField<unknown, unknown>, foreign: boolean) {
   const variables: Record<string, unknown> = {};
   const declared: string[] = [];
   const passed: string[] = [];
@@ -320,7 +320,7 @@ function tally(surface: string, items: number, checked: Checked[]) {
 let customStaff: Caller;
 
 async function ownerOfAnotherWorkspace(ownerToken: string): Promise<string> {
-  const created = await ok(url, `mutation { createWorkspace(name: "Elsewhere") { ... on Workspace { id } } }`, {}, { token: ownerToken });
+  const created = await ok(url, `mutation { createWorkspace(input: { name: "Elsewhere" }) { ... on Workspace { id } } }`, {}, { token: ownerToken });
   return (await memberIn(url, created.createWorkspace.id, "owner@demo.test", "Olivia Owner")).token;
 }
 
@@ -330,7 +330,7 @@ async function collectIds(owner: string) {
     url,
     `{ viewer { workspace { id members(first: 50) { nodes { id user { id email } } } } tokens(first: 1) { nodes { id } } }
        clients(first: 1) { nodes { id } } projects(first: 1) { nodes { id } } analyticsApps(first: 1) { nodes { id } }
-       fieldDefinitions(target: pre_session) { id } calendarFeeds { id } }`,
+       fieldDefinitions(target: PRE_SESSION) { id } calendarFeeds { id } }`,
     {},
     { token: owner },
   );
@@ -349,11 +349,11 @@ async function collectIds(owner: string) {
   const to = DateTime.utc().plus({ days: 7 }).toISODate();
   const appts = await ok(url, `query($f: LocalDate!, $t: LocalDate!) { appointments(from: $f, to: $t, first: 1) { ... on QueryAppointmentsConnection { nodes { id } } } }`, { f: from, t: to }, { token: owner });
   realIds.Appointment = appts.appointments.nodes[0]?.id;
-  await ok(url, `mutation { startTimer(description: "matrix") { __typename } }`, {}, { token: owner });
+  await ok(url, `mutation { startTimer(input: { description: "matrix" }) { __typename } }`, {}, { token: owner });
   realIds.TimeEntry = (await ok(url, `mutation { stopTimer { ... on TimeEntry { id } } }`, {}, { token: owner })).stopTimer.id;
-  const session = await ok(url, `mutation($p: ID!) { startAgentSession(projectId: $p, description: "matrix") { ... on AgentSession { id } } }`, { p: realIds.Project }, { token: owner });
+  const session = await ok(url, `mutation($p: ID!) { startAgentSession(input: { projectId: $p, description: "matrix" }) { ... on AgentSession { id } } }`, { p: realIds.Project }, { token: owner });
   realIds.AgentSession = session.startAgentSession.id;
-  const feed = await ok(url, `mutation { createCalendarFeed(scope: MINE) { ... on CreatedCalendarFeed { feed { id } } } }`, {}, { token: owner });
+  const feed = await ok(url, `mutation { createCalendarFeed(input: { scope: MINE }) { ... on CreatedCalendarFeed { feed { id } } } }`, {}, { token: owner });
   realIds.CalendarFeed = feed.createCalendarFeed.feed?.id ?? realIds.CalendarFeed;
   for (const [k, v] of Object.entries(realIds)) if (!v) delete realIds[k];
 }
@@ -371,7 +371,7 @@ beforeAll(async () => {
   const keys = await Promise.all(
     KEY_SCOPES.map(async (scope) => {
       const enumValue = scope.replaceAll(".", "_").toUpperCase();
-      const created = await ok(url, `mutation { createApiKey(name: "${scope}", scopes: [${enumValue}]) { ... on CreatedToken { secret } } }`, {}, { token: owner });
+      const created = await ok(url, `mutation { createApiKey(input: { name: "${scope}", scopes: [${enumValue}] }) { ... on CreatedToken { secret } } }`, {}, { token: owner });
       return { name: `key:${scope}`, auth: { token: created.createApiKey.secret }, holds: new Set([scope]), person: false } as Caller;
     }),
   );
@@ -404,7 +404,7 @@ async function inBatches<T>(jobs: (() => Promise<T>)[], size = 8): Promise<T[]> 
   return results;
 }
 
-async function callField(kind: "query" | "mutation", key: string, field: GraphQLField<unknown, unknown>, c: Caller): Promise<Cell> {
+async function callField(kind: "null" | "null", key: string, field: GraphQLField<unknown, unknown>, c: Caller): Promise<Cell> {
   const { query, variables } = operation(kind, field, !!c.foreign);
   const res = await gql(url, query, variables, c.auth);
   const expected = c.foreign ? "foreign" : allowed(FIELDS[key], c) ? "allowed" : c.auth.token || c.auth.cookie ? "FORBIDDEN" : "UNAUTHENTICATED";
@@ -437,7 +437,7 @@ describe("authorization matrix", () => {
   it("every query and mutation answers every caller as the table says, with no data when refused", async () => {
     // The sign-outs last, one after the other: they end the callers' browser sessions.
     const endsSessions = (key: string) => SIGN_OUTS.indexOf(key) + 1;
-    const fields = [...rootFields("Query").map((f) => ({ ...f, kind: "query" as const })), ...rootFields("Mutation").map((f) => ({ ...f, kind: "mutation" as const }))]
+    const fields = [...rootFields("Query").map((f) => ({ ...f, kind: "null" as const })), ...rootFields("Mutation").map((f) => ({ ...f, kind: "null" as const }))]
       .sort((a, b) => endsSessions(a.key) - endsSessions(b.key));
     const lasts = fields.splice(fields.length - SIGN_OUTS.length);
     cells = await inBatches(fields.flatMap((f) => callers.map((c) => () => callField(f.kind, f.key, f.field, c))));
@@ -453,13 +453,13 @@ describe("authorization matrix", () => {
 
   it("staff with a custom permission set get exactly that set, on every field", async () => {
     const owner = callers[1].auth;
-    await ok(url, `mutation { setStaffPermissions(permissions: [SESSION_READ, WORK_READ]) { __typename } }`, {}, owner);
+    await ok(url, `mutation { setStaffPermissions(input: { permissions: [SESSION_READ, WORK_READ] }) { __typename } }`, {}, owner);
     customStaff.auth = { token: await tokenFor(url, "sam@demo.test") };
-    const fields = [...rootFields("Query").map((f) => ({ ...f, kind: "query" as const })), ...rootFields("Mutation").map((f) => ({ ...f, kind: "mutation" as const }))].filter(
+    const fields = [...rootFields("Query").map((f) => ({ ...f, kind: "null" as const })), ...rootFields("Mutation").map((f) => ({ ...f, kind: "null" as const }))].filter(
       (f) => !SIGN_OUTS.includes(f.key) && f.key !== "Mutation.setStaffPermissions",
     );
     const custom = await inBatches(fields.map((f) => () => callField(f.kind, f.key, f.field, customStaff)));
-    await ok(url, `mutation { setStaffPermissions(permissions: null) { __typename } }`, {}, owner);
+    await ok(url, `mutation { setStaffPermissions(input: { permissions: null }) { __typename } }`, {}, owner);
     expect(custom.map((c) => ({ ...c, breach: breach(c) })).filter((c) => c.breach).map((c) => `${c.field}: ${c.breach}`)).toEqual([]);
     cells.push(...custom);
     tally("queries and mutations", rootFields("Query").length + rootFields("Mutation").length, cells.map(checkedCell));
@@ -469,7 +469,7 @@ describe("authorization matrix", () => {
     const subs = rootFields("Subscription");
     const subscribeAll = async (c: Caller) => {
       const client = wsClient(url, c.auth.token ? { token: c.auth.token } : undefined);
-      const running = subs.map((s) => ({ s, sub: subscribe(client, operation("subscription", s.field, false).query) }));
+      const running = subs.map((s) => ({ s, sub: subscribe(client, operation("null", s.field, false).query) }));
       await new Promise((r) => setTimeout(r, 1500));
       const out = running.map(({ s, sub }) => {
         const refused = JSON.stringify(sub.errors);
@@ -485,8 +485,8 @@ describe("authorization matrix", () => {
     // The custom set holds while its caller subscribes (it is the workspace's staff setting, so the
     // plain staff caller subscribes after it is reset).
     const owner = callers[1].auth;
-    await ok(url, `mutation { setStaffPermissions(permissions: [SESSION_READ, WORK_READ]) { __typename } }`, {}, owner);
-    const custom = await subscribeAll(customStaff).finally(() => ok(url, `mutation { setStaffPermissions(permissions: null) { __typename } }`, {}, owner));
+    await ok(url, `mutation { setStaffPermissions(input: { permissions: [SESSION_READ, WORK_READ] }) { __typename } }`, {}, owner);
+    const custom = await subscribeAll(customStaff).finally(() => ok(url, `mutation { setStaffPermissions(input: { permissions: null }) { __typename } }`, {}, owner));
     const flat = [...custom, ...(await Promise.all(callers.filter((c) => !c.viaCookie).map(subscribeAll))).flat()];
     // Anonymous sockets are refused at connect (4401), so no operation runs: any error counts.
     const broken = (c: Cell) => !!breach(c) && !(c.expected === "UNAUTHENTICATED" && c.outcome.code);

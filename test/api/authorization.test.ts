@@ -19,13 +19,13 @@ afterAll(() => stack?.stop());
 
 const ERR = `__typename ... on Error { code message }`;
 const apiKey = async (scopes: string[]) =>
-  (await ok(url, `mutation($s: [Permission!]!) { createApiKey(name: "k", scopes: $s) { ... on CreatedToken { secret } } }`, { s: scopes }, { token: owner }))
+  (await ok(url, `mutation($s: [Permission!]!) { createApiKey(input: { name: "k", scopes: $s }) { ... on CreatedToken { secret } } }`, { s: scopes }, { token: owner }))
     .createApiKey.secret as string;
 const userId = async (token: string) => (await ok(url, `{ viewer { user { id } } }`, {}, { token })).viewer.user.id as string;
 
 /** A fresh workspace the demo owner also owns (UTC), and a personal token bound to it. */
 async function ownWorkspace(name: string) {
-  const created = await ok(url, `mutation($n: String!) { createWorkspace(name: $n) { ... on Workspace { id } } }`, { n: name }, { token: owner });
+  const created = await ok(url, `mutation($n: String!) { createWorkspace(input: { name: $n }) { ... on Workspace { id } } }`, { n: name }, { token: owner });
   const id = created.createWorkspace.id as string;
   return { id, token: (await memberIn(url, id, "owner@demo.test", "Olivia Owner")).token };
 }
@@ -33,13 +33,13 @@ async function ownWorkspace(name: string) {
 describe("an API key never manages identity or credentials", () => {
   it("a SESSION_READ key can't mint tokens or keys, revoke its creator's tokens, add members or create workspaces", async () => {
     const key = await apiKey(["SESSION_READ"]);
-    const creatorToken = await ok(url, `mutation { createPersonalAccessToken(name: "mine") { ... on CreatedToken { token { id } } } }`, {}, { token: owner });
+    const creatorToken = await ok(url, `mutation { createPersonalAccessToken(input: { name: "mine" }) { ... on CreatedToken { token { id } } } }`, {}, { token: owner });
     const attempts = {
-      createPersonalAccessToken: `mutation { createPersonalAccessToken(name: "escalate") { ${ERR} ... on CreatedToken { secret } } }`,
-      createApiKey: `mutation { createApiKey(name: "escalate", scopes: [SESSION_READ]) { ${ERR} ... on CreatedToken { secret } } }`,
-      revokeToken: `mutation($id: ID!) { revokeToken(id: $id) { ${ERR} ... on AccessToken { revokedAt } } }`,
-      inviteMember: `mutation { inviteMember(email: "intruder@example.test", role: owner) { ${ERR} ... on Invitation { id } } }`,
-      createWorkspace: `mutation { createWorkspace(name: "Mine now") { ${ERR} ... on Workspace { id } } }`,
+      createPersonalAccessToken: `mutation { createPersonalAccessToken(input: { name: "escalate" }) { ${ERR} ... on CreatedToken { secret } } }`,
+      createApiKey: `mutation { createApiKey(input: { name: "escalate", scopes: [SESSION_READ] }) { ${ERR} ... on CreatedToken { secret } } }`,
+      revokeToken: `mutation($id: ID!) { revokeToken(input: { id: $id }) { ${ERR} ... on AccessToken { revokedAt } } }`,
+      inviteMember: `mutation { inviteMember(input: { email: "intruder@example.test", role: OWNER }) { ${ERR} ... on Invitation { id } } }`,
+      createWorkspace: `mutation { createWorkspace(input: { name: "Mine now" }) { ${ERR} ... on Workspace { id } } }`,
     };
     for (const [field, query] of Object.entries(attempts)) {
       const res = await gql(url, query, { id: creatorToken.createPersonalAccessToken.token.id }, { token: key });
@@ -53,7 +53,7 @@ describe("an API key never manages identity or credentials", () => {
   });
 
   it("refuses identity-management scopes on a new key, naming the field", async () => {
-    const res = await ok(url, `mutation { createApiKey(name: "k", scopes: [SESSION_READ, TOKENS_MANAGE]) { ... on ValidationError { code problems { path message } } } }`, {}, { token: owner });
+    const res = await ok(url, `mutation { createApiKey(input: { name: "k", scopes: [SESSION_READ, TOKENS_MANAGE] }) { ... on ValidationError { code problems { path message } } } }`, {}, { token: owner });
     expect(res.createApiKey.code).toBe("VALIDATION");
     expect(res.createApiKey.problems).toEqual([{ path: ["input", "scopes", "1"], message: expect.stringContaining("TOKENS_MANAGE".toLowerCase().replace("_", ".")) }]);
   });
@@ -62,7 +62,7 @@ describe("an API key never manages identity or credentials", () => {
 describe("identity stays with owners", () => {
   it("a staff permission set can't hold members, tokens or workspace management, and nothing changes", async () => {
     const w = await ownWorkspace("Staff set");
-    const SET = `mutation($p: [Permission!]) { setStaffPermissions(permissions: $p) { ${ERR} ... on ValidationError { problems { path message } } ... on Workspace { staffPermissions } } }`;
+    const SET = `mutation($p: [Permission!]) { setStaffPermissions(input: { permissions: $p }) { ${ERR} ... on ValidationError { problems { path message } } ... on Workspace { staffPermissions } } }`;
     const refused = await ok(url, SET, { p: ["SESSION_READ", "MEMBERS_MANAGE", "TOKENS_MANAGE"] }, { token: w.token });
     expect(refused.setStaffPermissions.code).toBe("VALIDATION");
     expect(refused.setStaffPermissions.problems.map((p: { path: string[] }) => p.path.join("."))).toEqual(["permissions.1", "permissions.2"]);
@@ -93,7 +93,7 @@ describe("a person in two workspaces: each credential acts in its own", () => {
 
   it("runningTimer and the manual-time overlap rule stay in the credential's workspace", async () => {
     const [a, t] = await Promise.all([ownWorkspace("Timer A"), ownWorkspace("Timer T")]);
-    await ok(url, `mutation { startTimer(description: "in A") { ... on TimeEntry { id } } }`, {}, { token: a.token });
+    await ok(url, `mutation { startTimer(input: { description: "in A" }) { ... on TimeEntry { id } } }`, {}, { token: a.token });
     expect((await ok(url, `{ runningTimer { description } }`, {}, { token: a.token })).runningTimer).toEqual({ description: "in A" });
     expect((await ok(url, `{ runningTimer { description } }`, {}, { token: t.token })).runningTimer).toBeNull();
     const stopInT = await ok(url, `mutation { stopTimer { ${ERR} ... on TimeEntry { description } } }`, {}, { token: t.token });
@@ -102,7 +102,7 @@ describe("a person in two workspaces: each credential acts in its own", () => {
 
     const me = await userId(a.token);
     const from = DateTime.utc().minus({ days: 1 }).startOf("hour");
-    const ADD = `mutation($e: ID!, $s: DateTime!, $t: DateTime!) { addManualTime(employeeId: $e, start: $s, end: $t) { ${ERR} ... on ConflictError { conflictingIds } ... on WorkSession { id } } }`;
+    const ADD = `mutation($e: ID!, $s: DateTime!, $t: DateTime!) { addManualTime(input: { employeeId: $e, start: $s, end: $t }) { ${ERR} ... on ConflictError { conflictingIds } ... on WorkSession { id } } }`;
     const vars = { e: me, s: from.toISO(), t: from.plus({ hours: 1 }).toISO() };
     const inA = await ok(url, ADD, vars, { token: a.token });
     expect(inA.addManualTime.__typename).toBe("WorkSession");
@@ -115,22 +115,22 @@ describe("a person in two workspaces: each credential acts in its own", () => {
   it("starting a timer or an agent session in one workspace stops and idles nothing in another", async () => {
     const [a, t] = await Promise.all([ownWorkspace("Focus A"), ownWorkspace("Focus T")]);
     const project = async (token: string) => {
-      const client = (await ok(url, `mutation { createClient(name: "Client") { ... on Client { id } } }`, {}, { token })).createClient.id;
-      const created = await ok(url, `mutation($c: ID!) { createProject(name: "P", clientId: $c, hourlyRateCents: "10000") { ... on Project { id } } }`, { c: client }, { token });
+      const client = (await ok(url, `mutation { createClient(input: { name: "Client" }) { ... on Client { id } } }`, {}, { token })).createClient.id;
+      const created = await ok(url, `mutation($c: ID!) { createProject(input: { name: "P", clientId: $c, hourlyRateCents: "10000" }) { ... on Project { id } } }`, { c: client }, { token });
       return created.createProject.id as string;
     };
     const startSession = async (token: string) => {
       const p = await project(token);
-      return (await ok(url, `mutation($p: ID!) { startAgentSession(projectId: $p, description: "focus") { ... on AgentSession { id state } } }`, { p }, { token })).startAgentSession;
+      return (await ok(url, `mutation($p: ID!) { startAgentSession(input: { projectId: $p, description: "focus" }) { ... on AgentSession { id state } } }`, { p }, { token })).startAgentSession;
     };
     const openIn = async (token: string) =>
       (await ok(url, `{ runningTimer { description } agentSessions(ended: false) { nodes { id state } } }`, {}, { token }));
 
-    await ok(url, `mutation { startTimer(description: "timer in A") { ... on TimeEntry { id } } }`, {}, { token: a.token });
+    await ok(url, `mutation { startTimer(input: { description: "timer in A" }) { ... on TimeEntry { id } } }`, {}, { token: a.token });
     const inA = await startSession(a.token);
     expect(inA.state).toBe("active");
     // Before, both of these stopped A's timer or dropped A's session to idle.
-    await ok(url, `mutation { startTimer(description: "timer in T") { ... on TimeEntry { id } } }`, {}, { token: t.token });
+    await ok(url, `mutation { startTimer(input: { description: "timer in T" }) { ... on TimeEntry { id } } }`, {}, { token: t.token });
     const inT = await startSession(t.token);
     expect(inT.state).toBe("active");
     const [seenA, seenT] = await Promise.all([openIn(a.token), openIn(t.token)]);
@@ -171,7 +171,7 @@ describe("a person in two workspaces: each credential acts in its own", () => {
     const tooMuch = await gql(url, `{ viewer { workspaces { settings } } }`, {}, { token: t.token });
     expect(tooMuch.body.errors?.[0].message).toMatch(/Cannot query field "settings" on type "WorkspaceChoice"/);
     // An API key knows only its own workspace, not the other workspaces of the person who made it.
-    const key = (await ok(url, `mutation { createApiKey(name: "k", scopes: [WORK_READ]) { ... on CreatedToken { secret } } }`, {}, { token: t.token })).createApiKey.secret;
+    const key = (await ok(url, `mutation { createApiKey(input: { name: "k", scopes: [WORK_READ] }) { ... on CreatedToken { secret } } }`, {}, { token: t.token })).createApiKey.secret;
     const byKey = await ok(url, `{ viewer { workspaces { id } } }`, {}, { token: key });
     expect(byKey.viewer.workspaces).toEqual([{ id: t.id }]);
   });
@@ -192,9 +192,9 @@ describe("reading a user by global ID", () => {
 });
 
 describe("row rules", () => {
-  const CLIENT = `mutation($n: String!) { createClient(name: $n) { ... on Client { id } } }`;
+  const CLIENT = `mutation($n: String!) { createClient(input: { name: $n }) { ... on Client { id } } }`;
   const BOOK = `mutation($c: ID!, $s: ID, $at: String!) { createAppointment(input: { name: "Review", clientId: $c, staffId: $s, startsAt: $at, fields: { visitReason: "x" } }) { ${ERR} ... on AppointmentPayload { appointment { id } } } }`;
-  const EVALUATE = `mutation($c: ID!, $a: ID) { saveEvaluation(clientId: $c, appointmentId: $a, title: "Progress", fields: { mobility: 50 }) { ${ERR} ... on Evaluation { id } } }`;
+  const EVALUATE = `mutation($c: ID!, $a: ID) { saveEvaluation(input: { clientId: $c, appointmentId: $a, title: "Progress", fields: { mobility: 50 } }) { ${ERR} ... on Evaluation { id } } }`;
 
   it("employees and SESSION_READ keys read only the evaluations of sessions they may see; employees don't book", async () => {
     const client = (await ok(url, CLIENT, { n: `Eval client ${Date.now()}` }, { token: owner })).createClient.id;
@@ -223,7 +223,7 @@ describe("row rules", () => {
   it("an API key reads no project, client, time entry, service or email outside its scopes", async () => {
     const project = (await ok(url, `{ projects(first: 1) { nodes { id } } }`, {}, { token: owner })).projects.nodes[0].id;
     const client = (await ok(url, `{ clients(first: 1) { nodes { id } } }`, {}, { token: owner })).clients.nodes[0].id;
-    await ok(url, `mutation { startTimer(description: "key test") { ... on TimeEntry { id } } }`, {}, { token: owner });
+    await ok(url, `mutation { startTimer(input: { description: "key test" }) { ... on TimeEntry { id } } }`, {}, { token: owner });
     const entry = (await ok(url, `mutation { stopTimer { ... on TimeEntry { id } } }`, {}, { token: owner })).stopTimer.id;
     const lisa = (await ok(url, `{ viewer { workspace { members(first: 50) { nodes { user { id email } } } } } }`, {}, { token: owner })).viewer.workspace.members.nodes.find(
       (m: { user: { email: string } }) => m.user.email === "lisa@demo.test",
@@ -248,7 +248,7 @@ describe("cross-workspace", () => {
     const demo = (await ok(url, `{ viewer { workspace { id } } }`, {}, { token: owner })).viewer.workspace.id;
     const read = await ok(url, `query($p: ID!, $c: ID!, $w: ID!) { p: node(id: $p) { id } c: node(id: $c) { id } w: node(id: $w) { id } }`, { p: project, c: client, w: demo }, { token: b.token });
     expect(read).toEqual({ p: null, c: null, w: null });
-    const write = await ok(url, `mutation($c: ID!) { updateClient(id: $c, name: "Taken") { ${ERR} ... on Client { name } } }`, { c: client }, { token: b.token });
+    const write = await ok(url, `mutation($c: ID!) { updateClient(input: { id: $c, name: "Taken" }) { ${ERR} ... on Client { name } } }`, { c: client }, { token: b.token });
     expect(write.updateClient).toMatchObject({ code: "NOT_FOUND" });
     const cookie = await signIn(url, "owner@demo.test");
     expect((await ok(url, `query($c: ID!) { node(id: $c) { ... on Client { name } } }`, { c: client }, { cookie })).node.name).not.toBe("Taken");

@@ -26,20 +26,20 @@ const on = (dayOfMonth: number, hhmm = "09:00", month = LAST_MONTH) => instant(m
 const dayOf = (dayOfMonth: number, month = LAST_MONTH) => isoDate(month.plus({ days: dayOfMonth - 1 }));
 
 async function clientWithProject(name: string, rateCents = 9000, currency = "EUR") {
-  const client = (await ok(url, `mutation($n: String!) { createClient(name: $n) { ... on Client { id } } }`, { n: name }, { token: owner })).createClient.id;
+  const client = (await ok(url, `mutation($n: String!) { createClient(input: { name: $n }) { ... on Client { id } } }`, { n: name }, { token: owner })).createClient.id;
   const project = (
-    await ok(url, `mutation($c: ID!, $n: String!, $r: Money!, $cur: String) { createProject(clientId: $c, name: $n, hourlyRateCents: $r, currency: $cur) { ... on Project { id } } }`, { c: client, n: `${name} work`, r: rateCents, cur: currency }, { token: owner })
+    await ok(url, `mutation($c: ID!, $n: String!, $r: Money!, $cur: String) { createProject(input: { clientId: $c, name: $n, hourlyRateCents: $r, currency: $cur }) { ... on Project { id } } }`, { c: client, n: `${name} work`, r: rateCents, cur: currency }, { token: owner })
   ).createProject.id;
   return { client, project };
 }
 
-const LOG = `mutation($p: ID!, $d: String, $s: DateTime!, $e: DateTime!) { logTime(projectId: $p, description: $d, startedAt: $s, endedAt: $e) { __typename ... on TimeEntry { id durationSeconds billed } ... on ValidationError { problems { path message } } } }`;
+const LOG = `mutation($p: ID!, $d: String, $s: DateTime!, $e: DateTime!) { logTime(input: { projectId: $p, description: $d, startedAt: $s, endedAt: $e }) { __typename ... on TimeEntry { id durationSeconds billed } ... on ValidationError { problems { path message } } } }`;
 const log = (project: string, start: string, minutes: number, d = "work") =>
   ok(url, LOG, { p: project, d, s: start, e: new Date(Date.parse(start) + minutes * 60_000).toISOString() }, { token: emma });
 const INVOICE = `id number status currency subtotalCents taxRateBp taxCents totalCents periodStart periodEnd lines { position description date quantitySeconds rateCents amountCents } pdfUrl`;
-const CREATE = `mutation($c: ID!, $f: LocalDate!, $t: LocalDate!) { createInvoice(clientId: $c, from: $f, to: $t) { __typename ... on MutationCreateInvoiceSuccess { data { ${INVOICE} } } ... on Error { code message } } }`;
+const CREATE = `mutation($c: ID!, $f: LocalDate!, $t: LocalDate!) { createInvoice(input: { clientId: $c, from: $f, to: $t }) { __typename ... on MutationCreateInvoiceSuccess { data { ${INVOICE} } } ... on Error { code message } } }`;
 const create = async (client: string, f = isoDate(LAST_MONTH), t = isoDate(LAST_MONTH.endOf("month"))) => (await ok(url, CREATE, { c: client, f, t }, { token: owner })).createInvoice;
-const status = (field: string, id: string) => ok(url, `mutation($id: ID!) { ${field}(id: $id) { __typename ... on Invoice { status } ... on Error { code message } } }`, { id }, { token: owner });
+const status = (field: string, id: string) => ok(url, `mutation($id: ID!) { ${field}(input: { id: $id }) { __typename ... on Invoice { status } ... on Error { code message } } }`, { id }, { token: owner });
 
 describe("time entries", () => {
   it("logs manual time and lists it with filters", async () => {
@@ -65,7 +65,7 @@ describe("time entries", () => {
 
 describe("invoices", () => {
   it("bills one line per entry at rate x hours, rounded per line, with tax; voiding releases the entries", async () => {
-    await ok(url, `mutation { updateBillingSettings(rounding: up, roundingMinutes: 6, taxRateBp: 1900) { __typename } }`, {}, { token: owner });
+    await ok(url, `mutation { updateBillingSettings(input: { rounding: UP, roundingMinutes: 6, taxRateBp: 1900 }) { __typename } }`, {}, { token: owner });
     const { client, project } = await clientWithProject("Umbrella", 12000);
     await log(project, on(5), 61, "Design review"); // rounds up to 66 minutes
     await log(project, on(6), 30, "Fixes"); // exactly 30
@@ -82,7 +82,7 @@ describe("invoices", () => {
     const again = (await create(client)).data;
     expect(again).toHaveLength(1);
     expect(again[0].number).toBeGreaterThan(invoice.number);
-    await ok(url, `mutation { updateBillingSettings(rounding: none, taxRateBp: 0) { __typename } }`, {}, { token: owner });
+    await ok(url, `mutation { updateBillingSettings(input: { rounding: NONE, taxRateBp: 0 }) { __typename } }`, {}, { token: owner });
   });
 
   it("late entries join the period's draft; once issued, they wait", async () => {
@@ -132,14 +132,14 @@ describe("invoices", () => {
   it("the month-end job drafts invoices on demand, and running it twice creates nothing twice", async () => {
     const { client, project } = await clientWithProject("Monthly", 6000, "USD");
     await log(project, on(15, "09:00", MONTH_BEFORE), 120);
-    const run = () => ok(url, `mutation { generateInvoices(month: "${isoMonth(MONTH_BEFORE)}") { __typename ... on InvoiceGeneration { month } } }`, {}, { token: owner });
+    const run = () => ok(url, `mutation { generateInvoices(input: { month: "${isoMonth(MONTH_BEFORE)}" }) { __typename ... on InvoiceGeneration { month } } }`, {}, { token: owner });
     await run();
     const mine = async () => (await ok(url, `query($c: ID) { invoices(clientId: $c) { nodes { number totalCents currency periodStart periodEnd } } }`, { c: client }, { token: owner })).invoices.nodes;
     await expect.poll(mine, { timeout: 10_000 }).toHaveLength(1);
     await run();
     await new Promise((r) => setTimeout(r, 1500));
     expect(await mine()).toEqual([expect.objectContaining({ totalCents: "12000", currency: "USD", periodStart: isoDate(MONTH_BEFORE), periodEnd: isoDate(MONTH_BEFORE.endOf("month")) })]);
-    expect((await ok(url, `mutation { generateInvoices(month: "2026-13") { __typename } }`, {}, { token: owner })).generateInvoices.__typename).toBe("ValidationError");
+    expect((await ok(url, `mutation { generateInvoices(input: { month: "2026-13" }) { __typename } }`, {}, { token: owner })).generateInvoices.__typename).toBe("ValidationError");
   });
 
   it("serves a PDF to billing managers only", async () => {

@@ -32,11 +32,11 @@ describe.runIf(inject("redisUrl"))("a worker SIGKILLed mid-job", () => {
 
   async function billableClient(name: string, entries: number) {
     const owner = { token: ws.owner.token };
-    const client = (await ok(url, `mutation($n: String!) { createClient(name: $n) { ... on Client { id } } }`, { n: name }, owner)).createClient.id;
-    const project = (await ok(url, `mutation($c: ID!, $n: String!) { createProject(clientId: $c, name: $n, hourlyRateCents: 6000) { ... on Project { id } } }`, { c: client, n: name }, owner)).createProject.id;
+    const client = (await ok(url, `mutation($n: String!) { createClient(input: { name: $n }) { ... on Client { id } } }`, { n: name }, owner)).createClient.id;
+    const project = (await ok(url, `mutation($c: ID!, $n: String!) { createProject(input: { clientId: $c, name: $n, hourlyRateCents: 6000 }) { ... on Project { id } } }`, { c: client, n: name }, owner)).createProject.id;
     for (let day = 0; day < entries; day++) {
       const start = instant(MONTH.plus({ days: 3 + day }), "09:00");
-      await ok(url, `mutation($p: ID!, $s: DateTime!, $e: DateTime!) { logTime(projectId: $p, startedAt: $s, endedAt: $e) { __typename } }`, { p: project, s: start, e: new Date(Date.parse(start) + 3_600_000).toISOString() }, { token: ws.employee.token });
+      await ok(url, `mutation($p: ID!, $s: DateTime!, $e: DateTime!) { logTime(input: { projectId: $p, startedAt: $s, endedAt: $e }) { __typename } }`, { p: project, s: start, e: new Date(Date.parse(start) + 3_600_000).toISOString() }, { token: ws.employee.token });
     }
     return client;
   }
@@ -47,7 +47,7 @@ describe.runIf(inject("redisUrl"))("a worker SIGKILLed mid-job", () => {
     // Hold the workspace's invoicing lock, so the job is caught inside its transaction.
     const key = `invoicing:${uuid(ws.id)}`;
     await db.query(`SELECT pg_advisory_lock(hashtextextended($1, 0))`, [key]);
-    await ok(url, `mutation { generateInvoices(month: "${isoMonth(MONTH)}") { __typename } }`, {}, { token: ws.owner.token });
+    await ok(url, `mutation { generateInvoices(input: { month: "${isoMonth(MONTH)}" }) { __typename } }`, {}, { token: ws.owner.token });
     const waiting = await until(
       async () => (await db.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).rows[0].n as number,
       (n) => n > 0,

@@ -15,7 +15,7 @@ import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
 type Board = { liveBoard: { sessions: { id: string }[] } };
 const BOARD = `subscription { liveBoard { sessions { id } } }`;
-const START = `mutation($d: String!) { startTimer(description: $d) { ... on TimeEntry { id } } }`;
+const START = `mutation($d: String!) { startTimer(input: { description: $d }) { ... on TimeEntry { id } } }`;
 
 describe.runIf(inject("redisUrl"))("faults", () => {
   let dir: string;
@@ -35,7 +35,7 @@ describe.runIf(inject("redisUrl"))("faults", () => {
       env: { RATE_LIMIT_TOKEN: "100000/60", RATE_LIMIT_INGESTION: "100000/60" },
     });
     ws = await newWorkspace(stack.urls[0]);
-    const app = await ok(stack.urls[0], `mutation { createAnalyticsApp(name: "Shop") { ... on AnalyticsAppWithKey { writeKey } } }`, {}, { token: ws.owner.token });
+    const app = await ok(stack.urls[0], `mutation { createAnalyticsApp(input: { name: "Shop" }) { ... on AnalyticsAppWithKey { writeKey } } }`, {}, { token: ws.owner.token });
     writeKey = app.createAnalyticsApp.writeKey;
   });
   afterAll(async () => {
@@ -50,7 +50,7 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     const board = wsClient(b, { token: ws.manager.token });
     const sub = subscribe<Board>(board, BOARD);
     await sub.next();
-    const { createPersonalAccessToken: pat } = await ok(a, `mutation { createPersonalAccessToken(name: "wall") { ... on CreatedToken { secret token { id } } } }`, {}, { token: ws.manager.token });
+    const { createPersonalAccessToken: pat } = await ok(a, `mutation { createPersonalAccessToken(input: { name: "wall" }) { ... on CreatedToken { secret token { id } } } }`, {}, { token: ws.manager.token });
     const wall = wsClient(b, { token: pat.secret });
     const closed = new Promise<number>((resolve) => wall.on("closed", (e) => resolve((e as { code: number }).code)));
     await subscribe<Board>(wall, BOARD).next();
@@ -60,7 +60,7 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     await new Promise((r) => setTimeout(r, 500));
     await redis.kill();
     // While Redis is down: the revocation and a timer started on the other instance.
-    await ok(a, `mutation($id: ID!) { revokeToken(id: $id) { __typename } }`, { id: pat.token.id }, { token: ws.manager.token });
+    await ok(a, `mutation($id: ID!) { revokeToken(input: { id: $id }) { __typename } }`, { id: pat.token.id }, { token: ws.manager.token });
     const during = (await ok(a, START, { d: "during" }, { token: ws.staff.token })).startTimer.id;
     await new Promise((r) => setTimeout(r, 1000));
     await redis.start();

@@ -22,14 +22,14 @@ const ERR = `... on ValidationError { code problems { path message } } ... on Er
  */
 async function ownWorkspace(timeZone = "Europe/Berlin") {
   const cookie = await signIn(url, "owner@demo.test");
-  const created = await ok(url, `mutation($z: String) { createWorkspace(name: "Hardening", timeZone: $z) { ... on Workspace { id } } }`, { z: timeZone }, { cookie });
-  await ok(url, `mutation($w: ID!) { switchWorkspace(workspaceId: $w) { ... on Workspace { id } } }`, { w: created.createWorkspace.id }, { cookie });
-  const token = (await ok(url, `mutation { createPersonalAccessToken(name: "test") { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret as string;
+  const created = await ok(url, `mutation($z: String) { createWorkspace(input: { name: "Hardening", timeZone: $z }) { ... on Workspace { id } } }`, { z: timeZone }, { cookie });
+  await ok(url, `mutation($w: ID!) { switchWorkspace(input: { workspaceId: $w }) { ... on Workspace { id } } }`, { w: created.createWorkspace.id }, { cookie });
+  const token = (await ok(url, `mutation { createPersonalAccessToken(input: { name: "test" }) { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret as string;
   return { token };
 }
 
 describe("custom-field patterns", () => {
-  const NEW_FIELD = `mutation($k: String!, $i: FieldDefinitionInput!) { createFieldDefinition(target: pre_session, key: $k, type: text, input: $i) { ... on FieldDefinition { id } ${ERR} } }`;
+  const NEW_FIELD = `mutation($k: String!, $i: FieldDefinitionInput!) { createFieldDefinition(input: { target: PRE_SESSION, key: $k, type: TEXT, definition: $i }) { ... on FieldDefinition { id } ${ERR} } }`;
   const CREATE = `mutation($i: NewAppointmentInput!) { createAppointment(input: $i) { ... on AppointmentPayload { appointment { id } } ${ERR} } }`;
 
   it("are refused at definition time when the linear-time engine can't run them", async () => {
@@ -39,7 +39,7 @@ describe("custom-field patterns", () => {
       expect(r.code).toBe("VALIDATION");
       expect(r.problems.map((p: { path: string[] }) => p.path.join("."))).toEqual(["input.validation.pattern"]);
     }
-    const list = await ok(url, `{ fieldDefinitions(target: pre_session) { key } }`, {}, auth);
+    const list = await ok(url, `{ fieldDefinitions(target: PRE_SESSION) { key } }`, {}, auth);
     expect(list.fieldDefinitions).toEqual([]);
   });
 
@@ -47,7 +47,7 @@ describe("custom-field patterns", () => {
     const auth = await ownWorkspace();
     const field = await ok(url, NEW_FIELD, { k: "code", i: { label: "Code", validation: { pattern: "(a+)+$" } } }, auth);
     expect(field.createFieldDefinition.id).toBeTruthy();
-    const client = (await ok(url, `mutation { createClient(name: "Pat") { ... on Client { id } } }`, {}, auth)).createClient.id;
+    const client = (await ok(url, `mutation { createClient(input: { name: "Pat" }) { ... on Client { id } } }`, {}, auth)).createClient.id;
     const input = (code: string) => ({ name: "Check", clientId: client, startsAt: DateTime.now().plus({ days: 1 }).toISO(), fields: { code } });
 
     const hostile = ok(url, CREATE, { i: input("a".repeat(40) + "!") }, auth);
@@ -83,10 +83,10 @@ describe("nodes(ids:)", () => {
   it("answers up to 100 IDs, in order, null for what the caller may not see, with one query per type", async () => {
     const auth = await ownWorkspace();
     const names = Array.from({ length: 30 }, (_, i) => `Client ${i}`);
-    const created = await Promise.all(names.map((n) => ok(url, `mutation($n: String!) { createClient(name: $n) { ... on Client { id } } }`, { n }, auth)));
+    const created = await Promise.all(names.map((n) => ok(url, `mutation($n: String!) { createClient(input: { name: $n }) { ... on Client { id } } }`, { n }, auth)));
     const ids: string[] = created.map((c) => c.createClient.id);
     const foreignOwner = await signIn(url, "owner@demo.test");
-    const foreign = (await ok(url, `mutation { createClient(name: "Not yours") { ... on Client { id } } }`, {}, { cookie: foreignOwner })).createClient.id;
+    const foreign = (await ok(url, `mutation { createClient(input: { name: "Not yours" }) { ... on Client { id } } }`, {}, { cookie: foreignOwner })).createClient.id;
 
     const before = stack.databaseUrl ? await settledClientScans() : 0;
     const r = await ok(url, NODES, { ids: [...ids, foreign] }, auth);
@@ -97,7 +97,7 @@ describe("nodes(ids:)", () => {
 
   it("refuses more than 100 IDs with a validation error naming the argument", async () => {
     const auth = await ownWorkspace();
-    const id = (await ok(url, `mutation { createClient(name: "One") { ... on Client { id } } }`, {}, auth)).createClient.id;
+    const id = (await ok(url, `mutation { createClient(input: { name: "One" }) { ... on Client { id } } }`, {}, auth)).createClient.id;
     const r = await gql(url, NODES, { ids: Array(101).fill(id) }, auth);
     expect(r.body.data).toBeNull();
     expect(r.body.errors?.[0]).toMatchObject({ message: "ids: At most 100 IDs at once", extensions: { code: "VALIDATION" } });
@@ -139,11 +139,11 @@ describe("workspace settings", () => {
     for (let i = 0; i < 10; i++) {
       const slotMinutes = [5, 10, 15, 20, 30, 60][i % 6];
       await Promise.all([
-        call(`mutation($m: Int!) { updateWorkSettings(inactivityMinutes: $m) { __typename } }`, { m: 10 + i }),
-        call(`mutation($t: Int!) { updateBillingSettings(rounding: up, roundingMinutes: 6, taxRateBp: $t) { __typename } }`, { t: 100 + i }),
+        call(`mutation($m: Int!) { updateWorkSettings(input: { inactivityMinutes: $m }) { __typename } }`, { m: 10 + i }),
+        call(`mutation($t: Int!) { updateBillingSettings(input: { rounding: UP, roundingMinutes: 6, taxRateBp: $t }) { __typename } }`, { t: 100 + i }),
         call(`mutation($s: Int!) { updateAppointmentSettings(input: { slotMinutes: $s }) { __typename } }`, { s: slotMinutes }),
         call(`mutation($d: Int!) { updateAppointmentSettings(input: { defaultDurationMinutes: $d }) { __typename } }`, { d: 30 + i }),
-        call(`mutation($m: Int!) { updateAnalyticsSettings(inactivityMinutes: $m) { __typename } }`, { m: 20 + i }),
+        call(`mutation($m: Int!) { updateAnalyticsSettings(input: { inactivityMinutes: $m }) { __typename } }`, { m: 20 + i }),
       ]);
       const { settings } = (await call(`{ viewer { workspace { settings } } }`)).viewer.workspace;
       expect(settings).toMatchObject({
@@ -160,21 +160,21 @@ describe("money", () => {
   it("bills amounts past 2^31 and 2^53 cents exactly, as strings, in the invoice and its PDF", async () => {
     const auth = await ownWorkspace("UTC");
     const call = (query: string, variables: Record<string, unknown> = {}) => ok(url, query, variables, auth);
-    await call(`mutation { updateBillingSettings(rounding: none, taxRateBp: 1900) { __typename } }`);
-    const client = (await call(`mutation { createClient(name: "Megacorp") { ... on Client { id } } }`)).createClient.id;
+    await call(`mutation { updateBillingSettings(input: { rounding: NONE, taxRateBp: 1900 }) { __typename } }`);
+    const client = (await call(`mutation { createClient(input: { name: "Megacorp" }) { ... on Client { id } } }`)).createClient.id;
     const rate = "9007199254740993"; // 2^53 + 1 cents per hour: no double holds it
     const project = (
-      await call(`mutation($c: ID!, $r: Money!) { createProject(clientId: $c, name: "Merger", hourlyRateCents: $r) { ... on Project { id hourlyRateCents } } }`, { c: client, r: rate })
+      await call(`mutation($c: ID!, $r: Money!) { createProject(input: { clientId: $c, name: "Merger", hourlyRateCents: $r }) { ... on Project { id hourlyRateCents } } }`, { c: client, r: rate })
     ).createProject;
     expect(project.hourlyRateCents).toBe(rate);
     const start = DateTime.now().toUTC().minus({ days: 1 }).startOf("hour");
-    await call(`mutation($p: ID!, $s: DateTime!, $e: DateTime!) { logTime(projectId: $p, startedAt: $s, endedAt: $e) { __typename } }`, {
+    await call(`mutation($p: ID!, $s: DateTime!, $e: DateTime!) { logTime(input: { projectId: $p, startedAt: $s, endedAt: $e }) { __typename } }`, {
       p: project.id,
       s: start.toISO(),
       e: start.plus({ hours: 1 }).toISO(),
     });
     const created = await call(
-      `mutation($c: ID!, $f: LocalDate!, $t: LocalDate!) { createInvoice(clientId: $c, from: $f, to: $t) { ... on MutationCreateInvoiceSuccess { data { id subtotalCents taxCents totalCents lines { rateCents amountCents } pdfUrl } } ${ERR} } }`,
+      `mutation($c: ID!, $f: LocalDate!, $t: LocalDate!) { createInvoice(input: { clientId: $c, from: $f, to: $t }) { ... on MutationCreateInvoiceSuccess { data { id subtotalCents taxCents totalCents lines { rateCents amountCents } pdfUrl } } ${ERR} } }`,
       { c: client, f: start.minus({ days: 1 }).toISODate(), t: start.toISODate() },
     );
     const [invoice] = created.createInvoice.data;
@@ -187,13 +187,13 @@ describe("money", () => {
     const pdf = await fetch(url + invoice.pdfUrl, { headers: { authorization: `Bearer ${auth.token}` } });
     expect(pdf.status).toBe(200);
 
-    const tooBig = await gql(url, `mutation($c: ID!, $r: Money!) { createProject(clientId: $c, name: "Overflow", hourlyRateCents: $r) { __typename } }`, { c: client, r: "9223372036854775808" }, auth);
+    const tooBig = await gql(url, `mutation($c: ID!, $r: Money!) { createProject(input: { clientId: $c, name: "Overflow", hourlyRateCents: $r }) { __typename } }`, { c: client, r: "9223372036854775808" }, auth);
     expect(tooBig.body.errors?.[0].message).toContain("Money must be a whole number of minor units");
   });
 });
 
 describe("bad input", () => {
-  const CREATE_CLIENT = `mutation($n: String!) { createClient(name: $n) { ... on Client { id } ${ERR} } }`;
+  const CREATE_CLIENT = `mutation($n: String!) { createClient(input: { name: $n }) { ... on Client { id } ${ERR} } }`;
   const clientCount = async (auth: { token: string }) => (await ok(url, `{ clients(first: 100) { nodes { id } } }`, {}, auth)).clients.nodes.length;
   const codes = (r: { body: { errors?: { extensions?: { code?: string } }[] } }) => r.body.errors?.map((e) => e.extensions?.code);
 
@@ -206,13 +206,13 @@ describe("bad input", () => {
 
     let deep: unknown = "bottom";
     for (let i = 0; i < 1_000; i++) deep = { nested: deep };
-    const NEW_FIELD = `mutation($i: FieldDefinitionInput!) { createFieldDefinition(target: pre_session, key: "deep", type: text, input: $i) { ... on FieldDefinition { id } ${ERR} } }`;
+    const NEW_FIELD = `mutation($i: FieldDefinitionInput!) { createFieldDefinition(input: { target: PRE_SESSION, key: "deep", type: TEXT, definition: $i }) { ... on FieldDefinition { id } ${ERR} } }`;
     const tooDeep = (await ok(url, NEW_FIELD, { i: { label: "Deep", validation: deep } }, auth)).createFieldDefinition;
     expect(tooDeep.code).toBe("VALIDATION");
     expect(tooDeep.problems[0].message).toBe("Nested more than 32 levels deep");
     const tooMany = (await ok(url, NEW_FIELD, { i: { label: "Many", validation: { options: Array(5_000).fill("x") } } }, auth)).createFieldDefinition;
     expect(tooMany.problems).toEqual([{ path: ["input", "validation", "options"], message: "At most 1000 items" }]);
-    expect((await ok(url, `{ fieldDefinitions(target: pre_session) { key } }`, {}, auth)).fieldDefinitions).toEqual([]);
+    expect((await ok(url, `{ fieldDefinitions(target: PRE_SESSION) { key } }`, {}, auth)).fieldDefinitions).toEqual([]);
   });
 
   it("IDs that are not ours and instants far outside any calendar are refused, never a server error", async () => {
@@ -220,10 +220,10 @@ describe("bad input", () => {
     const notUuid = Buffer.from("Client:not-a-uuid").toString("base64");
     const node = await gql(url, `query($id: ID!) { node(id: $id) { id } }`, { id: notUuid }, auth);
     expect(codes(node)).toEqual(["VALIDATION"]);
-    const update = await ok(url, `mutation($id: ID!) { updateClient(id: $id, name: "x") { __typename ${ERR} } }`, { id: notUuid }, auth);
+    const update = await ok(url, `mutation($id: ID!) { updateClient(input: { id: $id, name: "x" }) { __typename ${ERR} } }`, { id: notUuid }, auth);
     expect(update.updateClient).toMatchObject({ code: "VALIDATION", problems: [{ path: ["id"], message: "Not an ID of this API" }] });
 
-    const year1 = await gql(url, `mutation($s: DateTime!) { logTime(projectId: "x", startedAt: $s, endedAt: $s) { __typename } }`, { s: "0001-01-01T00:00:00Z" }, auth);
+    const year1 = await gql(url, `mutation($s: DateTime!) { logTime(input: { projectId: "x", startedAt: $s, endedAt: $s }) { __typename } }`, { s: "0001-01-01T00:00:00Z" }, auth);
     expect(year1.body.errors?.[0].message).toContain("between the years 1900 and 9999");
 
     const events = [
@@ -246,7 +246,7 @@ describe("bad input", () => {
     const headers = { authorization: `Bearer ${auth.token}` };
     const projectId = Buffer.from("Project:3f1d4a52-8a8e-4a52-9f0e-1c2d3e4f5a6b").toString("base64");
     for (const id of ["not base64 !!", projectId]) {
-      const r = await gql(url, `mutation($id: ID!) { deleteClient(id: $id) { __typename } }`, { id }, auth);
+      const r = await gql(url, `mutation($id: ID!) { deleteClient(input: { id: $id }) { __typename } }`, { id }, auth);
       expect(codes(r)).toEqual(["VALIDATION"]);
     }
     const notUser = encodeURIComponent(Buffer.from("Client:not-a-uuid").toString("base64"));
@@ -254,7 +254,7 @@ describe("bad input", () => {
     expect(report.status).toBe(404);
     const imported = await fetch(`${url}/api/work/import?employee=${notUser}`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify({ buckets: {} }) });
     expect(imported.status).toBe(404);
-    const surrogate = (await ok(url, `mutation($n: String!) { createClient(name: $n) { __typename ${ERR} } }`, { n: "Ann\ud800" }, auth)).createClient;
+    const surrogate = (await ok(url, `mutation($n: String!) { createClient(input: { name: $n }) { __typename ${ERR} } }`, { n: "Ann\ud800" }, auth)).createClient;
     expect(surrogate).toMatchObject({ code: "VALIDATION", problems: [{ path: ["name"], message: "Must be well-formed Unicode (no lone surrogates)" }] });
     expect((await fetch(`${url}/api/work/report.csv?month=0001-01`, { headers })).status).toBe(400);
     const get = await fetch(`${url}/graphql?query=${encodeURIComponent("{ viewer { user { id } } }")}&variables=%7Bnot-json`, { headers });

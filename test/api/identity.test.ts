@@ -23,7 +23,7 @@ describe("health", () => {
 
 describe("sign-in", () => {
   it("sets an httpOnly cookie that authenticates the browser", async () => {
-    const res = await gql(url, `mutation { signIn(email: "OWNER@demo.test", password: "demo-password") { __typename } }`);
+    const res = await gql(url, `mutation { signIn(input: { email: "OWNER@demo.test", password: "demo-password" }) { __typename } }`);
     const cookie = res.headers.get("set-cookie")!;
     expect(cookie).toMatch(/^session=sw_/);
     expect(cookie).toMatch(/HttpOnly/);
@@ -35,7 +35,7 @@ describe("sign-in", () => {
   });
 
   it("rejects a wrong password with a typed error and no cookie", async () => {
-    const res = await gql(url, `mutation { signIn(email: "owner@demo.test", password: "nope") { __typename ... on ValidationError { code problems { path message } } } }`);
+    const res = await gql(url, `mutation { signIn(input: { email: "owner@demo.test", password: "nope" }) { __typename ... on ValidationError { code problems { path message } } } }`);
     expect(res.body.data.signIn).toEqual({ __typename: "ValidationError", code: "VALIDATION", problems: [{ path: ["password"], message: "Email or password is wrong" }] });
     expect(res.headers.get("set-cookie")).toBeNull();
   });
@@ -73,7 +73,7 @@ describe("tokens", () => {
     expect(mine.kind).toBe("personal");
     const used = await ok(url, `query($id: ID!) { node(id: $id) { ... on AccessToken { lastUsedAt } } }`, { id: mine.id }, { token });
     expect(Date.now() - Date.parse(used.node.lastUsedAt)).toBeLessThan(60_000);
-    await ok(url, `mutation($id: ID!) { revokeToken(id: $id) { __typename } }`, { id: mine.id }, { token: await tokenFor(url, "tom@demo.test") });
+    await ok(url, `mutation($id: ID!) { revokeToken(input: { id: $id }) { __typename } }`, { id: mine.id }, { token: await tokenFor(url, "tom@demo.test") });
     const res = await gql(url, VIEWER, {}, { token });
     expect(res.status).toBe(401);
     expect(res.body.errors![0].extensions!.code).toBe("UNAUTHENTICATED");
@@ -99,17 +99,17 @@ describe("tokens", () => {
 describe("permissions", () => {
   it("an API key is limited to its scopes", async () => {
     const owner = await tokenFor(url, "owner@demo.test");
-    const created = await ok(url, `mutation { createApiKey(name: "board", scopes: [SESSION_READ]) { ... on CreatedToken { secret token { scopes } } } }`, {}, { token: owner });
+    const created = await ok(url, `mutation { createApiKey(input: { name: "board", scopes: [SESSION_READ] }) { ... on CreatedToken { secret token { scopes } } } }`, {}, { token: owner });
     const key = created.createApiKey.secret;
     expect(key).toMatch(/^sp_key_/);
     expect((await ok(url, `{ liveBoard { sessions { id } } }`, {}, { token: key })).liveBoard.sessions).toEqual([]);
-    const res = await gql(url, `mutation { createClient(name: "X") { __typename ... on Error { code } } }`, {}, { token: key });
+    const res = await gql(url, `mutation { createClient(input: { name: "X" }) { __typename ... on Error { code } } }`, {}, { token: key });
     expect(res.body.data.createClient).toEqual({ __typename: "ForbiddenError", code: "FORBIDDEN" });
   });
 
   it("an employee can't create API keys or add members, and gets FORBIDDEN", async () => {
     const token = await tokenFor(url, "tom@demo.test");
-    const res = await gql(url, `mutation { createApiKey(name: "x", scopes: [SESSION_READ]) { __typename ... on Error { code } } }`, {}, { token });
+    const res = await gql(url, `mutation { createApiKey(input: { name: "x", scopes: [SESSION_READ] }) { __typename ... on Error { code } } }`, {}, { token });
     expect(res.body.data.createApiKey.code).toBe("FORBIDDEN");
   });
 
@@ -117,7 +117,7 @@ describe("permissions", () => {
     const owner = await tokenFor(url, "owner@demo.test");
     await createMember(url, { token: owner }, { email: "mgr2@demo.test", role: "manager" });
     const manager = await tokenFor(url, "lisa@demo.test");
-    const res = await gql(url, `mutation { createApiKey(name: "x", scopes: [SESSION_READ]) { __typename ... on Error { code } } }`, {}, { token: manager });
+    const res = await gql(url, `mutation { createApiKey(input: { name: "x", scopes: [SESSION_READ] }) { __typename ... on Error { code } } }`, {}, { token: manager });
     expect(res.body.data.createApiKey.code).toBe("FORBIDDEN"); // managers lack tokens.manage
   });
 
@@ -133,13 +133,13 @@ describe("permissions", () => {
     const owner = await tokenFor(url, "owner@demo.test");
     const staff = await tokenFor(url, "sam@demo.test");
     expect((await ok(url, VIEWER, {}, { token: staff })).viewer.permissions).toContain("SESSION_READ");
-    await ok(url, `mutation { setStaffPermissions(permissions: [SESSION_CREATE]) { __typename } }`, {}, { token: owner });
+    await ok(url, `mutation { setStaffPermissions(input: { permissions: [SESSION_CREATE] }) { __typename } }`, {}, { token: owner });
     const fresh = await tokenFor(url, "sam@demo.test");
     expect((await ok(url, VIEWER, {}, { token: fresh })).viewer.permissions).toEqual(["SESSION_CREATE"]);
     const res = await gql(url, `{ liveBoard { serverTime } }`, {}, { token: fresh });
     expect(res.body.errors![0].extensions!.code).toBe("FORBIDDEN");
     expect(res.body.data).toBeNull();
-    await ok(url, `mutation { setStaffPermissions(permissions: null) { __typename } }`, {}, { token: owner });
+    await ok(url, `mutation { setStaffPermissions(input: { permissions: null }) { __typename } }`, {}, { token: owner });
   });
 });
 
@@ -147,10 +147,10 @@ describe("workspace isolation", () => {
   it("nothing of another workspace is reachable by ID", async () => {
     const cookie = await signIn(url, "emma@demo.test");
     const demo = (await ok(url, VIEWER, {}, { cookie })).viewer.workspace.id;
-    const created = await ok(url, `mutation { createWorkspace(name: "Emma's own", timeZone: "America/New_York") { ... on Workspace { id } } }`, {}, { cookie });
+    const created = await ok(url, `mutation { createWorkspace(input: { name: "Emma's own", timeZone: "America/New_York" }) { ... on Workspace { id } } }`, {}, { cookie });
     const own = created.createWorkspace.id;
-    await ok(url, `mutation($id: ID!) { switchWorkspace(workspaceId: $id) { __typename } }`, { id: own }, { cookie });
-    const client = await ok(url, `mutation { createClient(name: "Private client") { ... on Client { id } } }`, {}, { cookie });
+    await ok(url, `mutation($id: ID!) { switchWorkspace(input: { workspaceId: $id }) { __typename } }`, { id: own }, { cookie });
+    const client = await ok(url, `mutation { createClient(input: { name: "Private client" }) { ... on Client { id } } }`, {}, { cookie });
     const clientId = client.createClient.id;
     expect((await ok(url, VIEWER, {}, { cookie })).viewer.workspace.id).toBe(own);
 
@@ -159,7 +159,7 @@ describe("workspace isolation", () => {
     expect((await ok(url, `query($id: ID!) { node(id: $id) { id } }`, { id: own }, { token: owner })).node).toBeNull();
     const res = await gql(
       url,
-      `mutation($c: ID!) { createProject(clientId: $c, name: "Steal", hourlyRateCents: 100) { __typename ... on Error { code } } }`,
+      `mutation($c: ID!) { createProject(input: { clientId: $c, name: "Steal", hourlyRateCents: 100 }) { __typename ... on Error { code } } }`,
       { c: clientId },
       { token: owner },
     );

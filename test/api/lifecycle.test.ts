@@ -20,9 +20,9 @@ afterAll(() => stack?.stop());
 const PASSWORD = "member-password";
 const BOARD = `subscription { liveBoard { sessions { id } } }`;
 const ME = `{ viewer { role permissions workspace { id } } }`;
-const INVITE = `mutation($e: String!, $r: Role!) { inviteMember(email: $e, role: $r) {
+const INVITE = `mutation($e: String!, $r: Role!) { inviteMember(input: { email: $e, role: $r }) {
   __typename ... on Invitation { id email role expiresAt acceptedAt } ... on ValidationError { code problems { path message } } ... on Error { code } } }`;
-const ACCEPT = `mutation($t: String!, $n: String, $p: String) { acceptInvitation(token: $t, name: $n, password: $p) {
+const ACCEPT = `mutation($t: String!, $n: String, $p: String) { acceptInvitation(input: { token: $t, name: $n, password: $p }) {
   __typename ... on Workspace { id name } ... on ValidationError { problems { path message } } } }`;
 const MEMBERS = `{ viewer { workspace { members { nodes { id role user { email } } } } } }`;
 
@@ -38,7 +38,7 @@ async function newMember(role: string) {
   const address = email(role);
   await createMember(url, { token: owner }, { email: address, role, password: PASSWORD });
   const cookie = await signIn(url, address, PASSWORD);
-  const token = (await ok(url, `mutation { createPersonalAccessToken(name: "t") { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret;
+  const token = (await ok(url, `mutation { createPersonalAccessToken(input: { name: "t" }) { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret;
   return { email: address, cookie, token };
 }
 
@@ -100,9 +100,9 @@ describe("invitations", () => {
 
   it("an existing account is neither named nor added until it accepts, signed in as itself", async () => {
     const cookie = await signIn(url, "owner@demo.test");
-    const created = await ok(url, `mutation { createWorkspace(name: "Invites ${randomUUID()}") { ... on Workspace { id } } }`, {}, { cookie });
+    const created = await ok(url, `mutation { createWorkspace(input: { name: "Invites ${randomUUID()}" }) { ... on Workspace { id } } }`, {}, { cookie });
     const workspaceId = created.createWorkspace.id;
-    await ok(url, `mutation($id: ID!) { switchWorkspace(workspaceId: $id) { __typename } }`, { id: workspaceId }, { cookie });
+    await ok(url, `mutation($id: ID!) { switchWorkspace(input: { workspaceId: $id }) { __typename } }`, { id: workspaceId }, { cookie });
 
     const res = await gql(url, INVITE.replace("acceptedAt }", "acceptedAt } ... on Invitation { __typename }"), { e: "tom@demo.test", r: "staff" }, { cookie });
     expect(JSON.stringify(res.body)).not.toContain("Tom Employee");
@@ -137,7 +137,7 @@ describe("invitations", () => {
     const mine = open.invitations.nodes.filter((i: { email: string }) => i.email === invitee);
     expect(mine).toEqual([expect.objectContaining({ role: "staff" })]);
     expect(mine[0].id).not.toBe(first.id);
-    const revoked = await ok(url, `mutation($id: ID!) { revokeInvitation(id: $id) { ... on Invitation { revokedAt } } }`, { id: mine[0].id }, { token: owner });
+    const revoked = await ok(url, `mutation($id: ID!) { revokeInvitation(input: { id: $id }) { ... on Invitation { revokedAt } } }`, { id: mine[0].id }, { token: owner });
     expect(revoked.revokeInvitation.revokedAt).not.toBeNull();
     expect((await ok(url, ACCEPT, { t: secondToken, n: "R", p: PASSWORD })).acceptInvitation.__typename).toBe("ValidationError");
 
@@ -155,13 +155,13 @@ describe("invitations", () => {
     const member = (await ok(url, INVITE, { e: "tom@demo.test", r: "employee" }, { token: owner })).inviteMember;
     expect(member.problems).toEqual([{ path: ["email"], message: "Already a member of this workspace" }]);
     // A key can't even be given identity scopes; one with every other scope still can't manage members.
-    const identityKey = await ok(url, `mutation { createApiKey(name: "all", scopes: [MEMBERS_MANAGE, TOKENS_MANAGE, TEAM_READ]) { __typename } }`, {}, { token: owner });
+    const identityKey = await ok(url, `mutation { createApiKey(input: { name: "all", scopes: [MEMBERS_MANAGE, TOKENS_MANAGE, TEAM_READ] }) { __typename } }`, {}, { token: owner });
     expect(identityKey.createApiKey.__typename).toBe("ValidationError");
-    const key = await ok(url, `mutation { createApiKey(name: "data", scopes: [TEAM_READ, SESSION_READ, SESSION_CREATE, SESSION_UPDATE, SESSION_DELETE]) { ... on CreatedToken { secret } } }`, {}, { token: owner });
+    const key = await ok(url, `mutation { createApiKey(input: { name: "data", scopes: [TEAM_READ, SESSION_READ, SESSION_CREATE, SESSION_UPDATE, SESSION_DELETE] }) { ... on CreatedToken { secret } } }`, {}, { token: owner });
     const secret = key.createApiKey.secret;
     expect((await ok(url, INVITE, { e: email("key"), r: "employee" }, { token: secret })).inviteMember).toMatchObject({ __typename: "ForbiddenError", code: "FORBIDDEN" });
     const tom = await memberId(owner, "tom@demo.test");
-    const removed = await ok(url, `mutation($m: ID!) { removeMember(memberId: $m) { __typename } }`, { m: tom }, { token: secret });
+    const removed = await ok(url, `mutation($m: ID!) { removeMember(input: { memberId: $m }) { __typename } }`, { m: tom }, { token: secret });
     expect(removed.removeMember.__typename).toBe("ForbiddenError");
     const employee = await tokenFor(url, "tom@demo.test");
     expect((await ok(url, INVITE, { e: email("x"), r: "employee" }, { token: employee })).inviteMember.__typename).toBe("ForbiddenError");
@@ -173,12 +173,12 @@ describe("removal and role changes", () => {
     const member = await newMember("employee");
     const socket = await openSocket(member.token);
     expect((await ok(url, ME, {}, { token: member.token })).viewer.role).toBe("employee"); // cached now
-    const removed = await ok(url, `mutation($m: ID!) { removeMember(memberId: $m) { __typename } }`, { m: await memberId(owner, member.email) }, { token: owner });
+    const removed = await ok(url, `mutation($m: ID!) { removeMember(input: { memberId: $m }) { __typename } }`, { m: await memberId(owner, member.email) }, { token: owner });
     expect(removed.removeMember.__typename).toBe("Done");
     expect((await gql(url, ME, {}, { token: member.token })).status).toBe(401);
     expect((await gql(url, ME, {}, { cookie: member.cookie })).status).toBe(401);
     expect(await within(socket.closed, 1000)).toBe(4401);
-    const again = await gql(url, `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { __typename ... on ValidationError { problems { path } } } }`, { e: member.email, p: PASSWORD });
+    const again = await gql(url, `mutation($e: String!, $p: String!) { signIn(input: { email: $e, password: $p }) { __typename ... on ValidationError { problems { path } } } }`, { e: member.email, p: PASSWORD });
     expect(again.body.data.signIn.__typename).toBe("ValidationError"); // no workspace left to sign in to
   });
 
@@ -186,7 +186,7 @@ describe("removal and role changes", () => {
     const member = await newMember("employee");
     expect((await ok(url, ME, {}, { token: member.token })).viewer.permissions).not.toContain("TEAM_READ");
     const socket = await openSocket(member.token);
-    const changed = await ok(url, `mutation($m: ID!) { changeMemberRole(memberId: $m, role: manager) { ... on Member { role } } }`, { m: await memberId(owner, member.email) }, { token: owner });
+    const changed = await ok(url, `mutation($m: ID!) { changeMemberRole(input: { memberId: $m, role: MANAGER }) { ... on Member { role } } }`, { m: await memberId(owner, member.email) }, { token: owner });
     expect(changed.changeMemberRole.role).toBe("manager");
     expect((await ok(url, ME, {}, { token: member.token })).viewer).toMatchObject({ role: "manager", permissions: expect.arrayContaining(["TEAM_READ"]) });
     expect(await within(socket.closed, 1000)).toBe(4403);
@@ -196,10 +196,10 @@ describe("removal and role changes", () => {
     const staff = await tokenFor(url, "sam@demo.test");
     expect((await ok(url, ME, {}, { token: staff })).viewer.permissions).toContain("SESSION_READ");
     try {
-      await ok(url, `mutation { setStaffPermissions(permissions: [SESSION_CREATE]) { __typename } }`, {}, { token: owner });
+      await ok(url, `mutation { setStaffPermissions(input: { permissions: [SESSION_CREATE] }) { __typename } }`, {}, { token: owner });
       expect((await ok(url, ME, {}, { token: staff })).viewer.permissions).toEqual(["SESSION_CREATE"]);
     } finally {
-      await ok(url, `mutation { setStaffPermissions(permissions: null) { __typename } }`, {}, { token: owner });
+      await ok(url, `mutation { setStaffPermissions(input: { permissions: null }) { __typename } }`, {}, { token: owner });
     }
   });
 
@@ -207,8 +207,8 @@ describe("removal and role changes", () => {
     const founder = email("founder");
     await createMember(url, { token: owner }, { email: founder, role: "employee", password: PASSWORD });
     const cookie = await signIn(url, founder, PASSWORD);
-    const created = await ok(url, `mutation { createWorkspace(name: "Owners") { ... on Workspace { id } } }`, {}, { cookie });
-    await ok(url, `mutation($id: ID!) { switchWorkspace(workspaceId: $id) { __typename } }`, { id: created.createWorkspace.id }, { cookie });
+    const created = await ok(url, `mutation { createWorkspace(input: { name: "Owners" }) { ... on Workspace { id } } }`, {}, { cookie });
+    await ok(url, `mutation($id: ID!) { switchWorkspace(input: { workspaceId: $id }) { __typename } }`, { id: created.createWorkspace.id }, { cookie });
     const cofounder = email("cofounder");
     await ok(url, INVITE, { e: cofounder, r: "owner" }, { cookie });
     await ok(url, ACCEPT, { t: await waitForToken(url, cofounder, "invitations/accept"), n: "Co", p: PASSWORD });
@@ -216,7 +216,7 @@ describe("removal and role changes", () => {
     const members = (await ok(url, MEMBERS, {}, { cookie })).viewer.workspace.members.nodes as { id: string; user: { email: string } }[];
     const idOf = (who: string) => members.find((m) => m.user.email === who)!.id;
 
-    const DEMOTE = `mutation($m: ID!) { changeMemberRole(memberId: $m, role: manager) { __typename ... on ValidationError { problems { path message } } } }`;
+    const DEMOTE = `mutation($m: ID!) { changeMemberRole(input: { memberId: $m, role: MANAGER }) { __typename ... on ValidationError { problems { path message } } } }`;
     const results = await Promise.all([
       ok(url, DEMOTE, { m: idOf(cofounder) }, { cookie }),
       ok(url, DEMOTE, { m: idOf(founder) }, { cookie: other }),
@@ -229,13 +229,13 @@ describe("removal and role changes", () => {
 
     const self = await ok(url, DEMOTE, { m: lastOwner.id }, { cookie: lastOwner.cookie });
     expect(self.changeMemberRole).toEqual({ __typename: "ValidationError", problems: [{ path: ["role"], message: "A workspace needs at least one owner" }] });
-    const removal = await ok(url, `mutation($m: ID!) { removeMember(memberId: $m) { __typename ... on ValidationError { problems { path } } } }`, { m: lastOwner.id }, { cookie: lastOwner.cookie });
+    const removal = await ok(url, `mutation($m: ID!) { removeMember(input: { memberId: $m }) { __typename ... on ValidationError { problems { path } } } }`, { m: lastOwner.id }, { cookie: lastOwner.cookie });
     expect(removal.removeMember).toEqual({ __typename: "ValidationError", problems: [{ path: ["memberId"] }] });
   });
 });
 
 describe("passwords and sessions", () => {
-  const CHANGE = `mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { __typename ... on ValidationError { problems { path message } } } }`;
+  const CHANGE = `mutation($c: String!, $n: String!) { changePassword(input: { currentPassword: $c, newPassword: $n }) { __typename ... on ValidationError { problems { path message } } } }`;
 
   it("changing the password signs out the other browser sessions, not this one", async () => {
     const member = await newMember("employee");
@@ -254,14 +254,14 @@ describe("passwords and sessions", () => {
 
   it("a reset gives the same answer for unknown emails and mails a single-use link that ends every session", async () => {
     const member = await newMember("employee");
-    const REQUEST = `mutation($e: String!) { requestPasswordReset(email: $e) { __typename ... on Done { done } } }`;
+    const REQUEST = `mutation($e: String!) { requestPasswordReset(input: { email: $e }) { __typename ... on Done { done } } }`;
     const unknown = email("nobody");
     const [known, stranger] = await Promise.all([gql(url, REQUEST, { e: member.email }), gql(url, REQUEST, { e: unknown })]);
     expect(known.body).toEqual(stranger.body);
     const token = await waitForToken(url, member.email, "password-reset");
     expect(mailedTokens(url, unknown, "password-reset")).toEqual([]);
 
-    const RESET = `mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) { __typename ... on ValidationError { problems { path message } } } }`;
+    const RESET = `mutation($t: String!, $p: String!) { resetPassword(input: { token: $t, newPassword: $p }) { __typename ... on ValidationError { problems { path message } } } }`;
     expect((await ok(url, RESET, { t: "sw_reset_forged", p: "brand-new-password" })).resetPassword.problems[0].path).toEqual(["token"]);
     expect((await ok(url, RESET, { t: token, p: "brand-new-password" })).resetPassword.__typename).toBe("Done");
     expect((await ok(url, RESET, { t: token, p: "third-password" })).resetPassword.__typename).toBe("ValidationError");
@@ -284,7 +284,7 @@ describe("passwords and sessions", () => {
 describe("expiry", () => {
   it("an expired token is refused on the next request and its open socket closes at expiry", async () => {
     const expiresAt = new Date(Date.now() + 4000);
-    const created = await ok(url, `mutation($at: DateTime) { createPersonalAccessToken(name: "short", expiresAt: $at) { ... on CreatedToken { secret } } }`, { at: expiresAt.toISOString() }, { token: owner });
+    const created = await ok(url, `mutation($at: DateTime) { createPersonalAccessToken(input: { name: "short", expiresAt: $at }) { ... on CreatedToken { secret } } }`, { at: expiresAt.toISOString() }, { token: owner });
     const secret = created.createPersonalAccessToken.secret;
     const socket = await openSocket(secret);
     expect((await gql(url, ME, {}, { token: secret })).status).toBe(200);
@@ -300,7 +300,7 @@ describe("cookies without TRUST_PROXY", () => {
     const res = await fetch(`${url}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-forwarded-proto": "https" },
-      body: JSON.stringify({ query: `mutation { signIn(email: "lisa@demo.test", password: "demo-password") { __typename } }` }),
+      body: JSON.stringify({ query: `mutation { signIn(input: { email: "lisa@demo.test", password: "demo-password" }) { __typename } }` }),
     });
     expect(res.headers.get("set-cookie")).not.toMatch(/Secure/);
   });
@@ -317,7 +317,7 @@ describe.runIf(inject("redisUrl"))("on two API instances", () => {
     boss = await tokenFor(two.urls[0], "owner@demo.test");
     await createMember(two.urls[0], { token: boss }, { email: address, role: "employee", password: PASSWORD });
     const cookie = await signIn(two.urls[1], address, PASSWORD);
-    token = (await ok(two.urls[1], `mutation { createPersonalAccessToken(name: "t") { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret;
+    token = (await ok(two.urls[1], `mutation { createPersonalAccessToken(input: { name: "t" }) { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret;
   });
   afterAll(() => two?.stop());
 
@@ -330,11 +330,11 @@ describe.runIf(inject("redisUrl"))("on two API instances", () => {
 
     const members = (await ok(a, MEMBERS, {}, { token: boss })).viewer.workspace.members.nodes;
     const id = members.find((m: { user: { email: string } }) => m.user.email === address).id;
-    await ok(a, `mutation($m: ID!) { changeMemberRole(memberId: $m, role: staff) { __typename } }`, { m: id }, { token: boss });
+    await ok(a, `mutation($m: ID!) { changeMemberRole(input: { memberId: $m, role: STAFF }) { __typename } }`, { m: id }, { token: boss });
     expect((await ok(b, ME, {}, { token })).viewer.role).toBe("staff");
     expect(await within(closed, 1000)).toBe(4403);
 
-    await ok(a, `mutation($m: ID!) { removeMember(memberId: $m) { __typename } }`, { m: id }, { token: boss });
+    await ok(a, `mutation($m: ID!) { removeMember(input: { memberId: $m }) { __typename } }`, { m: id }, { token: boss });
     expect((await gql(b, ME, {}, { token })).status).toBe(401);
   });
 });

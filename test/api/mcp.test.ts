@@ -20,8 +20,8 @@ beforeAll(async () => {
   ws = await newWorkspace(url);
   token = ws.employee.token;
   // The projects the agent works on, as a freelancer's workspace would have them.
-  const client = (await ok(url, `mutation { createClient(name: "Acme Corp") { ... on Client { id } } }`, {}, { token: ws.owner.token })).createClient.id;
-  await ok(url, `mutation($c: ID!) { createProject(clientId: $c, name: "Acme Website", hourlyRateCents: 9000) { ... on Project { id } } }`, { c: client }, { token: ws.owner.token });
+  const client = (await ok(url, `mutation { createClient(input: { name: "Acme Corp" }) { ... on Client { id } } }`, {}, { token: ws.owner.token })).createClient.id;
+  await ok(url, `mutation($c: ID!) { createProject(input: { clientId: $c, name: "Acme Website", hourlyRateCents: 9000 }) { ... on Project { id } } }`, { c: client }, { token: ws.owner.token });
   agent = await connectHttp(token);
 });
 afterAll(async () => {
@@ -108,8 +108,8 @@ describe("MCP over Streamable HTTP", () => {
 
   it("asks for a more specific project when a name matches several", async () => {
     const owner = ws.owner.token;
-    const client = (await ok(url, `mutation { createClient(name: "Initech") { ... on Client { id } } }`, {}, { token: owner })).createClient.id;
-    const create = `mutation($c: ID!, $n: String!) { createProject(clientId: $c, name: $n, hourlyRateCents: 10000) { ... on Project { id } } }`;
+    const client = (await ok(url, `mutation { createClient(input: { name: "Initech" }) { ... on Client { id } } }`, {}, { token: owner })).createClient.id;
+    const create = `mutation($c: ID!, $n: String!) { createProject(input: { clientId: $c, name: $n, hourlyRateCents: 10000 }) { ... on Project { id } } }`;
     await ok(url, create, { c: client, n: "Initech Portal" }, { token: owner });
     await ok(url, create, { c: client, n: "Initech Portal v2" }, { token: owner });
     await ok(url, create, { c: client, n: "Initech Billing" }, { token: owner });

@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-const SIGN_IN = `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { __typename } }`;
+const SIGN_IN = `mutation($e: String!, $p: String!) { signIn(input: { email: $e, password: $p }) { __typename } }`;
 
 /** A sign-in as if from `address` behind the proxy; resolves with status, Retry-After, the result and its duration. */
 async function signInFrom(address: string, email: string, password: string, proto?: string) {
@@ -143,7 +143,7 @@ describe("WebSocket operations", () => {
 describe("ingestion", () => {
   it("limits batches per analytics write key and per desktop token", async () => {
     const owner = await signIn(url, "owner@demo.test");
-    const created = await ok(url, `mutation { createAnalyticsApp(name: "Limited") { ... on AnalyticsAppWithKey { writeKey } } }`, {}, { cookie: owner });
+    const created = await ok(url, `mutation { createAnalyticsApp(input: { name: "Limited" }) { ... on AnalyticsAppWithKey { writeKey } } }`, {}, { cookie: owner });
     const post = (path: string, secret: string) =>
       fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${secret}` }, body: JSON.stringify({ events: [] }) });
     const writeKey = created.createAnalyticsApp.writeKey;
@@ -157,7 +157,7 @@ describe("ingestion", () => {
     for (let i = 0; i < 3; i++) expect((await post("/api/work/events", desktop)).status).toBe(200);
     expect((await post("/api/work/events", desktop)).status).toBe(429);
     // The write key's limit is its own: the desktop token's is spent, other keys are not.
-    const other = await ok(url, `mutation { createAnalyticsApp(name: "Other") { ... on AnalyticsAppWithKey { writeKey } } }`, {}, { cookie: owner });
+    const other = await ok(url, `mutation { createAnalyticsApp(input: { name: "Other" }) { ... on AnalyticsAppWithKey { writeKey } } }`, {}, { cookie: owner });
     expect((await post("/api/events", other.createAnalyticsApp.writeKey)).status).toBeLessThan(300);
   });
 });

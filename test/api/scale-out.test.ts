@@ -22,7 +22,7 @@ describe.runIf(inject("redisUrl"))("two API instances behind a balancer", () => 
     const client = wsClient(b, { token: lisa });
     const sub = subscribe<Board>(client, BOARD);
     await sub.next();
-    const { startTimer } = await ok(a, `mutation { startTimer(description: "across") { ... on TimeEntry { id } } }`, {}, { token: tom });
+    const { startTimer } = await ok(a, `mutation { startTimer(input: { description: "across" }) { ... on TimeEntry { id } } }`, {}, { token: tom });
     await sub.next((v) => v.liveBoard.sessions.some((s) => s.id === startTimer.id));
     await ok(b, `mutation { stopTimer { __typename } }`, {}, { token: tom });
     await sub.next((v) => !v.liveBoard.sessions.some((s) => s.id === startTimer.id));
@@ -31,14 +31,14 @@ describe.runIf(inject("redisUrl"))("two API instances behind a balancer", () => 
 
   it("a token revoked on one instance closes its socket on the other at once", async () => {
     const [a, b] = stack.urls;
-    const created = await ok(a, `mutation { createPersonalAccessToken(name: "wall") { ... on CreatedToken { secret token { id } } } }`, {}, { token: (await newWorkspace(a)).manager.token });
+    const created = await ok(a, `mutation { createPersonalAccessToken(input: { name: "wall" }) { ... on CreatedToken { secret token { id } } } }`, {}, { token: (await newWorkspace(a)).manager.token });
     const { secret, token } = created.createPersonalAccessToken;
     const client = wsClient(b, { token: secret });
     const closed = new Promise<number>((resolve) => client.on("closed", (e) => resolve((e as { code: number }).code)));
     const sub = subscribe<Board>(client, BOARD);
     await sub.next();
     await ok(b, `{ viewer { role } }`, {}, { token: secret }); // warm b's token cache too
-    await ok(a, `mutation($id: ID!) { revokeToken(id: $id) { __typename } }`, { id: token.id }, { token: secret });
+    await ok(a, `mutation($id: ID!) { revokeToken(input: { id: $id }) { __typename } }`, { id: token.id }, { token: secret });
     expect(await closed).toBe(4401);
     const res = await fetch(`${b}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${secret}` }, body: JSON.stringify({ query: "{ viewer { role } }" }) });
     expect(res.status).toBe(401);
@@ -49,7 +49,7 @@ describe.runIf(inject("redisUrl"))("two API instances behind a balancer", () => 
 function signInRequest(url: string) {
   let sent!: () => void;
   const written = new Promise<void>((r) => (sent = r));
-  const body = JSON.stringify({ query: `mutation { signIn(email: "tom@demo.test", password: "demo-password") { __typename } }` });
+  const body = JSON.stringify({ query: `mutation { signIn(input: { email: "tom@demo.test", password: "demo-password" }) { __typename } }` });
   const response = new Promise<[number, string]>((resolve, reject) => {
     const req = request(`${url}/graphql`, { method: "POST", agent: false, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
       let text = "";

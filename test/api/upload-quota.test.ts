@@ -57,7 +57,7 @@ describe("unattached uploads", () => {
     expect(await attachmentRows()).toBe(before);
 
     // A file for an existing session is not held back by the form quota.
-    const client = (await ok(url, `mutation { createClient(name: "Quota") { ... on Client { id } } }`, {}, { token: ws.staff.token })).createClient.id;
+    const client = (await ok(url, `mutation { createClient(input: { name: "Quota" }) { ... on Client { id } } }`, {}, { token: ws.staff.token })).createClient.id;
     const startsAt = new Date(Date.now() + 3 * 86_400_000).toISOString();
     const created = await ok(url, `mutation($i: NewAppointmentInput!) { createAppointment(input: $i) { ... on AppointmentPayload { appointment { id } } } }`, { i: { name: "Quota", clientId: client, startsAt } }, { token: ws.staff.token });
     expect((await upload(ws.staff.token, text, { appointmentId: created.createAppointment.appointment.id })).status).toBe(201);

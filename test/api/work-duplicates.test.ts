@@ -39,7 +39,7 @@ describe.runIf(inject("databaseUrl"))("merge duplicate sessions", () => {
     db.query(`INSERT INTO "WorkActivity" (id, "sessionId", app, title, "startedAt", "endedAt") VALUES (gen_random_uuid(), $1, $2, 'x', $3, $4)`, [ids[key], app, at(start), at(end)]);
 
   const userId = async (email: string) => (await ok(url, `{ viewer { user { id } } }`, {}, { token: await tokenFor(url, email) })).viewer.user.id;
-  const MERGE = `mutation($e: ID) { mergeDuplicateWorkSessions(employeeId: $e) { __typename
+  const MERGE = `mutation($e: ID) { mergeDuplicateWorkSessions(input: { employeeId: $e }) { __typename
     ... on MutationMergeDuplicateWorkSessionsSuccess { data { id employee { name } mergedBy { name } session { id startedAt endedAt } before { sessionId startedAt endedAt notes } } }
     ... on Error { code message } } }`;
   const DUPLICATES = `query($e: ID) { workSessionDuplicates(employeeId: $e) { __typename

@@ -68,7 +68,7 @@ describe("recording from the desktop app", () => {
 
     // The AFK dialog: Tom says it was lunch.
     const afkId = s.afkPeriods[0].id;
-    await ok(url, `mutation($id: ID!) { setAfkReason(afkPeriodId: $id, reason: lunch) { __typename } }`, { id: afkId }, { token: tom });
+    await ok(url, `mutation($id: ID!) { setAfkReason(input: { afkPeriodId: $id, reason: LUNCH }) { __typename } }`, { id: afkId }, { token: tom });
     const after = (await ok(url, SESSIONS, { f: day(), t: day() }, { token: tom })).workSessions.nodes[0];
     expect(after.lunchSeconds).toBe(1800);
   });
@@ -102,13 +102,13 @@ describe("recording from the desktop app", () => {
   it("rejects a batch without a token, and malformed JSON", async () => {
     expect((await fetch(`${url}/api/work/events`, { method: "POST", body: "{}" })).status).toBe(401);
     const tom = ws.employee.token;
-    const res = await fetch(`${url}/api/work/events`, { method: "POST", headers: { authorization: `Bearer ${tom}` }, body: "{ nope" });
+    const res = await fetch(`${url}/api/work/events`, { method: "POST", headers: { authorization: `Bearer ${tom}` }, body: "null" });
     expect(res.status).toBe(400);
   });
 });
 
 describe("manager actions", () => {
-  const ADD = `mutation($e: ID!, $s: DateTime!, $t: DateTime!, $n: String) { addManualTime(employeeId: $e, start: $s, end: $t, note: $n) { __typename ... on WorkSession { id manual notes netSeconds } ... on ConflictError { code conflictingIds } ... on ValidationError { problems { path message } } ... on Error { code } } }`;
+  const ADD = `mutation($e: ID!, $s: DateTime!, $t: DateTime!, $n: String) { addManualTime(input: { employeeId: $e, start: $s, end: $t, note: $n }) { __typename ... on WorkSession { id manual notes netSeconds } ... on ConflictError { code conflictingIds } ... on ValidationError { problems { path message } } ... on Error { code } } }`;
 
   it("adds manual time, back to back is fine, overlaps are rejected naming the session", async () => {
     const sam = ws.staff.id;
@@ -164,7 +164,7 @@ describe("manager actions", () => {
   it("edits a completed session, trimming AFK outside the new bounds; refuses overlaps", async () => {
     const tom = ws.employee.token;
     const s = (await ok(url, SESSIONS, { f: day(), t: day() }, { token: tom })).workSessions.nodes[0];
-    const EDIT = `mutation($id: ID!, $s: DateTime!, $t: DateTime!, $n: String) { editWorkSession(id: $id, start: $s, end: $t, notes: $n) { __typename ... on WorkSession { startedAt endedAt netSeconds afkSeconds notes afkPeriods { startedAt endedAt } } ... on Error { code message } } }`;
+    const EDIT = `mutation($id: ID!, $s: DateTime!, $t: DateTime!, $n: String) { editWorkSession(input: { id: $id, start: $s, end: $t, notes: $n }) { __typename ... on WorkSession { startedAt endedAt netSeconds afkSeconds notes afkPeriods { startedAt endedAt } } ... on Error { code message } } }`;
     const edited = (await ok(url, EDIT, { id: s.id, s: at("09:20"), t: at("09:30"), n: "Corrected" }, { token: lisa })).editWorkSession;
     expect(edited).toMatchObject({ startedAt: at("09:20"), endedAt: at("09:30"), afkSeconds: 600, netSeconds: 0, notes: "Corrected" });
     expect(edited.afkPeriods).toEqual([{ startedAt: at("09:20"), endedAt: at("09:30") }]);
@@ -194,7 +194,7 @@ describe("reports", () => {
   it("group by employee agrees with each monthly report, and clips a session at the range's edge", async () => {
     const emma = ws.employee2.id;
     // 23:30-00:30 in Berlin: half of it on D + 1, half on D + 2.
-    const add = `mutation($e: ID!) { addManualTime(employeeId: $e, start: "${at("23:30", 1)}", end: "${at("00:30", 2)}") { __typename } }`;
+    const add = `mutation($e: ID!) { addManualTime(input: { employeeId: $e, start: "${at("23:30", 1)}", end: "${at("00:30", 2)}" }) { __typename } }`;
     expect((await ok(url, add, { e: emma }, { token: lisa })).addManualTime.__typename).toBe("WorkSession");
     const FIELDS = "netSeconds afkSeconds breakSeconds meetingSeconds lunchSeconds callSeconds manualSeconds";
     const summary = async (from: string, to: string, e: string | null) =>

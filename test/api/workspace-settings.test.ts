@@ -6,11 +6,11 @@ import { startStack, type Stack } from "../support/stack.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
 const UPDATE = `mutation($n: String, $z: String, $w: Int, $f: TimeFormat, $h: WorkingHoursInput) {
-  updateWorkspace(name: $n, timeZone: $z, weekStart: $w, timeFormat: $f, workingHours: $h) {
+  updateWorkspace(input: { name: $n, timeZone: $z, weekStart: $w, timeFormat: $f, workingHours: $h }) {
     __typename ... on ValidationError { problems { path message } }
     ... on Workspace { name timeZone weekStart timeFormat workingHours { days start end } } } }`;
 const READ = `{ viewer { workspace { name timeZone weekStart timeFormat workingHours { days start end } } } }`;
-const INVITE = `mutation($e: String!) { inviteMember(email: $e, role: employee) { ... on Invitation { email acceptLink } } }`;
+const INVITE = `mutation($e: String!) { inviteMember(input: { email: $e, role: EMPLOYEE }) { ... on Invitation { email acceptLink } } }`;
 
 let stack: Stack;
 let ws: TestWorkspace;
@@ -56,7 +56,7 @@ describe("invitation link for the inviter", () => {
     expect(link.pathname).toBe("/invitations/accept");
     const accepted = await ok(
       logOnly.url,
-      `mutation($t: String!) { acceptInvitation(token: $t, name: "Logged Invitee", password: "invitee-password") { __typename } }`,
+      `mutation($t: String!) { acceptInvitation(input: { token: $t, name: "Logged Invitee", password: "invitee-password" }) { __typename } }`,
       { t: link.searchParams.get("token") },
     );
     expect(accepted.acceptInvitation.__typename).toBe("Workspace");

@@ -79,7 +79,7 @@ const WIRES: Wire[] = [
 
 async function createApp(url: string, name: string) {
   const cookie = await signIn(url, "owner@demo.test");
-  const created = await ok(url, `mutation($n: String!) { createAnalyticsApp(name: $n) { ... on AnalyticsAppWithKey { writeKey app { id } } } }`, { n: name }, { cookie });
+  const created = await ok(url, `mutation($n: String!) { createAnalyticsApp(input: { name: $n }) { ... on AnalyticsAppWithKey { writeKey app { id } } } }`, { n: name }, { cookie });
   return { cookie, writeKey: created.createAnalyticsApp.writeKey as string, appId: Buffer.from(created.createAnalyticsApp.app.id, "base64").toString().split(":")[1] };
 }
 

@@ -4,7 +4,7 @@ import pg from "pg";
 import { ok, tokenFor } from "../support/client.js";
 import { percentile, timeCalls, type BenchEnv, type Row } from "./support.js";
 
-const CALENDAR = `query($f: AppointmentFilter) { appointmentCalendar(view: month, date: "2026-11-01", filter: $f) {
+const CALENDAR = `query($f: AppointmentFilter) { appointmentCalendar(view: MONTH, date: "2026-11-01", filter: $f) {
   ... on AppointmentCalendar { truncated appointments { id name startsAt endsAt status client { name } staff { name } } } } }`;
 
 /** 10,000 sessions over a year (about 830 in a month) for 20 staff and 200 clients. */
@@ -12,7 +12,7 @@ export async function calendarMonth(env: BenchEnv, sessions = Number(process.env
   if (!env.infra) return [{ note: "needs PostgreSQL (not the embedded default)" }];
   const api = await env.startApi();
   const owner = await tokenFor(api.url, "owner@demo.test");
-  const field = `mutation { createFieldDefinition(target: pre_session, key: "mood", type: select, input: { label: "Mood", filterable: true, validation: { options: ["good", "ok", "bad"] } }) { __typename } }`;
+  const field = `mutation { createFieldDefinition(input: { target: PRE_SESSION, key: "mood", type: SELECT, definition: { label: "Mood", filterable: true, validation: { options: ["good", "ok", "bad"] } } }) { __typename } }`;
   await ok(api.url, field, {}, { token: owner });
   const workspaceId = Buffer.from((await ok(api.url, `{ viewer { workspace { id } } }`, {}, { token: owner })).viewer.workspace.id, "base64").toString().split(":")[1];
   const sql = new pg.Client({ connectionString: api.databaseUrl! });

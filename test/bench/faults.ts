@@ -42,7 +42,7 @@ export async function faultScenarios(): Promise<Row[]> {
   try {
     const url = stack.urls[0];
     const ws = await newWorkspace(url);
-    const key = (await ok(url, `mutation { createAnalyticsApp(name: "Bench") { ... on AnalyticsAppWithKey { writeKey } } }`, {}, { token: ws.owner.token })).createAnalyticsApp.writeKey;
+    const key = (await ok(url, `mutation { createAnalyticsApp(input: { name: "Bench" }) { ... on AnalyticsAppWithKey { writeKey } } }`, {}, { token: ws.owner.token })).createAnalyticsApp.writeKey;
     const run = (name: string, fault: (() => Promise<void>) | null) => scenario(new Traffic(url, ws.employee.token, key), name, stack.databaseUrl!, fault);
     const pause = () => new Promise((r) => setTimeout(r, OUTAGE_MS));
     const rows = [

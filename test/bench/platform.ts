@@ -37,7 +37,7 @@ export async function fanOut(env: BenchEnv, steps: number[]): Promise<Row[]> {
   const wsUrl = api.url.replace("http", "ws") + "/graphql";
   const viewer = await tokenFor(api.url, "lisa@demo.test");
   const worker = await tokenFor(api.url, "tom@demo.test");
-  await ok(api.url, `mutation { startTimer(description: "bench") { __typename } }`, {}, { token: worker });
+  await ok(api.url, `mutation { startTimer(input: { description: "bench" }) { __typename } }`, {}, { token: worker });
   let lags: number[] = [];
   const sockets: WebSocket[] = [];
   const rows: Row[] = [];

@@ -7,7 +7,7 @@ import { compilePattern } from "../../schema/appointments/rules.js";
 import { ok, tokenFor } from "../support/client.js";
 import { percentile, timeCalls, type BenchEnv, type Row } from "./support.js";
 
-const SIGN_IN = `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { __typename } }`;
+const SIGN_IN = `mutation($e: String!, $p: String!) { signIn(input: { email: $e, password: $p }) { __typename } }`;
 
 function signIn(url: string, address: string, email: string, password: string) {
   return fetch(`${url}/graphql`, {
@@ -70,7 +70,7 @@ export async function signInUnderBurst(env: BenchEnv): Promise<Row[]> {
   }
 }
 
-const NEW_FIELD = `mutation($p: String!) { createFieldDefinition(target: pre_session, key: "code", type: text, input: { label: "Code", validation: { pattern: $p } }) { ... on FieldDefinition { id } } }`;
+const NEW_FIELD = `mutation($p: String!) { createFieldDefinition(input: { target: PRE_SESSION, key: "code", type: TEXT, definition: { label: "Code", validation: { pattern: $p } } }) { ... on FieldDefinition { id } } }`;
 const CREATE = `mutation($i: NewAppointmentInput!) { createAppointment(input: $i) { __typename ... on ValidationError { problems { message } } } }`;
 
 /** Saves an appointment whose field value is checked against `pattern`, on a fresh API process; times each save. */
@@ -79,7 +79,7 @@ async function fieldSaves(env: BenchEnv, pattern: string, value: string, rounds:
   try {
     const auth = { token: await tokenFor(api.url, "owner@demo.test") };
     await ok(api.url, NEW_FIELD, { p: pattern }, auth);
-    const client = (await ok(api.url, `mutation { createClient(name: "Bench client") { ... on Client { id } } }`, {}, auth)).createClient.id;
+    const client = (await ok(api.url, `mutation { createClient(input: { name: "Bench client" }) { ... on Client { id } } }`, {}, auth)).createClient.id;
     const input = { name: "Check", clientId: client, startsAt: DateTime.now().plus({ days: 1 }).toISO(), fields: { code: value } };
     let refused = 0;
     const times = await timeCalls(rounds, async () => {

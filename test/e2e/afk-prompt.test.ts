@@ -114,13 +114,13 @@ describe.runIf(existsSync(CHROMIUM))("AFK dialog and counters in Chromium", () =
 
   it("Work sessions, the header timer and Agent sessions count on from serverTime: never backwards across updates", async () => {
     const lisa = ws.manager.token;
-    const client = (await ok(url, `mutation { createClient(name: "Initech") { ... on Client { id } } }`, {}, { token: ws.owner.token })).createClient.id;
-    const project = (await ok(url, `mutation($c: ID!) { createProject(clientId: $c, name: "Counters", hourlyRateCents: 9000, billAgentTime: true) { ... on Project { id } } }`, { c: client }, { token: ws.owner.token })).createProject.id;
-    const START = `mutation($p: ID!, $d: String!) { startAgentSession(projectId: $p, description: $d) { ... on AgentSession { id } } }`;
+    const client = (await ok(url, `mutation { createClient(input: { name: "Initech" }) { ... on Client { id } } }`, {}, { token: ws.owner.token })).createClient.id;
+    const project = (await ok(url, `mutation($c: ID!) { createProject(input: { clientId: $c, name: "Counters", hourlyRateCents: 9000, billAgentTime: true }) { ... on Project { id } } }`, { c: client }, { token: ws.owner.token })).createProject.id;
+    const START = `mutation($p: ID!, $d: String!) { startAgentSession(input: { projectId: $p, description: $d }) { ... on AgentSession { id } } }`;
     const first = (await ok(url, START, { p: project, d: "First" }, { token: lisa })).startAgentSession.id;
     const second = (await ok(url, START, { p: project, d: "Second" }, { token: lisa })).startAgentSession.id;
-    await ok(url, `mutation($s: ID!) { setBeat(sessionId: $s, kind: agent) { __typename } }`, { s: first }, { token: lisa });
-    await ok(url, `mutation { startTimer(description: "Counting") { __typename } }`, {}, { token: lisa });
+    await ok(url, `mutation($s: ID!) { setBeat(input: { sessionId: $s, kind: AGENT }) { __typename } }`, { s: first }, { token: lisa });
+    await ok(url, `mutation { startTimer(input: { description: "Counting" }) { __typename } }`, {}, { token: lisa });
     await post(url, ws.employee2.token, awayTwice("c-").slice(-1));
 
     const page = await (await newContext(browser)).newPage();
@@ -148,7 +148,7 @@ describe.runIf(existsSync(CHROMIUM))("AFK dialog and counters in Chromium", () =
     for (const kind of ["active", "agent", "active"]) {
       // Beat flips from outside the browser, as an agent over MCP would.
       await sleep(1100);
-      await ok(url, `mutation($s: ID!, $k: BeatKind!) { setBeat(sessionId: $s, kind: $k, previousTo: agent) { __typename } }`, { s: second, k: kind }, { token: lisa });
+      await ok(url, `mutation($s: ID!, $k: BeatKind!) { setBeat(input: { sessionId: $s, kind: $k, previousTo: AGENT }) { __typename } }`, { s: second, k: kind }, { token: lisa });
     }
     await sleep(1200);
     const billable = await agent();

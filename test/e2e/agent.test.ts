@@ -34,8 +34,8 @@ describe.runIf(existsSync(CHROMIUM))("Agent sessions, entries and invoices in Ch
   beforeAll(async () => {
     ws = await newWorkspace(stack.urls[0], TIME_ZONE);
     const owner = { token: ws.owner.token };
-    const client = (await ok(stack.urls[0], `mutation { createClient(name: "Acme Corp") { ... on Client { id } } }`, {}, owner)).createClient.id;
-    await ok(stack.urls[0], `mutation($c: ID!) { createProject(clientId: $c, name: "Acme Website", hourlyRateCents: 9000, currency: "EUR") { __typename } }`, { c: client }, owner);
+    const client = (await ok(stack.urls[0], `mutation { createClient(input: { name: "Acme Corp" }) { ... on Client { id } } }`, {}, owner)).createClient.id;
+    await ok(stack.urls[0], `mutation($c: ID!) { createProject(input: { clientId: $c, name: "Acme Website", hourlyRateCents: 9000, currency: "EUR" }) { __typename } }`, { c: client }, owner);
   });
   afterAll(async () => {
     await context?.close();
@@ -93,7 +93,7 @@ describe.runIf(existsSync(CHROMIUM))("Agent sessions, entries and invoices in Ch
     await snap(page, "agent-session");
 
     // An agent flips the beat from outside the browser (as over MCP): the page follows within a second.
-    await ok(url, `mutation($id: ID!) { setBeat(sessionId: $id, kind: idle) { __typename } }`, { id: sessionId }, { token: ws.owner.token });
+    await ok(url, `mutation($id: ID!) { setBeat(input: { sessionId: $id, kind: IDLE }) { __typename } }`, { id: sessionId }, { token: ws.owner.token });
     await expect.poll(() => detail.getAttribute("data-state"), { timeout: 1000, interval: 100 }).toBe("idle");
     expect(await row.getAttribute("data-state")).toBe("idle");
 

@@ -24,7 +24,7 @@ describe.runIf(existsSync(CHROMIUM))("User Sessions page in Chromium", () => {
   beforeAll(async () => {
     ws = await newWorkspace(url);
     const owner = { token: ws.owner.token };
-    const created = await ok(url, `mutation { createAnalyticsApp(name: "Shop") { ... on AnalyticsAppWithKey { writeKey app { id } } } }`, {}, owner);
+    const created = await ok(url, `mutation { createAnalyticsApp(input: { name: "Shop" }) { ... on AnalyticsAppWithKey { writeKey app { id } } } }`, {}, owner);
     writeKey = created.createAnalyticsApp.writeKey;
     const appId = created.createAnalyticsApp.app.id;
     for (const input of [
@@ -32,10 +32,10 @@ describe.runIf(existsSync(CHROMIUM))("User Sessions page in Chromium", () => {
       { name: "Created Project", eventName: "project_created", descriptionTemplate: "Created project {{name}}", parameters: ["name", "template"] },
       { name: "Invited Member", eventName: "invite", descriptionTemplate: "Invited a {{role}}", parameters: ["role"] },
     ])
-      await ok(url, `mutation($a: ID!, $i: BusinessEventDefinitionInput!) { createBusinessEventDefinition(appId: $a, input: $i) { __typename } }`, { a: appId, i: input }, owner);
+      await ok(url, `mutation($a: ID!, $i: BusinessEventDefinitionInput!) { createBusinessEventDefinition(input: { appId: $a, definition: $i }) { __typename } }`, { a: appId, i: input }, owner);
     await ok(
       url,
-      `mutation($a: ID!, $i: FlowDefinitionInput!) { createFlowDefinition(appId: $a, input: $i) { __typename } }`,
+      `mutation($a: ID!, $i: FlowDefinitionInput!) { createFlowDefinition(input: { appId: $a, definition: $i }) { __typename } }`,
       { a: appId, i: { name: "Onboarding", steps: ["Signed Up", "Created Project", "Invited Member"] } },
       owner,
     );

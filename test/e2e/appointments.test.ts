@@ -11,7 +11,7 @@ import { startStack, type Stack } from "../support/stack.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
 const TIME_ZONE = "Europe/Berlin";
-const CREATE_CLIENT = `mutation($n: String!) { createClient(name: $n) { ... on Client { id } } }`;
+const CREATE_CLIENT = `mutation($n: String!) { createClient(input: { name: $n }) { ... on Client { id } } }`;
 const CREATE_APPOINTMENT = `mutation($i: NewAppointmentInput!) { createAppointment(input: $i) { ... on AppointmentPayload { appointment { id } } } }`;
 
 describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
@@ -44,7 +44,7 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
     ws = await newWorkspace(url, TIME_ZONE);
     owner = ws.owner.token;
     const field = (target: string, key: string, type: string, input: object) =>
-      ok(url, `mutation($t: FieldTarget!, $k: String!, $ty: FieldType!, $i: FieldDefinitionInput!) { createFieldDefinition(target: $t, key: $k, type: $ty, input: $i) { __typename } }`, { t: target, k: key, ty: type, i: input }, { token: owner });
+      ok(url, `mutation($t: FieldTarget!, $k: String!, $ty: FieldType!, $i: FieldDefinitionInput!) { createFieldDefinition(input: { target: $t, key: $k, type: $ty, definition: $i }) { __typename } }`, { t: target, k: key, ty: type, i: input }, { token: owner });
     await field("pre_session", "intake", "text", { label: "Intake reason", required: true });
     await field("pre_session", "readings", "array", { label: "Readings", fields: [{ key: "item", label: "Reading", type: "object", fields: [{ key: "pulse", label: "Pulse", type: "number", required: true }] }] });
     await field("post_session", "followUp", "select", { label: "Follow-up", required: true, validation: { options: ["None", "In two weeks"] } });
@@ -129,7 +129,7 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
     await snap(page, "appointments-month");
 
     // What the server stored.
-    const { appointmentCalendar } = await ok(url, `query($d: LocalDate!) { appointmentCalendar(view: day, date: $d) { ... on AppointmentCalendar { appointments { name status startsAt durationMinutes fieldValues } } } }`, { d: day }, { token: owner });
+    const { appointmentCalendar } = await ok(url, `query($d: LocalDate!) { appointmentCalendar(view: DAY, date: $d) { ... on AppointmentCalendar { appointments { name status startsAt durationMinutes fieldValues } } } }`, { d: day }, { token: owner });
     const saved = appointmentCalendar.appointments.find((a: { name: string }) => a.name === "Knee treatment");
     expect(saved).toMatchObject({ status: "completed", durationMinutes: 45, fieldValues: { intake: "Knee pain after running", readings: [{ pulse: 64 }], followUp: "In two weeks" } });
     expect(saved.fieldValues.signedBy).toMatch(/^data:image\/png;base64,/);

@@ -83,7 +83,7 @@ describe.runIf(existsSync(CHROMIUM))("Live board counters in Chromium", () => {
     const tom = ws.employee.token;
     for (let i = 0; i < 2; i++) {
       await sleep(700);
-      const { startTimer } = await ok(url, `mutation { startTimer(description: "Board change") { ... on TimeEntry { id } } }`, {}, { token: tom });
+      const { startTimer } = await ok(url, `mutation { startTimer(input: { description: "Board change" }) { ... on TimeEntry { id } } }`, {}, { token: tom });
       await page.locator(`[data-session-id="${startTimer.id}"]`).waitFor({ timeout: 5000 });
       await sleep(1300);
       await ok(url, `mutation { stopTimer { __typename } }`, {}, { token: tom });

@@ -36,7 +36,7 @@ describe.runIf(existsSync(CHROMIUM))("Live wall display in Chromium", () => {
     await expect.poll(() => page.getByTestId("live-connection").textContent(), { timeout: 5000 }).toBe("Connected");
     return page;
   }
-  const START = `mutation($d: String!) { startTimer(description: $d) { ... on TimeEntry { id } } }`;
+  const START = `mutation($d: String!) { startTimer(input: { description: $d }) { ... on TimeEntry { id } } }`;
   const STOP = `mutation { stopTimer { __typename } }`;
 
   it("shows a session started through the API, ticks its counter, and drops it when stopped", async () => {

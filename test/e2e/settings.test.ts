@@ -150,7 +150,7 @@ describe.runIf(existsSync(CHROMIUM))("Settings screens in Chromium", () => {
     const link = new URL(await page.getByRole("textbox", { name: "Invitation link" }).inputValue());
     await page.getByTestId("invitation-row").filter({ hasText: email }).getByRole("button", { name: "Revoke" }).click();
     await page.getByRole("status").filter({ hasText: `Invitation to ${email} revoked.` }).waitFor();
-    const accepted = await ok(url, `mutation($t: String!) { acceptInvitation(token: $t, name: "X", password: "long-enough") { __typename } }`, { t: link.searchParams.get("token") });
+    const accepted = await ok(url, `mutation($t: String!) { acceptInvitation(input: { token: $t, name: "X", password: "long-enough" }) { __typename } }`, { t: link.searchParams.get("token") });
     expect(accepted.acceptInvitation.__typename).toBe("ValidationError");
     await page.close();
   });
@@ -192,7 +192,7 @@ describe.runIf(existsSync(CHROMIUM))("Settings screens in Chromium", () => {
     expect(await kiosk.getByRole("button", { name: "Full screen" }).count()).toBe(1);
 
     const tom = { token: ws.employee.token };
-    const { startTimer } = await ok(url, `mutation { startTimer(description: "On the wall") { ... on TimeEntry { id } } }`, {}, tom);
+    const { startTimer } = await ok(url, `mutation { startTimer(input: { description: "On the wall" }) { ... on TimeEntry { id } } }`, {}, tom);
     const card = kiosk.locator(`[data-testid="live-session"][data-session-id="${startTimer.id}"]`);
     await card.waitFor({ timeout: 5000 });
     expect(await card.getByTestId("live-title").textContent()).toBe("On the wall");

@@ -75,7 +75,7 @@ describe.runIf(existsSync(CHROMIUM))("Work sessions page in Chromium", () => {
     const userId = (name: string) => viewer.workspace.members.nodes.find((m: { user: { name: string } }) => m.user.name === name).user.id;
     const emma = await ok(
       url,
-      `mutation($e: ID!, $s: DateTime!, $t: DateTime!) { addManualTime(employeeId: $e, start: $s, end: $t, note: "Workshop") { __typename ... on WorkSession { id } } }`,
+      `mutation($e: ID!, $s: DateTime!, $t: DateTime!) { addManualTime(input: { employeeId: $e, start: $s, end: $t, note: "Workshop" }) { __typename ... on WorkSession { id } } }`,
       { e: userId("Emma Employee"), s: instant(cal.today.minus({ days: 1 }), "09:00"), t: instant(cal.today.minus({ days: 1 }), "10:00") },
       { token: lisaToken },
     );
@@ -308,7 +308,7 @@ describe.runIf(existsSync(CHROMIUM))("Work sessions page in Chromium", () => {
     const end = start + 90 * 60_000;
     const added = await ok(
       url,
-      `mutation($e: ID!, $s: DateTime!, $t: DateTime!, $n: String) { addManualTime(employeeId: $e, start: $s, end: $t, note: $n) { __typename ... on WorkSession { id netSeconds } } }`,
+      `mutation($e: ID!, $s: DateTime!, $t: DateTime!, $n: String) { addManualTime(input: { employeeId: $e, start: $s, end: $t, note: $n }) { __typename ... on WorkSession { id netSeconds } } }`,
       { e: tomId, s: new Date(start).toISOString(), t: new Date(end).toISOString(), n: note },
       { token: lisaToken },
     );

@@ -34,7 +34,7 @@ export async function ok<T = any>(url: string, query: string, variables: Record<
 }
 
 export async function signIn(url: string, email: string, password = DEMO_PASSWORD): Promise<string> {
-  const res = await gql(url, `mutation($e:String!,$p:String!){ signIn(email:$e,password:$p){ __typename ... on Error { message } } }`, { e: email, p: password });
+  const res = await gql(url, `mutation($e:String!,$p:String!){ signIn(input: { email: $e, password: $p }){ __typename ... on Error { message } } }`, { e: email, p: password });
   if (res.body.data?.signIn.__typename !== "SignInPayload") throw new Error(`sign-in failed: ${JSON.stringify(res.body)}`);
   const setCookie = res.headers.get("set-cookie") ?? "";
   return setCookie.split(";")[0];
@@ -43,7 +43,7 @@ export async function signIn(url: string, email: string, password = DEMO_PASSWOR
 /** Signs in and creates a personal access token, as the desktop app or an agent would get one. */
 export async function tokenFor(url: string, email: string): Promise<string> {
   const cookie = await signIn(url, email);
-  const data = await ok(url, `mutation { createPersonalAccessToken(name: "test") { ... on CreatedToken { secret } } }`, {}, { cookie });
+  const data = await ok(url, `mutation { createPersonalAccessToken(input: { name: "test" }) { ... on CreatedToken { secret } } }`, {}, { cookie });
   return data.createPersonalAccessToken.secret;
 }
 

@@ -48,12 +48,12 @@ export async function createMember(
   inviter: { token?: string; cookie?: string },
   member: { email: string; role: string; name?: string; password?: string },
 ) {
-  const invited = await ok(url, `mutation($e: String!, $r: Role!) { inviteMember(email: $e, role: $r) { __typename } }`, { e: member.email, r: member.role }, inviter);
+  const invited = await ok(url, `mutation($e: String!, $r: Role!) { inviteMember(input: { email: $e, role: $r }) { __typename } }`, { e: member.email, r: member.role }, inviter);
   if (invited.inviteMember.__typename !== "Invitation") throw new Error(`invitation refused: ${JSON.stringify(invited)}`);
   const token = await waitForToken(url, member.email, "invitations/accept");
   const accepted = await ok(
     url,
-    `mutation($t: String!, $n: String!, $p: String!) { acceptInvitation(token: $t, name: $n, password: $p) { __typename } }`,
+    `mutation($t: String!, $n: String!, $p: String!) { acceptInvitation(input: { token: $t, name: $n, password: $p }) { __typename } }`,
     { t: token, n: member.name ?? "New Member", p: member.password ?? "member-password" },
   );
   if (accepted.acceptInvitation.__typename !== "Workspace") throw new Error(`acceptance refused: ${JSON.stringify(accepted)}`);

@@ -31,8 +31,8 @@ const ROLES = [
   ["employee2", "Emma Employee", "employee"],
 ] as const;
 
-const SIGN_IN = `mutation($e: String!, $p: String!, $w: ID) { signIn(email: $e, password: $p, workspaceId: $w) { __typename } }`;
-const TOKEN = `mutation { createPersonalAccessToken(name: "test") { ... on CreatedToken { secret } } }`;
+const SIGN_IN = `mutation($e: String!, $p: String!, $w: ID) { signIn(input: { email: $e, password: $p, workspaceId: $w }) { __typename } }`;
+const TOKEN = `mutation { createPersonalAccessToken(input: { name: "test" }) { ... on CreatedToken { secret } } }`;
 
 /** Signs `email` in to `workspaceId` and returns a personal token acting there. */
 export async function memberIn(url: string, workspaceId: string, email: string, name: string): Promise<TestMember> {
@@ -54,7 +54,7 @@ export async function memberIn(url: string, workspaceId: string, email: string, 
 export async function newWorkspace(url: string, timeZone = "Europe/Berlin"): Promise<TestWorkspace> {
   const suffix = randomUUID().slice(0, 8);
   const demoOwner = await signIn(url, "owner@demo.test");
-  const created = await ok(url, `mutation($n: String!, $z: String) { createWorkspace(name: $n, timeZone: $z) { ... on Workspace { id } } }`, { n: `Test ${suffix}`, z: timeZone }, { cookie: demoOwner });
+  const created = await ok(url, `mutation($n: String!, $z: String) { createWorkspace(input: { name: $n, timeZone: $z }) { ... on Workspace { id } } }`, { n: `Test ${suffix}`, z: timeZone }, { cookie: demoOwner });
   const id = created.createWorkspace.id as string;
   const creator = await memberIn(url, id, "owner@demo.test", "Olivia Owner");
   const members = await Promise.all(

@@ -172,7 +172,7 @@ export class AgentStore {
   async start(projectId: string, description: string): Promise<Tracked> {
     const { startAgentSession } = await gql<{ startAgentSession: Result }>(
       `mutation StartAgentSession($projectId: ID!, $description: String!) {
-        startAgentSession(projectId: $projectId, description: $description) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on AgentSession { ${SESSION} } }
+        startAgentSession(input: { projectId: $projectId, description: $description }) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on AgentSession { ${SESSION} } }
       }`,
       { projectId, description },
     );
@@ -186,7 +186,7 @@ export class AgentStore {
   async setBeat(id: string, kind: BeatKind) {
     const { setBeat } = await gql<{ setBeat: Result }>(
       `mutation SetBeat($sessionId: ID!, $kind: BeatKind!, $previousTo: BeatKind) {
-        setBeat(sessionId: $sessionId, kind: $kind, previousTo: $previousTo) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on AgentSession { ${SESSION} } }
+        setBeat(input: { sessionId: $sessionId, kind: $kind, previousTo: $previousTo }) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on AgentSession { ${SESSION} } }
       }`,
       { sessionId: id, kind, previousTo: this.previousToAgent ? "agent" : "idle" },
     );
@@ -196,7 +196,7 @@ export class AgentStore {
 
   async end(id: string): Promise<Tracked> {
     const { endAgentSession } = await gql<{ endAgentSession: Result }>(
-      `mutation EndAgentSession($sessionId: ID!) { endAgentSession(sessionId: $sessionId) { ${ERROR_FIELDS} ... on AgentSession { ${SESSION} } } }`,
+      `mutation EndAgentSession($sessionId: ID!) { endAgentSession(input: { sessionId: $sessionId }) { ${ERROR_FIELDS} ... on AgentSession { ${SESSION} } } }`,
       { sessionId: id },
     );
     const session = this.remember(unwrap<AgentSession>(endAgentSession, "AgentSession"));

@@ -159,18 +159,18 @@ export async function createAppointment(input: AppointmentInput) {
 }
 
 export async function updateAppointment(id: string, input: Omit<AppointmentInput, "fields">) {
-  const data = await gql<{ updateAppointment: Payload }>(`mutation Update($id: ID!, $i: AppointmentChangesInput!) { updateAppointment(id: $id, input: $i) { ${PAYLOAD} } }`, { id, i: input });
+  const data = await gql<{ updateAppointment: Payload }>(`mutation Update($id: ID!, $i: AppointmentChangesInput!) { updateAppointment(input: { id: $id, changes: $i }) { ${PAYLOAD} } }`, { id, i: input });
   return unwrap<Payload>(data.updateAppointment, "AppointmentPayload");
 }
 
 export async function saveFields(id: string, phase: Phase, fields: Record<string, unknown>) {
-  const query = `mutation SaveFields($id: ID!, $p: FieldTarget!, $f: JSON!) { saveAppointmentFields(id: $id, phase: $p, fields: $f) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on Appointment { ${APPOINTMENT} } } }`;
+  const query = `mutation SaveFields($id: ID!, $p: FieldTarget!, $f: JSON!) { saveAppointmentFields(input: { id: $id, phase: $p, fields: $f }) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on Appointment { ${APPOINTMENT} } } }`;
   const data = await gql<{ saveAppointmentFields: Appointment & { __typename: string } }>(query, { id, p: phase, f: fields });
   return unwrap<Appointment>(data.saveAppointmentFields, "Appointment");
 }
 
 export async function deleteAppointment(id: string) {
-  const data = await gql<{ deleteAppointment: { __typename: string } }>(`mutation Delete($id: ID!) { deleteAppointment(id: $id) { ${ERROR_FIELDS} } }`, { id });
+  const data = await gql<{ deleteAppointment: { __typename: string } }>(`mutation Delete($id: ID!) { deleteAppointment(input: { id: $id }) { ${ERROR_FIELDS} } }`, { id });
   unwrap(data.deleteAppointment, "DeletedAppointment");
 }
 
@@ -195,13 +195,13 @@ export async function saveDefinition(definition: { id?: string; target: FieldTar
   const result = `${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on FieldDefinition { id }`;
   if (definition.id) {
     const data = await gql<{ updateFieldDefinition: { __typename: string } }>(
-      `mutation UpdateField($id: ID!, $i: FieldDefinitionInput!) { updateFieldDefinition(id: $id, input: $i) { ${result} } }`,
+      `mutation UpdateField($id: ID!, $i: FieldDefinitionInput!) { updateFieldDefinition(input: { id: $id, definition: $i }) { ${result} } }`,
       { id: definition.id, i: definition.input },
     );
     return unwrap(data.updateFieldDefinition, "FieldDefinition");
   }
   const data = await gql<{ createFieldDefinition: { __typename: string } }>(
-    `mutation CreateField($t: FieldTarget!, $k: String!, $ty: FieldType!, $i: FieldDefinitionInput!) { createFieldDefinition(target: $t, key: $k, type: $ty, input: $i) { ${result} } }`,
+    `mutation CreateField($t: FieldTarget!, $k: String!, $ty: FieldType!, $i: FieldDefinitionInput!) { createFieldDefinition(input: { target: $t, key: $k, type: $ty, definition: $i }) { ${result} } }`,
     { t: definition.target, k: definition.key, ty: definition.type, i: definition.input },
   );
   return unwrap(data.createFieldDefinition, "FieldDefinition");
@@ -209,13 +209,13 @@ export async function saveDefinition(definition: { id?: string; target: FieldTar
 
 export async function archiveDefinition(id: string, archived: boolean) {
   const field = archived ? "archiveFieldDefinition" : "restoreFieldDefinition";
-  const data = await gql<Record<string, { __typename: string }>>(`mutation Archive($id: ID!) { ${field}(id: $id) { ${ERROR_FIELDS} } }`, { id });
+  const data = await gql<Record<string, { __typename: string }>>(`mutation Archive($id: ID!) { ${field}(input: { id: $id }) { ${ERROR_FIELDS} } }`, { id });
   unwrap(data[field], "FieldDefinition");
 }
 
 export async function reorderDefinitions(target: FieldTarget, ids: string[]) {
   const data = await gql<{ reorderFieldDefinitions: { __typename: string } }>(
-    `mutation Reorder($t: FieldTarget!, $ids: [ID!]!) { reorderFieldDefinitions(target: $t, ids: $ids) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} } }`,
+    `mutation Reorder($t: FieldTarget!, $ids: [ID!]!) { reorderFieldDefinitions(input: { target: $t, ids: $ids }) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} } }`,
     { t: target, ids },
   );
   unwrap(data.reorderFieldDefinitions, "MutationReorderFieldDefinitionsSuccess");
@@ -274,33 +274,33 @@ export async function feeds(): Promise<Feed[]> {
 
 /** A new feed; its path holds the secret and is shown only now. */
 export async function createFeed(scope: Feed["scope"]): Promise<string> {
-  const query = `mutation Feed($s: CalendarFeedScope!) { createCalendarFeed(scope: $s) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on CreatedCalendarFeed { path } } }`;
+  const query = `mutation Feed($s: CalendarFeedScope!) { createCalendarFeed(input: { scope: $s }) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on CreatedCalendarFeed { path } } }`;
   const data = await gql<{ createCalendarFeed: { __typename: string; path: string } }>(query, { s: scope });
   return unwrap<{ path: string }>(data.createCalendarFeed, "CreatedCalendarFeed").path;
 }
 
 export async function revokeFeed(id: string) {
-  const data = await gql<{ revokeCalendarFeed: { __typename: string } }>(`mutation Revoke($id: ID!) { revokeCalendarFeed(id: $id) { ${ERROR_FIELDS} } }`, { id });
+  const data = await gql<{ revokeCalendarFeed: { __typename: string } }>(`mutation Revoke($id: ID!) { revokeCalendarFeed(input: { id: $id }) { ${ERROR_FIELDS} } }`, { id });
   unwrap(data.revokeCalendarFeed, "CalendarFeed");
 }
 
 export async function saveService(input: { name: string; pricing: string; priceCents: number; currency: string }, id?: string) {
-  const query = `mutation Service($id: ID, $i: AppointmentServiceInput!) { saveAppointmentService(id: $id, input: $i) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} } }`;
+  const query = `mutation Service($id: ID, $i: AppointmentServiceInput!) { saveAppointmentService(input: { id: $id, service: $i }) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} } }`;
   unwrap((await gql<{ saveAppointmentService: { __typename: string } }>(query, { id, i: input })).saveAppointmentService, "AppointmentService");
 }
 
 export async function saveClient(name: string, id?: string) {
   const result = `${ERROR_FIELDS} ${PROBLEM_FIELDS}`;
   if (id) {
-    const data = await gql<{ updateClient: { __typename: string } }>(`mutation Rename($id: ID!, $n: String!) { updateClient(id: $id, name: $n) { ${result} } }`, { id, n: name });
+    const data = await gql<{ updateClient: { __typename: string } }>(`mutation Rename($id: ID!, $n: String!) { updateClient(input: { id: $id, name: $n }) { ${result} } }`, { id, n: name });
     return unwrap(data.updateClient, "Client");
   }
-  const data = await gql<{ createClient: { __typename: string } }>(`mutation AddClient($n: String!) { createClient(name: $n) { ${result} } }`, { n: name });
+  const data = await gql<{ createClient: { __typename: string } }>(`mutation AddClient($n: String!) { createClient(input: { name: $n }) { ${result} } }`, { n: name });
   return unwrap(data.createClient, "Client");
 }
 
 export async function deleteClient(id: string) {
-  const data = await gql<{ deleteClient: { __typename: string } }>(`mutation DeleteClient($id: ID!) { deleteClient(id: $id) { ${ERROR_FIELDS} } }`, { id });
+  const data = await gql<{ deleteClient: { __typename: string } }>(`mutation DeleteClient($id: ID!) { deleteClient(input: { id: $id }) { ${ERROR_FIELDS} } }`, { id });
   unwrap(data.deleteClient, "DeletedClient");
 }
 
@@ -326,19 +326,19 @@ export async function clientHistory(id: string, after: string | null): Promise<C
 
 /** Creates an evaluation, or replaces the one with `id`. */
 export async function saveEvaluation(input: { id: string | null; clientId: string; appointmentId: string | null; title: string; fields: Record<string, unknown> }) {
-  const query = `mutation Evaluate($id: ID, $c: ID!, $a: ID, $t: String!, $f: JSON!) { saveEvaluation(id: $id, clientId: $c, appointmentId: $a, title: $t, fields: $f) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} } }`;
+  const query = `mutation Evaluate($id: ID, $c: ID!, $a: ID, $t: String!, $f: JSON!) { saveEvaluation(input: { id: $id, clientId: $c, appointmentId: $a, title: $t, fields: $f }) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} } }`;
   const data = await gql<{ saveEvaluation: { __typename: string } }>(query, { id: input.id, c: input.clientId, a: input.appointmentId, t: input.title, f: input.fields });
   return unwrap(data.saveEvaluation, "Evaluation");
 }
 
 export async function deleteEvaluation(id: string) {
-  const data = await gql<{ deleteEvaluation: { __typename: string } }>(`mutation RemoveEvaluation($id: ID!) { deleteEvaluation(id: $id) { ${ERROR_FIELDS} } }`, { id });
+  const data = await gql<{ deleteEvaluation: { __typename: string } }>(`mutation RemoveEvaluation($id: ID!) { deleteEvaluation(input: { id: $id }) { ${ERROR_FIELDS} } }`, { id });
   unwrap(data.deleteEvaluation, "Evaluation");
 }
 
 export async function deleteAttachment(id: string) {
   const data = await gql<{ deleteAppointmentAttachment: { __typename: string } }>(
-    `mutation RemoveFile($id: ID!) { deleteAppointmentAttachment(id: $id) { ${ERROR_FIELDS} } }`,
+    `mutation RemoveFile($id: ID!) { deleteAppointmentAttachment(input: { id: $id }) { ${ERROR_FIELDS} } }`,
     { id },
   );
   unwrap(data.deleteAppointmentAttachment, "AppointmentAttachment");

@@ -44,7 +44,7 @@ const MUTATIONS = { issued: "issueInvoice", paid: "markInvoicePaid", void: "void
 export async function setInvoiceStatus(id: string, to: keyof typeof MUTATIONS): Promise<InvoiceWithLines> {
   const field = MUTATIONS[to];
   const data = await gql<Record<string, { __typename: string }>>(
-    `mutation SetInvoiceStatus($id: ID!) { ${field}(id: $id) { ${ERROR_FIELDS} ... on Invoice { ${INVOICE_WITH_LINES} } } }`,
+    `mutation SetInvoiceStatus($id: ID!) { ${field}(input: { id: $id }) { ${ERROR_FIELDS} ... on Invoice { ${INVOICE_WITH_LINES} } } }`,
     { id },
   );
   return unwrap<InvoiceWithLines>(data[field], "Invoice");

@@ -36,7 +36,7 @@ export async function loadViewer(): Promise<Viewer | null> {
 }
 
 const SIGN_IN = `mutation SignIn($email: String!, $password: String!) {
-  signIn(email: $email, password: $password) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} }
+  signIn(input: { email: $email, password: $password }) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} }
 }`;
 
 export async function signIn(email: string, password: string) {
@@ -57,7 +57,7 @@ export async function signOut() {
 
 export async function switchWorkspace(workspaceId: string) {
   const { switchWorkspace } = await gql<{ switchWorkspace: { __typename: string } }>(
-    `mutation SwitchWorkspace($workspaceId: ID!) { switchWorkspace(workspaceId: $workspaceId) { ${ERROR_FIELDS} } }`,
+    `mutation SwitchWorkspace($workspaceId: ID!) { switchWorkspace(input: { workspaceId: $workspaceId }) { ${ERROR_FIELDS} } }`,
     { workspaceId },
   );
   unwrap(switchWorkspace, "Workspace");

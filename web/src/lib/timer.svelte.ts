@@ -35,7 +35,7 @@ class TimerState {
   async start(description: string, projectId: string | null) {
     const { startTimer } = await gql<{ startTimer: { __typename: string } }>(
       `mutation StartTimer($description: String, $projectId: ID) {
-        startTimer(description: $description, projectId: $projectId) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on TimeEntry { ${ENTRY} } }
+        startTimer(input: { description: $description, projectId: $projectId }) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on TimeEntry { ${ENTRY} } }
       }`,
       { description, projectId },
     );

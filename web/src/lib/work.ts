@@ -204,7 +204,7 @@ function sessionFrom(result: SessionResult): Tracked {
 export async function addManualTime(input: { employeeId: string; start: string; end: string; note: string }): Promise<Tracked> {
   const { addManualTime } = await gql<{ addManualTime: SessionResult }>(
     `mutation AddManualTime($employeeId: ID!, $start: DateTime!, $end: DateTime!, $note: String) {
-      addManualTime(employeeId: $employeeId, start: $start, end: $end, note: $note) { ${RESULT} }
+      addManualTime(input: { employeeId: $employeeId, start: $start, end: $end, note: $note }) { ${RESULT} }
     }`,
     input,
   );
@@ -214,7 +214,7 @@ export async function addManualTime(input: { employeeId: string; start: string; 
 export async function editWorkSession(input: { id: string; start: string; end: string; notes: string }): Promise<Tracked> {
   const { editWorkSession } = await gql<{ editWorkSession: SessionResult }>(
     `mutation EditWorkSession($id: ID!, $start: DateTime!, $end: DateTime!, $notes: String) {
-      editWorkSession(id: $id, start: $start, end: $end, notes: $notes) { ${RESULT} }
+      editWorkSession(input: { id: $id, start: $start, end: $end, notes: $notes }) { ${RESULT} }
     }`,
     input,
   );
@@ -224,7 +224,7 @@ export async function editWorkSession(input: { id: string; start: string; end: s
 export async function setAfkReason(afkPeriodId: string, reason: AfkReason | null): Promise<AfkPeriod> {
   const { setAfkReason } = await gql<{ setAfkReason: { __typename: string } }>(
     `mutation SetAfkReason($afkPeriodId: ID!, $reason: AfkReason) {
-      setAfkReason(afkPeriodId: $afkPeriodId, reason: $reason) { ${ERROR_FIELDS} ... on AfkPeriod { ${AFK_PERIOD} } }
+      setAfkReason(input: { afkPeriodId: $afkPeriodId, reason: $reason }) { ${ERROR_FIELDS} ... on AfkPeriod { ${AFK_PERIOD} } }
     }`,
     { afkPeriodId, reason },
   );
