@@ -9,7 +9,8 @@ import { analyticsEventsRoute, analyticsIntake, MAX_EVENTS_BODY_BYTES } from "./
 import { postHogRoute, segmentRoute } from "./analytics-sdks.js";
 import { workEventsRoute, workImportRoute } from "./work-events.js";
 import { workReportRoute } from "./work-report.js";
-import { MAX_SCREENSHOT_BYTES, screenshotsRoute } from "./screenshots.js";
+import { screenshotsRoute } from "./screenshots.js";
+import { MAX_SCREENSHOT_BYTES } from "../schema/work/screenshots.js";
 import { createMcpRoute } from "./mcp/http.js";
 import { appointmentAttachmentsRoute } from "./appointment-attachments.js";
 import { appointmentFeedsRoute } from "./appointment-feeds.js";

@@ -1,32 +1,19 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Services, Viewer } from "../schema/common/context.js";
+import type { Services } from "../schema/common/context.js";
 import { localId } from "../schema/common/input-limits.js";
 import { can, mayActFor } from "../schema/common/policy.js";
 import { eventsFromExport } from "../schema/work/activitywatch.js";
-import { parseBatch, type WorkEvent } from "../schema/work/events.js";
-import { announcePrompts } from "../schema/work/afk.js";
-import { announceWork } from "../schema/work/live.js";
-import { recordEvents, scheduleAutoClose } from "../schema/work/recording.js";
-import { workSettings } from "../schema/work/settings.js";
+import { parseBatch } from "../schema/work/events.js";
+import { ingest, memberOf, settingsOf } from "../schema/work/service.js";
 import { type Authenticator, credentialsFrom, viewerOfRequest } from "./auth.js";
 import type { Config } from "./config.js";
 import { json } from "./http.js";
 import type { Metrics } from "./metrics.js";
 
-
 export async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-}
-
-/** Records, schedules the auto-close and tells the board: one path for live and imported events. */
-async function ingest(services: Services, viewer: Viewer, events: WorkEvent[]) {
-  const result = await recordEvents(services, viewer, events);
-  await scheduleAutoClose(services, result, viewer.workspaceId);
-  await announceWork(services, result.changedSessionIds, viewer.workspaceId);
-  if (result.afkEnded) announcePrompts(services, viewer.workspaceId, viewer.userId);
-  return { accepted: result.accepted, duplicates: result.duplicates, sessions: result.changedSessionIds.length };
 }
 
 /**
@@ -68,7 +55,7 @@ export function workImportRoute(services: Services, auth: Authenticator, config:
     let userId = viewer.userId;
     if (employee) {
       const employeeId = localId(employee, "User");
-      const member = employeeId && (await services.db.membership.findFirst({ where: { workspaceId: viewer.workspaceId, userId: employeeId } }));
+      const member = employeeId && (await memberOf(services, viewer.workspaceId, employeeId));
       if (!member) return json(res, 404, { error: "No such employee", code: "NOT_FOUND" });
       userId = member.userId;
     }
@@ -80,8 +67,7 @@ export function workImportRoute(services: Services, auth: Authenticator, config:
     } catch {
       return json(res, 400, { error: "Malformed JSON", code: "VALIDATION" });
     }
-    const workspace = await services.db.workspace.findUniqueOrThrow({ where: { id: viewer.workspaceId } });
-    const read = eventsFromExport(body, workSettings(workspace.settings).inactivityMinutes * 60_000);
+    const read = eventsFromExport(body, (await settingsOf(services, viewer.workspaceId)).inactivityMinutes * 60_000);
     if (!read) return json(res, 400, { error: 'Expected an ActivityWatch export: {"buckets": {...}}', code: "VALIDATION" });
     json(res, 200, { buckets: read.buckets, ...(await ingest(services, { ...viewer, userId }, read.events)), rejected: read.rejected });
   };

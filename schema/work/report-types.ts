@@ -7,7 +7,7 @@ import { YEAR_MONTH } from "../common/input-limits.js";
 import { UserRef } from "../identity/types.js";
 import { dailyTotals, type EmployeeSummary, type Totals } from "./reports.js";
 import { dateRange, type AfkReason } from "./rules.js";
-import { employeeScope } from "./types.js";
+import { employeeScope } from "./service.js";
 import { requirePermission, rowsSql } from "../common/policy.js";
 
 /** The sessions of a date range (workspace time zone) the viewer may see: everyone's or one employee's. */

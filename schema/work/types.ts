@@ -1,22 +1,20 @@
-import { encodeGlobalID, resolveOffsetConnection } from "@pothos/plugin-relay";
+import { resolveOffsetConnection } from "@pothos/plugin-relay";
 import type { AfkPeriod, Screenshot, User, WorkActivity, WorkSession } from "../../prisma/generated/client.js";
 import { filter, pipe } from "graphql-yoga";
 import { builder } from "../builder.js";
 import type { Context } from "../common/context.js";
-import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
-import { personInScope, rowsWhere, rowVisible } from "../common/policy.js";
-import { mergeSettings } from "../common/settings.js";
+import { ConflictError, NotFoundError, ValidationError } from "../common/errors.js";
+import { rowVisible } from "../common/policy.js";
 import { UserRef } from "../identity/types.js";
 import { readingInstant } from "../live/sources.js";
-import { announceWork } from "./live.js";
-import { clip, dateRange, seconds, sessionTotals, type Interval } from "./rules.js";
+import { clip, seconds, sessionTotals, type Interval } from "./rules.js";
 import { answerAfk, isUnanswered, ownPrompts, promptThresholdMs, PROMPTS_LISTED } from "./afk.js";
-import { WORK_SETTING_LIMITS, workSettings } from "./settings.js";
+import { addManualTime, editWorkSession, include, sessionsBetween, settingsOf, updateWorkSettings } from "./service.js";
+import type { workSettings } from "./settings.js";
 import "./jobs.js";
 import { upperSnake } from "../common/enums.js";
 
 type Loaded = WorkSession & { user: User; afkPeriods: AfkPeriod[] };
-const include = { user: true, afkPeriods: { orderBy: { startedAt: "asc" } } } as const;
 
 const AfkReasonEnum = builder.enumType("AfkReason", {
   values: upperSnake({
@@ -134,18 +132,6 @@ builder.node(WorkSessionRef, {
   }),
 });
 
-/**
- * Who the query is about (the policy's rule: employees only ever themselves, managers anyone or
- * everyone), and only a member of the workspace the request acts in: nobody else's name or email.
- */
-export async function employeeScope(ctx: Context, employeeId: string | undefined) {
-  const viewer = ctx.viewer!;
-  const userId = personInScope(viewer, employeeId);
-  if (userId && userId !== viewer.userId && !(await ctx.db.membership.findFirst({ where: { ...rowsWhere(viewer, "member"), userId } })))
-    throw new NotFoundError("Employee");
-  return userId;
-}
-
 builder.queryField("workSessions", (t) =>
   t.connection({
     type: WorkSessionRef,
@@ -157,27 +143,8 @@ builder.queryField("workSessions", (t) =>
       employeeId: t.arg.globalID({ for: UserRef, required: false }),
       withNotes: t.arg.boolean({ required: false, description: "Only sessions with notes: the session notes report." }),
     },
-    resolve: async (_r, args, ctx) => {
-      if (args.to < args.from) throw ValidationError.field("to", "Must not be before from");
-      const workspace = await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } });
-      const range = dateRange(args.from, args.to, workspace.timeZone);
-      const userId = await employeeScope(ctx, args.employeeId?.id);
-      return resolveOffsetConnection({ args }, ({ limit, offset }) =>
-        ctx.db.workSession.findMany({
-          where: {
-            ...rowsWhere(ctx.viewer, "workSession"),
-            userId,
-            startedAt: { lt: range.end },
-            OR: [{ endedAt: null }, { endedAt: { gt: range.start } }],
-            ...(args.withNotes ? { notes: { not: "" } } : {}),
-          },
-          include,
-          orderBy: [{ startedAt: "desc" }, { id: "asc" }],
-          skip: offset,
-          take: limit,
-        }),
-      );
-    },
+    resolve: (_r, args, ctx) =>
+      resolveOffsetConnection({ args }, (page) => sessionsBetween(ctx, { ...args, employeeId: args.employeeId?.id }, page)),
   }),
 );
 
@@ -216,30 +183,6 @@ builder.subscriptionField("afkPromptsChanged", (t) =>
   }),
 );
 
-/** The employee's session that overlaps [start, end), an open one counting up to now. */
-async function overlapping(ctx: Context, userId: string, start: Date, end: Date, exceptId?: string) {
-  return ctx.db.workSession.findFirst({
-    where: {
-      workspaceId: ctx.viewer!.workspaceId,
-      userId,
-      id: exceptId ? { not: exceptId } : undefined,
-      startedAt: { lt: end },
-      OR: [{ endedAt: null }, { endedAt: { gt: start } }],
-    },
-  });
-}
-
-function checkTimes(problems: Problems, start: Date, end: Date) {
-  if (end <= start) problems.add("end", "Must be after the start");
-  if (end.getTime() > Date.now()) problems.add("end", "Can't be in the future");
-}
-
-function isOverlapViolation(error: unknown) {
-  return String((error as Error)?.message ?? "").includes("WorkSession_no_overlap");
-}
-
-const conflict = (id: string) => new ConflictError("Overlaps another session of this employee", [id]);
-
 builder.mutationField("addManualTime", (t) =>
   t.field({
     type: WorkSessionRef,
@@ -252,43 +195,9 @@ builder.mutationField("addManualTime", (t) =>
       end: t.arg({ type: "DateTime" }),
       note: t.arg.string({ required: false, defaultValue: "" }),
     },
-    resolve: async (_r, args, ctx) => {
-      const problems = new Problems();
-      checkTimes(problems, args.start, args.end);
-      if ((args.note ?? "").length > 2000) problems.add("note", "At most 2000 characters");
-      problems.throwIfAny();
-      const workspaceId = ctx.viewer!.workspaceId;
-      const member = await ctx.db.membership.findFirst({ where: { workspaceId, userId: args.employeeId.id } });
-      if (!member) throw new NotFoundError("Employee");
-      const clash = await overlapping(ctx, member.userId, args.start, args.end);
-      if (clash) throw conflict(encode(clash.id));
-      try {
-        const created = await ctx.db.workSession.create({
-          data: {
-            workspaceId,
-            userId: member.userId,
-            startedAt: args.start,
-            endedAt: args.end,
-            lastActivityAt: args.end,
-            endReason: "manual",
-            manual: true,
-            notes: (args.note ?? "").trim(),
-          },
-          include,
-        });
-        await announceWork(ctx, [created.id]);
-        return created;
-      } catch (error) {
-        // Two managers at the same moment: the database constraint lets exactly one through.
-        if (!isOverlapViolation(error)) throw error;
-        const winner = await overlapping(ctx, member.userId, args.start, args.end);
-        throw conflict(winner ? encode(winner.id) : "");
-      }
-    },
+    resolve: (_r, args, ctx) => addManualTime(ctx, { ...args, employeeId: args.employeeId.id, note: args.note ?? "" }),
   }),
 );
-
-const encode = (id: string) => encodeGlobalID("WorkSession", id);
 
 builder.mutationField("editWorkSession", (t) =>
   t.field({
@@ -302,38 +211,7 @@ builder.mutationField("editWorkSession", (t) =>
       end: t.arg({ type: "DateTime" }),
       notes: t.arg.string({ required: false }),
     },
-    resolve: async (_r, args, ctx) => {
-      const problems = new Problems();
-      checkTimes(problems, args.start, args.end);
-      problems.throwIfAny();
-      const session = await ctx.db.workSession.findFirst({ where: { id: args.id.id, workspaceId: ctx.viewer!.workspaceId } });
-      if (!session) throw new NotFoundError("Session");
-      if (!session.endedAt) throw new ConflictError("An open session can't be edited; wait until it ends", [encode(session.id)]);
-      const clash = await overlapping(ctx, session.userId, args.start, args.end, session.id);
-      if (clash) throw conflict(encode(clash.id));
-      const { start, end } = args;
-      try {
-        await ctx.db.$transaction(async (tx) => {
-          // Everything outside the new bounds goes, what straddles them is clipped: no negative durations.
-          const sessionId = session.id;
-          const outside = { sessionId, OR: [{ endedAt: { lte: start } }, { startedAt: { gte: end } }] };
-          await tx.afkPeriod.deleteMany({ where: outside });
-          await tx.workActivity.deleteMany({ where: outside });
-          await tx.afkPeriod.updateMany({ where: { sessionId, startedAt: { lt: start } }, data: { startedAt: start } });
-          await tx.workActivity.updateMany({ where: { sessionId, startedAt: { lt: start } }, data: { startedAt: start } });
-          await tx.afkPeriod.updateMany({ where: { sessionId, OR: [{ endedAt: { gt: end } }, { endedAt: null }] }, data: { endedAt: end } });
-          await tx.workActivity.updateMany({ where: { sessionId, endedAt: { gt: end } }, data: { endedAt: end } });
-          await tx.workSession.update({
-            where: { id: session.id },
-            data: { startedAt: start, endedAt: end, lastActivityAt: end, notes: args.notes?.trim() ?? undefined },
-          });
-        });
-      } catch (error) {
-        if (isOverlapViolation(error)) throw conflict("");
-        throw error;
-      }
-      return ctx.db.workSession.findUniqueOrThrow({ where: { id: session.id }, include });
-    },
+    resolve: (_r, args, ctx) => editWorkSession(ctx, { ...args, id: args.id.id }),
   }),
 );
 
@@ -348,7 +226,7 @@ builder.queryField("workSettings", (t) =>
   t.field({
     type: WorkSettingsRef,
     authScopes: { permission: "work.read" },
-    resolve: async (_r, _a, ctx) => workSettings((await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } })).settings),
+    resolve: (_r, _a, ctx) => settingsOf(ctx, ctx.viewer!.workspaceId),
   }),
 );
 
@@ -359,18 +237,6 @@ builder.mutationField("updateWorkSettings", (t) =>
     errors: { types: [ValidationError] },
     description: "Changes the settings given; the others stay.",
     args: { inactivityMinutes: t.arg.int({ required: false }), afkPromptMinutes: t.arg.int({ required: false }) },
-    resolve: async (_r, args, ctx) => {
-      const problems = new Problems();
-      const changes: Record<string, number> = {};
-      for (const key of ["inactivityMinutes", "afkPromptMinutes"] as const) {
-        const value = args[key];
-        if (value == null) continue;
-        const { min, max } = WORK_SETTING_LIMITS[key];
-        if (value < min || value > max) problems.add(key, `Between ${min} and ${max} minutes`);
-        changes[key] = value;
-      }
-      problems.throwIfAny();
-      return workSettings(await mergeSettings(ctx.db, ctx.viewer!.workspaceId, "work", changes));
-    },
+    resolve: (_r, args, ctx) => updateWorkSettings(ctx, args),
   }),
 );
