@@ -48,14 +48,14 @@ function check(input: typeof ServiceInput.$inferInput) {
 }
 
 builder.mutationField("saveAppointmentService", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: AppointmentServiceRef,
     description: "Creates a service, or changes one when `id` is given. Sessions already invoiced keep their price.",
     authScopes: { permission: "billing.manage" },
     errors: { types: [ValidationError, NotFoundError] },
-    args: { id: t.arg.globalID({ for: AppointmentServiceRef, required: false }), input: t.arg({ type: ServiceInput }) },
-    resolve: async (_r, args, ctx) => {
-      const data = check(args.input);
+    input: { id: t.input.globalID({ for: AppointmentServiceRef, required: false }), service: t.input.field({ type: ServiceInput }) },
+    resolve: async (_r, { input: args }, ctx) => {
+      const data = check(args.service);
       const workspaceId = ctx.viewer!.workspaceId;
       const clash = await ctx.db.appointmentService.findFirst({ where: { workspaceId, name: data.name, NOT: args.id ? { id: args.id.id } : undefined } });
       if (clash) throw ValidationError.field("name", "A service with this name exists");

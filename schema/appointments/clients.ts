@@ -6,12 +6,12 @@ import { ClientRef, manageClients } from "../agent/projects.js";
 import { conflictIfUsed } from "./service.js";
 
 builder.mutationField("updateClient", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: ClientRef,
     authScopes: manageClients,
     errors: { types: [ValidationError, NotFoundError] },
-    args: { id: t.arg.globalID({ for: ClientRef }), name: t.arg.string() },
-    resolve: async (_r, args, ctx) => {
+    input: { id: t.input.globalID({ for: ClientRef }), name: t.input.string() },
+    resolve: async (_r, { input: args }, ctx) => {
       const workspaceId = ctx.viewer!.workspaceId;
       const name = args.name.trim();
       if (!name) throw ValidationError.field("name", "Required");
@@ -28,13 +28,13 @@ const DeletedClientRef = builder.objectRef<{ id: string }>("DeletedClient").impl
 });
 
 builder.mutationField("deleteClient", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: DeletedClientRef,
     description: "Only a client without sessions, projects or invoices can be deleted (the database refuses otherwise).",
     authScopes: manageClients,
     errors: { types: [NotFoundError, ConflictError] },
-    args: { id: t.arg.globalID({ for: ClientRef }) },
-    resolve: async (_r, args, ctx) => {
+    input: { id: t.input.globalID({ for: ClientRef }) },
+    resolve: async (_r, { input: args }, ctx) => {
       const { count } = await ctx.db.client.deleteMany({ where: { id: args.id.id, workspaceId: ctx.viewer!.workspaceId } }).catch((e) => conflictIfUsed(e, "This client"));
       if (!count) throw new NotFoundError("Client");
       return { id: args.id.id };

@@ -54,19 +54,19 @@ async function checkValues(ctx: Context, values: unknown, appointmentId: string 
 }
 
 builder.mutationField("saveEvaluation", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: EvaluationRef,
     description: "Creates an evaluation of a client (optionally linked to one of their sessions), or replaces one's title and values when `id` is given.",
     authScopes: { permission: "session.update" },
     errors: { types: [ValidationError, NotFoundError] },
-    args: {
-      id: t.arg.globalID({ for: EvaluationRef, required: false }),
-      clientId: t.arg.globalID({ for: ClientRef }),
-      appointmentId: t.arg.globalID({ for: AppointmentRef, required: false }),
-      title: t.arg.string(),
-      fields: t.arg({ type: "JSON" }),
+    input: {
+      id: t.input.globalID({ for: EvaluationRef, required: false }),
+      clientId: t.input.globalID({ for: ClientRef }),
+      appointmentId: t.input.globalID({ for: AppointmentRef, required: false }),
+      title: t.input.string(),
+      fields: t.input.field({ type: "JSON" }),
     },
-    resolve: async (_r, args, ctx) => {
+    resolve: async (_r, { input: args }, ctx) => {
       const viewer = ctx.viewer!;
       const problems = new Problems();
       if (!args.title.trim()) problems.add("title", "Required");
@@ -87,13 +87,13 @@ builder.mutationField("saveEvaluation", (t) =>
 );
 
 builder.mutationField("deleteEvaluation", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: EvaluationRef,
     description: "Deletes an evaluation for good; returns it as it was.",
     authScopes: { permission: "session.delete" },
     errors: { types: [NotFoundError] },
-    args: { id: t.arg.globalID({ for: EvaluationRef }) },
-    resolve: async (_r, { id }, ctx) => {
+    input: { id: t.input.globalID({ for: EvaluationRef }) },
+    resolve: async (_r, { input: { id } }, ctx) => {
       const found = await ctx.db.evaluation.findFirst({ where: { id: id.id, ...rowsWhere(ctx.viewer, "evaluation") } });
       if (!found) throw new NotFoundError("Evaluation");
       // deleteMany: a concurrent delete makes this one a no-op rather than an error.

@@ -49,13 +49,13 @@ builder.queryField("calendarFeeds", (t) =>
 );
 
 builder.mutationField("createCalendarFeed", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: CreatedFeedRef,
     // A feed URL is a credential that outlives the request: people mint them, API keys never.
     authScopes: { $all: { person: true, permission: "session.read" } },
     errors: { types: [ValidationError] },
-    args: { scope: t.arg({ type: FeedScopeEnum }) },
-    resolve: async (_r, args, ctx) => {
+    input: { scope: t.input.field({ type: FeedScopeEnum }) },
+    resolve: async (_r, { input: args }, ctx) => {
       const viewer = ctx.viewer!;
       if (args.scope === "WORKSPACE" && !can(viewer, "team.read")) throw ValidationError.field("scope", "You can only subscribe to your own sessions");
       const secret = "sf_" + randomBytes(24).toString("base64url");
@@ -68,13 +68,13 @@ builder.mutationField("createCalendarFeed", (t) =>
 );
 
 builder.mutationField("revokeCalendarFeed", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: CalendarFeedRef,
     description: "The URL stops working at once.",
     authScopes: { person: true },
     errors: { types: [NotFoundError] },
-    args: { id: t.arg.globalID({ for: CalendarFeedRef }) },
-    resolve: async (_r, args, ctx) => {
+    input: { id: t.input.globalID({ for: CalendarFeedRef }) },
+    resolve: async (_r, { input: args }, ctx) => {
       const { count } = await ctx.db.calendarFeed.updateMany({ where: { id: args.id.id, ownerId: ctx.viewer!.userId, workspaceId: ctx.viewer!.workspaceId, revokedAt: null }, data: { revokedAt: new Date() } });
       if (!count) throw new NotFoundError("Calendar feed");
       return ctx.db.calendarFeed.findUniqueOrThrow({ where: { id: args.id.id } });

@@ -128,14 +128,14 @@ function isUniqueViolation(error: unknown) {
 }
 
 builder.mutationField("createFieldDefinition", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: FieldDefinitionRef,
     description: "A new custom field at the end of its phase. Key and type are fixed once created.",
-    authScopes: (_p, args) => ({ permission: managePermission(args.target) }),
+    authScopes: (_p, { input }) => ({ permission: managePermission(input.target) }),
     errors: { types: [ValidationError, ConflictError] },
-    args: { target: t.arg({ type: FieldTargetEnum }), key: t.arg.string(), type: t.arg({ type: FieldTypeEnum }), input: t.arg({ type: FieldInput }) },
-    resolve: async (_r, args, ctx) => {
-      const spec = checked(args.key, args.type, args.input);
+    input: { target: t.input.field({ type: FieldTargetEnum }), key: t.input.string(), type: t.input.field({ type: FieldTypeEnum }), definition: t.input.field({ type: FieldInput }) },
+    resolve: async (_r, { input: args }, ctx) => {
+      const spec = checked(args.key, args.type, args.definition);
       const workspaceId = ctx.viewer!.workspaceId;
       try {
         return await ctx.db.$transaction(async (tx) => {
@@ -146,13 +146,13 @@ builder.mutationField("createFieldDefinition", (t) =>
               target: args.target,
               key: spec.key,
               label: spec.label.trim(),
-              description: args.input.description?.trim() ?? "",
+              description: args.definition.description?.trim() ?? "",
               type: spec.type,
               required: spec.required,
               validation: spec.validation as object,
               fields: spec.fields as unknown as object[],
               position: (last._max.position ?? 0) + 1,
-              filterable: args.input.filterable ?? false,
+              filterable: args.definition.filterable ?? false,
             },
           });
         });
@@ -166,24 +166,24 @@ builder.mutationField("createFieldDefinition", (t) =>
 );
 
 builder.mutationField("updateFieldDefinition", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: FieldDefinitionRef,
     description: "Changes label, description, required, validation, sub-fields and the filter flag.",
     authScopes: { signedIn: true },
     errors: { types: [ValidationError, NotFoundError] },
-    args: { id: t.arg.globalID({ for: FieldDefinitionRef }), input: t.arg({ type: FieldInput }) },
-    resolve: async (_r, args, ctx) => {
+    input: { id: t.input.globalID({ for: FieldDefinitionRef }), definition: t.input.field({ type: FieldInput }) },
+    resolve: async (_r, { input: args }, ctx) => {
       const found = await loadForChange(ctx, args.id.id);
-      const spec = checked(found.key, found.type, args.input);
+      const spec = checked(found.key, found.type, args.definition);
       return ctx.db.fieldDefinition.update({
         where: { id: found.id },
         data: {
           label: spec.label.trim(),
-          description: args.input.description?.trim() ?? found.description,
+          description: args.definition.description?.trim() ?? found.description,
           required: spec.required,
           validation: spec.validation as object,
           fields: spec.fields as unknown as object[],
-          filterable: args.input.filterable ?? found.filterable,
+          filterable: args.definition.filterable ?? found.filterable,
         },
       });
     },
@@ -192,13 +192,13 @@ builder.mutationField("updateFieldDefinition", (t) =>
 
 for (const [name, archived] of [["archiveFieldDefinition", true], ["restoreFieldDefinition", false]] as const) {
   builder.mutationField(name, (t) =>
-    t.field({
+    t.fieldWithInput({
       type: FieldDefinitionRef,
       description: archived ? "Hides the field from forms; stored values stay and show read-only." : "Brings an archived field back.",
       authScopes: { signedIn: true },
       errors: { types: [NotFoundError] },
-      args: { id: t.arg.globalID({ for: FieldDefinitionRef }) },
-      resolve: async (_r, args, ctx) => {
+      input: { id: t.input.globalID({ for: FieldDefinitionRef }) },
+      resolve: async (_r, { input: args }, ctx) => {
         const found = await loadForChange(ctx, args.id.id);
         return ctx.db.fieldDefinition.update({ where: { id: found.id }, data: { archivedAt: archived ? (found.archivedAt ?? new Date()) : null } });
       },
@@ -207,13 +207,13 @@ for (const [name, archived] of [["archiveFieldDefinition", true], ["restoreField
 }
 
 builder.mutationField("reorderFieldDefinitions", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: [FieldDefinitionRef],
     description: "Sets the order of a phase's fields: pass every field of the target (archived ones too), first to last.",
-    authScopes: (_p, args) => ({ permission: managePermission(args.target) }),
+    authScopes: (_p, { input }) => ({ permission: managePermission(input.target) }),
     errors: { types: [ValidationError] },
-    args: { target: t.arg({ type: FieldTargetEnum }), ids: t.arg.globalIDList({ for: FieldDefinitionRef }) },
-    resolve: async (_r, args, ctx) => {
+    input: { target: t.input.field({ type: FieldTargetEnum }), ids: t.input.globalIDList({ for: FieldDefinitionRef }) },
+    resolve: async (_r, { input: args }, ctx) => {
       const workspaceId = ctx.viewer!.workspaceId;
       const ids = args.ids.map((g) => g.id);
       return ctx.db.$transaction(async (tx) => {

@@ -197,36 +197,36 @@ async function change(ctx: Context, id: string, input: Parameters<typeof updateA
 }
 
 builder.mutationField("updateAppointment", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: PayloadRef,
     description: "Edits name, time, duration, status, client, staff, service or notes.",
     authScopes: { permission: "session.update" },
     errors: { types: [ValidationError, NotFoundError] },
-    args: { id: t.arg.globalID({ for: AppointmentRef }), input: t.arg({ type: AppointmentChangesInput }) },
-    resolve: (_r, { id, input }, ctx) =>
-      change(ctx, id.id, { ...input, clientId: ids(input.clientId), staffId: ids(input.staffId), serviceId: ids(input.serviceId) }),
+    input: { id: t.input.globalID({ for: AppointmentRef }), changes: t.input.field({ type: AppointmentChangesInput }) },
+    resolve: (_r, { input: { id, changes } }, ctx) =>
+      change(ctx, id.id, { ...changes, clientId: ids(changes.clientId), staffId: ids(changes.staffId), serviceId: ids(changes.serviceId) }),
   }),
 );
 
 builder.mutationField("setAppointmentStatus", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: PayloadRef,
     description: "Usually scheduled -> in_progress -> completed; cancelled at any time. Any status may be set by hand.",
     authScopes: { permission: "session.update" },
     errors: { types: [NotFoundError] },
-    args: { id: t.arg.globalID({ for: AppointmentRef }), status: t.arg({ type: AppointmentStatusEnum }) },
-    resolve: (_r, { id, status }, ctx) => change(ctx, id.id, { status: status as AppointmentStatus }),
+    input: { id: t.input.globalID({ for: AppointmentRef }), status: t.input.field({ type: AppointmentStatusEnum }) },
+    resolve: (_r, { input: { id, status } }, ctx) => change(ctx, id.id, { status: status as AppointmentStatus }),
   }),
 );
 
 builder.mutationField("saveAppointmentFields", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: AppointmentRef,
     description: "Saves one phase's values (all of that phase's active fields; those left out are cleared). Other phases are untouched.",
     authScopes: { permission: "session.update" },
     errors: { types: [ValidationError, NotFoundError] },
-    args: { id: t.arg.globalID({ for: AppointmentRef }), phase: t.arg({ type: FieldTargetEnum }), fields: t.arg({ type: "JSON" }) },
-    resolve: async (_r, args, ctx) => {
+    input: { id: t.input.globalID({ for: AppointmentRef }), phase: t.input.field({ type: FieldTargetEnum }), fields: t.input.field({ type: "JSON" }) },
+    resolve: async (_r, { input: args }, ctx) => {
       if (args.phase === "evaluation") throw ValidationError.field("phase", "Evaluation values belong to evaluations");
       const saved = await saveAppointmentFields(ctx, args.id.id, args.phase, args.fields);
       await announceAppointment(ctx, saved, "UPDATED", saved.status);
@@ -240,13 +240,13 @@ const DeletedRef = builder.objectRef<{ id: string }>("DeletedAppointment").imple
 });
 
 builder.mutationField("deleteAppointment", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: DeletedRef,
     description: "Permanent: attachments and field values go with it; invoices keep their lines.",
     authScopes: { permission: "session.delete" },
     errors: { types: [NotFoundError] },
-    args: { id: t.arg.globalID({ for: AppointmentRef }) },
-    resolve: async (_r, { id }, ctx) => {
+    input: { id: t.input.globalID({ for: AppointmentRef }) },
+    resolve: async (_r, { input: { id } }, ctx) => {
       const { appointment, files } = await deleteAppointment(ctx, id.id);
       const root = attachmentsRoot();
       await Promise.all(files.map((f) => unlink(join(root, f)).catch(() => {})));
@@ -257,13 +257,13 @@ builder.mutationField("deleteAppointment", (t) =>
 );
 
 builder.mutationField("deleteAppointmentAttachment", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: AttachmentRef,
     description: "Removes a file from a session (a file field still naming it then fails validation on its next save).",
     authScopes: { permission: "session.update" },
     errors: { types: [NotFoundError] },
-    args: { id: t.arg.globalID({ for: AttachmentRef }) },
-    resolve: async (_r, args, ctx) => {
+    input: { id: t.input.globalID({ for: AttachmentRef }) },
+    resolve: async (_r, { input: args }, ctx) => {
       const file = await readableAttachment(ctx, ctx.viewer!, args.id.id);
       if (!file) throw new NotFoundError("File");
       await ctx.db.appointmentAttachment.delete({ where: { id: file.id } });

@@ -167,13 +167,13 @@ builder.queryField("workSessionDuplicates", (t) =>
 );
 
 builder.mutationField("mergeDuplicateWorkSessions", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: [MergeRef],
     description: "Merges each group of overlapping sessions into one (union of bounds; AFK, activity and screenshots re-attached, counted once). Returns the audit entries written; none when there was nothing to merge.",
     authScopes: { permission: "work.manage" },
     errors: { types: [NotFoundError] },
-    args: { employeeId: t.arg.globalID({ for: UserRef, required: false, description: "One employee; everyone when omitted." }) },
-    resolve: async (_r, args, ctx) => {
+    input: { employeeId: t.input.globalID({ for: UserRef, required: false, description: "One employee; everyone when omitted." }) },
+    resolve: async (_r, { input: args }, ctx) => {
       // Only employees with overlaps get a transaction; each is merged under its own lock.
       const employees = new Set((await findDuplicates(ctx, args.employeeId?.id)).map((group) => group[0].userId));
       const merges: WorkSessionMerge[] = [];

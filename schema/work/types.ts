@@ -149,14 +149,14 @@ builder.queryField("workSessions", (t) =>
 );
 
 builder.mutationField("setAfkReason", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: AfkPeriodRef,
     description:
       "The AFK dialog's answer: what the time away was (work counts it as worked time), or null to clear it. Your own, or anyone's as a manager (work.manage).",
     authScopes: { permission: "work.record" },
     errors: { types: [NotFoundError] },
-    args: { afkPeriodId: t.arg.globalID({ for: AfkPeriodRef }), reason: t.arg({ type: AfkReasonEnum, required: false }) },
-    resolve: (_r, args, ctx) => answerAfk(ctx, args.afkPeriodId.id, args.reason ?? null),
+    input: { afkPeriodId: t.input.globalID({ for: AfkPeriodRef }), reason: t.input.field({ type: AfkReasonEnum, required: false }) },
+    resolve: (_r, { input: args }, ctx) => answerAfk(ctx, args.afkPeriodId.id, args.reason ?? null),
   }),
 );
 
@@ -184,34 +184,34 @@ builder.subscriptionField("afkPromptsChanged", (t) =>
 );
 
 builder.mutationField("addManualTime", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: WorkSessionRef,
     description: "A manager adds time an employee worked untracked. Rejected when it overlaps any of their sessions.",
     authScopes: { permission: "work.manage" },
     errors: { types: [ValidationError, NotFoundError, ConflictError] },
-    args: {
-      employeeId: t.arg.globalID({ for: UserRef }),
-      start: t.arg({ type: "DateTime" }),
-      end: t.arg({ type: "DateTime" }),
-      note: t.arg.string({ required: false, defaultValue: "" }),
+    input: {
+      employeeId: t.input.globalID({ for: UserRef }),
+      start: t.input.field({ type: "DateTime" }),
+      end: t.input.field({ type: "DateTime" }),
+      note: t.input.string({ required: false, defaultValue: "" }),
     },
-    resolve: (_r, args, ctx) => addManualTime(ctx, { ...args, employeeId: args.employeeId.id, note: args.note ?? "" }),
+    resolve: (_r, { input: args }, ctx) => addManualTime(ctx, { ...args, employeeId: args.employeeId.id, note: args.note ?? "" }),
   }),
 );
 
 builder.mutationField("editWorkSession", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: WorkSessionRef,
     description: "A manager corrects a completed session's bounds and notes; AFK and activity outside are trimmed.",
     authScopes: { permission: "work.manage" },
     errors: { types: [ValidationError, NotFoundError, ConflictError] },
-    args: {
-      id: t.arg.globalID({ for: WorkSessionRef }),
-      start: t.arg({ type: "DateTime" }),
-      end: t.arg({ type: "DateTime" }),
-      notes: t.arg.string({ required: false }),
+    input: {
+      id: t.input.globalID({ for: WorkSessionRef }),
+      start: t.input.field({ type: "DateTime" }),
+      end: t.input.field({ type: "DateTime" }),
+      notes: t.input.string({ required: false }),
     },
-    resolve: (_r, args, ctx) => editWorkSession(ctx, { ...args, id: args.id.id }),
+    resolve: (_r, { input: args }, ctx) => editWorkSession(ctx, { ...args, id: args.id.id }),
   }),
 );
 
@@ -231,12 +231,12 @@ builder.queryField("workSettings", (t) =>
 );
 
 builder.mutationField("updateWorkSettings", (t) =>
-  t.field({
+  t.fieldWithInput({
     type: WorkSettingsRef,
     authScopes: { permission: "workspace.manage" },
     errors: { types: [ValidationError] },
     description: "Changes the settings given; the others stay.",
-    args: { inactivityMinutes: t.arg.int({ required: false }), afkPromptMinutes: t.arg.int({ required: false }) },
-    resolve: (_r, args, ctx) => updateWorkSettings(ctx, args),
+    input: { inactivityMinutes: t.input.int({ required: false }), afkPromptMinutes: t.input.int({ required: false }) },
+    resolve: (_r, { input: args }, ctx) => updateWorkSettings(ctx, args),
   }),
 );
