@@ -98,6 +98,9 @@ const projectArg = z
 const sessionArg = z.string().min(1).describe("The session id returned by session_start (or found with list_sessions).");
 const beatKind = z.enum(["active", "agent", "idle"]);
 
+/** The tools keep their lower-case beat kinds (what agents are configured with); the API's are UPPER_SNAKE. */
+const toolSession = (s: { state?: string | null }) => ({ ...s, state: s.state?.toLowerCase() ?? null });
+
 export function createMcpServer(run: Run): McpServer {
   const server = new McpServer(
     { name: "sessions", version: "0.1.0" },
@@ -136,7 +139,7 @@ export function createMcpServer(run: Run): McpServer {
     tool(async ({ status }) => {
       const ended = status === "all" ? null : status === "ended";
       const query = `query($ended: Boolean) { agentSessions(ended: $ended, first: 50) { nodes { ${SESSION} } } }`;
-      return { sessions: (await run(query, { ended })).agentSessions.nodes };
+      return { sessions: (await run(query, { ended })).agentSessions.nodes.map(toolSession) };
     }),
   );
 
@@ -154,7 +157,7 @@ export function createMcpServer(run: Run): McpServer {
     tool(async ({ project, description }) => {
       const projectId = await resolveProject(run, project);
       const query = `mutation($projectId: ID!, $description: String!) { startAgentSession(input: { projectId: $projectId, description: $description }) { ${ERROR} ... on AgentSession { ${SESSION} } } }`;
-      return { session: unwrap((await run(query, { projectId, description })).startAgentSession) };
+      return { session: toolSession(unwrap((await run(query, { projectId, description })).startAgentSession)) };
     }),
   );
 
@@ -179,7 +182,8 @@ export function createMcpServer(run: Run): McpServer {
     tool(async ({ session, kind, previous_to }) => {
       const query = `mutation($session: ID!, $kind: BeatKind!, $previousTo: BeatKind) { setBeat(input: { sessionId: $session, kind: $kind, previousTo: $previousTo }) { ${ERROR} ... on AgentSession { ${SESSION} } } }`;
       // `previousTo` has a schema default; sending null would override it.
-      return { session: unwrap((await run(query, { session, kind, ...(previous_to ? { previousTo: previous_to } : {}) })).setBeat) };
+      const variables = { session, kind: kind.toUpperCase(), ...(previous_to ? { previousTo: previous_to.toUpperCase() } : {}) };
+      return { session: toolSession(unwrap((await run(query, variables)).setBeat)) };
     }),
   );
 
@@ -193,7 +197,7 @@ export function createMcpServer(run: Run): McpServer {
     },
     tool(async ({ session }) => {
       const query = `mutation($session: ID!) { endAgentSession(input: { sessionId: $session }) { ${ERROR} ... on AgentSession { ${SESSION} } } }`;
-      return { session: unwrap((await run(query, { session })).endAgentSession) };
+      return { session: toolSession(unwrap((await run(query, { session })).endAgentSession)) };
     }),
   );
 

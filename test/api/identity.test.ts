@@ -30,7 +30,7 @@ describe("sign-in", () => {
     expect(cookie).toMatch(/SameSite=Lax/);
     const data = await ok(url, VIEWER, {}, { cookie: cookie.split(";")[0] });
     expect(data.viewer.user.email).toBe("owner@demo.test");
-    expect(data.viewer.role).toBe("owner");
+    expect(data.viewer.role).toBe("OWNER");
     expect(data.viewer.workspace.timeZone).toBe("Europe/Berlin");
   });
 
@@ -70,7 +70,7 @@ describe("tokens", () => {
     const token = await tokenFor(url, "tom@demo.test");
     const list = await ok(url, `{ viewer { tokens { nodes { id name kind } } } }`, {}, { token });
     const mine = list.viewer.tokens.nodes.find((t: { name: string }) => t.name === "test");
-    expect(mine.kind).toBe("personal");
+    expect(mine.kind).toBe("PERSONAL");
     const used = await ok(url, `query($id: ID!) { node(id: $id) { ... on AccessToken { lastUsedAt } } }`, { id: mine.id }, { token });
     expect(Date.now() - Date.parse(used.node.lastUsedAt)).toBeLessThan(60_000);
     await ok(url, `mutation($id: ID!) { revokeToken(input: { id: $id }) { __typename } }`, { id: mine.id }, { token: await tokenFor(url, "tom@demo.test") });
@@ -115,7 +115,7 @@ describe("permissions", () => {
 
   it("an API key can't be given a scope its creator lacks", async () => {
     const owner = await tokenFor(url, "owner@demo.test");
-    await createMember(url, { token: owner }, { email: "mgr2@demo.test", role: "manager" });
+    await createMember(url, { token: owner }, { email: "mgr2@demo.test", role: "MANAGER" });
     const manager = await tokenFor(url, "lisa@demo.test");
     const res = await gql(url, `mutation { createApiKey(input: { name: "x", scopes: [SESSION_READ] }) { __typename ... on Error { code } } }`, {}, { token: manager });
     expect(res.body.data.createApiKey.code).toBe("FORBIDDEN"); // managers lack tokens.manage

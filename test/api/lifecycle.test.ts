@@ -35,7 +35,7 @@ async function memberId(token: string, who: string): Promise<string> {
 
 /** A new account in the demo workspace, with a personal token. */
 async function newMember(role: string) {
-  const address = email(role);
+  const address = email(role.toLowerCase());
   await createMember(url, { token: owner }, { email: address, role, password: PASSWORD });
   const cookie = await signIn(url, address, PASSWORD);
   const token = (await ok(url, `mutation { createPersonalAccessToken(input: { name: "t" }) { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret;
@@ -71,8 +71,8 @@ async function sql(query: string, values: unknown[]) {
 describe("invitations", () => {
   it("mails a link; the invitee accepts once and joins with the invited role", async () => {
     const invitee = email("new");
-    const invited = (await ok(url, INVITE, { e: invitee.toUpperCase(), r: "employee" }, { token: owner })).inviteMember;
-    expect(invited).toMatchObject({ __typename: "Invitation", email: invitee, role: "employee", acceptedAt: null });
+    const invited = (await ok(url, INVITE, { e: invitee.toUpperCase(), r: "EMPLOYEE" }, { token: owner })).inviteMember;
+    expect(invited).toMatchObject({ __typename: "Invitation", email: invitee, role: "EMPLOYEE", acceptedAt: null });
     // Not a member before accepting.
     expect((await ok(url, MEMBERS, {}, { token: owner })).viewer.workspace.members.nodes.map((m: { user: { email: string } }) => m.user.email)).not.toContain(invitee);
 
@@ -85,12 +85,12 @@ describe("invitations", () => {
     expect(again).toEqual({ __typename: "ValidationError", problems: [{ path: ["token"], message: "This invitation is unknown, used, revoked or expired" }] });
 
     const cookie = await signIn(url, invitee, PASSWORD);
-    expect((await ok(url, ME, {}, { cookie })).viewer).toMatchObject({ role: "employee", workspace: { id: accepted.id } });
+    expect((await ok(url, ME, {}, { cookie })).viewer).toMatchObject({ role: "EMPLOYEE", workspace: { id: accepted.id } });
   });
 
   it("one link makes one member, also when it is accepted twice at the same moment", async () => {
     const invitee = email("race");
-    await ok(url, INVITE, { e: invitee, r: "employee" }, { token: owner });
+    await ok(url, INVITE, { e: invitee, r: "EMPLOYEE" }, { token: owner });
     const token = await waitForToken(url, invitee, "invitations/accept");
     const results = await Promise.all(["First", "Second"].map((n) => ok(url, ACCEPT, { t: token, n, p: PASSWORD })));
     expect(results.map((r) => r.acceptInvitation.__typename).sort()).toEqual(["ValidationError", "Workspace"]);
@@ -104,9 +104,9 @@ describe("invitations", () => {
     const workspaceId = created.createWorkspace.id;
     await ok(url, `mutation($id: ID!) { switchWorkspace(input: { workspaceId: $id }) { __typename } }`, { id: workspaceId }, { cookie });
 
-    const res = await gql(url, INVITE.replace("acceptedAt }", "acceptedAt } ... on Invitation { __typename }"), { e: "tom@demo.test", r: "staff" }, { cookie });
+    const res = await gql(url, INVITE.replace("acceptedAt }", "acceptedAt } ... on Invitation { __typename }"), { e: "tom@demo.test", r: "STAFF" }, { cookie });
     expect(JSON.stringify(res.body)).not.toContain("Tom Employee");
-    expect(res.body.data.inviteMember).toMatchObject({ __typename: "Invitation", email: "tom@demo.test", role: "staff" });
+    expect(res.body.data.inviteMember).toMatchObject({ __typename: "Invitation", email: "tom@demo.test", role: "STAFF" });
     const token = await waitForToken(url, "tom@demo.test", "invitations/accept");
 
     // The link alone doesn't attach Tom's account, nor can it create a second one.
@@ -119,7 +119,7 @@ describe("invitations", () => {
     const tom = await signIn(url, "tom@demo.test");
     expect((await ok(url, ACCEPT, { t: token }, { cookie: tom })).acceptInvitation).toMatchObject({ __typename: "Workspace", id: workspaceId });
     const members = (await ok(url, MEMBERS, {}, { cookie })).viewer.workspace.members.nodes;
-    expect(members.map((m: { role: string; user: { email: string } }) => [m.user.email, m.role]).sort()).toEqual([["owner@demo.test", "owner"], ["tom@demo.test", "staff"]]);
+    expect(members.map((m: { role: string; user: { email: string } }) => [m.user.email, m.role]).sort()).toEqual([["owner@demo.test", "OWNER"], ["tom@demo.test", "STAFF"]]);
     const list = await ok(url, `{ invitations(includeClosed: true) { nodes { email acceptedAt } } }`, {}, { cookie });
     expect(list.invitations.nodes).toHaveLength(1);
     expect(list.invitations.nodes[0].acceptedAt).not.toBeNull();
@@ -127,15 +127,15 @@ describe("invitations", () => {
 
   it("is revocable, replaced by a new invitation, and expires", async () => {
     const invitee = email("revoked");
-    const first = (await ok(url, INVITE, { e: invitee, r: "employee" }, { token: owner })).inviteMember;
+    const first = (await ok(url, INVITE, { e: invitee, r: "EMPLOYEE" }, { token: owner })).inviteMember;
     const firstToken = await waitForToken(url, invitee, "invitations/accept");
-    await ok(url, INVITE, { e: invitee, r: "staff" }, { token: owner });
+    await ok(url, INVITE, { e: invitee, r: "STAFF" }, { token: owner });
     const secondToken = await waitForToken(url, invitee, "invitations/accept", 2);
     expect((await ok(url, ACCEPT, { t: firstToken, n: "R", p: PASSWORD })).acceptInvitation.__typename).toBe("ValidationError");
 
     const open = await ok(url, `{ invitations { nodes { id email role } } }`, {}, { token: owner });
     const mine = open.invitations.nodes.filter((i: { email: string }) => i.email === invitee);
-    expect(mine).toEqual([expect.objectContaining({ role: "staff" })]);
+    expect(mine).toEqual([expect.objectContaining({ role: "STAFF" })]);
     expect(mine[0].id).not.toBe(first.id);
     const revoked = await ok(url, `mutation($id: ID!) { revokeInvitation(input: { id: $id }) { ... on Invitation { revokedAt } } }`, { id: mine[0].id }, { token: owner });
     expect(revoked.revokeInvitation.revokedAt).not.toBeNull();
@@ -143,36 +143,36 @@ describe("invitations", () => {
 
     if (!stack.databaseUrl) return; // the embedded database belongs to the server process
     const later = email("expired");
-    await ok(url, INVITE, { e: later, r: "employee" }, { token: owner });
+    await ok(url, INVITE, { e: later, r: "EMPLOYEE" }, { token: owner });
     const token = await waitForToken(url, later, "invitations/accept");
     await sql(`UPDATE "Invitation" SET "expiresAt" = now() - interval '1 second' WHERE email = $1`, [later]);
     expect((await ok(url, ACCEPT, { t: token, n: "Late", p: PASSWORD })).acceptInvitation.__typename).toBe("ValidationError");
   });
 
   it("refuses bad input, an owner invitation from a non-owner, and API keys whatever their scopes", async () => {
-    const bad = (await ok(url, INVITE, { e: "not-an-email", r: "employee" }, { token: owner })).inviteMember;
+    const bad = (await ok(url, INVITE, { e: "not-an-email", r: "EMPLOYEE" }, { token: owner })).inviteMember;
     expect(bad).toMatchObject({ __typename: "ValidationError", problems: [{ path: ["email"], message: "Not an email address" }] });
-    const member = (await ok(url, INVITE, { e: "tom@demo.test", r: "employee" }, { token: owner })).inviteMember;
+    const member = (await ok(url, INVITE, { e: "tom@demo.test", r: "EMPLOYEE" }, { token: owner })).inviteMember;
     expect(member.problems).toEqual([{ path: ["email"], message: "Already a member of this workspace" }]);
     // A key can't even be given identity scopes; one with every other scope still can't manage members.
     const identityKey = await ok(url, `mutation { createApiKey(input: { name: "all", scopes: [MEMBERS_MANAGE, TOKENS_MANAGE, TEAM_READ] }) { __typename } }`, {}, { token: owner });
     expect(identityKey.createApiKey.__typename).toBe("ValidationError");
     const key = await ok(url, `mutation { createApiKey(input: { name: "data", scopes: [TEAM_READ, SESSION_READ, SESSION_CREATE, SESSION_UPDATE, SESSION_DELETE] }) { ... on CreatedToken { secret } } }`, {}, { token: owner });
     const secret = key.createApiKey.secret;
-    expect((await ok(url, INVITE, { e: email("key"), r: "employee" }, { token: secret })).inviteMember).toMatchObject({ __typename: "ForbiddenError", code: "FORBIDDEN" });
+    expect((await ok(url, INVITE, { e: email("key"), r: "EMPLOYEE" }, { token: secret })).inviteMember).toMatchObject({ __typename: "ForbiddenError", code: "FORBIDDEN" });
     const tom = await memberId(owner, "tom@demo.test");
     const removed = await ok(url, `mutation($m: ID!) { removeMember(input: { memberId: $m }) { __typename } }`, { m: tom }, { token: secret });
     expect(removed.removeMember.__typename).toBe("ForbiddenError");
     const employee = await tokenFor(url, "tom@demo.test");
-    expect((await ok(url, INVITE, { e: email("x"), r: "employee" }, { token: employee })).inviteMember.__typename).toBe("ForbiddenError");
+    expect((await ok(url, INVITE, { e: email("x"), r: "EMPLOYEE" }, { token: employee })).inviteMember.__typename).toBe("ForbiddenError");
   });
 });
 
 describe("removal and role changes", () => {
   it("a removed member's next request is refused and their open socket closes", async () => {
-    const member = await newMember("employee");
+    const member = await newMember("EMPLOYEE");
     const socket = await openSocket(member.token);
-    expect((await ok(url, ME, {}, { token: member.token })).viewer.role).toBe("employee"); // cached now
+    expect((await ok(url, ME, {}, { token: member.token })).viewer.role).toBe("EMPLOYEE"); // cached now
     const removed = await ok(url, `mutation($m: ID!) { removeMember(input: { memberId: $m }) { __typename } }`, { m: await memberId(owner, member.email) }, { token: owner });
     expect(removed.removeMember.__typename).toBe("Done");
     expect((await gql(url, ME, {}, { token: member.token })).status).toBe(401);
@@ -183,12 +183,12 @@ describe("removal and role changes", () => {
   });
 
   it("a role change applies to the next request, and open sockets reconnect", async () => {
-    const member = await newMember("employee");
+    const member = await newMember("EMPLOYEE");
     expect((await ok(url, ME, {}, { token: member.token })).viewer.permissions).not.toContain("TEAM_READ");
     const socket = await openSocket(member.token);
     const changed = await ok(url, `mutation($m: ID!) { changeMemberRole(input: { memberId: $m, role: MANAGER }) { ... on Member { role } } }`, { m: await memberId(owner, member.email) }, { token: owner });
-    expect(changed.changeMemberRole.role).toBe("manager");
-    expect((await ok(url, ME, {}, { token: member.token })).viewer).toMatchObject({ role: "manager", permissions: expect.arrayContaining(["TEAM_READ"]) });
+    expect(changed.changeMemberRole.role).toBe("MANAGER");
+    expect((await ok(url, ME, {}, { token: member.token })).viewer).toMatchObject({ role: "MANAGER", permissions: expect.arrayContaining(["TEAM_READ"]) });
     expect(await within(socket.closed, 1000)).toBe(4403);
   });
 
@@ -205,12 +205,12 @@ describe("removal and role changes", () => {
 
   it("keeps at least one owner, also when two owners demote each other at once", async () => {
     const founder = email("founder");
-    await createMember(url, { token: owner }, { email: founder, role: "employee", password: PASSWORD });
+    await createMember(url, { token: owner }, { email: founder, role: "EMPLOYEE", password: PASSWORD });
     const cookie = await signIn(url, founder, PASSWORD);
     const created = await ok(url, `mutation { createWorkspace(input: { name: "Owners" }) { ... on Workspace { id } } }`, {}, { cookie });
     await ok(url, `mutation($id: ID!) { switchWorkspace(input: { workspaceId: $id }) { __typename } }`, { id: created.createWorkspace.id }, { cookie });
     const cofounder = email("cofounder");
-    await ok(url, INVITE, { e: cofounder, r: "owner" }, { cookie });
+    await ok(url, INVITE, { e: cofounder, r: "OWNER" }, { cookie });
     await ok(url, ACCEPT, { t: await waitForToken(url, cofounder, "invitations/accept"), n: "Co", p: PASSWORD });
     const other = await signIn(url, cofounder, PASSWORD);
     const members = (await ok(url, MEMBERS, {}, { cookie })).viewer.workspace.members.nodes as { id: string; user: { email: string } }[];
@@ -225,7 +225,7 @@ describe("removal and role changes", () => {
     expect(results.map((r) => r.changeMemberRole.__typename).sort()).toEqual(["ForbiddenError", "Member"]);
     const lastOwner = results[0].changeMemberRole.__typename === "Member" ? { cookie, id: idOf(founder) } : { cookie: other, id: idOf(cofounder) };
     const roles = (await ok(url, MEMBERS, {}, { cookie: lastOwner.cookie })).viewer.workspace.members.nodes;
-    expect(roles.filter((m: { role: string }) => m.role === "owner").map((m: { id: string }) => m.id)).toEqual([lastOwner.id]);
+    expect(roles.filter((m: { role: string }) => m.role === "OWNER").map((m: { id: string }) => m.id)).toEqual([lastOwner.id]);
 
     const self = await ok(url, DEMOTE, { m: lastOwner.id }, { cookie: lastOwner.cookie });
     expect(self.changeMemberRole).toEqual({ __typename: "ValidationError", problems: [{ path: ["role"], message: "A workspace needs at least one owner" }] });
@@ -238,7 +238,7 @@ describe("passwords and sessions", () => {
   const CHANGE = `mutation($c: String!, $n: String!) { changePassword(input: { currentPassword: $c, newPassword: $n }) { __typename ... on ValidationError { problems { path message } } } }`;
 
   it("changing the password signs out the other browser sessions, not this one", async () => {
-    const member = await newMember("employee");
+    const member = await newMember("EMPLOYEE");
     const other = await signIn(url, member.email, PASSWORD);
     const wrong = await ok(url, CHANGE, { c: "not-it", n: "another-password" }, { cookie: member.cookie });
     expect(wrong.changePassword.problems).toEqual([{ path: ["currentPassword"], message: "Wrong password" }]);
@@ -253,7 +253,7 @@ describe("passwords and sessions", () => {
   });
 
   it("a reset gives the same answer for unknown emails and mails a single-use link that ends every session", async () => {
-    const member = await newMember("employee");
+    const member = await newMember("EMPLOYEE");
     const REQUEST = `mutation($e: String!) { requestPasswordReset(input: { email: $e }) { __typename ... on Done { done } } }`;
     const unknown = email("nobody");
     const [known, stranger] = await Promise.all([gql(url, REQUEST, { e: member.email }), gql(url, REQUEST, { e: unknown })]);
@@ -270,7 +270,7 @@ describe("passwords and sessions", () => {
   });
 
   it("signing out everywhere ends every browser session of the account; tokens stay", async () => {
-    const member = await newMember("employee");
+    const member = await newMember("EMPLOYEE");
     const other = await signIn(url, member.email, PASSWORD);
     const res = await gql(url, `mutation { signOutEverywhere { __typename } }`, {}, { cookie: member.cookie });
     expect(res.body.data.signOutEverywhere.__typename).toBe("Done");
@@ -315,7 +315,7 @@ describe.runIf(inject("redisUrl"))("on two API instances", () => {
   beforeAll(async () => {
     two = await startStack({ instances: 2 });
     boss = await tokenFor(two.urls[0], "owner@demo.test");
-    await createMember(two.urls[0], { token: boss }, { email: address, role: "employee", password: PASSWORD });
+    await createMember(two.urls[0], { token: boss }, { email: address, role: "EMPLOYEE", password: PASSWORD });
     const cookie = await signIn(two.urls[1], address, PASSWORD);
     token = (await ok(two.urls[1], `mutation { createPersonalAccessToken(input: { name: "t" }) { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret;
   });
@@ -323,7 +323,7 @@ describe.runIf(inject("redisUrl"))("on two API instances", () => {
 
   it("a role change and a removal on one instance reach the other's next request and its sockets", async () => {
     const [a, b] = two.urls;
-    expect((await ok(b, ME, {}, { token })).viewer.role).toBe("employee"); // cached on b
+    expect((await ok(b, ME, {}, { token })).viewer.role).toBe("EMPLOYEE"); // cached on b
     const client = wsClient(b, { token });
     const closed = closeCode(client);
     await subscribe(client, BOARD).next();
@@ -331,7 +331,7 @@ describe.runIf(inject("redisUrl"))("on two API instances", () => {
     const members = (await ok(a, MEMBERS, {}, { token: boss })).viewer.workspace.members.nodes;
     const id = members.find((m: { user: { email: string } }) => m.user.email === address).id;
     await ok(a, `mutation($m: ID!) { changeMemberRole(input: { memberId: $m, role: STAFF }) { __typename } }`, { m: id }, { token: boss });
-    expect((await ok(b, ME, {}, { token })).viewer.role).toBe("staff");
+    expect((await ok(b, ME, {}, { token })).viewer.role).toBe("STAFF");
     expect(await within(closed, 1000)).toBe(4403);
 
     await ok(a, `mutation($m: ID!) { removeMember(input: { memberId: $m }) { __typename } }`, { m: id }, { token: boss });

@@ -24,11 +24,11 @@ export interface TestWorkspace {
 }
 
 const ROLES = [
-  ["owner", "Owen Owner", "owner"],
-  ["manager", "Lisa Manager", "manager"],
-  ["staff", "Sam Staff", "staff"],
-  ["employee", "Tom Employee", "employee"],
-  ["employee2", "Emma Employee", "employee"],
+  ["owner", "Owen Owner", "OWNER"],
+  ["manager", "Lisa Manager", "MANAGER"],
+  ["staff", "Sam Staff", "STAFF"],
+  ["employee", "Tom Employee", "EMPLOYEE"],
+  ["employee2", "Emma Employee", "EMPLOYEE"],
 ] as const;
 
 const SIGN_IN = `mutation($e: String!, $p: String!, $w: ID) { signIn(input: { email: $e, password: $p, workspaceId: $w }) { __typename } }`;

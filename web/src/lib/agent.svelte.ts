@@ -4,9 +4,9 @@ import { ERROR_FIELDS, gql, isInvalidId, PROBLEM_FIELDS, unwrap } from "./graphq
 import type { LiveSession } from "./live";
 import { timer } from "./timer.svelte";
 
-export type BeatKind = "active" | "agent" | "idle";
-export const BEAT_KINDS: BeatKind[] = ["active", "agent", "idle"];
-export const BEAT_LABELS: Record<BeatKind, string> = { active: "Active", agent: "Agent", idle: "Idle" };
+export type BeatKind = "ACTIVE" | "AGENT" | "IDLE";
+export const BEAT_KINDS: BeatKind[] = ["ACTIVE", "AGENT", "IDLE"];
+export const BEAT_LABELS: Record<BeatKind, string> = { ACTIVE: "Active", AGENT: "Agent", IDLE: "Idle" };
 
 export interface Beat {
   kind: BeatKind;
@@ -54,7 +54,7 @@ const OPEN_LIMIT = 40;
 const ENDED_PAGE = 10;
 
 export function isBillableKind(kind: BeatKind, billAgentTime: boolean) {
-  return kind === "active" || (kind === "agent" && billAgentTime);
+  return kind === "ACTIVE" || (kind === "AGENT" && billAgentTime);
 }
 
 /** The server's counters as of serverTime, advanced on this device while the session is open. */
@@ -62,9 +62,9 @@ export function countersAt(s: Tracked, now: number): Counters {
   const elapsed = s.state ? secondsAfter(s.serverTime, now) : 0;
   return {
     billable: s.billableSeconds + (s.state && isBillableKind(s.state, s.billAgentTime) ? elapsed : 0),
-    active: s.activeSeconds + (s.state === "active" ? elapsed : 0),
-    agent: s.agentSeconds + (s.state === "agent" ? elapsed : 0),
-    idle: s.idleSeconds + (s.state === "idle" ? elapsed : 0),
+    active: s.activeSeconds + (s.state === "ACTIVE" ? elapsed : 0),
+    agent: s.agentSeconds + (s.state === "AGENT" ? elapsed : 0),
+    idle: s.idleSeconds + (s.state === "IDLE" ? elapsed : 0),
   };
 }
 
@@ -188,10 +188,10 @@ export class AgentStore {
       `mutation SetBeat($sessionId: ID!, $kind: BeatKind!, $previousTo: BeatKind) {
         setBeat(input: { sessionId: $sessionId, kind: $kind, previousTo: $previousTo }) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on AgentSession { ${SESSION} } }
       }`,
-      { sessionId: id, kind, previousTo: this.previousToAgent ? "agent" : "idle" },
+      { sessionId: id, kind, previousTo: this.previousToAgent ? "AGENT" : "IDLE" },
     );
     this.remember(unwrap<AgentSession>(setBeat, "AgentSession"));
-    if (kind === "active") await Promise.all([this.loadOpen(), timer.refresh()]);
+    if (kind === "ACTIVE") await Promise.all([this.loadOpen(), timer.refresh()]);
   }
 
   async end(id: string): Promise<Tracked> {

@@ -2,9 +2,9 @@
 import type { Client } from "graphql-ws";
 import { gql } from "./graphql";
 
-export type Outcome = "completed" | "mistakes" | "dropped_off";
+export type Outcome = "COMPLETED" | "MISTAKES" | "DROPPED_OFF";
 
-export const OUTCOME_LABELS: Record<Outcome, string> = { completed: "Completed", mistakes: "Mistakes", dropped_off: "Dropped-off" };
+export const OUTCOME_LABELS: Record<Outcome, string> = { COMPLETED: "Completed", MISTAKES: "Mistakes", DROPPED_OFF: "Dropped-off" };
 
 export interface FlowOutcome {
   flowName: string;

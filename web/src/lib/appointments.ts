@@ -2,25 +2,25 @@
 import type { Client } from "graphql-ws";
 import { ApiError, ERROR_FIELDS, gql, PROBLEM_FIELDS, unwrap } from "./graphql";
 
-export type Phase = "pre_session" | "during_session" | "post_session";
-export type FieldTarget = Phase | "evaluation";
-export type Status = "scheduled" | "in_progress" | "completed" | "cancelled";
-export type CalendarView = "day" | "week" | "month";
+export type Phase = "PRE_SESSION" | "DURING_SESSION" | "POST_SESSION";
+export type FieldTarget = Phase | "EVALUATION";
+export type Status = "SCHEDULED" | "IN_PROGRESS" | "COMPLETED" | "CANCELLED";
+export type CalendarView = "DAY" | "WEEK" | "MONTH";
 
 export const PHASES: { value: Phase; label: string }[] = [
-  { value: "pre_session", label: "Pre-session" },
-  { value: "during_session", label: "During session" },
-  { value: "post_session", label: "Post-session" },
+  { value: "PRE_SESSION", label: "Pre-session" },
+  { value: "DURING_SESSION", label: "During session" },
+  { value: "POST_SESSION", label: "Post-session" },
 ];
 export const STATUSES: { value: Status; label: string }[] = [
-  { value: "scheduled", label: "Scheduled" },
-  { value: "in_progress", label: "In progress" },
-  { value: "completed", label: "Completed" },
-  { value: "cancelled", label: "Cancelled" },
+  { value: "SCHEDULED", label: "Scheduled" },
+  { value: "IN_PROGRESS", label: "In progress" },
+  { value: "COMPLETED", label: "Completed" },
+  { value: "CANCELLED", label: "Cancelled" },
 ];
 export const FIELD_TYPES = [
-  "text", "textarea", "number", "boolean", "date", "datetime", "select", "multi_select",
-  "image", "file", "signature", "array", "object", "team_member",
+  "TEXT", "TEXTAREA", "NUMBER", "BOOLEAN", "DATE", "DATETIME", "SELECT", "MULTI_SELECT",
+  "IMAGE", "FILE", "SIGNATURE", "ARRAY", "OBJECT", "TEAM_MEMBER",
 ] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
@@ -79,7 +79,13 @@ const DEFINITION = `id target key label description type required validation fie
 
 export async function fieldDefinitions(target: FieldTarget, includeArchived = false): Promise<FieldDefinition[]> {
   const query = `query Fields($t: FieldTarget!, $a: Boolean) { fieldDefinitions(target: $t, includeArchived: $a) { ${DEFINITION} } }`;
-  return (await gql<{ fieldDefinitions: FieldDefinition[] }>(query, { t: target, a: includeArchived })).fieldDefinitions;
+  const { fieldDefinitions } = await gql<{ fieldDefinitions: FieldDefinition[] }>(query, { t: target, a: includeArchived });
+  return fieldDefinitions.map((d) => ({ ...d, fields: d.fields.map(subField) }));
+}
+
+/** Sub-fields are JSON and spell their type lower-case (as they are typed in); the FieldType enum is upper-case. */
+function subField(spec: FieldSpec): FieldSpec {
+  return { ...spec, type: spec.type.toUpperCase() as FieldType, fields: (spec.fields ?? []).map(subField) };
 }
 
 export async function clients(): Promise<{ id: string; name: string }[]> {

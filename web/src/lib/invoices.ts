@@ -1,8 +1,8 @@
 import { ERROR_FIELDS, gql, unwrap } from "./graphql";
 
-export type InvoiceStatus = "draft" | "issued" | "paid" | "void";
-export const INVOICE_STATUSES: InvoiceStatus[] = ["draft", "issued", "paid", "void"];
-export const STATUS_LABELS: Record<InvoiceStatus, string> = { draft: "Draft", issued: "Issued", paid: "Paid", void: "Void" };
+export type InvoiceStatus = "DRAFT" | "ISSUED" | "PAID" | "VOID";
+export const INVOICE_STATUSES: InvoiceStatus[] = ["DRAFT", "ISSUED", "PAID", "VOID"];
+export const STATUS_LABELS: Record<InvoiceStatus, string> = { DRAFT: "Draft", ISSUED: "Issued", PAID: "Paid", VOID: "Void" };
 
 export interface InvoiceLine {
   position: number;

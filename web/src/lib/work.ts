@@ -3,15 +3,15 @@ import type { Client } from "graphql-ws";
 import { received, secondsAfter } from "./clock.svelte";
 import { ApiError, ERROR_FIELDS, gql, PROBLEM_FIELDS, unwrap } from "./graphql";
 
-export type AfkReason = "break" | "meeting" | "lunch" | "call" | "work";
-export const AFK_REASONS: AfkReason[] = ["break", "meeting", "lunch", "call", "work"];
-export const AFK_REASON_LABELS: Record<AfkReason, string> = { break: "Break", meeting: "Meeting", lunch: "Lunch", call: "Call", work: "Work (counted as worked time)" };
+export type AfkReason = "BREAK" | "MEETING" | "LUNCH" | "CALL" | "WORK";
+export const AFK_REASONS: AfkReason[] = ["BREAK", "MEETING", "LUNCH", "CALL", "WORK"];
+export const AFK_REASON_LABELS: Record<AfkReason, string> = { BREAK: "Break", MEETING: "Meeting", LUNCH: "Lunch", CALL: "Call", WORK: "Work (counted as worked time)" };
 
-export type EndReason = "app_closed" | "inactivity" | "manual";
+export type EndReason = "APP_CLOSED" | "INACTIVITY" | "MANUAL";
 export const END_REASON_LABELS: Record<EndReason, string> = {
-  app_closed: "Closed in the desktop app",
-  inactivity: "Auto-closed after inactivity",
-  manual: "Added or edited by a manager",
+  APP_CLOSED: "Closed in the desktop app",
+  INACTIVITY: "Auto-closed after inactivity",
+  MANUAL: "Added or edited by a manager",
 };
 
 export interface AfkPeriod {
@@ -272,11 +272,11 @@ export function durationsAt(s: Tracked, now: number): Durations {
   const elapsed = secondsAfter(s.serverTime, now);
   d.totalSeconds += elapsed;
   const away = openAfk(s);
-  if (!away || away.reason === "work") d.netSeconds += elapsed;
-  if (away?.reason === "work") d.countedAsWorkSeconds += elapsed;
+  if (!away || away.reason === "WORK") d.netSeconds += elapsed;
+  if (away?.reason === "WORK") d.countedAsWorkSeconds += elapsed;
   else if (away) {
     d.afkSeconds += elapsed;
-    if (away.reason) d[`${away.reason}Seconds`] += elapsed;
+    if (away.reason) d[`${away.reason.toLowerCase() as Lowercase<AfkReason>}Seconds`] += elapsed;
   }
   return d;
 }

@@ -12,10 +12,10 @@ export const WEEKDAYS = [
 ] as const;
 
 export const ROLES = [
-  ["owner", "Owner"],
-  ["manager", "Manager"],
-  ["staff", "Staff"],
-  ["employee", "Employee"],
+  ["OWNER", "Owner"],
+  ["MANAGER", "Manager"],
+  ["STAFF", "Staff"],
+  ["EMPLOYEE", "Employee"],
 ] as const;
 
 export type Role = (typeof ROLES)[number][0];
