@@ -65,7 +65,7 @@ describe("the AFK prompt", () => {
       expect(before.afkPeriods.map((a: { unanswered: boolean }) => a.unanswered)).toEqual([false, true]);
       expect(before.unansweredAfkPeriods).toEqual([{ id: prompts[0].id }]);
 
-      expect((await ok(url, ANSWER, { id: prompts[0].id, r: "lunch" }, { token: tom })).setAfkReason).toEqual({ __typename: "AfkPeriod", reason: "lunch", unanswered: false });
+      expect((await ok(url, ANSWER, { id: prompts[0].id, r: "LUNCH" }, { token: tom })).setAfkReason).toEqual({ __typename: "AfkPeriod", reason: "LUNCH", unanswered: false });
       expect(await session(tom, 0)).toMatchObject({ afkSeconds: 1920, lunchSeconds: 1800, netSeconds: 3480, unansweredAfkPeriods: [] });
       // The other open apps hear that nothing is left to ask.
       await mine.next((list: { afkPromptsChanged: unknown[] }) => list.afkPromptsChanged.length === 0);
@@ -81,7 +81,7 @@ describe("the AFK prompt", () => {
     const tom = ws.employee.token;
     await post(tom, morning("q", 1));
     const afk = (await session(tom, 1)).unansweredAfkPeriods[0].id;
-    await ok(url, ANSWER, { id: afk, r: "work" }, { token: tom });
+    await ok(url, ANSWER, { id: afk, r: "WORK" }, { token: tom });
     const seen = await session(ws.manager.token, 1, ws.employee.id);
     expect(seen).toMatchObject({ totalSeconds: 5400, afkSeconds: 120, netSeconds: 5280, countedAsWorkSeconds: 1800 });
     const summary = (await ok(url, `query($f: LocalDate!, $e: ID) { workSummary(from: $f, to: $f, employeeId: $e) { netSeconds afkSeconds countedAsWorkSeconds } }`, { f: day(1), e: ws.employee.id }, { token: ws.manager.token })).workSummary;
@@ -95,10 +95,10 @@ describe("the AFK prompt", () => {
     await post(tom, morning("r", 2));
     const afk = (await session(tom, 2)).unansweredAfkPeriods[0].id;
     for (const token of [ws.employee2.token, ws.staff.token]) {
-      expect((await ok(url, ANSWER, { id: afk, r: "break" }, { token })).setAfkReason).toEqual({ __typename: "NotFoundError", code: "NOT_FOUND" });
+      expect((await ok(url, ANSWER, { id: afk, r: "BREAK" }, { token })).setAfkReason).toEqual({ __typename: "NotFoundError", code: "NOT_FOUND" });
     }
     expect((await session(tom, 2)).unansweredAfkPeriods).toEqual([{ id: afk }]);
-    expect((await ok(url, ANSWER, { id: afk, r: "meeting" }, { token: ws.manager.token })).setAfkReason.reason).toBe("meeting");
+    expect((await ok(url, ANSWER, { id: afk, r: "MEETING" }, { token: ws.manager.token })).setAfkReason.reason).toBe("MEETING");
     // A manager's own prompt list holds only their own periods.
     expect((await ok(url, PROMPTS, {}, { token: ws.manager.token })).afkPrompts.nodes).toEqual([]);
   });
@@ -107,7 +107,7 @@ describe("the AFK prompt", () => {
     const emma = ws.employee2.token;
     await post(emma, morning("s", 3));
     const afk = (await session(emma, 3)).unansweredAfkPeriods[0].id;
-    const reasons = ["lunch", "break", "work", "lunch", "break", "work", "call", "meeting"];
+    const reasons = ["LUNCH", "BREAK", "WORK", "LUNCH", "BREAK", "WORK", "CALL", "MEETING"];
     const results = await Promise.all(reasons.map((r) => ok(url, ANSWER, { id: afk, r }, { token: emma })));
     expect(results.every((r) => r.setAfkReason.__typename === "AfkPeriod")).toBe(true);
     const s = await session(emma, 3);

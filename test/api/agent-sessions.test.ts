@@ -38,13 +38,13 @@ describe("agent sessions", () => {
   it("starts with an active beat; flips never create entries; ending writes one entry of the billable time", async () => {
     const token = ws.employee2.token;
     const session = await start(token);
-    expect(session.state).toBe("active");
+    expect(session.state).toBe("ACTIVE");
     expect(session.beats).toHaveLength(1);
     await sleep(1100);
-    await beat(token, session.id, "agent");
+    await beat(token, session.id, "AGENT");
     await sleep(1100);
-    await beat(token, session.id, "idle");
-    const same = await beat(token, session.id, "idle");
+    await beat(token, session.id, "IDLE");
+    const same = await beat(token, session.id, "IDLE");
     expect(same.beats).toHaveLength(3); // flipping to the current kind changes nothing
     const ended = await end(token, session.id);
     expect(ended.state).toBeNull();
@@ -58,7 +58,7 @@ describe("agent sessions", () => {
     const token = ws.employee2.token;
     const session = await start(token, "Agent run", agentProjectId);
     expect(session.billAgentTime).toBe(true);
-    await beat(token, session.id, "agent");
+    await beat(token, session.id, "AGENT");
     // Turning the flag off meanwhile doesn't change what this session bills.
     const off = `mutation($id: ID!, $on: Boolean) { updateProject(input: { id: $id, billAgentTime: $on }) { ... on Project { billAgentTime } } }`;
     expect((await ok(url, off, { id: agentProjectId, on: false }, { token: owner })).updateProject.billAgentTime).toBe(false);
@@ -74,7 +74,7 @@ describe("agent sessions", () => {
   it("a session with no billable time writes no entry but stays in the ended list", async () => {
     const token = ws.employee2.token;
     const session = await start(token, "Nothing billable");
-    await beat(token, session.id, "idle");
+    await beat(token, session.id, "IDLE");
     const ended = await end(token, session.id);
     expect(ended.timeEntry).toBeNull();
     const list = await ok(url, `{ agentSessions(ended: true) { nodes { id } } }`, {}, { token });
@@ -86,10 +86,10 @@ describe("agent sessions", () => {
     const a = await start(token, "A");
     const b = await start(token, "B");
     const afterB = await ok(url, `query($a: ID!) { node(id: $a) { ... on AgentSession { state } } }`, { a: a.id }, { token });
-    expect(afterB.node.state).toBe("idle");
-    await beat(token, a.id, "active", "agent");
+    expect(afterB.node.state).toBe("IDLE");
+    await beat(token, a.id, "ACTIVE", "AGENT");
     const states = await ok(url, `query($a: ID!, $b: ID!) { a: node(id: $a) { ... on AgentSession { state } } b: node(id: $b) { ... on AgentSession { state } } }`, { a: a.id, b: b.id }, { token });
-    expect([states.a.state, states.b.state]).toEqual(["active", "agent"]);
+    expect([states.a.state, states.b.state]).toEqual(["ACTIVE", "AGENT"]);
     await end(token, a.id);
     await end(token, b.id);
   });
@@ -105,7 +105,7 @@ describe("agent sessions", () => {
     expect(Math.abs(Date.parse(runningTimer.serverTime) - Date.now())).toBeLessThan(5000);
     expect(Date.parse(runningTimer.serverTime)).toBeGreaterThanOrEqual(Date.parse(runningTimer.startedAt));
     const now = await ok(url, `query($s: ID!) { node(id: $s) { ... on AgentSession { state } } }`, { s: session.id }, { token });
-    expect(now.node.state).toBe("idle");
+    expect(now.node.state).toBe("IDLE");
     await ok(url, `mutation { stopTimer { __typename } }`, {}, { token });
     await end(token, session.id);
   });
@@ -122,11 +122,11 @@ describe("agent sessions", () => {
     expect((await ok(url, START, { p: projectId, d: "  " }, { token })).startAgentSession).toMatchObject({ __typename: "ValidationError" });
     const session = await start(token, "Short");
     await end(token, session.id);
-    expect(await beat(token, session.id, "active")).toMatchObject({ __typename: "ConflictError", code: "CONFLICT" });
+    expect(await beat(token, session.id, "ACTIVE")).toMatchObject({ __typename: "ConflictError", code: "CONFLICT" });
     expect(await end(token, session.id)).toMatchObject({ __typename: "ConflictError" });
     // Another member's session is invisible.
     const other = await start(tom, "Tom's");
-    expect(await beat(token, other.id, "idle")).toMatchObject({ __typename: "NotFoundError" });
+    expect(await beat(token, other.id, "IDLE")).toMatchObject({ __typename: "NotFoundError" });
     await end(tom, other.id);
   });
 
@@ -139,7 +139,7 @@ describe("agent sessions", () => {
     const session = await start(tom, "On the wall");
     const row = (b: Board) => b.liveBoard.sessions.find((s) => s.id === session.id);
     expect(row(await sub.next((b) => !!row(b)))).toMatchObject({ kind: "AGENT", state: "active", ticking: true });
-    await beat(tom, session.id, "agent");
+    await beat(tom, session.id, "AGENT");
     expect(row(await sub.next((b) => row(b)?.state === "agent"))).toMatchObject({ ticking: false });
     await end(tom, session.id);
     await sub.next((b) => !row(b));
@@ -152,14 +152,14 @@ describe("concurrency", () => {
     const token = ws.employee2.token;
     const sessions: string[] = [];
     for (let i = 0; i < 5; i++) sessions.push((await start(token, `S${i}`)).id);
-    const kinds = ["active", "agent", "idle"];
-    const flips = Array.from({ length: 50 }, (_, i) => gql(url, BEAT, { s: sessions[i % 5], k: kinds[(i * 7) % 3], prev: i % 2 ? "agent" : "idle" }, { token }));
+    const kinds = ["ACTIVE", "AGENT", "IDLE"];
+    const flips = Array.from({ length: 50 }, (_, i) => gql(url, BEAT, { s: sessions[i % 5], k: kinds[(i * 7) % 3], prev: i % 2 ? "AGENT" : "IDLE" }, { token }));
     const results = await Promise.all(flips);
     expect(results.every((r) => r.body.data?.setBeat.__typename === "AgentSession")).toBe(true);
 
     const all = await ok(url, `{ agentSessions(ended: false) { nodes { id state beats { kind startedAt endedAt } } } }`, {}, { token });
     const mine = all.agentSessions.nodes.filter((n: { id: string }) => sessions.includes(n.id));
-    expect(mine.filter((n: { state: string }) => n.state === "active").length).toBeLessThanOrEqual(1);
+    expect(mine.filter((n: { state: string }) => n.state === "ACTIVE").length).toBeLessThanOrEqual(1);
     for (const s of mine) {
       const beats = s.beats as { startedAt: string; endedAt: string | null }[];
       expect(beats.filter((b) => !b.endedAt)).toHaveLength(1);

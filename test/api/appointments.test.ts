@@ -62,21 +62,21 @@ const count = async (token = owner) => (await ok(url, COUNT, {}, { token })).app
 
 describe("custom field definitions", () => {
   it("are managed per phase by holders of the permission, reordered, archived and restored", async () => {
-    const reason = await field("pre_session", "reason", "text", { required: true, validation: { maxLength: 50 } });
-    await field("pre_session", "vitals", "array", {
+    const reason = await field("PRE_SESSION", "reason", "TEXT", { required: true, validation: { maxLength: 50 } });
+    await field("PRE_SESSION", "vitals", "ARRAY", {
       fields: [{ key: "item", label: "Reading", type: "object", fields: [{ key: "pulse", label: "Pulse", type: "number", required: true }] }],
     });
-    const mood = await field("pre_session", "mood", "select", { validation: { options: ["good", "bad"] }, filterable: true });
+    const mood = await field("PRE_SESSION", "mood", "SELECT", { validation: { options: ["good", "bad"] }, filterable: true });
     expect(mood.position - reason.position).toBe(2);
-    await field("during_session", "observations", "textarea", {});
-    await field("post_session", "outcome", "select", { required: true, validation: { options: ["improved", "same"] } });
-    await field("evaluation", "score", "number", { required: true, validation: { min: 0, max: 100 } });
+    await field("DURING_SESSION", "observations", "TEXTAREA", {});
+    await field("POST_SESSION", "outcome", "SELECT", { required: true, validation: { options: ["improved", "same"] } });
+    await field("EVALUATION", "score", "NUMBER", { required: true, validation: { min: 0, max: 100 } });
 
     // Staff may not change forms; a key is used once across the session phases.
-    expect((await field("pre_session", "x", "text", {}, sam)).code).toBe("FORBIDDEN");
-    expect((await field("evaluation", "x", "text", {}, lisa)).code).toBe("FORBIDDEN");
-    expect((await field("post_session", "reason", "text", {})).code).toBe("CONFLICT");
-    const bad = await field("pre_session", "Bad Key", "select", { validation: { options: [] }, filterable: false });
+    expect((await field("PRE_SESSION", "x", "TEXT", {}, sam)).code).toBe("FORBIDDEN");
+    expect((await field("EVALUATION", "x", "TEXT", {}, lisa)).code).toBe("FORBIDDEN");
+    expect((await field("POST_SESSION", "reason", "TEXT", {})).code).toBe("CONFLICT");
+    const bad = await field("PRE_SESSION", "Bad Key", "SELECT", { validation: { options: [] }, filterable: false });
     expect(problems(bad)).toEqual(["input.validation.options: List at least one non-empty option", "key: Start with a lowercase letter; letters, digits and _ only (at most 63)"]);
 
     const mine = (list: { key: string }[]) => list.map((d) => d.key);
@@ -93,7 +93,7 @@ describe("custom field definitions", () => {
   });
 
   it("the same key added twice at the same moment makes one field", async () => {
-    const results = await Promise.all([1, 2, 3].map(() => field("post_session", "homework", "textarea", {})));
+    const results = await Promise.all([1, 2, 3].map(() => field("POST_SESSION", "homework", "TEXTAREA", {})));
     expect(results.filter((r) => r.key === "homework")).toHaveLength(1);
     expect(results.filter((r) => r.code === "CONFLICT")).toHaveLength(2);
   });
@@ -105,7 +105,7 @@ describe("sessions", () => {
     const r = await create({ name: "Intake", clientId: anna, date: date(W), fields: { reason: "back pain", vitals: [{ pulse: 64 }], mood: "good" } });
     expect(r.warnings).toEqual([]);
     // Defaults: 60 minutes, scheduled, 09:00 in Berlin; staff is the creator.
-    expect(r.appointment).toMatchObject({ name: "Intake", startsAt: at(W, 0, "09:00"), durationMinutes: 60, status: "scheduled", staff: { name: "Owen Owner" } });
+    expect(r.appointment).toMatchObject({ name: "Intake", startsAt: at(W, 0, "09:00"), durationMinutes: 60, status: "SCHEDULED", staff: { name: "Owen Owner" } });
     expect(r.appointment.fieldValues).toEqual({ reason: "back pain", vitals: [{ pulse: 64 }], mood: "good" });
     expect(await count()).toBe(before + 1);
     const id = r.appointment.id;
@@ -114,15 +114,15 @@ describe("sessions", () => {
     const early = await create({ name: "x", clientId: anna, date: date(W), fields: { reason: "ok", outcome: "same" } });
     expect(problems(early)).toEqual(["fields.outcome: Unknown field"]);
 
-    const during = await ok(url, SAVE_FIELDS, { id, p: "during_session", f: { observations: "limited rotation" } }, { token: sam });
+    const during = await ok(url, SAVE_FIELDS, { id, p: "DURING_SESSION", f: { observations: "limited rotation" } }, { token: sam });
     expect(during.saveAppointmentFields.fieldValues).toMatchObject({ reason: "back pain", observations: "limited rotation" });
-    const missing = await ok(url, SAVE_FIELDS, { id, p: "post_session", f: { homework: 3 } }, { token: owner });
+    const missing = await ok(url, SAVE_FIELDS, { id, p: "POST_SESSION", f: { homework: 3 } }, { token: owner });
     expect(problems(missing.saveAppointmentFields)).toEqual(["fields.homework: Must be text", "fields.outcome: Required"]);
 
     // Two phases saved at the same moment both stay.
     await Promise.all([
-      ok(url, SAVE_FIELDS, { id, p: "post_session", f: { outcome: "improved", homework: "stretch" } }, { token: owner }),
-      ok(url, SAVE_FIELDS, { id, p: "pre_session", f: { reason: "neck pain", vitals: [{ pulse: 70 }] } }, { token: lisa }),
+      ok(url, SAVE_FIELDS, { id, p: "POST_SESSION", f: { outcome: "improved", homework: "stretch" } }, { token: owner }),
+      ok(url, SAVE_FIELDS, { id, p: "PRE_SESSION", f: { reason: "neck pain", vitals: [{ pulse: 70 }] } }, { token: lisa }),
     ]);
     const node = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { fieldValues sequence values(phase: POST_SESSION) { field { key } value readOnly } } } }`, { id }, { token: owner });
     expect(node.node.fieldValues).toEqual({ reason: "neck pain", vitals: [{ pulse: 70 }], observations: "limited rotation", outcome: "improved", homework: "stretch" });
@@ -181,8 +181,8 @@ describe("sessions", () => {
     const moved = await ok(url, UPDATE, { id: clash.appointment.id, i: { time: "13:00" } }, { token: owner });
     expect(moved.updateAppointment.appointment.startsAt).toBe(at(W, 1, "13:00"));
     expect(moved.updateAppointment.warnings).toEqual([]);
-    const cancelled = await ok(url, STATUS, { id: first.appointment.id, s: "cancelled" }, { token: owner });
-    expect(cancelled.setAppointmentStatus.appointment.status).toBe("cancelled");
+    const cancelled = await ok(url, STATUS, { id: first.appointment.id, s: "CANCELLED" }, { token: owner });
+    expect(cancelled.setAppointmentStatus.appointment.status).toBe("CANCELLED");
     const again = await create({ name: "Rebook", clientId: ben, staffId: ids.owner, startsAt: local(W, 1, "10:00"), durationMinutes: 60, fields: { reason: "r" } });
     expect(again.warnings).toEqual([]);
 
@@ -210,7 +210,7 @@ describe("sessions", () => {
     expect(edited.updateAppointment.appointment.sequence).toBe(appointment.sequence + 1);
     const bad = await ok(url, UPDATE, { id: appointment.id, i: { durationMinutes: 0, startsAt: "tomorrow" } }, { token: lisa });
     expect(problems(bad.updateAppointment)).toEqual(["durationMinutes: At least 1 minute", "startsAt: Must be an ISO-8601 date and time with an offset, e.g. 2026-11-21T09:30:00+01:00"]);
-    for (const s of ["in_progress", "completed"]) expect((await ok(url, STATUS, { id: appointment.id, s }, { token: sam })).setAppointmentStatus.appointment.status).toBe(s);
+    for (const s of ["IN_PROGRESS", "COMPLETED"]) expect((await ok(url, STATUS, { id: appointment.id, s }, { token: sam })).setAppointmentStatus.appointment.status).toBe(s);
 
     // Staff may edit but not delete by default.
     const denied = await ok(url, `mutation($id: ID!) { deleteAppointment(input: { id: $id }) { ... on DeletedAppointment { id } ${PLAIN_ERR} } }`, { id: appointment.id }, { token: sam });
@@ -229,9 +229,9 @@ describe("sessions", () => {
     const active = (await ok(url, `{ fieldDefinitions(target: PRE_SESSION) { key } }`, {}, { token: owner })).fieldDefinitions;
     expect(active.map((d: { key: string }) => d.key)).not.toContain("mood");
 
-    const change = await ok(url, SAVE_FIELDS, { id: appointment.id, p: "pre_session", f: { reason: "new", mood: "good" } }, { token: owner });
+    const change = await ok(url, SAVE_FIELDS, { id: appointment.id, p: "PRE_SESSION", f: { reason: "new", mood: "good" } }, { token: owner });
     expect(problems(change.saveAppointmentFields)).toEqual(["fields.mood: This field is archived; its value is read-only"]);
-    const saved = await ok(url, SAVE_FIELDS, { id: appointment.id, p: "pre_session", f: { reason: "new" } }, { token: owner });
+    const saved = await ok(url, SAVE_FIELDS, { id: appointment.id, p: "PRE_SESSION", f: { reason: "new" } }, { token: owner });
     expect(saved.saveAppointmentFields.fieldValues).toEqual({ reason: "new", mood: "bad" });
     const values = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { values(phase: PRE_SESSION) { field { key } value readOnly } } } }`, { id: appointment.id }, { token: owner });
     expect(values.node.values).toContainEqual({ field: { key: "mood" }, value: "bad", readOnly: true });
@@ -247,14 +247,14 @@ describe("calendar, list, free slots and history", () => {
     await create({ name: "M B", clientId: ben, date: date(M, 1), time: "09:00", fields: { reason: "r", mood: "bad" } });
     await create({ name: "M C", clientId: ben, date: date(M, 14), time: "09:00", fields: { reason: "r", mood: "good" } });
     const names = (d: { appointmentCalendar: { appointments: { name: string }[] } }) => d.appointmentCalendar.appointments.map((a) => a.name);
-    const week = await ok(url, CALENDAR, { v: "week", d: date(M, 2) }, { token: owner });
+    const week = await ok(url, CALENDAR, { v: "WEEK", d: date(M, 2) }, { token: owner });
     expect(week.appointmentCalendar).toMatchObject({ from: date(M), to: date(M, 6), timeZone: "Europe/Berlin", slotMinutes: 30, truncated: false });
     expect(names(week)).toEqual(["M A", "M B"]);
-    expect(names(await ok(url, CALENDAR, { v: "day", d: date(M, 1) }, { token: owner }))).toEqual(["M B"]);
-    expect(names(await ok(url, CALENDAR, { v: "month", d: date(cal.firstOfMonth(2)), f: { clientId: ben } }, { token: owner }))).toEqual(["M B", "M C"]);
-    expect(names(await ok(url, CALENDAR, { v: "month", d: date(cal.firstOfMonth(2)), f: { fields: [{ key: "mood", value: "good" }] } }, { token: owner }))).toEqual(["M A", "M C"]);
-    expect(names(await ok(url, CALENDAR, { v: "month", d: date(cal.firstOfMonth(2)), f: { clientId: ben, fields: [{ key: "mood", value: "good" }] } }, { token: owner }))).toEqual(["M C"]);
-    const notFilterable = await ok(url, CALENDAR, { v: "month", d: date(cal.firstOfMonth(2)), f: { fields: [{ key: "reason", value: "r" }] } }, { token: owner });
+    expect(names(await ok(url, CALENDAR, { v: "DAY", d: date(M, 1) }, { token: owner }))).toEqual(["M B"]);
+    expect(names(await ok(url, CALENDAR, { v: "MONTH", d: date(cal.firstOfMonth(2)), f: { clientId: ben } }, { token: owner }))).toEqual(["M B", "M C"]);
+    expect(names(await ok(url, CALENDAR, { v: "MONTH", d: date(cal.firstOfMonth(2)), f: { fields: [{ key: "mood", value: "good" }] } }, { token: owner }))).toEqual(["M A", "M C"]);
+    expect(names(await ok(url, CALENDAR, { v: "MONTH", d: date(cal.firstOfMonth(2)), f: { clientId: ben, fields: [{ key: "mood", value: "good" }] } }, { token: owner }))).toEqual(["M C"]);
+    const notFilterable = await ok(url, CALENDAR, { v: "MONTH", d: date(cal.firstOfMonth(2)), f: { fields: [{ key: "reason", value: "r" }] } }, { token: owner });
     expect(problems(notFilterable.appointmentCalendar)).toEqual(["filter.fields.0.key: Not a filterable field"]);
   });
 
@@ -290,7 +290,7 @@ describe("calendar, list, free slots and history", () => {
     const twice = await create({ name: "DST twice", clientId: anna, date: date(S), time: "02:30", durationMinutes: 30, fields: { reason: "r" } });
     expect(twice.appointment.startsAt).toBe(S.plus({ hours: 2.5 }).toUTC().toISO()); // the first 02:30 (summer time)
     const day = async (d: string) =>
-      (await ok(url, CALENDAR, { v: "day", d, f: { clientId: anna } }, { token: owner })).appointmentCalendar.appointments.map((a: { name: string }) => a.name).filter((n: string) => n.startsWith("DST"));
+      (await ok(url, CALENDAR, { v: "DAY", d, f: { clientId: anna } }, { token: owner })).appointmentCalendar.appointments.map((a: { name: string }) => a.name).filter((n: string) => n.startsWith("DST"));
     expect(await day(date(S))).toEqual(["DST early", "DST twice", "DST late"]);
     expect(await day(date(S, -1))).toEqual([]);
     expect(await day(date(S, 1))).toEqual([]);
@@ -343,7 +343,7 @@ describe("permissions", () => {
   it("employees see their own sessions; staff without session.read see none anywhere", async () => {
     const own = await create({ name: "Tom's", clientId: anna, staffId: ids.tom, date: date(M, 9), fields: { reason: "r" } });
     await create({ name: "Not Tom's", clientId: anna, date: date(M, 9), time: "11:00", fields: { reason: "r" } });
-    const tomDay = await ok(url, CALENDAR, { v: "day", d: date(M, 9) }, { token: tom });
+    const tomDay = await ok(url, CALENDAR, { v: "DAY", d: date(M, 9) }, { token: tom });
     expect(tomDay.appointmentCalendar.appointments.map((a: { name: string }) => a.name)).toEqual(["Tom's"]);
     // Employees don't book client sessions, not even their own.
     const booked = await gql(url, CREATE, { i: { name: "x", clientId: anna, staffId: ids.tom, date: date(M, 9), fields: { reason: "r" } } }, { token: tom });
@@ -351,7 +351,7 @@ describe("permissions", () => {
 
     await ok(url, `mutation { setStaffPermissions(input: { permissions: [SESSION_CREATE] }) { ... on Workspace { id } } }`, {}, { token: owner });
     const samNow = await tokenFor(url, samEmail);
-    const calendar = await gql(url, CALENDAR, { v: "day", d: date(M, 9) }, { token: samNow });
+    const calendar = await gql(url, CALENDAR, { v: "DAY", d: date(M, 9) }, { token: samNow });
     expect(calendar.body.data?.appointmentCalendar ?? null).toMatchObject({ code: "FORBIDDEN" });
     const node = await ok(url, `query($id: ID!) { node(id: $id) { id } }`, { id: own.appointment.id }, { token: samNow });
     expect(node.node).toBeNull();
@@ -370,8 +370,8 @@ describe("attachments", () => {
     // A practitioner: books and sees only their own sessions (session.* without team.read). Employees don't book.
     await ok(url, `mutation { setStaffPermissions(input: { permissions: [SESSION_READ, SESSION_CREATE, SESSION_UPDATE] }) { __typename } }`, {}, { token: owner });
     const pract = await tokenFor(url, samEmail);
-    await field("pre_session", "xray", "image", {});
-    await field("pre_session", "referral", "file", {});
+    await field("PRE_SESSION", "xray", "IMAGE", {});
+    await field("PRE_SESSION", "referral", "FILE", {});
     const image = await (await upload(pract, PNG, "image/png", "fileName=xray.png")).json();
     const pdf = await (await upload(pract, Buffer.from("%PDF-1.4 referral"), "application/pdf", "fileName=referral.pdf")).json();
     expect(image).toMatchObject({ fileName: "xray.png", mime: "image/png", size: PNG.length });
@@ -417,17 +417,17 @@ describe("attachments", () => {
 describe("invoices from sessions", () => {
   it("bills completed sessions by their service's price per session or per hour, once, and keeps lines when a session is deleted", async () => {
     const SERVICE = `mutation($i: AppointmentServiceInput!) { saveAppointmentService(input: $i) { ... on AppointmentService { id } ${ERR} } }`;
-    const physio = (await ok(url, SERVICE, { i: { name: "Manual therapy", pricing: "per_session", priceCents: 8000, currency: "EUR" } }, { token: owner })).saveAppointmentService.id;
-    const coaching = (await ok(url, SERVICE, { i: { name: "Coaching", pricing: "per_hour", priceCents: 12000, currency: "EUR" } }, { token: owner })).saveAppointmentService.id;
-    const badService = await ok(url, SERVICE, { i: { name: " ", pricing: "per_hour", priceCents: -1, currency: "EURO" } }, { token: owner });
+    const physio = (await ok(url, SERVICE, { i: { name: "Manual therapy", pricing: "PER_SESSION", priceCents: 8000, currency: "EUR" } }, { token: owner })).saveAppointmentService.id;
+    const coaching = (await ok(url, SERVICE, { i: { name: "Coaching", pricing: "PER_HOUR", priceCents: 12000, currency: "EUR" } }, { token: owner })).saveAppointmentService.id;
+    const badService = await ok(url, SERVICE, { i: { name: " ", pricing: "PER_HOUR", priceCents: -1, currency: "EURO" } }, { token: owner });
     expect(problems(badService.saveAppointmentService)).toEqual(["currency: Use a 3-letter ISO 4217 code", "name: Required", "priceCents: A whole number of cents, 0 or more"]);
     const payer = (await ok(url, CREATE_CLIENT, { n: "Paying Client" }, { token: owner })).createClient.id;
     const book = async (name: string, date: string, minutes: number, serviceId: string | null, status: string) =>
       (await create({ name, clientId: payer, serviceId, date, durationMinutes: minutes, status, fields: { reason: "r" } })).appointment.id as string;
-    const s1 = await book("Knee", date(P), 45, physio, "completed");
-    await book("Plan", date(P, 1), 90, coaching, "completed");
-    await book("Upcoming", date(P, 2), 60, physio, "scheduled");
-    await book("No service", date(P, 3), 60, null, "completed");
+    const s1 = await book("Knee", date(P), 45, physio, "COMPLETED");
+    await book("Plan", date(P, 1), 90, coaching, "COMPLETED");
+    await book("Upcoming", date(P, 2), 60, physio, "SCHEDULED");
+    await book("No service", date(P, 3), 60, null, "COMPLETED");
 
     const INVOICE = `mutation($c: ID!) { createInvoice(input: { clientId: $c, from: "${date(P.startOf("month"))}", to: "${date(P.endOf("month"))}" }) { ... on MutationCreateInvoiceSuccess { data { id currency totalCents lines { description quantitySeconds rateCents amountCents } } } ${PLAIN_ERR} } }`;
     // Two managers invoicing at once: the sessions are billed on one invoice only.

@@ -38,7 +38,7 @@ export const INVOICE = `id number status client { id name } currency periodStart
   createdAt issuedAt paidAt voidedAt pdfUrl`;
 export const INVOICE_WITH_LINES = `${INVOICE} lines { position description date quantitySeconds rateCents amountCents }`;
 
-const MUTATIONS = { issued: "issueInvoice", paid: "markInvoicePaid", void: "voidInvoice" } as const;
+const MUTATIONS = { ISSUED: "issueInvoice", PAID: "markInvoicePaid", VOID: "voidInvoice" } as const;
 
 /** draft -> issued -> paid; draft or issued -> void. */
 export async function setInvoiceStatus(id: string, to: keyof typeof MUTATIONS): Promise<InvoiceWithLines> {

@@ -276,7 +276,7 @@ export function durationsAt(s: Tracked, now: number): Durations {
   if (away?.reason === "WORK") d.countedAsWorkSeconds += elapsed;
   else if (away) {
     d.afkSeconds += elapsed;
-    if (away.reason) d[`${away.reason.toLowerCase() as Lowercase<AfkReason>}Seconds`] += elapsed;
+    if (away.reason) d[`${away.reason.toLowerCase() as Exclude<Lowercase<AfkReason>, "work">}Seconds`] += elapsed;
   }
   return d;
 }
