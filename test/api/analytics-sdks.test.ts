@@ -73,7 +73,7 @@ beforeAll(async () => {
   const appId = app.createAnalyticsApp.app.id;
   await define(appId, { name: "Signed Up", eventName: "signup", descriptionTemplate: "Signed up with {{method}}", parameters: ["method"] });
   await define(appId, { name: "Identified", eventName: "$identify", parameters: ["$set.plan"] });
-  await define(appId, { name: "Viewed Pricing", eventName: "$pageview", conditions: [{ property: "$pathname", op: "eq", value: "/pricing" }] });
+  await define(appId, { name: "Viewed Pricing", eventName: "$pageview", conditions: [{ property: "$pathname", op: "EQ", value: "/pricing" }] });
   await define(appId, { name: "Linked", eventName: "$create_alias", parameters: ["alias"] });
 });
 afterAll(async () => {

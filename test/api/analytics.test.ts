@@ -200,7 +200,7 @@ describe("apps and definitions", () => {
     const bad = await ok(
       url,
       DEFINE,
-      { a: appId, i: { name: "", eventName: "checkout", conditions: [{ property: "total", op: "gt", value: "lots" }, { property: " ", op: "exists" }], parameters: [""] } },
+      { a: appId, i: { name: "", eventName: "checkout", conditions: [{ property: "total", op: "GT", value: "lots" }, { property: " ", op: "EXISTS" }], parameters: [""] } },
       { cookie: owner },
     );
     expect(bad.createBusinessEventDefinition.problems).toEqual([
@@ -211,8 +211,8 @@ describe("apps and definitions", () => {
     ]);
     const { node } = await ok(url, `query($id: ID!) { node(id: $id) { ... on AnalyticsApp { businessEventDefinitions { name } } } }`, { id: appId }, { cookie: owner });
     expect(node.businessEventDefinitions.map((d: { name: string }) => d.name)).not.toContain("");
-    const good = await ok(url, DEFINE, { a: appId, i: { name: "Big Checkout", eventName: "checkout", conditions: [{ property: "total", op: "gt", value: 100 }] } }, { cookie: owner });
-    expect(good.createBusinessEventDefinition).toMatchObject({ name: "Big Checkout", conditions: [{ property: "total", op: "gt", value: 100 }] });
+    const good = await ok(url, DEFINE, { a: appId, i: { name: "Big Checkout", eventName: "checkout", conditions: [{ property: "total", op: "GT", value: 100 }] } }, { cookie: owner });
+    expect(good.createBusinessEventDefinition).toMatchObject({ name: "Big Checkout", conditions: [{ property: "total", op: "GT", value: 100 }] });
     const removed = await ok(url, `mutation($id: ID!) { deleteBusinessEventDefinition(input: { id: $id }) { __typename } }`, { id: good.createBusinessEventDefinition.id }, { cookie: owner });
     expect(removed.deleteBusinessEventDefinition.__typename).toBe("BusinessEventDefinition");
   });
@@ -279,7 +279,7 @@ describe("finalisation", () => {
       ok(url, `mutation($app: ID!, $input: BusinessEventDefinitionInput!) { createBusinessEventDefinition(input: { appId: $app, definition: $input }) { __typename ... on Error { message } } }`, { app: appId, input }, { cookie: owner });
     await define({ name: "Signed Up", eventName: "signup", descriptionTemplate: "Signed up with {{method}}", parameters: ["method"] });
     await define({ name: "Created Project", eventName: "project_created", descriptionTemplate: "Created project {{name}}", parameters: ["name"] });
-    await define({ name: "Invited Member", eventName: "invite", conditions: [{ property: "role", op: "exists" }], parameters: ["role"] });
+    await define({ name: "Invited Member", eventName: "invite", conditions: [{ property: "role", op: "EXISTS" }], parameters: ["role"] });
     await define({ name: "Form Error", eventName: "error", isError: true, descriptionTemplate: "{{message}}", parameters: ["message"] });
     const flow = await ok(
       url,
@@ -322,10 +322,10 @@ describe("finalisation", () => {
       { position: 2, name: "Created Project", description: "Created project Apollo", parameters: { name: "Apollo" }, isError: false },
       { position: 3, name: "Invited Member", description: "Invited Member", parameters: { role: "admin" }, isError: false },
     ]);
-    expect(s.flowOutcomes).toEqual([{ flowName: "Onboarding", outcome: "completed", lastStep: "Invited Member", mistakeCount: 0, durationSeconds: 252 }]);
+    expect(s.flowOutcomes).toEqual([{ flowName: "Onboarding", outcome: "COMPLETED", lastStep: "Invited Member", mistakeCount: 0, durationSeconds: 252 }]);
     expect(s.summary).toMatchObject({ title: "Completed Onboarding", tldr: "Completed Onboarding in 4:12 - 3 business events", source: "deterministic" });
     expect(s).toMatchObject({ title: "Completed Onboarding", businessEventCount: 3, rawEventCount: 7 });
-    const completed = (await ok(url, SESSIONS, { f: { flowOutcome: "completed", appId } }, { cookie: owner })).userSessions.edges.map((e: { node: { userId: string } }) => e.node.userId);
+    const completed = (await ok(url, SESSIONS, { f: { flowOutcome: "COMPLETED", appId } }, { cookie: owner })).userSessions.edges.map((e: { node: { userId: string } }) => e.node.userId);
     expect(completed).toEqual(["f-done"]);
   });
 
@@ -337,7 +337,7 @@ describe("finalisation", () => {
       step("fm4", "f-oops", "invite", 60, { role: "viewer" }),
     ]);
     const s = await finalised("f-oops");
-    expect(s.flowOutcomes[0]).toMatchObject({ outcome: "mistakes", mistakeCount: 1 });
+    expect(s.flowOutcomes[0]).toMatchObject({ outcome: "MISTAKES", mistakeCount: 1 });
     expect(s.summary.tldr).toBe("Completed Onboarding with mistakes in 1:00 - 4 business events - 1 error");
     expect(s.businessEvents[1]).toMatchObject({ position: 2, name: "Form Error", description: "Name is required", isError: true });
   });
@@ -345,16 +345,16 @@ describe("finalisation", () => {
   it("Dropped-off: started, never finished, the last step kept; a late event makes it summarised again", async () => {
     await post([step("fq1", "f-quit", "signup", 0), step("fq2", "f-quit", "project_created", 30, { name: "Y" })]);
     const s = await finalised("f-quit");
-    expect(s.flowOutcomes[0]).toMatchObject({ outcome: "dropped_off", lastStep: "Created Project" });
+    expect(s.flowOutcomes[0]).toMatchObject({ outcome: "DROPPED_OFF", lastStep: "Created Project" });
     expect(s.summary.tldr).toBe("Dropped off Onboarding at Created Project after 0:30 - 2 business events");
-    const dropped = (await ok(url, SESSIONS, { f: { flowOutcome: "dropped_off", appId } }, { cookie: owner })).userSessions.edges.map((e: { node: { userId: string } }) => e.node.userId);
+    const dropped = (await ok(url, SESSIONS, { f: { flowOutcome: "DROPPED_OFF", appId } }, { cookie: owner })).userSessions.edges.map((e: { node: { userId: string } }) => e.node.userId);
     expect(dropped).toEqual(["f-quit"]);
 
     // The invite was sent from a phone that was offline: it arrives late and completes the flow.
     await post([step("fq3", "f-quit", "invite", 50, { role: "admin" })]);
     const again = await until(
       async () => (await ok(url, DETAIL, { id: (await sessionsOf("f-quit"))[0].id }, { cookie: owner })).node,
-      (n) => !n.inProgress && n.summary.source === "deterministic" && n.flowOutcomes[0].outcome === "completed",
+      (n) => !n.inProgress && n.summary.source === "deterministic" && n.flowOutcomes[0].outcome === "COMPLETED",
     );
     expect(again.summary.tldr).toBe("Completed Onboarding in 0:50 - 3 business events");
   });

@@ -90,14 +90,14 @@ describe("live client sessions", () => {
     const board = subscribe<Board>(ws, BOARD);
     await board.next();
     const id = await create(tom, { name: "Treatment", date: isoDate(W.plus({ days: 2 })) });
-    await setStatus(id, "in_progress");
+    await setStatus(id, "IN_PROGRESS");
     expect((await statuses.next((s) => s.sessionStatusChanged.sessionId === id && s.sessionStatusChanged.status === "in-progress")).sessionStatusChanged).toMatchObject({
       kind: "APPOINTMENT",
       previousStatus: "scheduled",
     });
     const shown = await board.next((b) => b.liveBoard.sessions.some((s) => s.id === id));
     expect(shown.liveBoard.sessions.find((s) => s.id === id)).toMatchObject({ kind: "APPOINTMENT", title: "Treatment (Live Client)", state: "in-progress" });
-    await setStatus(id, "completed");
+    await setStatus(id, "COMPLETED");
     await statuses.next((s) => s.sessionStatusChanged.sessionId === id && s.sessionStatusChanged.status === "completed");
     await board.next((b) => !b.liveBoard.sessions.some((s) => s.id === id));
     await ws.dispose();
@@ -115,13 +115,13 @@ describe("live client sessions", () => {
     await statuses.next(byId("in-progress"), 10_000);
     await statuses.next(byId("completed"), 15_000);
     const node = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { status } } }`, { id }, { token: lisa });
-    expect(node.node.status).toBe("completed");
+    expect(node.node.status).toBe("COMPLETED");
 
     // A session cancelled before its start is left alone by its jobs.
     const later = await create(tom, { name: "Cancelled", startsAt: new Date(Date.now() + 2000).toISOString(), durationMinutes: 30 });
-    await setStatus(later, "cancelled");
+    await setStatus(later, "CANCELLED");
     await new Promise((r) => setTimeout(r, 4000));
-    expect((await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { status } } }`, { id: later }, { token: lisa })).node.status).toBe("cancelled");
+    expect((await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { status } } }`, { id: later }, { token: lisa })).node.status).toBe("CANCELLED");
     await ok(url, `mutation { updateAppointmentSettings(input: { autoStatus: false }) { __typename } }`, {}, { token: owner });
     await ws.dispose();
   });

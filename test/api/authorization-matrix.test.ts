@@ -195,9 +195,9 @@ const ID_OF: Record<string, string> = {
 
 /** Arguments whose generated value would be refused before any authorization is asked. */
 const ARGS: Record<string, Record<string, unknown>> = {
-  createFieldDefinition: { target: "pre_session" },
-  reorderFieldDefinitions: { target: "pre_session" },
-  fieldDefinitions: { target: "pre_session" },
+  createFieldDefinition: { target: "PRE_SESSION" },
+  reorderFieldDefinitions: { target: "PRE_SESSION" },
+  fieldDefinitions: { target: "PRE_SESSION" },
   createCalendarFeed: { scope: "MINE" },
 };
 

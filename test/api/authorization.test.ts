@@ -128,14 +128,14 @@ describe("a person in two workspaces: each credential acts in its own", () => {
 
     await ok(url, `mutation { startTimer(input: { description: "timer in A" }) { ... on TimeEntry { id } } }`, {}, { token: a.token });
     const inA = await startSession(a.token);
-    expect(inA.state).toBe("active");
+    expect(inA.state).toBe("ACTIVE");
     // Before, both of these stopped A's timer or dropped A's session to idle.
     await ok(url, `mutation { startTimer(input: { description: "timer in T" }) { ... on TimeEntry { id } } }`, {}, { token: t.token });
     const inT = await startSession(t.token);
-    expect(inT.state).toBe("active");
+    expect(inT.state).toBe("ACTIVE");
     const [seenA, seenT] = await Promise.all([openIn(a.token), openIn(t.token)]);
-    expect(seenA.agentSessions.nodes).toEqual([{ id: inA.id, state: "active" }]);
-    expect(seenT.agentSessions.nodes).toEqual([{ id: inT.id, state: "active" }]);
+    expect(seenA.agentSessions.nodes).toEqual([{ id: inA.id, state: "ACTIVE" }]);
+    expect(seenT.agentSessions.nodes).toEqual([{ id: inT.id, state: "ACTIVE" }]);
     // The session start stopped the timer in its own workspace only.
     expect([seenA.runningTimer, seenT.runningTimer]).toEqual([null, null]);
     const entries = async (token: string) => (await ok(url, `{ timeEntries(first: 10) { nodes { description } } }`, {}, { token })).timeEntries.nodes;
@@ -165,7 +165,7 @@ describe("a person in two workspaces: each credential acts in its own", () => {
     const seen = await ok(url, `query($id: ID!) { node(id: $id) { id } viewer { workspaces { id name role } } }`, { id: demo.id }, { token: t.token });
     expect(seen.node).toBeNull();
     // The switcher names the other workspace and the person's role there, nothing of its contents.
-    expect(seen.viewer.workspaces).toContainEqual({ id: demo.id, name: expect.any(String), role: "owner" });
+    expect(seen.viewer.workspaces).toContainEqual({ id: demo.id, name: expect.any(String), role: "OWNER" });
     const member = await ok(url, `query($id: ID!) { node(id: $id) { id } }`, { id: demo.members.nodes[1].id }, { token: t.token });
     expect(member.node).toBeNull();
     const tooMuch = await gql(url, `{ viewer { workspaces { settings } } }`, {}, { token: t.token });

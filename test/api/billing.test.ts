@@ -70,7 +70,7 @@ describe("invoices", () => {
     await log(project, on(5), 61, "Design review"); // rounds up to 66 minutes
     await log(project, on(6), 30, "Fixes"); // exactly 30
     const [invoice] = (await create(client)).data;
-    expect(invoice.status).toBe("draft");
+    expect(invoice.status).toBe("DRAFT");
     expect(invoice.lines.map((l: { quantitySeconds: number; amountCents: string; date: string }) => [l.date, l.quantitySeconds, l.amountCents])).toEqual([
       [dayOf(5), 66 * 60, "13200"],
       [dayOf(6), 30 * 60, "6000"],
@@ -78,7 +78,7 @@ describe("invoices", () => {
     expect([invoice.subtotalCents, invoice.taxCents, invoice.totalCents]).toEqual(["19200", "3648", "22848"]);
     expect((await create(client)).data).toEqual([]); // nothing left to bill: an entry is billed once
 
-    expect((await status("voidInvoice", invoice.id)).voidInvoice.status).toBe("void");
+    expect((await status("voidInvoice", invoice.id)).voidInvoice.status).toBe("VOID");
     const again = (await create(client)).data;
     expect(again).toHaveLength(1);
     expect(again[0].number).toBeGreaterThan(invoice.number);
@@ -106,8 +106,8 @@ describe("invoices", () => {
     await log(project, on(7), 60);
     const [invoice] = (await create(client)).data;
     expect((await status("markInvoicePaid", invoice.id)).markInvoicePaid).toMatchObject({ __typename: "ConflictError" });
-    expect((await status("issueInvoice", invoice.id)).issueInvoice.status).toBe("issued");
-    expect((await status("markInvoicePaid", invoice.id)).markInvoicePaid.status).toBe("paid");
+    expect((await status("issueInvoice", invoice.id)).issueInvoice.status).toBe("ISSUED");
+    expect((await status("markInvoicePaid", invoice.id)).markInvoicePaid.status).toBe("PAID");
     expect((await status("voidInvoice", invoice.id)).voidInvoice).toMatchObject({ __typename: "ConflictError", code: "CONFLICT" });
   });
 

@@ -198,7 +198,7 @@ describe("GraphQL over HTTP", () => {
     const q = encodeURIComponent("{ viewer { role } }");
     const res = await fetch(`${url}/graphql?query=${q}`, { headers: { authorization: `Bearer ${tom}`, accept: "application/graphql-response+json" } });
     expect(res.status).toBe(200);
-    expect((await res.json()).data.viewer.role).toBe("employee");
+    expect((await res.json()).data.viewer.role).toBe("EMPLOYEE");
     const m = encodeURIComponent("mutation { stopTimer { __typename } }");
     const refused = await fetch(`${url}/graphql?query=${m}`, { headers: { authorization: `Bearer ${tom}` } });
     expect(refused.status).toBe(405);

@@ -112,7 +112,7 @@ describe("credentials", () => {
     client.subscribe({ query: `subscription { liveBoard { serverTime } } ` }, { next: () => {}, error: () => {}, complete: () => {} });
     expect(await closed).toBe(4429);
 
-    expect((await ok(url, `{ viewer { role } }`, {}, { token: await tokenFor(url, "lisa@demo.test") })).viewer.role).toBe("manager");
+    expect((await ok(url, `{ viewer { role } }`, {}, { token: await tokenFor(url, "lisa@demo.test") })).viewer.role).toBe("MANAGER");
   });
 });
 

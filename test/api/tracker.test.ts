@@ -73,12 +73,12 @@ describe("the desktop tracker", () => {
     };
     await runWatchers(tracker.url, "desktop", script);
     await until(async () => log(tracker), (l) => l.includes("session closed at"), 10_000);
-    await until(() => sessionsOn(ws.employee.token, 0), (nodes) => nodes[0]?.endReason === "app_closed", 10_000);
+    await until(() => sessionsOn(ws.employee.token, 0), (nodes) => nodes[0]?.endReason === "APP_CLOSED", 10_000);
 
     const [session, ...others] = await sessionsOn(ws.employee.token, 0);
     expect(others).toEqual([]);
     // aw-server: not-afk until 09:01, afk from 09:01:00.001 (reported at 09:04) to 09:04:30, not-afk from 09:04:30.001.
-    expect(session).toMatchObject({ startedAt: instant(D, "09:00"), endedAt: instant(D, "09:05"), endReason: "app_closed", afkSeconds: 210, netSeconds: 90 });
+    expect(session).toMatchObject({ startedAt: instant(D, "09:00"), endedAt: instant(D, "09:05"), endReason: "APP_CLOSED", afkSeconds: 210, netSeconds: 90 });
     expect(session.afkPeriods).toEqual([{ startedAt: new Date(start + 60_001).toISOString(), endedAt: new Date(start + 270_001).toISOString() }]);
     // aw-server: Code from the first heartbeat to the last at 09:02:29, Chromium from 09:02:30 to 09:05.
     expect(session.apps).toEqual([{ name: "Chromium", seconds: 150 }, { name: "Code", seconds: 149 }]);
@@ -109,7 +109,7 @@ describe("the desktop tracker", () => {
     await until(async () => log(second), (l) => /; 0 queued/.test(l), 10_000);
     expect(log(second)).toContain(`${queued.length} events queued from before: sending`);
     expect(log(second)).toContain(`sent ${queued.length} events: ${queued.length} new, 0 already there, 0 rejected; 0 queued`);
-    const expected = { startedAt: instant(D.plus({ days: 1 }), "14:00"), endedAt: instant(D.plus({ days: 1 }), "14:02"), endReason: "app_closed", afkSeconds: 0, netSeconds: 120, afkPeriods: [], apps: [{ name: "Slack", seconds: 79 }, { name: "Terminal", seconds: 40 }] };
+    const expected = { startedAt: instant(D.plus({ days: 1 }), "14:00"), endedAt: instant(D.plus({ days: 1 }), "14:02"), endReason: "APP_CLOSED", afkSeconds: 0, netSeconds: 120, afkPeriods: [], apps: [{ name: "Slack", seconds: 79 }, { name: "Terminal", seconds: 40 }] };
     expect(await sessionsOn(ws.employee2.token, 1)).toEqual([expected]);
 
     // The same queue delivered again (as after an answer lost on the way): nothing is counted twice.
@@ -125,7 +125,7 @@ describe("the desktop tracker", () => {
     expect(await tracker.stop("SIGTERM")).toBe(0);
     expect(log(tracker)).toContain(`stopping: session closed at ${new Date(start + 30_000).toISOString()}`);
     expect(await sessionsOn(ws.staff.token, 2)).toEqual([
-      { startedAt: instant(D.plus({ days: 2 }), "11:00"), endedAt: new Date(start + 30_000).toISOString(), endReason: "app_closed", afkSeconds: 0, netSeconds: 30, afkPeriods: [], apps: [{ name: "Code", seconds: 30 }] },
+      { startedAt: instant(D.plus({ days: 2 }), "11:00"), endedAt: new Date(start + 30_000).toISOString(), endReason: "APP_CLOSED", afkSeconds: 0, netSeconds: 30, afkPeriods: [], apps: [{ name: "Code", seconds: 30 }] },
     ]);
   });
 });

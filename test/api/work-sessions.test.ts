@@ -61,7 +61,7 @@ describe("recording from the desktop app", () => {
     const { workSessions } = await ok(url, SESSIONS, { f: day(), t: day() }, { token: tom });
     expect(workSessions.nodes).toHaveLength(1);
     const s = workSessions.nodes[0];
-    expect(s).toMatchObject({ startedAt: at("09:00"), endedAt: at("10:00"), endReason: "app_closed", afkSeconds: 1800, netSeconds: 1800 });
+    expect(s).toMatchObject({ startedAt: at("09:00"), endedAt: at("10:00"), endReason: "APP_CLOSED", afkSeconds: 1800, netSeconds: 1800 });
     expect(s.afkPeriods).toEqual([expect.objectContaining({ startedAt: at("09:10"), endedAt: at("09:40"), reason: null })]);
     expect(s.apps).toEqual([{ name: "Code", seconds: 60 + 19 * 60 }, { name: "Chromium", seconds: 480 }]);
     expect(s.urls).toEqual([{ name: "https://example.org/docs", seconds: 480 }]);

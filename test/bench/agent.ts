@@ -35,14 +35,14 @@ export async function beatFlips(env: BenchEnv, userCount = 50, seconds = 10): Pr
   const sessions = new Map<string, string[]>();
   for (let u = 0; u < userCount; u++) {
     const email = `flipper${u}@bench.test`;
-    await createMember(url, { token: owner }, { email, role: "employee", name: "Flipper", password: "bench-password" });
+    await createMember(url, { token: owner }, { email, role: "EMPLOYEE", name: "Flipper", password: "bench-password" });
     const cookie = (await gql(url, `mutation($e: String!) { signIn(input: { email: $e, password: "bench-password" }) { __typename } }`, { e: email })).headers.get("set-cookie")!.split(";")[0];
     const token = (await ok(url, `mutation { createPersonalAccessToken(input: { name: "bench" }) { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret;
     const start = `mutation($p: ID!) { startAgentSession(input: { projectId: $p, description: "bench" }) { ... on AgentSession { id } } }`;
     sessions.set(token, [(await ok(url, start, { p: project }, { token })).startAgentSession.id, (await ok(url, start, { p: project }, { token })).startAgentSession.id]);
     users.push(token);
   }
-  const kinds = ["active", "agent", "idle"];
+  const kinds = ["ACTIVE", "AGENT", "IDLE"];
   const flip = `mutation($s: ID!, $k: BeatKind!) { setBeat(input: { sessionId: $s, kind: $k }) { __typename } }`;
   const rows: Row[] = [];
   for (const [name, step] of [

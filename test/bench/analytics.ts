@@ -238,7 +238,7 @@ export async function sessionList(env: BenchEnv, sessions = 50_000, eventsPerSes
     ["newest first, no filter", {}],
     ["last 7 days, no bots/dev, 1-30 min", { f: { startedFrom: week, excludeBots: true, excludeDev: true, minDurationSeconds: 60, maxDurationSeconds: 1800 } }],
     ["user id search", { f: { userIdSearch: "user-42" } }],
-    ["dropped off, by last event", { f: { flowOutcome: "dropped_off" }, s: "LAST_EVENT_AT" }],
+    ["dropped off, by last event", { f: { flowOutcome: "DROPPED_OFF" }, s: "LAST_EVENT_AT" }],
     ["5-8 business events, no bots", { f: { minBusinessEvents: 5, maxBusinessEvents: 8, excludeBots: true } }],
   ];
   const rows: Row[] = [];

@@ -10,7 +10,7 @@ import { percentile, timeCalls, type BenchEnv, type Row } from "./support.js";
 
 /** A new employee's personal access token, as the desktop app gets one. */
 export async function memberToken(url: string, owner: string, email: string) {
-  await createMember(url, { token: owner }, { email, role: "employee", name: "Bench", password: "bench-password" });
+  await createMember(url, { token: owner }, { email, role: "EMPLOYEE", name: "Bench", password: "bench-password" });
   const res = await fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: `mutation { signIn(input: { email: "${email}", password: "bench-password" }) { __typename } }` }) });
   const cookie = res.headers.get("set-cookie")!.split(";")[0];
   return (await ok(url, `mutation { createPersonalAccessToken(input: { name: "desktop" }) { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret as string;

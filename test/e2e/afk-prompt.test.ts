@@ -94,7 +94,7 @@ describe.runIf(existsSync(CHROMIUM))("AFK dialog and counters in Chromium", () =
     const detail = page.getByTestId("work-detail");
     await detail.getByTestId("afk-unanswered").waitFor();
     const unanswered = detail.locator('[data-testid="afk-row"]', { has: page.getByTestId("afk-ask") });
-    await unanswered.getByRole("combobox").selectOption("work");
+    await unanswered.getByRole("combobox").selectOption("WORK");
     await expect.poll(() => detail.getByTestId("afk-unanswered").count(), { timeout: 10_000 }).toBe(0);
     await page.keyboard.press("Escape");
 
@@ -145,7 +145,7 @@ describe.runIf(existsSync(CHROMIUM))("AFK dialog and counters in Chromium", () =
 
     await page.goto(`${url}/agent/sessions/${second}`);
     const agent = await sample(page, `[data-testid="session-row"][data-session-id="${first}"] [data-testid="billable-counter"]`);
-    for (const kind of ["active", "agent", "active"]) {
+    for (const kind of ["ACTIVE", "AGENT", "ACTIVE"]) {
       // Beat flips from outside the browser, as an agent over MCP would.
       await sleep(1100);
       await ok(url, `mutation($s: ID!, $k: BeatKind!) { setBeat(input: { sessionId: $s, kind: $k, previousTo: AGENT }) { __typename } }`, { s: second, k: kind }, { token: lisa });

@@ -45,11 +45,11 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
     owner = ws.owner.token;
     const field = (target: string, key: string, type: string, input: object) =>
       ok(url, `mutation($t: FieldTarget!, $k: String!, $ty: FieldType!, $i: FieldDefinitionInput!) { createFieldDefinition(input: { target: $t, key: $k, type: $ty, definition: $i }) { __typename } }`, { t: target, k: key, ty: type, i: input }, { token: owner });
-    await field("pre_session", "intake", "text", { label: "Intake reason", required: true });
-    await field("pre_session", "readings", "array", { label: "Readings", fields: [{ key: "item", label: "Reading", type: "object", fields: [{ key: "pulse", label: "Pulse", type: "number", required: true }] }] });
-    await field("post_session", "followUp", "select", { label: "Follow-up", required: true, validation: { options: ["None", "In two weeks"] } });
-    await field("post_session", "signedBy", "signature", { label: "Signed by client" });
-    await field("evaluation", "range", "number", { label: "Range of motion", required: true });
+    await field("PRE_SESSION", "intake", "TEXT", { label: "Intake reason", required: true });
+    await field("PRE_SESSION", "readings", "ARRAY", { label: "Readings", fields: [{ key: "item", label: "Reading", type: "object", fields: [{ key: "pulse", label: "Pulse", type: "number", required: true }] }] });
+    await field("POST_SESSION", "followUp", "SELECT", { label: "Follow-up", required: true, validation: { options: ["None", "In two weeks"] } });
+    await field("POST_SESSION", "signedBy", "SIGNATURE", { label: "Signed by client" });
+    await field("EVALUATION", "range", "NUMBER", { label: "Range of motion", required: true });
     greta = await client("Greta Hansen");
     await book("Existing massage", greta, "10:00");
     // Signed in once: every test opens its pages in this context, with the owner's cookie.
@@ -131,7 +131,7 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
     // What the server stored.
     const { appointmentCalendar } = await ok(url, `query($d: LocalDate!) { appointmentCalendar(view: DAY, date: $d) { ... on AppointmentCalendar { appointments { name status startsAt durationMinutes fieldValues } } } }`, { d: day }, { token: owner });
     const saved = appointmentCalendar.appointments.find((a: { name: string }) => a.name === "Knee treatment");
-    expect(saved).toMatchObject({ status: "completed", durationMinutes: 45, fieldValues: { intake: "Knee pain after running", readings: [{ pulse: 64 }], followUp: "In two weeks" } });
+    expect(saved).toMatchObject({ status: "COMPLETED", durationMinutes: 45, fieldValues: { intake: "Knee pain after running", readings: [{ pulse: 64 }], followUp: "In two weeks" } });
     expect(saved.fieldValues.signedBy).toMatch(/^data:image\/png;base64,/);
     expect(DateTime.fromISO(saved.startsAt, { zone: TIME_ZONE }).toFormat("HH:mm")).toBe("10:30");
     await page.close();
@@ -162,7 +162,7 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
     await page.goto(`${url}/appointments/fields`);
     await page.getByLabel("Label").fill("Session goal");
     await page.getByLabel("Key").fill("sessionGoal");
-    await page.getByLabel("Type").selectOption("textarea");
+    await page.getByLabel("Type").selectOption("TEXTAREA");
     await page.getByRole("button", { name: "Add field" }).click();
     const keys = () => page.getByTestId("field-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-key")));
     await expect.poll(async () => (await keys()).at(-1)).toBe("sessionGoal");

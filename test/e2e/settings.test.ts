@@ -98,7 +98,7 @@ describe.runIf(existsSync(CHROMIUM))("Settings screens in Chromium", () => {
     await page.reload();
     const row = page.locator(`[data-testid="member-row"][data-email="${email}"]`);
     await row.waitFor();
-    expect(await row.getByLabel("Role of Ivy Invitee").inputValue()).toBe("staff");
+    expect(await row.getByLabel("Role of Ivy Invitee").inputValue()).toBe("STAFF");
     expect(await page.getByTestId("invitation-row").filter({ hasText: email }).count()).toBe(0);
     await page.close();
   });
@@ -112,12 +112,12 @@ describe.runIf(existsSync(CHROMIUM))("Settings screens in Chromium", () => {
         .map((m: { role: string }) => m.role);
     await row.getByLabel("Role of Sam Staff").selectOption({ label: "Manager" });
     await page.getByRole("status").filter({ hasText: "Sam Staff is now Manager." }).waitFor();
-    expect(await roles()).toEqual(["manager"]);
+    expect(await roles()).toEqual(["MANAGER"]);
 
     await row.getByRole("button", { name: "Remove" }).click();
     const dialog = page.getByRole("dialog", { name: "Remove Sam Staff?" });
     await dialog.getByRole("button", { name: "Cancel" }).click();
-    expect(await roles()).toEqual(["manager"]);
+    expect(await roles()).toEqual(["MANAGER"]);
     await row.getByRole("button", { name: "Remove" }).click();
     await dialog.getByRole("button", { name: "Remove member" }).click();
     await row.waitFor({ state: "detached" });

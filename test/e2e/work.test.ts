@@ -274,12 +274,12 @@ describe.runIf(existsSync(CHROMIUM))("Work sessions page in Chromium", () => {
     // The AFK dialog in the detail panel: the manager files the time away as lunch.
     const afk = detail.getByTestId("afk-row");
     expect(await afk.count()).toBe(1);
-    await afk.getByRole("combobox").selectOption("lunch");
+    await afk.getByRole("combobox").selectOption("LUNCH");
     const lisa = await tokenFor(url, ws.manager.email);
     const reason = async () =>
       (await ok(url, `query($id: ID!) { node(id: $id) { ... on WorkSession { afkPeriods { reason } } } }`, { id }, { token: lisa })).node.afkPeriods[0].reason;
-    await expect.poll(reason).toBe("lunch");
-    expect(await afk.getByRole("combobox").inputValue()).toBe("lunch");
+    await expect.poll(reason).toBe("LUNCH");
+    expect(await afk.getByRole("combobox").inputValue()).toBe("LUNCH");
     await page.close();
   });
 
