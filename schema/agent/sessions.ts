@@ -204,7 +204,7 @@ builder.mutationField("setBeat", (t) =>
     type: AgentSessionRef,
     description:
       "Switches a session to a beat kind. Making it active focuses it: the timer stops and your previously " +
-      "active session drops to `previousTo` (idle unless you say agent).",
+      "active session drops to `previousTo` (IDLE unless you say AGENT).",
     authScopes: { permission: "agent.track" },
     errors: { types: [ValidationError, NotFoundError, ConflictError] },
     input: {

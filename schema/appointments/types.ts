@@ -211,7 +211,7 @@ builder.mutationField("updateAppointment", (t) =>
 builder.mutationField("setAppointmentStatus", (t) =>
   t.fieldWithInput({
     type: PayloadRef,
-    description: "Usually scheduled -> in_progress -> completed; cancelled at any time. Any status may be set by hand.",
+    description: "Usually SCHEDULED -> IN_PROGRESS -> COMPLETED; CANCELLED at any time. Any status may be set by hand.",
     authScopes: { permission: "session.update" },
     errors: { types: [NotFoundError] },
     input: { id: t.input.globalID({ for: AppointmentRef }), status: t.input.field({ type: AppointmentStatusEnum }) },

@@ -154,7 +154,7 @@ builder.queryField("billingSettings", (t) =>
 builder.mutationField("updateBillingSettings", (t) =>
   t.fieldWithInput({
     type: BillingSettingsRef,
-    description: "Rounding per invoice line (none, or up/nearest to 1, 6 or 15 minutes) and the tax rate.",
+    description: "Rounding per invoice line (NONE, or UP/NEAREST to 1, 6 or 15 minutes) and the tax rate.",
     authScopes: { permission: "billing.manage" },
     errors: { types: [ValidationError] },
     input: {
