@@ -416,7 +416,7 @@ describe("attachments", () => {
 
 describe("invoices from sessions", () => {
   it("bills completed sessions by their service's price per session or per hour, once, and keeps lines when a session is deleted", async () => {
-    const SERVICE = `mutation($i: AppointmentServiceInput!) { saveAppointmentService(input: $i) { ... on AppointmentService { id } ${ERR} } }`;
+    const SERVICE = `mutation($i: AppointmentServiceInput!) { saveAppointmentService(input: { service: $i }) { ... on AppointmentService { id } ${ERR} } }`;
     const physio = (await ok(url, SERVICE, { i: { name: "Manual therapy", pricing: "PER_SESSION", priceCents: 8000, currency: "EUR" } }, { token: owner })).saveAppointmentService.id;
     const coaching = (await ok(url, SERVICE, { i: { name: "Coaching", pricing: "PER_HOUR", priceCents: 12000, currency: "EUR" } }, { token: owner })).saveAppointmentService.id;
     const badService = await ok(url, SERVICE, { i: { name: " ", pricing: "PER_HOUR", priceCents: -1, currency: "EURO" } }, { token: owner });
