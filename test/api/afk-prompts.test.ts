@@ -117,7 +117,7 @@ describe("the AFK prompt", () => {
     expect(s.afkSeconds + s.countedAsWorkSeconds).toBe(1920);
     expect(s.netSeconds + s.afkSeconds).toBe(5400);
     const byReason = { lunch: s.lunchSeconds, break: s.breakSeconds, call: s.callSeconds, meeting: s.meetingSeconds, work: s.countedAsWorkSeconds };
-    expect(byReason).toEqual({ lunch: 0, break: 0, call: 0, meeting: 0, work: 0, [answered]: 1800 });
+    expect(byReason).toEqual({ lunch: 0, break: 0, call: 0, meeting: 0, work: 0, [answered.toLowerCase()]: 1800 });
   });
 
   it("the threshold is a workspace setting: validated, and changing it changes what is asked", async () => {
