@@ -271,7 +271,7 @@ describe("the wire formats, by plain HTTP", () => {
   it("refuses what it can't take with a clear reason, in each SDK's field names, and stores only the good events", async () => {
     expect((await send("/v1/track", "{}", { authorization: "Basic " + Buffer.from("wrong:").toString("base64") })).status).toBe(401);
     expect((await send("/batch/", JSON.stringify({ api_key: "wrong", batch: [] }))).status).toBe(401);
-    expect((await send("/v1/batch", "null", { authorization: basic() })).body).toMatchObject({ code: "VALIDATION", error: "Malformed JSON" });
+    expect((await send("/v1/batch", "{not json", { authorization: basic() })).body).toMatchObject({ code: "VALIDATION", error: "Malformed JSON" });
     expect((await send("/e/", new Uint8Array([0x1f, 0x8b, 1, 2, 3]))).status).toBe(400);
     expect((await send("/v1/batch", JSON.stringify({ messages: [] }), { authorization: basic() })).body.error).toBe('Expected a message object, or {"batch": [...]} on /v1/batch');
     expect((await segment("teleport", { userId: "x" })).status).toBe(404);

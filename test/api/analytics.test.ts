@@ -134,7 +134,7 @@ describe("ingestion", () => {
 
   it("refuses unknown write keys, malformed JSON and oversized bodies", async () => {
     expect((await post([ev("x1", "x", 0)], "sp_wk_nope")).status).toBe(401);
-    const malformed = await fetch(`${url}/api/events`, { method: "POST", headers: { authorization: `Bearer ${writeKey}` }, body: "null" });
+    const malformed = await fetch(`${url}/api/events`, { method: "POST", headers: { authorization: `Bearer ${writeKey}` }, body: "{nope" });
     expect(malformed.status).toBe(400);
     const huge = JSON.stringify({ events: [ev("h1", "x", 0, { properties: { blob: "x".repeat(6_000_000) } })] });
     const tooLarge = await fetch(`${url}/api/events`, { method: "POST", headers: { authorization: `Bearer ${writeKey}`, "content-type": "application/json" }, body: huge });

@@ -195,10 +195,10 @@ const ID_OF: Record<string, string> = {
 
 /** Arguments whose generated value would be refused before any authorization is asked. */
 const ARGS: Record<string, Record<string, unknown>> = {
-  createFieldDefinition: { target: "PRE_SESSION" },
-  reorderFieldDefinitions: { target: "PRE_SESSION" },
+  createFieldDefinition: { input: { target: "PRE_SESSION" } },
+  reorderFieldDefinitions: { input: { target: "PRE_SESSION" } },
   fieldDefinitions: { target: "PRE_SESSION" },
-  createCalendarFeed: { scope: "MINE" },
+  createCalendarFeed: { input: { scope: "MINE" } },
 };
 
 function allowed(need: Need, c: Caller): boolean {
@@ -262,14 +262,16 @@ function selection(type: GraphQLNamedType, depth = 0): string {
   return `{ ${parts.join(" ")} }`;
 }
 
-function operation(kind: "null" | "null" | "null", field: GraphQLField<unknown, unknown>, foreign: boolean) {
+function operation(kind: "query" | "mutation" | "subscription", field: GraphQLField<unknown, unknown>, foreign: boolean) {
   const variables: Record<string, unknown> = {};
   const declared: string[] = [];
   const passed: string[] = [];
   for (const arg of field.args) {
     const given = ARGS[field.name]?.[arg.name];
     if (given === undefined && !isNonNullType(arg.type)) continue;
-    variables[arg.name] = given ?? value(arg.type, arg.name, field.name, foreign);
+    const generated = value(arg.type, arg.name, field.name, foreign);
+    // A mutation's given input fields go over the generated ones.
+    variables[arg.name] = isInputObjectType(getNamedType(arg.type)) && given ? { ...(generated as object), ...(given as object) } : (given ?? generated);
     declared.push(`$${arg.name}: ${String(arg.type)}`);
     passed.push(`${arg.name}: $${arg.name}`);
   }
@@ -404,7 +406,7 @@ async function inBatches<T>(jobs: (() => Promise<T>)[], size = 8): Promise<T[]> 
   return results;
 }
 
-async function callField(kind: "null" | "null", key: string, field: GraphQLField<unknown, unknown>, c: Caller): Promise<Cell> {
+async function callField(kind: "query" | "mutation", key: string, field: GraphQLField<unknown, unknown>, c: Caller): Promise<Cell> {
   const { query, variables } = operation(kind, field, !!c.foreign);
   const res = await gql(url, query, variables, c.auth);
   const expected = c.foreign ? "foreign" : allowed(FIELDS[key], c) ? "allowed" : c.auth.token || c.auth.cookie ? "FORBIDDEN" : "UNAUTHENTICATED";
@@ -437,7 +439,7 @@ describe("authorization matrix", () => {
   it("every query and mutation answers every caller as the table says, with no data when refused", async () => {
     // The sign-outs last, one after the other: they end the callers' browser sessions.
     const endsSessions = (key: string) => SIGN_OUTS.indexOf(key) + 1;
-    const fields = [...rootFields("Query").map((f) => ({ ...f, kind: "null" as const })), ...rootFields("Mutation").map((f) => ({ ...f, kind: "null" as const }))]
+    const fields = [...rootFields("Query").map((f) => ({ ...f, kind: "query" as const })), ...rootFields("Mutation").map((f) => ({ ...f, kind: "mutation" as const }))]
       .sort((a, b) => endsSessions(a.key) - endsSessions(b.key));
     const lasts = fields.splice(fields.length - SIGN_OUTS.length);
     cells = await inBatches(fields.flatMap((f) => callers.map((c) => () => callField(f.kind, f.key, f.field, c))));
@@ -455,7 +457,7 @@ describe("authorization matrix", () => {
     const owner = callers[1].auth;
     await ok(url, `mutation { setStaffPermissions(input: { permissions: [SESSION_READ, WORK_READ] }) { __typename } }`, {}, owner);
     customStaff.auth = { token: await tokenFor(url, "sam@demo.test") };
-    const fields = [...rootFields("Query").map((f) => ({ ...f, kind: "null" as const })), ...rootFields("Mutation").map((f) => ({ ...f, kind: "null" as const }))].filter(
+    const fields = [...rootFields("Query").map((f) => ({ ...f, kind: "query" as const })), ...rootFields("Mutation").map((f) => ({ ...f, kind: "mutation" as const }))].filter(
       (f) => !SIGN_OUTS.includes(f.key) && f.key !== "Mutation.setStaffPermissions",
     );
     const custom = await inBatches(fields.map((f) => () => callField(f.kind, f.key, f.field, customStaff)));
@@ -469,7 +471,7 @@ describe("authorization matrix", () => {
     const subs = rootFields("Subscription");
     const subscribeAll = async (c: Caller) => {
       const client = wsClient(url, c.auth.token ? { token: c.auth.token } : undefined);
-      const running = subs.map((s) => ({ s, sub: subscribe(client, operation("null", s.field, false).query) }));
+      const running = subs.map((s) => ({ s, sub: subscribe(client, operation("subscription", s.field, false).query) }));
       await new Promise((r) => setTimeout(r, 1500));
       const out = running.map(({ s, sub }) => {
         const refused = JSON.stringify(sub.errors);

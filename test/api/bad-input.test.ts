@@ -134,7 +134,7 @@ describe("bad input", () => {
     const mark = stack.apis[0].output.join("").length;
     const failures: string[] = [];
     const results = [];
-    const fields = [...rootFields("Mutation").map((f) => ["null", f] as const), ...rootFields("Query").map((f) => ["null", f] as const)];
+    const fields = [...rootFields("Mutation").map((f) => ["mutation", f] as const), ...rootFields("Query").map((f) => ["query", f] as const)];
     for (const [i, [kind, field]] of fields.entries()) {
       for (const c of fc.sample(fieldCalls(kind, field, ids), { numRuns: RUNS, seed: SEED + i }))
         results.push(await attempt(() => graphqlOutcome(c.query, c.variables, c.field), `${c.field} ${JSON.stringify(c.variables).slice(0, 300)}`, failures));

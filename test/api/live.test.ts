@@ -183,13 +183,13 @@ describe("limits", () => {
 
 describe("GraphQL over HTTP", () => {
   it("answers malformed JSON with 400 and a message", async () => {
-    const res = await fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: "null" });
+    const res = await fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: "{ nope" });
     expect(res.status).toBe(400);
     expect((await res.json()).errors[0].message).toBeTruthy();
   });
 
   it("answers a GraphQL syntax error with 400", async () => {
-    const res = await gql(url, "null", {}, { token: tom });
+    const res = await gql(url, "{ viewer { ", {}, { token: tom });
     expect(res.status).toBe(400);
     expect(res.body.errors![0].message).toMatch(/Syntax Error/);
   });

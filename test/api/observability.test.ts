@@ -69,7 +69,7 @@ describe("metrics", () => {
     const ok200 = { route: "/graphql", method: "POST", status: "200" };
     expect(sample(after, "http_requests_total", ok200) - sample(before, "http_requests_total", ok200)).toBeGreaterThanOrEqual(3);
     expect(sample(after, "api_errors_total", { code: "UNAUTHENTICATED" }) - sample(before, "api_errors_total", { code: "UNAUTHENTICATED" })).toBe(1);
-    const queries = (text: string) => sample(text, "graphql_operation_duration_seconds_count", { type: "null" });
+    const queries = (text: string) => sample(text, "graphql_operation_duration_seconds_count", { type: "query" });
     expect(queries(after) - queries(before)).toBeGreaterThanOrEqual(3);
     expect(sample(after, "ingested_events_total", { kind: "work", outcome: "accepted" }) - sample(before, "ingested_events_total", { kind: "work", outcome: "accepted" })).toBe(1);
     expect(sample(after, "ingested_events_total", { kind: "work", outcome: "rejected" }) - sample(before, "ingested_events_total", { kind: "work", outcome: "rejected" })).toBe(1);

@@ -102,7 +102,7 @@ describe("recording from the desktop app", () => {
   it("rejects a batch without a token, and malformed JSON", async () => {
     expect((await fetch(`${url}/api/work/events`, { method: "POST", body: "{}" })).status).toBe(401);
     const tom = ws.employee.token;
-    const res = await fetch(`${url}/api/work/events`, { method: "POST", headers: { authorization: `Bearer ${tom}` }, body: "null" });
+    const res = await fetch(`${url}/api/work/events`, { method: "POST", headers: { authorization: `Bearer ${tom}` }, body: "{ nope" });
     expect(res.status).toBe(400);
   });
 });

@@ -191,7 +191,7 @@ export interface GraphQLCall {
 }
 
 /** Calls of a root field with hostile variables, one per sample. */
-export function fieldCalls(kind: "null" | "null", field: GraphQLField<unknown, unknown>, ids: KnownIds): fc.Arbitrary<GraphQLCall> {
+export function fieldCalls(kind: "query" | "mutation", field: GraphQLField<unknown, unknown>, ids: KnownIds): fc.Arbitrary<GraphQLCall> {
   const declared = field.args.map((a) => `$${a.name}: ${String(a.type)}`).join(", ");
   const passed = field.args.map((a) => `${a.name}: $${a.name}`).join(", ");
   const query = `${kind}${declared ? `(${declared})` : ""} { ${field.name}${passed ? `(${passed})` : ""} ${selection(getNamedType(field.type) as GraphQLNamedType)} }`;
