@@ -17,6 +17,8 @@ import "./work/report-types.js";
 import "./appointments/fields.js";
 import "./appointments/catalog.js";
 import "./appointments/types.js";
+import "./appointments/calendar-types.js";
+import "./appointments/settings-types.js";
 import "./appointments/clients.js";
 import "./appointments/evaluations.js";
 import "./appointments/jobs.js";

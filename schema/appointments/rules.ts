@@ -4,6 +4,7 @@ import { DateTime } from "luxon";
 import { RE2JS } from "re2js";
 import type { FieldProblem } from "../common/errors.js";
 import type { WorkingHours } from "../identity/working-hours.js";
+import { SLOT_MINUTES } from "./settings.js";
 
 export const FIELD_TYPES = [
   "text",
@@ -302,4 +303,33 @@ export function initials(name: string): string {
     .filter(Boolean)
     .map((part) => `${part[0]}.`)
     .join(" ");
+}
+
+export interface SettingsChanges {
+  defaultDurationMinutes?: number | null;
+  defaultStatus?: string | null;
+  defaultTime?: string | null;
+  slotMinutes?: number | null;
+  autoStatus?: boolean | null;
+  clientNamesInFeeds?: boolean | null;
+}
+
+/** What is wrong with new appointment settings; those not given are not checked. */
+export function settingsProblems(input: SettingsChanges): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const add = (path: string, message: string) => problems.push({ path: [path], message });
+  if (input.defaultDurationMinutes != null && (input.defaultDurationMinutes < 1 || input.defaultDurationMinutes > 24 * 60))
+    add("defaultDurationMinutes", "Between 1 and 1440 minutes");
+  if (input.defaultTime != null && !/^([01]\d|2[0-3]):[0-5]\d$/.test(input.defaultTime)) add("defaultTime", "Use 24-hour HH:mm");
+  if (input.slotMinutes != null && !SLOT_MINUTES.includes(input.slotMinutes as never)) add("slotMinutes", "One of 5, 10, 15, 20, 30 or 60");
+  return problems;
+}
+
+/** What is wrong with a free-slots request's dates and slot size (at most 31 days, 5 to 480 minutes). */
+export function freeSlotsProblems(from: string, to: string, slotMinutes: number | null | undefined): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (to < from) problems.push({ path: ["to"], message: "Must not be before from" });
+  else if (DateTime.fromISO(to).diff(DateTime.fromISO(from), "days").days > 30) problems.push({ path: ["to"], message: "At most 31 days" });
+  if (slotMinutes != null && (slotMinutes < 5 || slotMinutes > 480)) problems.push({ path: ["slotMinutes"], message: "Between 5 and 480 minutes" });
+  return problems;
 }
