@@ -15,6 +15,11 @@ export interface IngestingApp {
   internalUserIds: string[];
 }
 
+/** The app whose write key hashes to this, as ingestion needs it; null for an unknown key. */
+export function appOfWriteKey(db: Db, writeKeyHash: string): Promise<IngestingApp | null> {
+  return db.analyticsApp.findUnique({ where: { writeKeyHash }, select: { id: true, workspaceId: true, internal: true, internalUserIds: true } });
+}
+
 export interface IngestResult {
   stored: number;
   duplicates: number;
