@@ -4,7 +4,7 @@ import type { Context } from "../common/context.js";
 import { ValidationError } from "../common/errors.js";
 import { rowsWhere, rowVisible } from "../common/policy.js";
 import { parseWorkingHours } from "../identity/working-hours.js";
-import { dateRange } from "../work/rules.js";
+import { dateRange } from "../common/time.js";
 import { freeSlots, freeSlotsProblems, visibleDates, type CalendarView } from "./rules.js";
 import { filterSql, loadRange, workspaceOf, type AppointmentFilter } from "./service.js";
 import { appointmentSettings } from "./settings.js";

@@ -11,14 +11,13 @@ import { parseWorkingHours } from "../identity/working-hours.js";
 import { listDefinitions, specOf, type SessionPhase } from "./fields.js";
 import {
   findOverlaps,
-  ISO_WITH_OFFSET,
   localToInstant,
   settingsProblems,
   validateValues,
   withinWorkingHours,
-  type Interval,
   type SettingsChanges,
 } from "./rules.js";
+import { HH_MM, ISO_WITH_OFFSET, type Interval } from "../common/time.js";
 import { appointmentSettings } from "./settings.js";
 import { mergeSettings } from "../common/settings.js";
 import { removeFiles } from "./attachments.js";
@@ -60,7 +59,7 @@ export function parseStart(input: TimeInput, timeZone: string, fallback: { date?
     return null;
   }
   const time = input.time ?? fallback.time;
-  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) {
+  if (!HH_MM.test(time)) {
     problems.add("time", "Use 24-hour HH:mm");
     return null;
   }

@@ -6,7 +6,8 @@ import { ValidationError } from "../common/errors.js";
 import { YEAR_MONTH } from "../common/input-limits.js";
 import { UserRef } from "../identity/types.js";
 import { dailyTotals, reportCsv, type EmployeeSummary, type Totals } from "./reports.js";
-import { dateRange, type AfkReason } from "./rules.js";
+import { dateRange } from "../common/time.js";
+import type { AfkReason } from "./rules.js";
 import { employeeScope } from "./service.js";
 import { requirePermission, rowsSql } from "../common/policy.js";
 
