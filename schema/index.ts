@@ -6,7 +6,7 @@ import "./identity/types.js";
 import "./identity/jobs.js";
 import "./live/types.js";
 import "./jobs/types.js";
-import "./agent/projects.js";
+import "./clients/types.js";
 import "./agent/timer.js";
 import "./agent/sessions.js";
 import "./billing/types.js";

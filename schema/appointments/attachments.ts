@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { contentMatches } from "../common/content-types.js";
 import type { Context, Services, Viewer } from "../common/context.js";
 import { AppError, NotFoundError } from "../common/errors.js";
+import { lockUnattachedUploads } from "../common/locks.js";
 import { can, rowsWhere } from "../common/policy.js";
 import { ATTACHMENT_TYPES, attachmentsRoot } from "./storage.js";
 
@@ -42,7 +43,7 @@ export async function storeAttachment(services: Services, viewer: Viewer, input:
   const data = { workspaceId: viewer.workspaceId, appointmentId: input.appointmentId, uploadedById: viewer.userId, fileName: input.fileName.trim(), mime: input.mime, size: input.bytes.length, path };
   return services.db.$transaction(async (tx) => {
     if (!input.appointmentId) {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`uploads:${viewer.workspaceId}:${viewer.userId}`}, 0))`;
+      await lockUnattachedUploads(tx, viewer.workspaceId, viewer.userId);
       const held = await tx.appointmentAttachment.aggregate({ where: { workspaceId: viewer.workspaceId, uploadedById: viewer.userId, appointmentId: null }, _count: true, _sum: { size: true } });
       if (held._count + 1 > UNATTACHED_UPLOAD_QUOTA.files || (held._sum.size ?? 0) + data.size > UNATTACHED_UPLOAD_QUOTA.bytes) throw new UploadQuotaError();
     }

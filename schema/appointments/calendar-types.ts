@@ -3,7 +3,7 @@
 import { resolveOffsetConnection } from "@pothos/plugin-relay";
 import type { AppointmentStatus } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
-import { ClientRef } from "../agent/projects.js";
+import { ClientRef } from "../clients/types.js";
 import { ValidationError } from "../common/errors.js";
 import { UserRef } from "../identity/types.js";
 import { appointmentsBetween, CALENDAR_LIMIT, calendarOf, clientHistory, freeTime } from "./calendar.js";

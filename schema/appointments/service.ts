@@ -18,6 +18,7 @@ import {
   type SettingsChanges,
 } from "./rules.js";
 import { HH_MM, ISO_WITH_OFFSET, type Interval } from "../common/time.js";
+import { lockBookings } from "../common/locks.js";
 import { appointmentSettings } from "./settings.js";
 import { mergeSettings } from "../common/settings.js";
 import { removeFiles } from "./attachments.js";
@@ -190,6 +191,8 @@ export async function createAppointment(ctx: Context, input: AppointmentFields &
   const duration = input.durationMinutes ?? settings.defaultDurationMinutes;
   const staffId = input.staffId ?? viewer.userId;
   const created = await ctx.db.$transaction(async (tx) => {
+    // Bookings of the same staff member or client are saved one at a time, and each checks for
+    // overlaps before its commit: of two clashing sessions booked at once, the later always warns.
     await lockBookings(tx, [staffId], [input.clientId!]);
     const created = await tx.appointment.create({
       data: {
@@ -211,15 +214,6 @@ export async function createAppointment(ctx: Context, input: AppointmentFields &
   });
   await announceAppointment(ctx, created.appointment, "CREATED", null);
   return created;
-}
-
-/**
- * Bookings of the same staff member or client are saved one at a time, and each checks for
- * overlaps before its commit: of two clashing sessions booked at once, the later always warns.
- */
-async function lockBookings(tx: Tx, staffIds: string[], clientIds: string[]) {
-  const keys = [...new Set([...staffIds.map((id) => `booking:staff:${id}`), ...clientIds.map((id) => `booking:client:${id}`)])].sort();
-  for (const key of keys) await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
 }
 
 /** Changes only what is given; moving by date alone keeps the local start time. */

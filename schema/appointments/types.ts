@@ -6,7 +6,7 @@ import type { Appointment, AppointmentAttachment, AppointmentStatus, Client, Use
 import { builder } from "../builder.js";
 import { rowsWhere, rowVisible } from "../common/policy.js";
 import { NotFoundError, ValidationError } from "../common/errors.js";
-import { ClientRef } from "../agent/projects.js";
+import { ClientRef } from "../clients/types.js";
 import { localId } from "../common/input-limits.js";
 import { UserRef } from "../identity/types.js";
 import { FieldDefinitionRef, FieldTargetEnum, listDefinitions } from "./fields.js";
