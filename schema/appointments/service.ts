@@ -8,7 +8,7 @@ import type { Context, Db, Tx, Viewer } from "../common/context.js";
 import { ConflictError, NotFoundError, Problems, ValidationError, type FieldProblem } from "../common/errors.js";
 import { rowsSql, rowsWhere, rowVisible } from "../common/policy.js";
 import { parseWorkingHours } from "../identity/working-hours.js";
-import { listDefinitions, specOf, type SessionPhase } from "./fields.js";
+import { listDefinitions, specOf } from "./fields.js";
 import {
   findOverlaps,
   localToInstant,
