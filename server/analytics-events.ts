@@ -1,6 +1,5 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Services } from "../schema/common/context.js";
-import { INGEST, type IngestingApp } from "../schema/analytics/ingestion.js";
+import { appOfWriteKey, INGEST, type IngestingApp } from "../schema/analytics/ingestion.js";
 import { ingestAndAnnounce } from "../schema/analytics/jobs.js";
 import { validateBatch, type AnalyticsEvent } from "../schema/analytics/rules.js";
 import { hashSecret } from "../schema/identity/secrets.js";
@@ -9,7 +8,7 @@ import type { Health } from "./health.js";
 import type { Metrics } from "./metrics.js";
 import { UnavailableError } from "./unavailable.js";
 import { json } from "./http.js";
-import { readJson } from "./work-events.js";
+import { endpoint, methodIs, readJson, UnauthenticatedError } from "./rest.js";
 
 /** Batches of up to 5,000 events with their properties. */
 export const MAX_EVENTS_BODY_BYTES = 5_000_000;
@@ -23,10 +22,7 @@ function appLookup(services: Services) {
     const hash = hashSecret(writeKey);
     const hit = cache.get(hash);
     if (hit && hit.until > Date.now()) return hit.app;
-    const app = await services.db.analyticsApp.findUnique({
-      where: { writeKeyHash: hash },
-      select: { id: true, workspaceId: true, internal: true, internalUserIds: true },
-    });
+    const app = await appOfWriteKey(services.db, hash);
     if (cache.size > 10_000) cache.clear();
     cache.set(hash, { app, until: Date.now() + APP_CACHE_MS });
     return app;
@@ -79,19 +75,13 @@ export function analyticsIntake(services: Services, config: Config, health: Heal
  * Each event is validated on its own; the good ones are stored even when others are rejected.
  */
 export function analyticsEventsRoute(intake: AnalyticsIntake) {
-  return async (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== "POST") return json(res, 405, { error: "POST a batch of events" });
+  return endpoint(async (req, res) => {
+    if (!methodIs(req, res, "POST", "POST a batch of events")) return;
     const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
     const app = key ? await intake.findApp(key) : null;
-    if (!app) return json(res, 401, { error: "Send the app's write key as a Bearer token", code: "UNAUTHENTICATED" });
-    let body: unknown;
-    try {
-      body = await readJson(req);
-    } catch {
-      return json(res, 400, { error: "Malformed JSON", code: "VALIDATION" });
-    }
-    const { events, rejected } = validateBatch(body);
+    if (!app) throw new UnauthenticatedError("Send the app's write key as a Bearer token");
+    const { events, rejected } = validateBatch(await readJson(req, MAX_EVENTS_BODY_BYTES));
     const { status, ...answer } = await intake.accept(app, events, rejected.length);
     json(res, status, { ...answer, rejected });
-  };
+  });
 }

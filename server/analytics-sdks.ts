@@ -6,21 +6,18 @@ import { gunzipSync } from "node:zlib";
 import { fromPostHog, fromSegment, instant, POSTHOG_FIELDS, postHogKey, SEGMENT_CALLS, SEGMENT_FIELDS, segmentWriteKey, validateTranslated, type SegmentCall, type Translated } from "../schema/analytics/sdks.js";
 import { MAX_EVENTS_BODY_BYTES, type AnalyticsIntake } from "./analytics-events.js";
 import { json } from "./http.js";
-
-class BadBody extends Error {}
+import { BadRequestError, endpoint, readBody, UnauthenticatedError } from "./rest.js";
 
 /** The body, unzipped when the SDK gzipped it (by header, by PostHog's `compression` parameter, or by its magic bytes). */
-async function readBody(req: IncomingMessage, compression: string | null): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const body = Buffer.concat(chunks);
+async function readSdkBody(req: IncomingMessage, compression: string | null): Promise<Buffer> {
+  const body = await readBody(req, MAX_EVENTS_BODY_BYTES);
   const gzipped = req.headers["content-encoding"] === "gzip" || compression?.startsWith("gzip") || (body[0] === 0x1f && body[1] === 0x8b);
   if (!gzipped) return body;
   try {
     // Bounded: a small compressed body must not unpack into gigabytes.
     return gunzipSync(body, { maxOutputLength: MAX_EVENTS_BODY_BYTES });
   } catch {
-    throw new BadBody("Body is not valid gzip, or unpacks to over the size limit");
+    throw new BadRequestError("Body is not valid gzip, or unpacks to over the size limit");
   }
 }
 
@@ -28,7 +25,7 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new BadBody("Malformed JSON");
+    throw new BadRequestError("Malformed JSON");
   }
 }
 
@@ -68,24 +65,17 @@ interface SdkRequest {
 }
 
 function sdkRoute(intake: AnalyticsIntake, sdk: SdkRequest) {
-  return async (req: IncomingMessage, res: ServerResponse) => {
+  return endpoint(async (req, res) => {
     if (allowBrowsers(req, res)) return;
     if (req.method !== "POST") return json(res, 405, { error: "POST events", code: "VALIDATION" });
-    const url = new URL(req.url ?? "/", "http://x");
-    let parsed: Awaited<ReturnType<SdkRequest["parse"]>>;
-    try {
-      parsed = await sdk.parse(req, url, new Date());
-    } catch (error) {
-      if (error instanceof BadBody) return json(res, 400, { error: error.message, code: "VALIDATION" });
-      throw error;
-    }
+    const parsed = await sdk.parse(req, new URL(req.url ?? "/", "http://x"), new Date());
     const app = parsed.writeKey ? await intake.findApp(parsed.writeKey) : null;
-    if (!app) return json(res, 401, { error: sdk.keyHint, code: "UNAUTHENTICATED" });
-    if (!parsed.translated) return json(res, 400, { error: `Expected ${sdk.shape}`, code: "VALIDATION" });
+    if (!app) throw new UnauthenticatedError(sdk.keyHint);
+    if (!parsed.translated) throw new BadRequestError(`Expected ${sdk.shape}`);
     const { events, rejected } = validateTranslated(parsed.translated, sdk.fields);
     const { status, ...answer } = await intake.accept(app, events, rejected.length);
     json(res, status, { ...sdk.success, ...answer, rejected });
-  };
+  });
 }
 
 /** The HTTP Basic user, where Segment-spec SDKs put the write key. */
@@ -104,7 +94,7 @@ export function segmentRoute(intake: AnalyticsIntake) {
   const route = sdkRoute(intake, {
     async parse(req, url, receivedAt) {
       const call = callOf(url.pathname);
-      const body = parseJson((await readBody(req, null)).toString("utf8"));
+      const body = parseJson((await readSdkBody(req, null)).toString("utf8"));
       const translated = fromSegment(body, call === "batch" ? null : (call as SegmentCall), receivedAt);
       return { writeKey: basicUser(req.headers.authorization) ?? segmentWriteKey(body), translated };
     },
@@ -125,7 +115,7 @@ export function postHogRoute(intake: AnalyticsIntake) {
   return sdkRoute(intake, {
     async parse(req, url, receivedAt) {
       const compression = url.searchParams.get("compression");
-      const body = postHogJson(await readBody(req, compression), req, compression);
+      const body = postHogJson(await readSdkBody(req, compression), req, compression);
       // posthog-js puts its send time in the `_` parameter (epoch milliseconds).
       const sent = url.searchParams.get("_");
       const translated = fromPostHog(body, sent ? instant(Number(sent)) : null, receivedAt);

@@ -1,15 +1,16 @@
 import { createReadStream } from "node:fs";
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Services } from "../schema/common/context.js";
 import { localId } from "../schema/common/input-limits.js";
+import { AppError, ForbiddenError } from "../schema/common/errors.js";
 import { can } from "../schema/common/policy.js";
 import { editableSession, readableAttachment, storeAttachment, UNATTACHED_UPLOAD_QUOTA, UploadQuotaError, uploadProblem } from "../schema/appointments/attachments.js";
-import { attachmentsRoot } from "../schema/appointments/storage.js";
-import { type Authenticator, viewerOfRequest } from "./auth.js";
+import { attachmentsRoot, MAX_ATTACHMENT_BYTES } from "../schema/appointments/storage.js";
+import type { Authenticator } from "./auth.js";
 import type { Config } from "./config.js";
 import { json } from "./http.js";
+import { endpoint, readBody, signedIn } from "./rest.js";
 
 /**
  * POST /api/appointments/attachments?fileName=<name>[&appointmentId=<global ID>]: the raw file as
@@ -17,14 +18,13 @@ import { json } from "./http.js";
  * GET /api/appointments/attachments/<id>: the file, only to whoever may see its session.
  */
 export function appointmentAttachmentsRoute(services: Services, auth: Authenticator, config: Config) {
-  return async (req: IncomingMessage, res: ServerResponse) => {
-    const viewer = await viewerOfRequest(req, auth, config.allowedOrigins);
-    if (!viewer) return json(res, 401, { error: "Sign in or send a token", code: "UNAUTHENTICATED" });
+  return endpoint(async (req, res) => {
+    const viewer = await signedIn(req, auth, config);
     const url = new URL(req.url ?? "", "http://x");
     const id = /^\/api\/appointments\/attachments\/([0-9a-f-]{36})$/.exec(url.pathname)?.[1];
     if (req.method === "GET" && id) {
       const file = await readableAttachment(services, viewer, id);
-      if (!file) return json(res, 404, { error: "No such file", code: "NOT_FOUND" });
+      if (!file) throw new AppError("NOT_FOUND", "No such file");
       res.writeHead(200, {
         "content-type": file.mime,
         "content-length": file.size,
@@ -35,15 +35,12 @@ export function appointmentAttachmentsRoute(services: Services, auth: Authentica
       return void createReadStream(join(attachmentsRoot(config.dataDir), file.path)).pipe(res);
     }
     if (req.method !== "POST" || url.pathname !== "/api/appointments/attachments") return json(res, 404, { error: "Not found" });
-    if (!can(viewer, "session.create") && !can(viewer, "session.update"))
-      return json(res, 403, { error: "You may not add files to sessions", code: "FORBIDDEN" });
+    if (!can(viewer, "session.create") && !can(viewer, "session.update")) throw new ForbiddenError("You may not add files to sessions");
     const sessionParam = url.searchParams.get("appointmentId");
     const appointmentId = sessionParam ? localId(sessionParam, "Appointment") : null;
     if (sessionParam && !(appointmentId && (await editableSession(services, viewer, appointmentId))))
-      return json(res, 404, { error: "appointmentId: no such session", code: "NOT_FOUND" });
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const bytes = Buffer.concat(chunks);
+      throw new AppError("NOT_FOUND", "appointmentId: no such session");
+    const bytes = await readBody(req, MAX_ATTACHMENT_BYTES);
     const mime = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
     const fileName = url.searchParams.get("fileName") ?? "";
     const problem = uploadProblem(mime, bytes, fileName);
@@ -55,5 +52,5 @@ export function appointmentAttachmentsRoute(services: Services, auth: Authentica
     if (!stored) return;
     const globalId = encodeGlobalID("AppointmentAttachment", stored.id);
     json(res, 201, { id: globalId, fileName: stored.fileName, mime: stored.mime, size: stored.size, url: `/api/appointments/attachments/${stored.id}` });
-  };
+  });
 }

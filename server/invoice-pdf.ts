@@ -1,25 +1,25 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Db } from "../schema/common/context.js";
+import { AppError } from "../schema/common/errors.js";
 import { canRead } from "../schema/common/policy.js";
 import { invoicePdf } from "../schema/billing/pdf.js";
-import { type Authenticator, viewerOfRequest } from "./auth.js";
+import type { Authenticator } from "./auth.js";
 import type { Config } from "./config.js";
+import { endpoint, signedIn } from "./rest.js";
 
 /** GET /api/invoices/<id>.pdf, for the browser (cookie) and API clients (bearer token) alike. */
 export function invoicePdfRoute(db: Db, auth: Authenticator, config: Config) {
-  return async (req: IncomingMessage, res: ServerResponse) => {
+  return endpoint(async (req, res) => {
     const match = /^\/api\/invoices\/([0-9a-f-]{36})\.pdf$/.exec((req.url ?? "").split("?")[0]);
     if (req.method !== "GET" || !match) return void res.writeHead(404).end();
-    const viewer = await viewerOfRequest(req, auth, config.allowedOrigins);
-    if (!viewer) return void res.writeHead(401, { "content-type": "text/plain" }).end("Sign in or send a token");
+    const viewer = await signedIn(req, auth, config);
     // Same rule as the API: invoices are for billing managers of their own workspace only.
     const pdf = canRead(viewer, "invoice") ? await invoicePdf(db, viewer.workspaceId, match[1]) : null;
-    if (!pdf) return void res.writeHead(404, { "content-type": "text/plain" }).end("No such invoice");
+    if (!pdf) throw new AppError("NOT_FOUND", "No such invoice");
     res.writeHead(200, {
       "content-type": "application/pdf",
       "content-disposition": `attachment; filename="${pdf.name}"`,
       "cache-control": "private, no-store",
     });
     res.end(pdf.bytes);
-  };
+  }, "text");
 }

@@ -4,21 +4,11 @@ import { Authenticator, SINGLE_PROCESS_CACHE_MS } from "./auth.js";
 import { readConfig } from "./config.js";
 import { createGraphQL } from "./graphql.js";
 import { createHttpServer } from "./http.js";
-import { invoicePdfRoute } from "./invoice-pdf.js";
-import { analyticsEventsRoute, analyticsIntake, MAX_EVENTS_BODY_BYTES } from "./analytics-events.js";
-import { postHogRoute, segmentRoute } from "./analytics-sdks.js";
-import { workEventsRoute, workImportRoute } from "./work-events.js";
-import { workReportRoute } from "./work-report.js";
-import { screenshotsRoute } from "./screenshots.js";
-import { MAX_SCREENSHOT_BYTES } from "../schema/work/screenshots.js";
-import { createMcpRoute } from "./mcp/http.js";
-import { appointmentAttachmentsRoute } from "./appointment-attachments.js";
-import { appointmentFeedsRoute } from "./appointment-feeds.js";
-import { MAX_ATTACHMENT_BYTES } from "../schema/appointments/storage.js";
 import { openRuntime } from "./services.js";
 import { createWebSocketServer } from "./websocket.js";
 import { Health } from "./health.js";
-import { Metrics, metricsRoute } from "./metrics.js";
+import { Metrics } from "./metrics.js";
+import { plainRoutes } from "./routes.js";
 import { log } from "../schema/common/log.js";
 import "../worker/jobs.js";
 
@@ -40,8 +30,7 @@ runtime.whenPubSubResumed(() => {
 const yoga = createGraphQL(runtime, auth, config, metrics);
 const websocket = createWebSocketServer(yoga, auth, runtime.limits, config);
 const webRoot = fileURLToPath(new URL("../web/build", import.meta.url));
-const intake = analyticsIntake(runtime, config, health, metrics);
-const postHog = postHogRoute(intake);
+const routes = plainRoutes({ runtime, auth, config, yoga, health, metrics });
 const { server, markReady, drain } = createHttpServer({
   config,
   yoga,
@@ -49,30 +38,8 @@ const { server, markReady, drain } = createHttpServer({
   webRoot,
   health,
   metrics,
-  routes: {
-    "/metrics": metricsRoute(metrics, config.metricsToken),
-    "/mcp": createMcpRoute(yoga),
-    "/api/invoices": invoicePdfRoute(runtime.db, auth, config),
-    "/api/events": analyticsEventsRoute(intake),
-    // The analytics SDKs teams already run post to these paths of their service's host.
-    "/v1": segmentRoute(intake),
-    "/batch": postHog,
-    "/capture": postHog,
-    "/e": postHog,
-    "/api/work/events": workEventsRoute(runtime, auth, metrics),
-    "/api/work/import": workImportRoute(runtime, auth, config),
-    "/api/work/report.csv": workReportRoute(runtime, auth, config),
-    "/api/work/screenshots": screenshotsRoute(runtime, auth, config),
-    "/api/appointments/attachments": appointmentAttachmentsRoute(runtime, auth, config),
-    "/api/appointments/feeds": appointmentFeedsRoute(runtime),
-  },
-  // ActivityWatch exports of months of history run to tens of megabytes; screenshots are images.
-  bodyLimits: {
-    "/api/work/import": 100_000_000,
-    "/api/work/screenshots": MAX_SCREENSHOT_BYTES,
-    "/api/appointments/attachments": MAX_ATTACHMENT_BYTES,
-    ...Object.fromEntries(["/api/events", "/v1", "/batch", "/capture", "/e"].map((path) => [path, MAX_EVENTS_BODY_BYTES])),
-  },
+  routes: Object.fromEntries(routes.map((r) => [r.path, r.handle])),
+  bodyLimits: Object.fromEntries(routes.flatMap((r) => (r.maxBodyBytes ? [[r.path, r.maxBodyBytes]] : []))),
 });
 
 server.on("upgrade", (req, socket, head) => {

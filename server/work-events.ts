@@ -1,45 +1,35 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Services } from "../schema/common/context.js";
 import { localId } from "../schema/common/input-limits.js";
-import { can, mayActFor } from "../schema/common/policy.js";
+import { mayActFor } from "../schema/common/policy.js";
+import { AppError, ForbiddenError } from "../schema/common/errors.js";
 import { eventsFromExport } from "../schema/work/activitywatch.js";
 import { parseBatch } from "../schema/work/events.js";
 import { ingest, memberOf, settingsOf } from "../schema/work/service.js";
-import { type Authenticator, credentialsFrom, viewerOfRequest } from "./auth.js";
+import type { Authenticator } from "./auth.js";
 import type { Config } from "./config.js";
 import { json } from "./http.js";
 import type { Metrics } from "./metrics.js";
+import { BadRequestError, bearer, demand, endpoint, methodIs, readJson, signedIn } from "./rest.js";
 
-export async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-}
+/** ActivityWatch exports of months of history run to tens of megabytes. */
+export const MAX_IMPORT_BYTES = 100_000_000;
 
 /**
  * POST /api/work/events: the desktop app's batches (heartbeats, AFK status, app closed), by
  * personal access token. Good events are stored even when others are rejected.
  */
-export function workEventsRoute(services: Services, auth: Authenticator, metrics: Metrics) {
-  return async (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== "POST") return json(res, 405, { error: "POST a batch of events" });
-    const credentials = credentialsFrom(req.headers.authorization, null);
-    const viewer = credentials ? await auth.viewerFor(credentials.secret) : null;
-    if (!viewer) return json(res, 401, { error: "Send a personal access token as a Bearer token", code: "UNAUTHENTICATED" });
-    if (!can(viewer, "work.record")) return json(res, 403, { error: "You can't record sessions", code: "FORBIDDEN" });
+export function workEventsRoute(services: Services, auth: Authenticator, config: Config, metrics: Metrics) {
+  return endpoint(async (req, res) => {
+    if (!methodIs(req, res, "POST", "POST a batch of events")) return;
+    const viewer = await bearer(req, auth, "Send a personal access token as a Bearer token");
+    demand(viewer, "work.record", "You can't record sessions");
     await services.limits.consume("ingestion", `token:${viewer.tokenId}`);
-    let body: unknown;
-    try {
-      body = await readJson(req);
-    } catch {
-      return json(res, 400, { error: "Malformed JSON", code: "VALIDATION" });
-    }
-    const { events, rejected } = parseBatch(body);
+    const { events, rejected } = parseBatch(await readJson(req, config.maxBodyBytes));
     metrics.ingested.inc({ kind: "work", outcome: "rejected" }, rejected.length);
     const result = await ingest(services, viewer, events);
     metrics.ingested.inc({ kind: "work", outcome: "accepted" }, result.accepted);
     json(res, 200, { ...result, rejected });
-  };
+  });
 }
 
 /**
@@ -47,28 +37,21 @@ export function workEventsRoute(services: Services, auth: Authenticator, metrics
  * backfills your sessions, or, for a manager, an employee's.
  */
 export function workImportRoute(services: Services, auth: Authenticator, config: Config) {
-  return async (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== "POST") return json(res, 405, { error: "POST an ActivityWatch export" });
-    const viewer = await viewerOfRequest(req, auth, config.allowedOrigins);
-    if (!viewer) return json(res, 401, { error: "Sign in or send a token", code: "UNAUTHENTICATED" });
+  return endpoint(async (req, res) => {
+    if (!methodIs(req, res, "POST", "POST an ActivityWatch export")) return;
+    const viewer = await signedIn(req, auth, config);
     const employee = new URL(req.url ?? "", "http://x").searchParams.get("employee");
     let userId = viewer.userId;
     if (employee) {
       const employeeId = localId(employee, "User");
       const member = employeeId && (await memberOf(services, viewer.workspaceId, employeeId));
-      if (!member) return json(res, 404, { error: "No such employee", code: "NOT_FOUND" });
+      if (!member) throw new AppError("NOT_FOUND", "No such employee");
       userId = member.userId;
     }
-    if (!mayActFor(viewer, userId, "work.record", "work.manage"))
-      return json(res, 403, { error: "Only managers import for someone else", code: "FORBIDDEN" });
-    let body: unknown;
-    try {
-      body = await readJson(req);
-    } catch {
-      return json(res, 400, { error: "Malformed JSON", code: "VALIDATION" });
-    }
+    if (!mayActFor(viewer, userId, "work.record", "work.manage")) throw new ForbiddenError("Only managers import for someone else");
+    const body = await readJson(req, MAX_IMPORT_BYTES);
     const read = eventsFromExport(body, (await settingsOf(services, viewer.workspaceId)).inactivityMinutes * 60_000);
-    if (!read) return json(res, 400, { error: 'Expected an ActivityWatch export: {"buckets": {...}}', code: "VALIDATION" });
+    if (!read) throw new BadRequestError('Expected an ActivityWatch export: {"buckets": {...}}');
     json(res, 200, { buckets: read.buckets, ...(await ingest(services, { ...viewer, userId }, read.events)), rejected: read.rejected });
-  };
+  });
 }

@@ -5,7 +5,7 @@ import { can, personInScope, rowsWhere } from "../common/policy.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { InvoiceRef } from "../billing/types.js";
 import { UserRef } from "../identity/types.js";
-import { ClientRef, ProjectRef } from "./projects.js";
+import { ClientRef, ProjectRef } from "../clients/types.js";
 import { TimeEntryRef } from "./timer.js";
 
 builder.objectFields(TimeEntryRef, (t) => ({

@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError, Problems, ValidationError } from "../comm
 import { UserRef } from "../identity/types.js";
 import { readingInstant } from "../live/sources.js";
 import { announceSessions, demoteActiveBeat, openBeat, switchBeat, withBeats, type SessionWithBeats } from "./beats.js";
-import { ProjectRef } from "./projects.js";
+import { ProjectRef } from "../clients/types.js";
 import { isBillable, totals, type BeatKind } from "./rules.js";
 import { announceStopped, lockPerson, stopRunning, TimeEntryRef } from "./timer.js";
 import { upperSnake } from "../common/enums.js";

@@ -4,10 +4,11 @@ import { builder } from "../builder.js";
 import { rowsWhere } from "../common/policy.js";
 import type { Context, Db, Services, Tx, Viewer } from "../common/context.js";
 import { NotFoundError, ValidationError } from "../common/errors.js";
+import { lockAgentTimer } from "../common/locks.js";
 import type { LiveSession } from "../common/pubsub.js";
 import { publishSessionChange } from "../live/service.js";
 import { lastTurnover, readingInstant, registerLiveSource } from "../live/sources.js";
-import { ProjectRef } from "./projects.js";
+import { ProjectRef } from "../clients/types.js";
 import { UserRef } from "../identity/types.js";
 import { announceSessions, demoteActiveBeat, type Person } from "./beats.js";
 
@@ -74,7 +75,7 @@ const include = { user: true, project: true } as const;
  * ends. A credential acts in one workspace, so nothing here reaches the person's other workspaces.
  */
 export async function lockPerson(tx: Tx, person: Person) {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`agent:${person.workspaceId}:${person.userId}`}, 0))`;
+  await lockAgentTimer(tx, person.workspaceId, person.userId);
 }
 
 /** Stops the person's running timer in this workspace, if any, at `at`, inside the caller's transaction. */

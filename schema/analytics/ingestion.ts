@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { Prisma } from "../../prisma/generated/client.js";
 import type { Db, Tx } from "../common/context.js";
+import { lockVisitors } from "../common/locks.js";
 import { analyticsSettings, isBotAgent, isDevEnvironment, sessionise, type AnalyticsEvent } from "./rules.js";
 
 export const INGEST = "analytics.ingest";
@@ -13,6 +14,11 @@ export interface IngestingApp {
   workspaceId: string;
   internal: boolean;
   internalUserIds: string[];
+}
+
+/** The app whose write key hashes to this, as ingestion needs it; null for an unknown key. */
+export function appOfWriteKey(db: Db, writeKeyHash: string): Promise<IngestingApp | null> {
+  return db.analyticsApp.findUnique({ where: { writeKeyHash }, select: { id: true, workspaceId: true, internal: true, internalUserIds: true } });
 }
 
 export interface IngestResult {
@@ -50,12 +56,9 @@ interface SessionWrite {
   userAgent: string | null;
 }
 
-const lockKey = (appId: string, key: string) => `analytics:${appId}:${key}`;
-
-async function lockUsers(tx: Tx, appId: string, events: AnalyticsEvent[]) {
-  // One user's batches are sessionised one at a time; sorted, so two batches never wait on each other in a cycle.
-  const keys = [...new Set(events.flatMap((e) => [lockKey(appId, "u:" + e.userKey), ...(e.clientSessionId ? [lockKey(appId, "s:" + e.clientSessionId)] : [])]))].sort();
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(${keys}::text[]) AS l(k)`;
+/** One user's batches are sessionised one at a time. */
+function lockUsers(tx: Tx, appId: string, events: AnalyticsEvent[]) {
+  return lockVisitors(tx, appId, events.map((e) => e.userKey), events.flatMap((e) => (e.clientSessionId ? [e.clientSessionId] : [])));
 }
 
 async function unseen(tx: Tx, appId: string, events: AnalyticsEvent[]) {

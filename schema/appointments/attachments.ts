@@ -1,10 +1,11 @@
 // Files and images of client sessions: stored under DATA_DIR, readable by whoever may see the session.
 import { randomUUID } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { contentMatches } from "../common/content-types.js";
-import type { Services, Viewer } from "../common/context.js";
-import { AppError } from "../common/errors.js";
+import type { Context, Services, Viewer } from "../common/context.js";
+import { AppError, NotFoundError } from "../common/errors.js";
+import { lockUnattachedUploads } from "../common/locks.js";
 import { can, rowsWhere } from "../common/policy.js";
 import { ATTACHMENT_TYPES, attachmentsRoot } from "./storage.js";
 
@@ -42,7 +43,7 @@ export async function storeAttachment(services: Services, viewer: Viewer, input:
   const data = { workspaceId: viewer.workspaceId, appointmentId: input.appointmentId, uploadedById: viewer.userId, fileName: input.fileName.trim(), mime: input.mime, size: input.bytes.length, path };
   return services.db.$transaction(async (tx) => {
     if (!input.appointmentId) {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`uploads:${viewer.workspaceId}:${viewer.userId}`}, 0))`;
+      await lockUnattachedUploads(tx, viewer.workspaceId, viewer.userId);
       const held = await tx.appointmentAttachment.aggregate({ where: { workspaceId: viewer.workspaceId, uploadedById: viewer.userId, appointmentId: null }, _count: true, _sum: { size: true } });
       if (held._count + 1 > UNATTACHED_UPLOAD_QUOTA.files || (held._sum.size ?? 0) + data.size > UNATTACHED_UPLOAD_QUOTA.bytes) throw new UploadQuotaError();
     }
@@ -65,4 +66,19 @@ export async function readableAttachment(services: Services, viewer: Viewer, id:
   if (!a) return null;
   if (!a.appointmentId) return a.uploadedById === viewer.userId ? a : null;
   return (await services.db.appointment.count({ where: { id: a.appointmentId, ...rowsWhere(viewer, "appointment") } })) ? a : null;
+}
+
+/** Removes stored files; one already gone is no reason to fail. */
+export async function removeFiles(paths: string[]) {
+  const root = attachmentsRoot();
+  await Promise.all(paths.map((path) => unlink(join(root, path)).catch(() => {})));
+}
+
+/** Removes a file from a session (a file field still naming it then fails validation on its next save). */
+export async function deleteAttachment(ctx: Context, id: string) {
+  const file = await readableAttachment(ctx, ctx.viewer!, id);
+  if (!file) throw new NotFoundError("File");
+  await ctx.db.appointmentAttachment.delete({ where: { id: file.id } });
+  await removeFiles([file.path]);
+  return file;
 }

@@ -2,7 +2,7 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { builder } from "../builder.js";
 import { ConflictError, NotFoundError, ValidationError } from "../common/errors.js";
-import { ClientRef, manageClients } from "../agent/projects.js";
+import { ClientRef, manageClients } from "../clients/types.js";
 import { conflictIfUsed } from "./service.js";
 
 builder.mutationField("updateClient", (t) =>

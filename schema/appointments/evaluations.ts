@@ -4,7 +4,7 @@ import type { Evaluation } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import type { Context } from "../common/context.js";
 import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
-import { ClientRef } from "../agent/projects.js";
+import { ClientRef } from "../clients/types.js";
 import { checkPhaseValues } from "./service.js";
 import { rowsWhere } from "../common/policy.js";
 import { AppointmentRef } from "./types.js";

@@ -3,7 +3,9 @@
 import { DateTime } from "luxon";
 import { RE2JS } from "re2js";
 import type { FieldProblem } from "../common/errors.js";
+import { HH_MM, ISO_WITH_OFFSET, overlaps, type Interval } from "../common/time.js";
 import type { WorkingHours } from "../identity/working-hours.js";
+import { SLOT_MINUTES } from "./settings.js";
 
 export const FIELD_TYPES = [
   "text",
@@ -57,7 +59,6 @@ export interface ValueLookups {
 export const MAX_SIGNATURE_CHARS = 200_000;
 const SIGNATURE = /^data:image\/png;base64,[A-Za-z0-9+/]+=*$/;
 const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
-export const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 function isEmpty(value: unknown) {
   return value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0);
@@ -201,16 +202,6 @@ export function validateSpec(spec: FieldSpec, path: string[]): FieldProblem[] {
   return problems;
 }
 
-export interface Interval {
-  start: Date;
-  end: Date;
-}
-
-/** Half-open: a session ending at 10:00 and one starting at 10:00 don't overlap. */
-export function overlaps(a: Interval, b: Interval): boolean {
-  return a.start < b.end && b.start < a.end;
-}
-
 export interface Booking extends Interval {
   id: string;
   clientId: string;
@@ -263,14 +254,12 @@ export function freeSlots(from: string, to: string, hours: WorkingHours, timeZon
   return slots;
 }
 
-const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
-
 /**
  * The instant of a local date and 24-hour time in a time zone. A time that occurs twice (clocks go
  * back) is its first occurrence; a time that doesn't exist (clocks go forward) is null.
  */
 export function localToInstant(date: string, time: string, timeZone: string): Date | null {
-  const hm = HHMM.exec(time);
+  const hm = HH_MM.exec(time);
   const d = LOCAL_DATE.test(date) ? DateTime.fromISO(date, { zone: "UTC" }) : null;
   if (!hm || !d?.isValid) return null;
   const naive = Date.UTC(d.year, d.month - 1, d.day, Number(hm[1]), Number(hm[2]));
@@ -302,4 +291,33 @@ export function initials(name: string): string {
     .filter(Boolean)
     .map((part) => `${part[0]}.`)
     .join(" ");
+}
+
+export interface SettingsChanges {
+  defaultDurationMinutes?: number | null;
+  defaultStatus?: string | null;
+  defaultTime?: string | null;
+  slotMinutes?: number | null;
+  autoStatus?: boolean | null;
+  clientNamesInFeeds?: boolean | null;
+}
+
+/** What is wrong with new appointment settings; those not given are not checked. */
+export function settingsProblems(input: SettingsChanges): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const add = (path: string, message: string) => problems.push({ path: [path], message });
+  if (input.defaultDurationMinutes != null && (input.defaultDurationMinutes < 1 || input.defaultDurationMinutes > 24 * 60))
+    add("defaultDurationMinutes", "Between 1 and 1440 minutes");
+  if (input.defaultTime != null && !HH_MM.test(input.defaultTime)) add("defaultTime", "Use 24-hour HH:mm");
+  if (input.slotMinutes != null && !SLOT_MINUTES.includes(input.slotMinutes as never)) add("slotMinutes", "One of 5, 10, 15, 20, 30 or 60");
+  return problems;
+}
+
+/** What is wrong with a free-slots request's dates and slot size (at most 31 days, 5 to 480 minutes). */
+export function freeSlotsProblems(from: string, to: string, slotMinutes: number | null | undefined): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (to < from) problems.push({ path: ["to"], message: "Must not be before from" });
+  else if (DateTime.fromISO(to).diff(DateTime.fromISO(from), "days").days > 30) problems.push({ path: ["to"], message: "At most 31 days" });
+  if (slotMinutes != null && (slotMinutes < 5 || slotMinutes > 480)) problems.push({ path: ["slotMinutes"], message: "Between 5 and 480 minutes" });
+  return problems;
 }

@@ -3,14 +3,26 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { localId } from "../common/input-limits.js";
 import { DateTime } from "luxon";
-import { Prisma, type Appointment, type AppointmentStatus, type User, type Workspace } from "../../prisma/generated/client.js";
+import { Prisma, type Appointment, type AppointmentStatus, type FieldTarget, type User, type Workspace } from "../../prisma/generated/client.js";
 import type { Context, Db, Tx, Viewer } from "../common/context.js";
 import { ConflictError, NotFoundError, Problems, ValidationError, type FieldProblem } from "../common/errors.js";
 import { rowsSql, rowsWhere, rowVisible } from "../common/policy.js";
 import { parseWorkingHours } from "../identity/working-hours.js";
-import { listDefinitions, specOf, type SessionPhase } from "./fields.js";
-import { findOverlaps, ISO_WITH_OFFSET, localToInstant, validateValues, withinWorkingHours, type Interval } from "./rules.js";
+import { listDefinitions, specOf } from "./fields.js";
+import {
+  findOverlaps,
+  localToInstant,
+  settingsProblems,
+  validateValues,
+  withinWorkingHours,
+  type SettingsChanges,
+} from "./rules.js";
+import { HH_MM, ISO_WITH_OFFSET, type Interval } from "../common/time.js";
+import { lockBookings } from "../common/locks.js";
 import { appointmentSettings } from "./settings.js";
+import { mergeSettings } from "../common/settings.js";
+import { removeFiles } from "./attachments.js";
+import { announceAppointment } from "./live.js";
 
 export const MAX_DURATION_MINUTES = 24 * 60;
 
@@ -48,7 +60,7 @@ export function parseStart(input: TimeInput, timeZone: string, fallback: { date?
     return null;
   }
   const time = input.time ?? fallback.time;
-  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) {
+  if (!HH_MM.test(time)) {
     problems.add("time", "Use 24-hour HH:mm");
     return null;
   }
@@ -161,6 +173,7 @@ export async function workspaceOf(ctx: Context): Promise<Workspace> {
 
 const end = (start: Date, minutes: number) => new Date(start.getTime() + minutes * 60_000);
 
+/** Schedules a session with its pre-session values; outside working hours or overlapping it is saved, with warnings. */
 export async function createAppointment(ctx: Context, input: AppointmentFields & TimeInput & { fields?: unknown }) {
   const viewer = ctx.viewer!;
   const workspace = await workspaceOf(ctx);
@@ -177,7 +190,9 @@ export async function createAppointment(ctx: Context, input: AppointmentFields &
   problems.throwIfAny();
   const duration = input.durationMinutes ?? settings.defaultDurationMinutes;
   const staffId = input.staffId ?? viewer.userId;
-  return ctx.db.$transaction(async (tx) => {
+  const created = await ctx.db.$transaction(async (tx) => {
+    // Bookings of the same staff member or client are saved one at a time, and each checks for
+    // overlaps before its commit: of two clashing sessions booked at once, the later always warns.
     await lockBookings(tx, [staffId], [input.clientId!]);
     const created = await tx.appointment.create({
       data: {
@@ -197,17 +212,11 @@ export async function createAppointment(ctx: Context, input: AppointmentFields &
     const saved = await tx.appointment.findUniqueOrThrow({ where: { id: created.id } });
     return { appointment: saved, warnings: await warningsFor(tx, saved, workspace, viewer) };
   });
+  await announceAppointment(ctx, created.appointment, "CREATED", null);
+  return created;
 }
 
-/**
- * Bookings of the same staff member or client are saved one at a time, and each checks for
- * overlaps before its commit: of two clashing sessions booked at once, the later always warns.
- */
-async function lockBookings(tx: Tx, staffIds: string[], clientIds: string[]) {
-  const keys = [...new Set([...staffIds.map((id) => `booking:staff:${id}`), ...clientIds.map((id) => `booking:client:${id}`)])].sort();
-  for (const key of keys) await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
-}
-
+/** Changes only what is given; moving by date alone keeps the local start time. */
 export async function updateAppointment(ctx: Context, id: string, input: AppointmentFields & TimeInput) {
   const current = await findVisible(ctx, id);
   const workspace = await workspaceOf(ctx);
@@ -220,7 +229,7 @@ export async function updateAppointment(ctx: Context, id: string, input: Appoint
   problems.throwIfAny();
   const startsAt = moved ?? current.startsAt;
   const duration = input.durationMinutes ?? current.durationMinutes;
-  return ctx.db.$transaction(async (tx) => {
+  const result = await ctx.db.$transaction(async (tx) => {
     await lockBookings(tx, [current.staffId, input.staffId ?? current.staffId], [current.clientId, input.clientId ?? current.clientId]);
     const updated = await tx.appointment.update({
       where: { id: current.id },
@@ -237,21 +246,27 @@ export async function updateAppointment(ctx: Context, id: string, input: Appoint
         sequence: { increment: 1 },
       },
     });
-    return { appointment: updated, warnings: await warningsFor(tx, updated, workspace, ctx.viewer!), previousStatus: current.status, previousStaffId: current.staffId };
+    return { appointment: updated, warnings: await warningsFor(tx, updated, workspace, ctx.viewer!) };
   });
+  await announceAppointment(ctx, result.appointment, "UPDATED", current.status, current.staffId);
+  return result;
 }
 
 /** During and post values only exist on a saved session; each phase is saved on its own. */
-export async function saveAppointmentFields(ctx: Context, id: string, phase: SessionPhase, values: unknown) {
+export async function saveAppointmentFields(ctx: Context, id: string, phase: FieldTarget, values: unknown) {
+  if (phase === "evaluation") throw ValidationError.field("phase", "Evaluation values belong to evaluations");
   const current = await findVisible(ctx, id);
   const { problems, activeKeys } = await checkPhaseValues(ctx.db, ctx.viewer!, [phase], values, { appointmentId: current.id });
   if (problems.length) throw new ValidationError(problems);
-  return ctx.db.$transaction(async (tx) => {
+  const saved = await ctx.db.$transaction(async (tx) => {
     await savePhase(tx, current, activeKeys, values as Record<string, unknown>);
     return tx.appointment.findUniqueOrThrow({ where: { id: current.id } });
   });
+  await announceAppointment(ctx, saved, "UPDATED", saved.status);
+  return saved;
 }
 
+/** Permanent: attachments and field values go with it; invoices keep their lines. */
 export async function deleteAppointment(ctx: Context, id: string) {
   const current = await findVisible(ctx, id);
   const files = await ctx.db.appointmentAttachment.findMany({ where: { appointmentId: current.id }, select: { path: true } });
@@ -261,7 +276,17 @@ export async function deleteAppointment(ctx: Context, id: string) {
     if ((error as { code?: string }).code === "P2025") throw new NotFoundError("Session");
     throw error;
   }
-  return { appointment: current, files: files.map((f) => f.path) };
+  await removeFiles(files.map((f) => f.path));
+  await announceAppointment(ctx, current, "DELETED", current.status);
+  return current;
+}
+
+/** Changes the settings given; the others stay. */
+export async function updateAppointmentSettings(ctx: Context, input: SettingsChanges) {
+  const problems = settingsProblems(input);
+  if (problems.length) throw new ValidationError(problems);
+  const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v != null));
+  return appointmentSettings(await mergeSettings(ctx.db, ctx.viewer!.workspaceId, "appointments", changes));
 }
 
 export type WarningKind = "OUTSIDE_WORKING_HOURS" | "OVERLAP";

@@ -1,4 +1,6 @@
-/** Client-session settings of a workspace, read defensively from its settings JSON. */
+// Client-session settings of a workspace, read defensively from its settings JSON.
+import { HH_MM } from "../common/time.js";
+
 export interface AppointmentSettings {
   defaultDurationMinutes: number;
   defaultStatus: "scheduled" | "in_progress" | "completed" | "cancelled";
@@ -30,7 +32,7 @@ export function appointmentSettings(settings: unknown): AppointmentSettings {
   return {
     defaultDurationMinutes: Number.isInteger(s.defaultDurationMinutes) && s.defaultDurationMinutes! >= 1 ? s.defaultDurationMinutes! : d.defaultDurationMinutes,
     defaultStatus: STATUSES.includes(s.defaultStatus as never) ? s.defaultStatus! : d.defaultStatus,
-    defaultTime: /^([01]\d|2[0-3]):[0-5]\d$/.test(String(s.defaultTime)) ? s.defaultTime! : d.defaultTime,
+    defaultTime: HH_MM.test(String(s.defaultTime)) ? s.defaultTime! : d.defaultTime,
     slotMinutes: SLOT_MINUTES.includes(s.slotMinutes as never) ? s.slotMinutes! : d.slotMinutes,
     autoStatus: typeof s.autoStatus === "boolean" ? s.autoStatus : d.autoStatus,
     clientNamesInFeeds: typeof s.clientNamesInFeeds === "boolean" ? s.clientNamesInFeeds : d.clientNamesInFeeds,

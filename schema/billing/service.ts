@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Prisma } from "../../prisma/generated/client.js";
 import type { Services, Tx } from "../common/context.js";
 import { ConflictError, NotFoundError } from "../common/errors.js";
+import { lockInvoicing } from "../common/locks.js";
 import { billingSettings, invoiceTotals, lineAmount, localDate, roundSeconds, sessionPrice, type BillingSettings, type Period } from "./rules.js";
 
 /** Billable time not yet on an invoice: ended entries with a project, started within the period. */
@@ -14,11 +15,6 @@ function unbilled(workspaceId: string, period: Period, clientId?: string): Prism
     startedAt: { gte: period.start, lt: period.end },
     project: clientId ? { clientId } : { isNot: null },
   };
-}
-
-/** Invoices of one workspace are made one at a time; numbers come from the workspace row. */
-async function lockInvoicing(tx: Tx, workspaceId: string) {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${"invoicing:" + workspaceId}, 0))`;
 }
 
 /** Reserves `count` consecutive invoice numbers; rolled back with the transaction, so no gaps. */

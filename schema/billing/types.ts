@@ -5,7 +5,7 @@ import { rowsWhere } from "../common/policy.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { YEAR_MONTH } from "../common/input-limits.js";
 import { mergeSettings } from "../common/settings.js";
-import { ClientRef } from "../agent/projects.js";
+import { ClientRef } from "../clients/types.js";
 import { GENERATE } from "./jobs.js";
 import { billingSettings, datesPeriod, type Rounding } from "./rules.js";
 import { generateInvoices, setInvoiceStatus } from "./service.js";

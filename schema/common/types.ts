@@ -3,6 +3,7 @@ import { DateTime } from "luxon";
 import { builder } from "../builder.js";
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from "./errors.js";
 import { instantInRange } from "./input-limits.js";
+import { ISO_WITH_OFFSET } from "./time.js";
 
 builder.scalarType("DateTime", {
   description: "An instant as ISO-8601 with offset, e.g. 2026-11-21T09:30:00.000+01:00.",
@@ -43,8 +44,6 @@ function parseMoney(value: unknown): bigint {
   return amount;
 }
 
-// An offset is required: a bare local time is ambiguous for an API used across time zones.
-const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 function parseDateTime(value: unknown): Date {
   if (typeof value !== "string" || !ISO_WITH_OFFSET.test(value)) {

@@ -4,6 +4,7 @@
 import type { Context, Tx } from "../common/context.js";
 import { ForbiddenError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import type { Role } from "../common/policy.js";
+import { lockMembers } from "../common/locks.js";
 import { logMailSender } from "./mail.js";
 import { announceChange } from "./revocations.js";
 import { checkEmail, checkNewPassword, normaliseEmail, touchesOwnerRole } from "./rules.js";
@@ -96,11 +97,6 @@ export async function acceptInvitation(ctx: Context, input: { token: string; nam
     await tx.membership.create({ data: { workspaceId: invitation.workspaceId, userId: user.id, role: invitation.role } });
     return tx.workspace.findUniqueOrThrow({ where: { id: invitation.workspaceId } });
   });
-}
-
-/** Member changes of one workspace queue up, so two owners demoting each other can't leave none. */
-async function lockMembers(tx: Tx, workspaceId: string) {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${"members:" + workspaceId}, 0))`;
 }
 
 /**

@@ -9,7 +9,7 @@ import type { Context, Tx } from "../common/context.js";
 import { NotFoundError } from "../common/errors.js";
 import { UserRef } from "../identity/types.js";
 import { announceWork } from "./live.js";
-import { lockTimeline } from "./recording.js";
+import { lockWorkTimeline } from "../common/locks.js";
 import { coalesce, overlapGroups, unionOf, type Span } from "./rules.js";
 import { WorkSessionRef } from "./types.js";
 
@@ -95,7 +95,7 @@ async function mergeEmployee(ctx: Context, userId: string) {
   const viewer = ctx.viewer!;
   return ctx.db.$transaction(async (tx) => {
     // The same lock as recording: no batch of desktop events lands in a group while it is merged.
-    await lockTimeline(tx, viewer.workspaceId, userId);
+    await lockWorkTimeline(tx, viewer.workspaceId, userId);
     // Found again under the lock: a run that waited for another finds what is left.
     const merges: WorkSessionMerge[] = [];
     for (const group of await duplicateGroups(tx, viewer.workspaceId, userId)) merges.push(await mergeGroup(tx, group, viewer.userId));

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { AfkPeriod, WorkActivity, WorkSession } from "../../prisma/generated/client.js";
 import type { Services, Tx, Viewer } from "../common/context.js";
+import { lockWorkTimeline } from "../common/locks.js";
 import type { WorkEvent } from "./events.js";
 import { mergeHeartbeat, sessionFor, type ActivitySpan } from "./rules.js";
 import { workSettings } from "./settings.js";
@@ -229,11 +230,6 @@ export interface RecordResult {
   afkEnded: boolean;
 }
 
-/** Serialises changes to one person's work timeline in one workspace; released when the transaction ends. */
-export async function lockTimeline(tx: Tx, workspaceId: string, userId: string) {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`work:${workspaceId}:${userId}`}, 0))`;
-}
-
 /**
  * Applies a batch of the desktop app's events: idempotent by client event id, in timestamp order,
  * each event in the session it belongs to (late and out-of-order ones included).
@@ -243,7 +239,7 @@ export async function recordEvents(services: Services, viewer: Viewer, events: W
   const timeoutMs = workSettings(workspace.settings).inactivityMinutes * 60_000;
   const unique = [...new Map(events.map((e) => [e.id, e])).values()];
   return services.db.$transaction(async (tx) => {
-    await lockTimeline(tx, viewer.workspaceId, viewer.userId);
+    await lockWorkTimeline(tx, viewer.workspaceId, viewer.userId);
     const fresh = unique.length
       ? new Set(
           (

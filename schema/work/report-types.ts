@@ -5,8 +5,9 @@ import type { Context } from "../common/context.js";
 import { ValidationError } from "../common/errors.js";
 import { YEAR_MONTH } from "../common/input-limits.js";
 import { UserRef } from "../identity/types.js";
-import { dailyTotals, type EmployeeSummary, type Totals } from "./reports.js";
-import { dateRange, type AfkReason } from "./rules.js";
+import { dailyTotals, reportCsv, type EmployeeSummary, type Totals } from "./reports.js";
+import { dateRange } from "../common/time.js";
+import type { AfkReason } from "./rules.js";
 import { employeeScope } from "./service.js";
 import { requirePermission, rowsSql } from "../common/policy.js";
 
@@ -140,6 +141,13 @@ export async function monthlyReport(ctx: Context, month: string, employeeId: str
   const last = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).getUTCDate();
   const { workspace, range, sessions } = await sessionsInRange(ctx, `${month}-01`, `${month}-${String(last).padStart(2, "0")}`, userId);
   return { month, userId, ...dailyTotals(sessions, range, workspace.timeZone, new Date()) };
+}
+
+/** The monthly report as a CSV download: a file name with the employee's name, and its text. */
+export async function monthlyReportCsv(ctx: Context, month: string, employeeId: string | undefined) {
+  const report = await monthlyReport(ctx, month, employeeId);
+  const user = await ctx.db.user.findUniqueOrThrow({ where: { id: report.userId } });
+  return { fileName: `work-${report.month}-${user.name.replace(/[^\w-]+/g, "_")}.csv`, csv: reportCsv(user.name, report) };
 }
 
 builder.queryField("workMonthlyReport", (t) =>

@@ -1,6 +1,7 @@
 // Totals per employee and per day, in the workspace time zone. Pure: sessions in, numbers out.
-import type { AfkSpan, Interval, SessionTotals } from "./rules.js";
-import { clip, sessionTotals, splitByDay } from "./rules.js";
+import { clip, type Interval } from "../common/time.js";
+import type { AfkSpan, SessionTotals } from "./rules.js";
+import { sessionTotals, splitByDay } from "./rules.js";
 
 export interface ReportSession {
   userId: string;

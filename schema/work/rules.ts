@@ -1,27 +1,7 @@
 // Pure rules of desktop work sessions: heartbeat merging, session assignment, durations and
 // calendar splitting in the workspace time zone. No I/O; tested directly.
 import { DateTime } from "luxon";
-
-export interface Interval {
-  start: Date;
-  end: Date;
-}
-
-/** Seconds of the half-open interval [start, end), never negative. */
-export function seconds(i: Interval): number {
-  return Math.max(0, Math.floor((i.end.getTime() - i.start.getTime()) / 1000));
-}
-
-/** Half-open intervals overlap only if each starts before the other ends: 12:30-14:00 and 14:00-15:00 don't. */
-export function overlaps(a: Interval, b: Interval): boolean {
-  return a.start < b.end && b.start < a.end;
-}
-
-export function clip(i: Interval, to: Interval): Interval | null {
-  const start = i.start > to.start ? i.start : to.start;
-  const end = i.end < to.end ? i.end : to.end;
-  return start < end ? { start, end } : null;
-}
+import { clip, seconds, type Interval } from "../common/time.js";
 
 export interface WindowData {
   app: string;
@@ -142,14 +122,6 @@ export function splitByDay(i: Interval, timeZone: string): { date: string; span:
     day = next;
   }
   return parts;
-}
-
-/** The instants of local dates [from, to] (inclusive) in a time zone. */
-export function dateRange(from: string, to: string, timeZone: string): Interval {
-  return {
-    start: DateTime.fromISO(from, { zone: timeZone }).startOf("day").toJSDate(),
-    end: DateTime.fromISO(to, { zone: timeZone }).startOf("day").plus({ days: 1 }).toJSDate(),
-  };
 }
 
 export interface Span {

@@ -9,7 +9,7 @@ import { announcePrompts } from "./afk.js";
 import type { WorkEvent } from "./events.js";
 import { announceWork } from "./live.js";
 import { recordEvents, scheduleAutoClose } from "./recording.js";
-import { dateRange } from "./rules.js";
+import { dateRange } from "../common/time.js";
 import { WORK_SETTING_LIMITS, workSettings } from "./settings.js";
 
 /** What a WorkSession field reads alongside the session. */

@@ -7,7 +7,8 @@ import { ConflictError, NotFoundError, ValidationError } from "../common/errors.
 import { rowVisible } from "../common/policy.js";
 import { UserRef } from "../identity/types.js";
 import { readingInstant } from "../live/sources.js";
-import { clip, seconds, sessionTotals, type Interval } from "./rules.js";
+import { clip, seconds, type Interval } from "../common/time.js";
+import { sessionTotals } from "./rules.js";
 import { answerAfk, isUnanswered, ownPrompts, promptThresholdMs, PROMPTS_LISTED } from "./afk.js";
 import { addManualTime, editWorkSession, include, sessionsBetween, settingsOf, updateWorkSettings } from "./service.js";
 import type { workSettings } from "./settings.js";

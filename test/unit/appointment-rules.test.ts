@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import {
   findOverlaps,
   freeSlots,
+  freeSlotsProblems,
   initials,
   localToInstant,
+  settingsProblems,
   validateSpec,
   validateValues,
   visibleDates,
@@ -220,5 +222,21 @@ describe("local times", () => {
 
   it("shortens client names to initials", () => {
     expect(initials("Jane  van Dyke")).toBe("J. v. D.");
+  });
+
+  it("checks only the settings given", () => {
+    expect(settingsProblems({})).toEqual([]);
+    expect(settingsProblems({ defaultDurationMinutes: 0, defaultTime: "24:00", slotMinutes: 25 }).map((p) => p.path[0])).toEqual([
+      "defaultDurationMinutes",
+      "defaultTime",
+      "slotMinutes",
+    ]);
+    expect(settingsProblems({ defaultDurationMinutes: 1440, defaultTime: "23:59", slotMinutes: 60 })).toEqual([]);
+  });
+
+  it("limits free-slot searches to 31 days and 5 to 480 minute slots", () => {
+    expect(freeSlotsProblems("2026-01-01", "2026-01-31", 480)).toEqual([]);
+    expect(freeSlotsProblems("2026-01-01", "2026-02-01", null)).toEqual([{ path: ["to"], message: "At most 31 days" }]);
+    expect(freeSlotsProblems("2026-01-02", "2026-01-01", 4).map((p) => p.message)).toEqual(["Must not be before from", "Between 5 and 480 minutes"]);
   });
 });

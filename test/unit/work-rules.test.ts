@@ -1,15 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { coalesce, dateRange, mergeHeartbeat, overlapGroups, overlaps, unionOf, sessionFor, sessionTotals, splitByDay, type SessionBounds } from "../../schema/work/rules.js";
+import { dateRange } from "../../schema/common/time.js";
+import { coalesce, mergeHeartbeat, overlapGroups, unionOf, sessionFor, sessionTotals, splitByDay, type SessionBounds } from "../../schema/work/rules.js";
 
 const t = (iso: string) => new Date(iso);
-
-describe("intervals", () => {
-  it("are half-open: back to back is no overlap", () => {
-    const lunch = { start: t("2026-11-20T12:30:00Z"), end: t("2026-11-20T14:00:00Z") };
-    expect(overlaps(lunch, { start: t("2026-11-20T14:00:00Z"), end: t("2026-11-20T15:00:00Z") })).toBe(false);
-    expect(overlaps(lunch, { start: t("2026-11-20T13:59:00Z"), end: t("2026-11-20T15:00:00Z") })).toBe(true);
-  });
-});
 
 describe("heartbeats (ActivityWatch semantics)", () => {
   const data = { app: "Code", title: "main.ts" };

@@ -1,3 +1,5 @@
+// Clients and their projects: shared by agent sessions (time tracked per project), client sessions
+// (appointments per client) and billing (invoices per client), so they belong to none of them.
 import { resolveArrayConnection } from "@pothos/plugin-relay";
 import type { Client, Project } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";

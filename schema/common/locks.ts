@@ -1,0 +1,32 @@
+// Every PostgreSQL advisory lock the domains take, by name, so the keys can't collide or drift: each
+// is held until its transaction ends. Keys are hashed to 64 bits; one namespace per kind of lock.
+import type { Tx } from "./context.js";
+
+/** Takes the locks in sorted order, so two transactions never wait on each other in a cycle. */
+async function lock(tx: Tx, keys: string[]) {
+  const sorted = [...new Set(keys)].sort();
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(${sorted}::text[]) AS l(k)`;
+}
+
+/** Member changes of one workspace. */
+export const lockMembers = (tx: Tx, workspaceId: string) => lock(tx, [`members:${workspaceId}`]);
+
+/** A person's agent timer and sessions in one workspace. */
+export const lockAgentTimer = (tx: Tx, workspaceId: string, userId: string) => lock(tx, [`agent:${workspaceId}:${userId}`]);
+
+/** Invoicing of one workspace (invoice numbers come from the workspace row). */
+export const lockInvoicing = (tx: Tx, workspaceId: string) => lock(tx, [`invoicing:${workspaceId}`]);
+
+/** A person's work timeline in one workspace: sessions, activity and AFK periods. */
+export const lockWorkTimeline = (tx: Tx, workspaceId: string, userId: string) => lock(tx, [`work:${workspaceId}:${userId}`]);
+
+/** A member's files not yet attached to a session (their upload quota). */
+export const lockUnattachedUploads = (tx: Tx, workspaceId: string, userId: string) => lock(tx, [`uploads:${workspaceId}:${userId}`]);
+
+/** The bookings of staff members and clients (IDs are unique across workspaces). */
+export const lockBookings = (tx: Tx, staffIds: string[], clientIds: string[]) =>
+  lock(tx, [...staffIds.map((id) => `booking:staff:${id}`), ...clientIds.map((id) => `booking:client:${id}`)]);
+
+/** An analytics app's end users and client sessions, by their keys. */
+export const lockVisitors = (tx: Tx, appId: string, userKeys: string[], clientSessionIds: string[]) =>
+  lock(tx, [...userKeys.map((key) => `analytics:${appId}:u:${key}`), ...clientSessionIds.map((id) => `analytics:${appId}:s:${id}`)]);
