@@ -3,7 +3,7 @@ import type { Db } from "../schema/common/context.js";
 import { canRead } from "../schema/common/policy.js";
 import { invoicePdf } from "../schema/billing/pdf.js";
 import { type Authenticator, viewerOfRequest } from "./auth.js";
-import type { Config } from "./config.js";
+import type { Config } from "../platform/config.js";
 
 /** GET /api/invoices/<id>.pdf, for the browser (cookie) and API clients (bearer token) alike. */
 export function invoicePdfRoute(db: Db, auth: Authenticator, config: Config) {

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { DEMO_MEMBERS, DEMO_PASSWORD, seedDemo } from "../prisma/seed.js";
 import { Authenticator, SINGLE_PROCESS_CACHE_MS } from "./auth.js";
-import { readConfig } from "./config.js";
+import { readConfig } from "../platform/config.js";
 import { createGraphQL } from "./graphql.js";
 import { createHttpServer } from "./http.js";
 import { invoicePdfRoute } from "./invoice-pdf.js";
@@ -14,12 +14,11 @@ import { createMcpRoute } from "./mcp/http.js";
 import { appointmentAttachmentsRoute } from "./appointment-attachments.js";
 import { appointmentFeedsRoute } from "./appointment-feeds.js";
 import { MAX_ATTACHMENT_BYTES } from "../schema/appointments/storage.js";
-import { openRuntime } from "./services.js";
+import { openRuntime } from "../platform/services.js";
 import { createWebSocketServer } from "./websocket.js";
 import { Health } from "./health.js";
 import { Metrics, metricsRoute } from "./metrics.js";
 import { log } from "../schema/common/log.js";
-import "../worker/jobs.js";
 
 const config = readConfig();
 const runtime = await openRuntime(config);

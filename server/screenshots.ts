@@ -9,7 +9,7 @@ import { can, rowVisible } from "../schema/common/policy.js";
 import { sessionFor } from "../schema/work/rules.js";
 import { workSettings } from "../schema/work/settings.js";
 import { type Authenticator, viewerOfRequest } from "./auth.js";
-import type { Config } from "./config.js";
+import type { Config } from "../platform/config.js";
 import { json } from "./http.js";
 
 const TYPES: Record<string, string> = { "image/png": "png", "image/jpeg": "jpg", "image/webp": "webp" };

@@ -9,7 +9,7 @@ import { announceWork } from "../schema/work/live.js";
 import { recordEvents, scheduleAutoClose } from "../schema/work/recording.js";
 import { workSettings } from "../schema/work/settings.js";
 import { type Authenticator, credentialsFrom, viewerOfRequest } from "./auth.js";
-import type { Config } from "./config.js";
+import type { Config } from "../platform/config.js";
 import { json } from "./http.js";
 import type { Metrics } from "./metrics.js";
 

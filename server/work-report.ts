@@ -5,7 +5,7 @@ import { localId } from "../schema/common/input-limits.js";
 import { reportCsv } from "../schema/work/reports.js";
 import { monthlyReport } from "../schema/work/report-types.js";
 import { type Authenticator, viewerOfRequest } from "./auth.js";
-import type { Config } from "./config.js";
+import type { Config } from "../platform/config.js";
 
 const STATUS: Record<string, number> = { VALIDATION: 400, FORBIDDEN: 403, NOT_FOUND: 404 };
 

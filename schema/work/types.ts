@@ -12,7 +12,6 @@ import { announceWork } from "./live.js";
 import { clip, dateRange, seconds, sessionTotals, type Interval } from "./rules.js";
 import { answerAfk, isUnanswered, ownPrompts, promptThresholdMs, PROMPTS_LISTED } from "./afk.js";
 import { WORK_SETTING_LIMITS, workSettings } from "./settings.js";
-import "./jobs.js";
 
 type Loaded = WorkSession & { user: User; afkPeriods: AfkPeriod[] };
 const include = { user: true, afkPeriods: { orderBy: { startedAt: "asc" } } } as const;
