@@ -21,6 +21,7 @@ import { startEmbeddedPostgres } from "./db/embedded.js";
 import { applyMigrations } from "../prisma/migrations-engine.js";
 
 export interface Runtime extends Services {
+  /** The hubs themselves, not just their subscriptions: the server has them catch up after an outage. */
   readonly live: LiveHubs;
   /** Every domain's jobs, by name: what the runners enqueue and process. */
   jobCatalog: JobCatalog;
