@@ -2,7 +2,7 @@
 //                                         embedded PGlite in ${DATA_DIR ?? ".data"} when unset
 // npx tsx prisma/cli.ts migration <name>  create a migration from changes to prisma/schema.prisma
 import { relative } from "node:path";
-import { startEmbeddedPostgres } from "../server/db/embedded.js";
+import { startEmbeddedPostgres } from "../platform/db/embedded.js";
 import { applyMigrations, createMigration } from "./migrations-engine.js";
 
 async function migrate(): Promise<void> {

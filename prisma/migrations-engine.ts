@@ -20,7 +20,7 @@ import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory, SqlQuery 
 import * as bg from "@prisma/schema-engine-wasm/schema_engine_bg";
 import type { MigrationList, SchemaEngine, SchemaFilter } from "@prisma/schema-engine-wasm/schema_engine_bg";
 import type pg from "pg";
-import { startMemoryPostgres } from "../server/db/embedded.js";
+import { startMemoryPostgres } from "../platform/db/embedded.js";
 
 const prismaDir = dirname(fileURLToPath(import.meta.url));
 const schemaPath = join(prismaDir, "schema.prisma");

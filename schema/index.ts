@@ -1,9 +1,9 @@
-// The whole API: each domain registers its types on the shared builder when imported.
+// The whole API: each domain registers its GraphQL types on the shared builder when imported.
+// Jobs and Live board sources are gathered as lists instead, in jobs.ts and live-sources.ts.
 import { builder } from "./builder.js";
 import "./common/types.js";
 import "./common/nodes.js";
 import "./identity/types.js";
-import "./identity/jobs.js";
 import "./live/types.js";
 import "./jobs/types.js";
 import "./clients/types.js";
@@ -21,7 +21,6 @@ import "./appointments/calendar-types.js";
 import "./appointments/settings-types.js";
 import "./appointments/clients.js";
 import "./appointments/evaluations.js";
-import "./appointments/jobs.js";
 import "./appointments/feeds.js";
 import "./analytics/types.js";
 

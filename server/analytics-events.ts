@@ -3,7 +3,7 @@ import { appOfWriteKey, INGEST, type IngestingApp } from "../schema/analytics/in
 import { ingestAndAnnounce } from "../schema/analytics/jobs.js";
 import { validateBatch, type AnalyticsEvent } from "../schema/analytics/rules.js";
 import { hashSecret } from "../schema/identity/secrets.js";
-import type { Config } from "./config.js";
+import type { Config } from "../platform/config.js";
 import type { Health } from "./health.js";
 import type { Metrics } from "./metrics.js";
 import { UnavailableError } from "./unavailable.js";

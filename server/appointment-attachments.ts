@@ -8,7 +8,7 @@ import { can } from "../schema/common/policy.js";
 import { editableSession, readableAttachment, storeAttachment, UNATTACHED_UPLOAD_QUOTA, UploadQuotaError, uploadProblem } from "../schema/appointments/attachments.js";
 import { attachmentsRoot, MAX_ATTACHMENT_BYTES } from "../schema/appointments/storage.js";
 import type { Authenticator } from "./auth.js";
-import type { Config } from "./config.js";
+import type { Config } from "../platform/config.js";
 import { json } from "./http.js";
 import { endpoint, readBody, signedIn } from "./rest.js";
 

@@ -8,7 +8,7 @@ import type { Context, CookieJar, Services, Viewer } from "../schema/common/cont
 import { AppError } from "../schema/common/errors.js";
 import { RateLimitedError } from "../schema/identity/rate-limits.js";
 import { type Authenticator, arrivedOverHttps, clientAddress, credentialsFrom, originAllowed, unauthenticated } from "./auth.js";
-import type { Config } from "./config.js";
+import type { Config } from "../platform/config.js";
 import { log } from "../schema/common/log.js";
 import type { Metrics } from "./metrics.js";
 import { isUnavailable, unavailableGraphQLError } from "./unavailable.js";

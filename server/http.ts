@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { log, requestIdFrom, withRequestId } from "../schema/common/log.js";
 import { RateLimitedError } from "../schema/identity/rate-limits.js";
 import type { Authenticator } from "./auth.js";
-import type { Config } from "./config.js";
+import type { Config } from "../platform/config.js";
 import type { GraphQLServer } from "./graphql.js";
 import type { Health } from "./health.js";
 import type { Metrics } from "./metrics.js";

@@ -3,7 +3,7 @@ import { AppError } from "../schema/common/errors.js";
 import { canRead } from "../schema/common/policy.js";
 import { invoicePdf } from "../schema/billing/pdf.js";
 import type { Authenticator } from "./auth.js";
-import type { Config } from "./config.js";
+import type { Config } from "../platform/config.js";
 import { endpoint, signedIn } from "./rest.js";
 
 /** GET /api/invoices/<id>.pdf, for the browser (cookie) and API clients (bearer token) alike. */

@@ -1,16 +1,15 @@
 import { fileURLToPath } from "node:url";
 import { DEMO_MEMBERS, DEMO_PASSWORD, seedDemo } from "../prisma/seed.js";
 import { Authenticator, SINGLE_PROCESS_CACHE_MS } from "./auth.js";
-import { readConfig } from "./config.js";
+import { readConfig } from "../platform/config.js";
 import { createGraphQL } from "./graphql.js";
 import { createHttpServer } from "./http.js";
-import { openRuntime } from "./services.js";
+import { openRuntime } from "../platform/services.js";
 import { createWebSocketServer } from "./websocket.js";
 import { Health } from "./health.js";
 import { Metrics } from "./metrics.js";
 import { plainRoutes } from "./routes.js";
 import { log } from "../schema/common/log.js";
-import "../worker/jobs.js";
 
 const config = readConfig();
 const runtime = await openRuntime(config);

@@ -5,7 +5,7 @@ import type { Viewer } from "../schema/common/context.js";
 import { AppError, ForbiddenError } from "../schema/common/errors.js";
 import { can, type Permission } from "../schema/common/policy.js";
 import { type Authenticator, credentialsFrom, viewerOfRequest } from "./auth.js";
-import type { Config } from "./config.js";
+import type { Config } from "../platform/config.js";
 import { json, type Route } from "./http.js";
 
 /** A plain endpoint: its path prefix, and a larger body limit than the API's where it takes files. */

@@ -5,7 +5,7 @@ import type { Services } from "../schema/common/context.js";
 import { AppError, ConflictError } from "../schema/common/errors.js";
 import { MAX_SCREENSHOT_BYTES, readableScreenshot, SCREENSHOT_TYPES, screenshotsRoot, storeScreenshot } from "../schema/work/screenshots.js";
 import type { Authenticator } from "./auth.js";
-import type { Config } from "./config.js";
+import type { Config } from "../platform/config.js";
 import { json } from "./http.js";
 import { BadRequestError, demand, endpoint, readBody, signedIn } from "./rest.js";
 

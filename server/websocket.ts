@@ -9,7 +9,7 @@ import type { IdentityChange } from "../schema/common/pubsub.js";
 import { RateLimitedError, type RateLimits } from "../schema/identity/rate-limits.js";
 import { affects } from "../schema/identity/revocations.js";
 import { type Authenticator, credentialsFrom, originAllowed } from "./auth.js";
-import type { Config } from "./config.js";
+import type { Config } from "../platform/config.js";
 import { rateLimited, type GraphQLServer } from "./graphql.js";
 import { SharedSubscriptions } from "./shared-subscriptions.js";
 

@@ -6,7 +6,7 @@ import { eventsFromExport } from "../schema/work/activitywatch.js";
 import { parseBatch } from "../schema/work/events.js";
 import { ingest, memberOf, settingsOf } from "../schema/work/service.js";
 import type { Authenticator } from "./auth.js";
-import type { Config } from "./config.js";
+import type { Config } from "../platform/config.js";
 import { json } from "./http.js";
 import type { Metrics } from "./metrics.js";
 import { BadRequestError, bearer, demand, endpoint, methodIs, readJson, signedIn } from "./rest.js";

@@ -3,7 +3,7 @@ import { NotFoundError } from "../schema/common/errors.js";
 import { localId } from "../schema/common/input-limits.js";
 import { monthlyReportCsv } from "../schema/work/report-types.js";
 import type { Authenticator } from "./auth.js";
-import type { Config } from "./config.js";
+import type { Config } from "../platform/config.js";
 import { endpoint, signedIn } from "./rest.js";
 
 /** GET /api/work/report.csv?month=YYYY-MM&employee=<User ID>: the monthly report as a download. */

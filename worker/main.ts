@@ -1,7 +1,6 @@
-import { readConfig } from "../server/config.js";
-import { openRuntime } from "../server/services.js";
-import { BullJobs, startBullWorker } from "./bullmq.js";
-import "./jobs.js";
+import { readConfig } from "../platform/config.js";
+import { BullJobs, startBullWorker } from "../platform/jobs/bullmq.js";
+import { openRuntime } from "../platform/services.js";
 import { log } from "../schema/common/log.js";
 
 const config = readConfig();
@@ -11,7 +10,7 @@ if (!config.redisUrl || !config.databaseUrl) {
 }
 const runtime = await openRuntime(config);
 await (runtime.jobs as BullJobs).scheduleRecurring();
-const worker = startBullWorker(config.redisUrl, runtime, Number(process.env.WORKER_CONCURRENCY ?? 8), config.jobLockMs);
+const worker = startBullWorker(config.redisUrl, runtime.jobCatalog, runtime, Number(process.env.WORKER_CONCURRENCY ?? 8), config.jobLockMs);
 log.info("Worker consuming jobs");
 
 async function shutdown() {

@@ -3,7 +3,7 @@ import type { AgentSession, Beat, Project, User } from "../../prisma/generated/c
 import type { Db, Services, Tx, Viewer } from "../common/context.js";
 import type { LiveSession } from "../common/pubsub.js";
 import { publishSessionChange } from "../live/service.js";
-import { lastTurnover, registerLiveSource } from "../live/sources.js";
+import { lastTurnover, type LiveSource } from "../live/sources.js";
 import { isBillable, totals, type BeatKind } from "./rules.js";
 
 /** Whose timer and beats: one person in one workspace (a credential never reaches further). */
@@ -34,13 +34,14 @@ export function sessionAsLive(session: SessionWithBeats, now: Date): LiveSession
   };
 }
 
-registerLiveSource({
+/** The Live board source of open agent sessions (gathered with the timers' in live.ts). */
+export const agentSessions: LiveSource = {
   kind: "AGENT",
   listOpen: async (db: Db, workspaceId: string, now: Date) =>
     (await db.agentSession.findMany({ where: { workspaceId, endedAt: null }, include: withBeats })).map((s) =>
       sessionAsLive(s, now),
     ),
-});
+};
 
 /**
  * Ends the session's open beat at `at` and opens one of `kind`; nothing when it already is that kind.

@@ -1,16 +1,15 @@
-import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Project, TimeEntry, User } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import { rowsWhere } from "../common/policy.js";
-import type { Context, Db, Services, Tx, Viewer } from "../common/context.js";
+import type { Context, Services, Tx, Viewer } from "../common/context.js";
 import { NotFoundError, ValidationError } from "../common/errors.js";
 import { lockAgentTimer } from "../common/locks.js";
-import type { LiveSession } from "../common/pubsub.js";
 import { publishSessionChange } from "../live/service.js";
-import { lastTurnover, readingInstant, registerLiveSource } from "../live/sources.js";
+import { readingInstant } from "../live/sources.js";
 import { ProjectRef } from "../clients/types.js";
 import { UserRef } from "../identity/types.js";
 import { announceSessions, demoteActiveBeat, type Person } from "./beats.js";
+import { timerAsLive, type RunningTimer } from "./live.js";
 
 export const TimeEntryRef = builder.objectRef<TimeEntry>("TimeEntry");
 
@@ -37,35 +36,6 @@ builder.node(TimeEntryRef, {
     }),
     user: t.field({ type: UserRef, resolve: (e, _a, ctx) => ctx.db.user.findUniqueOrThrow({ where: { id: e.userId } }) }),
   }),
-});
-
-type RunningTimer = TimeEntry & { user: User; project: Project | null };
-
-function timerAsLive(entry: RunningTimer, now: Date): LiveSession {
-  return {
-    id: encodeGlobalID("TimeEntry", entry.id),
-    kind: "TIMER",
-    workspaceId: entry.workspaceId,
-    userId: entry.userId,
-    title: entry.description || entry.project?.name || "Timer",
-    person: entry.user.name,
-    state: entry.endedAt ? "stopped" : "running",
-    ticking: !entry.endedAt,
-    startedAt: entry.startedAt,
-    accumulatedSeconds: Math.floor(((entry.endedAt ?? now).getTime() - entry.startedAt.getTime()) / 1000),
-    serverTime: entry.endedAt ? now : lastTurnover(entry.startedAt, now),
-  };
-}
-
-registerLiveSource({
-  kind: "TIMER",
-  listOpen: async (db: Db, workspaceId: string, now: Date) =>
-    (
-      await db.timeEntry.findMany({
-        where: { workspaceId, endedAt: null },
-        include: { user: true, project: true },
-      })
-    ).map((e) => timerAsLive(e, now)),
 });
 
 const include = { user: true, project: true } as const;

@@ -1,5 +1,5 @@
 import type { Services } from "../common/context.js";
-import { defineJob } from "../common/jobs.js";
+import type { JobDefinition } from "../common/jobs.js";
 import { finaliseSession, reenrichApp, REENRICH, scheduleFinalise, sweepQuietSessions } from "./enrichment.js";
 import { FINALISE, INGEST, ingestEvents, type IngestingApp } from "./ingestion.js";
 import { announceUserSessions } from "./live.js";
@@ -87,26 +87,25 @@ function groupingFor(services: Services) {
   return groupings.get(services)!;
 }
 
-/** A batch handed on by the endpoint when a queue is there; events travel as JSON, so instants are revived. */
-defineJob({
-  name: INGEST,
-  process: async (payload: { app: IngestingApp; events: (Omit<AnalyticsEvent, "timestamp"> & { timestamp: string })[] }, services) => {
-    await groupingFor(services).ingest(payload.app, payload.events.map((e) => ({ ...e, timestamp: new Date(e.timestamp) })));
+export const jobs: JobDefinition[] = [
+  {
+    // A batch handed on by the endpoint when a queue is there; events travel as JSON, so instants are revived.
+    name: INGEST,
+    process: async (payload: { app: IngestingApp; events: (Omit<AnalyticsEvent, "timestamp"> & { timestamp: string })[] }, services) => {
+      await groupingFor(services).ingest(payload.app, payload.events.map((e) => ({ ...e, timestamp: new Date(e.timestamp) })));
+    },
   },
-});
-
-defineJob({
-  name: FINALISE,
-  process: (payload: { sessionId: string }, services) => finaliseSession(services, payload.sessionId).then(() => {}),
-});
-
-defineJob({
-  name: "analytics.sweep",
-  repeat: { everyMs: 5 * 60_000 },
-  process: (_payload, services) => sweepQuietSessions(services).then(() => {}),
-});
-
-defineJob({
-  name: REENRICH,
-  process: (payload: { appId: string; after: string | null }, services) => reenrichApp(services, payload.appId, payload.after).then(() => {}),
-});
+  {
+    name: FINALISE,
+    process: (payload: { sessionId: string }, services) => finaliseSession(services, payload.sessionId).then(() => {}),
+  },
+  {
+    name: "analytics.sweep",
+    repeat: { everyMs: 5 * 60_000 },
+    process: (_payload, services) => sweepQuietSessions(services).then(() => {}),
+  },
+  {
+    name: REENRICH,
+    process: (payload: { appId: string; after: string | null }, services) => reenrichApp(services, payload.appId, payload.after).then(() => {}),
+  },
+];

@@ -1,4 +1,3 @@
 // The analytics domain's GraphQL: apps and definitions, user sessions.
 import "./apps.js";
-import "./jobs.js";
 import "./sessions.js";

@@ -1,28 +1,11 @@
 import { unlink } from "node:fs/promises";
 import { join } from "node:path";
-import type { Appointment } from "../../prisma/generated/client.js";
 import type { Services } from "../common/context.js";
-import { defineJob } from "../common/jobs.js";
+import type { JobDefinition } from "../common/jobs.js";
+import { AUTO_END, AUTO_START } from "./auto-status.js";
 import { announceAppointment } from "./live.js";
 import { appointmentSettings } from "./settings.js";
 import { attachmentsRoot } from "./storage.js";
-
-export const AUTO_START = "appointments.autoStart";
-export const AUTO_END = "appointments.autoEnd";
-
-/**
- * With the workspace's auto-status on, a session moves to in progress at its start and to
- * completed at its end. One pending job of each kind per session: moving it replaces them.
- */
-export async function scheduleAutoStatus(services: Services, a: Appointment) {
-  if (a.status === "cancelled" || a.status === "completed") return;
-  const workspace = await services.db.workspace.findUnique({ where: { id: a.workspaceId }, select: { settings: true } });
-  if (!workspace || !appointmentSettings(workspace.settings).autoStatus) return;
-  const now = Date.now();
-  if (a.status === "scheduled")
-    await services.jobs.enqueue(AUTO_START, { appointmentId: a.id }, { delay: Math.max(0, a.startsAt.getTime() - now), dedupeKey: `appointment-start:${a.id}` });
-  await services.jobs.enqueue(AUTO_END, { appointmentId: a.id }, { delay: Math.max(0, a.endsAt.getTime() - now), dedupeKey: `appointment-end:${a.id}` });
-}
 
 /**
  * Compare-and-set on status and times as they are now, so a job that is late, duplicated or
@@ -43,9 +26,6 @@ export async function advance(services: Services, appointmentId: string, step: "
   if (count) await announceAppointment(services, { ...a, status: to }, "UPDATED", a.status);
   return count > 0;
 }
-
-defineJob({ name: AUTO_START, process: (p: { appointmentId: string }, services) => advance(services, p.appointmentId, "start").then(() => {}) });
-defineJob({ name: AUTO_END, process: (p: { appointmentId: string }, services) => advance(services, p.appointmentId, "end").then(() => {}) });
 
 /**
  * How far back the sweep looks: it catches jobs that were lost (or sessions from before auto-status
@@ -71,8 +51,6 @@ export async function sweepAutoStatus(services: Services, now = new Date()) {
   return moved;
 }
 
-defineJob({ name: "appointments.sweepStatus", repeat: { everyMs: 5 * 60_000 }, process: (_p, services) => sweepAutoStatus(services).then(() => {}) });
-
 /** A form abandoned after uploading a file leaves it unattached: a day later it goes. */
 export const UNUSED_UPLOAD_MS = 24 * 3600_000;
 
@@ -92,4 +70,9 @@ export async function sweepUnusedUploads(services: Services, now = new Date()) {
   return removed;
 }
 
-defineJob({ name: "appointments.sweepUploads", repeat: { everyMs: 60 * 60_000 }, process: (_p, services) => sweepUnusedUploads(services).then(() => {}) });
+export const jobs: JobDefinition[] = [
+  { name: AUTO_START, process: (p: { appointmentId: string }, services) => advance(services, p.appointmentId, "start").then(() => {}) },
+  { name: AUTO_END, process: (p: { appointmentId: string }, services) => advance(services, p.appointmentId, "end").then(() => {}) },
+  { name: "appointments.sweepStatus", repeat: { everyMs: 5 * 60_000 }, process: (_p, services) => sweepAutoStatus(services).then(() => {}) },
+  { name: "appointments.sweepUploads", repeat: { everyMs: 60 * 60_000 }, process: (_p, services) => sweepUnusedUploads(services).then(() => {}) },
+];

@@ -3,8 +3,8 @@ import type { Appointment, AppointmentStatus, Client, User } from "../../prisma/
 import type { Db, Services } from "../common/context.js";
 import type { AppointmentChange, LiveSession } from "../common/pubsub.js";
 import { publishSessionChange } from "../live/service.js";
-import { lastTurnover, registerLiveSource } from "../live/sources.js";
-import { scheduleAutoStatus } from "./jobs.js";
+import { lastTurnover, type LiveSource } from "../live/sources.js";
+import { scheduleAutoStatus } from "./auto-status.js";
 
 type Loaded = Appointment & { client: Client; staff: User };
 const include = { client: true, staff: true } as const;
@@ -26,11 +26,13 @@ export function appointmentAsLive(a: Loaded, now: Date): LiveSession {
   };
 }
 
-registerLiveSource({
-  kind: "APPOINTMENT",
-  listOpen: async (db: Db, workspaceId: string, now: Date) =>
-    (await db.appointment.findMany({ where: { workspaceId, status: "in_progress" }, include })).map((a) => appointmentAsLive(a, now)),
-});
+export const liveSources: LiveSource[] = [
+  {
+    kind: "APPOINTMENT",
+    listOpen: async (db: Db, workspaceId: string, now: Date) =>
+      (await db.appointment.findMany({ where: { workspaceId, status: "in_progress" }, include })).map((a) => appointmentAsLive(a, now)),
+  },
+];
 
 /**
  * After commit: open calendars hear of the change, the Live board of sessions in progress, status

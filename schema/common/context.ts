@@ -1,8 +1,7 @@
 import type { Prisma, PrismaClient } from "../../prisma/generated/client.js";
 import type { Permission, Role } from "./policy.js";
 import type { Jobs } from "./jobs.js";
-import type { PubSub } from "./pubsub.js";
-import type { LiveHubs } from "../live/hub.js";
+import type { LiveBoard, PubSub } from "./pubsub.js";
 import type { Mail } from "../identity/mail.js";
 import type { RateLimits } from "../identity/rate-limits.js";
 
@@ -27,9 +26,17 @@ export interface Services {
   readonly db: Db;
   readonly pubsub: PubSub;
   readonly jobs: Jobs;
-  readonly live: LiveHubs;
+  readonly live: LiveBoards;
   readonly mail: Mail;
   readonly limits: RateLimits;
+}
+
+/**
+ * The Live boards this process serves (schema/live/hub.ts): declared here, so that what every
+ * resolver receives does not depend on how boards are kept.
+ */
+export interface LiveBoards {
+  subscribe(workspaceId: string, wantsTicks: boolean): Promise<AsyncIterableIterator<LiveBoard>>;
 }
 
 export interface Context extends Services {

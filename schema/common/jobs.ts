@@ -32,22 +32,25 @@ export interface JobDefinition {
   retry?: { attempts: number; backoffMs: number };
 }
 
-const registry = new Map<string, JobDefinition>();
+/**
+ * The jobs a runner knows, by name, from the one list it was given (every domain's in production,
+ * see schema/jobs.ts). A name defined twice is refused when the runner is made, not when it runs.
+ */
+export class JobCatalog {
+  private readonly byName = new Map<string, JobDefinition>();
 
-export function defineJob(definition: JobDefinition): JobDefinition {
-  if (registry.has(definition.name)) throw new Error(`Job ${definition.name} defined twice`);
-  registry.set(definition.name, definition);
-  return definition;
-}
+  constructor(readonly all: readonly JobDefinition[]) {
+    for (const definition of all) {
+      if (this.byName.has(definition.name)) throw new Error(`Job ${definition.name} defined twice`);
+      this.byName.set(definition.name, definition);
+    }
+  }
 
-export function jobDefinition(name: string): JobDefinition {
-  const found = registry.get(name);
-  if (!found) throw new Error(`Unknown job ${name}`);
-  return found;
-}
-
-export function allJobDefinitions(): JobDefinition[] {
-  return [...registry.values()];
+  get(name: string): JobDefinition {
+    const found = this.byName.get(name);
+    if (!found) throw new Error(`Unknown job ${name}`);
+    return found;
+  }
 }
 
 /** Attempts and exponential backoff, the same in both runners. */

@@ -63,3 +63,11 @@ export type PubSub = YogaPubSub<{
   /** A member's AFK prompts changed (an AFK period ended, or one was answered). */
   afkPrompts: [workspaceId: string, change: { userId: string }];
 }>;
+
+/** One immutable picture of a workspace's open sessions; shared by every subscriber it is sent to. */
+export interface LiveBoard {
+  workspaceId: string;
+  serverTime: Date;
+  reason: "SNAPSHOT" | "CHANGE" | "TICK";
+  sessions: readonly LiveSession[];
+}

@@ -1,5 +1,5 @@
 import type { Db } from "../common/context.js";
-import { defineJob } from "../common/jobs.js";
+import type { JobDefinition } from "../common/jobs.js";
 import { log } from "../common/log.js";
 
 const KEEP_DAYS = 30;
@@ -19,12 +19,14 @@ export async function pruneCredentials(db: Db, now: Date) {
   return { tokens: tokens.count, invitations: invitations.count, resets: resets.count };
 }
 
-// The name predates invitations and resets; kept so the schedule already stored in Redis still matches.
-defineJob({
-  name: "identity.pruneTokens",
-  repeat: { pattern: "17 3 * * *" },
-  async process(_payload, { db }) {
-    const pruned = await pruneCredentials(db, new Date());
-    if (pruned.tokens + pruned.invitations + pruned.resets) log.info({ pruned }, "pruned old credentials");
+export const jobs: JobDefinition[] = [
+  {
+    // The name predates invitations and resets; kept so the schedule already stored in Redis still matches.
+    name: "identity.pruneTokens",
+    repeat: { pattern: "17 3 * * *" },
+    async process(_payload, { db }) {
+      const pruned = await pruneCredentials(db, new Date());
+      if (pruned.tokens + pruned.invitations + pruned.resets) log.info({ pruned }, "pruned old credentials");
+    },
   },
-});
+];

@@ -1,15 +1,7 @@
-import type { Db } from "../common/context.js";
-import type { LiveChange, LiveSession, PubSub } from "../common/pubsub.js";
+import type { Db, LiveBoards } from "../common/context.js";
+import type { LiveBoard, LiveChange, LiveSession, PubSub } from "../common/pubsub.js";
 import { LatestOnly } from "../common/latest.js";
-import { listOpenSessions } from "./sources.js";
-
-/** One immutable picture of a workspace's open sessions; shared by every subscriber it is sent to. */
-export interface LiveBoard {
-  workspaceId: string;
-  serverTime: Date;
-  reason: "SNAPSHOT" | "CHANGE" | "TICK";
-  sessions: readonly LiveSession[];
-}
+import { listOpenSessions, type LiveSource } from "./sources.js";
 
 /**
  * Counters of ticking sessions advanced by the whole seconds since their serverTime, which moves by
@@ -36,6 +28,7 @@ class WorkspaceHub {
   constructor(
     private readonly workspaceId: string,
     private readonly db: Db,
+    private readonly sources: readonly LiveSource[],
     pubsub: PubSub,
     private readonly onEmpty: () => void,
   ) {
@@ -55,7 +48,7 @@ class WorkspaceHub {
   private async load(reason: LiveBoard["reason"]) {
     this.pending ??= [];
     try {
-      const list = await listOpenSessions(this.db, this.workspaceId, new Date());
+      const list = await listOpenSessions(this.sources, this.db, this.workspaceId, new Date());
       this.sessions = new Map(list.map((s) => [s.id, s]));
     } finally {
       // Even when the read failed, changes heard meanwhile are applied and live updates go on.
@@ -115,20 +108,21 @@ class WorkspaceHub {
 }
 
 /** The per-process registry of workspace hubs and the single tick timer they share. */
-export class LiveHubs {
+export class LiveHubs implements LiveBoards {
   private readonly hubs = new Map<string, WorkspaceHub>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly pubsub: PubSub,
+    private readonly sources: readonly LiveSource[],
     private readonly tickMs = 1000,
   ) {}
 
   subscribe(workspaceId: string, wantsTicks: boolean): Promise<AsyncIterableIterator<LiveBoard>> {
     let hub = this.hubs.get(workspaceId);
     if (!hub) {
-      hub = new WorkspaceHub(workspaceId, this.db, this.pubsub, () => this.hubs.delete(workspaceId));
+      hub = new WorkspaceHub(workspaceId, this.db, this.sources, this.pubsub, () => this.hubs.delete(workspaceId));
       this.hubs.set(workspaceId, hub);
     }
     if (wantsTicks) this.startTicking();

@@ -33,13 +33,8 @@ export function readingInstant(row: object, tickingSince: Date | null): Date {
   return at;
 }
 
-const sources: LiveSource[] = [];
-
-export function registerLiveSource(source: LiveSource) {
-  sources.push(source);
-}
-
-export async function listOpenSessions(db: Db, workspaceId: string, now: Date): Promise<LiveSession[]> {
+/** Every open session of a workspace, of every kind the board is given (schema/live-sources.ts), oldest first. */
+export async function listOpenSessions(sources: readonly LiveSource[], db: Db, workspaceId: string, now: Date): Promise<LiveSession[]> {
   const lists = await Promise.all(sources.map((s) => s.listOpen(db, workspaceId, now)));
   return lists.flat().sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
 }

@@ -3,9 +3,9 @@ import { filter, pipe } from "graphql-yoga";
 import { builder } from "../builder.js";
 import { canWatchLive, liveVisible } from "../common/policy.js";
 import type { Viewer } from "../common/context.js";
-import type { LiveSession, SessionStatusEvent } from "../common/pubsub.js";
+import type { LiveBoard, LiveSession, SessionStatusEvent } from "../common/pubsub.js";
+import { liveSources } from "../live-sources.js";
 import { listOpenSessions } from "./sources.js";
-import type { LiveBoard } from "./hub.js";
 
 const LiveSessionKind = builder.enumType("LiveSessionKind", {
   values: ["WORK", "AGENT", "TIMER", "APPOINTMENT", "USER"] as const,
@@ -62,7 +62,7 @@ builder.queryField("liveBoard", (t) =>
     authScopes: (_r, _a, ctx) => canWatchLive(ctx.viewer),
     resolve: async (_r, _a, ctx) => {
       const now = new Date();
-      const sessions = await listOpenSessions(ctx.db, ctx.viewer!.workspaceId, now);
+      const sessions = await listOpenSessions(liveSources, ctx.db, ctx.viewer!.workspaceId, now);
       return { workspaceId: ctx.viewer!.workspaceId, serverTime: now, reason: "SNAPSHOT" as const, sessions };
     },
   }),

@@ -1,5 +1,5 @@
 import type { Services } from "../common/context.js";
-import { defineJob } from "../common/jobs.js";
+import type { JobDefinition } from "../common/jobs.js";
 import { announceWork } from "./live.js";
 import { AUTO_CLOSE } from "./recording.js";
 import { workSettings } from "./settings.js";
@@ -32,14 +32,15 @@ export async function closeStale(services: Services, where: { sessionId?: string
   return closed;
 }
 
-defineJob({
-  name: AUTO_CLOSE,
-  process: (payload: { sessionId: string }, services) => closeStale(services, { sessionId: payload.sessionId }).then(() => {}),
-});
-
-/** The safety net for auto-close jobs that were lost or never scheduled. */
-defineJob({
-  name: "work.sweep",
-  repeat: { everyMs: 5 * 60_000 },
-  process: (_payload, services) => closeStale(services, {}).then(() => {}),
-});
+export const jobs: JobDefinition[] = [
+  {
+    name: AUTO_CLOSE,
+    process: (payload: { sessionId: string }, services) => closeStale(services, { sessionId: payload.sessionId }).then(() => {}),
+  },
+  {
+    // The safety net for auto-close jobs that were lost or never scheduled.
+    name: "work.sweep",
+    repeat: { everyMs: 5 * 60_000 },
+    process: (_payload, services) => closeStale(services, {}).then(() => {}),
+  },
+];

@@ -3,7 +3,7 @@ import type { AfkPeriod, User, WorkSession } from "../../prisma/generated/client
 import type { Db, Services } from "../common/context.js";
 import type { LiveSession } from "../common/pubsub.js";
 import { publishSessionChange } from "../live/service.js";
-import { lastTurnover, registerLiveSource } from "../live/sources.js";
+import { lastTurnover, type LiveSource } from "../live/sources.js";
 import { sessionTotals } from "./rules.js";
 
 type Loaded = WorkSession & { user: User; afkPeriods: AfkPeriod[] };
@@ -29,11 +29,13 @@ export function workAsLive(s: Loaded, now: Date): LiveSession {
   };
 }
 
-registerLiveSource({
-  kind: "WORK",
-  listOpen: async (db: Db, workspaceId: string, now: Date) =>
-    (await db.workSession.findMany({ where: { workspaceId, endedAt: null }, include })).map((s) => workAsLive(s, now)),
-});
+export const liveSources: LiveSource[] = [
+  {
+    kind: "WORK",
+    listOpen: async (db: Db, workspaceId: string, now: Date) =>
+      (await db.workSession.findMany({ where: { workspaceId, endedAt: null }, include })).map((s) => workAsLive(s, now)),
+  },
+];
 
 /** After commit: the board and status subscribers hear of each changed (or merged-away) work session. */
 export async function announceWork(services: Services, ids: string[], workspaceId?: string) {

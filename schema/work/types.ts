@@ -12,7 +12,6 @@ import { sessionTotals } from "./rules.js";
 import { answerAfk, isUnanswered, ownPrompts, promptThresholdMs, PROMPTS_LISTED } from "./afk.js";
 import { addManualTime, editWorkSession, include, sessionsBetween, settingsOf, updateWorkSettings } from "./service.js";
 import type { workSettings } from "./settings.js";
-import "./jobs.js";
 import { upperSnake } from "../common/enums.js";
 
 type Loaded = WorkSession & { user: User; afkPeriods: AfkPeriod[] };

@@ -1,47 +1,48 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import type { Services } from "../../schema/common/context.js";
-import { defineJob, type Jobs } from "../../schema/common/jobs.js";
-import { BullJobs, startBullWorker } from "../../worker/bullmq.js";
-import { EmbeddedJobs } from "../../worker/embedded.js";
+import { JobCatalog, type Jobs } from "../../schema/common/jobs.js";
+import { BullJobs, startBullWorker } from "../../platform/jobs/bullmq.js";
+import { EmbeddedJobs } from "../../platform/jobs/embedded.js";
 import { freshDatabase } from "../support/database.js";
 
 // Processors record what they saw; each runner gets its own jobs so the two suites can't interfere.
 const seen: Record<string, unknown[]> = {};
-function defineTestJobs(prefix: string) {
+function testJobs(prefix: string) {
   const record = (name: string) => (payload: unknown) => void (seen[name] ??= []).push(payload);
-  defineJob({ name: `${prefix}.ok`, process: async (p) => record(`${prefix}.ok`)(p) });
-  defineJob({
-    name: `${prefix}.flaky`,
-    retry: { attempts: 3, backoffMs: 50 },
-    process: async (p: { failTimes: number }) => {
-      record(`${prefix}.flaky`)(p);
-      if (seen[`${prefix}.flaky`].length <= p.failTimes) throw new Error("flaky failure");
+  return new JobCatalog([
+    { name: `${prefix}.ok`, process: async (p) => record(`${prefix}.ok`)(p) },
+    {
+      name: `${prefix}.flaky`,
+      retry: { attempts: 3, backoffMs: 50 },
+      process: async (p: { failTimes: number }) => {
+        record(`${prefix}.flaky`)(p);
+        if (seen[`${prefix}.flaky`].length <= p.failTimes) throw new Error("flaky failure");
+      },
     },
-  });
-  defineJob({
-    name: `${prefix}.broken`,
-    retry: { attempts: 2, backoffMs: 50 },
-    process: async (p) => {
-      record(`${prefix}.broken`)(p);
-      throw new Error("always broken");
+    {
+      name: `${prefix}.broken`,
+      retry: { attempts: 2, backoffMs: 50 },
+      process: async (p) => {
+        record(`${prefix}.broken`)(p);
+        throw new Error("always broken");
+      },
     },
-  });
-  defineJob({ name: `${prefix}.every`, repeat: { everyMs: 300 }, process: async (p) => record(`${prefix}.every`)(p) });
-  defineJob({
-    name: `${prefix}.slow`,
-    process: async (p) => {
-      await new Promise((r) => setTimeout(r, 800));
-      record(`${prefix}.slow`)(p);
+    { name: `${prefix}.every`, repeat: { everyMs: 300 }, process: async (p) => record(`${prefix}.every`)(p) },
+    {
+      name: `${prefix}.slow`,
+      process: async (p) => {
+        await new Promise((r) => setTimeout(r, 800));
+        record(`${prefix}.slow`)(p);
+      },
     },
-  });
+  ]);
 }
 
-function jobContract(prefix: string, setup: () => Promise<{ jobs: Jobs; stopWorker(): Promise<void>; close(): Promise<void> }>) {
+function jobContract(prefix: string, setup: (catalog: JobCatalog) => Promise<{ jobs: Jobs; stopWorker(): Promise<void>; close(): Promise<void> }>) {
   let runner: Awaited<ReturnType<typeof setup>>;
   beforeAll(async () => {
-    defineTestJobs(prefix);
-    runner = await setup();
+    runner = await setup(testJobs(prefix));
   });
   afterAll(() => runner?.close());
 
@@ -91,9 +92,9 @@ function jobContract(prefix: string, setup: () => Promise<{ jobs: Jobs; stopWork
 }
 
 describe("embedded runner (PostgreSQL rows, in-process)", () => {
-  jobContract("embedded", async () => {
+  jobContract("embedded", async (catalog) => {
     const database = await freshDatabase();
-    const jobs = new EmbeddedJobs(database.db);
+    const jobs = new EmbeddedJobs(database.db, catalog);
     await jobs.start({ db: database.db, jobs } as unknown as Services);
     return {
       jobs,
@@ -107,16 +108,16 @@ describe("embedded runner (PostgreSQL rows, in-process)", () => {
 });
 
 describe.runIf(inject("redisUrl"))("BullMQ runner (Redis)", () => {
-  jobContract("bull", async () => {
+  jobContract("bull", async (catalog) => {
     const database = await freshDatabase();
     const url = `${inject("redisUrl")}/15`;
     const { Redis } = await import("ioredis");
     const redis = new Redis(url);
     await redis.flushdb();
     redis.disconnect();
-    const jobs = new BullJobs(url);
+    const jobs = new BullJobs(url, catalog);
     await jobs.scheduleRecurring();
-    const worker = startBullWorker(url, { db: database.db, jobs } as unknown as Services);
+    const worker = startBullWorker(url, catalog, { db: database.db, jobs } as unknown as Services);
     return {
       jobs,
       stopWorker: () => worker.close(),

@@ -3,7 +3,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { inject } from "vitest";
 import { PrismaClient } from "../../prisma/generated/client.js";
 import { applyMigrations } from "../../prisma/migrations-engine.js";
-import { startMemoryPostgres } from "../../server/db/embedded.js";
+import { startMemoryPostgres } from "../../platform/db/embedded.js";
 import { createMigratedDatabase } from "./infra.js";
 
 export async function freshDatabase(): Promise<{ url: string; db: PrismaClient; stop(): Promise<void> }> {
@@ -18,7 +18,7 @@ export async function freshDatabase(): Promise<{ url: string; db: PrismaClient; 
     stopServer = embedded.stop;
     await applyMigrations(url);
   }
-  // One connection on PGlite, as in server/services.ts.
+  // One connection on PGlite, as in platform/services.ts.
   const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: server ? 20 : 1 }) });
   return {
     url,

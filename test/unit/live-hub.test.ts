@@ -36,10 +36,10 @@ describe("advance", () => {
 });
 
 describe("LiveHubs", () => {
-  // No session kinds are registered in this unit test, so the board starts empty without a database.
+  // No session kinds are given to the hubs in this unit test, so the board starts empty without a database.
   const hubs = () => {
     const pubsub = createPubSub() as PubSub;
-    return { pubsub, live: new LiveHubs({} as Db, pubsub, 20) };
+    return { pubsub, live: new LiveHubs({} as Db, pubsub, [], 20) };
   };
   const tick = () => new Promise((r) => setTimeout(r, 10));
 

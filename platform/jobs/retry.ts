@@ -1,4 +1,4 @@
-import { log } from "../schema/common/log.js";
+import { log } from "../../schema/common/log.js";
 
 /** Exponential backoff, as BullMQ's `exponential` strategy computes it. */
 export function backoffMs(baseMs: number, attemptsMade: number) {

@@ -1,16 +1,8 @@
 import { CronExpressionParser } from "cron-parser";
-import type { Db, Services } from "../schema/common/context.js";
-import {
-  allJobDefinitions,
-  jobDefinition,
-  retryPolicy,
-  type EnqueueOptions,
-  type FailedJob,
-  type JobDefinition,
-  type Jobs,
-} from "../schema/common/jobs.js";
+import type { Db, Services } from "../../schema/common/context.js";
+import { JobCatalog, retryPolicy, type EnqueueOptions, type FailedJob, type JobDefinition, type Jobs } from "../../schema/common/jobs.js";
 import { backoffMs, logJobFailure } from "./retry.js";
-import { log } from "../schema/common/log.js";
+import { log } from "../../schema/common/log.js";
 
 const POLL_MS = 250;
 
@@ -24,10 +16,13 @@ export class EmbeddedJobs implements Jobs {
   private readonly running = new Set<Promise<void>>();
   private stopping = false;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly catalog: JobCatalog,
+  ) {}
 
   async enqueue(name: string, payload: unknown, options: EnqueueOptions = {}) {
-    jobDefinition(name);
+    this.catalog.get(name);
     const runAt = new Date(Date.now() + (options.delay ?? 0));
     await this.db.$transaction(async (tx) => {
       if (options.dedupeKey) await tx.backgroundJob.deleteMany({ where: { dedupeKey: options.dedupeKey, state: "pending" } });
@@ -60,7 +55,7 @@ export class EmbeddedJobs implements Jobs {
   async start(services: Services) {
     this.services = services;
     await this.db.backgroundJob.updateMany({ where: { state: "running" }, data: { state: "pending" } });
-    for (const definition of allJobDefinitions()) if (definition.repeat) await this.scheduleNext(definition, true);
+    for (const definition of this.catalog.all) if (definition.repeat) await this.scheduleNext(definition, true);
     this.wake();
   }
 
@@ -92,7 +87,7 @@ export class EmbeddedJobs implements Jobs {
   }
 
   private async run(job: { id: string; name: string; payload: unknown; attempts: number }) {
-    const definition = jobDefinition(job.name);
+    const definition = this.catalog.get(job.name);
     const attempts = job.attempts + 1;
     try {
       await definition.process(job.payload, this.services!);

@@ -1,9 +1,9 @@
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
-import type { Services } from "../schema/common/context.js";
-import { allJobDefinitions, jobDefinition, retryPolicy, type EnqueueOptions, type FailedJob, type Jobs } from "../schema/common/jobs.js";
+import type { Services } from "../../schema/common/context.js";
+import { JobCatalog, retryPolicy, type EnqueueOptions, type FailedJob, type Jobs } from "../../schema/common/jobs.js";
 import { logJobFailure } from "./retry.js";
-import { log } from "../schema/common/log.js";
+import { log } from "../../schema/common/log.js";
 
 const QUEUE = "sessions";
 
@@ -16,7 +16,10 @@ function connect(url: string) {
 export class BullJobs implements Jobs {
   private readonly queue: Queue;
 
-  constructor(redisUrl: string) {
+  constructor(
+    redisUrl: string,
+    private readonly catalog: JobCatalog,
+  ) {
     this.queue = new Queue(QUEUE, {
       connection: connect(redisUrl),
       defaultJobOptions: {
@@ -27,7 +30,7 @@ export class BullJobs implements Jobs {
   }
 
   async enqueue(name: string, payload: unknown, options: EnqueueOptions = {}) {
-    const policy = retryPolicy(jobDefinition(name));
+    const policy = retryPolicy(this.catalog.get(name));
     await this.queue.add(name, payload, {
       delay: options.delay,
       attempts: policy.attempts,
@@ -51,7 +54,7 @@ export class BullJobs implements Jobs {
 
   /** Recurring jobs are upserted by id, so any number of workers can call this. */
   async scheduleRecurring() {
-    for (const d of allJobDefinitions()) {
+    for (const d of this.catalog.all) {
       if (!d.repeat) continue;
       const repeat = "everyMs" in d.repeat ? { every: d.repeat.everyMs } : { pattern: d.repeat.pattern, tz: "UTC" };
       const policy = retryPolicy(d);
@@ -72,8 +75,8 @@ export class BullJobs implements Jobs {
   }
 }
 
-export function startBullWorker(redisUrl: string, services: Services, concurrency = 8, lockMs = 30_000) {
-  const worker = new Worker(QUEUE, (job) => jobDefinition(job.name).process(job.data, services), {
+export function startBullWorker(redisUrl: string, catalog: JobCatalog, services: Services, concurrency = 8, lockMs = 30_000) {
+  const worker = new Worker(QUEUE, (job) => catalog.get(job.name).process(job.data, services), {
     connection: connect(redisUrl),
     concurrency,
     // A job whose worker died (its lock not renewed) is found by the next stalled-job check and runs again.

@@ -6,10 +6,13 @@ import pg from "pg";
 import { PrismaClient } from "../prisma/generated/client.js";
 import type { Services } from "../schema/common/context.js";
 import type { PubSub } from "../schema/common/pubsub.js";
+import { JobCatalog } from "../schema/common/jobs.js";
+import { jobs as allJobs } from "../schema/jobs.js";
 import { LiveHubs } from "../schema/live/hub.js";
+import { liveSources } from "../schema/live-sources.js";
 import { useLlmSummaries } from "../schema/analytics/summariser.js";
-import { BullJobs } from "../worker/bullmq.js";
-import { EmbeddedJobs } from "../worker/embedded.js";
+import { BullJobs } from "./jobs/bullmq.js";
+import { EmbeddedJobs } from "./jobs/embedded.js";
 import { fileMailSender, logMailSender } from "../schema/identity/mail.js";
 import { RateLimits } from "../schema/identity/rate-limits.js";
 import type { Config } from "./config.js";
@@ -18,6 +21,10 @@ import { startEmbeddedPostgres } from "./db/embedded.js";
 import { applyMigrations } from "../prisma/migrations-engine.js";
 
 export interface Runtime extends Services {
+  /** The hubs themselves, not just their subscriptions: the server has them catch up after an outage. */
+  readonly live: LiveHubs;
+  /** Every domain's jobs, by name: what the runners enqueue and process. */
+  jobCatalog: JobCatalog;
   /** The embedded runner when there is no Redis: this process runs the jobs. */
   embeddedJobs: EmbeddedJobs | null;
   /** The PostgreSQL connection pool, watched by /healthz and /metrics. */
@@ -99,9 +106,10 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     pubsub = createPubSub() as PubSub;
   }
 
-  const bullJobs = config.redisUrl ? new BullJobs(config.redisUrl) : null;
-  const embeddedJobs = bullJobs ? null : new EmbeddedJobs(db);
-  const live = new LiveHubs(db, pubsub, config.liveTickMs);
+  const jobCatalog = new JobCatalog(allJobs);
+  const bullJobs = config.redisUrl ? new BullJobs(config.redisUrl, jobCatalog) : null;
+  const embeddedJobs = bullJobs ? null : new EmbeddedJobs(db, jobCatalog);
+  const live = new LiveHubs(db, pubsub, liveSources, config.liveTickMs);
   const mail = { sender: config.mailOutbox ? fileMailSender(config.mailOutbox) : logMailSender, publicUrl: config.publicUrl };
   // The publishing connection also answers ordinary commands, so the limits share it.
   const limits = new RateLimits(config.rateLimits, redisClients[0] ?? null);
@@ -113,6 +121,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     live,
     mail,
     limits,
+    jobCatalog,
     embeddedJobs,
     pool,
     redis: redisClients[0] ?? null,
