@@ -1,4 +1,7 @@
 import { createClient, type Client } from "graphql-ws";
+import type { TypedDocumentString } from "./generated/graphql";
+
+export { graphql } from "./generated";
 
 export interface FieldProblem {
   path: string[];
@@ -17,11 +20,6 @@ export class ApiError extends Error {
   }
 }
 
-/** Selection for every mutation result union. */
-export const ERROR_FIELDS = "__typename ... on Error { code message }";
-/** Only for unions that include ValidationError: spreading it elsewhere is a validation error. */
-export const PROBLEM_FIELDS = "... on ValidationError { problems { path message } }";
-
 interface ErrorResult {
   __typename: string;
   code?: string;
@@ -29,9 +27,17 @@ interface ErrorResult {
   problems?: FieldProblem[];
 }
 
-/** The payload of a mutation result union, or its Error type thrown as an ApiError. */
-export function unwrap<T>(result: { __typename: string }, typename: string): T {
-  if (result.__typename === typename) return result as T;
+/** Selection for mutation result unions in operations not yet written with `graphql(...)`. */
+export const ERROR_FIELDS = "__typename ... on Error { code message }";
+/** Only for unions that include ValidationError: spreading it elsewhere is a validation error. */
+export const PROBLEM_FIELDS = "... on ValidationError { problems { path message } }";
+
+/** The member `typename` of a result union (selected with `__typename ...Failure`), or its Error type thrown as an ApiError. */
+export function unwrap<R extends { __typename: string }, N extends R["__typename"]>(result: R, typename: N): Extract<R, { __typename: N }>;
+/** The same for operations not yet written with `graphql(...)`: the payload type is only asserted. */
+export function unwrap<T>(result: { __typename: string }, typename: string): T;
+export function unwrap(result: { __typename: string }, typename: string) {
+  if (result.__typename === typename) return result;
   const error = result as ErrorResult;
   throw new ApiError(error.message ?? `Unexpected ${error.__typename}`, error.code ?? "UNKNOWN", error.problems);
 }
@@ -53,8 +59,17 @@ export function onUnauthenticated(handler: () => void) {
   unauthenticated = handler;
 }
 
-/** As the signed-in browser (its cookie), or with `token` as a key's bearer, as a wall display does. */
-export async function gql<T>(query: string, variables?: Record<string, unknown>, token?: string): Promise<T> {
+/** Variables may be left out only when the operation has no required ones. */
+type Arguments<V> = {} extends V ? [variables?: V, token?: string] : [variables: V, token?: string];
+
+/**
+ * Runs an operation written with `graphql(...)`, as the signed-in browser (its cookie), or with
+ * `token` as a key's bearer, as a wall display does.
+ */
+export async function gql<T, V>(document: TypedDocumentString<T, V>, ...[variables, token]: Arguments<V>): Promise<T>;
+/** An operation not yet written with `graphql(...)`: its result type is only asserted. */
+export async function gql<T>(document: string, variables?: Record<string, unknown>, token?: string): Promise<T>;
+export async function gql<T>(document: string | TypedDocumentString<T, unknown>, variables?: unknown, token?: string): Promise<T> {
   const response = await fetch("/graphql", {
     method: "POST",
     credentials: token ? "omit" : "same-origin",
@@ -63,7 +78,7 @@ export async function gql<T>(query: string, variables?: Record<string, unknown>,
       accept: "application/graphql-response+json, application/json",
       ...(token ? { authorization: `Bearer ${token}` } : {}),
     },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query: String(document), variables }),
   });
   const body = (await response.json().catch(() => null)) as GraphQLResponse<T> | null;
   const first = body?.errors?.[0];
@@ -74,6 +89,21 @@ export async function gql<T>(query: string, variables?: Record<string, unknown>,
   if (first) throw new ApiError(first.message, first.extensions?.code ?? "GRAPHQL");
   if (!response.ok || !body?.data) throw new ApiError(`The server answered ${response.status}`, `HTTP_${response.status}`);
   return body.data;
+}
+
+/** Subscribes to `document`: each payload to `data`; GraphQL errors or a fatal close to `failed`. Returns the unsubscribe. */
+export function subscribe<T, V>(client: Client, document: TypedDocumentString<T, V>, on: { data: (data: T) => void; failed: (error: unknown) => void }) {
+  return client.subscribe<T>(
+    { query: String(document) },
+    {
+      next: (result) => {
+        if (result.data) on.data(result.data);
+        else if (result.errors) on.failed(new Error(result.errors.map((e) => e.message).join("; ")));
+      },
+      error: (error) => on.failed(Array.isArray(error) ? new Error(error.map((e) => e.message).join("; ")) : error),
+      complete: () => {},
+    },
+  );
 }
 
 const PING_EVERY_MS = 10_000;

@@ -1,4 +1,5 @@
 // The words the settings screens use for weekdays, roles and permissions, in one place.
+import type { Permission, Role as MemberRole } from "./generated/graphql";
 
 /** ISO weekdays, 1 = Monday. */
 export const WEEKDAYS = [
@@ -11,19 +12,19 @@ export const WEEKDAYS = [
   [7, "Sunday"],
 ] as const;
 
-export const ROLES = [
+export const ROLES: readonly (readonly [MemberRole, string])[] = [
   ["owner", "Owner"],
   ["manager", "Manager"],
   ["staff", "Staff"],
   ["employee", "Employee"],
 ] as const;
 
-export type Role = (typeof ROLES)[number][0];
+export type Role = MemberRole;
 
 export const roleLabel = (role: string) => ROLES.find(([value]) => value === role)?.[1] ?? role;
 
 /** Data permissions: what a staff set or an API key may be given (identity management stays with owners). */
-export const DATA_PERMISSIONS = [
+export const DATA_PERMISSIONS: readonly (readonly [Permission, string, string])[] = [
   ["SESSION_READ", "session.read", "Read client sessions"],
   ["SESSION_CREATE", "session.create", "Book client sessions"],
   ["SESSION_UPDATE", "session.update", "Edit client sessions"],
@@ -43,5 +44,5 @@ export const DATA_PERMISSIONS = [
 ] as const;
 
 /** Everything a wall display needs to show the whole team's Live board, and nothing it could change. */
-export const BOARD_SCOPES = ["SESSION_READ", "WORK_READ", "AGENT_READ", "TEAM_READ"];
+export const BOARD_SCOPES: Permission[] = ["SESSION_READ", "WORK_READ", "AGENT_READ", "TEAM_READ"];
 
