@@ -20,6 +20,12 @@ export class PagedList<T extends { id: string }> {
 
   constructor(private readonly fetchPage: (after: string | null) => Promise<Page<T>>) {}
 
+  /** Forgets the rows shown (the filters changed): the list shows as loading until `first` answers. */
+  clear() {
+    this.items = null;
+    this.#pages = 0;
+  }
+
   /** The first page, replacing the list; false when a later load superseded it. */
   async first(): Promise<boolean> {
     const ticket = ++this.#asked;
