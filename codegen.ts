@@ -16,7 +16,8 @@ const config: CodegenConfig = {
         useTypeImports: true,
         enumsAsTypes: true,
         avoidOptionals: { field: true },
-        scalars: { DateTime: "string", LocalDate: "string", Money: "string", JSON: "unknown" },
+        // Every JSON the API answers is an object (field values, event parameters, validation rules).
+        scalars: { DateTime: "string", LocalDate: "string", Money: "string", JSON: { input: "unknown", output: "Record<string, unknown>" } },
       },
     },
   },
