@@ -17,7 +17,7 @@ const config: CodegenConfig = {
         enumsAsTypes: true,
         avoidOptionals: { field: true },
         // Every JSON the API answers is an object (field values, event parameters, validation rules).
-        scalars: { DateTime: "string", LocalDate: "string", Money: "string", JSON: { input: "unknown", output: "Record<string, unknown>" } },
+        scalars: { DateTime: "string", LocalDate: "string", Money: { input: "string | number", output: "string" }, JSON: { input: "unknown", output: "Record<string, unknown>" } },
       },
     },
   },
