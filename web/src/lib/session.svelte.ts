@@ -55,3 +55,22 @@ export async function switchWorkspace(workspaceId: string) {
   unwrap(switchWorkspace, "Workspace");
   await loadViewer();
 }
+
+/** Signs out every other browser, as a password change must. */
+export async function changePassword(currentPassword: string, newPassword: string) {
+  const { changePassword } = await gql(
+    graphql(`
+      mutation ChangePassword($c: String!, $n: String!) {
+        changePassword(currentPassword: $c, newPassword: $n) { __typename ...Failure ...Problems }
+      }
+    `),
+    { c: currentPassword, n: newPassword },
+  );
+  unwrap(changePassword, "Done");
+}
+
+export async function signOutEverywhere() {
+  const { signOutEverywhere } = await gql(graphql(`mutation SignOutEverywhere { signOutEverywhere { __typename ...Failure } }`));
+  unwrap(signOutEverywhere, "Done");
+  session.viewer = null;
+}

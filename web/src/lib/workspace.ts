@@ -1,5 +1,6 @@
-// The words the settings screens use for weekdays, roles and permissions, in one place.
-import type { Permission, Role as MemberRole } from "./generated/graphql";
+// The settings screens' words for weekdays, roles and permissions, and the workspace's own settings.
+import type { Permission, Role as MemberRole, WorkspaceSettingsFragment } from "./generated/graphql";
+import { gql, graphql, unwrap } from "./graphql";
 
 /** ISO weekdays, 1 = Monday. */
 export const WEEKDAYS = [
@@ -46,3 +47,27 @@ export const DATA_PERMISSIONS: readonly (readonly [Permission, string, string])[
 /** Everything a wall display needs to show the whole team's Live board, and nothing it could change. */
 export const BOARD_SCOPES: Permission[] = ["SESSION_READ", "WORK_READ", "AGENT_READ", "TEAM_READ"];
 
+
+graphql(`fragment WorkspaceSettings on Workspace { name timeZone weekStart timeFormat workingHours { days start end } }`);
+
+export type WorkspaceSettings = WorkspaceSettingsFragment;
+
+/** Null when the viewer is signed out. */
+export async function fetchWorkspaceSettings(): Promise<WorkspaceSettings | null> {
+  const data = await gql(graphql(`query WorkspaceSettings { viewer { workspace { ...WorkspaceSettings } } }`));
+  return data.viewer?.workspace ?? null;
+}
+
+export async function updateWorkspace(settings: WorkspaceSettings): Promise<WorkspaceSettings> {
+  const { updateWorkspace } = await gql(
+    graphql(`
+      mutation SaveWorkspace($name: String, $timeZone: String, $weekStart: Int, $timeFormat: TimeFormat, $workingHours: WorkingHoursInput) {
+        updateWorkspace(name: $name, timeZone: $timeZone, weekStart: $weekStart, timeFormat: $timeFormat, workingHours: $workingHours) {
+          __typename ...Failure ...Problems ...WorkspaceSettings
+        }
+      }
+    `),
+    settings,
+  );
+  return unwrap(updateWorkspace, "Workspace");
+}
