@@ -7,11 +7,13 @@ import type {
   AddManualTimeMutation,
   AfkPeriodFragment,
   EditWorkSessionMutation,
+  FindDuplicatesQuery,
   AfkReason,
   WorkSessionEnd,
   WorkMonthlyReportQuery,
   WorkSessionDetailFragment,
   WorkSessionFragment,
+  WorkSessionMergeFragment,
   WorkSummaryQuery,
 } from "./generated/graphql";
 import type { Page } from "./paged.svelte";
@@ -276,4 +278,69 @@ export async function fetchAllSessions(filters: Filters): Promise<Tracked[]> {
 /** What is wrong with a date range picked in the filters, if anything. */
 export function rangeProblem(from: string, to: string): string | null {
   return !from || !to ? "Pick a start and an end date" : to < from ? "The end date is before the start date" : null;
+}
+
+// Work settings: the inactivity and AFK prompt thresholds, and merging overlapping sessions.
+
+export async function fetchWorkSettings() {
+  return (await gql(graphql(`query WorkSettings { workSettings { inactivityMinutes afkPromptMinutes } }`))).workSettings;
+}
+
+const SETTING_CHANGES = {
+  inactivityMinutes: graphql(`
+    mutation SaveInactivityMinutes($m: Int!) {
+      updateWorkSettings(inactivityMinutes: $m) { __typename ...Failure ...Problems ... on WorkSettings { value: inactivityMinutes } }
+    }
+  `),
+  afkPromptMinutes: graphql(`
+    mutation SaveAfkPromptMinutes($m: Int!) {
+      updateWorkSettings(afkPromptMinutes: $m) { __typename ...Failure ...Problems ... on WorkSettings { value: afkPromptMinutes } }
+    }
+  `),
+};
+
+/** Saves one setting (the mutation keeps the others as stored); the value as stored. */
+export async function saveWorkSetting(key: keyof typeof SETTING_CHANGES, value: number): Promise<number> {
+  const { updateWorkSettings } = await gql(SETTING_CHANGES[key], { m: value });
+  return unwrap(updateWorkSettings, "WorkSettings").value;
+}
+
+graphql(`fragment WorkSessionMerge on WorkSessionMerge { id mergedAt employee { name } mergedBy { name } before { sessionId startedAt endedAt } }`);
+
+export type Merge = WorkSessionMergeFragment;
+export type DuplicateGroup = Extract<FindDuplicatesQuery["workSessionDuplicates"], { __typename: "QueryWorkSessionDuplicatesSuccess" }>["data"][number];
+
+/** The last merges, newest first. */
+export async function fetchMergeTrail(): Promise<Merge[]> {
+  return (await gql(graphql(`query MergeTrail { workSessionMerges(first: 20) { nodes { ...WorkSessionMerge } } }`))).workSessionMerges.nodes;
+}
+
+/** Groups of overlapping sessions (everyone's, or one employee's) that merging would make one. */
+export async function findDuplicates(employeeId: string | null): Promise<DuplicateGroup[]> {
+  const { workSessionDuplicates } = await gql(
+    graphql(`
+      query FindDuplicates($e: ID) {
+        workSessionDuplicates(employeeId: $e) {
+          __typename ...Failure
+          ... on QueryWorkSessionDuplicatesSuccess { data { mergedStartedAt mergedEndedAt sessions { id startedAt endedAt manual employee { name } } } }
+        }
+      }
+    `),
+    { e: employeeId },
+  );
+  return unwrap(workSessionDuplicates, "QueryWorkSessionDuplicatesSuccess").data;
+}
+
+export async function mergeDuplicates(employeeId: string | null): Promise<Merge[]> {
+  const { mergeDuplicateWorkSessions } = await gql(
+    graphql(`
+      mutation MergeDuplicates($e: ID) {
+        mergeDuplicateWorkSessions(employeeId: $e) {
+          __typename ...Failure ... on MutationMergeDuplicateWorkSessionsSuccess { data { ...WorkSessionMerge } }
+        }
+      }
+    `),
+    { e: employeeId },
+  );
+  return unwrap(mergeDuplicateWorkSessions, "MutationMergeDuplicateWorkSessionsSuccess").data;
 }
