@@ -1,6 +1,11 @@
 import { createClient, type Client } from "graphql-ws";
 import type { TypedDocumentString } from "./generated/graphql";
 
+/**
+ * Every operation and fragment is written as `graphql(\`...\`)`: the generator reads these calls,
+ * checks them against schema/schema.graphql and types their results. A fragment is declared by a
+ * bare call and used by name (`...Appointment`); `Failure` and `Problems` are in errors.graphql.
+ */
 export { graphql } from "./generated";
 
 export interface FieldProblem {
@@ -27,17 +32,9 @@ interface ErrorResult {
   problems?: FieldProblem[];
 }
 
-/** Selection for mutation result unions in operations not yet written with `graphql(...)`. */
-export const ERROR_FIELDS = "__typename ... on Error { code message }";
-/** Only for unions that include ValidationError: spreading it elsewhere is a validation error. */
-export const PROBLEM_FIELDS = "... on ValidationError { problems { path message } }";
-
 /** The member `typename` of a result union (selected with `__typename ...Failure`), or its Error type thrown as an ApiError. */
-export function unwrap<R extends { __typename: string }, N extends R["__typename"]>(result: R, typename: N): Extract<R, { __typename: N }>;
-/** The same for operations not yet written with `graphql(...)`: the payload type is only asserted. */
-export function unwrap<T>(result: { __typename: string }, typename: string): T;
-export function unwrap(result: { __typename: string }, typename: string) {
-  if (result.__typename === typename) return result;
+export function unwrap<R extends { __typename: string }, N extends R["__typename"]>(result: R, typename: N): Extract<R, { __typename: N }> {
+  if (result.__typename === typename) return result as Extract<R, { __typename: N }>;
   const error = result as ErrorResult;
   throw new ApiError(error.message ?? `Unexpected ${error.__typename}`, error.code ?? "UNKNOWN", error.problems);
 }
@@ -66,10 +63,7 @@ type Arguments<V> = {} extends V ? [variables?: V, token?: string] : [variables:
  * Runs an operation written with `graphql(...)`, as the signed-in browser (its cookie), or with
  * `token` as a key's bearer, as a wall display does.
  */
-export async function gql<T, V>(document: TypedDocumentString<T, V>, ...[variables, token]: Arguments<V>): Promise<T>;
-/** An operation not yet written with `graphql(...)`: its result type is only asserted. */
-export async function gql<T>(document: string, variables?: Record<string, unknown>, token?: string): Promise<T>;
-export async function gql<T>(document: string | TypedDocumentString<T, unknown>, variables?: unknown, token?: string): Promise<T> {
+export async function gql<T, V>(document: TypedDocumentString<T, V>, ...[variables, token]: Arguments<V>): Promise<T> {
   const response = await fetch("/graphql", {
     method: "POST",
     credentials: token ? "omit" : "same-origin",

@@ -2,7 +2,7 @@ import type { Client } from "graphql-ws";
 import { clientNow } from "./clock.svelte";
 import { errorMessage } from "./format";
 import type { LiveBoardSubscription, LiveSessionKind, SessionStatusChangedSubscription } from "./generated/graphql";
-import { graphql, subscribe } from "./graphql";
+import { gql, graphql, subscribe } from "./graphql";
 import { loadViewer } from "./session.svelte";
 
 export type { LiveSessionKind };
@@ -64,4 +64,10 @@ const SESSION_STATUS = graphql(`subscription SessionStatusChanged { sessionStatu
  */
 export function watchSessionStatus(client: Client, on: { change: (event: SessionStatusChange) => void; failed: (error: unknown) => void }) {
   return subscribe(client, SESSION_STATUS, { data: (data) => on.change(data.sessionStatusChanged), failed: on.failed });
+}
+
+/** The workspace a wall display's key reads; null when the key no longer works. */
+export async function kioskWorkspace(key: string) {
+  const data = await gql(graphql(`query Kiosk { viewer { workspace { name timeZone } } }`), {}, key);
+  return data.viewer?.workspace ?? null;
 }
