@@ -2,6 +2,7 @@
 import type { Client } from "graphql-ws";
 import type {
   AppointmentDetailsFragment,
+  AppointmentFilter,
   AppointmentFragment,
   AppointmentPayloadFragment,
   NewAppointmentInput,
@@ -93,11 +94,7 @@ export async function members(): Promise<{ id: string; name: string }[]> {
   return (data.viewer?.workspace.members.nodes ?? []).map((n) => n.user);
 }
 
-export interface Filter {
-  clientId?: string;
-  staffId?: string;
-  fields?: { key: string; value: unknown }[];
-}
+export type Filter = AppointmentFilter;
 
 export type Calendar = Extract<CalendarQuery["appointmentCalendar"], { __typename: "AppointmentCalendar" }>;
 
