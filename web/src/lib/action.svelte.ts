@@ -22,7 +22,7 @@ export class Action {
     return this.problems.find((p) => fieldOf(p) === field)?.message;
   }
 
-  async run(action: () => Promise<void>, confirmation: string | null = null) {
+  async run(action: () => Promise<unknown>, confirmation: string | null = null) {
     this.#running++;
     this.busy = true;
     this.failure = null;

@@ -1,36 +1,26 @@
 import { getContext, setContext } from "svelte";
 import { received, secondsAfter } from "./clock.svelte";
-import { ERROR_FIELDS, gql, isInvalidId, PROBLEM_FIELDS, unwrap } from "./graphql";
+import type { AgentSessionFragment, BeatKind } from "./generated/graphql";
+import { gql, graphql, isInvalidId, unwrap } from "./graphql";
 import type { LiveSession } from "./live";
 import { timer } from "./timer.svelte";
 
-export type BeatKind = "ACTIVE" | "AGENT" | "IDLE";
+export type { BeatKind };
 export const BEAT_KINDS: BeatKind[] = ["ACTIVE", "AGENT", "IDLE"];
 export const BEAT_LABELS: Record<BeatKind, string> = { ACTIVE: "Active", AGENT: "Agent", IDLE: "Idle" };
 
-export interface Beat {
-  kind: BeatKind;
-  startedAt: string;
-  endedAt: string | null;
-  billable: boolean;
-}
+graphql(`
+  fragment AgentSession on AgentSession {
+    id description state startedAt endedAt billAgentTime serverTime
+    billableSeconds activeSeconds agentSeconds idleSeconds
+    project { id name client { name } }
+    beats { kind startedAt endedAt billable }
+    timeEntry { id durationSeconds }
+  }
+`);
 
-export interface AgentSession {
-  id: string;
-  description: string;
-  project: { id: string; name: string; client: { name: string } };
-  state: BeatKind | null;
-  startedAt: string;
-  endedAt: string | null;
-  billAgentTime: boolean;
-  beats: Beat[];
-  serverTime: string;
-  billableSeconds: number;
-  activeSeconds: number;
-  agentSeconds: number;
-  idleSeconds: number;
-  timeEntry: { id: string; durationSeconds: number | null } | null;
-}
+export type AgentSession = AgentSessionFragment;
+export type Beat = AgentSession["beats"][number];
 
 /** A session as fetched, with the local moment (performance.now()) its counters were valid. */
 export type Tracked = AgentSession & { receivedAt: number };
@@ -42,16 +32,15 @@ export interface Counters {
   idle: number;
 }
 
-const SESSION = `id description state startedAt endedAt billAgentTime serverTime
-  billableSeconds activeSeconds agentSeconds idleSeconds
-  project { id name client { name } }
-  beats { kind startedAt endedAt billable }
-  timeEntry { id durationSeconds }`;
-
-// Page sizes are literals: the API's cost limit (5000) multiplies a selection by a literal `first`,
-// and a client that stays within it when counted keeps working if variables are counted too.
-const OPEN_LIMIT = 40;
-const ENDED_PAGE = 10;
+// Page sizes are literals (40 open, 10 ended a page): the API's cost limit (5000) multiplies a
+// selection by a literal `first`, and a client that stays within it when counted keeps working if
+// variables are counted too.
+const OPEN_SESSIONS = graphql(`query OpenAgentSessions { agentSessions(ended: false, first: 40) { nodes { ...AgentSession } } }`);
+const ENDED_SESSIONS = graphql(`
+  query EndedAgentSessions($after: String) {
+    agentSessions(ended: true, first: 10, after: $after) { nodes { ...AgentSession } pageInfo { hasNextPage endCursor } }
+  }
+`);
 
 export function isBillableKind(kind: BeatKind, billAgentTime: boolean) {
   return kind === "ACTIVE" || (kind === "AGENT" && billAgentTime);
@@ -67,8 +56,6 @@ export function countersAt(s: Tracked, now: number): Counters {
     idle: s.idleSeconds + (s.state === "IDLE" ? elapsed : 0),
   };
 }
-
-type Result = { __typename: string };
 
 /**
  * The signed-in member's agent sessions for the /agent pages: the open list, the ended list and a
@@ -116,9 +103,7 @@ export class AgentStore {
   }
 
   async loadOpen() {
-    const data = await gql<{ agentSessions: { nodes: AgentSession[] } }>(
-      `query OpenAgentSessions { agentSessions(ended: false, first: ${OPEN_LIMIT}) { nodes { ${SESSION} } } }`,
-    );
+    const data = await gql(OPEN_SESSIONS);
     const receivedAt = performance.now();
     const previous = new Set(this.openIds ?? []);
     this.openIds = data.agentSessions.nodes.map((s) => this.remember(s, receivedAt).id);
@@ -128,12 +113,7 @@ export class AgentStore {
   }
 
   async loadEnded(more = false) {
-    const data = await gql<{ agentSessions: { nodes: AgentSession[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(
-      `query EndedAgentSessions($after: String) {
-        agentSessions(ended: true, first: ${ENDED_PAGE}, after: $after) { nodes { ${SESSION} } pageInfo { hasNextPage endCursor } }
-      }`,
-      { after: more ? this.endedCursor : null },
-    );
+    const data = await gql(ENDED_SESSIONS, { after: more ? this.endedCursor : null });
     const receivedAt = performance.now();
     const ids = data.agentSessions.nodes.map((s) => this.remember(s, receivedAt).id);
     this.endedIds = more ? [...(this.endedIds ?? []), ...ids.filter((id) => !this.endedIds?.includes(id))] : ids;
@@ -152,14 +132,11 @@ export class AgentStore {
 
   /** One session by id, into the cache; null when it doesn't exist or isn't yours. */
   async fetchOne(id: string): Promise<Tracked | null> {
-    const data = await gql<{ node: (AgentSession & { __typename: string }) | null }>(
-      `query AgentSession($id: ID!) { node(id: $id) { __typename ... on AgentSession { ${SESSION} } } }`,
-      { id },
-    ).catch((error) => {
+    const data = await gql(graphql(`query AgentSession($id: ID!) { node(id: $id) { __typename ...AgentSession } }`), { id }).catch((error) => {
       if (isInvalidId(error)) return { node: null };
       throw error;
     });
-    if (!data.node || data.node.__typename !== "AgentSession") {
+    if (data.node?.__typename !== "AgentSession") {
       this.missing[id] = true;
       return null;
     }
@@ -170,13 +147,15 @@ export class AgentStore {
   }
 
   async start(projectId: string, description: string): Promise<Tracked> {
-    const { startAgentSession } = await gql<{ startAgentSession: Result }>(
-      `mutation StartAgentSession($projectId: ID!, $description: String!) {
-        startAgentSession(input: { projectId: $projectId, description: $description }) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on AgentSession { ${SESSION} } }
-      }`,
+    const { startAgentSession } = await gql(
+      graphql(`
+        mutation StartAgentSession($projectId: ID!, $description: String!) {
+          startAgentSession(input: { projectId: $projectId, description: $description }) { __typename ...Failure ...Problems ...AgentSession }
+        }
+      `),
       { projectId, description },
     );
-    const session = this.remember(unwrap<AgentSession>(startAgentSession, "AgentSession"));
+    const session = this.remember(unwrap(startAgentSession, "AgentSession"));
     this.place(session);
     // Starting focuses it: another session dropped to idle and a running timer stopped.
     await Promise.all([this.loadOpen(), timer.refresh()]);
@@ -184,22 +163,24 @@ export class AgentStore {
   }
 
   async setBeat(id: string, kind: BeatKind) {
-    const { setBeat } = await gql<{ setBeat: Result }>(
-      `mutation SetBeat($sessionId: ID!, $kind: BeatKind!, $previousTo: BeatKind) {
-        setBeat(input: { sessionId: $sessionId, kind: $kind, previousTo: $previousTo }) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on AgentSession { ${SESSION} } }
-      }`,
+    const { setBeat } = await gql(
+      graphql(`
+        mutation SetBeat($sessionId: ID!, $kind: BeatKind!, $previousTo: BeatKind) {
+          setBeat(input: { sessionId: $sessionId, kind: $kind, previousTo: $previousTo }) { __typename ...Failure ...Problems ...AgentSession }
+        }
+      `),
       { sessionId: id, kind, previousTo: this.previousToAgent ? "AGENT" : "IDLE" },
     );
-    this.remember(unwrap<AgentSession>(setBeat, "AgentSession"));
+    this.remember(unwrap(setBeat, "AgentSession"));
     if (kind === "ACTIVE") await Promise.all([this.loadOpen(), timer.refresh()]);
   }
 
   async end(id: string): Promise<Tracked> {
-    const { endAgentSession } = await gql<{ endAgentSession: Result }>(
-      `mutation EndAgentSession($sessionId: ID!) { endAgentSession(input: { sessionId: $sessionId }) { ${ERROR_FIELDS} ... on AgentSession { ${SESSION} } } }`,
+    const { endAgentSession } = await gql(
+      graphql(`mutation EndAgentSession($sessionId: ID!) { endAgentSession(input: { sessionId: $sessionId }) { __typename ...Failure ...AgentSession } }`),
       { sessionId: id },
     );
-    const session = this.remember(unwrap<AgentSession>(endAgentSession, "AgentSession"));
+    const session = this.remember(unwrap(endAgentSession, "AgentSession"));
     this.place(session);
     return session;
   }

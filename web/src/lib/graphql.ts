@@ -1,4 +1,12 @@
 import { createClient, type Client } from "graphql-ws";
+import type { TypedDocumentString } from "./generated/graphql";
+
+/**
+ * Every operation and fragment is written as `graphql(\`...\`)`: the generator reads these calls,
+ * checks them against schema/schema.graphql and types their results. A fragment is declared by a
+ * bare call and used by name (`...Appointment`); `Failure` and `Problems` are in errors.graphql.
+ */
+export { graphql } from "./generated";
 
 export interface FieldProblem {
   path: string[];
@@ -17,11 +25,6 @@ export class ApiError extends Error {
   }
 }
 
-/** Selection for every mutation result union. */
-export const ERROR_FIELDS = "__typename ... on Error { code message }";
-/** Only for unions that include ValidationError: spreading it elsewhere is a validation error. */
-export const PROBLEM_FIELDS = "... on ValidationError { problems { path message } }";
-
 interface ErrorResult {
   __typename: string;
   code?: string;
@@ -29,9 +32,9 @@ interface ErrorResult {
   problems?: FieldProblem[];
 }
 
-/** The payload of a mutation result union, or its Error type thrown as an ApiError. */
-export function unwrap<T>(result: { __typename: string }, typename: string): T {
-  if (result.__typename === typename) return result as T;
+/** The member `typename` of a result union (selected with `__typename ...Failure`), or its Error type thrown as an ApiError. */
+export function unwrap<R extends { __typename: string }, N extends R["__typename"]>(result: R, typename: N): Extract<R, { __typename: N }> {
+  if (result.__typename === typename) return result as Extract<R, { __typename: N }>;
   const error = result as ErrorResult;
   throw new ApiError(error.message ?? `Unexpected ${error.__typename}`, error.code ?? "UNKNOWN", error.problems);
 }
@@ -53,8 +56,14 @@ export function onUnauthenticated(handler: () => void) {
   unauthenticated = handler;
 }
 
-/** As the signed-in browser (its cookie), or with `token` as a key's bearer, as a wall display does. */
-export async function gql<T>(query: string, variables?: Record<string, unknown>, token?: string): Promise<T> {
+/** Variables may be left out only when the operation has no required ones. */
+type Arguments<V> = {} extends V ? [variables?: V, token?: string] : [variables: V, token?: string];
+
+/**
+ * Runs an operation written with `graphql(...)`, as the signed-in browser (its cookie), or with
+ * `token` as a key's bearer, as a wall display does.
+ */
+export async function gql<T, V>(document: TypedDocumentString<T, V>, ...[variables, token]: Arguments<V>): Promise<T> {
   const response = await fetch("/graphql", {
     method: "POST",
     credentials: token ? "omit" : "same-origin",
@@ -63,7 +72,7 @@ export async function gql<T>(query: string, variables?: Record<string, unknown>,
       accept: "application/graphql-response+json, application/json",
       ...(token ? { authorization: `Bearer ${token}` } : {}),
     },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query: String(document), variables }),
   });
   const body = (await response.json().catch(() => null)) as GraphQLResponse<T> | null;
   const first = body?.errors?.[0];
@@ -74,6 +83,21 @@ export async function gql<T>(query: string, variables?: Record<string, unknown>,
   if (first) throw new ApiError(first.message, first.extensions?.code ?? "GRAPHQL");
   if (!response.ok || !body?.data) throw new ApiError(`The server answered ${response.status}`, `HTTP_${response.status}`);
   return body.data;
+}
+
+/** Subscribes to `document`: each payload to `data`; GraphQL errors or a fatal close to `failed`. Returns the unsubscribe. */
+export function subscribe<T, V>(client: Client, document: TypedDocumentString<T, V>, on: { data: (data: T) => void; failed: (error: unknown) => void }) {
+  return client.subscribe<T>(
+    { query: String(document) },
+    {
+      next: (result) => {
+        if (result.data) on.data(result.data);
+        else if (result.errors) on.failed(new Error(result.errors.map((e) => e.message).join("; ")));
+      },
+      error: (error) => on.failed(Array.isArray(error) ? new Error(error.map((e) => e.message).join("; ")) : error),
+      complete: () => {},
+    },
+  );
 }
 
 const PING_EVERY_MS = 10_000;

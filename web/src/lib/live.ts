@@ -1,36 +1,26 @@
 import type { Client } from "graphql-ws";
 import { clientNow } from "./clock.svelte";
 import { errorMessage } from "./format";
+import type { LiveBoardSubscription, LiveSessionKind, SessionStatusChangedSubscription } from "./generated/graphql";
+import { gql, graphql, subscribe } from "./graphql";
 import { loadViewer } from "./session.svelte";
 
-export type LiveSessionKind = "WORK" | "AGENT" | "TIMER" | "APPOINTMENT" | "USER";
+export type { LiveSessionKind };
 
-export interface LiveSession {
-  id: string;
-  kind: LiveSessionKind;
-  title: string;
-  person: string | null;
-  /** Global ID of the member (User) whose session it is. */
-  personId: string | null;
-  state: string;
-  ticking: boolean;
-  startedAt: string;
-  accumulatedSeconds: number;
-  /** The server's instant at which accumulatedSeconds was exact; ticking counters advance from here. */
-  serverTime: string;
-}
+const LIVE_BOARD = graphql(`
+  subscription LiveBoard {
+    liveBoard { serverTime reason sessions { id kind title person personId state ticking startedAt accumulatedSeconds serverTime } }
+  }
+`);
 
-export interface Board {
-  sessions: LiveSession[];
-  /** When the server sent the board. */
-  serverTime: string;
-  /** clientNow() when the payload arrived: with serverTime, how far this clock is from the server's. */
-  receivedAt: number;
-}
+/**
+ * `personId` is the global ID of the member (User) whose session it is; `serverTime` the server's
+ * instant at which `accumulatedSeconds` was exact: ticking counters advance from there.
+ */
+export type LiveSession = LiveBoardSubscription["liveBoard"]["sessions"][number];
 
-const LIVE_BOARD = `subscription LiveBoard {
-  liveBoard { serverTime reason sessions { id kind title person personId state ticking startedAt accumulatedSeconds serverTime } }
-}`;
+/** The board as the server sent it at its `serverTime`, and `receivedAt`, the clientNow() when it arrived: together, how far this clock is from the server's. */
+export type Board = LiveBoardSubscription["liveBoard"] & { receivedAt: number };
 
 export interface BoardHandlers {
   board: (board: Board) => void;
@@ -40,17 +30,7 @@ export interface BoardHandlers {
 
 /** Subscribes to the whole board; every payload replaces the last one. Returns the unsubscribe. */
 export function watchBoard(client: Client, on: BoardHandlers) {
-  return client.subscribe<{ liveBoard: { sessions: LiveSession[]; serverTime: string } }>(
-    { query: LIVE_BOARD },
-    {
-      next: (result) => {
-        if (result.data) on.board({ ...result.data.liveBoard, receivedAt: clientNow() });
-        else if (result.errors) on.failed(new Error(result.errors.map((e) => e.message).join("; ")));
-      },
-      error: (error) => on.failed(Array.isArray(error) ? new Error(error.map((e) => e.message).join("; ")) : error),
-      complete: () => {},
-    },
-  );
+  return subscribe(client, LIVE_BOARD, { data: ({ liveBoard }) => on.board({ ...liveBoard, receivedAt: clientNow() }), failed: on.failed });
 }
 
 /** What a board does when its subscription ends for good: show a message, wait, or subscribe `again`. */
@@ -74,30 +54,20 @@ export async function resubscribeAfter(error: unknown, on: { show: (message: str
   if (viewer) on.again();
 }
 
-export interface SessionStatusChange {
-  sessionId: string;
-  kind: LiveSessionKind;
-  status: string;
-  previousStatus: string | null;
-  at: string;
-}
+export type SessionStatusChange = SessionStatusChangedSubscription["sessionStatusChanged"];
 
-const SESSION_STATUS = `subscription SessionStatusChanged { sessionStatusChanged { sessionId kind status previousStatus at } }`;
+const SESSION_STATUS = graphql(`subscription SessionStatusChanged { sessionStatusChanged { sessionId kind status previousStatus at } }`);
 
 /**
  * Every status change of a session you may see, as it happens: also the ones the board can't show,
  * such as manual time added by another manager or a session that opened and closed in one upload.
  */
 export function watchSessionStatus(client: Client, on: { change: (event: SessionStatusChange) => void; failed: (error: unknown) => void }) {
-  return client.subscribe<{ sessionStatusChanged: SessionStatusChange }>(
-    { query: SESSION_STATUS },
-    {
-      next: (result) => {
-        if (result.data) on.change(result.data.sessionStatusChanged);
-        else if (result.errors) on.failed(new Error(result.errors.map((e) => e.message).join("; ")));
-      },
-      error: (error) => on.failed(Array.isArray(error) ? new Error(error.map((e) => e.message).join("; ")) : error),
-      complete: () => {},
-    },
-  );
+  return subscribe(client, SESSION_STATUS, { data: (data) => on.change(data.sessionStatusChanged), failed: on.failed });
+}
+
+/** The workspace a wall display's key reads; null when the key no longer works. */
+export async function kioskWorkspace(key: string) {
+  const data = await gql(graphql(`query Kiosk { viewer { workspace { name timeZone } } }`), {}, key);
+  return data.viewer?.workspace ?? null;
 }

@@ -1,46 +1,38 @@
-import { ApiError, ERROR_FIELDS, gql, onUnauthenticated, PROBLEM_FIELDS, unwrap } from "./graphql";
+import type { Permission, ViewerQuery } from "./generated/graphql";
+import { ApiError, gql, graphql, onUnauthenticated, unwrap } from "./graphql";
 
-export interface Workspace {
-  id: string;
-  name: string;
-  timeZone: string;
-}
-
-export interface Viewer {
-  user: { id: string; name: string; email: string };
-  workspace: Workspace;
-  role: string;
-  /** Permission enum values, e.g. "BILLING_MANAGE". */
-  permissions: string[];
-  workspaces: Workspace[];
-}
+export type Viewer = NonNullable<ViewerQuery["viewer"]>;
 
 /** `viewer` is undefined until known, null when signed out. */
 export const session = $state<{ viewer?: Viewer | null }>({});
 
 onUnauthenticated(() => (session.viewer = null));
 
-const VIEWER = `query Viewer {
-  viewer { user { id name email } workspace { id name timeZone } role permissions workspaces { id name timeZone } }
-}`;
+const VIEWER = graphql(`
+  query Viewer {
+    viewer { user { id name email } workspace { id name timeZone } role permissions workspaces { id name timeZone } }
+  }
+`);
 
 /** Whether the signed-in member holds a permission ("BILLING_MANAGE", …) in the current workspace. */
-export function can(permission: string): boolean {
+export function can(permission: Permission): boolean {
   return session.viewer?.permissions.includes(permission) ?? false;
 }
 
 export async function loadViewer(): Promise<Viewer | null> {
-  const { viewer } = await gql<{ viewer: Viewer | null }>(VIEWER);
+  const { viewer } = await gql(VIEWER);
   session.viewer = viewer;
   return viewer;
 }
 
-const SIGN_IN = `mutation SignIn($email: String!, $password: String!) {
-  signIn(input: { email: $email, password: $password }) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} }
-}`;
+const SIGN_IN = graphql(`
+  mutation SignIn($email: String!, $password: String!) {
+    signIn(input: { email: $email, password: $password }) { __typename ...Failure ...Problems }
+  }
+`);
 
 export async function signIn(email: string, password: string) {
-  const send = () => gql<{ signIn: { __typename: string } }>(SIGN_IN, { email, password });
+  const send = () => gql(SIGN_IN, { email, password });
   // A stale session cookie gets a 401 that also clears it, so the second attempt goes through.
   const { signIn } = await send().catch((error) => {
     if (error instanceof ApiError && error.code === "UNAUTHENTICATED") return send();
@@ -51,15 +43,34 @@ export async function signIn(email: string, password: string) {
 }
 
 export async function signOut() {
-  await gql(`mutation SignOut { signOut { ${ERROR_FIELDS} } }`);
+  await gql(graphql(`mutation SignOut { signOut { __typename ...Failure } }`));
   session.viewer = null;
 }
 
 export async function switchWorkspace(workspaceId: string) {
-  const { switchWorkspace } = await gql<{ switchWorkspace: { __typename: string } }>(
-    `mutation SwitchWorkspace($workspaceId: ID!) { switchWorkspace(input: { workspaceId: $workspaceId }) { ${ERROR_FIELDS} } }`,
+  const { switchWorkspace } = await gql(
+    graphql(`mutation SwitchWorkspace($workspaceId: ID!) { switchWorkspace(input: { workspaceId: $workspaceId }) { __typename ...Failure } }`),
     { workspaceId },
   );
   unwrap(switchWorkspace, "Workspace");
   await loadViewer();
+}
+
+/** Signs out every other browser, as a password change must. */
+export async function changePassword(currentPassword: string, newPassword: string) {
+  const { changePassword } = await gql(
+    graphql(`
+      mutation ChangePassword($c: String!, $n: String!) {
+        changePassword(input: { currentPassword: $c, newPassword: $n }) { __typename ...Failure ...Problems }
+      }
+    `),
+    { c: currentPassword, n: newPassword },
+  );
+  unwrap(changePassword, "Done");
+}
+
+export async function signOutEverywhere() {
+  const { signOutEverywhere } = await gql(graphql(`mutation SignOutEverywhere { signOutEverywhere { __typename ...Failure } }`));
+  unwrap(signOutEverywhere, "Done");
+  session.viewer = null;
 }

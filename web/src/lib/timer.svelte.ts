@@ -1,15 +1,10 @@
 import { received, secondsAfter } from "./clock.svelte";
-import { ERROR_FIELDS, gql, PROBLEM_FIELDS, unwrap } from "./graphql";
+import type { TimerEntryFragment } from "./generated/graphql";
+import { gql, graphql, unwrap } from "./graphql";
 
-export interface TimerEntry {
-  id: string;
-  description: string;
-  startedAt: string;
-  serverTime: string;
-  project: { id: string; name: string } | null;
-}
+export type TimerEntry = TimerEntryFragment;
 
-const ENTRY = "id description startedAt serverTime project { id name }";
+graphql(`fragment TimerEntry on TimeEntry { id description startedAt serverTime project { id name } }`);
 
 /**
  * Your running timer, shared by the header and the pages that change it indirectly (starting or
@@ -28,23 +23,25 @@ class TimerState {
   }
 
   async refresh() {
-    const data = await gql<{ runningTimer: TimerEntry | null }>(`query RunningTimer { runningTimer { ${ENTRY} } }`);
+    const data = await gql(graphql(`query RunningTimer { runningTimer { ...TimerEntry } }`));
     if (data.runningTimer?.id !== this.running?.id || !this.loaded) this.track(data.runningTimer);
   }
 
   async start(description: string, projectId: string | null) {
-    const { startTimer } = await gql<{ startTimer: { __typename: string } }>(
-      `mutation StartTimer($description: String, $projectId: ID) {
-        startTimer(input: { description: $description, projectId: $projectId }) { ${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on TimeEntry { ${ENTRY} } }
-      }`,
+    const { startTimer } = await gql(
+      graphql(`
+        mutation StartTimer($description: String, $projectId: ID) {
+          startTimer(input: { description: $description, projectId: $projectId }) { __typename ...Failure ...Problems ...TimerEntry }
+        }
+      `),
       { description, projectId },
     );
-    this.track(unwrap<TimerEntry>(startTimer, "TimeEntry"));
+    this.track(unwrap(startTimer, "TimeEntry"));
     this.starts++;
   }
 
   async stop() {
-    const { stopTimer } = await gql<{ stopTimer: { __typename: string } }>(`mutation StopTimer { stopTimer { ${ERROR_FIELDS} } }`);
+    const { stopTimer } = await gql(graphql(`mutation StopTimer { stopTimer { __typename ...Failure } }`));
     // NOT_FOUND: it was already stopped elsewhere (another tab, a session start); either way it's not running.
     if (stopTimer.__typename !== "NotFoundError") unwrap(stopTimer, "TimeEntry");
     this.track(null);

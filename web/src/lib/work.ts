@@ -1,103 +1,70 @@
 // Desktop work sessions: the Sessions page's queries, mutations and client-side counters.
 import type { Client } from "graphql-ws";
 import { received, secondsAfter } from "./clock.svelte";
-import { ApiError, ERROR_FIELDS, gql, PROBLEM_FIELDS, unwrap } from "./graphql";
+import { ApiError, gql, graphql, subscribe, unwrap } from "./graphql";
 
-export type AfkReason = "BREAK" | "MEETING" | "LUNCH" | "CALL" | "WORK";
+import type {
+  AddManualTimeMutation,
+  AfkPeriodFragment,
+  EditWorkSessionMutation,
+  FindDuplicatesQuery,
+  AfkReason,
+  WorkSessionEnd,
+  WorkMonthlyReportQuery,
+  WorkSessionDetailFragment,
+  WorkSessionFragment,
+  WorkSessionMergeFragment,
+  WorkSummaryQuery,
+} from "./generated/graphql";
+import type { Page } from "./paged.svelte";
+
+export type { AfkReason };
 export const AFK_REASONS: AfkReason[] = ["BREAK", "MEETING", "LUNCH", "CALL", "WORK"];
 export const AFK_REASON_LABELS: Record<AfkReason, string> = { BREAK: "Break", MEETING: "Meeting", LUNCH: "Lunch", CALL: "Call", WORK: "Work (counted as worked time)" };
 
-export type EndReason = "APP_CLOSED" | "INACTIVITY" | "MANUAL";
-export const END_REASON_LABELS: Record<EndReason, string> = {
+export const END_REASON_LABELS: Record<WorkSessionEnd, string> = {
   APP_CLOSED: "Closed in the desktop app",
   INACTIVITY: "Auto-closed after inactivity",
   MANUAL: "Added or edited by a manager",
 };
 
-export interface AfkPeriod {
-  id: string;
-  startedAt: string;
-  endedAt: string | null;
-  reason: AfkReason | null;
-  /** The AFK dialog still asks about it (over, long enough, no reason yet). */
-  unanswered: boolean;
-}
+graphql(`fragment AfkPeriod on AfkPeriod { id startedAt endedAt reason unanswered }`);
+// AFK periods spelled out, not spread: the API's cost limit counts each fragment spread one level
+// deeper (x1.5), and a month of 100 sessions would go over it.
+graphql(`
+  fragment WorkSession on WorkSession {
+    id employee { id name } startedAt endedAt endReason manual notes serverTime
+    totalSeconds netSeconds afkSeconds breakSeconds meetingSeconds lunchSeconds callSeconds countedAsWorkSeconds
+    afkPeriods { id startedAt endedAt reason unanswered }
+  }
+`);
+graphql(`
+  fragment WorkSessionDetail on WorkSession {
+    ...WorkSession apps { name seconds } urls { name seconds } screenshots { id takenAt mime size url }
+  }
+`);
 
-export interface UsageShare {
-  name: string;
-  seconds: number;
-}
-
-export interface Durations {
-  totalSeconds: number;
-  netSeconds: number;
-  afkSeconds: number;
-  breakSeconds: number;
-  meetingSeconds: number;
-  lunchSeconds: number;
-  callSeconds: number;
-  /** AFK the employee said was work: part of net time, flagged for managers. */
-  countedAsWorkSeconds: number;
-}
-
-export interface WorkSession extends Durations {
-  id: string;
-  employee: { id: string; name: string };
-  startedAt: string;
-  endedAt: string | null;
-  endReason: EndReason | null;
-  manual: boolean;
-  notes: string;
-  serverTime: string;
-  afkPeriods: AfkPeriod[];
-}
-
-export interface Screenshot {
-  id: string;
-  takenAt: string;
-  mime: string;
-  size: number;
-  /** Same origin, authenticated by the session cookie. */
-  url: string;
-}
-
-export interface WorkSessionDetail extends WorkSession {
-  apps: UsageShare[];
-  urls: UsageShare[];
-  screenshots: Screenshot[];
-}
+/** `unanswered`: the AFK dialog still asks about it (over, long enough, no reason yet). */
+export type AfkPeriod = AfkPeriodFragment;
+export type WorkSession = WorkSessionFragment;
+/** Screenshot `url`s are same origin, authenticated by the session cookie. */
+export type WorkSessionDetail = WorkSessionDetailFragment;
+export type UsageShare = WorkSessionDetail["apps"][number];
+/** `countedAsWorkSeconds`: AFK the employee said was work, part of net time, flagged for managers. */
+export type Durations = Pick<
+  WorkSession,
+  "totalSeconds" | "netSeconds" | "afkSeconds" | "breakSeconds" | "meetingSeconds" | "lunchSeconds" | "callSeconds" | "countedAsWorkSeconds"
+>;
 
 /** A session as fetched, with the local moment (performance.now()) its counters were valid. */
 export type Tracked<T extends WorkSession = WorkSession> = T & { receivedAt: number };
 
-export interface EmployeeSummary {
-  employee: { id: string; name: string };
-  sessionCount: number;
-  netSeconds: number;
-  afkSeconds: number;
-  breakSeconds: number;
-  meetingSeconds: number;
-  lunchSeconds: number;
-  callSeconds: number;
-  manualSeconds: number;
-  firstArrival: string | null;
-  lastDeparture: string | null;
-}
+export type EmployeeSummary = WorkSummaryQuery["workSummary"][number];
 
 export interface Member {
   id: string;
   name: string;
-  role: string;
 }
-
-const AFK_PERIOD = "id startedAt endedAt reason unanswered";
-const SESSION = `id employee { id name } startedAt endedAt endReason manual notes serverTime
-  totalSeconds netSeconds afkSeconds breakSeconds meetingSeconds lunchSeconds callSeconds countedAsWorkSeconds
-  afkPeriods { ${AFK_PERIOD} }`;
-const DETAIL = `${SESSION} apps { name seconds } urls { name seconds } screenshots { id takenAt mime size url }`;
-
-// A literal in the query: the API's cost limit counts literal page sizes, not variables.
-export const PAGE_SIZE = 50;
 
 export interface Filters {
   from: string;
@@ -105,77 +72,70 @@ export interface Filters {
   employeeId: string | null;
 }
 
-export interface SessionPage {
-  sessions: Tracked[];
-  hasNextPage: boolean;
-  endCursor: string | null;
-}
-
-/**
- * One page of sessions overlapping the range; `withNotes` gives the session notes report. The page
- * size is written into the query, because the API's cost limit only counts literal page sizes.
- */
-export async function fetchSessions(
-  filters: Filters,
-  after: string | null,
-  { withNotes = false, pageSize = PAGE_SIZE }: { withNotes?: boolean; pageSize?: number } = {},
-): Promise<SessionPage> {
-  const data = await gql<{ workSessions: { nodes: WorkSession[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(
-    `query WorkSessions($from: LocalDate!, $to: LocalDate!, $employeeId: ID, $after: String) {
-      workSessions(from: $from, to: $to, employeeId: $employeeId, withNotes: ${withNotes}, first: ${pageSize}, after: $after) {
-        nodes { ${SESSION} } pageInfo { hasNextPage endCursor }
+// Literals in the queries: the API's cost limit counts literal page sizes, not variables.
+const SESSION_LISTS = {
+  page: graphql(`
+    query WorkSessions($from: LocalDate!, $to: LocalDate!, $employeeId: ID, $after: String) {
+      workSessions(from: $from, to: $to, employeeId: $employeeId, first: 50, after: $after) {
+        nodes { ...WorkSession } pageInfo { hasNextPage endCursor }
       }
-    }`,
-    { ...filters, after },
-  );
+    }
+  `),
+  notes: graphql(`
+    query WorkSessionNotes($from: LocalDate!, $to: LocalDate!, $employeeId: ID, $after: String) {
+      workSessions(from: $from, to: $to, employeeId: $employeeId, withNotes: true, first: 50, after: $after) {
+        nodes { ...WorkSession } pageInfo { hasNextPage endCursor }
+      }
+    }
+  `),
+  month: graphql(`
+    query WorkSessionsOfMonth($from: LocalDate!, $to: LocalDate!, $employeeId: ID, $after: String) {
+      workSessions(from: $from, to: $to, employeeId: $employeeId, first: 100, after: $after) {
+        nodes { ...WorkSession } pageInfo { hasNextPage endCursor }
+      }
+    }
+  `),
+};
+
+/** One page of sessions overlapping the range: 50 of them, or 50 with notes (the notes report), or 100 (a month). */
+export async function fetchSessions(filters: Filters, after: string | null, list: keyof typeof SESSION_LISTS = "page"): Promise<Page<Tracked>> {
+  const { workSessions } = await gql(SESSION_LISTS[list], { ...filters, after });
   const receivedAt = performance.now();
-  return {
-    sessions: data.workSessions.nodes.map((s) => received(s, receivedAt)),
-    hasNextPage: data.workSessions.pageInfo.hasNextPage,
-    endCursor: data.workSessions.pageInfo.endCursor,
-  };
+  return { nodes: workSessions.nodes.map((s) => received(s, receivedAt)), ...workSessions.pageInfo };
 }
 
 /** One session with its app and URL breakdown; null when it doesn't exist or isn't visible to you. */
 export async function fetchSessionDetail(id: string): Promise<Tracked<WorkSessionDetail> | null> {
-  const data = await gql<{ node: (WorkSessionDetail & { __typename: string }) | null }>(
-    `query WorkSessionDetail($id: ID!) { node(id: $id) { __typename ... on WorkSession { ${DETAIL} } } }`,
-    { id },
-  );
-  if (!data.node || data.node.__typename !== "WorkSession") return null;
-  return received(data.node);
+  const { node } = await gql(graphql(`query WorkSessionDetail($id: ID!) { node(id: $id) { __typename ...WorkSessionDetail } }`), { id });
+  return node?.__typename === "WorkSession" ? received(node) : null;
 }
 
 /** One session without its breakdown (to name the session a conflict points at); null when not visible. */
 export async function fetchSession(id: string): Promise<Tracked | null> {
-  const data = await gql<{ node: (WorkSession & { __typename: string }) | null }>(
-    `query WorkSession($id: ID!) { node(id: $id) { __typename ... on WorkSession { ${SESSION} } } }`,
-    { id },
-  );
-  if (!data.node || data.node.__typename !== "WorkSession") return null;
-  return received(data.node);
+  const { node } = await gql(graphql(`query WorkSession($id: ID!) { node(id: $id) { __typename ...WorkSession } }`), { id });
+  return node?.__typename === "WorkSession" ? received(node) : null;
 }
 
 export async function fetchSummary(filters: Filters): Promise<EmployeeSummary[]> {
-  const data = await gql<{ workSummary: EmployeeSummary[] }>(
-    `query WorkSummary($from: LocalDate!, $to: LocalDate!, $employeeId: ID) {
-      workSummary(from: $from, to: $to, employeeId: $employeeId) {
-        employee { id name } sessionCount netSeconds afkSeconds breakSeconds meetingSeconds lunchSeconds callSeconds
-        manualSeconds firstArrival lastDeparture
+  const data = await gql(
+    graphql(`
+      query WorkSummary($from: LocalDate!, $to: LocalDate!, $employeeId: ID) {
+        workSummary(from: $from, to: $to, employeeId: $employeeId) {
+          employee { id name } sessionCount netSeconds afkSeconds breakSeconds meetingSeconds lunchSeconds callSeconds
+          manualSeconds firstArrival lastDeparture
+        }
       }
-    }`,
-    { ...filters },
+    `),
+    filters,
   );
   return data.workSummary;
 }
 
 /** The workspace's members for the person selector (needs TEAM_READ), by name. */
 export async function fetchMembers(): Promise<Member[]> {
-  const data = await gql<{ viewer: { workspace: { members: { nodes: { role: string; user: { id: string; name: string } }[] } } } | null }>(
-    `query WorkMembers { viewer { workspace { members(first: 100) { nodes { role user { id name } } } } } }`,
-  );
+  const data = await gql(graphql(`query WorkMembers { viewer { workspace { members(first: 100) { nodes { user { id name } } } } } }`));
   return (data.viewer?.workspace.members.nodes ?? [])
-    .map((m) => ({ id: m.user.id, name: m.user.name, role: m.role }))
+    .map((m) => m.user)
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -190,62 +150,56 @@ export class OverlapError extends ApiError {
   }
 }
 
-type SessionResult = { __typename: string; code?: string; message?: string; conflictingIds?: string[] };
+graphql(`fragment Conflict on ConflictError { conflictingIds }`);
 
-const RESULT = `${ERROR_FIELDS} ${PROBLEM_FIELDS} ... on ConflictError { conflictingIds } ... on WorkSession { ${SESSION} }`;
-
-function sessionFrom(result: SessionResult): Tracked {
+function sessionFrom(result: AddManualTimeMutation["addManualTime"] | EditWorkSessionMutation["editWorkSession"]): Tracked {
   if (result.__typename === "ConflictError") {
-    throw new OverlapError(result.message ?? "Overlaps another session", (result.conflictingIds ?? []).filter(Boolean));
+    throw new OverlapError(result.message || "Overlaps another session", result.conflictingIds.filter(Boolean));
   }
-  return received(unwrap<WorkSession>(result, "WorkSession"));
+  return received(unwrap(result, "WorkSession"));
 }
 
 export async function addManualTime(input: { employeeId: string; start: string; end: string; note: string }): Promise<Tracked> {
-  const { addManualTime } = await gql<{ addManualTime: SessionResult }>(
-    `mutation AddManualTime($employeeId: ID!, $start: DateTime!, $end: DateTime!, $note: String) {
-      addManualTime(input: { employeeId: $employeeId, start: $start, end: $end, note: $note }) { ${RESULT} }
-    }`,
+  const { addManualTime } = await gql(
+    graphql(`
+      mutation AddManualTime($employeeId: ID!, $start: DateTime!, $end: DateTime!, $note: String) {
+        addManualTime(input: { employeeId: $employeeId, start: $start, end: $end, note: $note }) { __typename ...Failure ...Problems ...Conflict ...WorkSession }
+      }
+    `),
     input,
   );
   return sessionFrom(addManualTime);
 }
 
 export async function editWorkSession(input: { id: string; start: string; end: string; notes: string }): Promise<Tracked> {
-  const { editWorkSession } = await gql<{ editWorkSession: SessionResult }>(
-    `mutation EditWorkSession($id: ID!, $start: DateTime!, $end: DateTime!, $notes: String) {
-      editWorkSession(input: { id: $id, start: $start, end: $end, notes: $notes }) { ${RESULT} }
-    }`,
+  const { editWorkSession } = await gql(
+    graphql(`
+      mutation EditWorkSession($id: ID!, $start: DateTime!, $end: DateTime!, $notes: String) {
+        editWorkSession(input: { id: $id, start: $start, end: $end, notes: $notes }) { __typename ...Failure ...Problems ...Conflict ...WorkSession }
+      }
+    `),
     input,
   );
   return sessionFrom(editWorkSession);
 }
 
 export async function setAfkReason(afkPeriodId: string, reason: AfkReason | null): Promise<AfkPeriod> {
-  const { setAfkReason } = await gql<{ setAfkReason: { __typename: string } }>(
-    `mutation SetAfkReason($afkPeriodId: ID!, $reason: AfkReason) {
-      setAfkReason(input: { afkPeriodId: $afkPeriodId, reason: $reason }) { ${ERROR_FIELDS} ... on AfkPeriod { ${AFK_PERIOD} } }
-    }`,
+  const { setAfkReason } = await gql(
+    graphql(`
+      mutation SetAfkReason($afkPeriodId: ID!, $reason: AfkReason) {
+        setAfkReason(input: { afkPeriodId: $afkPeriodId, reason: $reason }) { __typename ...Failure ...AfkPeriod }
+      }
+    `),
     { afkPeriodId, reason },
   );
-  return unwrap<AfkPeriod>(setAfkReason, "AfkPeriod");
+  return unwrap(setAfkReason, "AfkPeriod");
 }
 
-const AFK_PROMPTS = `subscription AfkPromptsChanged { afkPromptsChanged { ${AFK_PERIOD} } }`;
+const AFK_PROMPTS = graphql(`subscription AfkPromptsChanged { afkPromptsChanged { ...AfkPeriod } }`);
 
 /** Your unanswered AFK periods, newest first, each time they change (you came back, or answered elsewhere). */
 export function watchAfkPrompts(client: Client, on: { prompts: (list: AfkPeriod[]) => void; failed: (error: unknown) => void }) {
-  return client.subscribe<{ afkPromptsChanged: AfkPeriod[] }>(
-    { query: AFK_PROMPTS },
-    {
-      next: (result) => {
-        if (result.data) on.prompts(result.data.afkPromptsChanged);
-        else if (result.errors) on.failed(new Error(result.errors.map((e) => e.message).join("; ")));
-      },
-      error: (error) => on.failed(error),
-      complete: () => {},
-    },
-  );
+  return subscribe(client, AFK_PROMPTS, { data: (data) => on.prompts(data.afkPromptsChanged), failed: on.failed });
 }
 
 /** The AFK period still running in an open session (the employee is away right now). */
@@ -288,36 +242,22 @@ export function isTicking(s: WorkSession) {
 
 // Employee detail (monthly calendar and report) and the session notes report.
 
-export interface WorkDay {
-  date: string;
-  netSeconds: number;
-  afkSeconds: number;
-  breakSeconds: number;
-  meetingSeconds: number;
-  lunchSeconds: number;
-  callSeconds: number;
-  manualSeconds: number;
-}
-
-export interface MonthlyReport extends Omit<WorkDay, "date"> {
-  month: string;
-  employee: { id: string; name: string };
-  days: WorkDay[];
-  daysWorked: number;
-  /** Same origin, authenticated by the session cookie. */
-  csvUrl: string;
-}
-
-const DAY_FIELDS = "netSeconds afkSeconds breakSeconds meetingSeconds lunchSeconds callSeconds manualSeconds";
+/** `csvUrl` is same origin, authenticated by the session cookie. */
+export type MonthlyReport = WorkMonthlyReportQuery["workMonthlyReport"];
+export type WorkDay = MonthlyReport["days"][number];
 
 /** An employee's month (YYYY-MM); the API answers FORBIDDEN for someone else's unless you may see the team. */
 export async function fetchMonthlyReport(month: string, employeeId: string): Promise<MonthlyReport> {
-  const data = await gql<{ workMonthlyReport: MonthlyReport }>(
-    `query WorkMonthlyReport($month: String!, $employeeId: ID) {
-      workMonthlyReport(month: $month, employeeId: $employeeId) {
-        month employee { id name } ${DAY_FIELDS} daysWorked csvUrl days { date ${DAY_FIELDS} }
+  const data = await gql(
+    graphql(`
+      query WorkMonthlyReport($month: String!, $employeeId: ID) {
+        workMonthlyReport(month: $month, employeeId: $employeeId) {
+          month employee { id name } daysWorked csvUrl
+          netSeconds afkSeconds breakSeconds meetingSeconds lunchSeconds callSeconds manualSeconds
+          days { date netSeconds afkSeconds breakSeconds meetingSeconds lunchSeconds callSeconds manualSeconds }
+        }
       }
-    }`,
+    `),
     { month, employeeId },
   );
   return data.workMonthlyReport;
@@ -328,9 +268,9 @@ export async function fetchAllSessions(filters: Filters): Promise<Tracked[]> {
   const all: Tracked[] = [];
   let after: string | null = null;
   for (let i = 0; i < 20; i++) {
-    const page = await fetchSessions(filters, after, { pageSize: 100 });
+    const page = await fetchSessions(filters, after, "month");
     const known = new Set(all.map((s) => s.id));
-    all.push(...page.sessions.filter((s) => !known.has(s.id)));
+    all.push(...page.nodes.filter((s) => !known.has(s.id)));
     after = page.endCursor;
     if (!page.hasNextPage) break;
   }
@@ -340,4 +280,69 @@ export async function fetchAllSessions(filters: Filters): Promise<Tracked[]> {
 /** What is wrong with a date range picked in the filters, if anything. */
 export function rangeProblem(from: string, to: string): string | null {
   return !from || !to ? "Pick a start and an end date" : to < from ? "The end date is before the start date" : null;
+}
+
+// Work settings: the inactivity and AFK prompt thresholds, and merging overlapping sessions.
+
+export async function fetchWorkSettings() {
+  return (await gql(graphql(`query WorkSettings { workSettings { inactivityMinutes afkPromptMinutes } }`))).workSettings;
+}
+
+const SETTING_CHANGES = {
+  inactivityMinutes: graphql(`
+    mutation SaveInactivityMinutes($m: Int!) {
+      updateWorkSettings(input: { inactivityMinutes: $m }) { __typename ...Failure ...Problems ... on WorkSettings { value: inactivityMinutes } }
+    }
+  `),
+  afkPromptMinutes: graphql(`
+    mutation SaveAfkPromptMinutes($m: Int!) {
+      updateWorkSettings(input: { afkPromptMinutes: $m }) { __typename ...Failure ...Problems ... on WorkSettings { value: afkPromptMinutes } }
+    }
+  `),
+};
+
+/** Saves one setting (the mutation keeps the others as stored); the value as stored. */
+export async function saveWorkSetting(key: keyof typeof SETTING_CHANGES, value: number): Promise<number> {
+  const { updateWorkSettings } = await gql(SETTING_CHANGES[key], { m: value });
+  return unwrap(updateWorkSettings, "WorkSettings").value;
+}
+
+graphql(`fragment WorkSessionMerge on WorkSessionMerge { id mergedAt employee { name } mergedBy { name } before { sessionId startedAt endedAt } }`);
+
+export type Merge = WorkSessionMergeFragment;
+export type DuplicateGroup = Extract<FindDuplicatesQuery["workSessionDuplicates"], { __typename: "QueryWorkSessionDuplicatesSuccess" }>["data"][number];
+
+/** The last merges, newest first. */
+export async function fetchMergeTrail(): Promise<Merge[]> {
+  return (await gql(graphql(`query MergeTrail { workSessionMerges(first: 20) { nodes { ...WorkSessionMerge } } }`))).workSessionMerges.nodes;
+}
+
+/** Groups of overlapping sessions (everyone's, or one employee's) that merging would make one. */
+export async function findDuplicates(employeeId: string | null): Promise<DuplicateGroup[]> {
+  const { workSessionDuplicates } = await gql(
+    graphql(`
+      query FindDuplicates($e: ID) {
+        workSessionDuplicates(employeeId: $e) {
+          __typename ...Failure
+          ... on QueryWorkSessionDuplicatesSuccess { data { mergedStartedAt mergedEndedAt sessions { id startedAt endedAt manual employee { name } } } }
+        }
+      }
+    `),
+    { e: employeeId },
+  );
+  return unwrap(workSessionDuplicates, "QueryWorkSessionDuplicatesSuccess").data;
+}
+
+export async function mergeDuplicates(employeeId: string | null): Promise<Merge[]> {
+  const { mergeDuplicateWorkSessions } = await gql(
+    graphql(`
+      mutation MergeDuplicates($e: ID) {
+        mergeDuplicateWorkSessions(input: { employeeId: $e }) {
+          __typename ...Failure ... on MutationMergeDuplicateWorkSessionsSuccess { data { ...WorkSessionMerge } }
+        }
+      }
+    `),
+    { e: employeeId },
+  );
+  return unwrap(mergeDuplicateWorkSessions, "MutationMergeDuplicateWorkSessionsSuccess").data;
 }

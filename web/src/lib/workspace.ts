@@ -1,4 +1,6 @@
-// The words the settings screens use for weekdays, roles and permissions, in one place.
+// The settings screens' words for weekdays, roles and permissions, and the workspace's own settings.
+import type { Permission, Role as MemberRole, WorkspaceSettingsFragment } from "./generated/graphql";
+import { gql, graphql, unwrap } from "./graphql";
 
 /** ISO weekdays, 1 = Monday. */
 export const WEEKDAYS = [
@@ -11,19 +13,19 @@ export const WEEKDAYS = [
   [7, "Sunday"],
 ] as const;
 
-export const ROLES = [
+export const ROLES: readonly (readonly [MemberRole, string])[] = [
   ["OWNER", "Owner"],
   ["MANAGER", "Manager"],
   ["STAFF", "Staff"],
   ["EMPLOYEE", "Employee"],
 ] as const;
 
-export type Role = (typeof ROLES)[number][0];
+export type Role = MemberRole;
 
 export const roleLabel = (role: string) => ROLES.find(([value]) => value === role)?.[1] ?? role;
 
 /** Data permissions: what a staff set or an API key may be given (identity management stays with owners). */
-export const DATA_PERMISSIONS = [
+export const DATA_PERMISSIONS: readonly (readonly [Permission, string, string])[] = [
   ["SESSION_READ", "session.read", "Read client sessions"],
   ["SESSION_CREATE", "session.create", "Book client sessions"],
   ["SESSION_UPDATE", "session.update", "Edit client sessions"],
@@ -43,5 +45,29 @@ export const DATA_PERMISSIONS = [
 ] as const;
 
 /** Everything a wall display needs to show the whole team's Live board, and nothing it could change. */
-export const BOARD_SCOPES = ["SESSION_READ", "WORK_READ", "AGENT_READ", "TEAM_READ"];
+export const BOARD_SCOPES: Permission[] = ["SESSION_READ", "WORK_READ", "AGENT_READ", "TEAM_READ"];
 
+
+graphql(`fragment WorkspaceSettings on Workspace { name timeZone weekStart timeFormat workingHours { days start end } }`);
+
+export type WorkspaceSettings = WorkspaceSettingsFragment;
+
+/** Null when the viewer is signed out. */
+export async function fetchWorkspaceSettings(): Promise<WorkspaceSettings | null> {
+  const data = await gql(graphql(`query WorkspaceSettings { viewer { workspace { ...WorkspaceSettings } } }`));
+  return data.viewer?.workspace ?? null;
+}
+
+export async function updateWorkspace(settings: WorkspaceSettings): Promise<WorkspaceSettings> {
+  const { updateWorkspace } = await gql(
+    graphql(`
+      mutation SaveWorkspace($name: String, $timeZone: String, $weekStart: Int, $timeFormat: TimeFormat, $workingHours: WorkingHoursInput) {
+        updateWorkspace(input: { name: $name, timeZone: $timeZone, weekStart: $weekStart, timeFormat: $timeFormat, workingHours: $workingHours }) {
+          __typename ...Failure ...Problems ...WorkspaceSettings
+        }
+      }
+    `),
+    settings,
+  );
+  return unwrap(updateWorkspace, "Workspace");
+}
