@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Viewer } from "../schema/common/context.js";
 import { AppError, ForbiddenError } from "../schema/common/errors.js";
 import { can, type Permission } from "../schema/common/policy.js";
+import { RateLimitedError } from "../schema/identity/rate-limits.js";
 import { type Authenticator, credentialsFrom, viewerOfRequest } from "./auth.js";
 import type { Config } from "../platform/config.js";
 import { json, type Route } from "./http.js";
@@ -40,7 +41,8 @@ export function endpoint(handle: Route, errorsAs: "json" | "text" = "json"): Rou
     try {
       await handle(req, res);
     } catch (error) {
-      if (!(error instanceof AppError) || res.headersSent) throw error;
+      // Rate limits and outages are answered for every route alike, with Retry-After, by the HTTP server.
+      if (!(error instanceof AppError) || error instanceof RateLimitedError || res.headersSent) throw error;
       const status = STATUS[error.code] ?? 400;
       if (errorsAs === "text") return void res.writeHead(status, { "content-type": "text/plain" }).end(error.message);
       json(res, status, { error: error.message, code: error.code });

@@ -1,6 +1,7 @@
 // Pure rules of user sessions: batch validation, sessionisation, business events, flows, summaries.
 import { createHash } from "node:crypto";
 import { isbot } from "isbot";
+import { ISO_WITH_OFFSET } from "../common/time.js";
 
 // ---------------------------------------------------------------- settings
 
@@ -56,9 +57,8 @@ function optionalText(value: unknown, max: number): string | null | undefined {
   return value == null ? null : text(value, max);
 }
 
-// An offset is required: a bare local time is ambiguous. Checked by pattern, then parsed natively
-// (batches carry thousands of timestamps; a full ISO parser per event shows in the ingestion rate).
-const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([zZ]|[+-]\d{2}:\d{2})$/;
+// Checked by pattern, then parsed natively (batches carry thousands of timestamps; a full ISO parser
+// per event shows in the ingestion rate).
 
 export function parseTimestamp(value: unknown): Date | null {
   if (typeof value !== "string" || !ISO_WITH_OFFSET.test(value)) return null;

@@ -1,11 +1,9 @@
-import { unlink } from "node:fs/promises";
-import { join } from "node:path";
 import type { Services } from "../common/context.js";
 import type { JobDefinition } from "../common/jobs.js";
 import { AUTO_END, AUTO_START } from "./auto-status.js";
 import { announceAppointment } from "./live.js";
 import { appointmentSettings } from "./settings.js";
-import { attachmentsRoot } from "./storage.js";
+import { removeFiles } from "./attachments.js";
 
 /**
  * Compare-and-set on status and times as they are now, so a job that is late, duplicated or
@@ -64,7 +62,7 @@ export async function sweepUnusedUploads(services: Services, now = new Date()) {
     // Still unattached at delete time: a session saved meanwhile keeps its file.
     const { count } = await services.db.appointmentAttachment.deleteMany({ where: { id: file.id, appointmentId: null } });
     if (!count) continue;
-    await unlink(join(attachmentsRoot(), file.path)).catch(() => {});
+    await removeFiles([file.path]);
     removed.push(file.id);
   }
   return removed;

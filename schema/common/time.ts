@@ -35,5 +35,5 @@ export function dateRange(from: string, to: string, timeZone: string): Interval 
 /** A 24-hour wall-clock time, "00:00" to "23:59"; the groups are the hour and the minute. */
 export const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
-/** An instant as ISO-8601 with its offset (or Z): a bare local date-time would be ambiguous. */
-export const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+/** An instant as ISO-8601 with its offset (or Z, which RFC 3339 lets be lower case): a bare local date-time would be ambiguous. */
+export const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([zZ]|[+-]\d{2}:\d{2})$/;
