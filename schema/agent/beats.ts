@@ -1,7 +1,7 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { AgentSession, Beat, Project, User } from "../../prisma/generated/client.js";
 import type { Db, Services, Tx, Viewer } from "../common/context.js";
-import type { LiveSession } from "../common/pubsub.js";
+import type { LiveSession, LiveState } from "../common/pubsub.js";
 import { publishSessionChange } from "../live/service.js";
 import { lastTurnover, type LiveSource } from "../live/sources.js";
 import { isBillable, totals, type BeatKind } from "./rules.js";
@@ -72,7 +72,7 @@ export async function demoteActiveBeat(tx: Tx, person: Person, at: Date, to: "id
 }
 
 /** After commit: the Live board and status subscribers hear of each changed session; returns them loaded. */
-export async function announceSessions(services: Services, changes: { id: string; previous: string | null }[]) {
+export async function announceSessions(services: Services, changes: { id: string; previous: LiveState | null }[]) {
   if (!changes.length) return [];
   const now = new Date();
   const sessions = await services.db.agentSession.findMany({ where: { id: { in: changes.map((c) => c.id) } }, include: withBeats });

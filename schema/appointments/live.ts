@@ -18,7 +18,7 @@ export function appointmentAsLive(a: Loaded, now: Date): LiveSession {
     userId: a.staffId,
     title: `${a.name} (${a.client.name})`,
     person: a.staff.name,
-    state: "in-progress",
+    state: "in_progress",
     ticking: true,
     startedAt: a.startsAt,
     accumulatedSeconds: Math.max(0, Math.floor((now.getTime() - a.startsAt.getTime()) / 1000)),
@@ -52,7 +52,7 @@ export async function announceAppointment(
   if (previousStaffId !== appointment.staffId)
     services.pubsub.publish("appointmentChanged", appointment.workspaceId, { appointmentId: id, staffId: previousStaffId, change, at: now });
   const statusChanged = change === "CREATED" || appointment.status !== previousStatus;
-  const status = statusChanged ? { status: appointment.status.replace("_", "-"), previousStatus: previousStatus?.replace("_", "-") ?? null, at: now } : undefined;
+  const status = statusChanged ? { status: appointment.status, previousStatus, at: now } : undefined;
   if (change !== "DELETED" && appointment.status === "in_progress") {
     const loaded = await services.db.appointment.findUnique({ where: { id: appointment.id }, include });
     if (loaded) publishSessionChange(services, appointmentAsLive(loaded, now), true, status);

@@ -1,5 +1,12 @@
 import type { PubSub as YogaPubSub } from "graphql-yoga";
 
+/** What a Live board session is doing, in its kind's words (timer, agent, work, appointment). */
+export type LiveState =
+  | "running" | "stopped"
+  | "active" | "agent" | "idle" | "ended"
+  | "working" | "afk" | "closed"
+  | "scheduled" | "in_progress" | "completed" | "cancelled";
+
 /** A session as the Live board shows it; counters are computed by clients from these values. */
 export interface LiveSession {
   /** Global ID of the session (or timer) this row stands for. */
@@ -10,8 +17,7 @@ export interface LiveSession {
   userId: string | null;
   title: string;
   person: string | null;
-  /** The kind's own state name: running, active, agent, idle, afk, in-progress, ... */
-  state: string;
+  state: LiveState;
   /** Whether accumulatedSeconds grows with time in this state. */
   ticking: boolean;
   startedAt: Date;
@@ -26,8 +32,8 @@ export interface SessionStatusEvent {
   sessionId: string;
   userId: string | null;
   kind: LiveSession["kind"];
-  status: string;
-  previousStatus: string | null;
+  status: LiveState;
+  previousStatus: LiveState | null;
   at: Date;
 }
 

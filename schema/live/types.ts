@@ -3,12 +3,32 @@ import { filter, pipe } from "graphql-yoga";
 import { builder } from "../builder.js";
 import { canWatchLive, liveVisible } from "../common/policy.js";
 import type { Viewer } from "../common/context.js";
-import type { LiveBoard, LiveSession, SessionStatusEvent } from "../common/pubsub.js";
+import type { LiveBoard, LiveSession, LiveState, SessionStatusEvent } from "../common/pubsub.js";
+import { upperSnake } from "../common/enums.js";
 import { liveSources } from "../live-sources.js";
 import { listOpenSessions } from "./sources.js";
 
 const LiveSessionKind = builder.enumType("LiveSessionKind", {
   values: ["WORK", "AGENT", "TIMER", "APPOINTMENT", "USER"] as const,
+});
+
+const LiveSessionState = builder.enumType("LiveSessionState", {
+  description: "What a session on the Live board is doing, in its kind's words.",
+  values: upperSnake({
+    running: { description: "A timer running." },
+    stopped: { description: "A timer stopped." },
+    active: { description: "An agent session whose person is working (its active beat)." },
+    agent: { description: "An agent session whose AI agent is working." },
+    idle: { description: "An agent session paused." },
+    ended: { description: "An agent session ended." },
+    working: { description: "A work session with its employee at the desk." },
+    afk: { description: "A work session with its employee away from the keyboard." },
+    closed: { description: "A work session closed." },
+    scheduled: { description: "A client session not yet started." },
+    in_progress: { description: "A client session in progress." },
+    completed: { description: "A client session completed." },
+    cancelled: { description: "A client session cancelled." },
+  } satisfies Record<LiveState, { description: string }>),
 });
 
 const LiveSessionRef = builder.objectRef<LiveSession>("LiveSession").implement({
@@ -26,7 +46,7 @@ const LiveSessionRef = builder.objectRef<LiveSession>("LiveSession").implement({
       description: "Global ID of the member (User) whose session it is.",
       resolve: (s) => (s.userId ? encodeGlobalID("User", s.userId) : null),
     }),
-    state: t.exposeString("state"),
+    state: t.field({ type: LiveSessionState, resolve: (s) => s.state }),
     ticking: t.exposeBoolean("ticking"),
     startedAt: t.expose("startedAt", { type: "DateTime" }),
     accumulatedSeconds: t.exposeInt("accumulatedSeconds"),
@@ -85,8 +105,8 @@ const SessionStatusChangedRef = builder.objectRef<SessionStatusEvent>("SessionSt
   fields: (t) => ({
     sessionId: t.exposeID("sessionId"),
     kind: t.field({ type: LiveSessionKind, resolve: (e) => e.kind }),
-    status: t.exposeString("status"),
-    previousStatus: t.exposeString("previousStatus", { nullable: true }),
+    status: t.field({ type: LiveSessionState, resolve: (e) => e.status }),
+    previousStatus: t.field({ type: LiveSessionState, nullable: true, resolve: (e) => e.previousStatus }),
     at: t.expose("at", { type: "DateTime" }),
   }),
 });

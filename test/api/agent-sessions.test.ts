@@ -138,9 +138,9 @@ describe("agent sessions", () => {
     await sub.next();
     const session = await start(tom, "On the wall");
     const row = (b: Board) => b.liveBoard.sessions.find((s) => s.id === session.id);
-    expect(row(await sub.next((b) => !!row(b)))).toMatchObject({ kind: "AGENT", state: "active", ticking: true });
+    expect(row(await sub.next((b) => !!row(b)))).toMatchObject({ kind: "AGENT", state: "ACTIVE", ticking: true });
     await beat(tom, session.id, "AGENT");
-    expect(row(await sub.next((b) => row(b)?.state === "agent"))).toMatchObject({ ticking: false });
+    expect(row(await sub.next((b) => row(b)?.state === "AGENT"))).toMatchObject({ ticking: false });
     await end(tom, session.id);
     await sub.next((b) => !row(b));
     await client.dispose();

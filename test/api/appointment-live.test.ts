@@ -91,14 +91,14 @@ describe("live client sessions", () => {
     await board.next();
     const id = await create(tom, { name: "Treatment", date: isoDate(W.plus({ days: 2 })) });
     await setStatus(id, "IN_PROGRESS");
-    expect((await statuses.next((s) => s.sessionStatusChanged.sessionId === id && s.sessionStatusChanged.status === "in-progress")).sessionStatusChanged).toMatchObject({
+    expect((await statuses.next((s) => s.sessionStatusChanged.sessionId === id && s.sessionStatusChanged.status === "IN_PROGRESS")).sessionStatusChanged).toMatchObject({
       kind: "APPOINTMENT",
-      previousStatus: "scheduled",
+      previousStatus: "SCHEDULED",
     });
     const shown = await board.next((b) => b.liveBoard.sessions.some((s) => s.id === id));
-    expect(shown.liveBoard.sessions.find((s) => s.id === id)).toMatchObject({ kind: "APPOINTMENT", title: "Treatment (Live Client)", state: "in-progress" });
+    expect(shown.liveBoard.sessions.find((s) => s.id === id)).toMatchObject({ kind: "APPOINTMENT", title: "Treatment (Live Client)", state: "IN_PROGRESS" });
     await setStatus(id, "COMPLETED");
-    await statuses.next((s) => s.sessionStatusChanged.sessionId === id && s.sessionStatusChanged.status === "completed");
+    await statuses.next((s) => s.sessionStatusChanged.sessionId === id && s.sessionStatusChanged.status === "COMPLETED");
     await board.next((b) => !b.liveBoard.sessions.some((s) => s.id === id));
     await ws.dispose();
   });
@@ -112,8 +112,8 @@ describe("live client sessions", () => {
     const startsAt = new Date(Date.now() - 57_000).toISOString();
     const id = await create(tom, { name: "Auto", startsAt, durationMinutes: 1 });
     const byId = (status: string) => (s: Status) => s.sessionStatusChanged.sessionId === id && s.sessionStatusChanged.status === status;
-    await statuses.next(byId("in-progress"), 10_000);
-    await statuses.next(byId("completed"), 15_000);
+    await statuses.next(byId("IN_PROGRESS"), 10_000);
+    await statuses.next(byId("COMPLETED"), 15_000);
     const node = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { status } } }`, { id }, { token: lisa });
     expect(node.node.status).toBe("COMPLETED");
 

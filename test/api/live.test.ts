@@ -39,7 +39,7 @@ describe("liveBoard over graphql-ws", () => {
     const id = started.startTimer.id;
     const opened = await sub.next(has(id));
     const row = opened.liveBoard.sessions.find((s) => s.id === id)!;
-    expect(row).toMatchObject({ title: "Fix the login bug", person: "Tom Employee", state: "running", ticking: true });
+    expect(row).toMatchObject({ title: "Fix the login bug", person: "Tom Employee", state: "RUNNING", ticking: true });
     expect(row.personId).toBe((await ok(url, `{ viewer { user { id } } }`, {}, { token: tom })).viewer.user.id);
 
     // Ticks: one batched payload per interval, the counter advancing with server time.
@@ -86,9 +86,9 @@ describe("liveBoard over graphql-ws", () => {
     );
     await new Promise((r) => setTimeout(r, 300));
     const { startTimer } = await ok(url, START, { d: "status" }, { token: tom });
-    expect((await sub.next()).sessionStatusChanged).toMatchObject({ sessionId: startTimer.id, kind: "TIMER", status: "running" });
+    expect((await sub.next()).sessionStatusChanged).toMatchObject({ sessionId: startTimer.id, kind: "TIMER", status: "RUNNING" });
     await ok(url, STOP, {}, { token: tom });
-    expect((await sub.next()).sessionStatusChanged).toMatchObject({ sessionId: startTimer.id, status: "stopped" });
+    expect((await sub.next()).sessionStatusChanged).toMatchObject({ sessionId: startTimer.id, status: "STOPPED" });
     await client.dispose();
   });
 });

@@ -168,11 +168,11 @@ describe("MCP over Streamable HTTP", () => {
     await board.next();
     const { session } = await call(agent, "session_start", { project: "acme", description: "Watched" });
     const row = (b: Board) => b.liveBoard.sessions.find((s) => s.id === session.id);
-    await board.next((b) => row(b)?.state === "active");
+    await board.next((b) => row(b)?.state === "ACTIVE");
 
     await call(agent, "session_beat", { session: session.id, kind: "agent" });
     const returned = Date.now();
-    await board.next((b) => row(b)?.state === "agent", 1000);
+    await board.next((b) => row(b)?.state === "AGENT", 1000);
     expect(Date.now() - returned).toBeLessThan(1000);
 
     await call(agent, "session_end", { session: session.id });

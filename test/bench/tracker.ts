@@ -26,7 +26,7 @@ async function flipLags(url: string, token: string, flips: number, send: (i: num
   for (let i = 0; i <= flips; i++) {
     const status = i % 2 ? "afk" : "not-afk";
     const t0 = performance.now();
-    const seen = board.next(shows(status === "afk" ? "afk" : "working"));
+    const seen = board.next(shows(status === "afk" ? "AFK" : "WORKING"));
     await send(i, status, new Date());
     await seen;
     // The first one opens the session: not a flip.

@@ -13,7 +13,7 @@ const session = (id: string, ticking = true): LiveSession => ({
   userId: "u",
   title: id,
   person: "P",
-  state: ticking ? "running" : "paused",
+  state: ticking ? "running" : "stopped",
   ticking,
   startedAt: t0,
   accumulatedSeconds: 10,

@@ -191,7 +191,7 @@ export class AgentStore {
    */
   async boardChanged(sessions: LiveSession[]) {
     const states = Object.fromEntries(sessions.filter((s) => s.kind === "AGENT").map((s) => [s.id, s.state]));
-    const before = this.boardStates ?? Object.fromEntries(this.open.map((s) => [s.id, s.state ?? "ended"]));
+    const before = this.boardStates ?? Object.fromEntries(this.open.map((s) => [s.id, s.state ?? "ENDED"]));
     this.boardStates = states;
     const ids = new Set([...Object.keys(before), ...Object.keys(states)]);
     const changed = [...ids].filter((id) => before[id] !== states[id]);
