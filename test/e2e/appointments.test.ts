@@ -255,6 +255,31 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
     await page.close();
   });
 
+  it("keeps a session's newest details when its first load answers after a later one", async () => {
+    await book("Kim's visit", await client("Kim Berg"), "14:00");
+    const page = await context.newPage();
+    const dialog = page.getByTestId("appointment-dialog");
+    let firstAnswered!: () => void;
+    const firstDone = new Promise<void>((resolve) => (firstAnswered = resolve));
+    let held = false;
+    await page.route("**/graphql", async (route) => {
+      if (held || !(route.request().postData() ?? "").includes("query One")) return route.continue();
+      held = true; // the details as the dialog opens, read now (without the file), delivered after the upload's reload is shown
+      const response = await route.fetch();
+      await dialog.getByRole("link", { name: "plan.txt" }).waitFor();
+      await route.fulfill({ response });
+      firstAnswered();
+    });
+    await page.goto(`${url}/appointments`);
+    await showDay(page);
+    await page.getByTestId("appointment").filter({ hasText: "Kim's visit" }).click();
+    await dialog.getByLabel(/Attach a file/).setInputFiles({ name: "plan.txt", mimeType: "text/plain", buffer: Buffer.from("plan") });
+    await firstDone;
+    await page.waitForLoadState("networkidle");
+    expect(await dialog.getByRole("link", { name: "plan.txt" }).count()).toBe(1);
+    await page.close();
+  });
+
   it("hands out a calendar feed of my sessions, shown once, that a calendar app can read", async () => {
     await book("Jon's review", await client("Jon Kaur"), "17:00");
     const page = await context.newPage();

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchBrowser, newContext, signInAs } from "../support/browser.js";
+import { CHROMIUM, pastTheEdge, launchBrowser, newContext, signInAs } from "../support/browser.js";
 import { DEMO_PASSWORD } from "../../prisma/seed.js";
 import { gql, ok, signIn } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
@@ -271,13 +271,4 @@ describe.runIf(existsSync(CHROMIUM))("Settings screens in Chromium", () => {
     expect((await gql(url, `{ viewer { user { id } } }`, {}, { cookie: elsewhere })).status).toBe(401);
     await context.close();
   });
-
-  /** Elements of the page's own content (the shared header aside) that reach past the window's right edge. */
-  function pastTheEdge(page: Page): Promise<string[]> {
-    return page.evaluate(() =>
-      [...document.querySelectorAll("main *")]
-        .filter((e) => !e.closest(".table-scroll") && e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
-        .map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`),
-    );
-  }
 });

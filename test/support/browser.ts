@@ -46,3 +46,23 @@ export function expectNeverBackwards(samples: number[]) {
   const steps = samples.slice(1).map((s, i) => s - samples[i]);
   expect(Math.min(...steps), `samples: ${samples.join(" ")}`).toBeGreaterThanOrEqual(0);
 }
+
+/**
+ * What makes the page scroll sideways: elements reaching past the window's right edge, the header and
+ * navigation included. What scrolls inside a box of its own (a wide table in `.table-scroll`, the
+ * calendar's grid) is that box's business, so it is left out.
+ */
+export function pastTheEdge(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const inOwnScroll = (e: Element) => {
+      for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) if (getComputedStyle(a).overflowX !== "visible") return true;
+      return false;
+    };
+    const over = [...document.querySelectorAll("body *")]
+      .filter((e) => e.getBoundingClientRect().right > width + 0.5 && !inOwnScroll(e))
+      .map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`);
+    const pageWidth = document.documentElement.scrollWidth;
+    return pageWidth > width ? [`the page is ${pageWidth} px wide`, ...over] : over;
+  });
+}

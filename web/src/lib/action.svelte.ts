@@ -1,5 +1,6 @@
 import { errorMessage } from "./format";
 import { ApiError, type FieldProblem } from "./graphql";
+import { Newest } from "./newest";
 
 /**
  * A page's busy flag and last failure around the actions its buttons and loads run. A form that
@@ -13,7 +14,7 @@ export class Action {
   /** What the last successful action changed, for a visible confirmation. */
   done = $state<string | null>(null);
   #running = 0;
-  #generation = 0;
+  #newest = new Newest();
 
   constructor(private readonly fields: readonly string[] = []) {}
 
@@ -46,8 +47,7 @@ export class Action {
    * changes twice quickly, an older answer arriving last never overwrites the newer one.
    */
   async latest<T>(load: () => Promise<T>, apply: (value: T) => void) {
-    const mine = ++this.#generation;
-    const current = () => mine === this.#generation;
+    const current = this.#newest.ask();
     await this.run(async () => {
       try {
         const value = await load();

@@ -13,6 +13,7 @@ export function formatStarted(iso: string, timeZone: string) {
   return new Intl.DateTimeFormat(undefined, {
     timeZone,
     weekday: "short",
+    hourCycle: "h23",
     hour: "2-digit",
     minute: "2-digit",
     timeZoneName: "short",
@@ -20,7 +21,7 @@ export function formatStarted(iso: string, timeZone: string) {
 }
 
 export function formatDate(iso: string, timeZone: string) {
-  return new Intl.DateTimeFormat(undefined, { timeZone, dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+  return new Intl.DateTimeFormat(undefined, { timeZone, dateStyle: "medium", timeStyle: "short", hourCycle: "h23" }).format(new Date(iso));
 }
 
 /** A validation error reads best as its field messages. */
@@ -54,11 +55,6 @@ export function formatMoney(minorUnits: string, currency: string) {
 export function formatLocalDate(date: string) {
   const [y, m, d] = date.split("-").map(Number);
   return new Intl.DateTimeFormat(undefined, { timeZone: "UTC", dateStyle: "medium" }).format(new Date(Date.UTC(y, m - 1, d)));
-}
-
-/** Hours and minutes of an instant in the workspace's time zone, e.g. "09:30". */
-export function formatClock(iso: string, timeZone: string) {
-  return new Intl.DateTimeFormat(undefined, { timeZone, hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
 }
 
 /** 24-hour HH:mm of an instant in the workspace's time zone, e.g. "14:05", whatever the reader's locale. */

@@ -1,3 +1,5 @@
+import { Newest } from "./newest";
+
 /** One page of a cursor connection, as a domain module's list function returns it. */
 export interface Page<T> {
   nodes: T[];
@@ -16,7 +18,7 @@ export class PagedList<T extends { id: string }> {
   hasMore = $state(false);
   #cursor: string | null = null;
   #pages = 0;
-  #asked = 0;
+  #newest = new Newest();
 
   constructor(private readonly fetchPage: (after: string | null) => Promise<Page<T>>) {}
 
@@ -28,24 +30,24 @@ export class PagedList<T extends { id: string }> {
 
   /** The first page, replacing the list; false when a later load superseded it. */
   async first(): Promise<boolean> {
-    const ticket = ++this.#asked;
+    const current = this.#newest.ask();
     const page = await this.fetchPage(null);
-    if (ticket !== this.#asked) return false;
+    if (!current()) return false;
     this.#show(page.nodes, page, 1);
     return true;
   }
 
   /** The next page, appended without the rows already shown (a row can move between pages meanwhile). */
   async more() {
-    const ticket = this.#asked;
+    const current = this.#newest.join();
     const page = await this.fetchPage(this.#cursor);
-    if (ticket !== this.#asked) return;
+    if (!current()) return;
     this.#show(withoutKnown(this.items ?? [], page.nodes), page, this.#pages + 1);
   }
 
   /** Refetches as many pages as are shown, in order, and swaps them in at once; false when superseded. */
   async refetchShown(): Promise<boolean> {
-    const ticket = ++this.#asked;
+    const current = this.#newest.ask();
     const wanted = Math.max(1, this.#pages);
     let all: T[] = [];
     let last: Page<T> = { nodes: [], hasNextPage: false, endCursor: null };
@@ -54,7 +56,7 @@ export class PagedList<T extends { id: string }> {
       all = withoutKnown(all, last.nodes);
       if (!last.hasNextPage) break;
     }
-    if (ticket !== this.#asked) return false;
+    if (!current()) return false;
     this.#show(all, last, wanted);
     return true;
   }

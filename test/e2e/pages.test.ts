@@ -1,0 +1,88 @@
+// Every page of the web client on a phone (390 px wide), as an owner, who sees them all, in a
+// workspace of the test's own with something on each page: nothing makes the page scroll sideways,
+// each page has its own title, and no time is shown on a 12-hour clock.
+import { existsSync } from "node:fs";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM, launchBrowser, pastTheEdge, signInAs } from "../support/browser.js";
+import { ok } from "../support/client.js";
+import { calendar, instant, isoDate } from "../support/dates.js";
+import { startStack, type Stack } from "../support/stack.js";
+import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
+
+const TIME_ZONE = "Europe/Berlin";
+
+describe.runIf(existsSync(CHROMIUM))("every page at 390 px", () => {
+  let stack: Stack;
+  let browser: Browser;
+  let url: string;
+  let ws: TestWorkspace;
+  let agentSessionId: string;
+  let invoiceId: string;
+
+  beforeAll(async () => {
+    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+    url = stack.urls[0];
+    ws = await newWorkspace(url, TIME_ZONE);
+    const owner = { token: ws.owner.token };
+    const client = (await ok(url, `mutation { createClient(input: { name: "Acme Corporation International" }) { ... on Client { id } } }`, {}, owner)).createClient.id;
+    const project = (
+      await ok(url, `mutation($c: ID!) { createProject(input: { clientId: $c, name: "Website relaunch", hourlyRateCents: "9000" }) { ... on Project { id } } }`, { c: client }, owner)
+    ).createProject.id;
+    // Last week's Tuesday: billable time in the past, whatever today is.
+    const day = calendar(TIME_ZONE).monday(-1).plus({ days: 1 });
+    await ok(url, `mutation($p: ID!, $s: DateTime!, $e: DateTime!) { logTime(input: { projectId: $p, startedAt: $s, endedAt: $e, description: "Design review" }) { __typename } }`,
+      { p: project, s: instant(day, "09:00"), e: instant(day, "11:30") }, owner);
+    const invoices = await ok(url, `mutation($c: ID!, $f: LocalDate!, $t: LocalDate!) { createInvoice(input: { clientId: $c, from: $f, to: $t }) { ... on MutationCreateInvoiceSuccess { data { id } } } }`,
+      { c: client, f: isoDate(day), t: isoDate(day) }, owner);
+    invoiceId = invoices.createInvoice.data[0].id;
+    agentSessionId = (
+      await ok(url, `mutation($p: ID!) { startAgentSession(input: { projectId: $p, description: "Refactor the sign-in flow" }) { ... on AgentSession { id } } }`, { p: project }, owner)
+    ).startAgentSession.id;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it("fits each page in the window, with its own title and 24-hour times", async () => {
+    const context = await browser.newContext({ locale: "en-US", viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await signInAs(page, url, ws.owner.email);
+    // Each page, with what shows that it has loaded.
+    const pages: [string, string][] = [
+      ["/live", "main"],
+      ["/work", "[data-testid=work-row], .empty"],
+      [`/work/employees/${ws.employee.id}`, "main h1"],
+      ["/work/notes", "main h1"],
+      ["/agent", "main h1"],
+      [`/agent/sessions/${agentSessionId}`, "[data-testid=session-detail]"],
+      ["/entries", "main h1"],
+      ["/invoices", "[data-testid=invoice-row]"],
+      [`/invoices/${invoiceId}`, "[data-testid=invoice]"],
+      ["/appointments", "main h1"],
+      ["/appointments/clients", "main h1"],
+      ["/appointments/fields", "main h1"],
+      ["/appointments/settings", "main h1"],
+      ["/analytics", "main h1"],
+      ["/settings/work", "main h1"],
+      ["/settings/workspace", "#ws-name"],
+      ["/settings/members", "[data-testid=member-row]"],
+      ["/settings/tokens", "[data-testid=token-row]"],
+      ["/settings/account", "#current-password"],
+    ];
+    const titles = new Map<string, string>();
+    for (const [path, ready] of pages) {
+      await page.goto(`${url}${path}`);
+      await page.locator(ready).first().waitFor();
+      await page.waitForLoadState("networkidle");
+      expect(await pastTheEdge(page), path).toEqual([]);
+      expect(await page.locator("body").innerText(), path).not.toMatch(/\b(AM|PM)\b/);
+      const title = await page.title();
+      expect(title, path).toMatch(/^\S.* · Sessions$/);
+      expect(titles.get(title), `${path} has the title of ${titles.get(title)}`).toBeUndefined();
+      titles.set(title, path);
+    }
+    await context.close();
+  });
+});
