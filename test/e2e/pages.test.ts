@@ -1,6 +1,6 @@
-// Every page of the web client on a phone (390 px wide), as an owner, who sees them all, in a
-// workspace of the test's own with something on each page: nothing makes the page scroll sideways,
-// each page has its own title, and no time is shown on a 12-hour clock.
+// Every page of the web client on a phone (390×844) and a desktop (1440×900), as an owner, who sees
+// them all, in a workspace of the test's own with something on each page: nothing makes the page
+// scroll sideways, each page has its own title, no time is shown on a 12-hour clock, and no error.
 import { existsSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +12,7 @@ import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
 const TIME_ZONE = "Europe/Berlin";
 
-describe.runIf(existsSync(CHROMIUM))("every page at 390 px", () => {
+describe.runIf(existsSync(CHROMIUM))("every page on a phone and a desktop", () => {
   let stack: Stack;
   let browser: Browser;
   let url: string;
@@ -45,8 +45,11 @@ describe.runIf(existsSync(CHROMIUM))("every page at 390 px", () => {
     await stack?.stop();
   });
 
-  it("fits each page in the window, with its own title and 24-hour times", async () => {
-    const context = await browser.newContext({ locale: "en-US", viewport: { width: 390, height: 844 } });
+  it.each([
+    [390, 844],
+    [1440, 900],
+  ])("at %i×%i fits each page in the window, with its own title, 24-hour times and no error", async (width, height) => {
+    const context = await browser.newContext({ locale: "en-US", viewport: { width, height } });
     const page = await context.newPage();
     await signInAs(page, url, ws.owner.email);
     // Each page, with what shows that it has loaded.
@@ -78,6 +81,7 @@ describe.runIf(existsSync(CHROMIUM))("every page at 390 px", () => {
       await page.waitForLoadState("networkidle");
       expect(await pastTheEdge(page), path).toEqual([]);
       expect(await page.locator("body").innerText(), path).not.toMatch(/\b(AM|PM)\b/);
+      expect(await page.getByRole("alert").allInnerTexts(), path).toEqual([]);
       const title = await page.title();
       expect(title, path).toMatch(/^\S.* · Sessions$/);
       expect(titles.get(title), `${path} has the title of ${titles.get(title)}`).toBeUndefined();
