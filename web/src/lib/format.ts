@@ -57,6 +57,11 @@ export function formatLocalDate(date: string) {
   return new Intl.DateTimeFormat(undefined, { timeZone: "UTC", dateStyle: "medium" }).format(new Date(Date.UTC(y, m - 1, d)));
 }
 
+/** An API enum value as words for the page, e.g. IN_PROGRESS -> "in progress". */
+export function inWords(value: string) {
+  return value.toLowerCase().replaceAll("_", " ");
+}
+
 /** 24-hour HH:mm of an instant in the workspace's time zone, e.g. "14:05", whatever the reader's locale. */
 export function formatTime24(iso: string, timeZone: string) {
   return new Intl.DateTimeFormat(undefined, { timeZone, hourCycle: "h23", hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
