@@ -17,14 +17,15 @@ SETTINGS=(
   "leap-day|2028-02-29 12:00:00|29 February"
 )
 
-# Suites whose tests create or read dated data: appointments, work time, agent time, invoices, analytics.
+# Suites whose tests create or read dated data: appointments, work time, agent time, invoices, analytics,
+# and every page with dated data on it.
 SUITES=(
   test/unit
   test/api/appointments.test.ts test/api/appointment-feeds.test.ts test/api/appointment-jobs.test.ts test/api/appointment-live.test.ts
   test/api/work-sessions.test.ts test/api/work-auto-close.test.ts test/api/work-duplicates.test.ts
   test/api/agent-sessions.test.ts test/api/billing.test.ts test/api/mcp.test.ts
   test/api/analytics.test.ts test/api/analytics-finalise.test.ts
-  test/e2e/work.test.ts test/e2e/appointments.test.ts test/e2e/agent.test.ts
+  test/e2e/work.test.ts test/e2e/appointments.test.ts test/e2e/agent.test.ts test/e2e/pages.test.ts
 )
 
 command -v faketime >/dev/null || { echo "faketime is not installed (Debian package faketime)"; exit 2; }
