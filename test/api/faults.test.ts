@@ -32,7 +32,10 @@ describe.runIf(inject("redisUrl"))("faults", () => {
       instances: 2,
       worker: true,
       servers: { databaseUrl: postgres.url, redisUrl: redis.url },
-      env: { RATE_LIMIT_TOKEN: "100000/60", RATE_LIMIT_INGESTION: "100000/60" },
+      // A job the worker took just as Redis died (taken on the server, the answer lost) is orphaned
+      // until its lock expires and a stalled-job check puts it back: 30 s locks would take up to a
+      // minute and a half, 5 s ones at most 15 s, inside the audit's wait.
+      env: { RATE_LIMIT_TOKEN: "100000/60", RATE_LIMIT_INGESTION: "100000/60", JOB_LOCK_MS: "5000" },
     });
     ws = await newWorkspace(stack.urls[0]);
     const app = await ok(stack.urls[0], `mutation { createAnalyticsApp(input: { name: "Shop" }) { ... on AnalyticsAppWithKey { writeKey } } }`, {}, { token: ws.owner.token });
