@@ -23,6 +23,9 @@ export const lockWorkTimeline = (tx: Tx, workspaceId: string, userId: string) =>
 /** A member's files not yet attached to a session (their upload quota). */
 export const lockUnattachedUploads = (tx: Tx, workspaceId: string, userId: string) => lock(tx, [`uploads:${workspaceId}:${userId}`]);
 
+/** A member's screenshot uploads of the last day (their screenshot quota). */
+export const lockScreenshotQuota = (tx: Tx, workspaceId: string, userId: string) => lock(tx, [`screenshots:${workspaceId}:${userId}`]);
+
 /** The bookings of staff members and clients (IDs are unique across workspaces). */
 export const lockBookings = (tx: Tx, staffIds: string[], clientIds: string[]) =>
   lock(tx, [...staffIds.map((id) => `booking:staff:${id}`), ...clientIds.map((id) => `booking:client:${id}`)]);
