@@ -27,7 +27,7 @@ runtime.whenPubSubResumed(() => {
   runtime.live.catchUp();
 });
 const yoga = createGraphQL(runtime, auth, config, metrics);
-const websocket = createWebSocketServer(yoga, auth, runtime.limits, config);
+const websocket = createWebSocketServer(yoga, auth, runtime.limits, config, metrics);
 const webRoot = fileURLToPath(new URL("../web/build", import.meta.url));
 const routes = plainRoutes({ runtime, auth, config, yoga, health, metrics });
 const { server, markReady, drain } = createHttpServer({
