@@ -8,6 +8,7 @@ import { createPubSub } from "graphql-yoga";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { seedDemo } from "../../prisma/seed.js";
 import type { Services } from "../../schema/common/context.js";
+import { parseScreenshotQuota } from "../../schema/work/screenshots.js";
 import { ok, tokenFor } from "../support/client.js";
 import { freshDatabase } from "../support/database.js";
 import { startProcess, type Proc } from "../support/process.js";
@@ -36,7 +37,7 @@ describe.skipIf(!inject("databaseUrl"))("demo workspace", () => {
     // Jobs are only recorded: nothing may close the open session before the API is asked about it.
     const jobs = { enqueue: async (name: string, payload: unknown) => void enqueued.push({ name, payload }), failed: async () => [] };
     const services = { db: database.db, pubsub: createPubSub(), jobs } as unknown as Services;
-    seeded.push(...(await Promise.all([1, 2].map(() => seedDemo(services, { dataDir, now: REFERENCE })))));
+    seeded.push(...(await Promise.all([1, 2].map(() => seedDemo(services, { screenshots: { dataDir, quota: parseScreenshotQuota(undefined) }, now: REFERENCE })))));
     api = await startProcess("server/main.ts", { DATABASE_URL: database.url, SEED_DEMO: "false", DATA_DIR: dataDir, PORT: "0", HOST: "127.0.0.1" }, /ready on (http:\/\/\S+) /);
     url = api.url.replace("localhost", "127.0.0.1");
   }, 120_000);
