@@ -100,7 +100,7 @@ async function answerAfk(services: Services, person: Recorder, reasons: Map<numb
 }
 
 /** A small PNG of a desktop: a title bar in the app's colour, a sidebar and lines of text. */
-export function screenImage(hue: [number, number, number]): Buffer {
+function screenImage(hue: [number, number, number]): Buffer {
   const [width, height] = [320, 200];
   const row = width * 3 + 1;
   const raw = Buffer.alloc(row * height);
