@@ -46,7 +46,7 @@ server.on("upgrade", (req, socket, head) => {
   else socket.destroy();
 });
 
-const seeded = config.seedDemo && (await seedDemo(runtime.db));
+const seeded = config.seedDemo && (await seedDemo(runtime, { screenshots: { dataDir: config.dataDir, quota: config.screenshotQuota } }));
 await runtime.embeddedJobs?.start(runtime);
 await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
 markReady();

@@ -33,3 +33,6 @@ export const lockBookings = (tx: Tx, staffIds: string[], clientIds: string[]) =>
 /** An analytics app's end users and client sessions, by their keys. */
 export const lockVisitors = (tx: Tx, appId: string, userKeys: string[], clientSessionIds: string[]) =>
   lock(tx, [...userKeys.map((key) => `analytics:${appId}:u:${key}`), ...clientSessionIds.map((id) => `analytics:${appId}:s:${id}`)]);
+
+/** Seeding the demo workspace: two processes starting on one empty database seed it once. */
+export const lockDemoSeed = (tx: Tx) => lock(tx, ["demo-seed"]);

@@ -7,6 +7,7 @@ import type { Services, Viewer } from "../common/context.js";
 import { QuotaExceededError } from "../common/errors.js";
 import { lockScreenshotQuota } from "../common/locks.js";
 import { rowVisible } from "../common/policy.js";
+import type { Recorder } from "./recording.js";
 import { sessionFor } from "./rules.js";
 import { settingsOf } from "./service.js";
 
@@ -54,7 +55,7 @@ export interface ScreenshotUpload {
  * member's uploads of the last 24 hours are counted under a per-member lock, so uploads sent at once
  * can't all slip under the quota; the file is written before its row, so no row names a missing file.
  */
-export async function storeScreenshot(services: Services, viewer: Viewer, storage: { dataDir: string; quota: ScreenshotQuota }, upload: ScreenshotUpload) {
+export async function storeScreenshot(services: Services, viewer: Recorder, storage: { dataDir: string; quota: ScreenshotQuota }, upload: ScreenshotUpload) {
   const { takenAt } = upload;
   const timeoutMs = (await settingsOf(services, viewer.workspaceId)).inactivityMinutes * 60_000;
   const nearby = await services.db.workSession.findMany({
