@@ -7,6 +7,7 @@ import { calendarMonth } from "./appointments.js";
 import { eventIngestion, sessionList } from "./analytics.js";
 import { fanOut, roundTrip } from "./platform.js";
 import { faultScenarios } from "./faults.js";
+import { soak } from "./soak.js";
 import { trackerLag } from "./tracker.js";
 import { heartbeatIngestion, importThroughput, sessionsPage } from "./work.js";
 import { benchEnv, printTable } from "./support.js";
@@ -32,6 +33,8 @@ try {
   if (!only || only === "analytics") printTable("User Sessions list over 1,000,000 raw events (~50,000 sessions), 50 per page", await sessionList(env));
   if (!only || only === "faults")
     printTable("Faults under mixed traffic (2 API processes, 1 worker): refused batches sent again, every event id audited", await faultScenarios());
+  if (!only || only === "soak")
+    printTable("Soak: mixed traffic (heartbeats, analytics batches, reads, beat flips) with live-board subscribers held open, one API process and a worker", await soak(env));
   if (!only || only === "authorization") printTable("Authorization matrix: every root field and endpoint, every kind of caller", authorizationMatrix());
   if (!only || only === "bad-input") printTable("Bad input: hostile values for every root field and plain endpoint (BAD_INPUT_RUNS per field)", badInput());
   if (!only || only === "authorization" || only === "security") {
