@@ -86,6 +86,35 @@ describe("recording from the desktop app", () => {
     ]);
   });
 
+  it("batches sent at once (several devices, retries) come out as if sent one after another", async () => {
+    // Two hours of windows every 5 minutes, an away period, overlapping batches with repeated events.
+    const minute = (m: number) => DateTime.fromISO(at("09:00", -5)).plus({ minutes: m }).toUTC().toISO()!;
+    const windows = Array.from({ length: 24 }, (_, i) => ({ id: `c${i}`, type: "window", timestamp: minute(5 * i), duration: 300, data: { app: i % 2 ? "Code" : "Slack", title: `t${i}` } }));
+    const away = [{ id: "k1", type: "afk", timestamp: minute(60), duration: 900, data: { status: "afk" } }, { id: "k2", type: "afk", timestamp: minute(75), data: { status: "not-afk" } }];
+    const batches = [0, 1, 2, 3, 4, 5].map((b) => [...windows.slice(b * 4, b * 4 + 6), ...(b === 3 ? away : [])]);
+    const sequential = ws.owner;
+    for (const batch of batches) expect((await post(sequential.token, batch)).status).toBe(200);
+    const concurrent = ws.manager;
+    const answers = await Promise.all(batches.map((batch) => post(concurrent.token, batch)));
+    expect(answers.map((a) => a.status)).toEqual(batches.map(() => 200));
+    // 36 events sent, 26 distinct: each one is new to exactly one batch.
+    expect(answers.reduce((n, a) => n + a.body.accepted, 0)).toBe(36);
+    expect(answers.reduce((n, a) => n + a.body.duplicates, 0)).toBe(10);
+
+    const sessionsOf = async (member: { id: string; token: string }) =>
+      (await ok(url, SESSIONS, { f: day(-5), t: day(-5), e: member.id }, { token: member.token })).workSessions.nodes.map((n: Record<string, unknown>) => ({
+        startedAt: n.startedAt,
+        endedAt: n.endedAt,
+        netSeconds: n.netSeconds,
+        afkSeconds: n.afkSeconds,
+        apps: n.apps,
+        afk: (n.afkPeriods as { startedAt: string; endedAt: string }[]).map((p) => [p.startedAt, p.endedAt]),
+      }));
+    const expected = await sessionsOf(sequential);
+    expect(expected).toEqual([expect.objectContaining({ startedAt: at("09:00", -5), afkSeconds: 900, afk: [[at("10:00", -5), at("10:15", -5)]] })]);
+    expect(await sessionsOf(concurrent)).toEqual(expected);
+  });
+
   it("a late event that bridges two sessions makes them one", async () => {
     const sam = ws.staff.token;
     const w = (id: string, time: string, duration: number) => ({ id, type: "window", timestamp: at(time, 1), duration, data: { app: "Code", title: "x" } });
