@@ -12,6 +12,8 @@ import { startStack, type Stack } from "../support/stack.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
 const TIME_ZONE = "Europe/Berlin";
+// A tour opens a page after another, each until the network is idle: a minute or more on a busy machine.
+const PAGE_TOUR_MS = 120_000;
 
 describe.runIf(existsSync(CHROMIUM))("every page on a phone and a desktop", () => {
   let stack: Stack;
@@ -95,7 +97,7 @@ describe.runIf(existsSync(CHROMIUM))("every page on a phone and a desktop", () =
       titles.set(title, path);
     }
     await context.close();
-  });
+  }, PAGE_TOUR_MS);
 
   it("at 390×844 fits the sign-in page, signed out", async () => {
     const context = await browser.newContext({ locale: "en-US", viewport: { width: 390, height: 844 } });
@@ -124,5 +126,5 @@ describe.runIf(existsSync(CHROMIUM))("every page on a phone and a desktop", () =
     }
     expect(titles.size).toBe(paths.length);
     await context.close();
-  });
+  }, PAGE_TOUR_MS);
 });
