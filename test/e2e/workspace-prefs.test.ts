@@ -1,7 +1,7 @@
 // The workspace's display settings as every page reads them, in Chromium, in the test's own
 // workspace: its clock (24-hour by default, 12-hour when chosen, back again), the weekday its weeks
-// start on (the appointments week and month, an employee's month), and the appointments calendar on
-// a phone, which opens on one day and switches to the others.
+// start on (the appointments week and month, an employee's month), each weekday's working hours
+// shaded in the calendar, and the calendar on a phone, which opens on one day and switches to the others.
 import { existsSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -126,6 +126,29 @@ describe.runIf(existsSync(CHROMIUM))("workspace display settings on every page",
     await settings({ weekStart: 1 });
     await calendarOn(page, "Week");
     expect(await page.locator(".day-column").first().getAttribute("data-date")).toBe(isoDate(M));
+    await page.close();
+  });
+
+  it("shades the calendar outside each weekday's working hours, a day off whole", async () => {
+    const page = await owner.newPage();
+    /** The shaded spans of a day's column, as [top, height] in pixels (a minute each, from 06:00). */
+    const shaded = (date: string) =>
+      page.locator(`.day-column[data-date="${date}"] [data-testid=off-hours]`).evaluateAll((spans) => spans.map((s) => [(s as HTMLElement).offsetTop, (s as HTMLElement).offsetHeight]));
+    await calendarOn(page, "Week");
+    // The default week: Monday to Friday 09:00-17:00.
+    expect(await shaded(WEDNESDAY)).toEqual([[0, 180], [660, 300]]);
+    expect(await shaded(isoDate(M.plus({ days: 6 })))).toEqual([[0, 960]]);
+
+    await ok(
+      url,
+      `mutation($h: [WorkingDayInput!]) { updateWorkspace(input: { workingHours: $h }) { __typename } }`,
+      { h: [{ weekday: 3, start: "12:00", end: "20:00" }, { weekday: 7, start: "06:00", end: "22:00" }] },
+      { token: ws.owner.token },
+    );
+    await calendarOn(page, "Week");
+    expect(await shaded(WEDNESDAY)).toEqual([[0, 360], [840, 120]]);
+    expect(await shaded(isoDate(M))).toEqual([[0, 960]]);
+    expect(await shaded(isoDate(M.plus({ days: 6 })))).toEqual([]);
     await page.close();
   });
 

@@ -10,7 +10,7 @@ onUnauthenticated(() => (session.viewer = null));
 
 const VIEWER = graphql(`
   query Viewer {
-    viewer { user { id name email } workspace { id name timeZone weekStart timeFormat } role permissions workspaces { id name timeZone } }
+    viewer { user { id name email } workspace { id name timeZone weekStart timeFormat workingHours { weekday start end } } role permissions workspaces { id name timeZone } }
   }
 `);
 
