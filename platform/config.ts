@@ -1,4 +1,5 @@
 import { DEFAULT_RATE_LIMITS, parseRateLimit, type RateLimitSettings } from "../schema/identity/rate-limits.js";
+import { parseScreenshotQuota, type ScreenshotQuota } from "../schema/work/screenshots.js";
 
 /** Everything the processes read from the environment, in one place. */
 export interface Config {
@@ -27,6 +28,8 @@ export interface Config {
    * noticed, and its job given to another, after about this long.
    */
   jobLockMs: number;
+  /** What one member's desktop app may upload as screenshots in 24 hours, so a runaway app can't fill the disk. */
+  screenshotQuota: ScreenshotQuota;
   /** The Bearer token Prometheus sends to /metrics; without one there is no /metrics. */
   metricsToken: string | null;
   /** Session summaries by a model behind an OpenAI-compatible API; deterministic ones when unset. */
@@ -52,6 +55,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailOutbox: env.MAIL_OUTBOX || null,
     metricsToken: env.METRICS_TOKEN || null,
     jobLockMs: Number(env.JOB_LOCK_MS ?? 30_000),
+    screenshotQuota: parseScreenshotQuota(env.SCREENSHOT_QUOTA),
     rateLimits: {
       signInPerAddress: parseRateLimit(env.RATE_LIMIT_SIGN_IN_PER_ADDRESS, DEFAULT_RATE_LIMITS.signInPerAddress),
       signInPerAccount: parseRateLimit(env.RATE_LIMIT_SIGN_IN_PER_ACCOUNT, DEFAULT_RATE_LIMITS.signInPerAccount),

@@ -1,7 +1,15 @@
-import type { Db, Tx } from "../schema/common/context.js";
-import { DateTime } from "luxon";
+// The demo workspace a first start shows: its people, client and projects, then each domain's demo
+// data (schema/<domain>/demo.ts) laid out on the two weeks before this one and this week so far.
+import type { Services } from "../schema/common/context.js";
+import { demoCalendar } from "../schema/common/demo.js";
+import { lockDemoSeed } from "../schema/common/locks.js";
+import { seedAgentDemo } from "../schema/agent/demo.js";
 import { seedAnalyticsDemo } from "../schema/analytics/demo.js";
+import { seedAppointmentsDemo } from "../schema/appointments/demo.js";
+import { seedBillingDemo } from "../schema/billing/demo.js";
 import { hashPassword } from "../schema/identity/secrets.js";
+import { parseWorkingHours } from "../schema/identity/working-hours.js";
+import { seedWorkDemo, type ScreenshotStorage } from "../schema/work/demo.js";
 
 export const DEMO_PASSWORD = "demo-password";
 
@@ -13,62 +21,48 @@ export const DEMO_MEMBERS = [
   { email: "sam@demo.test", name: "Sam Staff", role: "staff" },
 ] as const;
 
-/** Seeds the demo workspace once, on an empty database; returns whether it did. */
-export async function seedDemo(db: Db): Promise<boolean> {
-  if (await db.workspace.count()) return false;
+type DemoEmail = (typeof DEMO_MEMBERS)[number]["email"];
+
+export interface DemoOptions {
+  /** Where the demo's screenshots are stored, as uploads are. */
+  screenshots: ScreenshotStorage;
+  /** The moment the demo is seeded for: its data covers the two weeks before this one and this week up to it. */
+  now?: Date;
+}
+
+/** Creates the demo workspace, its people, client and projects, unless any workspace exists. */
+async function claimDemo(services: Services) {
   const passwordHash = await hashPassword(DEMO_PASSWORD);
-  const workspaceId = await db.$transaction(async (tx) => {
+  return services.db.$transaction(async (tx) => {
+    // The first process to get here creates the workspace; any other, waiting here, then finds it.
+    await lockDemoSeed(tx);
+    if (await tx.workspace.count()) return null;
     const workspace = await tx.workspace.create({ data: { name: "Demo Workspace", timeZone: "Europe/Berlin" } });
+    const people = new Map<DemoEmail, string>();
     for (const member of DEMO_MEMBERS) {
       const user = await tx.user.create({ data: { email: member.email, name: member.name, passwordHash } });
       await tx.membership.create({ data: { workspaceId: workspace.id, userId: user.id, role: member.role } });
+      people.set(member.email, user.id);
     }
     const client = await tx.client.create({ data: { workspaceId: workspace.id, name: "Acme Corp" } });
-    await seedAppointments(tx, workspace.id, workspace.timeZone);
-    await tx.project.create({
-      data: { workspaceId: workspace.id, clientId: client.id, name: "Acme Website", hourlyRate: 9000, currency: "EUR" },
-    });
-    return workspace.id;
+    const project = (name: string, billAgentTime: boolean) =>
+      tx.project.create({ data: { workspaceId: workspace.id, clientId: client.id, name, hourlyRate: 9000, currency: "EUR", billAgentTime } });
+    const website = await project("Acme Website", true);
+    const app = await project("Acme Mobile App", false);
+    return { workspace, person: (email: DemoEmail) => people.get(email)!, client, website, app };
   });
-  await seedAnalyticsDemo(db, workspaceId);
-  return true;
 }
 
-/** A small practice: intake and outcome forms, two clients, and sessions this week. */
-async function seedAppointments(tx: Tx, workspaceId: string, timeZone: string) {
-  const field = (target: "pre_session" | "during_session" | "post_session" | "evaluation", position: number, key: string, label: string, type: string, extra: object = {}) =>
-    tx.fieldDefinition.create({ data: { workspaceId, target, position, key, label, type: type as never, ...extra } });
-  await field("pre_session", 1, "visitReason", "Reason for visit", "text");
-  await field("pre_session", 2, "painLevel", "Pain (0-10)", "number", { validation: { min: 0, max: 10 } });
-  await field("pre_session", 3, "bodyArea", "Area", "select", { filterable: true, validation: { options: ["Neck", "Back", "Knee", "Shoulder"] } });
-  await field("during_session", 1, "treatmentNotes", "Treatment notes", "textarea");
-  await field("post_session", 1, "result", "Outcome", "select", { validation: { options: ["Improved", "Unchanged", "Worse"] } });
-  await field("post_session", 2, "clientSignature", "Client signature", "signature");
-  await field("evaluation", 1, "mobility", "Mobility score", "number", { validation: { min: 0, max: 100 } });
-  const service = await tx.appointmentService.create({ data: { workspaceId, name: "Physiotherapy", pricing: "per_session", priceCents: 8000, currency: "EUR" } });
-  const owner = await tx.user.findUniqueOrThrow({ where: { email: "owner@demo.test" } });
-  const clara = await tx.client.create({ data: { workspaceId, name: "Clara Diaz" } });
-  const david = await tx.client.create({ data: { workspaceId, name: "David Evans" } });
-  const monday = DateTime.now().setZone(timeZone).startOf("week");
-  const sessions = [
-    { name: "Initial assessment", clientId: clara.id, day: 2, time: "14:00", minutes: 60, area: "Knee" },
-    { name: "Review", clientId: david.id, day: 3, time: "11:00", minutes: 30, area: "Neck" },
-  ];
-  for (const s of sessions) {
-    const [hour, minute] = s.time.split(":").map(Number);
-    const start = monday.plus({ days: s.day }).set({ hour, minute });
-    await tx.appointment.create({
-      data: {
-        workspaceId,
-        clientId: s.clientId,
-        staffId: owner.id,
-        serviceId: service.id,
-        name: s.name,
-        startsAt: start.toJSDate(),
-        durationMinutes: s.minutes,
-        endsAt: start.plus({ minutes: s.minutes }).toJSDate(),
-        fieldValues: { visitReason: "Pain when walking", painLevel: 4, bodyArea: s.area },
-      },
-    });
-  }
+/** Seeds the demo workspace once, on an empty database; returns whether it did. */
+export async function seedDemo(services: Services, { screenshots, now = new Date() }: DemoOptions): Promise<boolean> {
+  const demo = await claimDemo(services);
+  if (!demo) return false;
+  const { workspace, person } = demo;
+  const calendar = demoCalendar(workspace.id, workspace.timeZone, parseWorkingHours(workspace.workingHours).map((day) => day.weekday), now);
+  await seedWorkDemo(services, calendar, [person("tom@demo.test"), person("emma@demo.test")], screenshots);
+  await seedAgentDemo(services.db, calendar, [person("lisa@demo.test"), person("owner@demo.test")], demo.website, demo.app);
+  await seedAppointmentsDemo(services.db, calendar, [person("sam@demo.test"), person("owner@demo.test")]);
+  await seedBillingDemo(services, calendar, demo.client.id);
+  await seedAnalyticsDemo(services.db, calendar);
+  return true;
 }

@@ -5,7 +5,7 @@ import type { Services } from "../schema/common/context.js";
 import { localId } from "../schema/common/input-limits.js";
 import { AppError, ForbiddenError } from "../schema/common/errors.js";
 import { can } from "../schema/common/policy.js";
-import { editableSession, readableAttachment, storeAttachment, UNATTACHED_UPLOAD_QUOTA, UploadQuotaError, uploadProblem } from "../schema/appointments/attachments.js";
+import { editableSession, readableAttachment, storeAttachment, uploadProblem } from "../schema/appointments/attachments.js";
 import { attachmentsRoot, MAX_ATTACHMENT_BYTES } from "../schema/appointments/storage.js";
 import type { Authenticator } from "./auth.js";
 import type { Config } from "../platform/config.js";
@@ -45,11 +45,7 @@ export function appointmentAttachmentsRoute(services: Services, auth: Authentica
     const fileName = url.searchParams.get("fileName") ?? "";
     const problem = uploadProblem(mime, bytes, fileName);
     if (problem) return json(res, problem.status, { error: problem.error, code: "VALIDATION" });
-    const stored = await storeAttachment(services, viewer, { appointmentId, mime, fileName, bytes }).catch((error) => {
-      if (error instanceof UploadQuotaError) return json(res, 413, { error: error.message, code: error.code, limit: UNATTACHED_UPLOAD_QUOTA });
-      throw error;
-    });
-    if (!stored) return;
+    const stored = await storeAttachment(services, viewer, { appointmentId, mime, fileName, bytes });
     const globalId = encodeGlobalID("AppointmentAttachment", stored.id);
     json(res, 201, { id: globalId, fileName: stored.fileName, mime: stored.mime, size: stored.size, url: `/api/appointments/attachments/${stored.id}` });
   });

@@ -89,10 +89,7 @@ function measure(metrics: Metrics): Plugin {
       return { onExecuteDone: () => void stop() };
     },
     onResultProcess({ result }) {
-      for (const single of Array.isArray(result) ? result : [result]) {
-        const errors = (single as { errors?: readonly GraphQLError[] }).errors ?? [];
-        for (const error of errors) metrics.errors.inc({ code: String(error.extensions?.code ?? "INTERNAL") });
-      }
+      for (const single of Array.isArray(result) ? result : [result]) metrics.countErrors((single as { errors?: readonly GraphQLError[] }).errors ?? []);
     },
   };
 }

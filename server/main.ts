@@ -27,7 +27,7 @@ runtime.whenPubSubResumed(() => {
   runtime.live.catchUp();
 });
 const yoga = createGraphQL(runtime, auth, config, metrics);
-const websocket = createWebSocketServer(yoga, auth, runtime.limits, config);
+const websocket = createWebSocketServer(yoga, auth, runtime.limits, config, metrics);
 const webRoot = fileURLToPath(new URL("../web/build", import.meta.url));
 const routes = plainRoutes({ runtime, auth, config, yoga, health, metrics });
 const { server, markReady, drain } = createHttpServer({
@@ -46,7 +46,7 @@ server.on("upgrade", (req, socket, head) => {
   else socket.destroy();
 });
 
-const seeded = config.seedDemo && (await seedDemo(runtime.db));
+const seeded = config.seedDemo && (await seedDemo(runtime, { screenshots: { dataDir: config.dataDir, quota: config.screenshotQuota } }));
 await runtime.embeddedJobs?.start(runtime);
 await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
 markReady();

@@ -21,7 +21,7 @@ function counter<L extends string>(registry: client.Registry, name: string, help
 export class Metrics {
   readonly registry = new client.Registry();
   readonly httpRequests = counter(this.registry, "http_requests_total", "HTTP requests by route (path prefix), method and status", ["route", "method", "status"]);
-  readonly errors = counter(this.registry, "api_errors_total", "Errors answered, by code (GraphQL extensions.code or plain endpoint code)", ["code"]);
+  readonly errors = counter(this.registry, "api_errors_total", "Errors answered over HTTP and WebSocket, by code (GraphQL extensions.code or plain endpoint code)", ["code"]);
   readonly ingested = counter(
     this.registry,
     "ingested_events_total",
@@ -30,11 +30,16 @@ export class Metrics {
   );
   readonly operationSeconds = new client.Histogram({
     name: "graphql_operation_duration_seconds",
-    help: "GraphQL query and mutation execution time, over HTTP and WebSocket",
+    help: "GraphQL query and mutation execution time, over HTTP and WebSocket; for subscriptions, the time to their first payload",
     labelNames: ["type"] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+
+  /** Counts a GraphQL answer's errors by their code (one without a code is an internal one). */
+  countErrors(errors: readonly { extensions?: Readonly<Record<string, unknown>> }[]) {
+    for (const error of errors) this.errors.inc({ code: String(error.extensions?.code ?? "INTERNAL") });
+  }
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];

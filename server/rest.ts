@@ -2,7 +2,7 @@
 // the JSON body within its limit, and expected failures (AppError) answered with their HTTP status.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Viewer } from "../schema/common/context.js";
-import { AppError, ForbiddenError } from "../schema/common/errors.js";
+import { AppError, ForbiddenError, QuotaExceededError } from "../schema/common/errors.js";
 import { can, type Permission } from "../schema/common/policy.js";
 import { RateLimitedError } from "../schema/identity/rate-limits.js";
 import { type Authenticator, credentialsFrom, viewerOfRequest } from "./auth.js";
@@ -16,7 +16,7 @@ export interface PlainRoute {
   maxBodyBytes?: number;
 }
 
-const STATUS: Record<string, number> = { VALIDATION: 400, UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, PAYLOAD_TOO_LARGE: 413 };
+const STATUS: Record<string, number> = { VALIDATION: 400, UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, PAYLOAD_TOO_LARGE: 413, QUOTA_EXCEEDED: 413 };
 
 /** Not signed in: a 401, whatever the endpoint. */
 export class UnauthenticatedError extends AppError {
@@ -45,7 +45,8 @@ export function endpoint(handle: Route, errorsAs: "json" | "text" = "json"): Rou
       if (!(error instanceof AppError) || error instanceof RateLimitedError || res.headersSent) throw error;
       const status = STATUS[error.code] ?? 400;
       if (errorsAs === "text") return void res.writeHead(status, { "content-type": "text/plain" }).end(error.message);
-      json(res, status, { error: error.message, code: error.code });
+      const limit = error instanceof QuotaExceededError ? { limit: error.limit } : {};
+      json(res, status, { error: error.message, code: error.code, ...limit });
     }
   };
 }

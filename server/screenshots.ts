@@ -35,7 +35,7 @@ export function screenshotsRoute(services: Services, auth: Authenticator, config
     const bytes = await readBody(req, MAX_SCREENSHOT_BYTES);
     if (!bytes.length) throw new BadRequestError("The image is empty");
     if (!contentMatches(mime, bytes)) throw new BadRequestError(`The body is not a ${mime} image: its first bytes don't match the Content-Type`);
-    const shot = await storeScreenshot(services, viewer, config.dataDir, { mime, takenAt, bytes });
+    const shot = await storeScreenshot(services, viewer, { dataDir: config.dataDir, quota: config.screenshotQuota }, { mime, takenAt, bytes });
     if (!shot) throw new ConflictError("No session of yours at that time");
     json(res, 201, { id: shot.id, sessionId: shot.sessionId });
   });

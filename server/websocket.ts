@@ -11,6 +11,7 @@ import { affects } from "../schema/identity/revocations.js";
 import { type Authenticator, credentialsFrom, originAllowed } from "./auth.js";
 import type { Config } from "../platform/config.js";
 import { rateLimited, type GraphQLServer } from "./graphql.js";
+import type { Metrics } from "./metrics.js";
 import { SharedSubscriptions } from "./shared-subscriptions.js";
 
 interface SocketState {
@@ -64,10 +65,12 @@ function isSharedState(schema: GraphQLSchema, document: DocumentNode, operationN
  * graphql-ws on /graphql. Auth happens once per connection (cookie with an Origin check, or a
  * token in connectionParams); limits run through the same envelop plugins as HTTP.
  */
-export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, limits: RateLimits, config: Config) {
+export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, limits: RateLimits, config: Config, metrics: Metrics) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxBodyBytes });
   const states = new Map<WebSocket, SocketState>();
   const plans = new WeakMap<object, Plan>();
+  /** Subscriptions waiting for their first payload, by their context: how long a wall display waits. */
+  const firstPayload = new WeakMap<object, () => void>();
   const shared = new SharedSubscriptions();
 
   // Running operations were authorized with the old viewer: a socket whose credential died is
@@ -98,6 +101,7 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
         return plan.enveloped.execute(args);
       },
       subscribe: (args) => {
+        firstPayload.set(args.contextValue as object, metrics.operationSeconds.startTimer({ type: "subscription" }));
         const plan = plans.get(args.contextValue as object)!;
         if (plan.kind === "own") return plan.enveloped.subscribe(args);
         return shared.join(plan.key, plan.document, plan.start);
@@ -149,6 +153,13 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
           throw error;
         }
       },
+      onNext: (_ctx, _id, _payload, args, result) => {
+        metrics.countErrors(result.errors ?? []);
+        const context = args.contextValue as object;
+        firstPayload.get(context)?.();
+        firstPayload.delete(context);
+      },
+      onError: (_ctx, _id, _payload, errors) => void metrics.countErrors(errors),
       onComplete: (ctx, id) => {
         states.get(ctx.extra.socket)?.subscriptions.delete(id);
       },

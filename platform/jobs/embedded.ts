@@ -5,6 +5,8 @@ import { backoffMs, logJobFailure } from "./retry.js";
 import { log } from "../../schema/common/log.js";
 
 const POLL_MS = 250;
+/** Jobs run at once, as a BullMQ worker's default: more would only queue on the one database connection. */
+const CONCURRENCY = 8;
 
 /**
  * The job API without Redis: jobs are rows in PostgreSQL, run in this process. Same processors,
@@ -15,6 +17,7 @@ export class EmbeddedJobs implements Jobs {
   private timer: NodeJS.Timeout | null = null;
   private readonly running = new Set<Promise<void>>();
   private stopping = false;
+  private polling = false;
 
   constructor(
     private readonly db: Db,
@@ -67,23 +70,34 @@ export class EmbeddedJobs implements Jobs {
 
   private async poll() {
     this.timer = null;
+    // One claim at a time, so the jobs running never exceed CONCURRENCY.
+    if (this.polling) return;
+    this.polling = true;
+    const free = CONCURRENCY - this.running.size;
     try {
-      const due = await this.db.$queryRaw<{ id: string; name: string; payload: unknown; attempts: number }[]>`
-        UPDATE "BackgroundJob" SET state = 'running', "updatedAt" = now()
-        WHERE id IN (
-          SELECT id FROM "BackgroundJob" WHERE state = 'pending' AND "runAt" <= now()
-          ORDER BY "runAt" LIMIT 20 FOR UPDATE SKIP LOCKED)
-        RETURNING id, name, payload, attempts`;
-      for (const job of due) this.track(this.run(job));
+      if (free > 0) await this.claim(free);
     } catch (error) {
       log.error({ err: (error as Error).message }, "job poll failed");
+    } finally {
+      this.polling = false;
     }
     if (!this.stopping) this.timer = setTimeout(() => void this.poll(), POLL_MS);
   }
 
+  private async claim(limit: number) {
+    const due = await this.db.$queryRaw<{ id: string; name: string; payload: unknown; attempts: number }[]>`
+        UPDATE "BackgroundJob" SET state = 'running', "updatedAt" = now()
+        WHERE id IN (
+          SELECT id FROM "BackgroundJob" WHERE state = 'pending' AND "runAt" <= now()
+          ORDER BY "runAt" LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+        RETURNING id, name, payload, attempts`;
+    for (const job of due) this.track(this.run(job));
+  }
+
   private track(promise: Promise<void>) {
     this.running.add(promise);
-    void promise.finally(() => this.running.delete(promise));
+    // A finished job frees a place: the next due one starts now rather than at the next poll.
+    void promise.finally(() => (this.running.delete(promise), this.wake()));
   }
 
   private async run(job: { id: string; name: string; payload: unknown; attempts: number }) {

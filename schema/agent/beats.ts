@@ -83,3 +83,36 @@ export async function announceSessions(services: Services, changes: { id: string
   }
   return sessions;
 }
+
+/**
+ * Ends a session at `at`: its open beat ends (never before it began), its totals are stored, and its
+ * billable time becomes one time entry for the whole session (none when nothing was billable).
+ * Returns the kind of the beat it ended.
+ */
+export async function finishSession(tx: Tx, session: AgentSession, at: Date): Promise<BeatKind | null> {
+  const open = await tx.beat.findFirst({ where: { sessionId: session.id, endedAt: null } });
+  const endedAt = open && at < open.startedAt ? open.startedAt : at;
+  if (open) await tx.beat.update({ where: { id: open.id }, data: { endedAt } });
+  const beats = await tx.beat.findMany({ where: { sessionId: session.id } });
+  const sums = totals(beats, session.billAgentTime, endedAt);
+  await tx.agentSession.update({
+    where: { id: session.id },
+    data: { endedAt, billableSeconds: sums.billableSeconds, agentSeconds: sums.agentSeconds },
+  });
+  if (sums.billableSeconds > 0) {
+    await tx.timeEntry.create({
+      data: {
+        workspaceId: session.workspaceId,
+        userId: session.userId,
+        projectId: session.projectId,
+        description: session.description,
+        source: "session",
+        startedAt: session.startedAt,
+        endedAt,
+        durationSeconds: sums.billableSeconds,
+        agentSessionId: session.id,
+      },
+    });
+  }
+  return open?.kind ?? null;
+}

@@ -6,7 +6,7 @@ import type { Context, Tx } from "../common/context.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { UserRef } from "../identity/types.js";
 import { readingInstant } from "../live/sources.js";
-import { announceSessions, demoteActiveBeat, openBeat, switchBeat, withBeats, type SessionWithBeats } from "./beats.js";
+import { announceSessions, demoteActiveBeat, finishSession, openBeat, switchBeat, withBeats, type SessionWithBeats } from "./beats.js";
 import { ProjectRef } from "../clients/types.js";
 import { isBillable, totals, type BeatKind } from "./rules.js";
 import { announceStopped, lockPerson, stopRunning, TimeEntryRef } from "./timer.js";
@@ -157,32 +157,7 @@ export async function endSession(ctx: Context, sessionId: string) {
   const previous = await ctx.db.$transaction(async (tx) => {
     await lockPerson(tx, viewer);
     const session = await ownOpenSession(tx, ctx, sessionId);
-    const open = await tx.beat.findFirst({ where: { sessionId, endedAt: null } });
-    const endedAt = open && now < open.startedAt ? open.startedAt : now;
-    if (open) await tx.beat.update({ where: { id: open.id }, data: { endedAt } });
-    const beats = await tx.beat.findMany({ where: { sessionId } });
-    const sums = totals(beats, session.billAgentTime, endedAt);
-    await tx.agentSession.update({
-      where: { id: sessionId },
-      data: { endedAt, billableSeconds: sums.billableSeconds, agentSeconds: sums.agentSeconds },
-    });
-    // One entry for the whole session, and none when nothing was billable.
-    if (sums.billableSeconds > 0) {
-      await tx.timeEntry.create({
-        data: {
-          workspaceId: session.workspaceId,
-          userId: session.userId,
-          projectId: session.projectId,
-          description: session.description,
-          source: "session",
-          startedAt: session.startedAt,
-          endedAt,
-          durationSeconds: sums.billableSeconds,
-          agentSessionId: session.id,
-        },
-      });
-    }
-    return open?.kind ?? null;
+    return finishSession(tx, session, now);
   });
   const [session] = await announceSessions(ctx, [{ id: sessionId, previous }]);
   return session;

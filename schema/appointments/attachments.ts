@@ -4,7 +4,7 @@ import { mkdir, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { contentMatches } from "../common/content-types.js";
 import type { Context, Services, Viewer } from "../common/context.js";
-import { AppError, NotFoundError } from "../common/errors.js";
+import { AppError, NotFoundError, QuotaExceededError } from "../common/errors.js";
 import { lockUnattachedUploads } from "../common/locks.js";
 import { can, rowsWhere } from "../common/policy.js";
 import { ATTACHMENT_TYPES, attachmentsRoot } from "./storage.js";
@@ -26,11 +26,9 @@ export function uploadProblem(mime: string, bytes: Buffer, fileName: string): Up
  */
 export const UNATTACHED_UPLOAD_QUOTA = { files: 20, bytes: 50_000_000 } as const;
 
-export class UploadQuotaError extends AppError {
-  constructor() {
-    const { files, bytes } = UNATTACHED_UPLOAD_QUOTA;
-    super("QUOTA_EXCEEDED", `At most ${files} files and ${bytes / 1_000_000} MB of uploads not yet attached to a session per member: save the form that uses them, or wait a day for unused ones to go`);
-  }
+function uploadQuotaError() {
+  const { files, bytes } = UNATTACHED_UPLOAD_QUOTA;
+  return new QuotaExceededError(`At most ${files} files and ${bytes / 1_000_000} MB of uploads not yet attached to a session per member: save the form that uses them, or wait a day for unused ones to go`, UNATTACHED_UPLOAD_QUOTA);
 }
 
 /**
@@ -45,7 +43,7 @@ export async function storeAttachment(services: Services, viewer: Viewer, input:
     if (!input.appointmentId) {
       await lockUnattachedUploads(tx, viewer.workspaceId, viewer.userId);
       const held = await tx.appointmentAttachment.aggregate({ where: { workspaceId: viewer.workspaceId, uploadedById: viewer.userId, appointmentId: null }, _count: true, _sum: { size: true } });
-      if (held._count + 1 > UNATTACHED_UPLOAD_QUOTA.files || (held._sum.size ?? 0) + data.size > UNATTACHED_UPLOAD_QUOTA.bytes) throw new UploadQuotaError();
+      if (held._count + 1 > UNATTACHED_UPLOAD_QUOTA.files || (held._sum.size ?? 0) + data.size > UNATTACHED_UPLOAD_QUOTA.bytes) throw uploadQuotaError();
     }
     await mkdir(join(attachmentsRoot(), viewer.workspaceId), { recursive: true });
     await writeFile(join(attachmentsRoot(), path), input.bytes);

@@ -177,7 +177,7 @@ export async function generateInvoices(services: Services, workspaceId: string, 
 const TRANSITIONS: Record<string, string[]> = { draft: ["issued", "void"], issued: ["paid", "void"], paid: [], void: [] };
 
 /** draft -> issued -> paid; draft or issued -> void, which releases the entries for billing again. */
-export async function setInvoiceStatus(services: Services, workspaceId: string, id: string, to: "issued" | "paid" | "void") {
+export async function setInvoiceStatus(services: Services, workspaceId: string, id: string, to: "issued" | "paid" | "void", now = new Date()) {
   return services.db.$transaction(async (tx) => {
     await lockInvoicing(tx, workspaceId);
     const invoice = await tx.invoice.findFirst({ where: { id, workspaceId } });
@@ -185,7 +185,6 @@ export async function setInvoiceStatus(services: Services, workspaceId: string, 
     if (!TRANSITIONS[invoice.status].includes(to)) {
       throw new ConflictError(`A ${invoice.status} invoice can't become ${to}`, []);
     }
-    const now = new Date();
     if (to === "void") {
       await tx.timeEntry.updateMany({ where: { invoiceId: id }, data: { invoiceId: null } });
       await tx.appointment.updateMany({ where: { invoiceId: id }, data: { invoiceId: null } });

@@ -9,6 +9,16 @@ export class AppError extends Error {
   }
 }
 
+/** Over a per-member upload quota: answered 413 with the limit, so a client can tell the user what it is. */
+export class QuotaExceededError extends AppError {
+  constructor(
+    message: string,
+    readonly limit: { files: number; bytes: number },
+  ) {
+    super("QUOTA_EXCEEDED", message);
+  }
+}
+
 export interface FieldProblem {
   path: string[];
   message: string;

@@ -23,6 +23,9 @@ export const lockWorkTimeline = (tx: Tx, workspaceId: string, userId: string) =>
 /** A member's files not yet attached to a session (their upload quota). */
 export const lockUnattachedUploads = (tx: Tx, workspaceId: string, userId: string) => lock(tx, [`uploads:${workspaceId}:${userId}`]);
 
+/** A member's screenshot uploads of the last day (their screenshot quota). */
+export const lockScreenshotQuota = (tx: Tx, workspaceId: string, userId: string) => lock(tx, [`screenshots:${workspaceId}:${userId}`]);
+
 /** The bookings of staff members and clients (IDs are unique across workspaces). */
 export const lockBookings = (tx: Tx, staffIds: string[], clientIds: string[]) =>
   lock(tx, [...staffIds.map((id) => `booking:staff:${id}`), ...clientIds.map((id) => `booking:client:${id}`)]);
@@ -30,3 +33,6 @@ export const lockBookings = (tx: Tx, staffIds: string[], clientIds: string[]) =>
 /** An analytics app's end users and client sessions, by their keys. */
 export const lockVisitors = (tx: Tx, appId: string, userKeys: string[], clientSessionIds: string[]) =>
   lock(tx, [...userKeys.map((key) => `analytics:${appId}:u:${key}`), ...clientSessionIds.map((id) => `analytics:${appId}:s:${id}`)]);
+
+/** Seeding the demo workspace: two processes starting on one empty database seed it once. */
+export const lockDemoSeed = (tx: Tx) => lock(tx, ["demo-seed"]);

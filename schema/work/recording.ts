@@ -8,6 +8,9 @@ import { workSettings } from "./settings.js";
 
 export const AUTO_CLOSE = "work.autoClose";
 
+/** Whose timeline: one person in one workspace. */
+export type Recorder = Pick<Viewer, "workspaceId" | "userId">;
+
 /** One session as the batch sees it in memory; written back once at the end. */
 interface Working {
   row: WorkSession;
@@ -30,7 +33,7 @@ const bounds = (w: Working) => ({
   working: w,
 });
 
-async function loadWindow(tx: Tx, viewer: Viewer, from: Date, to: Date): Promise<Working[]> {
+async function loadWindow(tx: Tx, viewer: Recorder, from: Date, to: Date): Promise<Working[]> {
   const rows = await tx.workSession.findMany({
     // The credential's workspace only: a person in two workspaces has a session in each.
     where: { workspaceId: viewer.workspaceId, userId: viewer.userId, OR: [{ endedAt: null }, { startedAt: { lte: to }, endedAt: { gte: from } }] },
@@ -111,7 +114,7 @@ function applyClose(w: Working, at: Date) {
   w.dirty = true;
 }
 
-function newSession(viewer: Viewer, at: Date): Working {
+function newSession(viewer: Recorder, at: Date): Working {
   const row: WorkSession = {
     id: randomUUID(),
     workspaceId: viewer.workspaceId,
@@ -232,9 +235,10 @@ export interface RecordResult {
 
 /**
  * Applies a batch of the desktop app's events: idempotent by client event id, in timestamp order,
- * each event in the session it belongs to (late and out-of-order ones included).
+ * each event in the session it belongs to (late and out-of-order ones included). `now` decides what
+ * has gone quiet; the demo seed passes the moment it is seeded for.
  */
-export async function recordEvents(services: Services, viewer: Viewer, events: WorkEvent[]): Promise<RecordResult> {
+export async function recordEvents(services: Services, viewer: Recorder, events: WorkEvent[], now = new Date()): Promise<RecordResult> {
   const workspace = await services.db.workspace.findUniqueOrThrow({ where: { id: viewer.workspaceId } });
   const timeoutMs = workSettings(workspace.settings).inactivityMinutes * 60_000;
   const unique = [...new Map(events.map((e) => [e.id, e])).values()];
@@ -251,7 +255,6 @@ export async function recordEvents(services: Services, viewer: Viewer, events: W
         )
       : new Set<string>();
     const todo = unique.filter((e) => fresh.has(e.id)).sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
-    const now = new Date();
     // Every session the batch could touch: within the timeout of any event's start or end.
     // A loop, not Math.max(...): an import brings tens of thousands of events.
     let lastEnd = -Infinity;

@@ -1,14 +1,14 @@
 // Work sessions' writes: manual time, corrections, settings and the desktop app's events. The
 // GraphQL fields and the plain endpoints both call these, so a rule is stated once.
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import type { Context, Services, Viewer } from "../common/context.js";
+import type { Context, Services } from "../common/context.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { personInScope, rowsWhere } from "../common/policy.js";
 import { mergeSettings } from "../common/settings.js";
 import { announcePrompts } from "./afk.js";
 import type { WorkEvent } from "./events.js";
 import { announceWork } from "./live.js";
-import { recordEvents, scheduleAutoClose } from "./recording.js";
+import { recordEvents, scheduleAutoClose, type Recorder } from "./recording.js";
 import { dateRange } from "../common/time.js";
 import { WORK_SETTING_LIMITS, workSettings } from "./settings.js";
 
@@ -189,8 +189,8 @@ export async function updateWorkSettings(ctx: Context, changes: Partial<Record<k
 }
 
 /** Records, schedules the auto-close and tells the board: one path for live and imported events. */
-export async function ingest(services: Services, viewer: Viewer, events: WorkEvent[]) {
-  const result = await recordEvents(services, viewer, events);
+export async function ingest(services: Services, viewer: Recorder, events: WorkEvent[], now = new Date()) {
+  const result = await recordEvents(services, viewer, events, now);
   await scheduleAutoClose(services, result, viewer.workspaceId);
   await announceWork(services, result.changedSessionIds, viewer.workspaceId);
   if (result.afkEnded) announcePrompts(services, viewer.workspaceId, viewer.userId);

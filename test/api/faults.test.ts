@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "graphql-ws";
+import pg from "pg";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { gql, ok, subscribe, wsClient } from "../support/client.js";
@@ -14,6 +15,7 @@ import { until } from "../support/until.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
 type Board = { liveBoard: { sessions: { id: string }[] } };
+const uuid = (globalId: string) => Buffer.from(globalId, "base64").toString().split(":")[1];
 const BOARD = `subscription { liveBoard { sessions { id } } }`;
 const START = `mutation($d: String!) { startTimer(input: { description: $d }) { ... on TimeEntry { id } } }`;
 
@@ -32,7 +34,10 @@ describe.runIf(inject("redisUrl"))("faults", () => {
       instances: 2,
       worker: true,
       servers: { databaseUrl: postgres.url, redisUrl: redis.url },
-      env: { RATE_LIMIT_TOKEN: "100000/60", RATE_LIMIT_INGESTION: "100000/60" },
+      // A job the worker took just as Redis died (taken on the server, the answer lost) is orphaned
+      // until its lock expires and a stalled-job check puts it back: 30 s locks would take up to a
+      // minute and a half, 5 s ones at most 15 s, inside the audit's wait.
+      env: { RATE_LIMIT_TOKEN: "100000/60", RATE_LIMIT_INGESTION: "100000/60", JOB_LOCK_MS: "5000" },
     });
     ws = await newWorkspace(stack.urls[0]);
     const app = await ok(stack.urls[0], `mutation { createAnalyticsApp(input: { name: "Shop" }) { ... on AnalyticsAppWithKey { writeKey } } }`, {}, { token: ws.owner.token });
@@ -104,6 +109,41 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     expect(figures.sent).toBeGreaterThan(5);
     expect(figures.failedCleanly).toBeGreaterThan(0);
     expect(figures).toMatchObject({ lost: 0, doubled: 0, lostIds: [] });
+  });
+
+  it("an API process SIGKILLed mid-request leaves nothing of it written, and the batch sent again is stored once", async () => {
+    const api = await stack.startApi({ SEED_DEMO: "false" });
+    const member = [uuid(ws.id), uuid(ws.employee2.id)];
+    const start = Date.now() - 3_600_000;
+    const events = Array.from({ length: 300 }, (_, i) => ({ id: `half-${i}`, type: "window", timestamp: new Date(start + i * 10_000).toISOString(), duration: 10, pulsetime: 0, data: { app: "Code", title: `file ${i}` } }));
+    const send = (url: string) =>
+      fetch(`${url}/api/work/events`, { method: "POST", headers: { authorization: `Bearer ${ws.employee2.token}`, "content-type": "application/json" }, body: JSON.stringify({ events }) });
+    const db = new pg.Client({ connectionString: stack.databaseUrl! });
+    await db.connect();
+    const stored = async () => (await db.query(`SELECT count(*)::int AS n FROM "IngestedWorkEvent" WHERE "workspaceId" = $1 AND "userId" = $2`, member)).rows[0].n as number;
+    // Another transaction holds the batch's last event id, uncommitted: the batch's insert writes the
+    // others and waits on that one, inside its transaction, when the process is killed.
+    const holder = new pg.Client({ connectionString: stack.databaseUrl! });
+    await holder.connect();
+    await holder.query("BEGIN");
+    await holder.query(`INSERT INTO "IngestedWorkEvent" ("workspaceId", "userId", "clientEventId") VALUES ($1, $2, 'half-299')`, member);
+    const answer = send(api.url).catch((e: Error) => e.message);
+    const waiting = await until(async () => (await db.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`)).rows[0].n as number, (n) => n > 0);
+    expect(waiting).toBe(1);
+    await api.stop("SIGKILL");
+    await holder.query("ROLLBACK");
+    await holder.end();
+    expect(await answer).toBe("fetch failed");
+    // Once PostgreSQL has seen the connection go, the transaction is gone with everything it wrote.
+    await until(async () => (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE state LIKE '%transaction%' OR wait_event_type = 'Lock'`)).rows[0].n as number, (n) => n === 0);
+    expect(await stored()).toBe(0);
+    expect((await db.query(`SELECT count(*)::int AS n FROM "WorkSession" WHERE "workspaceId" = $1 AND "userId" = $2`, member)).rows[0].n).toBe(0);
+
+    const again = await send(stack.urls[0]);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ accepted: 300, duplicates: 0 });
+    expect(await stored()).toBe(300);
+    await db.end();
   });
 
   it("an API process SIGKILLed: its WebSocket clients reconnect to another and get the whole board", async () => {

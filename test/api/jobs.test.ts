@@ -8,6 +8,7 @@ import { freshDatabase } from "../support/database.js";
 
 // Processors record what they saw; each runner gets its own jobs so the two suites can't interfere.
 const seen: Record<string, unknown[]> = {};
+const concurrent: Record<string, { now: number; most: number }> = {};
 function testJobs(prefix: string) {
   const record = (name: string) => (payload: unknown) => void (seen[name] ??= []).push(payload);
   return new JobCatalog([
@@ -29,6 +30,16 @@ function testJobs(prefix: string) {
       },
     },
     { name: `${prefix}.every`, repeat: { everyMs: 300 }, process: async (p) => record(`${prefix}.every`)(p) },
+    {
+      name: `${prefix}.counted`,
+      process: async (p) => {
+        const c = (concurrent[prefix] ??= { now: 0, most: 0 });
+        c.most = Math.max(c.most, ++c.now);
+        await new Promise((r) => setTimeout(r, 150));
+        c.now--;
+        record(`${prefix}.counted`)(p);
+      },
+    },
     {
       name: `${prefix}.slow`,
       process: async (p) => {
@@ -77,6 +88,12 @@ function jobContract(prefix: string, setup: (catalog: JobCatalog) => Promise<{ j
     const [failed] = await runner.jobs.failed(10);
     expect(failed).toMatchObject({ attempts: 2, error: "always broken", payload: { workspaceId: "w1" } });
     expect(seen[`${prefix}.broken`]).toHaveLength(2);
+  });
+
+  it("runs at most 8 jobs at once, and the next as soon as one ends", async () => {
+    await Promise.all(Array.from({ length: 24 }, (_, n) => runner.jobs.enqueue(`${prefix}.counted`, { n })));
+    await expect.poll(() => seen[`${prefix}.counted`]?.length, { timeout: 10_000 }).toBe(24);
+    expect(concurrent[prefix].most).toBe(8);
   });
 
   it("lets a running job finish on shutdown", async () => {

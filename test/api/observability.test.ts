@@ -1,6 +1,6 @@
 // What operators see: structured JSON logs tagged with request ids, and Prometheus metrics behind a token.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gql, ok } from "../support/client.js";
+import { gql, ok, subscribe, wsClient } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { until } from "../support/until.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
@@ -77,6 +77,29 @@ describe("metrics", () => {
     expect(after).toMatch(/^jobs_queued\{state="(waiting|delayed|active|failed)"\} \d+/m);
     expect(after).toMatch(/^websocket_open_sockets \d+/m);
     expect(after).toMatch(/^live_subscribers \d+/m);
+  });
+});
+
+describe("metrics over WebSocket", () => {
+  it("count the errors of WebSocket answers by code, and time subscriptions to their first payload", async () => {
+    const before = await scrape();
+    const client = wsClient(url, { token: ws.employee.token });
+    const board = subscribe(client, `subscription { liveBoard { sessions { id } } }`);
+    await board.next();
+    // Refused before it runs (graphql-ws onError), and in its execution (onNext).
+    const invalid = subscribe(client, `{ noSuchField }`);
+    await until(async () => invalid.errors.length, (n) => n > 0, 5000);
+    const refused = subscribe(client, `{ node(id: "not-an-id") { id } }`);
+    await until(async () => refused.errors.length, (n) => n > 0, 5000);
+    await client.dispose();
+    const after = await scrape();
+    const subscriptions = (text: string) => sample(text, "graphql_operation_duration_seconds_count", { type: "subscription" });
+    expect(subscriptions(after) - subscriptions(before)).toBe(1);
+    const validation = (text: string) => sample(text, "api_errors_total", { code: "GRAPHQL_VALIDATION_FAILED" });
+    expect(validation(after) - validation(before)).toBe(1);
+    const refusedIds = (text: string) => sample(text, "api_errors_total", { code: "VALIDATION" });
+    expect(refusedIds(after) - refusedIds(before)).toBe(1);
+    expect(sample(after, "api_errors_total", { code: "INTERNAL" })).toBe(0);
   });
 });
 

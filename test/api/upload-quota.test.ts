@@ -1,5 +1,8 @@
-// Uploads a member holds for forms not yet saved are capped per member (files and bytes), also when
-// they arrive at once; files whose bytes aren't their claimed type are refused before they count.
+// Uploads a member holds for forms not yet saved, and the screenshots a member's desktop app sends in a
+// day, are capped per member (files and bytes), also when they arrive at once; files whose bytes aren't
+// their claimed type are refused before they count.
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ok } from "../support/client.js";
@@ -10,13 +13,14 @@ let stack: Stack;
 let url: string;
 let ws: TestWorkspace;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ env: { SCREENSHOT_QUOTA: `${SCREENSHOTS.files}/${SCREENSHOTS.bytes / 1_000_000}` } });
   url = stack.urls[0];
   ws = await newWorkspace(url);
 }, 120_000);
 afterAll(() => stack?.stop());
 
 const QUOTA = { files: 20, bytes: 50_000_000 };
+const SCREENSHOTS = { files: 6, bytes: 1_000_000 };
 
 function upload(token: string, body: Uint8Array<ArrayBuffer>, options: { type?: string; appointmentId?: string } = {}) {
   const query = `fileName=notes.txt${options.appointmentId ? `&appointmentId=${encodeURIComponent(options.appointmentId)}` : ""}`;
@@ -75,5 +79,48 @@ describe("unattached uploads", () => {
     expect(over.status).toBe(413);
     expect((await over.json()).code).toBe("QUOTA_EXCEEDED");
     expect((await upload(ws.manager.token, new Uint8Array(400_000).fill(0x61))).status).toBe(201);
+  }, 60_000);
+});
+
+describe("screenshots", () => {
+  // A PNG's signature and header, padded to the size wanted (the content check reads the first bytes).
+  const png = (size = 100) => {
+    const bytes = new Uint8Array(size);
+    bytes.set(Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ", "base64"));
+    return bytes;
+  };
+  const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+
+  async function working(token: string) {
+    const events = [{ id: "quota-1", type: "window", timestamp: minutesAgo(10), duration: 540, pulsetime: 60, data: { app: "Code", title: "main.ts" } }];
+    const posted = await fetch(`${url}/api/work/events`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ events }) });
+    expect(posted.status).toBe(200);
+  }
+  const shoot = (token: string, body: Uint8Array<ArrayBuffer>) =>
+    fetch(`${url}/api/work/screenshots?takenAt=${encodeURIComponent(minutesAgo(5))}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "image/png" }, body });
+  const filesOnDisk = () => readdirSync(join(stack.env.DATA_DIR, "screenshots", Buffer.from(ws.id, "base64").toString().split(":")[1]));
+
+  it(`are limited to ${SCREENSHOTS.files} per member in 24 hours, also when sent at once, and a refused one leaves no file`, async () => {
+    await working(ws.employee.token);
+    const answers = await Promise.all(Array.from({ length: SCREENSHOTS.files + 4 }, () => shoot(ws.employee.token, png())));
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(SCREENSHOTS.files);
+    expect(statuses.filter((s) => s === 413)).toHaveLength(4);
+    expect(await answers.find((a) => a.status === 413)!.json()).toEqual({
+      code: "QUOTA_EXCEEDED",
+      error: expect.stringContaining(`At most ${SCREENSHOTS.files} screenshots and 1 MB per member in 24 hours`),
+      limit: SCREENSHOTS,
+    });
+    expect(filesOnDisk()).toHaveLength(SCREENSHOTS.files);
+  }, 60_000);
+
+  it(`are limited to ${SCREENSHOTS.bytes / 1_000_000} MB per member in 24 hours; another member's count apart`, async () => {
+    await working(ws.employee2.token);
+    expect((await shoot(ws.employee2.token, png(450_000))).status).toBe(201);
+    expect((await shoot(ws.employee2.token, png(450_000))).status).toBe(201);
+    const over = await shoot(ws.employee2.token, png(450_000));
+    expect(over.status).toBe(413);
+    expect((await over.json()).code).toBe("QUOTA_EXCEEDED");
+    expect((await shoot(ws.employee2.token, png(90_000))).status).toBe(201);
   }, 60_000);
 });

@@ -69,7 +69,7 @@ export class Traffic {
   }
 
   /** Lost and doubled ids, read from the database; analytics batches are stored by the worker, so this waits for them. */
-  async audit(databaseUrl: string, timeoutMs = 20_000): Promise<{ lost: number; doubled: number; lostIds: string[] }> {
+  async audit(databaseUrl: string, timeoutMs = 30_000): Promise<{ lost: number; doubled: number; lostIds: string[] }> {
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     try {

@@ -25,11 +25,13 @@ export interface Stack {
 
 /** A fresh database with the demo workspace, and `instances` API processes sharing it. */
 export async function startStack(
-  options: { instances?: number; worker?: boolean; env?: Record<string, string>; servers?: { databaseUrl: string; redisUrl: string } } = {},
+  options: { instances?: number; worker?: boolean; env?: Record<string, string>; servers?: { databaseUrl: string; redisUrl: string } | "embedded" } = {},
 ): Promise<Stack> {
-  // Fault tests bring servers of their own to stop and restart; everyone else shares the suite's.
-  const serverUrl = options.servers?.databaseUrl ?? inject("databaseUrl");
-  const redisBase = options.servers?.redisUrl ?? inject("redisUrl");
+  // Fault tests bring servers of their own to stop and restart; "embedded" runs the embedded default
+  // even where the suite has PostgreSQL and Redis; everyone else shares the suite's.
+  const servers = options.servers === "embedded" ? { databaseUrl: "", redisUrl: "" } : options.servers;
+  const serverUrl = servers?.databaseUrl ?? inject("databaseUrl");
+  const redisBase = servers?.redisUrl ?? inject("redisUrl");
   const env: Record<string, string> = { PORT: "0", HOST: "127.0.0.1", LIVE_TICK_MS: "1000", ...options.env };
   let databaseUrl: string | null = null;
   let redisUrl: string | null = null;
