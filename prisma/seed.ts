@@ -58,7 +58,7 @@ export async function seedDemo(services: Services, { screenshots, now = new Date
   const demo = await claimDemo(services);
   if (!demo) return false;
   const { workspace, person } = demo;
-  const calendar = demoCalendar(workspace.id, workspace.timeZone, parseWorkingHours(workspace.workingHours).days, now);
+  const calendar = demoCalendar(workspace.id, workspace.timeZone, parseWorkingHours(workspace.workingHours).map((day) => day.weekday), now);
   await seedWorkDemo(services, calendar, [person("tom@demo.test"), person("emma@demo.test")], screenshots);
   await seedAgentDemo(services.db, calendar, [person("lisa@demo.test"), person("owner@demo.test")], demo.website, demo.app);
   await seedAppointmentsDemo(services.db, calendar, [person("sam@demo.test"), person("owner@demo.test")]);

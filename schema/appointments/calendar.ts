@@ -3,6 +3,7 @@
 import type { Context } from "../common/context.js";
 import { ValidationError } from "../common/errors.js";
 import { rowsWhere, rowVisible } from "../common/policy.js";
+import { workspaceDisplay } from "../identity/rules.js";
 import { parseWorkingHours } from "../identity/working-hours.js";
 import { dateRange } from "../common/time.js";
 import { freeSlots, freeSlotsProblems, visibleDates, type CalendarView } from "./rules.js";
@@ -12,10 +13,10 @@ import { appointmentSettings } from "./settings.js";
 /** A calendar view holds at most this many sessions; more ask for a narrower filter. */
 export const CALENDAR_LIMIT = 2000;
 
-/** The sessions of the visible dates of a day, week (Monday first) or month view around `date`. */
+/** The sessions of the visible dates of a day, week (from the workspace's first weekday) or month view around `date`. */
 export async function calendarOf(ctx: Context, view: CalendarView, date: string, filter: AppointmentFilter) {
   const workspace = await workspaceOf(ctx);
-  const { from, to } = visibleDates(view, date);
+  const { from, to } = visibleDates(view, date, workspaceDisplay(workspace.settings).weekStart);
   const where = await filterSql(ctx, dateRange(from, to, workspace.timeZone), filter);
   const rows = await loadRange(ctx, where, CALENDAR_LIMIT + 1);
   const slotMinutes = appointmentSettings(workspace.settings).slotMinutes;

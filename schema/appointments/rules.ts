@@ -4,7 +4,7 @@ import { DateTime } from "luxon";
 import { RE2JS } from "re2js";
 import type { FieldProblem } from "../common/errors.js";
 import { HH_MM, ISO_WITH_OFFSET, overlaps, type Interval } from "../common/time.js";
-import type { WorkingHours } from "../identity/working-hours.js";
+import { hoursOn, type WorkingHours } from "../identity/working-hours.js";
 import { SLOT_MINUTES } from "./settings.js";
 
 export const FIELD_TYPES = [
@@ -224,9 +224,10 @@ export function findOverlaps(candidate: Booking, others: readonly Booking[]): Ov
 
 /** The working-hours window of one local date, or null on a day off. */
 function workingWindow(date: DateTime, hours: WorkingHours, timeZone: string): Interval | null {
-  if (!hours.days.includes(date.weekday)) return null;
-  const start = localToInstant(date.toISODate()!, hours.start, timeZone);
-  const end = localToInstant(date.toISODate()!, hours.end, timeZone);
+  const day = hoursOn(hours, date.weekday);
+  if (!day) return null;
+  const start = localToInstant(date.toISODate()!, day.start, timeZone);
+  const end = localToInstant(date.toISODate()!, day.end, timeZone);
   return start && end ? { start, end } : null;
 }
 
@@ -234,6 +235,14 @@ function workingWindow(date: DateTime, hours: WorkingHours, timeZone: string): I
 export function withinWorkingHours(session: Interval, hours: WorkingHours, timeZone: string): boolean {
   const window = workingWindow(DateTime.fromJSDate(session.start, { zone: timeZone }), hours, timeZone);
   return !!window && session.start >= window.start && session.end <= window.end;
+}
+
+/** The hours of the local day an instant falls on, for a warning: "Fri 09:00-13:00, Europe/Berlin" or "Sat is a day off, …". */
+export function workingHoursOfDay(at: Date, hours: WorkingHours, timeZone: string): string {
+  const date = DateTime.fromJSDate(at, { zone: timeZone });
+  const day = hoursOn(hours, date.weekday);
+  const weekday = date.setLocale("en").toFormat("ccc");
+  return `${day ? `${weekday} ${day.start}-${day.end}` : `${weekday} is a day off`}, ${timeZone}`;
 }
 
 /**
@@ -277,10 +286,14 @@ export function localToInstant(date: string, time: string, timeZone: string): Da
 
 export type CalendarView = "day" | "week" | "month";
 
-/** The local dates a calendar view shows around `date`: weeks start on Monday. */
-export function visibleDates(view: CalendarView, date: string): { from: string; to: string } {
+/** The local dates a calendar view shows around `date`; a week starts on the ISO weekday `weekStart` (1 = Monday). */
+export function visibleDates(view: CalendarView, date: string, weekStart: number): { from: string; to: string } {
   const d = DateTime.fromISO(date, { zone: "UTC" });
-  const unit = view === "day" ? "day" : view === "week" ? "week" : "month";
+  if (view === "week") {
+    const from = d.minus({ days: (d.weekday - weekStart + 7) % 7 });
+    return { from: from.toISODate()!, to: from.plus({ days: 6 }).toISODate()! };
+  }
+  const unit = view === "day" ? "day" : "month";
   return { from: d.startOf(unit).toISODate()!, to: d.endOf(unit).toISODate()! };
 }
 

@@ -15,6 +15,7 @@ import {
   settingsProblems,
   validateValues,
   withinWorkingHours,
+  workingHoursOfDay,
   type SettingsChanges,
 } from "./rules.js";
 import { HH_MM, ISO_WITH_OFFSET, type Interval } from "../common/time.js";
@@ -303,9 +304,10 @@ export interface SchedulingWarning {
 export async function warningsFor(db: Db | Tx, a: Appointment, workspace: Workspace, viewer: Viewer): Promise<SchedulingWarning[]> {
   if (a.status === "cancelled") return [];
   const warnings: SchedulingWarning[] = [];
-  if (!withinWorkingHours({ start: a.startsAt, end: a.endsAt }, parseWorkingHours(workspace.workingHours), workspace.timeZone)) {
-    const hours = parseWorkingHours(workspace.workingHours);
-    warnings.push({ kind: "OUTSIDE_WORKING_HOURS", message: `Outside working hours (${hours.start}-${hours.end}, ${workspace.timeZone})`, appointments: [] });
+  const hours = parseWorkingHours(workspace.workingHours);
+  if (!withinWorkingHours({ start: a.startsAt, end: a.endsAt }, hours, workspace.timeZone)) {
+    const message = workingHoursOfDay(a.startsAt, hours, workspace.timeZone);
+    warnings.push({ kind: "OUTSIDE_WORKING_HOURS", message: `Outside working hours (${message})`, appointments: [] });
   }
   const others = await db.appointment.findMany({
     where: {

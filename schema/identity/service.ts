@@ -194,7 +194,7 @@ export async function updateWorkspace(ctx: Context, changes: WorkspaceChanges) {
   if (changes.name != null && !changes.name.trim()) problems.add("name", "Required");
   if (changes.timeZone != null && !IANAZone.isValidZone(changes.timeZone)) problems.add("timeZone", "Not an IANA time zone");
   if (changes.weekStart != null && !isWeekday(changes.weekStart)) problems.add("weekStart", "Weekdays are 1 (Monday) to 7 (Sunday)");
-  const hours = changes.workingHours ? parseWorkingHours(changes.workingHours, problems, "workingHours") : undefined;
+  const hours = changes.workingHours != null ? parseWorkingHours(changes.workingHours, problems, "workingHours") : undefined;
   problems.throwIfAny();
   const display = Object.fromEntries(Object.entries({ weekStart: changes.weekStart, timeFormat: changes.timeFormat }).filter(([, v]) => v != null));
   const workspaceId = ctx.viewer!.workspaceId;
@@ -202,7 +202,7 @@ export async function updateWorkspace(ctx: Context, changes: WorkspaceChanges) {
     if (Object.keys(display).length) await mergeSettings(tx, workspaceId, "workspace", display);
     return tx.workspace.update({
       where: { id: workspaceId },
-      data: { name: changes.name?.trim(), timeZone: changes.timeZone ?? undefined, workingHours: hours ? { ...hours } : undefined },
+      data: { name: changes.name?.trim(), timeZone: changes.timeZone ?? undefined, workingHours: hours ? hours.map((day) => ({ ...day })) : undefined },
     });
   });
 }

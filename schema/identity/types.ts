@@ -8,7 +8,7 @@ import { acceptInvitation, changeMemberRole, INVITATION_DAYS, inviteMember, remo
 import { changePassword, requestPasswordReset, RESET_MINUTES, resetPassword, signOutEverywhere } from "./passwords.js";
 import { workspaceDisplay } from "./rules.js";
 import { asPerson, createToken, createWorkspace, revokeToken, SESSION_COOKIE, setStaffPermissions, signIn, switchWorkspace, updateWorkspace } from "./service.js";
-import { parseWorkingHours } from "./working-hours.js";
+import { parseWorkingHours, type WorkingDay } from "./working-hours.js";
 import { upperSnake } from "../common/enums.js";
 
 const RoleEnum = builder.enumType("Role", { values: upperSnake(["owner", "manager", "staff", "employee"]) });
@@ -34,11 +34,12 @@ export const UserRef = builder.objectRef<User>("User");
 const MembershipRef = builder.objectRef<Membership & { user?: User }>("Member");
 const AccessTokenRef = builder.objectRef<AccessToken>("AccessToken");
 
-const WorkingHoursRef = builder.objectRef<{ days: number[]; start: string; end: string }>("WorkingHours").implement({
+const WorkingDayRef = builder.objectRef<WorkingDay>("WorkingDay").implement({
+  description: "One weekday's working hours.",
   fields: (t) => ({
-    days: t.exposeIntList("days", { description: "ISO weekdays, 1 = Monday." }),
+    weekday: t.exposeInt("weekday", { description: "ISO weekday, 1 = Monday." }),
     start: t.exposeString("start", { description: "HH:mm in the workspace time zone." }),
-    end: t.exposeString("end"),
+    end: t.exposeString("end", { description: "HH:mm in the workspace time zone, after the start." }),
   }),
 });
 
@@ -50,7 +51,11 @@ builder.node(WorkspaceRef, {
   fields: (t) => ({
     name: t.exposeString("name"),
     timeZone: t.exposeString("timeZone", { description: "IANA time zone name." }),
-    workingHours: t.field({ type: WorkingHoursRef, resolve: (w) => parseWorkingHours(w.workingHours) }),
+    workingHours: t.field({
+      type: [WorkingDayRef],
+      description: "The working days, Monday first, each with its hours; a weekday not listed is a day off.",
+      resolve: (w) => parseWorkingHours(w.workingHours),
+    }),
     weekStart: t.int({ description: "ISO weekday a week starts on, 1 = Monday.", resolve: (w) => workspaceDisplay(w.settings).weekStart }),
     timeFormat: t.field({ type: TimeFormatEnum, resolve: (w) => workspaceDisplay(w.settings).timeFormat }),
     settings: t.field({ type: "JSON", resolve: (w) => w.settings }),
@@ -284,11 +289,11 @@ builder.mutationField("revokeToken", (t) =>
   }),
 );
 
-const WorkingHoursInput = builder.inputType("WorkingHoursInput", {
+const WorkingDayInput = builder.inputType("WorkingDayInput", {
   fields: (t) => ({
-    days: t.intList({ description: "ISO weekdays, 1 = Monday." }),
+    weekday: t.int({ description: "ISO weekday, 1 = Monday; each weekday at most once." }),
     start: t.string({ description: "HH:mm" }),
-    end: t.string({ description: "HH:mm" }),
+    end: t.string({ description: "HH:mm, after the start" }),
   }),
 });
 
@@ -301,7 +306,11 @@ builder.mutationField("updateWorkspace", (t) =>
     input: {
       name: t.input.string({ required: false }),
       timeZone: t.input.string({ required: false }),
-      workingHours: t.input.field({ type: WorkingHoursInput, required: false }),
+      workingHours: t.input.field({
+        type: [WorkingDayInput],
+        required: false,
+        description: "The whole week: the working days with their hours; a weekday left out is a day off.",
+      }),
       weekStart: t.input.int({ required: false, description: "ISO weekday a week starts on, 1 = Monday." }),
       timeFormat: t.input.field({ type: TimeFormatEnum, required: false }),
     },

@@ -173,7 +173,7 @@ describe("sessions", () => {
     expect(clash.warnings[0].appointments.map((a: { name: string }) => a.name)).toEqual(["Massage", "Follow-up"]);
 
     const late = await create({ name: "Evening", clientId: anna, startsAt: local(W, 1, "16:30"), durationMinutes: 60, fields: { reason: "r" } });
-    expect(late.warnings).toEqual([{ kind: "OUTSIDE_WORKING_HOURS", message: "Outside working hours (09:00-17:00, Europe/Berlin)", appointments: [] }]);
+    expect(late.warnings).toEqual([{ kind: "OUTSIDE_WORKING_HOURS", message: "Outside working hours (Tue 09:00-17:00, Europe/Berlin)", appointments: [] }]);
     const saturday = await create({ name: "Weekend", clientId: anna, date: date(W, 5), time: "10:00", fields: { reason: "r" } });
     expect(saturday.warnings.map((w: { kind: string }) => w.kind)).toEqual(["OUTSIDE_WORKING_HOURS"]);
 

@@ -206,6 +206,7 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
     await detail.getByLabel("Range of motion *").fill("70");
     await detail.getByLabel("Session").selectOption({ label: `Hugo's first (${dayOf.setLocale("en-US").toLocaleString(DateTime.DATE_MED)})` });
     await detail.getByRole("button", { name: "Save evaluation" }).click();
+    await detail.getByRole("status").filter({ hasText: "Evaluation “Baseline” saved." }).waitFor();
     const evaluation = detail.locator("details");
     await evaluation.locator("summary", { hasText: "Baseline" }).waitFor();
     expect(await evaluation.count()).toBe(1);
@@ -223,6 +224,7 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
     page.once("dialog", (d) => d.accept());
     await evaluation.getByRole("button", { name: "Delete", exact: true }).click();
     await detail.getByText("No evaluations yet.").waitFor();
+    await detail.getByRole("status").filter({ hasText: "Evaluation “Baseline (corrected)” deleted." }).waitFor();
     await snap(page, "appointment-clients");
     await page.close();
   });

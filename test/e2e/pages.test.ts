@@ -1,8 +1,9 @@
 // Every page of the web client on a phone (390×844) and a desktop (1440×900), as an owner, who sees
 // them all, in a workspace of the test's own with something on each page: nothing makes the page
 // scroll sideways, each page has its own title, no time is shown on a 12-hour clock, and no error.
+// On a phone also the sign-in page, signed out, and an employee's navigation and each page in it.
 import { existsSync } from "node:fs";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, launchBrowser, pastTheEdge, signInAs } from "../support/browser.js";
 import { ok } from "../support/client.js";
@@ -11,6 +12,8 @@ import { startStack, type Stack } from "../support/stack.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
 const TIME_ZONE = "Europe/Berlin";
+// A tour opens a page after another, each until the network is idle: a minute or more on a busy machine.
+const PAGE_TOUR_MS = 120_000;
 
 describe.runIf(existsSync(CHROMIUM))("every page on a phone and a desktop", () => {
   let stack: Stack;
@@ -44,6 +47,16 @@ describe.runIf(existsSync(CHROMIUM))("every page on a phone and a desktop", () =
     await browser?.close();
     await stack?.stop();
   });
+
+  /** What every page must be: within the window, titled '<page> · Sessions', on the 24-hour clock, without an error. */
+  async function expectFits(page: Page, path: string) {
+    expect(await pastTheEdge(page), path).toEqual([]);
+    expect(await page.locator("body").innerText(), path).not.toMatch(/\b(AM|PM)\b/);
+    expect(await page.getByRole("alert").allInnerTexts(), path).toEqual([]);
+    const title = await page.title();
+    expect(title, path).toMatch(/^\S.* · Sessions$/);
+    return title;
+  }
 
   it.each([
     [390, 844],
@@ -79,14 +92,39 @@ describe.runIf(existsSync(CHROMIUM))("every page on a phone and a desktop", () =
       await page.goto(`${url}${path}`);
       await page.locator(ready).first().waitFor();
       await page.waitForLoadState("networkidle");
-      expect(await pastTheEdge(page), path).toEqual([]);
-      expect(await page.locator("body").innerText(), path).not.toMatch(/\b(AM|PM)\b/);
-      expect(await page.getByRole("alert").allInnerTexts(), path).toEqual([]);
-      const title = await page.title();
-      expect(title, path).toMatch(/^\S.* · Sessions$/);
+      const title = await expectFits(page, path);
       expect(titles.get(title), `${path} has the title of ${titles.get(title)}`).toBeUndefined();
       titles.set(title, path);
     }
     await context.close();
+  }, PAGE_TOUR_MS);
+
+  it("at 390×844 fits the sign-in page, signed out", async () => {
+    const context = await browser.newContext({ locale: "en-US", viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await page.goto(`${url}/signin`);
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    await expectFits(page, "/signin");
+    await context.close();
   });
+
+  it("at 390×844 lists for an employee only the pages an employee can use, each fitting the window", async () => {
+    const context = await browser.newContext({ locale: "en-US", viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await signInAs(page, url, ws.employee.email);
+    const nav = page.getByRole("navigation", { name: "Main" });
+    await nav.getByRole("link", { name: "Account" }).waitFor();
+    // No invoices, user sessions or settings of the team: the API would refuse them all.
+    expect(await nav.getByRole("link").allTextContents()).toEqual(["Live", "Work sessions", "Agent sessions", "Entries", "Appointments", "Tokens", "Account"]);
+    const paths = await nav.getByRole("link").evaluateAll((links) => links.map((a) => a.getAttribute("href")!));
+    const titles = new Set<string>();
+    for (const path of paths) {
+      await page.goto(`${url}${path}`);
+      await page.locator("main.content h1").first().waitFor();
+      await page.waitForLoadState("networkidle");
+      titles.add(await expectFits(page, path));
+    }
+    expect(titles.size).toBe(paths.length);
+    await context.close();
+  }, PAGE_TOUR_MS);
 });

@@ -46,17 +46,19 @@ describe.runIf(existsSync(CHROMIUM))("Settings screens in Chromium", () => {
   it("workspace settings: a bad field is named and nothing is saved; good ones are confirmed and persist after a reload", async () => {
     const page = await open("/settings/workspace");
     await page.getByLabel("Name").fill("Renamed practice");
-    await page.getByLabel("to", { exact: true }).fill("07:00");
+    await page.getByLabel("Monday to", { exact: true }).fill("07:00");
     await page.getByRole("button", { name: "Save settings" }).click();
-    await expect.poll(() => page.locator("#ws-end-error").textContent()).toBe("Must be after the start");
-    expect(await page.getByLabel("to", { exact: true }).getAttribute("aria-invalid")).toBe("true");
+    await expect.poll(() => page.locator("#ws-end-1-error").textContent()).toBe("Must be after the start");
+    expect(await page.getByLabel("Monday to", { exact: true }).getAttribute("aria-invalid")).toBe("true");
     expect((await ok(url, `{ viewer { workspace { name } } }`, {}, { token: ws.owner.token })).viewer.workspace.name).not.toBe("Renamed practice");
 
+    // Each weekday has its own hours; a day unticked is off.
     await page.getByLabel("Time zone").fill("America/New_York");
-    await page.getByLabel("Friday").uncheck();
-    await page.getByLabel("Saturday").check();
-    await page.getByLabel("Working hours from").fill("08:30");
-    await page.getByLabel("to", { exact: true }).fill("16:00");
+    await page.getByLabel("Friday", { exact: true }).uncheck();
+    await page.getByLabel("Saturday", { exact: true }).check();
+    await page.getByLabel("Monday from", { exact: true }).fill("08:30");
+    await page.getByLabel("Monday to", { exact: true }).fill("16:00");
+    await page.getByLabel("Saturday to", { exact: true }).fill("12:00");
     await page.getByLabel("Week starts on").selectOption({ label: "Sunday" });
     await page.getByRole("button", { name: "Save settings" }).click();
     await page.getByRole("status").filter({ hasText: "Workspace settings saved." }).waitFor();
@@ -64,11 +66,22 @@ describe.runIf(existsSync(CHROMIUM))("Settings screens in Chromium", () => {
     await page.reload();
     await expect.poll(() => page.getByLabel("Name").inputValue()).toBe("Renamed practice");
     expect(await page.getByLabel("Time zone").inputValue()).toBe("America/New_York");
-    expect(await page.getByLabel("Friday").isChecked()).toBe(false);
-    expect(await page.getByLabel("Saturday").isChecked()).toBe(true);
-    expect(await page.getByLabel("Working hours from").inputValue()).toBe("08:30");
+    expect(await page.getByLabel("Friday", { exact: true }).isChecked()).toBe(false);
+    expect(await page.getByLabel("Friday from", { exact: true }).count()).toBe(0);
+    expect(await page.getByLabel("Saturday", { exact: true }).isChecked()).toBe(true);
+    expect(await page.getByLabel("Monday from", { exact: true }).inputValue()).toBe("08:30");
+    expect(await page.getByLabel("Tuesday from", { exact: true }).inputValue()).toBe("09:00");
+    expect(await page.getByLabel("Saturday to", { exact: true }).inputValue()).toBe("12:00");
     expect(await page.getByLabel("Week starts on").inputValue()).toBe("7");
     expect(await page.getByLabel("Clock times").inputValue()).toBe("H24");
+    const { workingHours } = (await ok(url, `{ viewer { workspace { workingHours { weekday start end } } } }`, {}, { token: ws.owner.token })).viewer.workspace;
+    expect(workingHours).toEqual([
+      { weekday: 1, start: "08:30", end: "16:00" },
+      { weekday: 2, start: "09:00", end: "17:00" },
+      { weekday: 3, start: "09:00", end: "17:00" },
+      { weekday: 4, start: "09:00", end: "17:00" },
+      { weekday: 6, start: "09:00", end: "12:00" },
+    ]);
     await page.close();
   });
 

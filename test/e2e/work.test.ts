@@ -384,6 +384,7 @@ describe.runIf(existsSync(CHROMIUM))("Work sessions page in Chromium", () => {
     const timeoutSave = page.getByRole("form", { name: "Inactivity timeout" }).getByRole("button", { name: "Save" });
     await timeoutSave.click();
     await expect.poll(() => timeoutSave.isDisabled()).toBe(true);
+    await page.getByRole("status").filter({ hasText: "Open sessions now close after 20 minutes without activity." }).waitFor();
     // The AFK dialog's threshold saves on its own; the timeout stays as saved.
     const prompt = page.getByLabel("Ask what the time was after");
     expect(await prompt.inputValue()).toBe("3");
@@ -391,6 +392,7 @@ describe.runIf(existsSync(CHROMIUM))("Work sessions page in Chromium", () => {
     const promptSave = page.getByRole("form", { name: "AFK dialog" }).getByRole("button", { name: "Save" });
     await promptSave.click();
     await expect.poll(() => promptSave.isDisabled()).toBe(true);
+    await page.getByRole("status").filter({ hasText: "The AFK question now comes after 5 minutes away." }).waitFor();
     const lisaToken = await tokenFor(url, ws.manager.email);
     expect((await ok(url, `{ workSettings { inactivityMinutes afkPromptMinutes } }`, {}, { token: lisaToken })).workSettings).toEqual({ inactivityMinutes: 20, afkPromptMinutes: 5 });
 

@@ -10,6 +10,7 @@ import {
   validateValues,
   visibleDates,
   withinWorkingHours,
+  workingHoursOfDay,
   type FieldSpec,
 } from "../../schema/appointments/rules.js";
 
@@ -164,7 +165,7 @@ describe("overlaps", () => {
   });
 });
 
-const hours = { days: [1, 2, 3, 4, 5], start: "09:00", end: "17:00" };
+const hours = [1, 2, 3, 4, 5].map((weekday) => ({ weekday, start: "09:00", end: weekday === 5 ? "13:00" : "17:00" }));
 
 describe("working hours", () => {
   it("is inside only when the whole session is within one working day, in the workspace zone", () => {
@@ -173,18 +174,26 @@ describe("working hours", () => {
       const start = localToInstant(date, time, zone)!;
       return { start, end: new Date(start.getTime() + minutes * 60_000) };
     };
-    expect(withinWorkingHours(at("2026-11-20", "09:00", 60), hours, zone)).toBe(true);
-    expect(withinWorkingHours(at("2026-11-20", "16:00", 60), hours, zone)).toBe(true);
-    expect(withinWorkingHours(at("2026-11-20", "16:30", 60), hours, zone)).toBe(false);
-    expect(withinWorkingHours(at("2026-11-20", "08:59", 30), hours, zone)).toBe(false);
+    expect(withinWorkingHours(at("2026-11-19", "09:00", 60), hours, zone)).toBe(true);
+    expect(withinWorkingHours(at("2026-11-19", "16:00", 60), hours, zone)).toBe(true);
+    expect(withinWorkingHours(at("2026-11-19", "16:30", 60), hours, zone)).toBe(false);
+    expect(withinWorkingHours(at("2026-11-19", "08:59", 30), hours, zone)).toBe(false);
+    // Friday has shorter hours.
+    expect(withinWorkingHours(at("2026-11-20", "12:00", 60), hours, zone)).toBe(true);
+    expect(withinWorkingHours(at("2026-11-20", "13:00", 60), hours, zone)).toBe(false);
     expect(withinWorkingHours(at("2026-11-21", "10:00", 30), hours, zone)).toBe(false); // Saturday
+  });
+  it("names the hours of the day in a warning, or that it is a day off", () => {
+    const zone = "America/New_York";
+    expect(workingHoursOfDay(localToInstant("2026-11-20", "14:00", zone)!, hours, zone)).toBe("Fri 09:00-13:00, America/New_York");
+    expect(workingHoursOfDay(localToInstant("2026-11-21", "14:00", zone)!, hours, zone)).toBe("Sat is a day off, America/New_York");
   });
 });
 
 describe("free slots", () => {
   it("are the slot grid within working hours minus busy time, across a DST change", () => {
     const zone = "Europe/Berlin";
-    const short = { days: [5, 1], start: "09:00", end: "11:00" };
+    const short = [5, 1].map((weekday) => ({ weekday, start: "09:00", end: "11:00" }));
     const busy = [{ start: localToInstant("2026-10-23", "09:30", zone)!, end: localToInstant("2026-10-23", "10:15", zone)! }];
     const slots = freeSlots("2026-10-23", "2026-10-26", short, zone, busy, 30);
     expect(slots.map((s) => s.start.toISOString())).toEqual([
@@ -215,9 +224,16 @@ describe("local times", () => {
   });
 
   it("knows what each calendar view shows", () => {
-    expect(visibleDates("day", "2026-11-21")).toEqual({ from: "2026-11-21", to: "2026-11-21" });
-    expect(visibleDates("week", "2026-11-21")).toEqual({ from: "2026-11-16", to: "2026-11-22" });
-    expect(visibleDates("month", "2026-02-10")).toEqual({ from: "2026-02-01", to: "2026-02-28" });
+    expect(visibleDates("day", "2026-11-21", 1)).toEqual({ from: "2026-11-21", to: "2026-11-21" });
+    expect(visibleDates("week", "2026-11-21", 1)).toEqual({ from: "2026-11-16", to: "2026-11-22" });
+    expect(visibleDates("month", "2026-02-10", 1)).toEqual({ from: "2026-02-01", to: "2026-02-28" });
+  });
+
+  it("starts a week on the workspace's first weekday", () => {
+    // 2026-11-21 is a Saturday, 2026-11-22 a Sunday.
+    expect(visibleDates("week", "2026-11-21", 7)).toEqual({ from: "2026-11-15", to: "2026-11-21" });
+    expect(visibleDates("week", "2026-11-22", 7)).toEqual({ from: "2026-11-22", to: "2026-11-28" });
+    expect(visibleDates("week", "2026-11-21", 6)).toEqual({ from: "2026-11-21", to: "2026-11-27" });
   });
 
   it("shortens client names to initials", () => {

@@ -21,15 +21,26 @@ describe("secrets", () => {
 });
 
 describe("working hours", () => {
-  it("accepts HH:mm ranges on ISO weekdays", () => {
-    expect(parseWorkingHours({ days: [5, 1, 1], start: "08:30", end: "17:00" }, new Problems())).toEqual({ days: [1, 5], start: "08:30", end: "17:00" });
+  const day = (weekday: number, start = "09:00", end = "17:00") => ({ weekday, start, end });
+  it("accepts HH:mm hours per ISO weekday, Monday first", () => {
+    expect(parseWorkingHours([day(5, "08:00", "12:00"), day(1, "08:30")], new Problems())).toEqual([day(1, "08:30"), day(5, "08:00", "12:00")]);
+    expect(parseWorkingHours([], new Problems())).toEqual([]);
   });
-  it("reports every problem with its path", () => {
+  it("reports every problem with its entry's path", () => {
     const problems = new Problems();
-    parseWorkingHours({ days: [0, 8], start: "9:00", end: "25:00" }, problems);
-    expect(problems.list.map((p) => p.path.join("."))).toEqual(["workingHours.days", "workingHours.start", "workingHours.end"]);
+    parseWorkingHours([day(0), day(8, "9:00"), day(2, "10:00", "10:00"), day(3, "08:00", "25:00"), { weekday: 3, start: "08:00", end: "09:00" }], problems);
+    expect(problems.list.map((p) => p.path.join("."))).toEqual([
+      "workingHours.0.weekday",
+      "workingHours.1.weekday",
+      "workingHours.1.start",
+      "workingHours.2.end",
+      "workingHours.3.end",
+      "workingHours.4.weekday",
+    ]);
   });
   it("falls back to office hours for a stored value that went bad", () => {
-    expect(parseWorkingHours(null)).toEqual({ days: [1, 2, 3, 4, 5], start: "09:00", end: "17:00" });
+    const officeHours = [1, 2, 3, 4, 5].map((weekday) => day(weekday));
+    expect(parseWorkingHours(null)).toEqual(officeHours);
+    expect(parseWorkingHours({ days: [1], start: "09:00", end: "17:00" })).toEqual(officeHours);
   });
 });

@@ -1,5 +1,16 @@
 import { ApiError } from "./graphql";
-import { localDateOf } from "./zoned";
+import { session, weekStart } from "./session.svelte";
+import { localDateOf, weekdaysFrom } from "./zoned";
+
+/**
+ * Clock times as the workspace chose: 24-hour ("14:05") unless it picked 12-hour ("2:05 PM"),
+ * whatever the reader's locale. Every time on every page is formatted with these options.
+ */
+function clock(): Intl.DateTimeFormatOptions {
+  return session.viewer?.workspace.timeFormat === "H12"
+    ? { hourCycle: "h12", hour: "numeric", minute: "2-digit" }
+    : { hourCycle: "h23", hour: "2-digit", minute: "2-digit" };
+}
 
 /** H:MM:SS */
 export function formatDuration(totalSeconds: number) {
@@ -10,18 +21,12 @@ export function formatDuration(totalSeconds: number) {
 
 /** Weekday and time in the workspace's time zone, e.g. "Fri 09:30 CET". */
 export function formatStarted(iso: string, timeZone: string) {
-  return new Intl.DateTimeFormat(undefined, {
-    timeZone,
-    weekday: "short",
-    hourCycle: "h23",
-    hour: "2-digit",
-    minute: "2-digit",
-    timeZoneName: "short",
-  }).format(new Date(iso));
+  return new Intl.DateTimeFormat(undefined, { timeZone, weekday: "short", ...clock(), timeZoneName: "short" }).format(new Date(iso));
 }
 
+/** Date and clock time, e.g. "Nov 21, 2026, 14:05". */
 export function formatDate(iso: string, timeZone: string) {
-  return new Intl.DateTimeFormat(undefined, { timeZone, dateStyle: "medium", timeStyle: "short", hourCycle: "h23" }).format(new Date(iso));
+  return `${formatLocalDate(localDateOf(Date.parse(iso), timeZone))}, ${formatTime(iso, timeZone)}`;
 }
 
 /** A validation error reads best as its field messages. */
@@ -62,9 +67,22 @@ export function inWords(value: string) {
   return value.toLowerCase().replaceAll("_", " ");
 }
 
-/** 24-hour HH:mm of an instant in the workspace's time zone, e.g. "14:05", whatever the reader's locale. */
-export function formatTime24(iso: string, timeZone: string) {
-  return new Intl.DateTimeFormat(undefined, { timeZone, hourCycle: "h23", hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
+/** The clock time of an instant in the workspace's time zone and clock, e.g. "14:05" (or "2:05 PM"). */
+export function formatTime(iso: string, timeZone: string) {
+  return new Intl.DateTimeFormat(undefined, { timeZone, ...clock() }).format(new Date(iso));
+}
+
+/** A wall-clock time "HH:mm" (a grid line, a working-hours bound) in the workspace's clock: "14:00" or "2:00 PM". */
+export function formatWallTime(hhmm: string) {
+  const [h, m] = hhmm.split(":").map(Number);
+  return new Intl.DateTimeFormat(undefined, { timeZone: "UTC", ...clock() }).format(new Date(Date.UTC(2000, 0, 1, h, m)));
+}
+
+/** Short weekday names in the order of the workspace's week, e.g. ["Sun", "Mon", …]. */
+export function weekdayNames(): string[] {
+  const name = new Intl.DateTimeFormat(undefined, { timeZone: "UTC", weekday: "short" });
+  // 2024-01-01 was a Monday: ISO weekday n is January n.
+  return weekdaysFrom(weekStart()).map((weekday) => name.format(new Date(Date.UTC(2024, 0, weekday))));
 }
 
 /** Weekday and date of an instant in the workspace's time zone, e.g. "Mon, Jan 12". */
@@ -72,14 +90,14 @@ export function formatDay(iso: string, timeZone: string) {
   return new Intl.DateTimeFormat(undefined, { timeZone, weekday: "short", month: "short", day: "numeric" }).format(new Date(iso));
 }
 
-/** Date and 24-hour time, e.g. "Mon, Jan 12 14:05". */
+/** Date and clock time, e.g. "Mon, Jan 12 14:05". */
 export function formatDayTime(iso: string, timeZone: string) {
-  return `${formatDay(iso, timeZone)} ${formatTime24(iso, timeZone)}`;
+  return `${formatDay(iso, timeZone)} ${formatTime(iso, timeZone)}`;
 }
 
 /** A span of time: "Mon, Jan 12 12:30–14:00", with the end's date when it is another day, "now" while open. */
 export function formatSpan(start: string, end: string | null, timeZone: string) {
   if (!end) return `${formatDayTime(start, timeZone)}–now`;
   const sameDay = localDateOf(Date.parse(start), timeZone) === localDateOf(Date.parse(end), timeZone);
-  return `${formatDayTime(start, timeZone)}–${sameDay ? formatTime24(end, timeZone) : formatDayTime(end, timeZone)}`;
+  return `${formatDayTime(start, timeZone)}–${sameDay ? formatTime(end, timeZone) : formatDayTime(end, timeZone)}`;
 }

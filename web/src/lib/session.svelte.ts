@@ -10,13 +10,18 @@ onUnauthenticated(() => (session.viewer = null));
 
 const VIEWER = graphql(`
   query Viewer {
-    viewer { user { id name email } workspace { id name timeZone } role permissions workspaces { id name timeZone } }
+    viewer { user { id name email } workspace { id name timeZone weekStart timeFormat workingHours { weekday start end } } role permissions workspaces { id name timeZone } }
   }
 `);
 
 /** Whether the signed-in member holds a permission ("BILLING_MANAGE", …) in the current workspace. */
 export function can(permission: Permission): boolean {
   return session.viewer?.permissions.includes(permission) ?? false;
+}
+
+/** The first day of the workspace's week as an ISO weekday (1 = Monday, the default; 7 = Sunday). */
+export function weekStart(): number {
+  return session.viewer?.workspace.weekStart ?? 1;
 }
 
 export async function loadViewer(): Promise<Viewer | null> {

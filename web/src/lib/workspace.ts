@@ -48,7 +48,7 @@ export const DATA_PERMISSIONS: readonly (readonly [Permission, string, string])[
 export const BOARD_SCOPES: Permission[] = ["SESSION_READ", "WORK_READ", "AGENT_READ", "TEAM_READ"];
 
 
-graphql(`fragment WorkspaceSettings on Workspace { name timeZone weekStart timeFormat workingHours { days start end } }`);
+graphql(`fragment WorkspaceSettings on Workspace { name timeZone weekStart timeFormat workingHours { weekday start end } }`);
 
 export type WorkspaceSettings = WorkspaceSettingsFragment;
 
@@ -61,7 +61,7 @@ export async function fetchWorkspaceSettings(): Promise<WorkspaceSettings | null
 export async function updateWorkspace(settings: WorkspaceSettings): Promise<WorkspaceSettings> {
   const { updateWorkspace } = await gql(
     graphql(`
-      mutation SaveWorkspace($name: String, $timeZone: String, $weekStart: Int, $timeFormat: TimeFormat, $workingHours: WorkingHoursInput) {
+      mutation SaveWorkspace($name: String, $timeZone: String, $weekStart: Int, $timeFormat: TimeFormat, $workingHours: [WorkingDayInput!]) {
         updateWorkspace(input: { name: $name, timeZone: $timeZone, weekStart: $weekStart, timeFormat: $timeFormat, workingHours: $workingHours }) {
           __typename ...Failure ...Problems ...WorkspaceSettings
         }

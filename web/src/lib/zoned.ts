@@ -66,6 +66,12 @@ export function localDateOf(ms: number, timeZone: string): string {
   return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
 }
 
+/** The wall-clock time (HH:mm, 24-hour) of an instant in a zone: for arithmetic and form fields, not for display. */
+export function wallTimeOf(ms: number, timeZone: string): string {
+  const p = partsIn(ms, timeZone);
+  return `${pad(p.hour)}:${pad(p.minute)}`;
+}
+
 export function todayIn(timeZone: string): string {
   return localDateOf(Date.now(), timeZone);
 }
@@ -74,6 +80,22 @@ export function addDays(date: string, days: number): string {
   const [y, m, d] = date.split("-").map(Number);
   const next = new Date(Date.UTC(y, m - 1, d + days));
   return `${next.getUTCFullYear()}-${pad(next.getUTCMonth() + 1)}-${pad(next.getUTCDate())}`;
+}
+
+/** The ISO weekday (1 = Monday … 7 = Sunday) of a calendar date. */
+export function weekdayOf(date: string): number {
+  const [y, m, d] = date.split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, d)).getUTCDay() || 7;
+}
+
+/** The first date of the week `date` falls in, for weeks that start on ISO weekday `weekStart`. */
+export function weekStartOf(date: string, weekStart: number): string {
+  return addDays(date, -((weekdayOf(date) - weekStart + 7) % 7));
+}
+
+/** The ISO weekdays of a week in order, from `weekStart`: 7 (Sunday) gives 7, 1, 2, … 6. */
+export function weekdaysFrom(weekStart: number): number[] {
+  return Array.from({ length: 7 }, (_, i) => ((weekStart - 1 + i) % 7) + 1);
 }
 
 export function firstOfMonth(date: string): string {
