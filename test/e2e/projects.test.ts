@@ -130,7 +130,7 @@ describe.runIf(existsSync(CHROMIUM))("Projects and entries in Chromium", () => {
     await page.close();
   });
 
-  it("starts a timer from the Log time panel's Start tab, and says when that stopped a running one", async () => {
+  it("starts a timer from the Log time panel's Start tab, and says when that or an agent session stopped a running one", async () => {
     const page = await context.newPage();
     await signInAs(page, url, ws.employee.email);
     await page.goto(`${url}/entries`);
@@ -150,6 +150,17 @@ describe.runIf(existsSync(CHROMIUM))("Projects and entries in Chromium", () => {
     await status(page, "The running timer “Timer one” was stopped and saved.");
     await page.getByTestId("header-timer").getByText("Timer two").waitFor();
     await page.getByTestId("entry-row").filter({ hasText: "Timer one" }).waitFor();
+
+    // Starting an agent session stops the timer too, and says so.
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Agent sessions" }).click();
+    await page.getByRole("button", { name: "New session" }).click();
+    const start = page.getByTestId("new-session-form");
+    await start.getByLabel("Project", { exact: true }).fill("initech");
+    await page.getByRole("option", { name: /Initech reports/ }).click();
+    await start.getByLabel("Description").fill("Draft the summary");
+    await start.getByRole("button", { name: "Start" }).click();
+    await status(page, "Started “Draft the summary”. The running timer “Timer two” was stopped and saved.");
+    await page.getByTestId("header-timer").getByRole("button", { name: "Start timer" }).waitFor();
     await page.close();
   });
 });
