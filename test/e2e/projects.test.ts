@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, launchBrowser, newContext, signInAs } from "../support/browser.js";
 import { ok } from "../support/client.js";
-import { calendar, instant } from "../support/dates.js";
+import { calendar, instant, isoMonth } from "../support/dates.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
@@ -20,7 +20,8 @@ describe.runIf(existsSync(CHROMIUM))("Projects and entries in Chromium", () => {
   let ws: TestWorkspace;
   let url: string;
   beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+    // A worker runs the month-end invoicing job that Generate queues.
+    [stack, browser] = await Promise.all([startStack({ worker: true }), launchBrowser()]);
     context = await newContext(browser);
     url = stack.urls[0];
     ws = await newWorkspace(url, TIME_ZONE);
@@ -161,6 +162,31 @@ describe.runIf(existsSync(CHROMIUM))("Projects and entries in Chromium", () => {
     await start.getByRole("button", { name: "Start" }).click();
     await status(page, "Started “Draft the summary”. The running timer “Timer two” was stopped and saved.");
     await page.getByTestId("header-timer").getByRole("button", { name: "Start timer" }).waitFor();
+    await page.close();
+  });
+
+  it("says how many invoices Generate made, and confirms issuing and payment", async () => {
+    const owner = { token: ws.owner.token };
+    const client = (await ok(url, `mutation { createClient(input: { name: "Umbrella" }) { ... on Client { id } } }`, {}, owner)).createClient.id;
+    const project = (await ok(url, `mutation($c: ID!) { createProject(input: { clientId: $c, name: "Umbrella audit", hourlyRateCents: 10000, currency: "EUR" }) { ... on Project { id } } }`, { c: client }, owner)).createProject.id;
+    await ok(url, `mutation($p: ID!, $s: DateTime!, $e: DateTime!) { logTime(input: { projectId: $p, startedAt: $s, endedAt: $e }) { __typename } }`, { p: project, s: instant(DAY, "13:00"), e: instant(DAY, "15:00") }, owner);
+
+    const page = await context.newPage();
+    await signInAs(page, url, ws.owner.email);
+    await page.goto(`${url}/invoices`);
+    const generate = page.getByTestId("invoice-month-form");
+    await generate.getByLabel("Month").fill(isoMonth(DAY));
+    await generate.getByRole("button", { name: "Generate" }).click();
+    await status(page, `Invoices generated: 1 (${isoMonth(DAY)}).`);
+
+    await page.getByTestId("invoice-row").filter({ hasText: "Umbrella" }).getByRole("link").click();
+    await page.getByTestId("invoice").waitFor();
+    const invoiceNumber = /^Invoice #(\d+) · Umbrella/.exec(await page.title())?.[1];
+    expect(invoiceNumber).toBeDefined();
+    await page.getByRole("button", { name: "Issue" }).click();
+    await status(page, `Invoice #${invoiceNumber} issued.`);
+    await page.getByRole("button", { name: "Mark paid" }).click();
+    await status(page, `Invoice #${invoiceNumber} marked paid.`);
     await page.close();
   });
 });
