@@ -1,18 +1,18 @@
 // Projects and clients as the timer, the agent sessions and the invoices pick them, and as the
 // Projects page keeps them.
-import type { ClientsQuery, ProjectFragment, ProjectRowFragment } from "./generated/graphql";
+import type { ClientsQuery, ProjectFragment } from "./generated/graphql";
 import { gql, graphql, unwrap } from "./graphql";
 
 export type Project = ProjectFragment;
 export type ClientRow = ClientsQuery["clients"]["nodes"][number];
 
-graphql(`fragment Project on Project { id name currency hourlyRateCents billAgentTime client { id name } }`);
+graphql(`fragment Project on Project { id name currency hourlyRateCents billAgentTime archived client { id name } }`);
 
-/** Projects whose name or client's name contains `search` (all of them when empty). */
-export async function searchProjects(search: string): Promise<Project[]> {
+/** Projects whose name or client's name contains `search` (all of them when empty); archived ones only when asked. */
+export async function searchProjects(search: string, includeArchived = false): Promise<Project[]> {
   const data = await gql(
-    graphql(`query Projects($search: String) { projects(search: $search, first: 20) { nodes { ...Project } } }`),
-    { search: search.trim() || null },
+    graphql(`query Projects($search: String, $includeArchived: Boolean) { projects(search: $search, includeArchived: $includeArchived, first: 20) { nodes { ...Project } } }`),
+    { search: search.trim() || null, includeArchived },
   );
   return data.projects.nodes;
 }
@@ -22,12 +22,9 @@ export async function loadClients(): Promise<ClientRow[]> {
   return data.clients.nodes;
 }
 
-graphql(`fragment ProjectRow on Project { ...Project archived }`);
-export type ProjectRow = ProjectRowFragment;
-
 /** Every project, archived ones too, for the Projects page. */
-export async function loadProjects(): Promise<ProjectRow[]> {
-  const data = await gql(graphql(`query ProjectList { projects(includeArchived: true, first: 100) { nodes { ...ProjectRow } } }`));
+export async function loadProjects(): Promise<Project[]> {
+  const data = await gql(graphql(`query ProjectList { projects(includeArchived: true, first: 100) { nodes { ...Project } } }`));
   return data.projects.nodes;
 }
 
