@@ -89,5 +89,6 @@ describe.runIf(existsSync(CHROMIUM))("every page on a phone and a desktop", () =
       titles.set(title, path);
     }
     await context.close();
-  });
+    // Twenty-odd pages, each loaded until idle: more than the default 30 s on a busy machine.
+  }, 120_000);
 });
