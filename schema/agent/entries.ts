@@ -1,11 +1,15 @@
-import { resolveOffsetConnection } from "@pothos/plugin-relay";
+import { encodeGlobalID, resolveOffsetConnection } from "@pothos/plugin-relay";
 import type { Prisma } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
-import { can, personInScope, rowsWhere } from "../common/policy.js";
+import { can, mayActFor, personInScope, rowsWhere } from "../common/policy.js";
+import type { Context } from "../common/context.js";
+import { lockInvoicing } from "../common/locks.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { InvoiceRef } from "../billing/types.js";
 import { UserRef } from "../identity/types.js";
 import { ClientRef, ProjectRef } from "../clients/types.js";
+import { projectTakingTime } from "../clients/service.js";
+import { checkEntry, checkEntryChange } from "./rules.js";
 import { TimeEntryRef } from "./timer.js";
 
 builder.objectFields(TimeEntryRef, (t) => ({
@@ -68,27 +72,91 @@ builder.mutationField("logTime", (t) =>
     },
     resolve: async (_r, { input: args }, ctx) => {
       const viewer = ctx.viewer!;
+      const description = args.description ?? "";
       const problems = new Problems();
-      if (args.endedAt <= args.startedAt) problems.add("endedAt", "Must be after the start");
-      if (args.endedAt.getTime() > Date.now() + 60_000) problems.add("endedAt", "Can't be in the future");
-      if (args.endedAt.getTime() - args.startedAt.getTime() > 24 * 3600_000) problems.add("endedAt", "At most 24 hours per entry");
-      if ((args.description ?? "").length > 500) problems.add("description", "At most 500 characters");
+      checkEntry(problems, { description, startedAt: args.startedAt, endedAt: args.endedAt }, new Date());
       problems.throwIfAny();
-      const project = await ctx.db.project.findFirst({ where: { id: args.projectId.id, workspaceId: viewer.workspaceId } });
-      if (!project) throw new NotFoundError("Project");
-      return ctx.db.timeEntry.create({
-        data: {
-          workspaceId: viewer.workspaceId,
-          userId: viewer.userId,
-          projectId: project.id,
-          description: (args.description ?? "").trim(),
-          source: "manual",
-          startedAt: args.startedAt,
-          endedAt: args.endedAt,
-          durationSeconds: Math.floor((args.endedAt.getTime() - args.startedAt.getTime()) / 1000),
-        },
+      return ctx.db.$transaction(async (tx) => {
+        const project = await projectTakingTime(tx, viewer.workspaceId, args.projectId.id);
+        return tx.timeEntry.create({
+          data: {
+            workspaceId: viewer.workspaceId,
+            userId: viewer.userId,
+            projectId: project.id,
+            description: description.trim(),
+            source: "manual",
+            startedAt: args.startedAt,
+            endedAt: args.endedAt,
+            durationSeconds: Math.floor((args.endedAt.getTime() - args.startedAt.getTime()) / 1000),
+          },
+        });
       });
     },
+  }),
+);
+
+interface EntryChanges {
+  id: string;
+  description?: string | null;
+  projectId?: string | null;
+  startedAt?: Date | null;
+  endedAt?: Date | null;
+  durationSeconds?: number | null;
+}
+
+async function updateEntry(ctx: Context, changes: EntryChanges) {
+  const viewer = ctx.viewer!;
+  return ctx.db.$transaction(async (tx) => {
+    // Invoicing prices entries before it claims them: an edit waits for it, or it for the edit, so
+    // no invoice bills a duration the entry no longer has.
+    await lockInvoicing(tx, viewer.workspaceId);
+    const entry = await tx.timeEntry.findFirst({ where: { id: changes.id, workspaceId: viewer.workspaceId } });
+    if (!entry || !mayActFor(viewer, entry.userId, "agent.track", "billing.manage")) throw new NotFoundError("Time entry");
+    if (!entry.endedAt) throw new ConflictError("Stop the timer first", [encodeGlobalID("TimeEntry", entry.id)]);
+    if (entry.invoiceId) {
+      const invoice = await tx.invoice.findUniqueOrThrow({ where: { id: entry.invoiceId } });
+      throw new ConflictError(`This entry is on invoice #${invoice.number}; void the invoice to change it`, [encodeGlobalID("Invoice", invoice.id)]);
+    }
+    // An agent session's entry keeps the session's times (checkEntryChange names the attempt).
+    const timed = entry.source !== "session";
+    const next = {
+      description: changes.description ?? entry.description,
+      startedAt: (timed && changes.startedAt) || entry.startedAt,
+      endedAt: (timed && changes.endedAt) || entry.endedAt,
+    };
+    const problems = new Problems();
+    checkEntryChange(problems, entry.source, changes, { startedAt: entry.startedAt, endedAt: entry.endedAt });
+    checkEntry(problems, next, new Date());
+    problems.throwIfAny();
+    if (changes.projectId && changes.projectId !== entry.projectId) await projectTakingTime(tx, viewer.workspaceId, changes.projectId);
+    return tx.timeEntry.update({
+      where: { id: entry.id },
+      data: {
+        ...next,
+        description: next.description.trim(),
+        projectId: changes.projectId ?? undefined,
+        durationSeconds: timed ? Math.floor((next.endedAt.getTime() - next.startedAt.getTime()) / 1000) : (changes.durationSeconds ?? undefined),
+      },
+    });
+  });
+}
+
+builder.mutationField("updateTimeEntry", (t) =>
+  t.fieldWithInput({
+    type: TimeEntryRef,
+    description:
+      "Changes an entry: your own with agent.track, anyone's with billing.manage. Timer and manual entries change by start and end, an agent session's by its duration; a billed entry can't change (void its invoice first).",
+    authScopes: (_r, _a, ctx) => can(ctx.viewer, "agent.track") || can(ctx.viewer, "billing.manage"),
+    errors: { types: [ValidationError, NotFoundError, ConflictError] },
+    input: {
+      id: t.input.globalID({ for: TimeEntryRef }),
+      description: t.input.string({ required: false }),
+      projectId: t.input.globalID({ for: ProjectRef, required: false }),
+      startedAt: t.input.field({ type: "DateTime", required: false }),
+      endedAt: t.input.field({ type: "DateTime", required: false }),
+      durationSeconds: t.input.int({ required: false, description: "Only for an agent session's entry: its billable seconds." }),
+    },
+    resolve: (_r, { input: args }, ctx) => updateEntry(ctx, { ...args, id: args.id.id, projectId: args.projectId?.id }),
   }),
 );
 

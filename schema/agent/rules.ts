@@ -1,4 +1,5 @@
-// Pure billing rules of agent sessions: no I/O, tested directly.
+// Pure billing rules of agent sessions and time entries: no I/O, tested directly.
+import type { Problems } from "../common/errors.js";
 
 export type BeatKind = "active" | "agent" | "idle";
 
@@ -34,4 +35,33 @@ export function totals(beats: readonly BeatSpan[], billAgentTime: boolean, now: 
     if (isBillable(beat.kind, billAgentTime)) result.billableSeconds += s;
   }
   return result;
+}
+
+/** What a time entry may hold, for a logged entry and an edited one alike. */
+export function checkEntry(problems: Problems, entry: { description: string; startedAt: Date; endedAt: Date }, now: Date) {
+  if (entry.endedAt <= entry.startedAt) problems.add("endedAt", "Must be after the start");
+  if (entry.endedAt.getTime() > now.getTime() + 60_000) problems.add("endedAt", "Can't be in the future");
+  if (entry.endedAt.getTime() - entry.startedAt.getTime() > 24 * 3600_000) problems.add("endedAt", "At most 24 hours per entry");
+  if (entry.description.length > 500) problems.add("description", "At most 500 characters");
+}
+
+/**
+ * An agent session's entry spans the session and bills its billable seconds, so it is edited by
+ * its duration (at most its span); timer and manual entries by their start and end.
+ */
+export function checkEntryChange(
+  problems: Problems,
+  source: string,
+  changes: { startedAt?: Date | null; endedAt?: Date | null; durationSeconds?: number | null },
+  span: { startedAt: Date; endedAt: Date },
+) {
+  if (source !== "session") {
+    if (changes.durationSeconds != null) problems.add("durationSeconds", "Change the start or end instead");
+    return;
+  }
+  if (changes.startedAt != null) problems.add("startedAt", "An agent session's entry keeps the session's times");
+  if (changes.endedAt != null) problems.add("endedAt", "An agent session's entry keeps the session's times");
+  const spanSeconds = Math.floor((span.endedAt.getTime() - span.startedAt.getTime()) / 1000);
+  if (changes.durationSeconds != null && (changes.durationSeconds <= 0 || changes.durationSeconds > spanSeconds))
+    problems.add("durationSeconds", "Between one second and the session's length");
 }

@@ -8,6 +8,7 @@ import { UserRef } from "../identity/types.js";
 import { readingInstant } from "../live/sources.js";
 import { announceSessions, demoteActiveBeat, finishSession, openBeat, switchBeat, withBeats, type SessionWithBeats } from "./beats.js";
 import { ProjectRef } from "../clients/types.js";
+import { projectTakingTime } from "../clients/service.js";
 import { isBillable, totals, type BeatKind } from "./rules.js";
 import { announceStopped, lockPerson, stopRunning, TimeEntryRef } from "./timer.js";
 import { upperSnake } from "../common/enums.js";
@@ -104,10 +105,9 @@ export async function startSession(ctx: Context, projectId: string, description:
   if (!text) problems.add("description", "Describe the work in a few words");
   if (text.length > 200) problems.add("description", "At most 200 characters");
   problems.throwIfAny();
-  const project = await ctx.db.project.findFirst({ where: { id: projectId, workspaceId: viewer.workspaceId } });
-  if (!project) throw new NotFoundError("Project");
   const now = new Date();
   const { stopped, demoted, session } = await ctx.db.$transaction(async (tx) => {
+    const project = await projectTakingTime(tx, viewer.workspaceId, projectId);
     await lockPerson(tx, viewer);
     // Starting a session is focusing it: the timer stops and saves, another session drops to idle.
     const stopped = await stopRunning(tx, viewer, now);

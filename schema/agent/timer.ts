@@ -7,6 +7,7 @@ import { lockAgentTimer } from "../common/locks.js";
 import { publishSessionChange } from "../live/service.js";
 import { readingInstant } from "../live/sources.js";
 import { ProjectRef } from "../clients/types.js";
+import { projectTakingTime } from "../clients/service.js";
 import { UserRef } from "../identity/types.js";
 import { announceSessions, demoteActiveBeat, type Person } from "./beats.js";
 import { timerAsLive, type RunningTimer } from "./live.js";
@@ -78,11 +79,10 @@ export async function stopTimer(services: Services, viewer: Viewer, at = new Dat
 export async function startTimer(ctx: Context, projectId: string | null, description: string) {
   const viewer = ctx.viewer!;
   if (description.length > 500) throw ValidationError.field("description", "At most 500 characters");
-  if (projectId && !(await ctx.db.project.findFirst({ where: { id: projectId, workspaceId: viewer.workspaceId } })))
-    throw new NotFoundError("Project");
   const now = new Date();
   // The partial unique index on running timers is the invariant; the lock makes concurrent starts queue.
   const [stopped, demoted, entry] = await ctx.db.$transaction(async (tx) => {
+    if (projectId) await projectTakingTime(tx, viewer.workspaceId, projectId);
     await lockPerson(tx, viewer);
     const stopped = await stopRunning(tx, viewer, now);
     // One active thing at a time: a session you were driving here drops to idle.

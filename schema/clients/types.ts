@@ -32,6 +32,8 @@ builder.node(ProjectRef, {
     hourlyRateCents: t.expose("hourlyRate", { type: "Money", description: "Rate per hour in minor units of the currency." }),
     currency: t.exposeString("currency", { description: "ISO 4217 code." }),
     billAgentTime: t.exposeBoolean("billAgentTime", { description: "Whether agent beats are billable." }),
+    archived: t.boolean({ description: "Archived projects take no new time; their entries and invoices stay.", resolve: (p) => p.archivedAt !== null }),
+    archivedAt: t.expose("archivedAt", { type: "DateTime", nullable: true }),
   }),
 });
 
@@ -40,12 +42,16 @@ builder.queryField("projects", (t) =>
     type: ProjectRef,
     description: "Projects of the workspace; `search` matches any part of the project or client name.",
     authScopes: (_r, _a, ctx) => canRead(ctx.viewer, "project"),
-    args: { search: t.arg.string({ required: false }) },
+    args: {
+      search: t.arg.string({ required: false }),
+      includeArchived: t.arg.boolean({ required: false, defaultValue: false, description: "Archived projects too (pickers leave them out)." }),
+    },
     resolve: async (_r, args, ctx) => {
       const contains = args.search?.trim();
       const projects = await ctx.db.project.findMany({
         where: {
           ...rowsWhere(ctx.viewer, "project"),
+          ...(args.includeArchived ? {} : { archivedAt: null }),
           ...(contains
             ? {
                 OR: [
@@ -173,3 +179,27 @@ builder.mutationField("updateProject", (t) =>
     },
   }),
 );
+
+/** Archiving only hides a project from new time, so restoring it is the same write undone. */
+function archiveField(name: "archiveProject" | "restoreProject", archived: boolean, description: string) {
+  builder.mutationField(name, (t) =>
+    t.fieldWithInput({
+      type: ProjectRef,
+      description,
+      authScopes: { permission: "billing.manage" },
+      errors: { types: [NotFoundError] },
+      input: { id: t.input.globalID({ for: ProjectRef }) },
+      resolve: async (_r, { input: args }, ctx) => {
+        const where = { id: args.id.id, workspaceId: ctx.viewer!.workspaceId };
+        // Only a change of state stamps the time: archiving twice keeps the first archivedAt.
+        await ctx.db.project.updateMany({ where: { ...where, archivedAt: archived ? null : { not: null } }, data: { archivedAt: archived ? new Date() : null } });
+        const project = await ctx.db.project.findFirst({ where });
+        if (!project) throw new NotFoundError("Project");
+        return project;
+      },
+    }),
+  );
+}
+
+archiveField("archiveProject", true, "Archives a project: it leaves the pickers and takes no new entries, timers or agent sessions; its history and invoices stay.");
+archiveField("restoreProject", false, "Restores an archived project, so it takes time again.");

@@ -74,6 +74,7 @@ describe.runIf(existsSync(CHROMIUM))("every page on a phone and a desktop", () =
       ["/agent", "main h1"],
       [`/agent/sessions/${agentSessionId}`, "[data-testid=session-detail]"],
       ["/entries", "main h1"],
+      ["/projects", "main h1"],
       ["/invoices", "[data-testid=invoice-row]"],
       [`/invoices/${invoiceId}`, "[data-testid=invoice]"],
       ["/appointments", "main h1"],

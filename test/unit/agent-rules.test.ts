@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isBillable, totals, type BeatSpan } from "../../schema/agent/rules.js";
+import { checkEntry, checkEntryChange, isBillable, totals, type BeatSpan } from "../../schema/agent/rules.js";
+import { Problems } from "../../schema/common/errors.js";
 
 const at = (minutes: number) => new Date(Date.UTC(2026, 10, 21, 9, minutes));
 const beat = (kind: BeatSpan["kind"], from: number, to: number | null): BeatSpan => ({
@@ -23,5 +24,36 @@ describe("agent session billing", () => {
 
   it("never counts negative time for a clock that went backwards", () => {
     expect(totals([beat("active", 10, null)], false, at(5)).billableSeconds).toBe(0);
+  });
+});
+
+describe("time entry rules", () => {
+  const problemsOf = (check: (problems: Problems) => void) => {
+    const problems = new Problems();
+    check(problems);
+    return problems.list.map((p) => `${p.path.join(".")}: ${p.message}`);
+  };
+  const now = at(600);
+
+  it("takes an entry that ends after it starts, within 24 hours, not in the future", () => {
+    expect(problemsOf((p) => checkEntry(p, { description: "ok", startedAt: at(0), endedAt: at(60) }, now))).toEqual([]);
+    expect(problemsOf((p) => checkEntry(p, { description: "x".repeat(501), startedAt: at(60), endedAt: at(60) }, now))).toEqual([
+      "endedAt: Must be after the start",
+      "description: At most 500 characters",
+    ]);
+    expect(problemsOf((p) => checkEntry(p, { description: "", startedAt: at(0), endedAt: at(602) }, now))).toEqual(["endedAt: Can't be in the future"]);
+    expect(problemsOf((p) => checkEntry(p, { description: "", startedAt: at(-1000), endedAt: at(500) }, now))).toEqual(["endedAt: At most 24 hours per entry"]);
+  });
+
+  it("changes timer and manual entries by their times, an agent session's entry by its seconds within the session", () => {
+    const span = { startedAt: at(0), endedAt: at(60) };
+    expect(problemsOf((p) => checkEntryChange(p, "manual", { startedAt: at(5), endedAt: at(50) }, span))).toEqual([]);
+    expect(problemsOf((p) => checkEntryChange(p, "timer", { durationSeconds: 60 }, span))).toEqual(["durationSeconds: Change the start or end instead"]);
+    expect(problemsOf((p) => checkEntryChange(p, "session", { durationSeconds: 3600 }, span))).toEqual([]);
+    expect(problemsOf((p) => checkEntryChange(p, "session", { durationSeconds: 3601, startedAt: at(1) }, span))).toEqual([
+      "startedAt: An agent session's entry keeps the session's times",
+      "durationSeconds: Between one second and the session's length",
+    ]);
+    expect(problemsOf((p) => checkEntryChange(p, "session", { durationSeconds: 0 }, span))).toHaveLength(1);
   });
 });

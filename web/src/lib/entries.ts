@@ -1,11 +1,11 @@
-// Time entries: the Entries page's filtered list, logging time by hand and deleting an entry.
+// Time entries: the Entries page's filtered list, logging time by hand, editing and deleting an entry.
 import type { TimeEntryFilter, TimeEntryRowFragment } from "./generated/graphql";
 import { gql, graphql, unwrap } from "./graphql";
 import type { Page } from "./paged.svelte";
 
 graphql(`
   fragment TimeEntryRow on TimeEntry {
-    id description source startedAt endedAt durationSeconds billed project { name client { name } } invoice { id number }
+    id description source startedAt endedAt durationSeconds billed project { ...Project } invoice { id number }
   }
 `);
 
@@ -40,4 +40,25 @@ export async function logTime(input: { projectId: string; description: string; s
 export async function deleteTimeEntry(id: string) {
   const { deleteTimeEntry } = await gql(graphql(`mutation DeleteTimeEntry($id: ID!) { deleteTimeEntry(input: { id: $id }) { __typename ...Failure } }`), { id });
   unwrap(deleteTimeEntry, "TimeEntry");
+}
+
+export interface EntryChanges {
+  id: string;
+  description: string;
+  projectId: string | null;
+  startedAt?: string;
+  endedAt?: string;
+  durationSeconds?: number;
+}
+
+export async function updateTimeEntry(changes: EntryChanges): Promise<Entry> {
+  const { updateTimeEntry } = await gql(
+    graphql(`
+      mutation UpdateTimeEntry($input: UpdateTimeEntryInput!) {
+        updateTimeEntry(input: $input) { __typename ...Failure ...Problems ...TimeEntryRow }
+      }
+    `),
+    { input: changes },
+  );
+  return unwrap(updateTimeEntry, "TimeEntry");
 }

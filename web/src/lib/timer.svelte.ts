@@ -27,7 +27,12 @@ class TimerState {
     if (data.runningTimer?.id !== this.running?.id || !this.loaded) this.track(data.runningTimer);
   }
 
-  async start(description: string, projectId: string | null) {
+  /**
+   * Starts your timer. The API stops and saves one already running: the answer is that one, as this
+   * client last knew it, so the page can say so.
+   */
+  async start(description: string, projectId: string | null): Promise<TimerEntry | null> {
+    const stopped = this.running;
     const { startTimer } = await gql(
       graphql(`
         mutation StartTimer($description: String, $projectId: ID) {
@@ -38,6 +43,7 @@ class TimerState {
     );
     this.track(unwrap(startTimer, "TimeEntry"));
     this.starts++;
+    return stopped;
   }
 
   async stop() {
@@ -53,3 +59,8 @@ class TimerState {
 }
 
 export const timer = new TimerState();
+
+/** What a timer is called on the page: its description, else its project, else just "Timer". */
+export function timerTitle(entry: TimerEntry): string {
+  return entry.description || entry.project?.name || "Timer";
+}

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Project" ADD COLUMN     "archivedAt" TIMESTAMPTZ(3);
