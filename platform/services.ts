@@ -49,6 +49,20 @@ function reviveDates(_key: string, value: unknown) {
  * ioredis reconnects and re-subscribes by itself, but messages published while the connection was
  * down are gone: listeners catch up from the database when it is back.
  */
+/**
+ * A publish Redis never took (away longer than ioredis's 20 retries, about 10 s) is logged, not left
+ * to reject unhandled, which would end the process: listeners catch up on reconnect anyway.
+ */
+function publishing(client: Redis): Redis {
+  const publish = client.publish.bind(client);
+  client.publish = ((channel: string, message: string) =>
+    publish(channel, message).catch((error: Error) => {
+      log.warn({ err: error.message, channel }, "announcement dropped while Redis is away; listeners catch up on reconnect");
+      return 0;
+    })) as Redis["publish"];
+  return client;
+}
+
 function watchReconnects(subscriber: Redis, onResumed: () => void) {
   let lost = false;
   subscriber.on("close", () => {
@@ -94,7 +108,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   let redisClients: Redis[] = [];
   const resumed = new Set<() => void>();
   if (config.redisUrl) {
-    redisClients = [new Redis(config.redisUrl), new Redis(config.redisUrl)];
+    redisClients = [publishing(new Redis(config.redisUrl)), new Redis(config.redisUrl)];
     watchReconnects(redisClients[1], () => resumed.forEach((listener) => listener()));
     const eventTarget = createRedisEventTarget({
       publishClient: redisClients[0],

@@ -508,7 +508,8 @@ describe("authorization matrix", () => {
     const endpoints: { name: string; need: Need; bearerOnly?: boolean; ok: number[]; refused?: number; request: (foreign: boolean) => [string, RequestInit] }[] = [
       { name: "POST /api/work/events", need: "work.record", bearerOnly: true, ok: [200], request: () => ["/api/work/events", { method: "POST", body: JSON.stringify({ events: [] }) }] },
       { name: "POST /api/work/import", need: "work.record", ok: [400], request: () => ["/api/work/import", { method: "POST", body: "{}" }] },
-      { name: "POST /api/work/screenshots", need: "work.record", ok: [409], request: () => [`/api/work/screenshots?takenAt=${new Date().toISOString()}`, { method: "POST", body: new Uint8Array(png), headers: { "content-type": "image/png" } }] },
+      // A moment no session (the demo's included) covers: an allowed caller gets 409.
+      { name: "POST /api/work/screenshots", need: "work.record", ok: [409], request: () => [`/api/work/screenshots?takenAt=2001-01-01T09:00:00Z`, { method: "POST", body: new Uint8Array(png), headers: { "content-type": "image/png" } }] },
       { name: "GET /api/work/screenshots/<id>", need: "signedIn", ok: [404], request: () => [`/api/work/screenshots/${randomUUID()}`, {}] },
       {
         name: "GET /api/work/report.csv",

@@ -83,6 +83,22 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     await board.dispose();
   });
 
+  it("Redis away longer than a command's retries: the API keeps serving, and boards catch up when it is back", async () => {
+    const [a, b] = stack.urls;
+    const board = wsClient(b, { token: ws.manager.token });
+    const sub = subscribe<Board>(board, BOARD);
+    await sub.next();
+    await redis.kill();
+    // Its announcement can't reach Redis; ioredis gives up on it after about 10 s.
+    const during = (await ok(a, START, { d: "long outage" }, { token: ws.manager.token })).startTimer.id;
+    await new Promise((r) => setTimeout(r, 12_000));
+    expect(stack.apis.slice(0, 2).map((api) => api.child.exitCode)).toEqual([null, null]);
+    expect((await ok(a, `{ viewer { role } }`, {}, { token: ws.employee.token })).viewer.role).toBe("EMPLOYEE");
+    await redis.start();
+    await sub.next((v) => v.liveBoard.sessions.some((s) => s.id === during), 15_000);
+    await board.dispose();
+  }, 60_000);
+
   it("PostgreSQL restarts: requests fail with 503 / UNAVAILABLE, /healthz says so, ingestion refuses, service resumes", async () => {
     const [a] = stack.urls;
     const traffic = new Traffic(a, ws.employee.token, writeKey);

@@ -209,9 +209,21 @@ describe.runIf(existsSync(CHROMIUM))("Settings screens in Chromium", () => {
     const card = kiosk.locator(`[data-testid="live-session"][data-session-id="${startTimer.id}"]`);
     await card.waitFor({ timeout: 5000 });
     expect(await card.getByTestId("live-title").textContent()).toBe("On the wall");
+    expect(await card.textContent()).not.toMatch(/AM|PM/);
     await ok(url, `mutation { stopTimer { __typename } }`, {}, tom);
     await card.waitFor({ state: "detached", timeout: 5000 });
+
+    // A workspace on a 12-hour clock: the wall shows it too, though no member is signed in there.
+    await ok(url, `mutation { updateWorkspace(input: { timeFormat: H12 }) { __typename } }`, {}, { token: ws.owner.token });
+    await kiosk.reload();
+    const { startTimer: again } = await ok(url, `mutation { startTimer(input: { description: "Twelve" }) { ... on TimeEntry { id } } }`, {}, tom);
+    const twelve = kiosk.locator(`[data-testid="live-session"][data-session-id="${again.id}"]`);
+    await twelve.waitFor({ timeout: 10_000 });
+    const shown = await twelve.textContent();
+    await ok(url, `mutation { stopTimer { __typename } }`, {}, tom);
+    await ok(url, `mutation { updateWorkspace(input: { timeFormat: H24 }) { __typename } }`, {}, { token: ws.owner.token });
     await wall.close();
+    expect(shown).toMatch(/Started \w+,? \d{1,2}:\d{2}\s?(AM|PM)/);
   });
 
   it("an employee's navigation has neither Workspace nor Members, and the pages say so when opened directly", async () => {

@@ -7,7 +7,7 @@ import { localDateOf, weekdaysFrom } from "./zoned";
  * whatever the reader's locale. Every time on every page is formatted with these options.
  */
 function clock(): Intl.DateTimeFormatOptions {
-  return session.viewer?.workspace.timeFormat === "H12"
+  return (session.viewer?.workspace.timeFormat ?? session.kioskClock) === "H12"
     ? { hourCycle: "h12", hour: "numeric", minute: "2-digit" }
     : { hourCycle: "h23", hour: "2-digit", minute: "2-digit" };
 }

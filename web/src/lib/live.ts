@@ -68,6 +68,6 @@ export function watchSessionStatus(client: Client, on: { change: (event: Session
 
 /** The workspace a wall display's key reads; null when the key no longer works. */
 export async function kioskWorkspace(key: string) {
-  const data = await gql(graphql(`query Kiosk { viewer { workspace { name timeZone } } }`), {}, key);
+  const data = await gql(graphql(`query Kiosk { viewer { workspace { name timeZone timeFormat } } }`), {}, key);
   return data.viewer?.workspace ?? null;
 }

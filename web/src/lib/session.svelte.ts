@@ -1,10 +1,13 @@
-import type { Permission, ViewerQuery } from "./generated/graphql";
+import type { Permission, TimeFormat, ViewerQuery } from "./generated/graphql";
 import { ApiError, gql, graphql, onUnauthenticated, unwrap } from "./graphql";
 
 export type Viewer = NonNullable<ViewerQuery["viewer"]>;
 
-/** `viewer` is undefined until known, null when signed out. */
-export const session = $state<{ viewer?: Viewer | null }>({});
+/**
+ * `viewer` is undefined until known, null when signed out. A kiosk has no member signed in: its
+ * key's workspace clock is `kioskClock`.
+ */
+export const session = $state<{ viewer?: Viewer | null; kioskClock?: TimeFormat }>({});
 
 onUnauthenticated(() => (session.viewer = null));
 
