@@ -56,10 +56,17 @@ async function employeeSummaries(ctx: Context, from: string, to: string, employe
   const secondsOf = (a: Prisma.Sql, b: Prisma.Sql) => Prisma.sql`FLOOR(EXTRACT(EPOCH FROM ${b} - ${a}))::int`;
   const reason = (r: AfkReason) => Prisma.sql`COALESCE(SUM(secs) FILTER (WHERE reason = ${r}::"AfkReason"), 0)::int`;
   return ctx.db.$queryRaw<EmployeeSummary[]>`
-    WITH s AS (
-      SELECT s.id, s."userId", s.manual, s."startedAt", s."endedAt",
-             GREATEST(s."startedAt", ${range.start}) AS a, LEAST(COALESCE(s."endedAt", ${now}), ${range.end}) AS b
+    WITH r AS (
+      -- An open session is read at its last whole second (as each session's own serverTime is), so
+      -- its part is exact there and the page can count on from it without losing a fraction.
+      SELECT s.*, CASE WHEN s."endedAt" IS NULL AND s."startedAt" < ${now}::timestamptz
+                       THEN ${now}::timestamptz - (EXTRACT(EPOCH FROM ${now}::timestamptz - s."startedAt") % 1) * INTERVAL '1 second'
+                       ELSE ${now}::timestamptz END AS read_at
       FROM "WorkSession" s WHERE ${inRange}
+    ), s AS (
+      SELECT r.id, r."userId", r.manual, r."startedAt", r."endedAt", r.read_at,
+             GREATEST(r."startedAt", ${range.start}) AS a, LEAST(COALESCE(r."endedAt", r.read_at), ${range.end}) AS b
+      FROM r
     ), afk AS (
       -- Each AFK period from where the earlier ones of its session stop covering: overlaps count once.
       SELECT x."sessionId", x.reason, x.b,
@@ -74,7 +81,7 @@ async function employeeSummaries(ctx: Context, from: string, to: string, employe
       FROM (SELECT "sessionId", reason, ${secondsOf(Prisma.sql`a`, Prisma.sql`b`)} AS secs FROM afk WHERE b > a) parts
       GROUP BY "sessionId"
     ), per_session AS (
-      SELECT s."userId", s.manual, s."startedAt", s."endedAt", GREATEST(0, ${secondsOf(Prisma.sql`s.a`, Prisma.sql`s.b`)}) AS total,
+      SELECT s."userId", s.manual, s."startedAt", s."endedAt", s.read_at, GREATEST(0, ${secondsOf(Prisma.sql`s.a`, Prisma.sql`s.b`)}) AS total,
              COALESCE(p.afk, 0) AS afk, COALESCE(p."break", 0) AS "break", COALESCE(p.meeting, 0) AS meeting,
              COALESCE(p.lunch, 0) AS lunch, COALESCE(p.call, 0) AS call, COALESCE(p.worked, 0) AS worked
       FROM s LEFT JOIN p ON p."sessionId" = s.id
@@ -84,7 +91,7 @@ async function employeeSummaries(ctx: Context, from: string, to: string, employe
            SUM("break")::int AS "breakSeconds", SUM(meeting)::int AS "meetingSeconds", SUM(lunch)::int AS "lunchSeconds", SUM(call)::int AS "callSeconds",
            SUM(worked)::int AS "countedAsWorkSeconds",
            COALESCE(SUM(GREATEST(0, total - afk)) FILTER (WHERE manual), 0)::int AS "manualSeconds",
-           MIN("startedAt") AS "firstArrival", CASE WHEN BOOL_OR("endedAt" IS NULL) THEN NULL ELSE MAX("endedAt") END AS "lastDeparture"
+           MIN(read_at) AS "serverTime", MIN("startedAt") AS "firstArrival", CASE WHEN BOOL_OR("endedAt" IS NULL) THEN NULL ELSE MAX("endedAt") END AS "lastDeparture"
     FROM per_session GROUP BY "userId"`;
 }
 
@@ -98,6 +105,7 @@ const SummaryRef = builder.objectRef<EmployeeSummary & { user: User }>("Employee
     ...Object.fromEntries(totalsFields.map((k) => [`${k}Seconds`, t.exposeInt(`${k}Seconds`)])),
     firstArrival: t.expose("firstArrival", { type: "DateTime", nullable: true }),
     lastDeparture: t.expose("lastDeparture", { type: "DateTime", nullable: true, description: "Null while a session is open." }),
+    serverTime: t.expose("serverTime", { type: "DateTime", description: "When these totals were computed: an open session's net time counts on from here." }),
   }),
 });
 

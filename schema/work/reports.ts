@@ -50,6 +50,8 @@ export interface EmployeeSummary extends Totals {
   sessionCount: number;
   firstArrival: Date | null;
   lastDeparture: Date | null;
+  /** The instant the totals were computed at: an open session's part counts on from here. */
+  serverTime: Date;
 }
 
 function hours(seconds: number) {
@@ -58,10 +60,14 @@ function hours(seconds: number) {
 
 /** The monthly report as CSV: one row per day, then the totals. */
 export function reportCsv(name: string, report: ReturnType<typeof dailyTotals>) {
-  const header = ["employee", "date", "net_hours", "afk_hours", "break_hours", "meeting_hours", "lunch_hours", "call_hours", "manual_hours"];
+  const header = ["employee", "date", "net_hours", "afk_hours", "break_hours", "meeting_hours", "lunch_hours", "call_hours", "manual_hours", "counted_as_work_hours"];
   const row = (date: string, t: Totals) =>
-    [name, date, ...[t.netSeconds, t.afkSeconds, t.breakSeconds, t.meetingSeconds, t.lunchSeconds, t.callSeconds, t.manualSeconds].map(hours)];
-  const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+    [name, date, ...[t.netSeconds, t.afkSeconds, t.breakSeconds, t.meetingSeconds, t.lunchSeconds, t.callSeconds, t.manualSeconds, t.countedAsWorkSeconds].map(hours)];
+  // A name a spreadsheet would run as a formula (=, +, -, @) is kept as text.
+  const quote = (raw: string) => {
+    const v = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
+    return /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+  };
   const lines = [header, ...report.days.map((d) => row(d.date, d)), row("total", report.total), [name, "days_worked", String(report.daysWorked)]];
   return lines.map((l) => l.map(quote).join(",")).join("\n") + "\n";
 }

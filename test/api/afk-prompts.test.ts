@@ -86,8 +86,14 @@ describe("the AFK prompt", () => {
     expect(seen).toMatchObject({ totalSeconds: 5400, afkSeconds: 120, netSeconds: 5280, countedAsWorkSeconds: 1800 });
     const summary = (await ok(url, `query($f: LocalDate!, $e: ID) { workSummary(from: $f, to: $f, employeeId: $e) { netSeconds afkSeconds countedAsWorkSeconds } }`, { f: day(1), e: ws.employee.id }, { token: ws.manager.token })).workSummary;
     expect(summary).toEqual([{ netSeconds: 5280, afkSeconds: 120, countedAsWorkSeconds: 1800 }]);
-    const month = (await ok(url, `query($m: String!, $e: ID) { workMonthlyReport(month: $m, employeeId: $e) { countedAsWorkSeconds days { date countedAsWorkSeconds } } }`, { m: D.toFormat("yyyy-MM"), e: ws.employee.id }, { token: ws.manager.token })).workMonthlyReport;
+    const month = (await ok(url, `query($m: String!, $e: ID) { workMonthlyReport(month: $m, employeeId: $e) { csvUrl countedAsWorkSeconds days { date countedAsWorkSeconds } } }`, { m: D.toFormat("yyyy-MM"), e: ws.employee.id }, { token: ws.manager.token })).workMonthlyReport;
     expect(month.days.find((d: { date: string }) => d.date === day(1)).countedAsWorkSeconds).toBe(1800);
+    // The payroll CSV says it too: the day's row and the total carry the half hour counted as work.
+    const csv = (await (await fetch(url + month.csvUrl, { headers: { authorization: `Bearer ${ws.manager.token}` } })).text()).trim().split("\n").map((l) => l.split(","));
+    const column = csv[0].indexOf("counted_as_work_hours");
+    expect(column).toBeGreaterThan(0);
+    expect(csv.find((r) => r[1] === day(1))?.[column]).toBe("0.50");
+    expect(csv.find((r) => r[1] === "total")?.[column]).toBe((month.countedAsWorkSeconds / 3600).toFixed(2));
   });
 
   it("an employee answers only their own; a manager may answer for them; staff may not", async () => {

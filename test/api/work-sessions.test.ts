@@ -214,11 +214,32 @@ describe("reports", () => {
     expect(csv.status).toBe(200);
     expect(csv.headers.get("content-type")).toMatch(/text\/csv/);
     const lines = (await csv.text()).trim().split("\n");
-    expect(lines[0]).toBe("employee,date,net_hours,afk_hours,break_hours,meeting_hours,lunch_hours,call_hours,manual_hours");
+    expect(lines[0]).toBe("employee,date,net_hours,afk_hours,break_hours,meeting_hours,lunch_hours,call_hours,manual_hours,counted_as_work_hours");
     expect(lines.at(-1)).toBe(`Tom Employee,days_worked,${report.daysWorked}`);
     // Someone else's report is refused to an employee.
     const emmaId = ws.employee2.id;
     expect((await fetch(`${url}/api/work/report.csv?month=${MONTH}&employee=${encodeURIComponent(emmaId)}`, { headers: { authorization: `Bearer ${tom}` } })).status).toBe(403);
+  });
+  it("group by employee reads an open session at its last whole second, as the session itself is read", async () => {
+    // Its own workspace: the summary of today holds only this open session, started at an odd fraction of a second.
+    const own = await newWorkspace(url, "Europe/Berlin");
+    const start = Date.now() - 10 * 60_000 - 437;
+    const opened = await post(own.employee.token, [
+      { id: "o1", type: "window", timestamp: new Date(start).toISOString(), duration: 300, pulsetime: 600, data: { app: "Code", title: "x" } },
+      { id: "o2", type: "window", timestamp: new Date(Date.now() - 2000).toISOString(), duration: 1, pulsetime: 600, data: { app: "Code", title: "x" } },
+    ]);
+    expect(opened.status).toBe(200);
+    const today = isoDate(calendar("Europe/Berlin").today);
+    const read = async () => {
+      const q = `query($f: LocalDate!) { workSummary(from: $f, to: $f) { netSeconds serverTime } workSessions(from: $f, to: $f) { nodes { netSeconds serverTime } } }`;
+      const data = await ok(url, q, { f: today }, { token: own.manager.token });
+      return { summary: data.workSummary[0], session: data.workSessions.nodes[0] };
+    };
+    for (const { summary, session } of [await read(), await new Promise((r) => setTimeout(r, 1300)).then(read)]) {
+      // Net time is exact at serverTime: whole seconds since the start, and no fraction lost to rounding.
+      expect(Date.parse(summary.serverTime) - start).toBe(summary.netSeconds * 1000);
+      expect((Date.parse(summary.serverTime) - Date.parse(session.serverTime)) / 1000).toBe(summary.netSeconds - session.netSeconds);
+    }
   });
   it("group by employee agrees with each monthly report, and clips a session at the range's edge", async () => {
     const emma = ws.employee2.id;

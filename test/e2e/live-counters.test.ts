@@ -4,8 +4,9 @@
 import { existsSync } from "node:fs";
 import type { Browser, Page, WebSocketRoute } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, expectNeverBackwards, launchBrowser, signInAs } from "../support/browser.js";
+import { CHROMIUM, expectNeverBackwards, launchBrowser, newContext, signInAs } from "../support/browser.js";
 import { ok } from "../support/client.js";
+import { calendar, isoDate } from "../support/dates.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
@@ -22,22 +23,30 @@ async function openWorkSession(url: string, token: string) {
   expect(res.status).toBe(200);
 }
 
-/** Records the card's counter (in seconds) every 50 ms, in the page itself. */
+/** Records the H:MM:SS text of `selector` (in seconds) every 50 ms, in the page itself, under `key`. */
+async function sample(page: Page, key: string, selector: string) {
+  await page.evaluate(
+    ([key, selector]) => {
+      const w = window as unknown as { samples: Record<string, number[]> };
+      const samples: number[] = [];
+      w.samples = { ...w.samples, [key]: samples };
+      setInterval(() => {
+        const text = document.querySelector(selector)?.textContent;
+        const [h, m, s] = (text ?? "").split(":").map(Number);
+        if (text) samples.push(h * 3600 + m * 60 + s);
+      }, 50);
+    },
+    [key, selector],
+  );
+  return () => page.evaluate((key) => (window as unknown as { samples: Record<string, number[]> }).samples[key], key);
+}
+
+/** Records the card's counter (in seconds) every 50 ms. */
 async function sampleCounter(page: Page, person: string) {
   const card = page.locator('[data-testid="live-session"]', { hasText: person }).filter({ hasText: "Desktop work" });
   await card.waitFor({ timeout: 10_000 });
-  const id = await card.getAttribute("data-session-id");
-  await page.evaluate((sessionId) => {
-    const w = window as unknown as { samples: Record<string, number[]> };
-    const samples: number[] = [];
-    w.samples = { ...w.samples, [sessionId!]: samples };
-    setInterval(() => {
-      const text = document.querySelector(`[data-session-id="${sessionId}"] [data-testid="live-counter"]`)?.textContent;
-      const [h, m, s] = (text ?? "").split(":").map(Number);
-      if (text) samples.push(h * 3600 + m * 60 + s);
-    }, 50);
-  }, id);
-  return { id: id!, samples: () => page.evaluate((sessionId) => (window as unknown as { samples: Record<string, number[]> }).samples[sessionId!], id) };
+  const id = (await card.getAttribute("data-session-id"))!;
+  return { id, samples: await sample(page, id, `[data-session-id="${id}"] [data-testid="live-counter"]`) };
 }
 
 /** What the server says the session's net time is now, against what the page shows. */
@@ -100,6 +109,40 @@ describe.runIf(existsSync(CHROMIUM))("Live board counters in Chromium", () => {
     // It kept counting, the frozen seconds included.
     expect(samples.at(-1)! - samples[0]).toBeGreaterThanOrEqual(6);
     await expectAgreesWithServer(url, ws.manager.token, counter.id, counter.samples);
+  });
+
+  it("the Work page's Group by employee total never runs backwards when its totals are fetched again", async () => {
+    const url = stack.urls[0];
+    await openWorkSession(url, ws.employee2.token);
+    const context = await newContext(browser);
+    const work = await context.newPage();
+    await signInAs(work, url, ws.manager.email);
+    await work.goto(`${url}/work`);
+    await work.getByRole("switch", { name: "Group by employee" }).check();
+    const group = work.locator(`[data-testid="work-group"][data-employee-id="${ws.employee2.id}"]`);
+    // Ticking: shown to the second.
+    await expect.poll(() => group.getByTestId("group-net").textContent(), { timeout: 10_000 }).toMatch(/^\d+:\d\d:\d\d$/);
+    const samples = await sample(work, "group", `[data-testid="work-group"][data-employee-id="${ws.employee2.id}"] [data-testid="group-net"]`);
+    // Another employee's desktop app reports four times: each time the page fetches the totals anew.
+    for (let i = 0; i < 4; i++) {
+      const now = Date.now();
+      const events = [{ id: `g-${now}`, type: "window", timestamp: new Date(now - 1500).toISOString(), duration: 1, pulsetime: 60, data: { app: "Mail", title: `${i}` } }];
+      const res = await fetch(`${url}/api/work/events`, { method: "POST", headers: { authorization: `Bearer ${ws.employee.token}`, "content-type": "application/json" }, body: JSON.stringify({ events }) });
+      expect(res.status).toBe(200);
+      await sleep(900);
+    }
+    const seen = await samples();
+    expect(seen.length).toBeGreaterThan(50);
+    expectNeverBackwards(seen);
+    expect(seen.at(-1)! - seen[0]).toBeGreaterThanOrEqual(3);
+    // The page's range: the last seven days of the workspace's calendar.
+    const today = calendar("Europe/Berlin").today;
+    const range = { f: isoDate(today.minus({ days: 6 })), t: isoDate(today), e: ws.employee2.id };
+    const { workSummary } = await ok(url, `query($f: LocalDate!, $t: LocalDate!, $e: ID) { workSummary(from: $f, to: $t, employeeId: $e) { netSeconds } }`, range, { token: ws.manager.token });
+    const shown = (await samples()).at(-1)!;
+    expect(workSummary[0].netSeconds - shown).toBeGreaterThanOrEqual(-1);
+    expect(workSummary[0].netSeconds - shown).toBeLessThanOrEqual(2);
+    await context.close();
   });
 
   it("never run backwards across a dropped connection and the reconnect", async () => {

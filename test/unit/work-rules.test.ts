@@ -86,7 +86,11 @@ describe("reports", () => {
     expect(report.days.map((d) => [d.date, d.netSeconds / 60])).toEqual([["2026-10-24", 90], ["2026-10-25", 240], ["2026-10-26", 90]]);
     expect(report.total.netSeconds).toBe(report.days.reduce((s, d) => s + d.netSeconds, 0));
     expect([report.total.breakSeconds, report.total.manualSeconds, report.daysWorked]).toEqual([1800, 5400, 3]);
-    expect(reportCsv("Tom", report).split("\n")[4]).toBe("Tom,total,7.00,0.50,0.50,0.00,0.00,0.00,1.50");
+    expect(reportCsv("Tom", report).split("\n")[4]).toBe("Tom,total,7.00,0.50,0.50,0.00,0.00,0.00,1.50,0.00");
+  });
+  it("keeps a name a spreadsheet would run as a formula as text", () => {
+    const report = dailyTotals(sessions.filter((s) => s.userId === "u"), month, tz, t("2026-11-21T00:00:00Z"));
+    expect(reportCsv('=HYPERLINK("x")', report).split("\n")[1]).toMatch(/^"'=HYPERLINK\(""x""\)",2026-10-24,/);
   });
 });
 

@@ -78,8 +78,3 @@ export function secondsAfter(since: string, now: number) {
 export function liveSeconds(s: { ticking: boolean; accumulatedSeconds: number; serverTime: string }, now: number) {
   return s.ticking ? s.accumulatedSeconds + secondsAfter(s.serverTime, now) : s.accumulatedSeconds;
 }
-
-/** Whole seconds since `since` (a performance.now() value), never negative. */
-export function secondsSince(since: number, now: number) {
-  return Math.max(0, Math.floor((now - since) / 1000));
-}

@@ -122,7 +122,7 @@ export async function fetchSummary(filters: Filters): Promise<EmployeeSummary[]>
       query WorkSummary($from: LocalDate!, $to: LocalDate!, $employeeId: ID) {
         workSummary(from: $from, to: $to, employeeId: $employeeId) {
           employee { id name } sessionCount netSeconds afkSeconds breakSeconds meetingSeconds lunchSeconds callSeconds
-          manualSeconds firstArrival lastDeparture
+          manualSeconds firstArrival lastDeparture serverTime
         }
       }
     `),
