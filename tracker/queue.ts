@@ -1,7 +1,8 @@
 // The tracker's outbox: events for the platform survive a lost connection, a crash or a reboot.
 // JSON lines, fsync'd before the watchers are answered for them; sent oldest first.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { writeDurably } from "./files.js";
 
 export type PlatformEvent = { id: string; type: "window" | "afk" | "close"; timestamp: string; duration?: number; pulsetime?: number; data?: Record<string, unknown> };
 
@@ -48,14 +49,6 @@ export class DurableQueue {
   /** Forgets the oldest `count` events (delivered): the file is replaced atomically. */
   drop(count: number) {
     this.items.splice(0, count);
-    const tmp = `${this.file}.tmp`;
-    const fd = openSync(tmp, "w");
-    try {
-      writeSync(fd, this.items.map((e) => JSON.stringify(e) + "\n").join(""));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.file);
+    writeDurably(this.file, this.items.map((e) => JSON.stringify(e) + "\n").join(""));
   }
 }

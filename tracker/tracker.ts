@@ -1,9 +1,14 @@
 // The tracker's state: the watchers' buckets, each bucket's newest event (merged as aw-server
 // merges heartbeats), and what of it goes to the platform. Closes the session when the watchers
-// fall quiet (stopped, or the machine went to sleep) and when the tracker stops.
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+// fall quiet (stopped, or the machine went to sleep) and when the tracker stops. The newest events
+// are on disk before a heartbeat is answered, so a crash loses none of what the watchers were told
+// was stored.
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { disjoint, overlay, type Piece } from "../schema/work/activitywatch.js";
+import { browserOfApp, browserOfBucket } from "../schema/work/browsers.js";
 import { WINDOW_LIMITS } from "../schema/work/events.js";
+import { writeDurably } from "./files.js";
 import { Forwarder, type Platform } from "./forwarder.js";
 import { heartbeat, insertedId, unsentPiece, type AwEvent, type Newest } from "./heartbeats.js";
 import { DurableQueue, type PlatformEvent } from "./queue.js";
@@ -28,8 +33,23 @@ export interface TrackerOptions {
   log: (line: string) => void;
 }
 
-/** The bucket types whose events the platform records; others (browser tabs) stay local. */
+/** The bucket types whose events the platform records; browser tabs lend their URL to browser windows. */
 const FORWARDED: Record<string, "window" | "afk"> = { currentwindow: "window", afkstatus: "afk" };
+const isTabs = (bucket: Bucket) => bucket.type.startsWith("web.tab");
+/** ActivityWatch's default pulsetime for `flood`. */
+const TAB_FLOOD_MS = 5_000;
+
+/** What survives a crash besides the queue: each bucket's newest event and whether a session is open. */
+type Tab = Piece<{ url: string }>;
+
+interface SavedState {
+  newest: [string, Newest][];
+  tabs: [string, Tab[]][];
+  latestEnd: number | null;
+  lastBeatAt: number;
+  active: boolean;
+}
+
 
 export class TrackerError extends Error {
   constructor(
@@ -46,8 +66,11 @@ export class Tracker {
   readonly queue: DurableQueue;
   private readonly forwarder: Forwarder;
   private readonly buckets: Map<string, Bucket>;
-  private readonly newest = new Map<string, Newest>();
+  private readonly newest: Map<string, Newest>;
+  /** Each tab bucket's events since the oldest browser-window stretch not yet sent, oldest first. */
+  private readonly tabs: Map<string, Tab[]>;
   private readonly bucketsFile: string;
+  private readonly stateFile: string;
   private lastBeatAt = 0;
   private latestEnd = -Infinity;
   private active = false;
@@ -61,6 +84,12 @@ export class Tracker {
     this.bucketsFile = join(options.dataDir, "buckets.json");
     const saved = existsSync(this.bucketsFile) ? (JSON.parse(readFileSync(this.bucketsFile, "utf8")) as Bucket[]) : [];
     this.buckets = new Map(saved.map((b) => [b.id, b]));
+    this.stateFile = join(options.dataDir, "state.json");
+    const state = existsSync(this.stateFile) ? (JSON.parse(readFileSync(this.stateFile, "utf8")) as SavedState) : null;
+    this.newest = new Map(state?.newest ?? []);
+    this.tabs = new Map(state?.tabs ?? []);
+    // A session open at a crash goes on, or is closed at its last activity by the first idle check.
+    if (state?.active) Object.assign(this, { active: true, lastBeatAt: state.lastBeatAt, latestEnd: state.latestEnd ?? -Infinity });
     this.idleTimer = setInterval(() => this.closeIfIdle(), Math.min(options.idleMs / 4, 5000));
     if (this.queue.size) options.log(`${this.queue.size} events queued from before: sending`);
     this.forwarder.kick();
@@ -81,9 +110,7 @@ export class Tracker {
     if (this.buckets.has(id)) return false;
     const bucket: Bucket = { id, type: String(meta.type ?? "unknown"), client: String(meta.client ?? "unknown"), hostname: String(meta.hostname ?? "unknown"), created: new Date().toISOString(), data: {} };
     this.buckets.set(id, bucket);
-    const tmp = `${this.bucketsFile}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.listBuckets()));
-    renameSync(tmp, this.bucketsFile);
+    writeDurably(this.bucketsFile, JSON.stringify(this.listBuckets()));
     this.options.log(`bucket ${id} (${bucket.type}, ${bucket.hostname}) created${FORWARDED[bucket.type] ? "" : ": kept here, not sent to the platform"}`);
     return true;
   }
@@ -98,7 +125,9 @@ export class Tracker {
     // The event it replaces as the newest is final: what of it isn't sent yet goes first.
     if (started) this.queuePiece(bucket);
     this.newest.set(bucketId, newest);
+    if (isTabs(bucket)) this.noteTab(bucketId, newest, started);
     this.noteActivity(bucket, newest.end);
+    this.save();
     return { timestamp: iso(newest.start), duration: (newest.end - newest.start) / 1000, data: newest.data };
   }
 
@@ -111,7 +140,24 @@ export class Tracker {
     const type = FORWARDED[bucket.type];
     if (type) this.queue.append(events.map((e) => toPlatform(type, insertedId(bucketId, e.raw), e.start, e.end, e.data, 0)));
     for (const e of events) this.noteActivity(bucket, e.end);
+    this.save();
     this.forwarder.kick();
+  }
+
+  private noteTab(bucketId: string, e: Newest, started: boolean) {
+    if (typeof e.data.url !== "string") return;
+    const list = this.tabs.get(bucketId) ?? [];
+    const last = list.at(-1);
+    // As ActivityWatch's flood: a gap of a few seconds between two tabs goes to the one before.
+    if (started && last && e.start > last.end && e.start - last.end <= TAB_FLOOD_MS) last.end = e.start;
+    if (started || !last) list.push({ start: e.start, end: e.end, data: { url: e.data.url } });
+    else last.end = e.end;
+    this.tabs.set(bucketId, list);
+  }
+
+  private save() {
+    const state: SavedState = { newest: [...this.newest], tabs: [...this.tabs], latestEnd: Number.isFinite(this.latestEnd) ? this.latestEnd : null, lastBeatAt: this.lastBeatAt, active: this.active };
+    writeDurably(this.stateFile, JSON.stringify(state));
   }
 
   private noteActivity(bucket: Bucket, end: number) {
@@ -137,6 +183,15 @@ export class Tracker {
   private flush() {
     this.lastFlushAt = Date.now();
     for (const bucket of this.buckets.values()) this.queuePiece(bucket);
+    this.forgetSentTabs();
+    this.save();
+  }
+
+  /** Tab events that ended before every browser-window stretch still to be sent are of no more use. */
+  private forgetSentTabs() {
+    const windows = this.listBuckets().filter((b) => FORWARDED[b.type] === "window");
+    const oldestUnsent = Math.min(...windows.map((b) => this.newest.get(b.id)).map((e) => (e ? (e.sentUntil ?? e.start) : Infinity)));
+    for (const [id, list] of this.tabs) this.tabs.set(id, list.filter((t, i) => t.end >= oldestUnsent || i === list.length - 1));
   }
 
   private queuePiece(bucket: Bucket) {
@@ -144,8 +199,28 @@ export class Tracker {
     const e = this.newest.get(bucket.id);
     const piece = e && type && unsentPiece(bucket.id, e);
     if (!e || !piece) return;
-    this.queue.append([toPlatform(type, piece.id, piece.start, piece.end, e.data, e.pulsetime)]);
+    const parts = type === "window" ? this.withUrls({ ...piece, data: e.data }) : [{ ...piece, data: e.data }];
+    this.queue.append(parts.map((p, i) => toPlatform(type, parts.length > 1 ? `${piece.id}/${i}` : piece.id, p.start, p.end, p.data, e.pulsetime)));
     e.sentUntil = piece.end;
+  }
+
+  /**
+   * A browser window's stretch split by its browser's tab events (aw-watcher-web), each part with
+   * the URL of the tab then shown, as an import does; a tab watcher that names no browser serves any.
+   */
+  private withUrls(stretch: Piece): Piece[] {
+    const browser = typeof stretch.data.app === "string" ? browserOfApp(stretch.data.app) : null;
+    if (!browser) return [stretch];
+    const tabBuckets = this.listBuckets().filter(isTabs);
+    const own = tabBuckets.filter((b) => browserOfBucket(b.id) === browser);
+    const from = own.length ? own : tabBuckets.filter((b) => browserOfBucket(b.id) === "any");
+    const tabs = disjoint(from.flatMap((b) => this.tabs.get(b.id) ?? []));
+    // A heartbeat's first instant has no length to split: it takes the tab shown then.
+    if (stretch.end === stretch.start) {
+      const shown = tabs.find((t) => t.start <= stretch.start && stretch.start <= t.end);
+      return [shown ? { ...stretch, data: { ...stretch.data, url: shown.data.url } } : stretch];
+    }
+    return overlay([stretch], tabs, (window, tab) => ({ ...window, url: tab.url }), true);
   }
 
   private closeIfIdle() {
@@ -160,6 +235,7 @@ export class Tracker {
     this.newest.clear();
     this.queue.append([{ id: `close/${this.latestEnd}`, type: "close", timestamp: iso(this.latestEnd) }]);
     this.active = false;
+    this.save();
     this.options.log(`${why}: session closed at ${iso(this.latestEnd)}`);
     this.forwarder.kick();
   }

@@ -8,6 +8,7 @@
 // the URL of its own browser's tab events where they overlap it. Time with no watcher reporting
 // for longer than the inactivity timeout ends a session; any other time in a session that isn't
 // active (AFK, or not AFK yet no window) becomes an AFK period, so net time is exactly active time.
+import { browserOfApp, browserOfBucket } from "./browsers.js";
 import { WINDOW_LIMITS, type WorkEvent } from "./events.js";
 
 type Data = Record<string, unknown>;
@@ -75,7 +76,7 @@ export function union(spans: readonly Span[]): Span[] {
 }
 
 /** By start, each piece cut to begin where the one before ends: the earlier event keeps the overlap. */
-function disjoint<T>(pieces: readonly Piece<T>[]): Piece<T>[] {
+export function disjoint<T>(pieces: readonly Piece<T>[]): Piece<T>[] {
   const out: Piece<T>[] = [];
   let reach = -Infinity;
   for (const p of [...pieces].sort((a, b) => a.start - b.start)) {
@@ -90,7 +91,7 @@ function disjoint<T>(pieces: readonly Piece<T>[]): Piece<T>[] {
  * Pieces (sorted, disjoint) split against sorted disjoint periods: the parts inside a period, with
  * `inside` deciding their data, and, with `keepOutside`, the parts no period covers. One pass.
  */
-function overlay<T, U>(pieces: readonly Piece<T>[], periods: readonly Piece<U>[], inside: ((p: T, q: U) => T) | null, keepOutside: boolean): Piece<T>[] {
+export function overlay<T, U>(pieces: readonly Piece<T>[], periods: readonly Piece<U>[], inside: ((p: T, q: U) => T) | null, keepOutside: boolean): Piece<T>[] {
   const out: Piece<T>[] = [];
   let j = 0;
   for (const p of pieces) {
@@ -111,19 +112,6 @@ function overlay<T, U>(pieces: readonly Piece<T>[], periods: readonly Piece<U>[]
 
 const asPeriods = (spans: readonly Span[]): Piece<null>[] => spans.map((s) => ({ ...s, data: null }));
 
-/** Browsers by the names their watcher buckets carry, and how their window's app is named. */
-const BROWSERS: [string, RegExp][] = [
-  ["chrome", /^(google[-_ ]?chrome|chrome|chromium)/i],
-  ["firefox", /firefox|librewolf|waterfox|nightly/i],
-  ["edge", /^(microsoft[-_ ]?edge|msedge)/i],
-  ["brave", /brave/i],
-  ["opera", /opera/i],
-  ["vivaldi", /vivaldi/i],
-  ["arc", /^arc(\.exe)?$/i],
-  ["safari", /safari/i],
-];
-const browserOfApp = (app: string) => BROWSERS.find(([, pattern]) => pattern.test(app))?.[0] ?? null;
-const browserOfBucket = (id: string) => BROWSERS.find(([name]) => id.toLowerCase().includes(name))?.[0] ?? "any";
 
 interface Bucket {
   id: string;

@@ -32,11 +32,12 @@ afterAll(async () => {
 // A Wednesday of last month, in the past whatever today is.
 const D = calendar("Europe/Berlin").firstMondayOf(-1).plus({ days: 9 });
 const SESSIONS = `query($f: LocalDate!, $t: LocalDate!) { workSessions(from: $f, to: $t) { nodes { startedAt endedAt endReason netSeconds afkSeconds afkPeriods { startedAt endedAt } apps { name seconds } } } }`;
+const URLS = `query($f: LocalDate!, $t: LocalDate!) { workSessions(from: $f, to: $t) { nodes { netSeconds apps { name seconds } urls { name seconds } } } }`;
 
-function startTracker(token: string, dataDir: string, platformUrl = url, idleSeconds = "2"): Promise<Proc> {
+function startTracker(token: string, dataDir: string, platformUrl = url, idleSeconds = "2", batchMs = "200"): Promise<Proc> {
   return startProcess(
     "tracker/main.ts",
-    { SESSIONS_URL: platformUrl, SESSIONS_TOKEN: token, TRACKER_PORT: "0", TRACKER_DATA_DIR: dataDir, TRACKER_IDLE_SECONDS: idleSeconds, TRACKER_BATCH_MS: "200", TRACKER_RETRY_MAX_SECONDS: "0.5" },
+    { SESSIONS_URL: platformUrl, SESSIONS_TOKEN: token, TRACKER_PORT: "0", TRACKER_DATA_DIR: dataDir, TRACKER_IDLE_SECONDS: idleSeconds, TRACKER_BATCH_MS: batchMs, TRACKER_RETRY_MAX_SECONDS: "0.5" },
     /tracker listening on (http:\/\/\S+),/,
   ).then((proc) => (trackers.push(proc), proc));
 }
@@ -116,6 +117,51 @@ describe("the desktop tracker", () => {
     const again = await fetch(`${url}/api/work/events`, { method: "POST", headers: { authorization: `Bearer ${ws.employee2.token}`, "content-type": "application/json" }, body: JSON.stringify({ events: queued }) });
     expect(await again.json()).toMatchObject({ accepted: queued.length, duplicates: queued.length, rejected: [] });
     expect(await sessionsOn(ws.employee2.token, 1)).toEqual([expected]);
+  });
+
+  it("loses none of the heartbeats it answered when it crashes before sending them", async () => {
+    const dataDir = newDataDir();
+    // Batches at most every ten minutes, and the platform out of reach: what it was told sits in memory and on disk.
+    const first = await startTracker(ws.manager.token, dataDir, await refusedUrl(), "2", "600000");
+    const start = Date.parse(instant(D.plus({ days: 3 }), "16:00"));
+    await runWatchers(first.url, "desk", { start, end: start + 90_000, windows: [{ from: 0, to: 90, app: "Terminal", title: "deploy" }], input: [{ from: 0, to: 90 }] });
+    await first.stop("SIGKILL");
+    const queued = readFileSync(join(dataDir, "queue.jsonl"), "utf8").trim().split("\n");
+    expect(queued.length).toBeLessThan(3);
+
+    // Restarted later: the session it had open is closed at its last activity, and all of it arrives.
+    const second = await startTracker(ws.manager.token, dataDir);
+    await until(async () => log(second), (l) => l.includes(`session closed at ${new Date(start + 90_000).toISOString()}`) && /; 0 queued/.test(l), 15_000);
+    expect(await sessionsOn(ws.manager.token, 3)).toEqual([
+      { startedAt: new Date(start).toISOString(), endedAt: new Date(start + 90_000).toISOString(), endReason: "APP_CLOSED", afkSeconds: 0, netSeconds: 90, afkPeriods: [], apps: [{ name: "Terminal", seconds: 90 }] },
+    ]);
+  });
+
+  it("gives a browser window the URL of the tab the browser extension reports, as an import does", async () => {
+    const tracker = await startTracker(ws.owner.token, newDataDir());
+    const start = Date.parse(instant(D.plus({ days: 4 }), "10:00"));
+    const long = `https://example.org/search?q=${"x".repeat(2500)}`;
+    await runWatchers(tracker.url, "desk", {
+      start,
+      end: start + 150_000,
+      windows: [
+        { from: 0, to: 119, app: "Chromium", title: "Chromium" },
+        { from: 120, to: 150, app: "Code", title: "main.ts" },
+      ],
+      input: [{ from: 0, to: 150 }],
+      tabs: [
+        { from: 0, to: 58, url: "https://example.org/docs", title: "Docs" },
+        { from: 61, to: 150, url: long, title: "Search" },
+      ],
+    });
+    await until(async () => log(tracker), (l) => l.includes("session closed at"), 10_000);
+    const f = isoDate(D.plus({ days: 4 }));
+    await until(async () => (await ok(url, URLS, { f, t: f }, { token: ws.owner.token })).workSessions.nodes, (nodes) => nodes[0]?.netSeconds === 150, 10_000);
+    const [session] = (await ok(url, URLS, { f, t: f }, { token: ws.owner.token })).workSessions.nodes;
+    // The browser's window ends at its last heartbeat (09:01:59 + 0): the seconds between the tabs go to the
+    // first (ActivityWatch's flood), the long URL is cut, not lost; Code's window takes no URL though the tab stays reported.
+    expect(session.apps).toEqual([{ name: "Chromium", seconds: 119 }, { name: "Code", seconds: 30 }]);
+    expect(session.urls).toEqual([{ name: "https://example.org/docs", seconds: 61 }, { name: long.slice(0, 2000), seconds: 58 }]);
   });
 
   it("closes the session at the last activity when it is stopped (SIGTERM) while the watchers still report", async () => {

@@ -1,7 +1,8 @@
 // ActivityWatch's window and AFK watchers replayed over a scripted stretch of time through the
 // official aw-client, posting exactly what aw-watcher-window and aw-watcher-afk post: bucket
 // creation, then window heartbeats every second (pulsetime 2 s) and AFK pings every 5 s
-// (timeout 180 s, pulsetime 185 s, the +1 ms second ping on each change of state).
+// (timeout 180 s, pulsetime 185 s, the +1 ms second ping on each change of state); with `tabs`,
+// also the browser extension's (aw-watcher-web) active-tab heartbeats every second.
 import { AWClient } from "aw-client";
 
 export interface Script {
@@ -12,13 +13,16 @@ export interface Script {
   windows: { from: number; to: number; app: string; title: string }[];
   /** Seconds after `start` during which the user types (inclusive). */
   input: { from: number; to: number }[];
+  /** The browser's active tab, from second `from` to second `to` inclusive (aw-watcher-web-chrome). */
+  tabs?: { from: number; to: number; url: string; title: string }[];
 }
 
 const WINDOW_POLL_S = 1;
 const AFK_POLL_S = 5;
 const AFK_TIMEOUT_S = 180;
 
-export const bucketIds = (host: string) => ({ window: `aw-watcher-window_${host}`, afk: `aw-watcher-afk_${host}` });
+export const bucketIds = (host: string) => ({ window: `aw-watcher-window_${host}`, afk: `aw-watcher-afk_${host}`, web: "aw-watcher-web-chrome" });
+const TAB_PULSETIME_S = 60;
 
 /** aw-watcher-afk's "seconds since last input" at second `t`, as the time of that last input. */
 function lastInput(script: Script, t: number): number {
@@ -33,11 +37,20 @@ export async function runWatchers(baseURL: string, host: string, script: Script)
   const afkClient = new AWClient("aw-watcher-afk", { baseURL });
   await windowClient.ensureBucket(ids.window, "currentwindow", host);
   await afkClient.ensureBucket(ids.afk, "afkstatus", host);
+  const webClient = new AWClient("aw-client-web", { baseURL });
+  if (script.tabs) await webClient.ensureBucket(ids.web, "web.tab.current", host);
   const at = (seconds: number) => new Date(script.start + seconds * 1000);
   const ping = (afk: boolean, seconds: number, duration = 0) =>
     afkClient.heartbeat(ids.afk, AFK_TIMEOUT_S + AFK_POLL_S, { timestamp: at(seconds), duration, data: { status: afk ? "afk" : "not-afk" } });
   let afk = false;
   const lastSecond = (script.end - script.start) / 1000;
+  // The extension reports the tab before the window watcher reports its window, as it does second by second.
+  const tabBeats: Promise<unknown>[] = [];
+  for (let t = 0; t <= lastSecond; t += WINDOW_POLL_S) {
+    const tab = script.tabs?.find((w) => w.from <= t && t <= w.to);
+    if (tab) tabBeats.push(webClient.heartbeat(ids.web, TAB_PULSETIME_S, { timestamp: at(t), duration: 0, data: { url: tab.url, title: tab.title, tabCount: 3 } }));
+  }
+  await Promise.all(tabBeats);
   // aw-client sends each bucket's heartbeats one after another, in the order given.
   const sends: Promise<unknown>[] = [];
   for (let t = 0; t <= lastSecond; t += WINDOW_POLL_S) {
