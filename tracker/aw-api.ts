@@ -1,10 +1,10 @@
 // The part of aw-server's REST API (/api/0/...) that ActivityWatch's watchers and aw-client call,
-// so they post to the tracker unchanged.
+// so they post to the tracker unchanged; and, at `/`, the AFK dialog's page for the employee.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { hostname } from "node:os";
+import { afkPage, answerFromPage } from "./afk-page.js";
+import { readText } from "./body.js";
 import { Tracker, TrackerError } from "./tracker.js";
-
-const MAX_BODY_BYTES = 10_000_000;
 
 function send(res: ServerResponse, status: number, body?: unknown) {
   res.writeHead(status, { "content-type": "application/json" });
@@ -12,15 +12,9 @@ function send(res: ServerResponse, status: number, body?: unknown) {
 }
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new TrackerError(413, "request body too large");
-    chunks.push(chunk as Buffer);
-  }
+  const text = await readText(req);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8") || "null");
+    return JSON.parse(text || "null");
   } catch {
     throw new TrackerError(400, "body must be JSON");
   }
@@ -29,6 +23,8 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 async function route(tracker: Tracker, req: IncomingMessage, res: ServerResponse) {
   const url = new URL(req.url ?? "/", "http://tracker");
   const parts = url.pathname.replace(/\/+$/, "").split("/").map(decodeURIComponent);
+  if (url.pathname === "/" && req.method === "GET") return afkPage(tracker, url, res);
+  if (parts[1] === "afk" && parts.length === 3 && req.method === "POST") return answerFromPage(tracker, parts[2], req, res);
   if (parts[1] !== "api" || parts[2] !== "0") throw new TrackerError(404, "not found");
   const [resource, id, action] = parts.slice(3);
   const method = req.method ?? "GET";

@@ -29,6 +29,8 @@ export class Forwarder {
     private readonly platform: Platform,
     private readonly log: (line: string) => void,
     private readonly retryMaxMs: number,
+    /** After each batch the platform took. */
+    private readonly onDelivered: () => void = () => {},
   ) {}
 
   /** Sends what is queued unless a batch is on its way or a retry is already waiting. */
@@ -73,6 +75,7 @@ export class Forwarder {
     const fresh = answer.accepted - answer.duplicates;
     this.log(`sent ${batch.length} events: ${fresh} new, ${answer.duplicates} already there, ${answer.rejected.length} rejected; ${this.queue.size} queued`);
     for (const r of answer.rejected) this.log(`  rejected ${r.id ?? "?"}: ${r.reason}`);
+    this.onDelivered();
     return null;
   }
 

@@ -26,6 +26,7 @@ const tracker = new Tracker({
 const server = awApi(tracker);
 server.listen(Number(process.env.TRACKER_PORT ?? 5600), process.env.TRACKER_HOST ?? "127.0.0.1", () => {
   const address = server.address() as { address: string; port: number };
+  tracker.pageUrl = `http://${address.address}:${address.port}/`;
   log(`tracker listening on http://${address.address}:${address.port}, sending to ${process.env.SESSIONS_URL}`);
 });
 

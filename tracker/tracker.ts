@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { disjoint, overlay, type Piece } from "../schema/work/activitywatch.js";
 import { browserOfApp, browserOfBucket } from "../schema/work/browsers.js";
 import { WINDOW_LIMITS } from "../schema/work/events.js";
+import { AfkPrompts } from "./afk-prompts.js";
 import { writeDurably } from "./files.js";
 import { Forwarder, type Platform } from "./forwarder.js";
 import { heartbeat, insertedId, unsentPiece, type AwEvent, type Newest } from "./heartbeats.js";
@@ -77,10 +78,16 @@ export class Tracker {
   private flushTimer: NodeJS.Timeout | null = null;
   private lastFlushAt = 0;
   private readonly idleTimer: NodeJS.Timeout;
+  /** The AFK dialog this tracker serves; asked once a return from AFK has reached the platform. */
+  readonly prompts: AfkPrompts;
+  /** Where the watchers and the employee find this tracker (set once it listens). */
+  pageUrl = "";
+  private backFromAfk = false;
 
   constructor(private readonly options: TrackerOptions) {
     this.queue = new DurableQueue(join(options.dataDir, "queue.jsonl"));
-    this.forwarder = new Forwarder(this.queue, options.platform, options.log, options.retryMaxMs);
+    this.prompts = new AfkPrompts(options.platform, options.log, () => this.pageUrl);
+    this.forwarder = new Forwarder(this.queue, options.platform, options.log, options.retryMaxMs, () => this.askIfBack());
     this.bucketsFile = join(options.dataDir, "buckets.json");
     const saved = existsSync(this.bucketsFile) ? (JSON.parse(readFileSync(this.bucketsFile, "utf8")) as Bucket[]) : [];
     this.buckets = new Map(saved.map((b) => [b.id, b]));
@@ -121,7 +128,9 @@ export class Tracker {
     const beat = readEvent(raw);
     // Back from sleep before the idle check ran: the time asleep must not join the session.
     this.closeIfIdle();
-    const { newest, started } = heartbeat(this.newest.get(bucketId) ?? null, beat, pulsetime);
+    const before = this.newest.get(bucketId) ?? null;
+    const { newest, started } = heartbeat(before, beat, pulsetime);
+    if (started && FORWARDED[bucket.type] === "afk" && before?.data.status === "afk" && newest.data.status === "not-afk") this.backFromAfk = true;
     // The event it replaces as the newest is final: what of it isn't sent yet goes first.
     if (started) this.queuePiece(bucket);
     this.newest.set(bucketId, newest);
@@ -158,6 +167,13 @@ export class Tracker {
   private save() {
     const state: SavedState = { newest: [...this.newest], tabs: [...this.tabs], latestEnd: Number.isFinite(this.latestEnd) ? this.latestEnd : null, lastBeatAt: this.lastBeatAt, active: this.active };
     writeDurably(this.stateFile, JSON.stringify(state));
+  }
+
+  /** Once everything up to a return from AFK is delivered, the platform knows what to ask. */
+  private askIfBack() {
+    if (!this.backFromAfk || this.queue.size) return;
+    this.backFromAfk = false;
+    void this.prompts.announce();
   }
 
   private noteActivity(bucket: Bucket, end: number) {

@@ -56,6 +56,8 @@ async function refusedUrl(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 const log = (proc: Proc) => proc.output.join("");
+const sessionsOnWithReasons = async (token: string, offset: number) =>
+  (await ok(url, `query($f: LocalDate!) { workSessions(from: $f, to: $f) { nodes { afkPeriods { reason } } } }`, { f: isoDate(D.plus({ days: offset })) }, { token })).workSessions.nodes;
 const sessionsOn = async (token: string, offset: number) => (await ok(url, SESSIONS, { f: isoDate(D.plus({ days: offset })), t: isoDate(D.plus({ days: offset })) }, { token })).workSessions.nodes;
 
 describe("the desktop tracker", () => {
@@ -162,6 +164,40 @@ describe("the desktop tracker", () => {
     // first (ActivityWatch's flood), the long URL is cut, not lost; Code's window takes no URL though the tab stays reported.
     expect(session.apps).toEqual([{ name: "Chromium", seconds: 119 }, { name: "Code", seconds: 30 }]);
     expect(session.urls).toEqual([{ name: "https://example.org/docs", seconds: 61 }, { name: long.slice(0, 2000), seconds: 58 }]);
+  });
+
+  it("asks, once back from a long AFK period, what the time was, and files the answer from its own page", async () => {
+    const tracker = await startTracker(ws.employee.token, newDataDir(), url, "600");
+    const start = Date.parse(instant(D.plus({ days: 5 }), "09:00"));
+    // Typing until 09:01, away until 09:04:30 (longer than the workspace's three minutes), back until 09:05.
+    await runWatchers(tracker.url, "desk", { start, end: start + 300_000, windows: [{ from: 0, to: 300, app: "Code", title: "main.ts" }], input: [{ from: 0, to: 60 }, { from: 270, to: 300 }] });
+    await until(async () => log(tracker), (l) => l.includes("what was it?"), 10_000);
+    expect(log(tracker)).toMatch(new RegExp(`away \\d\\d:\\d\\d–\\d\\d:\\d\\d \\(0:03:30\\): what was it\\? Answer at ${tracker.url}/ or in the web app`));
+    expect(log(tracker).match(/what was it\?/g)).toHaveLength(1);
+
+    const page = await fetch(`${tracker.url}/`);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    const html = await page.text();
+    expect(html).toContain("<title>AFK periods – Sessions tracker</title>");
+    expect(html).toContain("(0:03:30)");
+    const action = html.match(/action="([^"]+)"/)![1];
+    for (const reason of ["BREAK", "MEETING", "LUNCH", "CALL", "WORK"]) expect(html).toContain(`value="${reason}"`);
+
+    const answer = (reason: string, headers: Record<string, string> = {}) =>
+      fetch(`${tracker.url}${action}`, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body: `reason=${reason}` });
+    const reasons = async () => (await sessionsOnWithReasons(ws.employee.token, 5)).flatMap((s: { afkPeriods: { reason: string | null }[] }) => s.afkPeriods.map((a) => a.reason));
+    // Another site's page can't answer for the employee; a made-up answer changes nothing either.
+    expect((await answer("LUNCH", { origin: "https://elsewhere.example" })).status).toBe(403);
+    expect((await answer("LUNCH", { "sec-fetch-site": "cross-site" })).status).toBe(403);
+    expect((await answer("NAP")).status).toBe(422);
+    expect(await reasons()).toEqual([null]);
+
+    const saved = await answer("LUNCH", { origin: tracker.url, "sec-fetch-site": "same-origin" });
+    expect([saved.status, saved.headers.get("location")]).toEqual([303, "/?answered"]);
+    expect(await reasons()).toEqual(["LUNCH"]);
+    const after = await (await fetch(`${tracker.url}/?answered`)).text();
+    expect(after).toContain("Saved.");
+    expect(after).toContain("Nothing to answer");
   });
 
   it("closes the session at the last activity when it is stopped (SIGTERM) while the watchers still report", async () => {
