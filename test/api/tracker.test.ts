@@ -10,6 +10,7 @@ import { calendar, instant, isoDate } from "../support/dates.js";
 import { startProcess, type Proc } from "../support/process.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { until } from "../support/until.js";
+import { startAwServer } from "../support/aw-server.js";
 import { runWatchers, type Script } from "../support/watchers.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
@@ -34,10 +35,10 @@ const D = calendar("Europe/Berlin").firstMondayOf(-1).plus({ days: 9 });
 const SESSIONS = `query($f: LocalDate!, $t: LocalDate!) { workSessions(from: $f, to: $t) { nodes { startedAt endedAt endReason netSeconds afkSeconds afkPeriods { startedAt endedAt } apps { name seconds } } } }`;
 const URLS = `query($f: LocalDate!, $t: LocalDate!) { workSessions(from: $f, to: $t) { nodes { netSeconds apps { name seconds } urls { name seconds } } } }`;
 
-function startTracker(token: string, dataDir: string, platformUrl = url, idleSeconds = "2", batchMs = "200"): Promise<Proc> {
+function startTracker(token: string, dataDir: string, platformUrl = url, idleSeconds = "2", batchMs = "200", env: Record<string, string> = {}): Promise<Proc> {
   return startProcess(
     "tracker/main.ts",
-    { SESSIONS_URL: platformUrl, SESSIONS_TOKEN: token, TRACKER_PORT: "0", TRACKER_DATA_DIR: dataDir, TRACKER_IDLE_SECONDS: idleSeconds, TRACKER_BATCH_MS: batchMs, TRACKER_RETRY_MAX_SECONDS: "0.5" },
+    { SESSIONS_URL: platformUrl, SESSIONS_TOKEN: token, TRACKER_PORT: "0", TRACKER_DATA_DIR: dataDir, TRACKER_IDLE_SECONDS: idleSeconds, TRACKER_BATCH_MS: batchMs, TRACKER_RETRY_MAX_SECONDS: "0.5", ...env },
     /tracker listening on (http:\/\/\S+),/,
   ).then((proc) => (trackers.push(proc), proc));
 }
@@ -167,7 +168,9 @@ describe("the desktop tracker", () => {
   });
 
   it("asks, once back from a long AFK period, what the time was, and files the answer from its own page", async () => {
-    const tracker = await startTracker(ws.employee.token, newDataDir(), url, "600");
+    // Its own workspace: the page lists every unanswered period of the member.
+    const own = await newWorkspace(url, "Europe/Berlin");
+    const tracker = await startTracker(own.employee.token, newDataDir(), url, "600");
     const start = Date.parse(instant(D.plus({ days: 5 }), "09:00"));
     // Typing until 09:01, away until 09:04:30 (longer than the workspace's three minutes), back until 09:05.
     await runWatchers(tracker.url, "desk", { start, end: start + 300_000, windows: [{ from: 0, to: 300, app: "Code", title: "main.ts" }], input: [{ from: 0, to: 60 }, { from: 270, to: 300 }] });
@@ -185,7 +188,7 @@ describe("the desktop tracker", () => {
 
     const answer = (reason: string, headers: Record<string, string> = {}) =>
       fetch(`${tracker.url}${action}`, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body: `reason=${reason}` });
-    const reasons = async () => (await sessionsOnWithReasons(ws.employee.token, 5)).flatMap((s: { afkPeriods: { reason: string | null }[] }) => s.afkPeriods.map((a) => a.reason));
+    const reasons = async () => (await sessionsOnWithReasons(own.employee.token, 5)).flatMap((s: { afkPeriods: { reason: string | null }[] }) => s.afkPeriods.map((a) => a.reason));
     // Another site's page can't answer for the employee; a made-up answer changes nothing either.
     expect((await answer("LUNCH", { origin: "https://elsewhere.example" })).status).toBe(403);
     expect((await answer("LUNCH", { "sec-fetch-site": "cross-site" })).status).toBe(403);
@@ -198,6 +201,36 @@ describe("the desktop tracker", () => {
     const after = await (await fetch(`${tracker.url}/?answered`)).text();
     expect(after).toContain("Saved.");
     expect(after).toContain("Nothing to answer");
+  });
+
+  it("follows a running aw-server instead (sync mode): what its watchers store arrives once, also as its newest event grows and across a restart", async () => {
+    const aw = await startAwServer();
+    try {
+      const start = Date.parse(instant(D.plus({ days: 6 }), "13:00"));
+      // The watchers post to aw-server (aw-qt's, say) for 100 s before the tracker starts.
+      await runWatchers(aw.url, "followed", { start, end: start + 100_000, windows: [{ from: 0, to: 100, app: "Code", title: "follow.ts" }], input: [{ from: 0, to: 100 }] });
+      const dataDir = newDataDir();
+      const follow = { TRACKER_FOLLOW: aw.url, TRACKER_FOLLOW_SINCE: new Date(start - 60_000).toISOString(), TRACKER_FOLLOW_SECONDS: "0.3" };
+      const first = await startTracker(ws.employee2.token, dataDir, url, "600", "200", follow);
+      expect(log(first)).toContain(`following aw-server at ${aw.url} every 0.3 s`);
+      const net = async () => (await sessionsOn(ws.employee2.token, 6)).map((s: { netSeconds: number }) => s.netSeconds);
+      await until(net, (n) => n[0] === 100, 10_000);
+      // Another 100 s: aw-server grows the same events (within their pulsetime), and the tracker sends the growth.
+      await runWatchers(aw.url, "followed", { start: start + 101_000, end: start + 200_000, windows: [{ from: 0, to: 99, app: "Code", title: "follow.ts" }], input: [{ from: 0, to: 99 }] });
+      await until(net, (n) => n[0] === 200, 10_000);
+      expect(await first.stop("SIGTERM")).toBe(0);
+      expect(log(first)).toContain(`stopping: session closed at ${new Date(start + 200_000).toISOString()}`);
+
+      // Started again on the same folder: aw-server holds nothing new, and nothing is sent again.
+      const second = await startTracker(ws.employee2.token, dataDir, url, "600", "200", follow);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(log(second)).not.toMatch(/sent \d+ events/);
+      expect(await sessionsOn(ws.employee2.token, 6)).toEqual([
+        { startedAt: new Date(start).toISOString(), endedAt: new Date(start + 200_000).toISOString(), endReason: "APP_CLOSED", afkSeconds: 0, netSeconds: 200, afkPeriods: [], apps: [{ name: "Code", seconds: 200 }] },
+      ]);
+    } finally {
+      await aw.close();
+    }
   });
 
   it("closes the session at the last activity when it is stopped (SIGTERM) while the watchers still report", async () => {
