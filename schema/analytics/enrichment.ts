@@ -1,8 +1,9 @@
 // Finalisation: once a session has been quiet for its inactivity window, its business events, flow
 // outcomes and summary are worked out and stored. The summary is made again only when its input changed.
-import type { UserSession } from "../../prisma/generated/client.js";
+import { Prisma, type UserSession } from "../../prisma/generated/client.js";
 import type { Db, Services, Tx } from "../common/context.js";
 import { lockIdentities, lockVisitors } from "../common/locks.js";
+import { moveSessions } from "./identities.js";
 import { applyMerges, FINALISE } from "./ingestion.js";
 import { announceUserSessions } from "./live.js";
 import {
@@ -219,12 +220,8 @@ export async function relinkSessions(services: Services, appId: string) {
       WHERE l."appId" = ${appId}::uuid LIMIT ${REENRICH_PAGE}`;
     if (!page.length) return { moved: [], merged: [], survivors: [] };
     await lockVisitors(tx, appId, page.flatMap((p) => [p.fromId, p.toId]), []);
-    const moved = await tx.$queryRaw<{ id: string; userKey: string; startedAt: Date; lastEventAt: Date }[]>`
-      UPDATE "UserSession" s SET "userKey" = l."toId", "identified" = true, "updatedAt" = now(),
-        "anonymousId" = coalesce(s."anonymousId", CASE WHEN s."identified" THEN NULL ELSE s."userKey" END)
-      FROM "IdentityLink" l
-      WHERE s.id = ANY(${page.map((p) => p.id)}::uuid[]) AND l."appId" = s."appId" AND l."fromId" = s."userKey"
-      RETURNING s.id, s."userKey", s."startedAt", s."lastEventAt"`;
+    const links = [...new Map(page.map((p) => [p.fromId, { fromId: p.fromId, toId: p.toId }])).values()];
+    const moved = await moveSessions(tx, appId, links, Prisma.sql`s.id = ANY(${page.map((p) => p.id)}::uuid[])`);
     const { merged, survivors } = await mergeMoved(tx, appId, moved, gapMs);
     return { moved, merged, survivors };
   });

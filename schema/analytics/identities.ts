@@ -1,6 +1,7 @@
 // Identity stitching: an anonymous visitor who signs up keeps their history. Identifies and aliases
 // link an id to a user id (stored per app, the first link of an id wins), and every batch reads its
 // events' visitors through the links, so sessions of either id are one visitor's.
+import { Prisma } from "../../prisma/generated/client.js";
 import type { Tx } from "../common/context.js";
 import { lockIdentities } from "../common/locks.js";
 import { addLinks, type AnalyticsEvent, type LinkRequest } from "./rules.js";
@@ -40,19 +41,15 @@ async function storeLinks(tx: Tx, appId: string, created: (LinkRequest & { event
       WHERE l."appId" = ${appId}::uuid AND l."fromId" = m.f`;
 }
 
-/**
- * Sessions in progress of newly linked ids move under their user at once, so a visit that spans the
- * sign-in goes on as one session; finalised ones are moved by the re-enrichment job (relinkSessions).
- */
-async function relabelOpenSessions(tx: Tx, appId: string, links: LinkRequest[]) {
+/** Moves the sessions of linked ids (those `which` picks) under their users, keeping the anonymous id they were seen under. */
+export async function moveSessions(tx: Tx, appId: string, links: LinkRequest[], which: Prisma.Sql) {
   if (!links.length) return [];
-  const rows = await tx.$queryRaw<{ id: string }[]>`
+  return tx.$queryRaw<{ id: string; userKey: string; startedAt: Date; lastEventAt: Date }[]>`
     UPDATE "UserSession" s SET "userKey" = l.t, "identified" = true, "updatedAt" = now(),
       "anonymousId" = coalesce(s."anonymousId", CASE WHEN s."identified" THEN NULL ELSE s."userKey" END)
     FROM unnest(${links.map((l) => l.fromId)}::text[], ${links.map((l) => l.toId)}::text[]) AS l(f, t)
-    WHERE s."appId" = ${appId}::uuid AND s."userKey" = l.f AND s."finalizedAt" IS NULL
-    RETURNING s.id`;
-  return rows.map((r) => r.id);
+    WHERE s."appId" = ${appId}::uuid AND s."userKey" = l.f AND ${which}
+    RETURNING s.id, s."userKey", s."startedAt", s."lastEventAt"`;
 }
 
 /**
@@ -68,9 +65,12 @@ export async function linkIdentities(tx: Tx, appId: string, events: AnalyticsEve
   const ids = [...new Set([...events.map((e) => e.userKey), ...requests.flatMap((r) => [r.fromId, r.toId])])];
   const stored = await storedLinks(tx, appId, ids, linking);
   const { links, created, moved } = addLinks(stored, requests);
-  const eventOf = new Map(asking.map((e) => [e.link!.fromId, e.eventId]));
+  // The event that made a link: the first that asked for it.
+  const eventOf = new Map(asking.toReversed().map((e) => [e.link!.fromId, e.eventId]));
   await storeLinks(tx, appId, created.map((l) => ({ ...l, eventId: eventOf.get(l.fromId)! })), moved);
-  const relabelled = await relabelOpenSessions(tx, appId, created);
+  // Sessions in progress move at once, so a visit that spans the sign-in goes on as one session;
+  // finalised ones are moved by the re-enrichment job (relinkSessions).
+  const relabelled = (await moveSessions(tx, appId, created, Prisma.sql`s."finalizedAt" IS NULL`)).map((s) => s.id);
   const visits: Visit[] = events.map((e) => {
     const linkedTo = links.get(e.userKey);
     if (linkedTo) return { ...e, visitor: linkedTo, anonymousId: e.identified ? null : e.userKey };
