@@ -63,6 +63,7 @@ export async function seedAnalyticsDemo(db: Db, calendar: DemoCalendar) {
         userAgent: crawler ? CRAWLER : BROWSER,
         environment: "production",
         clampedTimestamp: false,
+        link: null,
       };
     }),
   );

@@ -1,13 +1,16 @@
 // Finalisation: once a session has been quiet for its inactivity window, its business events, flow
 // outcomes and summary are worked out and stored. The summary is made again only when its input changed.
-import type { UserSession } from "../../prisma/generated/client.js";
-import type { Db, Services } from "../common/context.js";
-import { FINALISE } from "./ingestion.js";
+import { Prisma, type UserSession } from "../../prisma/generated/client.js";
+import type { Db, Services, Tx } from "../common/context.js";
+import { lockIdentities, lockVisitors } from "../common/locks.js";
+import { moveSessions } from "./identities.js";
+import { applyMerges, FINALISE } from "./ingestion.js";
 import { announceUserSessions } from "./live.js";
 import {
   analyticsSettings,
   flowOutcomes,
   matchBusinessEvents,
+  mergeTouching,
   summaryInputHash,
   type BusinessEvent,
   type BusinessEventRule,
@@ -190,4 +193,65 @@ export async function reenrichApp(services: Services, appId: string, after: stri
   if (changed.length) announceUserSessions(services, changed[0].workspaceId, changed.map((s) => s.id), []);
   if (page.length === REENRICH_PAGE) await services.jobs.enqueue(REENRICH, { appId, after: page.at(-1)!.id }, { dedupeKey: `analytics-reenrich:${appId}` });
   return changed.length;
+}
+
+/** Late identifies and aliases: their ids' finalised sessions are moved by the re-enrichment job, a page at a time. */
+export async function scheduleRelink(services: Services, appId: string) {
+  await services.jobs.enqueue(REENRICH, { appId, after: null, relink: true }, { delay: 1000, dedupeKey: `analytics-relink:${appId}` });
+}
+
+/**
+ * Moves a page of the app's finalised sessions still under a linked id (an identify or alias that
+ * arrived after they were finalised) under their user, and merges each with the user's sessions it
+ * now touches (a visit that spanned the sign-in): the survivors are finalised again, with all their
+ * events. Sessions in progress were moved when the link was stored. Idempotent: once moved, no
+ * session is under a linked id any more, so a second run finds nothing. Returns how many were moved.
+ */
+export async function relinkSessions(services: Services, appId: string) {
+  const { db } = services;
+  const app = await db.analyticsApp.findUnique({ where: { id: appId }, select: { workspaceId: true } });
+  if (!app) return 0;
+  const gapMs = await inactivityMs(db, app.workspaceId);
+  const { moved, merged, survivors } = await db.$transaction(async (tx) => {
+    await lockIdentities(tx, appId, false);
+    const page = await tx.$queryRaw<{ id: string; fromId: string; toId: string }[]>`
+      SELECT s.id, l."fromId", l."toId" FROM "IdentityLink" l
+      JOIN "UserSession" s ON s."appId" = l."appId" AND s."userKey" = l."fromId"
+      WHERE l."appId" = ${appId}::uuid LIMIT ${REENRICH_PAGE}`;
+    if (!page.length) return { moved: [], merged: [], survivors: [] };
+    await lockVisitors(tx, appId, page.flatMap((p) => [p.fromId, p.toId]), []);
+    const links = [...new Map(page.map((p) => [p.fromId, { fromId: p.fromId, toId: p.toId }])).values()];
+    const moved = await moveSessions(tx, appId, links, Prisma.sql`s.id = ANY(${page.map((p) => p.id)}::uuid[])`);
+    const { merged, survivors } = await mergeMoved(tx, appId, moved, gapMs);
+    return { moved, merged, survivors };
+  });
+  await Promise.all(survivors.map((s) => scheduleFinalise(services, s.id, s.lastEventAt, gapMs)));
+  const removed = new Set(merged.map((m) => m.goneId));
+  announceUserSessions(services, app.workspaceId, [...new Set([...moved.map((s) => s.id), ...survivors.map((s) => s.id)])].filter((id) => !removed.has(id)), [...removed]);
+  if (moved.length === REENRICH_PAGE) await scheduleRelink(services, appId);
+  return moved.length;
+}
+
+/** The moved sessions' users' sessions (without a client session id) near them, merged where they touch. */
+async function mergeMoved(tx: Tx, appId: string, moved: { userKey: string; startedAt: Date; lastEventAt: Date }[], gapMs: number) {
+  const near = await tx.$queryRaw<{ id: string; userKey: string; startedAt: Date; lastEventAt: Date }[]>`
+    SELECT s.id, s."userKey", s."startedAt", s."lastEventAt" FROM "UserSession" s
+    JOIN unnest(${moved.map((m) => m.userKey)}::text[], ${moved.map((m) => new Date(+m.startedAt - gapMs).toISOString())}::timestamptz[],
+                ${moved.map((m) => new Date(+m.lastEventAt + gapMs).toISOString())}::timestamptz[]) AS w(k, f, t)
+      ON s."userKey" = w.k AND s."lastEventAt" >= w.f AND s."startedAt" <= w.t
+    WHERE s."appId" = ${appId}::uuid AND s."clientSessionId" IS NULL`;
+  const byUser = new Map<string, typeof near>();
+  for (const s of new Map(near.map((s) => [s.id, s])).values()) byUser.set(s.userKey, [...(byUser.get(s.userKey) ?? []), s]);
+  const plans = [...byUser.values()].map((spans) => mergeTouching(spans.map((s) => ({ ...s, stored: true })), gapMs));
+  const merged = plans.flatMap((p) => p.merged);
+  const intoIds = new Set(merged.map((m) => m.intoId));
+  const survivors = plans.flatMap((p) => p.sessions).filter((s) => intoIds.has(s.id));
+  await applyMerges(tx, appId, merged);
+  if (survivors.length)
+    await tx.$executeRaw`
+      UPDATE "UserSession" s SET "startedAt" = b.f, "lastEventAt" = b.l, "durationSeconds" = floor(extract(epoch FROM b.l - b.f))::int, "updatedAt" = now()
+      FROM unnest(${survivors.map((s) => s.id)}::uuid[], ${survivors.map((s) => s.startedAt.toISOString())}::timestamptz[],
+                  ${survivors.map((s) => s.lastEventAt.toISOString())}::timestamptz[]) AS b(id, f, l)
+      WHERE s.id = b.id`;
+  return { merged, survivors };
 }

@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { Prisma } from "../../prisma/generated/client.js";
 import type { Db, Tx } from "../common/context.js";
 import { lockVisitors } from "../common/locks.js";
+import { linkIdentities, type Visit } from "./identities.js";
 import { analyticsSettings, isBotAgent, isDevEnvironment, sessionise, type AnalyticsEvent } from "./rules.js";
 
 export const INGEST = "analytics.ingest";
@@ -31,6 +32,8 @@ export interface IngestResult {
   /** Sessions that need a finalisation scheduled (new, reopened by a late event, or merged into), with their last event. */
   toSchedule: { id: string; lastEventAt: Date }[];
   gapMs: number;
+  /** Identifies or aliases linked ids: their finalised sessions are to be moved under their users. */
+  linked: boolean;
 }
 
 interface StoredSpan {
@@ -47,6 +50,7 @@ interface SessionWrite {
   id: string;
   userKey: string;
   identified: boolean;
+  anonymousId: string | null;
   clientSessionId: string | null;
   startedAt: Date;
   lastEventAt: Date;
@@ -56,12 +60,12 @@ interface SessionWrite {
   userAgent: string | null;
 }
 
-/** One user's batches are sessionised one at a time. */
-function lockUsers(tx: Tx, appId: string, events: AnalyticsEvent[]) {
-  return lockVisitors(tx, appId, events.map((e) => e.userKey), events.flatMap((e) => (e.clientSessionId ? [e.clientSessionId] : [])));
+/** One visitor's batches are sessionised one at a time. */
+function lockUsers(tx: Tx, appId: string, events: Visit[]) {
+  return lockVisitors(tx, appId, events.map((e) => e.visitor), events.flatMap((e) => (e.clientSessionId ? [e.clientSessionId] : [])));
 }
 
-async function unseen(tx: Tx, appId: string, events: AnalyticsEvent[]) {
+async function unseen(tx: Tx, appId: string, events: Visit[]) {
   // One index probe per event id (OFFSET 0 keeps the probe a subquery): the planner, on a table that
   // grows faster than it is analysed, otherwise reads the app's stored events.
   const seen = await tx.$queryRaw<{ eventId: string }[]>`
@@ -71,12 +75,12 @@ async function unseen(tx: Tx, appId: string, events: AnalyticsEvent[]) {
   return events.filter((e) => !known.has(e.eventId));
 }
 
-/** The stored sessions the batch's events could join: within the gap of each user's events, or named by the app. */
-async function storedSessions(tx: Tx, appId: string, events: AnalyticsEvent[], gapMs: number): Promise<StoredSpan[]> {
+/** The stored sessions the batch's events could join: within the gap of each visitor's events, or named by the app. */
+async function storedSessions(tx: Tx, appId: string, events: Visit[], gapMs: number): Promise<StoredSpan[]> {
   const windows = new Map<string, { from: number; to: number }>();
   for (const e of events.filter((e) => !e.clientSessionId)) {
-    const w = windows.get(e.userKey) ?? { from: +e.timestamp, to: +e.timestamp };
-    windows.set(e.userKey, { from: Math.min(w.from, +e.timestamp), to: Math.max(w.to, +e.timestamp) });
+    const w = windows.get(e.visitor) ?? { from: +e.timestamp, to: +e.timestamp };
+    windows.set(e.visitor, { from: Math.min(w.from, +e.timestamp), to: Math.max(w.to, +e.timestamp) });
   }
   const keys = [...windows.keys()];
   const clientIds = [...new Set(events.map((e) => e.clientSessionId).filter((c): c is string => c !== null))];
@@ -96,7 +100,7 @@ async function storedSessions(tx: Tx, appId: string, events: AnalyticsEvent[], g
 }
 
 /** Decides each event's session and what each touched session becomes. */
-function plan(app: IngestingApp, events: AnalyticsEvent[], stored: StoredSpan[], gapMs: number) {
+function plan(app: IngestingApp, events: Visit[], stored: StoredSpan[], gapMs: number) {
   const sessionOf: string[] = new Array(events.length);
   const byUser = new Map<string, number[]>();
   const byClientId = new Map(stored.filter((s) => s.clientSessionId).map((s) => [s.clientSessionId!, s.id]));
@@ -105,7 +109,7 @@ function plan(app: IngestingApp, events: AnalyticsEvent[], stored: StoredSpan[],
       // The app's own session id is honoured as it is: never split by inactivity, never merged.
       if (!byClientId.has(e.clientSessionId)) byClientId.set(e.clientSessionId, randomUUID());
       sessionOf[i] = byClientId.get(e.clientSessionId)!;
-    } else byUser.set(e.userKey, [...(byUser.get(e.userKey) ?? []), i]);
+    } else byUser.set(e.visitor, [...(byUser.get(e.visitor) ?? []), i]);
   });
   const merged: { goneId: string; intoId: string }[] = [];
   for (const [userKey, indexes] of byUser) {
@@ -120,14 +124,16 @@ function plan(app: IngestingApp, events: AnalyticsEvent[], stored: StoredSpan[],
   events.forEach((e, i) => {
     const id = sessionOf[i];
     const w = writes.get(id);
-    const flags = { isBot: bot(e.userAgent), isDev: isDevEnvironment(e.environment), isInternal: app.internal || app.internalUserIds.includes(e.userKey) };
+    const flags = { isBot: bot(e.userAgent), isDev: isDevEnvironment(e.environment), isInternal: app.internal || app.internalUserIds.includes(e.visitor) };
+    const identified = e.identified || e.visitor !== e.userKey;
     if (!w) {
-      writes.set(id, { id, userKey: e.userKey, identified: e.identified, clientSessionId: e.clientSessionId, startedAt: e.timestamp, lastEventAt: e.timestamp, userAgent: e.userAgent, ...flags });
+      writes.set(id, { id, userKey: e.visitor, identified, anonymousId: e.anonymousId, clientSessionId: e.clientSessionId, startedAt: e.timestamp, lastEventAt: e.timestamp, userAgent: e.userAgent, ...flags });
       return;
     }
     if (e.timestamp < w.startedAt) w.startedAt = e.timestamp;
     if (e.timestamp > w.lastEventAt) w.lastEventAt = e.timestamp;
-    w.identified ||= e.identified;
+    w.identified ||= identified;
+    w.anonymousId ??= e.anonymousId;
     w.isBot ||= flags.isBot;
     w.isDev ||= flags.isDev;
     w.isInternal ||= flags.isInternal;
@@ -144,7 +150,7 @@ function plan(app: IngestingApp, events: AnalyticsEvent[], stored: StoredSpan[],
 }
 
 /** Folds bridged sessions into their survivors: events, counts and flags move, the rest goes. */
-async function applyMerges(tx: Tx, appId: string, merged: { goneId: string; intoId: string }[]) {
+export async function applyMerges(tx: Tx, appId: string, merged: { goneId: string; intoId: string }[]) {
   if (!merged.length) return;
   const gone = merged.map((m) => m.goneId);
   const into = merged.map((m) => m.intoId);
@@ -154,9 +160,10 @@ async function applyMerges(tx: Tx, appId: string, merged: { goneId: string; into
   await tx.$executeRaw`
     UPDATE "UserSession" s SET
       "rawEventCount" = s."rawEventCount" + a.n, "isBot" = s."isBot" OR a.bot, "isDev" = s."isDev" OR a.dev,
-      "isInternal" = s."isInternal" OR a.internal, "identified" = s."identified" OR a.identified, "finalizedAt" = NULL
+      "isInternal" = s."isInternal" OR a.internal, "identified" = s."identified" OR a.identified,
+      "anonymousId" = coalesce(s."anonymousId", a.anonymous), "finalizedAt" = NULL
     FROM (SELECT m.i, sum(g."rawEventCount")::int AS n, bool_or(g."isBot") AS bot, bool_or(g."isDev") AS dev,
-                 bool_or(g."isInternal") AS internal, bool_or(g."identified") AS identified
+                 bool_or(g."isInternal") AS internal, bool_or(g."identified") AS identified, min(g."anonymousId") AS anonymous
           FROM unnest(${gone}::uuid[], ${into}::uuid[]) AS m(g, i) JOIN "UserSession" g ON g.id = m.g GROUP BY m.i) a
     WHERE s.id = a.i`;
   await tx.$executeRaw`DELETE FROM "UserSession" WHERE id = ANY(${gone}::uuid[])`;
@@ -185,14 +192,14 @@ async function insertEvents(tx: Tx, app: IngestingApp, events: AnalyticsEvent[],
     ), counts AS (
       SELECT "sessionId" AS id, count(*)::int AS n FROM inserted GROUP BY 1
     ), upserted AS (
-      INSERT INTO "UserSession" ("id", "workspaceId", "appId", "userKey", "identified", "clientSessionId", "startedAt", "lastEventAt",
+      INSERT INTO "UserSession" ("id", "workspaceId", "appId", "userKey", "identified", "anonymousId", "clientSessionId", "startedAt", "lastEventAt",
                                  "durationSeconds", "rawEventCount", "isBot", "isDev", "isInternal", "userAgent", "flowOutcomes")
-      SELECT w.id, ${app.workspaceId}::uuid, ${app.id}::uuid, w.u, w.ident, w.cs, w.f, w.l,
+      SELECT w.id, ${app.workspaceId}::uuid, ${app.id}::uuid, w.u, w.ident, w.anon, w.cs, w.f, w.l,
              floor(extract(epoch FROM w.l - w.f))::int, coalesce(c.n, 0), w.bot, w.dev, w.internal, w.ua, '{}'
-      FROM unnest(${col((w) => w.id)}::uuid[], ${col((w) => w.userKey)}::text[], ${col((w) => w.identified)}::bool[],
+      FROM unnest(${col((w) => w.id)}::uuid[], ${col((w) => w.userKey)}::text[], ${col((w) => w.identified)}::bool[], ${col((w) => w.anonymousId)}::text[],
                   ${col((w) => w.clientSessionId)}::text[], ${col((w) => iso(w.startedAt))}::timestamptz[], ${col((w) => iso(w.lastEventAt))}::timestamptz[],
                   ${col((w) => w.isBot)}::bool[], ${col((w) => w.isDev)}::bool[], ${col((w) => w.isInternal)}::bool[], ${col((w) => w.userAgent)}::text[])
-        AS w(id, u, ident, cs, f, l, bot, dev, internal, ua)
+        AS w(id, u, ident, anon, cs, f, l, bot, dev, internal, ua)
       LEFT JOIN counts c ON c.id = w.id
       ON CONFLICT ("id") DO UPDATE SET
         "startedAt" = least("UserSession"."startedAt", excluded."startedAt"),
@@ -200,6 +207,7 @@ async function insertEvents(tx: Tx, app: IngestingApp, events: AnalyticsEvent[],
         "durationSeconds" = floor(extract(epoch FROM greatest("UserSession"."lastEventAt", excluded."lastEventAt") - least("UserSession"."startedAt", excluded."startedAt")))::int,
         "rawEventCount" = "UserSession"."rawEventCount" + excluded."rawEventCount",
         "identified" = "UserSession"."identified" OR excluded."identified",
+        "anonymousId" = coalesce("UserSession"."anonymousId", excluded."anonymousId"),
         "isBot" = "UserSession"."isBot" OR excluded."isBot",
         "isDev" = "UserSession"."isDev" OR excluded."isDev",
         "isInternal" = "UserSession"."isInternal" OR excluded."isInternal",
@@ -237,14 +245,15 @@ export async function ingestEvents(db: Db, app: IngestingApp, events: AnalyticsE
   return db.$transaction((tx) => storeBatch(tx, app, events, gapMs, false));
 }
 
-function unchanged(events: AnalyticsEvent[], gapMs: number): IngestResult {
-  return { stored: 0, duplicates: events.length, changedSessionIds: [], removedSessionIds: [], toSchedule: [], gapMs };
+function unchanged(events: AnalyticsEvent[], gapMs: number, changedSessionIds: string[] = [], linked = false): IngestResult {
+  return { stored: 0, duplicates: events.length, changedSessionIds, removedSessionIds: [], toSchedule: [], gapMs, linked };
 }
 
 async function storeBatch(tx: Tx, app: IngestingApp, events: AnalyticsEvent[], gapMs: number, assumeUnseen: boolean): Promise<IngestResult> {
-  await lockUsers(tx, app.id, events);
-  const fresh = assumeUnseen ? events : await unseen(tx, app.id, events);
-  if (!fresh.length) return unchanged(events, gapMs);
+  const { visits, relabelled, linked } = await linkIdentities(tx, app.id, events);
+  await lockUsers(tx, app.id, visits);
+  const fresh = assumeUnseen ? visits : await unseen(tx, app.id, visits);
+  if (!fresh.length) return unchanged(events, gapMs, relabelled, linked);
   const stored = await storedSessions(tx, app.id, fresh, gapMs);
   const { sessionOf, writes, merged } = plan(app, fresh, stored, gapMs);
   await applyMerges(tx, app.id, merged);
@@ -257,11 +266,12 @@ async function storeBatch(tx: Tx, app: IngestingApp, events: AnalyticsEvent[], g
   return {
     stored: count,
     duplicates: events.length - count,
-    changedSessionIds: writes.map((w) => w.id),
+    changedSessionIds: [...new Set([...relabelled, ...writes.map((w) => w.id)])],
     removedSessionIds: merged.map((m) => m.goneId),
     toSchedule: writes
       .filter((w) => !known.has(w.id) || known.get(w.id)!.finalizedAt || mergedInto.has(w.id))
       .map((w) => ({ id: w.id, lastEventAt: new Date(Math.max(+w.lastEventAt, +(known.get(w.id)?.lastEventAt ?? 0))) })),
     gapMs,
+    linked,
   };
 }

@@ -1,6 +1,6 @@
 import type { Services } from "../common/context.js";
 import type { JobDefinition } from "../common/jobs.js";
-import { finaliseSession, reenrichApp, REENRICH, scheduleFinalise, sweepQuietSessions } from "./enrichment.js";
+import { finaliseSession, reenrichApp, REENRICH, relinkSessions, scheduleFinalise, scheduleRelink, sweepQuietSessions } from "./enrichment.js";
 import { FINALISE, INGEST, ingestEvents, type IngestingApp } from "./ingestion.js";
 import { announceUserSessions } from "./live.js";
 import type { AnalyticsEvent } from "./rules.js";
@@ -9,6 +9,7 @@ import type { AnalyticsEvent } from "./rules.js";
 export async function ingestAndAnnounce(services: Services, app: IngestingApp, events: AnalyticsEvent[]) {
   const result = await ingestEvents(services.db, app, events);
   await Promise.all(result.toSchedule.map((s) => scheduleFinalise(services, s.id, s.lastEventAt, result.gapMs)));
+  if (result.linked) await scheduleRelink(services, app.id);
   announceUserSessions(services, app.workspaceId, result.changedSessionIds, result.removedSessionIds);
   return result;
 }
@@ -105,7 +106,9 @@ export const jobs: JobDefinition[] = [
     process: (_payload, services) => sweepQuietSessions(services).then(() => {}),
   },
   {
+    // Changed definitions work sessions out again; new identity links (relink) move sessions to their users.
     name: REENRICH,
-    process: (payload: { appId: string; after: string | null }, services) => reenrichApp(services, payload.appId, payload.after).then(() => {}),
+    process: (payload: { appId: string; after: string | null; relink?: boolean }, services) =>
+      (payload.relink ? relinkSessions(services, payload.appId) : reenrichApp(services, payload.appId, payload.after)).then(() => {}),
   },
 ];

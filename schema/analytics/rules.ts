@@ -34,6 +34,15 @@ export interface AnalyticsEvent {
   environment: string | null;
   /** The timestamp was in the future beyond the allowed clock skew and was set to the receive time. */
   clampedTimestamp: boolean;
+  /** What an identify or alias says: this id stands for that user from now on. */
+  link: LinkRequest | null;
+}
+
+export interface LinkRequest {
+  /** The anonymous (or previous) id. */
+  fromId: string;
+  /** The user id it stands for. */
+  toId: string;
 }
 
 export interface Rejection {
@@ -103,6 +112,8 @@ function parseEvent(raw: unknown, now: Date): AnalyticsEvent | string {
   if (userAgent === undefined) return "userAgent must be a string of up to 1000 characters";
   const environment = optionalText(e.environment, 100);
   if (environment === undefined) return "environment must be a string of up to 100 characters";
+  const link = linkOf(name, userId, anonymousId, properties as Record<string, unknown>);
+  if (typeof link === "string") return link;
   return {
     eventId,
     userKey: userId ?? anonymousId!,
@@ -114,7 +125,31 @@ function parseEvent(raw: unknown, now: Date): AnalyticsEvent | string {
     userAgent,
     environment,
     clampedTimestamp,
+    link,
   };
+}
+
+/**
+ * The link an identify ($identify: the anonymous id in `$anon_distinct_id` or `anonymousId` becomes
+ * the user id) or an alias ($create_alias: the `alias` id becomes the user id) asks for; a reason
+ * naming the field when it can't say who is who. An anonymous alias (posthog-js `alias(newId)` before
+ * identifying) goes the other way: the anonymous sender becomes the alias.
+ */
+function linkOf(name: string, userId: string | null, anonymousId: string | null, properties: Record<string, unknown>): LinkRequest | null | string {
+  const differ = (fromId: string, toId: string) => (fromId === toId ? null : { fromId, toId });
+  if (name === "$identify") {
+    if (!userId) return "userId is required for $identify";
+    const from = properties.$anon_distinct_id ?? anonymousId;
+    if (from == null) return null;
+    const fromId = text(from, 200);
+    return fromId ? differ(fromId, userId) : "properties.$anon_distinct_id must be a string of 1 to 200 characters";
+  }
+  if (name === "$create_alias") {
+    const alias = text(properties.alias, 200);
+    if (!alias) return "properties.alias must be a string of 1 to 200 characters";
+    return userId ? differ(alias, userId) : differ(anonymousId!, alias);
+  }
+  return null;
 }
 
 /** Every event is checked on its own: the good ones go on, each bad one is reported with its reason. */
@@ -137,6 +172,27 @@ export function validateBatch(raw: unknown, now = new Date()): { events: Analyti
     }
   });
   return { events, rejected };
+}
+
+// ---------------------------------------------------------------- identities
+
+/**
+ * The links after a batch's requests (in event order) are added to `stored` (from → to, each one hop):
+ * an id already linked keeps its link (the first link wins), a link to a linked id goes on to where
+ * that one leads, and ids that led to a newly linked id move on with it (two user ids merged by
+ * alias). `stored` must hold every stored link from or to the ids the requests name.
+ */
+export function addLinks(stored: ReadonlyMap<string, string>, requests: LinkRequest[]) {
+  const links = new Map(stored);
+  for (const { fromId, toId } of requests) {
+    const to = links.get(toId) ?? toId;
+    if (links.has(fromId) || fromId === to) continue;
+    for (const [from, target] of links) if (target === fromId) links.set(from, to);
+    links.set(fromId, to);
+  }
+  const created = [...links].filter(([from]) => !stored.has(from)).map(([fromId, toId]) => ({ fromId, toId }));
+  const moved = [...stored].filter(([from, to]) => links.get(from) !== to).map(([fromId]) => ({ fromId, toId: links.get(fromId)! }));
+  return { links, created, moved };
 }
 
 // ---------------------------------------------------------------- traffic flags
@@ -207,6 +263,20 @@ export function sessionise(existing: SessionSpan[], timestamps: Date[], gapMs: n
     });
   }
   return { sessionOf, sessions: sessions.filter((s) => touched.has(s.id)), merged };
+}
+
+/**
+ * One visitor's stored sessions (none with a client session id) that now touch, made one: what a
+ * late identify leaves when it puts an anonymous visit next to the user's own. The earlier survives.
+ */
+export function mergeTouching(spans: SessionSpan[], gapMs: number): { merged: { goneId: string; intoId: string }[]; sessions: SessionSpan[] } {
+  const sessions = spans.map((s) => ({ ...s })).sort((a, b) => +a.startedAt - +b.startedAt);
+  const merged: { goneId: string; intoId: string }[] = [];
+  mergeBridged(sessions, gapMs, (gone, into) => {
+    for (const m of merged) if (m.intoId === gone.id) m.intoId = into.id;
+    merged.push({ goneId: gone.id, intoId: into.id });
+  });
+  return { merged, sessions };
 }
 
 function mergeBridged(sessions: SessionSpan[], gapMs: number, onMerge: (gone: SessionSpan, into: SessionSpan) => void) {

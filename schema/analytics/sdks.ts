@@ -180,7 +180,14 @@ export function postHogKey(body: unknown): string | null {
 }
 
 /** Each SDK's own name for a field the shared validation names, so its rejections speak the sender's language. */
-export const SEGMENT_FIELDS: Record<string, string> = { eventId: "messageId", name: "event", sessionId: "context.sessionId", userAgent: "context.userAgent" };
+export const SEGMENT_FIELDS: Record<string, string> = {
+  eventId: "messageId",
+  name: "event",
+  sessionId: "context.sessionId",
+  userAgent: "context.userAgent",
+  "properties.alias": "previousId",
+  "properties.$anon_distinct_id": "anonymousId",
+};
 export const POSTHOG_FIELDS: Record<string, string> = {
   eventId: "uuid",
   "userId or anonymousId": "distinct_id",

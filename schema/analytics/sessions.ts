@@ -106,8 +106,11 @@ builder.node(UserSessionRef, {
   loadOne: (id, ctx) =>
     ctx.db.userSession.findFirst({ where: { id, ...rowsWhere(ctx.viewer, "userSession") }, include }),
   fields: (t) => ({
-    userId: t.exposeString("userKey", { description: "The end user's id (or anonymous id) in the app." }),
+    userId: t.exposeString("userKey", {
+      description: "The end user's id in the app: once an identify or alias linked the anonymous (or previous) id, the user's; else the anonymous id.",
+    }),
     identified: t.exposeBoolean("identified", { description: "False while only an anonymous id is known." }),
+    anonymousId: t.exposeString("anonymousId", { nullable: true, description: "The anonymous id the session was seen under before its user was known." }),
     clientSessionId: t.exposeString("clientSessionId", { nullable: true, description: "The app's own session id, when it sent one." }),
     app: t.field({ type: AnalyticsAppRef, resolve: (s, _a, ctx) => ctx.db.analyticsApp.findUniqueOrThrow({ where: { id: s.appId } }) as Promise<AnalyticsApp> }),
     startedAt: t.expose("startedAt", { type: "DateTime" }),
@@ -147,7 +150,7 @@ const FilterInput = builder.inputType("UserSessionFilter", {
     appId: t.globalID({ for: AnalyticsAppRef, required: false }),
     startedFrom: t.field({ type: "DateTime", required: false }),
     startedBefore: t.field({ type: "DateTime", required: false }),
-    userIdSearch: t.string({ required: false, description: "Part of the user id, ignoring case." }),
+    userIdSearch: t.string({ required: false, description: "Part of the user id or of the anonymous id, ignoring case." }),
     minDurationSeconds: t.int({ required: false }),
     maxDurationSeconds: t.int({ required: false }),
     minBusinessEvents: t.int({ required: false }),
@@ -179,7 +182,7 @@ export function sessionWhere(workspaceId: string, f: Filter): Prisma.UserSession
     workspaceId,
     appId: f.appId?.id,
     startedAt: { gte: f.startedFrom ?? undefined, lt: f.startedBefore ?? undefined },
-    userKey: search ? { contains: search, mode: "insensitive" } : undefined,
+    ...(search ? { OR: [{ userKey: { contains: search, mode: "insensitive" } }, { anonymousId: { contains: search, mode: "insensitive" } }] } : {}),
     durationSeconds: { gte: f.minDurationSeconds ?? undefined, lte: f.maxDurationSeconds ?? undefined },
     businessEventCount: { gte: f.minBusinessEvents ?? undefined, lte: f.maxBusinessEvents ?? undefined },
     ...(f.excludeBots ? { isBot: false } : {}),

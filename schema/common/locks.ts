@@ -34,5 +34,15 @@ export const lockBookings = (tx: Tx, staffIds: string[], clientIds: string[]) =>
 export const lockVisitors = (tx: Tx, appId: string, userKeys: string[], clientSessionIds: string[]) =>
   lock(tx, [...userKeys.map((key) => `analytics:${appId}:u:${key}`), ...clientSessionIds.map((id) => `analytics:${appId}:s:${id}`)]);
 
+/**
+ * The identity links of an analytics app: every batch holds it shared (the links it reads stay as they
+ * are until it commits), one that adds links holds it alone.
+ */
+export async function lockIdentities(tx: Tx, appId: string, exclusive: boolean) {
+  const key = `analytics:${appId}:identities`;
+  if (exclusive) await lock(tx, [key]);
+  else await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(hashtextextended(${key}, 0))`;
+}
+
 /** Seeding the demo workspace: two processes starting on one empty database seed it once. */
 export const lockDemoSeed = (tx: Tx) => lock(tx, ["demo-seed"]);

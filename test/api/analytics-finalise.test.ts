@@ -1,7 +1,7 @@
 import { createPubSub } from "graphql-yoga";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "../../prisma/generated/client.js";
-import { finaliseSession, sweepQuietSessions } from "../../schema/analytics/enrichment.js";
+import { finaliseSession, relinkSessions, sweepQuietSessions } from "../../schema/analytics/enrichment.js";
 import { ingestEvents } from "../../schema/analytics/ingestion.js";
 import { validateBatch } from "../../schema/analytics/rules.js";
 import type { Services } from "../../schema/common/context.js";
@@ -29,11 +29,12 @@ afterAll(() => database?.stop());
 
 /** "Minutes ago" counts back from one moment, so durations between batches don't drift with a slow machine. */
 const reference = Date.now();
-const store = async (userId: string, minutesAgo: number[]) => {
-  const { events } = validateBatch({ events: minutesAgo.map((m, i) => ({ eventId: `${userId}-${m}-${i}`, userId, name: "signup", timestamp: new Date(reference - m * 60_000).toISOString() })) });
+const store = async (userId: string, minutesAgo: number[], extra: object = {}) => {
+  const { events } = validateBatch({ events: minutesAgo.map((m, i) => ({ eventId: `${userId}-${m}-${i}`, userId, name: "signup", timestamp: new Date(reference - m * 60_000).toISOString(), ...extra })) });
   const result = await ingestEvents(services.db, app, events);
   return result.changedSessionIds[0];
 };
+const identify = (anonymousId: string, userId: string, minutesAgo: number) => store(userId, [minutesAgo], { name: "$identify", anonymousId });
 
 describe("finalisation", () => {
   it("waits for the inactivity window: run early, it reschedules itself for the window's end", async () => {
@@ -71,5 +72,38 @@ describe("finalisation", () => {
     const s = await db.userSession.findUniqueOrThrow({ where: { id }, include: { businessEvents: true } });
     expect(s.finalizedAt).not.toBeNull();
     expect(s.businessEvents).toHaveLength(1);
+  });
+});
+
+describe("relinking after a late identify", () => {
+  const sessionsOf = (userKey: string) => db.userSession.findMany({ where: { appId: app.id, userKey }, orderBy: { startedAt: "asc" } });
+
+  it("moves finalised sessions under the user and merges the visit it split; run again, it changes nothing", async () => {
+    const anonymous = await store("anon-r", [58, 55], { userId: null, anonymousId: "anon-r" });
+    const own = await store("user-r", [50]);
+    for (const id of [anonymous, own]) expect(await finaliseSession(services, id)).toBe("finalised");
+    await identify("anon-r", "user-r", 49);
+    // Finalised before the identify arrived: left for the job.
+    expect((await sessionsOf("anon-r")).map((s) => s.id)).toEqual([anonymous]);
+
+    enqueued.length = 0;
+    expect(await relinkSessions(services, app.id)).toBe(1);
+    const [merged] = await sessionsOf("user-r");
+    expect(merged).toMatchObject({ id: anonymous, anonymousId: "anon-r", identified: true, rawEventCount: 4, durationSeconds: 9 * 60, finalizedAt: null });
+    expect(await db.userSession.findUnique({ where: { id: own } })).toBeNull();
+    expect(enqueued.map((j) => j.payload)).toEqual([{ sessionId: anonymous }]);
+    expect(await finaliseSession(services, anonymous)).toBe("finalised");
+
+    const before = await db.userSession.findMany({ where: { appId: app.id }, orderBy: { id: "asc" } });
+    enqueued.length = 0;
+    expect(await relinkSessions(services, app.id)).toBe(0);
+    expect(await db.userSession.findMany({ where: { appId: app.id }, orderBy: { id: "asc" } })).toEqual(before);
+    expect(enqueued).toEqual([]);
+  });
+
+  it("concurrent identifies of one anonymous id store one link, whichever user they name", async () => {
+    await Promise.all(Array.from({ length: 8 }, (_, i) => identify("anon-k", `user-k${i}`, 20)));
+    await Promise.all(Array.from({ length: 4 }, () => identify("anon-k", "user-k0", 20)));
+    expect(await db.identityLink.count({ where: { appId: app.id, fromId: "anon-k" } })).toBe(1);
   });
 });

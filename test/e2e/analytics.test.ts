@@ -112,4 +112,31 @@ describe.runIf(existsSync(CHROMIUM))("User Sessions page in Chromium", () => {
     await page.getByLabel("Exclude bots").uncheck();
     await page.locator('[data-testid="user-session-row"][data-user-id="crawler-1"]').waitFor();
   });
+
+  it("a visitor who signs in: their session in progress moves to the user live, the panel shows the anonymous id, and the search finds it by that id", async () => {
+    const page = await context.newPage();
+    await signInAs(page, url, ws.owner.email);
+    await page.goto(`${url}/analytics`);
+    await page.locator('[data-live="connected"]').waitFor();
+    const t = (s: number) => new Date(Date.now() - 60_000 + s * 1000).toISOString();
+    await send([{ eventId: "v1", anonymousId: "anon-77", name: "page_view", timestamp: t(0) }]);
+    const anonymous = page.locator('[data-testid="user-session-row"][data-user-id="anon-77"]');
+    await anonymous.waitFor();
+    const sessionId = await anonymous.getAttribute("data-session-id");
+
+    await send([
+      { eventId: "v2", userId: "customer-77", anonymousId: "anon-77", name: "$identify", timestamp: t(10) },
+      { eventId: "v3", userId: "customer-77", name: "signup", timestamp: t(20), properties: { method: "email" } },
+    ]);
+    const row = page.locator(`[data-testid="user-session-row"][data-session-id="${sessionId}"]`);
+    await expect.poll(() => row.getAttribute("data-user-id")).toBe("customer-77");
+    await row.click();
+    const panel = page.getByTestId("user-session-detail");
+    await expect.poll(() => panel.getByTestId("meta-raw-events").textContent()).toBe("3");
+    await panel.getByRole("button", { name: "anon-77" }).waitFor();
+    await page.getByRole("button", { name: "Close" }).click();
+
+    await page.getByRole("searchbox").fill("anon-77");
+    await expect.poll(() => page.getByTestId("user-session-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-user-id")))).toEqual(["customer-77"]);
+  });
 });

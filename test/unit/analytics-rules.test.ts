@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
+  addLinks,
   analyticsSettings,
   clock,
   flowOutcome,
   isBotAgent,
   isDevEnvironment,
   matchBusinessEvents,
+  mergeTouching,
   renderTemplate,
   sessionise,
   summarise,
@@ -218,5 +220,50 @@ describe("deterministic summary", () => {
   it("formats durations as m:ss or h:mm:ss", () => {
     expect(clock(252)).toBe("4:12");
     expect(clock(3723)).toBe("1:02:03");
+  });
+});
+
+describe("identities", () => {
+  const now = t("12:00");
+  const ev = (extra: object) => ({ eventId: "e1", name: "$identify", timestamp: "2026-11-20T11:59:00Z", ...extra });
+  const parse = (extra: object) => validateBatch({ events: [ev(extra)] }, now);
+
+  it("an identify links its anonymous id to its user id; an alias its previous id; an anonymous alias the sender to the alias", () => {
+    expect(parse({ userId: "u1", anonymousId: "a1" }).events[0].link).toEqual({ fromId: "a1", toId: "u1" });
+    expect(parse({ userId: "u1", properties: { $anon_distinct_id: "a1" } }).events[0].link).toEqual({ fromId: "a1", toId: "u1" });
+    expect(parse({ userId: "u1" }).events[0].link).toBeNull();
+    expect(parse({ userId: "u1", anonymousId: "u1" }).events[0].link).toBeNull();
+    expect(parse({ name: "$create_alias", userId: "u1", properties: { alias: "old" } }).events[0].link).toEqual({ fromId: "old", toId: "u1" });
+    expect(parse({ name: "$create_alias", anonymousId: "a1", properties: { alias: "u1" } }).events[0].link).toEqual({ fromId: "a1", toId: "u1" });
+    expect(parse({ name: "page_view", userId: "u1", anonymousId: "a1" }).events[0].link).toBeNull();
+  });
+
+  it("refuses an identify without a user id and an alias without the id it aliases, naming the field", () => {
+    expect(parse({ anonymousId: "a1" }).rejected[0].reason).toBe("userId is required for $identify");
+    expect(parse({ userId: "u1", properties: { $anon_distinct_id: 7 } }).rejected[0].reason).toBe("properties.$anon_distinct_id must be a string of 1 to 200 characters");
+    expect(parse({ name: "$create_alias", userId: "u1" }).rejected[0].reason).toBe("properties.alias must be a string of 1 to 200 characters");
+  });
+
+  it("the first link of an id wins; links stay one hop; an alias of two user ids moves the first's links on", () => {
+    const stored = new Map([["a1", "u1"]]);
+    expect(addLinks(stored, [{ fromId: "a1", toId: "u2" }])).toMatchObject({ created: [], moved: [] });
+    expect(addLinks(stored, [{ fromId: "a2", toId: "a1" }]).created).toEqual([{ fromId: "a2", toId: "u1" }]);
+    const merge = addLinks(stored, [{ fromId: "u1", toId: "u9" }]);
+    expect(merge.created).toEqual([{ fromId: "u1", toId: "u9" }]);
+    expect(merge.moved).toEqual([{ fromId: "a1", toId: "u9" }]);
+    // Back again would make a cycle: the two are one user already.
+    expect(addLinks(merge.links, [{ fromId: "u9", toId: "u1" }])).toMatchObject({ created: [], moved: [] });
+    // In one batch, in order.
+    expect(addLinks(new Map(), [{ fromId: "a3", toId: "u3" }, { fromId: "a3", toId: "u4" }]).created).toEqual([{ fromId: "a3", toId: "u3" }]);
+  });
+
+  it("merges a visitor's sessions that touch, the earlier surviving with both spans", () => {
+    const span = (id: string, from: string, to: string) => ({ id, startedAt: t(from), lastEventAt: t(to), stored: true });
+    const { merged, sessions } = mergeTouching([span("late", "10:40", "10:50"), span("anon", "10:00", "10:20"), span("far", "12:00", "12:10")], GAP);
+    expect(merged).toEqual([{ goneId: "late", intoId: "anon" }]);
+    expect(sessions.map((s) => [s.id, s.startedAt, s.lastEventAt])).toEqual([
+      ["anon", t("10:00"), t("10:50")],
+      ["far", t("12:00"), t("12:10")],
+    ]);
   });
 });

@@ -10,7 +10,7 @@ export const OUTCOME_LABELS: Record<FlowOutcomeKind, string> = { COMPLETED: "Com
 
 graphql(`
   fragment UserSessionRow on UserSession {
-    id userId title durationSeconds businessEventCount rawEventCount startedAt lastEventAt inProgress isBot isDev isInternal
+    id userId anonymousId title durationSeconds businessEventCount rawEventCount startedAt lastEventAt inProgress isBot isDev isInternal
     flowOutcomes { flowName outcome lastStep mistakeCount durationSeconds }
   }
 `);
@@ -69,7 +69,7 @@ export function matches(s: SessionRow, f: Filters) {
   return (
     (!f.startedFrom || Date.parse(s.startedAt) >= Date.parse(f.startedFrom)) &&
     (!f.startedBefore || Date.parse(s.startedAt) < Date.parse(f.startedBefore)) &&
-    (!f.userIdSearch.trim() || s.userId.toLowerCase().includes(f.userIdSearch.trim().toLowerCase())) &&
+    (!f.userIdSearch.trim() || [s.userId, s.anonymousId ?? ""].some((id) => id.toLowerCase().includes(f.userIdSearch.trim().toLowerCase()))) &&
     within(s.durationSeconds, f.minDurationSeconds, f.maxDurationSeconds) &&
     within(s.businessEventCount, f.minBusinessEvents, f.maxBusinessEvents) &&
     !(f.excludeBots && s.isBot) &&
