@@ -10,9 +10,9 @@ import { enrich, enrichAll, type Enrichment } from "./enrichment.js";
 import { summarise, type Summary } from "./rules.js";
 import { upperSnake } from "../common/enums.js";
 
-type Loaded = UserSession & { summary: SessionSummary | null; outcomes: (FlowOutcome & { flow: { name: string } })[] };
+export type Loaded = UserSession & { summary: SessionSummary | null; outcomes: (FlowOutcome & { flow: { name: string } })[] };
 // Outcomes come with the page (one query), not one query per row.
-const include = { summary: true, outcomes: { include: { flow: { select: { name: true } } }, orderBy: { startedAt: "asc" } } } as const;
+export const include = { summary: true, outcomes: { include: { flow: { select: { name: true } } }, orderBy: { startedAt: "asc" } } } as const;
 
 const OutcomeEnum = builder.enumType("FlowOutcomeKind", {
   values: upperSnake({
@@ -45,7 +45,7 @@ function preview(ctx: Context, s: UserSession) {
   return found;
 }
 
-async function withPreviews<T extends UserSession>(ctx: Context, sessions: T[]): Promise<T[]> {
+export async function withPreviews<T extends UserSession>(ctx: Context, sessions: T[]): Promise<T[]> {
   const open = sessions.filter((s) => inProgress(s) && !previews.has(s));
   if (open.length) {
     const all = enrichAll(ctx.db, open);

@@ -93,6 +93,7 @@ const FIELDS: Record<string, Need> = {
   "Query.analyticsApps": "analytics.read",
   "Query.analyticsSettings": "analytics.read",
   "Query.userSessions": "analytics.read",
+  "Query.userSessionsInProgress": "analytics.read",
   "Query.failedJobs": "jobs.read",
   "Query.liveBoard": { any: ["work.read", "agent.read", "session.read", "analytics.read"] },
   // Mutation: identity and credentials
@@ -179,6 +180,7 @@ const FIELDS: Record<string, Need> = {
   "Subscription.sessionStatusChanged": { any: ["work.read", "agent.read", "session.read", "analytics.read"] },
   "Subscription.appointmentChanged": "session.read",
   "Subscription.userSessionsChanged": "analytics.read",
+  "Subscription.userSessionsInProgressChanged": "analytics.read",
   "Subscription.afkPromptsChanged": "work.record",
 };
 
