@@ -356,8 +356,8 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
         expect(current).toBe(date === isoDate(today) ? "date" : null);
       }
       expect(await page.locator("[data-today] .day-head").innerText()).toMatch(/Today$/);
-      // Each status has its colour and its name, in the legend and on the session.
-      expect(await page.getByRole("list", { name: "Status colours" }).getByRole("listitem").allInnerTexts()).toEqual(["Scheduled", "In progress", "Completed", "Cancelled"]);
+      // Each status has its colour, its mark and its name, in the legend and on the session.
+      expect(await page.getByRole("list", { name: "Status colours" }).getByRole("listitem").allTextContents()).toEqual(["○Scheduled", "◐In progress", "✓Completed", "✕Cancelled"]);
       expect(await page.locator(`[data-id="${first}"]`).innerText()).toContain("Scheduled");
       await page.close();
 
@@ -369,8 +369,9 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
       expect(await pastTheEdge(small)).toEqual([]);
       for (const view of ["Week", "Month"]) {
         await small.getByRole("button", { name: view, exact: true }).click();
-        await small.locator(`[data-testid="appointment"][data-id="${first}"]`).waitFor();
+        await small.locator(`[data-testid="appointment"][data-id="${other}"]`).waitFor();
         expect(await pastTheEdge(small), view).toEqual([]);
+        await snap(small, `appointments-phone-${view.toLowerCase()}`);
       }
       expect(await small.locator("[data-today]").count()).toBe(1);
       await phone.close();
