@@ -139,6 +139,7 @@ export async function savePhase(tx: Tx, appointment: { id: string; workspaceId: 
 
 export interface AppointmentFields {
   name?: string | null;
+  /** The client's global ID as sent (a form with no client chosen sends ""). */
   clientId?: string | null;
   staffId?: string | null;
   serviceId?: string | null;
@@ -147,9 +148,24 @@ export interface AppointmentFields {
   adminNotes?: string | null;
 }
 
-/** Checks the plain fields that were given; references must exist in the viewer's workspace. */
+/**
+ * The client's row ID from the global ID a form sent: no client chosen, or an ID that is no
+ * client's, is a problem at the client field like any other, not a request error.
+ */
+function clientOf(globalId: string | null | undefined, problems: Problems): string | null | undefined {
+  if (globalId === undefined) return undefined;
+  const id = globalId === null ? null : localId(globalId, "Client");
+  if (!id) problems.add("clientId", globalId?.trim() ? "No such client in this workspace" : "Choose a client");
+  return id;
+}
+
+/**
+ * Checks the plain fields that were given; references must exist in the viewer's workspace.
+ * Returns the client's row ID (undefined when not given).
+ */
 async function checkFields(ctx: Context, input: AppointmentFields, problems: Problems) {
   const workspaceId = ctx.viewer!.workspaceId;
+  const clientId = clientOf(input.clientId, problems);
   if (input.name != null && !input.name.trim()) problems.add("name", "Required");
   if (input.name != null && input.name.length > 200) problems.add("name", "At most 200 characters");
   if (input.durationMinutes != null && (!Number.isInteger(input.durationMinutes) || input.durationMinutes < 1))
@@ -157,15 +173,16 @@ async function checkFields(ctx: Context, input: AppointmentFields, problems: Pro
   if (input.durationMinutes != null && input.durationMinutes > MAX_DURATION_MINUTES) problems.add("durationMinutes", "At most 24 hours");
   if (input.adminNotes != null && input.adminNotes.length > 10_000) problems.add("adminNotes", "At most 10000 characters");
   const [client, staff, service] = await Promise.all([
-    input.clientId ? ctx.db.client.findFirst({ where: { id: input.clientId, workspaceId } }) : null,
+    clientId ? ctx.db.client.findFirst({ where: { id: clientId, workspaceId } }) : null,
     input.staffId ? ctx.db.membership.findFirst({ where: { userId: input.staffId, workspaceId } }) : null,
     input.serviceId ? ctx.db.appointmentService.findFirst({ where: { id: input.serviceId, workspaceId } }) : null,
   ]);
-  if (input.clientId && !client) problems.add("clientId", "No such client in this workspace");
+  if (clientId && !client) problems.add("clientId", "No such client in this workspace");
   if (input.staffId && !staff) problems.add("staffId", "Not a member of this workspace");
   if (input.staffId && !rowVisible(ctx.viewer, "appointment", { workspaceId: ctx.viewer!.workspaceId, ownerId: input.staffId }))
     problems.add("staffId", "You can only schedule your own sessions");
   if (input.serviceId && !service) problems.add("serviceId", "No such service in this workspace");
+  return clientId;
 }
 
 export async function workspaceOf(ctx: Context): Promise<Workspace> {
@@ -181,10 +198,10 @@ export async function createAppointment(ctx: Context, input: AppointmentFields &
   const settings = appointmentSettings(workspace.settings);
   const problems = new Problems();
   if (input.name == null) problems.add("name", "Required");
-  if (!input.clientId) problems.add("clientId", "Required");
   const startsAt = parseStart(input, workspace.timeZone, { time: settings.defaultTime }, problems);
   if (!startsAt && input.startsAt == null && input.date == null) problems.add("startsAt", "Required (or a date and time)");
-  await checkFields(ctx, input, problems);
+  // Required: a form with no client chosen is told so at the field.
+  const clientId = await checkFields(ctx, { ...input, clientId: input.clientId ?? null }, problems);
   const fields = input.fields ?? {};
   const { problems: valueProblems, activeKeys } = await checkPhaseValues(ctx.db, viewer, ["pre_session"], fields, {});
   problems.list.push(...valueProblems);
@@ -194,11 +211,11 @@ export async function createAppointment(ctx: Context, input: AppointmentFields &
   const created = await ctx.db.$transaction(async (tx) => {
     // Bookings of the same staff member or client are saved one at a time, and each checks for
     // overlaps before its commit: of two clashing sessions booked at once, the later always warns.
-    await lockBookings(tx, [staffId], [input.clientId!]);
+    await lockBookings(tx, [staffId], [clientId!]);
     const created = await tx.appointment.create({
       data: {
         workspaceId: viewer.workspaceId,
-        clientId: input.clientId!,
+        clientId: clientId!,
         staffId,
         serviceId: input.serviceId ?? null,
         name: input.name!.trim(),
@@ -223,20 +240,19 @@ export async function updateAppointment(ctx: Context, id: string, input: Appoint
   const workspace = await workspaceOf(ctx);
   const problems = new Problems();
   if (input.name === null) problems.add("name", "Required");
-  if (input.clientId === null) problems.add("clientId", "Required");
   const local = DateTime.fromJSDate(current.startsAt, { zone: workspace.timeZone });
   const moved = parseStart(input, workspace.timeZone, { date: local.toISODate()!, time: local.toFormat("HH:mm") }, problems);
-  await checkFields(ctx, input, problems);
+  const clientId = await checkFields(ctx, input, problems);
   problems.throwIfAny();
   const startsAt = moved ?? current.startsAt;
   const duration = input.durationMinutes ?? current.durationMinutes;
   const result = await ctx.db.$transaction(async (tx) => {
-    await lockBookings(tx, [current.staffId, input.staffId ?? current.staffId], [current.clientId, input.clientId ?? current.clientId]);
+    await lockBookings(tx, [current.staffId, input.staffId ?? current.staffId], [current.clientId, clientId ?? current.clientId]);
     const updated = await tx.appointment.update({
       where: { id: current.id },
       data: {
         name: input.name?.trim(),
-        clientId: input.clientId ?? undefined,
+        clientId: clientId ?? undefined,
         staffId: input.staffId ?? undefined,
         serviceId: input.serviceId === undefined ? undefined : input.serviceId,
         startsAt,

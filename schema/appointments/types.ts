@@ -122,7 +122,8 @@ const TimeFields = {
 const NewAppointmentInput = builder.inputType("NewAppointmentInput", {
   fields: (t) => ({
     name: t.string(),
-    clientId: t.globalID({ for: ClientRef }),
+    // Read as text: a form with no client chosen sends "", answered as a problem at this field.
+    clientId: t.id({ description: "A Client's ID." }),
     staffId: t.globalID({ for: UserRef, required: false, description: "Default: you." }),
     serviceId: t.globalID({ for: AppointmentServiceRef, required: false }),
     startsAt: t.string({ required: false, description: TimeFields.startsAt }),
@@ -139,7 +140,7 @@ const AppointmentChangesInput = builder.inputType("AppointmentChangesInput", {
   description: "Only what is given changes. Moving by date alone keeps the local start time.",
   fields: (t) => ({
     name: t.string({ required: false }),
-    clientId: t.globalID({ for: ClientRef, required: false }),
+    clientId: t.id({ required: false, description: "A Client's ID." }),
     staffId: t.globalID({ for: UserRef, required: false }),
     serviceId: t.globalID({ for: AppointmentServiceRef, required: false }),
     startsAt: t.string({ required: false, description: TimeFields.startsAt }),
@@ -161,7 +162,7 @@ builder.mutationField("createAppointment", (t) =>
     errors: { types: [ValidationError] },
     args: { input: t.arg({ type: NewAppointmentInput }) },
     resolve: (_r, { input }, ctx) =>
-      createAppointment(ctx, { ...input, clientId: input.clientId.id, staffId: ids(input.staffId), serviceId: ids(input.serviceId) }),
+      createAppointment(ctx, { ...input, clientId: String(input.clientId), staffId: ids(input.staffId), serviceId: ids(input.serviceId) }),
   }),
 );
 
@@ -173,7 +174,7 @@ builder.mutationField("updateAppointment", (t) =>
     errors: { types: [ValidationError, NotFoundError] },
     input: { id: t.input.globalID({ for: AppointmentRef }), changes: t.input.field({ type: AppointmentChangesInput }) },
     resolve: (_r, { input: { id, changes } }, ctx) =>
-      updateAppointment(ctx, id.id, { ...changes, clientId: ids(changes.clientId), staffId: ids(changes.staffId), serviceId: ids(changes.serviceId) }),
+      updateAppointment(ctx, id.id, { ...changes, clientId: changes.clientId == null ? changes.clientId : String(changes.clientId), staffId: ids(changes.staffId), serviceId: ids(changes.serviceId) }),
   }),
 );
 

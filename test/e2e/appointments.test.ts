@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { DateTime } from "luxon";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchBrowser, newContext, signInAs, snap } from "../support/browser.js";
+import { CHROMIUM, launchBrowser, newContext, pastTheEdge, signInAs, snap } from "../support/browser.js";
 import { ok } from "../support/client.js";
 import { calendar, isoDate } from "../support/dates.js";
 import { startStack, type Stack } from "../support/stack.js";
@@ -26,8 +26,10 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
   const dayOf = calendar(TIME_ZONE).monday(1).plus({ days: 1 });
   const day = isoDate(dayOf);
   const client = async (name: string) => (await ok(url, CREATE_CLIENT, { n: name }, { token: owner })).createClient.id as string;
-  const book = async (name: string, clientId: string, time: string, token = owner) =>
-    (await ok(url, CREATE_APPOINTMENT, { i: { name, clientId, date: day, time, fields: { intake: "x" } } }, { token })).createAppointment.appointment.id as string;
+  const book = async (name: string, clientId: string, time: string, token = owner, on = day) =>
+    (await ok(url, CREATE_APPOINTMENT, { i: { name, clientId, date: on, time, fields: { intake: "x" } } }, { token })).createAppointment.appointment.id as string;
+  const sessionCount = async () =>
+    (await ok(url, `query($d: LocalDate!) { appointmentCalendar(view: MONTH, date: $d) { ... on AppointmentCalendar { appointments { id } } } }`, { d: day }, { token: owner })).appointmentCalendar.appointments.length as number;
   /** The calendar page showing `day`'s week (asked at once: the page shows only its newest answer). */
   const showDay = async (page: Page) => {
     await page.getByLabel("Go to date").fill(day);
@@ -83,9 +85,9 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
 
     await page.getByRole("button", { name: "New session", exact: true }).click();
     await dialog.getByLabel("Name").fill("Knee treatment");
-    // No client yet: the client field says so, in words (before: the API's "Invalid global ID").
+    // No client yet: the API names the client field, in words, with the empty required field.
     await dialog.getByRole("button", { name: "Create session" }).click();
-    await expect.poll(() => dialog.locator(".field-error").allTextContents()).toEqual(["Choose a client", "Please fix the fields marked above or below."]);
+    await expect.poll(() => dialog.locator(".field-error").allTextContents()).toEqual(["Choose a client", "Required", "Please fix the fields marked above or below."]);
     await dialog.getByLabel("Client", { exact: true }).selectOption({ label: "Greta Hansen" });
     await dialog.getByLabel("Date").fill(day);
     await dialog.getByLabel("Start (24-hour)").fill("10:30");
@@ -220,7 +222,8 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
     await detail.getByRole("button", { name: "Save evaluation" }).click();
     await evaluation.locator("summary", { hasText: "Baseline (corrected)" }).waitFor();
     expect(await evaluation.count()).toBe(1);
-    expect(await evaluation.textContent()).toContain("Range of motion: 75");
+    // Values in words, by their labels: not the JSON they are stored as.
+    expect(await evaluation.locator("dl").innerText()).toMatch(/^Range of motion\s+75$/);
     page.once("dialog", (d) => d.accept());
     await evaluation.getByRole("button", { name: "Delete", exact: true }).click();
     await detail.getByText("No evaluations yet.").waitFor();
@@ -292,5 +295,122 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
     expect(ics).toContain("BEGIN:VCALENDAR");
     expect(ics).toContain("SUMMARY:Jon's review - J. K.");
     await page.close();
+  });
+  describe("the calendar from the keyboard, and errors at their fields", () => {
+    const today = calendar(TIME_ZONE).today;
+    // Another day of this week (the workspace's weeks start on Monday): tomorrow, or on a Sunday yesterday.
+    const otherDay = today.weekday === 7 ? today.minus({ days: 1 }) : today.plus({ days: 1 });
+    const focusedId = (page: Page) => page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.id ?? document.activeElement?.textContent?.trim());
+    let first: string;
+    let second: string;
+    let other: string;
+
+    beforeAll(async () => {
+      const lena = await client("Lena Keyboard");
+      first = await book("Lena early", lena, "09:00", owner, isoDate(today));
+      second = await book("Lena late", lena, "11:00", owner, isoDate(today));
+      other = await book("Lena other day", lena, "10:00", owner, isoDate(otherDay));
+    });
+
+    it("reaches today's first session from the top of the page in four keypresses, then moves between sessions with the arrows", async () => {
+      const page = await context.newPage();
+      await page.goto(`${url}/appointments`);
+      await page.locator(`[data-testid="appointment"][data-id="${other}"]`).waitFor();
+      await page.keyboard.press("Tab");
+      expect(await focusedId(page)).toBe("Skip to content");
+      await page.keyboard.press("Enter");
+      await page.keyboard.press("Tab");
+      expect(await focusedId(page)).toBe("Skip to appointments");
+      await page.keyboard.press("Enter");
+      expect(await focusedId(page)).toBe(first);
+
+      await page.keyboard.press("ArrowDown");
+      expect(await focusedId(page)).toBe(second);
+      // Nothing after the day's last: the focus stays.
+      await page.keyboard.press("ArrowDown");
+      expect(await focusedId(page)).toBe(second);
+      await page.keyboard.press("ArrowUp");
+      expect(await focusedId(page)).toBe(first);
+      await page.keyboard.press(otherDay > today ? "ArrowRight" : "ArrowLeft");
+      expect(await focusedId(page)).toBe(other);
+      // The calendar is one Tab stop: the session the arrows chose.
+      expect(await page.locator('[data-testid="appointment"][tabindex="0"]').evaluateAll((all) => all.map((a) => (a as HTMLElement).dataset.id))).toEqual([other]);
+      await page.keyboard.press("Enter");
+      const dialog = page.getByTestId("appointment-dialog");
+      await dialog.getByRole("heading", { name: "Edit session" }).waitFor();
+      expect(await dialog.getByLabel("Name").inputValue()).toBe("Lena other day");
+      await page.close();
+    });
+
+    it("names the weekday on each day and marks today, and fits a phone without sideways scrolling", async () => {
+      const page = await context.newPage();
+      await page.goto(`${url}/appointments`);
+      await page.locator(`[data-testid="appointment"][data-id="${first}"]`).waitFor();
+      const columns = await page.locator(".day-column").evaluateAll((all) =>
+        all.map((c) => ({ date: c.getAttribute("data-date")!, head: c.querySelector(".day-head")!.textContent!.trim(), current: c.querySelector(".day-head")!.getAttribute("aria-current") })),
+      );
+      expect(columns).toHaveLength(7);
+      for (const { date, head, current } of columns) {
+        const weekday = DateTime.fromISO(date).setLocale("en-US").toFormat("ccc");
+        expect(head.startsWith(`${weekday}, `), head).toBe(true);
+        expect(current).toBe(date === isoDate(today) ? "date" : null);
+      }
+      expect(await page.locator("[data-today] .day-head").innerText()).toMatch(/Today$/);
+      // Each status has its colour, its mark and its name, in the legend and on the session.
+      expect(await page.getByRole("list", { name: "Status colours" }).getByRole("listitem").allTextContents()).toEqual(["○Scheduled", "◐In progress", "✓Completed", "✕Cancelled"]);
+      expect(await page.locator(`[data-id="${first}"]`).innerText()).toContain("Scheduled");
+      await page.close();
+
+      const phone = await browser.newContext({ locale: "en-US", viewport: { width: 390, height: 844 } });
+      const small = await phone.newPage();
+      await signInAs(small, url, ws.owner.email);
+      await small.goto(`${url}/appointments`);
+      await small.locator(`[data-testid="appointment"][data-id="${first}"]`).waitFor();
+      expect(await pastTheEdge(small)).toEqual([]);
+      for (const view of ["Week", "Month"]) {
+        await small.getByRole("button", { name: view, exact: true }).click();
+        await small.locator(`[data-testid="appointment"][data-id="${other}"]`).waitFor();
+        expect(await pastTheEdge(small), view).toEqual([]);
+        await snap(small, `appointments-phone-${view.toLowerCase()}`);
+      }
+      expect(await small.locator("[data-today]").count()).toBe(1);
+      await phone.close();
+    });
+
+    it("saving with no client marks the client field with 'Choose a client' and creates nothing", async () => {
+      const before = await sessionCount();
+      const page = await context.newPage();
+      await page.goto(`${url}/appointments`);
+      await page.getByRole("button", { name: "New session", exact: true }).click();
+      const dialog = page.getByTestId("appointment-dialog");
+      await dialog.getByLabel("Name").fill("Nobody's session");
+      await dialog.getByLabel("Date").fill(day);
+      await dialog.getByLabel("Intake reason *").fill("x");
+      await dialog.getByRole("button", { name: "Create session" }).click();
+      const clientField = dialog.getByLabel("Client", { exact: true });
+      await expect.poll(() => clientField.getAttribute("aria-invalid")).toBe("true");
+      expect(await dialog.locator(`#${await clientField.getAttribute("aria-describedby")}`).innerText()).toBe("Choose a client");
+      expect(await dialog.innerText()).not.toContain("Invalid global ID");
+      expect(await dialog.getByRole("heading", { name: "New session" }).count()).toBe(1);
+      expect(await sessionCount()).toBe(before);
+      await page.close();
+    });
+
+    it("shows a settings problem at its field, in words", async () => {
+      const page = await context.newPage();
+      await page.goto(`${url}/appointments/settings`);
+      const time = page.getByLabel("Default time (24-hour)");
+      await time.fill("9.30");
+      await page.getByRole("button", { name: "Save settings" }).click();
+      await expect.poll(() => time.getAttribute("aria-invalid")).toBe("true");
+      expect(await page.locator(`#${await time.getAttribute("aria-describedby")}`).innerText()).toBe("Use 24-hour HH:mm");
+      expect(await page.locator("main").innerText()).not.toContain("defaultTime");
+      // Corrected, it saves.
+      await time.fill("09:30");
+      await page.getByRole("button", { name: "Save settings" }).click();
+      await page.getByRole("status").filter({ hasText: "Settings saved" }).waitFor();
+      expect(await time.getAttribute("aria-invalid")).toBeNull();
+      await page.close();
+    });
   });
 });

@@ -131,9 +131,14 @@ describe.runIf(existsSync(CHROMIUM))("workspace display settings on every page",
 
   it("shades the calendar outside each weekday's working hours, a day off whole", async () => {
     const page = await owner.newPage();
-    /** The shaded spans of a day's column, as [top, height] in pixels (a minute each, from 06:00). */
+    /** The shaded spans of a day's column, as [start, length] in minutes from 06:00 (the day's grid shows 16 hours). */
     const shaded = (date: string) =>
-      page.locator(`.day-column[data-date="${date}"] [data-testid=off-hours]`).evaluateAll((spans) => spans.map((s) => [(s as HTMLElement).offsetTop, (s as HTMLElement).offsetHeight]));
+      page.locator(`.day-column[data-date="${date}"] [data-testid=off-hours]`).evaluateAll((spans) =>
+        spans.map((s) => {
+          const perMinute = s.parentElement!.offsetHeight / (16 * 60);
+          return [Math.round((s as HTMLElement).offsetTop / perMinute), Math.round((s as HTMLElement).offsetHeight / perMinute)];
+        }),
+      );
     await calendarOn(page, "Week");
     // The default week: Monday to Friday 09:00-17:00.
     expect(await shaded(WEDNESDAY)).toEqual([[0, 180], [660, 300]]);

@@ -21,6 +21,7 @@ import type {
   PricingMode,
   ServicesQuery,
 } from "./generated/graphql";
+import { formatDayTime, formatLocalDate } from "./format";
 import { ApiError, gql, graphql, subscribe, unwrap } from "./graphql";
 import type { Page } from "./paged.svelte";
 
@@ -55,6 +56,40 @@ export interface FieldSpec {
 }
 
 export type FieldDefinition = Omit<FieldDefinitionFragment, "validation" | "fields"> & FieldSpec;
+
+/**
+ * A saved value as words for reading (an evaluation's details): yes/no, dates as the reader writes
+ * them, lists and sub-fields by their labels, a file or signature by what it is; never the JSON.
+ */
+export function valueText(spec: FieldSpec, value: unknown, timeZone: string, members: { id: string; name: string }[] = []): string {
+  if (value == null || value === "") return "—";
+  const list = Array.isArray(value) ? value : [value];
+  switch (spec.type) {
+    case "BOOLEAN":
+      return value ? "Yes" : "No";
+    case "DATE":
+      return formatLocalDate(String(value));
+    case "DATETIME":
+      return formatDayTime(String(value), timeZone);
+    case "MULTI_SELECT":
+      return list.join(", ");
+    case "IMAGE":
+    case "FILE":
+      return "File attached";
+    case "SIGNATURE":
+      return "Signed";
+    case "TEAM_MEMBER":
+      return members.find((m) => m.id === value)?.name ?? "A team member";
+    case "ARRAY":
+      return spec.fields[0] ? list.map((item) => valueText(spec.fields[0], item, timeZone, members)).join("; ") : list.join(", ");
+    case "OBJECT": {
+      const parts = value as Record<string, unknown>;
+      return spec.fields.filter((f) => parts[f.key] != null).map((f) => `${f.label}: ${valueText(f, parts[f.key], timeZone, members)}`).join(", ");
+    }
+    default:
+      return String(value);
+  }
+}
 
 graphql(`
   fragment Appointment on Appointment {

@@ -85,6 +85,12 @@ export function weekdayNames(): string[] {
   return weekdaysFrom(weekStart()).map((weekday) => name.format(new Date(Date.UTC(2024, 0, weekday))));
 }
 
+/** Weekday and date of a calendar date (YYYY-MM-DD), e.g. "Tue, Nov 24". */
+export function formatLocalDay(date: string) {
+  const [y, m, d] = date.split("-").map(Number);
+  return new Intl.DateTimeFormat(undefined, { timeZone: "UTC", weekday: "short", month: "short", day: "numeric" }).format(new Date(Date.UTC(y, m - 1, d)));
+}
+
 /** Weekday and date of an instant in the workspace's time zone, e.g. "Mon, Jan 12". */
 export function formatDay(iso: string, timeZone: string) {
   return new Intl.DateTimeFormat(undefined, { timeZone, weekday: "short", month: "short", day: "numeric" }).format(new Date(iso));
