@@ -1,6 +1,6 @@
 // The User Sessions page's data: the filtered list, one session's detail, and live changes.
 import type { Client } from "graphql-ws";
-import type { FlowOutcomeKind, UserSessionFilter, UserSessionQuery, UserSessionRowFragment, UserSessionSort } from "./generated/graphql";
+import type { FlowOutcomeKind, InProgressFragment, UserSessionFilter, UserSessionQuery, UserSessionRowFragment, UserSessionSort } from "./generated/graphql";
 import { gql, graphql, subscribe } from "./graphql";
 import type { Page } from "./paged.svelte";
 
@@ -76,4 +76,28 @@ export function matches(s: SessionRow, f: Filters) {
     !(f.excludeDev && (s.isDev || s.isInternal)) &&
     (!f.flowOutcome || s.flowOutcomes.some((o) => o.outcome === f.flowOutcome))
   );
+}
+
+// Sessions in progress, per app and the latest: the User Sessions page's and the Live board's strip.
+
+graphql(`
+  fragment InProgress on UserSessionsInProgress {
+    total serverTime
+    apps { app { id name } count }
+    latest { id userId title startedAt lastEventAt app { name } }
+  }
+`);
+
+export type InProgress = InProgressFragment;
+
+const IN_PROGRESS = graphql(`query UserSessionsInProgress { userSessionsInProgress { ...InProgress } }`);
+const IN_PROGRESS_CHANGED = graphql(`subscription UserSessionsInProgressChanged { userSessionsInProgressChanged { ...InProgress } }`);
+
+export async function fetchInProgress(): Promise<InProgress> {
+  return (await gql(IN_PROGRESS)).userSessionsInProgress;
+}
+
+/** Each time visits start, grow or are finalised. Returns the unsubscribe. */
+export function watchInProgress(client: Client, on: { data: (value: InProgress) => void; failed: (error: unknown) => void }) {
+  return subscribe(client, IN_PROGRESS_CHANGED, { data: (d) => on.data(d.userSessionsInProgressChanged), failed: on.failed });
 }
