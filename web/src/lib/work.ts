@@ -15,7 +15,11 @@ import type {
   WorkSessionFragment,
   WorkSessionMergeFragment,
   WorkSummaryQuery,
+  WorkDaysQuery,
 } from "./generated/graphql";
+import type { ChartData } from "./components/Chart.svelte";
+import { formatShortDate } from "./format";
+import { addDays } from "./zoned";
 import type { Page } from "./paged.svelte";
 
 export type { AfkReason };
@@ -275,6 +279,39 @@ export async function fetchAllSessions(filters: Filters): Promise<Tracked[]> {
     if (!page.hasNextPage) break;
   }
   return all;
+}
+
+// The Sessions page's chart: each day's work and time away, over the filtered range.
+
+const WORK_DAYS = graphql(`
+  query WorkDays($from: LocalDate!, $to: LocalDate!, $employeeId: ID) {
+    workDays(from: $from, to: $to, employeeId: $employeeId) { date netSeconds afkSeconds breakSeconds lunchSeconds meetingSeconds callSeconds }
+  }
+`);
+
+type WorkDayTotals = WorkDaysQuery["workDays"][number];
+
+/** The parts of a day's stack: net work, then the AFK reasons, then AFK nobody gave a reason for. */
+const DAY_PARTS: { label: string; color: string; seconds: (d: WorkDayTotals) => number }[] = [
+  { label: "Net work", color: "#2f6fde", seconds: (d) => d.netSeconds },
+  { label: "Break", color: "#1f9d55", seconds: (d) => d.breakSeconds },
+  { label: "Lunch", color: "#d08700", seconds: (d) => d.lunchSeconds },
+  { label: "Meeting", color: "#8957e5", seconds: (d) => d.meetingSeconds },
+  { label: "Call", color: "#0f8b8d", seconds: (d) => d.callSeconds },
+  { label: "AFK, no reason", color: "#9aa3ad", seconds: (d) => d.afkSeconds - d.breakSeconds - d.lunchSeconds - d.meetingSeconds - d.callSeconds },
+];
+
+/** Every day of the range (days without work too, so the axis keeps its rhythm), stacked by part. */
+export async function fetchWorkDayChart(filters: Filters): Promise<ChartData> {
+  const { workDays } = await gql(WORK_DAYS, filters);
+  const byDate = new Map(workDays.map((d) => [d.date, d]));
+  const dates: string[] = [];
+  for (let date = filters.from; date <= filters.to; date = addDays(date, 1)) dates.push(date);
+  const none = { date: "", netSeconds: 0, afkSeconds: 0, breakSeconds: 0, lunchSeconds: 0, meetingSeconds: 0, callSeconds: 0 };
+  return {
+    categories: dates.map((date) => ({ key: date, label: formatShortDate(date, true) })),
+    series: DAY_PARTS.map((part) => ({ label: part.label, color: part.color, seconds: dates.map((date) => part.seconds(byDate.get(date) ?? none)) })),
+  };
 }
 
 /** What is wrong with a date range picked in the filters, if anything. */
