@@ -1,13 +1,13 @@
 // Charts in Chromium: each drawn from data the test made through the API, with a text alternative
 // (its table) holding the numbers the test computes from that data, and fitting a 390 px phone.
 import { existsSync } from "node:fs";
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import type { BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchBrowser, newContext, pastTheEdge, signInAs, snap } from "../support/browser.js";
+import { CHROMIUM, pastTheEdge, signInAs, snap } from "../support/browser.js";
 import { ok } from "../support/client.js";
 import { calendar, instant, isoDate, type Day } from "../support/dates.js";
-import { startStack, type Stack } from "../support/stack.js";
-import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
+import { startE2e, type E2e } from "../support/e2e.js";
+import type { TestWorkspace } from "../support/workspace.js";
 
 const TIME_ZONE = "Europe/Berlin";
 
@@ -45,34 +45,34 @@ async function fitsAPhone(page: Page) {
 }
 
 describe.runIf(existsSync(CHROMIUM))("charts in Chromium", () => {
-  let stack: Stack;
-  let browser: Browser;
+  let e2e: E2e;
   let context: BrowserContext;
   let url: string;
   let ws: TestWorkspace;
   const cal = calendar(TIME_ZONE);
 
   beforeAll(async () => {
-    stack = await startStack();
-    url = stack.urls[0];
-    ws = await newWorkspace(url, TIME_ZONE);
-    browser = await launchBrowser();
-    context = await newContext(browser);
+    e2e = await startE2e(TIME_ZONE);
+    ({ context, url, ws } = e2e);
   });
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await stack?.stop();
-  });
+  afterAll(() => e2e?.stop());
 
   it("Work sessions: each day's net work and AFK by reason, summed over the team, as a chart and a table", async () => {
     const d1 = cal.today.minus({ days: 2 });
     const d2 = cal.today.minus({ days: 1 });
     // Tom's desktop app on both days: 09:00-10:30, away 2 minutes at 09:10 (too short to be asked
-    // about: AFK without a reason) and 30 minutes at 09:30 (answered Lunch on d1, Meeting on d2).
+    // about: AFK without a reason) and 30 minutes at 09:30 (answered Lunch on d1, Meeting on d2),
+    // in Code but for 09:12-09:30 in Firefox.
+    const DOCS = "https://example.com/docs";
     const events = (day: Day, prefix: string) => {
       const at = (hhmm: string) => instant(day, hhmm);
-      const win = (id: string, time: string, duration: number) => ({ id: prefix + id, type: "window", timestamp: at(time), duration, data: { app: "Code", title: "x" } });
+      const win = (id: string, time: string, duration: number) => ({
+        id: prefix + id,
+        type: "window",
+        timestamp: at(time),
+        duration,
+        data: id === "w2" ? { app: "Firefox", title: "Docs", url: DOCS } : { app: "Code", title: "x" },
+      });
       const afk = (id: string, time: string, status: string, duration = 0) => ({ id: prefix + id, type: "afk", timestamp: at(time), duration, data: { status } });
       return [
         win("w1", "09:00", 600), afk("a1", "09:10", "afk", 120), afk("a2", "09:12", "not-afk"),
@@ -88,9 +88,11 @@ describe.runIf(existsSync(CHROMIUM))("charts in Chromium", () => {
       });
       expect(res.status).toBe(200);
     }
-    const SESSION = `query($f: LocalDate!) { workSessions(from: $f, to: $f, first: 5) { nodes { afkPeriods { id startedAt } } } }`;
+    const SESSION = `query($f: LocalDate!) { workSessions(from: $f, to: $f, first: 5) { nodes { id afkPeriods { id startedAt } } } }`;
+    const sessionIds: string[] = [];
     for (const [day, reason] of [[d1, "LUNCH"], [d2, "MEETING"]] as const) {
       const [session] = (await ok(url, SESSION, { f: isoDate(day) }, { token: ws.employee.token })).workSessions.nodes;
+      sessionIds.push(session.id);
       const long = session.afkPeriods.find((a: { startedAt: string }) => a.startedAt === instant(day, "09:30"));
       await ok(url, `mutation($id: ID!, $r: AfkReason) { setAfkReason(input: { afkPeriodId: $id, reason: $r }) { __typename } }`, { id: long.id, r: reason }, { token: ws.employee.token });
     }
@@ -149,6 +151,30 @@ describe.runIf(existsSync(CHROMIUM))("charts in Chromium", () => {
     expect((await table.boundingBox())?.width).toBeGreaterThan(100);
     await snap(page, "work-day-chart");
     await fitsAPhone(page);
+
+    // d1's detail: its apps and time away over time, and its URLs.
+    await page.locator(`[data-testid="work-row"][data-session-id="${sessionIds[0]}"]`).getByRole("button", { name: "Detail" }).click();
+    const detail = page.getByTestId("work-detail");
+    const apps = detail.getByTestId("app-timeline");
+    await apps.locator("canvas").waitFor();
+    await expectDrawn(apps);
+    const stretch = (name: string, from: string, to: string) => [name, from, to, hm(minutesBetween(instant(d1, from), instant(d1, to)))];
+    const rows = (chart: Locator) => chart.locator('[data-testid="chart-row"]').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+    expect(await rows(apps)).toEqual([
+      stretch("Code", "09:00", "09:10"),
+      stretch("AFK", "09:10", "09:12"),
+      stretch("Firefox", "09:12", "09:30"),
+      stretch("AFK", "09:30", "10:00"),
+      stretch("Code", "10:00", "10:30"),
+    ]);
+    expect(await apps.getByRole("img").getAttribute("aria-label")).toContain("between 09:00 and 10:30");
+    const urls = detail.getByTestId("url-timeline");
+    await expectDrawn(urls);
+    expect(await rows(urls)).toEqual([stretch(DOCS, "09:12", "09:30")]);
+    await snap(page, "work-detail-timeline");
+    await fitsAPhone(page);
+    await detail.getByRole("button", { name: "Close" }).click();
+    await detail.waitFor({ state: "detached" });
 
     // A range without work says so instead of drawing empty bars.
     await filters.getByLabel("From").fill(isoDate(cal.today.minus({ days: 30 })));

@@ -1,6 +1,6 @@
 // Time entries: the Entries page's filtered list, logging time by hand, editing and deleting an entry.
 import type { TimeEntryFilter, TimeEntryRowFragment } from "./generated/graphql";
-import { PALETTE, type ChartData } from "./components/Chart.svelte";
+import { AWAY_COLOR, PALETTE, type ChartData } from "./charts";
 import { formatShortDate } from "./format";
 import { gql, graphql, unwrap } from "./graphql";
 import type { Page } from "./paged.svelte";
@@ -75,7 +75,7 @@ const ENTRY_WEEKS = graphql(`
 `);
 
 /** Entries without a project: neither a project nor a client, drawn grey after the others. */
-const NONE = { id: "", color: "#9aa3ad" };
+const NONE = { id: "", color: AWAY_COLOR };
 
 /**
  * Both charts from one query: a category per week from `firstWeek` to `lastWeek` (first days of

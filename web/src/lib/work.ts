@@ -17,7 +17,7 @@ import type {
   WorkSummaryQuery,
   WorkDaysQuery,
 } from "./generated/graphql";
-import type { ChartData } from "./components/Chart.svelte";
+import { AWAY_COLOR, type ChartData } from "./charts";
 import { formatShortDate } from "./format";
 import { addDays } from "./zoned";
 import type { Page } from "./paged.svelte";
@@ -45,6 +45,7 @@ graphql(`
 graphql(`
   fragment WorkSessionDetail on WorkSession {
     ...WorkSession apps { name seconds } urls { name seconds } screenshots { id takenAt mime size url }
+    appTimeline { name startedAt endedAt } urlTimeline { name startedAt endedAt }
   }
 `);
 
@@ -298,7 +299,7 @@ const DAY_PARTS: { label: string; color: string; seconds: (d: WorkDayTotals) => 
   { label: "Lunch", color: "#d08700", seconds: (d) => d.lunchSeconds },
   { label: "Meeting", color: "#8957e5", seconds: (d) => d.meetingSeconds },
   { label: "Call", color: "#0f8b8d", seconds: (d) => d.callSeconds },
-  { label: "AFK, no reason", color: "#9aa3ad", seconds: (d) => d.afkSeconds - d.breakSeconds - d.lunchSeconds - d.meetingSeconds - d.callSeconds },
+  { label: "AFK, no reason", color: AWAY_COLOR, seconds: (d) => d.afkSeconds - d.breakSeconds - d.lunchSeconds - d.meetingSeconds - d.callSeconds },
 ];
 
 /** Every day of the range (days without work too, so the axis keeps its rhythm), stacked by part. */
