@@ -3,18 +3,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gql, ok } from "../support/client.js";
 import { calendar, instant, isoDate } from "../support/dates.js";
-import { startStack, type Stack } from "../support/stack.js";
-import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
+import { startWithWorkspace, type Started } from "../support/setup.js";
+import type { TestWorkspace } from "../support/workspace.js";
 
-let stack: Stack;
+let started: Started;
 let url: string;
 let ws: TestWorkspace;
 beforeAll(async () => {
-  stack = await startStack();
-  url = stack.urls[0];
-  ws = await newWorkspace(url, "Europe/Berlin");
+  started = await startWithWorkspace("Europe/Berlin");
+  ({ url, ws } = started);
 });
-afterAll(() => stack?.stop());
+afterAll(() => started?.stop());
 
 const cal = calendar("Europe/Berlin");
 

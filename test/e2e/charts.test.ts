@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, pastTheEdge, signInAs, snap } from "../support/browser.js";
 import { ok } from "../support/client.js";
 import { calendar, instant, isoDate, type Day } from "../support/dates.js";
-import { startE2e, type E2e } from "../support/e2e.js";
+import { startE2e, type E2e } from "../support/setup.js";
 import type { TestWorkspace } from "../support/workspace.js";
 
 const TIME_ZONE = "Europe/Berlin";
