@@ -5,7 +5,7 @@ import type { BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, pastTheEdge, signInAs, snap } from "../support/browser.js";
 import { ok } from "../support/client.js";
-import { calendar, instant, isoDate, type Day } from "../support/dates.js";
+import { calendar, instant, isoDate, isoMonth, type Day } from "../support/dates.js";
 import { startE2e, type E2e } from "../support/setup.js";
 import type { TestWorkspace } from "../support/workspace.js";
 
@@ -181,6 +181,19 @@ describe.runIf(existsSync(CHROMIUM))("charts in Chromium", () => {
     await filters.getByLabel("To").fill(isoDate(cal.today.minus({ days: 29 })));
     await page.getByTestId("work-day-chart-empty").waitFor();
     expect(await chart.locator("canvas").count()).toBe(0);
+
+    // Tom's month: his days only, every day of the month a row.
+    await page.goto(`${url}/work/employees/${ws.employee.id}`);
+    if (isoMonth(d1) !== isoMonth(cal.today)) await page.getByLabel("Month", { exact: true }).fill(isoMonth(d1));
+    const month = page.getByTestId("month-day-chart");
+    await month.locator("canvas").waitFor();
+    await expectDrawn(month);
+    await expect.poll(() => cell(month, isoDate(d1), "Net work")).toBe(hm(tomNet));
+    expect(await month.locator('[data-testid="chart-row"]').count()).toBe(d1.daysInMonth);
+    expect(await cell(month, isoDate(d1), "Lunch")).toBe(hm(longAfk));
+    expect(await cell(month, isoDate(d1), "AFK, no reason")).toBe(hm(shortAfk));
+    if (isoMonth(d2) === isoMonth(d1)) expect(await cell(month, isoDate(d2), "Total")).toBe(hm(session));
+    await fitsAPhone(page);
     await page.close();
   });
 

@@ -282,7 +282,8 @@ export async function fetchAllSessions(filters: Filters): Promise<Tracked[]> {
   return all;
 }
 
-// The Sessions page's chart: each day's work and time away, over the filtered range.
+// The chart of each day's work and time away: over the filtered range on the Sessions page, over
+// the month on an employee's page.
 
 const WORK_DAYS = graphql(`
   query WorkDays($from: LocalDate!, $to: LocalDate!, $employeeId: ID) {
@@ -290,7 +291,7 @@ const WORK_DAYS = graphql(`
   }
 `);
 
-type WorkDayTotals = WorkDaysQuery["workDays"][number];
+type WorkDayTotals = Omit<WorkDaysQuery["workDays"][number], "__typename">;
 
 /** The parts of a day's stack: net work, then the AFK reasons, then AFK nobody gave a reason for. */
 const DAY_PARTS: { label: string; color: string; seconds: (d: WorkDayTotals) => number }[] = [
@@ -302,17 +303,28 @@ const DAY_PARTS: { label: string; color: string; seconds: (d: WorkDayTotals) => 
   { label: "AFK, no reason", color: AWAY_COLOR, seconds: (d) => d.afkSeconds - d.breakSeconds - d.lunchSeconds - d.meetingSeconds - d.callSeconds },
 ];
 
-/** Every day of the range (days without work too, so the axis keeps its rhythm), stacked by part. */
-export async function fetchWorkDayChart(filters: Filters): Promise<ChartData> {
-  const { workDays } = await gql(WORK_DAYS, filters);
-  const byDate = new Map(workDays.map((d) => [d.date, d]));
-  const dates: string[] = [];
-  for (let date = filters.from; date <= filters.to; date = addDays(date, 1)) dates.push(date);
+/** Each of `dates` (days without work too, so the axis keeps its rhythm), stacked by part. */
+export function workDayChart(days: WorkDayTotals[], dates: string[]): ChartData {
+  const byDate = new Map(days.map((d) => [d.date, d]));
   const none = { date: "", netSeconds: 0, afkSeconds: 0, breakSeconds: 0, lunchSeconds: 0, meetingSeconds: 0, callSeconds: 0 };
   return {
     categories: dates.map((date) => ({ key: date, label: formatShortDate(date, true) })),
     series: DAY_PARTS.map((part) => ({ label: part.label, color: part.color, seconds: dates.map((date) => part.seconds(byDate.get(date) ?? none)) })),
   };
+}
+
+export async function fetchWorkDayChart(filters: Filters): Promise<ChartData> {
+  const { workDays } = await gql(WORK_DAYS, filters);
+  const dates: string[] = [];
+  for (let date = filters.from; date <= filters.to; date = addDays(date, 1)) dates.push(date);
+  return workDayChart(workDays, dates);
+}
+
+/** The dates of a month (YYYY-MM). */
+export function datesOf(month: string): string[] {
+  const dates: string[] = [];
+  for (let date = `${month}-01`; date.startsWith(month); date = addDays(date, 1)) dates.push(date);
+  return dates;
 }
 
 /** What is wrong with a date range picked in the filters, if anything. */
