@@ -133,7 +133,7 @@ builder.queryField("workDays", (t) =>
     args: { from: t.arg({ type: "LocalDate" }), to: t.arg({ type: "LocalDate" }), employeeId: t.arg.globalID({ for: UserRef, required: false }) },
     resolve: async (_r, args, ctx) => {
       // LocalDates parse as UTC midnights: whole days apart.
-      if ((Date.parse(args.to) - Date.parse(args.from)) / 86_400_000 >= MAX_CHART_DAYS) throw ValidationError.field("to", `At most ${MAX_CHART_DAYS} days after from`);
+      if ((Date.parse(args.to) - Date.parse(args.from)) / 86_400_000 >= MAX_CHART_DAYS) throw ValidationError.field("to", `The range may span at most ${MAX_CHART_DAYS} days`);
       const { workspace, range, sessions } = await sessionsInRange(ctx, args.from, args.to, args.employeeId?.id);
       return dailyTotals(sessions, range, workspace.timeZone, new Date()).days;
     },
