@@ -1,15 +1,16 @@
 import { encodeGlobalID, resolveOffsetConnection } from "@pothos/plugin-relay";
-import type { Prisma } from "../../prisma/generated/client.js";
+import type { Prisma, Project } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import { can, mayActFor, personInScope, rowsWhere } from "../common/policy.js";
-import type { Context } from "../common/context.js";
+import type { Context, Viewer } from "../common/context.js";
 import { lockInvoicing } from "../common/locks.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { InvoiceRef } from "../billing/types.js";
 import { UserRef } from "../identity/types.js";
+import { workspaceDisplay } from "../identity/rules.js";
 import { ClientRef, ProjectRef } from "../clients/types.js";
 import { projectTakingTime } from "../clients/service.js";
-import { checkEntry, checkEntryChange } from "./rules.js";
+import { checkEntry, checkEntryChange, weeklyTotals, type WeekTotal } from "./rules.js";
 import { TimeEntryRef } from "./timer.js";
 
 builder.objectFields(TimeEntryRef, (t) => ({
@@ -40,20 +41,60 @@ builder.queryField("timeEntries", (t) =>
     authScopes: { permission: "agent.read" },
     args: { filter: t.arg({ type: EntryFilter, required: false }) },
     resolve: (_r, args, ctx) => {
-      const viewer = ctx.viewer!;
-      const f = args.filter ?? {};
-      const where: Prisma.TimeEntryWhereInput = {
-        ...rowsWhere(viewer, "timeEntry"),
-        userId: personInScope(viewer, f.userId?.id ?? viewer.userId),
-        endedAt: { not: null },
-        projectId: f.projectId?.id,
-        project: f.clientId ? { clientId: f.clientId.id } : undefined,
-        startedAt: { gte: f.from ?? undefined, lt: f.to ?? undefined },
-        invoiceId: f.billed == null ? undefined : f.billed ? { not: null } : null,
-      };
+      const where = entriesWhere(ctx.viewer!, args.filter ?? {});
       return resolveOffsetConnection({ args }, ({ limit, offset }) =>
         ctx.db.timeEntry.findMany({ where, orderBy: [{ startedAt: "desc" }, { id: "asc" }], skip: offset, take: limit }),
       );
+    },
+  }),
+);
+
+/** The ended entries a filter selects among those the viewer may see (the list and its chart agree). */
+function entriesWhere(viewer: Viewer, f: typeof EntryFilter.$inferInput): Prisma.TimeEntryWhereInput {
+  return {
+    ...rowsWhere(viewer, "timeEntry"),
+    userId: personInScope(viewer, f.userId?.id ?? viewer.userId),
+    endedAt: { not: null },
+    projectId: f.projectId?.id,
+    project: f.clientId ? { clientId: f.clientId.id } : undefined,
+    startedAt: { gte: f.from ?? undefined, lt: f.to ?? undefined },
+    invoiceId: f.billed == null ? undefined : f.billed ? { not: null } : null,
+  };
+}
+
+/** A bar per week stays readable, and the entries stay few enough to sum here, within about a year. */
+const MAX_CHART_WEEKS = 53;
+
+const EntryWeekRef = builder.objectRef<WeekTotal & { project: Project | null }>("TimeEntryWeek").implement({
+  description: "Tracked time of one project (null: entries without one) in one week.",
+  fields: (t) => ({
+    week: t.expose("week", { type: "LocalDate", description: "The week's first day, in the workspace's time zone and week start." }),
+    project: t.field({ type: ProjectRef, nullable: true, resolve: (w) => w.project }),
+    seconds: t.exposeInt("seconds"),
+  }),
+});
+
+builder.queryField("timeEntryWeeks", (t) =>
+  t.field({
+    type: [EntryWeekRef],
+    description: `The entries \`timeEntries\` lists for the same filter, summed per week (by start) and project: the Entries page's chart. The filter needs from and to, at most ${MAX_CHART_WEEKS} weeks apart.`,
+    authScopes: { permission: "agent.read" },
+    args: { filter: t.arg({ type: EntryFilter, required: true }) },
+    resolve: async (_r, { filter }, ctx) => {
+      const problems = new Problems();
+      if (!filter.from) problems.add("filter.from", "Pick a start");
+      if (!filter.to) problems.add("filter.to", "Pick an end");
+      else if (filter.from && filter.to.getTime() - filter.from.getTime() > MAX_CHART_WEEKS * 7 * 86_400_000)
+        problems.add("filter.to", `At most ${MAX_CHART_WEEKS} weeks after the start`);
+      problems.throwIfAny();
+      const [workspace, entries] = await Promise.all([
+        ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } }),
+        ctx.db.timeEntry.findMany({ where: entriesWhere(ctx.viewer!, filter), select: { startedAt: true, projectId: true, durationSeconds: true } }),
+      ]);
+      const weeks = weeklyTotals(entries, workspace.timeZone, workspaceDisplay(workspace.settings).weekStart);
+      const ids = [...new Set(weeks.flatMap((w) => (w.projectId ? [w.projectId] : [])))];
+      const projects = new Map((await ctx.db.project.findMany({ where: { id: { in: ids } } })).map((p) => [p.id, p]));
+      return weeks.map((w) => ({ ...w, project: w.projectId ? (projects.get(w.projectId) ?? null) : null }));
     },
   }),
 );

@@ -1,4 +1,5 @@
 // Pure billing rules of agent sessions and time entries: no I/O, tested directly.
+import { DateTime } from "luxon";
 import type { Problems } from "../common/errors.js";
 
 export type BeatKind = "active" | "agent" | "idle";
@@ -64,4 +65,32 @@ export function checkEntryChange(
   const spanSeconds = Math.floor((span.endedAt.getTime() - span.startedAt.getTime()) / 1000);
   if (changes.durationSeconds != null && (changes.durationSeconds <= 0 || changes.durationSeconds > spanSeconds))
     problems.add("durationSeconds", "Between one second and the session's length");
+}
+
+export interface WeekTotal {
+  /** The week's first day (YYYY-MM-DD). */
+  week: string;
+  projectId: string | null;
+  seconds: number;
+}
+
+/**
+ * Entries summed per week and project, each counted whole in the week it started in (as the list
+ * filters by start), weeks starting on ISO weekday `weekStart` in `timeZone`. Earliest week first.
+ */
+export function weeklyTotals(
+  entries: readonly { startedAt: Date; projectId: string | null; durationSeconds: number | null }[],
+  timeZone: string,
+  weekStart: number,
+): WeekTotal[] {
+  const totals = new Map<string, WeekTotal>();
+  for (const e of entries) {
+    const day = DateTime.fromJSDate(e.startedAt, { zone: timeZone }).startOf("day");
+    const week = day.minus({ days: (day.weekday - weekStart + 7) % 7 }).toISODate()!;
+    const key = `${week} ${e.projectId}`;
+    const total = totals.get(key) ?? { week, projectId: e.projectId, seconds: 0 };
+    total.seconds += e.durationSeconds ?? 0;
+    totals.set(key, total);
+  }
+  return [...totals.values()].sort((a, b) => a.week.localeCompare(b.week));
 }

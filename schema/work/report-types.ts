@@ -130,6 +130,24 @@ const DayRef = builder.objectRef<Totals & { date: string }>("WorkDay").implement
   }),
 });
 
+/** A chart of every day is only readable, and only cheap to compute here, for a bounded range. */
+const MAX_CHART_DAYS = 366;
+
+builder.queryField("workDays", (t) =>
+  t.field({
+    type: [DayRef],
+    description: `Each day's totals within the date range (workspace time zone), summed over everyone the viewer may see or one employee: the Sessions page's chart. Only days with work; at most ${MAX_CHART_DAYS} days.`,
+    authScopes: { permission: "work.read" },
+    args: { from: t.arg({ type: "LocalDate" }), to: t.arg({ type: "LocalDate" }), employeeId: t.arg.globalID({ for: UserRef, required: false }) },
+    resolve: async (_r, args, ctx) => {
+      // LocalDates parse as UTC midnights: whole days apart.
+      if ((Date.parse(args.to) - Date.parse(args.from)) / 86_400_000 >= MAX_CHART_DAYS) throw ValidationError.field("to", `The range may span at most ${MAX_CHART_DAYS} days`);
+      const { workspace, range, sessions } = await sessionsInRange(ctx, args.from, args.to, args.employeeId?.id);
+      return dailyTotals(sessions, range, workspace.timeZone, new Date()).days;
+    },
+  }),
+);
+
 const MonthlyRef = builder.objectRef<ReturnType<typeof dailyTotals> & { month: string; userId: string }>("WorkMonthlyReport").implement({
   description: "An employee's month: each day's totals (a session across midnight counts on both days), summing exactly to the month.",
   fields: (t) => ({

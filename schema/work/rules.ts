@@ -175,3 +175,35 @@ export function coalesce<T extends Span>(spans: readonly T[], key: (s: T) => str
     overlapGroups(same).map(([keep, ...others]) => ({ keep, others, endedAt: unionOf([keep, ...others]).endedAt })),
   );
 }
+
+/** Activity of one app or URL closer than this to its previous stretch continues it on a timeline. */
+export const TIMELINE_GAP_MS = 60_000;
+
+export interface TimelineSpan extends Interval {
+  name: string;
+}
+
+/**
+ * An app's (or URL's) stretches of use within the session, in time order: its windows clipped to
+ * the session, and joined when less than a minute apart, so a day reads as a few bars per app
+ * instead of one per window title.
+ */
+export function timeline<T extends Interval>(activities: readonly T[], session: Interval, name: (a: T) => string | null): TimelineSpan[] {
+  const sorted = [...activities].sort((a, b) => a.start.getTime() - b.start.getTime());
+  const open = new Map<string, TimelineSpan>();
+  const spans: TimelineSpan[] = [];
+  for (const a of sorted) {
+    const key = name(a);
+    const within = key && clip(a, session);
+    if (!key || !within) continue;
+    const last = open.get(key);
+    if (last && within.start.getTime() - last.end.getTime() < TIMELINE_GAP_MS) {
+      if (within.end > last.end) last.end = within.end;
+      continue;
+    }
+    const span = { name: key, ...within };
+    spans.push(span);
+    open.set(key, span);
+  }
+  return spans;
+}

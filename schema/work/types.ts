@@ -8,7 +8,7 @@ import { rowVisible } from "../common/policy.js";
 import { UserRef } from "../identity/types.js";
 import { readingInstant } from "../live/sources.js";
 import { clip, seconds, type Interval } from "../common/time.js";
-import { sessionTotals } from "./rules.js";
+import { sessionTotals, timeline, type TimelineSpan } from "./rules.js";
 import { answerAfk, isUnanswered, ownPrompts, promptThresholdMs, PROMPTS_LISTED } from "./afk.js";
 import { addManualTime, editWorkSession, include, sessionsBetween, settingsOf, updateWorkSettings } from "./service.js";
 import type { workSettings } from "./settings.js";
@@ -69,6 +69,19 @@ function canSee(ctx: Context, session: { workspaceId: string; userId: string }) 
   return rowVisible(ctx.viewer, "workSession", { workspaceId: session.workspaceId, ownerId: session.userId });
 }
 
+const TimelineSpanRef = builder.objectRef<TimelineSpan>("TimelineSpan").implement({
+  description: "A stretch of use of one app or URL (gaps under a minute joined).",
+  fields: (t) => ({
+    name: t.exposeString("name"),
+    startedAt: t.field({ type: "DateTime", resolve: (s) => s.start }),
+    endedAt: t.field({ type: "DateTime", resolve: (s) => s.end }),
+  }),
+});
+
+/** The session's window activity as intervals, for `timeline`. */
+const activitySpans = async (ctx: Context, s: WorkSession) =>
+  (await ctx.db.workActivity.findMany({ where: { sessionId: s.id } })).map((a) => ({ ...a, start: a.startedAt, end: a.endedAt }));
+
 /** Seconds per app or URL, clipped to the session. */
 function usage(activities: WorkActivity[], session: Interval, key: (a: WorkActivity) => string | null) {
   const totals = new Map<string, number>();
@@ -128,6 +141,16 @@ builder.node(WorkSessionRef, {
       type: [UsageRef],
       description: "Time per URL (browsers).",
       resolve: async (s, _a, ctx) => usage(await ctx.db.workActivity.findMany({ where: { sessionId: s.id } }), bounds(s), (a) => a.url),
+    }),
+    appTimeline: t.field({
+      type: [TimelineSpanRef],
+      description: "When each application was in use, in time order.",
+      resolve: async (s, _a, ctx) => timeline(await activitySpans(ctx, s), bounds(s), (a) => a.app),
+    }),
+    urlTimeline: t.field({
+      type: [TimelineSpanRef],
+      description: "When each URL was open (browsers), in time order.",
+      resolve: async (s, _a, ctx) => timeline(await activitySpans(ctx, s), bounds(s), (a) => a.url),
     }),
   }),
 });

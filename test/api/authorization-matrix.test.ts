@@ -72,6 +72,7 @@ const FIELDS: Record<string, Need> = {
   "Query.agentSessions": "agent.read",
   "Query.runningTimer": "agent.read",
   "Query.timeEntries": "agent.read",
+  "Query.timeEntryWeeks": "agent.read",
   "Query.projects": { any: ["agent.read", "billing.manage"] },
   "Query.clients": { any: ["session.read", "agent.read", "billing.manage"] },
   "Query.appointmentServices": { any: ["session.read", "billing.manage"] },
@@ -85,6 +86,7 @@ const FIELDS: Record<string, Need> = {
   "Query.workSettings": "work.read",
   "Query.afkPrompts": "work.record",
   "Query.workSummary": "work.read",
+  "Query.workDays": "work.read",
   "Query.workMonthlyReport": "work.read",
   "Query.workSessionDuplicates": "work.manage",
   "Query.workSessionMerges": "work.manage",
@@ -204,6 +206,7 @@ const ARGS: Record<string, Record<string, unknown>> = {
   reorderFieldDefinitions: { input: { target: "PRE_SESSION" } },
   fieldDefinitions: { target: "PRE_SESSION" },
   createCalendarFeed: { input: { scope: "MINE" } },
+  timeEntryWeeks: { filter: { from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date().toISOString() } },
 };
 
 function allowed(need: Need, c: Caller): boolean {

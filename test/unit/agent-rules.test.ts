@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkEntry, checkEntryChange, isBillable, totals, type BeatSpan } from "../../schema/agent/rules.js";
+import { checkEntry, checkEntryChange, isBillable, totals, weeklyTotals, type BeatSpan } from "../../schema/agent/rules.js";
 import { Problems } from "../../schema/common/errors.js";
 
 const at = (minutes: number) => new Date(Date.UTC(2026, 10, 21, 9, minutes));
@@ -55,5 +55,29 @@ describe("time entry rules", () => {
       "durationSeconds: Between one second and the session's length",
     ]);
     expect(problemsOf((p) => checkEntryChange(p, "session", { durationSeconds: 0 }, span))).toHaveLength(1);
+  });
+});
+
+describe("entries per week", () => {
+  // Sunday 2026-03-29, the day Berlin moves its clocks forward: 21:30 UTC is 23:30 there.
+  const entry = (iso: string, projectId: string | null, durationSeconds: number) => ({ startedAt: new Date(iso), projectId, durationSeconds });
+  const entries = [
+    entry("2026-03-23T08:00:00Z", "a", 3600), // Monday
+    entry("2026-03-29T21:30:00Z", "a", 1800), // Sunday 23:30 local: still that week
+    entry("2026-03-29T22:30:00Z", "a", 600), // Monday 00:30 local: the next week
+    entry("2026-03-24T08:00:00Z", null, 900),
+  ];
+  it("sums per project and week by each entry's local start, weeks from the workspace's first day", () => {
+    expect(weeklyTotals(entries, "Europe/Berlin", 1)).toEqual([
+      { week: "2026-03-23", projectId: "a", seconds: 5400 },
+      { week: "2026-03-23", projectId: null, seconds: 900 },
+      { week: "2026-03-30", projectId: "a", seconds: 600 },
+    ]);
+    // Weeks from Sunday: that Sunday starts a week of its own.
+    expect(weeklyTotals(entries, "Europe/Berlin", 7)).toEqual([
+      { week: "2026-03-22", projectId: "a", seconds: 3600 },
+      { week: "2026-03-22", projectId: null, seconds: 900 },
+      { week: "2026-03-29", projectId: "a", seconds: 2400 },
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dateRange } from "../../schema/common/time.js";
-import { coalesce, mergeHeartbeat, overlapGroups, unionOf, sessionFor, sessionTotals, splitByDay, type SessionBounds } from "../../schema/work/rules.js";
+import { coalesce, mergeHeartbeat, overlapGroups, unionOf, sessionFor, sessionTotals, splitByDay, timeline, type SessionBounds } from "../../schema/work/rules.js";
 
 const t = (iso: string) => new Date(iso);
 
@@ -123,5 +123,30 @@ describe("duplicate sessions", () => {
       { ...span("b2", "09:15:00", "09:25:00"), key: "y" },
     ];
     expect(coalesce(afk, (a) => a.key).map((c) => [c.keep.id, c.others.map((o) => o.id), c.endedAt])).toEqual([["a1", ["b1"], t("2026-11-20T09:25:00Z")]]);
+  });
+});
+
+describe("app timeline", () => {
+  const span = (app: string | null, from: string, to: string) => ({ app, start: t(`2026-11-20T${from}Z`), end: t(`2026-11-20T${to}Z`) });
+  const session = { start: t("2026-11-20T09:00:00Z"), end: t("2026-11-20T11:00:00Z") };
+  it("joins an app's windows less than a minute apart, keeps other apps' stretches apart, clips to the session", () => {
+    const spans = timeline(
+      [
+        span("Code", "09:05:00", "09:20:00"),
+        span("Code", "08:50:00", "09:02:00"),
+        span("Code", "09:20:30", "09:40:00"), // 30 s after: the same stretch
+        span("Firefox", "09:40:00", "09:50:00"),
+        span("Code", "09:51:00", "11:30:00"), // a minute after: a new stretch, cut at the session's end
+        span(null, "09:00:00", "10:00:00"), // no URL: not on the URL timeline
+      ],
+      session,
+      (a) => a.app,
+    );
+    expect(spans.map((s) => [s.name, s.start.toISOString().slice(11, 19), s.end.toISOString().slice(11, 19)])).toEqual([
+      ["Code", "09:00:00", "09:02:00"],
+      ["Code", "09:05:00", "09:40:00"],
+      ["Firefox", "09:40:00", "09:50:00"],
+      ["Code", "09:51:00", "11:00:00"],
+    ]);
   });
 });

@@ -58,8 +58,18 @@ export function formatMoney(minorUnits: string, currency: string) {
 
 /** A calendar date (YYYY-MM-DD) as the reader writes dates, e.g. "Nov 21, 2026". */
 export function formatLocalDate(date: string) {
+  return new Intl.DateTimeFormat(undefined, { timeZone: "UTC", dateStyle: "medium" }).format(utcMidnight(date));
+}
+
+/** A calendar date as the instant of its midnight in UTC, to format with `timeZone: "UTC"`. */
+function utcMidnight(date: string) {
   const [y, m, d] = date.split("-").map(Number);
-  return new Intl.DateTimeFormat(undefined, { timeZone: "UTC", dateStyle: "medium" }).format(new Date(Date.UTC(y, m - 1, d)));
+  return new Date(Date.UTC(y, m - 1, d));
+}
+
+/** A calendar date short enough for a chart's axis: "Nov 21", or with its weekday "Sat, Nov 21". */
+export function formatShortDate(date: string, withWeekday = false) {
+  return new Intl.DateTimeFormat(undefined, { timeZone: "UTC", weekday: withWeekday ? "short" : undefined, month: "short", day: "numeric" }).format(utcMidnight(date));
 }
 
 /** An API enum value as words for the page, e.g. IN_PROGRESS -> "in progress". */

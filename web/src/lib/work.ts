@@ -15,7 +15,11 @@ import type {
   WorkSessionFragment,
   WorkSessionMergeFragment,
   WorkSummaryQuery,
+  WorkDaysQuery,
 } from "./generated/graphql";
+import { AWAY_COLOR, type ChartData } from "./charts";
+import { formatShortDate } from "./format";
+import { addDays } from "./zoned";
 import type { Page } from "./paged.svelte";
 
 export type { AfkReason };
@@ -41,6 +45,7 @@ graphql(`
 graphql(`
   fragment WorkSessionDetail on WorkSession {
     ...WorkSession apps { name seconds } urls { name seconds } screenshots { id takenAt mime size url }
+    appTimeline { name startedAt endedAt } urlTimeline { name startedAt endedAt }
   }
 `);
 
@@ -275,6 +280,51 @@ export async function fetchAllSessions(filters: Filters): Promise<Tracked[]> {
     if (!page.hasNextPage) break;
   }
   return all;
+}
+
+// The chart of each day's work and time away: over the filtered range on the Sessions page, over
+// the month on an employee's page.
+
+const WORK_DAYS = graphql(`
+  query WorkDays($from: LocalDate!, $to: LocalDate!, $employeeId: ID) {
+    workDays(from: $from, to: $to, employeeId: $employeeId) { date netSeconds afkSeconds breakSeconds lunchSeconds meetingSeconds callSeconds }
+  }
+`);
+
+type WorkDayTotals = Omit<WorkDaysQuery["workDays"][number], "__typename">;
+
+/** The parts of a day's stack: net work, then the AFK reasons, then AFK nobody gave a reason for. */
+const DAY_PARTS: { label: string; color: string; seconds: (d: WorkDayTotals) => number }[] = [
+  { label: "Net work", color: "#2f6fde", seconds: (d) => d.netSeconds },
+  { label: "Break", color: "#1f9d55", seconds: (d) => d.breakSeconds },
+  { label: "Lunch", color: "#d08700", seconds: (d) => d.lunchSeconds },
+  { label: "Meeting", color: "#8957e5", seconds: (d) => d.meetingSeconds },
+  { label: "Call", color: "#0f8b8d", seconds: (d) => d.callSeconds },
+  { label: "AFK, no reason", color: AWAY_COLOR, seconds: (d) => d.afkSeconds - d.breakSeconds - d.lunchSeconds - d.meetingSeconds - d.callSeconds },
+];
+
+/** Each of `dates` (days without work too, so the axis keeps its rhythm), stacked by part. */
+export function workDayChart(days: WorkDayTotals[], dates: string[]): ChartData {
+  const byDate = new Map(days.map((d) => [d.date, d]));
+  const none = { date: "", netSeconds: 0, afkSeconds: 0, breakSeconds: 0, lunchSeconds: 0, meetingSeconds: 0, callSeconds: 0 };
+  return {
+    categories: dates.map((date) => ({ key: date, label: formatShortDate(date, true) })),
+    series: DAY_PARTS.map((part) => ({ label: part.label, color: part.color, seconds: dates.map((date) => part.seconds(byDate.get(date) ?? none)) })),
+  };
+}
+
+export async function fetchWorkDayChart(filters: Filters): Promise<ChartData> {
+  const { workDays } = await gql(WORK_DAYS, filters);
+  const dates: string[] = [];
+  for (let date = filters.from; date <= filters.to; date = addDays(date, 1)) dates.push(date);
+  return workDayChart(workDays, dates);
+}
+
+/** The dates of a month (YYYY-MM). */
+export function datesOf(month: string): string[] {
+  const dates: string[] = [];
+  for (let date = `${month}-01`; date.startsWith(month); date = addDays(date, 1)) dates.push(date);
+  return dates;
 }
 
 /** What is wrong with a date range picked in the filters, if anything. */

@@ -1,0 +1,190 @@
+// What the Chart component draws, and the text alternative of each picture: the same numbers as a
+// table, durations as H:MM and clock times on the workspace's clock.
+//
+// Why Chart.js: stacked and floating bars are built in; one small runtime dependency, about 70 kB
+// gzipped at most and less with only the parts registered below; maintained since 2013. It needs no
+// Svelte binding (a canvas and an effect). LayerChart brings some 30 packages, uPlot has no stacked
+// bars without a plugin of our own, and ECharts weighs about 1 MB.
+import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip, type ChartConfiguration } from "chart.js";
+import { formatHoursMinutes, formatTime } from "./format";
+
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
+
+export { Chart };
+
+/** The page's colours for axis text and grid lines (light or dark). */
+export interface ChartTheme {
+  text: string;
+  grid: string;
+}
+
+/** The text alternative: a header row, a row per category (`key` identifies it), maybe a totals row. */
+export interface ChartTable {
+  columns: string[];
+  rows: { key: string; cells: string[] }[];
+  foot?: string[];
+}
+
+export interface ChartView {
+  /** The picture in one sentence: the canvas's label. */
+  summary: string;
+  table: ChartTable;
+  /** Nothing to draw: the chart says its empty message instead. */
+  empty: boolean;
+  /** Canvas height in rem. */
+  height: number;
+  config: (theme: ChartTheme) => ChartConfiguration<"bar">;
+}
+
+/** Distinct colours for series that have none of their own (projects, clients, apps). */
+export const PALETTE = ["#2f6fde", "#1f9d55", "#d08700", "#8957e5", "#c0392b", "#0f8b8d", "#b3478f", "#6b7a2f", "#5d6670", "#e07b39"];
+
+/** Time away, wherever a chart shows it. */
+export const AWAY_COLOR = "#9aa3ad";
+
+/** One stack part: its name, colour and seconds per category (in the categories' order). */
+export interface ChartSeries {
+  label: string;
+  color: string;
+  seconds: number[];
+}
+
+/** Categories along the axis (days, weeks), each a stack of the series. */
+export interface ChartData {
+  categories: { key: string; label: string }[];
+  series: ChartSeries[];
+}
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+/** Stacked bars of durations; the table has a column per series with time in it, and totals. */
+export function stackedBars(title: string, categoryName: string, data: ChartData): ChartView {
+  // An all-zero series would only add a legend entry and a column of dashes.
+  const series = data.series.filter((s) => s.seconds.some((v) => v > 0));
+  const totals = data.categories.map((_, i) => sum(series.map((s) => s.seconds[i])));
+  return {
+    summary: `${title}: ${formatHoursMinutes(sum(totals))} in all, ${series.map((s) => `${s.label} ${formatHoursMinutes(sum(s.seconds))}`).join(", ")}.`,
+    table: {
+      columns: [categoryName, ...series.map((s) => s.label), "Total"],
+      rows: data.categories.map((c, i) => ({ key: c.key, cells: [c.label, ...series.map((s) => formatHoursMinutes(s.seconds[i])), formatHoursMinutes(totals[i])] })),
+      foot: ["Total", ...series.map((s) => formatHoursMinutes(sum(s.seconds))), formatHoursMinutes(sum(totals))],
+    },
+    empty: series.length === 0,
+    height: 16,
+    config: (theme) => ({
+      type: "bar",
+      data: {
+        labels: data.categories.map((c) => c.label),
+        // Hours on the axis read better than seconds; the tooltip and the table say H:MM.
+        datasets: series.map((s) => ({ label: s.label, data: s.seconds.map((v) => v / 3600), backgroundColor: s.color, borderWidth: 0 })),
+      },
+      options: {
+        ...common(theme),
+        scales: {
+          x: { stacked: true, ticks: { color: theme.text, autoSkip: true, maxRotation: 0 }, grid: { display: false } },
+          y: { stacked: true, beginAtZero: true, ticks: { color: theme.text, callback: (v) => `${v} h` }, grid: { color: theme.grid } },
+        },
+        plugins: {
+          legend: { position: "bottom", labels: { color: theme.text, boxWidth: 12 } },
+          tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${formatHoursMinutes(series[item.datasetIndex].seconds[item.dataIndex])}` } },
+        },
+      },
+    }),
+  };
+}
+
+/** A stretch of one thing (an app, a URL, time away) on a timeline. */
+export interface TimelineSpan {
+  name: string;
+  startedAt: string;
+  endedAt: string;
+}
+
+/**
+ * A row per name (the most used first, `last` names at the bottom), a bar per stretch, clock times
+ * along the axis from `from` to `to`; the table lists the stretches in time order.
+ */
+export function timelineBars(title: string, nameColumn: string, spans: TimelineSpan[], range: { from: string; to: string }, timeZone: string, last: string[] = []): ChartView {
+  const ms = (s: TimelineSpan) => Date.parse(s.endedAt) - Date.parse(s.startedAt);
+  const used = new Map<string, number>();
+  for (const s of spans) used.set(s.name, (used.get(s.name) ?? 0) + ms(s));
+  const names = [...used.keys()].sort((a, b) => Number(last.includes(a)) - Number(last.includes(b)) || used.get(b)! - used.get(a)!);
+  const color = (name: string) => (last.includes(name) ? AWAY_COLOR : PALETTE[names.indexOf(name) % PALETTE.length]);
+  const ordered = [...spans].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  const clock = (ms: number) => formatTime(new Date(ms).toISOString(), timeZone);
+  return {
+    summary: `${title}: ${names.map((n) => `${n} ${formatHoursMinutes(used.get(n)! / 1000)}`).join(", ")}, between ${formatTime(range.from, timeZone)} and ${formatTime(range.to, timeZone)}.`,
+    table: {
+      columns: [nameColumn, "From", "To", "Time"],
+      rows: ordered.map((s, i) => ({
+        key: String(i),
+        cells: [s.name, formatTime(s.startedAt, timeZone), formatTime(s.endedAt, timeZone), formatHoursMinutes(ms(s) / 1000)],
+      })),
+    },
+    empty: spans.length === 0,
+    height: 4 + 2 * names.length,
+    config: (theme) => ({
+      type: "bar",
+      data: {
+        labels: names,
+        datasets: [
+          {
+            label: title,
+            // Several bars per row: points with their row named (Chart.js parses them; its types only know plain values).
+            data: ordered.map((s) => ({ x: [Date.parse(s.startedAt), Date.parse(s.endedAt)], y: s.name })) as unknown as [number, number][],
+            backgroundColor: ordered.map((s) => color(s.name)),
+            borderWidth: 0,
+            // One dataset: each bar takes its row's whole band instead of a share for each dataset.
+            barPercentage: 1,
+            categoryPercentage: 0.7,
+          },
+        ],
+      },
+      options: {
+        ...common(theme),
+        indexAxis: "y",
+        scales: {
+          x: {
+            type: "linear",
+            min: Date.parse(range.from),
+            max: Date.parse(range.to),
+            ticks: { color: theme.text, maxRotation: 0, stepSize: tickStep(Date.parse(range.to) - Date.parse(range.from)), callback: (v) => clock(Number(v)) },
+            grid: { color: theme.grid },
+          },
+          // A long URL would squeeze the bars: the axis shows its start, the table all of it.
+          y: { ticks: { color: theme.text, callback: (_v, i) => shorten(names[i]) }, grid: { display: false } },
+        },
+        plugins: {
+          legend: { display: false },
+          tooltip: {
+            callbacks: {
+              title: () => "",
+              label: (item) => {
+                const s = ordered[item.dataIndex];
+                return `${s.name}: ${formatTime(s.startedAt, timeZone)}–${formatTime(s.endedAt, timeZone)} (${formatHoursMinutes(ms(s) / 1000)})`;
+              },
+            },
+          },
+        },
+      },
+    }),
+  };
+}
+
+/** Clock times on the hour or at round minutes: about six ticks whatever the span. */
+function tickStep(spanMs: number) {
+  const minutes = [5, 10, 15, 30, 60, 120, 180, 240, 360].find((m) => spanMs / (m * 60_000) <= 6) ?? 720;
+  return minutes * 60_000;
+}
+
+const shorten = (name: string) => (name.length > 28 ? `${name.slice(0, 27)}…` : name);
+
+function common(theme: ChartTheme) {
+  return {
+    responsive: true,
+    maintainAspectRatio: false,
+    // Drawn at once: no motion to sit through, and a test reads the final picture.
+    animation: false as const,
+    color: theme.text,
+  };
+}
