@@ -13,6 +13,7 @@ export const FieldTargetEnum = builder.enumType("FieldTarget", {
     during_session: { description: "Filled during the session; only on an existing session." },
     post_session: { description: "Filled after the session (outcomes); only on an existing session." },
     evaluation: { description: "Client evaluations, managed separately." },
+    client: { description: "The client's profile, shown and edited on the client page (no files: attach those to a session)." },
   }),
 });
 export const FieldTypeEnum = builder.enumType("FieldType", { values: upperSnake(FIELD_TYPES) });
@@ -97,7 +98,7 @@ const FieldInput = builder.inputType("FieldDefinitionInput", {
   }),
 });
 
-function checked(key: string, type: FieldType, input: typeof FieldInput.$inferInput) {
+function checked(key: string, type: FieldType, input: typeof FieldInput.$inferInput, target: FieldTarget) {
   const problems: FieldProblem[] = [];
   const fields = input.fields == null ? [] : Array.isArray(input.fields) ? (input.fields as unknown[]).map((f, i) => parseSpec(f, ["input", "fields", String(i)], problems)) : null;
   if (!fields) problems.push({ path: ["input", "fields"], message: "Must be a list of fields" });
@@ -112,6 +113,7 @@ function checked(key: string, type: FieldType, input: typeof FieldInput.$inferIn
   if ((input.description ?? "").length > 2000) problems.push({ path: ["input", "description"], message: "At most 2000 characters" });
   if (input.filterable && ["image", "file", "signature", "array", "object"].includes(type))
     problems.push({ path: ["input", "filterable"], message: "Files, signatures, lists and objects can't be calendar filters" });
+  if (target === "client" && (type === "image" || type === "file")) problems.push({ path: ["type"], message: "Client fields can't hold files: attach them to a session" });
   if (problems.length) throw new ValidationError(problems);
   return spec;
 }
@@ -135,7 +137,7 @@ builder.mutationField("createFieldDefinition", (t) =>
     errors: { types: [ValidationError, ConflictError] },
     input: { target: t.input.field({ type: FieldTargetEnum }), key: t.input.string(), type: t.input.field({ type: FieldTypeEnum }), definition: t.input.field({ type: FieldInput }) },
     resolve: async (_r, { input: args }, ctx) => {
-      const spec = checked(args.key, args.type, args.definition);
+      const spec = checked(args.key, args.type, args.definition, args.target);
       const workspaceId = ctx.viewer!.workspaceId;
       try {
         return await ctx.db.$transaction(async (tx) => {
@@ -174,7 +176,7 @@ builder.mutationField("updateFieldDefinition", (t) =>
     input: { id: t.input.globalID({ for: FieldDefinitionRef }), definition: t.input.field({ type: FieldInput }) },
     resolve: async (_r, { input: args }, ctx) => {
       const found = await loadForChange(ctx, args.id.id);
-      const spec = checked(found.key, found.type, args.definition);
+      const spec = checked(found.key, found.type, args.definition, found.target);
       return ctx.db.fieldDefinition.update({
         where: { id: found.id },
         data: {

@@ -3,12 +3,12 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { localId } from "../common/input-limits.js";
 import { DateTime } from "luxon";
-import { Prisma, type Appointment, type AppointmentStatus, type FieldTarget, type User, type Workspace } from "../../prisma/generated/client.js";
+import { Prisma, type Appointment, type AppointmentStatus, type FieldDefinition, type FieldTarget, type User, type Workspace } from "../../prisma/generated/client.js";
 import type { Context, Db, Tx, Viewer } from "../common/context.js";
 import { ConflictError, NotFoundError, Problems, ValidationError, type FieldProblem } from "../common/errors.js";
 import { rowsSql, rowsWhere, rowVisible } from "../common/policy.js";
 import { parseWorkingHours } from "../identity/working-hours.js";
-import { listDefinitions, specOf } from "./fields.js";
+import { listDefinitions, SESSION_PHASES, specOf } from "./fields.js";
 import {
   findOverlaps,
   localToInstant,
@@ -84,7 +84,7 @@ function stringsIn(value: unknown, out: Set<string>) {
 export async function checkPhaseValues(
   db: Db | Tx,
   viewer: Viewer,
-  targets: readonly ("pre_session" | "during_session" | "post_session" | "evaluation")[],
+  targets: readonly FieldTarget[],
   values: unknown,
   owner: { appointmentId?: string | null },
 ): Promise<{ problems: FieldProblem[]; activeKeys: string[] }> {
@@ -374,7 +374,7 @@ export async function filterSql(ctx: Context, range: Interval, filter: Appointme
   const contains: Record<string, unknown> = {};
   if (filter.fields?.length) {
     const filterable = new Map(
-      (await ctx.db.fieldDefinition.findMany({ where: { workspaceId: viewer.workspaceId, filterable: true, target: { not: "evaluation" } } })).map((d) => [d.key, d]),
+      (await ctx.db.fieldDefinition.findMany({ where: { workspaceId: viewer.workspaceId, filterable: true, target: { in: [...SESSION_PHASES] } } })).map((d) => [d.key, d]),
     );
     filter.fields.forEach((f, i) => {
       const d = filterable.get(f.key);
@@ -398,6 +398,7 @@ export async function filterSql(ctx: Context, range: Interval, filter: Appointme
 interface RangeRow extends Appointment {
   clientName: string;
   clientCreatedAt: Date;
+  clientFieldValues: Prisma.JsonValue;
   staffName: string;
   staffEmail: string;
 }
@@ -408,12 +409,12 @@ interface RangeRow extends Appointment {
  */
 export async function loadRange(ctx: Context, where: Prisma.Sql, limit: number, offset = 0) {
   const rows = await ctx.db.$queryRaw<RangeRow[]>`
-    SELECT a.*, c.name AS "clientName", c."createdAt" AS "clientCreatedAt", u.name AS "staffName", u.email AS "staffEmail"
+    SELECT a.*, c.name AS "clientName", c."createdAt" AS "clientCreatedAt", c."fieldValues" AS "clientFieldValues", u.name AS "staffName", u.email AS "staffEmail"
     FROM "Appointment" a JOIN "Client" c ON c.id = a."clientId" JOIN "User" u ON u.id = a."staffId"
     WHERE ${where} ORDER BY a."startsAt", a.id LIMIT ${limit} OFFSET ${offset}`;
-  return rows.map(({ clientName, clientCreatedAt, staffName, staffEmail, ...a }) => ({
+  return rows.map(({ clientName, clientCreatedAt, clientFieldValues, staffName, staffEmail, ...a }) => ({
     ...a,
-    client: { id: a.clientId, workspaceId: a.workspaceId, name: clientName, createdAt: clientCreatedAt },
+    client: { id: a.clientId, workspaceId: a.workspaceId, name: clientName, createdAt: clientCreatedAt, fieldValues: clientFieldValues },
     // Only what the API shows of a member; the row never carries credentials.
     staff: { id: a.staffId, name: staffName, email: staffEmail } as User,
   }));
@@ -422,4 +423,33 @@ export async function loadRange(ctx: Context, where: Prisma.Sql, limit: number, 
 export function conflictIfUsed(error: unknown, what: string): never {
   if ((error as { code?: string }).code === "P2003") throw new ConflictError(`${what} is still used by sessions, projects or invoices`);
   throw error;
+}
+
+/** A client's profile fields, checked like a session phase's, replaced in one statement. */
+export async function saveClientFields(ctx: Context, clientId: string, values: unknown) {
+  const viewer = ctx.viewer!;
+  const client = await ctx.db.client.findFirst({ where: { id: clientId, ...rowsWhere(viewer, "client") } });
+  if (!client) throw new NotFoundError("Client");
+  const { problems, activeKeys } = await checkPhaseValues(ctx.db, viewer, ["client"], values, {});
+  if (problems.length) throw new ValidationError(problems);
+  const clean = Object.fromEntries(Object.entries(values as Record<string, unknown>).filter(([, v]) => v !== null && v !== undefined && v !== ""));
+  await ctx.db.$executeRaw`
+    UPDATE "Client" SET "fieldValues" = ("fieldValues" - ${activeKeys}::text[]) || ${JSON.stringify(clean)}::jsonb
+    WHERE id = ${client.id}::uuid`;
+  return ctx.db.client.findUniqueOrThrow({ where: { id: client.id } });
+}
+
+/** The client list's filter: each key a filterable client field, each value one it could hold. */
+export function clientFieldFilter(definitions: readonly FieldDefinition[], raw: unknown, problems: Problems): Prisma.ClientWhereInput[] {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) {
+    problems.add("fields", "Must be an object of field keys and values");
+    return [];
+  }
+  return Object.entries(raw as Record<string, unknown>).flatMap(([key, value]): Prisma.ClientWhereInput[] => {
+    const field = definitions.find((d) => d.key === key);
+    if (!field?.filterable) return (problems.add(`fields.${key}`, "Not a filterable client field"), []);
+    if (!["string", "number", "boolean"].includes(typeof value)) return (problems.add(`fields.${key}`, "Filter by one text, number or yes/no value"), []);
+    const json = value as string | number | boolean;
+    return [{ fieldValues: field.type === "multi_select" ? { path: [key], array_contains: [json] } : { path: [key], equals: json } }];
+  });
 }

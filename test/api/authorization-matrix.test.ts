@@ -75,6 +75,7 @@ const FIELDS: Record<string, Need> = {
   "Query.timeEntryWeeks": "agent.read",
   "Query.projects": { any: ["agent.read", "billing.manage"] },
   "Query.clients": { any: ["session.read", "agent.read", "billing.manage"] },
+  "Query.clientsByFields": "session.read",
   "Query.appointmentServices": { any: ["session.read", "billing.manage"] },
   "Query.appointmentCalendar": "session.read",
   "Query.appointments": "session.read",
@@ -147,6 +148,7 @@ const FIELDS: Record<string, Need> = {
   "Mutation.deleteAppointmentAttachment": "session.update",
   "Mutation.deleteAppointment": "session.delete",
   "Mutation.saveEvaluation": "session.update",
+  "Mutation.saveClientFields": "session.update",
   "Mutation.deleteEvaluation": "session.delete",
   "Mutation.createFieldDefinition": "session.fields.manage", // target pre_session; evaluation fields need evaluation.fields.manage
   "Mutation.reorderFieldDefinitions": "session.fields.manage",
