@@ -27,7 +27,7 @@ import type { Page } from "./paged.svelte";
 
 export type { CalendarView, FieldTarget, FieldType, PricingMode };
 export type Status = AppointmentStatus;
-export type Phase = Exclude<FieldTarget, "EVALUATION">;
+export type Phase = Exclude<FieldTarget, "EVALUATION" | "CLIENT">;
 
 export const PHASES: { value: Phase; label: string }[] = [
   { value: "PRE_SESSION", label: "Pre-session" },
@@ -379,6 +379,7 @@ export async function clientHistory(id: string, after: string | null): Promise<C
         node(id: $id) {
           __typename
           ... on Client {
+            fieldValues
             appointments(first: 20, after: $after) { pageInfo { hasNextPage endCursor } nodes { ...Appointment } }
             evaluations(first: 50) { nodes { id title createdAt fieldValues appointment { id name } } }
           }
@@ -388,6 +389,21 @@ export async function clientHistory(id: string, after: string | null): Promise<C
     { id, after },
   );
   return node?.__typename === "Client" ? node : null;
+}
+
+/** Replaces a client's profile fields; problems name `fields.<key>`. */
+export async function saveClientFields(id: string, fields: Record<string, unknown>) {
+  const data = await gql(
+    graphql(`mutation SaveClientFields($id: ID!, $f: JSON!) { saveClientFields(input: { id: $id, fields: $f }) { __typename ...Failure ...Problems } }`),
+    { id, f: fields },
+  );
+  return unwrap(data.saveClientFields, "Client");
+}
+
+/** Clients whose filterable profile fields hold these values, by name. */
+export async function clientsByFields(fields: Record<string, string | number | boolean>): Promise<{ id: string; name: string }[]> {
+  const data = await gql(graphql(`query ClientsByFields($f: JSON!) { clientsByFields(fields: $f, first: 200) { nodes { id name } } }`), { f: fields });
+  return data.clientsByFields.nodes;
 }
 
 /** Creates an evaluation, or replaces the one with `id`. */

@@ -1,0 +1,67 @@
+// Client profile fields in Chromium: defined on the fields page's Client profile tab, filled in on
+// the client page with field-level problems, shown there, and used to find clients.
+import { existsSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM, signInAs, snap } from "../support/browser.js";
+import { ok } from "../support/client.js";
+import { startE2e, type E2e } from "../support/setup.js";
+
+describe.runIf(existsSync(CHROMIUM))("client profile fields in Chromium", () => {
+  let e2e: E2e;
+  beforeAll(async () => {
+    e2e = await startE2e("Europe/Berlin");
+    const owner = { token: e2e.ws.owner.token };
+    const field = `mutation($k: String!, $ty: FieldType!, $i: FieldDefinitionInput!) { createFieldDefinition(input: { target: CLIENT, key: $k, type: $ty, definition: $i }) { __typename } }`;
+    await ok(e2e.url, field, { k: "birthYear", ty: "NUMBER", i: { label: "Birth year", required: true, validation: { min: 1900, max: 2030 } } }, owner);
+    for (const name of ["Ida Berg", "Jon Dahl"]) await ok(e2e.url, `mutation($n: String!) { createClient(input: { name: $n }) { __typename } }`, { n: name }, owner);
+  });
+  afterAll(() => e2e?.stop());
+
+  it("adds a client field, fills in a profile with a field-level error first, and finds the client by it", async () => {
+    const { url, context, ws } = e2e;
+    const page = await context.newPage();
+    await signInAs(page, url, ws.owner.email);
+
+    // The fields page's Client profile tab: a filterable select, and no file types on offer.
+    await page.goto(`${url}/appointments/fields`);
+    await page.getByRole("tab", { name: "Client profile" }).click();
+    await page.getByTestId("field-row").filter({ hasText: "birthYear" }).waitFor();
+    expect(await page.getByLabel("Type").locator("option").allTextContents()).not.toContain("File");
+    await page.getByLabel("Label").fill("Referral");
+    await page.getByLabel("Key").fill("referral");
+    await page.getByLabel("Type").selectOption("SELECT");
+    await page.getByLabel("Options (comma-separated)").fill("GP, Self");
+    await page.getByLabel("Filter the client list").check();
+    await page.getByRole("button", { name: "Add field" }).click();
+    await page.locator('[data-testid="field-row"][data-key="referral"]').waitFor();
+
+    // The client page: the profile, saved once the year is a real one.
+    await page.goto(`${url}/appointments/clients`);
+    await page.getByRole("button", { name: "Ida Berg" }).click();
+    const detail = page.getByTestId("client-detail");
+    await detail.getByText("Nothing filled in yet.").waitFor();
+    await detail.getByRole("button", { name: "Edit profile" }).click();
+    const form = detail.getByRole("form", { name: "Profile" });
+    await form.getByLabel("Referral").selectOption("GP");
+    await form.getByLabel("Birth year *").fill("1850");
+    await form.getByRole("button", { name: "Save profile" }).click();
+    await expect.poll(() => form.getByTestId("field-problem").allTextContents(), { timeout: 5000 }).toEqual([expect.stringMatching(/1900/)]);
+    await form.getByLabel("Birth year *").fill("1984");
+    await form.getByRole("button", { name: "Save profile" }).click();
+    await detail.getByRole("status").filter({ hasText: "Profile saved." }).waitFor();
+    const profile = detail.getByTestId("client-profile");
+    await expect.poll(() => profile.textContent()).toMatch(/Referral\s*GP/);
+    expect(await profile.textContent()).toMatch(/Birth year\s*1984/);
+    await snap(page, "client-profile");
+
+    // Finding clients by a filterable profile field.
+    const find = page.getByRole("form", { name: "Find clients by profile" });
+    await find.getByLabel("Referral").selectOption("GP");
+    await find.getByRole("button", { name: "Find" }).click();
+    await expect.poll(() => find.getByTestId("clients-found").getByRole("button").allTextContents()).toEqual(["Ida Berg"]);
+    await find.getByLabel("Referral").selectOption("Self");
+    await find.getByRole("button", { name: "Find" }).click();
+    await find.getByText("No client matches.").waitFor();
+    await page.close();
+  });
+});
