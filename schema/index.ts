@@ -21,6 +21,7 @@ import "./appointments/calendar-types.js";
 import "./appointments/settings-types.js";
 import "./appointments/clients.js";
 import "./appointments/evaluations.js";
+import "./appointments/progress-types.js";
 import "./appointments/feeds.js";
 import "./analytics/types.js";
 

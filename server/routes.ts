@@ -11,6 +11,7 @@ import type { Config } from "../platform/config.js";
 import type { GraphQLServer } from "./graphql.js";
 import type { Health } from "./health.js";
 import { invoicePdfRoute } from "./invoice-pdf.js";
+import { progressPdfRoute } from "./progress-pdf.js";
 import { createMcpRoute } from "./mcp/http.js";
 import { type Metrics, metricsRoute } from "./metrics.js";
 import type { PlainRoute } from "./rest.js";
@@ -44,6 +45,7 @@ export function plainRoutes({ runtime, auth, config, yoga, health, metrics }: Ro
     // Client sessions: files and calendar feeds.
     { path: "/api/appointments/attachments", handle: appointmentAttachmentsRoute(runtime, auth, config), maxBodyBytes: MAX_ATTACHMENT_BYTES },
     { path: "/api/appointments/feeds", handle: appointmentFeedsRoute(runtime) },
+    { path: "/api/appointments/clients", handle: progressPdfRoute(runtime.db, auth, config) },
     // Billing.
     { path: "/api/invoices", handle: invoicePdfRoute(runtime.db, auth, config) },
     // Product analytics; the SDKs teams already run post to these paths of their service's host.

@@ -334,3 +334,27 @@ export function freeSlotsProblems(from: string, to: string, slotMinutes: number 
   if (slotMinutes != null && (slotMinutes < 5 || slotMinutes > 480)) problems.push({ path: ["slotMinutes"], message: "Between 5 and 480 minutes" });
   return problems;
 }
+
+/** A value of a numeric or choice field, where a session or an evaluation recorded it. */
+export interface ProgressPoint {
+  at: Date;
+  value: number | string;
+}
+
+/**
+ * A client's progress over time: for each number or single-choice field, its values in the order
+ * they were recorded (sessions and evaluations together); fields never filled in are left out.
+ */
+export function progressSeries<F extends { key: string; type: string }>(fields: readonly F[], records: readonly { at: Date; values: Record<string, unknown> }[]) {
+  const sorted = [...records].sort((a, b) => a.at.getTime() - b.at.getTime());
+  return fields
+    .filter((f) => f.type === "number" || f.type === "select")
+    .map((field) => ({
+      field,
+      points: sorted.flatMap((r): ProgressPoint[] => {
+        const value = r.values[field.key];
+        return typeof value === "number" || typeof value === "string" ? [{ at: r.at, value }] : [];
+      }),
+    }))
+    .filter((s) => s.points.length > 0);
+}

@@ -76,6 +76,7 @@ const FIELDS: Record<string, Need> = {
   "Query.projects": { any: ["agent.read", "billing.manage"] },
   "Query.clients": { any: ["session.read", "agent.read", "billing.manage"] },
   "Query.clientsByFields": "session.read",
+  "Query.clientProgress": "session.read",
   "Query.appointmentServices": { any: ["session.read", "billing.manage"] },
   "Query.appointmentCalendar": "session.read",
   "Query.appointments": "session.read",
@@ -527,6 +528,7 @@ describe("authorization matrix", () => {
       { name: "POST /api/appointments/attachments", need: { any: ["session.create", "session.update"] }, ok: [201], request: () => ["/api/appointments/attachments?fileName=a.txt", { method: "POST", body: "hello", headers: { "content-type": "text/plain" } }] },
       { name: "GET /api/appointments/attachments/<id>", need: "signedIn", ok: [404], request: () => [`/api/appointments/attachments/${randomUUID()}`, {}] },
       { name: "GET /api/invoices/<id>.pdf", need: "signedIn", ok: [404], request: () => [`/api/invoices/${randomUUID()}.pdf`, {}] },
+      { name: "GET /api/appointments/clients/<id>/progress.pdf", need: "signedIn", ok: [404], request: () => [`/api/appointments/clients/${randomUUID()}/progress.pdf?from=2026-01-01&to=2026-01-31`, {}] },
       { name: "GET /api/appointments/feeds/<secret>.ics", need: "anyone", ok: [404], request: () => ["/api/appointments/feeds/sf_unknown.ics", {}] },
       { name: "POST /api/events", need: "anyone", ok: [401], request: () => ["/api/events", { method: "POST", body: JSON.stringify({ events: [] }), headers: { "content-type": "application/json" } }] },
       {
