@@ -1,9 +1,11 @@
-// Client profile fields in Chromium: defined on the fields page's Client profile tab, filled in on
-// the client page with field-level problems, shown there, and used to find clients.
+// Clients in Chromium: profile fields defined on the fields page's Client profile tab, filled in on
+// the client page with field-level problems, shown there, and used to find clients; and a client's
+// progress report with its chart, its text alternative and its PDF.
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, signInAs, snap } from "../support/browser.js";
 import { ok } from "../support/client.js";
+import { calendar, isoDate } from "../support/dates.js";
 import { startE2e, type E2e } from "../support/setup.js";
 
 describe.runIf(existsSync(CHROMIUM))("client profile fields in Chromium", () => {
@@ -62,6 +64,44 @@ describe.runIf(existsSync(CHROMIUM))("client profile fields in Chromium", () => 
     await find.getByLabel("Referral").selectOption("Self");
     await find.getByRole("button", { name: "Find" }).click();
     await find.getByText("No client matches.").waitFor();
+    await page.close();
+  });
+
+  it("shows a client's progress report: counts, a chart with its table, a bad range at its field, and the PDF", async () => {
+    const { url, context, ws } = e2e;
+    const owner = { token: ws.owner.token };
+    await ok(url, `mutation { createFieldDefinition(input: { target: PRE_SESSION, key: "pain", type: NUMBER, definition: { label: "Pain" } }) { __typename } }`, {}, owner);
+    const { clients } = await ok(url, `{ clients(first: 10) { nodes { id name } } }`, {}, owner);
+    const ida = clients.nodes.find((c: { name: string }) => c.name === "Ida Berg").id;
+    // Two and one week ago, within the report's default three months whatever today is.
+    const today = calendar("Europe/Berlin").today;
+    for (const [days, pain] of [[14, 8], [7, 6]]) {
+      const made = await ok(url, `mutation($i: NewAppointmentInput!) { createAppointment(input: $i) { ... on AppointmentPayload { appointment { id } } } }`,
+        { i: { clientId: ida, name: `Week -${days / 7}`, date: isoDate(today.minus({ days })), time: "10:00", fields: { pain } } }, owner);
+      await ok(url, `mutation($id: ID!) { setAppointmentStatus(input: { id: $id, status: COMPLETED }) { __typename } }`, { id: made.createAppointment.appointment.id }, owner);
+    }
+    const page = await context.newPage();
+    await signInAs(page, url, ws.owner.email);
+    await page.goto(`${url}/appointments/clients`);
+    await page.getByRole("button", { name: "Ida Berg" }).click();
+    await page.getByRole("link", { name: "Progress report" }).click();
+    await page.waitForURL(/\/progress$/);
+    await expect.poll(() => page.title()).toContain("Progress: Ida Berg");
+    await expect.poll(() => page.getByTestId("progress-counts").textContent()).toMatch(/2 attended/);
+    const chart = page.getByTestId("progress-chart-pain");
+    await chart.locator("canvas").waitFor();
+    expect(await chart.locator("canvas").evaluate((c: HTMLCanvasElement) => c.width > 0 && c.height > 0)).toBe(true);
+    expect(await chart.getByTestId("chart-row").evaluateAll((rows) => rows.map((r) => r.lastElementChild?.textContent))).toEqual(["8", "6"]);
+    await snap(page, "client-progress");
+
+    // The PDF of what is shown.
+    const href = (await page.getByTestId("progress-pdf").getAttribute("href"))!;
+    const pdf = await page.request.get(url + href);
+    expect([pdf.status(), pdf.headers()["content-type"]]).toEqual([200, "application/pdf"]);
+
+    // A range that ends before it starts is named under the dates.
+    await page.locator("#progress-to").fill(isoDate(today.minus({ days: 200 })));
+    await expect.poll(() => page.locator("#progress-range-error").textContent()).toBe("Must not be before from");
     await page.close();
   });
 });

@@ -2,6 +2,7 @@
 import type { Client } from "graphql-ws";
 import type {
   AppointmentDetailsFragment,
+  ClientProgressQuery,
   AppointmentFilter,
   AppointmentFragment,
   AppointmentPayloadFragment,
@@ -389,6 +390,30 @@ export async function clientHistory(id: string, after: string | null): Promise<C
     { id, after },
   );
   return node?.__typename === "Client" ? node : null;
+}
+
+export type ClientProgress = Extract<ClientProgressQuery["clientProgress"], { __typename: "ClientProgress" }>;
+
+/** A client's progress report for a date range; a bad range answers problems on `from`/`to`. */
+export async function clientProgress(clientId: string, from: string, to: string): Promise<ClientProgress> {
+  const data = await gql(
+    graphql(`
+      query ClientProgress($c: ID!, $f: LocalDate!, $t: LocalDate!) {
+        clientProgress(clientId: $c, from: $f, to: $t) {
+          __typename ...Failure ...Problems
+          ... on ClientProgress {
+            client { id name } from to attended pdfUrl
+            statusCounts { status count }
+            sessions { id name startsAt status adminNotes staff { name } }
+            series { field { id key label type } points { at number text } }
+            evaluations { id title createdAt }
+          }
+        }
+      }
+    `),
+    { c: clientId, f: from, t: to },
+  );
+  return unwrap(data.clientProgress, "ClientProgress");
 }
 
 /** Replaces a client's profile fields; problems name `fields.<key>`. */

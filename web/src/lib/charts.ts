@@ -6,7 +6,7 @@
 // Svelte binding (a canvas and an effect). LayerChart brings some 30 packages, uPlot has no stacked
 // bars without a plugin of our own, and ECharts weighs about 1 MB.
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip, type ChartConfiguration } from "chart.js";
-import { formatHoursMinutes, formatTime } from "./format";
+import { formatDate, formatHoursMinutes, formatTime } from "./format";
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
 
@@ -88,6 +88,30 @@ export function stackedBars(title: string, categoryName: string, data: ChartData
           legend: { position: "bottom", labels: { color: theme.text, boxWidth: 12 } },
           tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${formatHoursMinutes(series[item.datasetIndex].seconds[item.dataIndex])}` } },
         },
+      },
+    }),
+  };
+}
+
+/** A field's recorded numbers over time (a progress report): a bar per recording, its date beneath. */
+export function valueBars(title: string, points: { at: string; number: number }[], timeZone: string): ChartView {
+  const date = (at: string) => formatDate(at, timeZone);
+  const values = points.map((p) => p.number);
+  return {
+    summary: `${title}: ${points.length} values, from ${values[0]} to ${values.at(-1)}, lowest ${Math.min(...values)}, highest ${Math.max(...values)}.`,
+    table: { columns: ["Date", title], rows: points.map((p, i) => ({ key: `${p.at}-${i}`, cells: [date(p.at), String(p.number)] })) },
+    empty: points.length === 0,
+    height: 12,
+    config: (theme) => ({
+      type: "bar",
+      data: { labels: points.map((p) => date(p.at)), datasets: [{ label: title, data: values, backgroundColor: PALETTE[0], borderWidth: 0 }] },
+      options: {
+        ...common(theme),
+        scales: {
+          x: { ticks: { color: theme.text, autoSkip: true, maxRotation: 0 }, grid: { display: false } },
+          y: { beginAtZero: true, ticks: { color: theme.text }, grid: { color: theme.grid } },
+        },
+        plugins: { legend: { display: false } },
       },
     }),
   };
