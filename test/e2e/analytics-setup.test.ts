@@ -84,6 +84,28 @@ describe.runIf(existsSync(CHROMIUM))("Analytics settings page in Chromium", () =
     expect(await page.content()).not.toContain(rotated);
   });
 
+  it("renames an app and sets its internal user ids; a name another app has is shown at the name field", async () => {
+    await ok(url, `mutation { createAnalyticsApp(input: { name: "Blog" }) { __typename } }`, {}, owner());
+    await page.reload();
+    const shop = page.getByTestId("analytics-app").filter({ has: page.getByRole("heading", { name: "Shop" }) });
+    const name = shop.getByLabel("App name");
+    await name.fill("Blog");
+    await shop.getByLabel("Internal user ids, one a line").fill("alice\n\n  bob  ");
+    await shop.getByRole("button", { name: "Save", exact: true }).click();
+    await shop.getByText("An app with this name exists").waitFor();
+    expect(await name.getAttribute("aria-invalid")).toBe("true");
+    await name.fill("Shop");
+    await shop.getByRole("button", { name: "Save", exact: true }).click();
+    await shop.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+    const { analyticsApps } = await ok(url, `{ analyticsApps(first: 10) { nodes { name internalUserIds } } }`, {}, owner());
+    expect(analyticsApps.nodes).toEqual([
+      { name: "Blog", internalUserIds: [] },
+      { name: "Shop", internalUserIds: ["alice", "bob"] },
+    ]);
+    await ok(url, `mutation($id: ID!) { deleteAnalyticsApp(input: { id: $id }) { __typename } }`, { id: await appIdOf("Blog") }, owner());
+    await page.reload();
+  });
+
   it("edits a flow, previewing how the last day's sessions would go through it before saving", async () => {
     const appId = await appIdOf("Shop");
     for (const [name, eventName, isError] of [["Viewed Cart", "cart", false], ["Paid", "pay", false], ["Payment Failed", "pay_failed", true]] as const)
@@ -119,6 +141,24 @@ describe.runIf(existsSync(CHROMIUM))("Analytics settings page in Chromium", () =
     await editor.waitFor({ state: "detached" });
     const { node } = await ok(url, `query($id: ID!) { node(id: $id) { ... on AnalyticsApp { flowDefinitions { name repeatedStepIsMistake stepBackIsMistake } } } }`, { id: appId }, owner());
     expect(node.flowDefinitions).toEqual([{ name: "Checkout", repeatedStepIsMistake: false, stepBackIsMistake: false }]);
+  });
+
+  it("previews a new business event before saving it, with a missing raw event name shown at its field", async () => {
+    await page.getByRole("button", { name: "New business event" }).click();
+    const editor = page.getByRole("form", { name: "New business event" });
+    await editor.getByLabel("Business event name").fill("Cart Opened");
+    await editor.getByRole("button", { name: "Save business event" }).click();
+    const rawName = editor.getByLabel("Raw event name");
+    await editor.getByText("1 to 200 characters").waitFor();
+    expect(await rawName.getAttribute("aria-invalid")).toBe("true");
+    await rawName.fill("cart");
+    await editor.getByRole("button", { name: "Preview" }).click();
+    const carts = CHECKOUTS.map((c) => c.events.filter((e) => e === "cart").length);
+    const matches = carts.reduce((a, b) => a + b, 0);
+    expect(await editor.getByTestId("event-preview").textContent()).toMatch(new RegExp(`${matches} events in ${carts.filter(Boolean).length} of \\d+ sessions`));
+    await editor.getByRole("button", { name: "Save business event" }).click();
+    await editor.waitFor({ state: "detached" });
+    await page.getByText("Cart Opened from cart").waitFor();
   });
 
   it("shows the inactivity window's validation error at its field, then saves a valid one", async () => {
