@@ -1,5 +1,6 @@
 // Previews of unsaved definitions against an app's sessions of the last day: what a definition
 // would find before it is saved (and before 30 days of sessions are worked out again with it).
+import type { InputObjectRef, ObjectRef } from "@pothos/core";
 import { builder } from "../builder.js";
 import type { Context } from "../common/context.js";
 import { NotFoundError, ValidationError } from "../common/errors.js";
@@ -57,37 +58,45 @@ const FlowPreviewRef = builder.objectRef<FlowPreview>("FlowDefinitionPreview").i
   }),
 });
 
-builder.queryField("previewBusinessEventDefinition", (t) =>
-  t.fieldWithInput({
-    type: BusinessEventPreviewRef,
-    description: `What an unsaved business-event definition would find. ${DESCRIPTION}`,
-    authScopes: { permission: "analytics.manage" },
-    errors: { types: [ValidationError, NotFoundError] },
-    input: { appId: t.input.globalID({ for: AnalyticsAppRef }), definition: t.input.field({ type: BusinessEventDefinitionInput }) },
-    resolve: async (_r, { input: args }, ctx) => {
-      const data = definitionData(args.definition);
-      const app = await appOf(ctx, args.appId.id);
-      return previewBusinessEvent(await recentSessions(ctx, app.id), { ...data, conditions: data.conditions as Condition[] });
-    },
-  }),
-);
+type Types = typeof builder.$inferSchemaTypes;
 
-builder.queryField("previewFlowDefinition", (t) =>
-  t.fieldWithInput({
-    type: FlowPreviewRef,
-    description: `How sessions would go through an unsaved flow, with the app's saved business events. ${DESCRIPTION}`,
-    authScopes: { permission: "analytics.manage" },
-    errors: { types: [ValidationError, NotFoundError] },
-    input: { appId: t.input.globalID({ for: AnalyticsAppRef }), definition: t.input.field({ type: FlowDefinitionInput }) },
-    resolve: async (_r, { input: args }, ctx) => {
-      const app = await appOf(ctx, args.appId.id);
-      const flow = await flowData(ctx, app.id, args.definition);
-      const [sessions, definitions] = await Promise.all([
-        recentSessions(ctx, app.id),
-        ctx.db.businessEventDefinition.findMany({ where: { appId: app.id }, orderBy: [{ createdAt: "asc" }, { name: "asc" }] }),
-      ]);
-      const rules = definitions.map((d) => ({ ...d, conditions: d.conditions as unknown as Condition[] }));
-      return previewFlow(sessions, rules, { id: "preview", ...flow });
-    },
-  }),
-);
+/** A preview root field: the app and the unsaved definition in, what it would find out. */
+function previewField<Found extends object, Definition>(
+  name: string,
+  found: ObjectRef<Types, Found>,
+  definitionInput: InputObjectRef<Types, Definition>,
+  description: string,
+  preview: (ctx: Context, appId: string, definition: Definition) => Promise<Found>,
+) {
+  builder.queryField(name, (t) =>
+    t.fieldWithInput({
+      type: found,
+      description: `${description} ${DESCRIPTION}`,
+      authScopes: { permission: "analytics.manage" },
+      errors: { types: [ValidationError, NotFoundError] },
+      input: { appId: t.input.globalID({ for: AnalyticsAppRef }), definition: t.input.field({ type: definitionInput, required: true }) },
+      // Pothos can't follow a generic input type through to the arguments: they are what `input` declares.
+      resolve: (_r, args, ctx) => {
+        const { appId, definition } = (args as unknown as { input: { appId: { id: string }; definition: Definition } }).input;
+        return preview(ctx, appId.id, definition) as never;
+      },
+    }),
+  );
+}
+
+previewField("previewBusinessEventDefinition", BusinessEventPreviewRef, BusinessEventDefinitionInput, "What an unsaved business-event definition would find.", async (ctx, appId, definition) => {
+  const data = definitionData(definition);
+  const app = await appOf(ctx, appId);
+  return previewBusinessEvent(await recentSessions(ctx, app.id), { ...data, conditions: data.conditions as Condition[] });
+});
+
+previewField("previewFlowDefinition", FlowPreviewRef, FlowDefinitionInput, "How sessions would go through an unsaved flow, with the app's saved business events.", async (ctx, appId, definition) => {
+  const app = await appOf(ctx, appId);
+  const flow = await flowData(ctx, app.id, definition);
+  const [sessions, definitions] = await Promise.all([
+    recentSessions(ctx, app.id),
+    ctx.db.businessEventDefinition.findMany({ where: { appId: app.id }, orderBy: [{ createdAt: "asc" }, { name: "asc" }] }),
+  ]);
+  const rules = definitions.map((d) => ({ ...d, conditions: d.conditions as unknown as Condition[] }));
+  return previewFlow(sessions, rules, { id: "preview", ...flow });
+});
