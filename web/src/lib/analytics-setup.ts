@@ -218,7 +218,6 @@ export const linesOf = (text: string) =>
 
 /** How to send this app's events from each SDK README documents, with this server as the host. */
 export function sdkSnippets(host: string): { label: string; code: string }[] {
-  const call = `{ distinctId: "customer-42", event: "project_created", properties: { name: "Apollo" } }`;
   return [
     {
       label: "Segment (@segment/analytics-node)",
@@ -230,7 +229,7 @@ analytics.track({ userId: "customer-42", event: "project_created", properties: {
       label: "PostHog (posthog-node)",
       code: `import { PostHog } from "posthog-node";
 const posthog = new PostHog(WRITE_KEY, { host: "${host}" });
-posthog.capture(${call});`,
+posthog.capture({ distinctId: "customer-42", event: "project_created", properties: { name: "Apollo" } });`,
     },
     {
       label: "PostHog in the browser (posthog-js)",
