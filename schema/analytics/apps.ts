@@ -44,7 +44,7 @@ const ConditionInput = builder.inputType("PropertyConditionInput", {
 });
 
 /** Only for apps of the viewer's workspace; anything else is "not found". */
-async function appOf(ctx: Context, id: string) {
+export async function appOf(ctx: Context, id: string) {
   const app = await ctx.db.analyticsApp.findFirst({ where: { id, workspaceId: ctx.viewer!.workspaceId } });
   if (!app) throw new NotFoundError("App");
   return app;
@@ -215,7 +215,7 @@ builder.mutationField("deleteAnalyticsApp", (t) =>
   }),
 );
 
-const BusinessEventDefinitionInput = builder.inputType("BusinessEventDefinitionInput", {
+export const BusinessEventDefinitionInput = builder.inputType("BusinessEventDefinitionInput", {
   fields: (t) => ({
     name: t.string({ description: 'The business event, e.g. "Created Project".' }),
     eventName: t.string({ description: "The raw event it is made from." }),
@@ -228,7 +228,7 @@ const BusinessEventDefinitionInput = builder.inputType("BusinessEventDefinitionI
 
 type DefinitionInput = typeof BusinessEventDefinitionInput.$inferInput;
 
-function definitionData(input: DefinitionInput) {
+export function definitionData(input: DefinitionInput) {
   const problems = new Problems();
   const name = input.name.trim();
   const eventName = input.eventName.trim();
@@ -288,7 +288,7 @@ builder.mutationField("updateBusinessEventDefinition", (t) =>
   }),
 );
 
-const FlowDefinitionInput = builder.inputType("FlowDefinitionInput", {
+export const FlowDefinitionInput = builder.inputType("FlowDefinitionInput", {
   fields: (t) => ({
     name: t.string(),
     steps: t.stringList({ description: "Business event names, in order; at least two." }),
@@ -298,7 +298,7 @@ const FlowDefinitionInput = builder.inputType("FlowDefinitionInput", {
   }),
 });
 
-async function flowData(ctx: Context, appId: string, input: typeof FlowDefinitionInput.$inferInput) {
+export async function flowData(ctx: Context, appId: string, input: typeof FlowDefinitionInput.$inferInput) {
   const problems = new Problems();
   const name = input.name.trim();
   if (!name || name.length > 100) problems.add("input.name", "1 to 100 characters");

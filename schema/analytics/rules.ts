@@ -452,6 +452,46 @@ export function flowOutcomes(events: BusinessEvent[], flows: FlowRule[]): FlowRe
   return flows.map((f) => flowOutcome(events, f)).filter((r): r is FlowResult => r !== null);
 }
 
+// ---------------------------------------------------------------- previews
+
+export interface BusinessEventPreview {
+  sessions: number;
+  matchingSessions: number;
+  matches: number;
+}
+
+/** What an unsaved business-event definition would find in these sessions (each its raw events). */
+export function previewBusinessEvent(sessions: RawForMatching[][], rule: BusinessEventRule): BusinessEventPreview {
+  const found = sessions.map((events) => matchBusinessEvents(events, [rule]).length);
+  return { sessions: sessions.length, matchingSessions: found.filter((n) => n > 0).length, matches: found.reduce((a, b) => a + b, 0) };
+}
+
+export interface FlowPreview {
+  sessions: number;
+  started: number;
+  completed: number;
+  withMistakes: number;
+  droppedOff: number;
+  /** Where those who dropped off stopped: the last step they reached, with how many, most first. */
+  dropOffSteps: { step: string; sessions: number }[];
+}
+
+/** What an unsaved flow would make of these sessions, with the app's business-event rules. */
+export function previewFlow(sessions: RawForMatching[][], rules: BusinessEventRule[], flow: FlowRule): FlowPreview {
+  const results = sessions.map((events) => flowOutcome(matchBusinessEvents(events, rules), flow)).filter((r): r is FlowResult => r !== null);
+  const count = (outcome: Outcome) => results.filter((r) => r.outcome === outcome).length;
+  const stops = new Map<string, number>();
+  for (const r of results) if (r.outcome === "dropped_off") stops.set(r.lastStep, (stops.get(r.lastStep) ?? 0) + 1);
+  return {
+    sessions: sessions.length,
+    started: results.length,
+    completed: count("completed"),
+    withMistakes: count("mistakes"),
+    droppedOff: count("dropped_off"),
+    dropOffSteps: [...stops].map(([step, n]) => ({ step, sessions: n })).sort((a, b) => b.sessions - a.sessions || flow.steps.indexOf(a.step) - flow.steps.indexOf(b.step)),
+  };
+}
+
 // ---------------------------------------------------------------- summaries
 
 export interface SummaryInput {

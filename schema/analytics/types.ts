@@ -1,4 +1,5 @@
-// The analytics domain's GraphQL: apps and definitions, user sessions.
+// The analytics domain's GraphQL: apps and definitions (with their previews), user sessions.
 import "./apps.js";
+import "./preview.js";
 import "./sessions.js";
 import "./in-progress.js";

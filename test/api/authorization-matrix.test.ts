@@ -96,6 +96,8 @@ const FIELDS: Record<string, Need> = {
   "Query.invoices": "billing.manage",
   "Query.analyticsApps": "analytics.read",
   "Query.analyticsSettings": "analytics.read",
+  "Query.previewBusinessEventDefinition": "analytics.manage",
+  "Query.previewFlowDefinition": "analytics.manage",
   "Query.userSessions": "analytics.read",
   "Query.userSessionsInProgress": "analytics.read",
   "Query.failedJobs": "jobs.read",

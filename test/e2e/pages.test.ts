@@ -83,6 +83,7 @@ describe.runIf(existsSync(CHROMIUM))("every page on a phone and a desktop", () =
       ["/appointments/settings", "main h1"],
       ["/analytics", "main h1"],
       ["/settings/work", "main h1"],
+      ["/settings/analytics", "main h1"],
       ["/settings/workspace", "#ws-name"],
       ["/settings/members", "[data-testid=member-row]"],
       ["/settings/tokens", "[data-testid=token-row]"],

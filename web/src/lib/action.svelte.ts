@@ -4,8 +4,8 @@ import { Newest } from "./newest";
 
 /**
  * A page's busy flag and last failure around the actions its buttons and loads run. A form that
- * shows errors next to its fields names them (`fields`): problems with those paths are shown there
- * (`problemFor`), not repeated in `failure`.
+ * shows errors next to its fields names them (`fields`; `steps.*` stands for every item of a list):
+ * problems with those paths are shown there (`problemFor`), not repeated in `failure`.
  */
 export class Action {
   busy = $state(false);
@@ -34,7 +34,7 @@ export class Action {
       this.done = confirmation;
     } catch (error) {
       this.problems = error instanceof ApiError ? error.problems : [];
-      const shownByField = this.problems.length > 0 && this.problems.every((p) => this.fields.includes(fieldOf(p)));
+      const shownByField = this.problems.length > 0 && this.problems.every((p) => this.fields.some((f) => shownAt(f, fieldOf(p))));
       this.failure = shownByField ? null : errorMessage(error);
     } finally {
       // Busy until the last of overlapping runs ends, not the first.
@@ -57,6 +57,10 @@ export class Action {
       }
     });
   }
+}
+
+function shownAt(shown: string, field: string): boolean {
+  return shown.endsWith(".*") ? field.startsWith(shown.slice(0, -1)) : shown === field;
 }
 
 function fieldOf(problem: FieldProblem): string {
