@@ -2,3 +2,4 @@
 import "./apps.js";
 import "./sessions.js";
 import "./in-progress.js";
+import "./activity.js";
