@@ -70,7 +70,7 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
   const where = sessionsSql(ctx, f);
   const day = Prisma.sql`(s."startedAt" AT TIME ZONE ${tz})::date`;
   const inRange = Prisma.sql`${where} AND s."startedAt" >= ${range.start} AND s."startedAt" < ${range.end}`;
-  const days = Prisma.sql`generate_series(${from}::date, ${to}::date, INTERVAL '1 day')::date`;
+  const days = Prisma.sql`(SELECT g::date AS day FROM generate_series(${from}::date, ${to}::date, INTERVAL '1 day') g)`;
 
   const [perDay, [whole], flowDays, dropOffs, events] = await Promise.all([
     ctx.db.$queryRaw<Day[]>`
@@ -82,7 +82,7 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
              (SELECT COUNT(DISTINCT "userKey") FROM s WHERE s.day > d.day - 30 AND s.day <= d.day)::int AS "monthlyActiveUsers",
              (SELECT COUNT(*) FROM s WHERE s.day = d.day)::int AS sessions,
              (SELECT ${median} FROM s WHERE s.day = d.day) AS "medianDurationSeconds"
-      FROM ${days} AS d(day) ORDER BY d.day`,
+      FROM ${days} d ORDER BY d.day`,
     ctx.db.$queryRaw<Pick<Activity, "activeUsers" | "sessions" | "medianDurationSeconds">[]>`
       SELECT COUNT(DISTINCT s."userKey")::int AS "activeUsers", COUNT(*)::int AS sessions, ${median} AS "medianDurationSeconds"
       FROM "UserSession" s WHERE ${inRange}`,
