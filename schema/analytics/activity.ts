@@ -73,16 +73,19 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
   const days = Prisma.sql`(SELECT g::date AS day FROM generate_series(${from}::date, ${to}::date, INTERVAL '1 day') g)`;
 
   const [perDay, [whole], flowDays, dropOffs, events] = await Promise.all([
+    // One row per user and day, so the weekly and monthly windows join a day's users once, not each session.
     ctx.db.$queryRaw<Day[]>`
       WITH s AS (SELECT s."userKey", s."durationSeconds", ${day} AS day FROM "UserSession" s
-                 WHERE ${where} AND s."startedAt" >= ${lookBack.start} AND s."startedAt" < ${lookBack.end})
-      SELECT to_char(d.day, 'YYYY-MM-DD') AS date,
-             (SELECT COUNT(DISTINCT "userKey") FROM s WHERE s.day = d.day)::int AS "activeUsers",
-             (SELECT COUNT(DISTINCT "userKey") FROM s WHERE s.day > d.day - 7 AND s.day <= d.day)::int AS "weeklyActiveUsers",
-             (SELECT COUNT(DISTINCT "userKey") FROM s WHERE s.day > d.day - 30 AND s.day <= d.day)::int AS "monthlyActiveUsers",
-             (SELECT COUNT(*) FROM s WHERE s.day = d.day)::int AS sessions,
-             (SELECT ${median} FROM s WHERE s.day = d.day) AS "medianDurationSeconds"
-      FROM ${days} d ORDER BY d.day`,
+                 WHERE ${where} AND s."startedAt" >= ${lookBack.start} AND s."startedAt" < ${lookBack.end}),
+           user_days AS (SELECT DISTINCT "userKey", day FROM s),
+           d AS ${days},
+           each_day AS (SELECT d.day, COUNT(DISTINCT s."userKey")::int AS "activeUsers", COUNT(s."userKey")::int AS sessions, ${median} AS "medianDurationSeconds"
+                        FROM d LEFT JOIN s ON s.day = d.day GROUP BY d.day),
+           windows AS (SELECT d.day, (COUNT(DISTINCT u."userKey") FILTER (WHERE u.day > d.day - 7))::int AS "weeklyActiveUsers",
+                              COUNT(DISTINCT u."userKey")::int AS "monthlyActiveUsers"
+                       FROM d LEFT JOIN user_days u ON u.day > d.day - 30 AND u.day <= d.day GROUP BY d.day)
+      SELECT to_char(day, 'YYYY-MM-DD') AS date, "activeUsers", "weeklyActiveUsers", "monthlyActiveUsers", sessions, "medianDurationSeconds"
+      FROM each_day JOIN windows USING (day) ORDER BY day`,
     ctx.db.$queryRaw<Pick<Activity, "activeUsers" | "sessions" | "medianDurationSeconds">[]>`
       SELECT COUNT(DISTINCT s."userKey")::int AS "activeUsers", COUNT(*)::int AS sessions, ${median} AS "medianDurationSeconds"
       FROM "UserSession" s WHERE ${inRange}`,
