@@ -43,7 +43,7 @@ export async function fetchActivity(f: ActivityFilters): Promise<{ activity: Act
   throw new Error("You don't have access to user activity");
 }
 
-const COUNT: Measure = { format: (v) => String(v), axis: (v) => String(v), scale: 1 };
+const COUNT: Measure = { format: (v) => String(v), axis: (v) => String(v), scale: 1, whole: true };
 const MINUTES: Measure = { format: formatDuration, axis: (v) => `${v} min`, scale: 1 / 60 };
 const PERCENT: Measure = { format: (v) => percent(v), axis: (v) => `${v}%`, scale: 100 };
 

@@ -60,6 +60,8 @@ export interface Measure {
   format: (value: number) => string;
   axis: (scaled: number) => string;
   scale: number;
+  /** Counts: whole numbers on the axis (no "2.5 sessions"). */
+  whole?: boolean;
 }
 
 /** Durations: H:MM, hours on the axis (they read better than seconds). */
@@ -106,7 +108,7 @@ export function bars(categoryName: string, data: ChartData, options: { measure: 
         ...common(theme),
         scales: {
           x: { stacked, ticks: { color: theme.text, autoSkip: true, maxRotation: 0 }, grid: { display: false } },
-          y: { stacked, beginAtZero: true, ticks: { color: theme.text, callback: (v) => measure.axis(Number(v)) }, grid: { color: theme.grid } },
+          y: { stacked, beginAtZero: true, ticks: { color: theme.text, precision: measure.whole ? 0 : undefined, callback: (v) => measure.axis(Number(v)) }, grid: { color: theme.grid } },
         },
         plugins: {
           legend: { position: "bottom", labels: { color: theme.text, boxWidth: 12 } },
