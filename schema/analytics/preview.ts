@@ -40,10 +40,10 @@ const BusinessEventPreviewRef = builder.objectRef<BusinessEventPreview>("Busines
   }),
 });
 
-const DropOffStepRef = builder.objectRef<FlowPreview["dropOffSteps"][number]>("FlowDropOffStep").implement({
+export const DropOffStepRef = builder.objectRef<FlowPreview["dropOffSteps"][number]>("FlowDropOffStep").implement({
   fields: (t) => ({
-    step: t.exposeString("step", { description: "The last step reached." }),
-    sessions: t.exposeInt("sessions"),
+    step: t.exposeString("step", { description: "The last step reached before dropping off." }),
+    sessions: t.exposeInt("sessions", { description: "Sessions that dropped off there." }),
   }),
 });
 

@@ -586,3 +586,23 @@ export function summaryInputHash(input: SummaryInput): string {
   };
   return createHash("sha256").update(JSON.stringify(canonical)).digest("hex");
 }
+
+// ---- User Activity ----
+
+/** A chart of every day is only readable, and only cheap to count, for a bounded range. */
+export const ACTIVITY_MAX_DAYS = 366;
+
+/** How many business events the activity lists, most frequent first. */
+export const TOP_BUSINESS_EVENTS = 10;
+
+/** What is wrong with an activity range of LocalDates (YYYY-MM-DD), by field. */
+export function activityRangeProblems(from: string, to: string): { path: string[]; message: string }[] {
+  // LocalDates parse as UTC midnights: whole days apart.
+  const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
+  if (days < 1) return [{ path: ["to"], message: "Must not be before from" }];
+  if (days > ACTIVITY_MAX_DAYS) return [{ path: ["to"], message: `The range may span at most ${ACTIVITY_MAX_DAYS} days` }];
+  return [];
+}
+
+/** `part` as a share of `whole`, 0 to 1; null when there is no whole to share. */
+export const share = (part: number, whole: number): number | null => (whole > 0 ? part / whole : null);

@@ -3,3 +3,4 @@ import "./apps.js";
 import "./preview.js";
 import "./sessions.js";
 import "./in-progress.js";
+import "./activity.js";

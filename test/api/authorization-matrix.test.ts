@@ -100,6 +100,7 @@ const FIELDS: Record<string, Need> = {
   "Query.previewFlowDefinition": "analytics.manage",
   "Query.userSessions": "analytics.read",
   "Query.userSessionsInProgress": "analytics.read",
+  "Query.userActivity": "analytics.read",
   "Query.failedJobs": "jobs.read",
   "Query.liveBoard": { any: ["work.read", "agent.read", "session.read", "analytics.read"] },
   // Mutation: identity and credentials

@@ -82,6 +82,7 @@ describe.runIf(existsSync(CHROMIUM))("every page on a phone and a desktop", () =
       ["/appointments/fields", "main h1"],
       ["/appointments/settings", "main h1"],
       ["/analytics", "main h1"],
+      ["/analytics/activity", "[data-testid=chart-sessions]"],
       ["/settings/work", "main h1"],
       ["/settings/analytics", "main h1"],
       ["/settings/workspace", "#ws-name"],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  activityRangeProblems,
   addLinks,
   analyticsSettings,
   clock,
@@ -10,6 +11,7 @@ import {
   mergeTouching,
   renderTemplate,
   sessionise,
+  share,
   summarise,
   summaryInputHash,
   validateBatch,
@@ -265,5 +267,21 @@ describe("identities", () => {
       ["anon", t("10:00"), t("10:50")],
       ["far", t("12:00"), t("12:10")],
     ]);
+  });
+});
+
+describe("user activity", () => {
+  it("a range is one day up to 366, across a leap day too; backwards or longer names `to`", () => {
+    expect(activityRangeProblems("2028-02-28", "2028-02-28")).toEqual([]);
+    expect(activityRangeProblems("2028-01-01", "2028-12-31")).toEqual([]); // 366 days, 29 February included
+    expect(activityRangeProblems("2027-01-01", "2028-01-01")).toEqual([]);
+    expect(activityRangeProblems("2027-01-01", "2028-01-02")).toEqual([{ path: ["to"], message: "The range may span at most 366 days" }]);
+    expect(activityRangeProblems("2028-03-01", "2028-02-29")).toEqual([{ path: ["to"], message: "Must not be before from" }]);
+  });
+
+  it("a share of nothing is none, not zero", () => {
+    expect(share(1, 4)).toBe(0.25);
+    expect(share(0, 4)).toBe(0);
+    expect(share(0, 0)).toBeNull();
   });
 });

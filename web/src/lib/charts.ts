@@ -42,32 +42,59 @@ export const PALETTE = ["#2f6fde", "#1f9d55", "#d08700", "#8957e5", "#c0392b", "
 /** Time away, wherever a chart shows it. */
 export const AWAY_COLOR = "#9aa3ad";
 
-/** One stack part: its name, colour and seconds per category (in the categories' order). */
+/** One series: its name, colour and value per category (in the categories' order; null: none that day). */
 export interface ChartSeries {
   label: string;
   color: string;
-  seconds: number[];
+  values: (number | null)[];
 }
 
-/** Categories along the axis (days, weeks), each a stack of the series. */
+/** Categories along the axis (days, weeks), each a stack (or group) of the series. */
 export interface ChartData {
   categories: { key: string; label: string }[];
   series: ChartSeries[];
 }
 
-const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+/** How a chart shows its numbers: in the table and tooltip, and on the axis (scaled for reading). */
+export interface Measure {
+  format: (value: number) => string;
+  axis: (scaled: number) => string;
+  scale: number;
+  /** Counts: whole numbers on the axis (no "2.5 sessions"). */
+  whole?: boolean;
+}
+
+/** Durations: H:MM, hours on the axis (they read better than seconds). */
+export const HOURS: Measure = { format: formatHoursMinutes, axis: (v) => `${v} h`, scale: 1 / 3600 };
+
+const sum = (values: (number | null)[]) => values.reduce<number>((a, b) => a + (b ?? 0), 0);
 
 /** Stacked bars of durations; the table has a column per series with time in it, and totals. */
 export function stackedBars(title: string, categoryName: string, data: ChartData): ChartView {
-  // An all-zero series would only add a legend entry and a column of dashes.
-  const series = data.series.filter((s) => s.seconds.some((v) => v > 0));
-  const totals = data.categories.map((_, i) => sum(series.map((s) => s.seconds[i])));
+  const series = withValues(data.series);
+  const total = sum(data.categories.map((_, i) => sum(series.map((s) => s.values[i]))));
+  const summary = `${title}: ${formatHoursMinutes(total)} in all, ${series.map((s) => `${s.label} ${formatHoursMinutes(sum(s.values))}`).join(", ")}.`;
+  return bars(categoryName, data, { measure: HOURS, stacked: true, summary });
+}
+
+// An all-zero series would only add a legend entry and a column of dashes.
+const withValues = (series: ChartSeries[]) => series.filter((s) => s.values.some((v) => v != null && v > 0));
+
+/**
+ * Bars per category, stacked (the table then has totals) or side by side; `summary` is the
+ * picture in one sentence.
+ */
+export function bars(categoryName: string, data: ChartData, options: { measure: Measure; stacked: boolean; summary: string }): ChartView {
+  const { measure, stacked } = options;
+  const series = withValues(data.series);
+  const totals = data.categories.map((_, i) => sum(series.map((s) => s.values[i])));
+  const cell = (v: number | null) => (v == null ? "–" : measure.format(v));
   return {
-    summary: `${title}: ${formatHoursMinutes(sum(totals))} in all, ${series.map((s) => `${s.label} ${formatHoursMinutes(sum(s.seconds))}`).join(", ")}.`,
+    summary: options.summary,
     table: {
-      columns: [categoryName, ...series.map((s) => s.label), "Total"],
-      rows: data.categories.map((c, i) => ({ key: c.key, cells: [c.label, ...series.map((s) => formatHoursMinutes(s.seconds[i])), formatHoursMinutes(totals[i])] })),
-      foot: ["Total", ...series.map((s) => formatHoursMinutes(sum(s.seconds))), formatHoursMinutes(sum(totals))],
+      columns: [categoryName, ...series.map((s) => s.label), ...(stacked ? ["Total"] : [])],
+      rows: data.categories.map((c, i) => ({ key: c.key, cells: [c.label, ...series.map((s) => cell(s.values[i])), ...(stacked ? [cell(totals[i])] : [])] })),
+      foot: stacked ? ["Total", ...series.map((s) => cell(sum(s.values))), cell(sum(totals))] : undefined,
     },
     empty: series.length === 0,
     height: 16,
@@ -75,18 +102,17 @@ export function stackedBars(title: string, categoryName: string, data: ChartData
       type: "bar",
       data: {
         labels: data.categories.map((c) => c.label),
-        // Hours on the axis read better than seconds; the tooltip and the table say H:MM.
-        datasets: series.map((s) => ({ label: s.label, data: s.seconds.map((v) => v / 3600), backgroundColor: s.color, borderWidth: 0 })),
+        datasets: series.map((s) => ({ label: s.label, data: s.values.map((v) => (v == null ? null : v * measure.scale)) as number[], backgroundColor: s.color, borderWidth: 0 })),
       },
       options: {
         ...common(theme),
         scales: {
-          x: { stacked: true, ticks: { color: theme.text, autoSkip: true, maxRotation: 0 }, grid: { display: false } },
-          y: { stacked: true, beginAtZero: true, ticks: { color: theme.text, callback: (v) => `${v} h` }, grid: { color: theme.grid } },
+          x: { stacked, ticks: { color: theme.text, autoSkip: true, maxRotation: 0 }, grid: { display: false } },
+          y: { stacked, beginAtZero: true, ticks: { color: theme.text, precision: measure.whole ? 0 : undefined, callback: (v) => measure.axis(Number(v)) }, grid: { color: theme.grid } },
         },
         plugins: {
           legend: { position: "bottom", labels: { color: theme.text, boxWidth: 12 } },
-          tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${formatHoursMinutes(series[item.datasetIndex].seconds[item.dataIndex])}` } },
+          tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${cell(series[item.datasetIndex].values[item.dataIndex])}` } },
         },
       },
     }),

@@ -96,7 +96,7 @@ export async function fetchEntryWeekCharts(filter: TimeEntryFilter, firstWeek: s
     }
     const total = (g: { seconds: number[] }) => g.seconds.reduce((a, b) => a + b, 0);
     const ordered = [...groups].sort(([a, x], [b, y]) => Number(a === NONE.id) - Number(b === NONE.id) || total(y) - total(x) || x.name.localeCompare(y.name));
-    return { categories, series: ordered.map(([id, g], i) => ({ label: g.name, color: id === NONE.id ? NONE.color : PALETTE[i % PALETTE.length], seconds: g.seconds })) };
+    return { categories, series: ordered.map(([id, g], i) => ({ label: g.name, color: id === NONE.id ? NONE.color : PALETTE[i % PALETTE.length], values: g.seconds })) };
   };
   return {
     byProject: chart((row) => (row.project ? { id: row.project.id, name: row.project.name } : { id: NONE.id, name: "No project" })),

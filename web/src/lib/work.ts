@@ -309,7 +309,7 @@ export function workDayChart(days: WorkDayTotals[], dates: string[]): ChartData 
   const none = { date: "", netSeconds: 0, afkSeconds: 0, breakSeconds: 0, lunchSeconds: 0, meetingSeconds: 0, callSeconds: 0 };
   return {
     categories: dates.map((date) => ({ key: date, label: formatShortDate(date, true) })),
-    series: DAY_PARTS.map((part) => ({ label: part.label, color: part.color, seconds: dates.map((date) => part.seconds(byDate.get(date) ?? none)) })),
+    series: DAY_PARTS.map((part) => ({ label: part.label, color: part.color, values: dates.map((date) => part.seconds(byDate.get(date) ?? none)) })),
   };
 }
 

@@ -1,0 +1,215 @@
+// User Activity: how many people use the apps, how often and how long, how the flows go and which
+// business events happen, per day of a date range in the workspace's time zone. Everything is
+// counted by the database: a range of a busy app is far too many sessions to ship here and count.
+import { Prisma, type AnalyticsApp } from "../../prisma/generated/client.js";
+import { builder } from "../builder.js";
+import { DropOffStepRef } from "./preview.js";
+import type { Context } from "../common/context.js";
+import { ValidationError } from "../common/errors.js";
+import { rowsSql, rowsWhere } from "../common/policy.js";
+import { dateRange } from "../common/time.js";
+import { AnalyticsAppRef } from "./apps.js";
+import { activityRangeProblems, share, ACTIVITY_MAX_DAYS, TOP_BUSINESS_EVENTS } from "./rules.js";
+
+interface Day {
+  date: string;
+  activeUsers: number;
+  weeklyActiveUsers: number;
+  monthlyActiveUsers: number;
+  sessions: number;
+  medianDurationSeconds: number | null;
+}
+
+interface FlowCounts {
+  started: number;
+  completed: number;
+  mistakes: number;
+  droppedOff: number;
+}
+
+type FlowDay = FlowCounts & { date: string };
+
+interface FlowActivity {
+  flowId: string;
+  name: string;
+  appId: string;
+  total: FlowCounts;
+  days: FlowDay[];
+  dropOffSteps: { step: string; sessions: number }[];
+}
+
+interface Activity {
+  from: string;
+  to: string;
+  timeZone: string;
+  activeUsers: number;
+  sessions: number;
+  medianDurationSeconds: number | null;
+  days: Day[];
+  flows: FlowActivity[];
+  topBusinessEvents: { name: string; count: number }[];
+}
+
+type Filter = { appId?: string; excludeBots: boolean; excludeDev: boolean };
+
+/** The viewer's sessions of the filter, as an SQL condition on `s` (without the date range). */
+function sessionsSql(ctx: Context, f: Filter) {
+  return Prisma.sql`${rowsSql(ctx.viewer, "userSession", "s")}
+    AND (${f.appId ?? null}::uuid IS NULL OR s."appId" = ${f.appId ?? null}::uuid)
+    AND (NOT ${f.excludeBots} OR NOT s."isBot")
+    AND (NOT ${f.excludeDev} OR NOT (s."isDev" OR s."isInternal"))`;
+}
+
+const median = Prisma.sql`ROUND((PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY s."durationSeconds"))::numeric)::int`;
+
+async function read(ctx: Context, from: string, to: string, f: Filter): Promise<Activity> {
+  const workspace = await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } });
+  const tz = workspace.timeZone;
+  const range = dateRange(from, to, tz);
+  // Monthly active users of the range's first day look 29 days further back.
+  const lookBack = dateRange(new Date(Date.parse(from) - 29 * 86_400_000).toISOString().slice(0, 10), to, tz);
+  const where = sessionsSql(ctx, f);
+  const day = Prisma.sql`(s."startedAt" AT TIME ZONE ${tz})::date`;
+  const inRange = Prisma.sql`${where} AND s."startedAt" >= ${range.start} AND s."startedAt" < ${range.end}`;
+  const days = Prisma.sql`(SELECT g::date AS day FROM generate_series(${from}::date, ${to}::date, INTERVAL '1 day') g)`;
+
+  const [perDay, [whole], flowDays, dropOffs, events] = await Promise.all([
+    // One row per user and day, so the weekly and monthly windows join a day's users once, not each session.
+    ctx.db.$queryRaw<Day[]>`
+      WITH s AS (SELECT s."userKey", s."durationSeconds", ${day} AS day FROM "UserSession" s
+                 WHERE ${where} AND s."startedAt" >= ${lookBack.start} AND s."startedAt" < ${lookBack.end}),
+           user_days AS (SELECT DISTINCT "userKey", day FROM s),
+           d AS ${days},
+           each_day AS (SELECT d.day, COUNT(DISTINCT s."userKey")::int AS "activeUsers", COUNT(s."userKey")::int AS sessions, ${median} AS "medianDurationSeconds"
+                        FROM d LEFT JOIN s ON s.day = d.day GROUP BY d.day),
+           windows AS (SELECT d.day, (COUNT(DISTINCT u."userKey") FILTER (WHERE u.day > d.day - 7))::int AS "weeklyActiveUsers",
+                              COUNT(DISTINCT u."userKey")::int AS "monthlyActiveUsers"
+                       FROM d LEFT JOIN user_days u ON u.day > d.day - 30 AND u.day <= d.day GROUP BY d.day)
+      SELECT to_char(day, 'YYYY-MM-DD') AS date, "activeUsers", "weeklyActiveUsers", "monthlyActiveUsers", sessions, "medianDurationSeconds"
+      FROM each_day JOIN windows USING (day) ORDER BY day`,
+    ctx.db.$queryRaw<Pick<Activity, "activeUsers" | "sessions" | "medianDurationSeconds">[]>`
+      SELECT COUNT(DISTINCT s."userKey")::int AS "activeUsers", COUNT(*)::int AS sessions, ${median} AS "medianDurationSeconds"
+      FROM "UserSession" s WHERE ${inRange}`,
+    ctx.db.$queryRaw<(FlowDay & { flowId: string })[]>`
+      SELECT o."flowId", to_char(${day}, 'YYYY-MM-DD') AS date, COUNT(*)::int AS started,
+             (COUNT(*) FILTER (WHERE o.outcome = 'completed'))::int AS completed,
+             (COUNT(*) FILTER (WHERE o.outcome = 'mistakes'))::int AS mistakes,
+             (COUNT(*) FILTER (WHERE o.outcome = 'dropped_off'))::int AS "droppedOff"
+      FROM "FlowOutcome" o JOIN "UserSession" s ON s.id = o."sessionId"
+      WHERE ${inRange} AND s."finalizedAt" IS NOT NULL GROUP BY 1, 2`,
+    ctx.db.$queryRaw<{ flowId: string; step: string; count: number }[]>`
+      SELECT o."flowId", o."lastStep" AS step, COUNT(*)::int AS count
+      FROM "FlowOutcome" o JOIN "UserSession" s ON s.id = o."sessionId"
+      WHERE ${inRange} AND s."finalizedAt" IS NOT NULL AND o.outcome = 'dropped_off'
+      GROUP BY 1, 2 ORDER BY count DESC, step`,
+    ctx.db.$queryRaw<{ name: string; count: number }[]>`
+      SELECT e.name, COUNT(*)::int AS count
+      FROM "SessionBusinessEvent" e JOIN "UserSession" s ON s.id = e."sessionId"
+      WHERE ${inRange} AND s."finalizedAt" IS NOT NULL
+      GROUP BY e.name ORDER BY count DESC, e.name LIMIT ${TOP_BUSINESS_EVENTS}`,
+  ]);
+
+  const definitions = await ctx.db.flowDefinition.findMany({
+    where: { app: rowsWhere(ctx.viewer, "analyticsApp"), appId: f.appId },
+    orderBy: [{ app: { name: "asc" } }, { name: "asc" }],
+  });
+  const flows = definitions.map((flow) => {
+    const byDate = new Map(flowDays.filter((r) => r.flowId === flow.id).map((r) => [r.date, r]));
+    const flowDaysList = perDay.map(({ date }) => byDate.get(date) ?? { date, started: 0, completed: 0, mistakes: 0, droppedOff: 0 });
+    const total = (key: keyof FlowCounts) => flowDaysList.reduce((n, d) => n + d[key], 0);
+    return {
+      flowId: flow.id,
+      name: flow.name,
+      appId: flow.appId,
+      total: { started: total("started"), completed: total("completed"), mistakes: total("mistakes"), droppedOff: total("droppedOff") },
+      days: flowDaysList.map(({ date, started, completed, mistakes, droppedOff }) => ({ date, started, completed, mistakes, droppedOff })),
+      dropOffSteps: dropOffs.filter((r) => r.flowId === flow.id).map(({ step, count }) => ({ step, sessions: count })),
+    };
+  });
+  return { from, to, timeZone: tz, ...whole, days: perDay, flows, topBusinessEvents: events };
+}
+
+const CountsRef = builder.objectRef<FlowCounts>("FlowCounts").implement({
+  fields: (t) => ({
+    started: t.exposeInt("started", { description: "Sessions that began the flow." }),
+    completed: t.exposeInt("completed", { description: "Finished without mistakes." }),
+    mistakes: t.exposeInt("mistakes", { description: "Finished with mistakes." }),
+    droppedOff: t.exposeInt("droppedOff"),
+    completionRate: t.float({ nullable: true, description: "Completed as a share of the starts, 0 to 1; null without starts.", resolve: (c) => share(c.completed, c.started) }),
+    mistakesRate: t.float({ nullable: true, description: "Finished with mistakes as a share of the starts.", resolve: (c) => share(c.mistakes, c.started) }),
+    dropOffRate: t.float({ nullable: true, description: "Dropped off as a share of the starts.", resolve: (c) => share(c.droppedOff, c.started) }),
+  }),
+});
+
+const FlowDayRef = builder.objectRef<FlowDay>("FlowActivityDay").implement({
+  fields: (t) => ({ date: t.expose("date", { type: "LocalDate" }), counts: t.field({ type: CountsRef, resolve: (d) => d }) }),
+});
+
+const FlowRef = builder.objectRef<FlowActivity>("FlowActivity").implement({
+  description: "How one flow went over the range: totals, each day, and where people dropped off.",
+  fields: (t) => ({
+    name: t.exposeString("name"),
+    app: t.field({ type: AnalyticsAppRef, resolve: (f, _a, ctx) => ctx.db.analyticsApp.findUniqueOrThrow({ where: { id: f.appId } }) as Promise<AnalyticsApp> }),
+    total: t.field({ type: CountsRef, description: "Over the whole range.", resolve: (f) => f.total }),
+    days: t.field({ type: [FlowDayRef], description: "Every day of the range, zeros included.", resolve: (f) => f.days }),
+    dropOffSteps: t.field({ type: [DropOffStepRef], description: "Where drop-offs stopped, most first.", resolve: (f) => f.dropOffSteps }),
+    mostDroppedAtStep: t.string({ nullable: true, description: "The step most drop-offs stopped at; null without drop-offs.", resolve: (f) => f.dropOffSteps[0]?.step ?? null }),
+  }),
+});
+
+const DayRef = builder.objectRef<Day>("UserActivityDay").implement({
+  fields: (t) => ({
+    date: t.expose("date", { type: "LocalDate" }),
+    activeUsers: t.exposeInt("activeUsers", { description: "Daily active users: distinct user ids with a session started this day." }),
+    weeklyActiveUsers: t.exposeInt("weeklyActiveUsers", { description: "Distinct user ids with a session started in the 7 days ending this day." }),
+    monthlyActiveUsers: t.exposeInt("monthlyActiveUsers", { description: "Distinct user ids with a session started in the 30 days ending this day." }),
+    sessions: t.exposeInt("sessions", { description: "Sessions started this day." }),
+    medianDurationSeconds: t.exposeInt("medianDurationSeconds", { nullable: true, description: "Median duration of those sessions, whole seconds; null without sessions." }),
+  }),
+});
+
+const ActivityRef = builder.objectRef<Activity>("UserActivity").implement({
+  description:
+    "User activity over a date range in the workspace's time zone. A session counts on the local day it started; users are distinct user ids (the user's id once identified). Flows and business events come from finalised sessions.",
+  fields: (t) => ({
+    from: t.expose("from", { type: "LocalDate" }),
+    to: t.expose("to", { type: "LocalDate" }),
+    timeZone: t.exposeString("timeZone"),
+    activeUsers: t.exposeInt("activeUsers", { description: "Distinct user ids over the whole range." }),
+    averageDailyActiveUsers: t.float({ description: "Daily active users averaged over the range's days.", resolve: (a) => a.days.reduce((n, d) => n + d.activeUsers, 0) / a.days.length }),
+    sessions: t.exposeInt("sessions"),
+    medianDurationSeconds: t.exposeInt("medianDurationSeconds", { nullable: true, description: "Over every session of the range." }),
+    days: t.field({ type: [DayRef], description: "Every day of the range, in order, zeros included.", resolve: (a) => a.days }),
+    flows: t.field({ type: [FlowRef], description: "Every flow defined for the apps, by app and name.", resolve: (a) => a.flows }),
+    topBusinessEvents: t.field({ type: [BusinessEventCountRef], description: `The ${TOP_BUSINESS_EVENTS} most frequent business events, most first.`, resolve: (a) => a.topBusinessEvents }),
+  }),
+});
+
+const BusinessEventCountRef = builder.objectRef<{ name: string; count: number }>("BusinessEventCount").implement({
+  fields: (t) => ({ name: t.exposeString("name"), count: t.exposeInt("count") }),
+});
+
+const ActivityInput = builder.inputType("UserActivityInput", {
+  fields: (t) => ({
+    appId: t.globalID({ for: AnalyticsAppRef, required: false, description: "One app; every app without it." }),
+    from: t.field({ type: "LocalDate" }),
+    to: t.field({ type: "LocalDate", description: `The last day, included; at most ${ACTIVITY_MAX_DAYS} days after from.` }),
+    excludeBots: t.boolean({ required: false, defaultValue: true }),
+    excludeDev: t.boolean({ required: false, defaultValue: true, description: "Leaves out development environments and internal users and apps." }),
+  }),
+});
+
+builder.queryField("userActivity", (t) =>
+  t.field({
+    type: ActivityRef,
+    description: "Active users, sessions, session durations, flow outcomes and top business events per day of a date range (workspace time zone).",
+    authScopes: { permission: "analytics.read" },
+    errors: { types: [ValidationError] },
+    args: { input: t.arg({ type: ActivityInput }) },
+    resolve: (_r, { input }, ctx) => {
+      const problems = activityRangeProblems(input.from, input.to);
+      if (problems.length) throw new ValidationError(problems.map((p) => ({ ...p, path: ["input", ...p.path] })));
+      return read(ctx, input.from, input.to, { appId: input.appId?.id, excludeBots: input.excludeBots ?? true, excludeDev: input.excludeDev ?? true });
+    },
+  }),
+);

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gql, ok, signIn } from "../support/client.js";
+import { expectedActivity, firstDay, FLOW, sendVisits } from "../support/activity.js";
+import { isoDate } from "../support/dates.js";
+import { startStack, type Stack } from "../support/stack.js";
+import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
+
+let stack: Stack;
+let url: string;
+let owner: string;
+let ws: TestWorkspace;
+let appId: string;
+beforeAll(async () => {
+  stack = await startStack({ worker: true });
+  url = stack.urls[0];
+  ws = await newWorkspace(url);
+  owner = await signIn(url, ws.owner.email);
+  appId = await sendVisits(url, { cookie: owner }, ws.timeZone);
+}, 60_000);
+afterAll(() => stack?.stop());
+
+const ACTIVITY = `query($input: UserActivityInput!) { userActivity(input: $input) {
+  __typename
+  ... on UserActivity { from to activeUsers sessions medianDurationSeconds averageDailyActiveUsers
+    days { date activeUsers weeklyActiveUsers monthlyActiveUsers sessions medianDurationSeconds }
+    flows { name total { started completed mistakes droppedOff completionRate mistakesRate dropOffRate }
+      days { date counts { started completed mistakes droppedOff } } dropOffSteps { step sessions } mostDroppedAtStep }
+    topBusinessEvents { name count } }
+  ... on ValidationError { problems { path message } }
+  ... on ForbiddenError { code } } }`;
+
+/** Days after the first day with visits, as the input's dates. */
+const range = (from: number, to: number) => ({ from: isoDate(firstDay(ws.timeZone).plus({ days: from })), to: isoDate(firstDay(ws.timeZone).plus({ days: to })) });
+
+describe("userActivity", () => {
+  for (const filters of [
+    { excludeBots: true, excludeDev: true },
+    { excludeBots: false, excludeDev: false },
+  ])
+    it(`counts each local day of the range in SQL as the visits say (${JSON.stringify(filters)})`, async () => {
+      // From the day before the first visits (nothing) to the day after the last.
+      const { userActivity: a } = await ok(url, ACTIVITY, { input: { appId, ...range(-1, 4), ...filters } }, { cookie: owner });
+      const expected = expectedActivity(ws.timeZone, -1, 4, filters);
+      expect(a.__typename).toBe("UserActivity");
+      expect(a.days).toEqual(expected.days);
+      expect(a).toMatchObject({ from: expected.from, to: expected.to, activeUsers: expected.activeUsers, sessions: expected.sessions, medianDurationSeconds: expected.medianDurationSeconds });
+      expect(a.averageDailyActiveUsers).toBeCloseTo(expected.days.reduce((n, d) => n + d.activeUsers, 0) / expected.days.length, 6);
+
+      expect(a.flows).toHaveLength(1);
+      const [flow] = a.flows;
+      const t = expected.flow.total;
+      expect(flow).toMatchObject({ name: FLOW.name, days: expected.flow.days, dropOffSteps: expected.flow.dropOffSteps, mostDroppedAtStep: expected.flow.dropOffSteps[0].step });
+      expect(flow.total).toMatchObject(t);
+      expect(flow.total.completionRate).toBeCloseTo(t.completed / t.started, 6);
+      expect(flow.total.mistakesRate).toBeCloseTo(t.mistakes / t.started, 6);
+      expect(flow.total.dropOffRate).toBeCloseTo(t.droppedOff / t.started, 6);
+      expect(a.topBusinessEvents).toEqual(expected.topBusinessEvents);
+    });
+
+  it("a range of one day; weekly and monthly users look back before it", async () => {
+    const { userActivity: a } = await ok(url, ACTIVITY, { input: { appId, ...range(3, 3) } }, { cookie: owner });
+    const expected = expectedActivity(ws.timeZone, 3, 3, { excludeBots: true, excludeDev: true });
+    expect(a.days).toEqual(expected.days);
+    expect(a.days[0].weeklyActiveUsers).toBeGreaterThan(a.days[0].activeUsers);
+    expect(a.flows[0].total.dropOffRate).toBe(0);
+    expect(a.flows[0].mostDroppedAtStep).toBeNull();
+  });
+
+  it("refuses a backwards range or one over 366 days, naming the field, and an employee", async () => {
+    const bad = async (from: number, to: number) => (await ok(url, ACTIVITY, { input: range(from, to) }, { cookie: owner })).userActivity;
+    expect(await bad(2, 1)).toEqual({ __typename: "ValidationError", problems: [{ path: ["input", "to"], message: "Must not be before from" }] });
+    expect(await bad(0, 366)).toEqual({ __typename: "ValidationError", problems: [{ path: ["input", "to"], message: "The range may span at most 366 days" }] });
+    expect((await bad(0, 365)).__typename).toBe("UserActivity");
+    const notADate = await gql(url, ACTIVITY, { input: { from: "2026-02-30", to: "2026-03-01" } }, { cookie: owner });
+    expect(notADate.body.errors?.[0].message).toMatch(/LocalDate/);
+    expect((await ok(url, ACTIVITY, { input: range(0, 1) }, { token: ws.employee.token })).userActivity).toEqual({ __typename: "ForbiddenError", code: "FORBIDDEN" });
+  });
+});
