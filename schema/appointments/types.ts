@@ -183,22 +183,25 @@ const TimeFields = {
   time: "...with a 24-hour HH:mm start (default: the workspace's default time).",
 };
 
-const NewAppointmentInput = builder.inputType("NewAppointmentInput", {
-  fields: (t) => ({
-    name: t.string(),
-    // Read as text: a form with no client chosen sends "", answered as a problem at this field.
-    clientId: t.id({ description: "A Client's ID." }),
-    staffId: t.globalID({ for: UserRef, required: false, description: "Default: you." }),
-    serviceId: t.globalID({ for: AppointmentServiceRef, required: false }),
-    startsAt: t.string({ required: false, description: TimeFields.startsAt }),
-    date: t.field({ type: "LocalDate", required: false, description: TimeFields.date }),
-    time: t.string({ required: false, description: TimeFields.time }),
-    durationMinutes: t.int({ required: false, description: "At least 1; default from the workspace settings (60)." }),
-    status: t.field({ type: AppointmentStatusEnum, required: false }),
-    adminNotes: t.string({ required: false }),
-    fields: t.field({ type: "JSON", required: false, description: "Pre-session field values by key." }),
-  }),
+type InputFields = PothosSchemaTypes.InputFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never, "InputObject">;
+
+/** A new session's fields; a series takes the same for its first session, beside its repeat rule. */
+const newAppointmentFields = (t: InputFields) => ({
+  name: t.string(),
+  // Read as text: a form with no client chosen sends "", answered as a problem at this field.
+  clientId: t.id({ description: "A Client's ID." }),
+  staffId: t.globalID({ for: UserRef, required: false, description: "Default: you." }),
+  serviceId: t.globalID({ for: AppointmentServiceRef, required: false }),
+  startsAt: t.string({ required: false, description: TimeFields.startsAt }),
+  date: t.field({ type: "LocalDate", required: false, description: TimeFields.date }),
+  time: t.string({ required: false, description: TimeFields.time }),
+  durationMinutes: t.int({ required: false, description: "At least 1; default from the workspace settings (60)." }),
+  status: t.field({ type: AppointmentStatusEnum, required: false }),
+  adminNotes: t.string({ required: false }),
+  fields: t.field({ type: "JSON", required: false, description: "Pre-session field values by key." }),
 });
+
+const NewAppointmentInput = builder.inputType("NewAppointmentInput", { fields: newAppointmentFields });
 
 const AppointmentChangesInput = builder.inputType("AppointmentChangesInput", {
   description: "Only what is given changes. Moving by date alone keeps the local start time.",
@@ -232,15 +235,20 @@ builder.mutationField("createAppointment", (t) =>
 
 const SCOPE = "For a session of a series (default ONLY_THIS).";
 
+const NewAppointmentSeriesInput = builder.inputType("NewAppointmentSeriesInput", {
+  description: "The first session, as for createAppointment, and how it repeats.",
+  fields: (t) => ({ ...newAppointmentFields(t), repeat: t.field({ type: RepeatInput }) }),
+});
+
 builder.mutationField("createAppointmentSeries", (t) =>
   t.field({
     type: SeriesPayloadRef,
     description: "Schedules recurring sessions, all or none. Each overlapping or outside working hours is saved, with its warnings.",
     authScopes: { permission: "session.create" },
     errors: { types: [ValidationError] },
-    args: { input: t.arg({ type: NewAppointmentInput, description: "The first session." }), repeat: t.arg({ type: RepeatInput }) },
-    resolve: (_r, { input, repeat }, ctx) =>
-      createAppointmentSeries(ctx, { ...input, clientId: String(input.clientId), staffId: ids(input.staffId), serviceId: ids(input.serviceId), repeat }),
+    args: { input: t.arg({ type: NewAppointmentSeriesInput }) },
+    resolve: (_r, { input }, ctx) =>
+      createAppointmentSeries(ctx, { ...input, clientId: String(input.clientId), staffId: ids(input.staffId), serviceId: ids(input.serviceId) }),
   }),
 );
 

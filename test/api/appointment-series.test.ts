@@ -28,7 +28,7 @@ afterAll(() => stack?.stop());
 const ERR = `... on ValidationError { code problems { path message } } ... on Error { code message }`;
 const APPT = `id startsAt durationMinutes status recurring`;
 const OCCURRENCES = `occurrences { date appointment { ${APPT} } warnings { kind message appointments { id } } }`;
-const CREATE_SERIES = `mutation($i: NewAppointmentInput!, $r: RepeatInput!) { createAppointmentSeries(input: $i, repeat: $r) {
+const CREATE_SERIES = `mutation($i: NewAppointmentSeriesInput!) { createAppointmentSeries(input: $i) {
   ... on AppointmentSeriesPayload { series { id everyWeeks until count } ${OCCURRENCES} } ${ERR} } }`;
 const UPDATE = `mutation($id: ID!, $i: AppointmentChangesInput!, $s: SeriesScope) { updateAppointment(input: { id: $id, changes: $i, scope: $s }) {
   ... on AppointmentPayload { appointment { ${APPT} } following { date appointment { ${APPT} } } } ${ERR} } }`;
@@ -39,7 +39,7 @@ const COUNT = `query { appointments(from: "2000-01-01", to: "2100-01-01", first:
 
 const newClient = async (name: string) =>
   (await ok(url, `mutation($n: String!) { createClient(input: { name: $n }) { ... on Client { id } } }`, { n: name }, { token: owner })).createClient.id as string;
-const series = (input: object, repeat: object) => ok(url, CREATE_SERIES, { i: input, r: repeat }, { token: owner }).then((d) => d.createAppointmentSeries);
+const series = (input: object, repeat: object) => ok(url, CREATE_SERIES, { i: { ...input, repeat } }, { token: owner }).then((d) => d.createAppointmentSeries);
 const update = (id: string, changes: object, scope?: string) => ok(url, UPDATE, { id, i: changes, s: scope }, { token: owner }).then((d) => d.updateAppointment);
 const occurrencesOf = async (id: string) => (await ok(url, SERIES, { id }, { token: owner })).node.series.occurrences as { startsAt: string; durationMinutes: number; status: string }[];
 const count = async () => (await ok(url, COUNT, {}, { token: owner })).appointments.nodes.length as number;

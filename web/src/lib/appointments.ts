@@ -209,14 +209,14 @@ export type Occurrence = AppointmentPayloadFragment["following"][number];
 export async function createSeries(input: AppointmentInput, repeat: RepeatInput) {
   const data = await gql(
     graphql(`
-      mutation CreateSeries($i: NewAppointmentInput!, $r: RepeatInput!) {
-        createAppointmentSeries(input: $i, repeat: $r) {
+      mutation CreateSeries($i: NewAppointmentSeriesInput!) {
+        createAppointmentSeries(input: $i) {
           __typename ...Failure ...Problems
           ... on AppointmentSeriesPayload { occurrences { date appointment { ...Appointment } warnings { kind message } } }
         }
       }
     `),
-    { i: input, r: repeat },
+    { i: { ...input, repeat } },
   );
   return unwrap(data.createAppointmentSeries, "AppointmentSeriesPayload").occurrences;
 }
