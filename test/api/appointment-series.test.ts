@@ -31,7 +31,7 @@ const OCCURRENCES = `occurrences { date appointment { ${APPT} } warnings { kind 
 const CREATE_SERIES = `mutation($i: NewAppointmentSeriesInput!) { createAppointmentSeries(input: $i) {
   ... on AppointmentSeriesPayload { series { id everyWeeks until count } ${OCCURRENCES} } ${ERR} } }`;
 const UPDATE = `mutation($id: ID!, $i: AppointmentChangesInput!, $s: SeriesScope) { updateAppointment(input: { id: $id, changes: $i, scope: $s }) {
-  ... on AppointmentPayload { appointment { ${APPT} } following { date appointment { ${APPT} } } } ${ERR} } }`;
+  ... on AppointmentPayload { appointment { ${APPT} } following { date appointment { ${APPT} } warnings { kind message } } } ${ERR} } }`;
 const STATUS = `mutation($id: ID!, $st: AppointmentStatus!, $s: SeriesScope) { setAppointmentStatus(input: { id: $id, status: $st, scope: $s }) {
   ... on AppointmentPayload { appointment { ${APPT} } following { date } } ... on Error { code message } } }`;
 const SERIES = `query($id: ID!) { node(id: $id) { ... on Appointment { series { everyWeeks occurrences { ${APPT} } } } } }`;
@@ -125,6 +125,17 @@ describe("recurring sessions", () => {
     const warning = overlapping[0].warnings.find((w: { kind: string }) => w.kind === "OVERLAP");
     expect(warning.message).toContain('"Single"');
     expect(warning.appointments).toEqual([{ id: clash.createAppointment.appointment.id }]);
+  });
+
+  it("moving this and all following warns on the dates that now clash", async () => {
+    const first = base(17);
+    const client = await newClient("Jonas");
+    await ok(url, `mutation($i: NewAppointmentInput!) { createAppointment(input: $i) { __typename } }`, { i: { name: "Single", clientId: client, date: isoDate(weeks(first, 2)), time: "15:30" } }, { token: owner });
+    const r = await series({ name: "Weekly", clientId: client, date: isoDate(first), time: "12:00" }, { everyWeeks: 1, count: 3 });
+    expect(r.occurrences.some((o: { warnings: { kind: string }[] }) => o.warnings.some((w) => w.kind === "OVERLAP"))).toBe(false);
+    const moved = await update(r.occurrences[0].appointment.id, { time: "15:00" }, "THIS_AND_FOLLOWING");
+    const clashing = moved.following.filter((o: { warnings: { kind: string }[] }) => o.warnings.some((w) => w.kind === "OVERLAP"));
+    expect(clashing.map((o: { date: string }) => o.date)).toEqual([isoDate(weeks(first, 2))]);
   });
 
   it("rejects bad input naming each field and creates nothing", async () => {
