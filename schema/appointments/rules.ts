@@ -358,3 +358,63 @@ export function progressSeries<F extends { key: string; type: string }>(fields: 
     }))
     .filter((s) => s.points.length > 0);
 }
+
+export const MAX_SERIES_WEEKS = 8;
+export const MAX_SERIES_OCCURRENCES = 52;
+
+export interface Repeat {
+  everyWeeks: number;
+  /** The last local date an occurrence may fall on (YYYY-MM-DD)... */
+  until?: string | null;
+  /** ...or the number of occurrences. */
+  count?: number | null;
+}
+
+/** What is wrong with a series' repeat rule for a first session on `first` (a local date); paths under `repeat`. */
+export function repeatProblems(first: string, repeat: Repeat): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const add = (field: string, message: string) => problems.push({ path: ["repeat", field], message });
+  if (!Number.isInteger(repeat.everyWeeks) || repeat.everyWeeks < 1 || repeat.everyWeeks > MAX_SERIES_WEEKS)
+    add("everyWeeks", `Every 1 to ${MAX_SERIES_WEEKS} weeks`);
+  if ((repeat.until == null) === (repeat.count == null)) add("until", "Give either an end date or a number of sessions");
+  if (repeat.count != null && (!Number.isInteger(repeat.count) || repeat.count < 1 || repeat.count > MAX_SERIES_OCCURRENCES))
+    add("count", `Between 1 and ${MAX_SERIES_OCCURRENCES} sessions`);
+  if (repeat.until != null) {
+    if (!LOCAL_DATE.test(repeat.until) || !DateTime.fromISO(repeat.until).isValid) add("until", "Must be a date YYYY-MM-DD");
+    else if (repeat.until < first) add("until", "Must not be before the first session");
+    else if (problems.length === 0 && seriesDates(first, repeat).length > MAX_SERIES_OCCURRENCES)
+      add("until", `At most ${MAX_SERIES_OCCURRENCES} sessions; choose an earlier end date`);
+  }
+  return problems;
+}
+
+/**
+ * The local dates of a series: the first, then every `everyWeeks` weeks (so the same weekday), until
+ * the end date or the count. Dates, not instants: each is turned into an instant at the series' wall
+ * time on its own day, so 10:00 stays 10:00 across a change of the clocks. Stops one past the limit,
+ * so a caller can tell "too many".
+ */
+export function seriesDates(first: string, repeat: Repeat): string[] {
+  const start = DateTime.fromISO(first, { zone: "UTC" });
+  const dates: string[] = [];
+  for (let i = 0; i <= MAX_SERIES_OCCURRENCES; i++) {
+    const date = start.plus({ weeks: i * repeat.everyWeeks }).toISODate()!;
+    if (repeat.count != null ? i >= repeat.count : date > repeat.until!) break;
+    dates.push(date);
+  }
+  return dates;
+}
+
+/**
+ * Where a later occurrence of a series goes when an earlier one moved from `before` to `after`: as
+ * many local days along, at the new wall-clock time when the time changed (else at its own). Null
+ * when that time doesn't exist on its day (the clocks go forward).
+ */
+export function moveAlong(occurrence: Date, before: Date, after: Date, timeZone: string): Date | null {
+  const local = (d: Date) => DateTime.fromJSDate(d, { zone: timeZone });
+  const [b, a, o] = [local(before), local(after), local(occurrence)];
+  const day = (d: DateTime) => DateTime.fromISO(d.toISODate()!, { zone: "UTC" });
+  const days = Math.round(day(a).diff(day(b), "days").days);
+  const time = a.toFormat("HH:mm") !== b.toFormat("HH:mm") ? a.toFormat("HH:mm") : o.toFormat("HH:mm");
+  return localToInstant(day(o).plus({ days }).toISODate()!, time, timeZone);
+}

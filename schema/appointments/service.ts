@@ -12,6 +12,7 @@ import { listDefinitions, SESSION_PHASES, specOf } from "./fields.js";
 import {
   findOverlaps,
   localToInstant,
+  moveAlong,
   settingsProblems,
   validateValues,
   withinWorkingHours,
@@ -191,51 +192,111 @@ export async function workspaceOf(ctx: Context): Promise<Workspace> {
 
 const end = (start: Date, minutes: number) => new Date(start.getTime() + minutes * 60_000);
 
-/** Schedules a session with its pre-session values; outside working hours or overlapping it is saved, with warnings. */
-export async function createAppointment(ctx: Context, input: AppointmentFields & TimeInput & { fields?: unknown }) {
+export type NewAppointment = AppointmentFields & TimeInput & { fields?: unknown };
+
+/** A new session checked and ready to insert at any start (one session, or each of a series). */
+export interface AppointmentPlan {
+  workspace: Workspace;
+  /** Null when the input had problems. */
+  startsAt: Date | null;
+  clientId: string;
+  staffId: string;
+  duration: number;
+  fields: Record<string, unknown>;
+  activeKeys: string[];
+  create: Omit<Prisma.AppointmentUncheckedCreateInput, "startsAt" | "endsAt">;
+}
+
+/** Checks a new session's input, adding what is wrong to `problems` (the caller throws, after adding its own). */
+export async function planAppointment(ctx: Context, input: NewAppointment, problems: Problems): Promise<AppointmentPlan> {
   const viewer = ctx.viewer!;
   const workspace = await workspaceOf(ctx);
   const settings = appointmentSettings(workspace.settings);
-  const problems = new Problems();
   if (input.name == null) problems.add("name", "Required");
   const startsAt = parseStart(input, workspace.timeZone, { time: settings.defaultTime }, problems);
   if (!startsAt && input.startsAt == null && input.date == null) problems.add("startsAt", "Required (or a date and time)");
   // Required: a form with no client chosen is told so at the field.
   const clientId = await checkFields(ctx, { ...input, clientId: input.clientId ?? null }, problems);
-  const fields = input.fields ?? {};
+  const fields = (input.fields ?? {}) as Record<string, unknown>;
   const { problems: valueProblems, activeKeys } = await checkPhaseValues(ctx.db, viewer, ["pre_session"], fields, {});
   problems.list.push(...valueProblems);
-  problems.throwIfAny();
   const duration = input.durationMinutes ?? settings.defaultDurationMinutes;
   const staffId = input.staffId ?? viewer.userId;
+  return {
+    workspace,
+    startsAt,
+    clientId: clientId!,
+    staffId,
+    duration,
+    fields,
+    activeKeys,
+    create: {
+      workspaceId: viewer.workspaceId,
+      clientId: clientId!,
+      staffId,
+      serviceId: input.serviceId ?? null,
+      name: input.name?.trim() ?? "",
+      durationMinutes: duration,
+      status: input.status ?? settings.defaultStatus,
+      adminNotes: input.adminNotes?.trim() ?? "",
+    },
+  };
+}
+
+/**
+ * Inserts a planned session at `startsAt` with its pre-session values, and answers its warnings. The
+ * caller holds the booking locks of the plan's staff member and client.
+ */
+export async function insertAppointment(tx: Tx, ctx: Context, plan: AppointmentPlan, startsAt: Date, seriesId: string | null = null) {
+  const created = await tx.appointment.create({ data: { ...plan.create, startsAt, endsAt: end(startsAt, plan.duration), seriesId } });
+  await savePhase(tx, created, plan.activeKeys, plan.fields);
+  const saved = await tx.appointment.findUniqueOrThrow({ where: { id: created.id } });
+  return { appointment: saved, warnings: await warningsFor(tx, saved, plan.workspace, ctx.viewer!) };
+}
+
+/** Schedules a session with its pre-session values; outside working hours or overlapping it is saved, with warnings. */
+export async function createAppointment(ctx: Context, input: NewAppointment) {
+  const problems = new Problems();
+  const plan = await planAppointment(ctx, input, problems);
+  problems.throwIfAny();
   const created = await ctx.db.$transaction(async (tx) => {
     // Bookings of the same staff member or client are saved one at a time, and each checks for
     // overlaps before its commit: of two clashing sessions booked at once, the later always warns.
-    await lockBookings(tx, [staffId], [clientId!]);
-    const created = await tx.appointment.create({
-      data: {
-        workspaceId: viewer.workspaceId,
-        clientId: clientId!,
-        staffId,
-        serviceId: input.serviceId ?? null,
-        name: input.name!.trim(),
-        startsAt: startsAt!,
-        durationMinutes: duration,
-        endsAt: end(startsAt!, duration),
-        status: input.status ?? settings.defaultStatus,
-        adminNotes: input.adminNotes?.trim() ?? "",
-      },
-    });
-    await savePhase(tx, created, activeKeys, fields as Record<string, unknown>);
-    const saved = await tx.appointment.findUniqueOrThrow({ where: { id: created.id } });
-    return { appointment: saved, warnings: await warningsFor(tx, saved, workspace, viewer) };
+    await lockBookings(tx, [plan.staffId], [plan.clientId]);
+    return insertAppointment(tx, ctx, plan, plan.startsAt!);
   });
   await announceAppointment(ctx, created.appointment, "CREATED", null);
-  return created;
+  return { ...created, following: [] };
 }
 
-/** Changes only what is given; moving by date alone keeps the local start time. */
-export async function updateAppointment(ctx: Context, id: string, input: AppointmentFields & TimeInput) {
+/** Which sessions of a series an edit applies to. */
+export type SeriesScope = "ONLY_THIS" | "THIS_AND_FOLLOWING";
+
+/** One session of a series as saved, with its local date and its own warnings. */
+export interface Occurrence {
+  date: string;
+  appointment: Appointment;
+  warnings: SchedulingWarning[];
+}
+
+export const localDate = (at: Date, timeZone: string) => DateTime.fromJSDate(at, { zone: timeZone }).toISODate()!;
+
+/** The later sessions of the same series an edit of "this and all following" may change: only those still scheduled. */
+const laterScheduled = (db: Db | Tx, current: Appointment, ids?: string[]) =>
+  current.seriesId
+    ? db.appointment.findMany({
+        where: { seriesId: current.seriesId, startsAt: { gt: current.startsAt }, status: "scheduled", ...(ids ? { id: { in: ids } } : {}) },
+        orderBy: { startsAt: "asc" },
+      })
+    : Promise.resolve([]);
+
+/**
+ * Changes only what is given; moving by date alone keeps the local start time. With "this and all
+ * following", what differs from this session (its time, duration, staff, service, name, client,
+ * notes, status) is applied to the later sessions of its series that are still scheduled; completed
+ * and cancelled ones keep what they were.
+ */
+export async function updateAppointment(ctx: Context, id: string, input: AppointmentFields & TimeInput, scope: SeriesScope = "ONLY_THIS") {
   const current = await findVisible(ctx, id);
   const workspace = await workspaceOf(ctx);
   const problems = new Problems();
@@ -246,8 +307,14 @@ export async function updateAppointment(ctx: Context, id: string, input: Appoint
   problems.throwIfAny();
   const startsAt = moved ?? current.startsAt;
   const duration = input.durationMinutes ?? current.durationMinutes;
+  // Read before the transaction only to know whose bookings to lock; read again under the locks.
+  const later = scope === "THIS_AND_FOLLOWING" ? await laterScheduled(ctx.db, current) : [];
   const result = await ctx.db.$transaction(async (tx) => {
-    await lockBookings(tx, [current.staffId, input.staffId ?? current.staffId], [current.clientId, clientId ?? current.clientId]);
+    await lockBookings(
+      tx,
+      [current.staffId, input.staffId ?? current.staffId, ...later.map((l) => l.staffId)],
+      [current.clientId, clientId ?? current.clientId, ...later.map((l) => l.clientId)],
+    );
     const updated = await tx.appointment.update({
       where: { id: current.id },
       data: {
@@ -263,10 +330,45 @@ export async function updateAppointment(ctx: Context, id: string, input: Appoint
         sequence: { increment: 1 },
       },
     });
-    return { appointment: updated, warnings: await warningsFor(tx, updated, workspace, ctx.viewer!) };
-  });
+    const following = later.length ? await changeFollowing(tx, ctx, current, updated, later.map((l) => l.id), workspace) : [];
+    return { appointment: updated, warnings: await warningsFor(tx, updated, workspace, ctx.viewer!), following };
+  }, { timeout: 30_000 });
   await announceAppointment(ctx, result.appointment, "UPDATED", current.status, current.staffId);
+  for (const f of result.following) {
+    const before = later.find((l) => l.id === f.appointment.id)!;
+    await announceAppointment(ctx, f.appointment, "UPDATED", before.status, before.staffId);
+  }
   return result;
+}
+
+/** Applies to the later scheduled sessions what an edit changed on `before` (now `after`). */
+async function changeFollowing(tx: Tx, ctx: Context, before: Appointment, after: Appointment, ids: string[], workspace: Workspace): Promise<Occurrence[]> {
+  const differs = <K extends keyof Appointment>(key: K) => (after[key] !== before[key] ? after[key] : undefined);
+  const changed = {
+    name: differs("name"),
+    clientId: differs("clientId"),
+    staffId: differs("staffId"),
+    serviceId: differs("serviceId"),
+    durationMinutes: differs("durationMinutes"),
+    status: differs("status"),
+    adminNotes: differs("adminNotes"),
+  };
+  const movedBy = after.startsAt.getTime() !== before.startsAt.getTime();
+  const occurrences: Occurrence[] = [];
+  for (const later of await laterScheduled(tx, before, ids)) {
+    const startsAt = movedBy ? moveAlong(later.startsAt, before.startsAt, after.startsAt, workspace.timeZone) : later.startsAt;
+    if (!startsAt) {
+      const at = DateTime.fromJSDate(after.startsAt, { zone: workspace.timeZone }).toFormat("HH:mm");
+      throw ValidationError.field("time", `${at} doesn't exist on ${localDate(later.startsAt, workspace.timeZone)} in ${workspace.timeZone} (the clocks change)`);
+    }
+    const duration = changed.durationMinutes ?? later.durationMinutes;
+    const updated = await tx.appointment.update({
+      where: { id: later.id },
+      data: { ...changed, startsAt, endsAt: end(startsAt, duration), sequence: { increment: 1 } },
+    });
+    occurrences.push({ date: localDate(startsAt, workspace.timeZone), appointment: updated, warnings: await warningsFor(tx, updated, workspace, ctx.viewer!) });
+  }
+  return occurrences;
 }
 
 /** During and post values only exist on a saved session; each phase is saved on its own. */

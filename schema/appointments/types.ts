@@ -2,7 +2,7 @@
 // changes pushed live. The calendar's fields are in calendar-types.ts, the settings' in settings-types.ts.
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { filter, pipe } from "graphql-yoga";
-import type { Appointment, AppointmentAttachment, AppointmentStatus, Client, User } from "../../prisma/generated/client.js";
+import type { Appointment, AppointmentAttachment, AppointmentSeries, AppointmentStatus, Client, User } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import { rowsWhere, rowVisible } from "../common/policy.js";
 import { NotFoundError, ValidationError } from "../common/errors.js";
@@ -10,7 +10,9 @@ import { ClientRef } from "../clients/types.js";
 import { localId } from "../common/input-limits.js";
 import { UserRef } from "../identity/types.js";
 import { FieldDefinitionRef, FieldTargetEnum, listDefinitions } from "./fields.js";
-import { createAppointment, deleteAppointment, saveAppointmentFields, updateAppointment, type SchedulingWarning } from "./service.js";
+import { createAppointment, deleteAppointment, saveAppointmentFields, updateAppointment, type Occurrence, type SchedulingWarning, type SeriesScope } from "./service.js";
+import { createAppointmentSeries } from "./series.js";
+import { MAX_SERIES_OCCURRENCES, MAX_SERIES_WEEKS } from "./rules.js";
 import { deleteAttachment, readableAttachment } from "./attachments.js";
 import { AppointmentServiceRef } from "./catalog.js";
 import { upperSnake } from "../common/enums.js";
@@ -55,6 +57,8 @@ const FieldValueRef = builder.objectRef<{ field: { id: string; archivedAt: Date 
   }),
 });
 
+const SeriesRef = builder.objectRef<AppointmentSeries>("AppointmentSeries");
+
 builder.node(AppointmentRef, {
   id: { resolve: (a) => a.id },
   loadOne: (id, ctx) =>
@@ -91,6 +95,13 @@ builder.node(AppointmentRef, {
       type: [AttachmentRef],
       resolve: (a, _x, ctx) => ctx.db.appointmentAttachment.findMany({ where: { appointmentId: a.id }, orderBy: { createdAt: "asc" } }),
     }),
+    recurring: t.boolean({ description: "Part of a recurring series.", resolve: (a) => a.seriesId !== null }),
+    series: t.field({
+      type: SeriesRef,
+      nullable: true,
+      description: "The recurring series this session was created in.",
+      resolve: (a, _x, ctx) => (a.seriesId ? ctx.db.appointmentSeries.findUnique({ where: { id: a.seriesId } }) : null),
+    }),
     invoiced: t.boolean({ description: "Billed on an invoice that is not void.", resolve: (a) => a.invoiceId !== null }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
@@ -106,10 +117,63 @@ const WarningRef = builder.objectRef<SchedulingWarning>("SchedulingWarning").imp
   }),
 });
 
-const PayloadRef = builder.objectRef<{ appointment: Appointment; warnings: SchedulingWarning[] }>("AppointmentPayload").implement({
+SeriesRef.implement({
+  description: "Recurring sessions: every few weeks on the same weekday and local time, until a date or for a count.",
+  fields: (t) => ({
+    id: t.id({ resolve: (s) => encodeGlobalID("AppointmentSeries", s.id) }),
+    everyWeeks: t.exposeInt("everyWeeks"),
+    until: t.field({ type: "LocalDate", nullable: true, description: "The last date, when made until a date.", resolve: (s) => s.until }),
+    count: t.exposeInt("count", { nullable: true, description: "The number of sessions, when made for a count." }),
+    occurrences: t.field({
+      type: [AppointmentRef],
+      description: "Its sessions the viewer may see, in time order (cancelled ones included).",
+      resolve: (s, _x, ctx) =>
+        ctx.db.appointment.findMany({ where: { seriesId: s.id, ...rowsWhere(ctx.viewer, "appointment") }, orderBy: { startsAt: "asc" } }),
+    }),
+  }),
+});
+
+const OccurrenceRef = builder.objectRef<Occurrence>("SeriesOccurrence").implement({
+  description: "One session of a series as saved, with its own warnings.",
+  fields: (t) => ({
+    date: t.field({ type: "LocalDate", description: "Its local date in the workspace time zone.", resolve: (o) => o.date }),
+    appointment: t.field({ type: AppointmentRef, resolve: (o) => o.appointment }),
+    warnings: t.field({ type: [WarningRef], resolve: (o) => o.warnings }),
+  }),
+});
+
+const PayloadRef = builder.objectRef<{ appointment: Appointment; warnings: SchedulingWarning[]; following?: Occurrence[] }>("AppointmentPayload").implement({
   fields: (t) => ({
     appointment: t.field({ type: AppointmentRef, resolve: (p) => p.appointment }),
     warnings: t.field({ type: [WarningRef], resolve: (p) => p.warnings }),
+    following: t.field({
+      type: [OccurrenceRef],
+      description: "The later sessions of its series changed with it (scope THIS_AND_FOLLOWING), each with its warnings.",
+      resolve: (p) => p.following ?? [],
+    }),
+  }),
+});
+
+const SeriesPayloadRef = builder.objectRef<{ series: AppointmentSeries; occurrences: Occurrence[] }>("AppointmentSeriesPayload").implement({
+  fields: (t) => ({
+    series: t.field({ type: SeriesRef, resolve: (p) => p.series }),
+    occurrences: t.field({ type: [OccurrenceRef], description: "Every session made, in time order, each with its warnings.", resolve: (p) => p.occurrences }),
+  }),
+});
+
+const SeriesScopeEnum = builder.enumType("SeriesScope", {
+  values: {
+    ONLY_THIS: { description: "Only this session (it stays in its series)." },
+    THIS_AND_FOLLOWING: { description: "This session and the later ones of its series that are still scheduled." },
+  },
+});
+
+const RepeatInput = builder.inputType("RepeatInput", {
+  description: "Give either until or count.",
+  fields: (t) => ({
+    everyWeeks: t.int({ description: `1 to ${MAX_SERIES_WEEKS}.` }),
+    until: t.field({ type: "LocalDate", required: false, description: "The last date a session may fall on." }),
+    count: t.int({ required: false, description: `The number of sessions (at most ${MAX_SERIES_OCCURRENCES}).` }),
   }),
 });
 
@@ -119,22 +183,25 @@ const TimeFields = {
   time: "...with a 24-hour HH:mm start (default: the workspace's default time).",
 };
 
-const NewAppointmentInput = builder.inputType("NewAppointmentInput", {
-  fields: (t) => ({
-    name: t.string(),
-    // Read as text: a form with no client chosen sends "", answered as a problem at this field.
-    clientId: t.id({ description: "A Client's ID." }),
-    staffId: t.globalID({ for: UserRef, required: false, description: "Default: you." }),
-    serviceId: t.globalID({ for: AppointmentServiceRef, required: false }),
-    startsAt: t.string({ required: false, description: TimeFields.startsAt }),
-    date: t.field({ type: "LocalDate", required: false, description: TimeFields.date }),
-    time: t.string({ required: false, description: TimeFields.time }),
-    durationMinutes: t.int({ required: false, description: "At least 1; default from the workspace settings (60)." }),
-    status: t.field({ type: AppointmentStatusEnum, required: false }),
-    adminNotes: t.string({ required: false }),
-    fields: t.field({ type: "JSON", required: false, description: "Pre-session field values by key." }),
-  }),
+type InputFields = PothosSchemaTypes.InputFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never, "InputObject">;
+
+/** A new session's fields; a series takes the same for its first session, beside its repeat rule. */
+const newAppointmentFields = (t: InputFields) => ({
+  name: t.string(),
+  // Read as text: a form with no client chosen sends "", answered as a problem at this field.
+  clientId: t.id({ description: "A Client's ID." }),
+  staffId: t.globalID({ for: UserRef, required: false, description: "Default: you." }),
+  serviceId: t.globalID({ for: AppointmentServiceRef, required: false }),
+  startsAt: t.string({ required: false, description: TimeFields.startsAt }),
+  date: t.field({ type: "LocalDate", required: false, description: TimeFields.date }),
+  time: t.string({ required: false, description: TimeFields.time }),
+  durationMinutes: t.int({ required: false, description: "At least 1; default from the workspace settings (60)." }),
+  status: t.field({ type: AppointmentStatusEnum, required: false }),
+  adminNotes: t.string({ required: false }),
+  fields: t.field({ type: "JSON", required: false, description: "Pre-session field values by key." }),
 });
+
+const NewAppointmentInput = builder.inputType("NewAppointmentInput", { fields: newAppointmentFields });
 
 const AppointmentChangesInput = builder.inputType("AppointmentChangesInput", {
   description: "Only what is given changes. Moving by date alone keeps the local start time.",
@@ -166,15 +233,39 @@ builder.mutationField("createAppointment", (t) =>
   }),
 );
 
+const SCOPE = "For a session of a series (default ONLY_THIS).";
+
+const NewAppointmentSeriesInput = builder.inputType("NewAppointmentSeriesInput", {
+  description: "The first session, as for createAppointment, and how it repeats.",
+  fields: (t) => ({ ...newAppointmentFields(t), repeat: t.field({ type: RepeatInput }) }),
+});
+
+builder.mutationField("createAppointmentSeries", (t) =>
+  t.field({
+    type: SeriesPayloadRef,
+    description: "Schedules recurring sessions, all or none. Each overlapping or outside working hours is saved, with its warnings.",
+    authScopes: { permission: "session.create" },
+    errors: { types: [ValidationError] },
+    args: { input: t.arg({ type: NewAppointmentSeriesInput }) },
+    resolve: (_r, { input }, ctx) =>
+      createAppointmentSeries(ctx, { ...input, clientId: String(input.clientId), staffId: ids(input.staffId), serviceId: ids(input.serviceId) }),
+  }),
+);
+
 builder.mutationField("updateAppointment", (t) =>
   t.fieldWithInput({
     type: PayloadRef,
     description: "Edits name, time, duration, status, client, staff, service or notes.",
     authScopes: { permission: "session.update" },
     errors: { types: [ValidationError, NotFoundError] },
-    input: { id: t.input.globalID({ for: AppointmentRef }), changes: t.input.field({ type: AppointmentChangesInput }) },
-    resolve: (_r, { input: { id, changes } }, ctx) =>
-      updateAppointment(ctx, id.id, { ...changes, clientId: changes.clientId == null ? changes.clientId : String(changes.clientId), staffId: ids(changes.staffId), serviceId: ids(changes.serviceId) }),
+    input: { id: t.input.globalID({ for: AppointmentRef }), changes: t.input.field({ type: AppointmentChangesInput }), scope: t.input.field({ type: SeriesScopeEnum, required: false, description: SCOPE }) },
+    resolve: (_r, { input: { id, changes, scope } }, ctx) =>
+      updateAppointment(
+        ctx,
+        id.id,
+        { ...changes, clientId: changes.clientId == null ? changes.clientId : String(changes.clientId), staffId: ids(changes.staffId), serviceId: ids(changes.serviceId) },
+        scope ?? "ONLY_THIS",
+      ),
   }),
 );
 
@@ -184,8 +275,8 @@ builder.mutationField("setAppointmentStatus", (t) =>
     description: "Usually SCHEDULED -> IN_PROGRESS -> COMPLETED; CANCELLED at any time. Any status may be set by hand.",
     authScopes: { permission: "session.update" },
     errors: { types: [NotFoundError] },
-    input: { id: t.input.globalID({ for: AppointmentRef }), status: t.input.field({ type: AppointmentStatusEnum }) },
-    resolve: (_r, { input: { id, status } }, ctx) => updateAppointment(ctx, id.id, { status: status as AppointmentStatus }),
+    input: { id: t.input.globalID({ for: AppointmentRef }), status: t.input.field({ type: AppointmentStatusEnum }), scope: t.input.field({ type: SeriesScopeEnum, required: false, description: SCOPE }) },
+    resolve: (_r, { input: { id, status, scope } }, ctx) => updateAppointment(ctx, id.id, { status: status as AppointmentStatus }, scope ?? "ONLY_THIS"),
   }),
 );
 

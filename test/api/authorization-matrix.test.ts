@@ -146,6 +146,7 @@ const FIELDS: Record<string, Need> = {
   "Mutation.deleteClient": { any: ["billing.manage", "session.create"] },
   // client sessions
   "Mutation.createAppointment": "session.create",
+  "Mutation.createAppointmentSeries": "session.create",
   "Mutation.updateAppointment": "session.update",
   "Mutation.setAppointmentStatus": "session.update",
   "Mutation.saveAppointmentFields": "session.update",

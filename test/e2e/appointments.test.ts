@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, launchBrowser, newContext, pastTheEdge, signInAs, snap } from "../support/browser.js";
 import { ok } from "../support/client.js";
-import { calendar, isoDate } from "../support/dates.js";
+import { calendar, instant, isoDate } from "../support/dates.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
@@ -296,6 +296,80 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
     expect(ics).toContain("SUMMARY:Jon's review - J. K.");
     await page.close();
   });
+  describe("recurring sessions", () => {
+    // Five weeks after the other tests' day, so in another month than theirs and than today.
+    const first = dayOf.plus({ weeks: 5 });
+    const week = (n: number) => isoDate(first.plus({ weeks: n }));
+    const showDate = async (page: Page, date: string) => {
+      await page.getByLabel("Go to date").fill(date);
+      await page.locator(`[data-date="${date}"]`).waitFor();
+    };
+    const blockOn = (page: Page, date: string) => page.locator(`[data-date="${date}"] [data-testid="appointment"]`).filter({ hasText: "Weekly therapy" });
+
+    it("creates a weekly series, shows it, moves this and all following, and cancels one session", async () => {
+      await client("Ruth Lang");
+      const page = await context.newPage();
+      await page.goto(`${url}/appointments`);
+      await showDate(page, week(0));
+      await page.getByRole("button", { name: "New session", exact: true }).click();
+      const dialog = page.getByTestId("appointment-dialog");
+      await dialog.getByLabel("Name").fill("Weekly therapy");
+      await dialog.getByLabel("Client", { exact: true }).selectOption({ label: "Ruth Lang" });
+      await dialog.getByLabel("Date").fill(week(0));
+      await dialog.getByLabel("Start (24-hour)").fill("09:00");
+      await dialog.getByLabel("Intake reason *").fill("Anxiety");
+      await dialog.getByLabel("Repeats").selectOption({ label: "Every week" });
+      // More than the API allows is named at the field, and nothing is made.
+      await dialog.getByLabel("Sessions (at most 52)").fill("60");
+      await dialog.getByRole("button", { name: "Create session" }).click();
+      await expect.poll(() => dialog.locator(".field-error").allTextContents()).toContain("Between 1 and 52 sessions");
+      await dialog.getByLabel("Sessions (at most 52)").fill("4");
+      await expect.poll(() => dialog.getByTestId("repeat-preview").textContent()).toMatch(/^\s*4 sessions:/);
+      // On a phone the repeat controls wrap; nothing scrolls sideways.
+      await page.setViewportSize({ width: 390, height: 844 });
+      expect(await pastTheEdge(page)).toEqual([]);
+      await page.setViewportSize({ width: 1360, height: 900 });
+      await dialog.getByRole("button", { name: "Create session" }).click();
+      await expect.poll(() => dialog.getByRole("status").allTextContents()).toContain("4 sessions saved");
+      await dialog.getByRole("button", { name: "Close" }).click();
+
+      // Each week shows its session with the repeat mark.
+      for (const n of [0, 1, 2, 3]) {
+        await showDate(page, week(n));
+        await blockOn(page, week(n)).getByTestId("repeat-mark").waitFor();
+      }
+
+      // The second session and all after it move to 11:00.
+      await showDate(page, week(1));
+      await blockOn(page, week(1)).click();
+      await dialog.getByRole("radio", { name: "This and all following" }).check();
+      await dialog.getByLabel("Start (24-hour)").fill("11:00");
+      await dialog.getByRole("button", { name: "Save details" }).click();
+      await expect.poll(() => dialog.getByRole("status").allTextContents()).toContain("Saved, with 2 following sessions");
+      await dialog.getByRole("button", { name: "Close" }).click();
+      await showDate(page, week(2));
+      await expect.poll(() => blockOn(page, week(2)).innerText()).toContain("11:00");
+
+      // The last session is cancelled alone.
+      await showDate(page, week(3));
+      await blockOn(page, week(3)).click();
+      await dialog.getByRole("radio", { name: "Only this session" }).check();
+      await dialog.getByRole("button", { name: "Cancel session" }).click();
+      await expect.poll(() => dialog.getByRole("status").allTextContents()).toContain("Status: Cancelled");
+
+      const id = await blockOn(page, week(3)).getAttribute("data-id");
+      const series = `query($id: ID!) { node(id: $id) { ... on Appointment { series { occurrences { startsAt status } } } } }`;
+      const { node } = await ok(url, series, { id }, { token: owner });
+      expect(node.series.occurrences.map((o: { startsAt: string; status: string }) => [o.startsAt, o.status])).toEqual([
+        [instant(first, "09:00"), "SCHEDULED"],
+        [instant(first.plus({ weeks: 1 }), "11:00"), "SCHEDULED"],
+        [instant(first.plus({ weeks: 2 }), "11:00"), "SCHEDULED"],
+        [instant(first.plus({ weeks: 3 }), "11:00"), "CANCELLED"],
+      ]);
+      await page.close();
+    });
+  });
+
   describe("the calendar from the keyboard, and errors at their fields", () => {
     const today = calendar(TIME_ZONE).today;
     // Another day of this week (the workspace's weeks start on Monday): tomorrow, or on a Sunday yesterday.

@@ -5,6 +5,9 @@ import {
   freeSlotsProblems,
   initials,
   localToInstant,
+  moveAlong,
+  repeatProblems,
+  seriesDates,
   settingsProblems,
   validateSpec,
   validateValues,
@@ -254,5 +257,36 @@ describe("local times", () => {
     expect(freeSlotsProblems("2026-01-01", "2026-01-31", 480)).toEqual([]);
     expect(freeSlotsProblems("2026-01-01", "2026-02-01", null)).toEqual([{ path: ["to"], message: "At most 31 days" }]);
     expect(freeSlotsProblems("2026-01-02", "2026-01-01", 4).map((p) => p.message)).toEqual(["Must not be before from", "Between 5 and 480 minutes"]);
+  });
+});
+
+describe("recurring series", () => {
+  it("lists the dates every N weeks until a date (inclusive) or for a count", () => {
+    expect(seriesDates("2026-12-29", { everyWeeks: 1, count: 3 })).toEqual(["2026-12-29", "2027-01-05", "2027-01-12"]);
+    expect(seriesDates("2028-02-15", { everyWeeks: 2, until: "2028-03-14" })).toEqual(["2028-02-15", "2028-02-29", "2028-03-14"]);
+    // Eight weeks on is 28 Dec, a day past the end.
+    expect(seriesDates("2026-11-02", { everyWeeks: 8, until: "2026-12-27" })).toEqual(["2026-11-02"]);
+  });
+
+  it("names each problem of a repeat rule under repeat", () => {
+    const paths = (first: string, r: Parameters<typeof repeatProblems>[1]) => repeatProblems(first, r).map((p) => `${p.path.join(".")}: ${p.message}`);
+    expect(paths("2026-11-02", { everyWeeks: 1, count: 52 })).toEqual([]);
+    expect(paths("2026-11-02", { everyWeeks: 0, count: 53 })).toEqual(["repeat.everyWeeks: Every 1 to 8 weeks", "repeat.count: Between 1 and 52 sessions"]);
+    expect(paths("2026-11-02", { everyWeeks: 1, count: 2, until: "2026-12-01" })).toEqual(["repeat.until: Give either an end date or a number of sessions"]);
+    expect(paths("2026-11-02", { everyWeeks: 1, until: "2026-11-01" })).toEqual(["repeat.until: Must not be before the first session"]);
+    // 52 weekly sessions end 51 weeks on; a 53rd is one too many.
+    expect(paths("2026-11-02", { everyWeeks: 1, until: "2027-10-25" })).toEqual([]);
+    expect(paths("2026-11-02", { everyWeeks: 1, until: "2027-11-01" })).toEqual(["repeat.until: At most 52 sessions; choose an earlier end date"]);
+  });
+
+  it("moves a later session along with an earlier one, by days and to the new wall time, across a change of the clocks", () => {
+    const berlin = (date: string, time: string) => localToInstant(date, time, "Europe/Berlin")!;
+    // Monday 10:00 before the clocks go back (25 Oct 2026) moved to Tuesday 14:00: the session after
+    // the change goes to its Tuesday at 14:00 local.
+    expect(moveAlong(berlin("2026-10-26", "10:00"), berlin("2026-10-19", "10:00"), berlin("2026-10-20", "14:00"), "Europe/Berlin")).toEqual(berlin("2026-10-27", "14:00"));
+    // Only the date moved: a later session that had its own time keeps it.
+    expect(moveAlong(berlin("2026-10-26", "08:00"), berlin("2026-10-19", "10:00"), berlin("2026-10-21", "10:00"), "Europe/Berlin")).toEqual(berlin("2026-10-28", "08:00"));
+    // A wall time the clocks skip on the later day has no instant.
+    expect(moveAlong(berlin("2027-03-28", "10:00"), berlin("2027-03-21", "10:00"), berlin("2027-03-21", "02:30"), "Europe/Berlin")).toBeNull();
   });
 });

@@ -7,6 +7,8 @@ import type {
   AppointmentFragment,
   AppointmentPayloadFragment,
   NewAppointmentInput,
+  RepeatInput,
+  SeriesScope,
   AppointmentServiceInput,
   AppointmentSettingsFragment,
   AppointmentStatus,
@@ -94,7 +96,7 @@ export function valueText(spec: FieldSpec, value: unknown, timeZone: string, mem
 
 graphql(`
   fragment Appointment on Appointment {
-    id name startsAt endsAt durationMinutes status adminNotes fieldValues client { id name } staff { id name }
+    id name startsAt endsAt durationMinutes status adminNotes fieldValues recurring client { id name } staff { id name }
   }
 `);
 graphql(`
@@ -184,7 +186,9 @@ export async function services(): Promise<Service[]> {
 }
 
 graphql(`
-  fragment AppointmentPayload on AppointmentPayload { appointment { ...Appointment } warnings { kind message } }
+  fragment AppointmentPayload on AppointmentPayload {
+    appointment { ...Appointment } warnings { kind message } following { date appointment { ...Appointment } warnings { kind message } }
+  }
 `);
 
 export type Warning = AppointmentPayloadFragment["warnings"][number];
@@ -199,14 +203,46 @@ export async function createAppointment(input: AppointmentInput) {
   return unwrap(data.createAppointment, "AppointmentPayload");
 }
 
-export async function updateAppointment(id: string, input: Omit<AppointmentInput, "fields">) {
+export type { RepeatInput, SeriesScope };
+export type Occurrence = AppointmentPayloadFragment["following"][number];
+
+/** Recurring sessions, all or none; each occurrence comes back with its own warnings. */
+export async function createSeries(input: AppointmentInput, repeat: RepeatInput) {
   const data = await gql(
     graphql(`
-      mutation Update($id: ID!, $i: AppointmentChangesInput!) {
-        updateAppointment(input: { id: $id, changes: $i }) { __typename ...Failure ...Problems ...AppointmentPayload }
+      mutation CreateSeries($i: NewAppointmentSeriesInput!) {
+        createAppointmentSeries(input: $i) {
+          __typename ...Failure ...Problems
+          ... on AppointmentSeriesPayload { occurrences { date appointment { ...Appointment } warnings { kind message } } }
+        }
       }
     `),
-    { id, i: input },
+    { i: { ...input, repeat } },
+  );
+  return unwrap(data.createAppointmentSeries, "AppointmentSeriesPayload").occurrences;
+}
+
+/** The local dates a repeat rule gives from `first` (as the API computes them), for a preview; at most one past `max`. */
+export function repeatDates(first: string, repeat: RepeatInput, max: number): string[] {
+  const dates: string[] = [];
+  const start = Date.parse(`${first}T00:00:00Z`);
+  if (Number.isNaN(start) || !(repeat.everyWeeks >= 1)) return dates;
+  for (let i = 0; i <= max; i++) {
+    const date = new Date(start + i * repeat.everyWeeks * 7 * 86_400_000).toISOString().slice(0, 10);
+    if (repeat.count != null ? i >= repeat.count : !repeat.until || date > repeat.until) break;
+    dates.push(date);
+  }
+  return dates;
+}
+
+export async function updateAppointment(id: string, input: Omit<AppointmentInput, "fields">, scope: SeriesScope = "ONLY_THIS") {
+  const data = await gql(
+    graphql(`
+      mutation Update($id: ID!, $i: AppointmentChangesInput!, $s: SeriesScope) {
+        updateAppointment(input: { id: $id, changes: $i, scope: $s }) { __typename ...Failure ...Problems ...AppointmentPayload }
+      }
+    `),
+    { id, i: input, s: scope },
   );
   return unwrap(data.updateAppointment, "AppointmentPayload");
 }
