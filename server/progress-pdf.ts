@@ -1,13 +1,12 @@
 import type { Db } from "../schema/common/context.js";
 import { AppError } from "../schema/common/errors.js";
+import { localDateProblem } from "../schema/common/input-limits.js";
 import { can } from "../schema/common/policy.js";
 import { progressReport } from "../schema/appointments/progress.js";
 import { progressPdf } from "../schema/appointments/progress-pdf.js";
 import type { Authenticator } from "./auth.js";
 import type { Config } from "../platform/config.js";
 import { endpoint, signedIn } from "./rest.js";
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** GET /api/appointments/clients/<id>/progress.pdf?from=YYYY-MM-DD&to=YYYY-MM-DD: the progress report as PDF. */
 export function progressPdfRoute(db: Db, auth: Authenticator, config: Config) {
@@ -19,8 +18,10 @@ export function progressPdfRoute(db: Db, auth: Authenticator, config: Config) {
     // Same rule as clientProgress: client sessions' readers, each seeing what the policy lets them.
     if (!can(viewer, "session.read")) throw new AppError("NOT_FOUND", "No such client");
     const [from, to] = ["from", "to"].map((k) => url.searchParams.get(k) ?? "");
-    if (!DATE.test(from)) throw new AppError("VALIDATION", "from must be a date (YYYY-MM-DD)");
-    if (!DATE.test(to)) throw new AppError("VALIDATION", "to must be a date (YYYY-MM-DD)");
+    for (const [name, value] of [["from", from], ["to", to]]) {
+      const problem = localDateProblem(value);
+      if (problem) throw new AppError("VALIDATION", `${name} ${problem}`);
+    }
     const pdf = await progressPdf(await progressReport(db, viewer, match[1], from, to));
     res.writeHead(200, { "content-type": "application/pdf", "content-disposition": `attachment; filename="${pdf.name}"`, "cache-control": "private, no-store" });
     res.end(pdf.bytes);

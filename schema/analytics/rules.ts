@@ -1,6 +1,7 @@
 // Pure rules of user sessions: batch validation, sessionisation, business events, flows, summaries.
 import { createHash } from "node:crypto";
 import { isbot } from "isbot";
+import { unstorableText } from "../common/text.js";
 import { ISO_WITH_OFFSET } from "../common/time.js";
 
 // ---------------------------------------------------------------- settings
@@ -79,14 +80,22 @@ export function parseTimestamp(value: unknown): Date | null {
 }
 
 // Valid JSON, yet PostgreSQL text and jsonb cannot hold it: an event with one could never be stored.
-const NUL = "\u0000";
-const hasNul = (value: unknown): boolean =>
-  typeof value === "string" ? value.includes(NUL) : typeof value === "object" && value !== null && Object.entries(value).some(([k, v]) => k.includes(NUL) || hasNul(v));
+/** The first unstorable text in a JSON value, keys included. */
+function unstorableIn(value: unknown): string | null {
+  if (typeof value === "string") return unstorableText(value);
+  if (typeof value !== "object" || value === null) return null;
+  for (const [k, v] of Object.entries(value)) {
+    const found = unstorableText(k) ?? unstorableIn(v);
+    if (found) return found;
+  }
+  return null;
+}
 
 function parseEvent(raw: unknown, now: Date): AnalyticsEvent | string {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return "must be an object";
   const e = raw as Record<string, unknown>;
-  if (Object.values(e).some((v) => typeof v === "string" && v.includes(NUL))) return "text must not contain NUL characters";
+  const badText = Object.values(e).map((v) => (typeof v === "string" ? unstorableText(v) : null)).find(Boolean);
+  if (badText) return `text ${badText}`;
   const eventId = text(e.eventId, 200);
   if (!eventId) return "eventId must be a string of 1 to 200 characters";
   const userId = optionalText(e.userId, 200);
@@ -107,7 +116,9 @@ function parseEvent(raw: unknown, now: Date): AnalyticsEvent | string {
   if (typeof properties !== "object" || properties === null || Array.isArray(properties)) return "properties must be an object";
   const json = JSON.stringify(properties);
   if (json.length > MAX_PROPERTIES_CHARS) return `properties must be under ${MAX_PROPERTIES_CHARS} characters as JSON`;
-  if (json.includes("\\u0000") && hasNul(properties)) return "properties must not contain NUL characters";
+  // JSON.stringify writes both as \u escapes, so only such a batch needs the walk.
+  const badProperty = json.includes("\\u") ? unstorableIn(properties) : null;
+  if (badProperty) return `properties ${badProperty}`;
   const userAgent = optionalText(e.userAgent, 1000);
   if (userAgent === undefined) return "userAgent must be a string of up to 1000 characters";
   const environment = optionalText(e.environment, 100);

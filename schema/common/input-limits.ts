@@ -5,7 +5,9 @@
 import SchemaBuilder, { BasePlugin, type SchemaTypes } from "@pothos/core";
 import { decodeGlobalID } from "@pothos/plugin-relay";
 import { getNamedType, isInputObjectType, isListType, isNonNullType, type GraphQLArgument, type GraphQLFieldResolver, type GraphQLInputType } from "graphql";
+import { DateTime } from "luxon";
 import { ValidationError, type FieldProblem } from "./errors.js";
+import { unstorableText } from "./text.js";
 
 export const INPUT_LIMITS = {
   /** Characters of any string (the longest value, a signature drawn into a custom field, is 200,000). */
@@ -30,6 +32,12 @@ export function instantInRange(at: Date): boolean {
   return at.getTime() >= EARLIEST && at.getTime() < LATEST;
 }
 
+/** Why the value isn't a local date the API takes ("must be a calendar date YYYY-MM-DD", …); null when it is. */
+export function localDateProblem(value: unknown): string | null {
+  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(value) || !DateTime.fromISO(value).isValid) return "must be a calendar date YYYY-MM-DD";
+  return instantInRange(new Date(`${value}T12:00:00Z`)) ? null : "must be between the years 1900 and 9999";
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A global ID as the relay plugin hands it to resolvers, decoded. */
@@ -51,12 +59,9 @@ export function localId(globalId: string, typename: string): string | null {
   }
 }
 
-/** Half of a UTF-16 pair on its own: it has no UTF-8 form, and the database driver fails on it. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
 export function stringProblem(value: string, key: string): string | null {
-  if (value.includes("\0")) return "Must not contain NUL characters";
-  if (LONE_SURROGATE.test(value)) return "Must be well-formed Unicode (no lone surrogates)";
+  const unstorable = unstorableText(value);
+  if (unstorable) return `M${unstorable.slice(1)}`;
   const max = key === "name" ? INPUT_LIMITS.nameChars : key === "email" ? INPUT_LIMITS.emailChars : INPUT_LIMITS.stringChars;
   return value.length > max ? `At most ${max} characters` : null;
 }
@@ -98,8 +103,8 @@ export function inputProblems(args: Record<string, unknown>, definitions: readon
       } else {
         const fields = named && isInputObjectType(named) ? named.getFields() : null;
         for (const [k, v] of Object.entries(value)) {
-          if (k.includes("\0")) add("Keys must not contain NUL characters");
-          else if (LONE_SURROGATE.test(k)) add("Keys must be well-formed Unicode (no lone surrogates)");
+          const unstorable = unstorableText(k);
+          if (unstorable) add(`Keys ${unstorable}`);
           else stack.push({ value: v, path: [...path, k], type: fields?.[k]?.type ?? null });
         }
       }

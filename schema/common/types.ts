@@ -2,7 +2,7 @@ import { GraphQLError, Kind } from "graphql";
 import { DateTime } from "luxon";
 import { builder } from "../builder.js";
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from "./errors.js";
-import { instantInRange } from "./input-limits.js";
+import { instantInRange, localDateProblem } from "./input-limits.js";
 import { ISO_WITH_OFFSET } from "./time.js";
 
 builder.scalarType("DateTime", {
@@ -56,11 +56,9 @@ function parseDateTime(value: unknown): Date {
 }
 
 function parseLocalDate(value: unknown): string {
-  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(value) || !DateTime.fromISO(value).isValid) {
-    throw new GraphQLError("LocalDate must be a calendar date YYYY-MM-DD");
-  }
-  if (!instantInRange(new Date(`${value}T12:00:00Z`))) throw new GraphQLError("LocalDate must be between the years 1900 and 9999");
-  return value;
+  const problem = localDateProblem(value);
+  if (problem) throw new GraphQLError(`LocalDate ${problem}`);
+  return value as string;
 }
 
 export const ErrorInterface = builder.interfaceRef<AppError>("Error").implement({

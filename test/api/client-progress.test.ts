@@ -78,7 +78,15 @@ describe("a client's progress report", () => {
     // Bad ranges name the field; an unknown client is not found; nobody outside the practice reads it.
     expect((await ok(url, REPORT, { c: client, f: day(27), t: day(0) }, owner)).clientProgress).toMatchObject({ code: "VALIDATION", problems: [{ path: ["to"], message: "Must not be before from" }] });
     expect((await ok(url, REPORT, { c: client, f: day(0), t: isoDate(M.plus({ days: 400 })) }, owner)).clientProgress.problems).toEqual([{ path: ["to"], message: "At most 366 days" }]);
-    const bad = await fetch(`${url}/api/appointments/clients/${report.pdfUrl.split("/")[4]}/progress.pdf?from=yesterday&to=${day(1)}`, { headers: { authorization: `Bearer ${ws.owner.token}` } });
-    expect([bad.status, await bad.text()]).toEqual([400, "from must be a date (YYYY-MM-DD)"]);
+    const pdfOf = (from: string, to: string) =>
+      fetch(`${url}/api/appointments/clients/${report.pdfUrl.split("/")[4]}/progress.pdf?from=${from}&to=${to}`, { headers: { authorization: `Bearer ${ws.owner.token}` } });
+    for (const [from, to, reason] of [
+      ["yesterday", day(1), "from must be a calendar date YYYY-MM-DD"],
+      [day(0), "2026-02-30", "to must be a calendar date YYYY-MM-DD"], // shaped like a date, but there is no such day
+      ["0001-01-01", day(1), "from must be between the years 1900 and 9999"],
+    ]) {
+      const bad = await pdfOf(from, to);
+      expect([bad.status, await bad.text()]).toEqual([400, reason]);
+    }
   });
 });

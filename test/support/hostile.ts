@@ -1,7 +1,7 @@
 // Hostile inputs as a careless or malicious client sends them, generated with fast-check: for
 // GraphQL, from the printed SDL's argument and input types (so a new mutation is covered the day it
 // ships); for the plain endpoints, from the bodies and query strings each one reads.
-import { encodeGlobalID } from "@pothos/plugin-relay";
+import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
 import fc from "fast-check";
 import {
   getNamedType,
@@ -21,6 +21,7 @@ import {
 export type KnownIds = Record<string, string>;
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
+const localId = (globalId: string) => decodeGlobalID(globalId).id;
 const uuid = fc.uuid();
 const TYPES = ["Client", "Project", "Appointment", "AnalyticsApp", "FieldDefinition", "AgentSession", "TimeEntry", "WorkSession", "Invoice", "Member", "User", "Workspace"];
 
@@ -294,6 +295,14 @@ export function plainRequests(token: string, writeKey: string, ids: KnownIds): R
         body,
       })),
     "GET /api/appointments/attachments/<id>": get("GET /api/appointments/attachments/<id>", pathSegment.map((s) => `/api/appointments/attachments/${s}`)),
+    "GET /api/appointments/clients/<id>/progress.pdf": fc
+      .tuple(fc.oneof(pathSegment, fc.constant(ids.Client ? localId(ids.Client) : "")), fc.option(hostileLocalDate), fc.option(hostileLocalDate))
+      .map(([client, from, to]) => ({
+        endpoint: "GET /api/appointments/clients/<id>/progress.pdf",
+        path: `/api/appointments/clients/${client}/progress.pdf?${q({ from: from ?? undefined, to: to ?? undefined })}`,
+        method: "GET",
+        headers: bearer,
+      })),
     "GET /api/invoices/<id>.pdf": get("GET /api/invoices/<id>.pdf", pathSegment.map((s) => `/api/invoices/${s}.pdf`)),
     "GET /api/appointments/feeds/<secret>.ics": get("GET /api/appointments/feeds/<secret>.ics", pathSegment.map((s) => `/api/appointments/feeds/${s}.ics`), {}),
     "POST /api/events": post("POST /api/events", "/api/events", jsonBody(fc.oneof(fc.record({ events: fc.array(analyticsEvent, { maxLength: 5 }) }), hostileJson)), fc.constant({ authorization: `Bearer ${writeKey}`, "content-type": "application/json" })),

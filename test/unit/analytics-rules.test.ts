@@ -73,6 +73,13 @@ describe("batch validation", () => {
       ["n1", "text must not contain NUL characters"],
       ["n2", "properties must not contain NUL characters"],
     ]);
+    // Half a surrogate pair: JSON.stringify writes it as an escape that jsonb refuses, and text has no UTF-8 form for it.
+    const halves = validateBatch({ events: [{ ...good, eventId: "s1", userId: "a\ud83d" }, { ...good, eventId: "s2", properties: { k: ["\udc00"] } }, { ...good, eventId: "s3", properties: { ok: "🙂" } }] }, now);
+    expect(halves.rejected.map((r) => [r.eventId, r.reason])).toEqual([
+      ["s1", "text must be well-formed Unicode (no lone surrogates)"],
+      ["s2", "properties must be well-formed Unicode (no lone surrogates)"],
+    ]);
+    expect(halves.events.map((e) => e.eventId)).toEqual(["s3"]);
     // An escaped backslash before "u0000" is ordinary text.
     expect(events.map((e) => e.eventId)).toEqual(["n3"]);
   });
