@@ -1,0 +1,124 @@
+// Moving and resizing sessions on the calendar's time grid in Chromium, with the mouse and the
+// keyboard: what is dropped is saved (for that session only), an overlap is warned about and can be
+// undone, leaving the session as it was. In a workspace of the test's own, next week.
+import { existsSync } from "node:fs";
+import { DateTime } from "luxon";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM, launchBrowser, newContext, signInAs } from "../support/browser.js";
+import { ok } from "../support/client.js";
+import { calendar, isoDate } from "../support/dates.js";
+import { startStack, type Stack } from "../support/stack.js";
+import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
+
+const TIME_ZONE = "Europe/Berlin";
+/** The grid draws a minute as 1.5 px. */
+const PX_PER_MINUTE = 1.5;
+
+describe.runIf(existsSync(CHROMIUM))("Dragging sessions on the calendar in Chromium", () => {
+  let stack: Stack;
+  let browser: Browser;
+  let context: BrowserContext;
+  let url: string;
+  let ws: TestWorkspace;
+  // Tuesday and Wednesday next week: future working days of one week, whatever today is.
+  const tuesday = calendar(TIME_ZONE).monday(1).plus({ days: 1 });
+  const wednesday = tuesday.plus({ days: 1 });
+
+  const client = async (name: string) =>
+    (await ok(url, `mutation($n: String!) { createClient(input: { name: $n }) { ... on Client { id } } }`, { n: name }, { token: ws.owner.token })).createClient.id as string;
+  const book = async (name: string, clientId: string, on: DateTime, time: string, durationMinutes: number) =>
+    (
+      await ok(
+        url,
+        `mutation($i: NewAppointmentInput!) { createAppointment(input: $i) { ... on AppointmentPayload { appointment { id } } } }`,
+        { i: { name, clientId, date: isoDate(on), time, durationMinutes } },
+        { token: ws.owner.token },
+      )
+    ).createAppointment.appointment.id as string;
+  /** Where the API has the session: its local date, start and end in the workspace's zone. */
+  const stored = async (id: string) => {
+    const { node } = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { startsAt endsAt } } }`, { id }, { token: ws.owner.token });
+    const local = (iso: string) => DateTime.fromISO(iso, { zone: TIME_ZONE });
+    return `${local(node.startsAt).toISODate()} ${local(node.startsAt).toFormat("HH:mm")}-${local(node.endsAt).toFormat("HH:mm")}`;
+  };
+  /** Presses at `from`'s point (x share of its width, y px from its top), moves by dx/dy in steps, releases. */
+  async function dragBy(page: Page, from: Locator, y: number, dx: number, dy: number) {
+    await from.scrollIntoViewIfNeeded();
+    const box = (await from.boundingBox())!;
+    const [x0, y0] = [box.x + box.width / 2, box.y + y];
+    await page.mouse.move(x0, y0);
+    await page.mouse.down();
+    await page.mouse.move(x0 + dx, y0 + dy, { steps: 12 });
+    await page.mouse.up();
+  }
+
+  beforeAll(async () => {
+    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+    url = stack.urls[0];
+    context = await newContext(browser);
+  });
+  beforeAll(async () => {
+    ws = await newWorkspace(url, TIME_ZONE);
+    const page = await context.newPage();
+    await signInAs(page, url, ws.owner.email);
+    await page.close();
+  });
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it("moves and resizes a session with the mouse and the keyboard, and undoes a move that overlaps", async () => {
+    const moved = await book("Physio", await client("Greta Hansen"), tuesday, "10:00", 60);
+    await book("Check-up", await client("Hugo Ibsen"), wednesday, "14:00", 60);
+    const page = await context.newPage();
+    await page.goto(`${url}/appointments`);
+    await page.getByLabel("Go to date").fill(isoDate(tuesday));
+    const block = page.locator(`[data-testid="appointment"][data-id="${moved}"]`);
+    await block.waitFor();
+    const notice = page.getByTestId("move-notice");
+
+    // Dragged down by an hour (and a few pixels, which snap to the quarter hour).
+    await dragBy(page, block, 10, 0, 60 * PX_PER_MINUTE + 4);
+    await expect.poll(() => notice.textContent()).toContain("11:00–12:00");
+    await expect.poll(() => stored(moved)).toBe(`${isoDate(tuesday)} 11:00-12:00`);
+    expect(await page.getByTestId("move-warnings").count()).toBe(0);
+    await notice.getByRole("button", { name: "Keep" }).click();
+
+    // Its bottom edge dragged down by half an hour: a later end, the same start.
+    await dragBy(page, block.getByTestId("resize-handle"), 3, 0, 30 * PX_PER_MINUTE);
+    await expect.poll(() => stored(moved)).toBe(`${isoDate(tuesday)} 11:00-12:30`);
+    await notice.getByRole("button", { name: "Keep" }).click();
+
+    // Onto Wednesday at 14:00, where the same staff member has a session: saved with the warning...
+    const wednesdayColumn = (await page.locator(`.day-column[data-date="${isoDate(wednesday)}"]`).boundingBox())!;
+    const blockBox = (await block.boundingBox())!;
+    await dragBy(page, block, 10, wednesdayColumn.x + wednesdayColumn.width / 2 - (blockBox.x + blockBox.width / 2), 180 * PX_PER_MINUTE);
+    await expect.poll(() => page.getByTestId("move-warnings").textContent()).toContain('Overlaps "Check-up"');
+    await expect.poll(() => stored(moved)).toBe(`${isoDate(wednesday)} 14:00-15:30`);
+    // ...and undone: the session is back where it was, in the API and on the grid.
+    await notice.getByRole("button", { name: "Undo" }).click();
+    await page.getByRole("status").filter({ hasText: "Move undone" }).waitFor();
+    expect(await stored(moved)).toBe(`${isoDate(tuesday)} 11:00-12:30`);
+    await expect.poll(() => block.evaluate((b) => b.closest(".day-column")?.getAttribute("data-date"))).toBe(isoDate(tuesday));
+
+    // The keyboard: Alt+Down moves the focused session by a quarter hour, Alt+Shift+Up moves its end back.
+    await block.focus();
+    await page.keyboard.press("Alt+ArrowDown");
+    await expect.poll(() => stored(moved)).toBe(`${isoDate(tuesday)} 11:15-12:45`);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("data-id"))).toBe(moved);
+    await page.keyboard.press("Alt+Shift+ArrowUp");
+    await expect.poll(() => stored(moved)).toBe(`${isoDate(tuesday)} 11:15-12:30`);
+    // Undo after two moves in a row puts it back where it was before the first.
+    await notice.getByRole("button", { name: "Undo" }).click();
+    await page.getByRole("status").filter({ hasText: "Move undone" }).waitFor();
+    expect(await stored(moved)).toBe(`${isoDate(tuesday)} 11:00-12:30`);
+
+    // A short click still opens the session.
+    await block.click();
+    await page.getByTestId("appointment-dialog").waitFor();
+    await page.close();
+  });
+});
