@@ -72,7 +72,7 @@ describe.runIf(existsSync(CHROMIUM))("Dragging sessions on the calendar in Chrom
 
   it("moves and resizes a session with the mouse and the keyboard, and undoes a move that overlaps", async () => {
     const moved = await book("Physio", await client("Greta Hansen"), tuesday, "10:00", 60);
-    await book("Check-up", await client("Hugo Ibsen"), wednesday, "14:00", 60);
+    await book("Check-up", await client("Ida Jensen"), wednesday, "14:00", 60);
     const page = await context.newPage();
     await page.goto(`${url}/appointments`);
     await page.getByLabel("Go to date").fill(isoDate(tuesday));
@@ -119,6 +119,36 @@ describe.runIf(existsSync(CHROMIUM))("Dragging sessions on the calendar in Chrom
     // A short click still opens the session.
     await block.click();
     await page.getByTestId("appointment-dialog").waitFor();
+    await page.close();
+  });
+
+  it("moves only the dragged session of a series, and shows a quarter-hour session's time and client on its one line", async () => {
+    const hugo = await client("Hugo Ibsen");
+    const { createAppointmentSeries } = await ok(
+      url,
+      `mutation($i: NewAppointmentSeriesInput!) { createAppointmentSeries(input: $i) { ... on AppointmentSeriesPayload { occurrences { appointment { id } } } } }`,
+      { i: { name: "Weekly therapy", clientId: hugo, date: isoDate(tuesday), time: "08:00", durationMinutes: 45, repeat: { everyWeeks: 1, count: 2 } } },
+      { token: ws.owner.token },
+    );
+    const [first, second] = createAppointmentSeries.occurrences.map((o: { appointment: { id: string } }) => o.appointment.id);
+    const quick = await book("Quick call", hugo, wednesday, "09:00", 15);
+    const page = await context.newPage();
+    await page.goto(`${url}/appointments`);
+    await page.getByLabel("Go to date").fill(isoDate(tuesday));
+    const block = page.locator(`[data-testid="appointment"][data-id="${first}"]`);
+    await block.waitFor();
+
+    await dragBy(page, block, 10, 0, 30 * PX_PER_MINUTE);
+    await expect.poll(() => stored(first)).toBe(`${isoDate(tuesday)} 08:30-09:15`);
+    expect(await stored(second)).toBe(`${isoDate(tuesday.plus({ weeks: 1 }))} 08:00-08:45`);
+    await expect.poll(() => block.getByTestId("repeat-mark").count()).toBe(1);
+
+    // 15 minutes are 24 px: one line with the time and the client first, all of it in the label.
+    const short = page.locator(`[data-testid="appointment"][data-id="${quick}"]`);
+    expect((await short.innerText()).trim()).toMatch(/^○\s+09:00 Hugo Ibsen · Quick call$/);
+    expect(await short.getAttribute("aria-label")).toBe("09:00–09:15 Quick call, Hugo Ibsen with Owen Owner, Scheduled");
+    const [line, box] = await short.evaluate((b) => [b.firstElementChild!.getBoundingClientRect().height, b.getBoundingClientRect().height]);
+    expect(line).toBeLessThanOrEqual(box);
     await page.close();
   });
 });
