@@ -3,42 +3,40 @@
 // undone, leaving the session as it was. In a workspace of the test's own, next week.
 import { existsSync } from "node:fs";
 import { DateTime } from "luxon";
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchBrowser, newContext, signInAs } from "../support/browser.js";
+import { CHROMIUM, signInAs } from "../support/browser.js";
 import { ok } from "../support/client.js";
 import { calendar, isoDate } from "../support/dates.js";
-import { startStack, type Stack } from "../support/stack.js";
-import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
+import { startE2e, type E2e } from "../support/setup.js";
 
 const TIME_ZONE = "Europe/Berlin";
 /** The grid draws a minute as 1.5 px. */
 const PX_PER_MINUTE = 1.5;
 
 describe.runIf(existsSync(CHROMIUM))("Dragging sessions on the calendar in Chromium", () => {
-  let stack: Stack;
-  let browser: Browser;
-  let context: BrowserContext;
+  let e2e: E2e;
+  // Set once the workspace is up, for the helpers below.
   let url: string;
-  let ws: TestWorkspace;
+  let owner: string;
   // Tuesday and Wednesday next week: future working days of one week, whatever today is.
   const tuesday = calendar(TIME_ZONE).monday(1).plus({ days: 1 });
   const wednesday = tuesday.plus({ days: 1 });
 
   const client = async (name: string) =>
-    (await ok(url, `mutation($n: String!) { createClient(input: { name: $n }) { ... on Client { id } } }`, { n: name }, { token: ws.owner.token })).createClient.id as string;
+    (await ok(url, `mutation($n: String!) { createClient(input: { name: $n }) { ... on Client { id } } }`, { n: name }, { token: owner })).createClient.id as string;
   const book = async (name: string, clientId: string, on: DateTime, time: string, durationMinutes: number) =>
     (
       await ok(
         url,
         `mutation($i: NewAppointmentInput!) { createAppointment(input: $i) { ... on AppointmentPayload { appointment { id } } } }`,
         { i: { name, clientId, date: isoDate(on), time, durationMinutes } },
-        { token: ws.owner.token },
+        { token: owner },
       )
     ).createAppointment.appointment.id as string;
   /** Where the API has the session: its local date, start and end in the workspace's zone. */
   const stored = async (id: string) => {
-    const { node } = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { startsAt endsAt } } }`, { id }, { token: ws.owner.token });
+    const { node } = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { startsAt endsAt } } }`, { id }, { token: owner });
     const local = (iso: string) => DateTime.fromISO(iso, { zone: TIME_ZONE });
     return `${local(node.startsAt).toISODate()} ${local(node.startsAt).toFormat("HH:mm")}-${local(node.endsAt).toFormat("HH:mm")}`;
   };
@@ -54,26 +52,18 @@ describe.runIf(existsSync(CHROMIUM))("Dragging sessions on the calendar in Chrom
   }
 
   beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
-    url = stack.urls[0];
-    context = await newContext(browser);
-  });
-  beforeAll(async () => {
-    ws = await newWorkspace(url, TIME_ZONE);
-    const page = await context.newPage();
-    await signInAs(page, url, ws.owner.email);
+    e2e = await startE2e(TIME_ZONE);
+    [url, owner] = [e2e.url, e2e.ws.owner.token];
+    const page = await e2e.context.newPage();
+    await signInAs(page, url, e2e.ws.owner.email);
     await page.close();
   });
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await stack?.stop();
-  });
+  afterAll(() => e2e?.stop());
 
   it("moves and resizes a session with the mouse and the keyboard, and undoes a move that overlaps", async () => {
     const moved = await book("Physio", await client("Greta Hansen"), tuesday, "10:00", 60);
     await book("Check-up", await client("Ida Jensen"), wednesday, "14:00", 60);
-    const page = await context.newPage();
+    const page = await e2e.context.newPage();
     await page.goto(`${url}/appointments`);
     await page.getByLabel("Go to date").fill(isoDate(tuesday));
     const block = page.locator(`[data-testid="appointment"][data-id="${moved}"]`);
@@ -128,11 +118,11 @@ describe.runIf(existsSync(CHROMIUM))("Dragging sessions on the calendar in Chrom
       url,
       `mutation($i: NewAppointmentSeriesInput!) { createAppointmentSeries(input: $i) { ... on AppointmentSeriesPayload { occurrences { appointment { id } } } } }`,
       { i: { name: "Weekly therapy", clientId: hugo, date: isoDate(tuesday), time: "08:00", durationMinutes: 45, repeat: { everyWeeks: 1, count: 2 } } },
-      { token: ws.owner.token },
+      { token: owner },
     );
     const [first, second] = createAppointmentSeries.occurrences.map((o: { appointment: { id: string } }) => o.appointment.id);
     const quick = await book("Quick call", hugo, wednesday, "09:00", 15);
-    const page = await context.newPage();
+    const page = await e2e.context.newPage();
     await page.goto(`${url}/appointments`);
     await page.getByLabel("Go to date").fill(isoDate(tuesday));
     const block = page.locator(`[data-testid="appointment"][data-id="${first}"]`);
