@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { DateTime } from "luxon";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, signInAs } from "../support/browser.js";
+import { CHROMIUM, signInAs, snap } from "../support/browser.js";
 import { ok } from "../support/client.js";
 import { calendar, isoDate } from "../support/dates.js";
 import { startE2e, type E2e } from "../support/setup.js";
@@ -88,6 +88,7 @@ describe.runIf(existsSync(CHROMIUM))("Dragging sessions on the calendar in Chrom
     await dragBy(page, block, 10, wednesdayColumn.x + wednesdayColumn.width / 2 - (blockBox.x + blockBox.width / 2), 180 * PX_PER_MINUTE);
     await expect.poll(() => page.getByTestId("move-warnings").textContent()).toContain('Overlaps "Check-up"');
     await expect.poll(() => stored(moved)).toBe(`${isoDate(wednesday)} 14:00-15:30`);
+    await snap(page, "appointments-moved-with-warning");
     // ...and undone: the session is back where it was, in the API and on the grid.
     await notice.getByRole("button", { name: "Undo" }).click();
     await page.getByRole("status").filter({ hasText: "Move undone" }).waitFor();
@@ -139,6 +140,7 @@ describe.runIf(existsSync(CHROMIUM))("Dragging sessions on the calendar in Chrom
     expect(await short.getAttribute("aria-label")).toBe("09:00–09:15 Quick call, Hugo Ibsen with Owen Owner, Scheduled");
     const [line, box] = await short.evaluate((b) => [b.firstElementChild!.getBoundingClientRect().height, b.getBoundingClientRect().height]);
     expect(line).toBeLessThanOrEqual(box);
+    await snap(page, "appointments-short-session");
     await page.close();
   });
 });
