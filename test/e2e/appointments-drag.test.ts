@@ -143,4 +143,37 @@ describe.runIf(existsSync(CHROMIUM))("Dragging sessions on the calendar in Chrom
     await snap(page, "appointments-short-session");
     await page.close();
   });
+
+  it("on a phone, a swipe over a session leaves it where it is; a finger resting on it picks it up to move it", async () => {
+    const moved = await book("Walk and talk", await client("Jon Dahl"), tuesday, "15:00", 60);
+    const phone = await e2e.browser.newContext({ locale: "en-US", viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+    const page = await phone.newPage();
+    await signInAs(page, url, e2e.ws.owner.email);
+    await page.goto(`${url}/appointments`);
+    await page.getByLabel("Go to date").fill(isoDate(tuesday));
+    const block = page.locator(`[data-testid="appointment"][data-id="${moved}"]`);
+    await block.waitFor();
+    // Touches as Chromium gets them from a screen (Playwright's touchscreen only taps).
+    const cdp = await phone.newCDPSession(page);
+    const touch = (type: string, x: number, y: number) => cdp.send("Input.dispatchTouchEvent", { type, touchPoints: type === "touchEnd" ? [] : [{ x, y }] });
+    async function slide(holdMs: number, dy: number) {
+      await block.scrollIntoViewIfNeeded();
+      const box = (await block.boundingBox())!;
+      const [x, y] = [box.x + box.width / 2, box.y + 10];
+      await touch("touchStart", x, y);
+      await page.waitForTimeout(holdMs);
+      for (let i = 1; i <= 10; i++) await touch("touchMove", x, y + (dy * i) / 10);
+      await touch("touchEnd", x, y + dy);
+    }
+
+    await slide(0, -120);
+    await page.waitForLoadState("networkidle");
+    expect(await page.getByTestId("move-notice").count()).toBe(0);
+    expect(await stored(moved)).toBe(`${isoDate(tuesday)} 15:00-16:00`);
+
+    await slide(700, 30 * PX_PER_MINUTE);
+    await expect.poll(() => stored(moved)).toBe(`${isoDate(tuesday)} 15:30-16:30`);
+    await page.getByTestId("move-notice").waitFor();
+    await phone.close();
+  });
 });
