@@ -155,7 +155,7 @@ describe.runIf(existsSync(CHROMIUM))("Dragging sessions on the calendar in Chrom
     await block.waitFor();
     // Touches as Chromium gets them from a screen (Playwright's touchscreen only taps).
     const cdp = await phone.newCDPSession(page);
-    const touch = (type: string, x: number, y: number) => cdp.send("Input.dispatchTouchEvent", { type, touchPoints: type === "touchEnd" ? [] : [{ x, y }] });
+    const touch = (type: "touchStart" | "touchMove" | "touchEnd", x: number, y: number) => cdp.send("Input.dispatchTouchEvent", { type, touchPoints: type === "touchEnd" ? [] : [{ x, y }] });
     async function slide(holdMs: number, dy: number) {
       await block.scrollIntoViewIfNeeded();
       const box = (await block.boundingBox())!;
