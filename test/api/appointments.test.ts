@@ -362,6 +362,9 @@ describe("evaluations", () => {
     const SAVE = `mutation($c: ID!, $a: ID, $f: JSON!) { saveEvaluation(input: { clientId: $c, appointmentId: $a, title: "Initial", fields: $f }) { ... on Evaluation { id fieldValues appointment { id } } ${ERR} } }`;
     const bad = await ok(url, SAVE, { c: ben, a: appointment.id, f: { score: 101, reason: "x" } }, { token: lisa });
     expect(problems(bad.saveEvaluation)).toEqual(["appointmentId: A session of another client", "fields.reason: Unknown field", "fields.score: Must be at most 100"]);
+    // A malformed ID, or another kind's, is named at its field, not a request error.
+    const malformed = await ok(url, SAVE, { c: "nonsense", a: anna, f: { score: 80 } }, { token: lisa });
+    expect(problems(malformed.saveEvaluation)).toEqual(["appointmentId: No such session", "clientId: No such client in this workspace"]);
     const good = await ok(url, SAVE, { c: anna, a: appointment.id, f: { score: 80 } }, { token: lisa });
     expect(good.saveEvaluation).toMatchObject({ fieldValues: { score: 80 }, appointment: { id: appointment.id } });
     const linked = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { evaluations { id } } } }`, { id: appointment.id }, { token: owner });
