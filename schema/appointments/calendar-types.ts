@@ -5,11 +5,10 @@ import type { AppointmentStatus } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import { ClientRef } from "../clients/types.js";
 import { ValidationError } from "../common/errors.js";
-import { UserRef } from "../identity/types.js";
 import { appointmentsBetween, CALENDAR_LIMIT, calendarOf, clientHistory, freeTime } from "./calendar.js";
 import type { CalendarView } from "./rules.js";
 import type { AppointmentFilter } from "./service.js";
-import { AppointmentRef, AppointmentStatusEnum, type Loaded } from "./types.js";
+import { AppointmentRef, AppointmentStatusEnum, text, type Loaded } from "./types.js";
 import { upperSnake } from "../common/enums.js";
 
 const CalendarViewEnum = builder.enumType("CalendarView", { values: upperSnake(["day", "week", "month"]) });
@@ -23,15 +22,16 @@ const FieldFilterInput = builder.inputType("FieldFilterInput", {
 
 const AppointmentFilterInput = builder.inputType("AppointmentFilter", {
   fields: (t) => ({
-    clientId: t.globalID({ for: ClientRef, required: false }),
-    staffId: t.globalID({ for: UserRef, required: false }),
+    // IDs read as text: one of no client or member is a problem at its field, not a request error.
+    clientId: t.id({ required: false, description: "A Client's ID." }),
+    staffId: t.id({ required: false, description: "A User's ID." }),
     statuses: t.field({ type: [AppointmentStatusEnum], required: false }),
     fields: t.field({ type: [FieldFilterInput], required: false }),
   }),
 });
 
 function toFilter(f: typeof AppointmentFilterInput.$inferInput | null | undefined): AppointmentFilter {
-  return { clientId: f?.clientId?.id, staffId: f?.staffId?.id, statuses: f?.statuses as AppointmentStatus[] | undefined, fields: f?.fields };
+  return { clientId: text(f?.clientId), staffId: text(f?.staffId), statuses: f?.statuses as AppointmentStatus[] | undefined, fields: f?.fields };
 }
 
 const CalendarRef = builder
@@ -81,12 +81,12 @@ builder.queryField("freeSlots", (t) =>
     authScopes: { permission: "session.read" },
     errors: { types: [ValidationError] },
     args: {
-      staffId: t.arg.globalID({ for: UserRef, required: false, description: "Default: you." }),
+      staffId: t.arg.id({ required: false, description: "A User's ID. Default: you." }),
       from: t.arg({ type: "LocalDate" }),
       to: t.arg({ type: "LocalDate" }),
       slotMinutes: t.arg.int({ required: false, description: "Default: the workspace's slot size." }),
     },
-    resolve: (_r, args, ctx) => freeTime(ctx, { ...args, staffId: args.staffId?.id }),
+    resolve: (_r, args, ctx) => freeTime(ctx, { ...args, staffId: text(args.staffId) }),
   }),
 );
 

@@ -2,6 +2,7 @@
 // workspace-local date range, and a staff member's free time within working hours.
 import type { Context } from "../common/context.js";
 import { ValidationError } from "../common/errors.js";
+import { localId } from "../common/input-limits.js";
 import { rowsWhere, rowVisible } from "../common/policy.js";
 import { workspaceDisplay } from "../identity/rules.js";
 import { parseWorkingHours } from "../identity/working-hours.js";
@@ -32,7 +33,8 @@ export async function appointmentsBetween(ctx: Context, from: string, to: string
 }
 
 export interface FreeTimeQuery {
-  staffId?: string;
+  /** A User's global ID as sent. */
+  staffId?: string | null;
   from: string;
   to: string;
   slotMinutes?: number | null;
@@ -42,15 +44,17 @@ export interface FreeTimeQuery {
 export async function freeTime(ctx: Context, query: FreeTimeQuery) {
   const viewer = ctx.viewer!;
   const workspace = await workspaceOf(ctx);
-  const staffId = query.staffId ?? viewer.userId;
   const problems = freeSlotsProblems(query.from, query.to, query.slotMinutes);
-  if (!rowVisible(viewer, "appointment", { workspaceId: workspace.id, ownerId: staffId })) problems.push({ path: ["staffId"], message: "You can only see your own free time" });
+  // A malformed ID, or another kind's, is a problem at the field, like a non-member's.
+  const staffId = query.staffId == null ? viewer.userId : localId(query.staffId, "User");
+  if (!staffId) problems.push({ path: ["staffId"], message: "Not a member of this workspace" });
+  else if (!rowVisible(viewer, "appointment", { workspaceId: workspace.id, ownerId: staffId })) problems.push({ path: ["staffId"], message: "You can only see your own free time" });
   else if (!(await ctx.db.membership.count({ where: { workspaceId: workspace.id, userId: staffId } })))
     problems.push({ path: ["staffId"], message: "Not a member of this workspace" });
   if (problems.length) throw new ValidationError(problems);
   const range = dateRange(query.from, query.to, workspace.timeZone);
   const busy = await ctx.db.appointment.findMany({
-    where: { workspaceId: workspace.id, staffId, status: { not: "cancelled" }, startsAt: { lt: range.end }, endsAt: { gt: range.start } },
+    where: { workspaceId: workspace.id, staffId: staffId!, status: { not: "cancelled" }, startsAt: { lt: range.end }, endsAt: { gt: range.start } },
     select: { startsAt: true, endsAt: true },
   });
   const slot = query.slotMinutes ?? appointmentSettings(workspace.settings).slotMinutes;

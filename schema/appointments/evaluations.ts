@@ -4,6 +4,7 @@ import type { Evaluation } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import type { Context } from "../common/context.js";
 import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
+import { localId } from "../common/input-limits.js";
 import { ClientRef } from "../clients/types.js";
 import { checkPhaseValues } from "./service.js";
 import { rowsWhere } from "../common/policy.js";
@@ -61,8 +62,9 @@ builder.mutationField("saveEvaluation", (t) =>
     errors: { types: [ValidationError, NotFoundError] },
     input: {
       id: t.input.globalID({ for: EvaluationRef, required: false }),
-      clientId: t.input.globalID({ for: ClientRef }),
-      appointmentId: t.input.globalID({ for: AppointmentRef, required: false }),
+      // Read as text: an ID of no client or session is a problem at its field, not a request error.
+      clientId: t.input.id({ description: "A Client's ID." }),
+      appointmentId: t.input.id({ required: false, description: "An Appointment's ID." }),
       title: t.input.string(),
       fields: t.input.field({ type: "JSON" }),
     },
@@ -70,11 +72,13 @@ builder.mutationField("saveEvaluation", (t) =>
       const viewer = ctx.viewer!;
       const problems = new Problems();
       if (!args.title.trim()) problems.add("title", "Required");
-      const client = await ctx.db.client.findFirst({ where: { id: args.clientId.id, workspaceId: viewer.workspaceId } });
+      const clientId = localId(String(args.clientId), "Client");
+      const appointmentId = args.appointmentId == null ? null : localId(String(args.appointmentId), "Appointment");
+      const client = clientId ? await ctx.db.client.findFirst({ where: { id: clientId, workspaceId: viewer.workspaceId } }) : null;
       if (!client) problems.add("clientId", "No such client in this workspace");
-      const session = args.appointmentId ? await ctx.db.appointment.findFirst({ where: { id: args.appointmentId.id, ...rowsWhere(viewer, "appointment") } }) : null;
-      if (args.appointmentId && !session) problems.add("appointmentId", "No such session");
-      else if (session && session.clientId !== args.clientId.id) problems.add("appointmentId", "A session of another client");
+      const session = appointmentId ? await ctx.db.appointment.findFirst({ where: { id: appointmentId, ...rowsWhere(viewer, "appointment") } }) : null;
+      if (args.appointmentId != null && !session) problems.add("appointmentId", "No such session");
+      else if (session && session.clientId !== clientId) problems.add("appointmentId", "A session of another client");
       await checkValues(ctx, args.fields, session?.id ?? null, problems);
       problems.throwIfAny();
       const data = { clientId: client!.id, appointmentId: session?.id ?? null, title: args.title.trim(), fieldValues: args.fields as object };

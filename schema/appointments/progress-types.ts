@@ -59,7 +59,8 @@ builder.queryField("clientProgress", (t) =>
     description: "A client's progress report: at most a year.",
     authScopes: { permission: "session.read" },
     errors: { types: [ValidationError, NotFoundError] },
-    args: { clientId: t.arg.globalID({ for: ClientRef }), from: t.arg({ type: "LocalDate" }), to: t.arg({ type: "LocalDate" }) },
-    resolve: (_r, args, ctx) => progressOf(ctx, args.clientId.id, args.from, args.to),
+    // Read as text: an ID of no client is a problem at this argument, not a request error.
+    args: { clientId: t.arg.id({ description: "A Client's ID." }), from: t.arg({ type: "LocalDate" }), to: t.arg({ type: "LocalDate" }) },
+    resolve: (_r, args, ctx) => progressOf(ctx, String(args.clientId), args.from, args.to),
   }),
 );

@@ -2,7 +2,8 @@
 // went, each number or choice field over time, and the evaluations; on screen, printed, or as PDF.
 import type { Appointment, Client, Evaluation, FieldDefinition, User } from "../../prisma/generated/client.js";
 import type { Context, Db, Viewer } from "../common/context.js";
-import { NotFoundError, Problems } from "../common/errors.js";
+import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
+import { localId } from "../common/input-limits.js";
 import { rowsWhere } from "../common/policy.js";
 import { dateRange } from "../common/time.js";
 import { listDefinitions } from "./fields.js";
@@ -51,4 +52,9 @@ export async function progressReport(db: Db, viewer: Viewer, clientId: string, f
   return { client, from, to, timeZone: workspace.timeZone, sessions, evaluations, series: progressSeries(definitions, records) };
 }
 
-export const progressOf = (ctx: Context, clientId: string, from: string, to: string) => progressReport(ctx.db, ctx.viewer!, clientId, from, to);
+/** The report for the client's global ID as sent: a malformed one, or another kind's, is a problem at `clientId`. */
+export async function progressOf(ctx: Context, clientId: string, from: string, to: string) {
+  const id = localId(clientId, "Client");
+  if (!id) throw ValidationError.field("clientId", "No such client in this workspace");
+  return progressReport(ctx.db, ctx.viewer!, id, from, to);
+}

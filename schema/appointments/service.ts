@@ -142,6 +142,7 @@ export interface AppointmentFields {
   name?: string | null;
   /** The client's global ID as sent (a form with no client chosen sends ""). */
   clientId?: string | null;
+  /** The staff member's (a User's) and the service's global IDs as sent; a null service clears it. */
   staffId?: string | null;
   serviceId?: string | null;
   durationMinutes?: number | null;
@@ -149,24 +150,47 @@ export interface AppointmentFields {
   adminNotes?: string | null;
 }
 
+const NO_CLIENT = "No such client in this workspace";
+const NO_STAFF = "Not a member of this workspace";
+const NO_SERVICE = "No such service in this workspace";
+
 /**
- * The client's row ID from the global ID a form sent: no client chosen, or an ID that is no
- * client's, is a problem at the client field like any other, not a request error.
+ * A referenced row's ID from the global ID sent: an ID that is no `typename`'s (malformed, or
+ * another kind's) is a problem at its field like any other, not a request error. Undefined (not
+ * given) and null (cleared) pass through.
  */
-function clientOf(globalId: string | null | undefined, problems: Problems): string | null | undefined {
-  if (globalId === undefined) return undefined;
-  const id = globalId === null ? null : localId(globalId, "Client");
-  if (!id) problems.add("clientId", globalId?.trim() ? "No such client in this workspace" : "Choose a client");
+function rowIdOf(globalId: string | null | undefined, typename: string, field: string, problem: string, problems: Problems) {
+  if (globalId == null) return globalId;
+  const id = localId(globalId, typename);
+  if (!id) problems.add(field, problem);
   return id;
+}
+
+/** The client's row ID: none chosen (a form sends "") is told so at the client field. */
+function clientOf(globalId: string | null | undefined, problems: Problems): string | null | undefined {
+  if (globalId !== undefined && !globalId?.trim()) {
+    problems.add("clientId", "Choose a client");
+    return null;
+  }
+  return rowIdOf(globalId, "Client", "clientId", NO_CLIENT, problems);
+}
+
+/** Row IDs of what a session refers to (undefined: not given; null: none, or not an ID of its kind). */
+interface References {
+  clientId: string | null | undefined;
+  staffId: string | null | undefined;
+  serviceId: string | null | undefined;
 }
 
 /**
  * Checks the plain fields that were given; references must exist in the viewer's workspace.
- * Returns the client's row ID (undefined when not given).
+ * Returns the row IDs of the references.
  */
-async function checkFields(ctx: Context, input: AppointmentFields, problems: Problems) {
+async function checkFields(ctx: Context, input: AppointmentFields, problems: Problems): Promise<References> {
   const workspaceId = ctx.viewer!.workspaceId;
   const clientId = clientOf(input.clientId, problems);
+  const staffId = rowIdOf(input.staffId, "User", "staffId", NO_STAFF, problems);
+  const serviceId = rowIdOf(input.serviceId, "AppointmentService", "serviceId", NO_SERVICE, problems);
   if (input.name != null && !input.name.trim()) problems.add("name", "Required");
   if (input.name != null && input.name.length > 200) problems.add("name", "At most 200 characters");
   if (input.durationMinutes != null && (!Number.isInteger(input.durationMinutes) || input.durationMinutes < 1))
@@ -175,15 +199,15 @@ async function checkFields(ctx: Context, input: AppointmentFields, problems: Pro
   if (input.adminNotes != null && input.adminNotes.length > 10_000) problems.add("adminNotes", "At most 10000 characters");
   const [client, staff, service] = await Promise.all([
     clientId ? ctx.db.client.findFirst({ where: { id: clientId, workspaceId } }) : null,
-    input.staffId ? ctx.db.membership.findFirst({ where: { userId: input.staffId, workspaceId } }) : null,
-    input.serviceId ? ctx.db.appointmentService.findFirst({ where: { id: input.serviceId, workspaceId } }) : null,
+    staffId ? ctx.db.membership.findFirst({ where: { userId: staffId, workspaceId } }) : null,
+    serviceId ? ctx.db.appointmentService.findFirst({ where: { id: serviceId, workspaceId } }) : null,
   ]);
-  if (clientId && !client) problems.add("clientId", "No such client in this workspace");
-  if (input.staffId && !staff) problems.add("staffId", "Not a member of this workspace");
-  if (input.staffId && !rowVisible(ctx.viewer, "appointment", { workspaceId: ctx.viewer!.workspaceId, ownerId: input.staffId }))
+  if (clientId && !client) problems.add("clientId", NO_CLIENT);
+  if (staffId && !staff) problems.add("staffId", NO_STAFF);
+  if (staffId && !rowVisible(ctx.viewer, "appointment", { workspaceId: ctx.viewer!.workspaceId, ownerId: staffId }))
     problems.add("staffId", "You can only schedule your own sessions");
-  if (input.serviceId && !service) problems.add("serviceId", "No such service in this workspace");
-  return clientId;
+  if (serviceId && !service) problems.add("serviceId", NO_SERVICE);
+  return { clientId, staffId, serviceId };
 }
 
 export async function workspaceOf(ctx: Context): Promise<Workspace> {
@@ -216,12 +240,12 @@ export async function planAppointment(ctx: Context, input: NewAppointment, probl
   const startsAt = parseStart(input, workspace.timeZone, { time: settings.defaultTime }, problems);
   if (!startsAt && input.startsAt == null && input.date == null) problems.add("startsAt", "Required (or a date and time)");
   // Required: a form with no client chosen is told so at the field.
-  const clientId = await checkFields(ctx, { ...input, clientId: input.clientId ?? null }, problems);
+  const { clientId, staffId: chosenStaff, serviceId } = await checkFields(ctx, { ...input, clientId: input.clientId ?? null }, problems);
   const fields = (input.fields ?? {}) as Record<string, unknown>;
   const { problems: valueProblems, activeKeys } = await checkPhaseValues(ctx.db, viewer, ["pre_session"], fields, {});
   problems.list.push(...valueProblems);
   const duration = input.durationMinutes ?? settings.defaultDurationMinutes;
-  const staffId = input.staffId ?? viewer.userId;
+  const staffId = chosenStaff ?? viewer.userId;
   return {
     workspace,
     startsAt,
@@ -234,7 +258,7 @@ export async function planAppointment(ctx: Context, input: NewAppointment, probl
       workspaceId: viewer.workspaceId,
       clientId: clientId!,
       staffId,
-      serviceId: input.serviceId ?? null,
+      serviceId: serviceId ?? null,
       name: input.name?.trim() ?? "",
       durationMinutes: duration,
       status: input.status ?? settings.defaultStatus,
@@ -303,7 +327,7 @@ export async function updateAppointment(ctx: Context, id: string, input: Appoint
   if (input.name === null) problems.add("name", "Required");
   const local = DateTime.fromJSDate(current.startsAt, { zone: workspace.timeZone });
   const moved = parseStart(input, workspace.timeZone, { date: local.toISODate()!, time: local.toFormat("HH:mm") }, problems);
-  const clientId = await checkFields(ctx, input, problems);
+  const { clientId, staffId, serviceId } = await checkFields(ctx, input, problems);
   problems.throwIfAny();
   const startsAt = moved ?? current.startsAt;
   const duration = input.durationMinutes ?? current.durationMinutes;
@@ -312,7 +336,7 @@ export async function updateAppointment(ctx: Context, id: string, input: Appoint
   const result = await ctx.db.$transaction(async (tx) => {
     await lockBookings(
       tx,
-      [current.staffId, input.staffId ?? current.staffId, ...later.map((l) => l.staffId)],
+      [current.staffId, staffId ?? current.staffId, ...later.map((l) => l.staffId)],
       [current.clientId, clientId ?? current.clientId, ...later.map((l) => l.clientId)],
     );
     const updated = await tx.appointment.update({
@@ -320,8 +344,8 @@ export async function updateAppointment(ctx: Context, id: string, input: Appoint
       data: {
         name: input.name?.trim(),
         clientId: clientId ?? undefined,
-        staffId: input.staffId ?? undefined,
-        serviceId: input.serviceId === undefined ? undefined : input.serviceId,
+        staffId: staffId ?? undefined,
+        serviceId,
         startsAt,
         durationMinutes: duration,
         endsAt: end(startsAt, duration),
@@ -460,6 +484,7 @@ export async function warningsFor(db: Db | Tx, a: Appointment, workspace: Worksp
 }
 
 export interface AppointmentFilter {
+  /** Global IDs as sent. */
   clientId?: string | null;
   staffId?: string | null;
   statuses?: AppointmentStatus[] | null;
@@ -474,6 +499,8 @@ export async function filterSql(ctx: Context, range: Interval, filter: Appointme
   const viewer = ctx.viewer!;
   const problems = new Problems();
   const contains: Record<string, unknown> = {};
+  const clientId = rowIdOf(filter.clientId, "Client", "filter.clientId", NO_CLIENT, problems);
+  const staffId = rowIdOf(filter.staffId, "User", "filter.staffId", NO_STAFF, problems);
   if (filter.fields?.length) {
     const filterable = new Map(
       (await ctx.db.fieldDefinition.findMany({ where: { workspaceId: viewer.workspaceId, filterable: true, target: { in: [...SESSION_PHASES] } } })).map((d) => [d.key, d]),
@@ -490,8 +517,8 @@ export async function filterSql(ctx: Context, range: Interval, filter: Appointme
     Prisma.sql`a."startsAt" < ${range.end}`,
     Prisma.sql`a."endsAt" > ${range.start}`,
   ];
-  if (filter.staffId) parts.push(Prisma.sql`a."staffId" = ${filter.staffId}::uuid`);
-  if (filter.clientId) parts.push(Prisma.sql`a."clientId" = ${filter.clientId}::uuid`);
+  if (staffId) parts.push(Prisma.sql`a."staffId" = ${staffId}::uuid`);
+  if (clientId) parts.push(Prisma.sql`a."clientId" = ${clientId}::uuid`);
   if (filter.statuses?.length) parts.push(Prisma.sql`a.status::text = ANY(${filter.statuses}::text[])`);
   if (Object.keys(contains).length) parts.push(Prisma.sql`a."fieldValues" @> ${JSON.stringify(contains)}::jsonb`);
   return Prisma.join(parts, " AND ");

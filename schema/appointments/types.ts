@@ -188,10 +188,11 @@ type InputFields = PothosSchemaTypes.InputFieldBuilder<typeof builder extends Po
 /** A new session's fields; a series takes the same for its first session, beside its repeat rule. */
 const newAppointmentFields = (t: InputFields) => ({
   name: t.string(),
-  // Read as text: a form with no client chosen sends "", answered as a problem at this field.
+  // IDs read as text: a form with no client chosen sends "", and an ID of no client, member or
+  // service is answered as a problem at its field, not as a request error.
   clientId: t.id({ description: "A Client's ID." }),
-  staffId: t.globalID({ for: UserRef, required: false, description: "Default: you." }),
-  serviceId: t.globalID({ for: AppointmentServiceRef, required: false }),
+  staffId: t.id({ required: false, description: "A User's ID. Default: you." }),
+  serviceId: t.id({ required: false, description: "An AppointmentService's ID." }),
   startsAt: t.string({ required: false, description: TimeFields.startsAt }),
   date: t.field({ type: "LocalDate", required: false, description: TimeFields.date }),
   time: t.string({ required: false, description: TimeFields.time }),
@@ -208,8 +209,8 @@ const AppointmentChangesInput = builder.inputType("AppointmentChangesInput", {
   fields: (t) => ({
     name: t.string({ required: false }),
     clientId: t.id({ required: false, description: "A Client's ID." }),
-    staffId: t.globalID({ for: UserRef, required: false }),
-    serviceId: t.globalID({ for: AppointmentServiceRef, required: false }),
+    staffId: t.id({ required: false, description: "A User's ID." }),
+    serviceId: t.id({ required: false, description: "An AppointmentService's ID; null: none." }),
     startsAt: t.string({ required: false, description: TimeFields.startsAt }),
     date: t.field({ type: "LocalDate", required: false, description: TimeFields.date }),
     time: t.string({ required: false, description: TimeFields.time }),
@@ -219,7 +220,8 @@ const AppointmentChangesInput = builder.inputType("AppointmentChangesInput", {
   }),
 });
 
-const ids = <T extends { id: string } | null | undefined>(g: T) => (g ? g.id : g === null ? null : undefined);
+/** An ID argument as the text sent (GraphQL may hand an ID over as a number); null and undefined stay. */
+export const text = (id: string | number | null | undefined) => (id == null ? id : String(id));
 
 builder.mutationField("createAppointment", (t) =>
   t.field({
@@ -229,7 +231,7 @@ builder.mutationField("createAppointment", (t) =>
     errors: { types: [ValidationError] },
     args: { input: t.arg({ type: NewAppointmentInput }) },
     resolve: (_r, { input }, ctx) =>
-      createAppointment(ctx, { ...input, clientId: String(input.clientId), staffId: ids(input.staffId), serviceId: ids(input.serviceId) }),
+      createAppointment(ctx, { ...input, clientId: String(input.clientId), staffId: text(input.staffId), serviceId: text(input.serviceId) }),
   }),
 );
 
@@ -248,7 +250,7 @@ builder.mutationField("createAppointmentSeries", (t) =>
     errors: { types: [ValidationError] },
     args: { input: t.arg({ type: NewAppointmentSeriesInput }) },
     resolve: (_r, { input }, ctx) =>
-      createAppointmentSeries(ctx, { ...input, clientId: String(input.clientId), staffId: ids(input.staffId), serviceId: ids(input.serviceId) }),
+      createAppointmentSeries(ctx, { ...input, clientId: String(input.clientId), staffId: text(input.staffId), serviceId: text(input.serviceId) }),
   }),
 );
 
@@ -263,7 +265,7 @@ builder.mutationField("updateAppointment", (t) =>
       updateAppointment(
         ctx,
         id.id,
-        { ...changes, clientId: changes.clientId == null ? changes.clientId : String(changes.clientId), staffId: ids(changes.staffId), serviceId: ids(changes.serviceId) },
+        { ...changes, clientId: text(changes.clientId), staffId: text(changes.staffId), serviceId: text(changes.serviceId) },
         scope ?? "ONLY_THIS",
       ),
   }),

@@ -177,6 +177,30 @@ describe("sessions", () => {
     expect((await change(ben)).appointment.client.name).toBe("Ben Carter");
   });
 
+  it("answers a malformed or other kind's staff, service or filter ID with a typed problem at its field, and saves nothing", async () => {
+    const before = await count();
+    const session = { name: "x", clientId: anna, date: date(W), fields: { reason: "r" } };
+    expect(problems(await create({ ...session, staffId: "nonsense" }))).toEqual(["staffId: Not a member of this workspace"]);
+    // A client's ID is no member's, and a member's no service's.
+    expect(problems(await create({ ...session, staffId: anna }))).toEqual(["staffId: Not a member of this workspace"]);
+    expect(problems(await create({ ...session, serviceId: ids.sam }))).toEqual(["serviceId: No such service in this workspace"]);
+    expect(await count()).toBe(before);
+
+    const { appointment } = await create(session);
+    const change = (i: object) => ok(url, UPDATE, { id: appointment.id, i }, { token: owner }).then((d) => d.updateAppointment);
+    expect(problems(await change({ staffId: "nonsense" }))).toEqual(["staffId: Not a member of this workspace"]);
+    expect(problems(await change({ serviceId: "" }))).toEqual(["serviceId: No such service in this workspace"]);
+    expect((await change({ staffId: ids.sam })).appointment.staff.name).toBe("Sam Staff");
+
+    const calendarOf = async (f: object) => (await ok(url, CALENDAR, { v: "WEEK", d: date(W), f }, { token: owner })).appointmentCalendar;
+    expect(problems(await calendarOf({ clientId: "nonsense", staffId: anna }))).toEqual(["filter.clientId: No such client in this workspace", "filter.staffId: Not a member of this workspace"]);
+    const FREE = `query($s: ID) { freeSlots(staffId: $s, from: "${date(W)}", to: "${date(W)}") { ... on QueryFreeSlotsSuccess { data { start } } ${ERR} } }`;
+    expect(problems((await ok(url, FREE, { s: "nonsense" }, { token: owner })).freeSlots)).toEqual(["staffId: Not a member of this workspace"]);
+    const PROGRESS = `query($c: ID!) { clientProgress(clientId: $c, from: "${date(W)}", to: "${date(W)}") { ... on ClientProgress { attended } ${ERR} } }`;
+    expect(problems((await ok(url, PROGRESS, { c: ids.sam }, { token: owner })).clientProgress)).toEqual(["clientId: No such client in this workspace"]);
+    expect((await ok(url, PROGRESS, { c: anna }, { token: owner })).clientProgress.attended).toBe(0);
+  });
+
   it("warns outside working hours and about overlaps naming the others, and saves anyway", async () => {
     const first = await create({ name: "Massage", clientId: ben, staffId: ids.sam, startsAt: local(W, 1, "10:00"), durationMinutes: 60, fields: { reason: "r" } });
     expect(first.warnings).toEqual([]);
@@ -338,6 +362,9 @@ describe("evaluations", () => {
     const SAVE = `mutation($c: ID!, $a: ID, $f: JSON!) { saveEvaluation(input: { clientId: $c, appointmentId: $a, title: "Initial", fields: $f }) { ... on Evaluation { id fieldValues appointment { id } } ${ERR} } }`;
     const bad = await ok(url, SAVE, { c: ben, a: appointment.id, f: { score: 101, reason: "x" } }, { token: lisa });
     expect(problems(bad.saveEvaluation)).toEqual(["appointmentId: A session of another client", "fields.reason: Unknown field", "fields.score: Must be at most 100"]);
+    // A malformed ID, or another kind's, is named at its field, not a request error.
+    const malformed = await ok(url, SAVE, { c: "nonsense", a: anna, f: { score: 80 } }, { token: lisa });
+    expect(problems(malformed.saveEvaluation)).toEqual(["appointmentId: No such session", "clientId: No such client in this workspace"]);
     const good = await ok(url, SAVE, { c: anna, a: appointment.id, f: { score: 80 } }, { token: lisa });
     expect(good.saveEvaluation).toMatchObject({ fieldValues: { score: 80 }, appointment: { id: appointment.id } });
     const linked = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { evaluations { id } } } }`, { id: appointment.id }, { token: owner });

@@ -67,17 +67,18 @@ describe.runIf(existsSync(CHROMIUM))("client profile fields in Chromium", () => 
     await page.close();
   });
 
-  it("shows a client's progress report: counts, a chart with its table, a bad range at its field, and the PDF", async () => {
+  it("shows a client's progress report: counts, charts of a number and a choice with their tables, a bad range at its field, and the PDF", async () => {
     const { url, context, ws } = e2e;
     const owner = { token: ws.owner.token };
     await ok(url, `mutation { createFieldDefinition(input: { target: PRE_SESSION, key: "pain", type: NUMBER, definition: { label: "Pain" } }) { __typename } }`, {}, owner);
+    await ok(url, `mutation { createFieldDefinition(input: { target: PRE_SESSION, key: "mood", type: SELECT, definition: { label: "Mood", validation: { options: ["Better", "Same", "Worse"] } } }) { __typename } }`, {}, owner);
     const { clients } = await ok(url, `{ clients(first: 10) { nodes { id name } } }`, {}, owner);
     const ida = clients.nodes.find((c: { name: string }) => c.name === "Ida Berg").id;
-    // Two and one week ago, within the report's default three months whatever today is.
+    // Two weeks, one week and three days ago, within the report's default three months whatever today is.
     const today = calendar("Europe/Berlin").today;
-    for (const [days, pain] of [[14, 8], [7, 6]]) {
+    for (const [days, pain, mood] of [[14, 8, "Worse"], [7, 6, "Better"], [3, 5, "Better"]] as const) {
       const made = await ok(url, `mutation($i: NewAppointmentInput!) { createAppointment(input: $i) { ... on AppointmentPayload { appointment { id } } } }`,
-        { i: { clientId: ida, name: `Week -${days / 7}`, date: isoDate(today.minus({ days })), time: "10:00", fields: { pain } } }, owner);
+        { i: { clientId: ida, name: `Day -${days}`, date: isoDate(today.minus({ days })), time: "10:00", fields: { pain, mood } } }, owner);
       await ok(url, `mutation($id: ID!) { setAppointmentStatus(input: { id: $id, status: COMPLETED }) { __typename } }`, { id: made.createAppointment.appointment.id }, owner);
     }
     const page = await context.newPage();
@@ -87,11 +88,18 @@ describe.runIf(existsSync(CHROMIUM))("client profile fields in Chromium", () => 
     await page.getByRole("link", { name: "Progress report" }).click();
     await page.waitForURL(/\/progress$/);
     await expect.poll(() => page.title()).toContain("Progress: Ida Berg");
-    await expect.poll(() => page.getByTestId("progress-counts").textContent()).toMatch(/2 attended/);
+    await expect.poll(() => page.getByTestId("progress-counts").textContent()).toMatch(/3 attended/);
     const chart = page.getByTestId("progress-chart-pain");
     await chart.locator("canvas").waitFor();
     expect(await chart.locator("canvas").evaluate((c: HTMLCanvasElement) => c.width > 0 && c.height > 0)).toBe(true);
-    expect(await chart.getByTestId("chart-row").evaluateAll((rows) => rows.map((r) => r.lastElementChild?.textContent))).toEqual(["8", "6"]);
+    expect(await chart.getByTestId("chart-row").evaluateAll((rows) => rows.map((r) => r.lastElementChild?.textContent))).toEqual(["8", "6", "5"]);
+    // A choice: how often each option was chosen, as a chart and, in its table, in words.
+    const choices = page.getByTestId("progress-chart-mood");
+    await choices.locator("canvas").waitFor();
+    expect(await choices.locator("canvas").evaluate((c: HTMLCanvasElement) => c.width > 0 && c.height > 0)).toBe(true);
+    expect(await choices.getByRole("img").getAttribute("aria-label")).toBe("Mood: Better 2 times, Worse 1 time.");
+    await choices.getByRole("button", { name: "Show as table" }).click();
+    expect(await choices.getByTestId("chart-row").evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent)))).toEqual([["Better", "2"], ["Worse", "1"]]);
     await snap(page, "client-progress");
 
     // The PDF of what is shown.

@@ -3,6 +3,7 @@ import type { Client } from "graphql-ws";
 import type {
   AppointmentDetailsFragment,
   ClientProgressQuery,
+  AppointmentChangesInput,
   AppointmentFilter,
   AppointmentFragment,
   AppointmentPayloadFragment,
@@ -235,7 +236,8 @@ export function repeatDates(first: string, repeat: RepeatInput, max: number): st
   return dates;
 }
 
-export async function updateAppointment(id: string, input: Omit<AppointmentInput, "fields">, scope: SeriesScope = "ONLY_THIS") {
+/** Changes only what `input` gives (the calendar's drag sends the time alone). */
+export async function updateAppointment(id: string, input: AppointmentChangesInput, scope: SeriesScope = "ONLY_THIS") {
   const data = await gql(
     graphql(`
       mutation Update($id: ID!, $i: AppointmentChangesInput!, $s: SeriesScope) {

@@ -143,6 +143,33 @@ export function valueBars(title: string, points: { at: string; number: number }[
   };
 }
 
+/** A choice field's answers over a period (a progress report): a bar per option, as often as it was chosen, the most chosen first. */
+export function choiceCounts(title: string, answers: string[]): ChartView {
+  const counts = new Map<string, number>();
+  for (const a of answers) counts.set(a, (counts.get(a) ?? 0) + 1);
+  const options = [...counts.keys()].sort((a, b) => counts.get(b)! - counts.get(a)! || a.localeCompare(b));
+  const times = (n: number) => `${n} time${n === 1 ? "" : "s"}`;
+  return {
+    summary: `${title}: ${options.map((o) => `${o} ${times(counts.get(o)!)}`).join(", ")}.`,
+    table: { columns: [title, "Times chosen"], rows: options.map((o) => ({ key: o, cells: [o, String(counts.get(o))] })) },
+    empty: answers.length === 0,
+    height: 4 + 2 * options.length,
+    config: (theme) => ({
+      type: "bar",
+      data: { labels: options.map(shorten), datasets: [{ label: title, data: options.map((o) => counts.get(o)!), backgroundColor: PALETTE[0], borderWidth: 0 }] },
+      options: {
+        ...common(theme),
+        indexAxis: "y",
+        scales: {
+          x: { beginAtZero: true, ticks: { color: theme.text, precision: 0 }, grid: { color: theme.grid } },
+          y: { ticks: { color: theme.text }, grid: { display: false } },
+        },
+        plugins: { legend: { display: false } },
+      },
+    }),
+  };
+}
+
 /** A stretch of one thing (an app, a URL, time away) on a timeline. */
 export interface TimelineSpan {
   name: string;
