@@ -144,6 +144,28 @@ describe.runIf(existsSync(CHROMIUM))("Dragging sessions on the calendar in Chrom
     await page.close();
   });
 
+  it("puts a session whose move can't be saved back where it was, and says why in words", async () => {
+    const kept = await book("Intake", await client("Kari Lund"), tuesday, "13:00", 60);
+    const page = await e2e.context.newPage();
+    await page.goto(`${url}/appointments`);
+    await page.getByLabel("Go to date").fill(isoDate(tuesday));
+    const block = page.locator(`[data-testid="appointment"][data-id="${kept}"]`);
+    await block.waitFor();
+    const top = await block.evaluate((b) => getComputedStyle(b).top);
+
+    // The connection drops between picking the session up and letting it go.
+    await e2e.context.setOffline(true);
+    await dragBy(page, block, 10, 0, 60 * PX_PER_MINUTE);
+    await expect.poll(() => page.getByRole("alert").filter({ hasText: "Not moved" }).textContent()).toBe(
+      "Not moved: The server can't be reached: check your connection and try again",
+    );
+    await e2e.context.setOffline(false);
+    expect(await block.evaluate((b) => getComputedStyle(b).top)).toBe(top);
+    expect(await page.getByTestId("move-notice").count()).toBe(0);
+    expect(await stored(kept)).toBe(`${isoDate(tuesday)} 13:00-14:00`);
+    await page.close();
+  });
+
   it("on a phone, a swipe over a session leaves it where it is; a finger resting on it picks it up to move it", async () => {
     const moved = await book("Walk and talk", await client("Jon Dahl"), tuesday, "15:00", 60);
     const phone = await e2e.browser.newContext({ locale: "en-US", viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });

@@ -1,5 +1,6 @@
 // Uploading an ActivityWatch export (aw-buckets-export.json) to POST /api/work/import, with upload
 // progress (fetch has none, hence XMLHttpRequest) and the API's answers turned into our own words.
+import { UNREACHABLE } from "./graphql";
 
 export interface ImportSummary {
   /** Buckets read from the export. */
@@ -63,7 +64,7 @@ export async function importExport(file: File, employeeId: string | null, onphas
     xhr.setRequestHeader("content-type", "application/json");
     xhr.upload.onprogress = (e) => onphase({ step: "uploading", fraction: e.lengthComputable ? e.loaded / e.total : 0 });
     xhr.upload.onload = () => onphase({ step: "importing" });
-    xhr.onerror = () => reject(new ImportProblem(null, "The server can't be reached: check your connection and try again"));
+    xhr.onerror = () => reject(new ImportProblem(null, UNREACHABLE));
     xhr.onload = () => {
       if (xhr.status !== 200) return reject(failure(xhr.status));
       try {

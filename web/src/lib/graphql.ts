@@ -56,6 +56,8 @@ export function onUnauthenticated(handler: () => void) {
   unauthenticated = handler;
 }
 
+export const UNREACHABLE = "The server can't be reached: check your connection and try again";
+
 /** Variables may be left out only when the operation has no required ones. */
 type Arguments<V> = {} extends V ? [variables?: V, token?: string] : [variables: V, token?: string];
 
@@ -73,6 +75,9 @@ export async function gql<T, V>(document: TypedDocumentString<T, V>, ...[variabl
       ...(token ? { authorization: `Bearer ${token}` } : {}),
     },
     body: JSON.stringify({ query: String(document), variables }),
+  }).catch(() => {
+    // The browser's own words ("Failed to fetch", "NetworkError when…") differ by browser and say nothing useful.
+    throw new ApiError(UNREACHABLE, "NETWORK");
   });
   const body = (await response.json().catch(() => null)) as GraphQLResponse<T> | null;
   const first = body?.errors?.[0];
