@@ -63,9 +63,10 @@ export async function beatFlips(env: BenchEnv, userCount = 50, seconds = 10): Pr
 
 /**
  * 1,000 clients, 100,000 entries last month: the month-end job against the same writes as one
- * hand-written set-based statement, run in its own process and rolled back, on the same data.
+ * hand-written set-based statement, run in its own process and rolled back, on the same data; the
+ * median of `rounds` wall times each.
  */
-export async function monthEnd(env: BenchEnv, clients = 1000, entries = 100_000): Promise<Row[]> {
+export async function monthEnd(env: BenchEnv, clients = 1000, entries = 100_000, rounds = 3): Promise<Row[]> {
   if (!env.infra) return [{ note: "needs PostgreSQL (not the embedded default)" }];
   const url = await createMigratedDatabase(env.infra.databaseUrl);
   const sql = new pg.Client({ connectionString: url });
@@ -89,27 +90,37 @@ export async function monthEnd(env: BenchEnv, clients = 1000, entries = 100_000)
      CROSS JOIN LATERAL (SELECT timestamptz '2026-10-01 08:00+02' + make_interval(mins => (g * 7) % (29 * 24 * 60)) AS s, 300 + (g * 13) % 7000 AS d) t`,
     [ws.id, user.id, entries, clients],
   );
-  // Vacuumed before each run, so neither pays for hint bits on the fresh rows, nor the job for the dead
-  // rows the rolled-back baseline leaves.
-  await sql.query(`VACUUM ANALYZE`);
   const month = "2026-10";
-
   const period = monthPeriod(month, ws.timeZone);
   const args = JSON.stringify({ databaseUrl: url, workspaceId: ws.id, timeZone: ws.timeZone, period });
-  const { stdout } = await execFileAsync(process.execPath, ["--import", "tsx", "test/bench/invoicing-baseline.ts", args]);
-  const baseline: { ms: number; invoices: number; lines: number; amount: string } = JSON.parse(stdout);
-  await sql.query(`VACUUM ANALYZE`);
-
   const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 5 }) });
   const job = jobs.find((j) => j.name === GENERATE)!;
-  const jobStart = performance.now();
-  await job.process({ workspaceId: ws.id, month }, { db } as unknown as Services);
-  const jobMs = performance.now() - jobStart;
-  const { rows: [made] } = await sql.query(
-    `SELECT (SELECT count(*) FROM "Invoice")::int AS invoices, count(*)::int AS lines, sum("amountCents")::text AS amount FROM "InvoiceLine"`,
-  );
+
+  // Vacuumed before each run, so neither pays for hint bits on fresh rows, nor the job for the dead rows
+  // the rolled-back baseline leaves. Alternating rounds, medians: one run on a shared machine says little.
+  const baselineRuns: { ms: number; invoices: number; lines: number; amount: string }[] = [];
+  const jobRuns: { ms: number; invoices: number; lines: number; amount: string }[] = [];
+  for (let round = 0; round < rounds; round++) {
+    await sql.query(`VACUUM ANALYZE`);
+    const { stdout } = await execFileAsync(process.execPath, ["--import", "tsx", "test/bench/invoicing-baseline.ts", args]);
+    baselineRuns.push(JSON.parse(stdout));
+    await sql.query(`VACUUM ANALYZE`);
+    const jobStart = performance.now();
+    await job.process({ workspaceId: ws.id, month }, { db } as unknown as Services);
+    const ms = performance.now() - jobStart;
+    const { rows: [made] } = await sql.query(
+      `SELECT (SELECT count(*) FROM "Invoice")::int AS invoices, count(*)::int AS lines, sum("amountCents")::text AS amount FROM "InvoiceLine"`,
+    );
+    jobRuns.push({ ms, ...made });
+    // Back to nothing billed for the next round.
+    await sql.query(`BEGIN; UPDATE "TimeEntry" SET "invoiceId" = NULL; DELETE FROM "InvoiceLine"; DELETE FROM "Invoice"; UPDATE "Workspace" SET "nextInvoiceNumber" = 1; COMMIT`);
+  }
   await db.$disconnect();
   await sql.end();
+  const median = <T extends { ms: number }>(runs: T[]) => [...runs].sort((a, b) => a.ms - b.ms)[Math.floor(runs.length / 2)];
+  const baseline = median(baselineRuns);
+  const made = median(jobRuns);
+  const jobMs = made.ms;
   const ratio = jobMs / baseline.ms;
   return [
     {
@@ -117,6 +128,7 @@ export async function monthEnd(env: BenchEnv, clients = 1000, entries = 100_000)
       invoices: baseline.invoices,
       entries: baseline.lines,
       "wall ms": Math.round(baseline.ms),
+      "all runs ms": baselineRuns.map((r) => Math.round(r.ms)).join(" "),
       ratio: 1,
     },
     {
@@ -124,10 +136,11 @@ export async function monthEnd(env: BenchEnv, clients = 1000, entries = 100_000)
       invoices: made.invoices,
       entries: made.lines,
       "wall ms": Math.round(jobMs),
+      "all runs ms": jobRuns.map((r) => Math.round(r.ms)).join(" "),
       ratio: Number(ratio.toFixed(2)),
       goal: "≤ 1.2× and < 3,000 ms",
       "goal met": String(ratio <= 1.2 && jobMs < 3000),
-      "amounts match": String(made.amount === baseline.amount && made.lines === baseline.lines),
+      "amounts match": String(jobRuns.every((r) => r.amount === baseline.amount && r.lines === baseline.lines && r.invoices === baseline.invoices)),
     },
   ];
 }
