@@ -39,8 +39,7 @@ async function collectBillable(tx: Tx, workspaceId: string, period: Period, clie
       description text, date text, quantity_seconds int, rate_cents bigint, amount_cents bigint
     ) ON COMMIT DROP`;
   const client = clientId ?? null;
-  const seconds = Prisma.sql`b.seconds`;
-  const quantity = Prisma.sql`CASE WHEN b.by_hour THEN ${roundSecondsSql(seconds, settings.rounding)} ELSE b.seconds END`;
+  const quantity = Prisma.sql`CASE WHEN b.by_hour THEN ${roundSecondsSql(Prisma.sql`b.seconds`, settings.rounding)} ELSE b.seconds END`;
   await tx.$executeRaw`
     INSERT INTO billable
     SELECT row_number() OVER (ORDER BY b.started_at, b.id), b.client_id, b.currency, b.time_entry_id, b.appointment_id, b.description,
