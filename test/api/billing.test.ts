@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
 import { gql, ok } from "../support/client.js";
-import { calendar, instant, isoDate, isoMonth } from "../support/dates.js";
+import { invoiceTotals, lineAmount, localDate, roundSeconds, type Rounding } from "../../schema/billing/rules.js";
+import { calendar, instant, isoDate, isoMonth, type Day } from "../support/dates.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { newWorkspace } from "../support/workspace.js";
 
@@ -158,4 +159,87 @@ describe("invoices", () => {
     const res = await gql(url, `{ invoices { nodes { id } } }`, {}, { token: emma });
     expect(res.body.errors![0].extensions!.code).toBe("FORBIDDEN");
   });
+});
+
+describe("invoices priced in SQL", () => {
+  /** The most recent day before today on which `zone` changes its clocks one way (23 hours long) or the other (25). */
+  function lastDstDay(zone: string, hours: 23 | 25): Day {
+    for (let day = calendar(zone).today.minus({ days: 1 }); ; day = day.minus({ days: 1 })) {
+      if (day.plus({ days: 1 }).diff(day, "hours").hours === hours) return day;
+    }
+  }
+
+  // Each rounding rule with a tax rate that makes the tax land on half cents too.
+  const ROUNDINGS: { input: string; rounding: Rounding }[] = [
+    { input: "rounding: NONE", rounding: { mode: "none" } },
+    { input: "rounding: UP, roundingMinutes: 1", rounding: { mode: "up", minutes: 1 } },
+    { input: "rounding: UP, roundingMinutes: 6", rounding: { mode: "up", minutes: 6 } },
+    { input: "rounding: NEAREST, roundingMinutes: 6", rounding: { mode: "nearest", minutes: 6 } },
+    { input: "rounding: NEAREST, roundingMinutes: 15", rounding: { mode: "nearest", minutes: 15 } },
+  ];
+
+  for (const zone of ["Europe/Berlin", "America/St_Johns"]) {
+    it(`dates, rounds and prices lines exactly as the billing rules do (${zone}: DST changes, local midnight, half cents, two currencies)`, async () => {
+      const ws = await newWorkspace(url, zone);
+      const [boss, staff] = [ws.owner.token, ws.employee.token];
+      const spring = lastDstDay(zone, 23);
+      const autumn = lastDstDay(zone, 25);
+      const at = (day: Day, hhmm: string) => instant(day, hhmm);
+      // [start, seconds]: across the skipped and the repeated hour, across local midnight, just after
+      // local midnight (another date in UTC), and lengths that sit half-way between rounding steps.
+      const entries: [string, number][] = [
+        [at(spring.minus({ days: 1 }), "23:50"), 1800],
+        [at(spring, "00:20"), 450],
+        [at(spring, "01:30"), 3600],
+        [at(spring, "12:00"), 1],
+        [at(spring, "12:01"), 180],
+        [at(autumn, "00:00"), 90],
+        [at(autumn, "01:30"), 5400],
+        [at(autumn, "23:59:59"), 900],
+        [at(autumn.plus({ days: 1 }), "00:00:01"), 3],
+        [at(autumn.plus({ days: 1 }), "09:00"), 60],
+      ];
+      // Rates where whole minutes and quarter hours come to half a cent.
+      const rates: Record<string, bigint> = { EUR: 1830n, USD: 1800n };
+      const days = [spring.minus({ days: 1 }), autumn.plus({ days: 1 })].sort((a, b) => a.toMillis() - b.toMillis());
+      const call = (query: string, variables: Record<string, unknown> = {}) => ok(url, query, variables, { token: boss });
+
+      for (const { input, rounding } of ROUNDINGS) {
+        await call(`mutation { updateBillingSettings(input: { ${input}, taxRateBp: 1950 }) { __typename } }`);
+        const client = (await call(`mutation($n: String!) { createClient(input: { name: $n }) { ... on Client { id } } }`, { n: input })).createClient.id;
+        const projects: Record<string, string> = {};
+        for (const [currency, rate] of Object.entries(rates)) {
+          const created = await call(
+            `mutation($c: ID!, $n: String!, $r: Money!, $cur: String) { createProject(input: { clientId: $c, name: $n, hourlyRateCents: $r, currency: $cur }) { ... on Project { id } } }`,
+            { c: client, n: `${input} ${currency}`, r: String(rate), cur: currency },
+          );
+          projects[currency] = created.createProject.id;
+        }
+        const expected: Record<string, { date: string; quantitySeconds: number; rateCents: string; amountCents: string }[]> = { EUR: [], USD: [] };
+        for (const [i, [start, seconds]] of entries.entries()) {
+          const currency = i % 2 ? "USD" : "EUR";
+          const end = new Date(Date.parse(start) + seconds * 1000).toISOString();
+          const logged = await ok(url, LOG, { p: projects[currency], d: `#${i}`, s: start, e: end }, { token: staff });
+          expect(logged.logTime).toMatchObject({ __typename: "TimeEntry", durationSeconds: seconds });
+          const quantitySeconds = roundSeconds(seconds, rounding);
+          const amountCents = lineAmount(quantitySeconds, rates[currency]);
+          expected[currency].push({ date: localDate(new Date(start), zone), quantitySeconds, rateCents: String(rates[currency]), amountCents: String(amountCents) });
+        }
+
+        const created = (await call(CREATE, { c: client, f: isoDate(days[0]), t: isoDate(days[1]) })).createInvoice.data;
+        const invoices = [...created].sort((a: { currency: string }, b: { currency: string }) => a.currency.localeCompare(b.currency));
+        expect(invoices.map((i: { currency: string }) => i.currency)).toEqual(["EUR", "USD"]);
+        for (const invoice of invoices) {
+          const lines = expected[invoice.currency];
+          const totals = invoiceTotals(lines.map((l) => BigInt(l.amountCents)), 1950);
+          expect(invoice, `${input}, ${invoice.currency}`).toMatchObject({
+            subtotalCents: String(totals.subtotalCents),
+            taxCents: String(totals.taxCents),
+            totalCents: String(totals.totalCents),
+            lines: lines.map((line, i) => ({ position: i + 1, ...line })),
+          });
+        }
+      }
+    });
+  }
 });
