@@ -51,6 +51,9 @@ async function dropIfEmpty(db: Db, month: Date): Promise<boolean> {
   const table = `"${partitionName(month)}"`;
   return db.$transaction(async (tx) => {
     await lockRawEventPartitions(tx);
+    // Another run may have dropped it while this one waited.
+    const [{ exists }] = await tx.$queryRaw<{ exists: boolean }[]>`SELECT to_regclass(${table}) IS NOT NULL AS exists`;
+    if (!exists) return false;
     // The parent first, as inserts lock it: no insert can land between the look and the drop.
     await tx.$executeRawUnsafe(`LOCK TABLE "RawEvent", ${table} IN ACCESS EXCLUSIVE MODE`);
     const [{ empty }] = await tx.$queryRawUnsafe<{ empty: boolean }[]>(`SELECT NOT EXISTS (SELECT FROM ${table}) AS empty`);
