@@ -217,7 +217,7 @@ async function seedSessions(databaseUrl: string, workspaceId: string, appId: str
             g % 50 = 0, g % 30 = 0, false,
             CASE g % 4 WHEN 0 THEN '{completed}'::text[] WHEN 1 THEN '{dropped_off}' WHEN 2 THEN '{mistakes}' ELSE '{completed}' END, now()
      FROM generate_series(1, $3) g
-     CROSS JOIN LATERAL (SELECT now() - $5 * interval '1 day' + g * ($5 * interval '1 day' / $3) - interval '1 hour' AS s, (g * 7919) % 3600 AS d) x`,
+     CROSS JOIN LATERAL (SELECT now() - $5 * interval '1 day' + g * ($5 * interval '1 day' / $3) - interval '1 hour' AS s, (g::bigint * 7919 % 3600)::int AS d) x`,
     [workspaceId, appId, sessions, eventsPerSession, days],
   );
   await sql.query(
