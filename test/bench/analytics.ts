@@ -199,7 +199,7 @@ export async function eventIngestion(env: BenchEnv, batches = Number(process.env
  * Sessions of `eventsPerSession` raw events each, made in the database (generate_series), arriving at
  * a steady 50,000 sessions (1,000,000 raw events) per 30 days: a bigger dataset is a longer history,
  * spread over more monthly partitions, as an app's data grows. Each session has a flow outcome and
- * two business events, as finalised sessions do.
+ * two business events for the activity page; its businessEventCount varies (0 to 11) for the list's filter.
  */
 async function seedSessions(databaseUrl: string, workspaceId: string, appId: string, rawEvents: number, eventsPerSession: number) {
   const sessions = Math.round(rawEvents / eventsPerSession);
@@ -213,7 +213,7 @@ async function seedSessions(databaseUrl: string, workspaceId: string, appId: str
   await sql.query(
     `INSERT INTO "UserSession" (id, "workspaceId", "appId", "userKey", identified, "startedAt", "lastEventAt", "durationSeconds", "rawEventCount",
                                 "businessEventCount", "isBot", "isDev", "isInternal", "flowOutcomes", "finalizedAt")
-     SELECT gen_random_uuid(), $1, $2, 'user-' || (g % 8000), true, s, s + d * interval '1 second', d, $4, 2,
+     SELECT gen_random_uuid(), $1, $2, 'user-' || (g % 8000), true, s, s + d * interval '1 second', d, $4, g % 12,
             g % 50 = 0, g % 30 = 0, false,
             CASE g % 4 WHEN 0 THEN '{completed}'::text[] WHEN 1 THEN '{dropped_off}' WHEN 2 THEN '{mistakes}' ELSE '{completed}' END, now()
      FROM generate_series(1, $3) g
