@@ -9,7 +9,7 @@ import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { mergeSettings } from "../common/settings.js";
 import { hashSecret } from "../identity/secrets.js";
 import { scheduleReenrich } from "./enrichment.js";
-import { analyticsSettings, CONDITION_OPS, type AnalyticsSettings, type Condition } from "./rules.js";
+import { analyticsSettings, CONDITION_OPS, retentionProblem, type AnalyticsSettings, type Condition } from "./rules.js";
 import { upperSnake } from "../common/enums.js";
 
 export const AnalyticsAppRef = builder.objectRef<AnalyticsApp>("AnalyticsApp");
@@ -69,6 +69,11 @@ builder.node(AnalyticsAppRef, {
     name: t.exposeString("name"),
     internal: t.exposeBoolean("internal", { description: "All of this app's sessions are flagged internal." }),
     internalUserIds: t.exposeStringList("internalUserIds", { description: "End users of the team itself: their sessions are flagged internal." }),
+    retentionMonths: t.exposeInt("retentionMonths", {
+      nullable: true,
+      description:
+        "Raw events are kept for the current month and this many whole months before it, then deleted (daily, a month at a time); null keeps them. Sessions stay, with the business events, flow outcomes and summary they were finalised with.",
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     businessEventDefinitions: t.field({
       type: [BusinessEventDefinitionRef],
@@ -124,8 +129,10 @@ const CreatedAppPayload = builder.objectRef<{ app: AnalyticsApp; writeKey: strin
   }),
 });
 
-function checkApp(args: { name?: string | null; internalUserIds?: string[] | null }) {
+function checkApp(args: { name?: string | null; internalUserIds?: string[] | null; retentionMonths?: number | null }) {
   const problems = new Problems();
+  const retention = args.retentionMonths === undefined ? null : retentionProblem(args.retentionMonths);
+  if (retention) problems.add("retentionMonths", retention);
   if (args.name != null && !args.name.trim()) problems.add("name", "Required");
   if (args.name != null && args.name.trim().length > 100) problems.add("name", "At most 100 characters");
   args.internalUserIds?.forEach((u, i) => !u.trim() && problems.add(`internalUserIds.${i}`, "Must not be empty"));
@@ -160,7 +167,7 @@ builder.mutationField("createAnalyticsApp", (t) =>
 builder.mutationField("updateAnalyticsApp", (t) =>
   t.fieldWithInput({
     type: AnalyticsAppRef,
-    description: "Changes an app. Flags apply to sessions from then on.",
+    description: "Changes an app. Flags apply to sessions from then on; a shorter retention deletes older raw events at the next daily run.",
     authScopes: { permission: "analytics.manage" },
     errors: { types: [ValidationError, NotFoundError] },
     input: {
@@ -168,6 +175,7 @@ builder.mutationField("updateAnalyticsApp", (t) =>
       name: t.input.string({ required: false }),
       internal: t.input.boolean({ required: false }),
       internalUserIds: t.input.stringList({ required: false }),
+      retentionMonths: t.input.int({ required: false, description: "1 to 120; null keeps raw events forever; left out, unchanged." }),
     },
     resolve: async (_r, { input: args }, ctx) => {
       checkApp(args);
@@ -176,7 +184,7 @@ builder.mutationField("updateAnalyticsApp", (t) =>
         () =>
           ctx.db.analyticsApp.update({
             where: { id: app.id },
-            data: { name: args.name?.trim(), internal: args.internal ?? undefined, internalUserIds: args.internalUserIds ?? undefined },
+            data: { name: args.name?.trim(), internal: args.internal ?? undefined, internalUserIds: args.internalUserIds ?? undefined, retentionMonths: args.retentionMonths },
           }),
         "An app with this name exists",
       );
@@ -208,8 +216,12 @@ builder.mutationField("deleteAnalyticsApp", (t) =>
     input: { id: t.input.globalID({ for: AnalyticsAppRef }) },
     resolve: async (_r, { input: args }, ctx) => {
       const app = await appOf(ctx, args.id.id);
-      // Raw events have no foreign key (bulk ingestion); they go with their app explicitly.
-      await ctx.db.$transaction([ctx.db.rawEvent.deleteMany({ where: { appId: app.id } }), ctx.db.analyticsApp.delete({ where: { id: app.id } })]);
+      // Raw events and their ids have no foreign key (bulk ingestion); they go with their app explicitly.
+      await ctx.db.$transaction([
+        ctx.db.rawEvent.deleteMany({ where: { appId: app.id } }),
+        ctx.db.analyticsEventId.deleteMany({ where: { appId: app.id } }),
+        ctx.db.analyticsApp.delete({ where: { id: app.id } }),
+      ]);
       return app;
     },
   }),

@@ -11,6 +11,7 @@ import {
   flowOutcomes,
   matchBusinessEvents,
   mergeTouching,
+  retentionCutoff,
   summaryInputHash,
   type BusinessEvent,
   type BusinessEventRule,
@@ -173,12 +174,23 @@ export async function scheduleReenrich(services: Services, appId: string) {
 }
 
 /**
+ * Sessions that started before the app's retention cutoff may have lost raw events: they keep what
+ * they were finalised with rather than being worked out again from what is left.
+ */
+async function reenrichSince(db: Db, appId: string, now: Date) {
+  const app = await db.analyticsApp.findUnique({ where: { id: appId }, select: { retentionMonths: true } });
+  const since = new Date(now.getTime() - REENRICH_DAYS * 86_400_000);
+  const cutoff = app?.retentionMonths ? retentionCutoff(now, app.retentionMonths) : since;
+  return cutoff > since ? cutoff : since;
+}
+
+/**
  * One page of an app's finalised sessions of the last REENRICH_DAYS, in id order after `after`,
  * enriched with the current definitions (summaries made again only where their input changed);
  * then the next page is queued.
  */
 export async function reenrichApp(services: Services, appId: string, after: string | null, now = new Date()) {
-  const since = new Date(now.getTime() - REENRICH_DAYS * 86_400_000);
+  const since = await reenrichSince(services.db, appId, now);
   const page = await services.db.userSession.findMany({
     where: { appId, finalizedAt: { not: null }, startedAt: { gte: since }, ...(after ? { id: { gt: after } } : {}) },
     orderBy: { id: "asc" },

@@ -5,6 +5,7 @@ import { Prisma } from "../../prisma/generated/client.js";
 import type { Db, Tx } from "../common/context.js";
 import { lockVisitors } from "../common/locks.js";
 import { linkIdentities, type Visit } from "./identities.js";
+import { ensurePartitions } from "./partitions.js";
 import { analyticsSettings, isBotAgent, isDevEnvironment, sessionise, type AnalyticsEvent } from "./rules.js";
 
 export const INGEST = "analytics.ingest";
@@ -70,7 +71,7 @@ async function unseen(tx: Tx, appId: string, events: Visit[]) {
   // grows faster than it is analysed, otherwise reads the app's stored events.
   const seen = await tx.$queryRaw<{ eventId: string }[]>`
     SELECT e.id AS "eventId" FROM unnest(${events.map((e) => e.eventId)}::text[]) AS e(id)
-    WHERE EXISTS (SELECT FROM "RawEvent" r WHERE r."appId" = ${appId}::uuid AND r."eventId" = e.id OFFSET 0)`;
+    WHERE EXISTS (SELECT FROM "AnalyticsEventId" r WHERE r."appId" = ${appId}::uuid AND r."eventId" = e.id OFFSET 0)`;
   const known = new Set(seen.map((r) => r.eventId));
   return events.filter((e) => !known.has(e.eventId));
 }
@@ -170,15 +171,20 @@ export async function applyMerges(tx: Tx, appId: string, merged: { goneId: strin
 }
 
 /**
- * Stores the events and upserts their sessions in one statement: counts come from the rows
- * actually inserted (a concurrent duplicate adds nothing), bounds and flags only ever grow.
- * Assuming the events unseen, a stored one fails the statement instead (a plain insert is cheaper).
+ * Stores the events and upserts their sessions in one statement: an event is new when its id is
+ * (AnalyticsEventId's key, whatever month the event falls in), counts come from the rows actually
+ * inserted (a concurrent duplicate adds nothing), bounds and flags only ever grow. Assuming the
+ * events unseen, a stored one fails the statement instead (a plain insert is cheaper).
  */
 async function insertEvents(tx: Tx, app: IngestingApp, events: AnalyticsEvent[], sessionOf: string[], writes: SessionWrite[], assumeUnseen: boolean) {
   const col = <T>(f: (w: SessionWrite) => T) => writes.map(f);
   const iso = (d: Date) => d.toISOString();
   const rows = await tx.$queryRaw<{ stored: number }[]>`
-    WITH inserted AS (
+    WITH new_ids AS (
+      INSERT INTO "AnalyticsEventId" ("appId", "eventId") SELECT ${app.id}::uuid, unnest(${events.map((e) => e.eventId)}::text[])
+      ${assumeUnseen ? Prisma.empty : Prisma.sql`ON CONFLICT ("appId", "eventId") DO NOTHING`}
+      RETURNING "eventId"
+    ), inserted AS (
       INSERT INTO "RawEvent" ("appId", "eventId", "userKey", "identified", "clientSessionId", "name", "timestamp", "properties",
                               "userAgent", "environment", "clampedTimestamp", "sessionId")
       SELECT ${app.id}::uuid, e.id, e.u, e.ident, e.cs, e.n, e.ts::timestamptz, e.p::jsonb, e.ua, e.env, e.cl, e.s::uuid
@@ -187,7 +193,7 @@ async function insertEvents(tx: Tx, app: IngestingApp, events: AnalyticsEvent[],
                   ${events.map((e) => JSON.stringify(e.properties))}::text[], ${events.map((e) => e.userAgent)}::text[],
                   ${events.map((e) => e.environment)}::text[], ${events.map((e) => e.clampedTimestamp)}::bool[], ${sessionOf}::text[])
         AS e(id, u, ident, cs, n, ts, p, ua, env, cl, s)
-      ${assumeUnseen ? Prisma.empty : Prisma.sql`ON CONFLICT ("appId", "eventId") DO NOTHING`}
+      JOIN new_ids ON new_ids."eventId" = e.id
       RETURNING "sessionId"
     ), counts AS (
       SELECT "sessionId" AS id, count(*)::int AS n FROM inserted GROUP BY 1
@@ -223,10 +229,19 @@ async function insertEvents(tx: Tx, app: IngestingApp, events: AnalyticsEvent[],
 /** Thrown inside a transaction that assumed none of its events were stored yet and found some were: it is rolled back. */
 class SeenBefore extends Error {}
 
-/** The unique index on event ids refused a row. */
+type DatabaseCause = { originalCode?: string; originalMessage?: string; constraint?: { index?: string } };
+const databaseCause = (error: unknown) => (error as { meta?: { driverAdapterError?: { cause?: DatabaseCause } } }).meta?.driverAdapterError?.cause;
+
+/** The key of event ids refused a row. */
 function storedBefore(error: unknown) {
-  const cause = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: string; constraint?: { index?: string } } } } }).meta?.driverAdapterError?.cause;
-  return cause?.originalCode === "23505" && cause.constraint?.index === "RawEvent_appId_eventId_key";
+  const cause = databaseCause(error);
+  return cause?.originalCode === "23505" && cause.constraint?.index === "AnalyticsEventId_pkey";
+}
+
+/** An event fell in a month with no partition (the partition job has not run since, or dropped it). */
+function noPartition(error: unknown) {
+  const cause = databaseCause(error);
+  return cause?.originalCode === "23514" && /no partition of relation/.test(cause.originalMessage ?? "");
 }
 
 /** Stores a validated batch of one app's events: idempotent by event id, each in its session. */
@@ -235,6 +250,17 @@ export async function ingestEvents(db: Db, app: IngestingApp, events: AnalyticsE
   const current = await db.analyticsApp.findUnique({ where: { id: app.id }, select: { workspace: { select: { settings: true } } } });
   const gapMs = analyticsSettings(current?.workspace.settings).inactivityMinutes * 60_000;
   if (!events.length || !current) return unchanged(events, gapMs);
+  try {
+    return await storeOnce(db, app, events, gapMs);
+  } catch (error) {
+    if (!noPartition(error)) throw error;
+  }
+  // Ingestion never fails for lack of a month: it makes the batch's months and stores it again.
+  await ensurePartitions(db, events.map((e) => e.timestamp));
+  return storeOnce(db, app, events, gapMs);
+}
+
+async function storeOnce(db: Db, app: IngestingApp, events: AnalyticsEvent[], gapMs: number): Promise<IngestResult> {
   // Nearly every batch is new, so it is first stored without looking its events up (the insert checks
   // each event id anyway). Only when some proved stored already (a retry) is it stored again without them.
   try {

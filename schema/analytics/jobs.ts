@@ -3,6 +3,7 @@ import type { JobDefinition } from "../common/jobs.js";
 import { finaliseSession, reenrichApp, REENRICH, relinkSessions, scheduleFinalise, scheduleRelink, sweepQuietSessions } from "./enrichment.js";
 import { FINALISE, INGEST, ingestEvents, type IngestingApp } from "./ingestion.js";
 import { announceUserSessions } from "./live.js";
+import { maintainPartitions } from "./partitions.js";
 import type { AnalyticsEvent } from "./rules.js";
 
 /** Stores a validated batch, then (after commit) schedules finalisations and tells the live page. */
@@ -104,6 +105,12 @@ export const jobs: JobDefinition[] = [
     name: "analytics.sweep",
     repeat: { everyMs: 5 * 60_000 },
     process: (_payload, services) => sweepQuietSessions(services).then(() => {}),
+  },
+  {
+    // Months of raw events made ahead, and each app's retention applied (whole months at a time).
+    name: "analytics.partitions",
+    repeat: { pattern: "23 1 * * *" },
+    process: (_payload, services) => maintainPartitions(services.db).then(() => {}),
   },
   {
     // Changed definitions work sessions out again; new identity links (relink) move sessions to their users.

@@ -56,7 +56,7 @@ export const MAX_EVENTS_PER_BATCH = 5000;
 /** Client clocks drift; beyond this a timestamp is clamped to the receive time (and flagged). */
 const FUTURE_SKEW_MS = 5 * 60_000;
 /** Events older than this are refused: their sessions were finalised long ago. */
-const MAX_AGE_MS = 30 * 86_400_000;
+export const MAX_AGE_MS = 30 * 86_400_000;
 const MAX_PROPERTIES_CHARS = 32_000;
 
 function text(value: unknown, max: number): string | undefined {
@@ -617,3 +617,45 @@ export function activityRangeProblems(from: string, to: string): { path: string[
 
 /** `part` as a share of `whole`, 0 to 1; null when there is no whole to share. */
 export const share = (part: number, whole: number): number | null => (whole > 0 ? part / whole : null);
+
+/** Raw events are stored in one partition per UTC month; this many months ahead are made in advance. */
+export const PARTITION_MONTHS_AHEAD = 2;
+export const MAX_RETENTION_MONTHS = 120;
+
+/** The first instant (UTC) of the month `offset` months from the one `at` is in. */
+export function monthStart(at: Date, offset = 0): Date {
+  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + offset, 1));
+}
+
+/** The partition of raw events of the month starting at `month`, e.g. RawEvent_2026_12. */
+export function partitionName(month: Date): string {
+  return `RawEvent_${month.getUTCFullYear()}_${String(month.getUTCMonth() + 1).padStart(2, "0")}`;
+}
+
+/**
+ * The months ingestion may write to at `now`: events up to MAX_AGE_MS old are accepted (a month
+ * boundary may lie in between), and future ones are clamped to now; months ahead are made early so
+ * that a new month never waits for its partition.
+ */
+export function ingestionMonths(now: Date): Date[] {
+  const first = monthStart(new Date(now.getTime() - MAX_AGE_MS));
+  const months: Date[] = [];
+  for (let m = first; m <= monthStart(now, PARTITION_MONTHS_AHEAD); m = monthStart(m, 1)) months.push(m);
+  return months;
+}
+
+/**
+ * An app keeping `retentionMonths` keeps its raw events of the current month and that many whole
+ * months before it: events before the returned instant go (whole monthly partitions at a time).
+ */
+export function retentionCutoff(now: Date, retentionMonths: number): Date {
+  return monthStart(now, -retentionMonths);
+}
+
+/** What is wrong with a retention setting (null keeps events forever). */
+export function retentionProblem(retentionMonths: number | null): string | null {
+  if (retentionMonths === null) return null;
+  return Number.isInteger(retentionMonths) && retentionMonths >= 1 && retentionMonths <= MAX_RETENTION_MONTHS
+    ? null
+    : `1 to ${MAX_RETENTION_MONTHS} months, or empty to keep events`;
+}

@@ -46,3 +46,6 @@ export async function lockIdentities(tx: Tx, appId: string, exclusive: boolean) 
 
 /** Seeding the demo workspace: two processes starting on one empty database seed it once. */
 export const lockDemoSeed = (tx: Tx) => lock(tx, ["demo-seed"]);
+
+/** The monthly partitions of raw events: made and dropped one process at a time. */
+export const lockRawEventPartitions = (tx: Tx) => lock(tx, ["analytics:partitions"]);

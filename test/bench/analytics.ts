@@ -1,8 +1,12 @@
 // User-session figures: end-to-end event ingestion (our format, and the Segment and PostHog SDKs')
-// against a plain COPY, and the session list over a million raw events.
+// against a plain COPY, and the p99 of the session list and the activity page at 1M and 10M raw events.
 import { spawn } from "node:child_process";
 import { gzipSync } from "node:zlib";
+import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
+import { PrismaClient } from "../../prisma/generated/client.js";
+import { ensurePartitions } from "../../schema/analytics/partitions.js";
+import { monthStart } from "../../schema/analytics/rules.js";
 import { ok, signIn } from "../support/client.js";
 import { startProcess } from "../support/process.js";
 import { percentile, sleep, timeCalls, type BenchEnv, type Row } from "./support.js";
@@ -191,19 +195,42 @@ export async function eventIngestion(env: BenchEnv, batches = Number(process.env
   ];
 }
 
-/** About 50,000 sessions from 1,000,000 raw events, made in the database (generate_series). */
-async function seedSessions(databaseUrl: string, workspaceId: string, appId: string, sessions: number, eventsPerSession: number) {
+/**
+ * Sessions of `eventsPerSession` raw events each, made in the database (generate_series), arriving at
+ * a steady 50,000 sessions (1,000,000 raw events) per 30 days: a bigger dataset is a longer history,
+ * spread over more monthly partitions, as an app's data grows. Each session has a flow outcome and
+ * two business events for the activity page; its businessEventCount varies (0 to 11) for the list's filter.
+ */
+async function seedSessions(databaseUrl: string, workspaceId: string, appId: string, rawEvents: number, eventsPerSession: number) {
+  const sessions = Math.round(rawEvents / eventsPerSession);
+  const days = Math.round((30 * sessions) / 50_000);
   const sql = new pg.Client({ connectionString: databaseUrl });
   await sql.connect();
+  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
+  await ensurePartitions(db, Array.from({ length: Math.ceil(days / 28) + 1 }, (_, m) => monthStart(new Date(), -m)));
+  await db.$disconnect();
+  const { rows: [flow] } = await sql.query(`INSERT INTO "FlowDefinition" (id, "appId", name, steps) VALUES (gen_random_uuid(), $1, 'Checkout', '{Viewed Cart,Paid}') RETURNING id`, [appId]);
   await sql.query(
     `INSERT INTO "UserSession" (id, "workspaceId", "appId", "userKey", identified, "startedAt", "lastEventAt", "durationSeconds", "rawEventCount",
                                 "businessEventCount", "isBot", "isDev", "isInternal", "flowOutcomes", "finalizedAt")
      SELECT gen_random_uuid(), $1, $2, 'user-' || (g % 8000), true, s, s + d * interval '1 second', d, $4, g % 12,
             g % 50 = 0, g % 30 = 0, false,
-            CASE g % 4 WHEN 0 THEN '{completed}'::text[] WHEN 1 THEN '{dropped_off}' WHEN 2 THEN '{mistakes,completed}' ELSE '{}' END, now()
+            CASE g % 4 WHEN 0 THEN '{completed}'::text[] WHEN 1 THEN '{dropped_off}' WHEN 2 THEN '{mistakes}' ELSE '{completed}' END, now()
      FROM generate_series(1, $3) g
-     CROSS JOIN LATERAL (SELECT now() - interval '30 days' + g * (interval '30 days' / $3) AS s, (g * 7919) % 3600 AS d) x`,
-    [workspaceId, appId, sessions, eventsPerSession],
+     CROSS JOIN LATERAL (SELECT now() - $5 * interval '1 day' + g * ($5 * interval '1 day' / $3) - interval '1 hour' AS s, (g::bigint * 7919 % 3600)::int AS d) x`,
+    [workspaceId, appId, sessions, eventsPerSession, days],
+  );
+  await sql.query(
+    `INSERT INTO "FlowOutcome" (id, "sessionId", "flowId", outcome, "lastStep", "startedAt", "endedAt")
+     SELECT gen_random_uuid(), id, $2, "flowOutcomes"[1]::"FlowOutcomeKind", CASE WHEN "flowOutcomes"[1] = 'dropped_off' THEN 'Viewed Cart' ELSE 'Paid' END, "startedAt", "lastEventAt"
+     FROM "UserSession" WHERE "appId" = $1`,
+    [appId, flow.id],
+  );
+  await sql.query(
+    `INSERT INTO "SessionBusinessEvent" (id, "sessionId", position, name, description, "occurredAt", "rawEventId")
+     SELECT gen_random_uuid(), s.id, k, CASE k WHEN 1 THEN 'Viewed Cart' ELSE 'Paid' END, '', s."startedAt", s.id || ':' || k
+     FROM "UserSession" s CROSS JOIN generate_series(1, 2) k WHERE s."appId" = $1`,
+    [appId],
   );
   await sql.query(
     `INSERT INTO "RawEvent" ("appId", "eventId", "userKey", identified, name, "timestamp", properties, "sessionId")
@@ -212,49 +239,87 @@ async function seedSessions(databaseUrl: string, workspaceId: string, appId: str
      FROM "UserSession" s CROSS JOIN generate_series(0, $2 - 1) k WHERE s."appId" = $1`,
     [appId, eventsPerSession],
   );
+  await sql.query(`INSERT INTO "AnalyticsEventId" ("appId", "eventId") SELECT "appId", "eventId" FROM "RawEvent" WHERE "appId" = $1`, [appId]);
   await sql.query(
     `INSERT INTO "SessionSummary" ("sessionId", source, "inputHash", title, tldr, narrative)
      SELECT id, 'deterministic', md5(id::text), 'Visit with ' || "rawEventCount" || ' raw events', 'Active', 'The session lasted.' FROM "UserSession" WHERE "appId" = $1`,
     [appId],
   );
   await sql.query("ANALYZE");
-  const { rows: [count] } = await sql.query(`SELECT (SELECT count(*) FROM "RawEvent")::int AS events, (SELECT count(*) FROM "UserSession")::int AS sessions`);
+  const { rows: [count] } = await sql.query(
+    `SELECT (SELECT count(*) FROM "RawEvent")::int AS events, (SELECT count(*) FROM "UserSession")::int AS sessions,
+            (SELECT count(*) FROM pg_inherits WHERE inhparent = '"RawEvent"'::regclass)::int AS partitions`,
+  );
   await sql.end();
-  return count as { events: number; sessions: number };
+  return count as { events: number; sessions: number; partitions: number };
 }
 
-export async function sessionList(env: BenchEnv, sessions = 50_000, eventsPerSession = 20, rounds = Number(process.env.BENCH_ROUNDS ?? 100)): Promise<Row[]> {
+const LIST = `query($f: UserSessionFilter, $s: UserSessionSort, $after: String) { userSessions(filter: $f, sort: $s, first: 50, after: $after) {
+  edges { cursor node { id userId title durationSeconds businessEventCount startedAt flowOutcomes { outcome flowName } } } pageInfo { endCursor hasNextPage } } }`;
+
+/** The User Activity page's one query, as web/src/lib/activity.ts asks it. */
+const ACTIVITY = `query($input: UserActivityInput!) { userActivity(input: $input) { ... on UserActivity {
+  activeUsers averageDailyActiveUsers sessions medianDurationSeconds
+  days { date activeUsers weeklyActiveUsers monthlyActiveUsers sessions medianDurationSeconds }
+  flows { name app { name } total { started completed mistakes droppedOff completionRate mistakesRate dropOffRate }
+          days { date counts { started completionRate mistakesRate dropOffRate } } mostDroppedAtStep dropOffSteps { step sessions } }
+  topBusinessEvents { name count } } } }`;
+
+/** Raw event counts to bench at (BENCH_ANALYTICS_EVENTS, comma-separated): 1M by default; 10M takes several minutes to make. */
+const eventSizes = () => (process.env.BENCH_ANALYTICS_EVENTS ?? "1000000").split(",").map(Number);
+
+/** The p99 goal of the list and the activity page, in ms: the same at every size. */
+const GOAL_MS = 100;
+
+export async function sessionList(env: BenchEnv, eventsPerSession = 20, rounds = Number(process.env.BENCH_ROUNDS ?? 100)): Promise<Row[]> {
   if (!env.infra) return [{ note: "needs PostgreSQL (not the embedded default)" }];
+  const rows: Row[] = [];
+  for (const size of eventSizes()) rows.push(...(await sessionListAt(env, size, eventsPerSession, rounds)));
+  return rows;
+}
+
+async function sessionListAt(env: BenchEnv, rawEvents: number, eventsPerSession: number, rounds: number): Promise<Row[]> {
   const api = await env.startApi();
   const { cookie, appId } = await createApp(api.url, "Bench");
   const workspaceId = Buffer.from((await ok(api.url, `{ viewer { workspace { id } } }`, {}, { cookie })).viewer.workspace.id, "base64").toString().split(":")[1];
   const seeded0 = performance.now();
-  const counts = await seedSessions(api.databaseUrl!, workspaceId, appId, sessions, eventsPerSession);
+  const counts = await seedSessions(api.databaseUrl!, workspaceId, appId, rawEvents, eventsPerSession);
   const seedSeconds = (performance.now() - seeded0) / 1000;
-  const LIST = `query($f: UserSessionFilter, $s: UserSessionSort, $after: String) { userSessions(filter: $f, sort: $s, first: 50, after: $after) {
-    edges { cursor node { id userId title durationSeconds businessEventCount startedAt flowOutcomes { outcome flowName } } } pageInfo { endCursor hasNextPage } } }`;
+  const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
   const week = new Date(Date.now() - 7 * 86_400_000).toISOString();
-  const cases: [string, Record<string, unknown>][] = [
-    ["newest first, no filter", {}],
-    ["last 7 days, no bots/dev, 1-30 min", { f: { startedFrom: week, excludeBots: true, excludeDev: true, minDurationSeconds: 60, maxDurationSeconds: 1800 } }],
-    ["user id search", { f: { userIdSearch: "user-42" } }],
-    ["dropped off, by last event", { f: { flowOutcome: "DROPPED_OFF" }, s: "LAST_EVENT_AT" }],
-    ["5-8 business events, no bots", { f: { minBusinessEvents: 5, maxBusinessEvents: 8, excludeBots: true } }],
+  const activity = (from: number, to: number) => ({ input: { from: day(from), to: day(to) } });
+  const cases: [string, string, Record<string, unknown>][] = [
+    ["list: newest first, no filter", LIST, {}],
+    ["list: last 7 days, no bots/dev, 1-30 min", LIST, { f: { startedFrom: week, excludeBots: true, excludeDev: true, minDurationSeconds: 60, maxDurationSeconds: 1800 } }],
+    ["list: user id search", LIST, { f: { userIdSearch: "user-42" } }],
+    ["list: dropped off, by last event", LIST, { f: { flowOutcome: "DROPPED_OFF" }, s: "LAST_EVENT_AT" }],
+    ["list: 5-8 business events, no bots", LIST, { f: { minBusinessEvents: 5, maxBusinessEvents: 8, excludeBots: true } }],
+    ["activity: last 7 days", ACTIVITY, activity(6, 0)],
+    ["activity: last 30 days", ACTIVITY, activity(29, 0)],
   ];
-  const rows: Row[] = [];
   const page2 = (await ok(api.url, LIST, {}, { cookie })).userSessions.pageInfo.endCursor;
-  cases.push(["second page (cursor)", { after: page2 }]);
+  cases.splice(5, 0, ["list: second page (cursor)", LIST, { after: page2 }]);
   // Baseline: the cheapest authenticated query, to tell the list's cost from the request's.
-  const all: [string, string, Record<string, unknown>][] = [["viewer (baseline)", `{ viewer { workspace { id } } }`, {}], ...cases.map(([n, v]) => [n, LIST, v] as [string, string, Record<string, unknown>])];
+  const all: [string, string, Record<string, unknown>][] = [["viewer (baseline)", `{ viewer { workspace { id } } }`, {}], ...cases];
+  const rows: Row[] = [];
   let baseP50 = 0;
   for (const [name, query, variables] of all) {
     await ok(api.url, query, variables, { cookie }); // warm-up
     const latencies = await timeCalls(rounds, () => ok(api.url, query, variables, { cookie }));
-    const p50 = percentile(latencies, 50);
+    const [p50, p99] = [percentile(latencies, 50), percentile(latencies, 99)];
     if (!baseP50) baseP50 = p50;
-    rows.push({ query: name, sessions: counts.sessions, "raw events": counts.events, "p50 ms": Number(p50.toFixed(1)), "p99 ms": Number(percentile(latencies, 99).toFixed(1)), "ratio p50": Number((p50 / baseP50).toFixed(2)) });
+    rows.push({
+      query: name,
+      "raw events": counts.events,
+      sessions: counts.sessions,
+      partitions: counts.partitions,
+      "p50 ms": Number(p50.toFixed(1)),
+      "p99 ms": Number(p99.toFixed(1)),
+      "ratio p50": Number((p50 / baseP50).toFixed(2)),
+      goal: name.includes(":") ? (p99 < GOAL_MS ? `< ${GOAL_MS} ms: met` : `< ${GOAL_MS} ms: MISSED`) : "",
+    });
   }
-  rows.push({ query: `(dataset made in ${seedSeconds.toFixed(1)} s)` });
+  rows.push({ query: `(${counts.events.toLocaleString("en")} raw events made in ${seedSeconds.toFixed(1)} s)` });
   await api.stop();
   return rows;
 }

@@ -30,7 +30,11 @@ try {
   if (!only || only === "appointments") printTable("Client sessions calendar, month view: 20 staff, 10,000 sessions with field values", await calendarMonth(env));
   if (!only || only === "analytics" || only === "ingestion")
     printTable("User-session event ingestion, end to end (HTTP batch in, events stored, sessions updated)", await eventIngestion(env));
-  if (!only || only === "analytics") printTable("User Sessions list over 1,000,000 raw events (~50,000 sessions), 50 per page", await sessionList(env));
+  if (!only || only === "analytics" || only === "sessions-list")
+    printTable(
+      `User Sessions list (50 per page) and User Activity page at ${process.env.BENCH_ANALYTICS_EVENTS ?? "1000000"} raw events (50,000 sessions a month, raw events in monthly partitions)`,
+      await sessionList(env),
+    );
   if (!only || only === "faults")
     printTable("Faults under mixed traffic (2 API processes, 1 worker): refused batches sent again, every event id audited", await faultScenarios());
   if (!only || only === "soak")

@@ -106,6 +106,27 @@ describe.runIf(existsSync(CHROMIUM))("Analytics settings page in Chromium", () =
     await page.reload();
   });
 
+  it("sets how many months of raw events an app keeps; a number out of range is shown at the field and nothing is saved", async () => {
+    const shop = page.getByTestId("analytics-app").filter({ has: page.getByRole("heading", { name: "Shop" }) });
+    const retention = shop.getByLabel("Keep raw events for this many months");
+    const save = shop.getByRole("button", { name: "Save", exact: true });
+    await retention.fill("0");
+    await save.click();
+    await shop.getByText("1 to 120 months, or empty to keep events").waitFor();
+    expect(await retention.getAttribute("aria-invalid")).toBe("true");
+    const retained = async () => (await ok(url, `{ analyticsApps(first: 10) { nodes { retentionMonths } } }`, {}, owner())).analyticsApps.nodes[0].retentionMonths;
+    expect(await retained()).toBeNull();
+    await retention.fill("13");
+    await save.click();
+    await shop.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+    expect(await retained()).toBe(13);
+    await page.reload();
+    expect(await retention.inputValue()).toBe("13");
+    await retention.fill("");
+    await save.click();
+    expect(await until(retained, (months) => months === null)).toBeNull();
+  });
+
   it("edits a flow, previewing how the last day's sessions would go through it before saving", async () => {
     const appId = await appIdOf("Shop");
     for (const [name, eventName, isError] of [["Viewed Cart", "cart", false], ["Paid", "pay", false], ["Payment Failed", "pay_failed", true]] as const)

@@ -14,7 +14,7 @@ export type { BusinessEventDefinitionInput, ConditionOp, FlowDefinitionInput };
 
 graphql(`
   fragment AnalyticsAppSetup on AnalyticsApp {
-    id name internal internalUserIds createdAt
+    id name internal internalUserIds retentionMonths createdAt
     businessEventDefinitions { id name eventName conditions { property op value } descriptionTemplate parameters isError }
     flowDefinitions { id name steps errorEvents repeatedStepIsMistake stepBackIsMistake }
   }
@@ -76,11 +76,14 @@ export async function createApp(fields: AppFields): Promise<{ app: App; writeKey
   return unwrap(createAnalyticsApp, "AnalyticsAppWithKey");
 }
 
-export async function updateApp(id: string, fields: AppFields): Promise<App> {
+/** An app's settings as its panel saves them; a null retention keeps raw events forever. */
+export type AppSettings = AppFields & { retentionMonths: number | null };
+
+export async function updateApp(id: string, fields: AppSettings): Promise<App> {
   const { updateAnalyticsApp } = await gql(
     graphql(`
-      mutation UpdateAnalyticsApp($id: ID!, $name: String!, $internal: Boolean!, $internalUserIds: [String!]!) {
-        updateAnalyticsApp(input: { id: $id, name: $name, internal: $internal, internalUserIds: $internalUserIds }) {
+      mutation UpdateAnalyticsApp($id: ID!, $name: String!, $internal: Boolean!, $internalUserIds: [String!]!, $retentionMonths: Int) {
+        updateAnalyticsApp(input: { id: $id, name: $name, internal: $internal, internalUserIds: $internalUserIds, retentionMonths: $retentionMonths }) {
           __typename ...Failure ...Problems ... on AnalyticsApp { ...AnalyticsAppSetup }
         }
       }
