@@ -67,24 +67,33 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
   const tz = workspace.timeZone;
   const range = dateRange(from, to, tz);
   // Monthly active users of the range's first day look 29 days further back.
-  const lookBack = dateRange(new Date(Date.parse(from) - 29 * 86_400_000).toISOString().slice(0, 10), to, tz);
+  const lookBackFrom = new Date(Date.parse(from) - 29 * 86_400_000).toISOString().slice(0, 10);
+  const lookBack = { ...dateRange(lookBackFrom, to, tz), from: lookBackFrom };
   const where = sessionsSql(ctx, f);
   const day = Prisma.sql`(s."startedAt" AT TIME ZONE ${tz})::date`;
   const inRange = Prisma.sql`${where} AND s."startedAt" >= ${range.start} AND s."startedAt" < ${range.end}`;
   const days = Prisma.sql`(SELECT g::date AS day FROM generate_series(${from}::date, ${to}::date, INTERVAL '1 day') g)`;
 
   const [perDay, [whole], flowDays, dropOffs, events] = await Promise.all([
-    // One row per user and day, so the weekly and monthly windows join a day's users once, not each session.
+    // A user active on day u counts in the weekly figure of days [u, u+7) and the monthly one of [u, u+30).
+    // Cut at the user's next active day, those spans don't overlap, so a day's figure is how many spans
+    // have begun minus how many have ended by then: a running sum over days, with no distinct count of
+    // users per day and window (which grew with days × users).
     ctx.db.$queryRaw<Day[]>`
       WITH s AS (SELECT s."userKey", s."durationSeconds", ${day} AS day FROM "UserSession" s
                  WHERE ${where} AND s."startedAt" >= ${lookBack.start} AND s."startedAt" < ${lookBack.end}),
-           user_days AS (SELECT DISTINCT "userKey", day FROM s),
+           user_days AS (SELECT "userKey", day, LEAD(day) OVER (PARTITION BY "userKey" ORDER BY day) AS next FROM (SELECT DISTINCT "userKey", day FROM s) u),
+           changes AS (SELECT day, 1 AS weekly, 1 AS monthly FROM user_days
+                       UNION ALL SELECT LEAST(next, day + 7), -1, 0 FROM user_days
+                       UNION ALL SELECT LEAST(next, day + 30), 0, -1 FROM user_days),
+           per_day AS (SELECT day, SUM(weekly) AS weekly, SUM(monthly) AS monthly FROM changes GROUP BY day),
+           windows AS (SELECT day, COALESCE(SUM(weekly) OVER (ORDER BY day), 0)::int AS "weeklyActiveUsers",
+                              COALESCE(SUM(monthly) OVER (ORDER BY day), 0)::int AS "monthlyActiveUsers"
+                       FROM (SELECT g::date AS day FROM generate_series(${lookBack.from}::date, ${to}::date, INTERVAL '1 day') g) all_days
+                       LEFT JOIN per_day USING (day)),
            d AS ${days},
            each_day AS (SELECT d.day, COUNT(DISTINCT s."userKey")::int AS "activeUsers", COUNT(s."userKey")::int AS sessions, ${median} AS "medianDurationSeconds"
-                        FROM d LEFT JOIN s ON s.day = d.day GROUP BY d.day),
-           windows AS (SELECT d.day, (COUNT(DISTINCT u."userKey") FILTER (WHERE u.day > d.day - 7))::int AS "weeklyActiveUsers",
-                              COUNT(DISTINCT u."userKey")::int AS "monthlyActiveUsers"
-                       FROM d LEFT JOIN user_days u ON u.day > d.day - 30 AND u.day <= d.day GROUP BY d.day)
+                        FROM d LEFT JOIN s ON s.day = d.day GROUP BY d.day)
       SELECT to_char(day, 'YYYY-MM-DD') AS date, "activeUsers", "weeklyActiveUsers", "monthlyActiveUsers", sessions, "medianDurationSeconds"
       FROM each_day JOIN windows USING (day) ORDER BY day`,
     ctx.db.$queryRaw<Pick<Activity, "activeUsers" | "sessions" | "medianDurationSeconds">[]>`

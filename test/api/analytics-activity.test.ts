@@ -66,6 +66,15 @@ describe("userActivity", () => {
     expect(a.flows[0].mostDroppedAtStep).toBeNull();
   });
 
+  it("weekly and monthly users fall away 7 and 30 days after their last visit", async () => {
+    // The visits are on days 0 to 4: from day 2 to day 40 every window opens, holds and closes.
+    const { userActivity: a } = await ok(url, ACTIVITY, { input: { appId, ...range(2, 40) } }, { cookie: owner });
+    const expected = expectedActivity(ws.timeZone, 2, 40, { excludeBots: true, excludeDev: true });
+    expect(a.days).toEqual(expected.days);
+    expect(a.days.at(-1)).toMatchObject({ weeklyActiveUsers: 0, monthlyActiveUsers: 0 });
+    expect(a.days.find((d: { date: string }) => d.date === isoDate(firstDay(ws.timeZone).plus({ days: 12 })))).toMatchObject({ weeklyActiveUsers: 0 });
+  });
+
   it("refuses a backwards range or one over 366 days, naming the field, and an employee", async () => {
     const bad = async (from: number, to: number) => (await ok(url, ACTIVITY, { input: range(from, to) }, { cookie: owner })).userActivity;
     expect(await bad(2, 1)).toEqual({ __typename: "ValidationError", problems: [{ path: ["input", "to"], message: "Must not be before from" }] });
