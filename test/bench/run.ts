@@ -12,7 +12,8 @@ import { trackerLag } from "./tracker.js";
 import { heartbeatIngestion, importThroughput, sessionsPage } from "./work.js";
 import { benchEnv, printTable } from "./support.js";
 
-const only = process.argv[2];
+// `npm run bench -- [figure] [--quick]`
+const only = process.argv.slice(2).find((arg) => !arg.startsWith("--"));
 const env = await benchEnv();
 console.log(env.infra ? "Backing services: PostgreSQL and Redis on loopback" : "Backing services: embedded PGlite (install PostgreSQL and Redis for real figures)");
 try {
