@@ -42,7 +42,8 @@ function bodyTooLarge(req: IncomingMessage, res: ServerResponse, limit: number) 
  * malformed one would surface as an internal error rather than the client's mistake it is.
  */
 function malformedQueryJson(req: IncomingMessage, res: ServerResponse) {
-  const params = new URL(req.url ?? "/", "http://x").searchParams;
+  if (!req.url?.includes("?")) return false; // a POST's usual URL: nothing to parse, no URL to build
+  const params = new URL(req.url, "http://x").searchParams;
   for (const name of ["variables", "extensions"]) {
     const value = params.get(name);
     if (value === null) continue;
