@@ -1,4 +1,5 @@
 import { IANAZone } from "luxon";
+import type { User } from "../../prisma/generated/client.js";
 import type { Context, Db, Services, Viewer } from "../common/context.js";
 import { ForbiddenError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { actsAsPerson, can, isDataPermission, isPermission, viewerOf, type Permission } from "../common/policy.js";
@@ -36,6 +37,23 @@ export async function findViewer(db: Db, secret: string): Promise<Viewer | null>
     customStaff: token.workspace.customStaff ? token.workspace.staffPermissions : null,
     expiresAt: token.expiresAt,
   });
+}
+
+/**
+ * The viewer's own user, read once per resolved viewer: a viewer the Authenticator keeps in its
+ * cache serves it from memory, and loses it with the viewer when a change evicts the entry. A
+ * user's name and email never change (only the password hash does, and that is not kept).
+ */
+const viewerUsers = new WeakMap<Viewer, Promise<Omit<User, "passwordHash">>>();
+
+export function userOfViewer(db: Db, viewer: Viewer): Promise<Omit<User, "passwordHash">> {
+  let user = viewerUsers.get(viewer);
+  if (!user) {
+    user = db.user.findUniqueOrThrow({ where: { id: viewer.userId }, omit: { passwordHash: true } });
+    viewerUsers.set(viewer, user);
+    user.catch(() => viewerUsers.delete(viewer)); // a failed read (database restarting) is tried again next time
+  }
+  return user;
 }
 
 /**
