@@ -107,7 +107,7 @@ async function load({ proc, query, token }: Target, connections: number, seconds
     "server CPU µs/request": Math.round((cpu * 1e6) / result.requests.total),
     "p50 ms": result.latency.p50,
     "p99 ms": result.latency.p99,
-    "failed": result.non2xx + result.errors,
+    failed: result.non2xx + result.errors,
   };
 }
 
