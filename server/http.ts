@@ -28,8 +28,9 @@ function bodyTooLarge(req: IncomingMessage, res: ServerResponse, limit: number) 
     json(res, 413, { errors: [{ message: `Request body over the limit of ${limit} bytes`, extensions: { code: "PAYLOAD_TOO_LARGE" } }] });
     return true;
   }
-  if (req.method === "POST" && req.headers["transfer-encoding"] && !req.headers["content-length"]) {
-    // Without a length we can't enforce the limit up front; every client we serve sends one.
+  if (req.headers["transfer-encoding"] && !req.headers["content-length"]) {
+    // Without a length we can't enforce the limit up front; every client we serve sends one. This
+    // is the only limit on /graphql (yoga's is off), so it holds for every method.
     json(res, 411, { errors: [{ message: "Content-Length required", extensions: { code: "LENGTH_REQUIRED" } }] });
     return true;
   }
@@ -41,7 +42,8 @@ function bodyTooLarge(req: IncomingMessage, res: ServerResponse, limit: number) 
  * malformed one would surface as an internal error rather than the client's mistake it is.
  */
 function malformedQueryJson(req: IncomingMessage, res: ServerResponse) {
-  const params = new URL(req.url ?? "/", "http://x").searchParams;
+  if (!req.url?.includes("?")) return false; // a POST's usual URL: nothing to parse, no URL to build
+  const params = new URL(req.url, "http://x").searchParams;
   for (const name of ["variables", "extensions"]) {
     const value = params.get(name);
     if (value === null) continue;

@@ -1,4 +1,5 @@
 import { IANAZone } from "luxon";
+import type { User } from "../../prisma/generated/client.js";
 import type { Context, Db, Services, Viewer } from "../common/context.js";
 import { ForbiddenError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { actsAsPerson, can, isDataPermission, isPermission, viewerOf, type Permission } from "../common/policy.js";
@@ -11,31 +12,67 @@ import { hashPassword, hashSecret, needsRehash, newSecret, verifyAccountPassword
 export const SESSION_COOKIE = "session";
 export const BROWSER_SESSION_DAYS = 30;
 
-/** The caller behind a secret, or null when it is unknown, revoked, expired or no longer a member. */
+/** What one request needs to know about a credential, read in one statement. */
+interface CredentialRow {
+  tokenId: string;
+  kind: Viewer["tokenKind"];
+  workspaceId: string;
+  userId: string;
+  scopes: string[];
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  role: Viewer["role"];
+  customStaff: boolean;
+  staffPermissions: string[];
+  email: string;
+  name: string;
+  createdAt: Date;
+}
+
+/**
+ * The caller behind a secret, or null when it is unknown, revoked, expired or no longer a member.
+ * One SELECT for the token, its member, the workspace's staff permissions and the user: with
+ * several API processes nothing is cached, and every request runs it.
+ */
 export async function findViewer(db: Db, secret: string): Promise<Viewer | null> {
-  const token = await db.accessToken.findUnique({
-    where: { secretHash: hashSecret(secret) },
-    include: { workspace: { select: { customStaff: true, staffPermissions: true } } },
-  });
-  if (!token || token.revokedAt || (token.expiresAt && token.expiresAt <= new Date())) return null;
-  const membership = await db.membership.findUnique({
-    where: { workspaceId_userId: { workspaceId: token.workspaceId, userId: token.userId } },
-  });
-  if (!membership) return null;
+  const [row] = await db.$queryRaw<CredentialRow[]>`
+    SELECT t.id AS "tokenId", t.kind::text AS kind, t."workspaceId", t."userId", t.scopes, t."expiresAt", t."lastUsedAt",
+           m.role::text AS role, w."customStaff", w."staffPermissions", u.email, u.name, u."createdAt"
+    FROM "AccessToken" t
+    JOIN "Membership" m ON m."workspaceId" = t."workspaceId" AND m."userId" = t."userId"
+    JOIN "Workspace" w ON w.id = t."workspaceId"
+    JOIN "User" u ON u.id = t."userId"
+    WHERE t."secretHash" = ${hashSecret(secret)} AND t."revokedAt" IS NULL`;
+  // Expiry by this process's clock, like every other instant the API compares.
+  if (!row || (row.expiresAt && row.expiresAt <= new Date())) return null;
   // Last use to the minute is plenty for the token list, and spares a write per request.
-  if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > 60_000) {
-    void db.accessToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
+  if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
+    void db.accessToken.update({ where: { id: row.tokenId }, data: { lastUsedAt: new Date() } }).catch(() => {});
   }
-  return viewerOf({
-    tokenId: token.id,
-    kind: token.kind,
-    userId: token.userId,
-    workspaceId: token.workspaceId,
-    scopes: token.scopes,
-    role: membership.role,
-    customStaff: token.workspace.customStaff ? token.workspace.staffPermissions : null,
-    expiresAt: token.expiresAt,
+  const viewer = viewerOf({
+    tokenId: row.tokenId,
+    kind: row.kind,
+    userId: row.userId,
+    workspaceId: row.workspaceId,
+    scopes: row.scopes,
+    role: row.role,
+    customStaff: row.customStaff ? row.staffPermissions : null,
+    expiresAt: row.expiresAt,
   });
+  viewerUsers.set(viewer, { id: row.userId, email: row.email, name: row.name, createdAt: row.createdAt });
+  return viewer;
+}
+
+/**
+ * The viewer's own user, read with the credential: a viewer the Authenticator keeps in its cache
+ * serves it from memory, and loses it with the viewer when a change evicts the entry. A user's
+ * name and email never change (only the password hash does, and that is not kept).
+ */
+const viewerUsers = new WeakMap<Viewer, Omit<User, "passwordHash">>();
+
+export async function userOfViewer(db: Db, viewer: Viewer): Promise<Omit<User, "passwordHash">> {
+  // Every viewer of a request comes from findViewer; the read is for one built elsewhere.
+  return viewerUsers.get(viewer) ?? db.user.findUniqueOrThrow({ where: { id: viewer.userId }, omit: { passwordHash: true } });
 }
 
 /**

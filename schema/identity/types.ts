@@ -7,7 +7,7 @@ import { actsAsPerson, can, PERMISSIONS, permissionsFor, rowsWhere, type Permiss
 import { acceptInvitation, changeMemberRole, INVITATION_DAYS, inviteMember, removeMember, revokeInvitation } from "./members.js";
 import { changePassword, requestPasswordReset, RESET_MINUTES, resetPassword, signOutEverywhere } from "./passwords.js";
 import { workspaceDisplay } from "./rules.js";
-import { asPerson, createToken, createWorkspace, revokeToken, SESSION_COOKIE, setStaffPermissions, signIn, switchWorkspace, updateWorkspace } from "./service.js";
+import { asPerson, userOfViewer, createToken, createWorkspace, revokeToken, SESSION_COOKIE, setStaffPermissions, signIn, switchWorkspace, updateWorkspace } from "./service.js";
 import { parseWorkingHours, type WorkingDay } from "./working-hours.js";
 import { upperSnake } from "../common/enums.js";
 
@@ -30,7 +30,8 @@ const TokenKindEnum = builder.enumType("TokenKind", {
 });
 
 export const WorkspaceRef = builder.objectRef<Workspace>("Workspace");
-export const UserRef = builder.objectRef<User>("User");
+// No password hash: the viewer's own user is kept in memory without it (userOfViewer).
+export const UserRef = builder.objectRef<Omit<User, "passwordHash">>("User");
 const MembershipRef = builder.objectRef<Membership & { user?: User }>("Member");
 const AccessTokenRef = builder.objectRef<AccessToken>("AccessToken");
 
@@ -150,7 +151,7 @@ const WorkspaceChoiceRef = builder.objectRef<Membership & { workspace: Workspace
 const ViewerRef = builder.objectRef<Viewer>("Viewer").implement({
   description: "The signed-in member and the workspace the request acts in.",
   fields: (t) => ({
-    user: t.field({ type: UserRef, resolve: (v, _a, ctx) => ctx.db.user.findUniqueOrThrow({ where: { id: v.userId } }) }),
+    user: t.field({ type: UserRef, resolve: (v, _a, ctx) => userOfViewer(ctx.db, v) }),
     workspace: t.field({
       type: WorkspaceRef,
       resolve: (v, _a, ctx) => ctx.db.workspace.findUniqueOrThrow({ where: { id: v.workspaceId } }),

@@ -265,16 +265,14 @@ const ACTIVITY = `query($input: UserActivityInput!) { userActivity(input: $input
           days { date counts { started completionRate mistakesRate dropOffRate } } mostDroppedAtStep dropOffSteps { step sessions } }
   topBusinessEvents { name count } } } }`;
 
-/** Raw event counts to bench at (BENCH_ANALYTICS_EVENTS, comma-separated): 1M by default; 10M takes several minutes to make. */
-const eventSizes = () => (process.env.BENCH_ANALYTICS_EVENTS ?? "1000000").split(",").map(Number);
-
 /** The p99 goal of the list and the activity page, in ms: the same at every size. */
 const GOAL_MS = 100;
 
-export async function sessionList(env: BenchEnv, eventsPerSession = 20, rounds = Number(process.env.BENCH_ROUNDS ?? 100)): Promise<Row[]> {
+/** The list and the activity page at each count of raw events in `sizes`. */
+export async function sessionList(env: BenchEnv, sizes: number[], eventsPerSession: number, rounds: number): Promise<Row[]> {
   if (!env.infra) return [{ note: "needs PostgreSQL (not the embedded default)" }];
   const rows: Row[] = [];
-  for (const size of eventSizes()) rows.push(...(await sessionListAt(env, size, eventsPerSession, rounds)));
+  for (const size of sizes) rows.push(...(await sessionListAt(env, size, eventsPerSession, rounds)));
   return rows;
 }
 

@@ -1,6 +1,6 @@
 // The bad-input figures: the property-based suite is the measurement (hostile values for every root
 // field and plain endpoint), so the bench runs it with many cases and prints what it counted.
-import { suiteFigures, type Row } from "./support.js";
+import { quick, suiteFigures, type Row } from "./support.js";
 
 export interface BadInputFigures {
   surface: string;
@@ -12,9 +12,9 @@ export interface BadInputFigures {
   seed: number;
 }
 
-/** `BAD_INPUT_RUNS` cases per field (four times as many per endpoint); 50 unless set. */
+/** `BAD_INPUT_RUNS` cases per field (four times as many per endpoint); 50 unless set (2 with `--quick`). */
 export function badInput(): Row[] {
-  const env = { BAD_INPUT_RUNS: process.env.BAD_INPUT_RUNS ?? "50" };
+  const env = { BAD_INPUT_RUNS: process.env.BAD_INPUT_RUNS ?? (quick ? "2" : "50") };
   const { figures, passed } = suiteFigures<BadInputFigures[]>("test/api/bad-input.test.ts", "BAD_INPUT_REPORT", env, ["--testTimeout", "3600000"]);
   return figures.map((f) => ({
     surface: f.surface,

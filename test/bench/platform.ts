@@ -1,8 +1,9 @@
-// Platform figures: liveBoard fan-out over graphql-ws, and GraphQL round trips against bare Node HTTP.
-import { createServer, Agent, request } from "node:http";
+// Platform figures: liveBoard fan-out over graphql-ws, and GraphQL round trips against baselines in their own processes.
+import { spawn } from "node:child_process";
 import WebSocket from "ws";
 import { ok, tokenFor } from "../support/client.js";
-import { percentile, rssBytes, sleep, type BenchEnv, type Row } from "./support.js";
+import { startProcess, type Proc } from "../support/process.js";
+import { cpuSeconds, percentile, quick, rssBytes, sleep, type BenchEnv, type Row } from "./support.js";
 
 const BOARD = `subscription { liveBoard(ticks: true) { serverTime reason sessions { id state accumulatedSeconds } } }`;
 
@@ -72,62 +73,83 @@ export async function fanOut(env: BenchEnv, steps: number[]): Promise<Row[]> {
   return rows;
 }
 
-/** Runs `concurrency` request loops for `seconds`; returns latencies in ms. */
-async function load(send: () => Promise<void>, concurrency: number, seconds: number) {
-  const latencies: number[] = [];
-  const until = Date.now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (Date.now() < until) {
-        const start = performance.now();
-        await send();
-        latencies.push(performance.now() - start);
-      }
-    }),
-  );
-  return latencies.sort((a, b) => a - b);
+const AUTOCANNON = new URL("../../node_modules/.bin/autocannon", import.meta.url).pathname;
+
+interface Target {
+  name: string;
+  proc: Proc;
+  query: string;
+  token: string;
 }
 
-function post(agent: Agent, url: URL, body: string, headers: Record<string, string>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers } }, (res) => {
-      if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`));
-      res.resume();
-      res.on("end", () => resolve());
-    });
-    req.on("error", reject);
-    req.end(body);
+/**
+ * POSTs the query to one server for `seconds` from autocannon, a process of its own; the server's
+ * CPU is read from /proc around the run, so CPU per request counts every thread of it (GC included).
+ */
+async function load({ proc, query, token }: Target, connections: number, seconds: number): Promise<Row> {
+  const cpuBefore = cpuSeconds(proc.child.pid!);
+  // Asynchronously: the servers' logs are piped to this process, which must keep reading them.
+  const stdout = await new Promise<string>((resolve, reject) => {
+    const run = spawn(AUTOCANNON, [
+      "--json", "--connections", String(connections), "--duration", String(seconds), "--method", "POST",
+      "--headers", "content-type:application/json", "--headers", `authorization:Bearer ${token}`,
+      "--body", JSON.stringify({ query }), `${proc.url}/graphql`,
+    ], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    run.stdout.on("data", (chunk) => (out += chunk));
+    run.on("error", reject);
+    run.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`autocannon exited with ${code}`))));
   });
+  const cpu = cpuSeconds(proc.child.pid!) - cpuBefore;
+  const result = JSON.parse(stdout) as { requests: { total: number }; duration: number; latency: { p50: number; p99: number }; non2xx: number; errors: number };
+  return {
+    "requests/s": Math.round(result.requests.total / result.duration),
+    "server CPU µs/request": Math.round((cpu * 1e6) / result.requests.total),
+    "p50 ms": result.latency.p50,
+    "p99 ms": result.latency.p99,
+    failed: result.non2xx + result.errors,
+  };
 }
 
-export async function roundTrip(env: BenchEnv, concurrency = 50, seconds = 8): Promise<Row[]> {
+/**
+ * `{ viewer { role user { name } } }` with a personal token on the API, against two baselines each
+ * in its own process: (a) yoga + Pothos with the API's plugins answering `{ hello }`, (b) bare
+ * node:http doing the same lookup as one SELECT through `pg`. The API runs as one process and as
+ * it runs scaled out; each of its rows shows its ratio to each baseline, headed by the goal.
+ */
+export async function roundTrip(env: BenchEnv, connections = 50): Promise<Row[]> {
+  const seconds = quick ? 3 : 10;
   const api = await env.startApi();
   const token = await tokenFor(api.url, "tom@demo.test");
-  const query = JSON.stringify({ query: `{ viewer { role user { name } } }` });
-  const sample = JSON.stringify(await ok(api.url, `{ viewer { role user { name } } }`, {}, { token }));
-
-  // Baseline: a bare Node HTTP handler in its own process-equivalent (this process) returning the same JSON.
-  const bare = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(`{"data":${sample}}`));
-  });
-  await new Promise<void>((r) => bare.listen(0, "127.0.0.1", r));
-  const bareUrl = new URL(`http://127.0.0.1:${(bare.address() as { port: number }).port}/graphql`);
-
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const rows: Row[] = [];
-  for (const [name, url, headers] of [
-    ["bare Node HTTP (baseline)", bareUrl, {}],
-    ["GraphQL query, token auth", new URL(`${api.url}/graphql`), { authorization: `Bearer ${token}` }],
-  ] as const) {
-    await load(() => post(agent, url, query, headers), concurrency, 1); // warm-up
-    const latencies = await load(() => post(agent, url, query, headers), concurrency, seconds);
-    rows.push({ handler: name, "requests/s": Math.round(latencies.length / seconds), "p50 ms": percentile(latencies, 50), "p99 ms": percentile(latencies, 99) });
+  const query = `{ viewer { role user { name } } }`;
+  await ok(api.url, query, {}, { token });
+  // A baseline's `ratio` names the column where each API row's requests/s divided by its own is shown.
+  const targets: (Target & { ratio?: string })[] = [
+    { name: "yoga + Pothos hello world, same plugins", proc: await startProcess("test/bench/baselines/hello-world.ts", {}, READY), query: "{ hello }", token, ratio: "÷ hello world (goal ≥ 0.8)" },
+  ];
+  if (api.databaseUrl) {
+    const bare = await startProcess("test/bench/baselines/bare-select.ts", { DATABASE_URL: api.databaseUrl }, READY);
+    targets.push({ name: "bare node:http + the same SELECT (pg)", proc: bare, query, token, ratio: "÷ bare + SELECT (goal ≥ 0.5)" });
   }
-  const base = rows[0]["requests/s"] as number;
-  for (const row of rows) row["ratio to baseline"] = Number(((row["requests/s"] as number) / base).toFixed(2));
-  agent.destroy();
-  bare.close();
-  await api.stop();
+  targets.push({ name: "the API, one process (credentials cached)", proc: api, query, token });
+  if (env.infra) {
+    // Scaled out (Redis set), a process can't cache credentials: every request reads the database.
+    const scaled = await env.startApi({ REDIS_URL: env.infra.redisUrl });
+    targets.push({ name: "the API with REDIS_URL (no credential cache)", proc: scaled, query, token: await tokenFor(scaled.url, "tom@demo.test") });
+  }
+
+  const rows: Row[] = [];
+  for (const target of targets) {
+    await load(target, connections, quick ? 1 : 3); // warm-up: JIT, pools, caches
+    rows.push({ server: target.name, ...(await load(target, connections, seconds)) });
+  }
+  const rate = (row: Row) => row["requests/s"] as number;
+  for (const [i, row] of rows.entries()) {
+    if (targets[i].ratio) continue;
+    targets.forEach((baseline, b) => baseline.ratio && (row[baseline.ratio] = Number((rate(row) / rate(rows[b])).toFixed(2))));
+  }
+  for (const target of targets) await target.proc.stop();
   return rows;
 }
+
+const READY = /ready on (http:\/\/\S+) /;

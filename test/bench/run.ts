@@ -10,31 +10,47 @@ import { faultScenarios } from "./faults.js";
 import { soak } from "./soak.js";
 import { trackerLag } from "./tracker.js";
 import { heartbeatIngestion, importThroughput, sessionsPage } from "./work.js";
-import { benchEnv, printTable } from "./support.js";
+import { benchEnv, printTable, quick } from "./support.js";
 
-const only = process.argv[2];
+// `npm run bench -- [figure] [--quick]`
+const only = process.argv.slice(2).find((arg) => !arg.startsWith("--"));
+/** The full size of a figure, or its `--quick` size. */
+const size = (full: number, small: number) => (quick ? small : full);
+const n = (value: number) => value.toLocaleString("en");
 const env = await benchEnv();
 console.log(env.infra ? "Backing services: PostgreSQL and Redis on loopback" : "Backing services: embedded PGlite (install PostgreSQL and Redis for real figures)");
 try {
   if (!only || only === "roundtrip") printTable("GraphQL round trip, 50 concurrent clients", await roundTrip(env));
   if (!only || only === "fanout") {
-    const counts = (process.env.BENCH_SUBSCRIBERS ?? "1000,10000").split(",").map(Number);
+    const counts = (process.env.BENCH_SUBSCRIBERS ?? (quick ? "200,1000" : "1000,10000")).split(",").map(Number);
     printTable("liveBoard fan-out on one API process, 1 s ticks", await fanOut(env, counts));
   }
-  if (!only || only === "beats") printTable("Agent session beat flips, 50 concurrent users", await beatFlips(env));
-  if (!only || only === "invoicing") printTable("Month-end invoicing: 1,000 clients, 100,000 entries", await monthEnd(env));
-  if (!only || only === "heartbeats") printTable("Heartbeat ingestion into PostgreSQL", await heartbeatIngestion(env));
-  if (!only || only === "aw-import") printTable("ActivityWatch import, a month-sized export (two hosts, browser tabs)", await importThroughput(env));
-  if (!only || only === "tracker-lag") printTable("Tracker lag: an ActivityWatch AFK heartbeat until the Live board shows it", await trackerLag(env));
-  if (!only || only === "sessions-page") printTable("Sessions page, one month of 200 employees", await sessionsPage(env));
-  if (!only || only === "appointments") printTable("Client sessions calendar, month view: 20 staff, 10,000 sessions with field values", await calendarMonth(env));
+  if (!only || only === "beats") printTable("Agent session beat flips, 50 concurrent users", await beatFlips(env, 50, size(10, 3)));
+  if (!only || only === "invoicing") {
+    const [clients, entries] = [size(1000, 100), size(100_000, 10_000)];
+    printTable(`Month-end invoicing: ${n(clients)} clients, ${n(entries)} entries`, await monthEnd(env, clients, entries));
+  }
+  if (!only || only === "heartbeats") printTable("Heartbeat ingestion into PostgreSQL", await heartbeatIngestion(env, 10, size(10, 3)));
+  if (!only || only === "aw-import") printTable("ActivityWatch import, a month-sized export (two hosts, browser tabs)", await importThroughput(env, size(3, 1)));
+  if (!only || only === "tracker-lag") printTable("Tracker lag: an ActivityWatch AFK heartbeat until the Live board shows it", await trackerLag(env, size(40, 10)));
+  if (!only || only === "sessions-page") {
+    const employees = size(200, 50);
+    printTable(`Sessions page, one month of ${employees} employees`, await sessionsPage(env, employees, 40, size(40, 10)));
+  }
+  if (!only || only === "appointments") {
+    const sessions = Number(process.env.BENCH_SESSIONS ?? size(10_000, 2_000));
+    printTable(`Client sessions calendar, month view: 20 staff, ${n(sessions)} sessions with field values`, await calendarMonth(env, sessions, 20, size(100, 20)));
+  }
   if (!only || only === "analytics" || only === "ingestion")
-    printTable("User-session event ingestion, end to end (HTTP batch in, events stored, sessions updated)", await eventIngestion(env));
-  if (!only || only === "analytics" || only === "sessions-list")
+    printTable("User-session event ingestion, end to end (HTTP batch in, events stored, sessions updated)", await eventIngestion(env, Number(process.env.BENCH_BATCHES ?? size(200, 20))));
+  if (!only || only === "analytics" || only === "sessions-list") {
+    // 10M takes several minutes to make: BENCH_ANALYTICS_EVENTS=1000000,10000000 asks for it.
+    const sizes = (process.env.BENCH_ANALYTICS_EVENTS ?? String(size(1_000_000, 100_000))).split(",").map(Number);
     printTable(
-      `User Sessions list (50 per page) and User Activity page at ${process.env.BENCH_ANALYTICS_EVENTS ?? "1000000"} raw events (50,000 sessions a month, raw events in monthly partitions)`,
-      await sessionList(env),
+      `User Sessions list (50 per page) and User Activity page at ${sizes.map(n).join(" and ")} raw events (50,000 sessions a month, raw events in monthly partitions)`,
+      await sessionList(env, sizes, 20, Number(process.env.BENCH_ROUNDS ?? size(100, 20))),
     );
+  }
   if (!only || only === "faults")
     printTable("Faults under mixed traffic (2 API processes, 1 worker): refused batches sent again, every event id audited", await faultScenarios());
   if (!only || only === "soak")

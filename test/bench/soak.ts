@@ -6,10 +6,10 @@ import type { Client } from "graphql-ws";
 import { ok, wsClient } from "../support/client.js";
 import { startStack } from "../support/stack.js";
 import { newWorkspace } from "../support/workspace.js";
-import { rssBytes, sleep, type BenchEnv, type Row } from "./support.js";
+import { quick, rssBytes, sleep, type BenchEnv, type Row } from "./support.js";
 
-const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 600);
-const SUBSCRIBERS = Number(process.env.BENCH_SOAK_SUBSCRIBERS ?? 2000);
+const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? (quick ? 30 : 600));
+const SUBSCRIBERS = Number(process.env.BENCH_SOAK_SUBSCRIBERS ?? (quick ? 200 : 2000));
 const WINDOW_MS = Math.min(60_000, (SECONDS * 1000) / 5);
 const METRICS_TOKEN = "soak-metrics";
 

@@ -41,6 +41,17 @@ export async function benchEnv(): Promise<BenchEnv> {
   };
 }
 
+/** `npm run bench -- --quick`: every figure with shorter runs and smaller data, for day-to-day use. */
+export const quick = process.argv.includes("--quick");
+
+/** Seconds of CPU (user + system, all threads) a process has used so far, from /proc. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const [utime, stime] = stat.slice(stat.lastIndexOf(")") + 2).split(" ").slice(11, 13).map(Number);
+  return (utime + stime) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
+
 export function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;

@@ -17,14 +17,18 @@ export function startProcess(script: string, env: Record<string, string>, readyP
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output: string[] = [];
+  let started = false;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} did not start:\n${output.join("")}`)), 60_000);
     const onData = (chunk: Buffer) => {
       const text = chunk.toString();
       output.push(text);
       if (process.env.TEST_VERBOSE) process.stderr.write(text);
+      // Once started, a busy server's log would make re-reading the whole output quadratic.
+      if (started) return;
       const match = readyPattern.exec(output.join(""));
       if (match) {
+        started = true;
         clearTimeout(timer);
         resolve({
           url: match[1] ?? "",
