@@ -1,8 +1,10 @@
 // The progress report as a PDF: what the page shows, for a client's file or a referrer. Numbers
-// over time are drawn as small bar charts with their values beside them.
+// over time are drawn as small bar charts with their values beside them, choices as a bar per answer
+// with how often it was given.
 import PDFDocument from "pdfkit";
 import { DateTime } from "luxon";
 import type { ProgressReport } from "./progress.js";
+import { answerCounts } from "./rules.js";
 
 const STATUS_WORDS = { scheduled: "Scheduled", in_progress: "In progress", completed: "Completed", cancelled: "Cancelled" } as const;
 
@@ -26,7 +28,8 @@ export async function progressPdf(report: ProgressReport): Promise<{ name: strin
   for (const { field, points } of report.series) {
     doc.font("Helvetica-Bold").fontSize(12).text(field.label).font("Helvetica").fontSize(10);
     const numbers = points.filter((p) => typeof p.value === "number").map((p) => p.value as number);
-    if (numbers.length === points.length) drawBars(doc, numbers);
+    if (field.type === "select") drawCounts(doc, answerCounts(points));
+    else if (numbers.length === points.length) drawBars(doc, numbers);
     for (const p of points) doc.text(`${when(p.at, "yyyy-MM-dd")}  ${p.value}`);
     doc.moveDown();
   }
@@ -53,4 +56,16 @@ function drawBars(doc: PDFKit.PDFDocument, values: number[]) {
   doc.fillColor("black");
   doc.y = top + height + 6;
   doc.x = 50;
+}
+
+/** A bar per answer, as long as how often it was given, with the answer and the count written beside it. */
+function drawCounts(doc: PDFKit.PDFDocument, counts: [string, number][]) {
+  const most = Math.max(...counts.map(([, n]) => n), 1);
+  for (const [answer, times] of counts) {
+    const top = doc.y + 2;
+    doc.rect(50, top, (times / most) * 200, 9).fill("#2f6fde");
+    doc.fillColor("black").text(`${answer}: ${times} time${times === 1 ? "" : "s"}`, 260, top, { width: 285 });
+    doc.x = 50;
+  }
+  doc.moveDown(0.5);
 }

@@ -359,6 +359,13 @@ export function progressSeries<F extends { key: string; type: string }>(fields: 
     .filter((s) => s.points.length > 0);
 }
 
+/** How often each answer of a choice field was given, the most given first (ties by name). */
+export function answerCounts(points: readonly ProgressPoint[]): [answer: string, times: number][] {
+  const counts = new Map<string, number>();
+  for (const p of points) counts.set(String(p.value), (counts.get(String(p.value)) ?? 0) + 1);
+  return [...counts].sort(([a, m], [b, n]) => n - m || a.localeCompare(b));
+}
+
 export const MAX_SERIES_WEEKS = 8;
 export const MAX_SERIES_OCCURRENCES = 52;
 

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ok } from "../support/client.js";
 import { calendar, isoDate } from "../support/dates.js";
+import { pdfLines } from "../support/pdf-text.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
@@ -73,7 +74,12 @@ describe("a client's progress report", () => {
     expect(pdf.status).toBe(200);
     expect(pdf.headers.get("content-type")).toBe("application/pdf");
     expect(pdf.headers.get("content-disposition")).toContain(`progress-ida-berg-${day(0)}-${day(27)}.pdf`);
-    expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).toBe("%PDF-");
+    const bytes = Buffer.from(await pdf.arrayBuffer());
+    expect(bytes.subarray(0, 5).toString()).toBe("%PDF-");
+    // Under each field its chart, then its values by date: a choice field's chart counts the answers.
+    const lines = pdfLines(bytes);
+    expect(lines.slice(lines.indexOf("mobility"), lines.indexOf("mobility") + 5)).toEqual(["mobility", "Low: 1 time", "Medium: 1 time", `${day(0)}  Low`, `${day(7)}  Medium`]);
+    expect(lines).toContain("Sessions: 4");
 
     // Bad ranges name the field; an unknown client is not found; nobody outside the practice reads it.
     expect((await ok(url, REPORT, { c: client, f: day(27), t: day(0) }, owner)).clientProgress).toMatchObject({ code: "VALIDATION", problems: [{ path: ["to"], message: "Must not be before from" }] });
