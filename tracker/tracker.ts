@@ -82,6 +82,11 @@ export class Tracker {
   readonly prompts: AfkPrompts;
   /** Where the watchers and the employee find this tracker (set once it listens). */
   pageUrl = "";
+  /**
+   * An AFK bucket whose return from AFK (its not-afk event) isn't queued yet: the platform ends the
+   * AFK period only when that event reaches it, so asking before would find nothing to ask about.
+   */
+  private returning: string | null = null;
   private backFromAfk = false;
 
   constructor(private readonly options: TrackerOptions) {
@@ -130,9 +135,9 @@ export class Tracker {
     this.closeIfIdle();
     const before = this.newest.get(bucketId) ?? null;
     const { newest, started } = heartbeat(before, beat, pulsetime);
-    if (started && FORWARDED[bucket.type] === "afk" && before?.data.status === "afk" && newest.data.status === "not-afk") this.backFromAfk = true;
     // The event it replaces as the newest is final: what of it isn't sent yet goes first.
     if (started) this.queuePiece(bucket);
+    if (started && FORWARDED[bucket.type] === "afk" && before?.data.status === "afk" && newest.data.status === "not-afk") this.returning = bucketId;
     this.newest.set(bucketId, newest);
     if (isTabs(bucket)) this.noteTab(bucketId, newest, started);
     this.noteActivity(bucket, newest.end);
@@ -218,6 +223,7 @@ export class Tracker {
     const parts = type === "window" ? this.withUrls({ ...piece, data: e.data }) : [{ ...piece, data: e.data }];
     this.queue.append(parts.map((p, i) => toPlatform(type, parts.length > 1 ? `${piece.id}/${i}` : piece.id, p.start, p.end, p.data, e.pulsetime)));
     e.sentUntil = piece.end;
+    if (bucket.id === this.returning) [this.returning, this.backFromAfk] = [null, true];
   }
 
   /**
