@@ -5,7 +5,7 @@ import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import WithInputPlugin from "@pothos/plugin-with-input";
 import type { Context } from "./common/context.js";
-import InputLimitsPlugin from "./common/input-limits.js";
+import InputLimitsPlugin, { decodeId } from "./common/input-limits.js";
 import { ForbiddenError } from "./common/errors.js";
 import { actsAsPerson, can, type Permission } from "./common/policy.js";
 
@@ -55,6 +55,7 @@ export function newBuilder() {
       nodesOnConnection: true,
       // Defined in common/nodes.ts: capped and batched.
       nodesQueryOptions: false,
+      decodeGlobalID: decodeId,
     },
   });
 }

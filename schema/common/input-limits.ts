@@ -47,12 +47,22 @@ function isDecodedGlobalId(value: object): value is { typename: string; id: stri
 }
 
 /**
+ * A global ID decoded, a UUID in it in lower case. PostgreSQL reads a UUID in either case but answers
+ * in lower case, and code that compares IDs as text (a change to the session it was asked about)
+ * would otherwise miss the row it just found.
+ */
+export function decodeId(globalId: string): { typename: string; id: string } {
+  const { typename, id } = decodeGlobalID(globalId);
+  return { typename, id: UUID.test(id) ? id.toLowerCase() : id };
+}
+
+/**
  * A global ID of the given type where no argument type decodes it (query parameters, IDs inside JSON
  * values), as the row ID it names; null when it isn't one of ours.
  */
 export function localId(globalId: string, typename: string): string | null {
   try {
-    const decoded = decodeGlobalID(globalId);
+    const decoded = decodeId(globalId);
     return decoded.typename === typename && UUID.test(decoded.id) ? decoded.id : null;
   } catch {
     return null;

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gql, ok, subscribe, tokenFor, wsClient } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
@@ -69,6 +70,15 @@ describe("agent sessions", () => {
     expect(ended.beats.map((b: { billable: boolean }) => b.billable)).toEqual([true, true]);
     expect((await start(token, "After the change", agentProjectId)).billAgentTime).toBe(false);
     await ok(url, off, { id: agentProjectId, on: true }, { token: owner });
+  });
+
+  it("takes an ID whose UUID is in upper case as the same session", async () => {
+    const token = ws.employee2.token;
+    const session = await start(token, "Upper case");
+    const { typename, id } = decodeGlobalID(session.id);
+    const shouted = encodeGlobalID(typename, id.toUpperCase());
+    expect((await beat(token, shouted, "AGENT")).id).toBe(session.id);
+    expect(await end(token, shouted)).toMatchObject({ id: session.id, state: null });
   });
 
   it("a session with no billable time writes no entry but stays in the ended list", async () => {

@@ -82,10 +82,17 @@ export const hostileJson = fc.oneof(
   fc.dictionary(hostileString, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }),
 );
 
+/** A global ID naming the same row, its UUID in upper case (which PostgreSQL reads as the same). */
+function upperCased(globalId: string) {
+  const { typename, id } = decodeGlobalID(globalId);
+  return encodeGlobalID(typename, id.toUpperCase());
+}
+
 function hostileId(ids: KnownIds) {
   const known = Object.values(ids);
   return fc.oneof(
     fc.tuple(fc.constantFrom(...TYPES), uuid).map(([t, u]) => encodeGlobalID(t, u)),
+    ...(known.length ? [fc.constantFrom(...known).map(upperCased)] : []), // the same row, its UUID in upper case
     fc.constantFrom(b64("Client:not-a-uuid"), b64("Client:1; DROP"), b64("nocolon"), b64(`Client:${"0".repeat(3_000)}`), "not base64 !!", "", "\u0000", "x".repeat(10_000)),
     fc.string({ maxLength: 30 }).map((s) => b64(`Client:${s}`)),
     ...(known.length ? [fc.constantFrom(...known)] : []), // a real ID, maybe of the wrong type
