@@ -1,5 +1,5 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import type { AgentSession, Beat, Project, User } from "../../prisma/generated/client.js";
+import type { AgentSession, Beat } from "../../prisma/generated/client.js";
 import type { Db, Services, Tx, Viewer } from "../common/context.js";
 import type { LiveSession, LiveState } from "../common/pubsub.js";
 import { publishSessionChange } from "../live/service.js";
@@ -10,16 +10,35 @@ import { isBillable, sessionTotals, type BeatKind } from "./rules.js";
 export type Person = Pick<Viewer, "workspaceId" | "userId">;
 
 /**
- * A session as it is served: its row (running totals included), whose it is, its project, and its
- * open beat (none once ended). Its earlier beats are read only when asked for.
+ * A session as it is served: its row (running totals included), its open beat (none once ended),
+ * and the names the Live board shows. Its earlier beats, person and project are read only when asked for.
  */
-export type LoadedSession = AgentSession & { user: User; project: Project; open: Beat | null };
+export type LoadedSession = AgentSession & { open: Beat | null; person: string; projectName: string };
 
 /** The include that loads a session as served, through `loaded`. */
-export const withOpenBeat = { beats: { where: { endedAt: null } }, user: true, project: true } as const;
+export const withOpenBeat = { beats: { where: { endedAt: null } }, user: { select: { name: true } }, project: { select: { name: true } } } as const;
 
-export function loaded({ beats, ...session }: AgentSession & { beats: Beat[]; user: User; project: Project }): LoadedSession {
-  return { ...session, open: beats[0] ?? null };
+export function loaded({ beats, user, project, ...session }: AgentSession & { beats: Beat[]; user: { name: string }; project: { name: string } }): LoadedSession {
+  return { ...session, open: beats[0] ?? null, person: user.name, projectName: project.name };
+}
+
+/** A session as agent_flip_beat returns it: its row as JSON, instants as text. */
+type SessionJson = Omit<LoadedSession, "startedAt" | "endedAt" | "createdAt" | "open"> & {
+  startedAt: string;
+  endedAt: string | null;
+  createdAt: string;
+  open: (Omit<Beat, "startedAt" | "endedAt"> & { startedAt: string; endedAt: null }) | null;
+};
+
+function fromJson(s: SessionJson): LoadedSession {
+  const instant = (text: string | null) => (text === null ? null : new Date(text));
+  return {
+    ...s,
+    startedAt: new Date(s.startedAt),
+    endedAt: instant(s.endedAt),
+    createdAt: new Date(s.createdAt),
+    open: s.open && { ...s.open, startedAt: new Date(s.open.startedAt), endedAt: null },
+  };
 }
 
 export function sessionAsLive(session: LoadedSession, now: Date): LiveSession {
@@ -30,8 +49,8 @@ export function sessionAsLive(session: LoadedSession, now: Date): LiveSession {
     kind: "AGENT",
     workspaceId: session.workspaceId,
     userId: session.userId,
-    title: session.description || session.project.name,
-    person: session.user.name,
+    title: session.description || session.projectName,
+    person: session.person,
     state: current?.kind ?? "ended",
     ticking,
     startedAt: session.startedAt,
@@ -61,12 +80,14 @@ export async function demoteActiveBeat(tx: Tx, person: Person, at: Date, to: "id
 }
 
 /** The outcome of one flip (agent_flip_beat): a problem, or what changed. */
-interface Flip {
+interface Flip<S> {
   problem: "not_found" | "ended" | null;
   switched: boolean;
   previous: BeatKind | null;
   stoppedEntryId: string | null;
   demotedSessionId: string | null;
+  /** The changed sessions as served: the demoted one first, the flipped one last. */
+  sessions: S[];
 }
 
 /**
@@ -74,25 +95,30 @@ interface Flip {
  * making it active stops the timer and drops their other active session to `previousTo`; then the
  * session switches to `kind` (nothing when it already is that kind).
  */
-export async function flipBeat(db: Db, person: Person, sessionId: string, kind: BeatKind, previousTo: BeatKind, at: Date): Promise<Flip> {
-  const [flip] = await db.$queryRaw<Flip[]>`
+export async function flipBeat(db: Db, person: Person, sessionId: string, kind: BeatKind, previousTo: BeatKind, at: Date): Promise<Flip<LoadedSession>> {
+  const [flip] = await db.$queryRaw<Flip<SessionJson>[]>`
     SELECT * FROM agent_flip_beat(${person.workspaceId}::uuid, ${person.userId}::uuid, ${sessionId}::uuid, ${kind}::"BeatKind", ${previousTo}::"BeatKind", ${at})`;
-  return flip;
+  return { ...flip, sessions: (flip.sessions ?? []).map(fromJson) };
 }
 
-/**
- * After commit: the Live board and status subscribers hear of each changed session, in the order
- * given; returns them loaded, in that order.
- */
-export async function announceSessions(services: Services, changes: { id: string; previous: LiveState | null }[]) {
-  if (!changes.length) return [];
+type Change = { id: string; previous: LiveState | null };
+
+/** After commit: the Live board and status subscribers hear of each changed session, in the order given. */
+export function publishSessions(services: Services, sessions: LoadedSession[], changes: Change[]) {
   const now = new Date();
+  for (const change of changes) {
+    const session = sessions.find((s) => s.id === change.id)!;
+    const live = sessionAsLive(session, now);
+    publishSessionChange(services, live, !session.endedAt, { status: live.state, previousStatus: change.previous, at: now });
+  }
+}
+
+/** After commit: reads the changed sessions and announces them (publishSessions); returns them in the order given. */
+export async function announceSessions(services: Services, changes: Change[]) {
+  if (!changes.length) return [];
   const rows = await services.db.agentSession.findMany({ where: { id: { in: changes.map((c) => c.id) } }, include: withOpenBeat });
   const sessions = changes.map((change) => loaded(rows.find((r) => r.id === change.id)!));
-  for (const [i, session] of sessions.entries()) {
-    const live = sessionAsLive(session, now);
-    publishSessionChange(services, live, !session.endedAt, { status: live.state, previousStatus: changes[i].previous, at: now });
-  }
+  publishSessions(services, sessions, changes);
   return sessions;
 }
 

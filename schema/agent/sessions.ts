@@ -6,7 +6,7 @@ import type { Context, Tx } from "../common/context.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { UserRef } from "../identity/types.js";
 import { readingInstant } from "../live/sources.js";
-import { announceSessions, demoteActiveBeat, finishSession, flipBeat, loaded, withOpenBeat, type LoadedSession } from "./beats.js";
+import { announceSessions, demoteActiveBeat, finishSession, flipBeat, loaded, publishSessions, withOpenBeat, type LoadedSession } from "./beats.js";
 import { ProjectRef } from "../clients/types.js";
 import { projectTakingTime } from "../clients/service.js";
 import { isBillable, sessionTotals, type BeatKind } from "./rules.js";
@@ -46,8 +46,9 @@ builder.node(AgentSessionRef, {
   },
   fields: (t) => ({
     description: t.exposeString("description"),
-    project: t.field({ type: ProjectRef, resolve: (s) => s.project }),
-    user: t.field({ type: UserRef, resolve: (s) => s.user }),
+    // By id, read only when asked for; Prisma batches the lookups of one request into one query.
+    project: t.field({ type: ProjectRef, resolve: (s, _a, ctx) => ctx.db.project.findUniqueOrThrow({ where: { id: s.projectId } }) }),
+    user: t.field({ type: UserRef, resolve: (s, _a, ctx) => ctx.db.user.findUniqueOrThrow({ where: { id: s.userId }, omit: { passwordHash: true } }) }),
     startedAt: t.expose("startedAt", { type: "DateTime" }),
     endedAt: t.expose("endedAt", { type: "DateTime", nullable: true }),
     billAgentTime: t.exposeBoolean("billAgentTime", { description: "The project's flag as it was when the session started." }),
@@ -150,12 +151,12 @@ export async function setBeat(ctx: Context, sessionId: string, kind: BeatKind, p
   if (flip.problem === "not_found") throw new NotFoundError("Session");
   if (flip.problem === "ended") throw new ConflictError("This session has ended", [sessionId]);
   if (flip.stoppedEntryId) announceStopped(ctx, await stoppedEntry(ctx.db, flip.stoppedEntryId));
-  const changes = [
+  const flipped = flip.sessions.at(-1)!;
+  publishSessions(ctx, flip.sessions, [
     ...(flip.demotedSessionId ? [{ id: flip.demotedSessionId, previous: "active" as const }] : []),
-    ...(flip.switched ? [{ id: sessionId, previous: flip.previous }] : []),
-  ];
-  const announced = await announceSessions(ctx, changes);
-  return announced.find((s) => s.id === sessionId) ?? loaded(await ctx.db.agentSession.findUniqueOrThrow({ where: { id: sessionId }, include: withOpenBeat }));
+    ...(flip.switched ? [{ id: flipped.id, previous: flip.previous }] : []),
+  ]);
+  return flipped;
 }
 
 export async function endSession(ctx: Context, sessionId: string) {

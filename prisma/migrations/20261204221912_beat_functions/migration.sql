@@ -92,9 +92,11 @@ END $$;
 -- setBeat as one statement. Under the person's lock (the key of lockAgentTimer in
 -- schema/common/locks.ts): the session must be the person's and open; making it active stops the
 -- timer and drops the person's other active session to p_previous_to; then the session switches.
--- Expected failures come back as `problem` ('not_found', 'ended'), not as errors.
+-- Expected failures come back as `problem` ('not_found', 'ended'), not as errors. `sessions` holds
+-- what the answer and the Live board need of the changed sessions (the demoted one first, the
+-- flipped one last): each row as JSON with its open beat, its person's name and its project's name.
 CREATE FUNCTION agent_flip_beat(p_workspace uuid, p_user uuid, p_session uuid, p_kind "BeatKind", p_previous_to "BeatKind", p_at timestamptz)
-RETURNS TABLE (problem text, switched boolean, previous "BeatKind", "stoppedEntryId" uuid, "demotedSessionId" uuid)
+RETURNS TABLE (problem text, switched boolean, previous "BeatKind", "stoppedEntryId" uuid, "demotedSessionId" uuid, sessions jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
   ended_at timestamptz;
@@ -109,5 +111,12 @@ BEGIN
     "demotedSessionId" := agent_demote_active(p_workspace, p_user, p_previous_to, p_at, p_session);
   END IF;
   SELECT f.previous, f.switched INTO previous, switched FROM agent_switch_beat(p_session, p_kind, p_at) f;
+  SELECT jsonb_agg(to_jsonb(s) || jsonb_build_object('open', to_jsonb(b), 'person', u.name, 'projectName', pr.name) ORDER BY s.id = p_session)
+  INTO sessions
+  FROM "AgentSession" s
+  JOIN "User" u ON u.id = s."userId"
+  JOIN "Project" pr ON pr.id = s."projectId"
+  LEFT JOIN "Beat" b ON b."sessionId" = s.id AND b."endedAt" IS NULL
+  WHERE s.id = p_session OR s.id = "demotedSessionId";
   RETURN NEXT;
 END $$;
