@@ -5,7 +5,7 @@ import type { Project } from "../../prisma/generated/client.js";
 import type { Db, Tx } from "../common/context.js";
 import { timeOn, type DemoCalendar } from "../common/demo.js";
 import { finishSession } from "./beats.js";
-import type { BeatKind } from "./rules.js";
+import { totals, type BeatKind } from "./rules.js";
 
 /** Beats in order, as kind and minutes. */
 type Plan = [BeatKind, number][];
@@ -34,6 +34,8 @@ async function recordSession(tx: Tx, workspaceId: string, s: DemoSession, runnin
     at += minutes * 60_000;
     return { workspaceId, userId: s.userId, kind, startedAt, endedAt: i < s.plan.length - 1 ? new Date(at) : null };
   });
+  // The running totals of the beats written here as ended, as the beat functions would have kept them.
+  const closed = totals(beats.slice(0, -1), s.project.billAgentTime, new Date(at));
   const session = await tx.agentSession.create({
     data: {
       workspaceId,
@@ -42,6 +44,9 @@ async function recordSession(tx: Tx, workspaceId: string, s: DemoSession, runnin
       description: s.description,
       billAgentTime: s.project.billAgentTime,
       startedAt: s.start,
+      closedActiveSeconds: closed.activeSeconds,
+      closedAgentSeconds: closed.agentSeconds,
+      closedIdleSeconds: closed.idleSeconds,
       beats: { createMany: { data: beats } },
     },
   });

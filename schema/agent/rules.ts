@@ -38,6 +38,26 @@ export function totals(beats: readonly BeatSpan[], billAgentTime: boolean, now: 
   return result;
 }
 
+/** Whole seconds of a session's ended beats per kind, as its row keeps them. */
+export interface ClosedSeconds {
+  closedActiveSeconds: number;
+  closedAgentSeconds: number;
+  closedIdleSeconds: number;
+}
+
+const KINDS: readonly BeatKind[] = ["active", "agent", "idle"];
+
+/**
+ * The same totals from the session's running totals and its open beat (counted up to `now`), so
+ * reading a session never sums every beat it ever had.
+ */
+export function sessionTotals(closed: ClosedSeconds, open: BeatSpan | null, billAgentTime: boolean, now: Date): SessionTotals {
+  const result = { billableSeconds: 0, activeSeconds: closed.closedActiveSeconds, agentSeconds: closed.closedAgentSeconds, idleSeconds: closed.closedIdleSeconds };
+  if (open) result[`${open.kind}Seconds`] += seconds(open, now);
+  for (const kind of KINDS) if (isBillable(kind, billAgentTime)) result.billableSeconds += result[`${kind}Seconds`];
+  return result;
+}
+
 /** What a time entry may hold, for a logged entry and an edited one alike. */
 export function checkEntry(problems: Problems, entry: { description: string; startedAt: Date; endedAt: Date }, now: Date) {
   if (entry.endedAt <= entry.startedAt) problems.add("endedAt", "Must be after the start");

@@ -6,11 +6,11 @@ import type { Context, Tx } from "../common/context.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { UserRef } from "../identity/types.js";
 import { readingInstant } from "../live/sources.js";
-import { announceSessions, demoteActiveBeat, finishSession, openBeat, switchBeat, withBeats, type SessionWithBeats } from "./beats.js";
+import { announceSessions, demoteActiveBeat, finishSession, flipBeat, loaded, publishSessions, withOpenBeat, type LoadedSession } from "./beats.js";
 import { ProjectRef } from "../clients/types.js";
 import { projectTakingTime } from "../clients/service.js";
-import { isBillable, totals, type BeatKind } from "./rules.js";
-import { announceStopped, lockPerson, stopRunning, TimeEntryRef } from "./timer.js";
+import { isBillable, sessionTotals, type BeatKind } from "./rules.js";
+import { announceStopped, lockPerson, stopRunning, stoppedEntry, TimeEntryRef } from "./timer.js";
 import { upperSnake } from "../common/enums.js";
 
 const BeatKindEnum = builder.enumType("BeatKind", {
@@ -30,20 +30,25 @@ const BeatRef = builder.objectRef<Beat & { billAgentTime: boolean }>("Beat").imp
   }),
 });
 
-export const AgentSessionRef = builder.objectRef<SessionWithBeats>("AgentSession");
+export const AgentSessionRef = builder.objectRef<LoadedSession>("AgentSession");
 
 /** An open session is read at its current beat's last whole second, the instant serverTime names. */
-const readAt = (s: SessionWithBeats) => readingInstant(s, s.endedAt ? null : (openBeat(s)?.startedAt ?? null));
+const readAt = (s: LoadedSession) => readingInstant(s, s.endedAt ? null : (s.open?.startedAt ?? null));
+
+/** Its totals at the instant it is read (an ended session's at its end). */
+const totalsOf = (s: LoadedSession) => sessionTotals(s, s.open, s.billAgentTime, s.endedAt ?? readAt(s));
 
 builder.node(AgentSessionRef, {
   id: { resolve: (s) => s.id },
-  loadOne: (id, ctx) => {
-    return ctx.db.agentSession.findFirst({ where: { id, ...rowsWhere(ctx.viewer, "agentSession") }, include: withBeats });
+  loadOne: async (id, ctx) => {
+    const session = await ctx.db.agentSession.findFirst({ where: { id, ...rowsWhere(ctx.viewer, "agentSession") }, include: withOpenBeat });
+    return session && loaded(session);
   },
   fields: (t) => ({
     description: t.exposeString("description"),
-    project: t.field({ type: ProjectRef, resolve: (s) => s.project }),
-    user: t.field({ type: UserRef, resolve: (s) => s.user }),
+    // By id, read only when asked for; Prisma batches the lookups of one request into one query.
+    project: t.field({ type: ProjectRef, resolve: (s, _a, ctx) => ctx.db.project.findUniqueOrThrow({ where: { id: s.projectId } }) }),
+    user: t.field({ type: UserRef, resolve: (s, _a, ctx) => ctx.db.user.findUniqueOrThrow({ where: { id: s.userId }, omit: { passwordHash: true } }) }),
     startedAt: t.expose("startedAt", { type: "DateTime" }),
     endedAt: t.expose("endedAt", { type: "DateTime", nullable: true }),
     billAgentTime: t.exposeBoolean("billAgentTime", { description: "The project's flag as it was when the session started." }),
@@ -51,14 +56,21 @@ builder.node(AgentSessionRef, {
       type: BeatKindEnum,
       nullable: true,
       description: "The current beat; null once ended.",
-      resolve: (s) => openBeat(s)?.kind ?? null,
+      resolve: (s) => s.open?.kind ?? null,
     }),
-    beats: t.field({ type: [BeatRef], resolve: (s) => s.beats.map((b) => ({ ...b, billAgentTime: s.billAgentTime })) }),
+    beats: t.field({
+      type: [BeatRef],
+      // Read only when asked for; Prisma batches these lookups of one request into one query.
+      resolve: async (s, _a, ctx) => {
+        const beats = await ctx.db.agentSession.findUnique({ where: { id: s.id } }).beats({ orderBy: { startedAt: "asc" } });
+        return (beats ?? []).map((b) => ({ ...b, billAgentTime: s.billAgentTime }));
+      },
+    }),
     serverTime: t.field({ type: "DateTime", description: "The instant the counters below were computed.", resolve: (s) => readAt(s) }),
-    billableSeconds: t.int({ resolve: (s) => s.billableSeconds ?? totals(s.beats, s.billAgentTime, readAt(s)).billableSeconds }),
-    activeSeconds: t.int({ resolve: (s) => totals(s.beats, s.billAgentTime, s.endedAt ?? readAt(s)).activeSeconds }),
-    agentSeconds: t.int({ resolve: (s) => totals(s.beats, s.billAgentTime, s.endedAt ?? readAt(s)).agentSeconds }),
-    idleSeconds: t.int({ resolve: (s) => totals(s.beats, s.billAgentTime, s.endedAt ?? readAt(s)).idleSeconds }),
+    billableSeconds: t.int({ resolve: (s) => s.billableSeconds ?? sessionTotals(s, s.open, s.billAgentTime, readAt(s)).billableSeconds }),
+    activeSeconds: t.int({ resolve: (s) => totalsOf(s).activeSeconds }),
+    agentSeconds: t.int({ resolve: (s) => totalsOf(s).agentSeconds }),
+    idleSeconds: t.int({ resolve: (s) => totalsOf(s).idleSeconds }),
     timeEntry: t.field({
       type: TimeEntryRef,
       nullable: true,
@@ -75,18 +87,18 @@ builder.queryField("agentSessions", (t) =>
     authScopes: { permission: "agent.read" },
     args: { ended: t.arg.boolean({ required: false, description: "Only ended (true) or only open (false) sessions." }) },
     resolve: (_r, args, ctx) =>
-      resolveOffsetConnection({ args }, ({ limit, offset }) =>
-        ctx.db.agentSession.findMany({
+      resolveOffsetConnection({ args }, async ({ limit, offset }) =>
+        (await ctx.db.agentSession.findMany({
           where: {
             ...rowsWhere(ctx.viewer, "agentSession"),
             userId: ctx.viewer!.userId,
             ...(args.ended == null ? {} : { endedAt: args.ended ? { not: null } : null }),
           },
-          include: withBeats,
+          include: withOpenBeat,
           orderBy: [{ endedAt: { sort: "desc", nulls: "first" } }, { startedAt: "desc" }, { id: "asc" }],
           skip: offset,
           take: limit,
-        }),
+        })).map(loaded),
       ),
   }),
 );
@@ -134,21 +146,17 @@ export async function startSession(ctx: Context, projectId: string, description:
 export async function setBeat(ctx: Context, sessionId: string, kind: BeatKind, previousTo: BeatKind) {
   const viewer = ctx.viewer!;
   if (previousTo === "active") throw ValidationError.field("previousTo", "The session you leave drops to idle or agent");
-  const now = new Date();
-  const { stopped, demoted, switched, previous } = await ctx.db.$transaction(async (tx) => {
-    await lockPerson(tx, viewer);
-    const session = await ownOpenSession(tx, ctx, sessionId);
-    // Making a session active focuses it: the timer stops, your other active session steps back.
-    const stopped = kind === "active" ? await stopRunning(tx, viewer, now) : null;
-    const demoted = kind === "active" ? await demoteActiveBeat(tx, viewer, now, previousTo, session.id) : null;
-    const { switched, previous } = await switchBeat(tx, session.id, viewer, kind, now);
-    return { stopped, demoted, switched, previous };
-  });
-  if (stopped) announceStopped(ctx, stopped);
-  if (demoted) await announceSessions(ctx, [{ id: demoted, previous: "active" }]);
-  if (!switched) return ctx.db.agentSession.findUniqueOrThrow({ where: { id: sessionId }, include: withBeats });
-  const [session] = await announceSessions(ctx, [{ id: sessionId, previous }]);
-  return session;
+  // Making a session active focuses it: the timer stops, your other active session steps back.
+  const flip = await flipBeat(ctx.db, viewer, sessionId, kind, previousTo, new Date());
+  if (flip.problem === "not_found") throw new NotFoundError("Session");
+  if (flip.problem === "ended") throw new ConflictError("This session has ended", [sessionId]);
+  if (flip.stoppedEntryId) announceStopped(ctx, await stoppedEntry(ctx.db, flip.stoppedEntryId));
+  const flipped = flip.sessions.at(-1)!;
+  publishSessions(ctx, flip.sessions, [
+    ...(flip.demotedSessionId ? [{ id: flip.demotedSessionId, previous: "active" as const }] : []),
+    ...(flip.switched ? [{ id: flipped.id, previous: flip.previous }] : []),
+  ]);
+  return flipped;
 }
 
 export async function endSession(ctx: Context, sessionId: string) {

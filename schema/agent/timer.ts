@@ -49,14 +49,16 @@ export async function lockPerson(tx: Tx, person: Person) {
   await lockAgentTimer(tx, person.workspaceId, person.userId);
 }
 
-/** Stops the person's running timer in this workspace, if any, at `at`, inside the caller's transaction. */
+/** Stops the person's running timer in this workspace, if any, at `at` (agent_stop_timer), inside the caller's transaction. */
 export async function stopRunning(tx: Tx, person: Person, at: Date) {
-  const running = await tx.timeEntry.findFirst({ where: { userId: person.userId, workspaceId: person.workspaceId, endedAt: null }, include });
-  if (!running) return null;
-  const endedAt = at < running.startedAt ? running.startedAt : at;
-  const durationSeconds = Math.floor((endedAt.getTime() - running.startedAt.getTime()) / 1000);
-  await tx.timeEntry.update({ where: { id: running.id }, data: { endedAt, durationSeconds } });
-  return { ...running, endedAt, durationSeconds };
+  const [row] = await tx.$queryRaw<{ stopped: string | null }[]>`
+    SELECT agent_stop_timer(${person.workspaceId}::uuid, ${person.userId}::uuid, ${at}) AS stopped`;
+  return row.stopped ? stoppedEntry(tx, row.stopped) : null;
+}
+
+/** A timer entry just stopped, loaded as its announcement needs it. */
+export function stoppedEntry(db: Tx, id: string) {
+  return db.timeEntry.findUniqueOrThrow({ where: { id }, include });
 }
 
 export function announceStopped(services: Services, entry: RunningTimer) {

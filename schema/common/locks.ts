@@ -11,7 +11,7 @@ async function lock(tx: Tx, keys: string[]) {
 /** Member changes of one workspace. */
 export const lockMembers = (tx: Tx, workspaceId: string) => lock(tx, [`members:${workspaceId}`]);
 
-/** A person's agent timer and sessions in one workspace. */
+/** A person's agent timer and sessions in one workspace (agent_flip_beat, a database function, takes the same key). */
 export const lockAgentTimer = (tx: Tx, workspaceId: string, userId: string) => lock(tx, [`agent:${workspaceId}:${userId}`]);
 
 /** Invoicing of one workspace (invoice numbers come from the workspace row). */

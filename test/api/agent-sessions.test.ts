@@ -178,6 +178,50 @@ describe("concurrency", () => {
     for (const id of sessions) await end(token, id);
   });
 
+  it("concurrent flips through two API processes keep the invariants, and the running totals equal the sum of the beats", async () => {
+    const token = ws.employee2.token;
+    // A second API process on the same database (the embedded one belongs to the first process).
+    const second = stack.databaseUrl ? await stack.startApi() : null;
+    const urls = second ? [url, second.url] : [url];
+    const sessions: string[] = [];
+    for (let i = 0; i < 3; i++) sessions.push((await start(token, `T${i}`, agentProjectId)).id);
+    const kinds = ["ACTIVE", "AGENT", "IDLE"];
+    // Rounds over a second apart, so beats last whole seconds and the totals have something to add up.
+    for (let round = 0; round < 3; round++) {
+      const flips = Array.from({ length: 20 }, (_, i) =>
+        gql(urls[i % urls.length], BEAT, { s: sessions[(i + round) % 3], k: kinds[(i * 5 + round) % 3], prev: i % 3 ? "AGENT" : "IDLE" }, { token }),
+      );
+      expect((await Promise.all(flips)).every((r) => r.body.data?.setBeat.__typename === "AgentSession")).toBe(true);
+      await sleep(1100);
+    }
+    await second?.stop();
+
+    type Beat = { kind: string; startedAt: string; endedAt: string | null; billable: boolean };
+    const secondsOf = (beats: Beat[], until: string, which: (b: Beat) => boolean) =>
+      beats.filter(which).reduce((sum, b) => sum + Math.floor((Date.parse(b.endedAt ?? until) - Date.parse(b.startedAt)) / 1000), 0);
+    const READ = `query($s: ID!) { node(id: $s) { ... on AgentSession { state serverTime billableSeconds activeSeconds agentSeconds idleSeconds beats { kind startedAt endedAt billable } } } }`;
+    let active = 0;
+    let counted = 0;
+    for (const id of sessions) {
+      const open = (await ok(url, READ, { s: id }, { token })).node;
+      const beats = open.beats as Beat[];
+      expect(beats.filter((b) => !b.endedAt)).toHaveLength(1);
+      for (let i = 1; i < beats.length; i++) expect(beats[i].startedAt).toBe(beats[i - 1].endedAt); // contiguous
+      if (open.state === "ACTIVE") active++;
+      // Open: the ended beats' running totals plus the open beat up to serverTime.
+      expect(open.billableSeconds).toBe(secondsOf(beats, open.serverTime, (b) => b.billable));
+      for (const kind of kinds) expect(open[`${kind.toLowerCase()}Seconds`]).toBe(secondsOf(beats, open.serverTime, (b) => b.kind === kind));
+      const ended = await end(token, id);
+      const all = ended.beats as Beat[];
+      expect(ended.billableSeconds).toBe(secondsOf(all, "", (b) => b.billable));
+      expect(ended.agentSeconds).toBe(secondsOf(all, "", (b) => b.kind === "AGENT"));
+      expect(ended.timeEntry?.durationSeconds ?? 0).toBe(ended.billableSeconds);
+      counted += secondsOf(all, "", () => true);
+    }
+    expect(active).toBeLessThanOrEqual(1);
+    expect(counted).toBeGreaterThan(0);
+  });
+
   it("two concurrent ends write exactly one entry", async () => {
     const token = ws.employee2.token;
     const session = await start(token, "Ended twice");

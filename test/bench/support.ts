@@ -77,6 +77,25 @@ export function printTable(title: string, rows: Row[]) {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Each client calls `step` over and over, all at once, for `seconds`; the sorted wall times of every
+ * call, in ms. The API's figure and its baseline's are taken by this same loop.
+ */
+export async function loadLoop<T>(clients: T[], seconds: number, step: (client: T, i: number) => Promise<unknown>): Promise<number[]> {
+  const latencies: number[] = [];
+  const until = Date.now() + seconds * 1000;
+  await Promise.all(
+    clients.map(async (client) => {
+      for (let i = 0; Date.now() < until; i++) {
+        const start = performance.now();
+        await step(client, i);
+        latencies.push(performance.now() - start);
+      }
+    }),
+  );
+  return latencies.sort((a, b) => a - b);
+}
+
 /** Sorted wall times of `rounds` sequential calls, in ms. */
 export async function timeCalls(rounds: number, call: () => Promise<unknown>): Promise<number[]> {
   const times: number[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkEntry, checkEntryChange, isBillable, totals, weeklyTotals, type BeatSpan } from "../../schema/agent/rules.js";
+import { checkEntry, checkEntryChange, isBillable, sessionTotals, totals, weeklyTotals, type BeatSpan } from "../../schema/agent/rules.js";
 import { Problems } from "../../schema/common/errors.js";
 
 const at = (minutes: number) => new Date(Date.UTC(2026, 10, 21, 9, minutes));
@@ -24,6 +24,18 @@ describe("agent session billing", () => {
 
   it("never counts negative time for a clock that went backwards", () => {
     expect(totals([beat("active", 10, null)], false, at(5)).billableSeconds).toBe(0);
+  });
+
+  it("running totals of the ended beats plus the open beat give the same totals as summing every beat", () => {
+    const ended = totals(beats.slice(0, -1), false, at(50));
+    const closed = { closedActiveSeconds: ended.activeSeconds, closedAgentSeconds: ended.agentSeconds, closedIdleSeconds: ended.idleSeconds };
+    for (const bills of [false, true]) {
+      expect(sessionTotals(closed, beats[3], bills, at(50))).toEqual(totals(beats, bills, at(50)));
+      expect(sessionTotals(closed, null, bills, at(50))).toEqual(totals(beats.slice(0, -1), bills, at(50)));
+    }
+    // Each beat is counted in whole seconds on its own, as the database adds them up.
+    const odd = { startedAt: new Date(Date.UTC(2026, 10, 21, 9, 0, 0, 900)), endedAt: null, kind: "active" as const };
+    expect(sessionTotals({ closedActiveSeconds: 1, closedAgentSeconds: 0, closedIdleSeconds: 0 }, odd, false, at(1)).activeSeconds).toBe(1 + 59);
   });
 });
 
