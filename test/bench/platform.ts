@@ -1,9 +1,13 @@
 // Platform figures: liveBoard fan-out over graphql-ws with distinct viewers, and GraphQL round trips against baselines in their own processes.
 import { fork, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { ok, tokenFor } from "../support/client.js";
 import { startProcess, type Proc } from "../support/process.js";
+import { heapGrowthByKind } from "./heap.js";
 import { cpuSeconds, percentile, quick, sleep, type BenchEnv, type Row } from "./support.js";
 
 const CLIENT = new URL("./fanout-client.ts", import.meta.url).pathname;
@@ -100,15 +104,15 @@ async function board(url: string, databaseUrl: string, workspaceId: string, toke
 }
 
 /** The API's heap (V8 heap + buffers outside it) and RSS after a full collection, from its own log. */
-async function memoryOf(api: Proc): Promise<{ heap: number; rss: number }> {
+async function memoryOf(api: Proc): Promise<{ heap: number; rss: number; snapshot: string | null }> {
   const from = api.output.length;
   api.child.kill("SIGUSR2");
   for (;;) {
     await sleep(200);
     const line = api.output.slice(from).join("").split("\n").find((l) => l.includes("memory after a full collection"));
     if (line) {
-      const { memory } = JSON.parse(line) as { memory: NodeJS.MemoryUsage };
-      return { heap: memory.heapUsed + memory.external, rss: memory.rss };
+      const { memory, snapshot } = JSON.parse(line) as { memory: NodeJS.MemoryUsage; snapshot: string | null };
+      return { heap: memory.heapUsed + memory.external, rss: memory.rss, snapshot };
     }
   }
 }
@@ -121,8 +125,10 @@ async function memoryOf(api: Proc): Promise<{ heap: number; rss: number }> {
  * the change being made (or the tick's instant) to the payload arriving; memory is each API's heap
  * and RSS after a full collection, per subscriber above the same API before anyone watched.
  */
-export async function fanOut(env: BenchEnv, steps: number[], viewerCount: number, processes = 1): Promise<Row[]> {
-  const first = await env.startApi({ BENCH_MEMORY: "1", ...(processes > 1 ? { REDIS_URL: env.infra!.redisUrl } : {}) });
+export async function fanOut(env: BenchEnv, steps: number[], viewerCount: number, processes = 1): Promise<{ figures: Row[]; heap: Row[] | null }> {
+  // One process's heap is snapshotted too, to show where its bytes per subscriber go.
+  const snapshots = processes === 1 ? mkdtempSync(join(tmpdir(), "bench-heap-")) : null;
+  const first = await env.startApi({ BENCH_MEMORY: "1", ...(snapshots ? { BENCH_HEAP_SNAPSHOTS: snapshots } : { REDIS_URL: env.infra!.redisUrl }) });
   const apis = [first];
   while (apis.length < processes)
     apis.push(await env.startApi({ BENCH_MEMORY: "1", REDIS_URL: env.infra!.redisUrl, DATABASE_URL: first.databaseUrl!, SEED_DEMO: "false" }));
@@ -153,6 +159,7 @@ export async function fanOut(env: BenchEnv, steps: number[], viewerCount: number
 
   const rows: Row[] = [];
   let opened = 0;
+  let lastSnapshot: string | null = null;
   for (const count of steps) {
     // Each load client opens its share, on each API in turn.
     const share = Math.ceil((count - opened) / clients.length);
@@ -173,6 +180,7 @@ export async function fanOut(env: BenchEnv, steps: number[], viewerCount: number
     const ticks = reports.flatMap((r) => r.tickLags).sort((a, b) => a - b);
     const changeLags = reports.flatMap((r) => r.changeLags).sort((a, b) => a - b);
     const memory = await Promise.all(apis.map(memoryOf));
+    lastSnapshot = memory[0].snapshot;
     const perSubscriber = (key: "heap" | "rss") =>
       Number((memory.reduce((sum, m, i) => sum + m[key] - idle[i][key], 0) / opened / 1024).toFixed(1));
     rows.push({
@@ -193,7 +201,15 @@ export async function fanOut(env: BenchEnv, steps: number[], viewerCount: number
   await changer;
   for (const c of clients) c.child.kill();
   for (const api of apis) await api.stop();
-  return rows;
+  let heap: Row[] | null = null;
+  // A snapshot over V8's longest string (~512 MB) can't be read whole: the figures above still stand.
+  try {
+    if (lastSnapshot && idle[0].snapshot) heap = heapGrowthByKind(idle[0].snapshot, lastSnapshot, opened);
+  } catch (error) {
+    heap = [{ "not read": (error as Error).message }];
+  }
+  if (snapshots) rmSync(snapshots, { recursive: true, force: true });
+  return { figures: rows, heap };
 }
 
 /** Processes holding the subscribers' sockets: enough to spread their parsing over both cores. */
