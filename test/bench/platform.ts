@@ -37,11 +37,9 @@ async function viewers(databaseUrl: string, count: number): Promise<{ tokens: st
   const workspaceId = rows[0].workspaceId as string;
   const tokens = Array.from({ length: count }, () => `sp_pat_${randomBytes(24).toString("base64url")}`);
   await client.query(
-    `WITH people AS (
-       INSERT INTO "User" (id, email, name, "passwordHash")
-       SELECT gen_random_uuid(), 'viewer' || i || '@bench.test', 'Viewer ' || i, 'none' FROM generate_series(0, $1::int - 1) i
-       RETURNING id, (regexp_match(email, '\d+'))[1]::int AS i),
-     joined AS (
+    `WITH people AS (SELECT gen_random_uuid() AS id, i FROM generate_series(0, $1::int - 1) i),
+     users AS (INSERT INTO "User" (id, email, name, "passwordHash") SELECT id, 'viewer' || i || '@bench.test', 'Viewer ' || i, 'none' FROM people),
+     members AS (
        INSERT INTO "Membership" (id, "workspaceId", "userId", role)
        SELECT gen_random_uuid(), $2::uuid, id, CASE WHEN i % 10 = 0 THEN 'manager'::"Role" ELSE 'employee'::"Role" END FROM people)
      INSERT INTO "AccessToken" (id, kind, "workspaceId", "userId", name, "secretHash")
