@@ -18,6 +18,7 @@ let changeLags: number[] = [];
 /** Sampled sockets parse whole boards to see when a watched change arrives; the others read the head only. */
 function subscriber(wsUrl: string, token: string, sampled: boolean): Promise<void> {
   const seen = new Map<string, number>();
+  let subscribed = false;
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(wsUrl, "graphql-transport-ws", { perMessageDeflate: false });
     socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { token } })));
@@ -32,7 +33,12 @@ function subscriber(wsUrl: string, token: string, sampled: boolean): Promise<voi
         else if (message.type !== "ping" && message.type !== "pong") reject(new Error(data.toString().slice(0, 300)));
         return;
       }
-      if (head[2] === "SNAPSHOT") return resolve();
+      // The first payload, whatever its reason, is the whole board: a socket joining a group that
+      // already runs gets the group's latest one.
+      if (!subscribed) {
+        subscribed = true;
+        return resolve();
+      }
       if (head[2] === "TICK") tickLags.push(received - Date.parse(head[1]));
       // A socket still writing one payload gets only the newest next: a change may arrive in a tick.
       if (!sampled) return;

@@ -93,7 +93,7 @@ async function board(url: string, databaseUrl: string, workspaceId: string, toke
   await sql.query(
     `WITH client AS (INSERT INTO "Client" (id, "workspaceId", name) VALUES (gen_random_uuid(), $1, 'Bench client') RETURNING id)
      INSERT INTO "Appointment" (id, "workspaceId", "clientId", "staffId", name, "startsAt", "durationMinutes", "endsAt", status, "fieldValues", "updatedAt")
-     SELECT gen_random_uuid(), $1, client.id, m."userId", 'Bench session', now() - make_interval(mins => i), 50, now() + make_interval(mins => 50 - i), 'in_progress', '{}', now()
+     SELECT gen_random_uuid(), $1, client.id, m."userId", 'Bench session', now() - make_interval(mins => i::int), 50, now() + make_interval(mins => 50 - i::int), 'in_progress', '{}', now()
      FROM client, (SELECT "userId", row_number() OVER (ORDER BY "userId") AS i FROM "Membership" WHERE "workspaceId" = $1 AND role = 'manager' LIMIT 20) m`,
     [workspaceId],
   );
