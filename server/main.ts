@@ -10,6 +10,7 @@ import { Health } from "./health.js";
 import { Metrics } from "./metrics.js";
 import { plainRoutes } from "./routes.js";
 import { log } from "../schema/common/log.js";
+import { reportMemoryOnSignal } from "./memory-report.js";
 
 const config = readConfig();
 const runtime = await openRuntime(config);
@@ -72,5 +73,6 @@ async function shutdown(signal: string) {
   await runtime.close();
   process.exit(0);
 }
+if (process.env.BENCH_MEMORY === "1") reportMemoryOnSignal();
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));

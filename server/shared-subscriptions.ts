@@ -1,18 +1,51 @@
-import { GraphQLError, type DocumentNode, type ExecutionResult } from "graphql";
+import { GraphQLError, type ExecutionResult } from "graphql";
+import type { WebSocket } from "ws";
 import { LatestOnly } from "../schema/common/latest.js";
 
 type Source = AsyncIterator<ExecutionResult> & { return?(): Promise<unknown> };
 
-/** One execution of a state subscription, fanned out to every socket that asked the same thing. */
+/** One socket's operation in a group: where its frames go, and at most one frame waiting to. */
+interface Member {
+  socket: WebSocket;
+  /** The operation's id (graphql-ws holds the same string): the only per-socket bytes of a frame. */
+  id: string;
+  /** graphql-ws's view of the operation: ends when the group does, returned when the client leaves. */
+  done: LatestOnly<never>;
+  sending: boolean;
+  /** The newest payload that arrived while one was still being written: a slow socket holds one, never a queue. */
+  owed: Buffer | null;
+  onFirstFrame: (() => void) | null;
+}
+
+/** The payload of a graphql-transport-ws `next` message, as graphql-ws itself would write it. */
+function serialize(result: ExecutionResult): Buffer {
+  const { errors, ...rest } = result;
+  return Buffer.from(JSON.stringify(errors ? { ...rest, errors: errors.map((e) => e.toJSON()) } : rest));
+}
+
+/** A graphql-transport-ws `next` message: the operation's id around the shared payload, one copy. */
+function frame(id: string, payload: Buffer): Buffer {
+  const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  const length = Buffer.byteLength(head);
+  const message = Buffer.allocUnsafe(length + payload.length + 1);
+  message.write(head, 0);
+  payload.copy(message, length);
+  message[message.length - 1] = 0x7d; // the closing "}"
+  return message;
+}
+
+/**
+ * One execution of a state subscription, fanned out to every socket that asked the same thing:
+ * each payload is serialized once, and each socket gets it behind its own operation id.
+ */
 class Group {
-  private latest: ExecutionResult | null = null;
-  private readonly members = new Set<LatestOnly<ExecutionResult>>();
+  private latest: Buffer | null = null;
+  private readonly members = new Set<Member>();
   private source: Source | null = null;
   private closed = false;
 
   constructor(
-    /** The validated operation, so later joiners skip parsing and validation. */
-    readonly document: DocumentNode,
+    private readonly onResult: (result: ExecutionResult) => void,
     private readonly onEmpty: () => void,
   ) {}
 
@@ -32,19 +65,20 @@ class Group {
   }
 
   private broadcast(result: ExecutionResult) {
-    this.latest = result;
-    for (const member of this.members) member.push(result);
+    this.onResult(result);
+    this.latest = serialize(result);
+    for (const member of this.members) send(member, this.latest);
   }
 
-  join(): LatestOnly<ExecutionResult> {
-    const member: LatestOnly<ExecutionResult> = new LatestOnly(() => this.leave(member));
+  join(socket: WebSocket, id: string, onFirstFrame: () => void): AsyncIterableIterator<never> {
+    const member: Member = { socket, id, done: new LatestOnly(() => this.leave(member)), sending: false, owed: null, onFirstFrame };
     this.members.add(member);
     // Each payload is the whole state, so a late joiner starts from the current one.
-    if (this.latest) member.push(this.latest);
-    return member;
+    if (this.latest) send(member, this.latest);
+    return member.done;
   }
 
-  private leave(member: LatestOnly<ExecutionResult>) {
+  private leave(member: Member) {
     this.members.delete(member);
     if (!this.members.size) this.close();
   }
@@ -53,27 +87,48 @@ class Group {
     if (this.closed) return;
     this.closed = true;
     void this.source?.return?.();
-    for (const member of this.members) member.end();
+    // Frames already handed to the socket go out before the `complete` graphql-ws sends next; one
+    // still owed would come after it, and the stream has ended anyway.
+    for (const member of this.members) {
+      member.owed = null;
+      member.done.end();
+    }
     this.onEmpty();
   }
 }
 
+/** Writes one frame as a text message; while it is being written, only the newest payload waits. */
+function send(member: Member, payload: Buffer) {
+  if (member.sending) {
+    member.owed = payload;
+    return;
+  }
+  if (member.socket.readyState !== member.socket.OPEN) return;
+  member.sending = true;
+  member.socket.send(frame(member.id, payload), { binary: false }, () => {
+    member.sending = false;
+    const owed = member.owed;
+    member.owed = null;
+    if (owed) send(member, owed);
+  });
+  member.onFirstFrame?.();
+  member.onFirstFrame = null;
+}
+
 /**
- * Subscriptions whose every payload is complete state (the Live board) are executed once per
- * distinct (viewer identity, operation, variables) in this process, however many sockets watch.
+ * Subscriptions whose every payload is complete state (the Live board) are executed and serialized
+ * once per key in this process, however many sockets watch; the key names everything that can change
+ * a payload (what the viewer may see, the operation and its variables).
  */
 export class SharedSubscriptions {
   private readonly groups = new Map<string, Group>();
 
-  /** The already validated operation for this key, while its group runs. */
-  documentFor(key: string): DocumentNode | undefined {
-    return this.groups.get(key)?.document;
-  }
+  constructor(private readonly onResult: (result: ExecutionResult) => void) {}
 
-  join(key: string, document: DocumentNode, start: () => Promise<AsyncIterable<ExecutionResult> | ExecutionResult>) {
+  join(key: string, start: () => Promise<AsyncIterable<ExecutionResult> | ExecutionResult>, socket: WebSocket, id: string, onFirstFrame: () => void) {
     let group = this.groups.get(key);
     if (!group) {
-      const created = new Group(document, () => this.groups.delete(key));
+      const created = new Group(this.onResult, () => this.groups.delete(key));
       group = created;
       this.groups.set(key, created);
       start().then(
@@ -81,6 +136,11 @@ export class SharedSubscriptions {
         (error: Error) => created.start({ errors: [new GraphQLError(error.message)] }),
       );
     }
-    return group.join();
+    return group.join(socket, id, onFirstFrame);
+  }
+
+  /** Running groups, for the metrics and the bench: how many payloads each tick builds. */
+  get size() {
+    return this.groups.size;
   }
 }

@@ -44,21 +44,27 @@ function sameAuthority(a: Viewer, b: Viewer) {
 /** How an accepted operation will run: with its own enveloped execution, or by joining a shared one. */
 type Plan =
   | { kind: "own"; enveloped: ReturnType<GraphQLServer["getEnveloped"]> }
-  | { kind: "shared"; key: string; document: DocumentNode; start: () => Promise<ReturnType<ReturnType<GraphQLServer["getEnveloped"]>["subscribe"]>> };
+  | { kind: "shared"; key: string; socket: WebSocket; id: string; start: () => Promise<ReturnType<ReturnType<GraphQLServer["getEnveloped"]>["subscribe"]>> };
 
-/** Everything that can change a state subscription's payload: who asks, and what they ask. */
-function sharedKey(viewer: Viewer, payload: SubscribePayload) {
-  const who = [viewer.workspaceId, viewer.userId, [...viewer.permissions].sort().join(",")].join("|");
-  return `${who}|${payload.operationName ?? ""}|${JSON.stringify(payload.variables ?? {})}|${payload.query}`;
+/** Names whose payloads a viewer shares: viewers with the same audience get the very same payload. */
+type Audience = (viewer: Viewer) => string;
+
+/** Everything that can change a state subscription's payload: what the viewer may see, and what they ask. */
+function sharedKey(audience: string, payload: SubscribePayload) {
+  return `${audience}|${payload.operationName ?? ""}|${JSON.stringify(payload.variables ?? {})}|${payload.query}`;
 }
 
-/** Root fields marked `sharedState` (each payload is complete state) may be executed once for many sockets. */
-function isSharedState(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null) {
+/**
+ * Root fields whose `sharedState` extension names their audience (each payload is complete state,
+ * decided only by what the viewer may see) may be executed once for many sockets.
+ */
+function sharedAudience(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): Audience | null {
   const operation = getOperationAST(document, operationName);
-  if (operation?.operation !== "subscription" || operation.selectionSet.selections.length !== 1) return false;
+  if (operation?.operation !== "subscription" || operation.selectionSet.selections.length !== 1) return null;
   const selection = operation.selectionSet.selections[0];
-  if (selection.kind !== "Field") return false;
-  return schema.getSubscriptionType()?.getFields()[selection.name.value]?.extensions?.sharedState === true;
+  if (selection.kind !== "Field") return null;
+  const audience = schema.getSubscriptionType()?.getFields()[selection.name.value]?.extensions?.sharedState;
+  return typeof audience === "function" ? (audience as Audience) : null;
 }
 
 /**
@@ -71,7 +77,7 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
   const plans = new WeakMap<object, Plan>();
   /** Subscriptions waiting for their first payload, by their context: how long a wall display waits. */
   const firstPayload = new WeakMap<object, () => void>();
-  const shared = new SharedSubscriptions();
+  const shared = new SharedSubscriptions((result) => metrics.countErrors(result.errors ?? []));
 
   // Running operations were authorized with the old viewer: a socket whose credential died is
   // closed (4401), one whose permissions changed is closed so the client reconnects with the new ones (4403).
@@ -101,10 +107,13 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
         return plan.enveloped.execute(args);
       },
       subscribe: (args) => {
-        firstPayload.set(args.contextValue as object, metrics.operationSeconds.startTimer({ type: "subscription" }));
+        const timer = metrics.operationSeconds.startTimer({ type: "subscription" });
         const plan = plans.get(args.contextValue as object)!;
-        if (plan.kind === "own") return plan.enveloped.subscribe(args);
-        return shared.join(plan.key, plan.document, plan.start);
+        // Used once: a socket that joined a group keeps no envelop or closure of its own.
+        plans.delete(args.contextValue as object);
+        if (plan.kind === "shared") return shared.join(plan.key, plan.start, plan.socket, plan.id, timer);
+        firstPayload.set(args.contextValue as object, timer);
+        return plan.enveloped.subscribe(args);
       },
       onConnect: async (ctx) => {
         const { socket, request } = ctx.extra;
@@ -144,7 +153,7 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
         // The slot is taken before the first await, so operations sent together can't all pass the cap.
         state.subscriptions.add(id);
         try {
-          const result = await prepare(state, ctx.extra.request as IncomingMessage, payload);
+          const result = await prepare(state, ctx.extra.request as IncomingMessage, payload, ctx.extra.socket, id);
           if (Array.isArray(result)) state.subscriptions.delete(id);
           return result;
         } catch (error) {
@@ -168,27 +177,11 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
   );
 
   /** Counts the operation against the credential's limit, then plans how it runs (or answers its errors). */
-  async function prepare(state: SocketState, request: IncomingMessage, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+  async function prepare(state: SocketState, request: IncomingMessage, payload: SubscribePayload, socket: WebSocket, id: string): Promise<ExecutionArgs | readonly GraphQLError[]> {
     await limits.consume("tokenUse", state.viewer.tokenId);
-    const accept = (plan: Plan, document: DocumentNode, contextValue: object): ExecutionArgs => {
-      plans.set(contextValue, plan);
-      return { ...operation(document, payload), contextValue };
-    };
-
-    const key = sharedKey(state.viewer, payload);
-    const running = shared.documentFor(key);
-    if (running) {
-      // The same viewer already runs this exact operation here: join it, nothing to re-check.
-      const start = async () => {
-        const enveloped = envelop(state.viewer, request, payload);
-        return enveloped.subscribe({ ...operation(running, payload), contextValue: await enveloped.contextFactory() });
-      };
-      return accept({ kind: "shared", key, document: running, start }, running, {});
-    }
-
     const enveloped = envelop(state.viewer, request, payload);
     let document: DocumentNode;
-    // Armor's limits throw from parse and validate; answer them as errors of this operation only.
+    // Armor's limits throw from parse and validate (both cached by yoga); answer them as errors of this operation only.
     try {
       document = enveloped.parse(payload.query);
       const errors = enveloped.validate(enveloped.schema, document);
@@ -196,10 +189,15 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
     } catch (error) {
       return [error as GraphQLError];
     }
-    const contextValue = await enveloped.contextFactory();
-    if (!isSharedState(schema, document, payload.operationName)) return accept({ kind: "own", enveloped }, document, contextValue);
-    const start = async () => enveloped.subscribe({ ...operation(document, payload), contextValue });
-    return accept({ kind: "shared", key, document, start }, document, contextValue);
+    const accept = (plan: Plan, contextValue: object): ExecutionArgs => {
+      plans.set(contextValue, plan);
+      return { ...operation(document, payload), contextValue };
+    };
+    const audience = sharedAudience(schema, document, payload.operationName);
+    if (!audience) return accept({ kind: "own", enveloped }, await enveloped.contextFactory());
+    // Only the first of a group builds a context and runs the operation; the others just join it.
+    const start = async () => enveloped.subscribe({ ...operation(document, payload), contextValue: await enveloped.contextFactory() });
+    return accept({ kind: "shared", key: sharedKey(audience(state.viewer), payload), socket, id, start }, {});
   }
 
   return {

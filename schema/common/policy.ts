@@ -184,6 +184,18 @@ export function liveVisible(viewer: Viewer | null | undefined, row: Pick<LiveSes
   return rowVisible(viewer, LIVE_KINDS[row.kind], { workspaceId: row.workspaceId, ownerId: row.userId });
 }
 
+/**
+ * What decides which Live board rows a viewer sees: viewers with the same key see exactly the same
+ * rows, so one payload built for any of them is right for all of them (and for no one else).
+ */
+export function liveAudience(viewer: Viewer): string {
+  const scopes = Object.values(LIVE_KINDS).map((kind) => {
+    const scope = rowScope(viewer, kind);
+    return !scope.visible ? "-" : (scope.ownerId ?? "*");
+  });
+  return [viewer.workspaceId, ...scopes].join("|");
+}
+
 /** Whether the viewer may watch the Live board at all: it reads at least one kind on it. */
 export function canWatchLive(viewer: Viewer | null | undefined): boolean {
   return Object.values(LIVE_KINDS).some((kind) => canRead(viewer, kind));

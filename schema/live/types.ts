@@ -1,7 +1,7 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { filter, pipe } from "graphql-yoga";
 import { builder } from "../builder.js";
-import { canWatchLive, liveVisible } from "../common/policy.js";
+import { canWatchLive, liveAudience, liveVisible } from "../common/policy.js";
 import type { Viewer } from "../common/context.js";
 import type { LiveBoard, LiveSession, LiveState, SessionStatusEvent } from "../common/pubsub.js";
 import { upperSnake } from "../common/enums.js";
@@ -93,8 +93,9 @@ builder.subscriptionField("liveBoard", (t) =>
     type: LiveBoardRef,
     description: "The board now, then again on every change; with `ticks`, also once per tick interval.",
     authScopes: (_r, _a, ctx) => canWatchLive(ctx.viewer),
-    // Every payload is the whole board, so the WebSocket server may run it once for many sockets.
-    extensions: { sharedState: true },
+    // Every payload is the whole board as the policy lets the viewer see it, so the WebSocket server
+    // runs and serializes it once for all sockets of viewers who see the same rows.
+    extensions: { sharedState: liveAudience },
     args: { ticks: t.arg.boolean({ required: false, defaultValue: false }) },
     subscribe: (_r, args, ctx) => ctx.live.subscribe(ctx.viewer!.workspaceId, args.ticks ?? false),
     resolve: (board) => board,

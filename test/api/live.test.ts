@@ -79,6 +79,33 @@ describe("liveBoard over graphql-ws", () => {
     await client.dispose();
   });
 
+  it("shares one payload only among viewers who see the same rows", async () => {
+    // Same operation, same variables, same workspace: only what each may see differs, and the
+    // server builds each payload once per group of identical ones.
+    const viewers = { lisa, tom, emma: ws.employee2.token, lisa2: lisa };
+    const clients = Object.fromEntries(Object.entries(viewers).map(([name, token]) => [name, wsClient(url, { token })]));
+    const subs = Object.fromEntries(Object.entries(clients).map(([name, client]) => [name, subscribe<Board>(client, BOARD, { ticks: true })]));
+    for (const sub of Object.values(subs)) await sub.next();
+    const { startTimer: toms } = await ok(url, START, { d: "Tom's, hidden from Emma" }, { token: tom });
+    const { startTimer: emmas } = await ok(url, START, { d: "Emma's, hidden from Tom" }, { token: viewers.emma });
+    const both = (b: Board) => has(toms.id)(b) && has(emmas.id)(b);
+    const ids = (b: Board) => b.liveBoard.sessions.map((s) => s.id);
+
+    expect(ids(await subs.lisa.next(both))).toEqual(expect.arrayContaining([toms.id, emmas.id]));
+    expect(ids(await subs.lisa2.next(both))).toEqual(expect.arrayContaining([toms.id, emmas.id]));
+    const tomsBoard = await subs.tom.next((b) => has(toms.id)(b) && b.liveBoard.reason === "TICK");
+    const emmasBoard = await subs.emma.next((b) => has(emmas.id)(b) && b.liveBoard.reason === "TICK");
+    expect(ids(tomsBoard)).not.toContain(emmas.id);
+    expect(ids(emmasBoard)).not.toContain(toms.id);
+    // Every payload either of them got, not just the last: none carried the other's session.
+    expect(subs.tom.values.flatMap(ids)).not.toContain(emmas.id);
+    expect(subs.emma.values.flatMap(ids)).not.toContain(toms.id);
+
+    await ok(url, STOP, {}, { token: tom });
+    await ok(url, STOP, {}, { token: viewers.emma });
+    for (const client of Object.values(clients)) await client.dispose();
+  });
+
   it("publishes typed status events", async () => {
     const client = wsClient(url, { token: lisa });
     const sub = subscribe<{ sessionStatusChanged: { sessionId: string; status: string; kind: string } }>(

@@ -1,77 +1,217 @@
-// Platform figures: liveBoard fan-out over graphql-ws, and GraphQL round trips against baselines in their own processes.
-import { spawn } from "node:child_process";
-import WebSocket from "ws";
+// Platform figures: liveBoard fan-out over graphql-ws with distinct viewers, and GraphQL round trips against baselines in their own processes.
+import { fork, spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
 import { ok, tokenFor } from "../support/client.js";
 import { startProcess, type Proc } from "../support/process.js";
-import { cpuSeconds, percentile, quick, rssBytes, sleep, type BenchEnv, type Row } from "./support.js";
+import { heapGrowthByKind } from "./heap.js";
+import { cpuSeconds, percentile, quick, sleep, type BenchEnv, type Row } from "./support.js";
 
-const BOARD = `subscription { liveBoard(ticks: true) { serverTime reason sessions { id state accumulatedSeconds } } }`;
+const CLIENT = new URL("./fanout-client.ts", import.meta.url).pathname;
 
-/** A minimal graphql-transport-ws subscriber: the load generator must stay lighter than the server. */
-function subscriber(wsUrl: string, token: string, onTick: (lagMs: number) => void): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(wsUrl, "graphql-transport-ws", { perMessageDeflate: false });
-    socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { token } })));
-    socket.on("error", reject);
-    let subscribed = false;
-    socket.on("message", (data) => {
-      const received = Date.now();
-      const message = JSON.parse(data.toString());
-      if (message.type === "connection_ack") socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: BOARD } }));
-      else if (message.type === "next") {
-        const board = message.payload.data.liveBoard;
-        if (!subscribed) {
-          subscribed = true; // the first payload, whatever its reason, is the whole board
-          resolve(socket);
-        } else if (board.reason === "TICK") onTick(received - Date.parse(board.serverTime));
-      } else if (message.type === "error") reject(new Error(JSON.stringify(message.payload)));
+/** A load-client process; `ask` sends a message and waits for the answer that has `key`. */
+function loadClient() {
+  const child = fork(CLIENT, [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const ask = <T>(message: object, key: string) =>
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (answer: Record<string, T>) => key in answer && (child.off("message", onMessage), resolve(answer[key]));
+      child.on("message", onMessage);
+      child.once("exit", (code) => reject(new Error(`load client exited with ${code}`)));
+      child.send(message);
     });
-  });
+  return { child, ask };
 }
 
 /**
- * One API process; subscribers are added step by step (e.g. 1,000 then up to 10,000). Memory per
- * subscriber is the marginal RSS between steps, so start-up and warm-up costs don't count.
+ * `count` members of the workspace with a personal token each, as set-based SQL (signing a thousand
+ * people in through scrypt would time the password hash): one in ten a manager, who sees every
+ * session, the others employees, who see their own.
  */
-export async function fanOut(env: BenchEnv, steps: number[]): Promise<Row[]> {
-  const api = await env.startApi();
-  const wsUrl = api.url.replace("http", "ws") + "/graphql";
-  const viewer = await tokenFor(api.url, "lisa@demo.test");
-  const worker = await tokenFor(api.url, "tom@demo.test");
-  await ok(api.url, `mutation { startTimer(input: { description: "bench" }) { __typename } }`, {}, { token: worker });
-  let lags: number[] = [];
-  const sockets: WebSocket[] = [];
-  const rows: Row[] = [];
-  let previous = { count: 0, rss: rssBytes(api.child.pid!) };
-  for (const count of steps) {
-    while (sockets.length < count) {
-      const batch = Math.min(250, count - sockets.length);
-      sockets.push(...(await Promise.all(Array.from({ length: batch }, () => subscriber(wsUrl, viewer, (lag) => lags.push(lag))))));
-    }
-    await sleep(3000); // settle: let the connection burst and its garbage pass before measuring
-    lags = [];
-    const ticks = 10;
-    let rss = 0;
-    for (let t = 0; t < ticks; t++) {
-      await sleep(1000);
-      rss = Math.max(rss, rssBytes(api.child.pid!));
-    }
-    const sorted = [...lags].sort((a, b) => a - b);
-    rows.push({
-      subscribers: count,
-      "tick payloads": sorted.length,
-      "delivered/expected": Number((sorted.length / (count * ticks)).toFixed(2)),
-      "p50 lag ms": percentile(sorted, 50),
-      "p99 lag ms": percentile(sorted, 99),
-      "server RSS MB": Math.round(rss / 2 ** 20),
-      "KB per added subscriber": Number(((rss - previous.rss) / (count - previous.count) / 1024).toFixed(1)),
-    });
-    previous = { count, rss };
-  }
-  for (const s of sockets) s.terminate();
-  await api.stop();
-  return rows;
+async function viewers(databaseUrl: string, count: number): Promise<{ tokens: string[]; workspaceId: string }> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const { rows } = await client.query(`SELECT m."workspaceId" FROM "Membership" m JOIN "User" u ON u.id = m."userId" WHERE u.email = 'owner@demo.test' LIMIT 1`);
+  const workspaceId = rows[0].workspaceId as string;
+  const tokens = Array.from({ length: count }, () => `sp_pat_${randomBytes(24).toString("base64url")}`);
+  await client.query(
+    `WITH people AS (SELECT gen_random_uuid() AS id, i FROM generate_series(0, $1::int - 1) i),
+     users AS (INSERT INTO "User" (id, email, name, "passwordHash") SELECT id, 'viewer' || i || '@bench.test', 'Viewer ' || i, 'none' FROM people),
+     members AS (
+       INSERT INTO "Membership" (id, "workspaceId", "userId", role)
+       SELECT gen_random_uuid(), $2::uuid, id, CASE WHEN i % 10 = 0 THEN 'manager'::"Role" ELSE 'employee'::"Role" END FROM people)
+     INSERT INTO "AccessToken" (id, kind, "workspaceId", "userId", name, "secretHash")
+     SELECT gen_random_uuid(), 'personal', $2::uuid, p.id, 'bench', h.hash FROM people p JOIN unnest($3::text[]) WITH ORDINALITY h(hash, n) ON h.n = p.i + 1`,
+    [count, workspaceId, tokens.map((t) => createHash("sha256").update(t).digest("hex"))],
+  );
+  await client.end();
+  return { tokens, workspaceId };
 }
+
+/** A change the bench makes through a real write path, and the state boards then show for it. */
+type Change = { id: string; make: (round: number) => { state: string; write: () => Promise<unknown> } };
+
+/**
+ * A realistic board of 200 open sessions of the viewers': 100 agent sessions (their beats flip),
+ * 40 work sessions (their person goes AFK and back) and 40 running timers, each an employee's, and
+ * 20 appointments in progress with managers (as SQL: the calendar's own bench times their writes).
+ * Returns the sessions that change, with how to change each.
+ */
+async function board(url: string, databaseUrl: string, workspaceId: string, tokens: string[]): Promise<Change[]> {
+  const owner = await tokenFor(url, "owner@demo.test");
+  const project = (await ok(url, `{ projects(search: "Acme") { nodes { id } } }`, {}, { token: owner })).projects.nodes[0].id;
+  const employees = tokens.filter((_, i) => i % 10 !== 0);
+  const [agents, workers, timers] = [employees.slice(0, 100), employees.slice(100, 140), employees.slice(140, 180)];
+  const start = `mutation($p: ID!) { startAgentSession(input: { projectId: $p, description: "bench" }) { ... on AgentSession { id } } }`;
+  const flip = `mutation($s: ID!, $k: BeatKind!) { setBeat(input: { sessionId: $s, kind: $k }) { __typename } }`;
+  const beats = ["ACTIVE", "AGENT", "IDLE"];
+  const agentChanges = await Promise.all(
+    agents.map(async (token): Promise<Change> => {
+      const id = (await ok(url, start, { p: project }, { token })).startAgentSession.id as string;
+      return { id, make: (round) => ({ state: beats[round % 3], write: () => ok(url, flip, { s: id, k: beats[round % 3] }, { token }) }) };
+    }),
+  );
+  const afk = (token: string, key: string, status: "afk" | "not-afk") =>
+    fetch(`${url}/api/work/events`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ events: [{ id: key, type: "afk", timestamp: new Date().toISOString(), duration: 0, data: { status } }] }),
+    }).then((res) => res.ok || Promise.reject(new Error(`work events answered ${res.status}`)));
+  const workChanges = await Promise.all(
+    workers.map(async (token, w): Promise<Change> => {
+      await afk(token, `bench-${w}-open`, "not-afk");
+      const me = (await ok(url, `{ liveBoard { sessions { id kind } } }`, {}, { token })).liveBoard.sessions as { id: string; kind: string }[];
+      const id = me.find((s) => s.kind === "WORK")!.id;
+      return { id, make: (round) => ({ state: round % 2 ? "AFK" : "WORKING", write: () => afk(token, `bench-${w}-${round}`, round % 2 ? "afk" : "not-afk") }) };
+    }),
+  );
+  await Promise.all(timers.map((token) => ok(url, `mutation { startTimer(input: { description: "bench" }) { __typename } }`, {}, { token })));
+  const sql = new pg.Client({ connectionString: databaseUrl });
+  await sql.connect();
+  await sql.query(
+    `WITH client AS (INSERT INTO "Client" (id, "workspaceId", name) VALUES (gen_random_uuid(), $1, 'Bench client') RETURNING id)
+     INSERT INTO "Appointment" (id, "workspaceId", "clientId", "staffId", name, "startsAt", "durationMinutes", "endsAt", status, "fieldValues", "updatedAt")
+     SELECT gen_random_uuid(), $1, client.id, m."userId", 'Bench session', now() - make_interval(mins => i::int), 50, now() + make_interval(mins => 50 - i::int), 'in_progress', '{}', now()
+     FROM client, (SELECT "userId", row_number() OVER (ORDER BY "userId") AS i FROM "Membership" WHERE "workspaceId" = $1 AND role = 'manager' LIMIT 20) m`,
+    [workspaceId],
+  );
+  await sql.end();
+  return [...agentChanges, ...workChanges];
+}
+
+/** The API's heap (V8 heap + buffers outside it) and RSS after a full collection, from its own log. */
+async function memoryOf(api: Proc): Promise<{ heap: number; rss: number; snapshot: string | null }> {
+  const from = api.output.length;
+  api.child.kill("SIGUSR2");
+  for (;;) {
+    await sleep(200);
+    const line = api.output.slice(from).join("").split("\n").find((l) => l.includes("memory after a full collection"));
+    if (line) {
+      const { memory, snapshot } = JSON.parse(line) as { memory: NodeJS.MemoryUsage; snapshot: string | null };
+      return { heap: memory.heapUsed + memory.external, rss: memory.rss, snapshot };
+    }
+  }
+}
+
+/**
+ * liveBoard fan-out: `viewerCount` distinct members watch a board of 200 open sessions of mixed
+ * kinds (a tenth of them changing each second through the API), from sockets held by load clients
+ * in processes of their own. One or two API processes (behind one Redis: changes are made on the
+ * first); steps of subscribers (e.g. 1,000 then 10,000) are split evenly across them. Lag is from
+ * the change being made (or the tick's instant) to the payload arriving; memory is each API's heap
+ * and RSS after a full collection, per subscriber above the same API before anyone watched.
+ */
+export async function fanOut(env: BenchEnv, steps: number[], viewerCount: number, processes = 1): Promise<{ figures: Row[]; heap: Row[] | null }> {
+  // One process's heap is snapshotted too, to show where its bytes per subscriber go.
+  const snapshots = processes === 1 ? mkdtempSync(join(tmpdir(), "bench-heap-")) : null;
+  const first = await env.startApi({ BENCH_MEMORY: "1", ...(snapshots ? { BENCH_HEAP_SNAPSHOTS: snapshots } : { REDIS_URL: env.infra!.redisUrl }) });
+  const apis = [first];
+  while (apis.length < processes)
+    apis.push(await env.startApi({ BENCH_MEMORY: "1", REDIS_URL: env.infra!.redisUrl, DATABASE_URL: first.databaseUrl!, SEED_DEMO: "false" }));
+  const { tokens, workspaceId } = await viewers(first.databaseUrl!, viewerCount);
+  const changing = await board(first.url, first.databaseUrl!, workspaceId, tokens);
+  const idle = await Promise.all(apis.map(memoryOf));
+  const clients = Array.from({ length: LOAD_CLIENTS }, loadClient);
+  let running = true;
+  let changes = 0;
+  // A tenth of the board (20 of its 140 changing sessions) changes each second, spread over the
+  // second, through the real write paths; load clients hear what to look for just before each write.
+  const changer = (async () => {
+    for (let round = 1; running; round++) {
+      const due = Date.now() + 1000;
+      const writes: Promise<unknown>[] = [];
+      for (const [i, session] of changing.entries()) {
+        if ((i + round) % 7 !== 0) continue;
+        const { state, write } = session.make(round);
+        const watch = { id: session.id, state, at: Date.now() };
+        for (const c of clients) c.child.send({ watch });
+        writes.push(write().then(() => changes++));
+        await sleep(45);
+      }
+      await Promise.all(writes);
+      await sleep(Math.max(0, due - Date.now()));
+    }
+  })();
+
+  const rows: Row[] = [];
+  let opened = 0;
+  let lastSnapshot: string | null = null;
+  for (const count of steps) {
+    // Each load client opens its share, on each API in turn.
+    const share = Math.ceil((count - opened) / clients.length);
+    await Promise.all(
+      clients.map((c, k) => {
+        const api = apis[k % apis.length];
+        const open = { wsUrl: api.url.replace("http", "ws") + "/graphql", tokens, count: share, first: opened + k * share, sampleEvery: 50 };
+        return c.ask<number>({ open }, "opened");
+      }),
+    );
+    opened += share * clients.length;
+    await sleep(3000); // settle: let the connection burst and its garbage pass before measuring
+    for (const c of clients) c.child.send({ reset: true });
+    const changesBefore = changes;
+    const seconds = quick ? 5 : 10;
+    await sleep(seconds * 1000);
+    const reports = await Promise.all(clients.map((c) => c.ask<{ tickLags: number[]; changeLags: number[] }>({ report: true }, "report")));
+    const ticks = reports.flatMap((r) => r.tickLags).sort((a, b) => a - b);
+    const changeLags = reports.flatMap((r) => r.changeLags).sort((a, b) => a - b);
+    const memory = await Promise.all(apis.map(memoryOf));
+    lastSnapshot = memory[0].snapshot;
+    const perSubscriber = (key: "heap" | "rss") =>
+      Number((memory.reduce((sum, m, i) => sum + m[key] - idle[i][key], 0) / opened / 1024).toFixed(1));
+    rows.push({
+      "API processes": apis.length,
+      subscribers: opened,
+      "distinct viewers": Math.min(opened, viewerCount),
+      "changes/s": Math.round((changes - changesBefore) / seconds),
+      "tick payloads delivered/expected": Number((ticks.length / (opened * seconds)).toFixed(2)),
+      "tick p50 ms": percentile(ticks, 50),
+      "tick p99 ms (goal < 250)": percentile(ticks, 99),
+      "change p50 ms": percentile(changeLags, 50),
+      "change p99 ms (goal < 250)": percentile(changeLags, 99),
+      "heap KB/subscriber (goal ≤ 8)": perSubscriber("heap"),
+      "RSS KB/subscriber": perSubscriber("rss"),
+    });
+  }
+  running = false;
+  await changer;
+  for (const c of clients) c.child.kill();
+  for (const api of apis) await api.stop();
+  let heap: Row[] | null = null;
+  // A snapshot over V8's longest string (~512 MB) can't be read whole: the figures above still stand.
+  try {
+    if (lastSnapshot && idle[0].snapshot) heap = heapGrowthByKind(idle[0].snapshot, lastSnapshot, opened);
+  } catch (error) {
+    heap = [{ "not read": (error as Error).message }];
+  }
+  if (snapshots) rmSync(snapshots, { recursive: true, force: true });
+  return { figures: rows, heap };
+}
+
+/** Processes holding the subscribers' sockets: enough to spread their parsing over both cores. */
+const LOAD_CLIENTS = 2;
 
 const AUTOCANNON = new URL("../../node_modules/.bin/autocannon", import.meta.url).pathname;
 

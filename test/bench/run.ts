@@ -23,7 +23,13 @@ try {
   if (!only || only === "roundtrip") printTable("GraphQL round trip, 50 concurrent clients", await roundTrip(env));
   if (!only || only === "fanout") {
     const counts = (process.env.BENCH_SUBSCRIBERS ?? (quick ? "200,1000" : "1000,10000")).split(",").map(Number);
-    printTable("liveBoard fan-out on one API process, 1 s ticks", await fanOut(env, counts));
+    // The board's 200 sessions belong to 180 employees and 20 managers among the viewers.
+    const viewers = size(1000, 200);
+    const title = `liveBoard fan-out, 1 s ticks: ${n(viewers)} distinct viewers, 200 open sessions (a tenth changing each second)`;
+    const one = await fanOut(env, counts, viewers);
+    printTable(`${title}, one API process`, one.figures);
+    if (one.heap) printTable(`Where the API's heap per subscriber goes: growth from no subscribers to ${n(counts.at(-1)!)} in heap snapshots, by kind of object`, one.heap);
+    if (env.infra) printTable(`${title}, two API processes behind one Redis`, (await fanOut(env, counts.map((c) => c * 2), viewers, 2)).figures);
   }
   if (!only || only === "beats") printTable("Agent session beat flips, 50 concurrent users", await beatFlips(env, 50, size(10, 3)));
   if (!only || only === "invoicing") {

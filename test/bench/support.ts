@@ -11,7 +11,7 @@ import { startProcess, type Proc } from "../support/process.js";
 
 export interface BenchEnv {
   infra: Infra | null;
-  /** Starts an API process on a fresh, seeded database (real PostgreSQL when available). */
+  /** Starts an API process on a fresh, seeded database (real PostgreSQL when available), or on `env.DATABASE_URL`. */
   startApi(env?: Record<string, string>): Promise<Proc & { databaseUrl: string | null }>;
 }
 
@@ -31,7 +31,8 @@ export async function benchEnv(): Promise<BenchEnv> {
         RATE_LIMIT_INGESTION: "1000000000/1",
         ...env,
       };
-      if (infra) base.DATABASE_URL = await createMigratedDatabase(infra.databaseUrl);
+      // A process scaled out beside another one is given that one's database.
+      if (infra) base.DATABASE_URL = env.DATABASE_URL ?? (await createMigratedDatabase(infra.databaseUrl));
       else base.DATA_DIR = dataDir;
       const proc = await startProcess("server/main.ts", base, /ready on (http:\/\/\S+) /);
       proc.url = proc.url.replace("localhost", "127.0.0.1");

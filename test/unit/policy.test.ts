@@ -1,7 +1,7 @@
 // The authorization policy decides alone; these pin its decisions without a database.
 import { describe, expect, it } from "vitest";
 import type { Viewer } from "../../schema/common/context.js";
-import { actsAsPerson, mayActFor, permissionsFor, personInScope, rowsSql, rowsWhere, rowVisible, viewerOf, type CredentialFacts } from "../../schema/common/policy.js";
+import { actsAsPerson, liveAudience, liveVisible, mayActFor, permissionsFor, personInScope, rowsSql, rowsWhere, rowVisible, viewerOf, type CredentialFacts } from "../../schema/common/policy.js";
 
 const WS = "11111111-1111-1111-1111-111111111111";
 const OTHER_WS = "22222222-2222-2222-2222-222222222222";
@@ -77,6 +77,29 @@ describe("which rows a viewer sees", () => {
     expect(rowVisible(employee, "workSession", { workspaceId: WS, ownerId: YOU })).toBe(false);
     expect(rowVisible(manager, "workSession", { workspaceId: WS, ownerId: YOU })).toBe(true);
     expect(rowVisible(manager, "workSession", { workspaceId: OTHER_WS, ownerId: ME })).toBe(false);
+  });
+
+  it("viewers share a Live board audience exactly when they see the same rows of it", () => {
+    const viewers = [
+      viewer({ role: "manager" }),
+      viewer({ role: "manager", userId: YOU }),
+      viewer({ role: "owner", userId: YOU }),
+      viewer({ role: "employee" }),
+      viewer({ role: "employee", userId: YOU }),
+      viewer({ role: "staff", customStaff: ["session.read"] }),
+      viewer({ role: "staff", customStaff: ["session.read", "team.read"] }),
+      viewer({ kind: "api_key", role: "owner", scopes: ["session.read"] }),
+      viewer({ kind: "api_key", role: "owner", userId: YOU, scopes: ["session.read"] }),
+      viewer({ kind: "api_key", role: "owner", scopes: ["work.read", "team.read"] }),
+      viewer({ role: "manager", workspaceId: OTHER_WS }),
+    ];
+    const kinds = ["WORK", "AGENT", "TIMER", "APPOINTMENT", "USER"] as const;
+    const rows = kinds.flatMap((kind) => [ME, YOU, null].flatMap((userId) => [WS, OTHER_WS].map((workspaceId) => ({ kind, userId, workspaceId }))));
+    const sees = (v: Viewer) => rows.map((row) => liveVisible(v, row)).join();
+    for (const a of viewers) for (const b of viewers) expect(liveAudience(a) === liveAudience(b)).toBe(sees(a) === sees(b));
+    // Managers share one payload; employees each have their own.
+    expect(liveAudience(viewers[0])).toBe(liveAudience(viewers[1]));
+    expect(liveAudience(viewers[3])).not.toBe(liveAudience(viewers[4]));
   });
 
   it("whose data a request may be about", () => {

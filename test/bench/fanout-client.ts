@@ -1,0 +1,68 @@
+// A load client for the fan-out bench, run as its own process so the sockets' cost isn't the API's
+// or the bench's: it opens its share of liveBoard subscribers and reports what they received.
+// Messages from the bench (IPC): {open}, {watch}, {reset}, {report}; answers: {opened}, {report}.
+import WebSocket from "ws";
+
+/** serverTime and reason come first, so every payload's lag is read without parsing the board. */
+export const BOARD = `subscription { liveBoard(ticks: true) { serverTime reason sessions { id kind state ticking accumulatedSeconds serverTime } } }`;
+const HEAD = /"serverTime":"([^"]+)","reason":"(\w+)"/;
+
+interface Open { wsUrl: string; tokens: string[]; count: number; first: number; sampleEvery: number }
+/** A change the bench is about to make: `id` should show `state` on boards that show it. */
+interface Watch { id: string; state: string; at: number }
+
+const watches = new Map<string, Watch>();
+let tickLags: number[] = [];
+let changeLags: number[] = [];
+
+/** Sampled sockets parse whole boards to see when a watched change arrives; the others read the head only. */
+function subscriber(wsUrl: string, token: string, sampled: boolean): Promise<void> {
+  const seen = new Map<string, number>();
+  let subscribed = false;
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(wsUrl, "graphql-transport-ws", { perMessageDeflate: false });
+    socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { token } })));
+    socket.on("error", reject);
+    socket.on("close", (code) => reject(new Error(`closed ${code}`)));
+    socket.on("message", (data: Buffer) => {
+      const received = Date.now();
+      const head = HEAD.exec(data.toString("latin1", 0, 160));
+      if (!head) {
+        const message = JSON.parse(data.toString());
+        if (message.type === "connection_ack") socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: BOARD } }));
+        else if (message.type !== "ping" && message.type !== "pong") reject(new Error(data.toString().slice(0, 300)));
+        return;
+      }
+      // The first payload, whatever its reason, is the whole board: a socket joining a group that
+      // already runs gets the group's latest one.
+      if (!subscribed) {
+        subscribed = true;
+        return resolve();
+      }
+      if (head[2] === "TICK") tickLags.push(received - Date.parse(head[1]));
+      // A socket still writing one payload gets only the newest next: a change may arrive in a tick.
+      if (!sampled) return;
+      for (const session of JSON.parse(data.toString()).payload.data.liveBoard.sessions as { id: string; state: string }[]) {
+        const watch = watches.get(session.id);
+        if (!watch || watch.state !== session.state || (seen.get(session.id) ?? 0) >= watch.at) continue;
+        seen.set(session.id, watch.at);
+        changeLags.push(received - watch.at);
+      }
+    });
+  });
+}
+
+process.on("message", async (message: { open?: Open; watch?: Watch; reset?: true; report?: true }) => {
+  if (message.watch) watches.set(message.watch.id, message.watch);
+  if (message.reset) [tickLags, changeLags] = [[], []];
+  if (message.report) process.send!({ report: { tickLags, changeLags } });
+  if (message.open) {
+    const { wsUrl, tokens, count, first, sampleEvery } = message.open;
+    // In batches: a burst of thousands of handshakes at once measures the accept queue, not fan-out.
+    for (let i = 0; i < count; i += 200) {
+      const batch = Array.from({ length: Math.min(200, count - i) }, (_, j) => first + i + j);
+      await Promise.all(batch.map((n) => subscriber(wsUrl, tokens[n % tokens.length], n % sampleEvery === 0)));
+    }
+    process.send!({ opened: count });
+  }
+});
