@@ -76,5 +76,5 @@ describe("graceful shutdown", () => {
     expect(await Promise.all(responses)).toEqual(Array.from({ length: 20 }, () => [200, "SignInPayload"]));
     expect(await exit).toBe(0);
     await stack.stop();
-  });
+  }, 120_000); // it starts its own stack, which takes a hook's time on a busy machine
 });
