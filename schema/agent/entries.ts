@@ -208,14 +208,21 @@ builder.mutationField("deleteTimeEntry", (t) =>
     authScopes: { permission: "agent.track" },
     errors: { types: [NotFoundError, ConflictError] },
     input: { id: t.input.globalID({ for: TimeEntryRef }) },
-    resolve: async (_r, { input: args }, ctx) => {
-      const viewer = ctx.viewer!;
-      const entry = await ctx.db.timeEntry.findFirst({ where: { id: args.id.id, workspaceId: viewer.workspaceId, userId: viewer.userId } });
-      if (!entry) throw new NotFoundError("Time entry");
-      // Compare-and-set: billing can't slip in between the check and the delete.
-      const { count } = await ctx.db.timeEntry.deleteMany({ where: { id: entry.id, invoiceId: null, endedAt: { not: null } } });
-      if (!count) throw new ConflictError(entry.endedAt ? "This entry is billed; void its invoice first" : "Stop the timer first", [args.id.id]);
-      return entry;
-    },
+    resolve: (_r, { input: args }, ctx) => deleteEntry(ctx, args.id.id),
   }),
 );
+
+async function deleteEntry(ctx: Context, id: string) {
+  const viewer = ctx.viewer!;
+  return ctx.db.$transaction(async (tx) => {
+    // Invoicing gathers entries before it writes their lines: a delete in between would leave a
+    // line pointing at nothing, so a delete waits for it as an edit does.
+    await lockInvoicing(tx, viewer.workspaceId);
+    const entry = await tx.timeEntry.findFirst({ where: { id, workspaceId: viewer.workspaceId, userId: viewer.userId } });
+    if (!entry) throw new NotFoundError("Time entry");
+    if (!entry.endedAt) throw new ConflictError("Stop the timer first", [encodeGlobalID("TimeEntry", entry.id)]);
+    if (entry.invoiceId) throw new ConflictError("This entry is billed; void its invoice first", [encodeGlobalID("TimeEntry", entry.id)]);
+    await tx.timeEntry.delete({ where: { id: entry.id } });
+    return entry;
+  });
+}

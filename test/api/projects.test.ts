@@ -187,4 +187,27 @@ describe("editing a time entry", () => {
     // Whatever won each race, each line bills its entry as it stands now.
     expect(billed).toEqual(durations.sort());
   });
+
+  it("never lets an invoice bill a deleted entry, however deletes and invoicing interleave", async () => {
+    const { client, project } = await newProject();
+    const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => log(project, on(i + 1), 30).then((e) => e.id as string)));
+    const invoicing = ok(
+      url,
+      `mutation($c: ID!, $f: LocalDate!, $t: LocalDate!) { createInvoice(input: { clientId: $c, from: $f, to: $t }) { __typename ... on MutationCreateInvoiceSuccess { data { id } } } }`,
+      { c: client, f: isoDate(LAST_MONTH), t: isoDate(LAST_MONTH.endOf("month")) },
+      { token: ws.owner.token },
+    );
+    const DELETE = `mutation($id: ID!) { deleteTimeEntry(input: { id: $id }) { __typename ... on Error { code } } }`;
+    const deletes = await Promise.all(ids.map((id) => ok(url, DELETE, { id }, { token: ws.employee.token }).then((d) => d.deleteTimeEntry)));
+    const created = (await invoicing).createInvoice;
+    expect(created.__typename).toBe("MutationCreateInvoiceSuccess");
+    for (const result of deletes) expect(["TimeEntry", "ConflictError"]).toContain(result.__typename);
+    const left = (await Promise.all(ids.map(entry))).filter(Boolean);
+    expect(left.length).toBe(deletes.filter((d) => d.__typename === "ConflictError").length);
+    // Each entry left is billed by exactly one line, and no line bills a deleted entry.
+    const billed = await Promise.all(
+      created.data.map(async ({ id }: { id: string }) => (await ok(url, `query($id: ID!) { node(id: $id) { ... on Invoice { lines { quantitySeconds } } } }`, { id }, { token: ws.owner.token })).node.lines.length),
+    );
+    expect(billed.reduce((a: number, b: number) => a + b, 0)).toBe(left.length);
+  });
 });
