@@ -175,23 +175,33 @@ export async function eventIngestion(env: BenchEnv, batches = Number(process.env
   const c0 = performance.now();
   await copyIn(api.databaseUrl!, `COPY "RawEvent" ("appId", "eventId", "userKey", "identified", "name", "timestamp", "properties", "userAgent", "environment", "sessionId") FROM STDIN WITH (FORMAT csv)`, csv);
   const copySeconds = (performance.now() - c0) / 1000;
+  // Idempotency is part of storing an event: its id goes into AnalyticsEventId too, so the baseline
+  // that does the same writes copies the ids as well.
+  const ids = events.flatMap((batchEvents) => batchEvents.map((e) => `${first.appId},copy-${e.eventId}`)).join("\n");
+  const i0 = performance.now();
+  await copyIn(api.databaseUrl!, `COPY "AnalyticsEventId" ("appId", "eventId") FROM STDIN WITH (FORMAT csv)`, ids);
+  const sameWritesSeconds = copySeconds + (performance.now() - i0) / 1000;
   await sql.end();
   await worker.stop();
   await api.stop();
   const shape = `${size}/batch of 50 users, ${senders} senders, ${users} users`;
+  const ratio = (baselineSeconds: number, seconds: number) => Number((baselineSeconds / seconds).toFixed(2));
   return [
     { method: "COPY of the same rows into RawEvent (baseline)", events: total, "events/s": Math.round(total / copySeconds), ratio: 1 },
+    { method: "COPY of the same rows into RawEvent and their ids into AnalyticsEventId (same writes)", events: total, "events/s": Math.round(total / sameWritesSeconds), ratio: ratio(copySeconds, sameWritesSeconds) },
     ...runs.map((run) => ({
       method: `${run.wire.label} -> queue -> stored + sessions (${shape})`,
       events: total,
       "events/s": Math.round(total / run.seconds),
-      ratio: Number((copySeconds / run.seconds).toFixed(2)),
+      ratio: ratio(copySeconds, run.seconds),
+      goal: ratio(copySeconds, run.seconds) >= 0.5 ? "≥ 0.5× COPY: met" : "≥ 0.5× COPY: MISSED",
+      "ratio to same writes": ratio(sameWritesSeconds, run.seconds),
       "accepted/s": Math.round(total / run.acceptedSeconds),
       sessions: run.sessions,
       "p50 batch ms": Math.round(run.p50),
       "p99 batch ms": Math.round(run.p99),
     })),
-    { method: "the worker alone, draining the same batches queued", events: total, "events/s": Math.round(total / drainSeconds), ratio: Number((copySeconds / drainSeconds).toFixed(2)) },
+    { method: "the worker alone, draining the same batches queued", events: total, "events/s": Math.round(total / drainSeconds), ratio: ratio(copySeconds, drainSeconds), "ratio to same writes": ratio(sameWritesSeconds, drainSeconds) },
   ];
 }
 
