@@ -60,8 +60,10 @@ export function analyticsIntake(services: Services, config: Config, health: Heal
   async function take(app: IngestingApp, events: AnalyticsEvent[]) {
     if (config.redisUrl) {
       // The workers store queued batches later, with a few retries: while PostgreSQL is down they
-      // would be dropped after the last one, so the sender is told to keep them and retry.
-      if (!(await health.database())) throw new UnavailableError();
+      // would be dropped after the last one, so the sender is told to keep them and retry. While
+      // Redis is away the queue would hold the request for many seconds (an SDK's whole timeout),
+      // so the sender is told at once too.
+      if (!health.redisUp() || !(await health.database())) throw new UnavailableError();
       if (events.length) await services.jobs.enqueue(INGEST, { app, events });
       return { status: 202 as const, accepted: events.length };
     }

@@ -28,10 +28,15 @@ export class Health {
     return value;
   }
 
+  /** Whether Redis is connected (true when none is used): while it is not, a queued write would wait for it. */
+  redisUp(): boolean {
+    return !this.redis || this.redis.status === "ready";
+  }
+
   /** `serving` is false while the process drains on SIGTERM. */
   async report(serving: boolean): Promise<HealthReport> {
     const database = (await this.database()) ? "up" : "down";
-    const redis = !this.redis ? "not used" : this.redis.status === "ready" ? "up" : "down";
+    const redis = !this.redis ? "not used" : this.redisUp() ? "up" : "down";
     return { ok: serving && database === "up" && redis !== "down", database, redis };
   }
 }

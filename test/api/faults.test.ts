@@ -91,11 +91,26 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     await redis.kill();
     // Its announcement can't reach Redis; ioredis gives up on it after about 10 s.
     const during = (await ok(a, START, { d: "long outage" }, { token: ws.manager.token })).startTimer.id;
+    // A batch can't be queued: the SDK is told to retry at once, not held past its own timeout.
+    const send = () =>
+      fetch(`${a}/api/events`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${writeKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ events: [{ eventId: "during-outage", userId: "u-outage", name: "page_view", timestamp: new Date().toISOString() }] }),
+        signal: AbortSignal.timeout(5_000),
+      });
+    const refused = await send();
+    expect([refused.status, refused.headers.get("retry-after"), (await refused.json()).code]).toEqual([503, "2", "UNAVAILABLE"]);
     await new Promise((r) => setTimeout(r, 12_000));
     expect(stack.apis.slice(0, 2).map((api) => api.child.exitCode)).toEqual([null, null]);
     expect((await ok(a, `{ viewer { role } }`, {}, { token: ws.employee.token })).viewer.role).toBe("EMPLOYEE");
     await redis.start();
     await sub.next((v) => v.liveBoard.sessions.some((s) => s.id === during), 15_000);
+    // Sent again once Redis is back (as often as it takes), the event is stored once.
+    expect(await until(async () => (await send()).status, (status) => status === 202)).toBe(202);
+    const SESSIONS = `query { userSessions(first: 5, filter: { userIdSearch: "u-outage" }) { nodes { rawEventCount } } }`;
+    const counts = () => ok(a, SESSIONS, {}, { token: ws.owner.token }).then((d) => d.userSessions.nodes.map((n: { rawEventCount: number }) => n.rawEventCount));
+    expect(await until(counts, (c) => c.length > 0)).toEqual([1]);
     await board.dispose();
   }, 60_000);
 
