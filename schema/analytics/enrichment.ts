@@ -35,11 +35,7 @@ export async function enrichAll(db: Db, sessions: UserSession[]): Promise<Map<st
   const appIds = [...new Set(sessions.map((s) => s.appId))];
   const order = [{ createdAt: "asc" as const }, { name: "asc" as const }];
   const [raw, definitions, flows] = await Promise.all([
-    db.rawEvent.findMany({
-      where: { appId: { in: appIds }, sessionId: { in: sessions.map((s) => s.id) } },
-      select: { sessionId: true, eventId: true, name: true, timestamp: true, properties: true },
-      orderBy: [{ timestamp: "asc" }, { id: "asc" }],
-    }),
+    rawEventsOf(db, sessions),
     db.businessEventDefinition.findMany({ where: { appId: { in: appIds } }, orderBy: order }),
     db.flowDefinition.findMany({ where: { appId: { in: appIds } }, orderBy: order }),
   ]);
@@ -52,6 +48,24 @@ export async function enrichAll(db: Db, sessions: UserSession[]): Promise<Map<st
     result.set(session.id, { businessEvents, outcomes, input: { durationSeconds: session.durationSeconds, rawEventCount: session.rawEventCount, businessEvents, outcomes } });
   }
   return result;
+}
+
+type SessionSpan = Pick<UserSession, "id" | "appId" | "startedAt" | "lastEventAt">;
+
+/**
+ * The raw events of these sessions, oldest first. A session spans its events (merges widen the
+ * survivor), so the sessions' span bounds the read to the partitions of those months instead of
+ * probing every month's index.
+ */
+export async function rawEventsOf(db: Db, sessions: SessionSpan[]) {
+  if (!sessions.length) return [];
+  const from = new Date(Math.min(...sessions.map((s) => +s.startedAt)));
+  const to = new Date(Math.max(...sessions.map((s) => +s.lastEventAt)));
+  return db.rawEvent.findMany({
+    where: { appId: { in: [...new Set(sessions.map((s) => s.appId))] }, sessionId: { in: sessions.map((s) => s.id) }, timestamp: { gte: from, lte: to } },
+    select: { sessionId: true, eventId: true, name: true, timestamp: true, properties: true },
+    orderBy: [{ timestamp: "asc" }, { id: "asc" }],
+  });
 }
 
 export async function enrich(db: Db, session: UserSession): Promise<Enrichment> {

@@ -4,6 +4,7 @@ import type { InputObjectRef, ObjectRef } from "@pothos/core";
 import { builder } from "../builder.js";
 import type { Context } from "../common/context.js";
 import { NotFoundError, ValidationError } from "../common/errors.js";
+import { rawEventsOf } from "./enrichment.js";
 import { AnalyticsAppRef, appOf, BusinessEventDefinitionInput, definitionData, flowData, FlowDefinitionInput } from "./apps.js";
 import { previewBusinessEvent, previewFlow, type BusinessEventPreview, type Condition, type FlowPreview, type RawForMatching } from "./rules.js";
 
@@ -18,13 +19,9 @@ async function recentSessions(ctx: Context, appId: string, now = new Date()): Pr
     where: { appId, lastEventAt: { gte: since } },
     orderBy: [{ lastEventAt: "desc" }, { id: "asc" }],
     take: PREVIEW_SESSIONS,
-    select: { id: true },
+    select: { id: true, appId: true, startedAt: true, lastEventAt: true },
   });
-  const raw = await ctx.db.rawEvent.findMany({
-    where: { appId, sessionId: { in: sessions.map((s) => s.id) } },
-    select: { sessionId: true, eventId: true, name: true, timestamp: true, properties: true },
-    orderBy: [{ timestamp: "asc" }, { id: "asc" }],
-  });
+  const raw = await rawEventsOf(ctx.db, sessions);
   const bySession = new Map<string, RawForMatching[]>(sessions.map((s) => [s.id, []]));
   for (const r of raw) bySession.get(r.sessionId)?.push({ ...r, properties: r.properties as Record<string, unknown> });
   return [...bySession.values()];

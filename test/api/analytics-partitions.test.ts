@@ -4,6 +4,7 @@
 // on any date, a month's first and last day included.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "../../prisma/generated/client.js";
+import { rawEventsOf } from "../../schema/analytics/enrichment.js";
 import { ingestEvents, type IngestingApp } from "../../schema/analytics/ingestion.js";
 import { maintainPartitions, partitionMonths } from "../../schema/analytics/partitions.js";
 import { ingestionMonths, monthStart, partitionName, validateBatch } from "../../schema/analytics/rules.js";
@@ -68,6 +69,11 @@ describe("monthly partitions of raw events", () => {
     expect(await ingestEvents(db, app, eventsAt("ana", [["this-month", before]]))).toMatchObject({ stored: 0, duplicates: 1 });
     expect(await storedIn(app.id)).toEqual({ "last-month": partitionName(monthStart(boundary, -1)), "this-month": partitionName(boundary) });
     expect(await eventIds(app.id)).toBe(2);
+    // The one session across the boundary reads its events from both months.
+    const sessions = await db.userSession.findMany({ where: { appId: app.id } });
+    expect(sessions).toHaveLength(1);
+    expect((await rawEventsOf(db, sessions)).map((e) => e.eventId)).toEqual(["last-month", "this-month"]);
+    expect(await rawEventsOf(db, [])).toEqual([]);
   });
 
   it("refuses events beyond the validation window with a reason; a month without a partition is made when an event needs it", async () => {
