@@ -60,7 +60,7 @@ describe.runIf(existsSync(CHROMIUM))("Dragging sessions on the calendar in Chrom
   });
   afterAll(() => e2e?.stop());
 
-  it("moves and resizes a session with the mouse and the keyboard, and undoes a move that overlaps", async () => {
+  it("moves and resizes a session with the mouse and the keyboard, warns of overlaps and working hours, and undoes", async () => {
     const moved = await book("Physio", await client("Greta Hansen"), tuesday, "10:00", 60);
     await book("Check-up", await client("Ida Jensen"), wednesday, "14:00", 60);
     const page = await e2e.context.newPage();
@@ -103,6 +103,22 @@ describe.runIf(existsSync(CHROMIUM))("Dragging sessions on the calendar in Chrom
     await page.keyboard.press("Alt+Shift+ArrowUp");
     await expect.poll(() => stored(moved)).toBe(`${isoDate(tuesday)} 11:15-12:30`);
     // Undo after two moves in a row puts it back where it was before the first.
+    await notice.getByRole("button", { name: "Undo" }).click();
+    await page.getByRole("status").filter({ hasText: "Move undone" }).waitFor();
+    expect(await stored(moved)).toBe(`${isoDate(tuesday)} 11:00-12:30`);
+
+    // A quarter hour at a time to before the working day (09:00): the last move is saved with the
+    // working-hours warning, and one Undo takes back all nine.
+    const clock = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
+    await block.focus();
+    for (let quarter = 1; quarter <= 9; quarter++) {
+      await page.keyboard.press("Alt+ArrowUp");
+      const start = 11 * 60 - 15 * quarter;
+      await expect.poll(() => stored(moved)).toBe(`${isoDate(tuesday)} ${clock(start)}-${clock(start + 90)}`);
+      // The next press counts once the grid shows this move (a press while one is saving is ignored).
+      await expect.poll(() => block.textContent()).toContain(clock(start));
+    }
+    await expect.poll(() => page.getByTestId("move-warnings").textContent()).toContain("Outside working hours");
     await notice.getByRole("button", { name: "Undo" }).click();
     await page.getByRole("status").filter({ hasText: "Move undone" }).waitFor();
     expect(await stored(moved)).toBe(`${isoDate(tuesday)} 11:00-12:30`);
