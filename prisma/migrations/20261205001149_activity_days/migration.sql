@@ -1,4 +1,22 @@
 -- CreateTable
+CREATE TABLE "ActivityChange" (
+    "id" BIGSERIAL NOT NULL,
+    "transactionId" BIGINT NOT NULL DEFAULT txid_current(),
+    "kind" TEXT NOT NULL,
+    "workspaceId" UUID NOT NULL,
+    "appId" UUID NOT NULL,
+    "startedAt" TIMESTAMPTZ(3) NOT NULL,
+    "isBot" BOOLEAN NOT NULL,
+    "isDevOrInternal" BOOLEAN NOT NULL,
+    "key" TEXT NOT NULL,
+    "outcome" TEXT,
+    "lastStep" TEXT,
+    "delta" INTEGER NOT NULL,
+
+    CONSTRAINT "ActivityChange_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
 CREATE TABLE "ActiveUserDay" (
     "workspaceId" UUID NOT NULL,
     "appId" UUID NOT NULL,
@@ -53,6 +71,9 @@ CREATE TABLE "BusinessEventDay" (
 );
 
 -- CreateIndex
+CREATE INDEX "ActivityChange_transactionId_idx" ON "ActivityChange"("transactionId");
+
+-- CreateIndex
 CREATE INDEX "ActiveUserDay_workspaceId_day_idx" ON "ActiveUserDay"("workspaceId", "day");
 
 -- CreateIndex
@@ -88,106 +109,44 @@ ALTER TABLE "BusinessEventDay" ADD CONSTRAINT "BusinessEventDay_appId_fkey" FORE
 -- page counts sessions in progress from "UserSession" itself): a session in progress changes with
 -- every batch of events, a finalised one rarely. A day is the session's start in its workspace's
 -- time zone, `("startedAt" AT TIME ZONE "timeZone")::date`, as the page has always counted it.
+--
+-- Two steps, so that counting never makes a transaction wait while it still has rows to lock: as a
+-- session, flow outcome or business event changes, its change to the counts is written down in
+-- "ActivityChange" (an insert, which waits for nobody); as the transaction commits, a deferred
+-- trigger adds its changes to the counts under its apps' locks. The counts' rows are shared by many
+-- sessions, and a transaction holding one while waiting for a session that a finaliser holds (a
+-- relink merging, a batch reopening) would deadlock with it; at commit nothing is left to wait for.
 
--- Each app's counts are changed one transaction at a time: the rows a session touches (its duration,
--- its flows, its business events) are shared with other sessions in an order of their own, and two
--- transactions taking them in opposite orders would deadlock.
+CREATE INDEX "ActivityChange_pending" ON "ActivityChange" ("transactionId");
+
+-- One app's counts are changed by one committing transaction at a time; also taken, in the same
+-- order, by a rebuild.
 CREATE FUNCTION activity_lock(p_app uuid) RETURNS void
 LANGUAGE sql AS $$ SELECT pg_advisory_xact_lock(hashtextextended('analytics:' || p_app || ':activity', 0)) $$;
 
--- Whether a session counts, after taking its app's lock (so the time zone read next is the one the
--- counts are kept in: a change of time zone rebuilds them under the same locks).
-CREATE FUNCTION activity_counted(s "UserSession") RETURNS boolean
-LANGUAGE plpgsql AS $$
-BEGIN
-  IF s."finalizedAt" IS NULL THEN RETURN false; END IF;
-  PERFORM activity_lock(s."appId");
-  RETURN true;
-END $$;
+-- Writes down (p_sign 1) or takes back (-1) a finalised session's counts, with those of the flow
+-- outcomes and business events given.
+CREATE FUNCTION activity_note(s "UserSession", p_sign int, p_visit boolean, p_outcomes "FlowOutcome"[], p_events "SessionBusinessEvent"[]) RETURNS void
+LANGUAGE sql AS $$
+  INSERT INTO "ActivityChange" (kind, "workspaceId", "appId", "startedAt", "isBot", "isDevOrInternal", key, outcome, "lastStep", delta)
+  SELECT c.kind, s."workspaceId", s."appId", s."startedAt", s."isBot", s."isDev" OR s."isInternal", c.key, c.outcome, c."lastStep", p_sign
+  FROM (SELECT 'user' AS kind, s."userKey" AS key, NULL AS outcome, NULL AS "lastStep" WHERE p_visit
+        UNION ALL SELECT 'duration', s."durationSeconds"::text, NULL, NULL WHERE p_visit
+        UNION ALL SELECT 'flow', o."flowId"::text, o.outcome::text, o."lastStep" FROM unnest(p_outcomes) o
+        UNION ALL SELECT 'event', e.name, NULL, NULL FROM unnest(p_events) e) c
+  WHERE s."finalizedAt" IS NOT NULL
+$$;
 
--- The local day a session counts on; null while its workspace is being deleted.
-CREATE FUNCTION activity_day(s "UserSession") RETURNS date
-LANGUAGE sql AS $$ SELECT (s."startedAt" AT TIME ZONE w."timeZone")::date FROM "Workspace" w WHERE w.id = s."workspaceId" $$;
+-- A session with its flow outcomes and business events.
+CREATE FUNCTION activity_note_session(s "UserSession", p_sign int) RETURNS void
+LANGUAGE sql AS $$
+  SELECT activity_note(s, p_sign, true,
+    ARRAY(SELECT o FROM "FlowOutcome" o WHERE o."sessionId" = s.id),
+    ARRAY(SELECT e FROM "SessionBusinessEvent" e WHERE e."sessionId" = s.id))
+$$;
 
--- Adds (p_sign 1) or takes away (-1) a finalised session's user and duration.
-CREATE FUNCTION activity_count_visit(s "UserSession", d date, p_sign int) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-  dev boolean := s."isDev" OR s."isInternal";
-BEGIN
-  IF p_sign > 0 THEN
-    INSERT INTO "ActiveUserDay" AS t ("workspaceId", "appId", day, "isBot", "isDevOrInternal", "userKey", sessions)
-    VALUES (s."workspaceId", s."appId", d, s."isBot", dev, s."userKey", 1)
-    ON CONFLICT ("appId", day, "isBot", "isDevOrInternal", "userKey") DO UPDATE SET sessions = t.sessions + 1;
-    INSERT INTO "SessionDurationDay" AS t ("workspaceId", "appId", day, "isBot", "isDevOrInternal", "durationSeconds", sessions)
-    VALUES (s."workspaceId", s."appId", d, s."isBot", dev, s."durationSeconds", 1)
-    ON CONFLICT ("appId", day, "isBot", "isDevOrInternal", "durationSeconds") DO UPDATE SET sessions = t.sessions + 1;
-  ELSE
-    UPDATE "ActiveUserDay" SET sessions = sessions - 1
-    WHERE "appId" = s."appId" AND day = d AND "isBot" = s."isBot" AND "isDevOrInternal" = dev AND "userKey" = s."userKey";
-    DELETE FROM "ActiveUserDay"
-    WHERE "appId" = s."appId" AND day = d AND "isBot" = s."isBot" AND "isDevOrInternal" = dev AND "userKey" = s."userKey" AND sessions <= 0;
-    UPDATE "SessionDurationDay" SET sessions = sessions - 1
-    WHERE "appId" = s."appId" AND day = d AND "isBot" = s."isBot" AND "isDevOrInternal" = dev AND "durationSeconds" = s."durationSeconds";
-    DELETE FROM "SessionDurationDay"
-    WHERE "appId" = s."appId" AND day = d AND "isBot" = s."isBot" AND "isDevOrInternal" = dev AND "durationSeconds" = s."durationSeconds" AND sessions <= 0;
-  END IF;
-END $$;
-
--- Adds or takes away flow outcomes of a finalised session.
-CREATE FUNCTION activity_count_outcomes(s "UserSession", d date, p_sign int, p_outcomes "FlowOutcome"[]) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-  dev boolean := s."isDev" OR s."isInternal";
-BEGIN
-  IF p_sign > 0 THEN
-    INSERT INTO "FlowOutcomeDay" AS t ("workspaceId", "appId", day, "isBot", "isDevOrInternal", "flowId", outcome, "lastStep", sessions)
-    SELECT s."workspaceId", s."appId", d, s."isBot", dev, o."flowId", o.outcome, o."lastStep", count(*)
-    FROM unnest(p_outcomes) o GROUP BY o."flowId", o.outcome, o."lastStep"
-    ON CONFLICT ("appId", day, "isBot", "isDevOrInternal", "flowId", outcome, "lastStep") DO UPDATE SET sessions = t.sessions + excluded.sessions;
-  ELSE
-    UPDATE "FlowOutcomeDay" t SET sessions = t.sessions - c.n
-    FROM (SELECT o."flowId", o.outcome, o."lastStep", count(*) AS n FROM unnest(p_outcomes) o GROUP BY 1, 2, 3) c
-    WHERE t."appId" = s."appId" AND t.day = d AND t."isBot" = s."isBot" AND t."isDevOrInternal" = dev
-      AND t."flowId" = c."flowId" AND t.outcome = c.outcome AND t."lastStep" = c."lastStep";
-    DELETE FROM "FlowOutcomeDay" WHERE "appId" = s."appId" AND day = d AND "isBot" = s."isBot" AND "isDevOrInternal" = dev AND sessions <= 0;
-  END IF;
-END $$;
-
--- Adds or takes away business events of a finalised session.
-CREATE FUNCTION activity_count_events(s "UserSession", d date, p_sign int, p_events "SessionBusinessEvent"[]) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-  dev boolean := s."isDev" OR s."isInternal";
-BEGIN
-  IF p_sign > 0 THEN
-    INSERT INTO "BusinessEventDay" AS t ("workspaceId", "appId", day, "isBot", "isDevOrInternal", name, events)
-    SELECT s."workspaceId", s."appId", d, s."isBot", dev, e.name, count(*) FROM unnest(p_events) e GROUP BY e.name
-    ON CONFLICT ("appId", day, "isBot", "isDevOrInternal", name) DO UPDATE SET events = t.events + excluded.events;
-  ELSE
-    UPDATE "BusinessEventDay" t SET events = t.events - c.n
-    FROM (SELECT e.name, count(*) AS n FROM unnest(p_events) e GROUP BY 1) c
-    WHERE t."appId" = s."appId" AND t.day = d AND t."isBot" = s."isBot" AND t."isDevOrInternal" = dev AND t.name = c.name;
-    DELETE FROM "BusinessEventDay" WHERE "appId" = s."appId" AND day = d AND "isBot" = s."isBot" AND "isDevOrInternal" = dev AND events <= 0;
-  END IF;
-END $$;
-
--- Adds or takes away a session with its flow outcomes and business events, if it counts.
-CREATE FUNCTION activity_count_session(s "UserSession", p_sign int) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-  d date;
-BEGIN
-  IF NOT activity_counted(s) THEN RETURN; END IF;
-  d := activity_day(s);
-  IF d IS NULL THEN RETURN; END IF;
-  PERFORM activity_count_visit(s, d, p_sign);
-  PERFORM activity_count_outcomes(s, d, p_sign, ARRAY(SELECT o FROM "FlowOutcome" o WHERE o."sessionId" = s.id));
-  PERFORM activity_count_events(s, d, p_sign, ARRAY(SELECT e FROM "SessionBusinessEvent" e WHERE e."sessionId" = s.id));
-END $$;
-
--- What the counts read of a session: a change to anything else (its summary, its last event while
--- finalised, its business-event count) leaves them as they are.
+-- What the counts read of a session: a change to anything else (its summary, its business-event
+-- count) leaves them as they are.
 CREATE FUNCTION activity_key(s "UserSession") RETURNS text
 LANGUAGE sql STABLE AS $$
   SELECT concat_ws('|', s."finalizedAt" IS NOT NULL, s."workspaceId", s."appId", s."startedAt", s."userKey", s."isBot",
@@ -195,13 +154,13 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Before a delete, so its flow outcomes and business events (deleted after it by the cascade, when
--- the session is no longer there to say which day they count on) are still there to take away.
+-- the session is no longer there to say how they count) are still there to take back.
 CREATE FUNCTION activity_session_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'UPDATE' AND activity_key(OLD) = activity_key(NEW) THEN RETURN NULL; END IF;
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM activity_count_session(OLD, -1); END IF;
-  IF TG_OP IN ('UPDATE', 'INSERT') THEN PERFORM activity_count_session(NEW, 1); END IF;
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM activity_note_session(OLD, -1); END IF;
+  IF TG_OP IN ('UPDATE', 'INSERT') THEN PERFORM activity_note_session(NEW, 1); END IF;
   RETURN OLD;
 END $$;
 
@@ -213,36 +172,28 @@ CREATE TRIGGER "UserSession_activity_update" AFTER UPDATE ON "UserSession"
 FOR EACH ROW WHEN (OLD."finalizedAt" IS NOT NULL OR NEW."finalizedAt" IS NOT NULL) EXECUTE FUNCTION activity_session_changed();
 
 -- A flow outcome or business event written or deleted on its own (a finalisation, a re-enrichment,
--- a flow deleted) counts with its session, if that is finalised. Their writers hold the session's
+-- a flow deleted) counts with its session while that is finalised. Their writers hold the session's
 -- row (they update it first, or delete it), so it can't change under them.
 CREATE FUNCTION activity_outcome_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-  s "UserSession";
 BEGIN
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    SELECT * INTO s FROM "UserSession" WHERE id = OLD."sessionId";
-    IF FOUND AND activity_counted(s) AND activity_day(s) IS NOT NULL THEN PERFORM activity_count_outcomes(s, activity_day(s), -1, ARRAY[OLD]); END IF;
+    PERFORM activity_note(s, -1, false, ARRAY[OLD], NULL) FROM "UserSession" s WHERE s.id = OLD."sessionId";
   END IF;
   IF TG_OP IN ('UPDATE', 'INSERT') THEN
-    SELECT * INTO s FROM "UserSession" WHERE id = NEW."sessionId";
-    IF FOUND AND activity_counted(s) AND activity_day(s) IS NOT NULL THEN PERFORM activity_count_outcomes(s, activity_day(s), 1, ARRAY[NEW]); END IF;
+    PERFORM activity_note(s, 1, false, ARRAY[NEW], NULL) FROM "UserSession" s WHERE s.id = NEW."sessionId";
   END IF;
   RETURN NULL;
 END $$;
 
 CREATE FUNCTION activity_event_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-  s "UserSession";
 BEGIN
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    SELECT * INTO s FROM "UserSession" WHERE id = OLD."sessionId";
-    IF FOUND AND activity_counted(s) AND activity_day(s) IS NOT NULL THEN PERFORM activity_count_events(s, activity_day(s), -1, ARRAY[OLD]); END IF;
+    PERFORM activity_note(s, -1, false, NULL, ARRAY[OLD]) FROM "UserSession" s WHERE s.id = OLD."sessionId";
   END IF;
   IF TG_OP IN ('UPDATE', 'INSERT') THEN
-    SELECT * INTO s FROM "UserSession" WHERE id = NEW."sessionId";
-    IF FOUND AND activity_counted(s) AND activity_day(s) IS NOT NULL THEN PERFORM activity_count_events(s, activity_day(s), 1, ARRAY[NEW]); END IF;
+    PERFORM activity_note(s, 1, false, NULL, ARRAY[NEW]) FROM "UserSession" s WHERE s.id = NEW."sessionId";
   END IF;
   RETURN NULL;
 END $$;
@@ -252,8 +203,65 @@ FOR EACH ROW EXECUTE FUNCTION activity_outcome_changed();
 CREATE TRIGGER "SessionBusinessEvent_activity" AFTER INSERT OR UPDATE OR DELETE ON "SessionBusinessEvent"
 FOR EACH ROW EXECUTE FUNCTION activity_event_changed();
 
+-- As a transaction commits: its written-down changes, summed per row of the counts, are added to
+-- them (rows left at zero go), in key order, under the locks of their apps. The day is worked out
+-- now, under the lock a change of time zone takes too. Changes of apps, workspaces or flows deleted
+-- meanwhile are dropped (their counts went with them). The first of the transaction's deferred
+-- calls does it all; the others find nothing left. The sums go through a temporary table made once
+-- per connection.
+CREATE FUNCTION activity_apply() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  app uuid;
+BEGIN
+  IF NOT EXISTS (SELECT FROM "ActivityChange" WHERE "transactionId" = txid_current()) THEN RETURN NULL; END IF;
+  FOR app IN SELECT a."appId" FROM (SELECT DISTINCT c."appId" FROM "ActivityChange" c WHERE c."transactionId" = txid_current()) a
+             ORDER BY hashtextextended('analytics:' || a."appId" || ':activity', 0) LOOP
+    PERFORM activity_lock(app);
+  END LOOP;
+  IF to_regclass('pg_temp.activity_changes') IS NULL THEN
+    CREATE TEMP TABLE activity_changes (kind text, "workspaceId" uuid, "appId" uuid, day date, "isBot" boolean,
+      "isDevOrInternal" boolean, key text, outcome text, "lastStep" text, delta int) ON COMMIT DELETE ROWS;
+  END IF;
+  WITH done AS (DELETE FROM "ActivityChange" c WHERE c."transactionId" = txid_current() RETURNING c.*)
+  INSERT INTO activity_changes
+  SELECT c.kind, c."workspaceId", c."appId", (c."startedAt" AT TIME ZONE w."timeZone")::date, c."isBot", c."isDevOrInternal",
+         c.key, c.outcome, c."lastStep", SUM(c.delta)
+  FROM done c JOIN "Workspace" w ON w.id = c."workspaceId" JOIN "AnalyticsApp" a ON a.id = c."appId"
+  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING SUM(c.delta) <> 0;
+  IF NOT FOUND THEN RETURN NULL; END IF;
+
+  INSERT INTO "ActiveUserDay" AS t ("workspaceId", "appId", day, "isBot", "isDevOrInternal", "userKey", sessions)
+  SELECT "workspaceId", "appId", day, "isBot", "isDevOrInternal", key, delta FROM activity_changes WHERE kind = 'user'
+  ORDER BY "appId", day, "isBot", "isDevOrInternal", key
+  ON CONFLICT ("appId", day, "isBot", "isDevOrInternal", "userKey") DO UPDATE SET sessions = t.sessions + excluded.sessions;
+  INSERT INTO "SessionDurationDay" AS t ("workspaceId", "appId", day, "isBot", "isDevOrInternal", "durationSeconds", sessions)
+  SELECT "workspaceId", "appId", day, "isBot", "isDevOrInternal", key::int, delta FROM activity_changes WHERE kind = 'duration'
+  ORDER BY "appId", day, "isBot", "isDevOrInternal", key::int
+  ON CONFLICT ("appId", day, "isBot", "isDevOrInternal", "durationSeconds") DO UPDATE SET sessions = t.sessions + excluded.sessions;
+  INSERT INTO "FlowOutcomeDay" AS t ("workspaceId", "appId", day, "isBot", "isDevOrInternal", "flowId", outcome, "lastStep", sessions)
+  SELECT c."workspaceId", c."appId", c.day, c."isBot", c."isDevOrInternal", f.id, c.outcome::"FlowOutcomeKind", c."lastStep", c.delta
+  FROM activity_changes c JOIN "FlowDefinition" f ON f.id = c.key::uuid WHERE c.kind = 'flow'
+  ORDER BY c."appId", c.day, c."isBot", c."isDevOrInternal", f.id, c.outcome, c."lastStep"
+  ON CONFLICT ("appId", day, "isBot", "isDevOrInternal", "flowId", outcome, "lastStep") DO UPDATE SET sessions = t.sessions + excluded.sessions;
+  INSERT INTO "BusinessEventDay" AS t ("workspaceId", "appId", day, "isBot", "isDevOrInternal", name, events)
+  SELECT "workspaceId", "appId", day, "isBot", "isDevOrInternal", key, delta FROM activity_changes WHERE kind = 'event'
+  ORDER BY "appId", day, "isBot", "isDevOrInternal", key
+  ON CONFLICT ("appId", day, "isBot", "isDevOrInternal", name) DO UPDATE SET events = t.events + excluded.events;
+
+  DELETE FROM "ActiveUserDay" t USING (SELECT DISTINCT "appId", day FROM activity_changes) c WHERE t."appId" = c."appId" AND t.day = c.day AND t.sessions = 0;
+  DELETE FROM "SessionDurationDay" t USING (SELECT DISTINCT "appId", day FROM activity_changes) c WHERE t."appId" = c."appId" AND t.day = c.day AND t.sessions = 0;
+  DELETE FROM "FlowOutcomeDay" t USING (SELECT DISTINCT "appId", day FROM activity_changes) c WHERE t."appId" = c."appId" AND t.day = c.day AND t.sessions = 0;
+  DELETE FROM "BusinessEventDay" t USING (SELECT DISTINCT "appId", day FROM activity_changes) c WHERE t."appId" = c."appId" AND t.day = c.day AND t.events = 0;
+  DELETE FROM activity_changes;
+  RETURN NULL;
+END $$;
+
+CREATE CONSTRAINT TRIGGER "ActivityChange_apply" AFTER INSERT ON "ActivityChange"
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION activity_apply();
+
 -- A workspace's counts from its sessions: the back-fill below, and after a change of its time zone
--- (every day boundary moves). Under its apps' locks, in a fixed order, so no finalisation lands between.
+-- (every day boundary moves). Under its apps' locks, so no commit's changes land in between.
 CREATE FUNCTION activity_rebuild(p_workspace uuid) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
