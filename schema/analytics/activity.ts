@@ -122,13 +122,13 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
                               COALESCE(SUM(monthly) OVER (ORDER BY day), 0)::int AS "monthlyActiveUsers"
                        FROM (SELECT g::date AS day FROM generate_series(${lookBackFrom}::date, ${to}::date, INTERVAL '1 day') g) all_days
                        LEFT JOIN per_day USING (day)),
-           users AS (SELECT day, COUNT(DISTINCT "userKey")::int AS "activeUsers" FROM user_days WHERE day >= ${from}::date GROUP BY day),
+           users AS (SELECT day, COUNT(*)::int AS "activeUsers" FROM user_days WHERE day >= ${from}::date GROUP BY day),
            medians AS ${medianOf(durations, Prisma.sql`day`)}
       SELECT to_char(d.day, 'YYYY-MM-DD') AS date, COALESCE(users."activeUsers", 0) AS "activeUsers", "weeklyActiveUsers", "monthlyActiveUsers",
              COALESCE(medians.sessions, 0) AS sessions, medians.median AS "medianDurationSeconds"
       FROM ${days} d JOIN windows USING (day) LEFT JOIN users USING (day) LEFT JOIN medians USING (day) ORDER BY d.day`,
     ctx.db.$queryRaw<Pick<Activity, "activeUsers" | "sessions" | "medianDurationSeconds">[]>`
-      SELECT (SELECT COUNT(DISTINCT "userKey")::int FROM ${visits(from, range)} v) AS "activeUsers",
+      SELECT (SELECT COUNT(DISTINCT "userKey" COLLATE "C")::int FROM ${visits(from, range)} v) AS "activeUsers",
              COALESCE(m.sessions, 0) AS sessions, m.median AS "medianDurationSeconds"
       FROM (SELECT 1 AS whole) w LEFT JOIN ${medianOf(Prisma.sql`(SELECT 1 AS whole, seconds, sessions FROM ${durations} d)`, Prisma.sql`whole`)} m USING (whole)`,
     ctx.db.$queryRaw<(FlowDay & { flowId: string })[]>`

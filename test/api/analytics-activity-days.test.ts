@@ -20,11 +20,8 @@ let workspaceId: string;
 beforeAll(async () => {
   database = await freshDatabase();
   db = database.db;
-  services = {
-    db,
-    pubsub: createPubSub(),
-    jobs: { enqueue: async () => {}, failed: async () => [] },
-  } as unknown as Services;
+  // Jobs the services queue (finalisations after a relink, the next page) are run by the tests themselves.
+  services = { db, pubsub: createPubSub(), jobs: { enqueue: async () => {}, failed: async () => [] } } as unknown as Services;
   workspaceId = (await db.workspace.create({ data: { name: "W", timeZone: "Europe/Berlin" } })).id;
 }, 60_000);
 afterAll(() => database?.stop());

@@ -119,6 +119,9 @@ ALTER TABLE "BusinessEventDay" ADD CONSTRAINT "BusinessEventDay_appId_fkey" FORE
 
 CREATE INDEX "ActivityChange_pending" ON "ActivityChange" ("transactionId");
 
+-- The page's sessions in progress: a workspace's few, by start, without reading its finalised ones.
+CREATE INDEX "UserSession_in_progress" ON "UserSession" ("workspaceId", "startedAt") WHERE "finalizedAt" IS NULL;
+
 -- One app's counts are changed by one committing transaction at a time; also taken, in the same
 -- order, by a rebuild.
 CREATE FUNCTION activity_lock(p_app uuid) RETURNS void
@@ -207,14 +210,19 @@ FOR EACH ROW EXECUTE FUNCTION activity_event_changed();
 -- them (rows left at zero go), in key order, under the locks of their apps. The day is worked out
 -- now, under the lock a change of time zone takes too. Changes of apps, workspaces or flows deleted
 -- meanwhile are dropped (their counts went with them). The first of the transaction's deferred
--- calls does it all; the others find nothing left. The sums go through a temporary table made once
--- per connection.
+-- calls does it all and notes (in a setting local to the transaction) the last change it applied;
+-- the others, for changes up to that one, return at once, without looking at the table (whose
+-- index still holds every change the transaction deleted). The sums go through a temporary table
+-- made once per connection.
 CREATE FUNCTION activity_apply() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
   app uuid;
+  last bigint;
 BEGIN
-  IF NOT EXISTS (SELECT FROM "ActivityChange" WHERE "transactionId" = txid_current()) THEN RETURN NULL; END IF;
+  IF NEW.id <= coalesce(nullif(current_setting('analytics.activity_applied', true), '')::bigint, 0) THEN RETURN NULL; END IF;
+  SELECT max(id) INTO last FROM "ActivityChange" WHERE "transactionId" = txid_current();
+  PERFORM set_config('analytics.activity_applied', last::text, true);
   FOR app IN SELECT a."appId" FROM (SELECT DISTINCT c."appId" FROM "ActivityChange" c WHERE c."transactionId" = txid_current()) a
              ORDER BY hashtextextended('analytics:' || a."appId" || ':activity', 0) LOOP
     PERFORM activity_lock(app);
