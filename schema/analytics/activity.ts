@@ -60,7 +60,30 @@ function sessionsSql(ctx: Context, f: Filter) {
     AND (NOT ${f.excludeDev} OR NOT (s."isDev" OR s."isInternal"))`;
 }
 
-const median = Prisma.sql`ROUND((PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY s."durationSeconds"))::numeric)::int`;
+/**
+ * The same filter on `a`, a row of the per-day counts of finalised sessions (ActiveUserDay and its
+ * kin, kept by the database), whose days are `from` to `to`. Those rows are the viewer's sessions
+ * counted, so the sessions' rule decides which the viewer sees.
+ */
+function countsSql(ctx: Context, f: Filter, from: string, to: string) {
+  return Prisma.sql`${rowsSql(ctx.viewer, "userSession", "a")}
+    AND (${f.appId ?? null}::uuid IS NULL OR a."appId" = ${f.appId ?? null}::uuid)
+    AND (NOT ${f.excludeBots} OR NOT a."isBot")
+    AND (NOT ${f.excludeDev} OR NOT a."isDevOrInternal")
+    AND a.day BETWEEN ${from}::date AND ${to}::date`;
+}
+
+/**
+ * The median of `durations` (rows of seconds and how many sessions lasted them) per `by`, rounded
+ * to whole seconds as PERCENTILE_CONT(0.5) and ROUND would: the mean of the values at the two middle
+ * positions, found from the running count.
+ */
+const medianOf = (durations: Prisma.Sql, by: Prisma.Sql) => Prisma.sql`
+  (SELECT ${by}, total::int AS sessions,
+          ROUND(((MIN(seconds) FILTER (WHERE upto >= (total + 1) / 2) + MIN(seconds) FILTER (WHERE upto >= total / 2 + 1)) / 2.0)::numeric)::int AS median
+   FROM (SELECT ${by}, seconds, SUM(n) OVER (PARTITION BY ${by} ORDER BY seconds) AS upto, SUM(n) OVER (PARTITION BY ${by}) AS total
+         FROM (SELECT ${by}, seconds, SUM(sessions)::int AS n FROM ${durations} d GROUP BY ${by}, seconds) h) r
+   GROUP BY ${by}, total)`;
 
 async function read(ctx: Context, from: string, to: string, f: Filter): Promise<Activity> {
   const workspace = await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } });
@@ -68,54 +91,60 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
   const range = dateRange(from, to, tz);
   // Monthly active users of the range's first day look 29 days further back.
   const lookBackFrom = new Date(Date.parse(from) - 29 * 86_400_000).toISOString().slice(0, 10);
-  const lookBack = { ...dateRange(lookBackFrom, to, tz), from: lookBackFrom };
+  const lookBack = dateRange(lookBackFrom, to, tz);
   const where = sessionsSql(ctx, f);
+  // Finalised sessions are read from their per-day counts; those in progress (a few: the last
+  // minutes' visits) from themselves, their day as the counts have it.
   const day = Prisma.sql`(s."startedAt" AT TIME ZONE ${tz})::date`;
-  const inRange = Prisma.sql`${where} AND s."startedAt" >= ${range.start} AND s."startedAt" < ${range.end}`;
+  const inProgress = Prisma.sql`${where} AND s."finalizedAt" IS NULL`;
+  const visits = (first: string, { start, end }: { start: Date; end: Date }) => Prisma.sql`
+    (SELECT a.day, a."userKey" FROM "ActiveUserDay" a WHERE ${countsSql(ctx, f, first, to)}
+     UNION ALL SELECT ${day}, s."userKey" FROM "UserSession" s WHERE ${inProgress} AND s."startedAt" >= ${start} AND s."startedAt" < ${end})`;
+  const durations = Prisma.sql`(SELECT a.day, a."durationSeconds" AS seconds, a.sessions FROM "SessionDurationDay" a WHERE ${countsSql(ctx, f, from, to)}
+    UNION ALL SELECT ${day}, s."durationSeconds", 1 FROM "UserSession" s WHERE ${inProgress} AND s."startedAt" >= ${range.start} AND s."startedAt" < ${range.end})`;
+  const inRange = countsSql(ctx, f, from, to);
   const days = Prisma.sql`(SELECT g::date AS day FROM generate_series(${from}::date, ${to}::date, INTERVAL '1 day') g)`;
 
-  const [perDay, [whole], flowDays, dropOffs, events] = await Promise.all([
+  const [perDay, [wholeRange], flowDays, dropOffs, events] = await Promise.all([
     // A user active on day u counts in the weekly figure of days [u, u+7) and the monthly one of [u, u+30).
     // Cut at the user's next active day, those spans don't overlap, so a day's figure is how many spans
     // have begun minus how many have ended by then: a running sum over days, with no distinct count of
     // users per day and window (which grew with days × users).
     ctx.db.$queryRaw<Day[]>`
-      WITH s AS (SELECT s."userKey", s."durationSeconds", ${day} AS day FROM "UserSession" s
-                 WHERE ${where} AND s."startedAt" >= ${lookBack.start} AND s."startedAt" < ${lookBack.end}),
-           user_days AS (SELECT "userKey", day, LEAD(day) OVER (PARTITION BY "userKey" ORDER BY day) AS next FROM (SELECT DISTINCT "userKey", day FROM s) u),
+      WITH v AS ${visits(lookBackFrom, lookBack)},
+           user_days AS (SELECT "userKey", day, LEAD(day) OVER (PARTITION BY "userKey" ORDER BY day) AS next
+                         FROM (SELECT DISTINCT "userKey" COLLATE "C" AS "userKey", day FROM v) u),
            changes AS (SELECT day, 1 AS weekly, 1 AS monthly FROM user_days
                        UNION ALL SELECT LEAST(next, day + 7), -1, 0 FROM user_days
                        UNION ALL SELECT LEAST(next, day + 30), 0, -1 FROM user_days),
            per_day AS (SELECT day, SUM(weekly) AS weekly, SUM(monthly) AS monthly FROM changes GROUP BY day),
            windows AS (SELECT day, COALESCE(SUM(weekly) OVER (ORDER BY day), 0)::int AS "weeklyActiveUsers",
                               COALESCE(SUM(monthly) OVER (ORDER BY day), 0)::int AS "monthlyActiveUsers"
-                       FROM (SELECT g::date AS day FROM generate_series(${lookBack.from}::date, ${to}::date, INTERVAL '1 day') g) all_days
+                       FROM (SELECT g::date AS day FROM generate_series(${lookBackFrom}::date, ${to}::date, INTERVAL '1 day') g) all_days
                        LEFT JOIN per_day USING (day)),
-           d AS ${days},
-           each_day AS (SELECT d.day, COUNT(DISTINCT s."userKey")::int AS "activeUsers", COUNT(s."userKey")::int AS sessions, ${median} AS "medianDurationSeconds"
-                        FROM d LEFT JOIN s ON s.day = d.day GROUP BY d.day)
-      SELECT to_char(day, 'YYYY-MM-DD') AS date, "activeUsers", "weeklyActiveUsers", "monthlyActiveUsers", sessions, "medianDurationSeconds"
-      FROM each_day JOIN windows USING (day) ORDER BY day`,
+           users AS (SELECT day, COUNT(*)::int AS "activeUsers" FROM user_days WHERE day >= ${from}::date GROUP BY day),
+           medians AS ${medianOf(durations, Prisma.sql`day`)}
+      SELECT to_char(d.day, 'YYYY-MM-DD') AS date, COALESCE(users."activeUsers", 0) AS "activeUsers", "weeklyActiveUsers", "monthlyActiveUsers",
+             COALESCE(medians.sessions, 0) AS sessions, medians.median AS "medianDurationSeconds"
+      FROM ${days} d JOIN windows USING (day) LEFT JOIN users USING (day) LEFT JOIN medians USING (day) ORDER BY d.day`,
     ctx.db.$queryRaw<Pick<Activity, "activeUsers" | "sessions" | "medianDurationSeconds">[]>`
-      SELECT COUNT(DISTINCT s."userKey")::int AS "activeUsers", COUNT(*)::int AS sessions, ${median} AS "medianDurationSeconds"
-      FROM "UserSession" s WHERE ${inRange}`,
+      SELECT (SELECT COUNT(DISTINCT "userKey" COLLATE "C")::int FROM ${visits(from, range)} v) AS "activeUsers",
+             COALESCE(m.sessions, 0) AS sessions, m.median AS "medianDurationSeconds"
+      FROM (SELECT 1 AS whole) w LEFT JOIN ${medianOf(Prisma.sql`(SELECT 1 AS whole, seconds, sessions FROM ${durations} d)`, Prisma.sql`whole`)} m USING (whole)`,
     ctx.db.$queryRaw<(FlowDay & { flowId: string })[]>`
-      SELECT o."flowId", to_char(${day}, 'YYYY-MM-DD') AS date, COUNT(*)::int AS started,
-             (COUNT(*) FILTER (WHERE o.outcome = 'completed'))::int AS completed,
-             (COUNT(*) FILTER (WHERE o.outcome = 'mistakes'))::int AS mistakes,
-             (COUNT(*) FILTER (WHERE o.outcome = 'dropped_off'))::int AS "droppedOff"
-      FROM "FlowOutcome" o JOIN "UserSession" s ON s.id = o."sessionId"
-      WHERE ${inRange} AND s."finalizedAt" IS NOT NULL GROUP BY 1, 2`,
+      SELECT a."flowId", to_char(a.day, 'YYYY-MM-DD') AS date, SUM(a.sessions)::int AS started,
+             COALESCE(SUM(a.sessions) FILTER (WHERE a.outcome = 'completed'), 0)::int AS completed,
+             COALESCE(SUM(a.sessions) FILTER (WHERE a.outcome = 'mistakes'), 0)::int AS mistakes,
+             COALESCE(SUM(a.sessions) FILTER (WHERE a.outcome = 'dropped_off'), 0)::int AS "droppedOff"
+      FROM "FlowOutcomeDay" a WHERE ${inRange} GROUP BY 1, 2`,
     ctx.db.$queryRaw<{ flowId: string; step: string; count: number }[]>`
-      SELECT o."flowId", o."lastStep" AS step, COUNT(*)::int AS count
-      FROM "FlowOutcome" o JOIN "UserSession" s ON s.id = o."sessionId"
-      WHERE ${inRange} AND s."finalizedAt" IS NOT NULL AND o.outcome = 'dropped_off'
+      SELECT a."flowId", a."lastStep" AS step, SUM(a.sessions)::int AS count
+      FROM "FlowOutcomeDay" a WHERE ${inRange} AND a.outcome = 'dropped_off'
       GROUP BY 1, 2 ORDER BY count DESC, step`,
     ctx.db.$queryRaw<{ name: string; count: number }[]>`
-      SELECT e.name, COUNT(*)::int AS count
-      FROM "SessionBusinessEvent" e JOIN "UserSession" s ON s.id = e."sessionId"
-      WHERE ${inRange} AND s."finalizedAt" IS NOT NULL
-      GROUP BY e.name ORDER BY count DESC, e.name LIMIT ${TOP_BUSINESS_EVENTS}`,
+      SELECT a.name, SUM(a.events)::int AS count
+      FROM "BusinessEventDay" a WHERE ${inRange}
+      GROUP BY a.name ORDER BY count DESC, a.name LIMIT ${TOP_BUSINESS_EVENTS}`,
   ]);
 
   const definitions = await ctx.db.flowDefinition.findMany({
@@ -135,7 +164,7 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
       dropOffSteps: dropOffs.filter((r) => r.flowId === flow.id).map(({ step, count }) => ({ step, sessions: count })),
     };
   });
-  return { from, to, timeZone: tz, ...whole, days: perDay, flows, topBusinessEvents: events };
+  return { from, to, timeZone: tz, ...wholeRange, days: perDay, flows, topBusinessEvents: events };
 }
 
 const CountsRef = builder.objectRef<FlowCounts>("FlowCounts").implement({
