@@ -70,7 +70,8 @@ export async function findViewer(db: Db, secret: string): Promise<Viewer | null>
  */
 const viewerUsers = new WeakMap<Viewer, Omit<User, "passwordHash">>();
 
-export async function userOfViewer(db: Db, viewer: Viewer): Promise<Omit<User, "passwordHash">> {
+// Not async: a user served from memory is handed to GraphQL as a value, without a promise.
+export function userOfViewer(db: Db, viewer: Viewer): Omit<User, "passwordHash"> | Promise<Omit<User, "passwordHash">> {
   // Every viewer of a request comes from findViewer; the read is for one built elsewhere.
   return viewerUsers.get(viewer) ?? db.user.findUniqueOrThrow({ where: { id: viewer.userId }, omit: { passwordHash: true } });
 }
