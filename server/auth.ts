@@ -5,7 +5,6 @@ import type { IdentityChange, PubSub } from "../schema/common/pubsub.js";
 import type { RateLimits } from "../schema/identity/rate-limits.js";
 import { affects, onLocalChange } from "../schema/identity/revocations.js";
 import { findViewer, SESSION_COOKIE } from "../schema/identity/service.js";
-import { hashSecret } from "../schema/identity/secrets.js";
 
 /** How long a single API process may reuse a resolved viewer (changes evict it sooner). */
 export const SINGLE_PROCESS_CACHE_MS = 10_000;
@@ -39,11 +38,15 @@ export function unauthenticated(message = "Unknown, expired or revoked token") {
 /**
  * Resolves secrets to viewers. A single process (no Redis) keeps a short cache: every change is
  * made in this process and evicts synchronously, and an entry never outlives its token's expiry.
+ * The cache is keyed by the secret itself, so a hit costs no hash: the secret stays in this
+ * process's memory, where each request carrying it already is, for at most `cacheMs`, and never
+ * goes to a shared store (Redis) or a log.
  * With several processes a change made on one reaches the others through pub/sub a moment later,
  * too late for a request that follows at once, so every lookup reads the database (`cacheMs` 0);
  * the identity channel then only re-checks open WebSockets.
  */
 export class Authenticator {
+  /** By secret: see above. */
   private readonly cache = new Map<string, { viewer: Viewer; until: number }>();
   /** Lookups in flight, shared: a change re-checks many sockets of one token with one query. */
   private readonly pending = new Map<string, Promise<Viewer | null>>();
@@ -58,6 +61,8 @@ export class Authenticator {
     private readonly cacheMs: number,
   ) {
     onLocalChange((change) => this.changed(change));
+    // Expired entries of secrets not seen again go too: none is kept much past its time.
+    if (cacheMs) setInterval(() => this.dropExpired(), cacheMs).unref();
     void (async () => {
       for await (const change of pubsub.subscribe("identityChanged")) this.changed(change);
     })();
@@ -78,25 +83,29 @@ export class Authenticator {
     for (const listener of this.onChange) listener(change);
   }
 
+  private dropExpired() {
+    const now = Date.now();
+    for (const [secret, entry] of this.cache) if (entry.until <= now) this.cache.delete(secret);
+  }
+
   /** The viewer behind a secret, without counting a use (re-checks of open WebSockets). */
   async resolve(secret: string): Promise<Viewer | null> {
     if (!this.cacheMs) return findViewer(this.db, secret);
-    const key = hashSecret(secret);
-    const hit = this.cache.get(key);
+    const hit = this.cache.get(secret);
     if (hit && hit.until > Date.now()) return hit.viewer;
-    let lookup = this.pending.get(key);
+    let lookup = this.pending.get(secret);
     if (!lookup) {
-      lookup = this.lookup(key, secret).finally(() => this.pending.delete(key));
-      this.pending.set(key, lookup);
+      lookup = this.lookup(secret).finally(() => this.pending.delete(secret));
+      this.pending.set(secret, lookup);
     }
     return lookup;
   }
 
-  private async lookup(key: string, secret: string): Promise<Viewer | null> {
+  private async lookup(secret: string): Promise<Viewer | null> {
     const generation = this.generation;
     const viewer = await findViewer(this.db, secret);
-    if (!viewer || generation !== this.generation) this.cache.delete(key);
-    else this.cache.set(key, { viewer, until: Math.min(Date.now() + this.cacheMs, viewer.expiresAt?.getTime() ?? Infinity) });
+    if (!viewer || generation !== this.generation) this.cache.delete(secret);
+    else this.cache.set(secret, { viewer, until: Math.min(Date.now() + this.cacheMs, viewer.expiresAt?.getTime() ?? Infinity) });
     if (this.cache.size > 50_000) this.cache.clear();
     return viewer;
   }

@@ -8,6 +8,7 @@ import type { Viewer } from "../schema/common/context.js";
 import type { IdentityChange } from "../schema/common/pubsub.js";
 import { RateLimitedError, type RateLimits } from "../schema/identity/rate-limits.js";
 import { affects } from "../schema/identity/revocations.js";
+import { forgetWorkspace } from "../schema/identity/service.js";
 import { type Authenticator, credentialsFrom, originAllowed } from "./auth.js";
 import type { Config } from "../platform/config.js";
 import { rateLimited, type GraphQLServer } from "./graphql.js";
@@ -87,7 +88,11 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
     else if (!sameAuthority(state.viewer, fresh)) socket.close(4403, "Permissions changed; reconnect");
   }
   auth.whenChanged((change: IdentityChange) => {
-    for (const [socket, state] of states) if (affects(change, state.viewer)) void recheck(socket, state).catch(() => socket.close(1011, "Re-authorization failed"));
+    for (const [socket, state] of states) {
+      if (!affects(change, state.viewer)) continue;
+      forgetWorkspace(state.viewer); // now, so the socket's next operation reads the workspace again
+      if (!change.workspaceEdited) void recheck(socket, state).catch(() => socket.close(1011, "Re-authorization failed"));
+    }
   });
 
   const schema = yoga.getEnveloped().schema;

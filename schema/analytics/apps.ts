@@ -6,7 +6,7 @@ import { builder } from "../builder.js";
 import { rowsWhere } from "../common/policy.js";
 import type { Context } from "../common/context.js";
 import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
-import { mergeSettings } from "../common/settings.js";
+import { saveWorkspaceSettings } from "../identity/service.js";
 import { hashSecret } from "../identity/secrets.js";
 import { scheduleReenrich } from "./enrichment.js";
 import { analyticsSettings, CONDITION_OPS, retentionProblem, type AnalyticsSettings, type Condition } from "./rules.js";
@@ -403,7 +403,7 @@ builder.mutationField("updateAnalyticsSettings", (t) =>
     input: { inactivityMinutes: t.input.int() },
     resolve: async (_r, { input: args }, ctx) => {
       if (args.inactivityMinutes < 1 || args.inactivityMinutes > 24 * 60) throw ValidationError.field("inactivityMinutes", "1 to 1440 minutes");
-      await mergeSettings(ctx.db, ctx.viewer!.workspaceId, "analytics", { inactivityMinutes: args.inactivityMinutes });
+      await saveWorkspaceSettings(ctx, ctx.viewer!.workspaceId, "analytics", { inactivityMinutes: args.inactivityMinutes });
       return { inactivityMinutes: args.inactivityMinutes };
     },
   }),

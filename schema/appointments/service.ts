@@ -22,7 +22,7 @@ import {
 import { HH_MM, ISO_WITH_OFFSET, type Interval } from "../common/time.js";
 import { lockBookings } from "../common/locks.js";
 import { appointmentSettings } from "./settings.js";
-import { mergeSettings } from "../common/settings.js";
+import { saveWorkspaceSettings } from "../identity/service.js";
 import { removeFiles } from "./attachments.js";
 import { announceAppointment } from "./live.js";
 
@@ -429,7 +429,7 @@ export async function updateAppointmentSettings(ctx: Context, input: SettingsCha
   const problems = settingsProblems(input);
   if (problems.length) throw new ValidationError(problems);
   const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v != null));
-  return appointmentSettings(await mergeSettings(ctx.db, ctx.viewer!.workspaceId, "appointments", changes));
+  return appointmentSettings(await saveWorkspaceSettings(ctx, ctx.viewer!.workspaceId, "appointments", changes));
 }
 
 export type WarningKind = "OUTSIDE_WORKING_HOURS" | "OVERLAP";

@@ -4,7 +4,7 @@ import { builder } from "../builder.js";
 import { rowsWhere } from "../common/policy.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { YEAR_MONTH } from "../common/input-limits.js";
-import { mergeSettings } from "../common/settings.js";
+import { saveWorkspaceSettings } from "../identity/service.js";
 import { ClientRef } from "../clients/types.js";
 import { GENERATE } from "./jobs.js";
 import { billingSettings, datesPeriod, type Rounding } from "./rules.js";
@@ -170,7 +170,7 @@ builder.mutationField("updateBillingSettings", (t) =>
         problems.add("taxRateBp", "Between 0 and 10000 basis points");
       problems.throwIfAny();
       const rounding = (args.rounding === "none" ? { mode: "none" } : { mode: args.rounding, minutes: args.roundingMinutes }) as Rounding;
-      return billingSettings(await mergeSettings(ctx.db, ctx.viewer!.workspaceId, "billing", { rounding, taxRateBp: args.taxRateBp }));
+      return billingSettings(await saveWorkspaceSettings(ctx, ctx.viewer!.workspaceId, "billing", { rounding, taxRateBp: args.taxRateBp }));
     },
   }),
 );

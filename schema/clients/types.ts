@@ -5,6 +5,7 @@ import type { Client, Project } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import { can, canRead, rowsWhere } from "../common/policy.js";
 import type { Context } from "../common/context.js";
+import { childrenOf } from "../common/batched-db.js";
 import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
 
 export const ClientRef = builder.objectRef<Client>("Client");
@@ -18,7 +19,14 @@ builder.node(ClientRef, {
     projects: t.field({
       type: [ProjectRef],
       description: "Empty unless the viewer may read projects.",
-      resolve: (c, _a, ctx) => ctx.db.project.findMany({ where: { clientId: c.id, ...rowsWhere(ctx.viewer, "project") }, orderBy: { name: "asc" } }),
+      resolve: (c, _a, ctx) =>
+        childrenOf(
+          ctx,
+          "Client.projects",
+          c.id,
+          (clientIds) => ctx.db.project.findMany({ where: { clientId: { in: clientIds }, ...rowsWhere(ctx.viewer, "project") }, orderBy: { name: "asc" } }),
+          (p) => p.clientId,
+        ),
     }),
   }),
 });

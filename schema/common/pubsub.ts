@@ -57,6 +57,8 @@ export interface IdentityChange {
   tokenIds?: string[];
   userId?: string;
   workspaceId?: string;
+  /** Only the workspace's own row changed (name, zone, hours, settings), no one's authority: cached workspaces go, open sockets stay. */
+  workspaceEdited?: true;
 }
 
 /** Topics are workspace-scoped: a subscriber only ever listens to its own workspace's channel. */

@@ -1,5 +1,5 @@
 import { IANAZone } from "luxon";
-import type { User } from "../../prisma/generated/client.js";
+import type { User, Workspace } from "../../prisma/generated/client.js";
 import type { Context, Db, Services, Viewer } from "../common/context.js";
 import { ForbiddenError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { actsAsPerson, can, isDataPermission, isPermission, viewerOf, type Permission } from "../common/policy.js";
@@ -22,22 +22,29 @@ interface CredentialRow {
   expiresAt: Date | null;
   lastUsedAt: Date | null;
   role: Viewer["role"];
-  customStaff: boolean;
-  staffPermissions: string[];
+  workspace: ViewerWorkspace;
   email: string;
   name: string;
   createdAt: Date;
 }
 
 /**
+ * The workspace as a request sees it. Not its invoice counter, which invoicing changes without
+ * announcing it and reads in its own transaction.
+ */
+export type ViewerWorkspace = Omit<Workspace, "nextInvoiceNumber">;
+
+/**
  * The caller behind a secret, or null when it is unknown, revoked, expired or no longer a member.
- * One SELECT for the token, its member, the workspace's staff permissions and the user: with
- * several API processes nothing is cached, and every request runs it.
+ * One SELECT for the token, its member, its workspace and the user: with several API processes
+ * nothing is cached, and every request runs it.
  */
 export async function findViewer(db: Db, secret: string): Promise<Viewer | null> {
   const [row] = await db.$queryRaw<CredentialRow[]>`
     SELECT t.id AS "tokenId", t.kind::text AS kind, t."workspaceId", t."userId", t.scopes, t."expiresAt", t."lastUsedAt",
-           m.role::text AS role, w."customStaff", w."staffPermissions", u.email, u.name, u."createdAt"
+           m.role::text AS role, u.email, u.name, u."createdAt",
+           json_build_object('id', w.id, 'name', w.name, 'timeZone', w."timeZone", 'workingHours', w."workingHours", 'settings', w.settings,
+             'staffPermissions', w."staffPermissions", 'customStaff', w."customStaff", 'createdAt', w."createdAt") AS workspace
     FROM "AccessToken" t
     JOIN "Membership" m ON m."workspaceId" = t."workspaceId" AND m."userId" = t."userId"
     JOIN "Workspace" w ON w.id = t."workspaceId"
@@ -56,10 +63,11 @@ export async function findViewer(db: Db, secret: string): Promise<Viewer | null>
     workspaceId: row.workspaceId,
     scopes: row.scopes,
     role: row.role,
-    customStaff: row.customStaff ? row.staffPermissions : null,
+    customStaff: row.workspace.customStaff ? row.workspace.staffPermissions : null,
     expiresAt: row.expiresAt,
   });
   viewerUsers.set(viewer, { id: row.userId, email: row.email, name: row.name, createdAt: row.createdAt });
+  viewerWorkspaces.set(viewer, { ...row.workspace, createdAt: new Date(row.workspace.createdAt) });
   return viewer;
 }
 
@@ -70,7 +78,24 @@ export async function findViewer(db: Db, secret: string): Promise<Viewer | null>
  */
 const viewerUsers = new WeakMap<Viewer, Omit<User, "passwordHash">>();
 
-export async function userOfViewer(db: Db, viewer: Viewer): Promise<Omit<User, "passwordHash">> {
+/**
+ * The viewer's workspace, read with the credential like its user. Every write to the workspace's
+ * row announces itself (`workspaceEdited`), which evicts cached viewers of that workspace and
+ * forgets this for viewers open WebSockets hold, so the next request reads it again.
+ */
+const viewerWorkspaces = new WeakMap<Viewer, ViewerWorkspace>();
+
+export function workspaceOfViewer(db: Db, viewer: Viewer): ViewerWorkspace | Promise<ViewerWorkspace> {
+  return viewerWorkspaces.get(viewer) ?? db.workspace.findUniqueOrThrow({ where: { id: viewer.workspaceId }, omit: { nextInvoiceNumber: true } });
+}
+
+/** After a change to the workspace announced while `viewer` stays in use (an open WebSocket's). */
+export function forgetWorkspace(viewer: Viewer) {
+  viewerWorkspaces.delete(viewer);
+}
+
+// Not async: a user served from memory is handed to GraphQL as a value, without a promise.
+export function userOfViewer(db: Db, viewer: Viewer): Omit<User, "passwordHash"> | Promise<Omit<User, "passwordHash">> {
   // Every viewer of a request comes from findViewer; the read is for one built elsewhere.
   return viewerUsers.get(viewer) ?? db.user.findUniqueOrThrow({ where: { id: viewer.userId }, omit: { passwordHash: true } });
 }
@@ -235,11 +260,21 @@ export async function updateWorkspace(ctx: Context, changes: WorkspaceChanges) {
   problems.throwIfAny();
   const display = Object.fromEntries(Object.entries({ weekStart: changes.weekStart, timeFormat: changes.timeFormat }).filter(([, v]) => v != null));
   const workspaceId = ctx.viewer!.workspaceId;
-  return ctx.db.$transaction(async (tx) => {
+  const workspace = await ctx.db.$transaction(async (tx) => {
     if (Object.keys(display).length) await mergeSettings(tx, workspaceId, "workspace", display);
     return tx.workspace.update({
       where: { id: workspaceId },
       data: { name: changes.name?.trim(), timeZone: changes.timeZone ?? undefined, workingHours: hours ? hours.map((day) => ({ ...day })) : undefined },
     });
   });
+  // Once committed: a request evicted before would read the old row again and keep it.
+  announceChange(ctx, { workspaceId, workspaceEdited: true });
+  return workspace;
+}
+
+/** A domain's section of the workspace's settings, merged (see mergeSettings) and announced like any edit of the workspace. */
+export async function saveWorkspaceSettings(services: Services, workspaceId: string, section: string, changes: Record<string, unknown>): Promise<unknown> {
+  const settings = await mergeSettings(services.db, workspaceId, section, changes);
+  announceChange(services, { workspaceId, workspaceEdited: true });
+  return settings;
 }

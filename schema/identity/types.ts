@@ -7,7 +7,7 @@ import { actsAsPerson, can, PERMISSIONS, permissionsFor, rowsWhere, type Permiss
 import { acceptInvitation, changeMemberRole, INVITATION_DAYS, inviteMember, removeMember, revokeInvitation } from "./members.js";
 import { changePassword, requestPasswordReset, RESET_MINUTES, resetPassword, signOutEverywhere } from "./passwords.js";
 import { workspaceDisplay } from "./rules.js";
-import { asPerson, userOfViewer, createToken, createWorkspace, revokeToken, SESSION_COOKIE, setStaffPermissions, signIn, switchWorkspace, updateWorkspace } from "./service.js";
+import { asPerson, userOfViewer, workspaceOfViewer, type ViewerWorkspace, createToken, createWorkspace, revokeToken, SESSION_COOKIE, setStaffPermissions, signIn, switchWorkspace, updateWorkspace } from "./service.js";
 import { parseWorkingHours, type WorkingDay } from "./working-hours.js";
 import { upperSnake } from "../common/enums.js";
 
@@ -29,7 +29,7 @@ const TokenKindEnum = builder.enumType("TokenKind", {
   }),
 });
 
-export const WorkspaceRef = builder.objectRef<Workspace>("Workspace");
+export const WorkspaceRef = builder.objectRef<ViewerWorkspace>("Workspace");
 // No password hash: the viewer's own user is kept in memory without it (userOfViewer).
 export const UserRef = builder.objectRef<Omit<User, "passwordHash">>("User");
 const MembershipRef = builder.objectRef<Membership & { user?: User }>("Member");
@@ -48,7 +48,7 @@ builder.node(WorkspaceRef, {
   id: { resolve: (w) => w.id },
   loadOne: (id, ctx) =>
     // A credential acts in one workspace: the others its person belongs to are not reachable through it.
-    ctx.viewer && id === ctx.viewer.workspaceId ? ctx.db.workspace.findUnique({ where: { id } }) : null,
+    ctx.viewer && id === ctx.viewer.workspaceId ? workspaceOfViewer(ctx.db, ctx.viewer) : null,
   fields: (t) => ({
     name: t.exposeString("name"),
     timeZone: t.exposeString("timeZone", { description: "IANA time zone name." }),
@@ -154,7 +154,7 @@ const ViewerRef = builder.objectRef<Viewer>("Viewer").implement({
     user: t.field({ type: UserRef, resolve: (v, _a, ctx) => userOfViewer(ctx.db, v) }),
     workspace: t.field({
       type: WorkspaceRef,
-      resolve: (v, _a, ctx) => ctx.db.workspace.findUniqueOrThrow({ where: { id: v.workspaceId } }),
+      resolve: (v, _a, ctx) => workspaceOfViewer(ctx.db, v),
     }),
     role: t.field({ type: RoleEnum, resolve: (v) => v.role }),
     permissions: t.field({ type: [PermissionEnum], resolve: (v) => [...v.permissions] }),

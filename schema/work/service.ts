@@ -4,7 +4,7 @@ import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Context, Services } from "../common/context.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { personInScope, rowsWhere } from "../common/policy.js";
-import { mergeSettings } from "../common/settings.js";
+import { saveWorkspaceSettings } from "../identity/service.js";
 import { announcePrompts } from "./afk.js";
 import type { WorkEvent } from "./events.js";
 import { announceWork } from "./live.js";
@@ -185,7 +185,7 @@ export async function updateWorkSettings(ctx: Context, changes: Partial<Record<k
     valid[key] = value;
   }
   problems.throwIfAny();
-  return workSettings(await mergeSettings(ctx.db, ctx.viewer!.workspaceId, "work", valid));
+  return workSettings(await saveWorkspaceSettings(ctx, ctx.viewer!.workspaceId, "work", valid));
 }
 
 /** Records, schedules the auto-close and tells the board: one path for live and imported events. */

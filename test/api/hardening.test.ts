@@ -1,9 +1,9 @@
 // Inputs and races that could stall, crash or corrupt the API for everyone: hostile patterns,
 // many ids at once, disguised uploads, concurrent settings changes and large amounts.
 import { DateTime } from "luxon";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gql, ok, signIn } from "../support/client.js";
+import { settledScans } from "../support/database.js";
 import { startStack, type Stack } from "../support/stack.js";
 
 let stack: Stack;
@@ -63,22 +63,7 @@ describe("custom-field patterns", () => {
 describe("nodes(ids:)", () => {
   const NODES = `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Client { name } } }`;
 
-  /**
-   * Scans of the Client table once every backend has published its counts: PostgreSQL 15 flushes a
-   * busy backend's pending statistics at most once a second and an idle one's within ten, so polling
-   * until the number "settles" can stop early and count earlier requests' scans as this one's.
-   */
-  async function settledClientScans(): Promise<number> {
-    await new Promise((r) => setTimeout(r, 11_000));
-    const db = new pg.Client({ connectionString: stack.databaseUrl! });
-    await db.connect();
-    try {
-      const { rows } = await db.query(`SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) AS n FROM pg_stat_user_tables WHERE relname = 'Client'`);
-      return Number(rows[0].n);
-    } finally {
-      await db.end();
-    }
-  }
+  const settledClientScans = async () => (await settledScans(stack.databaseUrl!, ["Client"])).Client;
 
   it("answers up to 100 IDs, in order, null for what the caller may not see, with one query per type", async () => {
     const auth = await ownWorkspace();
