@@ -27,8 +27,6 @@ export interface Runtime extends Services {
   jobCatalog: JobCatalog;
   /** The embedded runner when there is no Redis: this process runs the jobs. */
   embeddedJobs: EmbeddedJobs | null;
-  /** The PostgreSQL connection pool, watched by /healthz and /metrics. */
-  pool: pg.Pool;
   /** The connection that publishes and answers commands, when there is Redis. */
   redis: Redis | null;
   /** Jobs by state: waiting, active, delayed, failed. */

@@ -147,7 +147,7 @@ export async function setBeat(ctx: Context, sessionId: string, kind: BeatKind, p
   const viewer = ctx.viewer!;
   if (previousTo === "active") throw ValidationError.field("previousTo", "The session you leave drops to idle or agent");
   // Making a session active focuses it: the timer stops, your other active session steps back.
-  const flip = await flipBeat(ctx.db, viewer, sessionId, kind, previousTo, new Date());
+  const flip = await flipBeat(ctx.pool, viewer, sessionId, kind, previousTo, new Date());
   if (flip.problem === "not_found") throw new NotFoundError("Session");
   if (flip.problem === "ended") throw new ConflictError("This session has ended", [sessionId]);
   if (flip.stoppedEntryId) announceStopped(ctx, await stoppedEntry(ctx.db, flip.stoppedEntryId));

@@ -1,3 +1,4 @@
+import type pg from "pg";
 import type { Prisma, PrismaClient } from "../../prisma/generated/client.js";
 import type { Permission, Role } from "./policy.js";
 import type { Jobs } from "./jobs.js";
@@ -24,6 +25,11 @@ export interface Viewer {
 /** What every resolver and service receives; read-only on purpose. */
 export interface Services {
   readonly db: Db;
+  /**
+   * The connections `db` runs on, for the one statement of a hot path where Prisma's own work per
+   * query would be most of the API's (a beat flip: agent_flip_beat). Everything else goes through `db`.
+   */
+  readonly pool: pg.Pool;
   readonly pubsub: PubSub;
   readonly jobs: Jobs;
   readonly live: LiveBoards;

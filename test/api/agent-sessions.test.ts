@@ -120,6 +120,20 @@ describe("agent sessions", () => {
     await end(token, session.id);
   });
 
+  it("making a session active stops the running timer and saves it, in the same flip", async () => {
+    const token = ws.employee2.token;
+    const session = await start(token, "Focus later");
+    await ok(url, `mutation { startTimer(input: { description: "interrupting" }) { __typename } }`, {}, { token });
+    expect((await ok(url, `query($s: ID!) { node(id: $s) { ... on AgentSession { state } } }`, { s: session.id }, { token })).node.state).toBe("IDLE");
+    const running = (await ok(url, `{ runningTimer { id } }`, {}, { token })).runningTimer;
+    expect(await beat(token, session.id, "ACTIVE")).toMatchObject({ __typename: "AgentSession", state: "ACTIVE" });
+    expect((await ok(url, `{ runningTimer { id } }`, {}, { token })).runningTimer).toBeNull();
+    const saved = (await ok(url, `query($e: ID!) { node(id: $e) { ... on TimeEntry { description endedAt durationSeconds } } }`, { e: running.id }, { token })).node;
+    expect(saved).toMatchObject({ description: "interrupting", durationSeconds: expect.any(Number) });
+    expect(saved.endedAt).not.toBeNull();
+    await end(token, session.id);
+  });
+
   it("rejects zero or negative rates", async () => {
     const res = await ok(url, `mutation($id: ID!) { updateProject(input: { id: $id, hourlyRateCents: 0 }) { __typename ... on ValidationError { problems { path } } } }`, { id: projectId }, { token: owner });
     expect(res.updateProject).toEqual({ __typename: "ValidationError", problems: [{ path: ["hourlyRateCents"] }] });

@@ -10,7 +10,7 @@ import { monthPeriod } from "../../schema/billing/rules.js";
 import { gql, ok, tokenFor } from "../support/client.js";
 import { createMigratedDatabase } from "../support/infra.js";
 import { createMember } from "../support/mail.js";
-import { loadLoop, percentile, type BenchEnv, type Row } from "./support.js";
+import { cpuSeconds, percentile, type BenchEnv, type Row } from "./support.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -40,9 +40,23 @@ export async function beatFlips(env: BenchEnv, userCount = 50, seconds = 10): Pr
       ? { operation: "agent_flip_beat through pg (baseline, own process)", users: userCount, ...(await directFlips(api.databaseUrl, seconds)) }
       : { operation: "baseline: needs PostgreSQL (not the embedded default)" },
   ];
-  const kinds = ["ACTIVE", "AGENT", "IDLE"];
-  const flip = `mutation($s: ID!, $k: BeatKind!) { setBeat(input: { sessionId: $s, kind: $k }) { __typename } }`;
-  const latencies = await loadLoop(users, seconds, (token, i) => ok(url, flip, { s: sessions.get(token)![i % 2], k: kinds[i % 3] }, { token }));
+  const people = users.map((token) => ({ token, sessions: sessions.get(token)! }));
+  // The same users and load clients asking a small query first: what any authenticated request costs here, now.
+  await throughApi(url, people, 1, true); // warm-up: JIT, pools, caches
+  const query = await measured(api, () => throughApi(url, people, seconds, true));
+  rows.push({
+    operation: "{ viewer { role user { name } } } through the API (same users and clients)",
+    users: userCount,
+    "requests/s": Math.round(query.latencies.length / seconds),
+    "p50 ms": percentile(query.latencies, 50),
+    "p99 ms": percentile(query.latencies, 99),
+    "API CPU µs/request": query.cpuMicros,
+    failed: query.failed,
+  });
+  await throughApi(url, people, 1); // warm-up
+  const transactionsBefore = api.databaseUrl ? await transactions(api.databaseUrl) : 0;
+  const { latencies, failed, cpuMicros } = await measured(api, () => throughApi(url, people, seconds));
+  const transactionsPerFlip = api.databaseUrl ? ((await transactions(api.databaseUrl)) - transactionsBefore) / latencies.length : null;
   const rate = Math.round(latencies.length / seconds);
   const p99 = percentile(latencies, 99);
   const baseline = rows[0]["flips/s"] as number | undefined;
@@ -52,12 +66,57 @@ export async function beatFlips(env: BenchEnv, userCount = 50, seconds = 10): Pr
     "flips/s": rate,
     "p50 ms": percentile(latencies, 50),
     "p99 ms": p99,
+    "API CPU µs/request": cpuMicros,
+    ...(transactionsPerFlip === null ? {} : { "DB transactions/flip": Number(transactionsPerFlip.toFixed(2)) }),
+    failed,
     ...(baseline ? { "÷ baseline": Number((rate / baseline).toFixed(2)) } : {}),
     goal: "≥ 1,000 flips/s, p99 < 100 ms",
     "goal met": String(rate >= 1000 && p99 < 100),
   });
   await api.stop();
   return rows;
+}
+
+/** Processes flipping through the API: enough to spread making requests over both cores. */
+const LOAD_CLIENTS = 2;
+
+/**
+ * The users' flips (or `viewer` queries) through the API from load clients of their own
+ * (flip-client.ts), each user over its own connection; every request's wall time, sorted, and how
+ * many didn't succeed.
+ */
+async function throughApi(url: string, people: { token: string; sessions: string[] }[], seconds: number, viewer = false) {
+  const shares = Array.from({ length: LOAD_CLIENTS }, (_, c) => people.filter((_, i) => i % LOAD_CLIENTS === c));
+  const runs = await Promise.all(
+    shares.map(async (users) => {
+      const { stdout } = await execFileAsync(process.execPath, ["--import", "tsx", "test/bench/flip-client.ts", JSON.stringify({ url, seconds, viewer, users })], {
+        maxBuffer: 256 * 1024 * 1024,
+      });
+      return JSON.parse(stdout) as { latencies: number[]; failed: number };
+    }),
+  );
+  return { latencies: runs.flatMap((r) => r.latencies).sort((a, b) => a - b), failed: runs.reduce((n, r) => n + r.failed, 0) };
+}
+
+/** A load run, with the API process's CPU (every thread, from /proc) per request it answered. */
+async function measured(api: { child: { pid?: number } }, run: () => Promise<{ latencies: number[]; failed: number }>) {
+  const before = cpuSeconds(api.child.pid!);
+  const result = await run();
+  return { ...result, cpuMicros: Math.round(((cpuSeconds(api.child.pid!) - before) * 1e6) / result.latencies.length) };
+}
+
+/**
+ * Transactions committed or rolled back in the database so far. A statement outside a transaction is
+ * one, so per flip this counts its round trips (a multi-statement transaction would count once).
+ * Backends report their counts when idle, at most once a second: hence the wait.
+ */
+async function transactions(databaseUrl: string): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const sql = new pg.Client({ connectionString: databaseUrl });
+  await sql.connect();
+  const { rows: [row] } = await sql.query(`SELECT (xact_commit + xact_rollback)::int AS n FROM pg_stat_database WHERE datname = current_database()`);
+  await sql.end();
+  return row.n;
 }
 
 /** The bench's flippers and their two open sessions, flipped by the baseline process. */
