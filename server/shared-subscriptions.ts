@@ -23,16 +23,7 @@ function serialize(result: ExecutionResult): Buffer {
   return Buffer.from(JSON.stringify(errors ? { ...rest, errors: errors.map((e) => e.toJSON()) } : rest));
 }
 
-/** A graphql-transport-ws `next` message: the operation's id around the shared payload, one copy. */
-function frame(id: string, payload: Buffer): Buffer {
-  const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
-  const length = Buffer.byteLength(head);
-  const message = Buffer.allocUnsafe(length + payload.length + 1);
-  message.write(head, 0);
-  payload.copy(message, length);
-  message[message.length - 1] = 0x7d; // the closing "}"
-  return message;
-}
+const CLOSING_BRACE = Buffer.from("}");
 
 /**
  * One execution of a state subscription, fanned out to every socket that asked the same thing:
@@ -97,15 +88,23 @@ class Group {
   }
 }
 
-/** Writes one frame as a text message; while it is being written, only the newest payload waits. */
+/**
+ * Writes a graphql-transport-ws `next` message, the operation's id around the shared payload, as
+ * one text message in three fragments: the payload itself is handed to every socket as it is, never
+ * copied per socket (a whole board is tens of KB). While it is being written, only the newest
+ * payload waits.
+ */
 function send(member: Member, payload: Buffer) {
   if (member.sending) {
     member.owed = payload;
     return;
   }
-  if (member.socket.readyState !== member.socket.OPEN) return;
+  const { socket } = member;
+  if (socket.readyState !== socket.OPEN) return;
   member.sending = true;
-  member.socket.send(frame(member.id, payload), { binary: false }, () => {
+  socket.send(`{"id":${JSON.stringify(member.id)},"type":"next","payload":`, { binary: false, fin: false });
+  socket.send(payload, { binary: false, fin: false });
+  socket.send(CLOSING_BRACE, { binary: false, fin: true }, () => {
     member.sending = false;
     const owed = member.owed;
     member.owed = null;

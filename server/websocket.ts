@@ -1,10 +1,10 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from "graphql";
-import { useServer } from "graphql-ws/use/ws";
-import type { SubscribePayload } from "graphql-ws";
+import { CloseCode, handleProtocols, makeServer, type ServerOptions, type SubscribePayload } from "graphql-ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Viewer } from "../schema/common/context.js";
+import { log } from "../schema/common/log.js";
 import type { IdentityChange } from "../schema/common/pubsub.js";
 import { RateLimitedError, type RateLimits } from "../schema/identity/rate-limits.js";
 import { affects } from "../schema/identity/revocations.js";
@@ -19,7 +19,79 @@ interface SocketState {
   viewer: Viewer;
   /** Kept to re-resolve the viewer when its credential or membership changes. */
   secret: string;
-  subscriptions: Set<string>;
+  /** graphql-ws's own record of the socket's running operations, by id. */
+  operations: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * What a socket keeps of its upgrade request: graphql-ws holds whatever it is given for the socket's
+ * whole life, and the request (its streams, raw headers, socket) would cost more than the rest of
+ * the socket's state. onConnect reads these headers; nothing else reads the request.
+ */
+type Upgrade = { headers: Pick<IncomingHttpHeaders, "cookie" | "origin" | "host"> };
+const upgradeOf = ({ headers: { cookie, origin, host } }: IncomingMessage): Upgrade => ({ headers: { cookie, origin, host } });
+
+/** How long a socket may leave a ping unanswered before it is dropped (graphql-ws's default). */
+const KEEP_ALIVE_MS = 12_000;
+
+/**
+ * Pings every socket from one timer, instead of graphql-ws's interval, pong listener and timeout per
+ * socket: a socket that hasn't answered the previous ping by the next one is dropped.
+ */
+function keepAlive(wss: WebSocketServer) {
+  const unanswered = new WeakSet<WebSocket>();
+  function answered(this: WebSocket) {
+    unanswered.delete(this);
+  }
+  wss.on("connection", (socket: WebSocket) => socket.on("pong", answered));
+  const timer = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (unanswered.has(socket)) socket.terminate();
+      else if (socket.readyState === socket.OPEN) {
+        unanswered.add(socket);
+        socket.ping();
+      }
+    }
+  }, KEEP_ALIVE_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** What graphql-ws is told of each socket. */
+interface Extra {
+  readonly socket: WebSocket;
+  readonly request: Upgrade;
+}
+
+/**
+ * graphql-ws's protocol on the ws sockets, as graphql-ws/use/ws runs it but keeping less per socket:
+ * no timers of its own (keepAlive pings every socket from one), and no handler frame holding the
+ * message's buffer for as long as the operation it started runs.
+ */
+function serve(options: ServerOptions<undefined, Extra>, wss: WebSocketServer) {
+  const server = makeServer(options);
+  wss.options.handleProtocols = handleProtocols;
+  wss.on("connection", (socket: WebSocket, request: Upgrade) => {
+    const fail = (error: unknown) => {
+      log.error({ err: error }, "WebSocket operation failed");
+      socket.close(CloseCode.InternalServerError, "Internal server error");
+    };
+    socket.once("error", fail);
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise<void>((resolve, reject) => {
+            if (socket.readyState !== socket.OPEN) return resolve();
+            socket.send(data, (error) => (error ? reject(error) : resolve()));
+          }),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (handle) => socket.on("message", (data) => void handle(String(data)).catch(fail)),
+      },
+      { socket, request },
+    );
+    socket.once("close", (code, reason) => void closed(code, String(reason)).catch(fail));
+  });
 }
 
 /** setTimeout's ceiling (about 24.8 days); longer expiries are re-armed when it fires. */
@@ -96,8 +168,7 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
   });
 
   const schema = yoga.getEnveloped().schema;
-  const envelop = (viewer: Viewer, request: IncomingMessage, payload: SubscribePayload) =>
-    yoga.getEnveloped({ wsViewer: viewer, request, params: payload });
+  const envelop = (viewer: Viewer, payload: SubscribePayload) => yoga.getEnveloped({ wsViewer: viewer, params: payload });
   const operation = (document: DocumentNode, payload: SubscribePayload) => ({
     schema,
     document,
@@ -105,7 +176,7 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
     variableValues: payload.variables,
   });
 
-  const disposable = useServer(
+  serve(
     {
       execute: (args) => {
         const plan = plans.get(args.contextValue as object) as Extract<Plan, { kind: "own" }>;
@@ -145,24 +216,20 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
           socket.close(4401, "Unauthorized");
           return false;
         }
-        states.set(socket, { viewer, secret: credentials.secret, subscriptions: new Set() });
-        socket.once("close", () => states.delete(socket));
+        states.set(socket, { viewer, secret: credentials.secret, operations: ctx.subscriptions });
         closeAtExpiry(socket, viewer.expiresAt);
         return true;
       },
       onSubscribe: async (ctx, id, payload) => {
         const state = states.get(ctx.extra.socket)!;
-        if (state.subscriptions.size >= config.maxSubscriptionsPerSocket) {
+        // graphql-ws counts this operation among the socket's before calling here, and forgets it when
+        // it ends or fails: operations sent together can't all pass the cap.
+        if (Object.keys(ctx.subscriptions).length > config.maxSubscriptionsPerSocket) {
           return [new GraphQLError(`Too many operations on one connection (limit ${config.maxSubscriptionsPerSocket})`, { extensions: { code: "LIMIT" } })];
         }
-        // The slot is taken before the first await, so operations sent together can't all pass the cap.
-        state.subscriptions.add(id);
         try {
-          const result = await prepare(state, ctx.extra.request as IncomingMessage, payload, ctx.extra.socket, id);
-          if (Array.isArray(result)) state.subscriptions.delete(id);
-          return result;
+          return await prepare(state, payload, ctx.extra.socket, id);
         } catch (error) {
-          state.subscriptions.delete(id);
           if (error instanceof RateLimitedError) return [rateLimited(error, false)];
           throw error;
         }
@@ -174,17 +241,16 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
         firstPayload.delete(context);
       },
       onError: (_ctx, _id, _payload, errors) => void metrics.countErrors(errors),
-      onComplete: (ctx, id) => {
-        states.get(ctx.extra.socket)?.subscriptions.delete(id);
-      },
+      onClose: (ctx) => void states.delete(ctx.extra.socket),
     },
     wss,
   );
+  const stopPinging = keepAlive(wss);
 
   /** Counts the operation against the credential's limit, then plans how it runs (or answers its errors). */
-  async function prepare(state: SocketState, request: IncomingMessage, payload: SubscribePayload, socket: WebSocket, id: string): Promise<ExecutionArgs | readonly GraphQLError[]> {
+  async function prepare(state: SocketState, payload: SubscribePayload, socket: WebSocket, id: string): Promise<ExecutionArgs | readonly GraphQLError[]> {
     await limits.consume("tokenUse", state.viewer.tokenId);
-    const enveloped = envelop(state.viewer, request, payload);
+    const enveloped = envelop(state.viewer, payload);
     let document: DocumentNode;
     // Armor's limits throw from parse and validate (both cached by yoga); answer them as errors of this operation only.
     try {
@@ -210,15 +276,16 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
     /** Open sockets and the operations running on them, for the metrics. */
     stats() {
       let operations = 0;
-      for (const state of states.values()) operations += state.subscriptions.size;
+      for (const state of states.values()) operations += Object.keys(state.operations).length;
       return { sockets: states.size, operations };
     },
     handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
-      wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request));
+      wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, upgradeOf(request)));
     },
     async close() {
+      stopPinging();
       for (const client of wss.clients) client.close(1001, "Server shutting down");
-      await disposable.dispose();
+      await new Promise<void>((resolve, reject) => wss.close((error) => (error ? reject(error) : resolve())));
     },
   };
 }

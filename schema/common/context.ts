@@ -2,7 +2,7 @@ import type pg from "pg";
 import type { Prisma, PrismaClient } from "../../prisma/generated/client.js";
 import type { Permission, Role } from "./policy.js";
 import type { Jobs } from "./jobs.js";
-import type { LiveBoard, PubSub } from "./pubsub.js";
+import type { LiveBoard, LiveSession, PubSub } from "./pubsub.js";
 import type { Mail } from "../identity/mail.js";
 import type { RateLimits } from "../identity/rate-limits.js";
 
@@ -42,7 +42,13 @@ export interface Services {
  * resolver receives does not depend on how boards are kept.
  */
 export interface LiveBoards {
-  subscribe(workspaceId: string, wantsTicks: boolean): Promise<AsyncIterableIterator<LiveBoard>>;
+  subscribe(workspaceId: string, watcher: Watcher): Promise<AsyncIterableIterator<LiveBoard>>;
+}
+
+/** A Live board subscriber: whether it asked for ticks, and which rows the policy lets it see. */
+export interface Watcher {
+  readonly wantsTicks: boolean;
+  readonly sees: (session: LiveSession) => boolean;
 }
 
 export interface Context extends Services {

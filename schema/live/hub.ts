@@ -1,4 +1,4 @@
-import type { Db, LiveBoards } from "../common/context.js";
+import type { Db, LiveBoards, Watcher } from "../common/context.js";
 import type { LiveBoard, LiveChange, LiveSession, PubSub } from "../common/pubsub.js";
 import { LatestOnly } from "../common/latest.js";
 import { listOpenSessions, type LiveSource } from "./sources.js";
@@ -17,8 +17,8 @@ export function advance(session: LiveSession, now: Date): LiveSession {
 class WorkspaceHub {
   private sessions = new Map<string, LiveSession>();
   private board: LiveBoard | null = null;
-  /** Each subscriber's mailbox (newest board only), and whether it asked for ticks. */
-  private readonly mailboxes = new Map<LatestOnly<LiveBoard>, boolean>();
+  /** Each subscriber's mailbox (newest board only), and what it watches. */
+  private readonly mailboxes = new Map<LatestOnly<LiveBoard>, Watcher>();
   private readonly ready: Promise<void>;
   private readonly stopListening: () => void;
 
@@ -54,7 +54,7 @@ class WorkspaceHub {
       // Even when the read failed, changes heard meanwhile are applied and live updates go on.
       const heard = this.pending ?? [];
       this.pending = null;
-      this.apply(heard, reason);
+      this.apply(heard, reason, true);
     }
   }
 
@@ -63,9 +63,9 @@ class WorkspaceHub {
     return this.load("CHANGE");
   }
 
-  async subscribe(wantsTicks: boolean): Promise<AsyncIterableIterator<LiveBoard>> {
+  async subscribe(watcher: Watcher): Promise<AsyncIterableIterator<LiveBoard>> {
     const mailbox: LatestOnly<LiveBoard> = new LatestOnly(() => this.leave(mailbox));
-    this.mailboxes.set(mailbox, wantsTicks);
+    this.mailboxes.set(mailbox, watcher);
     await this.ready;
     // Stamped now: clients measure their clock's offset from the board's serverTime.
     mailbox.push({ ...this.board!, reason: "SNAPSHOT", serverTime: new Date() });
@@ -80,29 +80,41 @@ class WorkspaceHub {
     }
   }
 
-  private apply(changes: LiveChange[], reason: LiveBoard["reason"] = "CHANGE") {
+  /**
+   * A change goes to the subscribers who see a row it touched (as it was or as it is now); a
+   * (re)load goes to everyone. The others' boards are unchanged, and sending them one anyway would
+   * cost an execution per audience and a frame per socket for each change anywhere in the workspace.
+   */
+  private apply(changes: LiveChange[], reason: LiveBoard["reason"] = "CHANGE", toEveryone = false) {
+    const touched: LiveSession[] = [];
     for (const change of changes) {
-      if (change.upsert) this.sessions.set(change.upsert.id, change.upsert);
-      else this.sessions.delete(change.removeId);
+      const id = change.upsert?.id ?? change.removeId!;
+      const before = this.sessions.get(id);
+      if (before) touched.push(before);
+      if (change.upsert) {
+        this.sessions.set(id, change.upsert);
+        touched.push(change.upsert);
+      } else this.sessions.delete(id);
     }
-    this.publish(reason, new Date(), [...this.sessions.values()], () => true);
+    this.publish(reason, new Date(), [...this.sessions.values()], (w) => toEveryone || touched.some(w.sees));
   }
 
-  /** One tick payload for the whole board, only when some counter actually moved. */
+  /** One tick payload for the whole board, to the subscribers who asked for ticks and see a counter that moved. */
   tick(now: Date) {
     const sessions = [...this.sessions.values()];
-    if (!sessions.some((s) => s.ticking)) return;
-    this.publish("TICK", now, sessions.map((s) => advance(s, now)), (wantsTicks) => wantsTicks);
+    const ticking = sessions.filter((s) => s.ticking);
+    if (!ticking.length) return;
+    this.publish("TICK", now, sessions.map((s) => advance(s, now)), (w) => w.wantsTicks && ticking.some(w.sees));
   }
 
-  private publish(reason: LiveBoard["reason"], now: Date, sessions: LiveSession[], to: (wantsTicks: boolean) => boolean) {
+  private publish(reason: LiveBoard["reason"], now: Date, sessions: LiveSession[], to: (watcher: Watcher) => boolean) {
     sessions.sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
     this.board = { workspaceId: this.workspaceId, serverTime: now, reason, sessions };
-    for (const [mailbox, wantsTicks] of this.mailboxes) if (to(wantsTicks)) mailbox.push(this.board);
+    for (const [mailbox, watcher] of this.mailboxes) if (to(watcher)) mailbox.push(this.board);
   }
 
   get hasTickSubscribers() {
-    for (const wantsTicks of this.mailboxes.values()) if (wantsTicks) return true;
+    for (const watcher of this.mailboxes.values()) if (watcher.wantsTicks) return true;
     return false;
   }
 }
@@ -119,14 +131,14 @@ export class LiveHubs implements LiveBoards {
     private readonly tickMs = 1000,
   ) {}
 
-  subscribe(workspaceId: string, wantsTicks: boolean): Promise<AsyncIterableIterator<LiveBoard>> {
+  subscribe(workspaceId: string, watcher: Watcher): Promise<AsyncIterableIterator<LiveBoard>> {
     let hub = this.hubs.get(workspaceId);
     if (!hub) {
       hub = new WorkspaceHub(workspaceId, this.db, this.sources, this.pubsub, () => this.hubs.delete(workspaceId));
       this.hubs.set(workspaceId, hub);
     }
-    if (wantsTicks) this.startTicking();
-    return hub.subscribe(wantsTicks);
+    if (watcher.wantsTicks) this.startTicking();
+    return hub.subscribe(watcher);
   }
 
   /** After a pub/sub outage every board here is read again; a failed read keeps the old one. */

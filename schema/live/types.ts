@@ -91,13 +91,14 @@ builder.queryField("liveBoard", (t) =>
 builder.subscriptionField("liveBoard", (t) =>
   t.field({
     type: LiveBoardRef,
-    description: "The board now, then again on every change; with `ticks`, also once per tick interval.",
+    description: "The board now, then again when a session the viewer sees changes; with `ticks`, also once per tick interval while one of them ticks.",
     authScopes: (_r, _a, ctx) => canWatchLive(ctx.viewer),
     // Every payload is the whole board as the policy lets the viewer see it, so the WebSocket server
     // runs and serializes it once for all sockets of viewers who see the same rows.
     extensions: { sharedState: liveAudience },
     args: { ticks: t.arg.boolean({ required: false, defaultValue: false }) },
-    subscribe: (_r, args, ctx) => ctx.live.subscribe(ctx.viewer!.workspaceId, args.ticks ?? false),
+    // Payloads come only when a row this viewer sees changed or ticked: the others' changes leave its board as it was.
+    subscribe: (_r, args, ctx) => ctx.live.subscribe(ctx.viewer!.workspaceId, { wantsTicks: args.ticks ?? false, sees: (s) => liveVisible(ctx.viewer, s) }),
     resolve: (board) => board,
   }),
 );

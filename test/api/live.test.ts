@@ -106,6 +106,27 @@ describe("liveBoard over graphql-ws", () => {
     for (const client of Object.values(clients)) await client.dispose();
   });
 
+  it("sends a viewer no payload for changes to rows it can't see", async () => {
+    // Not even an empty CHANGE: when others' sessions change, and how often, is theirs to know.
+    const emma = ws.employee2.token;
+    const [watcher, manager] = [wsClient(url, { token: emma }), wsClient(url, { token: lisa })];
+    const [emmas, lisas] = [subscribe<Board>(watcher, BOARD, { ticks: true }), subscribe<Board>(manager, BOARD, { ticks: true })];
+    await emmas.next();
+    await lisas.next();
+    const { startTimer: toms } = await ok(url, START, { d: "Tom's, not Emma's business" }, { token: tom });
+    await lisas.next(has(toms.id));
+    await lisas.next((b) => b.liveBoard.reason === "TICK" && has(toms.id)(b));
+    await ok(url, STOP, {}, { token: tom });
+    await lisas.next((b) => !has(toms.id)(b));
+    expect(emmas.values).toHaveLength(1);
+    // Her own session still reaches her.
+    const { startTimer: own } = await ok(url, START, { d: "Emma's" }, { token: emma });
+    await emmas.next(has(own.id));
+    await ok(url, STOP, {}, { token: emma });
+    await watcher.dispose();
+    await manager.dispose();
+  });
+
   it("publishes typed status events", async () => {
     const client = wsClient(url, { token: lisa });
     const sub = subscribe<{ sessionStatusChanged: { sessionId: string; status: string; kind: string } }>(

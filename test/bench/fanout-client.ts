@@ -13,9 +13,21 @@ interface Watch { id: string; state: string; at: number }
 
 const watches = new Map<string, Watch>();
 let tickLags: number[] = [];
-let changeLags: number[] = [];
+/** Change lags apart on boards of everyone's sessions (managers, the whole board) and of one's own. */
+let changeLags: { whole: number[]; own: number[] } = { whole: [], own: [] };
+/** Sockets whose board had a ticking session when they joined: only those get ticks. */
+let tickingSockets = 0;
+/** A board this long is a manager's whole board; one's own rows are a few hundred bytes. */
+const WHOLE_BOARD_BYTES = 2048;
 
-/** Sampled sockets parse whole boards to see when a watched change arrives; the others read the head only. */
+type Session = { id: string; state: string; ticking: boolean };
+const sessionsOf = (data: Buffer) => JSON.parse(data.toString()).payload.data.liveBoard.sessions as Session[];
+
+/**
+ * Every socket reads the head of each payload; boards of one's own rows are small and are read
+ * whole, while of the whole boards (a manager's) only the sampled sockets' are, to see when a
+ * watched change arrives.
+ */
 function subscriber(wsUrl: string, token: string, sampled: boolean): Promise<void> {
   const seen = new Map<string, number>();
   let subscribed = false;
@@ -23,7 +35,7 @@ function subscriber(wsUrl: string, token: string, sampled: boolean): Promise<voi
     const socket = new WebSocket(wsUrl, "graphql-transport-ws", { perMessageDeflate: false });
     socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { token } })));
     socket.on("error", reject);
-    socket.on("close", (code) => reject(new Error(`closed ${code}`)));
+    socket.on("close", (code) => reject(Object.assign(new Error(`closed ${code}`), { code })));
     socket.on("message", (data: Buffer) => {
       const received = Date.now();
       const head = HEAD.exec(data.toString("latin1", 0, 160));
@@ -37,16 +49,18 @@ function subscriber(wsUrl: string, token: string, sampled: boolean): Promise<voi
       // already runs gets the group's latest one.
       if (!subscribed) {
         subscribed = true;
+        if (sessionsOf(data).some((s) => s.ticking)) tickingSockets++;
         return resolve();
       }
       if (head[2] === "TICK") tickLags.push(received - Date.parse(head[1]));
       // A socket still writing one payload gets only the newest next: a change may arrive in a tick.
-      if (!sampled) return;
-      for (const session of JSON.parse(data.toString()).payload.data.liveBoard.sessions as { id: string; state: string }[]) {
+      const whole = data.length > WHOLE_BOARD_BYTES;
+      if (whole && !sampled) return;
+      for (const session of sessionsOf(data)) {
         const watch = watches.get(session.id);
         if (!watch || watch.state !== session.state || (seen.get(session.id) ?? 0) >= watch.at) continue;
         seen.set(session.id, watch.at);
-        changeLags.push(received - watch.at);
+        changeLags[whole ? "whole" : "own"].push(received - watch.at);
       }
     });
   });
@@ -54,15 +68,25 @@ function subscriber(wsUrl: string, token: string, sampled: boolean): Promise<voi
 
 process.on("message", async (message: { open?: Open; watch?: Watch; reset?: true; report?: true }) => {
   if (message.watch) watches.set(message.watch.id, message.watch);
-  if (message.reset) [tickLags, changeLags] = [[], []];
-  if (message.report) process.send!({ report: { tickLags, changeLags } });
+  if (message.reset) [tickLags, changeLags] = [[], { whole: [], own: [] }];
+  if (message.report) process.send!({ report: { tickLags, changeLags, tickingSockets } });
   if (message.open) {
     const { wsUrl, tokens, count, first, sampleEvery } = message.open;
     // In batches: a burst of thousands of handshakes at once measures the accept queue, not fan-out.
-    for (let i = 0; i < count; i += 200) {
-      const batch = Array.from({ length: Math.min(200, count - i) }, (_, j) => first + i + j);
-      await Promise.all(batch.map((n) => subscriber(wsUrl, tokens[n % tokens.length], n % sampleEvery === 0)));
+    let retries = 0;
+    const open = async (n: number): Promise<void> => {
+      try {
+        await subscriber(wsUrl, tokens[n % tokens.length], n % sampleEvery === 0);
+      } catch (error) {
+        // On a loaded machine a busy server may time a handshake out (4408): a real client reconnects.
+        if ((error as { code?: number }).code !== 4408 || ++retries > count / 10) throw error;
+        return open(n);
+      }
+    };
+    for (let i = 0; i < count; i += 100) {
+      const batch = Array.from({ length: Math.min(100, count - i) }, (_, j) => first + i + j);
+      await Promise.all(batch.map(open));
     }
-    process.send!({ opened: count });
+    process.send!({ opened: { retries } });
   }
 });

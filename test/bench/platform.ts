@@ -102,10 +102,12 @@ async function board(url: string, databaseUrl: string, workspaceId: string, toke
 }
 
 /** The API's heap (V8 heap + buffers outside it) and RSS after a full collection, from its own log. */
-async function memoryOf(api: Proc): Promise<{ heap: number; rss: number; snapshot: string | null }> {
+type Memory = { heap: number; rss: number; snapshot: string | null };
+async function memoryOf(api: Proc): Promise<Memory> {
   const from = api.output.length;
   api.child.kill("SIGUSR2");
-  for (;;) {
+  for (const deadline = Date.now() + 180_000; ; ) {
+    if (Date.now() > deadline) throw new Error("the API logged no memory reading within 3 minutes of SIGUSR2");
     await sleep(200);
     const line = api.output.slice(from).join("").split("\n").find((l) => l.includes("memory after a full collection"));
     if (line) {
@@ -124,18 +126,20 @@ async function memoryOf(api: Proc): Promise<{ heap: number; rss: number; snapsho
  * and RSS after a full collection, per subscriber above the same API before anyone watched.
  */
 export async function fanOut(env: BenchEnv, steps: number[], viewerCount: number, processes = 1): Promise<{ figures: Row[]; heap: Row[] | null }> {
-  // One process's heap is snapshotted too, to show where its bytes per subscriber go.
-  const snapshots = processes === 1 ? mkdtempSync(join(tmpdir(), "bench-heap-")) : null;
+  // One process's heap is snapshotted too, to show where its bytes per subscriber go; only at the
+  // --quick sizes, as with tens of thousands of sockets writing the snapshot stalls the API for
+  // minutes and the file outgrows the longest string V8 can read it into.
+  const snapshots = processes === 1 && quick ? mkdtempSync(join(tmpdir(), "bench-heap-")) : null;
   const first = await env.startApi({ BENCH_MEMORY: "1", ...(snapshots ? { BENCH_HEAP_SNAPSHOTS: snapshots } : { REDIS_URL: env.infra!.redisUrl }) });
   const apis = [first];
   while (apis.length < processes)
     apis.push(await env.startApi({ BENCH_MEMORY: "1", REDIS_URL: env.infra!.redisUrl, DATABASE_URL: first.databaseUrl!, SEED_DEMO: "false" }));
   const { tokens, workspaceId } = await viewers(first.databaseUrl!, viewerCount);
   const changing = await board(first.url, first.databaseUrl!, workspaceId, tokens);
-  const idle = await Promise.all(apis.map(memoryOf));
-  const clients = Array.from({ length: LOAD_CLIENTS }, loadClient);
+  const clients = Array.from({ length: Math.max(LOAD_CLIENTS, Math.ceil(steps.at(-1)! / SOCKETS_PER_CLIENT)) }, loadClient);
   let running = true;
   let changes = 0;
+  let failedWrites = 0;
   // A tenth of the board (20 of its 140 changing sessions) changes each second, spread over the
   // second, through the real write paths; load clients hear what to look for just before each write.
   const changer = (async () => {
@@ -147,7 +151,8 @@ export async function fanOut(env: BenchEnv, steps: number[], viewerCount: number
         const { state, write } = session.make(round);
         const watch = { id: session.id, state, at: Date.now() };
         for (const c of clients) c.child.send({ watch });
-        writes.push(write().then(() => changes++));
+        // A failed write is counted and shown, not fatal: on a loaded machine the run still gives its figures.
+        writes.push(write().then(() => changes++, (error: Error) => (failedWrites++, console.error(`a change failed: ${error.message}`))));
         await sleep(45);
       }
       await Promise.all(writes);
@@ -155,45 +160,66 @@ export async function fanOut(env: BenchEnv, steps: number[], viewerCount: number
     }
   })();
 
+  // The reading with no subscribers is taken with the changes already flowing, so that what they
+  // bring along (compiled code, pools, the boards) isn't counted against the subscribers.
+  await sleep(3000);
+  const idle = await Promise.all(apis.map(memoryOf));
   const rows: Row[] = [];
+  let previous = idle;
   let opened = 0;
   let lastSnapshot: string | null = null;
   for (const count of steps) {
     // Each load client opens its share, on each API in turn.
     const share = Math.ceil((count - opened) / clients.length);
-    await Promise.all(
+    const handshakes = await Promise.all(
       clients.map((c, k) => {
         const api = apis[k % apis.length];
         const open = { wsUrl: api.url.replace("http", "ws") + "/graphql", tokens, count: share, first: opened + k * share, sampleEvery: 50 };
-        return c.ask<number>({ open }, "opened");
+        return c.ask<{ retries: number }>({ open }, "opened");
       }),
     );
     opened += share * clients.length;
     await sleep(3000); // settle: let the connection burst and its garbage pass before measuring
     for (const c of clients) c.child.send({ reset: true });
     const changesBefore = changes;
+    const cpuBefore = apis.map((api) => cpuSeconds(api.child.pid!));
     const seconds = quick ? 5 : 10;
     await sleep(seconds * 1000);
-    const reports = await Promise.all(clients.map((c) => c.ask<{ tickLags: number[]; changeLags: number[] }>({ report: true }, "report")));
+    // Of a core, per API process: near 100 the API itself is the bottleneck, well under it the machine is.
+    const cpu = Math.round((100 * apis.reduce((sum, api, i) => sum + cpuSeconds(api.child.pid!) - cpuBefore[i], 0)) / apis.length / seconds);
+    type Report = { tickLags: number[]; changeLags: { whole: number[]; own: number[] }; tickingSockets: number };
+    const reports = await Promise.all(clients.map((c) => c.ask<Report>({ report: true }, "report")));
     const ticks = reports.flatMap((r) => r.tickLags).sort((a, b) => a - b);
-    const changeLags = reports.flatMap((r) => r.changeLags).sort((a, b) => a - b);
+    const lags = (board: "whole" | "own") => reports.flatMap((r) => r.changeLags[board]).sort((a, b) => a - b);
+    const [whole, own] = [lags("whole"), lags("own")];
+    const tickingSockets = reports.reduce((sum, r) => sum + r.tickingSockets, 0);
     const memory = await Promise.all(apis.map(memoryOf));
     lastSnapshot = memory[0].snapshot;
-    const perSubscriber = (key: "heap" | "rss") =>
-      Number((memory.reduce((sum, m, i) => sum + m[key] - idle[i][key], 0) / opened / 1024).toFixed(1));
+    const growth = (key: "heap" | "rss", from: Memory[], subscribers: number) =>
+      Number((memory.reduce((sum, m, i) => sum + m[key] - from[i][key], 0) / subscribers / 1024).toFixed(1));
+    const added = opened - (previous === idle ? 0 : (rows.at(-1)!.subscribers as number));
     rows.push({
       "API processes": apis.length,
       subscribers: opened,
       "distinct viewers": Math.min(opened, viewerCount),
       "changes/s": Math.round((changes - changesBefore) / seconds),
-      "tick payloads delivered/expected": Number((ticks.length / (opened * seconds)).toFixed(2)),
+      "changes failed": failedWrites,
+      "handshakes retried": handshakes.reduce((sum, h) => sum + h.retries, 0),
+      "API CPU % of a core": cpu,
+      // Ticks go only to boards showing a ticking session (most employees' show none).
+      "ticking boards": tickingSockets,
+      "tick payloads delivered/expected": Number((ticks.length / (tickingSockets * seconds)).toFixed(2)),
       "tick p50 ms": percentile(ticks, 50),
       "tick p99 ms (goal < 250)": percentile(ticks, 99),
-      "change p50 ms": percentile(changeLags, 50),
-      "change p99 ms (goal < 250)": percentile(changeLags, 99),
-      "heap KB/subscriber (goal ≤ 8)": perSubscriber("heap"),
-      "RSS KB/subscriber": perSubscriber("rss"),
+      "change p50/p99 ms, whole board (managers)": `${percentile(whole, 50)} / ${percentile(whole, 99)}`,
+      "change p50/p99 ms, own rows (employees)": `${percentile(own, 50)} / ${percentile(own, 99)}`,
+      "change p99 ms, all (goal < 250)": percentile([...whole, ...own].sort((a, b) => a - b), 99),
+      "heap KB/subscriber (goal ≤ 8)": growth("heap", idle, opened),
+      "RSS KB/subscriber": growth("rss", idle, opened),
+      // What each further subscriber costs, without what the first ones brought along (code, pools, buffers).
+      "heap / RSS KB per added subscriber": previous === idle ? "" : `${growth("heap", previous, added)} / ${growth("rss", previous, added)}`,
     });
+    previous = memory;
   }
   running = false;
   await changer;
@@ -212,6 +238,8 @@ export async function fanOut(env: BenchEnv, steps: number[], viewerCount: number
 
 /** Processes holding the subscribers' sockets: enough to spread their parsing over both cores. */
 const LOAD_CLIENTS = 2;
+/** A process may hold 20,000 descriptors here (`ulimit -Hn`): more clients for larger steps. */
+const SOCKETS_PER_CLIENT = 10_000;
 
 const AUTOCANNON = new URL("../../node_modules/.bin/autocannon", import.meta.url).pathname;
 

@@ -42,10 +42,12 @@ describe("LiveHubs", () => {
     return { pubsub, live: new LiveHubs({} as Db, pubsub, [], 20) };
   };
   const tick = () => new Promise((r) => setTimeout(r, 10));
+  /** A subscriber who sees every row, like a manager. */
+  const everything = (wantsTicks: boolean) => ({ wantsTicks, sees: () => true });
 
   it("keeps only the newest board for a subscriber that isn't reading", async () => {
     const { pubsub, live } = hubs();
-    const board = await live.subscribe("w", false);
+    const board = await live.subscribe("w", everything(false));
     expect((await board.next()).value.reason).toBe("SNAPSHOT");
     for (let i = 0; i < 1000; i++) pubsub.publish("live", "w", { upsert: session(`s${i}`) });
     await tick();
@@ -59,8 +61,8 @@ describe("LiveHubs", () => {
 
   it("sends ticks only to subscribers that asked, and only while something ticks", async () => {
     const { pubsub, live } = hubs();
-    const ticking = await live.subscribe("w", true);
-    const quiet = await live.subscribe("w", false);
+    const ticking = await live.subscribe("w", everything(true));
+    const quiet = await live.subscribe("w", everything(false));
     await ticking.next();
     await quiet.next();
     await new Promise((r) => setTimeout(r, 80));
@@ -80,8 +82,8 @@ describe("LiveHubs", () => {
 
   it("removes sessions and keeps other workspaces apart", async () => {
     const { pubsub, live } = hubs();
-    const w = await live.subscribe("w", false);
-    const other = await live.subscribe("other", false);
+    const w = await live.subscribe("w", everything(false));
+    const other = await live.subscribe("other", everything(false));
     await w.next();
     await other.next();
     pubsub.publish("live", "w", { upsert: session("a") });
@@ -92,5 +94,36 @@ describe("LiveHubs", () => {
     expect((await w.next()).value.sessions).toEqual([]);
     const otherPending = await Promise.race([other.next().then(() => "got"), tick().then(() => "none")]);
     expect(otherPending).toBe("none");
+  });
+
+  it("sends a change or a tick only to subscribers who see a row it touched", async () => {
+    const { pubsub, live } = hubs();
+    const owner = (id: string, userId: string, ticking = true) => ({ ...session(id, ticking), userId });
+    const sees = (userId: string) => ({ wantsTicks: true, sees: (s: LiveSession) => s.userId === userId });
+    const tom = await live.subscribe("w", sees("tom"));
+    const emma = await live.subscribe("w", sees("emma"));
+    const manager = await live.subscribe("w", everything(true));
+    for (const board of [tom, emma, manager]) await board.next();
+    const nothingFor = (board: AsyncIterableIterator<unknown>) => Promise.race([board.next().then(() => "got"), tick().then(() => "none")]);
+
+    pubsub.publish("live", "w", { upsert: owner("t", "tom", false) });
+    await tick();
+    expect((await tom.next()).value.reason).toBe("CHANGE");
+    expect((await manager.next()).value.reason).toBe("CHANGE");
+    expect(await nothingFor(emma)).toBe("none");
+
+    // Tom's session ticks: ticks go to those who see it, still none to Emma.
+    pubsub.publish("live", "w", { upsert: owner("t", "tom") });
+    await new Promise((r) => setTimeout(r, 60));
+    expect((await tom.next()).value.sessions.map((s: LiveSession) => s.id)).toEqual(["t"]);
+    expect(await nothingFor(emma)).toBe("none");
+
+    // A row leaving the board reaches whoever saw it.
+    pubsub.publish("live", "w", { removeId: "t" });
+    await new Promise((r) => setTimeout(r, 30));
+    expect((await tom.next()).value.sessions).toEqual([]);
+    expect(await nothingFor(emma)).toBe("none");
+    for (const board of [tom, emma, manager]) await board.return!();
+    live.stop();
   });
 });
