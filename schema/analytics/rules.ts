@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { isbot } from "isbot";
 import { unstorableText } from "../common/text.js";
-import { ISO_WITH_OFFSET } from "../common/time.js";
+import { parseTimestamp } from "../common/time.js";
 
 // ---------------------------------------------------------------- settings
 
@@ -65,18 +65,6 @@ function text(value: unknown, max: number): string | undefined {
 
 function optionalText(value: unknown, max: number): string | null | undefined {
   return value == null ? null : text(value, max);
-}
-
-// Checked by pattern, then parsed natively (batches carry thousands of timestamps; a full ISO parser
-// per event shows in the ingestion rate).
-
-export function parseTimestamp(value: unknown): Date | null {
-  if (typeof value !== "string" || !ISO_WITH_OFFSET.test(value)) return null;
-  const [year, month, day] = value.slice(0, 10).split("-").map(Number);
-  // Date.parse rolls 2026-02-30 over into March; a calendar date must exist.
-  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return null;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? null : new Date(ms);
 }
 
 // Valid JSON, yet PostgreSQL text and jsonb cannot hold it: an event with one could never be stored.

@@ -2,7 +2,8 @@
 // translated here into the events of POST /api/events, so one validation and one ingestion path serve
 // all three. Pure: the HTTP side (auth, decoding, answers) lives in server/analytics-sdks.ts.
 import { createHash } from "node:crypto";
-import { parseTimestamp, validateBatch, type AnalyticsEvent, type Rejection } from "./rules.js";
+import { parseTimestamp } from "../common/time.js";
+import { validateBatch, type AnalyticsEvent, type Rejection } from "./rules.js";
 
 /**
  * Calls that are not tracked events get PostHog's event names, for Segment too: one vocabulary, so

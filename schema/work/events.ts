@@ -1,6 +1,7 @@
 // Parsing of the desktop app's event batches: every bad event is reported with its reason.
 import { DateTime } from "luxon";
 import { instantInRange, stringProblem } from "../common/input-limits.js";
+import { parseTimestamp } from "../common/time.js";
 import type { WindowData } from "./rules.js";
 
 export type WorkEvent =
@@ -24,15 +25,23 @@ function text(value: unknown, max: number, optional = false): string | null | un
   return typeof value === "string" && value.length <= max && (optional || value.length > 0) && !stringProblem(value, "") ? value : undefined;
 }
 
+/**
+ * The ISO-8601 forms the common pattern leaves out (basic format, offsets without a colon, week and
+ * ordinal dates...), which desktop apps may send: the full parser, too slow for every heartbeat.
+ */
+function otherIsoForm(text: string): Date | null {
+  const at = DateTime.fromISO(text, { setZone: true });
+  return at.isValid && /([zZ]|[+-]\d\d:?\d\d)$/.test(text) ? at.toJSDate() : null;
+}
+
 function parseOne(raw: unknown, now: Date): WorkEvent | string {
   if (typeof raw !== "object" || raw === null) return "not an object";
   const e = raw as Record<string, unknown>;
   const id = text(e.id, 200);
   if (!id) return "id must be a string of 1 to 200 characters, without NUL characters";
   if (typeof e.timestamp !== "string") return "timestamp is required";
-  const at = DateTime.fromISO(e.timestamp, { setZone: true });
-  if (!at.isValid || !/([zZ]|[+-]\d\d:?\d\d)$/.test(e.timestamp)) return "timestamp must be ISO-8601 with an offset";
-  const timestamp = at.toJSDate();
+  const timestamp = parseTimestamp(e.timestamp) ?? otherIsoForm(e.timestamp);
+  if (!timestamp) return "timestamp must be ISO-8601 with an offset";
   if (!instantInRange(timestamp)) return "timestamp must be between the years 1900 and 9999";
   if (timestamp.getTime() > now.getTime() + FUTURE_SLACK_MS) return "timestamp is in the future";
   const duration = e.duration ?? 0;

@@ -7,10 +7,9 @@ import { PrismaClient } from "../../prisma/generated/client.js";
 import type { Services } from "../../schema/common/context.js";
 import { GENERATE, jobs } from "../../schema/billing/jobs.js";
 import { monthPeriod } from "../../schema/billing/rules.js";
-import { gql, ok, tokenFor } from "../support/client.js";
+import { ok, tokenFor } from "../support/client.js";
 import { createMigratedDatabase } from "../support/infra.js";
-import { createMember } from "../support/mail.js";
-import { cpuSeconds, percentile, type BenchEnv, type Row } from "./support.js";
+import { cpuSeconds, memberTokens, percentile, type BenchEnv, type Row } from "./support.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -26,11 +25,7 @@ export async function beatFlips(env: BenchEnv, userCount = 50, seconds = 10): Pr
   const project = (await ok(url, `{ projects(search: "Acme") { nodes { id } } }`, {}, { token: owner })).projects.nodes[0].id;
   const users: string[] = [];
   const sessions = new Map<string, string[]>();
-  for (let u = 0; u < userCount; u++) {
-    const email = `flipper${u}@bench.test`;
-    await createMember(url, { token: owner }, { email, role: "EMPLOYEE", name: "Flipper", password: "bench-password" });
-    const cookie = (await gql(url, `mutation($e: String!) { signIn(input: { email: $e, password: "bench-password" }) { __typename } }`, { e: email })).headers.get("set-cookie")!.split(";")[0];
-    const token = (await ok(url, `mutation { createPersonalAccessToken(input: { name: "bench" }) { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret;
+  for (const token of await memberTokens(api, Array.from({ length: userCount }, (_, u) => `flipper${u}@bench.test`))) {
     const start = `mutation($p: ID!) { startAgentSession(input: { projectId: $p, description: "bench" }) { ... on AgentSession { id } } }`;
     sessions.set(token, [(await ok(url, start, { p: project }, { token })).startAgentSession.id, (await ok(url, start, { p: project }, { token })).startAgentSession.id]);
     users.push(token);

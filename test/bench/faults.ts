@@ -8,10 +8,10 @@ import { Traffic, type FaultFigures } from "../support/faults.js";
 import { startPostgres, startRedis } from "../support/infra.js";
 import { startStack } from "../support/stack.js";
 import { newWorkspace } from "../support/workspace.js";
-import type { Row } from "./support.js";
+import { quick, type Row } from "./support.js";
 
-const SECONDS_OF_TRAFFIC = 10;
-const OUTAGE_MS = 3000;
+const SECONDS_OF_TRAFFIC = quick ? 5 : 10;
+const OUTAGE_MS = quick ? 2000 : 3000;
 
 /** Runs traffic for the whole period, with `fault` (which returns once the service is back) in its middle. */
 async function scenario(traffic: Traffic, name: string, databaseUrl: string, fault: (() => Promise<void>) | null): Promise<FaultFigures> {

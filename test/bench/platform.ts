@@ -179,11 +179,11 @@ export async function fanOut(env: BenchEnv, steps: number[], viewerCount: number
       }),
     );
     opened += share * clients.length;
-    await sleep(3000); // settle: let the connection burst and its garbage pass before measuring
+    await sleep(quick ? 1000 : 3000); // settle: let the connection burst and its garbage pass before measuring
     for (const c of clients) c.child.send({ reset: true });
     const changesBefore = changes;
     const cpuBefore = apis.map((api) => cpuSeconds(api.child.pid!));
-    const seconds = quick ? 5 : 10;
+    const seconds = quick ? 3 : 10;
     await sleep(seconds * 1000);
     // Of a core, per API process: near 100 the API itself is the bottleneck, well under it the machine is.
     const cpu = Math.round((100 * apis.reduce((sum, api, i) => sum + cpuSeconds(api.child.pid!) - cpuBefore[i], 0)) / apis.length / seconds);
@@ -286,7 +286,7 @@ async function load({ proc, query, token }: Target, connections: number, seconds
  * it runs scaled out; each of its rows shows its ratio to each baseline, headed by the goal.
  */
 export async function roundTrip(env: BenchEnv, connections = 50): Promise<Row[]> {
-  const seconds = quick ? 3 : 10;
+  const seconds = quick ? 2 : 10;
   const api = await env.startApi();
   const token = await tokenFor(api.url, "tom@demo.test");
   const query = `{ viewer { role user { name } } }`;

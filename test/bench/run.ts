@@ -24,7 +24,7 @@ try {
   if (!only || only === "fanout") {
     // 20,000 per process is the goal, but a process may hold only 20,000 descriptors here (`ulimit
     // -Hn`), its database, Redis and listening sockets among them: the top step is 19,500.
-    const counts = (process.env.BENCH_SUBSCRIBERS ?? (quick ? "200,1000" : "1000,10000,19500")).split(",").map(Number);
+    const counts = (process.env.BENCH_SUBSCRIBERS ?? (quick ? "100,400" : "1000,10000,19500")).split(",").map(Number);
     // The board's 200 sessions belong to 180 employees and 20 managers among the viewers.
     const viewers = Number(process.env.BENCH_VIEWERS ?? size(1000, 200));
     const title = `liveBoard fan-out, 1 s ticks: ${n(viewers)} distinct viewers, 200 open sessions (a tenth changing each second)`;
@@ -33,30 +33,30 @@ try {
     if (one.heap) printTable(`Where the API's heap per subscriber goes: growth from no subscribers to ${n(counts.at(-1)!)} in heap snapshots, by kind of object`, one.heap);
     if (env.infra) printTable(`${title}, two API processes behind one Redis`, (await fanOut(env, counts.map((c) => c * 2), viewers, 2)).figures);
   }
-  if (!only || only === "beats") printTable("Agent session beat flips, 50 concurrent users", await beatFlips(env, 50, size(10, 3)));
+  if (!only || only === "beats") printTable("Agent session beat flips, 50 concurrent users", await beatFlips(env, 50, size(10, 2)));
   if (!only || only === "invoicing") {
     const [clients, entries] = [size(1000, 100), size(100_000, 10_000)];
     printTable(`Month-end invoicing: ${n(clients)} clients, ${n(entries)} entries`, await monthEnd(env, clients, entries));
   }
   if (!only || only === "heartbeats") printTable("Heartbeat ingestion into PostgreSQL", await heartbeatIngestion(env, 10, size(10, 3)));
   if (!only || only === "aw-import") printTable("ActivityWatch import, a month-sized export (two hosts, browser tabs)", await importThroughput(env, size(3, 1)));
-  if (!only || only === "tracker-lag") printTable("Tracker lag: an ActivityWatch AFK heartbeat until the Live board shows it", await trackerLag(env, size(40, 10)));
+  if (!only || only === "tracker-lag") printTable("Tracker lag: an ActivityWatch AFK heartbeat until the Live board shows it", await trackerLag(env, size(40, 6)));
   if (!only || only === "sessions-page") {
     const employees = size(200, 50);
     printTable(`Sessions page, one month of ${employees} employees`, await sessionsPage(env, employees, 40, size(40, 10)));
   }
   if (!only || only === "appointments") {
     const sessions = Number(process.env.BENCH_SESSIONS ?? size(10_000, 2_000));
-    printTable(`Client sessions calendar, month view: 20 staff, ${n(sessions)} sessions with field values`, await calendarMonth(env, sessions, 20, size(100, 20)));
+    printTable(`Client sessions calendar, month view: 20 staff, ${n(sessions)} sessions with field values`, await calendarMonth(env, sessions, 20, size(100, 10)));
   }
   if (!only || only === "analytics" || only === "ingestion")
-    printTable("User-session event ingestion, end to end (HTTP batch in, events stored, sessions updated)", await eventIngestion(env, Number(process.env.BENCH_BATCHES ?? size(200, 20))));
+    printTable("User-session event ingestion, end to end (HTTP batch in, events stored, sessions updated)", await eventIngestion(env, Number(process.env.BENCH_BATCHES ?? size(200, 10))));
   if (!only || only === "analytics" || only === "sessions-list") {
     // 10M takes several minutes to make: BENCH_ANALYTICS_EVENTS=1000000,10000000 asks for it.
-    const sizes = (process.env.BENCH_ANALYTICS_EVENTS ?? String(size(1_000_000, 100_000))).split(",").map(Number);
+    const sizes = (process.env.BENCH_ANALYTICS_EVENTS ?? String(size(1_000_000, 50_000))).split(",").map(Number);
     printTable(
       `User Sessions list (50 per page) and User Activity page at ${sizes.map(n).join(" and ")} raw events (50,000 sessions a month, raw events in monthly partitions)`,
-      await sessionList(env, sizes, 20, Number(process.env.BENCH_ROUNDS ?? size(100, 20))),
+      await sessionList(env, sizes, 20, Number(process.env.BENCH_ROUNDS ?? size(100, 10))),
     );
   }
   if (!only || only === "faults")

@@ -5,7 +5,7 @@ import { DateTime } from "luxon";
 import { DEMO_PASSWORD } from "../../prisma/seed.js";
 import { compilePattern } from "../../schema/appointments/rules.js";
 import { ok, tokenFor } from "../support/client.js";
-import { percentile, timeCalls, type BenchEnv, type Row } from "./support.js";
+import { percentile, quick, timeCalls, type BenchEnv, type Row } from "./support.js";
 
 const SIGN_IN = `mutation($e: String!, $p: String!) { signIn(input: { email: $e, password: $p }) { __typename } }`;
 
@@ -46,7 +46,7 @@ function bruteForce(url: string, concurrency: number) {
 }
 
 export async function signInUnderBurst(env: BenchEnv): Promise<Row[]> {
-  const rounds = 20;
+  const rounds = quick ? 5 : 20;
   const settings = { TRUST_PROXY: "1" };
   const [measured, baseline] = [await env.startApi(settings), await env.startApi(settings)];
   try {
@@ -94,7 +94,7 @@ async function fieldSaves(env: BenchEnv, pattern: string, value: string, rounds:
 
 export async function hostilePatternSave(env: BenchEnv): Promise<Row[]> {
   const value = "a".repeat(1000) + "!"; // takes a backtracking engine longer than the universe has existed
-  const rounds = 100;
+  const rounds = quick ? 20 : 100;
   const hostile = await fieldSaves(env, "(a+)+$", value, rounds);
   const benign = await fieldSaves(env, "^[a-z]+$", value, rounds);
   const row = (name: string, pattern: string, r: typeof hostile) => ({

@@ -8,7 +8,7 @@ import { startStack } from "../support/stack.js";
 import { newWorkspace } from "../support/workspace.js";
 import { quick, rssBytes, sleep, type BenchEnv, type Row } from "./support.js";
 
-const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? (quick ? 30 : 600));
+const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? (quick ? 15 : 600));
 const SUBSCRIBERS = Number(process.env.BENCH_SOAK_SUBSCRIBERS ?? (quick ? 200 : 2000));
 const WINDOW_MS = Math.min(60_000, (SECONDS * 1000) / 5);
 const METRICS_TOKEN = "soak-metrics";

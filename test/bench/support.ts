@@ -1,13 +1,18 @@
 // Shared pieces of the benchmarks: the process under test, its backing services, and the tables.
 import { spawnSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { createMigratedDatabase, hasBinary, startPostgresAndRedis, type Infra } from "../support/infra.js";
-import { registerOutbox } from "../support/mail.js";
+import { ok, tokenFor } from "../support/client.js";
+import { createMember, registerOutbox } from "../support/mail.js";
 import { startProcess, type Proc } from "../support/process.js";
 
+
+const READY = /ready on (http:\/\/\S+) /;
 
 export interface BenchEnv {
   infra: Infra | null;
@@ -32,14 +37,91 @@ export async function benchEnv(): Promise<BenchEnv> {
         ...env,
       };
       // A process scaled out beside another one is given that one's database.
-      if (infra) base.DATABASE_URL = env.DATABASE_URL ?? (await createMigratedDatabase(infra.databaseUrl));
+      if (infra) base.DATABASE_URL = env.DATABASE_URL ?? (base.SEED_DEMO === "true" ? await seededCopy(infra.databaseUrl) : await createMigratedDatabase(infra.databaseUrl));
       else base.DATA_DIR = dataDir;
-      const proc = await startProcess("server/main.ts", base, /ready on (http:\/\/\S+) /);
+      const proc = await startProcess("server/main.ts", base, READY);
       proc.url = proc.url.replace("localhost", "127.0.0.1");
       registerOutbox(proc.url, base.MAIL_OUTBOX);
       return Object.assign(proc, { databaseUrl: base.DATABASE_URL ?? null });
     },
   };
+}
+
+let seeded: Promise<string> | null = null;
+
+/**
+ * A new database holding the demo workspace: a copy (CREATE DATABASE ... TEMPLATE) of one migrated
+ * and seeded by an API process once per run, so no figure's start pays for the migrations and the
+ * seed again. The demo is seeded relative to now; a run's minutes don't change what it shows.
+ */
+async function seededCopy(server: string): Promise<string> {
+  seeded ??= (async () => {
+    const url = await createMigratedDatabase(server);
+    const seeder = await startProcess("server/main.ts", { DATABASE_URL: url, PORT: "0", HOST: "127.0.0.1", SEED_DEMO: "true", SHUTDOWN_GRACE_MS: "0" }, READY);
+    await seeder.stop();
+    return url;
+  })();
+  const template = new URL(await seeded).pathname.slice(1);
+  const name = `t_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  try {
+    // The seeder's connections may take a moment to leave after it exits; a template must have none.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+        break;
+      } catch (error) {
+        if (attempt === 50 || !/being accessed by other users/.test(String(error))) throw error;
+        await sleep(100);
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+  return server.replace(/\/postgres$/, `/${name}`);
+}
+
+/**
+ * Members of the demo workspace with a personal access token each, in the order of `emails`, made
+ * as set-based SQL: through the API, each would cost two scrypt hashes (about 0.4 s of CPU each),
+ * which would time the password hash instead of the figure.
+ */
+export async function membersWithTokens(databaseUrl: string, emails: string[], role: "employee" | "manager" = "employee"): Promise<string[]> {
+  const tokens = emails.map(() => `sp_pat_${randomBytes(24).toString("base64url")}`);
+  const sql = new pg.Client({ connectionString: databaseUrl });
+  await sql.connect();
+  try {
+    await sql.query(
+      `WITH workspace AS (SELECT m."workspaceId" AS id FROM "Membership" m JOIN "User" u ON u.id = m."userId" WHERE u.email = 'owner@demo.test' LIMIT 1),
+       people AS (SELECT gen_random_uuid() AS id, email, hash FROM unnest($1::text[], $2::text[]) AS p(email, hash)),
+       users AS (INSERT INTO "User" (id, email, name, "passwordHash") SELECT id, email, 'Bench', 'none' FROM people),
+       members AS (INSERT INTO "Membership" (id, "workspaceId", "userId", role) SELECT gen_random_uuid(), workspace.id, people.id, $3::"Role" FROM people, workspace)
+       INSERT INTO "AccessToken" (id, kind, "workspaceId", "userId", name, "secretHash")
+       SELECT gen_random_uuid(), 'personal', workspace.id, people.id, 'desktop', people.hash FROM people, workspace`,
+      [emails, tokens.map((t) => createHash("sha256").update(t).digest("hex")), role],
+    );
+  } finally {
+    await sql.end();
+  }
+  return tokens;
+}
+
+/**
+ * New employees' personal access tokens, as the desktop app gets them: made in SQL when the bench
+ * reaches the database, else (embedded) each created, signed in and given one through the API.
+ */
+export async function memberTokens(api: { url: string; databaseUrl: string | null }, emails: string[]): Promise<string[]> {
+  if (api.databaseUrl) return membersWithTokens(api.databaseUrl, emails);
+  const owner = await tokenFor(api.url, "owner@demo.test");
+  const tokens: string[] = [];
+  for (const email of emails) {
+    await createMember(api.url, { token: owner }, { email, role: "EMPLOYEE", name: "Bench", password: "bench-password" });
+    const res = await fetch(`${api.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: `mutation { signIn(input: { email: "${email}", password: "bench-password" }) { __typename } }` }) });
+    const cookie = res.headers.get("set-cookie")!.split(";")[0];
+    tokens.push((await ok(api.url, `mutation { createPersonalAccessToken(input: { name: "desktop" }) { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret as string);
+  }
+  return tokens;
 }
 
 /** `npm run bench -- --quick`: every figure with shorter runs and smaller data, for day-to-day use. */

@@ -5,10 +5,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AWClient } from "aw-client";
-import { ok, subscribe, tokenFor, wsClient } from "../support/client.js";
+import { ok, subscribe, wsClient } from "../support/client.js";
 import { startProcess } from "../support/process.js";
-import { memberToken } from "./work.js";
-import { percentile, sleep, type BenchEnv, type Row } from "./support.js";
+import { memberTokens, percentile, sleep, type BenchEnv, type Row } from "./support.js";
 
 const BOARD = `subscription { liveBoard { sessions { kind personId state } } }`;
 type Board = { liveBoard: { sessions: { kind: string; personId: string; state: string }[] } };
@@ -40,8 +39,7 @@ async function flipLags(url: string, token: string, flips: number, send: (i: num
 
 export async function trackerLag(env: BenchEnv, flips = 40): Promise<Row[]> {
   const [measured, base] = [await env.startApi(), await env.startApi()];
-  const tokenOn = async (url: string, email: string) => memberToken(url, await tokenFor(url, "owner@demo.test"), email);
-  const [viaTracker, direct] = [await tokenOn(measured.url, "tracked@bench.test"), await tokenOn(base.url, "direct@bench.test")];
+  const [[viaTracker], [direct]] = [await memberTokens(measured, ["tracked@bench.test"]), await memberTokens(base, ["direct@bench.test"])];
   const dataDir = mkdtempSync(join(tmpdir(), "bench-tracker-"));
   const tracker = await startProcess(
     "tracker/main.ts",

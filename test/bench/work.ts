@@ -1,41 +1,44 @@
-// Work-session figures: heartbeat ingestion through the batch endpoint, ActivityWatch import
+// Work-session figures: heartbeat ingestion through the batch endpoint (against the same rows
+// written straight into the table), ActivityWatch import
 // throughput, and the Sessions page queries.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { DateTime } from "luxon";
 import pg from "pg";
 import { eventsFromExport } from "../../schema/work/activitywatch.js";
 import { activityWatchExport, eventCount } from "../support/activitywatch-export.js";
 import { ok, tokenFor } from "../support/client.js";
-import { createMember } from "../support/mail.js";
-import { percentile, timeCalls, type BenchEnv, type Row } from "./support.js";
+import type { WindowData } from "../../schema/work/rules.js";
+import { cpuSeconds, memberTokens, membersWithTokens, percentile, timeCalls, type BenchEnv, type Row } from "./support.js";
 
-/** A new employee's personal access token, as the desktop app gets one. */
-export async function memberToken(url: string, owner: string, email: string) {
-  await createMember(url, { token: owner }, { email, role: "EMPLOYEE", name: "Bench", password: "bench-password" });
-  const res = await fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: `mutation { signIn(input: { email: "${email}", password: "bench-password" }) { __typename } }` }) });
-  const cookie = res.headers.get("set-cookie")!.split(";")[0];
-  return (await ok(url, `mutation { createPersonalAccessToken(input: { name: "desktop" }) { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret as string;
-}
+const execFileAsync = promisify(execFile);
 
 /** Heartbeats every 5 s switching between three windows now and then, as a desktop app sends them. */
-function heartbeats(prefix: string, start: number, count: number) {
+export function heartbeats(prefix: string, start: number, count: number) {
   const apps = [{ app: "Code", title: "main.ts" }, { app: "Chromium", title: "Docs", url: "https://example.org" }, { app: "Slack", title: "general" }];
   return Array.from({ length: count }, (_, i) => ({
     id: `${prefix}-${i}`,
     type: "window",
     timestamp: new Date(start + i * 5000).toISOString(),
     duration: 5,
-    data: apps[Math.floor(i / 40) % apps.length],
+    pulsetime: 60,
+    data: apps[Math.floor(i / 40) % apps.length] as WindowData,
   }));
 }
 
+/**
+ * `employees` desktop apps at once, each sending `batches` batches of heartbeats in order, through
+ * /api/work/events; the baseline is the same heartbeats merged by the same rule and written as the
+ * same activity rows straight into the real table, one set-based statement per batch, in a process
+ * of its own (test/bench/baselines/heartbeats-direct.ts) on the same database.
+ */
 export async function heartbeatIngestion(env: BenchEnv, employees = 10, batches = 10, batchSize = 500): Promise<Row[]> {
   if (!env.infra) return [{ note: "needs PostgreSQL (not the embedded default)" }];
   const api = await env.startApi();
-  const owner = await tokenFor(api.url, "owner@demo.test");
-  const tokens = [];
-  for (let e = 0; e < employees; e++) tokens.push(await memberToken(api.url, owner, `desk${e}@bench.test`));
+  const tokens = await membersWithTokens(api.databaseUrl!, Array.from({ length: employees }, (_, e) => `desk${e}@bench.test`));
   const dayStart = Date.now() - 20 * 3600_000;
   const latencies: number[] = [];
+  const cpuBefore = cpuSeconds(api.child.pid!);
   const started = performance.now();
   await Promise.all(
     tokens.map(async (token, e) => {
@@ -49,39 +52,45 @@ export async function heartbeatIngestion(env: BenchEnv, employees = 10, batches 
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuSeconds(api.child.pid!) - cpuBefore;
   const total = employees * batches * batchSize;
-
-  // Baseline: the same rows as plain multi-row INSERTs into an equivalent table, same batch size.
-  const sql = new pg.Client({ connectionString: env.infra.databaseUrl });
-  await sql.connect();
-  await sql.query(`CREATE TEMP TABLE beats (id text, "userId" int, app text, title text, url text, "startedAt" timestamptz, "endedAt" timestamptz)`);
-  const baseStart = performance.now();
-  for (let e = 0; e < employees; e++) {
-    for (let b = 0; b < batches; b++) {
-      const rows = heartbeats(`e${e}b${b}`, dayStart + b * batchSize * 5000, batchSize);
-      const values: unknown[] = [];
-      const tuples = rows.map((r, i) => {
-        values.push(r.id, e, r.data.app, r.data.title, (r.data as { url?: string }).url ?? null, r.timestamp, new Date(Date.parse(r.timestamp) + 5000));
-        return `($${i * 7 + 1},$${i * 7 + 2},$${i * 7 + 3},$${i * 7 + 4},$${i * 7 + 5},$${i * 7 + 6},$${i * 7 + 7})`;
-      });
-      await sql.query(`INSERT INTO beats VALUES ${tuples.join(",")}`, values);
-    }
-  }
-  const baseSeconds = (performance.now() - baseStart) / 1000;
-  await sql.end();
+  const { workspaceId, rows } = await activityRows(api.databaseUrl!);
+  const args = JSON.stringify({ databaseUrl: api.databaseUrl, workspaceId, employees, batches, batchSize, dayStart });
+  const { stdout } = await execFileAsync(process.execPath, ["--import", "tsx", "test/bench/baselines/heartbeats-direct.ts", args]);
+  const base = JSON.parse(stdout) as { seconds: number; rows: number; cpuSeconds: number; latencies: number[] };
   await api.stop();
   latencies.sort((a, b) => a - b);
+  const row = (method: string, s: number, activityRows: number, cpuSeconds: number, sorted: number[]): Row => ({
+    method,
+    heartbeats: total,
+    "activity rows": activityRows,
+    "heartbeats/s": Math.round(total / s),
+    "p50 batch ms": Math.round(percentile(sorted, 50)),
+    "p99 batch ms": Math.round(percentile(sorted, 99)),
+    "process CPU µs/heartbeat": Math.round((cpuSeconds * 1e6) / total),
+  });
+  const ratio = base.seconds / seconds;
   return [
-    { method: "plain multi-row INSERT (baseline)", heartbeats: total, "per second": Math.round(total / baseSeconds), ratio: 1 },
+    row("same heartbeats merged by the same rule, rows upserted with one statement per batch through pg (baseline, own process)", base.seconds, base.rows, base.cpuSeconds, base.latencies),
     {
-      method: `batch endpoint, merging (${employees} employees, ${batchSize}/batch)`,
-      heartbeats: total,
-      "per second": Math.round(total / seconds),
-      ratio: Number((baseSeconds / seconds).toFixed(2)),
-      "p50 batch ms": Math.round(percentile(latencies, 50)),
-      "p99 batch ms": Math.round(percentile(latencies, 99)),
+      ...row(`POST /api/work/events (${employees} employees at once, ${batchSize}/batch)`, seconds, rows, cpu, latencies),
+      "÷ baseline": Number(ratio.toFixed(2)),
+      goal: "≥ 0.5× baseline",
+      "goal met": String(ratio >= 0.5),
     },
   ];
+}
+
+/** The bench's desktop employees' workspace and how many activity rows their heartbeats became. */
+async function activityRows(databaseUrl: string): Promise<{ workspaceId: string; rows: number }> {
+  const sql = new pg.Client({ connectionString: databaseUrl });
+  await sql.connect();
+  const { rows: [found] } = await sql.query(
+    `SELECT min(s."workspaceId"::text) AS "workspaceId", count(*)::int AS rows FROM "WorkActivity" a
+     JOIN "WorkSession" s ON s.id = a."sessionId" JOIN "User" u ON u.id = s."userId" WHERE u.email LIKE 'desk%@bench.test'`,
+  );
+  await sql.end();
+  return found;
 }
 
 /** A month of 200 employees (~8,000 sessions with AFK periods) on the Sessions page. */
@@ -141,14 +150,12 @@ export async function sessionsPage(env: BenchEnv, employees = 200, perEmployee =
  */
 export async function importThroughput(env: BenchEnv, rounds = 3): Promise<Row[]> {
   const api = await env.startApi();
-  const owner = await tokenFor(api.url, "owner@demo.test");
   const from = DateTime.now().setZone("Europe/Berlin").minus({ months: 1 }).startOf("month");
   const exported = activityWatchExport({ from, days: from.daysInMonth!, seed: 42 });
   const body = JSON.stringify(exported);
   const events = eventCount(exported);
   const inProcess = await timeCalls(rounds, async () => eventsFromExport(JSON.parse(body), 15 * 60_000));
-  const tokens: string[] = [];
-  for (let r = 0; r < rounds; r++) tokens.push(await memberToken(api.url, owner, `import${r}@bench.test`));
+  const tokens = await memberTokens(api, Array.from({ length: rounds }, (_, r) => `import${r}@bench.test`));
   let round = 0;
   const endToEnd = await timeCalls(rounds, async () => {
     const res = await fetch(`${api.url}/api/work/import`, { method: "POST", headers: { authorization: `Bearer ${tokens[round++]}`, "content-type": "application/json" }, body });
