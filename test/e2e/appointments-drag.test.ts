@@ -107,17 +107,13 @@ describe.runIf(existsSync(CHROMIUM))("Dragging sessions on the calendar in Chrom
     await page.getByRole("status").filter({ hasText: "Move undone" }).waitFor();
     expect(await stored(moved)).toBe(`${isoDate(tuesday)} 11:00-12:30`);
 
-    // A quarter hour at a time to before the working day (09:00): the last move is saved with the
-    // working-hours warning, and one Undo takes back all nine.
-    const clock = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
+    // Nine quick presses, a quarter hour each, to before the working day (09:00): a press made while
+    // the one before is saving still counts, the last move is saved with the working-hours warning,
+    // and one Undo takes back all nine.
     await block.focus();
-    for (let quarter = 1; quarter <= 9; quarter++) {
-      await page.keyboard.press("Alt+ArrowUp");
-      const start = 11 * 60 - 15 * quarter;
-      await expect.poll(() => stored(moved)).toBe(`${isoDate(tuesday)} ${clock(start)}-${clock(start + 90)}`);
-      // The next press counts once the grid shows this move (a press while one is saving is ignored).
-      await expect.poll(() => block.textContent()).toContain(clock(start));
-    }
+    for (let quarter = 1; quarter <= 9; quarter++) await page.keyboard.press("Alt+ArrowUp");
+    await expect.poll(() => stored(moved), { timeout: 15_000 }).toBe(`${isoDate(tuesday)} 08:45-10:15`);
+    await expect.poll(() => block.textContent()).toContain("08:45");
     await expect.poll(() => page.getByTestId("move-warnings").textContent()).toContain("Outside working hours");
     await notice.getByRole("button", { name: "Undo" }).click();
     await page.getByRole("status").filter({ hasText: "Move undone" }).waitFor();
