@@ -3,7 +3,9 @@ import { join } from "node:path";
 import { contentMatches } from "../schema/common/content-types.js";
 import type { Services } from "../schema/common/context.js";
 import { AppError, ConflictError } from "../schema/common/errors.js";
+import { instantInRange } from "../schema/common/input-limits.js";
 import { MAX_SCREENSHOT_BYTES, readableScreenshot, SCREENSHOT_TYPES, screenshotsRoot, storeScreenshot } from "../schema/work/screenshots.js";
+import { desktopInstant } from "../schema/work/events.js";
 import type { Authenticator } from "./auth.js";
 import type { Config } from "../platform/config.js";
 import { json } from "./http.js";
@@ -29,9 +31,9 @@ export function screenshotsRoute(services: Services, auth: Authenticator, config
     demand(viewer, "work.record", "You can't record sessions");
     const mime = (req.headers["content-type"] ?? "").split(";")[0].trim();
     if (!SCREENSHOT_TYPES[mime]) return json(res, 415, { error: "Send a PNG, JPEG or WebP image as the body", code: "VALIDATION" });
-    const takenAt = new Date(url.searchParams.get("takenAt") ?? "");
-    if (Number.isNaN(takenAt.getTime()) || takenAt.getTime() > Date.now() + 60_000)
-      throw new BadRequestError("takenAt must be an ISO-8601 instant, not in the future");
+    const takenAt = desktopInstant(url.searchParams.get("takenAt") ?? "");
+    if (!takenAt || !instantInRange(takenAt) || takenAt.getTime() > Date.now() + 60_000)
+      throw new BadRequestError("takenAt must be an ISO-8601 instant with an offset, between the years 1900 and 9999, not in the future");
     const bytes = await readBody(req, MAX_SCREENSHOT_BYTES);
     if (!bytes.length) throw new BadRequestError("The image is empty");
     if (!contentMatches(mime, bytes)) throw new BadRequestError(`The body is not a ${mime} image: its first bytes don't match the Content-Type`);

@@ -34,13 +34,18 @@ function otherIsoForm(text: string): Date | null {
   return at.isValid && /([zZ]|[+-]\d\d:?\d\d)$/.test(text) ? at.toJSDate() : null;
 }
 
+/** An instant the desktop app sent: ISO-8601 with an offset, the common form read fast; null otherwise. */
+export function desktopInstant(text: string): Date | null {
+  return parseTimestamp(text) ?? otherIsoForm(text);
+}
+
 function parseOne(raw: unknown, now: Date): WorkEvent | string {
   if (typeof raw !== "object" || raw === null) return "not an object";
   const e = raw as Record<string, unknown>;
   const id = text(e.id, 200);
   if (!id) return "id must be a string of 1 to 200 characters, without NUL characters";
   if (typeof e.timestamp !== "string") return "timestamp is required";
-  const timestamp = parseTimestamp(e.timestamp) ?? otherIsoForm(e.timestamp);
+  const timestamp = desktopInstant(e.timestamp);
   if (!timestamp) return "timestamp must be ISO-8601 with an offset";
   if (!instantInRange(timestamp)) return "timestamp must be between the years 1900 and 9999";
   if (timestamp.getTime() > now.getTime() + FUTURE_SLACK_MS) return "timestamp is in the future";

@@ -342,4 +342,14 @@ describe("screenshots", () => {
     expect((await upload(tom, at("09:25"), "application/pdf")).status).toBe(415);
     expect((await upload(tom, at("03:00", -9))).status).toBe(409);
   });
+
+  it("refuse a takenAt that isn't an instant the API takes, with a 400 naming it", async () => {
+    const tom = ws.employee.token;
+    // A year before 1900 (here year -1, which PostgreSQL can't read as written) or a wall time without an offset.
+    for (const takenAt of ["-000001-01-01T00:00:00Z", "1899-12-31T23:59:59Z", at("09:25").slice(0, 19)]) {
+      const res = await upload(tom, takenAt);
+      expect(res.status).toBe(400);
+      expect((await res.json()).error).toMatch(/^takenAt must be/);
+    }
+  });
 });
