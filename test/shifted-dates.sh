@@ -27,6 +27,7 @@ SUITES=(
   test/api/analytics.test.ts test/api/analytics-finalise.test.ts
   test/api/projects.test.ts test/api/workspace-settings.test.ts test/api/afk-prompts.test.ts
   test/api/appointment-series.test.ts test/api/client-progress.test.ts test/api/analytics-activity.test.ts
+  test/api/analytics-activity-days.test.ts test/api/analytics-partitions.test.ts test/api/analytics-identities.test.ts
   test/e2e/work.test.ts test/e2e/appointments.test.ts test/e2e/appointments-drag.test.ts test/e2e/agent.test.ts test/e2e/pages.test.ts
 )
 
