@@ -16,6 +16,7 @@ import { MAX_SERIES_OCCURRENCES, MAX_SERIES_WEEKS } from "./rules.js";
 import { deleteAttachment, readableAttachment } from "./attachments.js";
 import { AppointmentServiceRef } from "./catalog.js";
 import { upperSnake } from "../common/enums.js";
+import { childrenOf } from "../common/batched-db.js";
 
 export const AppointmentStatusEnum = builder.enumType("AppointmentStatus", {
   values: upperSnake({
@@ -93,7 +94,15 @@ builder.node(AppointmentRef, {
     sequence: t.exposeInt("sequence", { description: "Raised on every change (the calendar feed's SEQUENCE)." }),
     attachments: t.field({
       type: [AttachmentRef],
-      resolve: (a, _x, ctx) => ctx.db.appointmentAttachment.findMany({ where: { appointmentId: a.id }, orderBy: { createdAt: "asc" } }),
+      resolve: (a, _x, ctx) =>
+        childrenOf(
+          ctx,
+          "Appointment.attachments",
+          a.id,
+          (appointmentIds) => ctx.db.appointmentAttachment.findMany({ where: { appointmentId: { in: appointmentIds } }, orderBy: { createdAt: "asc" } }),
+          // Read by their appointment, so they have one.
+          (x) => x.appointmentId!,
+        ),
     }),
     recurring: t.boolean({ description: "Part of a recurring series.", resolve: (a) => a.seriesId !== null }),
     series: t.field({

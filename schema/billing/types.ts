@@ -10,6 +10,7 @@ import { GENERATE } from "./jobs.js";
 import { billingSettings, datesPeriod, type Rounding } from "./rules.js";
 import { generateInvoices, setInvoiceStatus } from "./service.js";
 import { upperSnake } from "../common/enums.js";
+import { childrenOf } from "../common/batched-db.js";
 
 const InvoiceStatusEnum = builder.enumType("InvoiceStatus", { values: upperSnake(["draft", "issued", "paid", "void"]) });
 const RoundingModeEnum = builder.enumType("RoundingMode", {
@@ -50,7 +51,8 @@ builder.node(InvoiceRef, {
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     lines: t.field({
       type: [InvoiceLineRef],
-      resolve: (i, _a, ctx) => ctx.db.invoiceLine.findMany({ where: { invoiceId: i.id }, orderBy: { position: "asc" } }),
+      resolve: (i, _a, ctx) =>
+        childrenOf(ctx, "Invoice.lines", i.id, (invoiceIds) => ctx.db.invoiceLine.findMany({ where: { invoiceId: { in: invoiceIds } }, orderBy: { position: "asc" } }), (l) => l.invoiceId),
     }),
     pdfUrl: t.string({ description: "Download as PDF (same authentication as the API).", resolve: (i) => `/api/invoices/${i.id}.pdf` }),
   }),

@@ -13,6 +13,7 @@ import { answerAfk, isUnanswered, ownPrompts, promptThresholdMs, PROMPTS_LISTED 
 import { addManualTime, editWorkSession, include, sessionsBetween, settingsOf, updateWorkSettings } from "./service.js";
 import type { workSettings } from "./settings.js";
 import { upperSnake } from "../common/enums.js";
+import { childrenOf } from "../common/batched-db.js";
 
 type Loaded = WorkSession & { user: User; afkPeriods: AfkPeriod[] };
 
@@ -78,9 +79,12 @@ const TimelineSpanRef = builder.objectRef<TimelineSpan>("TimelineSpan").implemen
   }),
 });
 
+/** The session's window activity, read for every session of a list at once (its apps, URLs and timelines share it). */
+const activitiesOf = (ctx: Context, s: WorkSession) =>
+  childrenOf(ctx, "WorkSession.activities", s.id, (sessionIds) => ctx.db.workActivity.findMany({ where: { sessionId: { in: sessionIds } } }), (a) => a.sessionId);
+
 /** The session's window activity as intervals, for `timeline`. */
-const activitySpans = async (ctx: Context, s: WorkSession) =>
-  (await ctx.db.workActivity.findMany({ where: { sessionId: s.id } })).map((a) => ({ ...a, start: a.startedAt, end: a.endedAt }));
+const activitySpans = async (ctx: Context, s: WorkSession) => (await activitiesOf(ctx, s)).map((a) => ({ ...a, start: a.startedAt, end: a.endedAt }));
 
 /** Seconds per app or URL, clipped to the session. */
 function usage(activities: WorkActivity[], session: Interval, key: (a: WorkActivity) => string | null) {
@@ -130,17 +134,18 @@ builder.node(WorkSessionRef, {
     }),
     screenshots: t.field({
       type: [ScreenshotRef],
-      resolve: (s, _a, ctx) => ctx.db.screenshot.findMany({ where: { sessionId: s.id }, orderBy: { takenAt: "asc" } }),
+      resolve: (s, _a, ctx) =>
+        childrenOf(ctx, "WorkSession.screenshots", s.id, (sessionIds) => ctx.db.screenshot.findMany({ where: { sessionId: { in: sessionIds } }, orderBy: { takenAt: "asc" } }), (x) => x.sessionId),
     }),
     apps: t.field({
       type: [UsageRef],
       description: "Time per application.",
-      resolve: async (s, _a, ctx) => usage(await ctx.db.workActivity.findMany({ where: { sessionId: s.id } }), bounds(s), (a) => a.app),
+      resolve: async (s, _a, ctx) => usage(await activitiesOf(ctx, s), bounds(s), (a) => a.app),
     }),
     urls: t.field({
       type: [UsageRef],
       description: "Time per URL (browsers).",
-      resolve: async (s, _a, ctx) => usage(await ctx.db.workActivity.findMany({ where: { sessionId: s.id } }), bounds(s), (a) => a.url),
+      resolve: async (s, _a, ctx) => usage(await activitiesOf(ctx, s), bounds(s), (a) => a.url),
     }),
     appTimeline: t.field({
       type: [TimelineSpanRef],

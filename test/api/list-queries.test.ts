@@ -1,9 +1,12 @@
 // A list costs a fixed number of queries whatever its length: fields under each item (a client's
-// projects, a project's client) are gathered across the items, not read once per item.
+// projects, a project's client, a work session's apps and screenshots) are gathered across the
+// items, not read once per item.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ok, signIn } from "../support/client.js";
 import { settledScans } from "../support/database.js";
+import { calendar, hoursInto, isoDate } from "../support/dates.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { newWorkspace } from "../support/workspace.js";
 
 let stack: Stack;
 let url: string;
@@ -14,6 +17,16 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 const LIST = `query($n: Int!) { clients(first: $n) { nodes { name projects { name client { name } } } } }`;
+
+/** Each table is scanned as often for the long list as for the short one. */
+async function expectSameScans(databaseUrl: string, tables: string[], short: () => Promise<unknown>, long: () => Promise<unknown>) {
+  const before = await settledScans(databaseUrl, tables);
+  await short();
+  const afterShort = await settledScans(databaseUrl, tables);
+  await long();
+  const afterLong = await settledScans(databaseUrl, tables);
+  for (const table of tables) expect({ table, scans: afterLong[table] - afterShort[table] }).toEqual({ table, scans: afterShort[table] - before[table] });
+}
 
 describe("list fields", () => {
   it("read a client's projects and a project's client with as many queries for 50 clients as for 1", async () => {
@@ -34,12 +47,42 @@ describe("list fields", () => {
     for (const c of all) expect(c.projects).toEqual([{ name: `${c.name} A`, client: { name: c.name } }, { name: `${c.name} B`, client: { name: c.name } }]);
 
     if (!stack.databaseUrl) return; // the counts need PostgreSQL's statistics
-    const tables = ["Client", "Project"];
-    const before = await settledScans(stack.databaseUrl, tables);
-    await list(1);
-    const afterOne = await settledScans(stack.databaseUrl, tables);
-    await list(50);
-    const afterFifty = await settledScans(stack.databaseUrl, tables);
-    for (const table of tables) expect({ table, scans: afterFifty[table] - afterOne[table] }).toEqual({ table, scans: afterOne[table] - before[table] });
+    await expectSameScans(stack.databaseUrl, ["Client", "Project"], () => list(1), () => list(50));
+  }, 180_000);
+
+  it("read each work session's apps, URLs, timeline and screenshots with as many queries for 20 sessions as for 1", async () => {
+    const ws = await newWorkspace(url, "Europe/Berlin");
+    // Twenty sessions two hours apart (well past the inactivity timeout), ending before now.
+    const start = calendar(ws.timeZone).today.minus({ days: 3 });
+    const hours = Array.from({ length: 20 }, (_, i) => i * 2);
+    const events = hours.flatMap((h) => [
+      { id: `w${h}a`, type: "window", timestamp: hoursInto(start, h), duration: 600, data: { app: "Editor", title: `Draft ${h}` } },
+      { id: `w${h}b`, type: "window", timestamp: hoursInto(start, h + 0.2), duration: 300, data: { app: "Browser", title: "Docs", url: `https://docs.test/${h}` } },
+    ]);
+    const auth = { authorization: `Bearer ${ws.employee.token}` };
+    expect((await fetch(`${url}/api/work/events`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ events }) })).status).toBe(200);
+    const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
+    for (const h of hours) {
+      const res = await fetch(`${url}/api/work/screenshots?takenAt=${encodeURIComponent(hoursInto(start, h + 0.1))}`, { method: "POST", headers: { ...auth, "content-type": "image/png" }, body: png });
+      expect(res.status).toBe(201);
+    }
+    const LIST = `query($f: LocalDate!, $t: LocalDate!, $n: Int!) { workSessions(from: $f, to: $t, first: $n) { nodes {
+      startedAt apps { name seconds } urls { name seconds } appTimeline { name } screenshots { takenAt } } } }`;
+    const list = async (n: number) =>
+      (await ok(url, LIST, { f: isoDate(start.minus({ days: 1 })), t: isoDate(start.plus({ days: 3 })), n }, { token: ws.owner.token })).workSessions.nodes;
+    // Each session with its own apps, URL and screenshot, newest first.
+    const all = await list(20);
+    expect(all).toHaveLength(20);
+    for (const [i, session] of all.entries()) {
+      const h = hours[hours.length - 1 - i];
+      expect(session.startedAt).toBe(hoursInto(start, h).replace(/\.\d+Z$/, ".000Z"));
+      expect(session.apps).toEqual([{ name: "Editor", seconds: 600 }, { name: "Browser", seconds: 300 }]);
+      expect(session.urls).toEqual([{ name: `https://docs.test/${h}`, seconds: 300 }]);
+      expect(session.appTimeline.map((span: { name: string }) => span.name)).toEqual(["Editor", "Browser"]);
+      expect(session.screenshots).toEqual([{ takenAt: hoursInto(start, h + 0.1).replace(/\.\d+Z$/, ".000Z") }]);
+    }
+
+    if (!stack.databaseUrl) return; // the counts need PostgreSQL's statistics
+    await expectSameScans(stack.databaseUrl, ["WorkActivity", "Screenshot"], () => list(1), () => list(20));
   }, 180_000);
 });
