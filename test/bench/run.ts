@@ -18,6 +18,16 @@ const only = process.argv.slice(2).find((arg) => !arg.startsWith("--"));
 const size = (full: number, small: number) => (quick ? small : full);
 const n = (value: number) => value.toLocaleString("en");
 const env = await benchEnv();
+// Stopped with Ctrl-C or a kill, the run still takes its PostgreSQL and Redis down with it (a
+// second signal, as Ctrl-C also reaches the tsx parent that relays it, changes nothing).
+let interrupted = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    void env.infra?.stop();
+    process.exit(130);
+  });
 console.log(env.infra ? "Backing services: PostgreSQL and Redis on loopback" : "Backing services: embedded PGlite (install PostgreSQL and Redis for real figures)");
 try {
   if (!only || only === "roundtrip") printTable("GraphQL round trip, 50 concurrent clients", await roundTrip(env));
