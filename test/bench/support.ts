@@ -34,6 +34,8 @@ export async function benchEnv(): Promise<BenchEnv> {
         MAIL_OUTBOX: join(dataDir, "outbox.jsonl"),
         RATE_LIMIT_TOKEN: "1000000000/1",
         RATE_LIMIT_INGESTION: "1000000000/1",
+        // Stopped only once its figure is taken: no connections can be queued that a grace period would serve.
+        SHUTDOWN_GRACE_MS: "0",
         ...env,
       };
       // A process scaled out beside another one is given that one's database.
