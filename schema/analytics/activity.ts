@@ -109,24 +109,30 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
     // A user active on day u counts in the weekly figure of days [u, u+7) and the monthly one of [u, u+30).
     // Cut at the user's next active day, those spans don't overlap, so a day's figure is how many spans
     // have begun minus how many have ended by then: a running sum over days, with no distinct count of
-    // users per day and window (which grew with days × users).
+    // users per day and window (which grew with days × users). One sort gives each user's days with the
+    // next one (of a day's several rows, the last is kept: its next is another day); one pass counts
+    // the spans begun (a day's active users), the weekly ends and the monthly ends per day.
     ctx.db.$queryRaw<Day[]>`
       WITH v AS ${visits(lookBackFrom, lookBack)},
-           user_days AS (SELECT "userKey", day, LEAD(day) OVER (PARTITION BY "userKey" ORDER BY day) AS next
-                         FROM (SELECT DISTINCT "userKey" COLLATE "C" AS "userKey", day FROM v) u),
-           changes AS (SELECT day, 1 AS weekly, 1 AS monthly FROM user_days
-                       UNION ALL SELECT LEAST(next, day + 7), -1, 0 FROM user_days
-                       UNION ALL SELECT LEAST(next, day + 30), 0, -1 FROM user_days),
-           per_day AS (SELECT day, SUM(weekly) AS weekly, SUM(monthly) AS monthly FROM changes GROUP BY day),
-           windows AS (SELECT day, COALESCE(SUM(weekly) OVER (ORDER BY day), 0)::int AS "weeklyActiveUsers",
-                              COALESCE(SUM(monthly) OVER (ORDER BY day), 0)::int AS "monthlyActiveUsers"
+           user_days AS (SELECT day, next FROM (SELECT day, LEAD(day) OVER (PARTITION BY "userKey" COLLATE "C" ORDER BY day) AS next FROM v) u
+                         WHERE next IS DISTINCT FROM day),
+           marks AS (SELECT day, LEAST(next, day + 7) AS week_end, LEAST(next, day + 30) AS month_end, COUNT(*)::int AS n,
+                            GROUPING(day, LEAST(next, day + 7), LEAST(next, day + 30)) AS kind
+                     FROM user_days GROUP BY GROUPING SETS ((day), (LEAST(next, day + 7)), (LEAST(next, day + 30)))),
+           per_day AS (SELECT CASE kind WHEN 3 THEN day WHEN 5 THEN week_end ELSE month_end END AS day,
+                              COALESCE(SUM(n) FILTER (WHERE kind = 3), 0) AS began,
+                              COALESCE(SUM(n) FILTER (WHERE kind = 5), 0) AS week_ended,
+                              COALESCE(SUM(n) FILTER (WHERE kind = 6), 0) AS month_ended
+                       FROM marks GROUP BY 1),
+           windows AS (SELECT day, COALESCE(began, 0)::int AS "activeUsers",
+                              COALESCE(SUM(began - week_ended) OVER (ORDER BY day), 0)::int AS "weeklyActiveUsers",
+                              COALESCE(SUM(began - month_ended) OVER (ORDER BY day), 0)::int AS "monthlyActiveUsers"
                        FROM (SELECT g::date AS day FROM generate_series(${lookBackFrom}::date, ${to}::date, INTERVAL '1 day') g) all_days
                        LEFT JOIN per_day USING (day)),
-           users AS (SELECT day, COUNT(*)::int AS "activeUsers" FROM user_days WHERE day >= ${from}::date GROUP BY day),
            medians AS ${medianOf(durations, Prisma.sql`day`)}
-      SELECT to_char(d.day, 'YYYY-MM-DD') AS date, COALESCE(users."activeUsers", 0) AS "activeUsers", "weeklyActiveUsers", "monthlyActiveUsers",
+      SELECT to_char(d.day, 'YYYY-MM-DD') AS date, "activeUsers", "weeklyActiveUsers", "monthlyActiveUsers",
              COALESCE(medians.sessions, 0) AS sessions, medians.median AS "medianDurationSeconds"
-      FROM ${days} d JOIN windows USING (day) LEFT JOIN users USING (day) LEFT JOIN medians USING (day) ORDER BY d.day`,
+      FROM ${days} d JOIN windows USING (day) LEFT JOIN medians USING (day) ORDER BY d.day`,
     ctx.db.$queryRaw<Pick<Activity, "activeUsers" | "sessions" | "medianDurationSeconds">[]>`
       SELECT (SELECT COUNT(DISTINCT "userKey" COLLATE "C")::int FROM ${visits(from, range)} v) AS "activeUsers",
              COALESCE(m.sessions, 0) AS sessions, m.median AS "medianDurationSeconds"

@@ -35,6 +35,8 @@ export const VISITS: Visit[] = [
   { user: "ua-2", day: 1, at: "12:00", events: [["signup", 0], ["project_created", 45], ["page_view", 90]], flow: { outcome: "droppedOff", lastStep: "Created Project" } },
   { user: "ua-5", day: 1, at: "18:00", events: [["page_view", 0], ["page_view", 131]] },
   { user: "ua-5", day: 3, at: "08:15", events: [["signup", 0], ["project_created", 30], ["invite", 61]], flow: { outcome: "completed", lastStep: "Invited Member" } },
+  // The same person the same day from a development build: counted once when dev sessions are included.
+  { user: "ua-5", day: 3, at: "14:00", events: [["page_view", 0], ["page_view", 40]], kind: "dev" },
 ];
 
 const BOT_AGENT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
