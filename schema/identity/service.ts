@@ -83,9 +83,10 @@ const viewerUsers = new WeakMap<Viewer, Omit<User, "passwordHash">>();
  * row announces itself (`workspaceEdited`), which evicts cached viewers of that workspace and
  * forgets this for viewers open WebSockets hold, so the next request reads it again.
  */
-const viewerWorkspaces = new WeakMap<Viewer, ViewerWorkspace>();
+const viewerWorkspaces = new WeakMap<object, ViewerWorkspace>();
 
-export function workspaceOfViewer(db: Db, viewer: Viewer): ViewerWorkspace | Promise<ViewerWorkspace> {
+/** A viewer copied with other fields (acting for someone else) isn't the credential's: its workspace is read. */
+export function workspaceOfViewer(db: Db, viewer: Pick<Viewer, "workspaceId">): ViewerWorkspace | Promise<ViewerWorkspace> {
   return viewerWorkspaces.get(viewer) ?? db.workspace.findUniqueOrThrow({ where: { id: viewer.workspaceId }, omit: { nextInvoiceNumber: true } });
 }
 

@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { AfkPeriod, WorkActivity, WorkSession } from "../../prisma/generated/client.js";
-import type { Services, Tx, Viewer } from "../common/context.js";
-import { lockWorkTimeline } from "../common/locks.js";
+import type pg from "pg";
+import type { Services, Viewer } from "../common/context.js";
+import { lockWorkTimelineOn } from "../common/locks.js";
+import { inTransaction } from "../common/transactions.js";
+import { workspaceOfViewer } from "../identity/service.js";
 import type { WorkEvent } from "./events.js";
 import { mergeHeartbeat, sessionFor, type ActivitySpan } from "./rules.js";
 import { workSettings } from "./settings.js";
@@ -33,19 +36,37 @@ const bounds = (w: Working) => ({
   working: w,
 });
 
-async function loadWindow(tx: Tx, viewer: Recorder, from: Date, to: Date): Promise<Working[]> {
-  const rows = await tx.workSession.findMany({
-    // The credential's workspace only: a person in two workspaces has a session in each.
-    where: { workspaceId: viewer.workspaceId, userId: viewer.userId, OR: [{ endedAt: null }, { startedAt: { lte: to }, endedAt: { gte: from } }] },
-    include: {
-      activities: { orderBy: { startedAt: "desc" }, take: 1 },
-      afkPeriods: { where: { endedAt: null }, take: 1 },
-    },
-    orderBy: { startedAt: "asc" },
-  });
-  return rows.map(({ activities, afkPeriods, ...row }) => {
-    const openAfk = afkPeriods[0] ? { row: afkPeriods[0], isNew: false, dirty: false } : null;
-    const lastActivity = activities[0] ? { row: activities[0], isNew: false, dirty: false } : null;
+/** A session in the window with its latest activity and its open AFK period, as one row. */
+type WindowRow = WorkSession & {
+  activityId: string | null;
+  app: string;
+  title: string;
+  url: string | null;
+  activityStartedAt: Date;
+  activityEndedAt: Date;
+  afkId: string | null;
+  afkStartedAt: Date;
+  afkReason: AfkPeriod["reason"];
+};
+
+// The credential's workspace only: a person in two workspaces has a session in each.
+const LOAD_WINDOW = `
+  SELECT s.*, a.id AS "activityId", a.app, a.title, a.url, a."startedAt" AS "activityStartedAt", a."endedAt" AS "activityEndedAt",
+         f.id AS "afkId", f."startedAt" AS "afkStartedAt", f.reason AS "afkReason"
+  FROM "WorkSession" s
+  LEFT JOIN LATERAL (SELECT * FROM "WorkActivity" WHERE "sessionId" = s.id ORDER BY "startedAt" DESC LIMIT 1) a ON true
+  LEFT JOIN LATERAL (SELECT * FROM "AfkPeriod" WHERE "sessionId" = s.id AND "endedAt" IS NULL LIMIT 1) f ON true
+  WHERE s."workspaceId" = $1 AND s."userId" = $2 AND (s."endedAt" IS NULL OR (s."startedAt" <= $4 AND s."endedAt" >= $3))
+  ORDER BY s."startedAt"`;
+
+/** One statement: the sessions with the one activity later heartbeats merge into and the AFK period still running. */
+async function loadWindow(client: pg.ClientBase, viewer: Recorder, from: Date, to: Date): Promise<Working[]> {
+  const { rows } = await client.query<WindowRow>({ name: "work-load-window", text: LOAD_WINDOW, values: [viewer.workspaceId, viewer.userId, from, to] });
+  return rows.map(({ activityId, app, title, url, activityStartedAt, activityEndedAt, afkId, afkStartedAt, afkReason, ...row }) => {
+    const openAfk = afkId ? { row: { id: afkId, sessionId: row.id, startedAt: afkStartedAt, endedAt: null, reason: afkReason }, isNew: false, dirty: false } : null;
+    const lastActivity = activityId
+      ? { row: { id: activityId, sessionId: row.id, app, title, url, startedAt: activityStartedAt, endedAt: activityEndedAt }, isNew: false, dirty: false }
+      : null;
     return {
       row,
       isNew: false,
@@ -177,50 +198,63 @@ function mergeBridged(sessions: Working[]): { gone: Working; into: Working }[] {
   return absorbed;
 }
 
+/** Moves a bridged session's records to the one that absorbed it, then deletes it (rare: a statement each). */
+async function foldAway(client: pg.ClientBase, gone: string, into: string) {
+  for (const table of ["WorkActivity", "AfkPeriod", "Screenshot"]) await client.query(`UPDATE "${table}" SET "sessionId" = $2 WHERE "sessionId" = $1`, [gone, into]);
+  await client.query(`DELETE FROM "WorkSession" WHERE id = $1`, [gone]);
+}
+
 /**
- * New rows as one statement of column arrays: an imported month is tens of thousands of activities,
- * which row by row (or as a many-parameter insert) took seconds.
+ * Everything a batch changed, as one statement of column arrays (an imported month is tens of
+ * thousands of activities, which row by row took seconds). Existing sessions are updated before
+ * new ones are inserted (the insert reads the update's count first): a session closed here frees
+ * the "one open session" slot, whose partial unique index is checked row by row. Activities and AFK
+ * periods are upserted: new rows inserted, the stored ones the batch extended given their new end.
  */
-async function insertActivities(tx: Tx, rows: WorkActivity[]) {
-  const column = <K extends keyof WorkActivity>(k: K) => rows.map((r) => r[k]);
-  await tx.$executeRaw`
+const WRITE_BACK = `
+  WITH updated AS (
+    UPDATE "WorkSession" s SET "startedAt" = u."startedAt", "endedAt" = u."endedAt", "lastActivityAt" = u."lastActivityAt", "endReason" = u."endReason", "updatedAt" = $6::timestamptz
+    FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::"WorkSessionEnd"[]) AS u(id, "startedAt", "endedAt", "lastActivityAt", "endReason")
+    WHERE s.id = u.id RETURNING s.id
+  ), created AS (
+    INSERT INTO "WorkSession" (id, "workspaceId", "userId", "startedAt", "endedAt", "lastActivityAt", "endReason", manual, notes, "createdAt", "updatedAt")
+    SELECT n.id, $7::uuid, $8::uuid, n."startedAt", n."endedAt", n."lastActivityAt", n."endReason", false, '', $6, $6
+    FROM unnest($9::uuid[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::"WorkSessionEnd"[]) AS n(id, "startedAt", "endedAt", "lastActivityAt", "endReason")
+    WHERE (SELECT count(*) FROM updated) >= 0
+  ), activities AS (
     INSERT INTO "WorkActivity" (id, "sessionId", app, title, url, "startedAt", "endedAt")
-    SELECT * FROM unnest(${column("id")}::uuid[], ${column("sessionId")}::uuid[], ${column("app")}::text[], ${column("title")}::text[],
-                         ${column("url")}::text[], ${column("startedAt")}::timestamptz[], ${column("endedAt")}::timestamptz[])`;
-}
+    SELECT * FROM unnest($14::uuid[], $15::uuid[], $16::text[], $17::text[], $18::text[], $19::timestamptz[], $20::timestamptz[])
+    ON CONFLICT (id) DO UPDATE SET "endedAt" = EXCLUDED."endedAt"
+  )
+  INSERT INTO "AfkPeriod" (id, "sessionId", "startedAt", "endedAt", reason)
+  SELECT * FROM unnest($21::uuid[], $22::uuid[], $23::timestamptz[], $24::timestamptz[], $25::"AfkReason"[])
+  ON CONFLICT (id) DO UPDATE SET "endedAt" = EXCLUDED."endedAt"`;
 
-async function insertAfk(tx: Tx, rows: AfkPeriod[]) {
-  const column = <K extends keyof AfkPeriod>(k: K) => rows.map((r) => r[k]);
-  await tx.$executeRaw`
-    INSERT INTO "AfkPeriod" (id, "sessionId", "startedAt", "endedAt", reason)
-    SELECT * FROM unnest(${column("id")}::uuid[], ${column("sessionId")}::uuid[], ${column("startedAt")}::timestamptz[],
-                         ${column("endedAt")}::timestamptz[], ${column("reason")}::"AfkReason"[])`;
-}
-
-async function persist(tx: Tx, sessions: Working[], absorbed: { gone: Working; into: Working }[]) {
+async function persist(client: pg.ClientBase, viewer: Recorder, sessions: Working[], absorbed: { gone: Working; into: Working }[]) {
   // Bridged sessions go first: their stored records move to the survivor, then they are deleted.
-  for (const { gone, into } of absorbed) {
-    await tx.workActivity.updateMany({ where: { sessionId: gone.row.id }, data: { sessionId: into.row.id } });
-    await tx.afkPeriod.updateMany({ where: { sessionId: gone.row.id }, data: { sessionId: into.row.id } });
-    await tx.screenshot.updateMany({ where: { sessionId: gone.row.id }, data: { sessionId: into.row.id } });
-    await tx.workSession.delete({ where: { id: gone.row.id } });
-  }
-  // Existing rows first: a session closed here frees the "one open session" slot for a new one.
-  for (const w of sessions.filter((s) => !s.isNew && s.dirty)) {
-    const { startedAt, endedAt, lastActivityAt, endReason } = w.row;
-    await tx.workSession.update({ where: { id: w.row.id }, data: { startedAt, endedAt, lastActivityAt, endReason } });
-  }
-  const created = sessions.filter((s) => s.isNew);
-  if (created.length) await tx.workSession.createMany({ data: created.map((w) => ({ ...w.row })) });
-  const activities = sessions.flatMap((w) => w.activities.filter((a) => a.isNew).map((a) => a.row));
-  if (activities.length) await insertActivities(tx, activities);
-  const afk = sessions.flatMap((w) => w.afk.filter((a) => a.isNew).map((a) => a.row));
-  if (afk.length) await insertAfk(tx, afk);
-  for (const w of sessions) {
-    for (const a of w.activities.filter((a) => !a.isNew && a.dirty))
-      await tx.workActivity.update({ where: { id: a.row.id }, data: { endedAt: a.row.endedAt } });
-    for (const a of w.afk.filter((a) => !a.isNew && a.dirty)) await tx.afkPeriod.update({ where: { id: a.row.id }, data: { endedAt: a.row.endedAt } });
-  }
+  for (const { gone, into } of absorbed) await foldAway(client, gone.row.id, into.row.id);
+  const column = <T, K extends keyof T>(rows: T[], k: K) => rows.map((r) => r[k]);
+  const sessionColumns = (rows: WorkSession[]) => [column(rows, "id"), column(rows, "startedAt"), column(rows, "endedAt"), column(rows, "lastActivityAt"), column(rows, "endReason")];
+  const updated = sessions.filter((s) => !s.isNew && s.dirty).map((w) => w.row);
+  const created = sessions.filter((s) => s.isNew).map((w) => w.row);
+  // The stored ones the batch extended, then the new ones: an AFK period closed here before one opens.
+  const touched = <T extends { isNew: boolean; dirty: boolean }>(items: T[]) => [...items.filter((a) => !a.isNew && a.dirty), ...items.filter((a) => a.isNew)];
+  const activities = touched(sessions.flatMap((w) => w.activities)).map((a) => a.row);
+  const afk = touched(sessions.flatMap((w) => w.afk)).map((a) => a.row);
+  if (!updated.length && !created.length && !activities.length && !afk.length) return;
+  await client.query({
+    name: "work-write-back",
+    text: WRITE_BACK,
+    values: [
+      ...sessionColumns(updated),
+      new Date(),
+      viewer.workspaceId,
+      viewer.userId,
+      ...sessionColumns(created),
+      ...(["id", "sessionId", "app", "title", "url", "startedAt", "endedAt"] as const).map((k) => column(activities, k)),
+      ...(["id", "sessionId", "startedAt", "endedAt", "reason"] as const).map((k) => column(afk, k)),
+    ],
+  });
 }
 
 export interface RecordResult {
@@ -239,19 +273,25 @@ export interface RecordResult {
  * has gone quiet; the demo seed passes the moment it is seeded for.
  */
 export async function recordEvents(services: Services, viewer: Recorder, events: WorkEvent[], now = new Date()): Promise<RecordResult> {
-  const workspace = await services.db.workspace.findUniqueOrThrow({ where: { id: viewer.workspaceId } });
+  // Served with the credential when the desktop app's token is cached: no read per batch.
+  const workspace = await workspaceOfViewer(services.db, viewer);
   const timeoutMs = workSettings(workspace.settings).inactivityMinutes * 60_000;
   const unique = [...new Map(events.map((e) => [e.id, e])).values()];
-  return services.db.$transaction(async (tx) => {
-    await lockWorkTimeline(tx, viewer.workspaceId, viewer.userId);
+  // On a pg client, not Prisma's interactive transaction: a batch is a handful of statements, each
+  // of which cost Prisma more CPU than pg's whole round trip.
+  return inTransaction(services.pool, async (client) => {
+    await lockWorkTimelineOn(client, viewer.workspaceId, viewer.userId);
     const fresh = unique.length
       ? new Set(
           (
-            await tx.$queryRaw<{ id: string }[]>`
-              INSERT INTO "IngestedWorkEvent" ("workspaceId", "userId", "clientEventId")
-              SELECT ${viewer.workspaceId}::uuid, ${viewer.userId}::uuid, unnest(${unique.map((e) => e.id)}::text[])
-              ON CONFLICT DO NOTHING RETURNING "clientEventId" AS id`
-          ).map((r) => r.id),
+            await client.query<{ id: string }>({
+              name: "work-ingested",
+              text: `INSERT INTO "IngestedWorkEvent" ("workspaceId", "userId", "clientEventId")
+                     SELECT $1::uuid, $2::uuid, unnest($3::text[])
+                     ON CONFLICT DO NOTHING RETURNING "clientEventId" AS id`,
+              values: [viewer.workspaceId, viewer.userId, unique.map((e) => e.id)],
+            })
+          ).rows.map((r) => r.id),
         )
       : new Set<string>();
     const todo = unique.filter((e) => fresh.has(e.id)).sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
@@ -260,7 +300,7 @@ export async function recordEvents(services: Services, viewer: Recorder, events:
     let lastEnd = -Infinity;
     for (const e of todo) lastEnd = Math.max(lastEnd, e.timestamp.getTime() + ("duration" in e ? e.duration * 1000 : 0));
     const sessions = todo.length
-      ? await loadWindow(tx, viewer, new Date(todo[0].timestamp.getTime() - timeoutMs), new Date(lastEnd + timeoutMs))
+      ? await loadWindow(client, viewer, new Date(todo[0].timestamp.getTime() - timeoutMs), new Date(lastEnd + timeoutMs))
       : [];
     for (const e of todo) {
       let target = sessionFor(sessions.map(bounds), e.timestamp, timeoutMs)?.working;
@@ -282,7 +322,7 @@ export async function recordEvents(services: Services, viewer: Recorder, events:
     // Only the latest may stay open; earlier ones end at their last activity.
     for (const w of open.slice(0, -1)) closeAtLastActivity(w);
     const absorbed = mergeBridged(sessions);
-    await persist(tx, sessions, absorbed);
+    await persist(client, viewer, sessions, absorbed);
     const stillOpen = sessions.find((w) => !w.row.endedAt);
     return {
       accepted: events.length,
