@@ -1,13 +1,11 @@
 // Every PostgreSQL advisory lock the domains take, by name, so the keys can't collide or drift: each
 // is held until its transaction ends. Keys are hashed to 64 bits; one namespace per kind of lock.
-import type pg from "pg";
 import type { Tx } from "./context.js";
-
-const LOCK = `SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS l(k)`;
 
 /** Takes the locks in sorted order, so two transactions never wait on each other in a cycle. */
 async function lock(tx: Tx, keys: string[]) {
-  await tx.$executeRawUnsafe(LOCK, [...new Set(keys)].sort());
+  const sorted = [...new Set(keys)].sort();
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(${sorted}::text[]) AS l(k)`;
 }
 
 /** Member changes of one workspace. */
@@ -21,12 +19,9 @@ export const lockInvoicing = (tx: Tx, workspaceId: string) => lock(tx, [`invoici
 
 /** A person's work timeline in one workspace: sessions, activity and AFK periods. */
 export const lockWorkTimeline = (tx: Tx, workspaceId: string, userId: string) => lock(tx, [workTimelineKey(workspaceId, userId)]);
-const workTimelineKey = (workspaceId: string, userId: string) => `work:${workspaceId}:${userId}`;
 
-/** The same lock in a transaction run on a `pg` client (heartbeat batches: see recordEvents). */
-export async function lockWorkTimelineOn(client: pg.ClientBase, workspaceId: string, userId: string) {
-  await client.query(LOCK, [[workTimelineKey(workspaceId, userId)]]);
-}
+/** Its key, for a statement that takes the lock itself as `pg_advisory_xact_lock(hashtextextended(key, 0))` (recordEvents). */
+export const workTimelineKey = (workspaceId: string, userId: string) => `work:${workspaceId}:${userId}`;
 
 /** A member's files not yet attached to a session (their upload quota). */
 export const lockUnattachedUploads = (tx: Tx, workspaceId: string, userId: string) => lock(tx, [`uploads:${workspaceId}:${userId}`]);

@@ -1,13 +1,29 @@
 // Transactions run on a `pg` client of the pool Prisma also uses, for the few hot paths where a
-// handful of hand-written statements cost less than Prisma's interactive transaction (see recordEvents).
-import type pg from "pg";
+// handful of hand-written statements cost less than Prisma's interactive transaction: each of its
+// statements cost more CPU than pg's whole round trip (see recordEvents).
+import type { Services } from "./context.js";
 
-/** Runs `work` between BEGIN and COMMIT on one client; any error rolls back and is thrown on. */
-export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+/** A statement by name: on a pg client it is prepared once per connection. */
+export interface Statement {
+  name: string;
+  text: string;
+}
+
+/** Runs statements inside the transaction. */
+export interface Sql {
+  query<R>(statement: Statement, values: unknown[]): Promise<R[]>;
+}
+
+/**
+ * Runs `work` between BEGIN and COMMIT on one client of `services.pool`; any error rolls back and is
+ * thrown on. Services made without a pool (the demo seed run in-process) get Prisma's transaction.
+ */
+export async function inTransaction<T>(services: Pick<Services, "db" | "pool">, work: (sql: Sql) => Promise<T>): Promise<T> {
+  if (!services.pool) return services.db.$transaction((tx) => work({ query: (statement, values) => tx.$queryRawUnsafe(statement.text, ...values) }));
+  const client = await services.pool.connect();
   try {
     await client.query("BEGIN");
-    const result = await work(client);
+    const result = await work({ query: async (statement, values) => (await client.query({ ...statement, values })).rows });
     await client.query("COMMIT");
     client.release();
     return result;

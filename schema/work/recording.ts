@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { AfkPeriod, WorkActivity, WorkSession } from "../../prisma/generated/client.js";
-import type pg from "pg";
 import type { Services, Viewer } from "../common/context.js";
-import { lockWorkTimelineOn } from "../common/locks.js";
-import { inTransaction } from "../common/transactions.js";
+import { workTimelineKey } from "../common/locks.js";
+import { inTransaction, type Sql } from "../common/transactions.js";
 import { workspaceOfViewer } from "../identity/service.js";
 import type { WorkEvent } from "./events.js";
 import { mergeHeartbeat, sessionFor, type ActivitySpan } from "./rules.js";
@@ -50,18 +49,21 @@ type WindowRow = WorkSession & {
 };
 
 // The credential's workspace only: a person in two workspaces has a session in each.
-const LOAD_WINDOW = `
+const LOAD_WINDOW = {
+  name: "work-load-window",
+  text: `
   SELECT s.*, a.id AS "activityId", a.app, a.title, a.url, a."startedAt" AS "activityStartedAt", a."endedAt" AS "activityEndedAt",
          f.id AS "afkId", f."startedAt" AS "afkStartedAt", f.reason AS "afkReason"
   FROM "WorkSession" s
   LEFT JOIN LATERAL (SELECT * FROM "WorkActivity" WHERE "sessionId" = s.id ORDER BY "startedAt" DESC LIMIT 1) a ON true
   LEFT JOIN LATERAL (SELECT * FROM "AfkPeriod" WHERE "sessionId" = s.id AND "endedAt" IS NULL LIMIT 1) f ON true
   WHERE s."workspaceId" = $1 AND s."userId" = $2 AND (s."endedAt" IS NULL OR (s."startedAt" <= $4 AND s."endedAt" >= $3))
-  ORDER BY s."startedAt"`;
+  ORDER BY s."startedAt"`,
+};
 
 /** One statement: the sessions with the one activity later heartbeats merge into and the AFK period still running. */
-async function loadWindow(client: pg.ClientBase, viewer: Recorder, from: Date, to: Date): Promise<Working[]> {
-  const { rows } = await client.query<WindowRow>({ name: "work-load-window", text: LOAD_WINDOW, values: [viewer.workspaceId, viewer.userId, from, to] });
+async function loadWindow(sql: Sql, viewer: Recorder, from: Date, to: Date): Promise<Working[]> {
+  const rows = await sql.query<WindowRow>(LOAD_WINDOW, [viewer.workspaceId, viewer.userId, from, to]);
   return rows.map(({ activityId, app, title, url, activityStartedAt, activityEndedAt, afkId, afkStartedAt, afkReason, ...row }) => {
     const openAfk = afkId ? { row: { id: afkId, sessionId: row.id, startedAt: afkStartedAt, endedAt: null, reason: afkReason }, isNew: false, dirty: false } : null;
     const lastActivity = activityId
@@ -199,9 +201,11 @@ function mergeBridged(sessions: Working[]): { gone: Working; into: Working }[] {
 }
 
 /** Moves a bridged session's records to the one that absorbed it, then deletes it (rare: a statement each). */
-async function foldAway(client: pg.ClientBase, gone: string, into: string) {
-  for (const table of ["WorkActivity", "AfkPeriod", "Screenshot"]) await client.query(`UPDATE "${table}" SET "sessionId" = $2 WHERE "sessionId" = $1`, [gone, into]);
-  await client.query(`DELETE FROM "WorkSession" WHERE id = $1`, [gone]);
+async function foldAway(sql: Sql, gone: string, into: string) {
+  for (const table of ["WorkActivity", "AfkPeriod", "Screenshot"]) {
+    await sql.query({ name: `work-fold-${table}`, text: `UPDATE "${table}" SET "sessionId" = $2::uuid WHERE "sessionId" = $1::uuid` }, [gone, into]);
+  }
+  await sql.query({ name: "work-fold-session", text: `DELETE FROM "WorkSession" WHERE id = $1::uuid` }, [gone]);
 }
 
 /**
@@ -211,7 +215,9 @@ async function foldAway(client: pg.ClientBase, gone: string, into: string) {
  * the "one open session" slot, whose partial unique index is checked row by row. Activities and AFK
  * periods are upserted: new rows inserted, the stored ones the batch extended given their new end.
  */
-const WRITE_BACK = `
+const WRITE_BACK = {
+  name: "work-write-back",
+  text: `
   WITH updated AS (
     UPDATE "WorkSession" s SET "startedAt" = u."startedAt", "endedAt" = u."endedAt", "lastActivityAt" = u."lastActivityAt", "endReason" = u."endReason", "updatedAt" = $6::timestamptz
     FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::"WorkSessionEnd"[]) AS u(id, "startedAt", "endedAt", "lastActivityAt", "endReason")
@@ -228,11 +234,12 @@ const WRITE_BACK = `
   )
   INSERT INTO "AfkPeriod" (id, "sessionId", "startedAt", "endedAt", reason)
   SELECT * FROM unnest($21::uuid[], $22::uuid[], $23::timestamptz[], $24::timestamptz[], $25::"AfkReason"[])
-  ON CONFLICT (id) DO UPDATE SET "endedAt" = EXCLUDED."endedAt"`;
+  ON CONFLICT (id) DO UPDATE SET "endedAt" = EXCLUDED."endedAt"`,
+};
 
-async function persist(client: pg.ClientBase, viewer: Recorder, sessions: Working[], absorbed: { gone: Working; into: Working }[]) {
+async function persist(sql: Sql, viewer: Recorder, sessions: Working[], absorbed: { gone: Working; into: Working }[]) {
   // Bridged sessions go first: their stored records move to the survivor, then they are deleted.
-  for (const { gone, into } of absorbed) await foldAway(client, gone.row.id, into.row.id);
+  for (const { gone, into } of absorbed) await foldAway(sql, gone.row.id, into.row.id);
   const column = <T, K extends keyof T>(rows: T[], k: K) => rows.map((r) => r[k]);
   const sessionColumns = (rows: WorkSession[]) => [column(rows, "id"), column(rows, "startedAt"), column(rows, "endedAt"), column(rows, "lastActivityAt"), column(rows, "endReason")];
   const updated = sessions.filter((s) => !s.isNew && s.dirty).map((w) => w.row);
@@ -242,20 +249,30 @@ async function persist(client: pg.ClientBase, viewer: Recorder, sessions: Workin
   const activities = touched(sessions.flatMap((w) => w.activities)).map((a) => a.row);
   const afk = touched(sessions.flatMap((w) => w.afk)).map((a) => a.row);
   if (!updated.length && !created.length && !activities.length && !afk.length) return;
-  await client.query({
-    name: "work-write-back",
-    text: WRITE_BACK,
-    values: [
+  await sql.query(WRITE_BACK, [
       ...sessionColumns(updated),
       new Date(),
       viewer.workspaceId,
       viewer.userId,
       ...sessionColumns(created),
       ...(["id", "sessionId", "app", "title", "url", "startedAt", "endedAt"] as const).map((k) => column(activities, k)),
-      ...(["id", "sessionId", "startedAt", "endedAt", "reason"] as const).map((k) => column(afk, k)),
-    ],
-  });
+    ...(["id", "sessionId", "startedAt", "endedAt", "reason"] as const).map((k) => column(afk, k)),
+  ]);
 }
+
+/**
+ * Takes the person's timeline lock (lockWorkTimeline's), then returns the batch's client event ids not
+ * applied before: the others are retries. One statement: every insert joins the lock's one row, so
+ * it waits for the lock. What the batch reads comes in the next statement, which sees what the
+ * lock's previous holder committed.
+ */
+const LOCK_AND_INGEST = {
+  name: "work-lock-and-ingest",
+  text: `WITH locked AS (SELECT pg_advisory_xact_lock(hashtextextended($3, 0)))
+         INSERT INTO "IngestedWorkEvent" ("workspaceId", "userId", "clientEventId")
+         SELECT $1::uuid, $2::uuid, id FROM locked, unnest($4::text[]) AS id
+         ON CONFLICT DO NOTHING RETURNING "clientEventId" AS id`,
+};
 
 export interface RecordResult {
   accepted: number;
@@ -277,30 +294,17 @@ export async function recordEvents(services: Services, viewer: Recorder, events:
   const workspace = await workspaceOfViewer(services.db, viewer);
   const timeoutMs = workSettings(workspace.settings).inactivityMinutes * 60_000;
   const unique = [...new Map(events.map((e) => [e.id, e])).values()];
-  // On a pg client, not Prisma's interactive transaction: a batch is a handful of statements, each
-  // of which cost Prisma more CPU than pg's whole round trip.
-  return inTransaction(services.pool, async (client) => {
-    await lockWorkTimelineOn(client, viewer.workspaceId, viewer.userId);
-    const fresh = unique.length
-      ? new Set(
-          (
-            await client.query<{ id: string }>({
-              name: "work-ingested",
-              text: `INSERT INTO "IngestedWorkEvent" ("workspaceId", "userId", "clientEventId")
-                     SELECT $1::uuid, $2::uuid, unnest($3::text[])
-                     ON CONFLICT DO NOTHING RETURNING "clientEventId" AS id`,
-              values: [viewer.workspaceId, viewer.userId, unique.map((e) => e.id)],
-            })
-          ).rows.map((r) => r.id),
-        )
-      : new Set<string>();
+  // A handful of statements on a pg client, not Prisma's interactive transaction.
+  return inTransaction(services, async (sql) => {
+    const ids = unique.map((e) => e.id);
+    const fresh = new Set((await sql.query<{ id: string }>(LOCK_AND_INGEST, [viewer.workspaceId, viewer.userId, workTimelineKey(viewer.workspaceId, viewer.userId), ids])).map((r) => r.id));
     const todo = unique.filter((e) => fresh.has(e.id)).sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
     // Every session the batch could touch: within the timeout of any event's start or end.
     // A loop, not Math.max(...): an import brings tens of thousands of events.
     let lastEnd = -Infinity;
     for (const e of todo) lastEnd = Math.max(lastEnd, e.timestamp.getTime() + ("duration" in e ? e.duration * 1000 : 0));
     const sessions = todo.length
-      ? await loadWindow(client, viewer, new Date(todo[0].timestamp.getTime() - timeoutMs), new Date(lastEnd + timeoutMs))
+      ? await loadWindow(sql, viewer, new Date(todo[0].timestamp.getTime() - timeoutMs), new Date(lastEnd + timeoutMs))
       : [];
     for (const e of todo) {
       let target = sessionFor(sessions.map(bounds), e.timestamp, timeoutMs)?.working;
@@ -322,7 +326,7 @@ export async function recordEvents(services: Services, viewer: Recorder, events:
     // Only the latest may stay open; earlier ones end at their last activity.
     for (const w of open.slice(0, -1)) closeAtLastActivity(w);
     const absorbed = mergeBridged(sessions);
-    await persist(client, viewer, sessions, absorbed);
+    await persist(sql, viewer, sessions, absorbed);
     const stillOpen = sessions.find((w) => !w.row.endedAt);
     return {
       accepted: events.length,
