@@ -250,12 +250,12 @@ async function persist(sql: Sql, viewer: Recorder, sessions: Working[], absorbed
   const afk = touched(sessions.flatMap((w) => w.afk)).map((a) => a.row);
   if (!updated.length && !created.length && !activities.length && !afk.length) return;
   await sql.query(WRITE_BACK, [
-      ...sessionColumns(updated),
-      new Date(),
-      viewer.workspaceId,
-      viewer.userId,
-      ...sessionColumns(created),
-      ...(["id", "sessionId", "app", "title", "url", "startedAt", "endedAt"] as const).map((k) => column(activities, k)),
+    ...sessionColumns(updated),
+    new Date(),
+    viewer.workspaceId,
+    viewer.userId,
+    ...sessionColumns(created),
+    ...(["id", "sessionId", "app", "title", "url", "startedAt", "endedAt"] as const).map((k) => column(activities, k)),
     ...(["id", "sessionId", "startedAt", "endedAt", "reason"] as const).map((k) => column(afk, k)),
   ]);
 }
@@ -294,7 +294,7 @@ export async function recordEvents(services: Services, viewer: Recorder, events:
   const workspace = await workspaceOfViewer(services.db, viewer);
   const timeoutMs = workSettings(workspace.settings).inactivityMinutes * 60_000;
   const unique = [...new Map(events.map((e) => [e.id, e])).values()];
-  // A handful of statements on a pg client, not Prisma's interactive transaction.
+  // Steady state: BEGIN, lock and ingest, window, write-back, COMMIT, on a pg client (see inTransaction).
   return inTransaction(services, async (sql) => {
     const ids = unique.map((e) => e.id);
     const fresh = new Set((await sql.query<{ id: string }>(LOCK_AND_INGEST, [viewer.workspaceId, viewer.userId, workTimelineKey(viewer.workspaceId, viewer.userId), ids])).map((r) => r.id));
