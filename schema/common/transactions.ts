@@ -21,15 +21,22 @@ export interface Sql {
 export async function inTransaction<T>(services: Pick<Services, "db" | "pool">, work: (sql: Sql) => Promise<T>): Promise<T> {
   if (!services.pool) return services.db.$transaction((tx) => work({ query: (statement, values) => tx.$queryRawUnsafe(statement.text, ...values) }));
   const client = await services.pool.connect();
+  // A connection lost while checked out says so here too, and the pool listens only to idle ones:
+  // unheard, the event would end the process. The statement waiting on it fails as well.
+  const lost = () => {};
+  client.on("error", lost);
+  let broken: Error | undefined;
   try {
     await client.query("BEGIN");
     const result = await work({ query: async (statement, values) => (await client.query({ ...statement, values })).rows });
     await client.query("COMMIT");
-    client.release();
     return result;
   } catch (error) {
     // A client whose rollback fails too is broken: the pool drops it instead of handing it out again.
-    await client.query("ROLLBACK").then(() => client.release(), (failed: Error) => client.release(failed));
+    await client.query("ROLLBACK").catch((failed: Error) => (broken = failed));
     throw error;
+  } finally {
+    client.off("error", lost);
+    client.release(broken);
   }
 }
