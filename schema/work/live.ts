@@ -1,16 +1,16 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import type { AfkReason, User, WorkSession } from "../../prisma/generated/client.js";
-import type pg from "pg";
+import type { User, WorkSession } from "../../prisma/generated/client.js";
 import type { Db, Services } from "../common/context.js";
 import type { LiveSession } from "../common/pubsub.js";
 import { publishSessionChange } from "../live/service.js";
 import { lastTurnover, type LiveSource } from "../live/sources.js";
 import { sessionTotals, type AfkSpan } from "./rules.js";
 
-type Loaded = WorkSession & { user: Pick<User, "name">; afkPeriods: AfkSpan[] };
+/** A work session with what the live board shows of it. */
+export type LoadedWork = WorkSession & { user: Pick<User, "name">; afkPeriods: AfkSpan[] };
 const include = { user: true, afkPeriods: true } as const;
 
-export function workAsLive(s: Loaded, now: Date): LiveSession {
+export function workAsLive(s: LoadedWork, now: Date): LiveSession {
   const away = s.afkPeriods.some((a) => !a.endedAt);
   const end = s.endedAt ?? now;
   const ticking = !s.endedAt && !away;
@@ -38,39 +38,17 @@ export const liveSources: LiveSource[] = [
   },
 ];
 
-// Through pg, in one statement where Prisma's include costs three: it follows every heartbeat batch.
-const SESSIONS_FOR_LIVE = `
-  SELECT s.*, u.name, array_agg(a."startedAt") FILTER (WHERE a.id IS NOT NULL) AS "afkStarts",
-         array_agg(a."endedAt") FILTER (WHERE a.id IS NOT NULL) AS "afkEnds", array_agg(a.reason::text) FILTER (WHERE a.id IS NOT NULL) AS "afkReasons"
-  FROM "WorkSession" s JOIN "User" u ON u.id = s."userId" LEFT JOIN "AfkPeriod" a ON a."sessionId" = s.id
-  WHERE s.id = ANY($1::uuid[])
-  GROUP BY s.id, u.name`;
-
-type LiveRow = WorkSession & { name: string; afkStarts: Date[] | null; afkEnds: (Date | null)[] | null; afkReasons: (AfkReason | null)[] | null };
-
-async function sessionsForLive(pool: pg.Pool, ids: string[]): Promise<Loaded[]> {
-  const { rows } = await pool.query<LiveRow>({ name: "work-sessions-for-live", text: SESSIONS_FOR_LIVE, values: [ids] });
-  return rows.map(({ name, afkStarts, afkEnds, afkReasons, ...s }) => ({
-    ...s,
-    user: { name },
-    afkPeriods: (afkStarts ?? []).map((startedAt, i) => ({ startedAt, endedAt: afkEnds![i], reason: afkReasons![i] })),
-  }));
-}
-
 /** After commit: the board and status subscribers hear of each changed (or merged-away) work session. */
 export async function announceWork(services: Services, ids: string[], workspaceId?: string) {
   if (!ids.length) return;
-  publishWork(services, await services.db.workSession.findMany({ where: { id: { in: ids } }, include }), ids, workspaceId);
+  announceSessions(services, await services.db.workSession.findMany({ where: { id: { in: ids } }, include }), ids, workspaceId);
 }
 
-/** announceWork after every batch of the desktop app's events: the sessions read in one statement. */
-export async function announceRecorded(services: Services, ids: string[], workspaceId: string) {
-  if (!services.pool) return announceWork(services, ids, workspaceId); // see inTransaction
-  if (!ids.length) return;
-  publishWork(services, await sessionsForLive(services.pool, ids), ids, workspaceId);
-}
-
-function publishWork(services: Services, found: Loaded[], ids: string[], workspaceId?: string) {
+/**
+ * announceWork with the sessions at hand as committed (a batch of the desktop app's events has them
+ * in memory, as it left them under the timeline's lock): `ids` not found among them were deleted.
+ */
+export function announceSessions(services: Services, found: LoadedWork[], ids: string[], workspaceId?: string) {
   const now = new Date();
   for (const s of found) {
     const live = workAsLive(s, now);

@@ -3,8 +3,9 @@ import type { AfkPeriod, WorkActivity, WorkSession } from "../../prisma/generate
 import type { Services, Viewer } from "../common/context.js";
 import { workTimelineKey } from "../common/locks.js";
 import { inTransaction, type Sql } from "../common/transactions.js";
-import { workspaceOfViewer } from "../identity/service.js";
+import { userOfViewer, workspaceOfViewer } from "../identity/service.js";
 import type { WorkEvent } from "./events.js";
+import type { LoadedWork } from "./live.js";
 import { mergeHeartbeat, sessionFor, type ActivitySpan } from "./rules.js";
 import { workSettings } from "./settings.js";
 
@@ -21,7 +22,7 @@ interface Working {
   /** The latest activity, which later heartbeats merge into; `activities` holds every one touched. */
   lastActivity: { row: WorkActivity; isNew: boolean; dirty: boolean } | null;
   activities: { row: WorkActivity; isNew: boolean; dirty: boolean }[];
-  /** The AFK period still running, if any; `afk` holds every AFK record this batch touched. */
+  /** The AFK period still running, if any; `afk` holds all of the session's AFK periods. */
   openAfk: { row: AfkPeriod; isNew: boolean; dirty: boolean } | null;
   afk: { row: AfkPeriod; isNew: boolean; dirty: boolean }[];
   closedByApp: boolean;
@@ -35,7 +36,7 @@ const bounds = (w: Working) => ({
   working: w,
 });
 
-/** A session in the window with its latest activity and its open AFK period, as one row. */
+/** A session in the window with its latest activity and one of its AFK periods (a row per period). */
 type WindowRow = WorkSession & {
   activityId: string | null;
   app: string;
@@ -45,6 +46,7 @@ type WindowRow = WorkSession & {
   activityEndedAt: Date;
   afkId: string | null;
   afkStartedAt: Date;
+  afkEndedAt: Date | null;
   afkReason: AfkPeriod["reason"];
 };
 
@@ -53,33 +55,35 @@ const LOAD_WINDOW = {
   name: "work-load-window",
   text: `
   SELECT s.*, a.id AS "activityId", a.app, a.title, a.url, a."startedAt" AS "activityStartedAt", a."endedAt" AS "activityEndedAt",
-         f.id AS "afkId", f."startedAt" AS "afkStartedAt", f.reason AS "afkReason"
+         f.id AS "afkId", f."startedAt" AS "afkStartedAt", f."endedAt" AS "afkEndedAt", f.reason AS "afkReason"
   FROM "WorkSession" s
   LEFT JOIN LATERAL (SELECT * FROM "WorkActivity" WHERE "sessionId" = s.id ORDER BY "startedAt" DESC LIMIT 1) a ON true
-  LEFT JOIN LATERAL (SELECT * FROM "AfkPeriod" WHERE "sessionId" = s.id AND "endedAt" IS NULL LIMIT 1) f ON true
+  LEFT JOIN "AfkPeriod" f ON f."sessionId" = s.id
   WHERE s."workspaceId" = $1 AND s."userId" = $2 AND (s."endedAt" IS NULL OR (s."startedAt" <= $4 AND s."endedAt" >= $3))
-  ORDER BY s."startedAt"`,
+  ORDER BY s."startedAt", s.id, f."startedAt"`,
 };
 
-/** One statement: the sessions with the one activity later heartbeats merge into and the AFK period still running. */
+/**
+ * One statement: the sessions, each with the one activity later heartbeats merge into and all its AFK
+ * periods (the live board's net time needs them all, and a session has few).
+ */
 async function loadWindow(sql: Sql, viewer: Recorder, from: Date, to: Date): Promise<Working[]> {
-  const rows = await sql.query<WindowRow>(LOAD_WINDOW, [viewer.workspaceId, viewer.userId, from, to]);
-  return rows.map(({ activityId, app, title, url, activityStartedAt, activityEndedAt, afkId, afkStartedAt, afkReason, ...row }) => {
-    const openAfk = afkId ? { row: { id: afkId, sessionId: row.id, startedAt: afkStartedAt, endedAt: null, reason: afkReason }, isNew: false, dirty: false } : null;
-    const lastActivity = activityId
-      ? { row: { id: activityId, sessionId: row.id, app, title, url, startedAt: activityStartedAt, endedAt: activityEndedAt }, isNew: false, dirty: false }
-      : null;
-    return {
-      row,
-      isNew: false,
-      dirty: false,
-      lastActivity,
-      activities: lastActivity ? [lastActivity] : [],
-      openAfk,
-      afk: openAfk ? [openAfk] : [],
-      closedByApp: row.endReason === "app_closed",
-    };
-  });
+  const sessions: Working[] = [];
+  for (const { activityId, app, title, url, activityStartedAt, activityEndedAt, afkId, afkStartedAt, afkEndedAt, afkReason, ...row } of await sql.query<WindowRow>(LOAD_WINDOW, [viewer.workspaceId, viewer.userId, from, to])) {
+    let w = sessions.at(-1);
+    if (w?.row.id !== row.id) {
+      const lastActivity = activityId
+        ? { row: { id: activityId, sessionId: row.id, app, title, url, startedAt: activityStartedAt, endedAt: activityEndedAt }, isNew: false, dirty: false }
+        : null;
+      w = { row, isNew: false, dirty: false, lastActivity, activities: lastActivity ? [lastActivity] : [], openAfk: null, afk: [], closedByApp: row.endReason === "app_closed" };
+      sessions.push(w);
+    }
+    if (!afkId) continue;
+    const afk = { row: { id: afkId, sessionId: row.id, startedAt: afkStartedAt, endedAt: afkEndedAt, reason: afkReason }, isNew: false, dirty: false };
+    w.afk.push(afk);
+    if (!afkEndedAt) w.openAfk ??= afk;
+  }
+  return sessions;
 }
 
 function extend(w: Working, start: Date, end: Date) {
@@ -278,6 +282,8 @@ export interface RecordResult {
   accepted: number;
   duplicates: number;
   changedSessionIds: string[];
+  /** The changed sessions as committed, for the live board (the others of changedSessionIds were merged away). */
+  changed: LoadedWork[];
   open: { id: string; lastActivityAt: Date } | null;
   timeoutMs: number;
   /** An AFK period ended in this batch: the employee came back, and may be asked what the time was. */
@@ -292,6 +298,7 @@ export interface RecordResult {
 export async function recordEvents(services: Services, viewer: Recorder, events: WorkEvent[], now = new Date()): Promise<RecordResult> {
   // Served with the credential when the desktop app's token is cached: no read per batch.
   const workspace = await workspaceOfViewer(services.db, viewer);
+  const { name } = await userOfViewer(services.db, viewer);
   const timeoutMs = workSettings(workspace.settings).inactivityMinutes * 60_000;
   const unique = [...new Map(events.map((e) => [e.id, e])).values()];
   // Steady state: BEGIN, lock and ingest, window, write-back, COMMIT, on a pg client (see inTransaction).
@@ -328,10 +335,12 @@ export async function recordEvents(services: Services, viewer: Recorder, events:
     const absorbed = mergeBridged(sessions);
     await persist(sql, viewer, sessions, absorbed);
     const stillOpen = sessions.find((w) => !w.row.endedAt);
+    const changed = sessions.filter((w) => w.dirty || w.isNew);
     return {
       accepted: events.length,
       duplicates: events.length - todo.length,
-      changedSessionIds: [...sessions.filter((w) => w.dirty || w.isNew), ...absorbed.map((a) => a.gone)].map((w) => w.row.id),
+      changedSessionIds: [...changed, ...absorbed.map((a) => a.gone)].map((w) => w.row.id),
+      changed: changed.map((w) => ({ ...w.row, user: { name }, afkPeriods: w.afk.map((a) => a.row) })),
       open: stillOpen ? { id: stillOpen.row.id, lastActivityAt: stillOpen.row.lastActivityAt } : null,
       timeoutMs,
       afkEnded: sessions.some((w) => w.afk.some((a) => a.dirty && a.row.endedAt)),
