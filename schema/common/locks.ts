@@ -18,7 +18,10 @@ export const lockAgentTimer = (tx: Tx, workspaceId: string, userId: string) => l
 export const lockInvoicing = (tx: Tx, workspaceId: string) => lock(tx, [`invoicing:${workspaceId}`]);
 
 /** A person's work timeline in one workspace: sessions, activity and AFK periods. */
-export const lockWorkTimeline = (tx: Tx, workspaceId: string, userId: string) => lock(tx, [`work:${workspaceId}:${userId}`]);
+export const lockWorkTimeline = (tx: Tx, workspaceId: string, userId: string) => lock(tx, [workTimelineKey(workspaceId, userId)]);
+
+/** Its key, for a statement that takes the lock itself as `pg_advisory_xact_lock(hashtextextended(key, 0))` (recordEvents). */
+export const workTimelineKey = (workspaceId: string, userId: string) => `work:${workspaceId}:${userId}`;
 
 /** A member's files not yet attached to a session (their upload quota). */
 export const lockUnattachedUploads = (tx: Tx, workspaceId: string, userId: string) => lock(tx, [`uploads:${workspaceId}:${userId}`]);

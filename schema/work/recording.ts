@@ -1,8 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { AfkPeriod, WorkActivity, WorkSession } from "../../prisma/generated/client.js";
-import type { Services, Tx, Viewer } from "../common/context.js";
-import { lockWorkTimeline } from "../common/locks.js";
+import type { Services, Viewer } from "../common/context.js";
+import { workTimelineKey } from "../common/locks.js";
+import { inTransaction, type Sql } from "../common/transactions.js";
+import { userOfViewer, workspaceOfViewer } from "../identity/service.js";
 import type { WorkEvent } from "./events.js";
+import type { LoadedWork } from "./live.js";
 import { mergeHeartbeat, sessionFor, type ActivitySpan } from "./rules.js";
 import { workSettings } from "./settings.js";
 
@@ -19,7 +22,7 @@ interface Working {
   /** The latest activity, which later heartbeats merge into; `activities` holds every one touched. */
   lastActivity: { row: WorkActivity; isNew: boolean; dirty: boolean } | null;
   activities: { row: WorkActivity; isNew: boolean; dirty: boolean }[];
-  /** The AFK period still running, if any; `afk` holds every AFK record this batch touched. */
+  /** The AFK period still running, if any; `afk` holds all of the session's AFK periods. */
   openAfk: { row: AfkPeriod; isNew: boolean; dirty: boolean } | null;
   afk: { row: AfkPeriod; isNew: boolean; dirty: boolean }[];
   closedByApp: boolean;
@@ -33,30 +36,54 @@ const bounds = (w: Working) => ({
   working: w,
 });
 
-async function loadWindow(tx: Tx, viewer: Recorder, from: Date, to: Date): Promise<Working[]> {
-  const rows = await tx.workSession.findMany({
-    // The credential's workspace only: a person in two workspaces has a session in each.
-    where: { workspaceId: viewer.workspaceId, userId: viewer.userId, OR: [{ endedAt: null }, { startedAt: { lte: to }, endedAt: { gte: from } }] },
-    include: {
-      activities: { orderBy: { startedAt: "desc" }, take: 1 },
-      afkPeriods: { where: { endedAt: null }, take: 1 },
-    },
-    orderBy: { startedAt: "asc" },
-  });
-  return rows.map(({ activities, afkPeriods, ...row }) => {
-    const openAfk = afkPeriods[0] ? { row: afkPeriods[0], isNew: false, dirty: false } : null;
-    const lastActivity = activities[0] ? { row: activities[0], isNew: false, dirty: false } : null;
-    return {
-      row,
-      isNew: false,
-      dirty: false,
-      lastActivity,
-      activities: lastActivity ? [lastActivity] : [],
-      openAfk,
-      afk: openAfk ? [openAfk] : [],
-      closedByApp: row.endReason === "app_closed",
-    };
-  });
+/** A session in the window with its latest activity and one of its AFK periods (a row per period). */
+type WindowRow = WorkSession & {
+  activityId: string | null;
+  app: string;
+  title: string;
+  url: string | null;
+  activityStartedAt: Date;
+  activityEndedAt: Date;
+  afkId: string | null;
+  afkStartedAt: Date;
+  afkEndedAt: Date | null;
+  afkReason: AfkPeriod["reason"];
+};
+
+// The credential's workspace only: a person in two workspaces has a session in each.
+const LOAD_WINDOW = {
+  name: "work-load-window",
+  text: `
+  SELECT s.*, a.id AS "activityId", a.app, a.title, a.url, a."startedAt" AS "activityStartedAt", a."endedAt" AS "activityEndedAt",
+         f.id AS "afkId", f."startedAt" AS "afkStartedAt", f."endedAt" AS "afkEndedAt", f.reason AS "afkReason"
+  FROM "WorkSession" s
+  LEFT JOIN LATERAL (SELECT * FROM "WorkActivity" WHERE "sessionId" = s.id ORDER BY "startedAt" DESC LIMIT 1) a ON true
+  LEFT JOIN "AfkPeriod" f ON f."sessionId" = s.id
+  WHERE s."workspaceId" = $1 AND s."userId" = $2 AND (s."endedAt" IS NULL OR (s."startedAt" <= $4 AND s."endedAt" >= $3))
+  ORDER BY s."startedAt", s.id, f."startedAt"`,
+};
+
+/**
+ * One statement: the sessions, each with the one activity later heartbeats merge into and all its AFK
+ * periods (the live board's net time needs them all, and a session has few).
+ */
+async function loadWindow(sql: Sql, viewer: Recorder, from: Date, to: Date): Promise<Working[]> {
+  const sessions: Working[] = [];
+  for (const { activityId, app, title, url, activityStartedAt, activityEndedAt, afkId, afkStartedAt, afkEndedAt, afkReason, ...row } of await sql.query<WindowRow>(LOAD_WINDOW, [viewer.workspaceId, viewer.userId, from, to])) {
+    let w = sessions.at(-1);
+    if (w?.row.id !== row.id) {
+      const lastActivity = activityId
+        ? { row: { id: activityId, sessionId: row.id, app, title, url, startedAt: activityStartedAt, endedAt: activityEndedAt }, isNew: false, dirty: false }
+        : null;
+      w = { row, isNew: false, dirty: false, lastActivity, activities: lastActivity ? [lastActivity] : [], openAfk: null, afk: [], closedByApp: row.endReason === "app_closed" };
+      sessions.push(w);
+    }
+    if (!afkId) continue;
+    const afk = { row: { id: afkId, sessionId: row.id, startedAt: afkStartedAt, endedAt: afkEndedAt, reason: afkReason }, isNew: false, dirty: false };
+    w.afk.push(afk);
+    if (!afkEndedAt) w.openAfk ??= afk;
+  }
+  return sessions;
 }
 
 function extend(w: Working, start: Date, end: Date) {
@@ -177,56 +204,86 @@ function mergeBridged(sessions: Working[]): { gone: Working; into: Working }[] {
   return absorbed;
 }
 
+/** Moves a bridged session's records to the one that absorbed it, then deletes it (rare: a statement each). */
+async function foldAway(sql: Sql, gone: string, into: string) {
+  for (const table of ["WorkActivity", "AfkPeriod", "Screenshot"]) {
+    await sql.query({ name: `work-fold-${table}`, text: `UPDATE "${table}" SET "sessionId" = $2::uuid WHERE "sessionId" = $1::uuid` }, [gone, into]);
+  }
+  await sql.query({ name: "work-fold-session", text: `DELETE FROM "WorkSession" WHERE id = $1::uuid` }, [gone]);
+}
+
 /**
- * New rows as one statement of column arrays: an imported month is tens of thousands of activities,
- * which row by row (or as a many-parameter insert) took seconds.
+ * Everything a batch changed, as one statement of column arrays (an imported month is tens of
+ * thousands of activities, which row by row took seconds). Existing sessions are updated before
+ * new ones are inserted (the insert reads the update's count first): a session closed here frees
+ * the "one open session" slot, whose partial unique index is checked row by row. Activities and AFK
+ * periods are upserted: new rows inserted, the stored ones the batch extended given their new end.
  */
-async function insertActivities(tx: Tx, rows: WorkActivity[]) {
-  const column = <K extends keyof WorkActivity>(k: K) => rows.map((r) => r[k]);
-  await tx.$executeRaw`
+const WRITE_BACK = {
+  name: "work-write-back",
+  text: `
+  WITH updated AS (
+    UPDATE "WorkSession" s SET "startedAt" = u."startedAt", "endedAt" = u."endedAt", "lastActivityAt" = u."lastActivityAt", "endReason" = u."endReason", "updatedAt" = $6::timestamptz
+    FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::"WorkSessionEnd"[]) AS u(id, "startedAt", "endedAt", "lastActivityAt", "endReason")
+    WHERE s.id = u.id RETURNING s.id
+  ), created AS (
+    INSERT INTO "WorkSession" (id, "workspaceId", "userId", "startedAt", "endedAt", "lastActivityAt", "endReason", manual, notes, "createdAt", "updatedAt")
+    SELECT n.id, $7::uuid, $8::uuid, n."startedAt", n."endedAt", n."lastActivityAt", n."endReason", false, '', $6, $6
+    FROM unnest($9::uuid[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::"WorkSessionEnd"[]) AS n(id, "startedAt", "endedAt", "lastActivityAt", "endReason")
+    WHERE (SELECT count(*) FROM updated) >= 0
+  ), activities AS (
     INSERT INTO "WorkActivity" (id, "sessionId", app, title, url, "startedAt", "endedAt")
-    SELECT * FROM unnest(${column("id")}::uuid[], ${column("sessionId")}::uuid[], ${column("app")}::text[], ${column("title")}::text[],
-                         ${column("url")}::text[], ${column("startedAt")}::timestamptz[], ${column("endedAt")}::timestamptz[])`;
-}
+    SELECT * FROM unnest($14::uuid[], $15::uuid[], $16::text[], $17::text[], $18::text[], $19::timestamptz[], $20::timestamptz[])
+    ON CONFLICT (id) DO UPDATE SET "endedAt" = EXCLUDED."endedAt"
+  )
+  INSERT INTO "AfkPeriod" (id, "sessionId", "startedAt", "endedAt", reason)
+  SELECT * FROM unnest($21::uuid[], $22::uuid[], $23::timestamptz[], $24::timestamptz[], $25::"AfkReason"[])
+  ON CONFLICT (id) DO UPDATE SET "endedAt" = EXCLUDED."endedAt"`,
+};
 
-async function insertAfk(tx: Tx, rows: AfkPeriod[]) {
-  const column = <K extends keyof AfkPeriod>(k: K) => rows.map((r) => r[k]);
-  await tx.$executeRaw`
-    INSERT INTO "AfkPeriod" (id, "sessionId", "startedAt", "endedAt", reason)
-    SELECT * FROM unnest(${column("id")}::uuid[], ${column("sessionId")}::uuid[], ${column("startedAt")}::timestamptz[],
-                         ${column("endedAt")}::timestamptz[], ${column("reason")}::"AfkReason"[])`;
-}
-
-async function persist(tx: Tx, sessions: Working[], absorbed: { gone: Working; into: Working }[]) {
+async function persist(sql: Sql, viewer: Recorder, sessions: Working[], absorbed: { gone: Working; into: Working }[]) {
   // Bridged sessions go first: their stored records move to the survivor, then they are deleted.
-  for (const { gone, into } of absorbed) {
-    await tx.workActivity.updateMany({ where: { sessionId: gone.row.id }, data: { sessionId: into.row.id } });
-    await tx.afkPeriod.updateMany({ where: { sessionId: gone.row.id }, data: { sessionId: into.row.id } });
-    await tx.screenshot.updateMany({ where: { sessionId: gone.row.id }, data: { sessionId: into.row.id } });
-    await tx.workSession.delete({ where: { id: gone.row.id } });
-  }
-  // Existing rows first: a session closed here frees the "one open session" slot for a new one.
-  for (const w of sessions.filter((s) => !s.isNew && s.dirty)) {
-    const { startedAt, endedAt, lastActivityAt, endReason } = w.row;
-    await tx.workSession.update({ where: { id: w.row.id }, data: { startedAt, endedAt, lastActivityAt, endReason } });
-  }
-  const created = sessions.filter((s) => s.isNew);
-  if (created.length) await tx.workSession.createMany({ data: created.map((w) => ({ ...w.row })) });
-  const activities = sessions.flatMap((w) => w.activities.filter((a) => a.isNew).map((a) => a.row));
-  if (activities.length) await insertActivities(tx, activities);
-  const afk = sessions.flatMap((w) => w.afk.filter((a) => a.isNew).map((a) => a.row));
-  if (afk.length) await insertAfk(tx, afk);
-  for (const w of sessions) {
-    for (const a of w.activities.filter((a) => !a.isNew && a.dirty))
-      await tx.workActivity.update({ where: { id: a.row.id }, data: { endedAt: a.row.endedAt } });
-    for (const a of w.afk.filter((a) => !a.isNew && a.dirty)) await tx.afkPeriod.update({ where: { id: a.row.id }, data: { endedAt: a.row.endedAt } });
-  }
+  for (const { gone, into } of absorbed) await foldAway(sql, gone.row.id, into.row.id);
+  const column = <T, K extends keyof T>(rows: T[], k: K) => rows.map((r) => r[k]);
+  const sessionColumns = (rows: WorkSession[]) => [column(rows, "id"), column(rows, "startedAt"), column(rows, "endedAt"), column(rows, "lastActivityAt"), column(rows, "endReason")];
+  const updated = sessions.filter((s) => !s.isNew && s.dirty).map((w) => w.row);
+  const created = sessions.filter((s) => s.isNew).map((w) => w.row);
+  // The stored ones the batch extended, then the new ones: an AFK period closed here before one opens.
+  const touched = <T extends { isNew: boolean; dirty: boolean }>(items: T[]) => [...items.filter((a) => !a.isNew && a.dirty), ...items.filter((a) => a.isNew)];
+  const activities = touched(sessions.flatMap((w) => w.activities)).map((a) => a.row);
+  const afk = touched(sessions.flatMap((w) => w.afk)).map((a) => a.row);
+  if (!updated.length && !created.length && !activities.length && !afk.length) return;
+  await sql.query(WRITE_BACK, [
+    ...sessionColumns(updated),
+    new Date(),
+    viewer.workspaceId,
+    viewer.userId,
+    ...sessionColumns(created),
+    ...(["id", "sessionId", "app", "title", "url", "startedAt", "endedAt"] as const).map((k) => column(activities, k)),
+    ...(["id", "sessionId", "startedAt", "endedAt", "reason"] as const).map((k) => column(afk, k)),
+  ]);
 }
+
+/**
+ * Takes the person's timeline lock (lockWorkTimeline's), then returns the batch's client event ids not
+ * applied before: the others are retries. One statement: every insert joins the lock's one row, so
+ * it waits for the lock. What the batch reads comes in the next statement, which sees what the
+ * lock's previous holder committed.
+ */
+const LOCK_AND_INGEST = {
+  name: "work-lock-and-ingest",
+  text: `WITH locked AS (SELECT pg_advisory_xact_lock(hashtextextended($3, 0)))
+         INSERT INTO "IngestedWorkEvent" ("workspaceId", "userId", "clientEventId")
+         SELECT $1::uuid, $2::uuid, id FROM locked, unnest($4::text[]) AS id
+         ON CONFLICT DO NOTHING RETURNING "clientEventId" AS id`,
+};
 
 export interface RecordResult {
   accepted: number;
   duplicates: number;
   changedSessionIds: string[];
+  /** The changed sessions as committed, for the live board (the others of changedSessionIds were merged away). */
+  changed: LoadedWork[];
   open: { id: string; lastActivityAt: Date } | null;
   timeoutMs: number;
   /** An AFK period ended in this batch: the employee came back, and may be asked what the time was. */
@@ -239,28 +296,22 @@ export interface RecordResult {
  * has gone quiet; the demo seed passes the moment it is seeded for.
  */
 export async function recordEvents(services: Services, viewer: Recorder, events: WorkEvent[], now = new Date()): Promise<RecordResult> {
-  const workspace = await services.db.workspace.findUniqueOrThrow({ where: { id: viewer.workspaceId } });
+  // Served with the credential when the desktop app's token is cached: no read per batch.
+  const workspace = await workspaceOfViewer(services.db, viewer);
+  const { name } = await userOfViewer(services.db, viewer);
   const timeoutMs = workSettings(workspace.settings).inactivityMinutes * 60_000;
   const unique = [...new Map(events.map((e) => [e.id, e])).values()];
-  return services.db.$transaction(async (tx) => {
-    await lockWorkTimeline(tx, viewer.workspaceId, viewer.userId);
-    const fresh = unique.length
-      ? new Set(
-          (
-            await tx.$queryRaw<{ id: string }[]>`
-              INSERT INTO "IngestedWorkEvent" ("workspaceId", "userId", "clientEventId")
-              SELECT ${viewer.workspaceId}::uuid, ${viewer.userId}::uuid, unnest(${unique.map((e) => e.id)}::text[])
-              ON CONFLICT DO NOTHING RETURNING "clientEventId" AS id`
-          ).map((r) => r.id),
-        )
-      : new Set<string>();
+  // Steady state: BEGIN, lock and ingest, window, write-back, COMMIT, on a pg client (see inTransaction).
+  return inTransaction(services, async (sql) => {
+    const ids = unique.map((e) => e.id);
+    const fresh = new Set((await sql.query<{ id: string }>(LOCK_AND_INGEST, [viewer.workspaceId, viewer.userId, workTimelineKey(viewer.workspaceId, viewer.userId), ids])).map((r) => r.id));
     const todo = unique.filter((e) => fresh.has(e.id)).sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
     // Every session the batch could touch: within the timeout of any event's start or end.
     // A loop, not Math.max(...): an import brings tens of thousands of events.
     let lastEnd = -Infinity;
     for (const e of todo) lastEnd = Math.max(lastEnd, e.timestamp.getTime() + ("duration" in e ? e.duration * 1000 : 0));
     const sessions = todo.length
-      ? await loadWindow(tx, viewer, new Date(todo[0].timestamp.getTime() - timeoutMs), new Date(lastEnd + timeoutMs))
+      ? await loadWindow(sql, viewer, new Date(todo[0].timestamp.getTime() - timeoutMs), new Date(lastEnd + timeoutMs))
       : [];
     for (const e of todo) {
       let target = sessionFor(sessions.map(bounds), e.timestamp, timeoutMs)?.working;
@@ -282,12 +333,14 @@ export async function recordEvents(services: Services, viewer: Recorder, events:
     // Only the latest may stay open; earlier ones end at their last activity.
     for (const w of open.slice(0, -1)) closeAtLastActivity(w);
     const absorbed = mergeBridged(sessions);
-    await persist(tx, sessions, absorbed);
+    await persist(sql, viewer, sessions, absorbed);
     const stillOpen = sessions.find((w) => !w.row.endedAt);
+    const changed = sessions.filter((w) => w.dirty || w.isNew);
     return {
       accepted: events.length,
       duplicates: events.length - todo.length,
-      changedSessionIds: [...sessions.filter((w) => w.dirty || w.isNew), ...absorbed.map((a) => a.gone)].map((w) => w.row.id),
+      changedSessionIds: [...changed, ...absorbed.map((a) => a.gone)].map((w) => w.row.id),
+      changed: changed.map((w) => ({ ...w.row, user: { name }, afkPeriods: w.afk.map((a) => a.row) })),
       open: stillOpen ? { id: stillOpen.row.id, lastActivityAt: stillOpen.row.lastActivityAt } : null,
       timeoutMs,
       afkEnded: sessions.some((w) => w.afk.some((a) => a.dirty && a.row.endedAt)),

@@ -128,6 +128,24 @@ describe("recording from the desktop app", () => {
     ]);
   });
 
+  it("a batch after a quiet spell closes the open session and opens the next one, in one request", async () => {
+    // Events may be up to a minute ahead of the server's clock: the second batch starts a new session
+    // while the first, still open, has been quiet for longer than the timeout (15 minutes by default).
+    const own = await newWorkspace(url, "Europe/Berlin");
+    const now = Date.now();
+    const lastInput = new Date(now - 15 * 60_000 + 30_000);
+    const next = new Date(now + 50_000);
+    const w = (id: string, start: Date, duration: number) => ({ id, type: "window", timestamp: start.toISOString(), duration, data: { app: "Code", title: "x" } });
+    expect((await post(own.employee.token, [w("q1", new Date(lastInput.getTime() - 60_000), 60)])).status).toBe(200);
+    expect((await post(own.employee.token, [w("q2", next, 0)])).body).toMatchObject({ accepted: 1, sessions: 2 });
+    const today = calendar("Europe/Berlin").today;
+    const nodes = (await ok(url, SESSIONS, { f: isoDate(today.minus({ days: 1 })), t: isoDate(today.plus({ days: 1 })) }, { token: own.employee.token })).workSessions.nodes;
+    expect(nodes.map((n: { startedAt: string; endedAt: string | null; endReason: string | null }) => [n.startedAt, n.endedAt, n.endReason])).toEqual([
+      [next.toISOString(), null, null],
+      [new Date(lastInput.getTime() - 60_000).toISOString(), lastInput.toISOString(), "INACTIVITY"],
+    ]);
+  });
+
   it("rejects a batch without a token, and malformed JSON", async () => {
     expect((await fetch(`${url}/api/work/events`, { method: "POST", body: "{}" })).status).toBe(401);
     const tom = ws.employee.token;
