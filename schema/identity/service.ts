@@ -76,7 +76,7 @@ export async function findViewer(db: Db, secret: string): Promise<Viewer | null>
  * serves it from memory, and loses it with the viewer when a change evicts the entry. A user's
  * name and email never change (only the password hash does, and that is not kept).
  */
-const viewerUsers = new WeakMap<object, Omit<User, "passwordHash">>();
+const viewerUsers = new WeakMap<Viewer, Omit<User, "passwordHash">>();
 
 /**
  * The viewer's workspace, read with the credential like its user. Every write to the workspace's
@@ -96,7 +96,7 @@ export function forgetWorkspace(viewer: Viewer) {
 }
 
 // Not async: a user served from memory is handed to GraphQL as a value, without a promise.
-export function userOfViewer(db: Db, viewer: Pick<Viewer, "userId">): Omit<User, "passwordHash"> | Promise<Omit<User, "passwordHash">> {
+export function userOfViewer(db: Db, viewer: Viewer): Omit<User, "passwordHash"> | Promise<Omit<User, "passwordHash">> {
   // Every viewer of a request comes from findViewer; the read is for one built elsewhere.
   return viewerUsers.get(viewer) ?? db.user.findUniqueOrThrow({ where: { id: viewer.userId }, omit: { passwordHash: true } });
 }

@@ -1,16 +1,15 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import type { User, WorkSession } from "../../prisma/generated/client.js";
+import type { AfkPeriod, User, WorkSession } from "../../prisma/generated/client.js";
 import type { Db, Services } from "../common/context.js";
 import type { LiveSession } from "../common/pubsub.js";
 import { publishSessionChange } from "../live/service.js";
 import { lastTurnover, type LiveSource } from "../live/sources.js";
-import { sessionTotals, type AfkSpan } from "./rules.js";
+import { sessionTotals } from "./rules.js";
 
-/** A work session with what the live board shows of it. */
-export type LoadedWork = WorkSession & { user: Pick<User, "name">; afkPeriods: AfkSpan[] };
+type Loaded = WorkSession & { user: User; afkPeriods: AfkPeriod[] };
 const include = { user: true, afkPeriods: true } as const;
 
-export function workAsLive(s: LoadedWork, now: Date): LiveSession {
+export function workAsLive(s: Loaded, now: Date): LiveSession {
   const away = s.afkPeriods.some((a) => !a.endedAt);
   const end = s.endedAt ?? now;
   const ticking = !s.endedAt && !away;
@@ -41,15 +40,8 @@ export const liveSources: LiveSource[] = [
 /** After commit: the board and status subscribers hear of each changed (or merged-away) work session. */
 export async function announceWork(services: Services, ids: string[], workspaceId?: string) {
   if (!ids.length) return;
-  announceSessions(services, await services.db.workSession.findMany({ where: { id: { in: ids } }, include }), ids, workspaceId);
-}
-
-/**
- * announceWork with the sessions at hand as committed (a batch of the desktop app's events has them
- * in memory, as it left them under the timeline's lock): `ids` not found among them were deleted.
- */
-export function announceSessions(services: Services, found: LoadedWork[], ids: string[], workspaceId?: string) {
   const now = new Date();
+  const found = await services.db.workSession.findMany({ where: { id: { in: ids } }, include });
   for (const s of found) {
     const live = workAsLive(s, now);
     publishSessionChange(services, live, !s.endedAt, { status: live.state, previousStatus: null, at: now });

@@ -3,9 +3,8 @@ import type { AfkPeriod, WorkActivity, WorkSession } from "../../prisma/generate
 import type { Services, Viewer } from "../common/context.js";
 import { workTimelineKey } from "../common/locks.js";
 import { inTransaction, type Sql } from "../common/transactions.js";
-import { userOfViewer, workspaceOfViewer } from "../identity/service.js";
+import { workspaceOfViewer } from "../identity/service.js";
 import type { WorkEvent } from "./events.js";
-import type { LoadedWork } from "./live.js";
 import { mergeHeartbeat, sessionFor, type ActivitySpan } from "./rules.js";
 import { workSettings } from "./settings.js";
 
@@ -22,7 +21,7 @@ interface Working {
   /** The latest activity, which later heartbeats merge into; `activities` holds every one touched. */
   lastActivity: { row: WorkActivity; isNew: boolean; dirty: boolean } | null;
   activities: { row: WorkActivity; isNew: boolean; dirty: boolean }[];
-  /** The AFK period still running, if any; `afk` holds all of the session's AFK periods. */
+  /** The AFK period still running, if any; `afk` holds every AFK record this batch touched. */
   openAfk: { row: AfkPeriod; isNew: boolean; dirty: boolean } | null;
   afk: { row: AfkPeriod; isNew: boolean; dirty: boolean }[];
   closedByApp: boolean;
@@ -36,7 +35,7 @@ const bounds = (w: Working) => ({
   working: w,
 });
 
-/** A session in the window with its latest activity and one of its AFK periods (a row per period). */
+/** A session in the window with its latest activity and its AFK period still running, if any. */
 type WindowRow = WorkSession & {
   activityId: string | null;
   app: string;
@@ -58,15 +57,12 @@ const LOAD_WINDOW = {
          f.id AS "afkId", f."startedAt" AS "afkStartedAt", f."endedAt" AS "afkEndedAt", f.reason AS "afkReason"
   FROM "WorkSession" s
   LEFT JOIN LATERAL (SELECT * FROM "WorkActivity" WHERE "sessionId" = s.id ORDER BY "startedAt" DESC LIMIT 1) a ON true
-  LEFT JOIN "AfkPeriod" f ON f."sessionId" = s.id
+  LEFT JOIN "AfkPeriod" f ON f."sessionId" = s.id AND f."endedAt" IS NULL
   WHERE s."workspaceId" = $1 AND s."userId" = $2 AND (s."endedAt" IS NULL OR (s."startedAt" <= $4 AND s."endedAt" >= $3))
   ORDER BY s."startedAt", s.id, f."startedAt"`,
 };
 
-/**
- * One statement: the sessions, each with the one activity later heartbeats merge into and all its AFK
- * periods (the live board's net time needs them all, and a session has few).
- */
+/** One statement: the sessions, each with the one activity later heartbeats merge into and its running AFK period. */
 async function loadWindow(sql: Sql, viewer: Recorder, from: Date, to: Date): Promise<Working[]> {
   const sessions: Working[] = [];
   for (const { activityId, app, title, url, activityStartedAt, activityEndedAt, afkId, afkStartedAt, afkEndedAt, afkReason, ...row } of await sql.query<WindowRow>(LOAD_WINDOW, [viewer.workspaceId, viewer.userId, from, to])) {
@@ -282,8 +278,6 @@ export interface RecordResult {
   accepted: number;
   duplicates: number;
   changedSessionIds: string[];
-  /** The changed sessions as committed, for the live board (the others of changedSessionIds were merged away). */
-  changed: LoadedWork[];
   open: { id: string; lastActivityAt: Date } | null;
   timeoutMs: number;
   /** An AFK period ended in this batch: the employee came back, and may be asked what the time was. */
@@ -298,7 +292,6 @@ export interface RecordResult {
 export async function recordEvents(services: Services, viewer: Recorder, events: WorkEvent[], now = new Date()): Promise<RecordResult> {
   // Served with the credential when the desktop app's token is cached: no read per batch.
   const workspace = await workspaceOfViewer(services.db, viewer);
-  const { name } = await userOfViewer(services.db, viewer);
   const timeoutMs = workSettings(workspace.settings).inactivityMinutes * 60_000;
   const unique = [...new Map(events.map((e) => [e.id, e])).values()];
   // Steady state: BEGIN, lock and ingest, window, write-back, COMMIT, on a pg client (see inTransaction).
@@ -340,7 +333,6 @@ export async function recordEvents(services: Services, viewer: Recorder, events:
       accepted: events.length,
       duplicates: events.length - todo.length,
       changedSessionIds: [...changed, ...absorbed.map((a) => a.gone)].map((w) => w.row.id),
-      changed: changed.map((w) => ({ ...w.row, user: { name }, afkPeriods: w.afk.map((a) => a.row) })),
       open: stillOpen ? { id: stillOpen.row.id, lastActivityAt: stillOpen.row.lastActivityAt } : null,
       timeoutMs,
       afkEnded: sessions.some((w) => w.afk.some((a) => a.dirty && a.row.endedAt)),

@@ -7,7 +7,7 @@ import { personInScope, rowsWhere } from "../common/policy.js";
 import { saveWorkspaceSettings } from "../identity/service.js";
 import { announcePrompts } from "./afk.js";
 import type { WorkEvent } from "./events.js";
-import { announceSessions, announceWork } from "./live.js";
+import { announceWork } from "./live.js";
 import { recordEvents, scheduleAutoClose, type Recorder } from "./recording.js";
 import { dateRange } from "../common/time.js";
 import { WORK_SETTING_LIMITS, workSettings } from "./settings.js";
@@ -192,7 +192,7 @@ export async function updateWorkSettings(ctx: Context, changes: Partial<Record<k
 export async function ingest(services: Services, viewer: Recorder, events: WorkEvent[], now = new Date()) {
   const result = await recordEvents(services, viewer, events, now);
   await scheduleAutoClose(services, result, viewer.workspaceId);
-  announceSessions(services, result.changed, result.changedSessionIds, viewer.workspaceId);
+  await announceWork(services, result.changedSessionIds, viewer.workspaceId);
   if (result.afkEnded) announcePrompts(services, viewer.workspaceId, viewer.userId);
   return { accepted: result.accepted, duplicates: result.duplicates, sessions: result.changedSessionIds.length };
 }
