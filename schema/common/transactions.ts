@@ -3,15 +3,13 @@
 // statements cost more CPU than pg's whole round trip (see recordEvents).
 import type { Services } from "./context.js";
 
-/** A statement by name: on a pg client it is prepared once per connection. */
-export interface Statement {
-  name: string;
-  text: string;
-}
-
-/** Runs statements inside the transaction. */
+/**
+ * Runs statements inside the transaction. They are not named (prepared once per connection): the
+ * embedded database serves every client of the pool from one session, where a second client's
+ * PREPARE of the same name fails.
+ */
 export interface Sql {
-  query<R>(statement: Statement, values: unknown[]): Promise<R[]>;
+  query<R>(text: string, values: unknown[]): Promise<R[]>;
 }
 
 /**
@@ -19,7 +17,7 @@ export interface Sql {
  * thrown on. Services made without a pool (the demo seed run in-process) get Prisma's transaction.
  */
 export async function inTransaction<T>(services: Pick<Services, "db" | "pool">, work: (sql: Sql) => Promise<T>): Promise<T> {
-  if (!services.pool) return services.db.$transaction((tx) => work({ query: (statement, values) => tx.$queryRawUnsafe(statement.text, ...values) }));
+  if (!services.pool) return services.db.$transaction((tx) => work({ query: (text, values) => tx.$queryRawUnsafe(text, ...values) }));
   const client = await services.pool.connect();
   // A connection lost while checked out says so here too, and the pool listens only to idle ones:
   // unheard, the event would end the process. The statement waiting on it fails as well.
@@ -28,7 +26,7 @@ export async function inTransaction<T>(services: Pick<Services, "db" | "pool">, 
   let broken: Error | undefined;
   try {
     await client.query("BEGIN");
-    const result = await work({ query: async (statement, values) => (await client.query({ ...statement, values })).rows });
+    const result = await work({ query: async (text, values) => (await client.query(text, values)).rows });
     await client.query("COMMIT");
     return result;
   } catch (error) {

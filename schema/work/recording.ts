@@ -50,17 +50,14 @@ type WindowRow = WorkSession & {
 };
 
 // The credential's workspace only: a person in two workspaces has a session in each.
-const LOAD_WINDOW = {
-  name: "work-load-window",
-  text: `
+const LOAD_WINDOW = `
   SELECT s.*, a.id AS "activityId", a.app, a.title, a.url, a."startedAt" AS "activityStartedAt", a."endedAt" AS "activityEndedAt",
          f.id AS "afkId", f."startedAt" AS "afkStartedAt", f."endedAt" AS "afkEndedAt", f.reason AS "afkReason"
   FROM "WorkSession" s
   LEFT JOIN LATERAL (SELECT * FROM "WorkActivity" WHERE "sessionId" = s.id ORDER BY "startedAt" DESC LIMIT 1) a ON true
   LEFT JOIN "AfkPeriod" f ON f."sessionId" = s.id AND f."endedAt" IS NULL
   WHERE s."workspaceId" = $1 AND s."userId" = $2 AND (s."endedAt" IS NULL OR (s."startedAt" <= $4 AND s."endedAt" >= $3))
-  ORDER BY s."startedAt", s.id, f."startedAt"`,
-};
+  ORDER BY s."startedAt", s.id, f."startedAt"`;
 
 /** One statement: the sessions, each with the one activity later heartbeats merge into and its running AFK period. */
 async function loadWindow(sql: Sql, viewer: Recorder, from: Date, to: Date): Promise<Working[]> {
@@ -203,9 +200,9 @@ function mergeBridged(sessions: Working[]): { gone: Working; into: Working }[] {
 /** Moves a bridged session's records to the one that absorbed it, then deletes it (rare: a statement each). */
 async function foldAway(sql: Sql, gone: string, into: string) {
   for (const table of ["WorkActivity", "AfkPeriod", "Screenshot"]) {
-    await sql.query({ name: `work-fold-${table}`, text: `UPDATE "${table}" SET "sessionId" = $2::uuid WHERE "sessionId" = $1::uuid` }, [gone, into]);
+    await sql.query(`UPDATE "${table}" SET "sessionId" = $2::uuid WHERE "sessionId" = $1::uuid`, [gone, into]);
   }
-  await sql.query({ name: "work-fold-session", text: `DELETE FROM "WorkSession" WHERE id = $1::uuid` }, [gone]);
+  await sql.query(`DELETE FROM "WorkSession" WHERE id = $1::uuid`, [gone]);
 }
 
 /**
@@ -215,9 +212,7 @@ async function foldAway(sql: Sql, gone: string, into: string) {
  * the "one open session" slot, whose partial unique index is checked row by row. Activities and AFK
  * periods are upserted: new rows inserted, the stored ones the batch extended given their new end.
  */
-const WRITE_BACK = {
-  name: "work-write-back",
-  text: `
+const WRITE_BACK = `
   WITH updated AS (
     UPDATE "WorkSession" s SET "startedAt" = u."startedAt", "endedAt" = u."endedAt", "lastActivityAt" = u."lastActivityAt", "endReason" = u."endReason", "updatedAt" = $6::timestamptz
     FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::"WorkSessionEnd"[]) AS u(id, "startedAt", "endedAt", "lastActivityAt", "endReason")
@@ -234,8 +229,7 @@ const WRITE_BACK = {
   )
   INSERT INTO "AfkPeriod" (id, "sessionId", "startedAt", "endedAt", reason)
   SELECT * FROM unnest($21::uuid[], $22::uuid[], $23::timestamptz[], $24::timestamptz[], $25::"AfkReason"[])
-  ON CONFLICT (id) DO UPDATE SET "endedAt" = EXCLUDED."endedAt"`,
-};
+  ON CONFLICT (id) DO UPDATE SET "endedAt" = EXCLUDED."endedAt"`;
 
 async function persist(sql: Sql, viewer: Recorder, sessions: Working[], absorbed: { gone: Working; into: Working }[]) {
   // Bridged sessions go first: their stored records move to the survivor, then they are deleted.
@@ -266,13 +260,10 @@ async function persist(sql: Sql, viewer: Recorder, sessions: Working[], absorbed
  * it waits for the lock. What the batch reads comes in the next statement, which sees what the
  * lock's previous holder committed.
  */
-const LOCK_AND_INGEST = {
-  name: "work-lock-and-ingest",
-  text: `WITH locked AS (SELECT pg_advisory_xact_lock(hashtextextended($3, 0)))
+const LOCK_AND_INGEST = `WITH locked AS (SELECT pg_advisory_xact_lock(hashtextextended($3, 0)))
          INSERT INTO "IngestedWorkEvent" ("workspaceId", "userId", "clientEventId")
          SELECT $1::uuid, $2::uuid, id FROM locked, unnest($4::text[]) AS id
-         ON CONFLICT DO NOTHING RETURNING "clientEventId" AS id`,
-};
+         ON CONFLICT DO NOTHING RETURNING "clientEventId" AS id`;
 
 export interface RecordResult {
   accepted: number;
