@@ -92,7 +92,11 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   }
   // PGlite is a single session: statements of concurrent connections would interleave mid-query
   // (pglite-socket only keeps transactions together), so embedded mode uses one connection.
-  const pool = new pg.Pool({ connectionString, max: stopEmbedded ? 1 : 20 });
+  // JIT compilation is for long analytical statements: it starts when a plan's estimated cost passes
+  // a threshold, and the activity page's statements pass it over long ranges of a busy app, where
+  // compiling took longer (~150 ms) than the whole statement does. Every statement here is served
+  // to someone waiting, so it is off for this service's sessions (PGlite has none to turn off).
+  const pool = new pg.Pool({ connectionString, max: stopEmbedded ? 1 : 20, options: stopEmbedded ? undefined : "-c jit=off" });
   // A restarting server drops idle connections; the pool replaces them, nothing to crash over.
   pool.on("error", (error) => log.warn({ err: error.message }, "idle PostgreSQL connection lost"));
   const db = new PrismaClient({

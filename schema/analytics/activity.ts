@@ -11,14 +11,13 @@ import { dateRange } from "../common/time.js";
 import { AnalyticsAppRef } from "./apps.js";
 import { activityRangeProblems, share, ACTIVITY_MAX_DAYS, TOP_BUSINESS_EVENTS } from "./rules.js";
 
-interface Day {
-  date: string;
+interface UserCounts {
   activeUsers: number;
   weeklyActiveUsers: number;
   monthlyActiveUsers: number;
-  sessions: number;
-  medianDurationSeconds: number | null;
 }
+
+type Day = UserCounts & { date: string; sessions: number; medianDurationSeconds: number | null };
 
 interface FlowCounts {
   started: number;
@@ -73,18 +72,6 @@ function countsSql(ctx: Context, f: Filter, from: string, to: string) {
     AND a.day BETWEEN ${from}::date AND ${to}::date`;
 }
 
-/**
- * The median of `durations` (rows of seconds and how many sessions lasted them) per `by`, rounded
- * to whole seconds as PERCENTILE_CONT(0.5) and ROUND would: the mean of the values at the two middle
- * positions, found from the running count.
- */
-const medianOf = (durations: Prisma.Sql, by: Prisma.Sql) => Prisma.sql`
-  (SELECT ${by}, total::int AS sessions,
-          ROUND(((MIN(seconds) FILTER (WHERE upto >= (total + 1) / 2) + MIN(seconds) FILTER (WHERE upto >= total / 2 + 1)) / 2.0)::numeric)::int AS median
-   FROM (SELECT ${by}, seconds, SUM(n) OVER (PARTITION BY ${by} ORDER BY seconds) AS upto, SUM(n) OVER (PARTITION BY ${by}) AS total
-         FROM (SELECT ${by}, seconds, SUM(sessions)::int AS n FROM ${durations} d GROUP BY ${by}, seconds) h) r
-   GROUP BY ${by}, total)`;
-
 async function read(ctx: Context, from: string, to: string, f: Filter): Promise<Activity> {
   const workspace = await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } });
   const tz = workspace.timeZone;
@@ -97,46 +84,51 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
   // minutes' visits) from themselves, their day as the counts have it.
   const day = Prisma.sql`(s."startedAt" AT TIME ZONE ${tz})::date`;
   const inProgress = Prisma.sql`${where} AND s."finalizedAt" IS NULL`;
-  const visits = (first: string, { start, end }: { start: Date; end: Date }) => Prisma.sql`
-    (SELECT a.day, a."userKey" FROM "ActiveUserDay" a WHERE ${countsSql(ctx, f, first, to)}
-     UNION ALL SELECT ${day}, s."userKey" FROM "UserSession" s WHERE ${inProgress} AND s."startedAt" >= ${start} AND s."startedAt" < ${end})`;
+  const visits = Prisma.sql`
+    (SELECT a.day, a."userKey" FROM "ActiveUserDay" a WHERE ${countsSql(ctx, f, lookBackFrom, to)}
+     UNION ALL SELECT ${day}, s."userKey" FROM "UserSession" s WHERE ${inProgress} AND s."startedAt" >= ${lookBack.start} AND s."startedAt" < ${lookBack.end})`;
   const durations = Prisma.sql`(SELECT a.day, a."durationSeconds" AS seconds, a.sessions FROM "SessionDurationDay" a WHERE ${countsSql(ctx, f, from, to)}
     UNION ALL SELECT ${day}, s."durationSeconds", 1 FROM "UserSession" s WHERE ${inProgress} AND s."startedAt" >= ${range.start} AND s."startedAt" < ${range.end})`;
   const inRange = countsSql(ctx, f, from, to);
-  const days = Prisma.sql`(SELECT g::date AS day FROM generate_series(${from}::date, ${to}::date, INTERVAL '1 day') g)`;
 
-  const [perDay, [wholeRange], flowDays, dropOffs, events] = await Promise.all([
+  const [perDay, perDayDurations, flowDays, dropOffs, events] = await Promise.all([
     // A user active on day u counts in the weekly figure of days [u, u+7) and the monthly one of [u, u+30).
     // Cut at the user's next active day, those spans don't overlap, so a day's figure is how many spans
     // have begun minus how many have ended by then: a running sum over days, with no distinct count of
     // users per day and window (which grew with days × users). One sort gives each user's days with the
     // next one (of a day's several rows, the last is kept: its next is another day); one pass counts
-    // the spans begun (a day's active users), the weekly ends and the monthly ends per day.
-    ctx.db.$queryRaw<Day[]>`
-      WITH v AS ${visits(lookBackFrom, lookBack)},
+    // the spans begun (a day's active users), the weekly ends and the monthly ends per day. A user's
+    // last day up to `to` has no next: those that fall in the range count each user active in it
+    // once, which is the range's active users without a distinct count of its own.
+    ctx.db.$queryRaw<(UserCounts & { date: string; rangeActiveUsers: number })[]>`
+      WITH v AS ${visits},
            user_days AS (SELECT day, next FROM (SELECT day, LEAD(day) OVER (PARTITION BY "userKey" COLLATE "C" ORDER BY day) AS next FROM v) u
                          WHERE next IS DISTINCT FROM day),
            marks AS (SELECT day, LEAST(next, day + 7) AS week_end, LEAST(next, day + 30) AS month_end, COUNT(*)::int AS n,
+                            COUNT(*) FILTER (WHERE next IS NULL)::int AS last_days,
                             GROUPING(day, LEAST(next, day + 7), LEAST(next, day + 30)) AS kind
                      FROM user_days GROUP BY GROUPING SETS ((day), (LEAST(next, day + 7)), (LEAST(next, day + 30)))),
            per_day AS (SELECT CASE kind WHEN 3 THEN day WHEN 5 THEN week_end ELSE month_end END AS day,
                               COALESCE(SUM(n) FILTER (WHERE kind = 3), 0) AS began,
                               COALESCE(SUM(n) FILTER (WHERE kind = 5), 0) AS week_ended,
-                              COALESCE(SUM(n) FILTER (WHERE kind = 6), 0) AS month_ended
+                              COALESCE(SUM(n) FILTER (WHERE kind = 6), 0) AS month_ended,
+                              COALESCE(SUM(last_days) FILTER (WHERE kind = 3), 0) AS last_days
                        FROM marks GROUP BY 1),
-           windows AS (SELECT day, COALESCE(began, 0)::int AS "activeUsers",
+           windows AS (SELECT day, COALESCE(began, 0)::int AS "activeUsers", COALESCE(last_days, 0) AS last_days,
                               COALESCE(SUM(began - week_ended) OVER (ORDER BY day), 0)::int AS "weeklyActiveUsers",
                               COALESCE(SUM(began - month_ended) OVER (ORDER BY day), 0)::int AS "monthlyActiveUsers"
                        FROM (SELECT g::date AS day FROM generate_series(${lookBackFrom}::date, ${to}::date, INTERVAL '1 day') g) all_days
-                       LEFT JOIN per_day USING (day)),
-           medians AS ${medianOf(durations, Prisma.sql`day`)}
-      SELECT to_char(d.day, 'YYYY-MM-DD') AS date, "activeUsers", "weeklyActiveUsers", "monthlyActiveUsers",
-             COALESCE(medians.sessions, 0) AS sessions, medians.median AS "medianDurationSeconds"
-      FROM ${days} d JOIN windows USING (day) LEFT JOIN medians USING (day) ORDER BY d.day`,
-    ctx.db.$queryRaw<Pick<Activity, "activeUsers" | "sessions" | "medianDurationSeconds">[]>`
-      SELECT (SELECT COUNT(DISTINCT "userKey" COLLATE "C")::int FROM ${visits(from, range)} v) AS "activeUsers",
-             COALESCE(m.sessions, 0) AS sessions, m.median AS "medianDurationSeconds"
-      FROM (SELECT 1 AS whole) w LEFT JOIN ${medianOf(Prisma.sql`(SELECT 1 AS whole, seconds, sessions FROM ${durations} d)`, Prisma.sql`whole`)} m USING (whole)`,
+                       LEFT JOIN per_day USING (day))
+      SELECT to_char(day, 'YYYY-MM-DD') AS date, "activeUsers", "weeklyActiveUsers", "monthlyActiveUsers",
+             (SUM(last_days) OVER ())::int AS "rangeActiveUsers"
+      FROM windows WHERE day >= ${from}::date ORDER BY day`,
+    // Sessions and their median duration per day and over the range (the row without a date), each
+    // day's count of a duration unrolled into that many rows for PERCENTILE_CONT.
+    ctx.db.$queryRaw<{ date: string | null; sessions: number; median: number | null }[]>`
+      SELECT to_char(d.day, 'YYYY-MM-DD') AS date, COUNT(*)::int AS sessions,
+             ROUND(PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY d.seconds)::numeric)::int AS median
+      FROM ${durations} d CROSS JOIN LATERAL generate_series(1, d.sessions)
+      GROUP BY GROUPING SETS ((d.day), ())`,
     ctx.db.$queryRaw<(FlowDay & { flowId: string })[]>`
       SELECT a."flowId", to_char(a.day, 'YYYY-MM-DD') AS date, SUM(a.sessions)::int AS started,
              COALESCE(SUM(a.sessions) FILTER (WHERE a.outcome = 'completed'), 0)::int AS completed,
@@ -153,6 +145,13 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
       GROUP BY a.name ORDER BY count DESC, a.name LIMIT ${TOP_BUSINESS_EVENTS}`,
   ]);
 
+  const durationsOf = new Map(perDayDurations.map((d) => [d.date, d]));
+  const rangeDays = perDay.map(({ rangeActiveUsers: _, ...users }) => ({
+    ...users,
+    sessions: durationsOf.get(users.date)?.sessions ?? 0,
+    medianDurationSeconds: durationsOf.get(users.date)?.median ?? null,
+  }));
+  const wholeRange = durationsOf.get(null);
   const definitions = await ctx.db.flowDefinition.findMany({
     where: { app: rowsWhere(ctx.viewer, "analyticsApp"), appId: f.appId },
     orderBy: [{ app: { name: "asc" } }, { name: "asc" }],
@@ -170,7 +169,17 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
       dropOffSteps: dropOffs.filter((r) => r.flowId === flow.id).map(({ step, count }) => ({ step, sessions: count })),
     };
   });
-  return { from, to, timeZone: tz, ...wholeRange, days: perDay, flows, topBusinessEvents: events };
+  return {
+    from,
+    to,
+    timeZone: tz,
+    activeUsers: perDay[0].rangeActiveUsers,
+    sessions: wholeRange?.sessions ?? 0,
+    medianDurationSeconds: wholeRange?.median ?? null,
+    days: rangeDays,
+    flows,
+    topBusinessEvents: events,
+  };
 }
 
 const CountsRef = builder.objectRef<FlowCounts>("FlowCounts").implement({

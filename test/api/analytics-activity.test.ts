@@ -1,8 +1,10 @@
+import { DateTime } from "luxon";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gql, ok, signIn } from "../support/client.js";
 import { expectedActivity, firstDay, FLOW, sendVisits } from "../support/activity.js";
 import { isoDate } from "../support/dates.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { until } from "../support/until.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
 let stack: Stack;
@@ -61,6 +63,9 @@ describe("userActivity", () => {
     const { userActivity: a } = await ok(url, ACTIVITY, { input: { appId, ...range(3, 3) } }, { cookie: owner });
     const expected = expectedActivity(ws.timeZone, 3, 3, { excludeBots: true, excludeDev: true });
     expect(a.days).toEqual(expected.days);
+    expect(a.days[0].medianDurationSeconds).toBe(61);
+    // The look-back's users count in the windows, not in the range's own figure.
+    expect(a.activeUsers).toBe(expected.activeUsers);
     expect(a.days[0].weeklyActiveUsers).toBeGreaterThan(a.days[0].activeUsers);
     expect(a.flows[0].total.dropOffRate).toBe(0);
     expect(a.flows[0].mostDroppedAtStep).toBeNull();
@@ -71,8 +76,27 @@ describe("userActivity", () => {
     const { userActivity: a } = await ok(url, ACTIVITY, { input: { appId, ...range(2, 40) } }, { cookie: owner });
     const expected = expectedActivity(ws.timeZone, 2, 40, { excludeBots: true, excludeDev: true });
     expect(a.days).toEqual(expected.days);
+    expect(a.activeUsers).toBe(expected.activeUsers);
     expect(a.days.at(-1)).toMatchObject({ weeklyActiveUsers: 0, monthlyActiveUsers: 0 });
     expect(a.days.find((d: { date: string }) => d.date === isoDate(firstDay(ws.timeZone).plus({ days: 12 })))).toMatchObject({ weeklyActiveUsers: 0 });
+  });
+
+  it("counts sessions still in progress on the day they began, and each user once over the range", async () => {
+    const live = await sendVisits(url, { cookie: owner }, ws.timeZone, "Activity app, live");
+    const key = await ok(url, `mutation($id: ID!) { rotateAnalyticsWriteKey(input: { id: $id }) { ... on AnalyticsAppWithKey { writeKey } } }`, { id: live }, { cookie: owner });
+    // ua-5, last seen on day 3, and someone new are back a minute ago: their sessions stay open for the app's inactivity window.
+    const at = DateTime.now().minus({ minutes: 1 });
+    const events = ["ua-5", "ua-new"].map((user) => ({ eventId: `now-${user}`, userId: user, name: "page_view", timestamp: at.toUTC().toISO() }));
+    const sent = await fetch(`${url}/api/events`, { method: "POST", headers: { authorization: `Bearer ${key.rotateAnalyticsWriteKey.writeKey}`, "content-type": "application/json" }, body: JSON.stringify({ events }) });
+    expect(sent.ok).toBe(true); // 202 queued, or 200 stored at once without Redis
+    const today = Math.round(at.setZone(ws.timeZone).startOf("day").diff(firstDay(ws.timeZone, at), "days").days);
+    const read = async () => (await ok(url, ACTIVITY, { input: { appId: live, ...range(3, today) } }, { cookie: owner })).userActivity;
+    const a = await until(read, (r) => r.days.at(-1).sessions === 2);
+    const finalised = expectedActivity(ws.timeZone, 3, today, { excludeBots: true, excludeDev: true });
+    expect(a.days.at(-1)).toMatchObject({ activeUsers: 2, sessions: 2, monthlyActiveUsers: finalised.days.at(-1)!.monthlyActiveUsers + 1 });
+    // ua-5 was active on day 3 too, and counts once over the range.
+    expect(finalised.activeUsers).toBe(3);
+    expect(a).toMatchObject({ activeUsers: finalised.activeUsers + 1, sessions: finalised.sessions + 2 });
   });
 
   it("refuses a backwards range or one over 366 days, naming the field, and an employee", async () => {

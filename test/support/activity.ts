@@ -37,6 +37,10 @@ export const VISITS: Visit[] = [
   { user: "ua-5", day: 3, at: "08:15", events: [["signup", 0], ["project_created", 30], ["invite", 61]], flow: { outcome: "completed", lastStep: "Invited Member" } },
   // The same person the same day from a development build: counted once when dev sessions are included.
   { user: "ua-5", day: 3, at: "14:00", events: [["page_view", 0], ["page_view", 40]], kind: "dev" },
+  // Two sessions of the same length the same day (stored as one duration counted twice) and a longer
+  // one: the day's median is that length, not the middle of the two lengths.
+  { user: "ua-6", day: 3, at: "16:00", events: [["page_view", 0], ["page_view", 61]] },
+  { user: "ua-7", day: 3, at: "17:00", events: [["page_view", 0], ["page_view", 500]] },
 ];
 
 const BOT_AGENT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
