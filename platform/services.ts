@@ -79,6 +79,24 @@ function watchReconnects(subscriber: Redis, onResumed: () => void) {
   subscriber.on("error", () => {});
 }
 
+/** The connections every statement of this process goes through. */
+export function openPool(connectionString: string, embedded: boolean): pg.Pool {
+  // PGlite is a single session: statements of concurrent connections would interleave mid-query
+  // (pglite-socket only keeps transactions together), so embedded mode uses one connection.
+  const pool = new pg.Pool({ connectionString, max: embedded ? 1 : 20 });
+  // A restarting server drops idle connections; the pool replaces them, nothing to crash over.
+  pool.on("error", (error) => log.warn({ err: error.message }, "idle PostgreSQL connection lost"));
+  // JIT compilation is for long analytical statements: it starts when a plan's estimated cost passes
+  // a threshold, and the activity page's statements pass it over long ranges of a busy app, where
+  // compiling took longer (~180 ms) than the whole statement. Every statement here has someone
+  // waiting on it, so it is off for this service's sessions: set as each connection opens (queued
+  // before any other statement on it) rather than as a startup option, which poolers such as
+  // PgBouncer refuse. PGlite has no JIT to turn off.
+  if (!embedded)
+    pool.on("connect", (client) => void client.query("SET jit = off").catch((error: Error) => log.warn({ err: error.message }, "could not turn JIT off")));
+  return pool;
+}
+
 /** PostgreSQL (or embedded PGlite, migrated on start) plus Redis (or in-memory) pub/sub and jobs. */
 export async function openRuntime(config: Config): Promise<Runtime> {
   useLlmSummaries(config.llmSummaries);
@@ -90,15 +108,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     stopEmbedded = embedded.stop;
     await applyMigrations(connectionString);
   }
-  // PGlite is a single session: statements of concurrent connections would interleave mid-query
-  // (pglite-socket only keeps transactions together), so embedded mode uses one connection.
-  // JIT compilation is for long analytical statements: it starts when a plan's estimated cost passes
-  // a threshold, and the activity page's statements pass it over long ranges of a busy app, where
-  // compiling took longer (~150 ms) than the whole statement does. Every statement here is served
-  // to someone waiting, so it is off for this service's sessions (PGlite has none to turn off).
-  const pool = new pg.Pool({ connectionString, max: stopEmbedded ? 1 : 20, options: stopEmbedded ? undefined : "-c jit=off" });
-  // A restarting server drops idle connections; the pool replaces them, nothing to crash over.
-  pool.on("error", (error) => log.warn({ err: error.message }, "idle PostgreSQL connection lost"));
+  const pool = openPool(connectionString, stopEmbedded !== null);
   const db = new PrismaClient({
     adapter: new PrismaPg(pool, { disposeExternalPool: true }),
     // Transactions queue on per-user and per-workspace locks (and, embedded, on PGlite's single

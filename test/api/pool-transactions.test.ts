@@ -1,8 +1,10 @@
 // A transaction run on a client of the pg pool (heartbeat batches, beat flips) whose connection
 // breaks midway, as when PostgreSQL restarts: the error is one the API answers with 503 UNAVAILABLE
-// (retry), not a 500, and the broken client is dropped rather than handed out again.
+// (retry), not a 500, and the broken client is dropped rather than handed out again. And the
+// settings every connection of the service's pool is given.
 import pg from "pg";
 import { describe, expect, inject, it } from "vitest";
+import { openPool } from "../../platform/services.js";
 import type { Services } from "../../schema/common/context.js";
 import { inTransaction } from "../../schema/common/transactions.js";
 import { isUnavailable } from "../../server/unavailable.js";
@@ -35,6 +37,23 @@ describe.skipIf(!databaseUrl)("a transaction on a pooled client", () => {
     } finally {
       await admin.end();
       await pool.end();
+    }
+  });
+
+  it("of the service's pool runs without JIT, on every connection it opens", async () => {
+    const pool = openPool(databaseUrl!, false);
+    try {
+      const clients = await Promise.all([pool.connect(), pool.connect()]);
+      const settings = await Promise.all(clients.map((client) => client.query<{ jit: string }>("SHOW jit")));
+      clients.forEach((client) => client.release());
+      expect(settings.map((r) => r.rows[0].jit)).toEqual(["off", "off"]);
+      // A fresh connection's first statement already sees it, as a Prisma transaction's BEGIN would.
+      await pool.end();
+      const fresh = openPool(databaseUrl!, false);
+      expect((await fresh.query<{ jit: string }>("SHOW jit")).rows[0].jit).toBe("off");
+      await fresh.end();
+    } finally {
+      if (!pool.ended) await pool.end();
     }
   });
 });
