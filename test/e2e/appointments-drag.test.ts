@@ -190,22 +190,24 @@ describe.runIf(existsSync(CHROMIUM))("Dragging sessions on the calendar in Chrom
     // Touches as Chromium gets them from a screen (Playwright's touchscreen only taps).
     const cdp = await phone.newCDPSession(page);
     const touch = (type: "touchStart" | "touchMove" | "touchEnd", x: number, y: number) => cdp.send("Input.dispatchTouchEvent", { type, touchPoints: type === "touchEnd" ? [] : [{ x, y }] });
-    async function slide(holdMs: number, dy: number) {
+    /** A finger put down on the session and moved by `dy`, at once or once the session has lifted (picked up by the hold). */
+    async function slide(hold: boolean, dy: number) {
       await block.scrollIntoViewIfNeeded();
       const box = (await block.boundingBox())!;
       const [x, y] = [box.x + box.width / 2, box.y + 10];
       await touch("touchStart", x, y);
-      await page.waitForTimeout(holdMs);
+      // Waits for the lift the person sees rather than a time: a busy phone may fire the hold's timer late.
+      if (hold) await page.locator(`[data-testid="appointment"][data-id="${moved}"].moving`).waitFor();
       for (let i = 1; i <= 10; i++) await touch("touchMove", x, y + (dy * i) / 10);
       await touch("touchEnd", x, y + dy);
     }
 
-    await slide(0, -120);
+    await slide(false, -120);
     await page.waitForLoadState("networkidle");
     expect(await page.getByTestId("move-notice").count()).toBe(0);
     expect(await stored(moved)).toBe(`${isoDate(tuesday)} 15:00-16:00`);
 
-    await slide(700, 30 * PX_PER_MINUTE);
+    await slide(true, 30 * PX_PER_MINUTE);
     await expect.poll(() => stored(moved)).toBe(`${isoDate(tuesday)} 15:30-16:30`);
     await page.getByTestId("move-notice").waitFor();
     await phone.close();
