@@ -23,19 +23,16 @@ export async function beatFlips(env: BenchEnv, userCount = 50, seconds = 10): Pr
   const url = api.url;
   const owner = await tokenFor(url, "owner@demo.test");
   const project = (await ok(url, `{ projects(search: "Acme") { nodes { id } } }`, {}, { token: owner })).projects.nodes[0].id;
-  const users: string[] = [];
-  const sessions = new Map<string, string[]>();
-  for (const token of await memberTokens(api, Array.from({ length: userCount }, (_, u) => `flipper${u}@bench.test`))) {
-    const start = `mutation($p: ID!) { startAgentSession(input: { projectId: $p, description: "bench" }) { ... on AgentSession { id } } }`;
-    sessions.set(token, [(await ok(url, start, { p: project }, { token })).startAgentSession.id, (await ok(url, start, { p: project }, { token })).startAgentSession.id]);
-    users.push(token);
-  }
+  const start = `mutation($p: ID!) { startAgentSession(input: { projectId: $p, description: "bench" }) { ... on AgentSession { id } } }`;
+  const startOne = async (token: string) => (await ok(url, start, { p: project }, { token })).startAgentSession.id as string;
+  // Each user's two sessions, one after the other (its second start demotes the first); users side by side.
+  const users = await memberTokens(api, Array.from({ length: userCount }, (_, u) => `flipper${u}@bench.test`));
+  const people = await Promise.all(users.map(async (token) => ({ token, sessions: [await startOne(token), await startOne(token)] })));
   const rows: Row[] = [
     api.databaseUrl
       ? { operation: "agent_flip_beat through pg (baseline, own process)", users: userCount, ...(await directFlips(api.databaseUrl, seconds)) }
       : { operation: "baseline: needs PostgreSQL (not the embedded default)" },
   ];
-  const people = users.map((token) => ({ token, sessions: sessions.get(token)! }));
   // The same users and load clients asking a small query first: what any authenticated request costs here, now.
   await throughApi(url, people, 1, true); // warm-up: JIT, pools, caches
   const query = await measured(api, () => throughApi(url, people, seconds, true));

@@ -162,7 +162,7 @@ export async function fanOut(env: BenchEnv, steps: number[], viewerCount: number
 
   // The reading with no subscribers is taken with the changes already flowing, so that what they
   // bring along (compiled code, pools, the boards) isn't counted against the subscribers.
-  await sleep(3000);
+  await sleep(quick ? 1500 : 3000);
   const idle = await Promise.all(apis.map(memoryOf));
   const rows: Row[] = [];
   let previous = idle;
@@ -183,7 +183,7 @@ export async function fanOut(env: BenchEnv, steps: number[], viewerCount: number
     for (const c of clients) c.child.send({ reset: true });
     const changesBefore = changes;
     const cpuBefore = apis.map((api) => cpuSeconds(api.child.pid!));
-    const seconds = quick ? 3 : 10;
+    const seconds = quick ? 2 : 10;
     await sleep(seconds * 1000);
     // Of a core, per API process: near 100 the API itself is the bottleneck, well under it the machine is.
     const cpu = Math.round((100 * apis.reduce((sum, api, i) => sum + cpuSeconds(api.child.pid!) - cpuBefore[i], 0)) / apis.length / seconds);
@@ -286,25 +286,23 @@ async function load({ proc, query, token }: Target, connections: number, seconds
  * it runs scaled out; each of its rows shows its ratio to each baseline, headed by the goal.
  */
 export async function roundTrip(env: BenchEnv, connections = 50): Promise<Row[]> {
-  const seconds = quick ? 2 : 10;
+  const seconds = quick ? 1 : 10;
   const api = await env.startApi();
   const token = await tokenFor(api.url, "tom@demo.test");
   const query = `{ viewer { role user { name } } }`;
   await ok(api.url, query, {}, { token });
   // A baseline's `ratio` names the column where each API row's requests/s divided by its own is shown.
-  const targets: (Target & { ratio?: string })[] = [
-    { name: "yoga + Pothos hello world, same plugins", proc: await startProcess("test/bench/baselines/hello-world.ts", {}, READY), query: "{ hello }", token, ratio: "÷ hello world (goal ≥ 0.8)" },
-  ];
-  if (api.databaseUrl) {
-    const bare = await startProcess("test/bench/baselines/bare-select.ts", { DATABASE_URL: api.databaseUrl }, READY);
-    targets.push({ name: "bare node:http + the same SELECT (pg)", proc: bare, query, token, ratio: "÷ bare + SELECT (goal ≥ 0.5)" });
-  }
-  targets.push({ name: "the API, one process (credentials cached)", proc: api, query, token });
-  if (env.infra) {
+  // The other servers start side by side: nothing is measured until all are up.
+  const [hello, bare, scaled] = await Promise.all([
+    startProcess("test/bench/baselines/hello-world.ts", {}, READY),
+    api.databaseUrl ? startProcess("test/bench/baselines/bare-select.ts", { DATABASE_URL: api.databaseUrl }, READY) : null,
     // Scaled out (Redis set), a process can't cache credentials: every request reads the database.
-    const scaled = await env.startApi({ REDIS_URL: env.infra.redisUrl });
-    targets.push({ name: "the API with REDIS_URL (no credential cache)", proc: scaled, query, token: await tokenFor(scaled.url, "tom@demo.test") });
-  }
+    env.infra ? env.startApi({ REDIS_URL: env.infra.redisUrl }) : null,
+  ]);
+  const targets: (Target & { ratio?: string })[] = [{ name: "yoga + Pothos hello world, same plugins", proc: hello, query: "{ hello }", token, ratio: "÷ hello world (goal ≥ 0.8)" }];
+  if (bare) targets.push({ name: "bare node:http + the same SELECT (pg)", proc: bare, query, token, ratio: "÷ bare + SELECT (goal ≥ 0.5)" });
+  targets.push({ name: "the API, one process (credentials cached)", proc: api, query, token });
+  if (scaled) targets.push({ name: "the API with REDIS_URL (no credential cache)", proc: scaled, query, token: await tokenFor(scaled.url, "tom@demo.test") });
 
   const rows: Row[] = [];
   for (const target of targets) {

@@ -38,7 +38,7 @@ async function flipLags(url: string, token: string, flips: number, send: (i: num
 }
 
 export async function trackerLag(env: BenchEnv, flips = 40): Promise<Row[]> {
-  const [measured, base] = [await env.startApi(), await env.startApi()];
+  const [measured, base] = await Promise.all([env.startApi(), env.startApi()]);
   const [[viaTracker], [direct]] = [await memberTokens(measured, ["tracked@bench.test"]), await memberTokens(base, ["direct@bench.test"])];
   const dataDir = mkdtempSync(join(tmpdir(), "bench-tracker-"));
   const tracker = await startProcess(
@@ -49,14 +49,17 @@ export async function trackerLag(env: BenchEnv, flips = 40): Promise<Row[]> {
   try {
     const aw = new AWClient("aw-watcher-afk", { baseURL: tracker.url });
     await aw.ensureBucket("aw-watcher-afk_bench", "afkstatus", "bench");
-    const tracked = await flipLags(measured.url, viaTracker, flips, (_i, status, at) => aw.heartbeat("aw-watcher-afk_bench", 185, { timestamp: at, duration: 0, data: { status } }));
-    const baseline = await flipLags(base.url, direct, flips, (i, status, at) =>
-      fetch(`${base.url}/api/work/events`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${direct}`, "content-type": "application/json" },
-        body: JSON.stringify({ events: [{ id: `direct-${i}`, type: "afk", timestamp: at.toISOString(), duration: 0, data: { status } }] }),
-      }),
-    );
+    // Both paths side by side: a flip every 1.2 s is far from loading either, and each lag is mostly waiting.
+    const [tracked, baseline] = await Promise.all([
+      flipLags(measured.url, viaTracker, flips, (_i, status, at) => aw.heartbeat("aw-watcher-afk_bench", 185, { timestamp: at, duration: 0, data: { status } })),
+      flipLags(base.url, direct, flips, (i, status, at) =>
+        fetch(`${base.url}/api/work/events`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${direct}`, "content-type": "application/json" },
+          body: JSON.stringify({ events: [{ id: `direct-${i}`, type: "afk", timestamp: at.toISOString(), duration: 0, data: { status } }] }),
+        }),
+      ),
+    ]);
     return lagRows(tracked, baseline);
   } finally {
     // The tracker first: stopping, it closes the session on the measured API.
