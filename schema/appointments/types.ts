@@ -137,7 +137,14 @@ SeriesRef.implement({
       type: [AppointmentRef],
       description: "Its sessions the viewer may see, in time order (cancelled ones included).",
       resolve: (s, _x, ctx) =>
-        ctx.db.appointment.findMany({ where: { seriesId: s.id, ...rowsWhere(ctx.viewer, "appointment") }, orderBy: { startsAt: "asc" } }),
+        childrenOf(
+          ctx,
+          "AppointmentSeries.occurrences",
+          s.id,
+          (seriesIds) => ctx.db.appointment.findMany({ where: { seriesId: { in: seriesIds }, ...rowsWhere(ctx.viewer, "appointment") }, orderBy: { startsAt: "asc" } }),
+          // Read by their series, so they have one.
+          (a) => a.seriesId!,
+        ),
     }),
   }),
 });
