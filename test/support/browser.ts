@@ -30,9 +30,15 @@ export async function signInAs(page: Page, url: string, email: string) {
   await page.waitForURL((u) => !u.pathname.startsWith("/signin"));
 }
 
-/** A fixed locale and window, so dates and money read the same as Intl formats them in the test. */
-export function newContext(browser: Browser): Promise<BrowserContext> {
-  return browser.newContext({ locale: "en-US", viewport: { width: 1360, height: 900 } });
+/**
+ * A fixed locale and window, so dates and money read the same as Intl formats them in the test.
+ * A step waits at most 20 s: under the 30 s a test may take, so a page that never shows what a step
+ * waits for fails naming that step, not with the test's bare timeout.
+ */
+export async function newContext(browser: Browser): Promise<BrowserContext> {
+  const context = await browser.newContext({ locale: "en-US", viewport: { width: 1360, height: 900 } });
+  context.setDefaultTimeout(20_000);
+  return context;
 }
 
 /** With E2E_SCREENSHOTS set to a folder, keeps a full-page screenshot of the page under test. */
