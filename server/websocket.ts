@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from "graphql";
 import { CloseCode, handleProtocols, makeServer, type ServerOptions, type SubscribePayload } from "graphql-ws";
-import { WebSocketServer, type WebSocket } from "ws";
+import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import type { Viewer } from "../schema/common/context.js";
 import { log } from "../schema/common/log.js";
 import type { IdentityChange } from "../schema/common/pubsub.js";
@@ -63,34 +63,65 @@ interface Extra {
   readonly request: Upgrade;
 }
 
+/** A socket's failure: logged, and the socket closed. `this` is the socket, so no socket keeps a closure for it. */
+function failed(this: WebSocket, error: unknown) {
+  log.error({ err: error }, "WebSocket operation failed");
+  this.close(CloseCode.InternalServerError, "Internal server error");
+}
+
+/**
+ * One socket as graphql-ws sees it, with methods on the prototype rather than closures per socket:
+ * tsx names every function it sees assigned (`__name`), which gives each closure a property table
+ * of its own, about 256 bytes, and a wall display holds thousands of sockets.
+ */
+class Connection {
+  readonly protocol: string;
+  private handle: ((data: string) => Promise<void>) | null = null;
+  /** graphql-ws's cleanup, once the socket closes. */
+  closed: ((code?: number, reason?: string) => Promise<void>) | null = null;
+
+  constructor(private readonly socket: WebSocket) {
+    this.protocol = socket.protocol;
+  }
+
+  send(data: string) {
+    return new Promise<void>((resolve, reject) => {
+      if (this.socket.readyState !== this.socket.OPEN) return resolve();
+      this.socket.send(data, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  close(code?: number, reason?: string) {
+    this.socket.close(code, reason);
+  }
+
+  onMessage(handle: (data: string) => Promise<void>) {
+    this.handle = handle;
+    this.socket.on("message", this.received.bind(this));
+  }
+
+  private received(data: RawData) {
+    void this.handle!(String(data)).catch((error) => failed.call(this.socket, error));
+  }
+
+  ended(code: number, reason: Buffer) {
+    void this.closed?.(code, String(reason)).catch((error) => failed.call(this.socket, error));
+  }
+}
+
 /**
  * graphql-ws's protocol on the ws sockets, as graphql-ws/use/ws runs it but keeping less per socket:
- * no timers of its own (keepAlive pings every socket from one), and no handler frame holding the
- * message's buffer for as long as the operation it started runs.
+ * no timers of its own (keepAlive pings every socket from one), no handler frame holding the
+ * message's buffer for as long as the operation it started runs, and no closures of its own.
  */
 function serve(options: ServerOptions<undefined, Extra>, wss: WebSocketServer) {
   const server = makeServer(options);
   wss.options.handleProtocols = handleProtocols;
   wss.on("connection", (socket: WebSocket, request: Upgrade) => {
-    const fail = (error: unknown) => {
-      log.error({ err: error }, "WebSocket operation failed");
-      socket.close(CloseCode.InternalServerError, "Internal server error");
-    };
-    socket.once("error", fail);
-    const closed = server.opened(
-      {
-        protocol: socket.protocol,
-        send: (data) =>
-          new Promise<void>((resolve, reject) => {
-            if (socket.readyState !== socket.OPEN) return resolve();
-            socket.send(data, (error) => (error ? reject(error) : resolve()));
-          }),
-        close: (code, reason) => socket.close(code, reason),
-        onMessage: (handle) => socket.on("message", (data) => void handle(String(data)).catch(fail)),
-      },
-      { socket, request },
-    );
-    socket.once("close", (code, reason) => void closed(code, String(reason)).catch(fail));
+    socket.once("error", failed);
+    const connection = new Connection(socket);
+    connection.closed = server.opened(connection, { socket, request });
+    socket.once("close", connection.ended.bind(connection));
   });
 }
 
