@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { isbot } from "isbot";
 import { unstorableText } from "../common/text.js";
-import { parseTimestamp } from "../common/time.js";
+import { daysBetween, parseTimestamp } from "../common/time.js";
 
 // ---------------------------------------------------------------- settings
 
@@ -596,11 +596,57 @@ export const TOP_BUSINESS_EVENTS = 10;
 
 /** What is wrong with an activity range of LocalDates (YYYY-MM-DD), by field. */
 export function activityRangeProblems(from: string, to: string): { path: string[]; message: string }[] {
-  // LocalDates parse as UTC midnights: whole days apart.
-  const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
+  const days = daysBetween(from, to) + 1;
   if (days < 1) return [{ path: ["to"], message: "Must not be before from" }];
   if (days > ACTIVITY_MAX_DAYS) return [{ path: ["to"], message: `The range may span at most ${ACTIVITY_MAX_DAYS} days` }];
   return [];
+}
+
+/** Active users of each day of a range: that day, and the 7 and 30 days ending it. */
+export interface ActiveUserCounts {
+  daily: number[];
+  weekly: number[];
+  monthly: number[];
+  /** Distinct users active on some day of the range. */
+  rangeUsers: number;
+}
+
+/**
+ * Active users per day from each user's active days, given as day numbers counted from the look-back's
+ * first day (duplicates and any order allowed); the range is days `first` to `days - 1`. A user active
+ * on day u counts in the weekly figure of days [u, u+7) and the monthly one of [u, u+30); cut at the
+ * user's next active day those spans don't overlap, so each figure is a running sum of spans begun
+ * minus spans ended, and the work grows with active days, not with days × users.
+ */
+export function activeUserCounts(users: readonly number[][], days: number, first: number): ActiveUserCounts {
+  const began = new Int32Array(days);
+  const weekEnds = new Int32Array(days + 30);
+  const monthEnds = new Int32Array(days + 30);
+  let rangeUsers = 0;
+  for (const list of users) {
+    const sorted = Int32Array.from(list).sort();
+    for (let i = 0; i < sorted.length; i++) {
+      const day = sorted[i];
+      const next = i + 1 < sorted.length ? sorted[i + 1] : Infinity;
+      if (next === day) continue;
+      began[day]++;
+      weekEnds[Math.min(next, day + 7)]++;
+      monthEnds[Math.min(next, day + 30)]++;
+    }
+    if (sorted.length && sorted[sorted.length - 1] >= first) rangeUsers++;
+  }
+  const counts: ActiveUserCounts = { daily: [], weekly: [], monthly: [], rangeUsers };
+  let weekly = 0;
+  let monthly = 0;
+  for (let day = 0; day < days; day++) {
+    weekly += began[day] - weekEnds[day];
+    monthly += began[day] - monthEnds[day];
+    if (day < first) continue;
+    counts.daily.push(began[day]);
+    counts.weekly.push(weekly);
+    counts.monthly.push(monthly);
+  }
+  return counts;
 }
 
 /** `part` as a share of `whole`, 0 to 1; null when there is no whole to share. */

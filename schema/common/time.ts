@@ -32,6 +32,20 @@ export function dateRange(from: string, to: string, timeZone: string): Interval 
   };
 }
 
+// Local dates (YYYY-MM-DD) parse as UTC midnights, so calendar days are whole 24-hour steps apart
+// whatever a time zone's clocks do.
+const DAY_MS = 86_400_000;
+
+/** The local date `days` days after `date` (before, when negative). */
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(date) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** How many days `to` is after `from`, both local dates: 0 for the same day, negative before it. */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS);
+}
+
 /** A 24-hour wall-clock time, "00:00" to "23:59"; the groups are the hour and the minute. */
 export const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 

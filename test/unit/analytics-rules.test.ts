@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  activeUserCounts,
   activityRangeProblems,
   addLinks,
   analyticsSettings,
@@ -284,6 +285,30 @@ describe("user activity", () => {
     expect(activityRangeProblems("2027-01-01", "2028-01-01")).toEqual([]);
     expect(activityRangeProblems("2027-01-01", "2028-01-02")).toEqual([{ path: ["to"], message: "The range may span at most 366 days" }]);
     expect(activityRangeProblems("2028-03-01", "2028-02-29")).toEqual([{ path: ["to"], message: "Must not be before from" }]);
+  });
+
+  it("active users per day are the distinct users of that day and of the 7 and 30 days ending it", () => {
+    // Counted the slow way: for each day of the range, the distinct users active in each window.
+    const byDefinition = (users: number[][], days: number, first: number) => {
+      const within = (day: number, width: number) => users.filter((list) => list.some((d) => d <= day && d > day - width)).length;
+      const range = Array.from({ length: days - first }, (_, i) => first + i);
+      return {
+        daily: range.map((day) => within(day, 1)),
+        weekly: range.map((day) => within(day, 7)),
+        monthly: range.map((day) => within(day, 30)),
+        rangeUsers: users.filter((list) => list.some((d) => d >= first && d < days)).length,
+      };
+    };
+    let seed = 7;
+    const random = (n: number) => (seed = (seed * 48_271) % 2_147_483_647) % n;
+    for (const [days, first] of [[30, 29], [59, 29], [120, 29], [40, 0]]) {
+      // Users with a few visits each, some on the same day twice (two apps), in no particular order.
+      const users = Array.from({ length: 300 }, () => Array.from({ length: 1 + random(8) }, () => random(days)));
+      expect(activeUserCounts(users, days, first)).toEqual(byDefinition(users, days, first));
+    }
+    expect(activeUserCounts([], 31, 29)).toEqual({ daily: [0, 0], weekly: [0, 0], monthly: [0, 0], rangeUsers: 0 });
+    // Active only in the look-back: counted weekly and monthly until those fall away, never daily.
+    expect(activeUserCounts([[25]], 36, 29)).toEqual({ daily: [0, 0, 0, 0, 0, 0, 0], weekly: [1, 1, 1, 0, 0, 0, 0], monthly: [1, 1, 1, 1, 1, 1, 1], rangeUsers: 0 });
   });
 
   it("a share of nothing is none, not zero", () => {
