@@ -128,13 +128,14 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
   const durationsOf = new Map(perDayDurations.map((d) => [d.date, d]));
   const perDay: Day[] = users.daily.map((activeUsers, i) => {
     const date = addDays(from, i);
+    const durations = durationsOf.get(date);
     return {
       date,
       activeUsers,
       weeklyActiveUsers: users.weekly[i],
       monthlyActiveUsers: users.monthly[i],
-      sessions: durationsOf.get(date)?.sessions ?? 0,
-      medianDurationSeconds: durationsOf.get(date)?.median ?? null,
+      sessions: durations?.sessions ?? 0,
+      medianDurationSeconds: durations?.median ?? null,
     };
   });
   const wholeRange = durationsOf.get(null);
