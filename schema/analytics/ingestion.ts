@@ -110,7 +110,11 @@ function plan(app: IngestingApp, events: Visit[], stored: StoredSpan[], gapMs: n
       // The app's own session id is honoured as it is: never split by inactivity, never merged.
       if (!byClientId.has(e.clientSessionId)) byClientId.set(e.clientSessionId, randomUUID());
       sessionOf[i] = byClientId.get(e.clientSessionId)!;
-    } else byUser.set(e.visitor, [...(byUser.get(e.visitor) ?? []), i]);
+    } else {
+      const indexes = byUser.get(e.visitor);
+      if (indexes) indexes.push(i);
+      else byUser.set(e.visitor, [i]);
+    }
   });
   const merged: { goneId: string; intoId: string }[] = [];
   for (const [userKey, indexes] of byUser) {
