@@ -86,14 +86,18 @@ export function openPool(connectionString: string, embedded: boolean): pg.Pool {
   const pool = new pg.Pool({ connectionString, max: embedded ? 1 : 20 });
   // A restarting server drops idle connections; the pool replaces them, nothing to crash over.
   pool.on("error", (error) => log.warn({ err: error.message }, "idle PostgreSQL connection lost"));
-  // JIT compilation is for long analytical statements: it starts when a plan's estimated cost passes
-  // a threshold, and the activity page's statements pass it over long ranges of a busy app, where
-  // compiling took longer (~180 ms) than the whole statement. Every statement here has someone
-  // waiting on it, so it is off for this service's sessions: set as each connection opens (queued
-  // before any other statement on it) rather than as a startup option, which poolers such as
-  // PgBouncer refuse. PGlite has no JIT to turn off.
+  // JIT compilation and parallel workers are for long analytical statements: both start when a
+  // plan's estimated cost passes a threshold, and the activity page's statements pass it, their
+  // estimates inflated by unrolling per-day counts. Compiling took longer (~180 ms) than the whole
+  // statement; starting two workers for a few thousand rows took 8-30 ms where the statement alone
+  // takes 3, and on a busy API the workers take cores from other requests. Every statement here has
+  // someone waiting on it, so both are off for this service's sessions: set as each connection
+  // opens (queued before any other statement on it) rather than as startup options, which poolers
+  // such as PgBouncer refuse. PGlite has neither.
   if (!embedded)
-    pool.on("connect", (client) => void client.query("SET jit = off").catch((error: Error) => log.warn({ err: error.message }, "could not turn JIT off")));
+    pool.on("connect", (client) =>
+      void client.query("SET jit = off; SET max_parallel_workers_per_gather = 0").catch((error: Error) => log.warn({ err: error.message }, "could not turn JIT and parallel workers off")),
+    );
   return pool;
 }
 
