@@ -32,7 +32,7 @@ type FlowDay = FlowCounts & { date: string };
 interface FlowActivity {
   flowId: string;
   name: string;
-  appId: string;
+  app: AnalyticsApp;
   total: FlowCounts;
   days: FlowDay[];
   dropOffSteps: { step: string; sessions: number }[];
@@ -120,6 +120,7 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
       GROUP BY a.name ORDER BY count DESC, a.name LIMIT ${TOP_BUSINESS_EVENTS}`,
     ctx.db.flowDefinition.findMany({
       where: { app: rowsWhere(ctx.viewer, "analyticsApp"), appId: f.appId },
+      include: { app: true },
       orderBy: [{ app: { name: "asc" } }, { name: "asc" }],
     }),
   ]);
@@ -146,7 +147,7 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
     return {
       flowId: flow.id,
       name: flow.name,
-      appId: flow.appId,
+      app: flow.app,
       total: { started: total("started"), completed: total("completed"), mistakes: total("mistakes"), droppedOff: total("droppedOff") },
       days: flowDaysList.map(({ date, started, completed, mistakes, droppedOff }) => ({ date, started, completed, mistakes, droppedOff })),
       dropOffSteps: dropOffs.filter((r) => r.flowId === flow.id).map(({ step, count }) => ({ step, sessions: count })),
@@ -185,7 +186,7 @@ const FlowRef = builder.objectRef<FlowActivity>("FlowActivity").implement({
   description: "How one flow went over the range: totals, each day, and where people dropped off.",
   fields: (t) => ({
     name: t.exposeString("name"),
-    app: t.field({ type: AnalyticsAppRef, resolve: (f, _a, ctx) => ctx.db.analyticsApp.findUniqueOrThrow({ where: { id: f.appId } }) as Promise<AnalyticsApp> }),
+    app: t.field({ type: AnalyticsAppRef, resolve: (f) => f.app }),
     total: t.field({ type: CountsRef, description: "Over the whole range.", resolve: (f) => f.total }),
     days: t.field({ type: [FlowDayRef], description: "Every day of the range, zeros included.", resolve: (f) => f.days }),
     dropOffSteps: t.field({ type: [DropOffStepRef], description: "Where drop-offs stopped, most first.", resolve: (f) => f.dropOffSteps }),

@@ -25,7 +25,7 @@ const ACTIVITY = `query($input: UserActivityInput!) { userActivity(input: $input
   __typename
   ... on UserActivity { from to activeUsers sessions medianDurationSeconds averageDailyActiveUsers
     days { date activeUsers weeklyActiveUsers monthlyActiveUsers sessions medianDurationSeconds }
-    flows { name total { started completed mistakes droppedOff completionRate mistakesRate dropOffRate }
+    flows { name app { id } total { started completed mistakes droppedOff completionRate mistakesRate dropOffRate }
       days { date counts { started completed mistakes droppedOff } } dropOffSteps { step sessions } mostDroppedAtStep }
     topBusinessEvents { name count } }
   ... on ValidationError { problems { path message } }
@@ -51,7 +51,7 @@ describe("userActivity", () => {
       expect(a.flows).toHaveLength(1);
       const [flow] = a.flows;
       const t = expected.flow.total;
-      expect(flow).toMatchObject({ name: FLOW.name, days: expected.flow.days, dropOffSteps: expected.flow.dropOffSteps, mostDroppedAtStep: expected.flow.dropOffSteps[0].step });
+      expect(flow).toMatchObject({ name: FLOW.name, app: { id: appId }, days: expected.flow.days, dropOffSteps: expected.flow.dropOffSteps, mostDroppedAtStep: expected.flow.dropOffSteps[0].step });
       expect(flow.total).toMatchObject(t);
       expect(flow.total.completionRate).toBeCloseTo(t.completed / t.started, 6);
       expect(flow.total.mistakesRate).toBeCloseTo(t.mistakes / t.started, 6);
