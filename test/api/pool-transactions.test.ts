@@ -40,17 +40,19 @@ describe.skipIf(!databaseUrl)("a transaction on a pooled client", () => {
     }
   });
 
-  it("of the service's pool runs without JIT, on every connection it opens", async () => {
+  it("of the service's pool runs without JIT or parallel workers, on every connection it opens", async () => {
     const pool = openPool(databaseUrl!, false);
+    const settings = (sql: pg.Pool | pg.PoolClient) =>
+      sql.query<{ jit: string; workers: string }>("SELECT current_setting('jit') AS jit, current_setting('max_parallel_workers_per_gather') AS workers").then((r) => r.rows[0]);
     try {
       const clients = await Promise.all([pool.connect(), pool.connect()]);
-      const settings = await Promise.all(clients.map((client) => client.query<{ jit: string }>("SHOW jit")));
+      const each = await Promise.all(clients.map(settings));
       clients.forEach((client) => client.release());
-      expect(settings.map((r) => r.rows[0].jit)).toEqual(["off", "off"]);
+      expect(each).toEqual([{ jit: "off", workers: "0" }, { jit: "off", workers: "0" }]);
       // A fresh connection's first statement already sees it, as a Prisma transaction's BEGIN would.
       await pool.end();
       const fresh = openPool(databaseUrl!, false);
-      expect((await fresh.query<{ jit: string }>("SHOW jit")).rows[0].jit).toBe("off");
+      expect(await settings(fresh)).toEqual({ jit: "off", workers: "0" });
       await fresh.end();
     } finally {
       if (!pool.ended) await pool.end();
