@@ -10,7 +10,7 @@ import { workspaceOfViewer } from "../identity/service.js";
 import { rowsSql, rowsWhere } from "../common/policy.js";
 import { addDays, dateRange, daysBetween } from "../common/time.js";
 import { AnalyticsAppRef } from "./apps.js";
-import { activeUserCounts, activityRangeProblems, share, ACTIVITY_MAX_DAYS, TOP_BUSINESS_EVENTS } from "./rules.js";
+import { activeUserCounts, activityRangeProblems, daysOfWords, share, ACTIVITY_MAX_DAYS, DAYS_PER_WORD, TOP_BUSINESS_EVENTS } from "./rules.js";
 
 interface UserCounts {
   activeUsers: number;
@@ -90,20 +90,32 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
   const durations = Prisma.sql`(SELECT a.day, a."durationSeconds" AS seconds, a.sessions FROM "SessionDurationDay" a WHERE ${countsSql(ctx, f, from, to)}
     UNION ALL SELECT ${day}, s."durationSeconds", 1 FROM "UserSession" s WHERE ${inProgress} AND s."startedAt" >= ${range.start} AND s."startedAt" < ${range.end})`;
   const inRange = countsSql(ctx, f, from, to);
+  const wordsPerUser = Math.ceil((daysBetween(lookBackFrom, to) + 1) / DAYS_PER_WORD);
+  const dayBits = Prisma.join(
+    Array.from({ length: wordsPerUser }, (_, w) => Prisma.sql`bit_or(CASE WHEN v.day / ${DAYS_PER_WORD}::int = ${w}::int THEN 1 << (v.day % ${DAYS_PER_WORD}::int) ELSE 0 END)`),
+  );
+  const median = Prisma.sql`ROUND(PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY x)::numeric)::int`;
 
   const [userDays, perDayDurations, flowDays, dropOffs, events, definitions] = await Promise.all([
-    // Each user's active days, as day numbers from the look-back's first day, counted up in
-    // activeUserCounts: grouping by user is one hashing pass, where ordering each user's days in SQL
-    // took a sort of every user-day and cost twice as much.
-    ctx.db.$queryRaw<{ days: number[] }[]>`
-      SELECT array_agg(v.day - ${lookBackFrom}::date) AS days FROM ${visits} v GROUP BY v."userKey"`,
-    // Sessions and their median duration per day and over the range (the row without a date), each
-    // day's count of a duration unrolled into that many rows for PERCENTILE_CONT.
+    // Each user's active days as bits of a few int4 words, counted from the look-back's first day,
+    // then the users with the same days counted together: grouping by user is one hashing pass with a
+    // fixed-size state, and what crosses the wire is one row per pattern of days, not per user-day.
+    ctx.db.$queryRaw<{ words: number[]; users: number }[]>`
+      SELECT u.words, COUNT(*)::int AS users
+      FROM (SELECT ARRAY[${dayBits}] AS words
+            FROM (SELECT v.day - ${lookBackFrom}::date AS day, v."userKey" FROM ${visits} v) v GROUP BY v."userKey") u
+      GROUP BY u.words`,
+    // Sessions and their median duration per day, then over the range (the row without a date). Each
+    // day's count of a duration is unrolled into that many values (in the select list: as a lateral
+    // function it cost a call per row) and hashed into the day's array; each array is sorted on its
+    // own for its median, which is cheaper than sorting every value by day first.
     ctx.db.$queryRaw<{ date: string | null; sessions: number; median: number | null }[]>`
-      SELECT to_char(d.day, 'YYYY-MM-DD') AS date, COUNT(*)::int AS sessions,
-             ROUND(PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY d.seconds)::numeric)::int AS median
-      FROM ${durations} d CROSS JOIN LATERAL generate_series(1, d.sessions)
-      GROUP BY GROUPING SETS ((d.day), ())`,
+      WITH per_day AS MATERIALIZED (
+        SELECT d.day, array_agg(d.seconds) AS seconds
+        FROM (SELECT d.day, d.seconds, generate_series(1, d.sessions) FROM ${durations} d) d GROUP BY d.day)
+      SELECT to_char(day, 'YYYY-MM-DD') AS date, cardinality(seconds) AS sessions, (SELECT ${median} FROM unnest(seconds) x) AS median FROM per_day
+      UNION ALL
+      SELECT NULL, COALESCE(SUM(cardinality(seconds)), 0)::int, (SELECT ${median} FROM per_day, unnest(seconds) x) FROM per_day`,
     ctx.db.$queryRaw<(FlowDay & { flowId: string })[]>`
       SELECT a."flowId", to_char(a.day, 'YYYY-MM-DD') AS date, SUM(a.sessions)::int AS started,
              COALESCE(SUM(a.sessions) FILTER (WHERE a.outcome = 'completed'), 0)::int AS completed,
@@ -125,7 +137,7 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
     }),
   ]);
 
-  const users = activeUserCounts(userDays.map((u) => u.days), daysBetween(lookBackFrom, to) + 1, daysBetween(lookBackFrom, from));
+  const users = activeUserCounts(userDays.map((u) => ({ days: daysOfWords(u.words), users: u.users })), daysBetween(lookBackFrom, to) + 1, daysBetween(lookBackFrom, from));
   const durationsOf = new Map(perDayDurations.map((d) => [d.date, d]));
   const perDay: Day[] = users.daily.map((activeUsers, i) => {
     const date = addDays(from, i);

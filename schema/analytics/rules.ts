@@ -611,29 +611,39 @@ export interface ActiveUserCounts {
   rangeUsers: number;
 }
 
+/** The users statement packs each user's active days into int4 words of this many days, one bit a day (bit 31 would be the sign). */
+export const DAYS_PER_WORD = 31;
+
+/** The day numbers whose bits are set in `words` (day w * DAYS_PER_WORD + b is bit b of word w), ascending. */
+export function daysOfWords(words: readonly number[]): number[] {
+  const days: number[] = [];
+  words.forEach((word, w) => {
+    for (let rest = word; rest !== 0; rest &= rest - 1) days.push(w * DAYS_PER_WORD + 31 - Math.clz32(rest & -rest));
+  });
+  return days;
+}
+
 /**
- * Active users per day from each user's active days, given as day numbers counted from the look-back's
- * first day (duplicates and any order allowed); the range is days `first` to `days - 1`. A user active
- * on day u counts in the weekly figure of days [u, u+7) and the monthly one of [u, u+30); cut at the
- * user's next active day those spans don't overlap, so each figure is a running sum of spans begun
- * minus spans ended, and the work grows with active days, not with days × users.
+ * Active users per day from groups of users with the same active days, given ascending and distinct
+ * as day numbers counted from the look-back's first day; the range is days `first` to `days - 1`. A
+ * user active on day u counts in the weekly figure of days [u, u+7) and the monthly one of [u, u+30);
+ * cut at the user's next active day those spans don't overlap, so each figure is a running sum of
+ * spans begun minus spans ended, and the work grows with active days, not with days × users.
  */
-export function activeUserCounts(users: readonly number[][], days: number, first: number): ActiveUserCounts {
+export function activeUserCounts(groups: readonly { days: readonly number[]; users: number }[], days: number, first: number): ActiveUserCounts {
   const began = new Int32Array(days);
   const weekEnds = new Int32Array(days + 30);
   const monthEnds = new Int32Array(days + 30);
   let rangeUsers = 0;
-  for (const list of users) {
-    const sorted = Int32Array.from(list).sort();
-    for (let i = 0; i < sorted.length; i++) {
-      const day = sorted[i];
-      const next = i + 1 < sorted.length ? sorted[i + 1] : Infinity;
-      if (next === day) continue;
-      began[day]++;
-      weekEnds[Math.min(next, day + 7)]++;
-      monthEnds[Math.min(next, day + 30)]++;
+  for (const { days: active, users } of groups) {
+    for (let i = 0; i < active.length; i++) {
+      const day = active[i];
+      const next = active[i + 1] ?? Infinity;
+      began[day] += users;
+      weekEnds[Math.min(next, day + 7)] += users;
+      monthEnds[Math.min(next, day + 30)] += users;
     }
-    if (sorted.length && sorted[sorted.length - 1] >= first) rangeUsers++;
+    if (active.length && active[active.length - 1] >= first) rangeUsers += users;
   }
   const counts: ActiveUserCounts = { daily: [], weekly: [], monthly: [], rangeUsers };
   let weekly = 0;

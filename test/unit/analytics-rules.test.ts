@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
   activeUserCounts,
+  daysOfWords,
+  DAYS_PER_WORD,
   activityRangeProblems,
   addLinks,
   analyticsSettings,
@@ -299,16 +301,35 @@ describe("user activity", () => {
         rangeUsers: users.filter((list) => list.some((d) => d >= first && d < days)).length,
       };
     };
+    // As the users statement hands them over: each user's days as bits of 31-day words, the users
+    // with the same words counted together.
+    const packed = (users: number[][], days: number) => {
+      const groups = new Map<string, { days: number[]; users: number }>();
+      for (const list of users) {
+        const words: number[] = new Array(Math.ceil(days / DAYS_PER_WORD)).fill(0);
+        for (const day of list) words[Math.floor(day / DAYS_PER_WORD)] |= 1 << day % DAYS_PER_WORD;
+        const key = words.join();
+        if (!groups.has(key)) groups.set(key, { days: daysOfWords(words), users: 0 });
+        groups.get(key)!.users++;
+      }
+      return [...groups.values()];
+    };
     let seed = 7;
     const random = (n: number) => (seed = (seed * 48_271) % 2_147_483_647) % n;
     for (const [days, first] of [[30, 29], [59, 29], [120, 29], [40, 0]]) {
       // Users with a few visits each, some on the same day twice (two apps), in no particular order.
       const users = Array.from({ length: 300 }, () => Array.from({ length: 1 + random(8) }, () => random(days)));
-      expect(activeUserCounts(users, days, first)).toEqual(byDefinition(users, days, first));
+      expect(activeUserCounts(packed(users, days), days, first)).toEqual(byDefinition(users, days, first));
     }
     expect(activeUserCounts([], 31, 29)).toEqual({ daily: [0, 0], weekly: [0, 0], monthly: [0, 0], rangeUsers: 0 });
     // Active only in the look-back: counted weekly and monthly until those fall away, never daily.
-    expect(activeUserCounts([[25]], 36, 29)).toEqual({ daily: [0, 0, 0, 0, 0, 0, 0], weekly: [1, 1, 1, 0, 0, 0, 0], monthly: [1, 1, 1, 1, 1, 1, 1], rangeUsers: 0 });
+    expect(activeUserCounts([{ days: [25], users: 1 }], 36, 29)).toEqual({ daily: [0, 0, 0, 0, 0, 0, 0], weekly: [1, 1, 1, 0, 0, 0, 0], monthly: [1, 1, 1, 1, 1, 1, 1], rangeUsers: 0 });
+  });
+
+  it("a user's active days come back from their words in order, the last bit of each word included", () => {
+    expect(DAYS_PER_WORD).toBe(31);
+    expect(daysOfWords([1 | (1 << 30), 0, 1 << 2])).toEqual([0, 30, 64]);
+    expect(daysOfWords([0, 0])).toEqual([]);
   });
 
   it("a share of nothing is none, not zero", () => {
