@@ -5,7 +5,7 @@ import type { Context, Db, Viewer } from "../common/context.js";
 import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { localId } from "../common/input-limits.js";
 import { rowsWhere } from "../common/policy.js";
-import { dateRange } from "../common/time.js";
+import { dateRange, daysBetween } from "../common/time.js";
 import { listDefinitions } from "./fields.js";
 import { progressSeries, type ProgressPoint } from "./rules.js";
 
@@ -25,7 +25,7 @@ export interface ProgressReport {
 export function checkRange(from: string, to: string) {
   const problems = new Problems();
   if (to < from) problems.add("to", "Must not be before from");
-  else if ((Date.parse(to) - Date.parse(from)) / 86_400_000 >= MAX_DAYS) problems.add("to", `At most ${MAX_DAYS} days`);
+  else if (daysBetween(from, to) >= MAX_DAYS) problems.add("to", `At most ${MAX_DAYS} days`);
   problems.throwIfAny();
 }
 

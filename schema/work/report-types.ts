@@ -6,7 +6,7 @@ import { ValidationError } from "../common/errors.js";
 import { YEAR_MONTH } from "../common/input-limits.js";
 import { UserRef } from "../identity/types.js";
 import { dailyTotals, reportCsv, type EmployeeSummary, type Totals } from "./reports.js";
-import { dateRange } from "../common/time.js";
+import { dateRange, daysBetween } from "../common/time.js";
 import type { AfkReason } from "./rules.js";
 import { employeeScope } from "./service.js";
 import { requirePermission, rowsSql } from "../common/policy.js";
@@ -140,8 +140,7 @@ builder.queryField("workDays", (t) =>
     authScopes: { permission: "work.read" },
     args: { from: t.arg({ type: "LocalDate" }), to: t.arg({ type: "LocalDate" }), employeeId: t.arg.globalID({ for: UserRef, required: false }) },
     resolve: async (_r, args, ctx) => {
-      // LocalDates parse as UTC midnights: whole days apart.
-      if ((Date.parse(args.to) - Date.parse(args.from)) / 86_400_000 >= MAX_CHART_DAYS) throw ValidationError.field("to", `The range may span at most ${MAX_CHART_DAYS} days`);
+      if (daysBetween(args.from, args.to) >= MAX_CHART_DAYS) throw ValidationError.field("to", `The range may span at most ${MAX_CHART_DAYS} days`);
       const { workspace, range, sessions } = await sessionsInRange(ctx, args.from, args.to, args.employeeId?.id);
       return dailyTotals(sessions, range, workspace.timeZone, new Date()).days;
     },
