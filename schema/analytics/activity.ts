@@ -96,7 +96,7 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
   );
   const median = Prisma.sql`ROUND(PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY x)::numeric)::int`;
 
-  const [userDays, perDayDurations, flowDays, dropOffs, events, definitions] = await Promise.all([
+  const [dayPatterns, perDayDurations, flowDays, dropOffs, events, definitions] = await Promise.all([
     // Each user's active days as bits of a few int4 words, counted from the look-back's first day,
     // then the users with the same days counted together: grouping by user is one hashing pass with a
     // fixed-size state, and what crosses the wire is one row per pattern of days, not per user-day.
@@ -137,7 +137,7 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
     }),
   ]);
 
-  const users = activeUserCounts(userDays.map((u) => ({ days: daysOfWords(u.words), users: u.users })), daysBetween(lookBackFrom, to) + 1, daysBetween(lookBackFrom, from));
+  const users = activeUserCounts(dayPatterns.map((p) => ({ days: daysOfWords(p.words), users: p.users })), daysBetween(lookBackFrom, to) + 1, daysBetween(lookBackFrom, from));
   const durationsOf = new Map(perDayDurations.map((d) => [d.date, d]));
   const perDay: Day[] = users.daily.map((activeUsers, i) => {
     const date = addDays(from, i);
