@@ -183,21 +183,24 @@ export async function applyMerges(tx: Tx, appId: string, merged: { goneId: strin
 async function insertEvents(tx: Tx, app: IngestingApp, events: AnalyticsEvent[], sessionOf: string[], writes: SessionWrite[], assumeUnseen: boolean) {
   const col = <T>(f: (w: SessionWrite) => T) => writes.map(f);
   const iso = (d: Date) => d.toISOString();
+  // The events travel as one jsonb document, made by JSON.stringify and parsed once by PostgreSQL:
+  // as eleven arrays, each element was escaped in JavaScript twice (by Prisma and by pg).
+  const batch = JSON.stringify(events.map((e, i) => ({
+    i: e.eventId, u: e.userKey, d: e.identified, c: e.clientSessionId, n: e.name, t: e.timestamp,
+    p: e.properties, a: e.userAgent, v: e.environment, x: e.clampedTimestamp, s: sessionOf[i],
+  })));
   const rows = await tx.$queryRaw<{ stored: number }[]>`
-    WITH new_ids AS (
-      INSERT INTO "AnalyticsEventId" ("appId", "eventId") SELECT ${app.id}::uuid, unnest(${events.map((e) => e.eventId)}::text[])
+    WITH batch AS (
+      SELECT * FROM jsonb_to_recordset(${batch}::jsonb) AS e(i text, u text, d bool, c text, n text, t timestamptz, p jsonb, a text, v text, x bool, s uuid)
+    ), new_ids AS (
+      INSERT INTO "AnalyticsEventId" ("appId", "eventId") SELECT ${app.id}::uuid, i FROM batch
       ${assumeUnseen ? Prisma.empty : Prisma.sql`ON CONFLICT ("appId", "eventId") DO NOTHING`}
       RETURNING "eventId"
     ), inserted AS (
       INSERT INTO "RawEvent" ("appId", "eventId", "userKey", "identified", "clientSessionId", "name", "timestamp", "properties",
                               "userAgent", "environment", "clampedTimestamp", "sessionId")
-      SELECT ${app.id}::uuid, e.id, e.u, e.ident, e.cs, e.n, e.ts::timestamptz, e.p::jsonb, e.ua, e.env, e.cl, e.s::uuid
-      FROM unnest(${events.map((e) => e.eventId)}::text[], ${events.map((e) => e.userKey)}::text[], ${events.map((e) => e.identified)}::bool[],
-                  ${events.map((e) => e.clientSessionId)}::text[], ${events.map((e) => e.name)}::text[], ${events.map((e) => iso(e.timestamp))}::text[],
-                  ${events.map((e) => JSON.stringify(e.properties))}::text[], ${events.map((e) => e.userAgent)}::text[],
-                  ${events.map((e) => e.environment)}::text[], ${events.map((e) => e.clampedTimestamp)}::bool[], ${sessionOf}::text[])
-        AS e(id, u, ident, cs, n, ts, p, ua, env, cl, s)
-      JOIN new_ids ON new_ids."eventId" = e.id
+      SELECT ${app.id}::uuid, e.i, e.u, e.d, e.c, e.n, e.t, e.p, e.a, e.v, e.x, e.s
+      FROM batch e JOIN new_ids ON new_ids."eventId" = e.i
       RETURNING "sessionId"
     ), counts AS (
       SELECT "sessionId" AS id, count(*)::int AS n FROM inserted GROUP BY 1

@@ -37,6 +37,24 @@ describe("storing batches", () => {
     expect(await eventCount("ana")).toBe(3);
   });
 
+  it("stores every field exactly as sent: quotes, backslashes, escapes, emoji, nulls and milliseconds", async () => {
+    const properties = { path: "C:\\u0000\\temp", quote: 'say "hi"', nested: { list: [1, 2.5, true, null, "🙂"], empty: {} }, "key \"with\" quotes": "\\" };
+    const sent = {
+      eventId: 'ev "1" \\ 🙂', userId: "user\\with\\backslashes", sessionId: "tab \"one\"", name: "Checkout — paid ✓",
+      timestamp: new Date(base + 123).toISOString(), properties, userAgent: 'Agent/1.0 (quoted "part")', environment: "staging\nnext",
+    };
+    const events = validateBatch({ events: [sent, { ...sent, eventId: "plain", sessionId: undefined, userAgent: undefined, environment: undefined, properties: undefined }] }).events;
+    expect(await ingestEvents(db, app, events)).toMatchObject({ stored: 2 });
+    const stored = await db.rawEvent.findMany({
+      where: { appId: app.id, userKey: sent.userId }, orderBy: { eventId: "asc" },
+      select: { eventId: true, clientSessionId: true, name: true, timestamp: true, properties: true, userAgent: true, environment: true, identified: true },
+    });
+    expect(stored).toEqual([
+      { eventId: sent.eventId, clientSessionId: sent.sessionId, name: sent.name, timestamp: new Date(base + 123), properties, userAgent: sent.userAgent, environment: sent.environment, identified: true },
+      { eventId: "plain", clientSessionId: null, name: sent.name, timestamp: new Date(base + 123), properties: {}, userAgent: null, environment: null, identified: true },
+    ]);
+  });
+
   it("concurrent retries of one batch store it once", async () => {
     const events = batch("ben", Array.from({ length: 40 }, (_, i): [string, number] => [`b${i}`, i]));
     const results = await Promise.all([1, 2, 3, 4].map(() => ingestEvents(db, app, events)));
