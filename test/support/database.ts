@@ -33,15 +33,21 @@ export async function freshDatabase(): Promise<{ url: string; db: PrismaClient; 
 
 /**
  * Scans (sequential and index) of each table once every backend has published its counts, to
- * count the queries a request ran: PostgreSQL 15 flushes a busy backend's pending statistics at
- * most once a second and an idle one's within ten, so polling until the number "settles" can stop
- * early and count earlier requests' scans as this one's.
+ * count the queries a request ran. PostgreSQL 15 keeps a backend's counts pending for up to ten
+ * seconds, but a backend publishes them as it exits: so the database's other backends (the stack's
+ * idle pooled connections) are ended first, waiting for each to exit, and their pools open new ones.
  */
 export async function settledScans(databaseUrl: string, tables: string[]): Promise<Record<string, number>> {
-  await new Promise((r) => setTimeout(r, 11_000));
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   try {
+    const ended = await db.query(
+      `SELECT bool_and(pg_terminate_backend(pid, 10000)) AS ok FROM pg_stat_activity
+       WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
+    );
+    if (ended.rows[0].ok === false) throw new Error("a backend did not exit within 10 s");
+    // The pools see their connections close (loopback, within a millisecond) before the next request.
+    await new Promise((r) => setTimeout(r, 200));
     const { rows } = await db.query(`SELECT relname, coalesce(seq_scan, 0) + coalesce(idx_scan, 0) AS n FROM pg_stat_user_tables WHERE relname = ANY($1)`, [tables]);
     return Object.fromEntries(tables.map((t) => [t, Number(rows.find((r) => r.relname === t)?.n ?? 0)]));
   } finally {
