@@ -90,7 +90,8 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
   const durations = Prisma.sql`(SELECT a.day, a."durationSeconds" AS seconds, a.sessions FROM "SessionDurationDay" a WHERE ${countsSql(ctx, f, from, to)}
     UNION ALL SELECT ${day}, s."durationSeconds", 1 FROM "UserSession" s WHERE ${inProgress} AND s."startedAt" >= ${range.start} AND s."startedAt" < ${range.end})`;
   const inRange = countsSql(ctx, f, from, to);
-  const wordsPerUser = Math.ceil((daysBetween(lookBackFrom, to) + 1) / DAYS_PER_WORD);
+  const lookBackDays = daysBetween(lookBackFrom, to) + 1;
+  const wordsPerUser = Math.ceil(lookBackDays / DAYS_PER_WORD);
   const dayBits = Prisma.join(
     Array.from({ length: wordsPerUser }, (_, w) => Prisma.sql`bit_or(CASE WHEN v.day / ${DAYS_PER_WORD}::int = ${w}::int THEN 1 << (v.day % ${DAYS_PER_WORD}::int) ELSE 0 END)`),
   );
@@ -137,7 +138,7 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
     }),
   ]);
 
-  const users = activeUserCounts(dayPatterns.map((p) => ({ days: daysOfWords(p.words), users: p.users })), daysBetween(lookBackFrom, to) + 1, daysBetween(lookBackFrom, from));
+  const users = activeUserCounts(dayPatterns.map((p) => ({ days: daysOfWords(p.words), users: p.users })), lookBackDays, daysBetween(lookBackFrom, from));
   const durationsOf = new Map(perDayDurations.map((d) => [d.date, d]));
   const perDay: Day[] = users.daily.map((activeUsers, i) => {
     const date = addDays(from, i);
