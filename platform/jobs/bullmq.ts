@@ -5,7 +5,7 @@ import { JobCatalog, retryPolicy, type EnqueueOptions, type FailedJob, type Jobs
 import { logJobFailure } from "./retry.js";
 import { log } from "../../schema/common/log.js";
 
-const QUEUE = "sessions";
+export const QUEUE = "sessions";
 
 function connect(url: string) {
   // BullMQ requires maxRetriesPerRequest null for blocking connections.
@@ -23,7 +23,9 @@ export class BullJobs implements Jobs {
     this.queue = new Queue(QUEUE, {
       connection: connect(redisUrl),
       defaultJobOptions: {
-        removeOnComplete: 1000,
+        // A finished job is done with: nothing reads completed jobs, and keeping the last thousand
+        // kept their payloads too, up to a thousand batches of raw events in Redis's memory.
+        removeOnComplete: true,
         removeOnFail: 10_000,
       },
     });

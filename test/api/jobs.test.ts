@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import type { Services } from "../../schema/common/context.js";
 import { JobCatalog, type Jobs } from "../../schema/common/jobs.js";
-import { BullJobs, startBullWorker } from "../../platform/jobs/bullmq.js";
+import { BullJobs, QUEUE, startBullWorker } from "../../platform/jobs/bullmq.js";
 import { EmbeddedJobs } from "../../platform/jobs/embedded.js";
 import { freshDatabase } from "../support/database.js";
 
@@ -125,9 +125,9 @@ describe("embedded runner (PostgreSQL rows, in-process)", () => {
 });
 
 describe.runIf(inject("redisUrl"))("BullMQ runner (Redis)", () => {
+  const url = `${inject("redisUrl")}/15`;
   jobContract("bull", async (catalog) => {
     const database = await freshDatabase();
-    const url = `${inject("redisUrl")}/15`;
     const { Redis } = await import("ioredis");
     const redis = new Redis(url);
     await redis.flushdb();
@@ -144,5 +144,20 @@ describe.runIf(inject("redisUrl"))("BullMQ runner (Redis)", () => {
         await database.stop();
       },
     };
+  });
+
+  // Like the embedded runner, which deletes a job's row once it has run.
+  it("keeps nothing of the jobs that completed, their payloads included", async () => {
+    const { Queue } = await import("bullmq");
+    const { Redis } = await import("ioredis");
+    const redis = new Redis(url, { maxRetriesPerRequest: null });
+    const queue = new Queue(QUEUE, { connection: redis });
+    try {
+      expect(seen["bull.counted"]).toHaveLength(24);
+      expect(await queue.getJobCounts("completed")).toEqual({ completed: 0 });
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
   });
 });
