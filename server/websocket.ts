@@ -63,6 +63,13 @@ interface Extra {
   readonly request: Upgrade;
 }
 
+/** How long a new socket may take to send connection_init (graphql-ws's default). */
+const INIT_WAIT_MS = 3_000;
+
+function initTimedOut(socket: WebSocket) {
+  socket.close(CloseCode.ConnectionInitialisationTimeout, "Connection initialisation timeout");
+}
+
 /** A socket's failure: logged, and the socket closed. `this` is the socket, so no socket keeps a closure for it. */
 function failed(this: WebSocket, error: unknown) {
   log.error({ err: error }, "WebSocket operation failed");
@@ -100,8 +107,18 @@ class Connection {
     this.socket.on("message", this.received.bind(this));
   }
 
+  /**
+   * graphql-ws takes a message parsed or not, and its handler holds what it was given for as long as
+   * the operation runs: parsed here, the text is garbage at once. Text that isn't JSON goes on as it
+   * is, for graphql-ws to refuse (4400).
+   */
   private received(data: RawData) {
-    void this.handle!(String(data)).catch((error) => failed.call(this.socket, error));
+    const text = String(data);
+    let message: unknown = text;
+    try {
+      message = JSON.parse(text);
+    } catch {}
+    void this.handle!(message as string).catch((error) => failed.call(this.socket, error));
   }
 
   ended(code: number, reason: Buffer) {
@@ -111,18 +128,42 @@ class Connection {
 
 /**
  * graphql-ws's protocol on the ws sockets, as graphql-ws/use/ws runs it but keeping less per socket:
- * no timers of its own (keepAlive pings every socket from one), no handler frame holding the
- * message's buffer for as long as the operation it started runs, and no closures of its own.
+ * no timers of its own (keepAlive pings every socket from one; the wait for connection_init is timed
+ * here, as graphql-ws would keep its spent timer for the socket's whole life), no handler frame
+ * holding the message's text for as long as the operation it started runs, and no closures or
+ * `once` wrappers of its own (a socket emits `close` once, and is closed on its first `error`).
  */
 function serve(options: ServerOptions<undefined, Extra>, wss: WebSocketServer) {
-  const server = makeServer(options);
+  const awaitingInit = new WeakMap<WebSocket, NodeJS.Timeout>();
+  const server = makeServer({
+    ...options,
+    connectionInitWaitTimeout: Infinity,
+    onConnect: (ctx) => {
+      clearTimeout(awaitingInit.get(ctx.extra.socket));
+      awaitingInit.delete(ctx.extra.socket);
+      return options.onConnect?.(ctx);
+    },
+  });
   wss.options.handleProtocols = handleProtocols;
   wss.on("connection", (socket: WebSocket, request: Upgrade) => {
-    socket.once("error", failed);
+    socket.on("error", failed);
+    awaitingInit.set(socket, setTimeout(initTimedOut, INIT_WAIT_MS, socket));
     const connection = new Connection(socket);
     connection.closed = server.opened(connection, { socket, request });
-    socket.once("close", connection.ended.bind(connection));
+    socket.on("close", connection.ended.bind(connection));
   });
+}
+
+/** Query texts seen lately, so that thousands of sockets running one query hold one copy of its text. */
+const queryTexts = new Map<string, string>();
+const QUERY_TEXTS_KEPT = 1_000;
+
+function sharedText(query: string) {
+  const known = queryTexts.get(query);
+  if (known !== undefined) return known;
+  if (queryTexts.size >= QUERY_TEXTS_KEPT) queryTexts.clear();
+  queryTexts.set(query, query);
+  return query;
 }
 
 /** setTimeout's ceiling (about 24.8 days); longer expiries are re-armed when it fires. */
@@ -253,6 +294,8 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
       },
       onSubscribe: async (ctx, id, payload) => {
         const state = states.get(ctx.extra.socket)!;
+        // graphql-ws holds the payload while the operation runs; wall displays all send the same text.
+        (payload as { query: string }).query = sharedText(payload.query);
         // graphql-ws counts this operation among the socket's before calling here, and forgets it when
         // it ends or fails: operations sent together can't all pass the cap.
         if (Object.keys(ctx.subscriptions).length > config.maxSubscriptionsPerSocket) {
