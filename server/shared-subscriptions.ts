@@ -4,17 +4,29 @@ import { LatestOnly } from "../schema/common/latest.js";
 
 type Source = AsyncIterator<ExecutionResult> & { return?(): Promise<unknown> };
 
-/** One socket's operation in a group: where its frames go, and at most one frame waiting to. */
-interface Member {
-  socket: WebSocket;
-  /** The operation's id (graphql-ws holds the same string): the only per-socket bytes of a frame. */
-  id: string;
-  /** graphql-ws's view of the operation: ends when the group does, returned when the client leaves. */
-  done: LatestOnly<never>;
-  sending: boolean;
+/**
+ * One socket's operation in a group: where its frames go, and at most one frame waiting to. It is
+ * also graphql-ws's view of the operation: it ends when the group does, and is returned when the
+ * client leaves. One object, no closures: a wall display's process holds thousands.
+ */
+class Member extends LatestOnly<never> {
+  sending = false;
   /** The newest payload that arrived while one was still being written: a slow socket holds one, never a queue. */
-  owed: Buffer | null;
-  onFirstFrame: (() => void) | null;
+  owed: Buffer | null = null;
+
+  constructor(
+    private readonly group: Group,
+    readonly socket: WebSocket,
+    /** The operation's id (graphql-ws holds the same string): the only per-socket bytes of a frame. */
+    readonly id: string,
+    public onFirstFrame: (() => void) | null,
+  ) {
+    super();
+  }
+
+  protected override closed() {
+    this.group.leave(this);
+  }
 }
 
 /** The payload of a graphql-transport-ws `next` message, as graphql-ws itself would write it. */
@@ -62,14 +74,14 @@ class Group {
   }
 
   join(socket: WebSocket, id: string, onFirstFrame: () => void): AsyncIterableIterator<never> {
-    const member: Member = { socket, id, done: new LatestOnly(() => this.leave(member)), sending: false, owed: null, onFirstFrame };
+    const member = new Member(this, socket, id, onFirstFrame);
     this.members.add(member);
     // Each payload is the whole state, so a late joiner starts from the current one.
     if (this.latest) send(member, this.latest);
-    return member.done;
+    return member;
   }
 
-  private leave(member: Member) {
+  leave(member: Member) {
     this.members.delete(member);
     if (!this.members.size) this.close();
   }
@@ -82,7 +94,7 @@ class Group {
     // still owed would come after it, and the stream has ended anyway.
     for (const member of this.members) {
       member.owed = null;
-      member.done.end();
+      member.end();
     }
     this.onEmpty();
   }

@@ -7,7 +7,7 @@ export class LatestOnly<T> implements AsyncIterableIterator<T> {
   private waiting: ((r: IteratorResult<T>) => void) | null = null;
   private done = false;
 
-  constructor(private readonly onClose: () => void = () => {}) {}
+  constructor(private readonly onClose?: () => void) {}
 
   push(value: T) {
     if (this.done) return;
@@ -45,9 +45,14 @@ export class LatestOnly<T> implements AsyncIterableIterator<T> {
       this.latest = null;
       this.waiting?.({ value: undefined, done: true });
       this.waiting = null;
-      this.onClose();
+      this.closed();
     }
     return Promise.resolve({ value: undefined, done: true });
+  }
+
+  /** Called once, when the consumer finishes; a subclass may answer it without a closure of its own. */
+  protected closed() {
+    this.onClose?.();
   }
 
   [Symbol.asyncIterator]() {

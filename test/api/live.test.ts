@@ -107,6 +107,25 @@ describe("liveBoard over graphql-ws", () => {
     for (const client of Object.values(clients)) await client.dispose();
   });
 
+  it("ends a shared payload when its last viewer leaves: the next viewer starts from a fresh snapshot", async () => {
+    const first = wsClient(url, { token: lisa });
+    const watching = subscribe<Board>(first, BOARD, { ticks: false });
+    expect((await watching.next()).liveBoard.reason).toBe("SNAPSHOT");
+    const { startTimer } = await ok(url, START, { d: "seen, then left" }, { token: tom });
+    expect((await watching.next(has(startTimer.id))).liveBoard.reason).toBe("CHANGE");
+    watching.dispose(); // the operation completes; the socket stays open
+    await new Promise((r) => setTimeout(r, 300));
+
+    // A group that outlived its viewers would hand the newcomer its last payload, the CHANGE above.
+    const next = wsClient(url, { token: lisa });
+    const board = await subscribe<Board>(next, BOARD, { ticks: false }).next();
+    expect(board.liveBoard.reason).toBe("SNAPSHOT");
+    expect(board.liveBoard.sessions.map((s) => s.id)).toContain(startTimer.id);
+    await ok(url, STOP, {}, { token: tom });
+    await first.dispose();
+    await next.dispose();
+  });
+
   it("sends a viewer no payload for changes to rows it can't see", async () => {
     // Not even an empty CHANGE: when others' sessions change, and how often, is theirs to know.
     const emma = ws.employee2.token;
