@@ -149,9 +149,4 @@ export class SharedSubscriptions {
     }
     return group.join(socket, id, onFirstFrame);
   }
-
-  /** Running groups, for the metrics and the bench: how many payloads each tick builds. */
-  get size() {
-    return this.groups.size;
-  }
 }
