@@ -154,11 +154,16 @@ function serve(options: ServerOptions<undefined, Extra>, wss: WebSocketServer) {
   });
 }
 
-/** Query texts seen lately, so that thousands of sockets running one query hold one copy of its text. */
+/**
+ * Query texts seen lately, so that thousands of sockets running one query hold one copy of its text.
+ * Only short texts, and at most a thousand: a client sending many large ones can't pin memory here.
+ */
 const queryTexts = new Map<string, string>();
 const QUERY_TEXTS_KEPT = 1_000;
+const QUERY_TEXT_LONGEST = 4_096;
 
 function sharedText(query: string) {
+  if (query.length > QUERY_TEXT_LONGEST) return query;
   const known = queryTexts.get(query);
   if (known !== undefined) return known;
   if (queryTexts.size >= QUERY_TEXTS_KEPT) queryTexts.clear();
