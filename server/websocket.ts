@@ -38,14 +38,14 @@ const KEEP_ALIVE_MS = 12_000;
  * Pings every socket from one timer, instead of graphql-ws's interval, pong listener and timeout per
  * socket: a socket that hasn't answered the previous ping by the next one is dropped.
  */
-function keepAlive(wss: WebSocketServer) {
+function keepAlive(wss: WebSocketServer, open: ReadonlySet<WebSocket>) {
   const unanswered = new WeakSet<WebSocket>();
   function answered(this: WebSocket) {
     unanswered.delete(this);
   }
   wss.on("connection", (socket: WebSocket) => socket.on("pong", answered));
   const timer = setInterval(() => {
-    for (const socket of wss.clients) {
+    for (const socket of open) {
       if (unanswered.has(socket)) socket.terminate();
       else if (socket.readyState === socket.OPEN) {
         unanswered.add(socket);
@@ -87,8 +87,12 @@ class Connection {
   /** graphql-ws's cleanup, once the socket closes. */
   closed: ((code?: number, reason?: string) => Promise<void>) | null = null;
 
-  constructor(private readonly socket: WebSocket) {
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly open: Set<WebSocket>,
+  ) {
     this.protocol = socket.protocol;
+    open.add(socket);
   }
 
   send(data: string) {
@@ -122,6 +126,7 @@ class Connection {
   }
 
   ended(code: number, reason: Buffer) {
+    this.open.delete(this.socket);
     void this.closed?.(code, String(reason)).catch((error) => failed.call(this.socket, error));
   }
 }
@@ -132,8 +137,11 @@ class Connection {
  * here, as graphql-ws would keep its spent timer for the socket's whole life), no handler frame
  * holding the message's text for as long as the operation it started runs, and no closures or
  * `once` wrappers of its own (a socket emits `close` once, and is closed on its first `error`).
+ * Returns the open sockets: tracked here rather than by ws (`clientTracking`), which would add a
+ * closure and a second `close` listener to every socket.
  */
-function serve(options: ServerOptions<undefined, Extra>, wss: WebSocketServer) {
+function serve(options: ServerOptions<undefined, Extra>, wss: WebSocketServer): ReadonlySet<WebSocket> {
+  const open = new Set<WebSocket>();
   const awaitingInit = new WeakMap<WebSocket, NodeJS.Timeout>();
   const server = makeServer({
     ...options,
@@ -148,10 +156,11 @@ function serve(options: ServerOptions<undefined, Extra>, wss: WebSocketServer) {
   wss.on("connection", (socket: WebSocket, request: Upgrade) => {
     socket.on("error", failed);
     awaitingInit.set(socket, setTimeout(initTimedOut, INIT_WAIT_MS, socket));
-    const connection = new Connection(socket);
+    const connection = new Connection(socket, open);
     connection.closed = server.opened(connection, { socket, request });
     socket.on("close", connection.ended.bind(connection));
   });
+  return open;
 }
 
 /**
@@ -184,6 +193,17 @@ function closeAtExpiry(socket: WebSocket, expiresAt: Date | null) {
     socket.once("close", () => clearTimeout(timer));
   };
   arm();
+}
+
+type ConnectionParams = { token?: unknown; authorization?: string };
+
+/**
+ * A token in connectionParams is the secret as it is: cut from "Bearer <token>", the secret would
+ * be a slice keeping that joined text alive for the socket's whole life, beside the token itself.
+ */
+function credentialsOf(params: ConnectionParams, cookie: string | undefined) {
+  if (typeof params.token === "string" && /^\S+$/.test(params.token)) return { secret: params.token, viaCookie: false };
+  return credentialsFrom(params.authorization, cookie);
 }
 
 /** Same member, same workspace, same permissions: the socket's running operations stay valid. */
@@ -222,7 +242,7 @@ function sharedAudience(schema: GraphQLSchema, document: DocumentNode, operation
  * token in connectionParams); limits run through the same envelop plugins as HTTP.
  */
 export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, limits: RateLimits, config: Config, metrics: Metrics) {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxBodyBytes });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxBodyBytes, clientTracking: false });
   const states = new Map<WebSocket, SocketState>();
   const plans = new WeakMap<object, Plan>();
   /** Subscriptions waiting for their first payload, by their context: how long a wall display waits. */
@@ -253,7 +273,7 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
     variableValues: payload.variables,
   });
 
-  serve(
+  const open = serve(
     {
       execute: (args) => {
         const plan = plans.get(args.contextValue as object) as Extract<Plan, { kind: "own" }>;
@@ -270,9 +290,7 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
       },
       onConnect: async (ctx) => {
         const { socket, request } = ctx.extra;
-        const params = (ctx.connectionParams ?? {}) as { token?: string; authorization?: string };
-        const bearer = params.token ? `Bearer ${params.token}` : params.authorization;
-        const credentials = credentialsFrom(bearer, request.headers.cookie);
+        const credentials = credentialsOf((ctx.connectionParams ?? {}) as ConnectionParams, request.headers.cookie);
         if (!credentials) {
           socket.close(4401, "Unauthorized: send a token in connectionParams or sign in");
           return false;
@@ -324,7 +342,7 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
     },
     wss,
   );
-  const stopPinging = keepAlive(wss);
+  const stopPinging = keepAlive(wss, open);
 
   /** Counts the operation against the credential's limit, then plans how it runs (or answers its errors). */
   async function prepare(state: SocketState, payload: SubscribePayload, socket: WebSocket, id: string): Promise<ExecutionArgs | readonly GraphQLError[]> {
@@ -363,7 +381,7 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
     },
     async close() {
       stopPinging();
-      for (const client of wss.clients) client.close(1001, "Server shutting down");
+      for (const client of open) client.close(1001, "Server shutting down");
       await new Promise<void>((resolve, reject) => wss.close((error) => (error ? reject(error) : resolve())));
     },
   };

@@ -163,8 +163,16 @@ describe("liveBoard over graphql-ws", () => {
 });
 
 describe("WebSocket auth", () => {
-  it("closes with 4401 for a bad token and for none", async () => {
-    for (const params of [{ token: "sp_pat_wrong" }, undefined]) {
+  it("takes the token as `token` or as `authorization: Bearer …`", async () => {
+    for (const params of [{ token: ws.manager.token }, { authorization: `Bearer ${ws.manager.token}` }]) {
+      const client = wsClient(url, params);
+      expect((await subscribe<Board>(client, BOARD).next()).liveBoard.reason).toBe("SNAPSHOT");
+      await client.dispose();
+    }
+  });
+
+  it("closes with 4401 for a bad token, one that isn't text, and none", async () => {
+    for (const params of [{ token: "sp_pat_wrong" }, { token: 42 }, { token: `${ws.manager.token} x` }, undefined]) {
       const client = wsClient(url, params);
       const code = closeCode(client);
       subscribe(client, BOARD);

@@ -1,5 +1,6 @@
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { WebSocket } from "ws";
 import { ok, subscribe, tokenFor, wsClient } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
@@ -62,10 +63,27 @@ function signInRequest(url: string) {
   return { written, response };
 }
 
+/** When a socket closes, with its code and reason. */
+function closing(socket: WebSocket) {
+  return new Promise<[number, string]>((resolve) => socket.on("close", (code, reason) => resolve([code, String(reason)])));
+}
+
 describe("graceful shutdown", () => {
-  it("finishes in-flight requests on SIGTERM, then exits cleanly", async () => {
+  it("finishes in-flight requests on SIGTERM, closes every socket (1001), then exits cleanly", async () => {
     const stack = await startStack();
     const url = stack.urls[0];
+    const wsUrl = url.replace(/^http/, "ws") + "/graphql";
+    // A wall display watching the board, and a socket that hasn't yet sent connection_init.
+    const display = new WebSocket(wsUrl, "graphql-transport-ws");
+    const displayClosed = closing(display);
+    await new Promise((resolve) => display.on("open", resolve));
+    display.send(JSON.stringify({ type: "connection_init", payload: { token: await tokenFor(url, "lisa@demo.test") } }));
+    const acknowledged = new Promise((resolve) => display.on("message", (data) => JSON.parse(String(data)).type === "connection_ack" && resolve(true)));
+    expect(await acknowledged).toBe(true);
+    display.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: BOARD } }));
+    const fresh = new WebSocket(wsUrl, "graphql-transport-ws");
+    const freshClosed = closing(fresh);
+    await new Promise((resolve) => fresh.on("open", resolve));
     let answered = 0;
     const requests = Array.from({ length: 20 }, () => signInRequest(url));
     const responses = requests.map((r) => r.response.then((v) => (answered++, v)));
@@ -74,6 +92,8 @@ describe("graceful shutdown", () => {
     const exit = stack.apis[0].stop("SIGTERM");
     expect(answered).toBeLessThan(20); // some were still being worked on when the signal came
     expect(await Promise.all(responses)).toEqual(Array.from({ length: 20 }, () => [200, "SignInPayload"]));
+    const goingAway: [number, string] = [1001, "Server shutting down"];
+    expect(await Promise.all([displayClosed, freshClosed])).toEqual([goingAway, goingAway]);
     expect(await exit).toBe(0);
     await stack.stop();
   }, 120_000); // it starts its own stack, which takes a hook's time on a busy machine
