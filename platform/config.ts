@@ -12,6 +12,8 @@ export interface Config {
   allowedOrigins: string[];
   maxBodyBytes: number;
   maxSubscriptionsPerSocket: number;
+  /** How often every WebSocket is pinged: one that hasn't answered the previous ping by the next is dropped. */
+  wsPingMs: number;
   liveTickMs: number;
   /** On SIGTERM, how long to keep serving (healthz says 503) before the listener closes. */
   shutdownGraceMs: number;
@@ -36,6 +38,14 @@ export interface Config {
   llmSummaries: { url: string; apiKey: string; model: string; timeoutMs: number } | null;
 }
 
+/** A timer's interval: a typo must stop the process, not run the timer every millisecond. */
+function interval(name: string, value: string | undefined, fallback: number) {
+  if (!value) return fallback;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 1) throw new Error(`${name} must be a whole number of milliseconds above 0, not "${value}"`);
+  return ms;
+}
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: Number(env.PORT ?? 4000),
@@ -46,7 +56,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins: (env.ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean),
     maxBodyBytes: Number(env.MAX_BODY_BYTES ?? 1_000_000),
     maxSubscriptionsPerSocket: Number(env.MAX_SUBSCRIPTIONS_PER_SOCKET ?? 20),
-    liveTickMs: Number(env.LIVE_TICK_MS ?? 1000),
+    wsPingMs: interval("WS_PING_MS", env.WS_PING_MS, 12_000),
+    liveTickMs: interval("LIVE_TICK_MS", env.LIVE_TICK_MS, 1000),
     shutdownGraceMs: Number(env.SHUTDOWN_GRACE_MS ?? 1000),
     // The embedded default seeds a demo workspace on first run; on PostgreSQL only when asked to.
     seedDemo: env.SEED_DEMO ? env.SEED_DEMO === "true" : !env.DATABASE_URL,
@@ -54,7 +65,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT ?? 4000}`).replace(/\/$/, ""),
     mailOutbox: env.MAIL_OUTBOX || null,
     metricsToken: env.METRICS_TOKEN || null,
-    jobLockMs: Number(env.JOB_LOCK_MS ?? 30_000),
+    jobLockMs: interval("JOB_LOCK_MS", env.JOB_LOCK_MS, 30_000),
     screenshotQuota: parseScreenshotQuota(env.SCREENSHOT_QUOTA),
     rateLimits: {
       signInPerAddress: parseRateLimit(env.RATE_LIMIT_SIGN_IN_PER_ADDRESS, DEFAULT_RATE_LIMITS.signInPerAddress),

@@ -31,14 +31,11 @@ interface SocketState {
 type Upgrade = { headers: Pick<IncomingHttpHeaders, "cookie" | "origin" | "host"> };
 const upgradeOf = ({ headers: { cookie, origin, host } }: IncomingMessage): Upgrade => ({ headers: { cookie, origin, host } });
 
-/** How long a socket may leave a ping unanswered before it is dropped (graphql-ws's default). */
-const KEEP_ALIVE_MS = 12_000;
-
 /**
  * Pings every socket from one timer, instead of graphql-ws's interval, pong listener and timeout per
  * socket: a socket that hasn't answered the previous ping by the next one is dropped.
  */
-function keepAlive(wss: WebSocketServer, open: ReadonlySet<WebSocket>) {
+function keepAlive(wss: WebSocketServer, open: ReadonlySet<WebSocket>, everyMs: number) {
   const unanswered = new WeakSet<WebSocket>();
   function answered(this: WebSocket) {
     unanswered.delete(this);
@@ -52,7 +49,7 @@ function keepAlive(wss: WebSocketServer, open: ReadonlySet<WebSocket>) {
         socket.ping();
       }
     }
-  }, KEEP_ALIVE_MS);
+  }, everyMs);
   timer.unref();
   return () => clearInterval(timer);
 }
@@ -342,7 +339,7 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
     },
     wss,
   );
-  const stopPinging = keepAlive(wss, open);
+  const stopPinging = keepAlive(wss, open, config.wsPingMs);
 
   /** Counts the operation against the credential's limit, then plans how it runs (or answers its errors). */
   async function prepare(state: SocketState, payload: SubscribePayload, socket: WebSocket, id: string): Promise<ExecutionArgs | readonly GraphQLError[]> {

@@ -68,22 +68,49 @@ function closing(socket: WebSocket) {
   return new Promise<[number, string]>((resolve) => socket.on("close", (code, reason) => resolve([code, String(reason)])));
 }
 
-describe("graceful shutdown", () => {
-  it("finishes in-flight requests on SIGTERM, closes every socket (1001), then exits cleanly", async () => {
-    const stack = await startStack();
-    const url = stack.urls[0];
-    const wsUrl = url.replace(/^http/, "ws") + "/graphql";
-    // A wall display watching the board, and a socket that hasn't yet sent connection_init.
-    const display = new WebSocket(wsUrl, "graphql-transport-ws");
-    const displayClosed = closing(display);
-    await new Promise((resolve) => display.on("open", resolve));
-    display.send(JSON.stringify({ type: "connection_init", payload: { token: await tokenFor(url, "lisa@demo.test") } }));
-    const acknowledged = new Promise((resolve) => display.on("message", (data) => JSON.parse(String(data)).type === "connection_ack" && resolve(true)));
+/** A raw graphql-ws socket, open; with a token, also past connection_init (acknowledged). */
+async function rawSocket(url: string, token?: string, options: { autoPong?: boolean } = {}) {
+  const socket = new WebSocket(url.replace(/^http/, "ws") + "/graphql", "graphql-transport-ws", options);
+  const closed = closing(socket);
+  await new Promise((resolve) => socket.on("open", resolve));
+  if (token) {
+    const acknowledged = new Promise((resolve) => socket.on("message", (data) => JSON.parse(String(data)).type === "connection_ack" && resolve(true)));
+    socket.send(JSON.stringify({ type: "connection_init", payload: { token } }));
     expect(await acknowledged).toBe(true);
-    display.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: BOARD } }));
-    const fresh = new WebSocket(wsUrl, "graphql-transport-ws");
-    const freshClosed = closing(fresh);
-    await new Promise((resolve) => fresh.on("open", resolve));
+  }
+  return { socket, closed };
+}
+
+// An API process of their own, pinging sockets every 300 ms; the last test stops it.
+describe("an API process of its own", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: { WS_PING_MS: "300" } });
+  }, 120_000); // a stack of its own takes a hook's time on a busy machine
+  afterAll(() => stack?.stop());
+
+  it("drops a socket that leaves a ping unanswered, and keeps one that answers", async () => {
+    const url = stack.urls[0];
+    const token = await tokenFor(url, "lisa@demo.test");
+    const answering = await rawSocket(url, token);
+    const silent = await rawSocket(url, token, { autoPong: false });
+    const started = Date.now();
+    // Dropped at the second ping it leaves unanswered, well before the 3 s connection_init wait.
+    expect((await silent.closed)[0]).toBe(1006);
+    expect(Date.now() - started).toBeLessThan(2000);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const pong = new Promise((resolve) => answering.socket.on("message", (data) => JSON.parse(String(data)).type === "pong" && resolve(true)));
+    answering.socket.send(JSON.stringify({ type: "ping" }));
+    expect(await pong).toBe(true);
+    answering.socket.close();
+  });
+
+  it("finishes in-flight requests on SIGTERM, closes every socket (1001), then exits cleanly", async () => {
+    const url = stack.urls[0];
+    // A wall display watching the board, and a socket that hasn't yet sent connection_init.
+    const display = await rawSocket(url, await tokenFor(url, "lisa@demo.test"));
+    display.socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: BOARD } }));
+    const fresh = await rawSocket(url);
     let answered = 0;
     const requests = Array.from({ length: 20 }, () => signInRequest(url));
     const responses = requests.map((r) => r.response.then((v) => (answered++, v)));
@@ -93,8 +120,7 @@ describe("graceful shutdown", () => {
     expect(answered).toBeLessThan(20); // some were still being worked on when the signal came
     expect(await Promise.all(responses)).toEqual(Array.from({ length: 20 }, () => [200, "SignInPayload"]));
     const goingAway: [number, string] = [1001, "Server shutting down"];
-    expect(await Promise.all([displayClosed, freshClosed])).toEqual([goingAway, goingAway]);
+    expect(await Promise.all([display.closed, fresh.closed])).toEqual([goingAway, goingAway]);
     expect(await exit).toBe(0);
-    await stack.stop();
-  }, 120_000); // it starts its own stack, which takes a hook's time on a busy machine
+  });
 });
