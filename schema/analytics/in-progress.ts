@@ -20,11 +20,16 @@ interface InProgress {
 
 async function read(ctx: Context, excludeBots: boolean): Promise<InProgress> {
   const where = { ...rowsWhere(ctx.viewer, "userSession"), finalizedAt: null, ...(excludeBots ? { isBot: false } : {}) };
-  const [counts, apps, latest] = await Promise.all([
-    ctx.db.userSession.groupBy({ by: ["appId"], where, _count: { _all: true } }),
-    ctx.db.analyticsApp.findMany({ where: rowsWhere(ctx.viewer, "analyticsApp"), orderBy: { name: "asc" } }),
-    ctx.db.userSession.findMany({ where, include, orderBy: [{ lastEventAt: "desc" }, { id: "desc" }], take: LATEST }),
-  ]);
+  // One snapshot: read apart, a session stored between the count and the list would be listed
+  // without being counted.
+  const [counts, apps, latest] = await ctx.db.$transaction(
+    async (tx) => [
+      await tx.userSession.groupBy({ by: ["appId"], where, _count: { _all: true } }),
+      await tx.analyticsApp.findMany({ where: rowsWhere(ctx.viewer, "analyticsApp"), orderBy: { name: "asc" } }),
+      await tx.userSession.findMany({ where, include, orderBy: [{ lastEventAt: "desc" }, { id: "desc" }], take: LATEST }),
+    ] as const,
+    { isolationLevel: "RepeatableRead" },
+  );
   const byApp = new Map(counts.map((c) => [c.appId, c._count._all]));
   return {
     total: counts.reduce((sum, c) => sum + c._count._all, 0),
