@@ -1,7 +1,7 @@
 import { connect } from "node:net";
 import { WebSocket } from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gql, ok, signIn, subscribe, tokenFor, wsClient } from "../support/client.js";
+import { gql, ok, rawSocket, signIn, subscribe, tokenFor, wsClient } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
@@ -219,19 +219,9 @@ describe("WebSocket auth", () => {
 });
 
 describe("graphql-ws protocol on a raw socket", () => {
-  /** A socket speaking graphql-transport-ws, and everything it hears until it closes. */
-  function rawSocket() {
-    const socket = new WebSocket(url.replace(/^http/, "ws") + "/graphql", "graphql-transport-ws");
-    const heard: { type: string }[] = [];
-    socket.on("message", (data) => heard.push(JSON.parse(String(data))));
-    const closed = new Promise<{ code: number; at: number }>((resolve) => socket.on("close", (code) => resolve({ code, at: Date.now() })));
-    const opened = new Promise<number>((resolve) => socket.on("open", () => resolve(Date.now())));
-    return { socket, heard, closed, opened };
-  }
-
   it("closes a socket that sends no connection_init within 3 s with 4408, and keeps one that did", async () => {
-    const silent = rawSocket();
-    const greeted = rawSocket();
+    const silent = rawSocket(url);
+    const greeted = rawSocket(url);
     greeted.socket.on("open", () => greeted.socket.send(JSON.stringify({ type: "connection_init", payload: { token: tom } })));
     const openedAt = await silent.opened;
     const { code, at } = await silent.closed;
@@ -247,7 +237,7 @@ describe("graphql-ws protocol on a raw socket", () => {
   it.each([["text that isn't JSON", "{not json"], ["JSON that isn't a message", "5"], ["a message of no known type", JSON.stringify({ type: "hello" })]])(
     "closes with 4400 on %s",
     async (_name, text) => {
-      const client = rawSocket();
+      const client = rawSocket(url);
       await client.opened;
       client.socket.send(JSON.stringify({ type: "connection_init", payload: { token: tom } }));
       await expect.poll(() => client.heard).toContainEqual({ type: "connection_ack" });

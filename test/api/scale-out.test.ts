@@ -1,7 +1,6 @@
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { WebSocket } from "ws";
-import { ok, subscribe, tokenFor, wsClient } from "../support/client.js";
+import { ok, rawSocket, subscribe, tokenFor, wsClient } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
@@ -63,22 +62,15 @@ function signInRequest(url: string) {
   return { written, response };
 }
 
-/** When a socket closes, with its code and reason. */
-function closing(socket: WebSocket) {
-  return new Promise<[number, string]>((resolve) => socket.on("close", (code, reason) => resolve([code, String(reason)])));
-}
-
 /** A raw graphql-ws socket, open; with a token, also past connection_init (acknowledged). */
-async function rawSocket(url: string, token?: string, options: { autoPong?: boolean } = {}) {
-  const socket = new WebSocket(url.replace(/^http/, "ws") + "/graphql", "graphql-transport-ws", options);
-  const closed = closing(socket);
-  await new Promise((resolve) => socket.on("open", resolve));
+async function openSocket(url: string, token?: string, options: { autoPong?: boolean } = {}) {
+  const raw = rawSocket(url, options);
+  await raw.opened;
   if (token) {
-    const acknowledged = new Promise((resolve) => socket.on("message", (data) => JSON.parse(String(data)).type === "connection_ack" && resolve(true)));
-    socket.send(JSON.stringify({ type: "connection_init", payload: { token } }));
-    expect(await acknowledged).toBe(true);
+    raw.socket.send(JSON.stringify({ type: "connection_init", payload: { token } }));
+    await expect.poll(() => raw.heard).toContainEqual({ type: "connection_ack" });
   }
-  return { socket, closed };
+  return raw;
 }
 
 // An API process of their own, pinging sockets every 300 ms; the last test stops it.
@@ -92,25 +84,24 @@ describe("an API process of its own", () => {
   it("drops a socket that leaves a ping unanswered, and keeps one that answers", async () => {
     const url = stack.urls[0];
     const token = await tokenFor(url, "lisa@demo.test");
-    const answering = await rawSocket(url, token);
-    const silent = await rawSocket(url, token, { autoPong: false });
+    const answering = await openSocket(url, token);
+    const silent = await openSocket(url, token, { autoPong: false });
     const started = Date.now();
     // Dropped at the second ping it leaves unanswered, well before the 3 s connection_init wait.
-    expect((await silent.closed)[0]).toBe(1006);
+    expect((await silent.closed).code).toBe(1006);
     expect(Date.now() - started).toBeLessThan(2000);
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const pong = new Promise((resolve) => answering.socket.on("message", (data) => JSON.parse(String(data)).type === "pong" && resolve(true)));
     answering.socket.send(JSON.stringify({ type: "ping" }));
-    expect(await pong).toBe(true);
+    await expect.poll(() => answering.heard.map((m) => m.type)).toContain("pong");
     answering.socket.close();
   });
 
   it("finishes in-flight requests on SIGTERM, closes every socket (1001), then exits cleanly", async () => {
     const url = stack.urls[0];
     // A wall display watching the board, and a socket that hasn't yet sent connection_init.
-    const display = await rawSocket(url, await tokenFor(url, "lisa@demo.test"));
+    const display = await openSocket(url, await tokenFor(url, "lisa@demo.test"));
     display.socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: BOARD } }));
-    const fresh = await rawSocket(url);
+    const fresh = await openSocket(url);
     let answered = 0;
     const requests = Array.from({ length: 20 }, () => signInRequest(url));
     const responses = requests.map((r) => r.response.then((v) => (answered++, v)));
@@ -119,8 +110,8 @@ describe("an API process of its own", () => {
     const exit = stack.apis[0].stop("SIGTERM");
     expect(answered).toBeLessThan(20); // some were still being worked on when the signal came
     expect(await Promise.all(responses)).toEqual(Array.from({ length: 20 }, () => [200, "SignInPayload"]));
-    const goingAway: [number, string] = [1001, "Server shutting down"];
-    expect(await Promise.all([display.closed, fresh.closed])).toEqual([goingAway, goingAway]);
+    const goingAway = { code: 1001, reason: "Server shutting down" };
+    expect(await Promise.all([display.closed, fresh.closed])).toMatchObject([goingAway, goingAway]);
     expect(await exit).toBe(0);
   });
 });

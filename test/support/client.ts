@@ -62,6 +62,18 @@ export function wsClient(url: string, connectionParams: Record<string, unknown> 
   });
 }
 
+/** A socket speaking graphql-transport-ws with no client library, and everything it hears until it closes. */
+export function rawSocket(url: string, options: { autoPong?: boolean } = {}) {
+  const socket = new WebSocket(url.replace(/^http/, "ws") + "/graphql", "graphql-transport-ws", options);
+  const heard: { type: string }[] = [];
+  socket.on("message", (data) => heard.push(JSON.parse(String(data))));
+  const closed = new Promise<{ code: number; reason: string; at: number }>((resolve) =>
+    socket.on("close", (code, reason) => resolve({ code, reason: String(reason), at: Date.now() })),
+  );
+  const opened = new Promise<number>((resolve) => socket.on("open", () => resolve(Date.now())));
+  return { socket, heard, closed, opened };
+}
+
 /** Collects a subscription's payloads; `next(predicate)` waits for one that matches. */
 export function subscribe<T = any>(client: Client, query: string, variables: Record<string, unknown> = {}) {
   const values: T[] = [];
