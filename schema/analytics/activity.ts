@@ -8,6 +8,7 @@ import type { Context } from "../common/context.js";
 import { ValidationError } from "../common/errors.js";
 import { workspaceOfViewer } from "../identity/service.js";
 import { rowsSql, rowsWhere } from "../common/policy.js";
+import { readInOneSnapshot } from "../common/transactions.js";
 import { addDays, dateRange, daysBetween } from "../common/time.js";
 import { AnalyticsAppRef } from "./apps.js";
 import { activeUserCounts, activityRangeProblems, daysOfWords, share, ACTIVITY_MAX_DAYS, DAYS_PER_WORD, TOP_BUSINESS_EVENTS } from "./rules.js";
@@ -97,40 +98,52 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
   );
   const median = Prisma.sql`ROUND(PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY x)::numeric)::int`;
 
-  const [dayPatterns, perDayDurations, flowDays, dropOffs, events, definitions] = await Promise.all([
-    // Each user's active days as bits of a few int4 words, counted from the look-back's first day,
-    // then the users with the same days counted together: grouping by user is one hashing pass with a
-    // fixed-size state, and what crosses the wire is one row per pattern of days, not per user-day.
-    ctx.db.$queryRaw<{ words: number[]; users: number }[]>`
-      SELECT u.words, COUNT(*)::int AS users
-      FROM (SELECT ARRAY[${dayBits}] AS words
-            FROM (SELECT v.day - ${lookBackFrom}::date AS day, v."userKey" FROM ${visits} v) v GROUP BY v."userKey") u
-      GROUP BY u.words`,
-    // Sessions and their median duration per day, then over the range (the row without a date). Each
-    // day's count of a duration is unrolled into that many values (in the select list: as a lateral
-    // function it cost a call per row) and hashed into the day's array; each array is sorted on its
-    // own for its median, which is cheaper than sorting every value by day first.
-    ctx.db.$queryRaw<{ date: string | null; sessions: number; median: number | null }[]>`
-      WITH per_day AS MATERIALIZED (
-        SELECT d.day, array_agg(d.seconds) AS seconds
-        FROM (SELECT d.day, d.seconds, generate_series(1, d.sessions) FROM ${durations} d) d GROUP BY d.day)
-      SELECT to_char(day, 'YYYY-MM-DD') AS date, cardinality(seconds) AS sessions, (SELECT ${median} FROM unnest(seconds) x) AS median FROM per_day
-      UNION ALL
-      SELECT NULL, COALESCE(SUM(cardinality(seconds)), 0)::int, (SELECT ${median} FROM per_day, unnest(seconds) x) FROM per_day`,
-    ctx.db.$queryRaw<(FlowDay & { flowId: string })[]>`
-      SELECT a."flowId", to_char(a.day, 'YYYY-MM-DD') AS date, SUM(a.sessions)::int AS started,
-             COALESCE(SUM(a.sessions) FILTER (WHERE a.outcome = 'completed'), 0)::int AS completed,
-             COALESCE(SUM(a.sessions) FILTER (WHERE a.outcome = 'mistakes'), 0)::int AS mistakes,
-             COALESCE(SUM(a.sessions) FILTER (WHERE a.outcome = 'dropped_off'), 0)::int AS "droppedOff"
-      FROM "FlowOutcomeDay" a WHERE ${inRange} GROUP BY 1, 2`,
-    ctx.db.$queryRaw<{ flowId: string; step: string; count: number }[]>`
-      SELECT a."flowId", a."lastStep" AS step, SUM(a.sessions)::int AS count
-      FROM "FlowOutcomeDay" a WHERE ${inRange} AND a.outcome = 'dropped_off'
-      GROUP BY 1, 2 ORDER BY count DESC, step`,
-    ctx.db.$queryRaw<{ name: string; count: number }[]>`
-      SELECT a.name, SUM(a.events)::int AS count
-      FROM "BusinessEventDay" a WHERE ${inRange}
-      GROUP BY a.name ORDER BY count DESC, a.name LIMIT ${TOP_BUSINESS_EVENTS}`,
+  // One snapshot: a session stored between two of the counts would count in one and not in the
+  // other (a day's sessions without their users). The flows' definitions are not counts.
+  const [[dayPatterns, perDayDurations, flowDays, dropOffs, events], definitions] = await Promise.all([
+    readInOneSnapshot<
+      [
+        { words: number[]; users: number },
+        { date: string | null; sessions: number; median: number | null },
+        FlowDay & { flowId: string },
+        { flowId: string; step: string; count: number },
+        { name: string; count: number },
+      ]
+    >(ctx, [
+      // Each user's active days as bits of a few int4 words, counted from the look-back's first day,
+      // then the users with the same days counted together: grouping by user is one hashing pass with a
+      // fixed-size state, and what crosses the wire is one row per pattern of days, not per user-day.
+      Prisma.sql`
+        SELECT u.words, COUNT(*)::int AS users
+        FROM (SELECT ARRAY[${dayBits}] AS words
+              FROM (SELECT v.day - ${lookBackFrom}::date AS day, v."userKey" FROM ${visits} v) v GROUP BY v."userKey") u
+        GROUP BY u.words`,
+      // Sessions and their median duration per day, then over the range (the row without a date). Each
+      // day's count of a duration is unrolled into that many values (in the select list: as a lateral
+      // function it cost a call per row) and hashed into the day's array; each array is sorted on its
+      // own for its median, which is cheaper than sorting every value by day first.
+      Prisma.sql`
+        WITH per_day AS MATERIALIZED (
+          SELECT d.day, array_agg(d.seconds) AS seconds
+          FROM (SELECT d.day, d.seconds, generate_series(1, d.sessions) FROM ${durations} d) d GROUP BY d.day)
+        SELECT to_char(day, 'YYYY-MM-DD') AS date, cardinality(seconds) AS sessions, (SELECT ${median} FROM unnest(seconds) x) AS median FROM per_day
+        UNION ALL
+        SELECT NULL, COALESCE(SUM(cardinality(seconds)), 0)::int, (SELECT ${median} FROM per_day, unnest(seconds) x) FROM per_day`,
+      Prisma.sql`
+        SELECT a."flowId", to_char(a.day, 'YYYY-MM-DD') AS date, SUM(a.sessions)::int AS started,
+               COALESCE(SUM(a.sessions) FILTER (WHERE a.outcome = 'completed'), 0)::int AS completed,
+               COALESCE(SUM(a.sessions) FILTER (WHERE a.outcome = 'mistakes'), 0)::int AS mistakes,
+               COALESCE(SUM(a.sessions) FILTER (WHERE a.outcome = 'dropped_off'), 0)::int AS "droppedOff"
+        FROM "FlowOutcomeDay" a WHERE ${inRange} GROUP BY 1, 2`,
+      Prisma.sql`
+        SELECT a."flowId", a."lastStep" AS step, SUM(a.sessions)::int AS count
+        FROM "FlowOutcomeDay" a WHERE ${inRange} AND a.outcome = 'dropped_off'
+        GROUP BY 1, 2 ORDER BY count DESC, step`,
+      Prisma.sql`
+        SELECT a.name, SUM(a.events)::int AS count
+        FROM "BusinessEventDay" a WHERE ${inRange}
+        GROUP BY a.name ORDER BY count DESC, a.name LIMIT ${TOP_BUSINESS_EVENTS}`,
+    ]),
     ctx.db.flowDefinition.findMany({
       where: { app: rowsWhere(ctx.viewer, "analyticsApp"), appId: f.appId },
       include: { app: true },

@@ -5,6 +5,7 @@ import type { AnalyticsApp } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import type { Context } from "../common/context.js";
 import { rowsWhere } from "../common/policy.js";
+import { inOneSnapshot } from "../common/transactions.js";
 import { AnalyticsAppRef } from "./apps.js";
 import { include, UserSessionRef, withPreviews, type Loaded } from "./sessions.js";
 
@@ -22,14 +23,11 @@ async function read(ctx: Context, excludeBots: boolean): Promise<InProgress> {
   const where = { ...rowsWhere(ctx.viewer, "userSession"), finalizedAt: null, ...(excludeBots ? { isBot: false } : {}) };
   // One snapshot: read apart, a session stored between the count and the list would be listed
   // without being counted.
-  const [counts, apps, latest] = await ctx.db.$transaction(
-    async (tx) => [
-      await tx.userSession.groupBy({ by: ["appId"], where, _count: { _all: true } }),
-      await tx.analyticsApp.findMany({ where: rowsWhere(ctx.viewer, "analyticsApp"), orderBy: { name: "asc" } }),
-      await tx.userSession.findMany({ where, include, orderBy: [{ lastEventAt: "desc" }, { id: "desc" }], take: LATEST }),
-    ] as const,
-    { isolationLevel: "RepeatableRead" },
-  );
+  const [counts, apps, latest] = await inOneSnapshot(ctx.db, async (tx) => [
+    await tx.userSession.groupBy({ by: ["appId"], where, _count: { _all: true } }),
+    await tx.analyticsApp.findMany({ where: rowsWhere(ctx.viewer, "analyticsApp"), orderBy: { name: "asc" } }),
+    await tx.userSession.findMany({ where, include, orderBy: [{ lastEventAt: "desc" }, { id: "desc" }], take: LATEST }),
+  ] as const);
   const byApp = new Map(counts.map((c) => [c.appId, c._count._all]));
   return {
     total: counts.reduce((sum, c) => sum + c._count._all, 0),

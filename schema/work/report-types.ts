@@ -10,6 +10,7 @@ import { dateRange, daysBetween } from "../common/time.js";
 import type { AfkReason } from "./rules.js";
 import { employeeScope } from "./service.js";
 import { requirePermission, rowsSql } from "../common/policy.js";
+import { readInOneSnapshot } from "../common/transactions.js";
 
 /** The sessions of a date range (workspace time zone) the viewer may see: everyone's or one employee's. */
 async function rangeScope(ctx: Context, from: string, to: string, employeeId: string | undefined) {
@@ -26,11 +27,13 @@ async function rangeScope(ctx: Context, from: string, to: string, employeeId: st
 export async function sessionsInRange(ctx: Context, from: string, to: string, employeeId: string | undefined) {
   const { workspace, range, inRange } = await rangeScope(ctx, from, to, employeeId);
   // Plain rows, two statements: for a month of a whole team this is several times faster than
-  // loading the sessions through the ORM, and reports read nothing else.
-  const [rows, afk] = await Promise.all([
-    ctx.db.$queryRaw<{ id: string; userId: string; startedAt: Date; endedAt: Date | null; manual: boolean }[]>`
-      SELECT s.id, s."userId", s."startedAt", s."endedAt", s.manual FROM "WorkSession" s WHERE ${inRange}`,
-    ctx.db.$queryRaw<{ sessionId: string; startedAt: Date; endedAt: Date | null; reason: AfkReason | null }[]>`
+  // loading the sessions through the ORM, and reports read nothing else. One snapshot: a session
+  // stopped between the two would otherwise be read as running, with its closing AFK period.
+  const [rows, afk] = await readInOneSnapshot<
+    [{ id: string; userId: string; startedAt: Date; endedAt: Date | null; manual: boolean }, { sessionId: string; startedAt: Date; endedAt: Date | null; reason: AfkReason | null }]
+  >(ctx, [
+    Prisma.sql`SELECT s.id, s."userId", s."startedAt", s."endedAt", s.manual FROM "WorkSession" s WHERE ${inRange}`,
+    Prisma.sql`
       SELECT a."sessionId", a."startedAt", a."endedAt", a.reason::text AS reason
       FROM "AfkPeriod" a JOIN "WorkSession" s ON s.id = a."sessionId" WHERE ${inRange}`,
   ]);

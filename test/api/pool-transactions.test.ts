@@ -1,12 +1,14 @@
 // A transaction run on a client of the pg pool (heartbeat batches, beat flips) whose connection
 // breaks midway, as when PostgreSQL restarts: the error is one the API answers with 503 UNAVAILABLE
-// (retry), not a 500, and the broken client is dropped rather than handed out again. And the
-// settings every connection of the service's pool is given.
+// (retry), not a 500, and the broken client is dropped rather than handed out again. The settings
+// every connection of the service's pool is given. And reads that must agree seeing one snapshot.
+import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { describe, expect, inject, it } from "vitest";
 import { openPool } from "../../platform/services.js";
-import type { Services } from "../../schema/common/context.js";
-import { inTransaction } from "../../schema/common/transactions.js";
+import { Prisma, PrismaClient } from "../../prisma/generated/client.js";
+import type { Services, Tx } from "../../schema/common/context.js";
+import { inOneSnapshot, inTransaction, readInOneSnapshot } from "../../schema/common/transactions.js";
 import { isUnavailable } from "../../server/unavailable.js";
 
 const databaseUrl = inject("databaseUrl");
@@ -56,6 +58,80 @@ describe.skipIf(!databaseUrl)("a transaction on a pooled client", () => {
       await fresh.end();
     } finally {
       if (!pool.ended) await pool.end();
+    }
+  });
+});
+
+describe.skipIf(!databaseUrl)("reads that must agree", () => {
+  it("in one snapshot (sessions in progress: counted and listed) don't see a row stored between them", async () => {
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
+    const table = `snapshot_probe_${process.pid}`;
+    await admin.query(`CREATE TABLE ${table} (n int)`);
+    const count = async (tx: Tx) => (await tx.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
+    try {
+      const seen = await inOneSnapshot(db, async (tx) => {
+        const before = await count(tx);
+        await admin.query(`INSERT INTO ${table} VALUES (1)`);
+        return [before, await count(tx)];
+      });
+      expect(seen).toEqual([0, 0]);
+      expect(await count(db)).toBe(1);
+    } finally {
+      await admin.query(`DROP TABLE ${table}`);
+      await db.$disconnect();
+      await admin.end();
+    }
+  });
+
+  it("side by side (the activity page, work reports) still see one snapshot: a helper that starts after a row is stored doesn't see it", async () => {
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 3 });
+    const table = `snapshot_probe_side_${process.pid}`;
+    await admin.query(`CREATE TABLE ${table} (n int)`);
+    try {
+      // Two of the pool's three clients are taken, so the first client starts the first (slow) read
+      // and the second read waits for a client; it gets one only once the row is stored.
+      const held = await Promise.all([pool.connect(), pool.connect()]);
+      const reads = readInOneSnapshot<[unknown, { n: number }]>({ pool } as Pick<Services, "db" | "pool">, [
+        Prisma.sql`SELECT pg_sleep(0.5)::text AS slept`,
+        Prisma.sql`SELECT count(*)::int AS n FROM ${Prisma.raw(table)}`,
+      ]);
+      await new Promise((r) => setTimeout(r, 150));
+      await admin.query(`INSERT INTO ${table} VALUES (1)`);
+      held[0].release();
+      const [, [counted]] = await reads;
+      held[1].release();
+      expect(counted).toEqual({ n: 0 });
+      expect((await admin.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]).toEqual({ n: 1 });
+      // A failing read fails the call, and every client is back in the pool.
+      const failure = await readInOneSnapshot({ pool } as Pick<Services, "db" | "pool">, [Prisma.sql`SELECT pg_sleep(0.1)`, Prisma.sql`SELECT 1 / ${0}::int`]).catch((error: Error) => error.message);
+      expect(failure).toMatch(/division by zero/);
+      await new Promise((r) => setTimeout(r, 50));
+      expect({ idle: pool.idleCount, total: pool.totalCount, waiting: pool.waitingCount }).toMatchObject({ waiting: 0, idle: pool.totalCount });
+    } finally {
+      await admin.query(`DROP TABLE ${table}`);
+      await pool.end();
+      await admin.end();
+    }
+  });
+
+  it("side by side, or one after another with one connection (embedded), give the same rows", async () => {
+    const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
+    const [one, several] = [1, 4].map((max) => new pg.Pool({ connectionString: databaseUrl, max }));
+    const statements = [
+      Prisma.sql`SELECT ARRAY[${1}::int, 2] AS words, COUNT(*)::int AS users, NULL::int AS median, to_char(${"2026-02-28"}::date, 'YYYY-MM-DD') AS date`,
+      Prisma.sql`SELECT n::int FROM generate_series(1, ${3}::int) n WHERE ${true} ORDER BY n`,
+    ];
+    try {
+      const read = (pool: pg.Pool) => readInOneSnapshot({ db, pool } as Pick<Services, "db" | "pool">, statements);
+      const [inTurn, sideBySide] = [await read(one), await read(several)];
+      expect(sideBySide).toEqual([[{ words: [1, 2], users: 1, median: null, date: "2026-02-28" }], [{ n: 1 }, { n: 2 }, { n: 3 }]]);
+      expect(inTurn).toEqual(sideBySide);
+    } finally {
+      await Promise.all([one.end(), several.end(), db.$disconnect()]);
     }
   });
 });
