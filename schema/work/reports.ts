@@ -1,7 +1,7 @@
 // Totals per employee and per day, in the workspace time zone. Pure: sessions in, numbers out.
 import { clip, type Interval } from "../common/time.js";
 import type { AfkSpan, SessionTotals } from "./rules.js";
-import { sessionTotals, splitByDay } from "./rules.js";
+import { localDays, sessionTotals, splitByDay } from "./rules.js";
 
 export interface ReportSession {
   userId: string;
@@ -28,10 +28,11 @@ function add(into: Totals, part: SessionTotals, manual: boolean) {
  */
 export function dailyTotals(sessions: readonly ReportSession[], range: Interval, timeZone: string, now: Date) {
   const days = new Map<string, Totals>();
+  const calendar = localDays(range, timeZone);
   for (const s of sessions) {
     const within = clip({ start: s.startedAt, end: s.endedAt ?? now }, range);
     if (!within) continue;
-    for (const { date, span } of splitByDay(within, timeZone)) {
+    for (const { date, span } of splitByDay(within, calendar)) {
       const day = days.get(date) ?? empty();
       add(day, sessionTotals(span, s.afkPeriods), s.manual);
       days.set(date, day);

@@ -111,15 +111,41 @@ export function sessionTotals(session: Interval, afk: readonly AfkSpan[]): Sessi
   return totals;
 }
 
-/** An interval cut at local midnights: a session across midnight counts on both days; DST days are 23 or 25 h. */
-export function splitByDay(i: Interval, timeZone: string): { date: string; span: Interval }[] {
-  const parts: { date: string; span: Interval }[] = [];
-  let day = DateTime.fromJSDate(i.start, { zone: timeZone }).startOf("day");
-  while (day.toJSDate() < i.end) {
+/** A calendar day in a time zone: its date and the instants it starts and ends (DST days are 23 or 25 h). */
+export interface LocalDay {
+  date: string;
+  start: Date;
+  end: Date;
+}
+
+/** The local days of a range that starts and ends at local midnights (as `dateRange` gives it). */
+export function localDays(range: Interval, timeZone: string): LocalDay[] {
+  const days: LocalDay[] = [];
+  for (let day = DateTime.fromJSDate(range.start, { zone: timeZone }).startOf("day"); day.toJSDate() < range.end; ) {
     const next = day.plus({ days: 1 });
-    const span = clip(i, { start: day.toJSDate(), end: next.toJSDate() });
-    if (span) parts.push({ date: day.toISODate()!, span });
+    days.push({ date: day.toISODate()!, start: day.toJSDate(), end: next.toJSDate() });
     day = next;
+  }
+  return days;
+}
+
+/**
+ * An interval within `days` cut at their local midnights: a session across midnight counts on both
+ * days. The days are worked out once per report, not per session: time zone arithmetic was most of a
+ * month's chart.
+ */
+export function splitByDay(i: Interval, days: readonly LocalDay[]): { date: string; span: Interval }[] {
+  // The first day that ends after the interval starts (the days are in order).
+  let first = 0;
+  for (let last = days.length; first < last; ) {
+    const middle = (first + last) >> 1;
+    if (days[middle].end <= i.start) first = middle + 1;
+    else last = middle;
+  }
+  const parts: { date: string; span: Interval }[] = [];
+  for (let k = first; k < days.length && days[k].start < i.end; k++) {
+    const span = clip(i, days[k]);
+    if (span) parts.push({ date: days[k].date, span });
   }
   return parts;
 }

@@ -126,6 +126,7 @@ export async function sessionsPage(env: BenchEnv, employees = 200, perEmployee =
   const queries = {
     "sessions list, group by off (first 50)": `{ workSessions(from: "2026-10-01", to: "2026-10-31", first: 50) { nodes { id startedAt endedAt manual notes netSeconds afkSeconds breakSeconds meetingSeconds lunchSeconds callSeconds employee { name } } } }`,
     "group by employee (summary of all)": `{ workSummary(from: "2026-10-01", to: "2026-10-31") { employee { name } sessionCount netSeconds afkSeconds firstArrival lastDeparture } }`,
+    "chart: each day's totals (workDays)": `{ workDays(from: "2026-10-01", to: "2026-10-31") { date netSeconds afkSeconds breakSeconds } }`,
   };
   const row = (name: string, sorted: number[]): Row => ({
     query: name,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dateRange } from "../../schema/common/time.js";
-import { coalesce, mergeHeartbeat, overlapGroups, unionOf, sessionFor, sessionTotals, splitByDay, timeline, type SessionBounds } from "../../schema/work/rules.js";
+import { coalesce, mergeHeartbeat, overlapGroups, unionOf, sessionFor, sessionTotals, splitByDay, localDays, timeline, type SessionBounds } from "../../schema/work/rules.js";
 
 const t = (iso: string) => new Date(iso);
 
@@ -57,7 +57,7 @@ describe("durations", () => {
 
 describe("calendar days in the workspace time zone", () => {
   it("a session across midnight counts on both days", () => {
-    const parts = splitByDay({ start: t("2026-11-20T22:00:00Z"), end: t("2026-11-21T01:00:00Z") }, "Europe/Berlin");
+    const parts = splitByDay({ start: t("2026-11-20T22:00:00Z"), end: t("2026-11-21T01:00:00Z") }, localDays(dateRange("2026-11-19", "2026-11-22", "Europe/Berlin"), "Europe/Berlin"));
     expect(parts.map((p) => [p.date, (p.span.end.getTime() - p.span.start.getTime()) / 3600_000])).toEqual([["2026-11-20", 1], ["2026-11-21", 2]]);
   });
   it("DST days have 23 and 25 hours", () => {
@@ -65,7 +65,8 @@ describe("calendar days in the workspace time zone", () => {
     const autumn = dateRange("2026-10-25", "2026-10-25", "Europe/Berlin");
     expect((spring.end.getTime() - spring.start.getTime()) / 3600_000).toBe(23);
     expect((autumn.end.getTime() - autumn.start.getTime()) / 3600_000).toBe(25);
-    expect(splitByDay(autumn, "Europe/Berlin")).toHaveLength(1);
+    expect(localDays(autumn, "Europe/Berlin")).toEqual([{ date: "2026-10-25", start: autumn.start, end: autumn.end }]);
+    expect(splitByDay(autumn, localDays(autumn, "Europe/Berlin"))).toHaveLength(1);
   });
 });
 
