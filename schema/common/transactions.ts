@@ -65,6 +65,15 @@ export async function inTransaction<T>(services: Pick<Services, "db" | "pool">, 
 }
 
 /**
+ * One statement on a client of the pool, without Prisma's work per query; services made without a
+ * pool (the demo seed run in-process) read through Prisma.
+ */
+export async function readRows<R>(services: { db: Db; pool?: pg.Pool }, statement: Prisma.Sql): Promise<R[]> {
+  if (!services.pool) return services.db.$queryRaw<R[]>(statement);
+  return (await services.pool.query(statement.text, statement.values)).rows;
+}
+
+/**
  * Runs reads that must agree with each other in one REPEATABLE READ transaction, so they all see
  * one snapshot: a row stored while they run is in every one of them or in none. Read apart, a page
  * could list a session its own counts leave out.
