@@ -1,7 +1,7 @@
 import type { Services } from "../common/context.js";
 import type { JobDefinition } from "../common/jobs.js";
 import { announceWork } from "./live.js";
-import { AUTO_CLOSE } from "./recording.js";
+import { AUTO_CLOSE, scheduleAutoClose } from "./recording.js";
 import { workSettings } from "./settings.js";
 
 /**
@@ -32,10 +32,27 @@ export async function closeStale(services: Services, where: { sessionId?: string
   return closed;
 }
 
+/**
+ * A session its auto-close job found still open (active since the job was scheduled, or a batch landed
+ * while it ran) is looked at again once its timeout has passed since its latest activity.
+ */
+async function closeLater(services: Services, sessionId: string) {
+  const s = await services.db.workSession.findUnique({
+    where: { id: sessionId },
+    select: { workspaceId: true, endedAt: true, lastActivityAt: true, workspace: { select: { settings: true } } },
+  });
+  if (!s || s.endedAt) return;
+  const timeoutMs = workSettings(s.workspace.settings).inactivityMinutes * 60_000;
+  await scheduleAutoClose(services, { id: sessionId, workspaceId: s.workspaceId, lastActivityAt: s.lastActivityAt, timeoutMs });
+}
+
 export const jobs: JobDefinition[] = [
   {
     name: AUTO_CLOSE,
-    process: (payload: { sessionId: string }, services) => closeStale(services, { sessionId: payload.sessionId }).then(() => {}),
+    process: async (payload: { sessionId: string }, services) => {
+      const closed = await closeStale(services, { sessionId: payload.sessionId });
+      if (!closed.length) await closeLater(services, payload.sessionId);
+    },
   },
   {
     // The safety net for auto-close jobs that were lost or never scheduled.

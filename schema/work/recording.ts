@@ -25,6 +25,8 @@ interface Working {
   openAfk: { row: AfkPeriod; isNew: boolean; dirty: boolean } | null;
   afk: { row: AfkPeriod; isNew: boolean; dirty: boolean }[];
   closedByApp: boolean;
+  /** Stored and open when the batch began: its auto-close job is already scheduled. */
+  wasOpen: boolean;
 }
 
 const bounds = (w: Working) => ({
@@ -68,7 +70,7 @@ async function loadWindow(sql: Sql, viewer: Recorder, from: Date, to: Date): Pro
       const lastActivity = activityId
         ? { row: { id: activityId, sessionId: row.id, app, title, url, startedAt: activityStartedAt, endedAt: activityEndedAt }, isNew: false, dirty: false }
         : null;
-      w = { row, isNew: false, dirty: false, lastActivity, activities: lastActivity ? [lastActivity] : [], openAfk: null, afk: [], closedByApp: row.endReason === "app_closed" };
+      w = { row, isNew: false, dirty: false, lastActivity, activities: lastActivity ? [lastActivity] : [], openAfk: null, afk: [], closedByApp: row.endReason === "app_closed", wasOpen: !row.endedAt };
       sessions.push(w);
     }
     if (!afkId) continue;
@@ -148,7 +150,7 @@ function newSession(viewer: Recorder, at: Date): Working {
     createdAt: new Date(),
     updatedAt: new Date(),
   };
-  return { row, isNew: true, dirty: true, lastActivity: null, activities: [], openAfk: null, afk: [], closedByApp: false };
+  return { row, isNew: true, dirty: true, lastActivity: null, activities: [], openAfk: null, afk: [], closedByApp: false, wasOpen: false };
 }
 
 /** An inactivity close: the session ends at its last activity, not when the close happens. */
@@ -265,12 +267,20 @@ const LOCK_AND_INGEST = `WITH locked AS (SELECT pg_advisory_xact_lock(hashtextex
          SELECT $1::uuid, $2::uuid, id FROM locked, unnest($4::text[]) AS id
          ON CONFLICT DO NOTHING RETURNING "clientEventId" AS id`;
 
+/** An open session, and when it will have gone quiet unless more activity comes. */
+export interface OpenSession {
+  id: string;
+  workspaceId: string;
+  lastActivityAt: Date;
+  timeoutMs: number;
+}
+
 export interface RecordResult {
   accepted: number;
   duplicates: number;
   changedSessionIds: string[];
-  open: { id: string; lastActivityAt: Date } | null;
-  timeoutMs: number;
+  /** The session this batch left open, if it wasn't open before (new, or reopened by a bridge): it needs an auto-close job. */
+  opened: OpenSession | null;
   /** An AFK period ended in this batch: the employee came back, and may be asked what the time was. */
   afkEnded: boolean;
 }
@@ -324,16 +334,18 @@ export async function recordEvents(services: Services, viewer: Recorder, events:
       accepted: events.length,
       duplicates: events.length - todo.length,
       changedSessionIds: [...changed, ...absorbed.map((a) => a.gone)].map((w) => w.row.id),
-      open: stillOpen ? { id: stillOpen.row.id, lastActivityAt: stillOpen.row.lastActivityAt } : null,
-      timeoutMs,
+      opened: stillOpen && !stillOpen.wasOpen ? { id: stillOpen.row.id, workspaceId: viewer.workspaceId, lastActivityAt: stillOpen.row.lastActivityAt, timeoutMs } : null,
       afkEnded: sessions.some((w) => w.afk.some((a) => a.dirty && a.row.endedAt)),
     };
   });
 }
 
-/** After commit: the open session's auto-close is pushed back to its last activity + the timeout. */
-export async function scheduleAutoClose(services: Services, result: RecordResult, workspaceId: string) {
-  if (!result.open) return;
-  const delay = Math.max(0, result.open.lastActivityAt.getTime() + result.timeoutMs - Date.now());
-  await services.jobs.enqueue(AUTO_CLOSE, { workspaceId, sessionId: result.open.id }, { delay: delay + 1000, dedupeKey: `work-close:${result.open.id}` });
+/**
+ * After commit: the session's auto-close runs once its timeout has passed since its last activity.
+ * Scheduled when a session opens, not on every batch: a run that finds it active since schedules the
+ * next one (schema/work/jobs.ts), and the sweep catches a job that was lost.
+ */
+export async function scheduleAutoClose(services: Services, session: OpenSession) {
+  const delay = Math.max(0, session.lastActivityAt.getTime() + session.timeoutMs - Date.now());
+  await services.jobs.enqueue(AUTO_CLOSE, { workspaceId: session.workspaceId, sessionId: session.id }, { delay: delay + 1000, dedupeKey: `work-close:${session.id}` });
 }

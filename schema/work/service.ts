@@ -191,7 +191,7 @@ export async function updateWorkSettings(ctx: Context, changes: Partial<Record<k
 /** Records, schedules the auto-close and tells the board: one path for live and imported events. */
 export async function ingest(services: Services, viewer: Recorder, events: WorkEvent[], now = new Date()) {
   const result = await recordEvents(services, viewer, events, now);
-  await scheduleAutoClose(services, result, viewer.workspaceId);
+  if (result.opened) await scheduleAutoClose(services, result.opened);
   await announceWork(services, result.changedSessionIds, viewer.workspaceId);
   if (result.afkEnded) announcePrompts(services, viewer.workspaceId, viewer.userId);
   return { accepted: result.accepted, duplicates: result.duplicates, sessions: result.changedSessionIds.length };
