@@ -79,25 +79,27 @@ function watchReconnects(subscriber: Redis, onResumed: () => void) {
   subscriber.on("error", () => {});
 }
 
+/**
+ * JIT compilation and parallel workers are for long analytical statements: both start when a plan's
+ * estimated cost passes a threshold, and the activity page's statements pass it, their estimates
+ * inflated by unrolling per-day counts. Compiling took longer (~180 ms) than the whole statement;
+ * starting two workers for a few thousand rows took 8-30 ms where the statement alone takes 3, and on
+ * a busy API the workers take cores from other requests. Every statement here has someone waiting on
+ * it, so both are off for this service's sessions: set as each connection opens, before the pool
+ * hands it out, rather than as startup options, which poolers such as PgBouncer refuse. PGlite has
+ * neither.
+ */
+async function forInteractiveUse(client: pg.ClientBase) {
+  await client.query("SET jit = off; SET max_parallel_workers_per_gather = 0").catch((error: Error) => log.warn({ err: error.message }, "could not turn JIT and parallel workers off"));
+}
+
 /** The connections every statement of this process goes through. */
 export function openPool(connectionString: string, embedded: boolean): pg.Pool {
   // PGlite is a single session: statements of concurrent connections would interleave mid-query
   // (pglite-socket only keeps transactions together), so embedded mode uses one connection.
-  const pool = new pg.Pool({ connectionString, max: embedded ? 1 : 20 });
+  const pool = new pg.Pool({ connectionString, max: embedded ? 1 : 20, onConnect: embedded ? undefined : forInteractiveUse });
   // A restarting server drops idle connections; the pool replaces them, nothing to crash over.
   pool.on("error", (error) => log.warn({ err: error.message }, "idle PostgreSQL connection lost"));
-  // JIT compilation and parallel workers are for long analytical statements: both start when a
-  // plan's estimated cost passes a threshold, and the activity page's statements pass it, their
-  // estimates inflated by unrolling per-day counts. Compiling took longer (~180 ms) than the whole
-  // statement; starting two workers for a few thousand rows took 8-30 ms where the statement alone
-  // takes 3, and on a busy API the workers take cores from other requests. Every statement here has
-  // someone waiting on it, so both are off for this service's sessions: set as each connection
-  // opens (queued before any other statement on it) rather than as startup options, which poolers
-  // such as PgBouncer refuse. PGlite has neither.
-  if (!embedded)
-    pool.on("connect", (client) =>
-      void client.query("SET jit = off; SET max_parallel_workers_per_gather = 0").catch((error: Error) => log.warn({ err: error.message }, "could not turn JIT and parallel workers off")),
-    );
   return pool;
 }
 
