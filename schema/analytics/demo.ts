@@ -67,7 +67,7 @@ export async function seedAnalyticsDemo(db: Db, calendar: DemoCalendar) {
       };
     }),
   );
-  const { changedSessionIds } = await ingestEvents(db, app, events);
+  const { changedSessionIds } = await ingestEvents({ db }, app, events);
   // Every visit is over: each is finalised now, as the job would after the inactivity window.
   const sessions = await db.userSession.findMany({ where: { id: { in: changedSessionIds } } });
   const enrichments = await enrichAll(db, sessions);

@@ -2,7 +2,7 @@
 // link an id to a user id (stored per app, the first link of an id wins), and every batch reads its
 // events' visitors through the links, so sessions of either id are one visitor's.
 import { Prisma } from "../../prisma/generated/client.js";
-import type { Tx } from "../common/context.js";
+import type { RawTx } from "../common/transactions.js";
 import { lockIdentities } from "../common/locks.js";
 import { addLinks, type AnalyticsEvent, type LinkRequest } from "./rules.js";
 
@@ -14,14 +14,14 @@ export type Visit = AnalyticsEvent & {
 };
 
 /** Whether any of these ids is not linked yet (only then does a batch need the app's links alone). */
-async function anyUnlinked(tx: Tx, appId: string, fromIds: string[]) {
+async function anyUnlinked(tx: RawTx, appId: string, fromIds: string[]) {
   const linked = await tx.$queryRaw<{ n: number }[]>`
     SELECT count(*)::int AS n FROM "IdentityLink" WHERE "appId" = ${appId}::uuid AND "fromId" = ANY(${fromIds}::text[])`;
   return linked[0].n < new Set(fromIds).size;
 }
 
 /** The stored links from the ids, and (for merges) to the ids a batch links. */
-async function storedLinks(tx: Tx, appId: string, ids: string[], linking: string[]) {
+async function storedLinks(tx: RawTx, appId: string, ids: string[], linking: string[]) {
   const rows = await tx.$queryRaw<{ fromId: string; toId: string }[]>`
     SELECT "fromId", "toId" FROM "IdentityLink"
     WHERE "appId" = ${appId}::uuid AND ("fromId" = ANY(${ids}::text[]) OR "toId" = ANY(${linking}::text[]))`;
@@ -29,7 +29,7 @@ async function storedLinks(tx: Tx, appId: string, ids: string[], linking: string
 }
 
 /** Stores new links (a concurrent twin adds nothing: the key is the app and the linked id) and moves merged ones on. */
-async function storeLinks(tx: Tx, appId: string, created: (LinkRequest & { eventId: string })[], moved: LinkRequest[]) {
+async function storeLinks(tx: RawTx, appId: string, created: (LinkRequest & { eventId: string })[], moved: LinkRequest[]) {
   if (created.length)
     await tx.$executeRaw`
       INSERT INTO "IdentityLink" ("appId", "fromId", "toId", "eventId")
@@ -42,7 +42,7 @@ async function storeLinks(tx: Tx, appId: string, created: (LinkRequest & { event
 }
 
 /** Moves the sessions of linked ids (those `which` picks) under their users, keeping the anonymous id they were seen under. */
-export async function moveSessions(tx: Tx, appId: string, links: LinkRequest[], which: Prisma.Sql) {
+export async function moveSessions(tx: RawTx, appId: string, links: LinkRequest[], which: Prisma.Sql) {
   if (!links.length) return [];
   return tx.$queryRaw<{ id: string; userKey: string; startedAt: Date; lastEventAt: Date }[]>`
     UPDATE "UserSession" s SET "userKey" = l.t, "identified" = true, "updatedAt" = now(),
@@ -57,7 +57,7 @@ export async function moveSessions(tx: Tx, appId: string, links: LinkRequest[], 
  * identifies and aliases ask for, and says whose visit each event is. Returns the sessions moved
  * under their user and whether any link was added.
  */
-export async function linkIdentities(tx: Tx, appId: string, events: AnalyticsEvent[]) {
+export async function linkIdentities(tx: RawTx, appId: string, events: AnalyticsEvent[]) {
   const asking = events.filter((e) => e.link).sort((a, b) => +a.timestamp - +b.timestamp);
   const requests = asking.map((e) => e.link!);
   const linking = requests.map((r) => r.fromId);

@@ -2,7 +2,8 @@
 // set-based statements (no per-event round trips).
 import { randomUUID } from "node:crypto";
 import { Prisma } from "../../prisma/generated/client.js";
-import type { Db, Tx } from "../common/context.js";
+import type { Db } from "../common/context.js";
+import { inRawTransaction, type Database, type RawTx } from "../common/transactions.js";
 import { lockVisitors } from "../common/locks.js";
 import { linkIdentities, type Visit } from "./identities.js";
 import { ensurePartitions } from "./partitions.js";
@@ -62,11 +63,11 @@ interface SessionWrite {
 }
 
 /** One visitor's batches are sessionised one at a time. */
-function lockUsers(tx: Tx, appId: string, events: Visit[]) {
+function lockUsers(tx: RawTx, appId: string, events: Visit[]) {
   return lockVisitors(tx, appId, events.map((e) => e.visitor), events.flatMap((e) => (e.clientSessionId ? [e.clientSessionId] : [])));
 }
 
-async function unseen(tx: Tx, appId: string, events: Visit[]) {
+async function unseen(tx: RawTx, appId: string, events: Visit[]) {
   // One index probe per event id (OFFSET 0 keeps the probe a subquery): the planner, on a table that
   // grows faster than it is analysed, otherwise reads the app's stored events.
   const seen = await tx.$queryRaw<{ eventId: string }[]>`
@@ -77,7 +78,7 @@ async function unseen(tx: Tx, appId: string, events: Visit[]) {
 }
 
 /** The stored sessions the batch's events could join: within the gap of each visitor's events, or named by the app. */
-async function storedSessions(tx: Tx, appId: string, events: Visit[], gapMs: number): Promise<StoredSpan[]> {
+async function storedSessions(tx: RawTx, appId: string, events: Visit[], gapMs: number): Promise<StoredSpan[]> {
   const windows = new Map<string, { from: number; to: number }>();
   for (const e of events.filter((e) => !e.clientSessionId)) {
     const w = windows.get(e.visitor) ?? { from: +e.timestamp, to: +e.timestamp };
@@ -155,7 +156,7 @@ function plan(app: IngestingApp, events: Visit[], stored: StoredSpan[], gapMs: n
 }
 
 /** Folds bridged sessions into their survivors: events, counts and flags move, the rest goes. */
-export async function applyMerges(tx: Tx, appId: string, merged: { goneId: string; intoId: string }[]) {
+export async function applyMerges(tx: RawTx, appId: string, merged: { goneId: string; intoId: string }[]) {
   if (!merged.length) return;
   const gone = merged.map((m) => m.goneId);
   const into = merged.map((m) => m.intoId);
@@ -180,7 +181,7 @@ export async function applyMerges(tx: Tx, appId: string, merged: { goneId: strin
  * inserted (a concurrent duplicate adds nothing), bounds and flags only ever grow. Assuming the
  * events unseen, a stored one fails the statement instead (a plain insert is cheaper).
  */
-async function insertEvents(tx: Tx, app: IngestingApp, events: AnalyticsEvent[], sessionOf: string[], writes: SessionWrite[], assumeUnseen: boolean) {
+async function insertEvents(tx: RawTx, app: IngestingApp, events: AnalyticsEvent[], sessionOf: string[], writes: SessionWrite[], assumeUnseen: boolean) {
   const col = <T>(f: (w: SessionWrite) => T) => writes.map(f);
   const iso = (d: Date) => d.toISOString();
   // The events travel as one jsonb document, made by JSON.stringify and parsed once by PostgreSQL:
@@ -236,53 +237,62 @@ async function insertEvents(tx: Tx, app: IngestingApp, events: AnalyticsEvent[],
 /** Thrown inside a transaction that assumed none of its events were stored yet and found some were: it is rolled back. */
 class SeenBefore extends Error {}
 
-type DatabaseCause = { originalCode?: string; originalMessage?: string; constraint?: { index?: string } };
-const databaseCause = (error: unknown) => (error as { meta?: { driverAdapterError?: { cause?: DatabaseCause } } }).meta?.driverAdapterError?.cause;
+type PrismaCause = { originalCode?: string; originalMessage?: string; constraint?: { index?: string } };
+type PgError = { code?: unknown; message?: unknown; constraint?: unknown };
+
+/** PostgreSQL's error code, message and constraint, as pg throws them or inside Prisma's error (no pool). */
+function databaseCause(error: unknown): { code?: unknown; message?: unknown; constraint?: unknown } {
+  const prisma = (error as { meta?: { driverAdapterError?: { cause?: PrismaCause } } }).meta?.driverAdapterError?.cause;
+  if (prisma) return { code: prisma.originalCode, message: prisma.originalMessage, constraint: prisma.constraint?.index };
+  const { code, message, constraint } = error as PgError;
+  return { code, message, constraint };
+}
 
 /** The key of event ids refused a row. */
 function storedBefore(error: unknown) {
   const cause = databaseCause(error);
-  return cause?.originalCode === "23505" && cause.constraint?.index === "AnalyticsEventId_pkey";
+  return cause.code === "23505" && cause.constraint === "AnalyticsEventId_pkey";
 }
 
 /** An event fell in a month with no partition (the partition job has not run since, or dropped it). */
 function noPartition(error: unknown) {
   const cause = databaseCause(error);
-  return cause?.originalCode === "23514" && /no partition of relation/.test(cause.originalMessage ?? "");
+  return cause.code === "23514" && /no partition of relation/.test(String(cause.message));
 }
 
 /** Stores a validated batch of one app's events: idempotent by event id, each in its session. */
-export async function ingestEvents(db: Db, app: IngestingApp, events: AnalyticsEvent[]): Promise<IngestResult> {
+export async function ingestEvents(services: Database, app: IngestingApp, events: AnalyticsEvent[]): Promise<IngestResult> {
+  const { db } = services;
   // A batch queued just before its app was deleted has nowhere to go: it is dropped.
   const current = await db.analyticsApp.findUnique({ where: { id: app.id }, select: { workspace: { select: { settings: true } } } });
   const gapMs = analyticsSettings(current?.workspace.settings).inactivityMinutes * 60_000;
   if (!events.length || !current) return unchanged(events, gapMs);
   try {
-    return await storeOnce(db, app, events, gapMs);
+    return await storeOnce(services, app, events, gapMs);
   } catch (error) {
     if (!noPartition(error)) throw error;
   }
   // Ingestion never fails for lack of a month: it makes the batch's months and stores it again.
   await ensurePartitions(db, events.map((e) => e.timestamp));
-  return storeOnce(db, app, events, gapMs);
+  return storeOnce(services, app, events, gapMs);
 }
 
-async function storeOnce(db: Db, app: IngestingApp, events: AnalyticsEvent[], gapMs: number): Promise<IngestResult> {
+async function storeOnce(services: Database, app: IngestingApp, events: AnalyticsEvent[], gapMs: number): Promise<IngestResult> {
   // Nearly every batch is new, so it is first stored without looking its events up (the insert checks
   // each event id anyway). Only when some proved stored already (a retry) is it stored again without them.
   try {
-    return await db.$transaction((tx) => storeBatch(tx, app, events, gapMs, true));
+    return await inRawTransaction(services, (tx) => storeBatch(tx, app, events, gapMs, true));
   } catch (error) {
     if (!(error instanceof SeenBefore)) throw error;
   }
-  return db.$transaction((tx) => storeBatch(tx, app, events, gapMs, false));
+  return inRawTransaction(services, (tx) => storeBatch(tx, app, events, gapMs, false));
 }
 
 function unchanged(events: AnalyticsEvent[], gapMs: number, changedSessionIds: string[] = [], linked = false): IngestResult {
   return { stored: 0, duplicates: events.length, changedSessionIds, removedSessionIds: [], toSchedule: [], gapMs, linked };
 }
 
-async function storeBatch(tx: Tx, app: IngestingApp, events: AnalyticsEvent[], gapMs: number, assumeUnseen: boolean): Promise<IngestResult> {
+async function storeBatch(tx: RawTx, app: IngestingApp, events: AnalyticsEvent[], gapMs: number, assumeUnseen: boolean): Promise<IngestResult> {
   const { visits, relabelled, linked } = await linkIdentities(tx, app.id, events);
   await lockUsers(tx, app.id, visits);
   const fresh = assumeUnseen ? visits : await unseen(tx, app.id, visits);

@@ -8,7 +8,7 @@ import type { AnalyticsEvent } from "./rules.js";
 
 /** Stores a validated batch, then (after commit) schedules finalisations and tells the live page. */
 export async function ingestAndAnnounce(services: Services, app: IngestingApp, events: AnalyticsEvent[]) {
-  const result = await ingestEvents(services.db, app, events);
+  const result = await ingestEvents(services, app, events);
   await Promise.all(result.toSchedule.map((s) => scheduleFinalise(services, s.id, s.lastEventAt, result.gapMs)));
   if (result.linked) await scheduleRelink(services, app.id);
   announceUserSessions(services, app.workspaceId, result.changedSessionIds, result.removedSessionIds);

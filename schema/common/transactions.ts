@@ -1,9 +1,9 @@
 // Transactions run on a `pg` client of the pool Prisma also uses, for the few hot paths where a
 // handful of hand-written statements cost less than Prisma's interactive transaction: each of its
-// statements cost more CPU than pg's whole round trip (see recordEvents); and reads that must agree
-// with each other.
+// statements cost more CPU than pg's whole round trip (see recordEvents and ingestEvents); and reads
+// that must agree with each other.
 import type pg from "pg";
-import type { Prisma } from "../../prisma/generated/client.js";
+import { Prisma } from "../../prisma/generated/client.js";
 import type { Db, Services, Tx } from "./context.js";
 
 /**
@@ -13,6 +13,12 @@ import type { Db, Services, Tx } from "./context.js";
  */
 export interface Sql {
   query<R>(text: string, values: unknown[]): Promise<R[]>;
+}
+
+/** The database as services hold it: made without a pool (the demo seed run in-process), Prisma only. */
+export interface Database {
+  db: Db;
+  pool?: pg.Pool;
 }
 
 type Borrowed = { client: pg.PoolClient; giveBack: (broken?: Error) => void };
@@ -52,15 +58,49 @@ async function committed<T>({ client, giveBack }: Borrowed, work: (client: pg.Po
   }
 }
 
+/** Runs `work` between BEGIN and COMMIT on a client of the pool. */
+async function begun<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return committed(await borrow(pool), async (client) => {
+    await client.query("BEGIN");
+    return work(client);
+  });
+}
+
 /**
  * Runs `work` between BEGIN and COMMIT on one client of `services.pool`; any error rolls back and is
  * thrown on. Services made without a pool (the demo seed run in-process) get Prisma's transaction.
  */
 export async function inTransaction<T>(services: Pick<Services, "db" | "pool">, work: (sql: Sql) => Promise<T>): Promise<T> {
   if (!services.pool) return services.db.$transaction((tx) => work({ query: (text, values) => tx.$queryRawUnsafe(text, ...values) }));
-  return committed(await borrow(services.pool), async (client) => {
-    await client.query("BEGIN");
-    return work({ query: async (text, values) => (await client.query(text, values)).rows });
+  return begun(services.pool, (client) => work({ query: async (text, values) => (await client.query(text, values)).rows }));
+}
+
+/**
+ * The raw statements of Prisma's transaction client (`tx.$queryRaw\`...\``), which code that runs in
+ * either kind of transaction is written against.
+ */
+export interface RawTx {
+  $queryRaw<T = unknown>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<T>;
+  $executeRaw(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<number>;
+}
+
+/**
+ * inTransaction for work written against RawTx. On a client of the pool its statements skip Prisma's
+ * work per statement, which turns every parameter into JSON and parses it back (an analytics batch's
+ * events travel as one parameter of hundreds of kilobytes). Services made without a pool get Prisma's
+ * transaction.
+ */
+export async function inRawTransaction<T>(services: Database, work: (tx: RawTx) => Promise<T>): Promise<T> {
+  if (!services.pool) return services.db.$transaction((tx) => work(tx));
+  return begun(services.pool, (client) => {
+    const run = (query: TemplateStringsArray | Prisma.Sql, values: unknown[]) => {
+      const statement = Array.isArray(query) ? Prisma.sql(query as TemplateStringsArray, ...values) : (query as Prisma.Sql);
+      return client.query(statement.text, statement.values);
+    };
+    return work({
+      $queryRaw: async <R>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => (await run(query, values)).rows as R,
+      $executeRaw: async (query, ...values) => (await run(query, values)).rowCount ?? 0,
+    });
   });
 }
 
@@ -68,7 +108,7 @@ export async function inTransaction<T>(services: Pick<Services, "db" | "pool">, 
  * One statement on a client of the pool, without Prisma's work per query; services made without a
  * pool (the demo seed run in-process) read through Prisma.
  */
-export async function readRows<R>(services: { db: Db; pool?: pg.Pool }, statement: Prisma.Sql): Promise<R[]> {
+export async function readRows<R>(services: Database, statement: Prisma.Sql): Promise<R[]> {
   if (!services.pool) return services.db.$queryRaw<R[]>(statement);
   return (await services.pool.query(statement.text, statement.values)).rows;
 }

@@ -2,7 +2,7 @@ import { encodeGlobalID } from "@pothos/plugin-relay";
 import { Prisma, type WorkSession } from "../../prisma/generated/client.js";
 import type { Services } from "../common/context.js";
 import type { LiveSession } from "../common/pubsub.js";
-import { readRows } from "../common/transactions.js";
+import { readRows, type Database } from "../common/transactions.js";
 import { publishSessionChange } from "../live/service.js";
 import { lastTurnover, type LiveSource } from "../live/sources.js";
 import { sessionTotals, type AfkSpan } from "./rules.js";
@@ -25,7 +25,7 @@ const loadStatement = (where: Prisma.Sql) => Prisma.sql`
   FROM "WorkSession" s JOIN "User" u ON u.id = s."userId" LEFT JOIN "AfkPeriod" f ON f."sessionId" = s.id
   WHERE ${where} ORDER BY s."startedAt", s.id`;
 
-async function load(services: Parameters<typeof readRows>[0], where: Prisma.Sql): Promise<Loaded[]> {
+async function load(services: Database, where: Prisma.Sql): Promise<Loaded[]> {
   const loaded: Loaded[] = [];
   for (const { person, afkStartedAt, afkEndedAt, afkReason, ...session } of await readRows<Row>(services, loadStatement(where))) {
     let last = loaded.at(-1);

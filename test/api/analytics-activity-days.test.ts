@@ -44,7 +44,7 @@ async function store(app: App, userId: string, events: [string, number][], extra
   const { events: valid } = validateBatch({
     events: events.map(([name, m]) => ({ eventId: `e${eventNumber++}`, userId, name, timestamp: new Date(reference - m * 60_000).toISOString(), ...extra })),
   });
-  return (await ingestEvents(db, app, valid)).changedSessionIds;
+  return (await ingestEvents(database, app, valid)).changedSessionIds;
 }
 
 const finaliseAll = async (app: App) => {

@@ -31,7 +31,7 @@ afterAll(() => database?.stop());
 const reference = Date.now();
 const store = async (userId: string, minutesAgo: number[], extra: object = {}) => {
   const { events } = validateBatch({ events: minutesAgo.map((m, i) => ({ eventId: `${userId}-${m}-${i}`, userId, name: "signup", timestamp: new Date(reference - m * 60_000).toISOString(), ...extra })) });
-  const result = await ingestEvents(services.db, app, events);
+  const result = await ingestEvents(database, app, events);
   return result.changedSessionIds[0];
 };
 const identify = (anonymousId: string, userId: string, minutesAgo: number) => store(userId, [minutesAgo], { name: "$identify", anonymousId });

@@ -49,7 +49,7 @@ async function finalisedSummary(userId: string) {
   const { events } = validateBatch({
     events: ["signup", "upgrade"].map((name, i) => ({ eventId: `${userId}-${i}`, userId, name, timestamp: new Date(Date.now() - (60 - i) * 60_000).toISOString() })),
   });
-  const { changedSessionIds } = await ingestEvents(services.db, app, events);
+  const { changedSessionIds } = await ingestEvents(database, app, events);
   expect(await finaliseSession(services, changedSessionIds[0])).toBe("finalised");
   return db.userSession.findUniqueOrThrow({ where: { id: changedSessionIds[0] }, include: { summary: true, businessEvents: { orderBy: { position: "asc" } } } });
 }

@@ -63,10 +63,10 @@ describe("monthly partitions of raw events", () => {
     const app = await newApp("Boundary");
     const boundary = monthStart(new Date());
     const [before, after] = [new Date(+boundary - minutes(1)), new Date(+boundary + minutes(1))];
-    expect(await ingestEvents(db, app, eventsAt("ana", [["last-month", before], ["this-month", after]]))).toMatchObject({ stored: 2 });
+    expect(await ingestEvents(database, app, eventsAt("ana", [["last-month", before], ["this-month", after]]))).toMatchObject({ stored: 2 });
     // The same id, now with the other month's timestamp (a replay with a reset clock): nothing new.
-    expect(await ingestEvents(db, app, eventsAt("ana", [["last-month", after]]))).toMatchObject({ stored: 0, duplicates: 1 });
-    expect(await ingestEvents(db, app, eventsAt("ana", [["this-month", before]]))).toMatchObject({ stored: 0, duplicates: 1 });
+    expect(await ingestEvents(database, app, eventsAt("ana", [["last-month", after]]))).toMatchObject({ stored: 0, duplicates: 1 });
+    expect(await ingestEvents(database, app, eventsAt("ana", [["this-month", before]]))).toMatchObject({ stored: 0, duplicates: 1 });
     expect(await storedIn(app.id)).toEqual({ "last-month": partitionName(monthStart(boundary, -1)), "this-month": partitionName(boundary) });
     expect(await eventIds(app.id)).toBe(2);
     // The one session across the boundary reads its events from both months.
@@ -86,7 +86,7 @@ describe("monthly partitions of raw events", () => {
     const app = await newApp("Late");
     const month = monthStart(now, -5);
     await db.$executeRawUnsafe(`DROP TABLE IF EXISTS "${partitionName(month)}"`);
-    expect(await ingestEvents(db, app, eventsAt("late", [["late-1", new Date(+month + minutes(90))]]))).toMatchObject({ stored: 1 });
+    expect(await ingestEvents(database, app, eventsAt("late", [["late-1", new Date(+month + minutes(90))]]))).toMatchObject({ stored: 1 });
     expect(await storedIn(app.id)).toEqual({ "late-1": partitionName(month) });
   });
 });
@@ -99,8 +99,8 @@ describe("retention", () => {
     const old = monthStart(now, -3);
     const recent = new Date(+now - minutes(5));
     for (const app of [keeping, forgetting]) {
-      await ingestEvents(db, app, eventsAt("old-user", [["o1", new Date(+old + minutes(60))], ["o2", new Date(+old + minutes(61))]]));
-      await ingestEvents(db, app, eventsAt("new-user", [["n1", recent]]));
+      await ingestEvents(database, app, eventsAt("old-user", [["o1", new Date(+old + minutes(60))], ["o2", new Date(+old + minutes(61))]]));
+      await ingestEvents(database, app, eventsAt("new-user", [["n1", recent]]));
     }
     const sessionsBefore = await db.userSession.count({ where: { appId: forgetting.id } });
 
@@ -121,7 +121,7 @@ describe("retention", () => {
     expect(names(await partitionMonths(db))).not.toContain(partitionName(old));
     expect(Object.keys(await storedIn(keeping.id))).toEqual(["n1"]);
     // An event id whose event was deleted is free again (only past the validation window, in practice).
-    expect(await ingestEvents(db, forgetting, eventsAt("old-user", [["o1", recent]]))).toMatchObject({ stored: 1 });
+    expect(await ingestEvents(database, forgetting, eventsAt("old-user", [["o1", recent]]))).toMatchObject({ stored: 1 });
   });
 });
 
@@ -141,7 +141,7 @@ describe("ingestion beside the partition job", () => {
         eventsAt(`user-${b}`, Array.from({ length: 50 }, (_, i): [string, Date] => [`b${b}-${i}`, new Date(+now - minutes(60) + i * 1000)])),
       );
       const results = await Promise.all([
-        ...batches.map((events) => ingestEvents(own.db, app, events)),
+        ...batches.map((events) => ingestEvents(own, app, events)),
         maintainPartitions(own.db, later),
         maintainPartitions(own.db, later),
       ]);

@@ -7,7 +7,7 @@ import { applyMigrations } from "../../prisma/migrations-engine.js";
 import { startMemoryPostgres } from "../../platform/db/embedded.js";
 import { createMigratedDatabase } from "./infra.js";
 
-export async function freshDatabase(): Promise<{ url: string; db: PrismaClient; stop(): Promise<void> }> {
+export async function freshDatabase(): Promise<{ url: string; db: PrismaClient; pool: pg.Pool; stop(): Promise<void> }> {
   const server = inject("databaseUrl");
   let url: string;
   let stopServer = async () => {};
@@ -19,13 +19,16 @@ export async function freshDatabase(): Promise<{ url: string; db: PrismaClient; 
     stopServer = embedded.stop;
     await applyMigrations(url);
   }
-  // One connection on PGlite, as in platform/services.ts.
-  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: server ? 20 : 1 }) });
+  // One connection on PGlite, as in platform/services.ts; Prisma runs on the pool, as there.
+  const pool = new pg.Pool({ connectionString: url, max: server ? 20 : 1 });
+  const db = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     url,
     db,
+    pool,
     async stop() {
       await db.$disconnect();
+      await pool.end();
       await stopServer();
     },
   };
