@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { Prisma } from "../../prisma/generated/client.js";
 import type { Db } from "../common/context.js";
-import { inRawTransaction, type Database, type RawTx } from "../common/transactions.js";
+import { inTransaction, type Database, type RawTx } from "../common/transactions.js";
 import { lockVisitors } from "../common/locks.js";
 import { linkIdentities, type Visit } from "./identities.js";
 import { ensurePartitions } from "./partitions.js";
@@ -281,11 +281,11 @@ async function storeOnce(services: Database, app: IngestingApp, events: Analytic
   // Nearly every batch is new, so it is first stored without looking its events up (the insert checks
   // each event id anyway). Only when some proved stored already (a retry) is it stored again without them.
   try {
-    return await inRawTransaction(services, (tx) => storeBatch(tx, app, events, gapMs, true));
+    return await inTransaction(services, (tx) => storeBatch(tx, app, events, gapMs, true));
   } catch (error) {
     if (!(error instanceof SeenBefore)) throw error;
   }
-  return inRawTransaction(services, (tx) => storeBatch(tx, app, events, gapMs, false));
+  return inTransaction(services, (tx) => storeBatch(tx, app, events, gapMs, false));
 }
 
 function unchanged(events: AnalyticsEvent[], gapMs: number, changedSessionIds: string[] = [], linked = false): IngestResult {

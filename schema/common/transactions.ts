@@ -7,12 +7,16 @@ import { Prisma } from "../../prisma/generated/client.js";
 import type { Db, Services, Tx } from "./context.js";
 
 /**
- * Runs statements inside the transaction. They are not named (prepared once per connection): the
- * embedded database serves every client of the pool from one session, where a second client's
- * PREPARE of the same name fails.
+ * The raw statements of Prisma's transaction client, which code that runs in either kind of
+ * transaction is written against: tagged templates (`tx.$queryRaw\`...\``), or a text with $1...
+ * placeholders. On a pool's client they are not named (prepared once per connection): the embedded
+ * database serves every client of the pool from one session, where a second client's PREPARE of the
+ * same name fails.
  */
-export interface Sql {
-  query<R>(text: string, values: unknown[]): Promise<R[]>;
+export interface RawTx {
+  $queryRaw<T = unknown>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<T>;
+  $executeRaw(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<number>;
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
 }
 
 /** The database as services hold it: made without a pool (the demo seed run in-process), Prisma only. */
@@ -68,29 +72,11 @@ async function begun<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<
 
 /**
  * Runs `work` between BEGIN and COMMIT on one client of `services.pool`; any error rolls back and is
- * thrown on. Services made without a pool (the demo seed run in-process) get Prisma's transaction.
+ * thrown on. Its statements skip Prisma's work per statement, which turns every parameter into JSON
+ * and parses it back (an analytics batch's events travel as one parameter of hundreds of kilobytes).
+ * Services made without a pool (the demo seed run in-process) get Prisma's transaction.
  */
-export async function inTransaction<T>(services: Pick<Services, "db" | "pool">, work: (sql: Sql) => Promise<T>): Promise<T> {
-  if (!services.pool) return services.db.$transaction((tx) => work({ query: (text, values) => tx.$queryRawUnsafe(text, ...values) }));
-  return begun(services.pool, (client) => work({ query: async (text, values) => (await client.query(text, values)).rows }));
-}
-
-/**
- * The raw statements of Prisma's transaction client (`tx.$queryRaw\`...\``), which code that runs in
- * either kind of transaction is written against.
- */
-export interface RawTx {
-  $queryRaw<T = unknown>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<T>;
-  $executeRaw(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<number>;
-}
-
-/**
- * inTransaction for work written against RawTx. On a client of the pool its statements skip Prisma's
- * work per statement, which turns every parameter into JSON and parses it back (an analytics batch's
- * events travel as one parameter of hundreds of kilobytes). Services made without a pool get Prisma's
- * transaction.
- */
-export async function inRawTransaction<T>(services: Database, work: (tx: RawTx) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(services: Database, work: (tx: RawTx) => Promise<T>): Promise<T> {
   if (!services.pool) return services.db.$transaction((tx) => work(tx));
   return begun(services.pool, (client) => {
     const run = (query: TemplateStringsArray | Prisma.Sql, values: unknown[]) => {
@@ -100,6 +86,7 @@ export async function inRawTransaction<T>(services: Database, work: (tx: RawTx) 
     return work({
       $queryRaw: async <R>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => (await run(query, values)).rows as R,
       $executeRaw: async (query, ...values) => (await run(query, values)).rowCount ?? 0,
+      $queryRawUnsafe: async <R>(query: string, ...values: unknown[]) => (await client.query(query, values)).rows as R,
     });
   });
 }

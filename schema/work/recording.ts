@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { AfkPeriod, WorkActivity, WorkSession } from "../../prisma/generated/client.js";
 import type { Services, Viewer } from "../common/context.js";
 import { workTimelineKey } from "../common/locks.js";
-import { inTransaction, type Sql } from "../common/transactions.js";
+import { inTransaction, type RawTx } from "../common/transactions.js";
 import { workspaceOfViewer } from "../identity/service.js";
 import type { WorkEvent } from "./events.js";
 import { mergeHeartbeat, sessionFor, type ActivitySpan } from "./rules.js";
@@ -62,9 +62,9 @@ const LOAD_WINDOW = `
   ORDER BY s."startedAt", s.id, f."startedAt"`;
 
 /** One statement: the sessions, each with the one activity later heartbeats merge into and its running AFK period. */
-async function loadWindow(sql: Sql, viewer: Recorder, from: Date, to: Date): Promise<Working[]> {
+async function loadWindow(tx: RawTx, viewer: Recorder, from: Date, to: Date): Promise<Working[]> {
   const sessions: Working[] = [];
-  for (const { activityId, app, title, url, activityStartedAt, activityEndedAt, afkId, afkStartedAt, afkEndedAt, afkReason, ...row } of await sql.query<WindowRow>(LOAD_WINDOW, [viewer.workspaceId, viewer.userId, from, to])) {
+  for (const { activityId, app, title, url, activityStartedAt, activityEndedAt, afkId, afkStartedAt, afkEndedAt, afkReason, ...row } of await tx.$queryRawUnsafe<WindowRow[]>(LOAD_WINDOW, viewer.workspaceId, viewer.userId, from, to)) {
     let w = sessions.at(-1);
     if (w?.row.id !== row.id) {
       const lastActivity = activityId
@@ -200,11 +200,11 @@ function mergeBridged(sessions: Working[]): { gone: Working; into: Working }[] {
 }
 
 /** Moves a bridged session's records to the one that absorbed it, then deletes it (rare: a statement each). */
-async function foldAway(sql: Sql, gone: string, into: string) {
+async function foldAway(tx: RawTx, gone: string, into: string) {
   for (const table of ["WorkActivity", "AfkPeriod", "Screenshot"]) {
-    await sql.query(`UPDATE "${table}" SET "sessionId" = $2::uuid WHERE "sessionId" = $1::uuid`, [gone, into]);
+    await tx.$queryRawUnsafe(`UPDATE "${table}" SET "sessionId" = $2::uuid WHERE "sessionId" = $1::uuid`, gone, into);
   }
-  await sql.query(`DELETE FROM "WorkSession" WHERE id = $1::uuid`, [gone]);
+  await tx.$queryRawUnsafe(`DELETE FROM "WorkSession" WHERE id = $1::uuid`, gone);
 }
 
 /**
@@ -233,9 +233,9 @@ const WRITE_BACK = `
   SELECT * FROM unnest($21::uuid[], $22::uuid[], $23::timestamptz[], $24::timestamptz[], $25::"AfkReason"[])
   ON CONFLICT (id) DO UPDATE SET "endedAt" = EXCLUDED."endedAt"`;
 
-async function persist(sql: Sql, viewer: Recorder, sessions: Working[], absorbed: { gone: Working; into: Working }[]) {
+async function persist(tx: RawTx, viewer: Recorder, sessions: Working[], absorbed: { gone: Working; into: Working }[]) {
   // Bridged sessions go first: their stored records move to the survivor, then they are deleted.
-  for (const { gone, into } of absorbed) await foldAway(sql, gone.row.id, into.row.id);
+  for (const { gone, into } of absorbed) await foldAway(tx, gone.row.id, into.row.id);
   const column = <T, K extends keyof T>(rows: T[], k: K) => rows.map((r) => r[k]);
   const sessionColumns = (rows: WorkSession[]) => [column(rows, "id"), column(rows, "startedAt"), column(rows, "endedAt"), column(rows, "lastActivityAt"), column(rows, "endReason")];
   const updated = sessions.filter((s) => !s.isNew && s.dirty).map((w) => w.row);
@@ -245,7 +245,8 @@ async function persist(sql: Sql, viewer: Recorder, sessions: Working[], absorbed
   const activities = touched(sessions.flatMap((w) => w.activities)).map((a) => a.row);
   const afk = touched(sessions.flatMap((w) => w.afk)).map((a) => a.row);
   if (!updated.length && !created.length && !activities.length && !afk.length) return;
-  await sql.query(WRITE_BACK, [
+  await tx.$queryRawUnsafe(
+    WRITE_BACK,
     ...sessionColumns(updated),
     new Date(),
     viewer.workspaceId,
@@ -253,7 +254,7 @@ async function persist(sql: Sql, viewer: Recorder, sessions: Working[], absorbed
     ...sessionColumns(created),
     ...(["id", "sessionId", "app", "title", "url", "startedAt", "endedAt"] as const).map((k) => column(activities, k)),
     ...(["id", "sessionId", "startedAt", "endedAt", "reason"] as const).map((k) => column(afk, k)),
-  ]);
+  );
 }
 
 /**
@@ -296,16 +297,16 @@ export async function recordEvents(services: Services, viewer: Recorder, events:
   const timeoutMs = workSettings(workspace.settings).inactivityMinutes * 60_000;
   const unique = [...new Map(events.map((e) => [e.id, e])).values()];
   // Steady state: BEGIN, lock and ingest, window, write-back, COMMIT, on a pg client (see inTransaction).
-  return inTransaction(services, async (sql) => {
+  return inTransaction(services, async (tx) => {
     const ids = unique.map((e) => e.id);
-    const fresh = new Set((await sql.query<{ id: string }>(LOCK_AND_INGEST, [viewer.workspaceId, viewer.userId, workTimelineKey(viewer.workspaceId, viewer.userId), ids])).map((r) => r.id));
+    const fresh = new Set((await tx.$queryRawUnsafe<{ id: string }[]>(LOCK_AND_INGEST, viewer.workspaceId, viewer.userId, workTimelineKey(viewer.workspaceId, viewer.userId), ids)).map((r) => r.id));
     const todo = unique.filter((e) => fresh.has(e.id)).sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
     // Every session the batch could touch: within the timeout of any event's start or end.
     // A loop, not Math.max(...): an import brings tens of thousands of events.
     let lastEnd = -Infinity;
     for (const e of todo) lastEnd = Math.max(lastEnd, e.timestamp.getTime() + ("duration" in e ? e.duration * 1000 : 0));
     const sessions = todo.length
-      ? await loadWindow(sql, viewer, new Date(todo[0].timestamp.getTime() - timeoutMs), new Date(lastEnd + timeoutMs))
+      ? await loadWindow(tx, viewer, new Date(todo[0].timestamp.getTime() - timeoutMs), new Date(lastEnd + timeoutMs))
       : [];
     for (const e of todo) {
       let target = sessionFor(sessions.map(bounds), e.timestamp, timeoutMs)?.working;
@@ -327,7 +328,7 @@ export async function recordEvents(services: Services, viewer: Recorder, events:
     // Only the latest may stay open; earlier ones end at their last activity.
     for (const w of open.slice(0, -1)) closeAtLastActivity(w);
     const absorbed = mergeBridged(sessions);
-    await persist(sql, viewer, sessions, absorbed);
+    await persist(tx, viewer, sessions, absorbed);
     const stillOpen = sessions.find((w) => !w.row.endedAt);
     const changed = sessions.filter((w) => w.dirty || w.isNew);
     return {

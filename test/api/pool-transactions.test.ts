@@ -21,13 +21,13 @@ describe.skipIf(!databaseUrl)("a transaction on a pooled client", () => {
     const admin = new pg.Client({ connectionString: databaseUrl });
     await admin.connect();
     try {
-      const failure = await inTransaction(services, async (sql) => {
-        const [{ pid }] = await sql.query<{ pid: number }>("SELECT pg_backend_pid() AS pid", []);
+      const failure = await inTransaction(services, async (tx) => {
+        const [{ pid }] = await tx.$queryRawUnsafe<{ pid: number }[]>("SELECT pg_backend_pid() AS pid");
         await admin.query("SELECT pg_terminate_backend($1)", [pid]);
         // Until the cut connection is gone, and this process has heard of it.
         while ((await admin.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1", [pid])).rowCount) await new Promise((r) => setTimeout(r, 20));
         await new Promise((r) => setTimeout(r, 100));
-        await sql.query("SELECT 1", []);
+        await tx.$queryRawUnsafe("SELECT 1");
       }).then(
         () => null,
         (error: unknown) => error,
@@ -35,7 +35,7 @@ describe.skipIf(!databaseUrl)("a transaction on a pooled client", () => {
       expect(failure).toBeInstanceOf(Error);
       expect({ message: (failure as Error).message, unavailable: isUnavailable(failure) }).toMatchObject({ unavailable: true });
       // One client in the pool: it works only if the broken one was dropped.
-      expect(await inTransaction(services, (sql) => sql.query("SELECT 1 AS one", []))).toEqual([{ one: 1 }]);
+      expect(await inTransaction(services, (tx) => tx.$queryRawUnsafe("SELECT 1 AS one"))).toEqual([{ one: 1 }]);
     } finally {
       await admin.end();
       await pool.end();
