@@ -10,6 +10,8 @@ let url: string;
 beforeAll(async () => {
   stack = await startStack({
     env: {
+      // Real password hashes: an unknown email must cost as much as a wrong password.
+      TEST_CHEAP_PASSWORD_HASHES: "0",
       TRUST_PROXY: "1",
       RATE_LIMIT_SIGN_IN_PER_ADDRESS: "5/60",
       RATE_LIMIT_SIGN_IN_PER_ACCOUNT: "3/60",

@@ -77,7 +77,9 @@ async function openSocket(url: string, token?: string, options: { autoPong?: boo
 describe("an API process of its own", () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ env: { WS_PING_MS: "300" } });
+    // Real password hashes, so the sign-ins are still in flight when the signal comes, and the
+    // default grace period, so those still in the kernel's backlog are served too.
+    stack = await startStack({ env: { WS_PING_MS: "300", TEST_CHEAP_PASSWORD_HASHES: "0", SHUTDOWN_GRACE_MS: "1000" } });
   }, 120_000); // a stack of its own takes a hook's time on a busy machine
   afterAll(() => stack?.stop());
 

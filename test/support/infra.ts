@@ -116,6 +116,7 @@ export async function startPostgresAndRedis(): Promise<Infra> {
   const dir = mkdtempSync(join(tmpdir(), "sessions-test-"));
   chmodSync(dir, 0o777);
   const postgres = await startPostgres(dir);
+  await createMigratedDatabase(postgres.url, TEMPLATE);
   const redis = await startRedis(dir);
   return {
     databaseUrl: postgres.url,
@@ -143,15 +144,20 @@ export async function waitForPort(port: number, timeoutMs = 10_000) {
   throw new Error(`port ${port} did not open`);
 }
 
-/** A new, migrated database on the suite's PostgreSQL server. */
-export async function createMigratedDatabase(server: string): Promise<string> {
-  const name = `t_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+/**
+ * The shared server's migrated database, made once: each stack's database is a copy of it, which
+ * takes a fifth of the time of migrating (and spares loading the migration engine in every file).
+ */
+const TEMPLATE = "migrated_template";
+
+/** A new, migrated database on a PostgreSQL server: a copy of its template where it has one. */
+export async function createMigratedDatabase(server: string, name = `t_${Date.now()}_${Math.floor(Math.random() * 1e6)}`): Promise<string> {
   const admin = new pg.Client({ connectionString: server });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  const { rowCount } = await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [TEMPLATE]);
+  await admin.query(rowCount ? `CREATE DATABASE ${name} TEMPLATE ${TEMPLATE}` : `CREATE DATABASE ${name}`);
   await admin.end();
   const url = server.replace(/\/postgres$/, `/${name}`);
-  await applyMigrations(url);
+  if (!rowCount) await applyMigrations(url);
   return url;
 }
-

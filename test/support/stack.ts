@@ -32,7 +32,16 @@ export async function startStack(
   const servers = options.servers === "embedded" ? { databaseUrl: "", redisUrl: "" } : options.servers;
   const serverUrl = servers?.databaseUrl ?? inject("databaseUrl");
   const redisBase = servers?.redisUrl ?? inject("redisUrl");
-  const env: Record<string, string> = { PORT: "0", HOST: "127.0.0.1", LIVE_TICK_MS: "1000", ...options.env };
+  // Cheap password hashes: members and sign-ins are every test's set-up, not what it measures. No
+  // grace period for connections still in the kernel's backlog when a stack stops: a test sends none.
+  const env: Record<string, string> = {
+    PORT: "0",
+    HOST: "127.0.0.1",
+    LIVE_TICK_MS: "1000",
+    TEST_CHEAP_PASSWORD_HASHES: "1",
+    SHUTDOWN_GRACE_MS: "0",
+    ...options.env,
+  };
   let databaseUrl: string | null = null;
   let redisUrl: string | null = null;
   // Files (screenshots) go to a throwaway folder; without PostgreSQL the embedded database too.
