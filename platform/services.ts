@@ -15,6 +15,7 @@ import { BullJobs } from "./jobs/bullmq.js";
 import { EmbeddedJobs } from "./jobs/embedded.js";
 import { fileMailSender, logMailSender } from "../schema/identity/mail.js";
 import { RateLimits } from "../schema/identity/rate-limits.js";
+import { CredentialEpochs } from "../schema/identity/epochs.js";
 import type { Config } from "./config.js";
 import { log } from "../schema/common/log.js";
 import { startEmbeddedPostgres } from "./db/embedded.js";
@@ -44,10 +45,6 @@ function reviveDates(_key: string, value: unknown) {
 }
 
 /**
- * ioredis reconnects and re-subscribes by itself, but messages published while the connection was
- * down are gone: listeners catch up from the database when it is back.
- */
-/**
  * A publish Redis never took (away longer than ioredis's 20 retries, about 10 s) is logged, not left
  * to reject unhandled, which would end the process: listeners catch up on reconnect anyway.
  */
@@ -61,6 +58,10 @@ function publishing(client: Redis): Redis {
   return client;
 }
 
+/**
+ * ioredis reconnects and re-subscribes by itself, but messages published while the connection was
+ * down are gone: listeners catch up from the database when it is back.
+ */
 function watchReconnects(subscriber: Redis, onResumed: () => void) {
   let lost = false;
   subscriber.on("close", () => {
@@ -156,6 +157,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     live,
     mail,
     limits,
+    credentialEpochs: redisClients[0] ? new CredentialEpochs(redisClients[0]) : null,
     jobCatalog,
     embeddedJobs,
     pool,

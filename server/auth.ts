@@ -3,11 +3,12 @@ import { createGraphQLError } from "graphql-yoga";
 import type { Db, Viewer } from "../schema/common/context.js";
 import type { IdentityChange, PubSub } from "../schema/common/pubsub.js";
 import type { RateLimits } from "../schema/identity/rate-limits.js";
+import { type CredentialEpochs, stampKeys } from "../schema/identity/epochs.js";
 import { affects, onLocalChange } from "../schema/identity/revocations.js";
 import { findViewer, SESSION_COOKIE } from "../schema/identity/service.js";
 
-/** How long a single API process may reuse a resolved viewer (changes evict it sooner). */
-export const SINGLE_PROCESS_CACHE_MS = 10_000;
+/** How long an API process may reuse a resolved viewer (changes evict it sooner). */
+export const CREDENTIAL_CACHE_MS = 10_000;
 
 export interface Credentials {
   secret: string;
@@ -35,19 +36,37 @@ export function unauthenticated(message = "Unknown, expired or revoked token") {
   return createGraphQLError(message, { extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });
 }
 
+interface Cached {
+  viewer: Viewer;
+  until: number;
+  /** The stamps read before the database read it came from (epochs.ts); null: unknown, so not served. */
+  stamps: string[] | null;
+}
+
+/** Without Redis there are no stamps to compare: every change is made in this process. */
+const NO_STAMPS: Promise<string[]> = Promise.resolve([]);
+
+/** Same stamps read under the same keys: nothing the viewer depends on changed in between. */
+function sameStamps(cached: string[] | null, current: string[] | null) {
+  return cached !== null && current !== null && cached.length === current.length && cached.every((stamp, i) => stamp === current[i]);
+}
+
 /**
- * Resolves secrets to viewers. A single process (no Redis) keeps a short cache: every change is
- * made in this process and evicts synchronously, and an entry never outlives its token's expiry.
- * The cache is keyed by the secret itself, so a hit costs no hash: the secret stays in this
- * process's memory, where each request carrying it already is, for at most `cacheMs`, and never
- * goes to a shared store (Redis) or a log.
- * With several processes a change made on one reaches the others through pub/sub a moment later,
- * too late for a request that follows at once, so every lookup reads the database (`cacheMs` 0);
- * the identity channel then only re-checks open WebSockets.
+ * Resolves secrets to viewers, and keeps each for a short while (`CREDENTIAL_CACHE_MS`, never past
+ * its token's expiry). The cache is keyed by the secret itself, so a hit costs no hash: the secret
+ * stays in this process's memory, where each request carrying it already is, and never goes to a
+ * shared store (Redis) or a log.
+ * - One process (no Redis): every change is made in this process and evicts synchronously.
+ * - Several processes: a change made on another one reaches this one through pub/sub a moment
+ *   later, too late for a request that follows at once. So a cached viewer serves a request only if
+ *   its stamps in Redis (epochs.ts) are still those read before its database read: one MGET, sent
+ *   alongside the request's rate-limit count. A secret's keys are known only once it has been read,
+ *   so its first request here reads the database and caches nothing it can serve; the second reads
+ *   the stamps first, then the database, and caches.
  */
 export class Authenticator {
   /** By secret: see above. */
-  private readonly cache = new Map<string, { viewer: Viewer; until: number }>();
+  private readonly cache = new Map<string, Cached>();
   /** Lookups in flight, shared: a change re-checks many sockets of one token with one query. */
   private readonly pending = new Map<string, Promise<Viewer | null>>();
   /** Bumped by every change, so a lookup that read the database before it is not cached after it. */
@@ -58,11 +77,11 @@ export class Authenticator {
     private readonly db: Db,
     pubsub: PubSub,
     private readonly limits: RateLimits,
-    private readonly cacheMs: number,
+    private readonly epochs: CredentialEpochs | null,
   ) {
     onLocalChange((change) => this.changed(change));
     // Expired entries of secrets not seen again go too: none is kept much past its time.
-    if (cacheMs) setInterval(() => this.dropExpired(), cacheMs).unref();
+    setInterval(() => this.dropExpired(), CREDENTIAL_CACHE_MS).unref();
     void (async () => {
       for await (const change of pubsub.subscribe("identityChanged")) this.changed(change);
     })();
@@ -89,31 +108,52 @@ export class Authenticator {
   }
 
   /** The viewer behind a secret, without counting a use (re-checks of open WebSockets). */
-  async resolve(secret: string): Promise<Viewer | null> {
-    if (!this.cacheMs) return findViewer(this.db, secret);
-    const hit = this.cache.get(secret);
-    if (hit && hit.until > Date.now()) return hit.viewer;
+  resolve(secret: string): Promise<Viewer | null> {
+    return this.viewerOf(secret, false);
+  }
+
+  /** The viewer of one request or operation; counts against the credential's rate limit. */
+  viewerFor(secret: string): Promise<Viewer | null> {
+    return this.viewerOf(secret, true);
+  }
+
+  private async viewerOf(secret: string, count: boolean): Promise<Viewer | null> {
+    const entry = this.cache.get(secret);
+    if (!entry) {
+      const viewer = await this.lookup(secret, null);
+      if (viewer && count) await this.limits.consume("tokenUse", viewer.tokenId);
+      return viewer;
+    }
+    // A secret's token never changes, so its use counts before the viewer is known to be current.
+    const [stamps] = await Promise.all([
+      this.epochs ? this.epochs.read(stampKeys(entry.viewer)) : NO_STAMPS,
+      count ? this.limits.consume("tokenUse", entry.viewer.tokenId) : null,
+    ]);
+    if (this.cache.get(secret) === entry && entry.until > Date.now() && sameStamps(entry.stamps, stamps)) return entry.viewer;
+    return this.lookup(secret, stamps && { keys: stampKeys(entry.viewer).join(), stamps });
+  }
+
+  /** Reads the database, once for concurrent callers; `before`: the stamps read just before, and for which keys. */
+  private lookup(secret: string, before: { keys: string; stamps: string[] } | null): Promise<Viewer | null> {
     let lookup = this.pending.get(secret);
     if (!lookup) {
-      lookup = this.lookup(secret).finally(() => this.pending.delete(secret));
+      lookup = this.read(secret, before).finally(() => this.pending.delete(secret));
       this.pending.set(secret, lookup);
     }
     return lookup;
   }
 
-  private async lookup(secret: string): Promise<Viewer | null> {
+  private async read(secret: string, before: { keys: string; stamps: string[] } | null): Promise<Viewer | null> {
     const generation = this.generation;
     const viewer = await findViewer(this.db, secret);
-    if (!viewer || generation !== this.generation) this.cache.delete(secret);
-    else this.cache.set(secret, { viewer, until: Math.min(Date.now() + this.cacheMs, viewer.expiresAt?.getTime() ?? Infinity) });
+    if (!viewer || generation !== this.generation) {
+      this.cache.delete(secret);
+      return viewer;
+    }
+    // Stamps read under other keys (the token moved to another workspace) say nothing about this viewer.
+    const stamps = !this.epochs ? [] : before?.keys === stampKeys(viewer).join() ? before.stamps : null;
+    this.cache.set(secret, { viewer, stamps, until: Math.min(Date.now() + CREDENTIAL_CACHE_MS, viewer.expiresAt?.getTime() ?? Infinity) });
     if (this.cache.size > 50_000) this.cache.clear();
-    return viewer;
-  }
-
-  /** The viewer of one request or operation; counts against the credential's rate limit. */
-  async viewerFor(secret: string): Promise<Viewer | null> {
-    const viewer = await this.resolve(secret);
-    if (viewer) await this.limits.consume("tokenUse", viewer.tokenId);
     return viewer;
   }
 

@@ -128,8 +128,8 @@ export function yogaBasics() {
 export function createGraphQL(services: Services, auth: Authenticator, config: Config, metrics: Metrics) {
   const basics = yogaBasics();
   // Only what a resolver may use: the context is copied again by every request (envelop merges it).
-  const { db, pool, pubsub, jobs, live, mail, limits } = services;
-  const shared: Services = { db, pool, pubsub, jobs, live, mail, limits };
+  const { db, pool, pubsub, jobs, live, mail, limits, credentialEpochs } = services;
+  const shared: Services = { db, pool, pubsub, jobs, live, mail, limits, credentialEpochs };
   return createYoga<ServerContext, Context>({
     ...basics,
     schema,

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { DEMO_MEMBERS, DEMO_PASSWORD, seedDemo } from "../prisma/seed.js";
-import { Authenticator, SINGLE_PROCESS_CACHE_MS } from "./auth.js";
+import { Authenticator } from "./auth.js";
 import { readConfig } from "../platform/config.js";
 import { createGraphQL } from "./graphql.js";
 import { createHttpServer } from "./http.js";
@@ -14,7 +14,7 @@ import { reportMemoryOnSignal } from "./memory-report.js";
 
 const config = readConfig();
 const runtime = await openRuntime(config);
-const auth = new Authenticator(runtime.db, runtime.pubsub, runtime.limits, config.redisUrl ? 0 : SINGLE_PROCESS_CACHE_MS);
+const auth = new Authenticator(runtime.db, runtime.pubsub, runtime.limits, runtime.credentialEpochs);
 const health = new Health(runtime.pool, runtime.redis);
 const metrics = new Metrics({
   pool: runtime.pool,

@@ -5,6 +5,7 @@ import type { Jobs } from "./jobs.js";
 import type { LiveBoard, LiveSession, PubSub } from "./pubsub.js";
 import type { Mail } from "../identity/mail.js";
 import type { RateLimits } from "../identity/rate-limits.js";
+import type { CredentialEpochs } from "../identity/epochs.js";
 
 export type Db = PrismaClient;
 /** The client inside an interactive transaction. */
@@ -35,6 +36,8 @@ export interface Services {
   readonly live: LiveBoards;
   readonly mail: Mail;
   readonly limits: RateLimits;
+  /** Where changes to credentials are stamped for other API processes' caches; none without Redis. */
+  readonly credentialEpochs: CredentialEpochs | null;
 }
 
 /**

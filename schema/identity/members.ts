@@ -127,7 +127,7 @@ export async function removeMember(ctx: Context, memberId: string) {
     await tx.accessToken.updateMany({ where, data: { revokedAt: new Date() } });
     return { member, tokenIds: tokens.map((t) => t.id) };
   });
-  announceChange(ctx, { userId: member.userId, workspaceId: member.workspaceId, tokenIds });
+  await announceChange(ctx, { userId: member.userId, workspaceId: member.workspaceId, tokenIds });
   return { done: true as const };
 }
 
@@ -136,6 +136,6 @@ export async function changeMemberRole(ctx: Context, memberId: string, role: Rol
     const member = await memberToChange(tx, ctx, memberId, role);
     return tx.membership.update({ where: { id: member.id }, data: { role }, include: { user: true } });
   });
-  announceChange(ctx, { userId: member.userId, workspaceId: member.workspaceId });
+  await announceChange(ctx, { userId: member.userId, workspaceId: member.workspaceId });
   return member;
 }

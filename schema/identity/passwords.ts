@@ -38,14 +38,14 @@ export async function changePassword(ctx: Context, currentPassword: string, newP
     await tx.user.update({ where: { id: user.id }, data: { passwordHash } });
     return endBrowserSessions(ctx, tx, user.id, viewer.tokenKind === "browser" ? viewer.tokenId : undefined);
   });
-  announce();
+  await announce();
   return { done: true as const };
 }
 
 export async function signOutEverywhere(ctx: Context) {
   const viewer = asPerson(ctx.viewer);
   const announce = await endBrowserSessions(ctx, ctx.db, viewer.userId);
-  announce();
+  await announce();
   ctx.cookies?.clear(SESSION_COOKIE);
   return { done: true as const };
 }
@@ -94,6 +94,6 @@ export async function resetPassword(ctx: Context, token: string, newPassword: st
     await tx.user.update({ where: { id: reset.userId }, data: { passwordHash } });
     return endBrowserSessions(ctx, tx, reset.userId);
   });
-  announce();
+  await announce();
   return { done: true as const };
 }

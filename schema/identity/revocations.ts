@@ -11,11 +11,13 @@ export function onLocalChange(listener: (change: IdentityChange) => void) {
 }
 
 /**
- * Tells this process synchronously, so its very next request already sees the change, and every
- * other process through pub/sub.
+ * Tells this process synchronously, so its very next request already sees the change; stamps it in
+ * Redis, so every other process's next request does too; and tells their open WebSockets through
+ * pub/sub. Called once the change is committed, and awaited before the mutation answers.
  */
-export function announceChange(services: Services, change: IdentityChange) {
+export async function announceChange(services: Services, change: IdentityChange) {
   for (const listener of local) listener(change);
+  await services.credentialEpochs?.stamp(change);
   services.pubsub.publish("identityChanged", change);
 }
 

@@ -167,7 +167,7 @@ export async function revokeToken(services: Services, viewer: Viewer, tokenId: s
     data: { revokedAt: token.revokedAt ?? new Date() },
   });
   // Every process drops cached viewers and closes WebSockets opened with it.
-  announceChange(services, { tokenIds: [token.id] });
+  await announceChange(services, { tokenIds: [token.id] });
   return revoked;
 }
 
@@ -214,7 +214,7 @@ export async function switchWorkspace(ctx: Context, workspaceId: string) {
   if (viewer.tokenKind !== "browser") throw new ForbiddenError("Only a browser session can switch workspace");
   await ctx.db.accessToken.update({ where: { id: viewer.tokenId }, data: { workspaceId } });
   // The old binding may be cached by other processes; treat it like a revocation of the old view.
-  announceChange(ctx, { tokenIds: [viewer.tokenId] });
+  await announceChange(ctx, { tokenIds: [viewer.tokenId] });
   return ctx.db.workspace.findUniqueOrThrow({ where: { id: workspaceId } });
 }
 
@@ -229,7 +229,7 @@ export async function setStaffPermissions(ctx: Context, permissions: string[] | 
     where: { id: ctx.viewer!.workspaceId },
     data: { customStaff: permissions !== null, staffPermissions: (permissions ?? []) as Permission[] },
   });
-  announceChange(ctx, { workspaceId: workspace.id });
+  await announceChange(ctx, { workspaceId: workspace.id });
   return workspace;
 }
 
@@ -269,13 +269,13 @@ export async function updateWorkspace(ctx: Context, changes: WorkspaceChanges) {
     });
   });
   // Once committed: a request evicted before would read the old row again and keep it.
-  announceChange(ctx, { workspaceId, workspaceEdited: true });
+  await announceChange(ctx, { workspaceId, workspaceEdited: true });
   return workspace;
 }
 
 /** A domain's section of the workspace's settings, merged (see mergeSettings) and announced like any edit of the workspace. */
 export async function saveWorkspaceSettings(services: Services, workspaceId: string, section: string, changes: Record<string, unknown>): Promise<unknown> {
   const settings = await mergeSettings(services.db, workspaceId, section, changes);
-  announceChange(services, { workspaceId, workspaceEdited: true });
+  await announceChange(services, { workspaceId, workspaceEdited: true });
   return settings;
 }

@@ -59,6 +59,7 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     const wall = wsClient(b, { token: pat.secret });
     const closed = new Promise<number>((resolve) => wall.on("closed", (e) => resolve((e as { code: number }).code)));
     await subscribe<Board>(wall, BOARD).next();
+    for (const _ of [1, 2]) await ok(b, `{ viewer { role } }`, {}, { token: pat.secret }); // b caches the credential
 
     const traffic = new Traffic(a, ws.employee.token, writeKey);
     traffic.start();
@@ -67,6 +68,8 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     // While Redis is down: the revocation and a timer started on the other instance.
     await ok(a, `mutation($id: ID!) { revokeToken(input: { id: $id }) { __typename } }`, { id: pat.token.id }, { token: ws.manager.token });
     const during = (await ok(a, START, { d: "during" }, { token: ws.staff.token })).startTimer.id;
+    // Without Redis to confirm its stamps, b trusts nothing it cached.
+    expect((await gql(b, `{ viewer { role } }`, {}, { token: pat.secret })).status).toBe(401);
     await new Promise((r) => setTimeout(r, 1000));
     await redis.start();
     const recoverMs = await traffic.recovered();

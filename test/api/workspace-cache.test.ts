@@ -1,9 +1,15 @@
 // A request's workspace comes with its credential, from the same SELECT and, in a single API
 // process, from the same short cache. Every edit of the workspace must reach the very next request
 // (HTTP or an open WebSocket's), and a second API process's next request too.
+import { Redis } from "ioredis";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { changedKeys } from "../../schema/identity/epochs.js";
 import { ok, signIn, subscribe, wsClient } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
+
+/** The database row's id behind a GraphQL global id. */
+const rowId = (globalId: string) => Buffer.from(globalId, "base64").toString().split(":")[1];
 
 const FIELDS = `id name timeZone weekStart timeFormat workingHours { weekday start end } staffPermissions settings`;
 const WORKSPACE = `{ viewer { workspace { ${FIELDS} } } }`;
@@ -58,7 +64,8 @@ describe("one API process, credentials cached", () => {
   let url: string;
   beforeAll(async () => {
     stack = await startStack();
-    // With Redis the suite's API caches nothing; this process beside it on the same database does.
+    // With Redis the suite's API checks its cache against Redis (below); this process beside it on
+    // the same database keeps the single-process cache, which trusts its own evictions alone.
     url = stack.redisUrl ? (await stack.startApi({ REDIS_URL: "", SEED_DEMO: "false" })).url : stack.urls[0];
   });
   afterAll(() => stack?.stop());
@@ -90,16 +97,42 @@ describe("one API process, credentials cached", () => {
 
 describe.runIf(inject("redisUrl"))("two API processes", () => {
   let two: Stack;
+  let redis: Redis;
   beforeAll(async () => {
     two = await startStack({ instances: 2 });
+    redis = new Redis(two.redisUrl!);
   });
-  afterAll(() => two?.stop());
+  afterAll(async () => {
+    redis?.disconnect();
+    await two?.stop();
+  });
 
   it.each(EDITS)("$name made on one is seen by the other's very next request", async (edit) => {
     const [a, b] = two.urls;
     const auth = await ownWorkspace(a);
-    expect((await ok(b, WORKSPACE, {}, auth)).viewer.workspace.name).toBe("Cached");
+    for (const _ of [1, 2]) expect((await ok(b, WORKSPACE, {}, auth)).viewer.workspace.name).toBe("Cached"); // b caches it
+    const [stamp] = changedKeys({ workspaceId: rowId((await ok(b, `{ viewer { workspace { id } } }`, {}, auth)).viewer.workspace.id) });
+    const before = await redis.get(stamp);
     await ok(a, edit.mutation, {}, auth);
+    // Renewed before the mutation answered: pub/sub alone may reach b after its next request.
+    expect(await redis.get(stamp)).not.toBe(before);
     edit.expect((await ok(b, WORKSPACE, {}, auth)).viewer.workspace);
+  });
+
+  it("a process serves its cached workspace until the workspace's stamp in Redis changes", async () => {
+    const [, b] = two.urls;
+    const auth = await ownWorkspace(b);
+    const name = async () => (await ok(b, WORKSPACE, {}, auth)).viewer.workspace.name;
+    for (const _ of [1, 2]) expect(await name()).toBe("Cached");
+    const uuid = rowId((await ok(b, `{ viewer { workspace { id } } }`, {}, auth)).viewer.workspace.id);
+    // A write no process announces: the cache is in use, so b keeps the name it read.
+    const db = new pg.Client({ connectionString: two.databaseUrl! });
+    await db.connect();
+    await db.query(`UPDATE "Workspace" SET name = 'Behind its back' WHERE id = $1`, [uuid]);
+    await db.end();
+    expect(await name()).toBe("Cached");
+    // Renewing the stamp, as an announced change does after its commit, makes b read it again.
+    for (const key of changedKeys({ workspaceId: uuid })) await redis.set(key, "renewed by the test");
+    expect(await name()).toBe("Behind its back");
   });
 });

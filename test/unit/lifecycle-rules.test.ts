@@ -3,9 +3,11 @@
 import { randomBytes, scryptSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { Viewer } from "../../schema/common/context.js";
+import type { IdentityChange } from "../../schema/common/pubsub.js";
 import { Problems } from "../../schema/common/errors.js";
 import { parseRateLimit } from "../../schema/identity/rate-limits.js";
 import { affects } from "../../schema/identity/revocations.js";
+import { changedKeys, stampKeys } from "../../schema/identity/epochs.js";
 import { checkEmail, checkNewPassword, touchesOwnerRole } from "../../schema/identity/rules.js";
 import { hashPassword, needsRehash, verifyAccountPassword, verifyPassword } from "../../schema/identity/secrets.js";
 
@@ -53,6 +55,28 @@ describe("identity changes", () => {
     expect(affects({ userId: "u2" }, viewer)).toBe(false);
     expect(affects({ workspaceId: "w1" }, viewer)).toBe(true);
     expect(affects({ workspaceId: "w2" }, viewer)).toBe(false);
+  });
+
+  it("renew in Redis exactly the stamps of the viewers they reach, so other processes' caches drop the same viewers", () => {
+    const changes: IdentityChange[] = [
+      { all: true },
+      { tokenIds: ["t1"] },
+      { tokenIds: ["t2", "t3"] },
+      { userId: "u1", workspaceId: "w1", tokenIds: ["t3"] },
+      { userId: "u1", workspaceId: "w2", tokenIds: ["t1"] },
+      { userId: "u1", workspaceId: "w2" },
+      { userId: "u1" },
+      { userId: "u2" },
+      { workspaceId: "w1", workspaceEdited: true },
+      { workspaceId: "w2" },
+    ];
+    const viewers = [viewer, { ...viewer, workspaceId: "w2" }, { ...viewer, tokenId: "t2", userId: "u2" }, { ...viewer, tokenId: "t3" }];
+    for (const change of changes) {
+      for (const v of viewers) {
+        const renewed = changedKeys(change).some((key) => stampKeys(v).includes(key));
+        expect({ change, viewer: v.tokenId + v.userId + v.workspaceId, renewed }).toEqual({ change, viewer: v.tokenId + v.userId + v.workspaceId, renewed: affects(change, v) });
+      }
+    }
   });
 });
 
