@@ -128,7 +128,8 @@ describe.runIf(inject("redisUrl"))("faults", () => {
       // say "up" for that long: it must say "down" once that has passed.
       const health = await until(() => fetch(`${a}/healthz`).then(async (r) => [r.status, await r.json()] as const), ([status]) => status === 503, 3_000);
       expect(health).toMatchObject([503, { ok: false, database: "down", redis: "up" }]);
-      const read = await gql(a, `{ viewer { role } }`, {}, { token: ws.employee.token });
+      // A read beyond the cached credential: the workspace's members come from the database.
+      const read = await gql(a, `{ viewer { workspace { members { nodes { id } } } } }`, {}, { token: ws.owner.token });
       expect(read.status).toBe(503);
       expect(read.body.errors?.[0].extensions?.code).toBe("UNAVAILABLE");
       const events = await fetch(`${a}/api/events`, { method: "POST", headers: { authorization: `Bearer ${writeKey}`, "content-type": "application/json" }, body: JSON.stringify({ events: [] }) });
