@@ -9,7 +9,7 @@ import { AppError } from "../schema/common/errors.js";
 import { RateLimitedError } from "../schema/identity/rate-limits.js";
 import { type Authenticator, arrivedOverHttps, clientAddress, credentialsFrom, originAllowed, unauthenticated } from "./auth.js";
 import type { Config } from "../platform/config.js";
-import { log } from "../schema/common/log.js";
+import { log, requestIdOf } from "../schema/common/log.js";
 import type { Metrics } from "./metrics.js";
 import { isUnavailable, unavailableGraphQLError } from "./unavailable.js";
 
@@ -27,10 +27,33 @@ function armor() {
   });
 }
 
-/** Expected errors keep their message and code; anything else is masked. */
-function maskError(error: unknown, message: string): Error {
+/** What a resolver (or the context) threw, behind the GraphQLErrors wrapping it. */
+function causeOf(error: unknown): unknown {
   let cause: unknown = error;
   while (cause instanceof GraphQLError && cause.originalError) cause = cause.originalError;
+  return cause;
+}
+
+/** The API's own answers (typed errors, refused arguments, GraphQL's) keep their message; anything else is a failure. */
+function isFailure(cause: unknown): boolean {
+  return !(cause instanceof AppError || cause instanceof PothosValidationError || cause instanceof GraphQLError);
+}
+
+/** Failures logged already, with their request's id (see `logFailures`): masking doesn't log them again. */
+const loggedFailures = new WeakSet<object>();
+
+function logFailure(cause: unknown, requestId?: string) {
+  if (typeof cause === "object" && cause !== null) {
+    if (loggedFailures.has(cause)) return;
+    loggedFailures.add(cause);
+  }
+  if (isUnavailable(cause)) log.warn({ err: (cause as Error).message, requestId }, "backing store unavailable");
+  else log.error({ err: cause, requestId }, "unexpected GraphQL error");
+}
+
+/** Expected errors keep their message and code; anything else is masked (and logged, if not yet). */
+function maskError(error: unknown, message: string): Error {
+  const cause = causeOf(error);
   if (cause instanceof RateLimitedError) return rateLimited(cause);
   if (cause instanceof AppError) {
     const path = error instanceof GraphQLError ? error.path : undefined;
@@ -39,14 +62,29 @@ function maskError(error: unknown, message: string): Error {
   // Pothos refuses an argument it can't map, such as a global ID of another type where one is expected.
   if (cause instanceof PothosValidationError) return new GraphQLError(cause.message, { path: (error as GraphQLError).path, extensions: { code: "VALIDATION" } });
   if (cause instanceof GraphQLError) return cause;
+  logFailure(cause);
   // Retryable, and said so: the database or Redis is restarting, nothing was half-done.
-  if (isUnavailable(cause)) {
-    log.warn({ err: (cause as Error).message }, "backing store unavailable");
-    return unavailableGraphQLError();
-  }
-  log.error({ err: cause }, "unexpected GraphQL error");
-  return new GraphQLError(message, { extensions: { code: "INTERNAL" } });
+  return isUnavailable(cause) ? unavailableGraphQLError() : new GraphQLError(message, { extensions: { code: "INTERNAL" } });
 }
+
+/**
+ * Logs an operation's failures with its request's id. Masking runs after this plugin and knows no
+ * request: it logs only what is left, a subscription stream's failures and the context's (reading
+ * the credential while the database is away, which the request's own line shows as its 503).
+ */
+const logFailures: Plugin<Context> = {
+  onExecute({ args }) {
+    return {
+      onExecuteDone({ result }) {
+        if (Symbol.asyncIterator in result) return;
+        for (const error of result.errors ?? []) {
+          const cause = causeOf(error);
+          if (isFailure(cause)) logFailure(cause, args.contextValue.requestId);
+        }
+      },
+    };
+  },
+};
 
 /** The code and seconds to wait, for HTTP and WebSocket clients alike; over HTTP also 429 with Retry-After. */
 export function rateLimited(error: RateLimitedError, overHttp = true): GraphQLError {
@@ -134,14 +172,15 @@ export function createGraphQL(services: Services, auth: Authenticator, config: C
     ...basics,
     schema,
     graphiql: { title: "Sessions API", subscriptionsProtocol: "WS" },
-    plugins: [...basics.plugins, setCookies, measure(metrics)],
+    plugins: [...basics.plugins, setCookies, measure(metrics), logFailures],
     context: async ({ request, wsViewer, req }): Promise<Context> => {
       if (wsViewer !== undefined) return { ...shared, viewer: wsViewer };
+      const requestId = requestIdOf(req);
       const credentials = credentialsFrom(request.headers.get("authorization"), request.headers.get("cookie"));
       const secure = req ? arrivedOverHttps(req, config.trustProxy) : new URL(request.url).protocol === "https:";
       const cookies = new ResponseCookies(request, secure);
       const address = req ? clientAddress(req, config.trustProxy) : undefined;
-      if (!credentials) return { ...shared, viewer: null, cookies, clientAddress: address };
+      if (!credentials) return { ...shared, viewer: null, cookies, clientAddress: address, requestId };
       if (credentials.viaCookie && !originAllowed(request.headers.get("origin"), request.headers.get("host"), config.allowedOrigins))
         throw unauthenticated("Cross-origin requests can't use the session cookie");
       const viewer = await auth.viewerFor(credentials.secret);
@@ -150,7 +189,7 @@ export function createGraphQL(services: Services, auth: Authenticator, config: C
         if (credentials.viaCookie) cookies.clear("session");
         throw unauthenticated();
       }
-      return { ...shared, viewer, cookies, clientAddress: address };
+      return { ...shared, viewer, cookies, clientAddress: address, requestId };
     },
   });
 }

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { log, requestIdFrom, withRequestId } from "../schema/common/log.js";
+import { log, requestIdFrom, tagRequest } from "../schema/common/log.js";
 import { RateLimitedError } from "../schema/identity/rate-limits.js";
 import type { Authenticator } from "./auth.js";
 import type { Config } from "../platform/config.js";
@@ -77,13 +77,14 @@ export function createHttpServer({ config, yoga, routes = {}, bodyLimits = {}, w
   const server = createServer((req, res) => {
     const requestId = requestIdFrom(req.headers["x-request-id"]);
     res.setHeader("x-request-id", requestId);
-    withRequestId(requestId, () => void handle(req, res));
+    tagRequest(req, requestId);
+    void handle(req, res, requestId);
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse) {
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string) {
     const path = (req.url ?? "/").split("?")[0];
     const route = path === "/healthz" || path === "/graphql" ? path : (Object.keys(routes).find((p) => path === p || path.startsWith(p + "/")) ?? "web");
-    observe(req, res, route);
+    observe(req, res, route, requestId);
     try {
       if (path === "/healthz") {
         const report = await health.report(ready);
@@ -106,19 +107,19 @@ export function createHttpServer({ config, yoga, routes = {}, bodyLimits = {}, w
       }
       // PostgreSQL or Redis is down (restarting): nothing was stored, the client may send it again.
       if (isUnavailable(error)) {
-        log.warn({ err: (error as Error).message }, "backing store unavailable");
+        log.warn({ err: (error as Error).message, requestId }, "backing store unavailable");
         if (res.headersSent) return void res.end();
         res.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
         return json(res, 503, { error: "The service is briefly unavailable; retry shortly", code: "UNAVAILABLE", retryAfter: RETRY_AFTER_SECONDS });
       }
-      log.error({ err: error }, "unexpected error");
+      log.error({ err: error, requestId }, "unexpected error");
       if (!res.headersSent) json(res, 500, { errors: [{ message: "Internal error" }] });
       else res.end();
     }
   }
 
   /** One log line and the request metrics for every response, once it is sent. */
-  function observe(req: IncomingMessage, res: ServerResponse, route: string) {
+  function observe(req: IncomingMessage, res: ServerResponse, route: string, requestId: string) {
     const started = process.hrtime.bigint();
     res.once("finish", () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -126,7 +127,7 @@ export function createHttpServer({ config, yoga, routes = {}, bodyLimits = {}, w
       const code = errorCodes.get(res);
       if (code) metrics.errors.inc({ code });
       // The route, not the path: paths carry secrets (calendar feeds) and IDs.
-      log.info({ method: req.method, route, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, "request");
+      log.info({ method: req.method, route, status: res.statusCode, ms: Math.round(ms * 10) / 10, requestId }, "request");
     });
   }
   server.keepAliveTimeout = 65_000;

@@ -60,6 +60,8 @@ export interface Context extends Services {
   readonly cookies?: CookieJar;
   /** The caller's network address (from X-Forwarded-For behind a trusted proxy), for sign-in limits. */
   readonly clientAddress?: string;
+  /** The HTTP request's id, for the lines logged on its behalf. */
+  readonly requestId?: string;
 }
 
 export interface CookieJar {

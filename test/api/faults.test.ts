@@ -119,6 +119,8 @@ describe.runIf(inject("redisUrl"))("faults", () => {
 
   it("PostgreSQL restarts: requests fail with 503 / UNAVAILABLE, /healthz says so, ingestion refuses, service resumes", async () => {
     const [a] = stack.urls;
+    const MEMBERS = `{ viewer { workspace { members { nodes { id } } } } }`;
+    for (const _ of [1, 2]) await ok(a, MEMBERS, {}, { token: ws.owner.token }); // a caches the owner's credential
     const traffic = new Traffic(a, ws.employee.token, writeKey);
     traffic.start();
     await new Promise((r) => setTimeout(r, 500));
@@ -129,9 +131,17 @@ describe.runIf(inject("redisUrl"))("faults", () => {
       const health = await until(() => fetch(`${a}/healthz`).then(async (r) => [r.status, await r.json()] as const), ([status]) => status === 503, 3_000);
       expect(health).toMatchObject([503, { ok: false, database: "down", redis: "up" }]);
       // A read beyond the cached credential: the workspace's members come from the database.
-      const read = await gql(a, `{ viewer { workspace { members { nodes { id } } } } }`, {}, { token: ws.owner.token });
+      const requestId = `members-while-down-${Date.now()}`;
+      const read = await fetch(`${a}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${ws.owner.token}`, "x-request-id": requestId },
+        body: JSON.stringify({ query: MEMBERS }),
+      });
       expect(read.status).toBe(503);
-      expect(read.body.errors?.[0].extensions?.code).toBe("UNAVAILABLE");
+      expect((await read.json()).errors?.[0].extensions?.code).toBe("UNAVAILABLE");
+      // The failure is logged with the request's id, so it can be found from the answer's header.
+      const logged = () => stack.apis[0].output.join("").split("\n").filter((line) => line.includes(requestId)).map((line) => JSON.parse(line).msg);
+      await expect.poll(logged, { timeout: 5000 }).toContain("backing store unavailable");
       const events = await fetch(`${a}/api/events`, { method: "POST", headers: { authorization: `Bearer ${writeKey}`, "content-type": "application/json" }, body: JSON.stringify({ events: [] }) });
       expect([events.status, events.headers.get("retry-after")]).toEqual([503, "2"]);
     } finally {
