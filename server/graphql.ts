@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { PothosValidationError } from "@pothos/core";
 import { GraphQLError, getOperationAST } from "graphql";
@@ -126,8 +126,9 @@ const setCookies: Plugin = {
 interface ServerContext {
   /** Set by the WebSocket server, which authenticates once per connection. */
   wsViewer?: Viewer | null;
-  /** The Node request, when served over HTTP. */
+  /** The Node request and response, when served over HTTP. */
   req?: IncomingMessage;
+  res?: ServerResponse;
 }
 
 /** Operation latency (HTTP and WebSocket), and errors by code as answered over HTTP (after masking). */
@@ -173,9 +174,9 @@ export function createGraphQL(services: Services, auth: Authenticator, config: C
     schema,
     graphiql: { title: "Sessions API", subscriptionsProtocol: "WS" },
     plugins: [...basics.plugins, setCookies, measure(metrics), logFailures],
-    context: async ({ request, wsViewer, req }): Promise<Context> => {
+    context: async ({ request, wsViewer, req, res }): Promise<Context> => {
       if (wsViewer !== undefined) return { ...shared, viewer: wsViewer };
-      const requestId = requestIdOf(req);
+      const requestId = requestIdOf(res);
       const credentials = credentialsFrom(request.headers.get("authorization"), request.headers.get("cookie"));
       const secure = req ? arrivedOverHttps(req, config.trustProxy) : new URL(request.url).protocol === "https:";
       const cookies = new ResponseCookies(request, secure);

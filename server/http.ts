@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { log, requestIdFrom, tagRequest } from "../schema/common/log.js";
+import { log, REQUEST_ID_HEADER, requestIdFrom } from "../schema/common/log.js";
 import { RateLimitedError } from "../schema/identity/rate-limits.js";
 import type { Authenticator } from "./auth.js";
 import type { Config } from "../platform/config.js";
@@ -75,9 +75,8 @@ export function createHttpServer({ config, yoga, routes = {}, bodyLimits = {}, w
   const web = staticFiles(webRoot);
   let ready = false;
   const server = createServer((req, res) => {
-    const requestId = requestIdFrom(req.headers["x-request-id"]);
-    res.setHeader("x-request-id", requestId);
-    tagRequest(req, requestId);
+    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
     void handle(req, res, requestId);
   });
 

@@ -18,13 +18,11 @@ export function requestIdFrom(header: string | string[] | undefined): string {
   return typeof header === "string" && CALLER_ID.test(header) ? header : randomUUID();
 }
 
-/** The id of each request being served, by its request object, for lines written deeper down. */
-const requestIds = new WeakMap<object, string>();
+/** Where a request's id travels: in from the caller, back out on the response. */
+export const REQUEST_ID_HEADER = "x-request-id";
 
-export function tagRequest(request: object, requestId: string) {
-  requestIds.set(request, requestId);
-}
-
-export function requestIdOf(request: object | undefined): string | undefined {
-  return request && requestIds.get(request);
+/** The id of the request a response answers, as set on it when the request arrived. */
+export function requestIdOf(response: { getHeader(name: string): unknown } | undefined): string | undefined {
+  const id = response?.getHeader(REQUEST_ID_HEADER);
+  return typeof id === "string" ? id : undefined;
 }
