@@ -1,7 +1,7 @@
 import pg from "pg";
 import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gql, ok, subscribe, tokenFor, wsClient } from "../support/client.js";
+import { gql, ok, rowId, subscribe, tokenFor, wsClient } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
@@ -246,7 +246,7 @@ describe("concurrency", () => {
     if (stack.databaseUrl) {
       const db = new pg.Client({ connectionString: stack.databaseUrl });
       await db.connect();
-      const { rows } = await db.query(`SELECT count(*)::int AS n FROM "TimeEntry" WHERE "agentSessionId" = $1`, [Buffer.from(session.id, "base64").toString().split(":")[1]]);
+      const { rows } = await db.query(`SELECT count(*)::int AS n FROM "TimeEntry" WHERE "agentSessionId" = $1`, [rowId(session.id)]);
       await db.end();
       expect(rows[0].n).toBe(1);
     }
@@ -259,12 +259,11 @@ describe("concurrency", () => {
     const b = await start(token, "DB check B");
     const db = new pg.Client({ connectionString: stack.databaseUrl });
     await db.connect();
-    const id = (g: string) => Buffer.from(g, "base64").toString().split(":")[1];
     await expect(
-      db.query(`UPDATE "Beat" SET kind = 'active' WHERE "sessionId" = $1 AND "endedAt" IS NULL`, [id(a.id)]),
+      db.query(`UPDATE "Beat" SET kind = 'active' WHERE "sessionId" = $1 AND "endedAt" IS NULL`, [rowId(a.id)]),
     ).rejects.toThrow(/Beat_one_active_per_user/);
     await expect(
-      db.query(`INSERT INTO "Beat" (id, "sessionId", "workspaceId", "userId", kind, "startedAt") SELECT gen_random_uuid(), "sessionId", "workspaceId", "userId", 'idle', "startedAt" FROM "Beat" WHERE "sessionId" = $1 LIMIT 1`, [id(b.id)]),
+      db.query(`INSERT INTO "Beat" (id, "sessionId", "workspaceId", "userId", kind, "startedAt") SELECT gen_random_uuid(), "sessionId", "workspaceId", "userId", 'idle', "startedAt" FROM "Beat" WHERE "sessionId" = $1 LIMIT 1`, [rowId(b.id)]),
     ).rejects.toThrow(/Beat_one_open_per_session|Beat_no_overlap/);
     await db.end();
     await end(token, a.id);

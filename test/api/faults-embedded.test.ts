@@ -4,7 +4,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedPostgres } from "../../platform/db/embedded.js";
-import { ok } from "../support/client.js";
+import { ok, rowId } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { until } from "../support/until.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
@@ -39,7 +39,7 @@ describe("the embedded default SIGKILLed mid-job", () => {
       .query(
         `SELECT count(*)::int AS sessions, count("finalizedAt")::int AS finalised, count(m."sessionId")::int AS summaries
          FROM "UserSession" s LEFT JOIN "SessionSummary" m ON m."sessionId" = s.id WHERE s."workspaceId" = $1`,
-        [Buffer.from(ws.id, "base64").toString().split(":")[1]],
+        [rowId(ws.id)],
       )
       .then((r) => r.rows[0]);
 

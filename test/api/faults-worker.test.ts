@@ -3,14 +3,13 @@
 // nothing had happened (invoice numbers gapless, each entry billed once, one summary, one end).
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { ok } from "../support/client.js";
+import { ok, rowId } from "../support/client.js";
 import { calendar, instant, isoMonth } from "../support/dates.js";
 import type { Proc } from "../support/process.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { until } from "../support/until.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
-const uuid = (globalId: string) => Buffer.from(globalId, "base64").toString().split(":")[1];
 // Entries go in the month before last: the month-end job bills a whole past month.
 const MONTH = calendar("Europe/Berlin").firstOfMonth(-2);
 
@@ -77,7 +76,7 @@ describe.runIf(inject("redisUrl"))("a worker SIGKILLed mid-job", () => {
     await billableClient("Acme", 3);
     await billableClient("Globex", 2);
     // Hold the workspace's invoicing lock, so the job is caught inside its transaction.
-    const key = `invoicing:${uuid(ws.id)}`;
+    const key = `invoicing:${rowId(ws.id)}`;
     await killWorkerMidJob(async () => {
       await db.query(`SELECT pg_advisory_lock(hashtextextended($1, 0))`, [key]);
       await ok(url, `mutation { generateInvoices(input: { month: "${isoMonth(MONTH)}" }) { __typename } }`, {}, { token: ws.owner.token });
@@ -91,7 +90,7 @@ describe.runIf(inject("redisUrl"))("a worker SIGKILLed mid-job", () => {
     expect(done.flatMap((i) => i.lines)).toHaveLength(5);
     const { rows } = await db.query(
       `SELECT count(*)::int AS lines, count(DISTINCT "timeEntryId")::int AS entries, count(DISTINCT "invoiceId")::int AS invoices FROM "InvoiceLine" l JOIN "Invoice" i ON i.id = l."invoiceId" WHERE i."workspaceId" = $1`,
-      [uuid(ws.id)],
+      [rowId(ws.id)],
     );
     expect(rows[0]).toEqual({ lines: 5, entries: 5, invoices: 2 });
   });
@@ -105,7 +104,7 @@ describe.runIf(inject("redisUrl"))("a worker SIGKILLed mid-job", () => {
     const events = [120, 90, 54].map((ago, i) => ({ eventId: `finalise-${i}`, userId: "buyer", name: "page_view", timestamp: at(ago) }));
     const sent = await fetch(`${url}/api/events`, { method: "POST", headers: { authorization: `Bearer ${app.writeKey}`, "content-type": "application/json" }, body: JSON.stringify({ events }) });
     expect(sent.status).toBe(202);
-    const sessionOf = async () => (await db.query(`SELECT id, "finalizedAt", "rawEventCount" FROM "UserSession" WHERE "appId" = $1`, [uuid(app.app.id)])).rows;
+    const sessionOf = async () => (await db.query(`SELECT id, "finalizedAt", "rawEventCount" FROM "UserSession" WHERE "appId" = $1`, [rowId(app.app.id)])).rows;
     const [session] = await until(sessionOf, (rows) => rows.length === 1 && rows[0].rawEventCount === 3);
     await killWorkerMidJob(() => holdRow("UserSession", session.id));
 
@@ -124,7 +123,7 @@ describe.runIf(inject("redisUrl"))("a worker SIGKILLed mid-job", () => {
     const sent = await fetch(`${url}/api/work/events`, { method: "POST", headers: { authorization: `Bearer ${ws.employee.token}`, "content-type": "application/json" }, body: JSON.stringify({ events }) });
     expect(sent.status).toBeLessThan(300);
     const sessionsOf = async () =>
-      (await db.query(`SELECT id, "endedAt", "lastActivityAt", "endReason" FROM "WorkSession" WHERE "workspaceId" = $1 AND "userId" = $2`, [uuid(ws.id), uuid(ws.employee.id)])).rows;
+      (await db.query(`SELECT id, "endedAt", "lastActivityAt", "endReason" FROM "WorkSession" WHERE "workspaceId" = $1 AND "userId" = $2`, [rowId(ws.id), rowId(ws.employee.id)])).rows;
     const [open] = await sessionsOf();
     expect(open.endedAt).toBeNull();
     await killWorkerMidJob(() => holdRow("WorkSession", open.id));

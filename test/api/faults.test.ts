@@ -7,7 +7,7 @@ import { createClient } from "graphql-ws";
 import pg from "pg";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { gql, ok, subscribe, wsClient } from "../support/client.js";
+import { gql, ok, rowId, subscribe, wsClient } from "../support/client.js";
 import { Traffic } from "../support/faults.js";
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from "../support/infra.js";
 import { startStack, type Stack } from "../support/stack.js";
@@ -15,7 +15,6 @@ import { until } from "../support/until.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
 type Board = { liveBoard: { sessions: { id: string }[] } };
-const uuid = (globalId: string) => Buffer.from(globalId, "base64").toString().split(":")[1];
 const BOARD = `subscription { liveBoard { sessions { id } } }`;
 const START = `mutation($d: String!) { startTimer(input: { description: $d }) { ... on TimeEntry { id } } }`;
 
@@ -162,7 +161,7 @@ describe.runIf(inject("redisUrl"))("faults", () => {
 
   it("an API process SIGKILLed mid-request leaves nothing of it written, and the batch sent again is stored once", async () => {
     const api = await stack.startApi({ SEED_DEMO: "false" });
-    const member = [uuid(ws.id), uuid(ws.employee2.id)];
+    const member = [rowId(ws.id), rowId(ws.employee2.id)];
     const start = Date.now() - 3_600_000;
     const events = Array.from({ length: 300 }, (_, i) => ({ id: `half-${i}`, type: "window", timestamp: new Date(start + i * 10_000).toISOString(), duration: 10, pulsetime: 0, data: { app: "Code", title: `file ${i}` } }));
     const send = (url: string) =>

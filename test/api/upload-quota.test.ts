@@ -5,7 +5,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ok } from "../support/client.js";
+import { ok, rowId } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
@@ -98,7 +98,7 @@ describe("screenshots", () => {
   }
   const shoot = (token: string, body: Uint8Array<ArrayBuffer>) =>
     fetch(`${url}/api/work/screenshots?takenAt=${encodeURIComponent(minutesAgo(5))}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "image/png" }, body });
-  const filesOnDisk = () => readdirSync(join(stack.env.DATA_DIR, "screenshots", Buffer.from(ws.id, "base64").toString().split(":")[1]));
+  const filesOnDisk = () => readdirSync(join(stack.env.DATA_DIR, "screenshots", rowId(ws.id)));
 
   it(`are limited to ${SCREENSHOTS.files} per member in 24 hours, also when sent at once, and a refused one leaves no file`, async () => {
     await working(ws.employee.token);

@@ -7,7 +7,7 @@ import { closeStale, jobs } from "../../schema/work/jobs.js";
 import { parseBatch } from "../../schema/work/events.js";
 import { AUTO_CLOSE } from "../../schema/work/recording.js";
 import { ingest } from "../../schema/work/service.js";
-import { ok } from "../support/client.js";
+import { ok, rowId } from "../support/client.js";
 import { freshDatabase } from "../support/database.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { until } from "../support/until.js";
@@ -111,7 +111,7 @@ describe.runIf(inject("redisUrl"))("auto-close through the queue and a worker", 
     expect((await post([beat(start, "f2", 54, 10)])).status).toBe(200);
     const sql = new pg.Client({ connectionString: stack.databaseUrl! });
     await sql.connect();
-    const sessions = async () => (await sql.query(`SELECT "endedAt", "endReason" FROM "WorkSession" WHERE "workspaceId" = $1`, [Buffer.from(ws.id, "base64").toString().split(":")[1]])).rows;
+    const sessions = async () => (await sql.query(`SELECT "endedAt", "endReason" FROM "WorkSession" WHERE "workspaceId" = $1`, [rowId(ws.id)])).rows;
     expect(await sessions()).toEqual([{ endedAt: null, endReason: null }]);
     const done = await until(sessions, (rows) => rows[0].endedAt !== null, 30_000);
     await sql.end();

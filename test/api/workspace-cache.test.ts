@@ -5,11 +5,8 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { changedKeys } from "../../schema/identity/epochs.js";
-import { ok, signIn, subscribe, wsClient } from "../support/client.js";
+import { ok, rowId, signIn, subscribe, wsClient } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
-
-/** The database row's id behind a GraphQL global id. */
-const rowId = (globalId: string) => Buffer.from(globalId, "base64").toString().split(":")[1];
 
 const FIELDS = `id name timeZone weekStart timeFormat workingHours { weekday start end } staffPermissions settings`;
 const WORKSPACE = `{ viewer { workspace { ${FIELDS} } } }`;

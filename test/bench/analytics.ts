@@ -7,7 +7,7 @@ import pg from "pg";
 import { PrismaClient } from "../../prisma/generated/client.js";
 import { ensurePartitions } from "../../schema/analytics/partitions.js";
 import { monthStart } from "../../schema/analytics/rules.js";
-import { ok, signIn } from "../support/client.js";
+import { ok, rowId, signIn } from "../support/client.js";
 import { startProcess } from "../support/process.js";
 import { percentile, sleep, timeCalls, type BenchEnv, type Row } from "./support.js";
 
@@ -84,7 +84,7 @@ const WIRES: Wire[] = [
 async function createApp(url: string, name: string) {
   const cookie = await signIn(url, "owner@demo.test");
   const created = await ok(url, `mutation($n: String!) { createAnalyticsApp(input: { name: $n }) { ... on AnalyticsAppWithKey { writeKey app { id } } } }`, { n: name }, { cookie });
-  return { cookie, writeKey: created.createAnalyticsApp.writeKey as string, appId: Buffer.from(created.createAnalyticsApp.app.id, "base64").toString().split(":")[1] };
+  return { cookie, writeKey: created.createAnalyticsApp.writeKey as string, appId: rowId(created.createAnalyticsApp.app.id) };
 }
 
 /** COPY ... FROM STDIN through psql: the fastest way PostgreSQL takes rows. */
@@ -297,7 +297,7 @@ export async function sessionList(env: BenchEnv, sizes: number[], eventsPerSessi
 async function sessionListAt(env: BenchEnv, rawEvents: number, eventsPerSession: number, rounds: number): Promise<Row[]> {
   const api = await env.startApi();
   const { cookie, appId } = await createApp(api.url, "Bench");
-  const workspaceId = Buffer.from((await ok(api.url, `{ viewer { workspace { id } } }`, {}, { cookie })).viewer.workspace.id, "base64").toString().split(":")[1];
+  const workspaceId = rowId((await ok(api.url, `{ viewer { workspace { id } } }`, {}, { cookie })).viewer.workspace.id);
   const seeded0 = performance.now();
   const counts = await seedSessions(api.databaseUrl!, workspaceId, appId, rawEvents, eventsPerSession);
   const seedSeconds = (performance.now() - seeded0) / 1000;

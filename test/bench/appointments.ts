@@ -1,7 +1,7 @@
 // Client-session figures: the month view of the calendar at 20 staff and 10,000 sessions with
 // custom field values, with and without a custom-field filter, against direct SQL of the same rows.
 import pg from "pg";
-import { ok, tokenFor } from "../support/client.js";
+import { ok, rowId, tokenFor } from "../support/client.js";
 import { percentile, timeCalls, type BenchEnv, type Row } from "./support.js";
 
 const CALENDAR = `query($f: AppointmentFilter) { appointmentCalendar(view: MONTH, date: "2026-11-01", filter: $f) {
@@ -14,7 +14,7 @@ export async function calendarMonth(env: BenchEnv, sessions = Number(process.env
   const owner = await tokenFor(api.url, "owner@demo.test");
   const field = `mutation { createFieldDefinition(input: { target: PRE_SESSION, key: "mood", type: SELECT, definition: { label: "Mood", filterable: true, validation: { options: ["good", "ok", "bad"] } } }) { __typename } }`;
   await ok(api.url, field, {}, { token: owner });
-  const workspaceId = Buffer.from((await ok(api.url, `{ viewer { workspace { id } } }`, {}, { token: owner })).viewer.workspace.id, "base64").toString().split(":")[1];
+  const workspaceId = rowId((await ok(api.url, `{ viewer { workspace { id } } }`, {}, { token: owner })).viewer.workspace.id);
   const sql = new pg.Client({ connectionString: api.databaseUrl! });
   await sql.connect();
   await sql.query(

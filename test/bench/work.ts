@@ -7,7 +7,7 @@ import { DateTime } from "luxon";
 import pg from "pg";
 import { eventsFromExport } from "../../schema/work/activitywatch.js";
 import { activityWatchExport, eventCount } from "../support/activitywatch-export.js";
-import { ok, tokenFor } from "../support/client.js";
+import { ok, rowId, tokenFor } from "../support/client.js";
 import type { WindowData } from "../../schema/work/rules.js";
 import { cpuSeconds, memberTokens, membersWithTokens, percentile, timeCalls, type BenchEnv, type Row } from "./support.js";
 
@@ -99,7 +99,7 @@ export async function sessionsPage(env: BenchEnv, employees = 200, perEmployee =
   const api = await env.startApi();
   const lisa = await tokenFor(api.url, "lisa@demo.test");
   const workspaceId = (await ok(api.url, `{ viewer { workspace { id } } }`, {}, { token: lisa })).viewer.workspace.id;
-  const id = Buffer.from(workspaceId, "base64").toString().split(":")[1];
+  const id = rowId(workspaceId);
   const sql = new pg.Client({ connectionString: api.databaseUrl! });
   await sql.connect();
   await sql.query(

@@ -3,6 +3,11 @@ import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { DEMO_PASSWORD } from "../../prisma/seed.js";
 
+/** The database row's id behind a GraphQL global id ("Type:uuid" in base64), for checks in SQL. */
+export function rowId(globalId: string): string {
+  return Buffer.from(globalId, "base64").toString().split(":")[1];
+}
+
 export interface Auth {
   token?: string;
   cookie?: string;
