@@ -15,7 +15,7 @@ import { BullJobs } from "./jobs/bullmq.js";
 import { EmbeddedJobs } from "./jobs/embedded.js";
 import { fileMailSender, logMailSender } from "../schema/identity/mail.js";
 import { RateLimits } from "../schema/identity/rate-limits.js";
-import { CredentialEpochs } from "../schema/identity/epochs.js";
+import { CredentialStamps } from "../schema/identity/stamps.js";
 import type { Config } from "./config.js";
 import { log } from "../schema/common/log.js";
 import { startEmbeddedPostgres } from "./db/embedded.js";
@@ -157,7 +157,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     live,
     mail,
     limits,
-    credentialEpochs: redisClients[0] ? new CredentialEpochs(redisClients[0]) : null,
+    credentialStamps: redisClients[0] ? new CredentialStamps(redisClients[0]) : null,
     jobCatalog,
     embeddedJobs,
     pool,

@@ -3,7 +3,7 @@ import { createGraphQLError } from "graphql-yoga";
 import type { Db, Viewer } from "../schema/common/context.js";
 import type { IdentityChange, PubSub } from "../schema/common/pubsub.js";
 import type { RateLimits } from "../schema/identity/rate-limits.js";
-import { type CredentialEpochs, stampKeys } from "../schema/identity/epochs.js";
+import { type CredentialStamps, stampKeys } from "../schema/identity/stamps.js";
 import { affects, onLocalChange } from "../schema/identity/revocations.js";
 import { findViewer, SESSION_COOKIE } from "../schema/identity/service.js";
 
@@ -39,7 +39,7 @@ export function unauthenticated(message = "Unknown, expired or revoked token") {
 interface Cached {
   viewer: Viewer;
   until: number;
-  /** The stamps read before the database read it came from (epochs.ts); null: unknown, so not served. */
+  /** The stamps read before the database read it came from (stamps.ts); null: unknown, so not served. */
   stamps: string[] | null;
 }
 
@@ -59,7 +59,7 @@ function sameStamps(cached: string[] | null, current: string[] | null) {
  * - One process (no Redis): every change is made in this process and evicts synchronously.
  * - Several processes: a change made on another one reaches this one through pub/sub a moment
  *   later, too late for a request that follows at once. So a cached viewer serves a request only if
- *   its stamps in Redis (epochs.ts) are still those read before its database read: one MGET, sent
+ *   its stamps in Redis (stamps.ts) are still those read before its database read: one MGET, sent
  *   alongside the request's rate-limit count. A secret's keys are known only once it has been read,
  *   so its first request here reads the database and caches nothing it can serve; the second reads
  *   the stamps first, then the database, and caches.
@@ -77,7 +77,7 @@ export class Authenticator {
     private readonly db: Db,
     pubsub: PubSub,
     private readonly limits: RateLimits,
-    private readonly epochs: CredentialEpochs | null,
+    private readonly redisStamps: CredentialStamps | null,
   ) {
     onLocalChange((change) => this.changed(change));
     // Expired entries of secrets not seen again go too: none is kept much past its time.
@@ -126,7 +126,7 @@ export class Authenticator {
     }
     // A secret's token never changes, so its use counts before the viewer is known to be current.
     const [stamps] = await Promise.all([
-      this.epochs ? this.epochs.read(stampKeys(entry.viewer)) : NO_STAMPS,
+      this.redisStamps ? this.redisStamps.read(stampKeys(entry.viewer)) : NO_STAMPS,
       count ? this.limits.consume("tokenUse", entry.viewer.tokenId) : null,
     ]);
     if (this.cache.get(secret) === entry && entry.until > Date.now() && sameStamps(entry.stamps, stamps)) return entry.viewer;
@@ -151,7 +151,7 @@ export class Authenticator {
       return viewer;
     }
     // Stamps read under other keys (the token moved to another workspace) say nothing about this viewer.
-    const stamps = !this.epochs ? [] : before?.keys === stampKeys(viewer).join() ? before.stamps : null;
+    const stamps = !this.redisStamps ? [] : before?.keys === stampKeys(viewer).join() ? before.stamps : null;
     this.cache.set(secret, { viewer, stamps, until: Math.min(Date.now() + CREDENTIAL_CACHE_MS, viewer.expiresAt?.getTime() ?? Infinity) });
     if (this.cache.size > 50_000) this.cache.clear();
     return viewer;

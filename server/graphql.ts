@@ -167,8 +167,8 @@ export function yogaBasics() {
 export function createGraphQL(services: Services, auth: Authenticator, config: Config, metrics: Metrics) {
   const basics = yogaBasics();
   // Only what a resolver may use: the context is copied again by every request (envelop merges it).
-  const { db, pool, pubsub, jobs, live, mail, limits, credentialEpochs } = services;
-  const shared: Services = { db, pool, pubsub, jobs, live, mail, limits, credentialEpochs };
+  const { db, pool, pubsub, jobs, live, mail, limits, credentialStamps } = services;
+  const shared: Services = { db, pool, pubsub, jobs, live, mail, limits, credentialStamps };
   return createYoga<ServerContext, Context>({
     ...basics,
     schema,

@@ -5,7 +5,7 @@ import type { Jobs } from "./jobs.js";
 import type { LiveBoard, LiveSession, PubSub } from "./pubsub.js";
 import type { Mail } from "../identity/mail.js";
 import type { RateLimits } from "../identity/rate-limits.js";
-import type { CredentialEpochs } from "../identity/epochs.js";
+import type { CredentialStamps } from "../identity/stamps.js";
 
 export type Db = PrismaClient;
 /** The client inside an interactive transaction. */
@@ -37,7 +37,7 @@ export interface Services {
   readonly mail: Mail;
   readonly limits: RateLimits;
   /** Where changes to credentials are stamped for other API processes' caches; none without Redis. */
-  readonly credentialEpochs: CredentialEpochs | null;
+  readonly credentialStamps: CredentialStamps | null;
 }
 
 /**

@@ -17,7 +17,7 @@ export function onLocalChange(listener: (change: IdentityChange) => void) {
  */
 export async function announceChange(services: Services, change: IdentityChange) {
   for (const listener of local) listener(change);
-  await services.credentialEpochs?.stamp(change);
+  await services.credentialStamps?.stamp(change);
   services.pubsub.publish("identityChanged", change);
 }
 

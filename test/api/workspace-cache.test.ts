@@ -4,7 +4,7 @@
 import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { changedKeys } from "../../schema/identity/epochs.js";
+import { changedKeys } from "../../schema/identity/stamps.js";
 import { ok, rowId, signIn, subscribe, wsClient } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
 

@@ -7,7 +7,7 @@ import type { IdentityChange } from "../../schema/common/pubsub.js";
 import { Problems } from "../../schema/common/errors.js";
 import { parseRateLimit } from "../../schema/identity/rate-limits.js";
 import { affects } from "../../schema/identity/revocations.js";
-import { changedKeys, stampKeys } from "../../schema/identity/epochs.js";
+import { changedKeys, stampKeys } from "../../schema/identity/stamps.js";
 import { checkEmail, checkNewPassword, touchesOwnerRole } from "../../schema/identity/rules.js";
 import { hashPassword, needsRehash, verifyAccountPassword, verifyPassword } from "../../schema/identity/secrets.js";
 

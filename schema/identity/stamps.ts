@@ -31,7 +31,7 @@ export function changedKeys(change: IdentityChange): string[] {
   return keys;
 }
 
-export class CredentialEpochs {
+export class CredentialStamps {
   /** Counts connections: a stamp read on an earlier one may predate a change Redis missed meanwhile. */
   private connection = 0;
 
