@@ -11,7 +11,7 @@ import { rowsSql, rowsWhere } from "../common/policy.js";
 import { readInOneSnapshot } from "../common/transactions.js";
 import { addDays, dateRange, daysBetween } from "../common/time.js";
 import { AnalyticsAppRef } from "./apps.js";
-import { activeUserCounts, activityRangeProblems, daysOfWords, share, ACTIVITY_MAX_DAYS, DAYS_PER_WORD, TOP_BUSINESS_EVENTS } from "./rules.js";
+import { activeUserCounts, activityRangeProblems, daysOfMonths, monthsOfRange, share, ACTIVITY_MAX_DAYS, TOP_BUSINESS_EVENTS } from "./rules.js";
 
 interface UserCounts {
   activeUsers: number;
@@ -62,16 +62,15 @@ function sessionsSql(ctx: Context, f: Filter) {
 }
 
 /**
- * The same filter on `a`, a row of the per-day counts of finalised sessions (ActiveUserDay and its
- * kin, kept by the database), whose days are `from` to `to`. Those rows are the viewer's sessions
- * counted, so the sessions' rule decides which the viewer sees.
+ * The same filter on `a`, a row of the counts of finalised sessions that the database keeps per day
+ * (SessionDurationDay and its kin) or per month (ActiveUserMonth). Those rows are the viewer's
+ * sessions counted, so the sessions' rule decides which the viewer sees.
  */
-function countsSql(ctx: Context, f: Filter, from: string, to: string) {
+function countsSql(ctx: Context, f: Filter) {
   return Prisma.sql`${rowsSql(ctx.viewer, "userSession", "a")}
     AND (${f.appId ?? null}::uuid IS NULL OR a."appId" = ${f.appId ?? null}::uuid)
     AND (NOT ${f.excludeBots} OR NOT a."isBot")
-    AND (NOT ${f.excludeDev} OR NOT a."isDevOrInternal")
-    AND a.day BETWEEN ${from}::date AND ${to}::date`;
+    AND (NOT ${f.excludeDev} OR NOT a."isDevOrInternal")`;
 }
 
 async function read(ctx: Context, from: string, to: string, f: Filter): Promise<Activity> {
@@ -81,21 +80,21 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
   const lookBackFrom = addDays(from, -29);
   const lookBack = dateRange(lookBackFrom, to, tz);
   const where = sessionsSql(ctx, f);
-  // Finalised sessions are read from their per-day counts; those in progress (a few: the last
-  // minutes' visits) from themselves, their day as the counts have it.
+  // Finalised sessions are read from their per-day and per-month counts; those in progress (a few:
+  // the last minutes' visits) from themselves, their day as the counts have it.
   const day = Prisma.sql`(s."startedAt" AT TIME ZONE ${tz})::date`;
   const inProgress = Prisma.sql`${where} AND s."finalizedAt" IS NULL`;
+  const months = monthsOfRange(lookBackFrom, to);
   const visits = Prisma.sql`
-    (SELECT a.day, a."userKey" FROM "ActiveUserDay" a WHERE ${countsSql(ctx, f, lookBackFrom, to)}
-     UNION ALL SELECT ${day}, s."userKey" FROM "UserSession" s WHERE ${inProgress} AND s."startedAt" >= ${lookBack.start} AND s."startedAt" < ${lookBack.end})`;
-  const durations = Prisma.sql`(SELECT a.day, a."durationSeconds" AS seconds, a.sessions FROM "SessionDurationDay" a WHERE ${countsSql(ctx, f, from, to)}
+    (SELECT a.month, a."userKey", a.days FROM "ActiveUserMonth" a
+     WHERE ${countsSql(ctx, f)} AND a.month BETWEEN ${months[0].month}::date AND ${months[months.length - 1].month}::date
+     UNION ALL SELECT date_trunc('month', ${day}::timestamp)::date, s."userKey", 1 << (extract(day FROM ${day})::int - 1)
+     FROM "UserSession" s WHERE ${inProgress} AND s."startedAt" >= ${lookBack.start} AND s."startedAt" < ${lookBack.end})`;
+  const inRange = Prisma.sql`${countsSql(ctx, f)} AND a.day BETWEEN ${from}::date AND ${to}::date`;
+  const durations = Prisma.sql`(SELECT a.day, a."durationSeconds" AS seconds, a.sessions FROM "SessionDurationDay" a WHERE ${inRange}
     UNION ALL SELECT ${day}, s."durationSeconds", 1 FROM "UserSession" s WHERE ${inProgress} AND s."startedAt" >= ${range.start} AND s."startedAt" < ${range.end})`;
-  const inRange = countsSql(ctx, f, from, to);
   const lookBackDays = daysBetween(lookBackFrom, to) + 1;
-  const wordsPerUser = Math.ceil(lookBackDays / DAYS_PER_WORD);
-  const dayBits = Prisma.join(
-    Array.from({ length: wordsPerUser }, (_, w) => Prisma.sql`bit_or(CASE WHEN v.day / ${DAYS_PER_WORD}::int = ${w}::int THEN 1 << (v.day % ${DAYS_PER_WORD}::int) ELSE 0 END)`),
-  );
+  const monthBits = Prisma.join(months.map(({ month, mask }) => Prisma.sql`bit_or(CASE WHEN v.month = ${month}::date THEN v.days & ${mask}::int ELSE 0 END)`));
   const median = Prisma.sql`ROUND(PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY x)::numeric)::int`;
 
   // One snapshot: a session stored between two of the counts would count in one and not in the
@@ -110,13 +109,13 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
         { name: string; count: number },
       ]
     >(ctx, [
-      // Each user's active days as bits of a few int4 words, counted from the look-back's first day,
-      // then the users with the same days counted together: grouping by user is one hashing pass with a
-      // fixed-size state, and what crosses the wire is one row per pattern of days, not per user-day.
+      // Each user's active days as one int4 word per month of the look-back, its days outside the
+      // look-back masked off, then the users with the same days counted together: grouping by user is
+      // one hashing pass over a row per user-month, and what crosses the wire is one row per pattern
+      // of days, not per user.
       Prisma.sql`
         SELECT u.words, COUNT(*)::int AS users
-        FROM (SELECT ARRAY[${dayBits}] AS words
-              FROM (SELECT v.day - ${lookBackFrom}::date AS day, v."userKey" FROM ${visits} v) v GROUP BY v."userKey") u
+        FROM (SELECT ARRAY[${monthBits}] AS words FROM ${visits} v GROUP BY v."userKey") u
         GROUP BY u.words`,
       // Sessions and their median duration per day, then over the range (the row without a date). Each
       // day's count of a duration is unrolled into that many values (in the select list: as a lateral
@@ -151,7 +150,7 @@ async function read(ctx: Context, from: string, to: string, f: Filter): Promise<
     }),
   ]);
 
-  const users = activeUserCounts(dayPatterns.map((p) => ({ days: daysOfWords(p.words), users: p.users })), lookBackDays, daysBetween(lookBackFrom, from));
+  const users = activeUserCounts(dayPatterns.map((p) => ({ days: daysOfMonths(p.words, months, lookBackFrom), users: p.users })), lookBackDays, daysBetween(lookBackFrom, from));
   const durationsOf = new Map(perDayDurations.map((d) => [d.date, d]));
   const perDay: Day[] = users.daily.map((activeUsers, i) => {
     const date = addDays(from, i);

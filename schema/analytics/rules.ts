@@ -611,14 +611,38 @@ export interface ActiveUserCounts {
   rangeUsers: number;
 }
 
-/** The users statement packs each user's active days into int4 words of this many days, one bit a day (bit 31 would be the sign). */
-export const DAYS_PER_WORD = 31;
+/**
+ * The users statement packs each user's active days into one int4 word per calendar month, bit d - 1
+ * for day d (as "ActiveUserMonth" keeps them); `mask` keeps the month's days that lie in the range.
+ */
+export interface MonthWord {
+  /** The month's first day, YYYY-MM-01. */
+  month: string;
+  mask: number;
+}
 
-/** The day numbers whose bits are set in `words` (day w * DAYS_PER_WORD + b is bit b of word w), ascending. */
-export function daysOfWords(words: readonly number[]): number[] {
+/** The months that days `from` to `to` (LocalDates, YYYY-MM-DD) touch, each with its days in the range as bits. */
+export function monthsOfRange(from: string, to: string): MonthWord[] {
+  const months: MonthWord[] = [];
+  for (let month = `${from.slice(0, 7)}-01`; month <= to; month = nextMonth(month)) {
+    const first = month === `${from.slice(0, 7)}-01` ? Number(from.slice(8)) : 1;
+    const last = month === `${to.slice(0, 7)}-01` ? Number(to.slice(8)) : 31;
+    months.push({ month, mask: 2 ** last - 2 ** (first - 1) });
+  }
+  return months;
+}
+
+function nextMonth(month: string): string {
+  const [year, m] = [Number(month.slice(0, 4)), Number(month.slice(5, 7))];
+  return m === 12 ? `${year + 1}-01-01` : `${year}-${String(m + 1).padStart(2, "0")}-01`;
+}
+
+/** The day numbers, counted from `from`, whose bits are set in `words` (one per month of `months`), ascending. */
+export function daysOfMonths(words: readonly number[], months: readonly MonthWord[], from: string): number[] {
   const days: number[] = [];
   words.forEach((word, w) => {
-    for (let rest = word; rest !== 0; rest &= rest - 1) days.push(w * DAYS_PER_WORD + 31 - Math.clz32(rest & -rest));
+    const offset = daysBetween(from, months[w].month);
+    for (let rest = word; rest !== 0; rest &= rest - 1) days.push(offset + 31 - Math.clz32(rest & -rest));
   });
   return days;
 }

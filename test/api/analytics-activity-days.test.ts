@@ -1,4 +1,5 @@
-// The User Activity page reads per-day counts of finalised sessions that database triggers keep.
+// The User Activity page reads per-day (and each user's per-month) counts of finalised sessions that
+// database triggers keep.
 // After each way sessions change once finalised (re-enrichment, a late identify that moves and merges
 // them, a late event that reopens one, retention, a change of time zone, many finalisations at once)
 // the counts must be exactly what counting the sessions themselves says, worked out here in plain SQL.
@@ -56,6 +57,7 @@ const finaliseAll = async (app: App) => {
 async function kept(): Promise<string[]> {
   const rows = await db.$queryRaw<{ row: string }[]>`
     SELECT concat_ws('|', 'user', "appId", day, "isBot", "isDevOrInternal", "userKey", sessions) AS row FROM "ActiveUserDay" WHERE "workspaceId" = ${workspaceId}::uuid
+    UNION ALL SELECT concat_ws('|', 'month', "appId", month, "isBot", "isDevOrInternal", "userKey", days) FROM "ActiveUserMonth" WHERE "workspaceId" = ${workspaceId}::uuid
     UNION ALL SELECT concat_ws('|', 'duration', "appId", day, "isBot", "isDevOrInternal", "durationSeconds", sessions) FROM "SessionDurationDay" WHERE "workspaceId" = ${workspaceId}::uuid
     UNION ALL SELECT concat_ws('|', 'flow', "appId", day, "isBot", "isDevOrInternal", "flowId", outcome, "lastStep", sessions) FROM "FlowOutcomeDay" WHERE "workspaceId" = ${workspaceId}::uuid
     UNION ALL SELECT concat_ws('|', 'event', "appId", day, "isBot", "isDevOrInternal", name, events) FROM "BusinessEventDay" WHERE "workspaceId" = ${workspaceId}::uuid`;
@@ -69,6 +71,8 @@ async function counted(): Promise<string[]> {
                FROM "UserSession" s JOIN "Workspace" w ON w.id = s."workspaceId"
                WHERE s."workspaceId" = ${workspaceId}::uuid AND s."finalizedAt" IS NOT NULL)
     SELECT concat_ws('|', 'user', "appId", day, "isBot", dev, "userKey", count(*)) AS row FROM s GROUP BY "appId", day, "isBot", dev, "userKey"
+    UNION ALL SELECT concat_ws('|', 'month', "appId", date_trunc('month', day::timestamp)::date, "isBot", dev, "userKey", bit_or(1 << (extract(day FROM day)::int - 1)))
+              FROM s GROUP BY "appId", date_trunc('month', day::timestamp)::date, "isBot", dev, "userKey"
     UNION ALL SELECT concat_ws('|', 'duration', "appId", day, "isBot", dev, "durationSeconds", count(*)) FROM s GROUP BY "appId", day, "isBot", dev, "durationSeconds"
     UNION ALL SELECT concat_ws('|', 'flow', "appId", day, "isBot", dev, o."flowId", o.outcome, o."lastStep", count(*))
               FROM s JOIN "FlowOutcome" o ON o."sessionId" = s.id GROUP BY "appId", day, "isBot", dev, o."flowId", o.outcome, o."lastStep"
@@ -108,6 +112,27 @@ describe("per-day activity counts", () => {
     await expectExact();
     const [flow] = await db.flowDefinition.findMany({ where: { appId: app.id } });
     expect(await totals(app, "flow")).toEqual([`${flow.id}|completed|Created Project|2`]);
+  });
+
+  it("keep a user's month of days as their sessions of several days are finalised and reopened", async () => {
+    // Three sessions 25 hours apart are on three local days (none lasts longer), two of which share a
+    // month whatever today is: that month's row gains a day it didn't have, and later loses one.
+    const app = await newApp("months");
+    const hours25 = 25 * 60;
+    const activeDays = async () =>
+      (await kept()).filter((r) => r.startsWith(`month|${app.id}|`)).reduce((n, r) => n + Number(r.split("|").at(-1)).toString(2).replaceAll("0", "").length, 0);
+    for (const ago of [3, 2, 1]) {
+      await store(app, "m-1", [["signup", ago * hours25]]);
+      await finaliseAll(app);
+      await expectExact();
+    }
+    expect(await activeDays()).toBe(3);
+    await store(app, "m-1", [["project_created", 2 * hours25 - 5]]);
+    await expectExact();
+    expect(await activeDays()).toBe(2);
+    await finaliseAll(app);
+    await expectExact();
+    expect(await activeDays()).toBe(3);
   });
 
   it("follow a re-enrichment after the definitions change", async () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { addDays } from "../../schema/common/time.js";
 import {
   activeUserCounts,
-  daysOfWords,
-  DAYS_PER_WORD,
+  daysOfMonths,
+  monthsOfRange,
   activityRangeProblems,
   addLinks,
   analyticsSettings,
@@ -301,15 +302,18 @@ describe("user activity", () => {
         rangeUsers: users.filter((list) => list.some((d) => d >= first && d < days)).length,
       };
     };
-    // As the users statement hands them over: each user's days as bits of 31-day words, the users
-    // with the same words counted together.
+    // As the users statement hands them over: each user's days as bits of month words, the users
+    // with the same words counted together. Day 0 is 17 December, so the look-backs cross a year's
+    // end and a leap day.
+    const from = "2027-12-17";
     const packed = (users: number[][], days: number) => {
+      const months = monthsOfRange(from, addDays(from, days - 1));
       const groups = new Map<string, { days: number[]; users: number }>();
       for (const list of users) {
-        const words: number[] = new Array(Math.ceil(days / DAYS_PER_WORD)).fill(0);
-        for (const day of list) words[Math.floor(day / DAYS_PER_WORD)] |= 1 << day % DAYS_PER_WORD;
+        const words: number[] = months.map(() => 0);
+        for (const date of list.map((day) => addDays(from, day))) words[months.findIndex((m) => m.month === `${date.slice(0, 7)}-01`)] |= 1 << (Number(date.slice(8)) - 1);
         const key = words.join();
-        if (!groups.has(key)) groups.set(key, { days: daysOfWords(words), users: 0 });
+        if (!groups.has(key)) groups.set(key, { days: daysOfMonths(words, months, from), users: 0 });
         groups.get(key)!.users++;
       }
       return [...groups.values()];
@@ -326,10 +330,18 @@ describe("user activity", () => {
     expect(activeUserCounts([{ days: [25], users: 1 }], 36, 29)).toEqual({ daily: [0, 0, 0, 0, 0, 0, 0], weekly: [1, 1, 1, 0, 0, 0, 0], monthly: [1, 1, 1, 1, 1, 1, 1], rangeUsers: 0 });
   });
 
-  it("a user's active days come back from their words in order, the last bit of each word included", () => {
-    expect(DAYS_PER_WORD).toBe(31);
-    expect(daysOfWords([1 | (1 << 30), 0, 1 << 2])).toEqual([0, 30, 64]);
-    expect(daysOfWords([0, 0])).toEqual([]);
+  it("a user's active days come back from their month words in order; a range's months keep only its days", () => {
+    const months = monthsOfRange("2027-12-30", "2028-03-01");
+    expect(months).toEqual([
+      { month: "2027-12-01", mask: 2 ** 31 - 2 ** 29 }, // 30 and 31 December
+      { month: "2028-01-01", mask: 2 ** 31 - 1 },
+      { month: "2028-02-01", mask: 2 ** 31 - 1 },
+      { month: "2028-03-01", mask: 1 },
+    ]);
+    // 30 and 31 December are days 0 and 1, 31 January day 32, 29 February day 61, 1 March day 62.
+    expect(daysOfMonths([(1 << 29) | (1 << 30), 1 << 30, 1 << 28, 1], months, "2027-12-30")).toEqual([0, 1, 32, 61, 62]);
+    expect(daysOfMonths([0, 0, 0, 0], months, "2027-12-30")).toEqual([]);
+    expect(monthsOfRange("2028-02-03", "2028-02-05")).toEqual([{ month: "2028-02-01", mask: 0b11100 }]);
   });
 
   it("a share of nothing is none, not zero", () => {
