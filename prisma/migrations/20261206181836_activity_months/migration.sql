@@ -18,9 +18,6 @@ CREATE TABLE "ActiveUserMonth" (
 CREATE INDEX "ActiveUserMonth_workspaceId_month_isBot_isDevOrInternal_app_idx" ON "ActiveUserMonth"("workspaceId", "month", "isBot", "isDevOrInternal", "appId", "userKey", "days");
 
 -- CreateIndex
-CREATE INDEX "ActiveUserDay_appId_isBot_isDevOrInternal_userKey_day_idx" ON "ActiveUserDay"("appId", "isBot", "isDevOrInternal", "userKey", "day");
-
--- CreateIndex
 CREATE INDEX "SessionDurationDay_workspaceId_day_isBot_isDevOrInternal_ap_idx" ON "SessionDurationDay"("workspaceId", "day", "isBot", "isDevOrInternal", "appId", "durationSeconds", "sessions");
 
 -- AddForeignKey
@@ -30,34 +27,36 @@ ALTER TABLE "ActiveUserMonth" ADD CONSTRAINT "ActiveUserMonth_appId_fkey" FOREIG
 -- (bit d - 1 for day d). Read day by day, a month of a busy app was hundreds of thousands of rows
 -- grouped by user for every page; a user's month is one row, however many days they came back.
 --
--- A user's month is made again from "ActiveUserDay" whenever a statement adds or deletes one of its
--- days there, so it follows every path that keeps the days (the commit of a transaction's changes,
--- a rebuild, an app deleted). A count that changes adds or removes no day: one that falls to zero
--- is deleted by the same commit.
-CREATE FUNCTION activity_months_changed() RETURNS trigger
+-- A day's bit is set while the day has its row in "ActiveUserDay": statement-level triggers there
+-- set the bits of the days a statement inserts and clear those of the days it deletes (a month left
+-- without days goes), so the months follow every path that keeps the days (the commit of a
+-- transaction's changes, a rebuild, an app deleted). A count that changes adds or removes no day.
+CREATE FUNCTION activity_months_added() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  WITH months AS (
-    SELECT m.*, (SELECT COALESCE(bit_or(1 << (extract(day FROM u.day)::int - 1)), 0) FROM "ActiveUserDay" u
-                 WHERE u."appId" = m."appId" AND u."isBot" = m."isBot" AND u."isDevOrInternal" = m."isDevOrInternal"
-                   AND u."userKey" = m."userKey" AND u.day >= m.month AND u.day < m.month + interval '1 month' AND u.sessions > 0) AS days
-    FROM (SELECT DISTINCT "workspaceId", "appId", date_trunc('month', day::timestamp)::date AS month, "isBot", "isDevOrInternal", "userKey"
-          FROM changed) m),
-  emptied AS (
-    DELETE FROM "ActiveUserMonth" t USING months m
-    WHERE m.days = 0 AND t."appId" = m."appId" AND t.month = m.month AND t."isBot" = m."isBot"
-      AND t."isDevOrInternal" = m."isDevOrInternal" AND t."userKey" = m."userKey")
   INSERT INTO "ActiveUserMonth" AS t ("workspaceId", "appId", month, "isBot", "isDevOrInternal", "userKey", days)
-  SELECT "workspaceId", "appId", month, "isBot", "isDevOrInternal", "userKey", days FROM months WHERE days <> 0
-  ORDER BY "appId", month, "isBot", "isDevOrInternal", "userKey"
-  ON CONFLICT ("appId", month, "isBot", "isDevOrInternal", "userKey") DO UPDATE SET days = excluded.days;
+  SELECT "workspaceId", "appId", date_trunc('month', day::timestamp)::date, "isBot", "isDevOrInternal", "userKey", bit_or(1 << (extract(day FROM day)::int - 1))
+  FROM changed GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 2, 3, 4, 5, 6
+  ON CONFLICT ("appId", month, "isBot", "isDevOrInternal", "userKey") DO UPDATE SET days = t.days | excluded.days;
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION activity_months_removed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE "ActiveUserMonth" t SET days = t.days & ~g.days
+  FROM (SELECT "appId", date_trunc('month', day::timestamp)::date AS month, "isBot", "isDevOrInternal", "userKey", bit_or(1 << (extract(day FROM day)::int - 1)) AS days
+        FROM changed GROUP BY 1, 2, 3, 4, 5) g
+  WHERE t."appId" = g."appId" AND t.month = g.month AND t."isBot" = g."isBot" AND t."isDevOrInternal" = g."isDevOrInternal" AND t."userKey" = g."userKey";
+  DELETE FROM "ActiveUserMonth" t USING (SELECT DISTINCT "appId", date_trunc('month', day::timestamp)::date AS month, "isBot", "isDevOrInternal", "userKey" FROM changed) g
+  WHERE t."appId" = g."appId" AND t.month = g.month AND t."isBot" = g."isBot" AND t."isDevOrInternal" = g."isDevOrInternal" AND t."userKey" = g."userKey" AND t.days = 0;
   RETURN NULL;
 END $$;
 
 CREATE TRIGGER "ActiveUserDay_months_insert" AFTER INSERT ON "ActiveUserDay"
-REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION activity_months_changed();
+REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION activity_months_added();
 CREATE TRIGGER "ActiveUserDay_months_delete" AFTER DELETE ON "ActiveUserDay"
-REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION activity_months_changed();
+REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION activity_months_removed();
 
 -- Back-fill: the months of every user's days so far.
 INSERT INTO "ActiveUserMonth" ("workspaceId", "appId", month, "isBot", "isDevOrInternal", "userKey", days)
