@@ -1,11 +1,12 @@
 // How a third party talks to the API: GraphQL over HTTP and graphql-ws, nothing of ours in between.
+import { decodeGlobalID } from "@pothos/plugin-relay";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { DEMO_PASSWORD } from "../../prisma/seed.js";
 
-/** The database row's id behind a GraphQL global id ("Type:uuid" in base64), for checks in SQL. */
+/** The database row's id behind a GraphQL global id, for checks in SQL. */
 export function rowId(globalId: string): string {
-  return Buffer.from(globalId, "base64").toString().split(":")[1];
+  return decodeGlobalID(globalId).id;
 }
 
 export interface Auth {
