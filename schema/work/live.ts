@@ -1,7 +1,7 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { Prisma, type WorkSession } from "../../prisma/generated/client.js";
 import type { Services } from "../common/context.js";
-import type { LiveSession } from "../common/pubsub.js";
+import type { LiveSession, LiveState } from "../common/pubsub.js";
 import { readRows, type Database } from "../common/transactions.js";
 import { publishSessionChange } from "../live/service.js";
 import { lastTurnover, type LiveSource } from "../live/sources.js";
@@ -35,6 +35,11 @@ async function load(services: Database, where: Prisma.Sql): Promise<Loaded[]> {
   return loaded;
 }
 
+/** What the board calls a work session's state: closed once it ended, AFK while an AFK period runs. */
+export function workState(ended: boolean, away: boolean): LiveState {
+  return ended ? "closed" : away ? "afk" : "working";
+}
+
 export function workAsLive({ session: s, person, afkPeriods }: Loaded, now: Date): LiveSession {
   const away = afkPeriods.some((a) => !a.endedAt);
   const end = s.endedAt ?? now;
@@ -46,7 +51,7 @@ export function workAsLive({ session: s, person, afkPeriods }: Loaded, now: Date
     userId: s.userId,
     title: s.manual ? "Manual time" : "Desktop work",
     person,
-    state: s.endedAt ? "closed" : away ? "afk" : "working",
+    state: workState(!!s.endedAt, away),
     ticking,
     startedAt: s.startedAt,
     accumulatedSeconds: sessionTotals({ start: s.startedAt, end }, afkPeriods).netSeconds,
@@ -63,14 +68,20 @@ export const liveSources: LiveSource[] = [
   },
 ];
 
-/** After commit: the board and status subscribers hear of each changed (or merged-away) work session. */
-export async function announceWork(services: Services, ids: string[], workspaceId?: string) {
+/**
+ * After commit: the board and status subscribers hear of each changed (or merged-away) work session.
+ * With `previous` (each session's state before the change, null for a new one), a status event goes
+ * out only when the state changed; without it, every session's state goes out as it is now.
+ */
+export async function announceWork(services: Services, ids: string[], workspaceId?: string, previous?: Map<string, LiveState | null>) {
   if (!ids.length) return;
   const now = new Date();
   const found = await load(services, Prisma.sql`s.id = ANY(${ids}::uuid[])`);
   for (const loaded of found) {
     const live = workAsLive(loaded, now);
-    publishSessionChange(services, live, !loaded.session.endedAt, { status: live.state, previousStatus: null, at: now });
+    const before = previous?.get(loaded.session.id) ?? null;
+    const status = before === live.state ? undefined : { status: live.state, previousStatus: before, at: now };
+    publishSessionChange(services, live, !loaded.session.endedAt, status);
   }
   if (!workspaceId) return;
   for (const id of ids.filter((id) => !found.some((s) => s.session.id === id))) {

@@ -5,6 +5,8 @@ import { workTimelineKey } from "../common/locks.js";
 import { inTransaction, type RawTx } from "../common/transactions.js";
 import { workspaceOfViewer } from "../identity/service.js";
 import type { WorkEvent } from "./events.js";
+import type { LiveState } from "../common/pubsub.js";
+import { workState } from "./live.js";
 import { mergeHeartbeat, sessionFor, type ActivitySpan } from "./rules.js";
 import { workSettings } from "./settings.js";
 
@@ -27,6 +29,28 @@ interface Working {
   closedByApp: boolean;
   /** Stored and open when the batch began: its auto-close job is already scheduled. */
   wasOpen: boolean;
+  /** What the board showed of it when the batch began (null for a new one): see boardChanged. */
+  shown: Shown | null;
+}
+
+/** What the board shows of a work session that a batch can change: its bounds and its state. */
+interface Shown {
+  startedAt: number;
+  endedAt: number | null;
+  state: LiveState;
+}
+
+const shownOf = (w: Working): Shown => ({ startedAt: +w.row.startedAt, endedAt: w.row.endedAt ? +w.row.endedAt : null, state: workState(!!w.row.endedAt, !!w.openAfk) });
+
+/**
+ * Whether the board's row of a session differs after the batch: it is new, moved, ended or reopened,
+ * or an AFK period of it began, ended or moved to it. Heartbeats that only extend the latest activity
+ * change nothing the board shows (its counters tick on their own), so the board and the status
+ * subscribers don't hear of them.
+ */
+function boardChanged(w: Working): boolean {
+  const now = shownOf(w);
+  return !w.shown || w.shown.startedAt !== now.startedAt || w.shown.endedAt !== now.endedAt || w.afk.some((a) => a.dirty);
 }
 
 const bounds = (w: Working) => ({
@@ -70,7 +94,7 @@ async function loadWindow(tx: RawTx, viewer: Recorder, from: Date, to: Date): Pr
       const lastActivity = activityId
         ? { row: { id: activityId, sessionId: row.id, app, title, url, startedAt: activityStartedAt, endedAt: activityEndedAt }, isNew: false, dirty: false }
         : null;
-      w = { row, isNew: false, dirty: false, lastActivity, activities: lastActivity ? [lastActivity] : [], openAfk: null, afk: [], closedByApp: row.endReason === "app_closed", wasOpen: !row.endedAt };
+      w = { row, isNew: false, dirty: false, lastActivity, activities: lastActivity ? [lastActivity] : [], openAfk: null, afk: [], closedByApp: row.endReason === "app_closed", wasOpen: !row.endedAt, shown: null };
       sessions.push(w);
     }
     if (!afkId) continue;
@@ -78,6 +102,7 @@ async function loadWindow(tx: RawTx, viewer: Recorder, from: Date, to: Date): Pr
     w.afk.push(afk);
     if (!afkEndedAt) w.openAfk ??= afk;
   }
+  for (const w of sessions) w.shown = shownOf(w);
   return sessions;
 }
 
@@ -150,7 +175,7 @@ function newSession(viewer: Recorder, at: Date): Working {
     createdAt: new Date(),
     updatedAt: new Date(),
   };
-  return { row, isNew: true, dirty: true, lastActivity: null, activities: [], openAfk: null, afk: [], closedByApp: false, wasOpen: false };
+  return { row, isNew: true, dirty: true, lastActivity: null, activities: [], openAfk: null, afk: [], closedByApp: false, wasOpen: false, shown: null };
 }
 
 /** An inactivity close: the session ends at its last activity, not when the close happens. */
@@ -280,6 +305,11 @@ export interface RecordResult {
   accepted: number;
   duplicates: number;
   changedSessionIds: string[];
+  /**
+   * The sessions whose board row changed (merged-away ones included), each with the state the board
+   * showed before (null for a new one).
+   */
+  shownChanges: Map<string, LiveState | null>;
   /** The session this batch left open, if it wasn't open before (new, or reopened by a bridge): it needs an auto-close job. */
   opened: OpenSession | null;
   /** An AFK period ended in this batch: the employee came back, and may be asked what the time was. */
@@ -331,10 +361,13 @@ export async function recordEvents(services: Services, viewer: Recorder, events:
     await persist(tx, viewer, sessions, absorbed);
     const stillOpen = sessions.find((w) => !w.row.endedAt);
     const changed = sessions.filter((w) => w.dirty || w.isNew);
+    const mergedInto = new Set(absorbed.map((a) => a.into));
+    const shownChanged = [...sessions.filter((w) => mergedInto.has(w) || boardChanged(w)), ...absorbed.map((a) => a.gone)];
     return {
       accepted: events.length,
       duplicates: events.length - todo.length,
       changedSessionIds: [...changed, ...absorbed.map((a) => a.gone)].map((w) => w.row.id),
+      shownChanges: new Map(shownChanged.map((w) => [w.row.id, w.shown?.state ?? null])),
       opened: stillOpen && !stillOpen.wasOpen ? { id: stillOpen.row.id, workspaceId: viewer.workspaceId, lastActivityAt: stillOpen.row.lastActivityAt, timeoutMs } : null,
       afkEnded: sessions.some((w) => w.afk.some((a) => a.dirty && a.row.endedAt)),
     };

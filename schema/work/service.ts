@@ -192,7 +192,7 @@ export async function updateWorkSettings(ctx: Context, changes: Partial<Record<k
 export async function ingest(services: Services, viewer: Recorder, events: WorkEvent[], now = new Date()) {
   const result = await recordEvents(services, viewer, events, now);
   if (result.opened) await scheduleAutoClose(services, result.opened);
-  await announceWork(services, result.changedSessionIds, viewer.workspaceId);
+  await announceWork(services, [...result.shownChanges.keys()], viewer.workspaceId, result.shownChanges);
   if (result.afkEnded) announcePrompts(services, viewer.workspaceId, viewer.userId);
   return { accepted: result.accepted, duplicates: result.duplicates, sessions: result.changedSessionIds.length };
 }

@@ -160,6 +160,44 @@ describe("liveBoard over graphql-ws", () => {
     expect((await sub.next()).sessionStatusChanged).toMatchObject({ sessionId: startTimer.id, status: "STOPPED" });
     await client.dispose();
   });
+
+  it("tells the board and status subscribers of a desktop session only when what they show changes", async () => {
+    type Status = { sessionStatusChanged: { sessionId: string; kind: string; status: string; previousStatus: string | null } };
+    const emma = ws.employee2;
+    const client = wsClient(url, { token: lisa });
+    const board = subscribe<Board>(client, BOARD, { ticks: false });
+    const statuses = subscribe<Status>(client, `subscription { sessionStatusChanged { sessionId kind status previousStatus } }`);
+    await board.next();
+    await new Promise((r) => setTimeout(r, 300));
+    // Five minutes ago onwards: well inside the inactivity window, so the session stays open.
+    const t0 = Date.now() - 5 * 60_000;
+    const at = (seconds: number) => new Date(t0 + seconds * 1000).toISOString();
+    const beat = (id: string, seconds: number) => ({ id, type: "window", timestamp: at(seconds), duration: 5, data: { app: "Code", title: "main.ts" } });
+    const send = async (events: unknown[]) => {
+      const res = await fetch(`${url}/api/work/events`, { method: "POST", headers: { authorization: `Bearer ${emma.token}`, "content-type": "application/json" }, body: JSON.stringify({ events }) });
+      expect(res.status).toBe(200);
+    };
+    const emmas = (b: Board) => b.liveBoard.sessions.find((s) => s.person === emma.name && s.title === "Desktop work");
+
+    await send([beat("b1", 0), beat("b2", 5)]);
+    const opened = await board.next((b) => emmas(b)?.state === "WORKING");
+    const id = emmas(opened)!.id;
+    // Heartbeats that only extend the session: the board's row and its state stay as they are.
+    await send([beat("b3", 10), beat("b4", 60)]);
+    await send([beat("b5", 65), { id: "k1", type: "afk", timestamp: at(70), duration: 0, data: { status: "afk" } }]);
+    const away = await board.next((b) => emmas(b)?.state === "AFK");
+    expect(board.values.indexOf(away)).toBe(board.values.indexOf(opened) + 1);
+    await send([{ id: "k2", type: "afk", timestamp: at(120), duration: 0, data: { status: "not-afk" } }, beat("b6", 121), { id: "c1", type: "close", timestamp: at(130) }]);
+    await board.next((b) => !b.liveBoard.sessions.some((s) => s.id === id));
+
+    await statuses.next((s) => s.sessionStatusChanged.sessionId === id && s.sessionStatusChanged.status === "CLOSED");
+    expect(statuses.values.filter((s) => s.sessionStatusChanged.sessionId === id).map((s) => s.sessionStatusChanged)).toEqual([
+      { sessionId: id, kind: "WORK", status: "WORKING", previousStatus: null },
+      { sessionId: id, kind: "WORK", status: "AFK", previousStatus: "WORKING" },
+      { sessionId: id, kind: "WORK", status: "CLOSED", previousStatus: "AFK" },
+    ]);
+    await client.dispose();
+  });
 });
 
 describe("WebSocket auth", () => {
