@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { ok, tokenFor } from "../support/client.js";
-import { startProcess, type Proc } from "../support/process.js";
+import { ownedChild, startProcess, type Proc } from "../support/process.js";
 import { heapGrowthByKind } from "./heap.js";
 import { cpuSeconds, percentile, quick, sleep, type BenchEnv, type Row } from "./support.js";
 
@@ -14,7 +14,7 @@ const CLIENT = new URL("./fanout-client.ts", import.meta.url).pathname;
 
 /** A load-client process; `ask` sends a message and waits for the answer that has `key`. */
 function loadClient() {
-  const child = fork(CLIENT, [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = ownedChild(fork(CLIENT, [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] }));
   const ask = <T>(message: object, key: string) =>
     new Promise<T>((resolve, reject) => {
       const onMessage = (answer: Record<string, T>) => key in answer && (child.off("message", onMessage), resolve(answer[key]));

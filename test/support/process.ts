@@ -10,12 +10,25 @@ export interface Proc {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Processes started here and still running: killed when this one exits without stopping them (a figure or test that threw). */
+const running = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
+/** `child`, killed with this process unless it exits first: otherwise it would outlive its run and load the machine. */
+export function ownedChild<T extends ChildProcess>(child: T): T {
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  return child;
+}
+
 export function startProcess(script: string, env: Record<string, string>, readyPattern: RegExp): Promise<Proc> {
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
+  const child = ownedChild(spawn(process.execPath, ["--import", "tsx", script], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: "test", ...env },
     stdio: ["ignore", "pipe", "pipe"],
-  });
+  }));
   const output: string[] = [];
   let started = false;
   return new Promise((resolve, reject) => {
