@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { Prisma } from "../../prisma/generated/client.js";
 import type { Db } from "../common/context.js";
-import { inTransaction, type Database, type RawTx } from "../common/transactions.js";
+import { inTransaction, readRows, type Database, type RawTx } from "../common/transactions.js";
 import { lockVisitors } from "../common/locks.js";
 import { linkIdentities, type Visit } from "./identities.js";
 import { ensurePartitions } from "./partitions.js";
@@ -262,10 +262,13 @@ function noPartition(error: unknown) {
 
 /** Stores a validated batch of one app's events: idempotent by event id, each in its session. */
 export async function ingestEvents(services: Database, app: IngestingApp, events: AnalyticsEvent[]): Promise<IngestResult> {
-  const { db } = services;
-  // A batch queued just before its app was deleted has nowhere to go: it is dropped.
-  const current = await db.analyticsApp.findUnique({ where: { id: app.id }, select: { workspace: { select: { settings: true } } } });
-  const gapMs = analyticsSettings(current?.workspace.settings).inactivityMinutes * 60_000;
+  // A batch queued just before its app was deleted has nowhere to go: it is dropped. One statement on
+  // the pool rather than Prisma's findUnique, whose own work was 8% of a draining worker's profile.
+  const [current] = await readRows<{ settings: unknown }>(
+    services,
+    Prisma.sql`SELECT w.settings FROM "AnalyticsApp" a JOIN "Workspace" w ON w.id = a."workspaceId" WHERE a.id = ${app.id}::uuid`,
+  );
+  const gapMs = analyticsSettings(current?.settings).inactivityMinutes * 60_000;
   if (!events.length || !current) return unchanged(events, gapMs);
   try {
     return await storeOnce(services, app, events, gapMs);
@@ -273,7 +276,7 @@ export async function ingestEvents(services: Database, app: IngestingApp, events
     if (!noPartition(error)) throw error;
   }
   // Ingestion never fails for lack of a month: it makes the batch's months and stores it again.
-  await ensurePartitions(db, events.map((e) => e.timestamp));
+  await ensurePartitions(services.db, events.map((e) => e.timestamp));
   return storeOnce(services, app, events, gapMs);
 }
 
