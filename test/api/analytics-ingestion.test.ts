@@ -65,6 +65,22 @@ describe("storing batches", () => {
     expect(results.map((r) => r.stored).sort()).toEqual([0, 0, 0, 40]);
     expect(await sessionsOf(user)).toEqual([{ startedAt: at(0), lastEventAt: at(39), rawEventCount: 40 }]);
   });
+
+  it.each([
+    ["on a client of the pool", () => database],
+    ["through Prisma, without a pool", () => ({ db })],
+  ])("splits sessions by the workspace's inactivity window, and drops a batch of an app deleted meanwhile, %s", async (_, services) => {
+    const workspace = await db.workspace.create({ data: { name: "Short window", settings: { analytics: { inactivityMinutes: 5 } } } });
+    const short = await db.analyticsApp.create({ data: { workspaceId: workspace.id, name: "App", writeKeyHash: `h-${workspace.id}` }, select: { id: true, workspaceId: true, internal: true, internalUserIds: true } });
+    const stored = await ingestEvents(services(), short, batch("cleo", [["c1", 0], ["c2", 4], ["c3", 10]]));
+    expect(stored).toMatchObject({ stored: 3, gapMs: 5 * 60_000 });
+    const sessions = await db.userSession.findMany({ where: { appId: short.id }, orderBy: { startedAt: "asc" }, select: { startedAt: true, rawEventCount: true } });
+    expect(sessions).toEqual([{ startedAt: at(0), rawEventCount: 2 }, { startedAt: at(10), rawEventCount: 1 }]);
+
+    await db.analyticsApp.delete({ where: { id: short.id } });
+    expect(await ingestEvents(services(), short, batch("cleo", [["c4", 11]]))).toMatchObject({ stored: 0, duplicates: 1 });
+    expect(await db.rawEvent.count({ where: { appId: short.id, eventId: "c4" } })).toBe(0);
+  });
 });
 
 describe("batch grouping in the worker", () => {
