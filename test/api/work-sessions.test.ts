@@ -247,10 +247,12 @@ describe("reports", () => {
       { id: "o2", type: "window", timestamp: new Date(Date.now() - 2000).toISOString(), duration: 1, pulsetime: 600, data: { app: "Code", title: "x" } },
     ]);
     expect(opened.status).toBe(200);
-    const today = isoDate(calendar("Europe/Berlin").today);
+    // From the day it started to today: in the first ten minutes after midnight in Berlin, the
+    // session began yesterday, and today alone would cut it at midnight.
+    const [from, today] = [isoDate(DateTime.fromMillis(start, { zone: "Europe/Berlin" })), isoDate(calendar("Europe/Berlin").today)];
     const read = async () => {
-      const q = `query($f: LocalDate!) { workSummary(from: $f, to: $f) { netSeconds serverTime } workSessions(from: $f, to: $f) { nodes { netSeconds serverTime } } }`;
-      const data = await ok(url, q, { f: today }, { token: own.manager.token });
+      const q = `query($f: LocalDate!, $t: LocalDate!) { workSummary(from: $f, to: $t) { netSeconds serverTime } workSessions(from: $f, to: $t) { nodes { netSeconds serverTime } } }`;
+      const data = await ok(url, q, { f: from, t: today }, { token: own.manager.token });
       return { summary: data.workSummary[0], session: data.workSessions.nodes[0] };
     };
     for (const { summary, session } of [await read(), await new Promise((r) => setTimeout(r, 1300)).then(read)]) {
