@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clip, dateRange, HH_MM, ISO_WITH_OFFSET, overlaps, seconds } from "../../schema/common/time.js";
+import { clip, dateRange, HH_MM, ISO_WITH_OFFSET, overlaps, parseTimestamp, seconds } from "../../schema/common/time.js";
 
 const t = (iso: string) => new Date(iso);
 
@@ -38,5 +38,30 @@ describe("formats", () => {
   it("an instant needs its offset", () => {
     expect(["2026-11-21T09:30:00Z", "2026-11-21T09:30+01:00", "2026-11-21T09:30:00.123456789-05:00", "2026-11-21T09:30:00z"].every((v) => ISO_WITH_OFFSET.test(v))).toBe(true);
     expect(["2026-11-21T09:30:00", "2026-11-21"].some((v) => ISO_WITH_OFFSET.test(v))).toBe(false);
+  });
+
+  it("an instant is read as the platform's ISO parser reads it, on calendar dates only", () => {
+    const ms = (v: string) => parseTimestamp(v)?.getTime() ?? null;
+    expect(ms("2026-11-21T09:30:00.123456789-05:00")).toBe(Date.UTC(2026, 10, 21, 14, 30, 0, 123));
+    expect(ms("2026-11-21T09:30+14:00")).toBe(Date.UTC(2026, 10, 20, 19, 30));
+    expect(ms("2026-12-31T24:00Z")).toBe(Date.UTC(2027, 0, 1));
+    expect(ms("0000-02-29T00:00Z")).toBe(Date.parse("0000-02-29T00:00Z"));
+    for (const notAnInstant of ["2026-02-29T10:00Z", "1900-02-29T10:00Z", "2026-04-31T10:00Z", "2026-11-21T24:00:00.0001Z", "2026-11-21T09:30+24:00", "2026-11-21T09:30:00.Z", "2026-11-21T09:30", "２026-11-21T09:30Z"]) {
+      expect(parseTimestamp(notAnInstant), notAnInstant).toBeNull();
+    }
+    // Every shape the pattern allows, with digits near each field's limits: read as Date.parse reads them.
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31), seed % n);
+    const field = (width: number, near: number[]) => String(random(2) ? near[random(near.length)] : random(10 ** width)).padStart(width, "0");
+    for (let i = 0; i < 20_000; i++) {
+      const seconds = random(3) ? `:${field(2, [0, 59, 60])}${random(2) ? "." + field(1 + random(9), [0, 1, 999]) : ""}` : "";
+      const zone = ["Z", "z", `+${field(2, [0, 23, 24])}:${field(2, [0, 59, 60])}`, `-${field(2, [0, 23])}:${field(2, [0, 59])}`][random(4)];
+      const value = `${field(4, [0, 1900, 2000, 2024, 2026, 9999])}-${field(2, [0, 2, 12, 13])}-${field(2, [0, 28, 29, 30, 31, 32])}T${field(2, [0, 23, 24, 25])}:${field(2, [0, 59, 60])}${seconds}${zone}`;
+      const date = value.slice(0, 10);
+      const midnight = Date.parse(`${date}T00:00Z`);
+      const onCalendar = !Number.isNaN(midnight) && new Date(midnight).toISOString().slice(0, 10) === date;
+      const expected = onCalendar && !Number.isNaN(Date.parse(value)) ? Date.parse(value) : null;
+      expect(ms(value), value).toBe(expected);
+    }
   });
 });
