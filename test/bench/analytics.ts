@@ -9,7 +9,7 @@ import { ensurePartitions } from "../../schema/analytics/partitions.js";
 import { monthStart } from "../../schema/analytics/rules.js";
 import { ok, rowId, signIn } from "../support/client.js";
 import { startProcess } from "../support/process.js";
-import { percentile, sleep, timeCalls, type BenchEnv, type Row } from "./support.js";
+import { cpuSeconds, machineCpuSeconds, percentile, sleep, timeCalls, type BenchEnv, type Row } from "./support.js";
 
 const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
 
@@ -98,6 +98,22 @@ function copyIn(databaseUrl: string, sql: string, csv: string): Promise<void> {
   });
 }
 
+/**
+ * The CPU spent from now on, in µs per event: by the whole machine (PostgreSQL and Redis included),
+ * and by each process named, this one (the senders) as "load". Two cores bound the machine's sum.
+ */
+function cpuMeter(pids: Record<string, number>) {
+  const machine = machineCpuSeconds();
+  const each = Object.entries(pids).map(([name, pid]) => [name, pid, cpuSeconds(pid)] as const);
+  const load = process.cpuUsage();
+  return (events: number) => {
+    const perEvent = (seconds: number) => Math.round((seconds * 1e6) / events);
+    const used = process.cpuUsage(load);
+    const parts = [...each.map(([name, pid, before]) => `${name} ${perEvent(cpuSeconds(pid) - before)}`), `load ${perEvent((used.user + used.system) / 1e6)}`];
+    return `${perEvent(machineCpuSeconds() - machine)} (${parts.join(", ")})`;
+  };
+}
+
 const csvField = (v: string) => `"${v.replace(/"/g, '""')}"`;
 
 export async function eventIngestion(env: BenchEnv, batches = Number(process.env.BENCH_BATCHES ?? 200), size = 1000, senders = 8, users = 5000): Promise<Row[]> {
@@ -146,13 +162,14 @@ export async function eventIngestion(env: BenchEnv, batches = Number(process.env
   async function endToEnd(wire: Wire) {
     const app = await createApp(api.url, `Bench ${wire.path}`);
     latencies.length = 0;
+    const cpu = cpuMeter({ API: api.child.pid!, worker: worker.child.pid! });
     const t0 = performance.now();
     await sendAll(wire, app.writeKey);
     const acceptedSeconds = (performance.now() - t0) / 1000;
     const sessions = await stored(app.appId);
     const seconds = (performance.now() - t0) / 1000;
     latencies.sort((a, b) => a - b);
-    return { app, seconds, acceptedSeconds, sessions, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+    return { app, seconds, acceptedSeconds, sessions, cpu: cpu(total), p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
   }
   const runs = [];
   for (const wire of WIRES) runs.push({ wire, ...(await endToEnd(wire)) });
@@ -163,18 +180,22 @@ export async function eventIngestion(env: BenchEnv, batches = Number(process.env
   const second = await createApp(api.url, "Bench queued");
   await sendAll(WIRES[0], second.writeKey);
   worker = await startWorker();
+  const drainCpu = cpuMeter({ worker: worker.child.pid! });
   const d0 = performance.now();
   await stored(second.appId);
   const drainSeconds = (performance.now() - d0) / 1000;
+  const drainCpuPerEvent = drainCpu(total);
 
   // Baseline: the same rows, COPY'd straight into the same table (new event ids, so nothing conflicts).
   const csv = events
     .flatMap((batchEvents) => batchEvents.map((e) =>
       [first.appId, `copy-${e.eventId}`, e.userId, "true", e.name, e.timestamp, csvField(JSON.stringify(e.properties)), csvField(e.userAgent), e.environment, first.appId].join(",")))
     .join("\n");
+  const copyCpu = cpuMeter({});
   const c0 = performance.now();
   await copyIn(api.databaseUrl!, `COPY "RawEvent" ("appId", "eventId", "userKey", "identified", "name", "timestamp", "properties", "userAgent", "environment", "sessionId") FROM STDIN WITH (FORMAT csv)`, csv);
   const copySeconds = (performance.now() - c0) / 1000;
+  const copyCpuPerEvent = copyCpu(total);
   // Idempotency is part of storing an event: its id goes into AnalyticsEventId too, so the baseline
   // that does the same writes copies the ids as well.
   const ids = events.flatMap((batchEvents) => batchEvents.map((e) => `${first.appId},copy-${e.eventId}`)).join("\n");
@@ -184,10 +205,11 @@ export async function eventIngestion(env: BenchEnv, batches = Number(process.env
   await sql.end();
   await worker.stop();
   await api.stop();
+  const CPU = "CPU µs/event: machine (by process)";
   const shape = `${size}/batch of 50 users, ${senders} senders, ${users} users`;
   const ratio = (baselineSeconds: number, seconds: number) => Number((baselineSeconds / seconds).toFixed(2));
   return [
-    { method: "COPY of the same rows into RawEvent (baseline)", events: total, "events/s": Math.round(total / copySeconds), ratio: 1 },
+    { method: "COPY of the same rows into RawEvent (baseline)", events: total, "events/s": Math.round(total / copySeconds), ratio: 1, [CPU]: copyCpuPerEvent },
     { method: "COPY of the same rows into RawEvent and their ids into AnalyticsEventId (same writes)", events: total, "events/s": Math.round(total / sameWritesSeconds), ratio: ratio(copySeconds, sameWritesSeconds) },
     ...runs.map((run) => ({
       method: `${run.wire.label} -> queue -> stored + sessions (${shape})`,
@@ -198,10 +220,11 @@ export async function eventIngestion(env: BenchEnv, batches = Number(process.env
       "ratio to same writes": ratio(sameWritesSeconds, run.seconds),
       "accepted/s": Math.round(total / run.acceptedSeconds),
       sessions: run.sessions,
+      [CPU]: run.cpu,
       "p50 batch ms": Math.round(run.p50),
       "p99 batch ms": Math.round(run.p99),
     })),
-    { method: "the worker alone, draining the same batches queued", events: total, "events/s": Math.round(total / drainSeconds), ratio: ratio(copySeconds, drainSeconds), "ratio to same writes": ratio(sameWritesSeconds, drainSeconds) },
+    { method: "the worker alone, draining the same batches queued", events: total, "events/s": Math.round(total / drainSeconds), ratio: ratio(copySeconds, drainSeconds), "ratio to same writes": ratio(sameWritesSeconds, drainSeconds), [CPU]: drainCpuPerEvent },
   ];
 }
 

@@ -135,6 +135,12 @@ export function cpuSeconds(pid: number): number {
   const [utime, stime] = stat.slice(stat.lastIndexOf(")") + 2).split(" ").slice(11, 13).map(Number);
   return (utime + stime) / CLOCK_TICKS;
 }
+
+/** Seconds of CPU the machine has been busy so far, on all its cores and for every process, from /proc/stat. */
+export function machineCpuSeconds(): number {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n", 1)[0].trim().split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS;
+}
 const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
 
 export function rssBytes(pid: number): number {
