@@ -9,7 +9,7 @@ import { ensurePartitions } from "../../schema/analytics/partitions.js";
 import { monthStart } from "../../schema/analytics/rules.js";
 import { ok, rowId, signIn } from "../support/client.js";
 import { startProcess } from "../support/process.js";
-import { cpuSeconds, machineCpuSeconds, percentile, sleep, timeCalls, type BenchEnv, type Row } from "./support.js";
+import { cpuMeter, percentile, sleep, timeCalls, type BenchEnv, type Row } from "./support.js";
 
 const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
 
@@ -98,22 +98,6 @@ function copyIn(databaseUrl: string, sql: string, csv: string): Promise<void> {
   });
 }
 
-/**
- * The CPU spent from now on, in µs per event: by the whole machine (PostgreSQL and Redis included),
- * and by each process named, this one (the senders) as "load". Two cores bound the machine's sum.
- */
-function cpuMeter(pids: Record<string, number>) {
-  const machine = machineCpuSeconds();
-  const each = Object.entries(pids).map(([name, pid]) => [name, pid, cpuSeconds(pid)] as const);
-  const load = process.cpuUsage();
-  return (events: number) => {
-    const perEvent = (seconds: number) => Math.round((seconds * 1e6) / events);
-    const used = process.cpuUsage(load);
-    const parts = [...each.map(([name, pid, before]) => `${name} ${perEvent(cpuSeconds(pid) - before)}`), `load ${perEvent((used.user + used.system) / 1e6)}`];
-    return `${perEvent(machineCpuSeconds() - machine)} (${parts.join(", ")})`;
-  };
-}
-
 const csvField = (v: string) => `"${v.replace(/"/g, '""')}"`;
 
 export async function eventIngestion(env: BenchEnv, batches = Number(process.env.BENCH_BATCHES ?? 200), size = 1000, senders = 8, users = 5000): Promise<Row[]> {
@@ -195,6 +179,8 @@ export async function eventIngestion(env: BenchEnv, batches = Number(process.env
   const c0 = performance.now();
   await copyIn(api.databaseUrl!, `COPY "RawEvent" ("appId", "eventId", "userKey", "identified", "name", "timestamp", "properties", "userAgent", "environment", "sessionId") FROM STDIN WITH (FORMAT csv)`, csv);
   const copySeconds = (performance.now() - c0) / 1000;
+  // psql's backend ends after psql, and its CPU counts once the server has reaped it.
+  await sleep(500);
   const copyCpuPerEvent = copyCpu(total);
   // Idempotency is part of storing an event: its id goes into AnalyticsEventId too, so the baseline
   // that does the same writes copies the ids as well.

@@ -1,7 +1,7 @@
 // Shared pieces of the benchmarks: the process under test, its backing services, and the tables.
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -131,15 +131,67 @@ export const quick = process.argv.includes("--quick");
 
 /** Seconds of CPU (user + system, all threads) a process has used so far, from /proc. */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const [utime, stime] = stat.slice(stat.lastIndexOf(")") + 2).split(" ").slice(11, 13).map(Number);
-  return (utime + stime) / CLOCK_TICKS;
+  return processTimes(readFileSync(`/proc/${pid}/stat`, "utf8")).own;
+}
+
+/** A /proc/<pid>/stat line's CPU seconds: the process's own, and its ended children's. */
+function processTimes(stat: string) {
+  const [utime, stime, cutime, cstime] = stat.slice(stat.lastIndexOf(")") + 2).split(" ").slice(11, 15).map(Number);
+  return { own: (utime + stime) / CLOCK_TICKS, children: (cutime + cstime) / CLOCK_TICKS };
+}
+
+/**
+ * Seconds of CPU the running processes named `command` have used, with their ended children's: a
+ * PostgreSQL server's backends that have exited count in its postmaster.
+ */
+function cpuSecondsOfAll(command: string): number {
+  let total = 0;
+  for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue; // it ended meanwhile
+    }
+    if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== command) continue;
+    const times = processTimes(stat);
+    total += times.own + times.children;
+  }
+  return total;
 }
 
 /** Seconds of CPU the machine has been busy so far, on all its cores and for every process, from /proc/stat. */
-export function machineCpuSeconds(): number {
+function machineCpuSeconds(): number {
   const [user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n", 1)[0].trim().split(/\s+/).slice(1).map(Number);
   return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS;
+}
+
+/**
+ * The CPU spent from now on, in µs per unit of work: by the whole machine, by each process named in
+ * `pids`, by PostgreSQL and Redis, and by this process (the load) as "load". Two cores bound the
+ * machine's sum: at most 2,000,000 units a second over its µs per unit.
+ */
+export function cpuMeter(pids: Record<string, number>) {
+  const read = () => ({
+    machine: machineCpuSeconds(),
+    each: Object.values(pids).map(cpuSeconds),
+    postgres: cpuSecondsOfAll("postgres"),
+    redis: cpuSecondsOfAll("redis-server"),
+    load: process.cpuUsage(),
+  });
+  const start = read();
+  return (units: number) => {
+    const end = read();
+    const perUnit = (seconds: number) => Math.round((seconds * 1e6) / units);
+    const load = process.cpuUsage(start.load);
+    const parts = [
+      ...Object.keys(pids).map((name, i) => `${name} ${perUnit(end.each[i] - start.each[i])}`),
+      `PostgreSQL ${perUnit(end.postgres - start.postgres)}`,
+      `Redis ${perUnit(end.redis - start.redis)}`,
+      `load ${perUnit((load.user + load.system) / 1e6)}`,
+    ];
+    return `${perUnit(end.machine - start.machine)} (${parts.join(", ")})`;
+  };
 }
 const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
 
