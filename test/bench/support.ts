@@ -168,10 +168,10 @@ function machineCpuSeconds(): number {
 
 /**
  * The CPU spent from now on, in µs per unit of work: by the whole machine, by each process named in
- * `pids`, by PostgreSQL and Redis, and by this process (the load) as "load". Two cores bound the
- * machine's sum: at most 2,000,000 units a second over its µs per unit.
+ * `pids`, by PostgreSQL and Redis, and by this process, named `self` (the load, where it sends the
+ * work). Two cores bound the machine's sum: at most 2,000,000 units a second over its µs per unit.
  */
-export function cpuMeter(pids: Record<string, number>) {
+export function cpuMeter(pids: Record<string, number>, self = "load") {
   const read = () => ({
     machine: machineCpuSeconds(),
     each: Object.values(pids).map(cpuSeconds),
@@ -188,7 +188,7 @@ export function cpuMeter(pids: Record<string, number>) {
       ...Object.keys(pids).map((name, i) => `${name} ${perUnit(end.each[i] - start.each[i])}`),
       `PostgreSQL ${perUnit(end.postgres - start.postgres)}`,
       `Redis ${perUnit(end.redis - start.redis)}`,
-      `load ${perUnit((load.user + load.system) / 1e6)}`,
+      `${self} ${perUnit((load.user + load.system) / 1e6)}`,
     ];
     return `${perUnit(end.machine - start.machine)} (${parts.join(", ")})`;
   };
