@@ -195,10 +195,17 @@ describe.runIf(existsSync(CHROMIUM))("Dragging sessions on the calendar in Chrom
       await block.scrollIntoViewIfNeeded();
       const box = (await block.boundingBox())!;
       const [x, y] = [box.x + box.width / 2, box.y + 10];
+      const steps = Array.from({ length: 10 }, (_, i) => y + (dy * (i + 1)) / 10);
+      if (!hold) {
+        // A swipe: the moves follow the touch at once, sent together (the browser takes them in order).
+        // Each awaited in turn, a busy machine could space the first move past the hold's delay.
+        await Promise.all([touch("touchStart", x, y), ...steps.map((to) => touch("touchMove", x, to)), touch("touchEnd", x, y + dy)]);
+        return;
+      }
       await touch("touchStart", x, y);
       // Waits for the lift the person sees rather than a time: a busy phone may fire the hold's timer late.
-      if (hold) await page.locator(`[data-testid="appointment"][data-id="${moved}"].moving`).waitFor();
-      for (let i = 1; i <= 10; i++) await touch("touchMove", x, y + (dy * i) / 10);
+      await page.locator(`[data-testid="appointment"][data-id="${moved}"].moving`).waitFor();
+      for (const to of steps) await touch("touchMove", x, to);
       await touch("touchEnd", x, y + dy);
     }
 
