@@ -39,7 +39,9 @@ export async function heartbeatIngestion(env: BenchEnv, employees = 10, batches 
   if (!env.infra) return [{ note: "needs PostgreSQL (not the embedded default)" }];
   const api = await env.startApi();
   const tokens = await membersWithTokens(api.databaseUrl!, Array.from({ length: employees }, (_, e) => `desk${e}@bench.test`));
-  const dayStart = Date.now() - 20 * 3600_000;
+  // Far enough back that the last batch ends before now: the API refuses heartbeats from the future
+  // (each batch spans 500 × 5 s), and the baseline would store them.
+  const dayStart = Date.now() - Math.max(20 * 3600_000, (batches + 2) * batchSize * 5000);
   // Bodies are made before the clock starts, as the desktop app makes a batch before it sends it.
   const body = (prefix: string, start: number) => JSON.stringify({ events: heartbeats(prefix, start, batchSize) });
   const bodies = tokens.map((_, e) => Array.from({ length: batches }, (_, b) => body(`e${e}b${b}`, dayStart + b * batchSize * 5000)));
