@@ -59,35 +59,34 @@ export const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})
  */
 export function parseTimestamp(value: unknown): Date | null {
   if (typeof value !== "string" || value.length < 17) return null;
-  const v = value;
-  if (v[4] !== "-" || v[7] !== "-" || v[10] !== "T" || v[13] !== ":") return null;
-  const year = digits(v, 0, 4);
-  const month = digits(v, 5, 7);
-  const day = digits(v, 8, 10);
-  const hour = digits(v, 11, 13);
-  const minute = digits(v, 14, 16);
+  if (value[4] !== "-" || value[7] !== "-" || value[10] !== "T" || value[13] !== ":") return null;
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 7);
+  const day = digits(value, 8, 10);
+  const hour = digits(value, 11, 13);
+  const minute = digits(value, 14, 16);
   if (!(year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 24 && minute <= 59)) return null;
   let at = 16;
   let second = 0;
   let millis = 0;
   let fraction = 0;
-  if (v[at] === ":") {
-    second = digits(v, at + 1, at + 3);
+  if (value[at] === ":") {
+    second = digits(value, at + 1, at + 3);
     if (!(second <= 59)) return null;
     at += 3;
-    if (v[at] === ".") {
-      const end = fractionEnd(v, at + 1);
+    if (value[at] === ".") {
+      const end = fractionEnd(value, at + 1);
       if (end === at + 1 || end > at + 10) return null;
       // Milliseconds are the fraction's first three digits, the rest cut off (as Date.parse does).
       const kept = Math.min(end - at - 1, 3);
-      millis = digits(v, at + 1, at + 1 + kept) * 10 ** (3 - kept);
-      fraction = digits(v, at + 1, end);
+      millis = digits(value, at + 1, at + 1 + kept) * 10 ** (3 - kept);
+      fraction = digits(value, at + 1, end);
       at = end;
     }
   }
   // 24:00 is the end of the day, and nothing after it.
   if (hour === 24 && (minute || second || fraction)) return null;
-  const offset = offsetMinutes(v, at);
+  const offset = offsetMinutes(value, at);
   if (offset === null) return null;
   const time = ((hour * 60 + minute - offset) * 60 + second) * 1000 + millis;
   return new Date(daysSinceEpoch(year, month, day) * DAY_MS + time);
@@ -104,6 +103,7 @@ function digits(text: string, from: number, to: number): number {
   return n;
 }
 
+/** Where the run of digits from `from` ends. */
 function fractionEnd(text: string, from: number): number {
   let i = from;
   while (i < text.length && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
