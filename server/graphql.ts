@@ -4,6 +4,7 @@ import { PothosValidationError } from "@pothos/core";
 import { GraphQLError, getOperationAST } from "graphql";
 import { createYoga, type Plugin } from "graphql-yoga";
 import { schema } from "../schema/index.js";
+import { compiledExecution } from "./compiled-execution.js";
 import type { Context, CookieJar, Services, Viewer } from "../schema/common/context.js";
 import { AppError } from "../schema/common/errors.js";
 import { RateLimitedError } from "../schema/identity/rate-limits.js";
@@ -160,7 +161,7 @@ export function yogaBasics() {
     // body through a stream again (14% of a small query's CPU) to enforce a larger default.
     maxRequestBodySize: false as const,
     maskedErrors: { maskError },
-    plugins: [armor()],
+    plugins: [armor(), compiledExecution()],
   };
 }
 
