@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { PothosValidationError } from "@pothos/core";
 import { GraphQLError, getOperationAST } from "graphql";
-import { createYoga, type Plugin } from "graphql-yoga";
+import { createYoga, type Plugin, type YogaLogger } from "graphql-yoga";
 import { schema } from "../schema/index.js";
 import { compiledExecution } from "./compiled-execution.js";
 import type { Context, CookieJar, Services, Viewer } from "../schema/common/context.js";
@@ -151,6 +151,20 @@ function measure(metrics: Metrics): Plugin {
   };
 }
 
+/**
+ * yoga's own lines, in the API's JSON log. yoga reports each error that masking replaced as an error:
+ * a failure, which masking has logged already, or a refusal (a spent rate limit, an unknown token),
+ * which is the client's and no error of ours. So only a failure not yet logged is written.
+ */
+const yogaLog: YogaLogger = {
+  debug: (...args: unknown[]) => log.debug({ args }, "graphql-yoga"),
+  info: (...args: unknown[]) => log.info({ args }, "graphql-yoga"),
+  warn: (...args: unknown[]) => log.warn({ args }, "graphql-yoga"),
+  error: (...args: unknown[]) => {
+    for (const cause of args.map(causeOf)) if (isFailure(cause)) logFailure(cause);
+  },
+};
+
 /** What every request pays for in yoga; the round-trip bench's hello world is built with it too. */
 export function yogaBasics() {
   return {
@@ -161,6 +175,7 @@ export function yogaBasics() {
     // body through a stream again (14% of a small query's CPU) to enforce a larger default.
     maxRequestBodySize: false as const,
     maskedErrors: { maskError },
+    logging: yogaLog,
     plugins: [armor(), compiledExecution()],
   };
 }

@@ -1,6 +1,7 @@
 // What operators see: structured JSON logs tagged with request ids, and Prometheus metrics behind a token.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gql, ok, subscribe, wsClient } from "../support/client.js";
+import { logLines } from "../support/process.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { until } from "../support/until.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
@@ -29,15 +30,6 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
     return Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`));
   });
   return line ? Number(line.split(" ").at(-1)) : 0;
-}
-
-/** The JSON log lines the API process wrote. */
-function logLines(): Record<string, unknown>[] {
-  return stack.apis[0].output
-    .join("")
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l));
 }
 
 describe("metrics", () => {
@@ -108,7 +100,7 @@ describe("logs", () => {
     const id = `trace-${Date.now()}`;
     const res = await fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json", "x-request-id": id }, body: JSON.stringify({ query: "{ __typename }" }) });
     expect(res.headers.get("x-request-id")).toBe(id);
-    const lines = await until(async () => logLines().filter((l) => l.requestId === id), (l) => l.length > 0, 5000);
+    const lines = await until(async () => logLines(stack.apis[0]).filter((l) => l.requestId === id), (l) => l.length > 0, 5000);
     expect(lines[0]).toMatchObject({ msg: "request", route: "/graphql", status: 200, requestId: id, level: 30 });
     expect(typeof lines[0].time).toBe("string");
   });
@@ -117,7 +109,7 @@ describe("logs", () => {
     const res = await fetch(`${url}/healthz`, { headers: { "x-request-id": "bad id with spaces" } });
     const id = res.headers.get("x-request-id")!;
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    const lines = await until(async () => logLines().filter((l) => l.requestId === id), (l) => l.length > 0, 5000);
+    const lines = await until(async () => logLines(stack.apis[0]).filter((l) => l.requestId === id), (l) => l.length > 0, 5000);
     expect(lines[0]).toMatchObject({ msg: "request", route: "/healthz" });
   });
 });

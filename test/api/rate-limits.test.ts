@@ -3,7 +3,9 @@
 // trusts one proxy, so each test speaks from its own X-Forwarded-For address.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gql, ok, signIn, subscribe, tokenFor, wsClient } from "../support/client.js";
+import { logLines } from "../support/process.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { until } from "../support/until.js";
 
 let stack: Stack;
 let url: string;
@@ -101,10 +103,19 @@ describe("credentials", () => {
     const uses = await Promise.all(Array.from({ length: 40 }, () => gql(url, `{ viewer { role } }`, {}, { token: tom })));
     expect(uses.map((u) => u.status)).toEqual(Array(40).fill(200));
 
-    const refused = await gql(url, `{ viewer { role } }`, {}, { token: tom });
+    const id = `refused-${Date.now()}`;
+    const refused = await fetch(`${url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${tom}`, "x-request-id": id },
+      body: JSON.stringify({ query: `{ viewer { role } }` }),
+    });
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(refused.body.errors![0].extensions!.code).toBe("RATE_LIMITED");
+    expect((await refused.json()).errors[0].extensions.code).toBe("RATE_LIMITED");
+    // A refusal is the client's, not an error of ours: its request line, and nothing else anywhere.
+    const lines = await until(async () => logLines(stack.apis[0]).filter((l) => l.requestId === id), (l) => l.length > 0, 5000);
+    expect(lines).toEqual([expect.objectContaining({ msg: "request", status: 429, level: 30 })]);
+    expect(stack.apis[0].output.join("")).not.toContain("RateLimitedError");
     const report = await fetch(`${url}/api/work/report.csv?month=2000-01`, { headers: { authorization: `Bearer ${tom}` } });
     expect(report.status).toBe(429);
     expect(Number(report.headers.get("retry-after"))).toBeGreaterThan(0);

@@ -10,6 +10,15 @@ export interface Proc {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** The JSON log lines a process wrote. */
+export function logLines(proc: Proc): Record<string, unknown>[] {
+  return proc.output
+    .join("")
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l));
+}
+
 /** Processes started here and still running: killed when this one exits without stopping them (a figure or test that threw). */
 const running = new Set<ChildProcess>();
 process.on("exit", () => {
