@@ -183,10 +183,13 @@ export async function fanOut(env: BenchEnv, steps: number[], viewerCount: number
     for (const c of clients) c.child.send({ reset: true });
     const changesBefore = changes;
     const cpuBefore = apis.map((api) => cpuSeconds(api.child.pid!));
+    const clientCpuBefore = clients.map((c) => cpuSeconds(c.child.pid!));
     const seconds = quick ? 2 : 10;
     await sleep(seconds * 1000);
     // Of a core, per API process: near 100 the API itself is the bottleneck, well under it the machine is.
     const cpu = Math.round((100 * apis.reduce((sum, api, i) => sum + cpuSeconds(api.child.pid!) - cpuBefore[i], 0)) / apis.length / seconds);
+    // The load clients' too: they share the two cores, and a busy one reads its sockets late.
+    const clientCpu = Math.round((100 * clients.reduce((sum, c, i) => sum + cpuSeconds(c.child.pid!) - clientCpuBefore[i], 0)) / seconds);
     type Report = { tickLags: number[]; changeLags: { whole: number[]; own: number[] }; tickingSockets: number };
     const reports = await Promise.all(clients.map((c) => c.ask<Report>({ report: true }, "report")));
     const ticks = reports.flatMap((r) => r.tickLags).sort((a, b) => a - b);
@@ -206,6 +209,7 @@ export async function fanOut(env: BenchEnv, steps: number[], viewerCount: number
       "changes failed": failedWrites,
       "handshakes retried": handshakes.reduce((sum, h) => sum + h.retries, 0),
       "API CPU % of a core": cpu,
+      "load clients' CPU % of a core (all)": clientCpu,
       // Ticks go only to boards showing a ticking session (most employees' show none).
       "ticking boards": tickingSockets,
       "tick payloads delivered/expected": Number((ticks.length / (tickingSockets * seconds)).toFixed(2)),
