@@ -1,5 +1,5 @@
 // Platform figures: liveBoard fan-out over graphql-ws with distinct viewers, and GraphQL round trips against baselines in their own processes.
-import { fork, spawn } from "node:child_process";
+import { fork, spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -182,14 +182,16 @@ export async function fanOut(env: BenchEnv, steps: number[], viewerCount: number
     await sleep(quick ? 1000 : 3000); // settle: let the connection burst and its garbage pass before measuring
     for (const c of clients) c.child.send({ reset: true });
     const changesBefore = changes;
-    const cpuBefore = apis.map((api) => cpuSeconds(api.child.pid!));
-    const clientCpuBefore = clients.map((c) => cpuSeconds(c.child.pid!));
+    const cpuOf = (procs: { child: ChildProcess }[]) => procs.map((p) => cpuSeconds(p.child.pid!));
+    const [apisBefore, clientsBefore] = [cpuOf(apis), cpuOf(clients)];
     const seconds = quick ? 2 : 10;
     await sleep(seconds * 1000);
-    // Of a core, per API process: near 100 the API itself is the bottleneck, well under it the machine is.
-    const cpu = Math.round((100 * apis.reduce((sum, api, i) => sum + cpuSeconds(api.child.pid!) - cpuBefore[i], 0)) / apis.length / seconds);
+    /** Of a core, what the processes used between `before` and now, together. */
+    const percentOfCore = (procs: { child: ChildProcess }[], before: number[]) => (100 * cpuOf(procs).reduce((sum, s, i) => sum + s - before[i], 0)) / seconds;
+    // Per API process: near 100 the API itself is the bottleneck, well under it the machine is.
+    const cpu = Math.round(percentOfCore(apis, apisBefore) / apis.length);
     // The load clients' too: they share the two cores, and a busy one reads its sockets late.
-    const clientCpu = Math.round((100 * clients.reduce((sum, c, i) => sum + cpuSeconds(c.child.pid!) - clientCpuBefore[i], 0)) / seconds);
+    const clientCpu = Math.round(percentOfCore(clients, clientsBefore));
     type Report = { tickLags: number[]; changeLags: { whole: number[]; own: number[] }; tickingSockets: number };
     const reports = await Promise.all(clients.map((c) => c.ask<Report>({ report: true }, "report")));
     const ticks = reports.flatMap((r) => r.tickLags).sort((a, b) => a - b);
