@@ -131,7 +131,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   const resumed = new Set<() => void>();
   if (config.redisUrl) {
     // Commands sent in one turn of the event loop leave in one write: each request's rate-limit count and
-    // credential stamps read, across the requests in flight (a sixth less CPU a small query). The
+    // credential stamps read, across the requests in flight (an eighth less CPU a small query). The
     // limiters define their Lua command before any command is sent (RateLimits, below): a command
     // defined after a pipeline formed would be missing from it (ioredis issue 1931).
     redisClients = [publishing(new Redis(config.redisUrl, { enableAutoPipelining: true })), new Redis(config.redisUrl)];
