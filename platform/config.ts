@@ -2,6 +2,13 @@ import { DEFAULT_RATE_LIMITS, parseRateLimit, type RateLimitSettings } from "../
 import { parseScreenshotQuota, type ScreenshotQuota } from "../schema/work/screenshots.js";
 
 /** Everything the processes read from the environment, in one place. */
+/**
+ * How long a Redis command on a request's way may go unanswered before it fails (a local Redis answers
+ * in well under a millisecond): Redis may stall with its connections open, and a command already sent
+ * when it died waits for it to come back.
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 1000;
+
 export interface Config {
   port: number;
   host: string;

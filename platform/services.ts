@@ -16,7 +16,7 @@ import { EmbeddedJobs } from "./jobs/embedded.js";
 import { fileMailSender, logMailSender } from "../schema/identity/mail.js";
 import { RateLimits } from "../schema/identity/rate-limits.js";
 import { CredentialStamps } from "../schema/identity/stamps.js";
-import type { Config } from "./config.js";
+import { REDIS_COMMAND_TIMEOUT_MS, type Config } from "./config.js";
 import { log } from "../schema/common/log.js";
 import { startEmbeddedPostgres } from "./db/embedded.js";
 import { applyMigrations } from "../prisma/migrations-engine.js";
@@ -130,7 +130,9 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   let redisClients: Redis[] = [];
   const resumed = new Set<() => void>();
   if (config.redisUrl) {
-    redisClients = [publishing(new Redis(config.redisUrl)), new Redis(config.redisUrl)];
+    // When a command times out, its users fall back: rate limits count in the process, stamps trust
+    // nothing cached, and an announcement stays sent, arriving when Redis answers again.
+    redisClients = [publishing(new Redis(config.redisUrl, { commandTimeout: REDIS_COMMAND_TIMEOUT_MS })), new Redis(config.redisUrl)];
     watchReconnects(redisClients[1], () => resumed.forEach((listener) => listener()));
     const eventTarget = createRedisEventTarget({
       publishClient: redisClients[0],

@@ -19,7 +19,7 @@ const POSTGRES_CODES = /^(08|57P)/;
 // "is not queryable" and "timeout exceeded when trying to connect" are pg's own: a checked-out client
 // whose connection broke (a transaction on the pool's client), and a pool that can't connect.
 const MESSAGES =
-  /Connection terminated|is not queryable|timeout exceeded when trying to connect|ECONNREFUSED|ECONNRESET|EPIPE|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Connection is closed|Stream isn't writeable|MaxRetriesPerRequest|Can't reach database server|Server has closed the connection/i;
+  /Connection terminated|is not queryable|timeout exceeded when trying to connect|ECONNREFUSED|ECONNRESET|EPIPE|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Connection is closed|Stream isn't writeable|MaxRetriesPerRequest|Command timed out|Can't reach database server|Server has closed the connection/i;
 
 type Inspectable = { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: string; originalCode?: string; code?: string } } }; cause?: unknown; originalError?: unknown };
 

@@ -1,5 +1,6 @@
 import { Queue, Worker } from "bullmq";
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
+import { REDIS_COMMAND_TIMEOUT_MS } from "../config.js";
 import type { Services } from "../../schema/common/context.js";
 import { JobCatalog, retryPolicy, type EnqueueOptions, type FailedJob, type Jobs } from "../../schema/common/jobs.js";
 import { logJobFailure } from "./retry.js";
@@ -7,9 +8,9 @@ import { log } from "../../schema/common/log.js";
 
 export const QUEUE = "sessions";
 
-function connect(url: string) {
+function connect(url: string, options: RedisOptions = {}) {
   // BullMQ requires maxRetriesPerRequest null for blocking connections.
-  return new Redis(url, { maxRetriesPerRequest: null });
+  return new Redis(url, { maxRetriesPerRequest: null, ...options });
 }
 
 /** The job API on Redis: API processes enqueue, `npm run worker` processes consume. */
@@ -21,7 +22,9 @@ export class BullJobs implements Jobs {
     private readonly catalog: JobCatalog,
   ) {
     this.queue = new Queue(QUEUE, {
-      connection: connect(redisUrl),
+      // Enqueueing is on a request's way: an enqueue Redis doesn't answer fails as unavailable (503)
+      // and the sender retries; what was sent is still added when Redis answers, and stored once.
+      connection: connect(redisUrl, { commandTimeout: REDIS_COMMAND_TIMEOUT_MS }),
       defaultJobOptions: {
         // A finished job is done with: nothing reads completed jobs, and keeping the last thousand
         // kept their payloads too, up to a thousand batches of raw events in Redis's memory.

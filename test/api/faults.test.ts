@@ -85,6 +85,53 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     await board.dispose();
   });
 
+  /** One analytics event, as an SDK sends it: it gives up after 5 s. */
+  const sendOneEvent = (url: string, eventId: string, userId: string) =>
+    fetch(`${url}/api/events`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${writeKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ events: [{ eventId, userId, name: "page_view", timestamp: new Date().toISOString() }] }),
+      signal: AbortSignal.timeout(5_000),
+    });
+  /** The stored events of each session of `userId`. */
+  const rawEventCounts = (url: string, userId: string) =>
+    ok(url, `query($u: String!) { userSessions(first: 5, filter: { userIdSearch: $u }) { nodes { rawEventCount } } }`, { u: userId }, { token: ws.owner.token }).then((d) =>
+      d.userSessions.nodes.map((n: { rawEventCount: number }) => n.rawEventCount),
+    );
+
+  it("Redis stops answering with its connections open: requests are answered within seconds, and what they announced arrives once it answers again", async () => {
+    const [a, b] = stack.urls;
+    const board = wsClient(b, { token: ws.manager.token });
+    const sub = subscribe<Board>(board, BOARD);
+    await sub.next();
+    const VIEWER = `{ viewer { role } }`;
+    for (const _ of [1, 2]) await ok(b, VIEWER, {}, { token: ws.staff.token }); // b caches the credential
+    redis.freeze();
+    try {
+      const asked = Date.now();
+      // Each needs Redis on its way: its rate-limit count, its credential's stamps, its announcement.
+      // An event batch can't be confirmed queued: the SDK is told to retry.
+      const [started, viewer, cached, event] = await Promise.all([
+        ok(a, START, { d: "frozen" }, { token: ws.manager.token }),
+        ok(a, VIEWER, {}, { token: ws.employee.token }),
+        ok(b, VIEWER, {}, { token: ws.staff.token }),
+        sendOneEvent(a, "while-frozen", "u-frozen"),
+      ]);
+      expect(Date.now() - asked).toBeLessThan(5_000);
+      expect([viewer.viewer.role, cached.viewer.role]).toEqual(["EMPLOYEE", "STAFF"]);
+      expect([event.status, event.headers.get("retry-after"), (await event.json()).code]).toEqual([503, "2", "UNAVAILABLE"]);
+      redis.thaw();
+      // The announcement waited in the connection, not in the request: the board hears of it now.
+      await sub.next((v) => v.liveBoard.sessions.some((s) => s.id === started.startTimer.id), 15_000);
+      // The refused batch had reached Redis; sent again, its event is still stored once.
+      expect((await sendOneEvent(a, "while-frozen", "u-frozen")).status).toBe(202);
+      expect(await until(() => rawEventCounts(a, "u-frozen"), (c) => c.length > 0)).toEqual([1]);
+    } finally {
+      redis.thaw();
+    }
+    await board.dispose();
+  });
+
   it("Redis away longer than a command's retries: the API keeps serving, and boards catch up when it is back", async () => {
     const [a, b] = stack.urls;
     const board = wsClient(b, { token: ws.manager.token });
@@ -94,13 +141,7 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     // Its announcement can't reach Redis; ioredis gives up on it after about 10 s.
     const during = (await ok(a, START, { d: "long outage" }, { token: ws.manager.token })).startTimer.id;
     // A batch can't be queued: the SDK is told to retry at once, not held past its own timeout.
-    const send = () =>
-      fetch(`${a}/api/events`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${writeKey}`, "content-type": "application/json" },
-        body: JSON.stringify({ events: [{ eventId: "during-outage", userId: "u-outage", name: "page_view", timestamp: new Date().toISOString() }] }),
-        signal: AbortSignal.timeout(5_000),
-      });
+    const send = () => sendOneEvent(a, "during-outage", "u-outage");
     const refused = await send();
     expect([refused.status, refused.headers.get("retry-after"), (await refused.json()).code]).toEqual([503, "2", "UNAVAILABLE"]);
     await new Promise((r) => setTimeout(r, 12_000));
@@ -110,9 +151,7 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     await sub.next((v) => v.liveBoard.sessions.some((s) => s.id === during), 15_000);
     // Sent again once Redis is back (as often as it takes), the event is stored once.
     expect(await until(async () => (await send()).status, (status) => status === 202)).toBe(202);
-    const SESSIONS = `query { userSessions(first: 5, filter: { userIdSearch: "u-outage" }) { nodes { rawEventCount } } }`;
-    const counts = () => ok(a, SESSIONS, {}, { token: ws.owner.token }).then((d) => d.userSessions.nodes.map((n: { rawEventCount: number }) => n.rawEventCount));
-    expect(await until(counts, (c) => c.length > 0)).toEqual([1]);
+    expect(await until(() => rawEventCounts(a, "u-outage"), (c) => c.length > 0)).toEqual([1]);
     await board.dispose();
   }, 60_000);
 

@@ -85,6 +85,10 @@ export interface RedisServer {
   /** SIGKILL: the process dies at once, as in a crash. */
   kill(): Promise<void>;
   start(): Promise<void>;
+  /** SIGSTOP: connections stay open and nothing is answered, as when Redis stalls or the network drops packets. */
+  freeze(): void;
+  /** SIGCONT: it answers what it was sent meanwhile. */
+  thaw(): void;
   destroy(): void;
 }
 
@@ -108,6 +112,8 @@ export async function startRedis(dir: string, persistent = false): Promise<Redis
       await new Promise((resolve) => (child.once("exit", resolve), child.kill("SIGKILL")));
     },
     start,
+    freeze: () => void redis!.kill("SIGSTOP"),
+    thaw: () => void redis!.kill("SIGCONT"),
     destroy: () => void redis?.kill("SIGTERM"),
   };
 }
