@@ -132,7 +132,14 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   if (config.redisUrl) {
     // When a command times out, its users fall back: rate limits count in the process, stamps trust
     // nothing cached, and an announcement stays sent, arriving when Redis answers again.
-    redisClients = [publishing(new Redis(config.redisUrl, { commandTimeout: REDIS_COMMAND_TIMEOUT_MS })), new Redis(config.redisUrl)];
+    // Commands sent in one turn of the event loop leave in one write (auto-pipelining): each request's
+    // rate-limit count and stamps read, across the requests in flight (an eighth less CPU a small
+    // query). Only one such pipeline is out at a time, so commands behind one that Redis doesn't
+    // answer wait for it: the timeout bounds that too. The limiters define their Lua command before
+    // any command is sent (RateLimits, below): one defined after a pipeline formed would be missing
+    // from it (ioredis issue 1931).
+    const commands = { commandTimeout: REDIS_COMMAND_TIMEOUT_MS, enableAutoPipelining: true };
+    redisClients = [publishing(new Redis(config.redisUrl, commands)), new Redis(config.redisUrl)];
     watchReconnects(redisClients[1], () => resumed.forEach((listener) => listener()));
     const eventTarget = createRedisEventTarget({
       publishClient: redisClients[0],

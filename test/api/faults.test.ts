@@ -132,6 +132,22 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     await board.dispose();
   });
 
+  it("Redis dies with a request's commands unanswered: the request is answered while Redis is away", async () => {
+    const [a] = stack.urls;
+    redis.freeze();
+    const asked = Date.now();
+    const answer = ok(a, `{ viewer { role } }`, {}, { token: ws.employee.token });
+    await new Promise((r) => setTimeout(r, 200)); // its rate-limit count and stamps read are sent, unanswered
+    await redis.kill();
+    try {
+      expect((await answer).viewer.role).toBe("EMPLOYEE");
+      expect(Date.now() - asked).toBeLessThan(5_000);
+    } finally {
+      await redis.start();
+    }
+    await until(() => fetch(`${a}/healthz`).then((r) => r.json()), (health) => health.redis === "up");
+  });
+
   it("Redis away longer than a command's retries: the API keeps serving, and boards catch up when it is back", async () => {
     const [a, b] = stack.urls;
     const board = wsClient(b, { token: ws.manager.token });
