@@ -52,6 +52,11 @@ export async function faultScenarios(): Promise<Row[]> {
         await pause();
         await redis.start();
       }),
+      await run(`Redis stalled (SIGSTOP, connections open), answering after ${OUTAGE_MS / 1000} s`, async () => {
+        redis.freeze();
+        await pause();
+        redis.thaw();
+      }),
       await run(`PostgreSQL stopped (immediate), back after ${OUTAGE_MS / 1000} s`, async () => {
         postgres.stop("immediate");
         await pause();
