@@ -16,6 +16,7 @@ import { EmbeddedJobs } from "./jobs/embedded.js";
 import { fileMailSender, logMailSender } from "../schema/identity/mail.js";
 import { RateLimits } from "../schema/identity/rate-limits.js";
 import { CredentialStamps } from "../schema/identity/stamps.js";
+import { RedisWatch } from "./redis-watch.js";
 import { REDIS_COMMAND_TIMEOUT_MS, type Config } from "./config.js";
 import { log } from "../schema/common/log.js";
 import { startEmbeddedPostgres } from "./db/embedded.js";
@@ -28,8 +29,8 @@ export interface Runtime extends Services {
   jobCatalog: JobCatalog;
   /** The embedded runner when there is no Redis: this process runs the jobs. */
   embeddedJobs: EmbeddedJobs | null;
-  /** The connection that publishes and answers commands, when there is Redis. */
-  redis: Redis | null;
+  /** Whether Redis answers, when there is Redis. */
+  redisWatch: RedisWatch | null;
   /** Jobs by state: waiting, active, delayed, failed. */
   jobCounts: () => Promise<Record<string, number>>;
   /** Called each time the pub/sub connection to Redis comes back after being lost. */
@@ -157,7 +158,8 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   const live = new LiveHubs(db, pubsub, liveSources, config.liveTickMs);
   const mail = { sender: config.mailOutbox ? fileMailSender(config.mailOutbox) : logMailSender, publicUrl: config.publicUrl };
   // The publishing connection also answers ordinary commands, so the limits share it.
-  const limits = new RateLimits(config.rateLimits, redisClients[0] ?? null);
+  const watch = redisClients[0] ? new RedisWatch(redisClients[0]) : null;
+  const limits = new RateLimits(config.rateLimits, watch && { client: redisClients[0], watch });
 
   return {
     db,
@@ -166,15 +168,16 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     live,
     mail,
     limits,
-    credentialStamps: redisClients[0] ? new CredentialStamps(redisClients[0]) : null,
+    credentialStamps: watch && new CredentialStamps(redisClients[0], watch),
     jobCatalog,
     embeddedJobs,
     pool,
-    redis: redisClients[0] ?? null,
+    redisWatch: watch,
     jobCounts: () => (bullJobs ?? embeddedJobs)!.counts(),
     whenPubSubResumed: (listener) => resumed.add(listener),
     async close() {
       live.stop();
+      watch?.stop();
       await embeddedJobs?.stop();
       await bullJobs?.close();
       await db.$disconnect();

@@ -63,7 +63,7 @@ export function analyticsIntake(services: Services, config: Config, health: Heal
       // would be dropped after the last one, so the sender is told to keep them and retry. While
       // Redis is away the queue would hold the request for many seconds (an SDK's whole timeout),
       // so the sender is told at once too.
-      if (!(await health.redisUp()) || !(await health.database())) throw new UnavailableError();
+      if (!health.redisUp() || !(await health.database())) throw new UnavailableError();
       if (events.length) await services.jobs.enqueue(INGEST, { app, events });
       return { status: 202 as const, accepted: events.length };
     }

@@ -15,7 +15,7 @@ import { reportMemoryOnSignal } from "./memory-report.js";
 const config = readConfig();
 const runtime = await openRuntime(config);
 const auth = new Authenticator(runtime.db, runtime.pubsub, runtime.limits, runtime.credentialStamps);
-const health = new Health(runtime.pool, runtime.redis);
+const health = new Health(runtime.pool, runtime.redisWatch);
 const metrics = new Metrics({
   pool: runtime.pool,
   jobCounts: runtime.jobCounts,

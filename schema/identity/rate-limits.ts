@@ -21,6 +21,7 @@ export interface RateLimitSettings {
 }
 
 export type LimitKind = keyof RateLimitSettings;
+const LIMIT_KINDS: LimitKind[] = ["signInPerAddress", "signInPerAccount", "tokenUse", "ingestion"];
 
 export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   signInPerAddress: { points: 50, seconds: 900 },
@@ -53,34 +54,36 @@ const PASSWORD_CHECKS_PER_ADDRESS = 2;
 const PASSWORD_CHECKS_WAITING = 20;
 
 export class RateLimits {
-  private readonly limiters: Record<LimitKind, RateLimiterAbstract>;
+  private readonly shared: Record<LimitKind, RateLimiterAbstract> | null;
+  private readonly redisUp: () => boolean;
+  /** This process's own counts: the limits when there is no Redis, and while Redis doesn't answer. */
+  private readonly own: Record<LimitKind, RateLimiterAbstract>;
   /** Password checks running and waiting, per client address, in this process. */
   private readonly checking = new Map<string, { running: number; waiting: (() => void)[] }>();
 
   constructor(
     readonly settings: RateLimitSettings,
-    redis: Redis | null,
+    redis: { client: Redis; watch: { readonly up: boolean } } | null,
   ) {
-    const make = (kind: LimitKind) => {
-      const options = { keyPrefix: `ratelimit:${kind}`, points: settings[kind].points, duration: settings[kind].seconds };
-      // While Redis is away (restarting) each process counts on its own instead of holding every
-      // request until Redis is back: limits stay in force, only not shared for that moment.
-      return redis
-        ? new RateLimiterRedis({ ...options, storeClient: redis, rejectIfRedisNotReady: true, insuranceLimiter: new RateLimiterMemory(options) })
-        : new RateLimiterMemory(options);
-    };
-    this.limiters = {
-      signInPerAddress: make("signInPerAddress"),
-      signInPerAccount: make("signInPerAccount"),
-      tokenUse: make("tokenUse"),
-      ingestion: make("ingestion"),
-    };
+    const options = (kind: LimitKind) => ({ keyPrefix: `ratelimit:${kind}`, points: settings[kind].points, duration: settings[kind].seconds });
+    const each = (make: (kind: LimitKind) => RateLimiterAbstract) =>
+      Object.fromEntries(LIMIT_KINDS.map((kind) => [kind, make(kind)])) as Record<LimitKind, RateLimiterAbstract>;
+    this.own = each((kind) => new RateLimiterMemory(options(kind)));
+    // While Redis is away or stalled each process counts on its own instead of holding every request
+    // until Redis is back: limits stay in force, only not shared for that moment. A command already
+    // out when Redis stopped answering falls back the same way.
+    this.shared = redis && each((kind) => new RateLimiterRedis({ ...options(kind), storeClient: redis.client, rejectIfRedisNotReady: true, insuranceLimiter: this.own[kind] }));
+    this.redisUp = () => redis?.watch.up ?? false;
+  }
+
+  private limiter(kind: LimitKind): RateLimiterAbstract {
+    return this.shared && this.redisUp() ? this.shared[kind] : this.own[kind];
   }
 
   /** Counts one use; throws RateLimitedError once the limit is spent. */
   async consume(kind: LimitKind, key: string): Promise<void> {
     try {
-      await this.limiters[kind].consume(key);
+      await this.limiter(kind).consume(key);
     } catch (error) {
       throw error instanceof RateLimiterRes ? refusal(error) : error;
     }
@@ -88,22 +91,22 @@ export class RateLimits {
 
   /** Throws when the limit is already spent, without counting this attempt. */
   async check(kind: LimitKind, key: string): Promise<void> {
-    const res = await this.limiters[kind].get(key);
+    const res = await this.limiter(kind).get(key);
     if (res && res.consumedPoints >= this.settings[kind].points) throw refusal(res);
   }
 
   /** Counts a failure after the fact (the attempt itself was already answered). */
   async penalise(kind: LimitKind, key: string): Promise<void> {
-    await this.limiters[kind].penalty(key, 1);
+    await this.limiter(kind).penalty(key, 1);
   }
 
   /** Gives back one counted use (an attempt counted up front that turned out not to count). */
   async reward(kind: LimitKind, key: string): Promise<void> {
-    await this.limiters[kind].reward(key, 1);
+    await this.limiter(kind).reward(key, 1);
   }
 
   async reset(kind: LimitKind, key: string): Promise<void> {
-    await this.limiters[kind].delete(key);
+    await this.limiter(kind).delete(key);
   }
 
   /**

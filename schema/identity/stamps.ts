@@ -35,7 +35,10 @@ export class CredentialStamps {
   /** Counts connections: a stamp read on an earlier one may predate a change Redis missed meanwhile. */
   private connection = 0;
 
-  constructor(private readonly redis: Redis) {
+  constructor(
+    private readonly redis: Redis,
+    private readonly watch: { readonly up: boolean },
+  ) {
     redis.on("ready", () => this.connection++);
   }
 
@@ -44,7 +47,7 @@ export class CredentialStamps {
    * trusted). Read before the database, so that a change committed after that read shows as new.
    */
   async read(keys: string[]): Promise<string[] | null> {
-    if (this.redis.status !== "ready") return null;
+    if (!this.watch.up) return null;
     const connection = String(this.connection);
     try {
       const values = await this.redis.mget(keys);
