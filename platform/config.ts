@@ -1,7 +1,6 @@
 import { DEFAULT_RATE_LIMITS, parseRateLimit, type RateLimitSettings } from "../schema/identity/rate-limits.js";
 import { parseScreenshotQuota, type ScreenshotQuota } from "../schema/work/screenshots.js";
 
-/** Everything the processes read from the environment, in one place. */
 /**
  * How long a Redis command on a request's way may go unanswered before it fails (a local Redis answers
  * in well under a millisecond): Redis may stall with its connections open, and a command already sent
@@ -9,6 +8,7 @@ import { parseScreenshotQuota, type ScreenshotQuota } from "../schema/work/scree
  */
 export const REDIS_COMMAND_TIMEOUT_MS = 1000;
 
+/** Everything the processes read from the environment, in one place. */
 export interface Config {
   port: number;
   host: string;
