@@ -114,7 +114,8 @@ describe.runIf(inject("redisUrl"))("faults", () => {
       const frozen = Date.now();
       const health = async (url: string) => fetch(`${url}/healthz`).then(async (r) => [r.status, await r.json()] as const);
       for (const url of [a, b]) expect(await until(() => health(url), ([status]) => status === 503, 3_000)).toMatchObject([503, { ok: false, database: "up", redis: "down" }]);
-      expect(Date.now() - frozen).toBeLessThan(1_500);
+      // Within 750 ms by design; the margin is for a loaded machine.
+      expect(Date.now() - frozen).toBeLessThan(2_500);
       // Each would need Redis on its way: its rate-limit count, its credential's stamps, its
       // announcement, its batch queued or its auto-close scheduled. The rest goes on without: an event
       // batch is refused (the SDK sends it again), and a desktop batch that opens a work session is
@@ -127,7 +128,9 @@ describe.runIf(inject("redisUrl"))("faults", () => {
         sendOneEvent(a, "while-frozen", "u-frozen"),
         fetch(`${a}/api/work/events`, { method: "POST", headers: { authorization: `Bearer ${ws.staff.token}`, "content-type": "application/json" }, body: JSON.stringify({ events: [window] }) }),
       ]);
-      expect(Date.now() - asked).toBeLessThan(2_000);
+      // The desktop batch waits a second for its enqueue; the rest answer at once. Before the watch,
+      // these took five seconds.
+      expect(Date.now() - asked).toBeLessThan(3_000);
       expect([viewer.viewer.role, cached.viewer.role]).toEqual(["EMPLOYEE", "STAFF"]);
       for (const refused of [event, work]) expect([refused.status, refused.headers.get("retry-after"), (await refused.json()).code]).toEqual([503, "2", "UNAVAILABLE"]);
       redis.thaw();
