@@ -55,7 +55,7 @@ const PASSWORD_CHECKS_WAITING = 20;
 
 export class RateLimits {
   private readonly shared: Record<LimitKind, RateLimiterAbstract> | null;
-  private readonly redisUp: () => boolean;
+  private readonly watch: { readonly up: boolean } | null;
   /** This process's own counts: the limits when there is no Redis, and while Redis doesn't answer. */
   private readonly own: Record<LimitKind, RateLimiterAbstract>;
   /** Password checks running and waiting, per client address, in this process. */
@@ -73,11 +73,11 @@ export class RateLimits {
     // until Redis is back: limits stay in force, only not shared for that moment. A command already
     // out when Redis stopped answering falls back the same way.
     this.shared = redis && each((kind) => new RateLimiterRedis({ ...options(kind), storeClient: redis.client, rejectIfRedisNotReady: true, insuranceLimiter: this.own[kind] }));
-    this.redisUp = () => redis?.watch.up ?? false;
+    this.watch = redis?.watch ?? null;
   }
 
   private limiter(kind: LimitKind): RateLimiterAbstract {
-    return this.shared && this.redisUp() ? this.shared[kind] : this.own[kind];
+    return this.shared && this.watch?.up ? this.shared[kind] : this.own[kind];
   }
 
   /** Counts one use; throws RateLimitedError once the limit is spent. */

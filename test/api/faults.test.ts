@@ -85,6 +85,8 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     await board.dispose();
   });
 
+  /** What /healthz answers: its status and report. */
+  const healthOf = (url: string) => fetch(`${url}/healthz`).then(async (r) => [r.status, await r.json()] as const);
   /** One analytics event, as an SDK sends it: it gives up after 5 s. */
   const sendOneEvent = (url: string, eventId: string, userId: string) =>
     fetch(`${url}/api/events`, {
@@ -112,8 +114,7 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     try {
       // Connected is not up: a balancer stops sending traffic here.
       const frozen = Date.now();
-      const health = async (url: string) => fetch(`${url}/healthz`).then(async (r) => [r.status, await r.json()] as const);
-      for (const url of [a, b]) expect(await until(() => health(url), ([status]) => status === 503, 3_000)).toMatchObject([503, { ok: false, database: "up", redis: "down" }]);
+      for (const url of [a, b]) expect(await until(() => healthOf(url), ([status]) => status === 503, 3_000)).toMatchObject([503, { ok: false, database: "up", redis: "down" }]);
       // Within 750 ms by design; the margin is for a loaded machine.
       expect(Date.now() - frozen).toBeLessThan(2_500);
       // Each would need Redis on its way: its rate-limit count, its credential's stamps, its
@@ -164,7 +165,7 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     } finally {
       await redis.start();
     }
-    await until(() => fetch(`${a}/healthz`).then((r) => r.json()), (health) => health.redis === "up");
+    await until(() => healthOf(a), ([, report]) => report.redis === "up");
   });
 
   it("Redis away longer than a command's retries: the API keeps serving, and boards catch up when it is back", async () => {
@@ -201,7 +202,7 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     try {
       // /healthz keeps a ping's answer for half a second, so one taken just before the stop may still
       // say "up" for that long: it must say "down" once that has passed.
-      const health = await until(() => fetch(`${a}/healthz`).then(async (r) => [r.status, await r.json()] as const), ([status]) => status === 503, 3_000);
+      const health = await until(() => healthOf(a), ([status]) => status === 503, 3_000);
       expect(health).toMatchObject([503, { ok: false, database: "down", redis: "up" }]);
       // A read beyond the cached credential: the workspace's members come from the database.
       const requestId = `members-while-down-${Date.now()}`;
