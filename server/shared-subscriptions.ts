@@ -1,21 +1,24 @@
 import { GraphQLError, type ExecutionResult } from "graphql";
 import type { WebSocket } from "ws";
+import type { ChangeFeed } from "../schema/common/context.js";
 import { LatestOnly } from "../schema/common/latest.js";
 
 type Source = AsyncIterator<ExecutionResult> & { return?(): Promise<unknown> };
 
 /**
- * One socket's operation in a group: where its frames go, and at most one frame waiting to. It is
- * also graphql-ws's view of the operation: it ends when the group does, and is returned when the
- * client leaves. One object, no closures: a wall display's process holds thousands.
+ * One socket's operation in a group: where its frames go, and what it waits for. It is also
+ * graphql-ws's view of the operation: it ends when the group does, and is returned when the client
+ * leaves. One object, no closures: a wall display's process holds thousands.
  */
 class Member extends LatestOnly<never> {
+  /** Whole states: a frame is being written, and the newest payload that arrived meanwhile (one, never a queue). */
   sending = false;
-  /** The newest payload that arrived while one was still being written: a slow socket holds one, never a queue. */
   owed: Buffer | null = null;
+  /** Changes: whether the socket has had the whole state that the changes now sent apply to. */
+  synced = false;
 
   constructor(
-    private readonly group: Group,
+    readonly group: Group,
     readonly socket: WebSocket,
     /** The operation's id (graphql-ws holds the same string): the only per-socket bytes of a frame. */
     readonly id: string,
@@ -28,6 +31,13 @@ class Member extends LatestOnly<never> {
     this.group.leave(this);
   }
 }
+
+/**
+ * Bytes a socket may hold unwritten (its reader isn't keeping up) before it counts as behind on
+ * changes: a burst of changes is a few KB, a whole board tens of KB.
+ */
+const BEHIND_BYTES = 512 * 1024;
+const behind = (member: Member) => member.socket.bufferedAmount > BEHIND_BYTES;
 
 /** The payload of a graphql-transport-ws `next` message, as graphql-ws itself would write it. */
 function serialize(result: ExecutionResult): Buffer {
@@ -46,10 +56,15 @@ class Group {
   private readonly members = new Set<Member>();
   private source: Source | null = null;
   private closed = false;
+  /** Changes only: the subscription's feed, asked for the whole state when a socket needs it. */
+  feed: ChangeFeed | null = null;
+  /** Changes only: a whole state is asked for and not yet here; sockets needing one wait for it. */
+  private wholeAsked = false;
 
   constructor(
     private readonly onResult: (result: ExecutionResult) => void,
     private readonly onEmpty: () => void,
+    readonly changes: boolean,
   ) {}
 
   start(source: AsyncIterable<ExecutionResult> | ExecutionResult) {
@@ -67,18 +82,58 @@ class Group {
     this.close();
   }
 
+  /**
+   * Whole states go to every socket. Of a changes stream, a whole state goes to the sockets waiting
+   * for one, changes to the others, and a result without data (an error) to all. A socket behind on
+   * changes skips them, and asks for the whole state once it has written what it holds.
+   */
   private broadcast(result: ExecutionResult) {
     this.onResult(result);
-    this.latest = serialize(result);
-    for (const member of this.members) send(member, this.latest);
+    const payload = serialize(result);
+    if (!this.changes) {
+      this.latest = payload;
+      for (const member of this.members) sendLatest(member, payload);
+      return;
+    }
+    const whole = !result.data || this.feed?.lastWasWhole !== false;
+    if (whole) this.wholeAsked = false;
+    for (const member of this.members) {
+      if (!result.data) write(member, payload);
+      else if (whole && !member.synced && !behind(member)) {
+        member.synced = true;
+        write(member, payload);
+      } else if (!whole && member.synced) {
+        if (behind(member)) member.synced = false;
+        else write(member, payload);
+      }
+    }
   }
 
   join(socket: WebSocket, id: string, onFirstFrame: () => void): AsyncIterableIterator<never> {
     const member = new Member(this, socket, id, onFirstFrame);
     this.members.add(member);
-    // Each payload is the whole state, so a late joiner starts from the current one.
-    if (this.latest) send(member, this.latest);
+    // A late joiner starts from the current whole state: the last payload, or of changes the next one.
+    if (this.latest) sendLatest(member, this.latest);
+    if (this.changes) this.askWhole();
     return member;
+  }
+
+  private askWhole() {
+    if (this.wholeAsked) return;
+    this.wholeAsked = true;
+    this.feed?.resync();
+  }
+
+  /** A member's frame is written out: what it waits for may go now. */
+  written(member: Member) {
+    member.sending = false;
+    if (this.changes) {
+      if (!member.synced && !behind(member)) this.askWhole();
+      return;
+    }
+    const owed = member.owed;
+    member.owed = null;
+    if (owed) sendLatest(member, owed);
   }
 
   leave(member: Member) {
@@ -100,49 +155,49 @@ class Group {
   }
 }
 
+/** A whole state: while one is being written, only the newest waits. */
+function sendLatest(member: Member, payload: Buffer) {
+  if (member.sending) member.owed = payload;
+  else write(member, payload);
+}
+
 /**
  * Writes a graphql-transport-ws `next` message, the operation's id around the shared payload, as
  * one text message in three fragments: the payload itself is handed to every socket as it is, never
- * copied per socket (a whole board is tens of KB). While it is being written, only the newest
- * payload waits.
+ * copied per socket (a whole board is tens of KB).
  */
-function send(member: Member, payload: Buffer) {
-  if (member.sending) {
-    member.owed = payload;
-    return;
-  }
+function write(member: Member, payload: Buffer) {
   const { socket } = member;
   if (socket.readyState !== socket.OPEN) return;
   member.sending = true;
   socket.send(`{"id":${JSON.stringify(member.id)},"type":"next","payload":`, { binary: false, fin: false });
   socket.send(payload, { binary: false, fin: false });
-  socket.send(CLOSING_BRACE, { binary: false, fin: true }, () => {
-    member.sending = false;
-    const owed = member.owed;
-    member.owed = null;
-    if (owed) send(member, owed);
-  });
+  socket.send(CLOSING_BRACE, { binary: false, fin: true }, () => member.group.written(member));
   member.onFirstFrame?.();
   member.onFirstFrame = null;
 }
 
+/** Starts a group's execution; a changes subscription hands its feed to `onChangeFeed`. */
+export type Start = (onChangeFeed: (feed: ChangeFeed) => void) => Promise<AsyncIterable<ExecutionResult> | ExecutionResult>;
+
 /**
- * Subscriptions whose every payload is complete state (the Live board) are executed and serialized
- * once per key in this process, however many sockets watch; the key names everything that can change
- * a payload (what the viewer may see, the operation and its variables).
+ * Subscriptions whose payloads are complete state, or changes after a complete state (the Live
+ * board), are executed and serialized once per key in this process, however many sockets watch; the
+ * key names everything that can change a payload (what the viewer may see, the operation and its
+ * variables).
  */
 export class SharedSubscriptions {
   private readonly groups = new Map<string, Group>();
 
   constructor(private readonly onResult: (result: ExecutionResult) => void) {}
 
-  join(key: string, start: () => Promise<AsyncIterable<ExecutionResult> | ExecutionResult>, socket: WebSocket, id: string, onFirstFrame: () => void) {
+  join(key: string, changes: boolean, start: Start, socket: WebSocket, id: string, onFirstFrame: () => void) {
     let group = this.groups.get(key);
     if (!group) {
-      const created = new Group(this.onResult, () => this.groups.delete(key));
+      const created = new Group(this.onResult, () => this.groups.delete(key), changes);
       group = created;
       this.groups.set(key, created);
-      start().then(
+      start((feed) => (created.feed = feed)).then(
         (source) => created.start(source),
         (error: Error) => created.start({ errors: [new GraphQLError(error.message)] }),
       );

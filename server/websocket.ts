@@ -13,7 +13,7 @@ import { type Authenticator, credentialsFrom, originAllowed } from "./auth.js";
 import type { Config } from "../platform/config.js";
 import { rateLimited, type GraphQLServer } from "./graphql.js";
 import type { Metrics } from "./metrics.js";
-import { SharedSubscriptions } from "./shared-subscriptions.js";
+import { SharedSubscriptions, type Start } from "./shared-subscriptions.js";
 
 interface SocketState {
   viewer: Viewer;
@@ -211,7 +211,7 @@ function sameAuthority(a: Viewer, b: Viewer) {
 /** How an accepted operation will run: with its own enveloped execution, or by joining a shared one. */
 type Plan =
   | { kind: "own"; enveloped: ReturnType<GraphQLServer["getEnveloped"]> }
-  | { kind: "shared"; key: string; socket: WebSocket; id: string; start: () => Promise<ReturnType<ReturnType<GraphQLServer["getEnveloped"]>["subscribe"]>> };
+  | { kind: "shared"; key: string; changes: boolean; socket: WebSocket; id: string; start: Start };
 
 /** Names whose payloads a viewer shares: viewers with the same audience get the very same payload. */
 type Audience = (viewer: Viewer) => string;
@@ -223,15 +223,18 @@ function sharedKey(audience: string, payload: SubscribePayload) {
 
 /**
  * Root fields whose `sharedState` extension names their audience (each payload is complete state,
- * decided only by what the viewer may see) may be executed once for many sockets.
+ * decided only by what the viewer may see) may be executed once for many sockets; so may those whose
+ * `sharedChanges` does (the whole state first, then changes to it).
  */
-function sharedAudience(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): Audience | null {
+function sharedAudience(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): { audience: Audience; changes: boolean } | null {
   const operation = getOperationAST(document, operationName);
   if (operation?.operation !== "subscription" || operation.selectionSet.selections.length !== 1) return null;
   const selection = operation.selectionSet.selections[0];
   if (selection.kind !== "Field") return null;
-  const audience = schema.getSubscriptionType()?.getFields()[selection.name.value]?.extensions?.sharedState;
-  return typeof audience === "function" ? (audience as Audience) : null;
+  const extensions = schema.getSubscriptionType()?.getFields()[selection.name.value]?.extensions;
+  if (typeof extensions?.sharedState === "function") return { audience: extensions.sharedState as Audience, changes: false };
+  if (typeof extensions?.sharedChanges === "function") return { audience: extensions.sharedChanges as Audience, changes: true };
+  return null;
 }
 
 /**
@@ -281,7 +284,7 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
         const plan = plans.get(args.contextValue as object)!;
         // Used once: a socket that joined a group keeps no envelop or closure of its own.
         plans.delete(args.contextValue as object);
-        if (plan.kind === "shared") return shared.join(plan.key, plan.start, plan.socket, plan.id, timer);
+        if (plan.kind === "shared") return shared.join(plan.key, plan.changes, plan.start, plan.socket, plan.id, timer);
         firstPayload.set(args.contextValue as object, timer);
         return plan.enveloped.subscribe(args);
       },
@@ -358,11 +361,13 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
       plans.set(contextValue, plan);
       return { ...operation(document, payload), contextValue };
     };
-    const audience = sharedAudience(schema, document, payload.operationName);
-    if (!audience) return accept({ kind: "own", enveloped }, await enveloped.contextFactory());
+    const sharing = sharedAudience(schema, document, payload.operationName);
+    if (!sharing) return accept({ kind: "own", enveloped }, await enveloped.contextFactory());
     // Only the first of a group builds a context and runs the operation; the others just join it.
-    const start = async () => enveloped.subscribe({ ...operation(document, payload), contextValue: await enveloped.contextFactory() });
-    return accept({ kind: "shared", key: sharedKey(audience(state.viewer), payload), socket, id, start }, {});
+    const start: Start = async (onChangeFeed) =>
+      enveloped.subscribe({ ...operation(document, payload), contextValue: Object.assign(await enveloped.contextFactory(), { onChangeFeed }) });
+    const key = sharedKey(sharing.audience(state.viewer), payload);
+    return accept({ kind: "shared", key, changes: sharing.changes, socket, id, start }, {});
   }
 
   return {

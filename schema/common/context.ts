@@ -2,7 +2,7 @@ import type pg from "pg";
 import type { Prisma, PrismaClient } from "../../prisma/generated/client.js";
 import type { Permission, Role } from "./policy.js";
 import type { Jobs } from "./jobs.js";
-import type { LiveBoard, LiveSession, PubSub } from "./pubsub.js";
+import type { LiveBoard, LiveBoardChanges, LiveSession, PubSub } from "./pubsub.js";
 import type { Mail } from "../identity/mail.js";
 import type { RateLimits } from "../identity/rate-limits.js";
 import type { CredentialStamps } from "../identity/stamps.js";
@@ -46,6 +46,19 @@ export interface Services {
  */
 export interface LiveBoards {
   subscribe(workspaceId: string, watcher: Watcher): Promise<AsyncIterableIterator<LiveBoard>>;
+  /** The whole board first, then only what changed. */
+  subscribeChanges(workspaceId: string, watcher: Watcher): Promise<AsyncIterableIterator<LiveBoardChanges> & ChangeFeed>;
+}
+
+/**
+ * A stream of changes after a first whole state, whose consumer may ask for the whole state again:
+ * the WebSocket server does, for a socket that joins a running stream or fell behind it.
+ */
+export interface ChangeFeed {
+  /** Whether the payload taken last was the whole state. */
+  readonly lastWasWhole: boolean;
+  /** Makes a whole state come next, after the changes already waiting. */
+  resync(): void;
 }
 
 /** A Live board subscriber: whether it asked for ticks, and which rows the policy lets it see. */
@@ -62,6 +75,11 @@ export interface Context extends Services {
   readonly clientAddress?: string;
   /** The HTTP request's id, for the lines logged on its behalf. */
   readonly requestId?: string;
+  /**
+   * Set by the WebSocket server when it runs a changes subscription once for many sockets: the
+   * subscription hands it its feed, so the server can ask for the whole state again.
+   */
+  readonly onChangeFeed?: (feed: ChangeFeed) => void;
 }
 
 export interface CookieJar {

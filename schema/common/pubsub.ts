@@ -79,3 +79,11 @@ export interface LiveBoard {
   reason: "SNAPSHOT" | "CHANGE" | "TICK";
   sessions: readonly LiveSession[];
 }
+
+/**
+ * A payload of the changes-only board. SNAPSHOT: `sessions` is the whole board. CHANGE: `sessions`
+ * are the rows opened or changed since the last payload and `removed` the rows closed. TICK: neither.
+ */
+export interface LiveBoardChanges extends LiveBoard {
+  removed: readonly LiveSession[];
+}

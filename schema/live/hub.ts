@@ -1,5 +1,5 @@
-import type { Db, LiveBoards, Watcher } from "../common/context.js";
-import type { LiveBoard, LiveChange, LiveSession, PubSub } from "../common/pubsub.js";
+import type { ChangeFeed, Db, LiveBoards, Watcher } from "../common/context.js";
+import type { LiveBoard, LiveBoardChanges, LiveChange, LiveSession, PubSub } from "../common/pubsub.js";
 import { LatestOnly } from "../common/latest.js";
 import { listOpenSessions, type LiveSource } from "./sources.js";
 
@@ -13,12 +13,111 @@ export function advance(session: LiveSession, now: Date): LiveSession {
   return { ...session, accumulatedSeconds: session.accumulatedSeconds + elapsed, serverTime: new Date(session.serverTime.getTime() + elapsed * 1000) };
 }
 
+const byStart = (a: LiveSession, b: LiveSession) => a.startedAt.getTime() - b.startedAt.getTime();
+
+/**
+ * A changes-only subscriber's mailbox: the whole board first, then the rows changed since the last
+ * payload. Changes merge by row while the consumer is busy (each row as it is when taken), so a slow
+ * reader costs an entry per row, never a queue of payloads, and misses nothing.
+ */
+class BoardChanges implements AsyncIterableIterator<LiveBoardChanges>, ChangeFeed {
+  /** Rows changed since the last payload, by id: as they are, or as they were when they are gone. */
+  private readonly touched = new Map<string, LiveSession>();
+  private wholeWanted = true;
+  private started = false;
+  private tickAt: Date | null = null;
+  private waiting: ((r: IteratorResult<LiveBoardChanges>) => void) | null = null;
+  private done = false;
+  lastWasWhole = false;
+
+  constructor(
+    readonly watcher: Watcher,
+    private readonly workspaceId: string,
+    private readonly board: () => ReadonlyMap<string, LiveSession>,
+    private readonly onClose: () => void,
+  ) {}
+
+  /** Rows as they were and as they are; only those the watcher sees count. */
+  touch(rows: readonly LiveSession[]) {
+    for (const row of rows) if (this.watcher.sees(row)) this.touched.set(row.id, row);
+    if (this.touched.size) this.wake();
+  }
+
+  tick(now: Date) {
+    this.tickAt = now;
+    this.wake();
+  }
+
+  resync() {
+    this.wholeWanted = true;
+    this.wake();
+  }
+
+  /**
+   * The next payload, or null when nothing waits. Changes waiting go before a whole board asked for
+   * again: whoever is already up to date needs them, and the whole board taken after includes them.
+   */
+  private take(): LiveBoardChanges | null {
+    const serverTime = new Date();
+    const pendingChanges = this.touched.size > 0 || this.tickAt !== null;
+    if (this.wholeWanted && (!this.started || !pendingChanges)) {
+      [this.started, this.wholeWanted, this.lastWasWhole, this.tickAt] = [true, false, true, null];
+      this.touched.clear();
+      return { workspaceId: this.workspaceId, serverTime, reason: "SNAPSHOT", sessions: [...this.board().values()].sort(byStart), removed: [] };
+    }
+    if (!pendingChanges) return null;
+    const [sessions, removed] = [[] as LiveSession[], [] as LiveSession[]];
+    for (const [id, row] of this.touched) {
+      const now = this.board().get(id);
+      if (now) sessions.push(now);
+      else removed.push(row);
+    }
+    const reason = this.touched.size ? "CHANGE" : "TICK";
+    const at = reason === "TICK" ? this.tickAt! : serverTime;
+    this.touched.clear();
+    [this.tickAt, this.lastWasWhole] = [null, false];
+    return { workspaceId: this.workspaceId, serverTime: at, reason, sessions, removed };
+  }
+
+  private wake() {
+    if (!this.waiting) return;
+    const value = this.take();
+    if (!value) return;
+    const resolve = this.waiting;
+    this.waiting = null;
+    resolve({ value, done: false });
+  }
+
+  next(): Promise<IteratorResult<LiveBoardChanges>> {
+    const value = this.done ? null : this.take();
+    if (value) return Promise.resolve({ value, done: false });
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+
+  return(): Promise<IteratorResult<LiveBoardChanges>> {
+    if (!this.done) {
+      this.done = true;
+      this.touched.clear();
+      this.waiting?.({ value: undefined, done: true });
+      this.waiting = null;
+      this.onClose();
+    }
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+}
+
 /** Everything one process knows about one workspace's board, shared by all its subscribers here. */
 class WorkspaceHub {
   private sessions = new Map<string, LiveSession>();
   private board: LiveBoard | null = null;
   /** Each subscriber's mailbox (newest board only), and what it watches. */
   private readonly mailboxes = new Map<LatestOnly<LiveBoard>, Watcher>();
+  private readonly feeds = new Set<BoardChanges>();
   private readonly ready: Promise<void>;
   private readonly stopListening: () => void;
 
@@ -47,6 +146,7 @@ class WorkspaceHub {
 
   private async load(reason: LiveBoard["reason"]) {
     this.pending ??= [];
+    const before = [...this.sessions.values()];
     try {
       const list = await listOpenSessions(this.sources, this.db, this.workspaceId, new Date());
       this.sessions = new Map(list.map((s) => [s.id, s]));
@@ -54,7 +154,7 @@ class WorkspaceHub {
       // Even when the read failed, changes heard meanwhile are applied and live updates go on.
       const heard = this.pending ?? [];
       this.pending = null;
-      this.apply(heard, reason, true);
+      this.apply(heard, reason, [...before, ...this.sessions.values()]);
     }
   }
 
@@ -72,9 +172,17 @@ class WorkspaceHub {
     return mailbox;
   }
 
-  private leave(mailbox: LatestOnly<LiveBoard>) {
-    this.mailboxes.delete(mailbox);
-    if (this.mailboxes.size === 0) {
+  async subscribeChanges(watcher: Watcher): Promise<BoardChanges> {
+    const feed: BoardChanges = new BoardChanges(watcher, this.workspaceId, () => this.sessions, () => this.leave(feed));
+    this.feeds.add(feed);
+    await this.ready;
+    return feed;
+  }
+
+  private leave(subscriber: LatestOnly<LiveBoard> | BoardChanges) {
+    if (subscriber instanceof BoardChanges) this.feeds.delete(subscriber);
+    else this.mailboxes.delete(subscriber);
+    if (this.mailboxes.size === 0 && this.feeds.size === 0) {
       this.stopListening();
       this.onEmpty();
     }
@@ -84,9 +192,10 @@ class WorkspaceHub {
    * A change goes to the subscribers who see a row it touched (as it was or as it is now); a
    * (re)load goes to everyone. The others' boards are unchanged, and sending them one anyway would
    * cost an execution per audience and a frame per socket for each change anywhere in the workspace.
+   * After a (re)load, every row that was or is on the board counts as touched.
    */
-  private apply(changes: LiveChange[], reason: LiveBoard["reason"] = "CHANGE", toEveryone = false) {
-    const touched: LiveSession[] = [];
+  private apply(changes: LiveChange[], reason: LiveBoard["reason"] = "CHANGE", reloaded: LiveSession[] | null = null) {
+    const touched: LiveSession[] = reloaded ?? [];
     for (const change of changes) {
       const id = change.upsert?.id ?? change.removeId!;
       const before = this.sessions.get(id);
@@ -96,7 +205,8 @@ class WorkspaceHub {
         touched.push(change.upsert);
       } else this.sessions.delete(id);
     }
-    this.publish(reason, new Date(), [...this.sessions.values()], (w) => toEveryone || touched.some(w.sees));
+    this.publish(reason, new Date(), [...this.sessions.values()], (w) => reloaded !== null || touched.some(w.sees));
+    for (const feed of this.feeds) feed.touch(touched);
   }
 
   /** One tick payload for the whole board, to the subscribers who asked for ticks and see a counter that moved. */
@@ -104,17 +214,20 @@ class WorkspaceHub {
     const sessions = [...this.sessions.values()];
     const ticking = sessions.filter((s) => s.ticking);
     if (!ticking.length) return;
-    this.publish("TICK", now, sessions.map((s) => advance(s, now)), (w) => w.wantsTicks && ticking.some(w.sees));
+    const ticks = (w: Watcher) => w.wantsTicks && ticking.some(w.sees);
+    this.publish("TICK", now, sessions.map((s) => advance(s, now)), ticks);
+    for (const feed of this.feeds) if (ticks(feed.watcher)) feed.tick(now);
   }
 
   private publish(reason: LiveBoard["reason"], now: Date, sessions: LiveSession[], to: (watcher: Watcher) => boolean) {
-    sessions.sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+    sessions.sort(byStart);
     this.board = { workspaceId: this.workspaceId, serverTime: now, reason, sessions };
     for (const [mailbox, watcher] of this.mailboxes) if (to(watcher)) mailbox.push(this.board);
   }
 
   get hasTickSubscribers() {
     for (const watcher of this.mailboxes.values()) if (watcher.wantsTicks) return true;
+    for (const feed of this.feeds) if (feed.watcher.wantsTicks) return true;
     return false;
   }
 }
@@ -132,13 +245,21 @@ export class LiveHubs implements LiveBoards {
   ) {}
 
   subscribe(workspaceId: string, watcher: Watcher): Promise<AsyncIterableIterator<LiveBoard>> {
+    return this.hub(workspaceId, watcher).subscribe(watcher);
+  }
+
+  subscribeChanges(workspaceId: string, watcher: Watcher) {
+    return this.hub(workspaceId, watcher).subscribeChanges(watcher);
+  }
+
+  private hub(workspaceId: string, watcher: Watcher) {
     let hub = this.hubs.get(workspaceId);
     if (!hub) {
       hub = new WorkspaceHub(workspaceId, this.db, this.sources, this.pubsub, () => this.hubs.delete(workspaceId));
       this.hubs.set(workspaceId, hub);
     }
     if (watcher.wantsTicks) this.startTicking();
-    return hub.subscribe(watcher);
+    return hub;
   }
 
   /** After a pub/sub outage every board here is read again; a failed read keeps the old one. */

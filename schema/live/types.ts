@@ -3,7 +3,7 @@ import { filter, pipe } from "graphql-yoga";
 import { builder } from "../builder.js";
 import { canWatchLive, liveAudience, liveVisible } from "../common/policy.js";
 import type { Viewer } from "../common/context.js";
-import type { LiveBoard, LiveSession, LiveState, SessionStatusEvent } from "../common/pubsub.js";
+import type { LiveBoard, LiveBoardChanges, LiveSession, LiveState, SessionStatusEvent } from "../common/pubsub.js";
 import { upperSnake } from "../common/enums.js";
 import { liveSources } from "../live-sources.js";
 import { listOpenSessions } from "./sources.js";
@@ -56,9 +56,9 @@ const LiveSessionRef = builder.objectRef<LiveSession>("LiveSession").implement({
 
 const LiveBoardReason = builder.enumType("LiveBoardReason", {
   values: {
-    SNAPSHOT: { description: "The board as loaded. Every payload is the whole board, whatever its reason." },
+    SNAPSHOT: { description: "The board as loaded. Every liveBoard payload is the whole board, whatever its reason; in liveBoardChanges only this one is." },
     CHANGE: { description: "A session opened, closed or changed state." },
-    TICK: { description: "Counters advanced (only sent to subscribers that asked for ticks)." },
+    TICK: { description: "Counters advanced (only sent to subscribers that asked for ticks); in liveBoardChanges, only the server's time." },
   },
 });
 
@@ -100,6 +100,39 @@ builder.subscriptionField("liveBoard", (t) =>
     // Payloads come only when a row this viewer sees changed or ticked: the others' changes leave its board as it was.
     subscribe: (_r, args, ctx) => ctx.live.subscribe(ctx.viewer!.workspaceId, { wantsTicks: args.ticks ?? false, sees: (s) => liveVisible(ctx.viewer, s) }),
     resolve: (board) => board,
+  }),
+);
+
+const LiveBoardChangesRef = builder.objectRef<LiveBoardChanges>("LiveBoardChanges").implement({
+  description:
+    "The Live board as changes. A SNAPSHOT payload is the whole board and replaces what the client holds; it comes " +
+    "first, and may come again at any time (after a client fell behind). A CHANGE payload holds only the sessions " +
+    "opened or changed since the last payload (replace or add each by id) and the ids of those closed (drop them). " +
+    "A TICK payload holds neither: counters tick on the client, and serverTime keeps its clock offset fresh.",
+  fields: (t) => ({
+    serverTime: t.expose("serverTime", { type: "DateTime" }),
+    reason: t.field({ type: LiveBoardReason, resolve: (b) => b.reason }),
+    sessions: t.field({ type: [LiveSessionRef], resolve: (b, _a, ctx) => visibleTo(ctx.viewer, b.sessions) }),
+    removedIds: t.idList({ description: "Global IDs of sessions closed since the last payload.", resolve: (b, _a, ctx) => visibleTo(ctx.viewer, b.removed).map((s) => s.id) }),
+  }),
+});
+
+builder.subscriptionField("liveBoardChanges", (t) =>
+  t.field({
+    type: LiveBoardChangesRef,
+    description:
+      "The board the viewer may see, then only the sessions that changed; with `ticks`, also the server's time once per tick " +
+      "interval while one of them ticks. Sends far less than liveBoard to a board of many sessions.",
+    authScopes: (_r, _a, ctx) => canWatchLive(ctx.viewer),
+    // Payloads depend only on what the viewer may see: the WebSocket server runs it once for all sockets of an audience.
+    extensions: { sharedChanges: liveAudience },
+    args: { ticks: t.arg.boolean({ required: false, defaultValue: false }) },
+    subscribe: async (_r, args, ctx) => {
+      const feed = await ctx.live.subscribeChanges(ctx.viewer!.workspaceId, { wantsTicks: args.ticks ?? false, sees: (s) => liveVisible(ctx.viewer, s) });
+      ctx.onChangeFeed?.(feed);
+      return feed;
+    },
+    resolve: (changes) => changes,
   }),
 );
 

@@ -186,6 +186,7 @@ const FIELDS: Record<string, Need> = {
   "Mutation.deleteFlowDefinition": "analytics.manage",
   // Subscription
   "Subscription.liveBoard": { any: ["work.read", "agent.read", "session.read", "analytics.read"] },
+  "Subscription.liveBoardChanges": { any: ["work.read", "agent.read", "session.read", "analytics.read"] },
   "Subscription.sessionStatusChanged": { any: ["work.read", "agent.read", "session.read", "analytics.read"] },
   "Subscription.appointmentChanged": "session.read",
   "Subscription.userSessionsChanged": "analytics.read",

@@ -54,6 +54,9 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     const board = wsClient(b, { token: ws.manager.token });
     const sub = subscribe<Board>(board, BOARD);
     await sub.next();
+    // A board of changes hears of a session opened while Redis was away as a change, after the reload.
+    const changes = subscribe<{ liveBoardChanges: { reason: string; sessions: { id: string }[] } }>(board, `subscription { liveBoardChanges { reason sessions { id } } }`);
+    await changes.next();
     const { createPersonalAccessToken: pat } = await ok(a, `mutation { createPersonalAccessToken(input: { name: "wall" }) { ... on CreatedToken { secret token { id } } } }`, {}, { token: ws.manager.token });
     const wall = wsClient(b, { token: pat.secret });
     const closed = new Promise<number>((resolve) => wall.on("closed", (e) => resolve((e as { code: number }).code)));
@@ -74,6 +77,8 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     const recoverMs = await traffic.recovered();
     expect(await closed).toBe(4401);
     await sub.next((v) => v.liveBoard.sessions.some((s) => s.id === during), 15_000);
+    const heard = await changes.next((v) => v.liveBoardChanges.sessions.some((s) => s.id === during), 15_000);
+    expect(heard.liveBoardChanges.reason).toBe("CHANGE");
     const after = (await ok(a, START, { d: "after" }, { token: ws.employee2.token })).startTimer.id;
     await sub.next((v) => v.liveBoard.sessions.some((s) => s.id === after));
     await traffic.stop();

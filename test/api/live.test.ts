@@ -200,6 +200,120 @@ describe("liveBoard over graphql-ws", () => {
   });
 });
 
+const CHANGES = `subscription($ticks: Boolean) { liveBoardChanges(ticks: $ticks) { reason serverTime sessions { id title state accumulatedSeconds serverTime } removedIds } }`;
+type Changes = { liveBoardChanges: { reason: string; serverTime: string; sessions: { id: string; title: string; state: string }[]; removedIds: string[] } };
+const ids = (c: Changes) => c.liveBoardChanges.sessions.map((s) => s.id);
+const reason = (r: string) => (c: Changes) => c.liveBoardChanges.reason === r;
+
+/** The board a client holds after applying each payload in turn, as the schema tells clients to. */
+function applied(payloads: Changes[]) {
+  const board = new Map<string, string>();
+  for (const { liveBoardChanges: p } of payloads) {
+    if (p.reason === "SNAPSHOT") board.clear();
+    for (const s of p.sessions) board.set(s.id, s.state);
+    for (const id of p.removedIds) board.delete(id);
+  }
+  return board;
+}
+
+describe("liveBoardChanges over graphql-ws", () => {
+  it("sends the whole board, then only the sessions that changed, and ends as the whole board would", async () => {
+    const own = await newWorkspace(url);
+    const { startTimer: before } = await ok(url, START, { d: "open before" }, { token: own.employee.token });
+    const client = wsClient(url, { token: own.manager.token });
+    const sub = subscribe<Changes>(client, CHANGES);
+    const first = await sub.next();
+    expect([first.liveBoardChanges.reason, ids(first), first.liveBoardChanges.removedIds]).toEqual(["SNAPSHOT", [before.id], []]);
+
+    const { startTimer: opened } = await ok(url, START, { d: "opened while watched" }, { token: own.employee2.token });
+    const change = await sub.next();
+    expect(change.liveBoardChanges).toMatchObject({ reason: "CHANGE", removedIds: [], sessions: [{ id: opened.id, title: "opened while watched", state: "RUNNING" }] });
+
+    await ok(url, STOP, {}, { token: own.employee.token });
+    const closed = await sub.next();
+    expect([closed.liveBoardChanges.reason, ids(closed), closed.liveBoardChanges.removedIds]).toEqual(["CHANGE", [], [before.id]]);
+
+    const whole = await ok(url, `{ liveBoard { sessions { id state } } }`, {}, { token: own.manager.token });
+    expect([...applied(sub.values)]).toEqual(whole.liveBoard.sessions.map((s: { id: string; state: string }) => [s.id, s.state]));
+    await ok(url, STOP, {}, { token: own.employee2.token });
+    await client.dispose();
+  });
+
+  it("ticks with the server's time only: counters tick on the client", async () => {
+    const own = await newWorkspace(url);
+    const client = wsClient(url, { token: own.manager.token });
+    const sub = subscribe<Changes>(client, CHANGES, { ticks: true });
+    await sub.next();
+    await ok(url, START, { d: "ticking" }, { token: own.employee.token });
+    await sub.next(reason("CHANGE"));
+    const [one, two] = [await sub.next(reason("TICK"), 5000), await sub.next(reason("TICK"), 5000)];
+    for (const tick of [one, two]) expect([ids(tick), tick.liveBoardChanges.removedIds]).toEqual([[], []]);
+    expect(Date.parse(two.liveBoardChanges.serverTime) - Date.parse(one.liveBoardChanges.serverTime)).toBeGreaterThanOrEqual(900);
+    await ok(url, STOP, {}, { token: own.employee.token });
+    await client.dispose();
+  });
+
+  it("tells employees of their own sessions only: no rows, no removed ids, no payload for others'", async () => {
+    const own = await newWorkspace(url);
+    const [watcher, manager] = [wsClient(url, { token: own.employee2.token }), wsClient(url, { token: own.manager.token })];
+    const [emmas, lisas] = [subscribe<Changes>(watcher, CHANGES, { ticks: true }), subscribe<Changes>(manager, CHANGES)];
+    await emmas.next();
+    await lisas.next();
+    const { startTimer: toms } = await ok(url, START, { d: "Tom's" }, { token: own.employee.token });
+    await lisas.next((c) => ids(c).includes(toms.id));
+    await ok(url, STOP, {}, { token: own.employee.token });
+    await lisas.next((c) => c.liveBoardChanges.removedIds.includes(toms.id));
+    const { startTimer: hers } = await ok(url, START, { d: "Emma's" }, { token: own.employee2.token });
+    const mine = await emmas.next();
+    expect([mine.liveBoardChanges.reason, ids(mine)]).toEqual(["CHANGE", [hers.id]]);
+    expect(emmas.values).toHaveLength(2);
+    await ok(url, STOP, {}, { token: own.employee2.token });
+    await watcher.dispose();
+    await manager.dispose();
+  });
+
+  it("starts a socket that joins a running stream from the whole board, and sends the others only the changes", async () => {
+    const own = await newWorkspace(url);
+    const early = wsClient(url, { token: own.manager.token });
+    const watching = subscribe<Changes>(early, CHANGES);
+    await watching.next();
+    const { startTimer: first } = await ok(url, START, { d: "before the second viewer" }, { token: own.employee.token });
+    await watching.next((c) => ids(c).includes(first.id));
+
+    const late = wsClient(url, { token: own.manager.token });
+    const joined = subscribe<Changes>(late, CHANGES);
+    const snapshot = await joined.next();
+    expect([snapshot.liveBoardChanges.reason, ids(snapshot)]).toEqual(["SNAPSHOT", [first.id]]);
+    const { startTimer: second } = await ok(url, START, { d: "after" }, { token: own.employee2.token });
+    for (const sub of [watching, joined]) expect(ids(await sub.next())).toEqual([second.id]);
+    expect(watching.values.map((c) => c.liveBoardChanges.reason)).toEqual(["SNAPSHOT", "CHANGE", "CHANGE"]);
+    expect(joined.values.map((c) => c.liveBoardChanges.reason)).toEqual(["SNAPSHOT", "CHANGE"]);
+    for (const token of [own.employee.token, own.employee2.token]) await ok(url, STOP, {}, { token });
+    await early.dispose();
+    await late.dispose();
+  });
+
+  it("streams over SSE too, whole board first", async () => {
+    const own = await newWorkspace(url);
+    const res = await fetch(`${url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream", authorization: `Bearer ${own.manager.token}` },
+      body: JSON.stringify({ query: `subscription { liveBoardChanges { reason sessions { id } removedIds } }` }),
+    });
+    const reader = res.body!.getReader();
+    let text = "";
+    const until = async (part: string) => {
+      while (!text.includes(part)) text += new TextDecoder().decode((await reader.read()).value);
+    };
+    await until("SNAPSHOT");
+    const { startTimer } = await ok(url, START, { d: "over SSE" }, { token: own.employee.token });
+    await until(startTimer.id);
+    expect(text).toContain(JSON.stringify({ reason: "CHANGE", sessions: [{ id: startTimer.id }], removedIds: [] }));
+    await reader.cancel();
+    await ok(url, STOP, {}, { token: own.employee.token });
+  });
+});
+
 describe("WebSocket auth", () => {
   it("takes the token as `token` or as `authorization: Bearer …`", async () => {
     for (const params of [{ token: ws.manager.token }, { authorization: `Bearer ${ws.manager.token}` }]) {

@@ -126,4 +126,68 @@ describe("LiveHubs", () => {
     for (const board of [tom, emma, manager]) await board.return!();
     live.stop();
   });
+
+  describe("changes only", () => {
+    const idsOf = (rows: readonly LiveSession[]) => rows.map((s) => s.id);
+
+    it("merges what a subscriber that isn't reading missed into one payload, by row, the newest state of each", async () => {
+      const { pubsub, live } = hubs();
+      const feed = await live.subscribeChanges("w", everything(false));
+      expect((await feed.next()).value.reason).toBe("SNAPSHOT");
+      pubsub.publish("live", "w", { upsert: session("kept") });
+      pubsub.publish("live", "w", { upsert: session("closed") });
+      await tick();
+      expect(idsOf((await feed.next()).value.sessions).sort()).toEqual(["closed", "kept"]);
+      for (let i = 0; i < 1000; i++) pubsub.publish("live", "w", { upsert: { ...session(`s${i % 10}`), title: `v${i}` } });
+      pubsub.publish("live", "w", { removeId: "closed" });
+      pubsub.publish("live", "w", { upsert: { ...session("opened and closed"), title: "gone" } });
+      pubsub.publish("live", "w", { removeId: "opened and closed" });
+      await tick();
+      const { value } = await feed.next();
+      expect(value.reason).toBe("CHANGE");
+      expect(value.sessions.map((s: LiveSession) => `${s.id}=${s.title}`).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `s${i}=v${990 + i}`));
+      expect(idsOf(value.removed).sort()).toEqual(["closed", "opened and closed"]);
+      expect(await Promise.race([feed.next().then(() => "more"), tick().then(() => "none")])).toBe("none");
+      await feed.return!();
+    });
+
+    it("sends changes waiting before a whole board asked for again, and a subscriber only the rows it sees", async () => {
+      const { pubsub, live } = hubs();
+      const feed = await live.subscribeChanges("w", { wantsTicks: false, sees: (s) => s.userId === "tom" });
+      await feed.next();
+      const next = feed.next();
+      pubsub.publish("live", "w", { upsert: { ...session("emma's"), userId: "emma" } });
+      await tick();
+      expect(await Promise.race([next.then(() => "got"), tick().then(() => "none")])).toBe("none");
+      pubsub.publish("live", "w", { upsert: { ...session("tom's"), userId: "tom" } });
+      expect(idsOf((await next).value.sessions)).toEqual(["tom's"]);
+      pubsub.publish("live", "w", { upsert: { ...session("tom's"), userId: "tom", state: "stopped" } });
+      await tick();
+      feed.resync();
+      const change = (await feed.next()).value;
+      expect([change.reason, change.sessions.map((s: LiveSession) => s.state), feed.lastWasWhole]).toEqual(["CHANGE", ["stopped"], false]);
+      const whole = (await feed.next()).value;
+      expect(feed.lastWasWhole).toBe(true);
+      // The whole board holds every row; the policy filters it where it is resolved, per audience.
+      expect([whole.reason, idsOf(whole.sessions).sort()]).toEqual(["SNAPSHOT", ["emma's", "tom's"]]);
+      await feed.return!();
+    });
+
+    it("ticks with nothing but the time, to subscribers that asked and see a ticking row", async () => {
+      const { pubsub, live } = hubs();
+      const [ticks, quiet] = [await live.subscribeChanges("w", everything(true)), await live.subscribeChanges("w", everything(false))];
+      await ticks.next();
+      await quiet.next();
+      pubsub.publish("live", "w", { upsert: session("a") });
+      await tick();
+      expect((await ticks.next()).value.reason).toBe("CHANGE");
+      expect((await quiet.next()).value.reason).toBe("CHANGE");
+      const { value } = await ticks.next();
+      expect([value.reason, value.sessions, value.removed]).toEqual(["TICK", [], []]);
+      expect(await Promise.race([quiet.next().then(() => "got"), new Promise((r) => setTimeout(() => r("none"), 60))])).toBe("none");
+      await ticks.return!();
+      await quiet.return!();
+      live.stop();
+    });
+  });
 });

@@ -1,26 +1,38 @@
 import type { Client } from "graphql-ws";
 import { clientNow } from "./clock.svelte";
 import { errorMessage } from "./format";
-import type { LiveBoardSubscription, LiveSessionKind, SessionStatusChangedSubscription } from "./generated/graphql";
+import type { LiveBoardChangesSubscription, LiveSessionKind, SessionStatusChangedSubscription } from "./generated/graphql";
 import { gql, graphql, subscribe } from "./graphql";
 import { loadViewer } from "./session.svelte";
 
 export type { LiveSessionKind };
 
 const LIVE_BOARD = graphql(`
-  subscription LiveBoard {
-    liveBoard { serverTime reason sessions { id kind title person personId state ticking startedAt accumulatedSeconds serverTime } }
+  subscription LiveBoardChanges {
+    liveBoardChanges { serverTime reason sessions { id kind title person personId state ticking startedAt accumulatedSeconds serverTime } removedIds }
   }
 `);
+
+type Changes = LiveBoardChangesSubscription["liveBoardChanges"];
 
 /**
  * `personId` is the global ID of the member (User) whose session it is; `serverTime` the server's
  * instant at which `accumulatedSeconds` was exact: ticking counters advance from there.
  */
-export type LiveSession = LiveBoardSubscription["liveBoard"]["sessions"][number];
+export type LiveSession = Changes["sessions"][number];
 
-/** The board as the server sent it at its `serverTime`, and `receivedAt`, the clientNow() when it arrived: together, how far this clock is from the server's. */
-export type Board = LiveBoardSubscription["liveBoard"] & { receivedAt: number };
+/** The board as of the server's `serverTime`, and `receivedAt`, the clientNow() when that arrived: together, how far this clock is from the server's. */
+export type Board = Pick<Changes, "serverTime" | "sessions"> & { receivedAt: number };
+
+const byStart = (a: LiveSession, b: LiveSession) => Date.parse(a.startedAt) - Date.parse(b.startedAt);
+
+/** The board after a payload: a SNAPSHOT replaces it; a CHANGE replaces, adds and drops sessions by id; a TICK only moves the clock. */
+export function applyChanges(board: Board | null, changes: Changes, receivedAt: number): Board {
+  const sessions = new Map(changes.reason === "SNAPSHOT" || !board ? [] : board.sessions.map((s) => [s.id, s]));
+  for (const session of changes.sessions) sessions.set(session.id, session);
+  for (const id of changes.removedIds) sessions.delete(id);
+  return { serverTime: changes.serverTime, sessions: [...sessions.values()].sort(byStart), receivedAt };
+}
 
 export interface BoardHandlers {
   board: (board: Board) => void;
@@ -28,9 +40,13 @@ export interface BoardHandlers {
   failed: (error: unknown) => void;
 }
 
-/** Subscribes to the whole board; every payload replaces the last one. Returns the unsubscribe. */
+/** Subscribes to the board: the whole of it first, then only what changed. Returns the unsubscribe. */
 export function watchBoard(client: Client, on: BoardHandlers) {
-  return subscribe(client, LIVE_BOARD, { data: ({ liveBoard }) => on.board({ ...liveBoard, receivedAt: clientNow() }), failed: on.failed });
+  let board: Board | null = null;
+  return subscribe(client, LIVE_BOARD, {
+    data: ({ liveBoardChanges }) => on.board((board = applyChanges(board, liveBoardChanges, clientNow()))),
+    failed: on.failed,
+  });
 }
 
 /** What a board does when its subscription ends for good: show a message, wait, or subscribe `again`. */
