@@ -1,13 +1,16 @@
 // A load client for the fan-out bench, run as its own process so the sockets' cost isn't the API's
-// or the bench's: it opens its share of liveBoard subscribers and reports what they received.
+// or the bench's: it opens its share of Live board subscribers (liveBoard, the whole board with every
+// payload, or liveBoardChanges, changes after a first whole board) and reports what they received.
 // Messages from the bench (IPC): {open}, {watch}, {reset}, {report}; answers: {opened}, {report}.
 import WebSocket from "ws";
 
+export type Board = "liveBoard" | "liveBoardChanges";
 /** serverTime and reason come first, so every payload's lag is read without parsing the board. */
-export const BOARD = `subscription { liveBoard(ticks: true) { serverTime reason sessions { id kind state ticking accumulatedSeconds serverTime } } }`;
+const query = (board: Board) =>
+  `subscription { ${board}(ticks: true) { serverTime reason sessions { id kind state ticking accumulatedSeconds serverTime }${board === "liveBoardChanges" ? " removedIds" : ""} } }`;
 const HEAD = /"serverTime":"([^"]+)","reason":"(\w+)"/;
 
-interface Open { wsUrl: string; tokens: string[]; count: number; first: number; sampleEvery: number }
+interface Open { wsUrl: string; board: Board; tokens: string[]; count: number; first: number; sampleEvery: number }
 /** A change the bench is about to make: `id` should show `state` on boards that show it. */
 interface Watch { id: string; state: string; at: number }
 
@@ -17,20 +20,21 @@ let tickLags: number[] = [];
 let changeLags: { whole: number[]; own: number[] } = { whole: [], own: [] };
 /** Sockets whose board had a ticking session when they joined: only those get ticks. */
 let tickingSockets = 0;
-/** A board this long is a manager's whole board; one's own rows are a few hundred bytes. */
-const WHOLE_BOARD_BYTES = 2048;
+/** A first board with more rows than this is a manager's, of everyone's sessions; one's own are a few. */
+const MANY_ROWS = 20;
 
 type Session = { id: string; state: string; ticking: boolean };
-const sessionsOf = (data: Buffer) => JSON.parse(data.toString()).payload.data.liveBoard.sessions as Session[];
+const sessionsOf = (data: Buffer, board: Board) => JSON.parse(data.toString()).payload.data[board].sessions as Session[];
 
 /**
- * Every socket reads the head of each payload; boards of one's own rows are small and are read
- * whole, while of the whole boards (a manager's) only the sampled sockets' are, to see when a
- * watched change arrives.
+ * Every socket reads the head of each payload. Payloads of one's own rows, and changes, are small
+ * and are read whole; of the whole boards of everyone's sessions (a manager's liveBoard) only the
+ * sampled sockets' are, to see when a watched change arrives.
  */
-function subscriber(wsUrl: string, token: string, sampled: boolean): Promise<void> {
+function subscriber(wsUrl: string, board: Board, token: string, sampled: boolean): Promise<void> {
   const seen = new Map<string, number>();
   let subscribed = false;
+  let everyones = false;
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(wsUrl, "graphql-transport-ws", { perMessageDeflate: false });
     socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { token } })));
@@ -41,7 +45,7 @@ function subscriber(wsUrl: string, token: string, sampled: boolean): Promise<voi
       const head = HEAD.exec(data.toString("latin1", 0, 160));
       if (!head) {
         const message = JSON.parse(data.toString());
-        if (message.type === "connection_ack") socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: BOARD } }));
+        if (message.type === "connection_ack") socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: query(board) } }));
         else if (message.type !== "ping" && message.type !== "pong") reject(new Error(data.toString().slice(0, 300)));
         return;
       }
@@ -49,18 +53,19 @@ function subscriber(wsUrl: string, token: string, sampled: boolean): Promise<voi
       // already runs gets the group's latest one.
       if (!subscribed) {
         subscribed = true;
-        if (sessionsOf(data).some((s) => s.ticking)) tickingSockets++;
+        const sessions = sessionsOf(data, board);
+        everyones = sessions.length > MANY_ROWS;
+        if (sessions.some((s) => s.ticking)) tickingSockets++;
         return resolve();
       }
       if (head[2] === "TICK") tickLags.push(received - Date.parse(head[1]));
-      // A socket still writing one payload gets only the newest next: a change may arrive in a tick.
-      const whole = data.length > WHOLE_BOARD_BYTES;
-      if (whole && !sampled) return;
-      for (const session of sessionsOf(data)) {
+      if (everyones && !sampled && board === "liveBoard") return;
+      // Of liveBoard, a socket still writing one payload gets only the newest next: a change may arrive in a tick.
+      for (const session of sessionsOf(data, board)) {
         const watch = watches.get(session.id);
         if (!watch || watch.state !== session.state || (seen.get(session.id) ?? 0) >= watch.at) continue;
         seen.set(session.id, watch.at);
-        changeLags[whole ? "whole" : "own"].push(received - watch.at);
+        changeLags[everyones ? "whole" : "own"].push(received - watch.at);
       }
     });
   });
@@ -71,12 +76,12 @@ process.on("message", async (message: { open?: Open; watch?: Watch; reset?: true
   if (message.reset) [tickLags, changeLags] = [[], { whole: [], own: [] }];
   if (message.report) process.send!({ report: { tickLags, changeLags, tickingSockets } });
   if (message.open) {
-    const { wsUrl, tokens, count, first, sampleEvery } = message.open;
+    const { wsUrl, board, tokens, count, first, sampleEvery } = message.open;
     // In batches: a burst of thousands of handshakes at once measures the accept queue, not fan-out.
     let retries = 0;
     const open = async (n: number): Promise<void> => {
       try {
-        await subscriber(wsUrl, tokens[n % tokens.length], n % sampleEvery === 0);
+        await subscriber(wsUrl, board, tokens[n % tokens.length], n % sampleEvery === 0);
       } catch (error) {
         // On a loaded machine a busy server may time a handshake out (4408): a real client reconnects.
         if ((error as { code?: number }).code !== 4408 || ++retries > count / 10) throw error;

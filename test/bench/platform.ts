@@ -1,4 +1,4 @@
-// Platform figures: liveBoard fan-out over graphql-ws with distinct viewers, and GraphQL round trips against baselines in their own processes.
+// Platform figures: Live board fan-out over graphql-ws with distinct viewers, and GraphQL round trips against baselines in their own processes.
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -7,6 +7,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { ok, tokenFor } from "../support/client.js";
 import { ownedChild, startProcess, type Proc } from "../support/process.js";
+import type { Board } from "./fanout-client.js";
 import { heapGrowthByKind } from "./heap.js";
 import { cpuSeconds, percentile, quick, sleep, type BenchEnv, type Row } from "./support.js";
 
@@ -59,7 +60,7 @@ type Change = { id: string; make: (round: number) => { state: string; write: () 
  * 20 appointments in progress with managers (as SQL: the calendar's own bench times their writes).
  * Returns the sessions that change, with how to change each.
  */
-async function board(url: string, databaseUrl: string, workspaceId: string, tokens: string[]): Promise<Change[]> {
+async function openSessions(url: string, databaseUrl: string, workspaceId: string, tokens: string[]): Promise<Change[]> {
   const owner = await tokenFor(url, "owner@demo.test");
   const project = (await ok(url, `{ projects(search: "Acme") { nodes { id } } }`, {}, { token: owner })).projects.nodes[0].id;
   const employees = tokens.filter((_, i) => i % 10 !== 0);
@@ -118,14 +119,14 @@ async function memoryOf(api: Proc): Promise<Memory> {
 }
 
 /**
- * liveBoard fan-out: `viewerCount` distinct members watch a board of 200 open sessions of mixed
+ * Live board fan-out (`board`: liveBoard, or liveBoardChanges): `viewerCount` distinct members watch a board of 200 open sessions of mixed
  * kinds (a tenth of them changing each second through the API), from sockets held by load clients
  * in processes of their own. One or two API processes (behind one Redis: changes are made on the
  * first); steps of subscribers (e.g. 1,000 then 10,000) are split evenly across them. Lag is from
  * the change being made (or the tick's instant) to the payload arriving; memory is each API's heap
  * and RSS after a full collection, per subscriber above the same API before anyone watched.
  */
-export async function fanOut(env: BenchEnv, steps: number[], viewerCount: number, processes = 1): Promise<{ figures: Row[]; heap: Row[] | null }> {
+export async function fanOut(env: BenchEnv, board: Board, steps: number[], viewerCount: number, processes = 1): Promise<{ figures: Row[]; heap: Row[] | null }> {
   // One process's heap is snapshotted too, to show where its bytes per subscriber go; only at the
   // --quick sizes, as with tens of thousands of sockets writing the snapshot stalls the API for
   // minutes and the file outgrows the longest string V8 can read it into.
@@ -135,7 +136,7 @@ export async function fanOut(env: BenchEnv, steps: number[], viewerCount: number
   while (apis.length < processes)
     apis.push(await env.startApi({ BENCH_MEMORY: "1", REDIS_URL: env.infra!.redisUrl, DATABASE_URL: first.databaseUrl!, SEED_DEMO: "false" }));
   const { tokens, workspaceId } = await viewers(first.databaseUrl!, viewerCount);
-  const changing = await board(first.url, first.databaseUrl!, workspaceId, tokens);
+  const changing = await openSessions(first.url, first.databaseUrl!, workspaceId, tokens);
   const clients = Array.from({ length: Math.max(LOAD_CLIENTS, Math.ceil(steps.at(-1)! / SOCKETS_PER_CLIENT)) }, loadClient);
   let running = true;
   let changes = 0;
@@ -174,7 +175,7 @@ export async function fanOut(env: BenchEnv, steps: number[], viewerCount: number
     const handshakes = await Promise.all(
       clients.map((c, k) => {
         const api = apis[k % apis.length];
-        const open = { wsUrl: api.url.replace("http", "ws") + "/graphql", tokens, count: share, first: opened + k * share, sampleEvery: 50 };
+        const open = { wsUrl: api.url.replace("http", "ws") + "/graphql", board, tokens, count: share, first: opened + k * share, sampleEvery: 50 };
         return c.ask<{ retries: number }>({ open }, "opened");
       }),
     );

@@ -5,6 +5,7 @@ import { badInput } from "./bad-input.js";
 import { hostilePatternSave, signInUnderBurst } from "./security.js";
 import { calendarMonth } from "./appointments.js";
 import { eventIngestion, sessionList } from "./analytics.js";
+import type { Board } from "./fanout-client.js";
 import { fanOut, roundTrip } from "./platform.js";
 import { faultScenarios } from "./faults.js";
 import { soak } from "./soak.js";
@@ -44,16 +45,21 @@ try {
     const counts = (process.env.BENCH_SUBSCRIBERS ?? (quick ? "400" : "1000,10000,19500")).split(",").map(Number);
     // The board's 200 sessions belong to 180 employees and 20 managers among the viewers.
     const viewers = Number(process.env.BENCH_VIEWERS ?? size(1000, 200));
-    const title = `liveBoard fan-out, 1 s ticks: ${n(viewers)} distinct viewers, 200 open sessions (a tenth changing each second)`;
+    // liveBoardChanges is what the web client and wall displays run; BENCH_BOARDS=liveBoard,liveBoardChanges
+    // compares it with the whole board in every payload.
+    const boards = (process.env.BENCH_BOARDS ?? "liveBoardChanges").split(",") as Board[];
     // Scaling out shows only at sizes --quick doesn't reach. BENCH_API_PROCESSES=2 takes that table
     // alone: at full size each table keeps both cores busy for many minutes.
     const processes = (process.env.BENCH_API_PROCESSES ?? (env.infra && !quick ? "1,2" : "1")).split(",").map(Number);
-    if (processes.includes(1)) {
-      const one = await fanOut(env, counts, viewers);
-      printTable(`${title}, one API process`, one.figures);
-      if (one.heap) printTable(`Where the API's heap per subscriber goes: growth from no subscribers to ${n(counts.at(-1)!)} in heap snapshots, by kind of object`, one.heap);
+    for (const board of boards) {
+      const title = `${board} fan-out, 1 s ticks: ${n(viewers)} distinct viewers, 200 open sessions (a tenth changing each second)`;
+      if (processes.includes(1)) {
+        const one = await fanOut(env, board, counts, viewers);
+        printTable(`${title}, one API process`, one.figures);
+        if (one.heap) printTable(`Where the API's heap per subscriber goes: growth from no subscribers to ${n(counts.at(-1)!)} in heap snapshots, by kind of object`, one.heap);
+      }
+      if (processes.includes(2)) printTable(`${title}, two API processes behind one Redis`, (await fanOut(env, board, counts.map((c) => c * 2), viewers, 2)).figures);
     }
-    if (processes.includes(2)) printTable(`${title}, two API processes behind one Redis`, (await fanOut(env, counts.map((c) => c * 2), viewers, 2)).figures);
   }
   if (wanted("beats")) printTable("Agent session beat flips, 50 concurrent users", await beatFlips(env, 50, size(10, 1)));
   if (wanted("invoicing")) {
