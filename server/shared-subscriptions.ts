@@ -161,18 +161,32 @@ function sendLatest(member: Member, payload: Buffer) {
   else write(member, payload);
 }
 
+/** Payloads up to this size are copied into one message per socket: one write instead of three. */
+const ONE_COPY_BYTES = 16 * 1024;
+
 /**
- * Writes a graphql-transport-ws `next` message, the operation's id around the shared payload, as
- * one text message in three fragments: the payload itself is handed to every socket as it is, never
- * copied per socket (a whole board is tens of KB).
+ * Writes a graphql-transport-ws `next` message, the operation's id around the shared payload. A
+ * small payload (a change, a tick) is copied behind its socket's id into one frame, one write to the
+ * socket; a large one (a whole board is tens of KB) goes as one text message in three fragments, so
+ * it is handed to every socket as it is, never copied per socket.
  */
 function write(member: Member, payload: Buffer) {
   const { socket } = member;
   if (socket.readyState !== socket.OPEN) return;
   member.sending = true;
-  socket.send(`{"id":${JSON.stringify(member.id)},"type":"next","payload":`, { binary: false, fin: false });
-  socket.send(payload, { binary: false, fin: false });
-  socket.send(CLOSING_BRACE, { binary: false, fin: true }, () => member.group.written(member));
+  const head = `{"id":${JSON.stringify(member.id)},"type":"next","payload":`;
+  const written = () => member.group.written(member);
+  if (payload.length <= ONE_COPY_BYTES) {
+    const frame = Buffer.allocUnsafe(Buffer.byteLength(head) + payload.length + 1);
+    const at = frame.write(head);
+    payload.copy(frame, at);
+    frame[frame.length - 1] = CLOSING_BRACE[0];
+    socket.send(frame, { binary: false }, written);
+  } else {
+    socket.send(head, { binary: false, fin: false });
+    socket.send(payload, { binary: false, fin: false });
+    socket.send(CLOSING_BRACE, { binary: false, fin: true }, written);
+  }
   member.onFirstFrame?.();
   member.onFirstFrame = null;
 }
