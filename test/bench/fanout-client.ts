@@ -16,6 +16,8 @@ interface Watch { id: string; state: string; at: number }
 
 const watches = new Map<string, Watch>();
 let tickLags: number[] = [];
+/** From a change payload's serverTime (when the server took it) to its arrival: the fan-out's part of a change's lag. */
+let sendLags: number[] = [];
 /** Change lags apart on boards of everyone's sessions (managers, the whole board) and of one's own. */
 let changeLags: { whole: number[]; own: number[] } = { whole: [], own: [] };
 /** Sockets whose board had a ticking session when they joined: only those get ticks. */
@@ -59,6 +61,7 @@ function subscriber(wsUrl: string, board: Board, token: string, sampled: boolean
         return resolve();
       }
       if (head[2] === "TICK") tickLags.push(received - Date.parse(head[1]));
+      if (head[2] === "CHANGE") sendLags.push(received - Date.parse(head[1]));
       if (everyones && !sampled && board === "liveBoard") return;
       // Of liveBoard, a socket still writing one payload gets only the newest next: a change may arrive in a tick.
       for (const session of sessionsOf(data, board)) {
@@ -73,8 +76,8 @@ function subscriber(wsUrl: string, board: Board, token: string, sampled: boolean
 
 process.on("message", async (message: { open?: Open; watch?: Watch; reset?: true; report?: true }) => {
   if (message.watch) watches.set(message.watch.id, message.watch);
-  if (message.reset) [tickLags, changeLags] = [[], { whole: [], own: [] }];
-  if (message.report) process.send!({ report: { tickLags, changeLags, tickingSockets } });
+  if (message.reset) [tickLags, sendLags, changeLags] = [[], [], { whole: [], own: [] }];
+  if (message.report) process.send!({ report: { tickLags, sendLags, changeLags, tickingSockets } });
   if (message.open) {
     const { wsUrl, board, tokens, count, first, sampleEvery } = message.open;
     // In batches: a burst of thousands of handshakes at once measures the accept queue, not fan-out.

@@ -141,6 +141,8 @@ export async function fanOut(env: BenchEnv, board: Board, steps: number[], viewe
   let running = true;
   let changes = 0;
   let failedWrites = 0;
+  /** How long each change's write took to be answered by the API, of the step being measured. */
+  let writeLags: number[] = [];
   // A tenth of the board (20 of its 140 changing sessions) changes each second, spread over the
   // second, through the real write paths; load clients hear what to look for just before each write.
   const changer = (async () => {
@@ -153,7 +155,8 @@ export async function fanOut(env: BenchEnv, board: Board, steps: number[], viewe
         const watch = { id: session.id, state, at: Date.now() };
         for (const c of clients) c.child.send({ watch });
         // A failed write is counted and shown, not fatal: on a loaded machine the run still gives its figures.
-        writes.push(write().then(() => changes++, (error: Error) => (failedWrites++, console.error(`a change failed: ${error.message}`))));
+        const began = Date.now();
+        writes.push(write().then(() => (changes++, writeLags.push(Date.now() - began)), (error: Error) => (failedWrites++, console.error(`a change failed: ${error.message}`))));
         await sleep(45);
       }
       await Promise.all(writes);
@@ -182,6 +185,7 @@ export async function fanOut(env: BenchEnv, board: Board, steps: number[], viewe
     opened += share * clients.length;
     await sleep(quick ? 1000 : 3000); // settle: let the connection burst and its garbage pass before measuring
     for (const c of clients) c.child.send({ reset: true });
+    writeLags = [];
     const changesBefore = changes;
     const cpuOf = (procs: { child: ChildProcess }[]) => procs.map((p) => cpuSeconds(p.child.pid!));
     const [apisBefore, clientsBefore] = [cpuOf(apis), cpuOf(clients)];
@@ -193,9 +197,10 @@ export async function fanOut(env: BenchEnv, board: Board, steps: number[], viewe
     const cpu = Math.round(percentOfCore(apis, apisBefore) / apis.length);
     // The load clients' too: they share the two cores, and a busy one reads its sockets late.
     const clientCpu = Math.round(percentOfCore(clients, clientsBefore));
-    type Report = { tickLags: number[]; changeLags: { whole: number[]; own: number[] }; tickingSockets: number };
+    type Report = { tickLags: number[]; sendLags: number[]; changeLags: { whole: number[]; own: number[] }; tickingSockets: number };
     const reports = await Promise.all(clients.map((c) => c.ask<Report>({ report: true }, "report")));
     const ticks = reports.flatMap((r) => r.tickLags).sort((a, b) => a - b);
+    const sends = reports.flatMap((r) => r.sendLags).sort((a, b) => a - b);
     const lags = (board: "whole" | "own") => reports.flatMap((r) => r.changeLags[board]).sort((a, b) => a - b);
     const [whole, own] = [lags("whole"), lags("own")];
     const tickingSockets = reports.reduce((sum, r) => sum + r.tickingSockets, 0);
@@ -221,6 +226,9 @@ export async function fanOut(env: BenchEnv, board: Board, steps: number[], viewe
       "change p50/p99 ms, whole board (managers)": `${percentile(whole, 50)} / ${percentile(whole, 99)}`,
       "change p50/p99 ms, own rows (employees)": `${percentile(own, 50)} / ${percentile(own, 99)}`,
       "change p99 ms, all (goal < 250)": percentile([...whole, ...own].sort((a, b) => a - b), 99),
+      // A change's lag counts its write through the API (the next column); the one after is only the payload's way out.
+      "change write p50/p99 ms, until the API answered": `${percentile(writeLags.sort((a, b) => a - b), 50)} / ${percentile(writeLags, 99)}`,
+      "change payload p50/p99 ms, from the server's serverTime": `${percentile(sends, 50)} / ${percentile(sends, 99)}`,
       "heap KB/subscriber (goal ≤ 8)": growth("heap", idle, opened),
       "RSS KB/subscriber": growth("rss", idle, opened),
       // What each further subscriber costs, without what the first ones brought along (code, pools, buffers).
