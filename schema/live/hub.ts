@@ -68,8 +68,8 @@ class BoardChanges implements AsyncIterableIterator<LiveBoardChanges>, ChangeFee
     if (!pendingChanges) return null;
     const [sessions, removed] = [[] as LiveSession[], [] as LiveSession[]];
     for (const [id, row] of this.touched) {
-      const now = this.board().get(id);
-      if (now) sessions.push(now);
+      const current = this.board().get(id);
+      if (current) sessions.push(current);
       else removed.push(row);
     }
     const reason = this.touched.size ? "CHANGE" : "TICK";
