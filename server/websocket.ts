@@ -31,9 +31,14 @@ interface SocketState {
 type Upgrade = { headers: Pick<IncomingHttpHeaders, "cookie" | "origin" | "host"> };
 const upgradeOf = ({ headers: { cookie, origin, host } }: IncomingMessage): Upgrade => ({ headers: { cookie, origin, host } });
 
+/** Each interval's pings go out in this many slices, spread over it. */
+const PING_SLICES = 20;
+
 /**
  * Pings every socket from one timer, instead of graphql-ws's interval, pong listener and timeout per
- * socket: a socket that hasn't answered the previous ping by the next one is dropped.
+ * socket: a socket that hasn't answered the previous ping by the next one is dropped. The sockets
+ * are pinged a slice at a time over the interval: pinging tens of thousands in one go (and reading
+ * their pongs) held the process for hundreds of milliseconds, and every request with it.
  */
 function keepAlive(wss: WebSocketServer, open: ReadonlySet<WebSocket>, everyMs: number) {
   const unanswered = new WeakSet<WebSocket>();
@@ -41,15 +46,20 @@ function keepAlive(wss: WebSocketServer, open: ReadonlySet<WebSocket>, everyMs: 
     unanswered.delete(this);
   }
   wss.on("connection", (socket: WebSocket) => socket.on("pong", answered));
+  let round: WebSocket[] = [];
+  let next = 0;
   const timer = setInterval(() => {
-    for (const socket of open) {
+    if (next >= round.length) [round, next] = [[...open], 0];
+    const end = Math.min(round.length, next + Math.ceil(round.length / PING_SLICES));
+    for (; next < end; next++) {
+      const socket = round[next];
       if (unanswered.has(socket)) socket.terminate();
       else if (socket.readyState === socket.OPEN) {
         unanswered.add(socket);
         socket.ping();
       }
     }
-  }, everyMs);
+  }, everyMs / PING_SLICES);
   timer.unref();
   return () => clearInterval(timer);
 }
