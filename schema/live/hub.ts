@@ -114,7 +114,6 @@ class BoardChanges implements AsyncIterableIterator<LiveBoardChanges>, ChangeFee
 /** Everything one process knows about one workspace's board, shared by all its subscribers here. */
 class WorkspaceHub {
   private sessions = new Map<string, LiveSession>();
-  private board: LiveBoard | null = null;
   /** Each subscriber's mailbox (newest board only), and what it watches. */
   private readonly mailboxes = new Map<LatestOnly<LiveBoard>, Watcher>();
   private readonly feeds = new Set<BoardChanges>();
@@ -168,7 +167,7 @@ class WorkspaceHub {
     this.mailboxes.set(mailbox, watcher);
     await this.ready;
     // Stamped now: clients measure their clock's offset from the board's serverTime.
-    mailbox.push({ ...this.board!, reason: "SNAPSHOT", serverTime: new Date() });
+    mailbox.push({ workspaceId: this.workspaceId, serverTime: new Date(), reason: "SNAPSHOT", sessions: [...this.sessions.values()].sort(byStart) });
     return mailbox;
   }
 
@@ -205,7 +204,7 @@ class WorkspaceHub {
         touched.push(change.upsert);
       } else this.sessions.delete(id);
     }
-    this.publish(reason, new Date(), [...this.sessions.values()], (w) => reloaded !== null || touched.some(w.sees));
+    this.publish(reason, new Date(), () => [...this.sessions.values()], (w) => reloaded !== null || touched.some(w.sees));
     for (const feed of this.feeds) feed.touch(touched);
   }
 
@@ -215,14 +214,18 @@ class WorkspaceHub {
     const ticking = sessions.filter((s) => s.ticking);
     if (!ticking.length) return;
     const ticks = (w: Watcher) => w.wantsTicks && ticking.some(w.sees);
-    this.publish("TICK", now, sessions.map((s) => advance(s, now)), ticks);
+    this.publish("TICK", now, () => sessions.map((s) => advance(s, now)), ticks);
     for (const feed of this.feeds) if (ticks(feed.watcher)) feed.tick(now);
   }
 
-  private publish(reason: LiveBoard["reason"], now: Date, sessions: LiveSession[], to: (watcher: Watcher) => boolean) {
-    sessions.sort(byStart);
-    this.board = { workspaceId: this.workspaceId, serverTime: now, reason, sessions };
-    for (const [mailbox, watcher] of this.mailboxes) if (to(watcher)) mailbox.push(this.board);
+  /** One whole board for the `liveBoard` subscribers it goes to, built only if it goes to any. */
+  private publish(reason: LiveBoard["reason"], now: Date, sessions: () => LiveSession[], to: (watcher: Watcher) => boolean) {
+    let board: LiveBoard | null = null;
+    for (const [mailbox, watcher] of this.mailboxes) {
+      if (!to(watcher)) continue;
+      board ??= { workspaceId: this.workspaceId, serverTime: now, reason, sessions: sessions().sort(byStart) };
+      mailbox.push(board);
+    }
   }
 
   get hasTickSubscribers() {
