@@ -16,7 +16,7 @@ import { EmbeddedJobs } from "./jobs/embedded.js";
 import { fileMailSender, logMailSender } from "../schema/identity/mail.js";
 import { RateLimits } from "../schema/identity/rate-limits.js";
 import { CredentialStamps } from "../schema/identity/stamps.js";
-import { RedisWatch } from "./redis-watch.js";
+import { watchRedis, type Watch } from "./watch.js";
 import { REDIS_COMMAND_TIMEOUT_MS, type Config } from "./config.js";
 import { log } from "../schema/common/log.js";
 import { startEmbeddedPostgres } from "./db/embedded.js";
@@ -30,7 +30,7 @@ export interface Runtime extends Services {
   /** The embedded runner when there is no Redis: this process runs the jobs. */
   embeddedJobs: EmbeddedJobs | null;
   /** Whether Redis answers, when there is Redis. */
-  redisWatch: RedisWatch | null;
+  redisWatch: Watch | null;
   /** Jobs by state: waiting, active, delayed, failed. */
   jobCounts: () => Promise<Record<string, number>>;
   /** Called each time the pub/sub connection to Redis comes back after being lost. */
@@ -158,7 +158,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   const live = new LiveHubs(db, pubsub, liveSources, config.liveTickMs);
   const mail = { sender: config.mailOutbox ? fileMailSender(config.mailOutbox) : logMailSender, publicUrl: config.publicUrl };
   // The publishing connection also answers ordinary commands, so the limits share it.
-  const watch = redisClients[0] ? new RedisWatch(redisClients[0]) : null;
+  const watch = redisClients[0] ? watchRedis(redisClients[0]) : null;
   const limits = new RateLimits(config.rateLimits, watch && { client: redisClients[0], watch });
 
   return {

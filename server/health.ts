@@ -1,7 +1,9 @@
 // What /healthz reports and what ingestion asks before accepting events: whether PostgreSQL and
-// Redis answer right now. Cached for a moment so a busy balancer or ingestion burst costs one ping.
+// Redis answer right now, as their watches see it (platform/watch.ts). The embedded database has no
+// watch: it is pinged through its one connection, the answer cached for a moment so a busy balancer or
+// ingestion burst costs one ping.
 import type pg from "pg";
-import type { RedisWatch } from "../platform/redis-watch.js";
+import type { Watch } from "../platform/watch.js";
 
 const CACHE_MS = 500;
 const PING_TIMEOUT_MS = 1000;
@@ -17,11 +19,14 @@ export class Health {
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly redis: RedisWatch | null,
+    /** Watching PostgreSQL from a connection of its own; none for the embedded database, which can't stall. */
+    private readonly databaseWatch: Watch | null,
+    private readonly redis: Watch | null,
   ) {}
 
   /** Whether PostgreSQL answers a query within a second. */
   database(): Promise<boolean> {
+    if (this.databaseWatch) return Promise.resolve(this.databaseWatch.up);
     if (this.databaseUp && Date.now() - this.databaseUp.at < CACHE_MS) return this.databaseUp.value;
     const value = withTimeout(this.pool.query("SELECT 1").then(() => true), PING_TIMEOUT_MS).catch(() => false);
     this.databaseUp = { value, at: Date.now() };

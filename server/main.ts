@@ -5,6 +5,8 @@ import { readConfig } from "../platform/config.js";
 import { createGraphQL } from "./graphql.js";
 import { createHttpServer } from "./http.js";
 import { openRuntime } from "../platform/services.js";
+import { watchDatabase } from "../platform/watch.js";
+import { refuseWhileDown } from "./unavailable.js";
 import { createWebSocketServer } from "./websocket.js";
 import { Health } from "./health.js";
 import { Metrics } from "./metrics.js";
@@ -15,7 +17,9 @@ import { reportMemoryOnSignal } from "./memory-report.js";
 const config = readConfig();
 const runtime = await openRuntime(config);
 const auth = new Authenticator(runtime.db, runtime.pubsub, runtime.limits, runtime.credentialStamps);
-const health = new Health(runtime.pool, runtime.redisWatch);
+const databaseWatch = config.databaseUrl ? watchDatabase(config.databaseUrl) : null;
+if (databaseWatch) refuseWhileDown(runtime.pool, databaseWatch);
+const health = new Health(runtime.pool, databaseWatch, runtime.redisWatch);
 const metrics = new Metrics({
   pool: runtime.pool,
   jobCounts: runtime.jobCounts,
@@ -70,6 +74,7 @@ async function shutdown(signal: string) {
   const drained = drain();
   await websocket.close();
   await drained;
+  databaseWatch?.stop();
   await runtime.close();
   process.exit(0);
 }

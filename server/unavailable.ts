@@ -1,8 +1,10 @@
-// A database or Redis that is down (restarting, failing over) is not a bug: callers get a
+// A database or Redis that is down (restarting, failing over, stalled) is not a bug: callers get a
 // retryable answer (HTTP 503 / GraphQL UNAVAILABLE) instead of a masked internal error.
 import { GraphQLError } from "graphql";
+import type pg from "pg";
+import type { Watch } from "../platform/watch.js";
 
-/** Thrown where we know up front that we can't store what is asked (ingestion while PostgreSQL is down). */
+/** Thrown where we know up front that we can't do what is asked (ingestion while PostgreSQL is down, any statement while it stalls). */
 export class UnavailableError extends Error {
   constructor(message = "The service is briefly unavailable; retry shortly") {
     super(message);
@@ -40,4 +42,24 @@ export function unavailableGraphQLError(overHttp = true): GraphQLError {
   return new GraphQLError(new UnavailableError().message, {
     extensions: { code: "UNAVAILABLE", retryAfter: RETRY_AFTER_SECONDS, ...(http && { http }) },
   });
+}
+
+type ConnectCallback = (error: Error | undefined, client?: pg.PoolClient, release?: (error?: Error) => void) => void;
+
+/**
+ * While the watch says PostgreSQL doesn't answer, the pool hands out no connection: a request is
+ * refused (503, retry) before it has sent anything, instead of waiting for as long as the server
+ * stalls. Statements already sent wait for their answer: the server may yet commit them, and a client
+ * told to retry would do twice what was done once.
+ */
+export function refuseWhileDown(pool: pg.Pool, database: Watch) {
+  // A connection handed back without an error had its statements answered.
+  pool.on("release", (error: Error | undefined) => error || database.answered());
+  const connect = pool.connect.bind(pool) as (callback?: ConnectCallback) => Promise<pg.PoolClient> | undefined;
+  pool.connect = ((callback?: ConnectCallback) => {
+    if (database.up) return connect(callback);
+    const error = new UnavailableError("PostgreSQL is not answering; retry shortly");
+    if (!callback) return Promise.reject(error);
+    process.nextTick(() => callback(error));
+  }) as pg.Pool["connect"];
 }

@@ -239,6 +239,52 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     expect(figures).toMatchObject({ lost: 0, doubled: 0, lostIds: [] });
   });
 
+  it("PostgreSQL stops answering with its connections open: /healthz says so, new requests are refused at once, one already sent finishes when it answers", async () => {
+    const [a] = stack.urls;
+    const MEMBERS = `{ viewer { workspace { members { nodes { id } } } } }`;
+    const window = { id: "stalled-window", type: "window", timestamp: new Date().toISOString(), duration: 1, pulsetime: 0, data: { app: "Code", title: "stalled" } };
+    for (const _ of [1, 2]) await ok(a, MEMBERS, {}, { token: ws.owner.token }); // a caches the owner's credential
+    const traffic = new Traffic(a, ws.employee.token, writeKey);
+    traffic.start();
+    await new Promise((r) => setTimeout(r, 500));
+    postgres.freeze();
+    let sentBefore: Promise<{ startTimer: { id: string } }> | null = null;
+    try {
+      const frozen = Date.now();
+      // Sent before the stall is noticed: its statements reach the server, so it waits for their
+      // answer rather than being told to retry what may yet be committed.
+      sentBefore = ok(a, START, { d: "sent before the stall was noticed" }, { token: ws.manager.token });
+      const health = await until(() => healthOf(a), ([status]) => status === 503, 3_000);
+      expect(health).toMatchObject([503, { ok: false, database: "down", redis: "up" }]);
+      // Within a second by design; the margin is for a loaded machine.
+      expect(Date.now() - frozen).toBeLessThan(2_500);
+      const asked = Date.now();
+      const [read, work] = await Promise.all([
+        fetch(`${a}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${ws.owner.token}` }, body: JSON.stringify({ query: MEMBERS }) }),
+        fetch(`${a}/api/work/events`, { method: "POST", headers: { authorization: `Bearer ${ws.staff.token}`, "content-type": "application/json" }, body: JSON.stringify({ events: [window] }) }),
+      ]);
+      // Before the watch, both waited for as long as the server stalled.
+      expect(Date.now() - asked).toBeLessThan(1_000);
+      expect([read.status, read.headers.get("retry-after"), (await read.json()).errors?.[0].extensions?.code]).toEqual([503, "2", "UNAVAILABLE"]);
+      expect([work.status, work.headers.get("retry-after"), (await work.json()).code]).toEqual([503, "2", "UNAVAILABLE"]);
+    } finally {
+      postgres.thaw();
+    }
+    const started = await sentBefore!;
+    const recoverMs = await traffic.recovered();
+    await traffic.stop();
+    await traffic.resendRefused();
+    const sql = new pg.Client({ connectionString: stack.databaseUrl! });
+    await sql.connect();
+    const { rows } = await sql.query(`SELECT id FROM "TimeEntry" WHERE description = 'sent before the stall was noticed'`);
+    await sql.end();
+    expect(rows.map((r) => r.id)).toEqual([rowId(started.startTimer.id)]);
+    const figures = await traffic.figures("PostgreSQL stalled (SIGSTOP) and answering again", recoverMs, stack.databaseUrl!);
+    // The traffic's own requests were sent before the stall was noticed: they waited, none failed.
+    expect(traffic.serverErrors).toEqual([]);
+    expect(figures).toMatchObject({ lost: 0, doubled: 0, lostIds: [] });
+  });
+
   it("an API process SIGKILLed mid-request leaves nothing of it written, and the batch sent again is stored once", async () => {
     const api = await stack.startApi({ SEED_DEMO: "false" });
     const member = [rowId(ws.id), rowId(ws.employee2.id)];

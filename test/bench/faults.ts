@@ -62,6 +62,11 @@ export async function faultScenarios(): Promise<Row[]> {
         await pause();
         postgres.start();
       }),
+      await run(`PostgreSQL stalled (SIGSTOP, connections open), answering after ${OUTAGE_MS / 1000} s`, async () => {
+        postgres.freeze();
+        await pause();
+        postgres.thaw();
+      }),
     ];
     return rows.map((f) => ({
       scenario: f.scenario,

@@ -1,6 +1,6 @@
 // Real PostgreSQL and Redis for the test suites, started on loopback when their binaries exist.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, chmodSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, chmodSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,7 +49,19 @@ export interface PostgresServer {
   /** `immediate` is a crash: connections are cut, nothing is flushed politely. */
   stop(mode?: "fast" | "immediate"): void;
   start(): void;
+  /** SIGSTOP to the server and every backend: connections stay open and nothing is answered, as when a host stalls. */
+  freeze(): void;
+  /** SIGCONT: it answers what it was sent meanwhile. */
+  thaw(): void;
   destroy(): void;
+}
+
+/** The postmaster first, so it forks no backend the list would miss; then its children. */
+function signalCluster(pgData: string, signal: "SIGSTOP" | "SIGCONT") {
+  const postmaster = Number(readFileSync(join(pgData, "postmaster.pid"), "utf8").split("\n")[0]);
+  process.kill(postmaster, signal);
+  const children = execFileSync("pgrep", ["-P", String(postmaster)], { encoding: "utf8" }).split("\n").filter(Boolean);
+  for (const pid of children) process.kill(Number(pid), signal);
 }
 
 /**
@@ -69,7 +81,14 @@ export async function startPostgres(dir: string, durable = false): Promise<Postg
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
     stop,
     start,
+    freeze: () => signalCluster(pgData, "SIGSTOP"),
+    thaw: () => signalCluster(pgData, "SIGCONT"),
     destroy() {
+      try {
+        signalCluster(pgData, "SIGCONT");
+      } catch {
+        /* not running */
+      }
       try {
         stop("immediate");
       } catch {
