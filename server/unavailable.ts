@@ -19,9 +19,11 @@ const DRIVER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "Socke
 // PostgreSQL's classes 08 (connection exception) and 57P (operator intervention: shutdown, restart).
 const POSTGRES_CODES = /^(08|57P)/;
 // "is not queryable" and "timeout exceeded when trying to connect" are pg's own: a checked-out client
-// whose connection broke (a transaction on the pool's client), and a pool that can't connect.
+// whose connection broke (a transaction on the pool's client), and a pool that can't connect. The
+// two transaction errors are Prisma's (P2028, whose other cases are bugs): a transaction that could
+// not start within its wait, or outlived its time limit, is rolled back, so trying again is safe.
 const MESSAGES =
-  /Connection terminated|is not queryable|timeout exceeded when trying to connect|ECONNREFUSED|ECONNRESET|EPIPE|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Connection is closed|Stream isn't writeable|MaxRetriesPerRequest|Command timed out|Can't reach database server|Server has closed the connection/i;
+  /Unable to start a transaction in the given time|cannot be executed on an expired transaction|Connection terminated|is not queryable|timeout exceeded when trying to connect|ECONNREFUSED|ECONNRESET|EPIPE|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Connection is closed|Stream isn't writeable|MaxRetriesPerRequest|Command timed out|Can't reach database server|Server has closed the connection/i;
 
 type Inspectable = { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: string; originalCode?: string; code?: string } } }; cause?: unknown; originalError?: unknown };
 

@@ -285,6 +285,38 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     expect(figures).toMatchObject({ lost: 0, doubled: 0, lostIds: [] });
   });
 
+  it("PostgreSQL stalled for longer than a transaction may wait or last: its requests answer 503 and write nothing, and the pool serves on", async () => {
+    const [a] = stack.urls;
+    const ASKED = "asked during a long stall";
+    await ok(a, `{ viewer { role } }`, {}, { token: ws.manager.token }); // a caches the credential
+    postgres.freeze();
+    let answers: { status: number; code?: string }[];
+    try {
+      // More than the pool's 20 connections, sent before the stall is noticed: some wait for a
+      // connection longer than a transaction may (15 s), the others outlive a transaction's 20 s.
+      const asked = Array.from({ length: 25 }, () =>
+        fetch(`${a}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${ws.manager.token}` }, body: JSON.stringify({ query: START, variables: { d: ASKED } }) }).then(
+          async (r) => ({ status: r.status, code: (await r.json()).errors?.[0]?.extensions?.code }),
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 21_000));
+      postgres.thaw();
+      answers = await Promise.all(asked);
+    } finally {
+      postgres.thaw();
+    }
+    expect(answers.filter((a) => a.status !== 503 || a.code !== "UNAVAILABLE")).toEqual([]);
+    const sql = new pg.Client({ connectionString: stack.databaseUrl! });
+    await sql.connect();
+    const { rows } = await sql.query(`SELECT count(*)::int AS n FROM "TimeEntry" WHERE description = $1`, [ASKED]);
+    await sql.end();
+    expect(rows[0].n).toBe(0);
+    // No connection was kept by a transaction given up on: more requests at once than the pool holds
+    // connections all run (a pool short of connections would keep some waiting past their 15 s).
+    const after = await Promise.all(Array.from({ length: 25 }, (_, i) => ok(a, START, { d: `after the long stall ${i}` }, { token: ws.manager.token })));
+    expect(after).toHaveLength(25);
+  }, 60_000);
+
   it("an API process SIGKILLed mid-request leaves nothing of it written, and the batch sent again is stored once", async () => {
     const api = await stack.startApi({ SEED_DEMO: "false" });
     const member = [rowId(ws.id), rowId(ws.employee2.id)];

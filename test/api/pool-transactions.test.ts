@@ -1,7 +1,8 @@
 // A transaction run on a client of the pg pool (heartbeat batches, beat flips) whose connection
 // breaks midway, as when PostgreSQL restarts: the error is one the API answers with 503 UNAVAILABLE
-// (retry), not a 500, and the broken client is dropped rather than handed out again. The settings
-// every connection of the service's pool is given. And reads that must agree seeing one snapshot.
+// (retry), not a 500, and the broken client is dropped rather than handed out again. A Prisma
+// transaction given up on for time is rolled back and answered so too. The settings every
+// connection of the service's pool is given. And reads that must agree seeing one snapshot.
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { describe, expect, inject, it } from "vitest";
@@ -38,6 +39,32 @@ describe.skipIf(!databaseUrl)("a transaction on a pooled client", () => {
       expect(await inTransaction(services, (tx) => tx.$queryRawUnsafe("SELECT 1 AS one"))).toEqual([{ one: 1 }]);
     } finally {
       await admin.end();
+      await pool.end();
+    }
+  });
+
+  it("that outlives its time limit, or can't start within its wait, fails as UNAVAILABLE: it was rolled back, so a retry is safe", async () => {
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+    const db = new PrismaClient({ adapter: new PrismaPg(pool) });
+    try {
+      const failure = (run: Promise<unknown>) => run.then(() => null, (error: unknown) => error as Error);
+      const expired = await failure(
+        db.$transaction(
+          async (tx) => {
+            await tx.$executeRaw`SELECT pg_sleep(0.3)`;
+            await tx.$queryRaw`SELECT 1`;
+          },
+          { timeout: 100 },
+        ),
+      );
+      expect({ message: expired?.message, unavailable: isUnavailable(expired) }).toMatchObject({ message: expect.stringMatching(/expired transaction/), unavailable: true });
+      // The one connection is held by a transaction while another waits for it longer than allowed.
+      const holding = db.$transaction((tx) => tx.$executeRaw`SELECT pg_sleep(0.3)`, { timeout: 5000 });
+      const waited = await failure(db.$transaction((tx) => tx.$queryRaw`SELECT 1`, { maxWait: 50 }));
+      await holding;
+      expect({ message: waited?.message, unavailable: isUnavailable(waited) }).toMatchObject({ message: expect.stringMatching(/Unable to start a transaction/), unavailable: true });
+    } finally {
+      await db.$disconnect();
       await pool.end();
     }
   });
