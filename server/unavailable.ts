@@ -16,8 +16,9 @@ export const RETRY_AFTER_SECONDS = 2;
 
 const PRISMA_CONNECTION_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
 const DRIVER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections", "DatabaseDoesNotExist"]);
-// PostgreSQL's classes 08 (connection exception) and 57P (operator intervention: shutdown, restart).
-const POSTGRES_CODES = /^(08|57P)/;
+// PostgreSQL's classes 08 (connection exception) and 57P (operator intervention: shutdown, restart),
+// and a transaction it rolled back to let others on: a deadlock's victim, a serialization failure.
+const POSTGRES_CODES = /^(08|57P|40P01|40001)/;
 // "is not queryable" and "timeout exceeded when trying to connect" are pg's own: a checked-out client
 // whose connection broke (a transaction on the pool's client), and a pool that can't connect. The
 // two transaction errors are Prisma's (P2028, whose other cases are bugs): a transaction that could

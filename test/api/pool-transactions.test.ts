@@ -69,6 +69,39 @@ describe.skipIf(!databaseUrl)("a transaction on a pooled client", () => {
     }
   });
 
+  it("chosen as a deadlock's victim fails as UNAVAILABLE: it was rolled back, so a retry is safe", async () => {
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+    const db = new PrismaClient({ adapter: new PrismaPg(pool) });
+    const table = `deadlock_${process.pid}_${Date.now()}`;
+    await pool.query(`CREATE TABLE ${table} (id int PRIMARY KEY, n int); INSERT INTO ${table} VALUES (1, 0), (2, 0)`);
+    try {
+      let bothHoldOne: () => void;
+      const held = new Promise<void>((resolve) => {
+        let count = 0;
+        bothHoldOne = () => ++count === 2 && resolve();
+      });
+      // Each takes one row, then waits for the other's: PostgreSQL ends one of them.
+      const crossing = (first: number, second: number) =>
+        db
+          .$transaction(async (tx) => {
+            await tx.$executeRawUnsafe(`UPDATE ${table} SET n = n + 1 WHERE id = ${first}`);
+            bothHoldOne();
+            await held;
+            await tx.$executeRawUnsafe(`UPDATE ${table} SET n = n + 1 WHERE id = ${second}`);
+          })
+          .then(() => null, (error: Error) => error);
+      const failures = (await Promise.all([crossing(1, 2), crossing(2, 1)])).filter((e) => e !== null);
+      expect(failures).toHaveLength(1);
+      expect({ message: failures[0]!.message, unavailable: isUnavailable(failures[0]) }).toMatchObject({ message: expect.stringMatching(/deadlock/i), unavailable: true });
+      // The victim wrote nothing: one row each from the survivor.
+      expect((await pool.query(`SELECT n FROM ${table} ORDER BY id`)).rows).toEqual([{ n: 1 }, { n: 1 }]);
+    } finally {
+      await pool.query(`DROP TABLE ${table}`);
+      await db.$disconnect();
+      await pool.end();
+    }
+  });
+
   it("of the service's pool runs without JIT or parallel workers, on every connection it opens", async () => {
     // Set before the pool hands a connection out, not queued beside the caller's first statement (pg 9 refuses that).
     const warnings: string[] = [];
