@@ -78,24 +78,26 @@ export function watchRedis(redis: Redis): Watch {
  */
 export function watchDatabase(connectionString: string): Watch {
   let client: pg.Client | null = null;
-  const drop = () => {
-    void client?.end().catch(() => {});
-    client = null;
+  const drop = (which: pg.Client | null) => {
+    if (client === which) client = null;
+    void which?.end().catch(() => {});
   };
   return new Watch({
     stalledMs: 1000,
-    close: drop,
+    close: () => drop(client),
     async ping() {
+      let used = client;
       try {
-        if (!client) {
-          client = new pg.Client({ connectionString });
-          // A lost connection also fails the ping in progress, which drops the client.
-          client.on("error", () => {});
-          await client.connect();
+        if (!used) {
+          const fresh = (used = client = new pg.Client({ connectionString, application_name: "sessions health watch" }));
+          // A connection lost between pings is dropped at once, so the next ping opens another
+          // rather than failing on it: a server that answers isn't counted down for a closed socket.
+          fresh.on("error", () => drop(fresh));
+          await fresh.connect();
         }
-        await client.query("SELECT 1");
+        await used.query("SELECT 1");
       } catch (error) {
-        drop();
+        drop(used);
         throw error;
       }
     },
