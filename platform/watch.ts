@@ -71,8 +71,10 @@ export function watchRedis(redis: Redis): Watch {
 }
 
 /**
- * While PostgreSQL doesn't answer for a second, the API refuses new statements (see
- * server/unavailable.ts). The pings go over a connection of their own: through the pool they would
+ * While PostgreSQL doesn't answer for three seconds, the API refuses new statements (see
+ * server/unavailable.ts). Three, not Redis's half second: being down here refuses requests, and on a
+ * machine loaded past its cores (a test suite's, in one run) an idle API's ping went unanswered for
+ * over a second while the server was fine. The pings go over a connection of their own: through the pool they would
  * queue behind its statements, and each one sent while the server stalls would hold a pooled
  * connection until it answers.
  */
@@ -83,7 +85,7 @@ export function watchDatabase(connectionString: string): Watch {
     void which?.end().catch(() => {});
   };
   return new Watch({
-    stalledMs: 1000,
+    stalledMs: 3000,
     close: () => drop(client),
     async ping() {
       let used = client;

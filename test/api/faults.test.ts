@@ -254,10 +254,10 @@ describe.runIf(inject("redisUrl"))("faults", () => {
       // Sent before the stall is noticed: its statements reach the server, so it waits for their
       // answer rather than being told to retry what may yet be committed.
       sentBefore = ok(a, START, { d: "sent before the stall was noticed" }, { token: ws.manager.token });
-      const health = await until(() => healthOf(a), ([status]) => status === 503, 3_000);
+      const health = await until(() => healthOf(a), ([status]) => status === 503, 5_000);
       expect(health).toMatchObject([503, { ok: false, database: "down", redis: "up" }]);
-      // Within a second by design; the margin is for a loaded machine.
-      expect(Date.now() - frozen).toBeLessThan(2_500);
+      // Within three seconds by design; the margin is for a loaded machine.
+      expect(Date.now() - frozen).toBeLessThan(4_500);
       const asked = Date.now();
       const [read, work] = await Promise.all([
         fetch(`${a}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${ws.owner.token}` }, body: JSON.stringify({ query: MEMBERS }) }),
