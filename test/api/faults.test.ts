@@ -292,8 +292,8 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     postgres.freeze();
     let answers: { status: number; code?: string }[];
     try {
-      // More than the pool's 20 connections, sent before the stall is noticed: some wait for a
-      // connection longer than a transaction may (15 s), the others outlive a transaction's 20 s.
+      // More than the pool's 20 connections, sent before the stall is noticed. Each waits longer than
+      // a transaction may wait to start (15 s): for a connection, or with one, for its BEGIN's answer.
       const asked = Array.from({ length: 25 }, () =>
         fetch(`${a}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${ws.manager.token}` }, body: JSON.stringify({ query: START, variables: { d: ASKED } }) }).then(
           async (r) => ({ status: r.status, code: (await r.json()).errors?.[0]?.extensions?.code }),
@@ -305,7 +305,7 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     } finally {
       postgres.thaw();
     }
-    expect(answers.filter((a) => a.status !== 503 || a.code !== "UNAVAILABLE")).toEqual([]);
+    expect(answers.filter((answer) => answer.status !== 503 || answer.code !== "UNAVAILABLE")).toEqual([]);
     const sql = new pg.Client({ connectionString: stack.databaseUrl! });
     await sql.connect();
     const { rows } = await sql.query(`SELECT count(*)::int AS n FROM "TimeEntry" WHERE description = $1`, [ASKED]);
