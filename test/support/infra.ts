@@ -56,12 +56,18 @@ export interface PostgresServer {
   destroy(): void;
 }
 
-/** The postmaster first, so it forks no backend the list would miss; then its children. */
+/**
+ * Stopping, the postmaster goes first, so it forks no backend the list would miss; resuming, it goes
+ * last, so it neither forks a backend the list would catch already gone nor reaps one before its
+ * signal. Meanwhile a backend that exits stays listed (a zombie until the postmaster waits for it), so
+ * signalling it still succeeds.
+ */
 function signalCluster(pgData: string, signal: "SIGSTOP" | "SIGCONT") {
   const postmaster = Number(readFileSync(join(pgData, "postmaster.pid"), "utf8").split("\n")[0]);
-  process.kill(postmaster, signal);
+  if (signal === "SIGSTOP") process.kill(postmaster, signal);
   const children = execFileSync("pgrep", ["-P", String(postmaster)], { encoding: "utf8" }).split("\n").filter(Boolean);
   for (const pid of children) process.kill(Number(pid), signal);
+  if (signal === "SIGCONT") process.kill(postmaster, signal);
 }
 
 /**
