@@ -14,6 +14,7 @@ export class Watch {
   private answering = true;
   private pingSentAt: number | null = null;
   private unansweredChecks = 0;
+  private readonly whenStalled = new Set<() => void>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -37,12 +38,26 @@ export class Watch {
     if (this.pingSentAt !== null) this.pingSentAt = Date.now();
   }
 
+  /** Calls `listener` once, when the store is next found stalled or failing; the function returned cancels it. */
+  onceStalled(listener: () => void): () => void {
+    this.whenStalled.add(listener);
+    return () => this.whenStalled.delete(listener);
+  }
+
+  private stalled() {
+    if (!this.answering) return;
+    this.answering = false;
+    const listeners = [...this.whenStalled];
+    this.whenStalled.clear();
+    for (const listener of listeners) listener();
+  }
+
   private check() {
     if (this.pingSentAt !== null) {
       // Counted in checks as well as in time: when this process's event loop was held up, the answer
       // may be waiting unread behind this timer, and the loop reads it before the next check.
       this.unansweredChecks++;
-      if (Date.now() - this.pingSentAt > this.store.stalledMs && this.unansweredChecks >= 2) this.answering = false;
+      if (Date.now() - this.pingSentAt > this.store.stalledMs && this.unansweredChecks >= 2) this.stalled();
       return;
     }
     this.unansweredChecks = 0;
@@ -51,7 +66,7 @@ export class Watch {
       .ping()
       .then(
         () => (this.answering = true),
-        () => (this.answering = false),
+        () => this.stalled(),
       )
       .finally(() => (this.pingSentAt = null));
   }

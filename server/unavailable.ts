@@ -52,17 +52,28 @@ type ConnectCallback = (error: Error | undefined, client?: pg.PoolClient, releas
 /**
  * While the watch says PostgreSQL doesn't answer, the pool hands out no connection: a request is
  * refused (503, retry) before it has sent anything, instead of waiting for as long as the server
- * stalls. Statements already sent wait for their answer: the server may yet commit them, and a client
- * told to retry would do twice what was done once.
+ * stalls. That includes one already waiting for a connection when the stall is noticed (all of them
+ * held by statements the stall keeps unanswered): it is refused then, and the connection it would have
+ * had goes straight back. Statements already sent wait for their answer: the server may yet commit
+ * them, and a client told to retry would do twice what was done once.
  */
 export function refuseWhileDown(pool: pg.Pool, database: Watch) {
   // A connection handed back without an error had its statements answered.
   pool.on("release", (error: Error | undefined) => error || database.answered());
-  const connect = pool.connect.bind(pool) as (callback?: ConnectCallback) => Promise<pg.PoolClient> | undefined;
+  const connect = pool.connect.bind(pool) as (callback: ConnectCallback) => void;
+  const refusal = () => new UnavailableError("PostgreSQL is not answering; retry shortly");
   pool.connect = ((callback?: ConnectCallback) => {
-    if (database.up) return connect(callback);
-    const error = new UnavailableError("PostgreSQL is not answering; retry shortly");
-    if (!callback) return Promise.reject(error);
-    process.nextTick(() => callback(error));
+    if (!callback) return new Promise((resolve, reject) => pool.connect((error, client) => (error ? reject(error) : resolve(client!))));
+    if (!database.up) return void process.nextTick(() => callback(refusal()));
+    let refused = false;
+    const stopWaiting = database.onceStalled(() => {
+      refused = true;
+      callback(refusal());
+    });
+    connect((error, client, release) => {
+      stopWaiting();
+      if (!refused) return callback(error, client, release);
+      if (client) release?.();
+    });
   }) as pg.Pool["connect"];
 }

@@ -294,13 +294,15 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     const ASKED = "asked during a long stall";
     await ok(a, `{ viewer { role } }`, {}, { token: ws.manager.token }); // a caches the credential
     postgres.freeze();
-    let answers: { status: number; code?: string }[];
+    let answers: { status: number; code?: string; ms: number }[];
     try {
-      // More than the pool's 20 connections, sent before the stall is noticed. Each waits longer than
-      // a transaction may wait to start (15 s): for a connection, or with one, for its BEGIN's answer.
+      // More than the pool's 20 connections, sent before the stall is noticed. Those with a connection
+      // wait for their BEGIN's answer longer than a transaction may wait to start (15 s); the others
+      // wait for a connection until the stall is noticed.
+      const sent = Date.now();
       const asked = Array.from({ length: 25 }, () =>
         fetch(`${a}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${ws.manager.token}` }, body: JSON.stringify({ query: START, variables: { d: ASKED } }) }).then(
-          async (r) => ({ status: r.status, code: (await r.json()).errors?.[0]?.extensions?.code }),
+          async (r) => ({ status: r.status, code: (await r.json()).errors?.[0]?.extensions?.code, ms: Date.now() - sent }),
         ),
       );
       await new Promise((r) => setTimeout(r, 21_000));
@@ -310,6 +312,9 @@ describe.runIf(inject("redisUrl"))("faults", () => {
       postgres.thaw();
     }
     expect(answers.filter((answer) => answer.status !== 503 || answer.code !== "UNAVAILABLE")).toEqual([]);
+    // Waiting for a connection, a request has sent nothing: refused once the stall is noticed (3 s),
+    // not kept for the transaction's 15 s.
+    expect(answers.filter((answer) => answer.ms < 10_000).length).toBeGreaterThanOrEqual(5);
     expect(await entriesDescribed(ASKED)).toEqual([]);
     // No connection was kept by a transaction given up on: more requests at once than the pool holds
     // connections all run (a pool short of connections would keep some waiting past their 15 s).

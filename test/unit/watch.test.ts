@@ -106,3 +106,24 @@ it("a store that isn't connected is down whatever its pings say", async () => {
     watch.stop();
   }
 });
+
+it("tells whoever waits on it when it finds a stall, once each, and not those who stopped waiting", async () => {
+  const watch = new Watch({ ping: () => new Promise<void>(() => {}), stalledMs: STALLED_MS });
+  const told: string[] = [];
+  watch.onceStalled(() => told.push("first"));
+  const stopWaiting = watch.onceStalled(() => told.push("stopped waiting"));
+  stopWaiting();
+  try {
+    await sleep(250 + STALLED_MS + 600);
+    expect(watch.up).toBe(false);
+    expect(told).toEqual(["first"]);
+    // Answered some other way, then stalled again: only the one waiting since is told.
+    watch.answered();
+    watch.onceStalled(() => told.push("second"));
+    await sleep(STALLED_MS + 600);
+    expect(watch.up).toBe(false);
+    expect(told).toEqual(["first", "second"]);
+  } finally {
+    watch.stop();
+  }
+});
