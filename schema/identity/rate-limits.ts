@@ -69,21 +69,43 @@ export class RateLimits {
     const each = (make: (kind: LimitKind) => RateLimiterAbstract) =>
       Object.fromEntries(LIMIT_KINDS.map((kind) => [kind, make(kind)])) as Record<LimitKind, RateLimiterAbstract>;
     this.own = each((kind) => new RateLimiterMemory(options(kind)));
-    // While Redis is away or stalled each process counts on its own instead of holding every request
-    // until Redis is back: limits stay in force, only not shared for that moment. A command already
-    // out when Redis stopped answering falls back the same way.
-    this.shared = redis && each((kind) => new RateLimiterRedis({ ...options(kind), storeClient: redis.client, rejectIfRedisNotReady: true, insuranceLimiter: this.own[kind] }));
+    this.shared = redis && each((kind) => new RateLimiterRedis({ ...options(kind), storeClient: redis.client, rejectIfRedisNotReady: true }));
     this.watch = redis?.watch ?? null;
   }
 
-  private limiter(kind: LimitKind): RateLimiterAbstract {
-    return this.shared && this.watch?.up ? this.shared[kind] : this.own[kind];
+  /**
+   * Runs `use` on Redis's count, or on this process's own while Redis is away or stalled: limits stay
+   * in force instead of every request waiting for Redis, only not shared for that moment. A command
+   * that fails (out when Redis stopped answering) falls back the same way. `shared` says which ran.
+   */
+  private async count<T>(kind: LimitKind, use: (limiter: RateLimiterAbstract) => Promise<T>): Promise<{ value: T; shared: boolean }> {
+    if (this.shared && this.watch?.up) {
+      try {
+        return { value: await use(this.shared[kind]), shared: true };
+      } catch (error) {
+        if (error instanceof RateLimiterRes) throw error; // spent: an answer, not a failure
+      }
+    }
+    return { value: await use(this.own[kind]), shared: false };
+  }
+
+  /**
+   * Refuses when Redis's count and what this process counted on its own while Redis couldn't, still in
+   * its window, have together spent the limit: the latter isn't in Redis's count, and without it an
+   * outage would hand every key a fresh budget. `counted` includes this use when `counting`.
+   */
+  private async refuseWithOwnCount(kind: LimitKind, key: string, counted: RateLimiterRes | null, counting: boolean) {
+    const own = await this.own[kind].get(key);
+    if (!own) return;
+    const spent = (counted?.consumedPoints ?? 0) + own.consumedPoints;
+    if (counting ? spent > this.settings[kind].points : spent >= this.settings[kind].points) throw refusal(own);
   }
 
   /** Counts one use; throws RateLimitedError once the limit is spent. */
   async consume(kind: LimitKind, key: string): Promise<void> {
     try {
-      await this.limiter(kind).consume(key);
+      const { value, shared } = await this.count(kind, (limiter) => limiter.consume(key));
+      if (shared) await this.refuseWithOwnCount(kind, key, value, true);
     } catch (error) {
       throw error instanceof RateLimiterRes ? refusal(error) : error;
     }
@@ -91,22 +113,25 @@ export class RateLimits {
 
   /** Throws when the limit is already spent, without counting this attempt. */
   async check(kind: LimitKind, key: string): Promise<void> {
-    const res = await this.limiter(kind).get(key);
-    if (res && res.consumedPoints >= this.settings[kind].points) throw refusal(res);
+    const { value, shared } = await this.count(kind, (limiter) => limiter.get(key));
+    if (value && value.consumedPoints >= this.settings[kind].points) throw refusal(value);
+    if (shared) await this.refuseWithOwnCount(kind, key, value, false);
   }
 
   /** Counts a failure after the fact (the attempt itself was already answered). */
   async penalise(kind: LimitKind, key: string): Promise<void> {
-    await this.limiter(kind).penalty(key, 1);
+    await this.count(kind, (limiter) => limiter.penalty(key, 1));
   }
 
   /** Gives back one counted use (an attempt counted up front that turned out not to count). */
   async reward(kind: LimitKind, key: string): Promise<void> {
-    await this.limiter(kind).reward(key, 1);
+    await this.count(kind, (limiter) => limiter.reward(key, 1));
   }
 
+  /** Clears the key's count, what this process counted on its own included. */
   async reset(kind: LimitKind, key: string): Promise<void> {
-    await this.limiter(kind).delete(key);
+    const { shared } = await this.count(kind, (limiter) => limiter.delete(key));
+    if (shared) await this.own[kind].delete(key);
   }
 
   /**

@@ -17,6 +17,7 @@ import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 type Board = { liveBoard: { sessions: { id: string }[] } };
 const BOARD = `subscription { liveBoard { sessions { id } } }`;
 const START = `mutation($d: String!) { startTimer(input: { description: $d }) { ... on TimeEntry { id } } }`;
+const SIGN_IN = `mutation($e: String!, $p: String!) { signIn(input: { email: $e, password: $p }) { __typename } }`;
 
 describe.runIf(inject("redisUrl"))("faults", () => {
   let dir: string;
@@ -163,6 +164,31 @@ describe.runIf(inject("redisUrl"))("faults", () => {
       redis.thaw();
     }
     await board.dispose();
+  });
+
+  it("Redis stalled: the sign-in failures an API process counted meanwhile still count once Redis answers", async () => {
+    const [a] = stack.urls;
+    const email = "guessed@test.example";
+    const guess = async () => {
+      const res = await fetch(`${a}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: SIGN_IN, variables: { e: email, p: "wrong" } }) });
+      const body = await res.json();
+      return body.data?.signIn?.__typename ?? body.errors?.[0]?.extensions?.code;
+    };
+    const guesses = async (n: number) => {
+      const results: string[] = [];
+      for (let i = 0; i < n; i++) results.push(await guess());
+      return results;
+    };
+    redis.freeze();
+    try {
+      await until(() => healthOf(a), ([, report]) => report.redis === "down", 3_000);
+      expect(await guesses(6)).toEqual(Array(6).fill("ValidationError"));
+    } finally {
+      redis.thaw();
+    }
+    await until(() => healthOf(a), ([, report]) => report.redis === "up");
+    // Redis has none of the six: the account's budget of ten has four left, not ten.
+    expect(await guesses(5)).toEqual([...Array(4).fill("ValidationError"), "RATE_LIMITED"]);
   });
 
   it("Redis dies with a request's commands unanswered: the request is answered while Redis is away", async () => {
