@@ -89,9 +89,9 @@ export function watchRedis(redis: Redis): Watch {
  * While PostgreSQL doesn't answer for three seconds, the API refuses new statements (see
  * server/unavailable.ts). Three, not Redis's half second: being down here refuses requests, and on a
  * machine loaded past its cores (a test suite's, in one run) an idle API's ping went unanswered for
- * over a second while the server was fine. The pings go over a connection of their own: through the pool they would
- * queue behind its statements, and each one sent while the server stalls would hold a pooled
- * connection until it answers.
+ * over a second while the server was fine. The pings go over a connection of their own: through the
+ * pool they would queue behind its statements, and each one sent while the server stalls would hold
+ * a pooled connection until it answers.
  */
 export function watchDatabase(connectionString: string): Watch {
   let client: pg.Client | null = null;
