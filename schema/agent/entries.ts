@@ -5,7 +5,8 @@ import { can, mayActFor, personInScope, rowsWhere } from "../common/policy.js";
 import type { Context, Viewer } from "../common/context.js";
 import { lockInvoicing } from "../common/locks.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
-import { InvoiceRef } from "../billing/types.js";
+import { billingLine, InvoiceRef } from "../billing/types.js";
+import { invoiceBilling } from "../billing/service.js";
 import { UserRef } from "../identity/types.js";
 import { workspaceDisplay } from "../identity/rules.js";
 import { ClientRef, ProjectRef } from "../clients/types.js";
@@ -14,12 +15,14 @@ import { checkEntry, checkEntryChange, weeklyTotals, type WeekTotal } from "./ru
 import { TimeEntryRef } from "./timer.js";
 
 builder.objectFields(TimeEntryRef, (t) => ({
-  billed: t.boolean({ resolve: (e) => e.invoiceId !== null }),
+  billed: t.boolean({ resolve: async (e, _a, ctx) => (await billingLine(ctx, "timeEntryId", e.id)) !== null }),
   invoice: t.field({
     type: InvoiceRef,
     nullable: true,
-    resolve: (e, _a, ctx) =>
-      e.invoiceId && can(ctx.viewer, "billing.manage") ? ctx.db.invoice.findUnique({ where: { id: e.invoiceId } }) : null,
+    resolve: async (e, _a, ctx) => {
+      const line = can(ctx.viewer, "billing.manage") ? await billingLine(ctx, "timeEntryId", e.id) : null;
+      return line && ctx.db.invoice.findUnique({ where: { id: line.invoiceId } });
+    },
   }),
 }));
 
@@ -58,7 +61,7 @@ function entriesWhere(viewer: Viewer, f: typeof EntryFilter.$inferInput): Prisma
     projectId: f.projectId?.id,
     project: f.clientId ? { clientId: f.clientId.id } : undefined,
     startedAt: { gte: f.from ?? undefined, lt: f.to ?? undefined },
-    invoiceId: f.billed == null ? undefined : f.billed ? { not: null } : null,
+    invoiceLines: f.billed == null ? undefined : f.billed ? { some: { voided: false } } : { none: { voided: false } },
   };
 }
 
@@ -154,8 +157,8 @@ async function updateEntry(ctx: Context, changes: EntryChanges) {
     const entry = await tx.timeEntry.findFirst({ where: { id: changes.id, workspaceId: viewer.workspaceId } });
     if (!entry || !mayActFor(viewer, entry.userId, "agent.track", "billing.manage")) throw new NotFoundError("Time entry");
     if (!entry.endedAt) throw new ConflictError("Stop the timer first", [encodeGlobalID("TimeEntry", entry.id)]);
-    if (entry.invoiceId) {
-      const invoice = await tx.invoice.findUniqueOrThrow({ where: { id: entry.invoiceId } });
+    const invoice = await invoiceBilling(tx, entry.id);
+    if (invoice) {
       throw new ConflictError(`This entry is on invoice #${invoice.number}; void the invoice to change it`, [encodeGlobalID("Invoice", invoice.id)]);
     }
     // An agent session's entry keeps the session's times (checkEntryChange names the attempt).
@@ -221,7 +224,7 @@ async function deleteEntry(ctx: Context, id: string) {
     const entry = await tx.timeEntry.findFirst({ where: { id, workspaceId: viewer.workspaceId, userId: viewer.userId } });
     if (!entry) throw new NotFoundError("Time entry");
     if (!entry.endedAt) throw new ConflictError("Stop the timer first", [encodeGlobalID("TimeEntry", entry.id)]);
-    if (entry.invoiceId) throw new ConflictError("This entry is billed; void its invoice first", [encodeGlobalID("TimeEntry", entry.id)]);
+    if (await invoiceBilling(tx, entry.id)) throw new ConflictError("This entry is billed; void its invoice first", [encodeGlobalID("TimeEntry", entry.id)]);
     await tx.timeEntry.delete({ where: { id: entry.id } });
     return entry;
   });

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { Prisma } from "../../prisma/generated/client.js";
 import type { Db } from "../common/context.js";
-import { inTransaction, readRows, type Database, type RawTx } from "../common/transactions.js";
+import { databaseCause, inTransaction, readRows, type Database, type RawTx } from "../common/transactions.js";
 import { lockVisitors } from "../common/locks.js";
 import { linkIdentities, type Visit } from "./identities.js";
 import { ensurePartitions } from "./partitions.js";
@@ -236,17 +236,6 @@ async function insertEvents(tx: RawTx, app: IngestingApp, events: AnalyticsEvent
 
 /** Thrown inside a transaction that assumed none of its events were stored yet and found some were: it is rolled back. */
 class SeenBefore extends Error {}
-
-type PrismaCause = { originalCode?: string; originalMessage?: string; constraint?: { index?: string } };
-type PgError = { code?: unknown; message?: unknown; constraint?: unknown };
-
-/** PostgreSQL's error code, message and constraint, as pg throws them or inside Prisma's error (no pool). */
-function databaseCause(error: unknown): { code?: unknown; message?: unknown; constraint?: unknown } {
-  const prisma = (error as { meta?: { driverAdapterError?: { cause?: PrismaCause } } }).meta?.driverAdapterError?.cause;
-  if (prisma) return { code: prisma.originalCode, message: prisma.originalMessage, constraint: prisma.constraint?.index };
-  const { code, message, constraint } = error as PgError;
-  return { code, message, constraint };
-}
 
 /** The key of event ids refused a row. */
 function storedBefore(error: unknown) {

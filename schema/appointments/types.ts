@@ -7,6 +7,7 @@ import { builder } from "../builder.js";
 import { rowsWhere, rowVisible } from "../common/policy.js";
 import { NotFoundError, ValidationError } from "../common/errors.js";
 import { ClientRef } from "../clients/types.js";
+import { billingLine } from "../billing/types.js";
 import { localId } from "../common/input-limits.js";
 import { UserRef } from "../identity/types.js";
 import { FieldDefinitionRef, FieldTargetEnum, listDefinitions } from "./fields.js";
@@ -111,7 +112,7 @@ builder.node(AppointmentRef, {
       description: "The recurring series this session was created in.",
       resolve: (a, _x, ctx) => (a.seriesId ? ctx.db.appointmentSeries.findUnique({ where: { id: a.seriesId } }) : null),
     }),
-    invoiced: t.boolean({ description: "Billed on an invoice that is not void.", resolve: (a) => a.invoiceId !== null }),
+    invoiced: t.boolean({ description: "Billed on an invoice that is not void.", resolve: async (a, _x, ctx) => (await billingLine(ctx, "appointmentId", a.id)) !== null }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
   }),

@@ -3,6 +3,7 @@ import { Prisma } from "../../prisma/generated/client.js";
 import type { Services, Tx } from "../common/context.js";
 import { ConflictError, NotFoundError } from "../common/errors.js";
 import { lockInvoicing } from "../common/locks.js";
+import { databaseCause } from "../common/transactions.js";
 import { billingSettings, invoiceTotals, type BillingSettings, type Period, type Rounding } from "./rules.js";
 
 /** Reserves `count` consecutive invoice numbers; rolled back with the transaction, so no gaps. */
@@ -25,6 +26,9 @@ function roundSecondsSql(seconds: Prisma.Sql, rounding: Rounding): Prisma.Sql {
 
 /** `lineAmount` of rules.ts in SQL: rate x seconds / 3600 rounded half up, in numeric so nothing overflows 64 bits. */
 const lineAmountSql = (seconds: Prisma.Sql, rateCents: Prisma.Sql) => Prisma.sql`div(2 * ${rateCents}::numeric * ${seconds} + 3600, 7200)::bigint`;
+
+/** No line that is not void bills the item (the partial unique indexes on InvoiceLine serve this). */
+const unbilled = (item: Prisma.Sql) => Prisma.sql`NOT EXISTS (SELECT 1 FROM "InvoiceLine" WHERE ${item} AND NOT voided)`;
 
 /**
  * Fills the transaction's `billable` table with everything to bill, priced: ended time entries with a
@@ -49,14 +53,14 @@ async function collectBillable(tx: Tx, workspaceId: string, period: Period, clie
       SELECT e.id, e."startedAt" AS started_at, p."clientId" AS client_id, p.currency, e.id AS time_entry_id, NULL::uuid AS appointment_id,
         COALESCE(NULLIF(e.description, ''), p.name) AS description, e."durationSeconds" AS seconds, p."hourlyRate" AS rate_cents, true AS by_hour
       FROM "TimeEntry" e JOIN "Project" p ON p.id = e."projectId"
-      WHERE e."workspaceId" = ${workspaceId}::uuid AND e."invoiceId" IS NULL AND e."endedAt" IS NOT NULL AND e."durationSeconds" > 0
+      WHERE e."workspaceId" = ${workspaceId}::uuid AND ${unbilled(Prisma.sql`"timeEntryId" = e.id`)} AND e."endedAt" IS NOT NULL AND e."durationSeconds" > 0
         AND e."startedAt" >= ${period.start}::timestamptz AND e."startedAt" < ${period.end}::timestamptz
         AND (${client}::uuid IS NULL OR p."clientId" = ${client}::uuid)
       UNION ALL
       SELECT a.id, a."startsAt", a."clientId", s.currency, NULL, a.id,
         s.name || ': ' || a.name, a."durationMinutes" * 60, s."priceCents", s.pricing = 'per_hour'
       FROM "Appointment" a JOIN "AppointmentService" s ON s.id = a."serviceId"
-      WHERE a."workspaceId" = ${workspaceId}::uuid AND a."invoiceId" IS NULL AND a.status = 'completed'
+      WHERE a."workspaceId" = ${workspaceId}::uuid AND ${unbilled(Prisma.sql`"appointmentId" = a.id`)} AND a.status = 'completed'
         AND a."startsAt" >= ${period.start}::timestamptz AND a."startsAt" < ${period.end}::timestamptz
         AND (${client}::uuid IS NULL OR a."clientId" = ${client}::uuid)
     ) b CROSS JOIN LATERAL (SELECT ${quantity} AS quantity) q`;
@@ -113,28 +117,24 @@ interface Target {
 }
 
 /**
- * Writes the billable items as lines of their targets, numbered after the lines already there, and
- * claims each item for its invoice. Compare-and-set: an item is billed at most once, so anything
- * taken meanwhile rolls it all back.
+ * Writes the billable items as lines of their targets, numbered after the lines already there. A
+ * line bills its item: the database keeps an item on one line that is not void, and refuses a line
+ * for an item deleted meanwhile, so either rolls it all back.
  */
 async function writeLines(tx: Tx, targets: Target[]) {
-  const [written] = await tx.$queryRaw<{ lines: number; claimed: number }[]>`
-    WITH target AS (
-      SELECT * FROM unnest(${targets.map((t) => t.clientId)}::uuid[], ${targets.map((t) => t.currency)}::text[],
-        ${targets.map((t) => t.invoiceId)}::uuid[], ${targets.map((t) => t.lines)}::int[]) AS t(client_id, currency, invoice_id, lines)
-    ), line AS (
+  try {
+    await tx.$executeRaw`
       INSERT INTO "InvoiceLine" (id, "invoiceId", position, "timeEntryId", "appointmentId", description, date, "quantitySeconds", "rateCents", "amountCents")
       SELECT gen_random_uuid(), t.invoice_id, t.lines + row_number() OVER (PARTITION BY t.invoice_id ORDER BY b.seq),
         b.time_entry_id, b.appointment_id, b.description, b.date, b.quantity_seconds, b.rate_cents, b.amount_cents
-      FROM billable b JOIN target t USING (client_id, currency)
-      RETURNING "invoiceId", "timeEntryId", "appointmentId"
-    ), entry AS (
-      UPDATE "TimeEntry" e SET "invoiceId" = l."invoiceId" FROM line l WHERE e.id = l."timeEntryId" AND e."invoiceId" IS NULL RETURNING 1
-    ), session AS (
-      UPDATE "Appointment" a SET "invoiceId" = l."invoiceId" FROM line l WHERE a.id = l."appointmentId" AND a."invoiceId" IS NULL RETURNING 1
-    )
-    SELECT (SELECT count(*) FROM line)::int AS lines, ((SELECT count(*) FROM entry) + (SELECT count(*) FROM session))::int AS claimed`;
-  if (written.claimed !== written.lines) throw new ConflictError("Entries changed while invoicing; try again");
+      FROM billable b JOIN unnest(${targets.map((t) => t.clientId)}::uuid[], ${targets.map((t) => t.currency)}::text[],
+        ${targets.map((t) => t.invoiceId)}::uuid[], ${targets.map((t) => t.lines)}::int[]) AS t(client_id, currency, invoice_id, lines)
+        USING (client_id, currency)`;
+  } catch (error) {
+    const { code } = databaseCause(error);
+    if (code === "23505" || code === "23503") throw new ConflictError("Entries changed while invoicing; try again");
+    throw error;
+  }
 }
 
 /**
@@ -178,6 +178,12 @@ export async function generateInvoices(services: Services, workspaceId: string, 
     { timeout: 120_000 },
   );
 }
+
+/** The invoice that bills a time entry (its line's, while that invoice is not void); null while the entry is unbilled. */
+export function invoiceBilling(tx: Tx, timeEntryId: string) {
+  return tx.invoice.findFirst({ where: { lines: { some: { timeEntryId, voided: false } } } });
+}
+
 const TRANSITIONS: Record<string, string[]> = { draft: ["issued", "void"], issued: ["paid", "void"], paid: [], void: [] };
 
 /** draft -> issued -> paid; draft or issued -> void, which releases the entries for billing again. */
@@ -190,8 +196,7 @@ export async function setInvoiceStatus(services: Services, workspaceId: string, 
       throw new ConflictError(`A ${invoice.status} invoice can't become ${to}`, []);
     }
     if (to === "void") {
-      await tx.timeEntry.updateMany({ where: { invoiceId: id }, data: { invoiceId: null } });
-      await tx.appointment.updateMany({ where: { invoiceId: id }, data: { invoiceId: null } });
+      await tx.invoiceLine.updateMany({ where: { invoiceId: id }, data: { voided: true } });
     }
     return tx.invoice.update({
       where: { id },

@@ -11,6 +11,7 @@ import { billingSettings, datesPeriod, type Rounding } from "./rules.js";
 import { generateInvoices, setInvoiceStatus } from "./service.js";
 import { upperSnake } from "../common/enums.js";
 import { childrenOf } from "../common/batched-db.js";
+import type { Context } from "../common/context.js";
 
 const InvoiceStatusEnum = builder.enumType("InvoiceStatus", { values: upperSnake(["draft", "issued", "paid", "void"]) });
 const RoundingModeEnum = builder.enumType("RoundingMode", {
@@ -29,6 +30,21 @@ const InvoiceLineRef = builder.objectRef<InvoiceLine>("InvoiceLine").implement({
 });
 
 export const InvoiceRef = builder.objectRef<Invoice>("Invoice");
+
+/**
+ * The line that bills a time entry or client session, on an invoice that is not void (null while it
+ * is unbilled); the items of a list are looked up together (childrenOf).
+ */
+export async function billingLine(ctx: Context, item: "timeEntryId" | "appointmentId", id: string): Promise<InvoiceLine | null> {
+  const [line] = await childrenOf(
+    ctx,
+    `InvoiceLine.${item}`,
+    id,
+    (ids) => ctx.db.invoiceLine.findMany({ where: { [item]: { in: ids }, voided: false } }),
+    (l) => l[item]!,
+  );
+  return line ?? null;
+}
 
 builder.node(InvoiceRef, {
   id: { resolve: (i) => i.id },

@@ -168,3 +168,14 @@ async function readSideBySide(pool: pg.Pool, queue: Prisma.Sql[]): Promise<unkno
     }
   });
 }
+
+type PrismaCause = { originalCode?: string; originalMessage?: string; constraint?: { index?: string } };
+type PgError = { code?: unknown; message?: unknown; constraint?: unknown };
+
+/** PostgreSQL's error code, message and constraint, as pg throws them or inside Prisma's error (no pool). */
+export function databaseCause(error: unknown): { code?: unknown; message?: unknown; constraint?: unknown } {
+  const prisma = (error as { meta?: { driverAdapterError?: { cause?: PrismaCause } } }).meta?.driverAdapterError?.cause;
+  if (prisma) return { code: prisma.originalCode, message: prisma.originalMessage, constraint: prisma.constraint?.index };
+  const { code, message, constraint } = error as PgError;
+  return { code, message, constraint };
+}

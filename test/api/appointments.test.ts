@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
-import { gql, ok, signIn, tokenFor } from "../support/client.js";
+import pg from "pg";
+import { gql, ok, rowId, signIn, tokenFor } from "../support/client.js";
 import { calendar, instant, isoDate, withOffset, type Day } from "../support/dates.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { until } from "../support/until.js";
 import { newWorkspace } from "../support/workspace.js";
 
 let stack: Stack;
@@ -458,8 +460,10 @@ describe("attachments", () => {
 });
 
 describe("invoices from sessions", () => {
+  const SERVICE = `mutation($i: AppointmentServiceInput!) { saveAppointmentService(input: { service: $i }) { ... on AppointmentService { id } ${ERR} } }`;
+  const INVOICE = `mutation($c: ID!) { createInvoice(input: { clientId: $c, from: "${date(P.startOf("month"))}", to: "${date(P.endOf("month"))}" }) { ... on MutationCreateInvoiceSuccess { data { id currency totalCents lines { description quantitySeconds rateCents amountCents } } } ${PLAIN_ERR} } }`;
+
   it("bills completed sessions by their service's price per session or per hour, once, and keeps lines when a session is deleted", async () => {
-    const SERVICE = `mutation($i: AppointmentServiceInput!) { saveAppointmentService(input: { service: $i }) { ... on AppointmentService { id } ${ERR} } }`;
     const physio = (await ok(url, SERVICE, { i: { name: "Manual therapy", pricing: "PER_SESSION", priceCents: 8000, currency: "EUR" } }, { token: owner })).saveAppointmentService.id;
     const coaching = (await ok(url, SERVICE, { i: { name: "Coaching", pricing: "PER_HOUR", priceCents: 12000, currency: "EUR" } }, { token: owner })).saveAppointmentService.id;
     const badService = await ok(url, SERVICE, { i: { name: " ", pricing: "PER_HOUR", priceCents: -1, currency: "EURO" } }, { token: owner });
@@ -472,7 +476,6 @@ describe("invoices from sessions", () => {
     await book("Upcoming", date(P, 2), 60, physio, "SCHEDULED");
     await book("No service", date(P, 3), 60, null, "COMPLETED");
 
-    const INVOICE = `mutation($c: ID!) { createInvoice(input: { clientId: $c, from: "${date(P.startOf("month"))}", to: "${date(P.endOf("month"))}" }) { ... on MutationCreateInvoiceSuccess { data { id currency totalCents lines { description quantitySeconds rateCents amountCents } } } ${PLAIN_ERR} } }`;
     // Two managers invoicing at once: the sessions are billed on one invoice only.
     const [a, b] = await Promise.all([ok(url, INVOICE, { c: payer }, { token: owner }), ok(url, INVOICE, { c: payer }, { token: lisa })]);
     const invoices = [...a.createInvoice.data, ...b.createInvoice.data];
@@ -491,5 +494,34 @@ describe("invoices from sessions", () => {
     await ok(url, `mutation($id: ID!) { deleteAppointment(input: { id: $id }) { __typename } }`, { id: s1 }, { token: owner });
     const kept = await ok(url, `query($id: ID!) { node(id: $id) { ... on Invoice { lines { description } } } }`, { id: invoices[0].id }, { token: owner });
     expect(kept.node.lines.map((l: { description: string }) => l.description)).toEqual(["Manual therapy: Knee", "Coaching: Plan"]);
+  });
+
+  it("refuses an invoice whose session is deleted while its lines are written, writing nothing", async () => {
+    if (!stack.databaseUrl) return; // the embedded database belongs to the server process
+    const service = (await ok(url, SERVICE, { i: { name: "Review", pricing: "PER_SESSION", priceCents: 5000, currency: "EUR" } }, { token: owner })).saveAppointmentService.id;
+    const payer = (await ok(url, CREATE_CLIENT, { n: "Vanishing Client" }, { token: owner })).createClient.id;
+    const session = (await create({ name: "Gone", clientId: payer, serviceId: service, date: date(P, 4), durationMinutes: 30, status: "COMPLETED", fields: { reason: "r" } })).appointment.id;
+    const holder = new pg.Client({ connectionString: stack.databaseUrl });
+    const watcher = new pg.Client({ connectionString: stack.databaseUrl });
+    await Promise.all([holder.connect(), watcher.connect()]);
+    try {
+      // Holding the session's row, the invoice can read the session but not write the line that bills it.
+      await holder.query(`BEGIN`);
+      await holder.query(`SELECT 1 FROM "Appointment" WHERE id = $1 FOR UPDATE`, [rowId(session)]);
+      const invoicing = ok(url, INVOICE, { c: payer }, { token: owner });
+      const { rows: [{ pid }] } = await holder.query(`SELECT pg_backend_pid() AS pid`);
+      const waiting = await until(
+        async () => (await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`, [pid])).rows[0].n,
+        (n) => n > 0,
+      );
+      expect(waiting).toBe(1);
+      await holder.query(`DELETE FROM "Appointment" WHERE id = $1`, [rowId(session)]);
+      await holder.query(`COMMIT`);
+      expect((await invoicing).createInvoice).toMatchObject({ code: "CONFLICT", message: "Entries changed while invoicing; try again" });
+      const invoices = await ok(url, `query($c: ID!) { invoices(first: 10, clientId: $c) { nodes { id } } }`, { c: payer }, { token: owner });
+      expect(invoices.invoices.nodes).toEqual([]);
+    } finally {
+      await Promise.all([holder.end(), watcher.end()]);
+    }
   });
 });

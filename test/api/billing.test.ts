@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
-import { gql, ok } from "../support/client.js";
+import pg from "pg";
+import { gql, ok, rowId } from "../support/client.js";
 import { invoiceTotals, lineAmount, localDate, roundSeconds, type Rounding } from "../../schema/billing/rules.js";
 import { calendar, instant, isoDate, isoMonth, type Day } from "../support/dates.js";
 import { startStack, type Stack } from "../support/stack.js";
@@ -10,11 +11,12 @@ let stack: Stack;
 let url: string;
 let owner: string;
 let emma: string;
+let emmaId: string;
 beforeAll(async () => {
   stack = await startStack({ worker: true });
   url = stack.urls[0];
   const ws = await newWorkspace(url, "Europe/Berlin");
-  [owner, emma] = [ws.owner.token, ws.employee2.token];
+  [owner, emma, emmaId] = [ws.owner.token, ws.employee2.token, ws.employee2.id];
 });
 afterAll(() => stack?.stop());
 
@@ -40,6 +42,9 @@ const log = (project: string, start: string, minutes: number, d = "work") =>
 const INVOICE = `id number status currency subtotalCents taxRateBp taxCents totalCents periodStart periodEnd lines { position description date quantitySeconds rateCents amountCents } pdfUrl`;
 const CREATE = `mutation($c: ID!, $f: LocalDate!, $t: LocalDate!) { createInvoice(input: { clientId: $c, from: $f, to: $t }) { __typename ... on MutationCreateInvoiceSuccess { data { ${INVOICE} } } ... on Error { code message } } }`;
 const create = async (client: string, f = isoDate(LAST_MONTH), t = isoDate(LAST_MONTH.endOf("month"))) => (await ok(url, CREATE, { c: client, f, t }, { token: owner })).createInvoice;
+/** A client's entries, newest first, as a billing manager sees them. */
+const entries = async (client: string) =>
+  (await ok(url, `query($f: TimeEntryFilter) { timeEntries(filter: $f) { nodes { id billed invoice { number } } } }`, { f: { clientId: client, userId: emmaId } }, { token: owner })).timeEntries.nodes;
 const status = (field: string, id: string) => ok(url, `mutation($id: ID!) { ${field}(input: { id: $id }) { __typename ... on Invoice { status } ... on Error { code message } } }`, { id }, { token: owner });
 
 describe("time entries", () => {
@@ -64,6 +69,20 @@ describe("time entries", () => {
   });
 });
 
+/** A second line for the entries of an invoice, as a mistake anywhere else would write it: the database refuses it. */
+async function expectSecondLineRefused(invoiceId: string) {
+  if (!stack.databaseUrl) return; // the embedded database belongs to the server process
+  const sql = new pg.Client({ connectionString: stack.databaseUrl });
+  await sql.connect();
+  const copy = sql.query(
+    `INSERT INTO "InvoiceLine" (id, "invoiceId", position, "timeEntryId", description, date, "quantitySeconds", "rateCents", "amountCents")
+     SELECT gen_random_uuid(), "invoiceId", position + 1, "timeEntryId", description, date, "quantitySeconds", "rateCents", "amountCents" FROM "InvoiceLine" WHERE "invoiceId" = $1`,
+    [rowId(invoiceId)],
+  );
+  await expect(copy).rejects.toMatchObject({ code: "23505" });
+  await sql.end();
+}
+
 describe("invoices", () => {
   it("bills one line per entry at rate x hours, rounded per line, with tax; voiding releases the entries", async () => {
     await ok(url, `mutation { updateBillingSettings(input: { rounding: UP, roundingMinutes: 6, taxRateBp: 1900 }) { __typename } }`, {}, { token: owner });
@@ -79,10 +98,15 @@ describe("invoices", () => {
     expect([invoice.subtotalCents, invoice.taxCents, invoice.totalCents]).toEqual(["19200", "3648", "22848"]);
     expect((await create(client)).data).toEqual([]); // nothing left to bill: an entry is billed once
 
+    const billedOn = async () => (await entries(client)).map((e: { billed: boolean; invoice: { number: number } | null }) => [e.billed, e.invoice?.number]);
+    expect(await billedOn()).toEqual([[true, invoice.number], [true, invoice.number]]);
+
     expect((await status("voidInvoice", invoice.id)).voidInvoice.status).toBe("VOID");
+    expect(await billedOn()).toEqual([[false, undefined], [false, undefined]]);
     const again = (await create(client)).data;
     expect(again).toHaveLength(1);
     expect(again[0].number).toBeGreaterThan(invoice.number);
+    expect(await billedOn()).toEqual([[true, again[0].number], [true, again[0].number]]);
     await ok(url, `mutation { updateBillingSettings(input: { rounding: NONE, taxRateBp: 0 }) { __typename } }`, {}, { token: owner });
   });
 
@@ -100,6 +124,22 @@ describe("invoices", () => {
     expect((await create(client)).data).toEqual([]);
     const unbilled = await ok(url, `query($f: TimeEntryFilter) { timeEntries(filter: $f) { nodes { description } } }`, { f: { clientId: client, billed: false } }, { token: emma });
     expect(unbilled.timeEntries.nodes).toEqual([{ description: "After issue" }]);
+  });
+
+  it("keeps an entry on one invoice that is not void, in the database itself; a void invoice keeps its lines", async () => {
+    const { client, project } = await clientWithProject("Once");
+    const entry = (await log(project, on(8), 45)).logTime.id;
+    const [first] = (await create(client)).data;
+    await expectSecondLineRefused(first.id);
+    await status("voidInvoice", first.id);
+    const [second] = (await create(client)).data;
+    await expectSecondLineRefused(second.id);
+    await status("voidInvoice", second.id);
+
+    const deleted = await ok(url, `mutation($id: ID!) { deleteTimeEntry(input: { id: $id }) { __typename } }`, { id: entry }, { token: emma });
+    expect(deleted.deleteTimeEntry.__typename).toBe("TimeEntry");
+    const kept = await ok(url, `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Invoice { status lines { description } } } }`, { ids: [first.id, second.id] }, { token: owner });
+    expect(kept.nodes).toEqual([first, second].map(() => ({ status: "VOID", lines: [{ description: "work" }] })));
   });
 
   it("moves draft -> issued -> paid, and refuses other moves", async () => {

@@ -179,7 +179,7 @@ export async function monthEnd(env: BenchEnv, clients = 1000, entries = 100_000,
     );
     jobRuns.push({ ms, ...made });
     // Back to nothing billed for the next round.
-    await sql.query(`BEGIN; UPDATE "TimeEntry" SET "invoiceId" = NULL; DELETE FROM "InvoiceLine"; DELETE FROM "Invoice"; UPDATE "Workspace" SET "nextInvoiceNumber" = 1; COMMIT`);
+    await sql.query(`BEGIN; DELETE FROM "InvoiceLine"; DELETE FROM "Invoice"; UPDATE "Workspace" SET "nextInvoiceNumber" = 1; COMMIT`);
   }
   await db.$disconnect();
   await sql.end();

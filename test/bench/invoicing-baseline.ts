@@ -1,5 +1,5 @@
 // The month-end invoicing baseline, in its own process: the writes the invoicing job makes for a month
-// of time entries (numbers reserved, invoices with totals, priced and dated lines, entries claimed),
+// of time entries (numbers reserved, invoices with totals, priced and dated lines, each billing its entry),
 // as one hand-written set-based statement through `pg`, in a transaction that is rolled back.
 // Written for the bench's data: no rounding, no tax, no client sessions.
 // Arguments: one JSON object { databaseUrl, workspaceId, timeZone, period: { key, startDate, endDate, start, end } }.
@@ -15,7 +15,7 @@ const INVOICE_MONTH = `
       to_char(e."startedAt" AT TIME ZONE $2, 'YYYY-MM-DD') AS date, e."durationSeconds" AS seconds, p."hourlyRate" AS rate,
       div(2 * p."hourlyRate"::numeric * e."durationSeconds" + 3600, 7200)::bigint AS amount
     FROM "TimeEntry" e JOIN "Project" p ON p.id = e."projectId"
-    WHERE e."workspaceId" = $1 AND e."invoiceId" IS NULL AND e."endedAt" IS NOT NULL AND e."durationSeconds" > 0
+    WHERE e."workspaceId" = $1 AND NOT EXISTS (SELECT 1 FROM "InvoiceLine" l WHERE l."timeEntryId" = e.id AND NOT l.voided) AND e."endedAt" IS NOT NULL AND e."durationSeconds" > 0
       AND e."startedAt" >= $3 AND e."startedAt" < $4
   ), grp AS (
     SELECT "clientId", currency, sum(amount)::bigint AS subtotal, row_number() OVER (ORDER BY min("startedAt")) AS n
@@ -31,11 +31,9 @@ const INVOICE_MONTH = `
     INSERT INTO "InvoiceLine" (id, "invoiceId", position, "timeEntryId", description, date, "quantitySeconds", "rateCents", "amountCents")
     SELECT gen_random_uuid(), i.id, row_number() OVER (PARTITION BY i.id ORDER BY t."startedAt", t.id), t.id, t.description, t.date, t.seconds, t.rate, t.amount
     FROM item t JOIN invoice i USING ("clientId", currency)
-    RETURNING "invoiceId", "timeEntryId", "amountCents"
-  ), claim AS (
-    UPDATE "TimeEntry" e SET "invoiceId" = l."invoiceId" FROM line l WHERE e.id = l."timeEntryId" RETURNING 1
+    RETURNING "amountCents"
   )
-  SELECT (SELECT count(*) FROM invoice)::int AS invoices, (SELECT count(*) FROM claim)::int AS lines, (SELECT sum("amountCents") FROM line)::text AS amount`;
+  SELECT (SELECT count(*) FROM invoice)::int AS invoices, (SELECT count(*) FROM line)::int AS lines, (SELECT sum("amountCents") FROM line)::text AS amount`;
 
 await sql.query("BEGIN");
 const start = performance.now();
