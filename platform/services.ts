@@ -140,7 +140,11 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     // any command is sent (RateLimits, below): one defined after a pipeline formed would be missing
     // from it (ioredis issue 1931).
     const commands = { commandTimeout: REDIS_COMMAND_TIMEOUT_MS, enableAutoPipelining: true };
-    redisClients = [publishing(new Redis(config.redisUrl, commands)), new Redis(config.redisUrl)];
+    // The subscribing connection waits for Redis however long it is away: a subscription asked for
+    // meanwhile (a board opened, a process just started) is sent once it is back. ioredis's default
+    // gives up after 20 retries (about 10 s), and the event target leaves that rejection unhandled,
+    // which ended the process.
+    redisClients = [publishing(new Redis(config.redisUrl, commands)), new Redis(config.redisUrl, { maxRetriesPerRequest: null })];
     watchReconnects(redisClients[1], () => resumed.forEach((listener) => listener()));
     const eventTarget = createRedisEventTarget({
       publishClient: redisClients[0],

@@ -120,3 +120,10 @@ export function watchDatabase(connectionString: string): Watch {
     },
   });
 }
+
+/** `promise`, or a rejection with `message` once `ms` have passed (what it does goes on regardless). */
+export function withTimeout<T>(promise: Promise<T>, ms: number, message = "timed out"): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

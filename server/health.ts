@@ -3,7 +3,7 @@
 // watch: it is pinged through its one connection, the answer cached for a moment so a busy balancer or
 // ingestion burst costs one ping.
 import type pg from "pg";
-import type { Watch } from "../platform/watch.js";
+import { withTimeout, type Watch } from "../platform/watch.js";
 
 const CACHE_MS = 500;
 const PING_TIMEOUT_MS = 1000;
@@ -44,10 +44,4 @@ export class Health {
     const redis = !this.redis ? "not used" : this.redisUp() ? "up" : "down";
     return { ok: serving && database === "up" && redis !== "down", database, redis };
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("timed out")), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -5,6 +5,7 @@ import type { Services } from "../../schema/common/context.js";
 import { JobCatalog, retryPolicy, type EnqueueOptions, type FailedJob, type Jobs } from "../../schema/common/jobs.js";
 import { logJobFailure } from "./retry.js";
 import { log } from "../../schema/common/log.js";
+import { withTimeout } from "../watch.js";
 
 export const QUEUE = "sessions";
 
@@ -36,13 +37,16 @@ export class BullJobs implements Jobs {
 
   async enqueue(name: string, payload: unknown, options: EnqueueOptions = {}) {
     const policy = retryPolicy(this.catalog.get(name));
-    await this.queue.add(name, payload, {
+    const added = this.queue.add(name, payload, {
       delay: options.delay,
       attempts: policy.attempts,
       backoff: { type: "exponential", delay: policy.backoffMs },
       // Enqueueing again replaces a waiting job and restarts its delay; a running one is followed by one more.
       deduplication: options.dedupeKey ? { id: options.dedupeKey, replace: true, keepLastIfActive: true } : undefined,
     });
+    // The command timeout doesn't bound the wait for a connection that was never ready (Redis away
+    // since the process started): this does, so the request is refused (503) rather than held.
+    await withTimeout(added, REDIS_COMMAND_TIMEOUT_MS, "Command timed out: Redis didn't take the job");
   }
 
   async failed(limit: number): Promise<FailedJob[]> {

@@ -293,6 +293,16 @@ const LOCK_AND_INGEST = `WITH locked AS (SELECT pg_advisory_xact_lock(hashtextex
          SELECT $1::uuid, $2::uuid, id FROM locked, unnest($4::text[]) AS id
          ON CONFLICT DO NOTHING RETURNING "clientEventId" AS id`;
 
+/** The person's open session (there is at most one). */
+async function openSession(tx: RawTx, viewer: Recorder): Promise<{ id: string; lastActivityAt: Date } | null> {
+  const [open] = await tx.$queryRawUnsafe<{ id: string; lastActivityAt: Date }[]>(
+    `SELECT id, "lastActivityAt" FROM "WorkSession" WHERE "workspaceId" = $1::uuid AND "userId" = $2::uuid AND "endedAt" IS NULL`,
+    viewer.workspaceId,
+    viewer.userId,
+  );
+  return open ?? null;
+}
+
 /** An open session, and when it will have gone quiet unless more activity comes. */
 export interface OpenSession {
   id: string;
@@ -310,8 +320,11 @@ export interface RecordResult {
    * showed before (null for a new one).
    */
   shownChanges: Map<string, LiveState | null>;
-  /** The session this batch left open, if it wasn't open before (new, or reopened by a bridge): it needs an auto-close job. */
-  opened: OpenSession | null;
+  /**
+   * The session that needs an auto-close job: the one this batch left open if it wasn't open before
+   * (new, or reopened by a bridge), or for a batch with events seen before, whichever is open.
+   */
+  autoClose: OpenSession | null;
   /** An AFK period ended in this batch: the employee came back, and may be asked what the time was. */
   afkEnded: boolean;
 }
@@ -360,6 +373,11 @@ export async function recordEvents(services: Services, viewer: Recorder, events:
     const absorbed = mergeBridged(sessions);
     await persist(tx, viewer, sessions, absorbed);
     const stillOpen = sessions.find((w) => !w.row.endedAt);
+    // Events seen before may be a batch sent again after its first attempt stored them but couldn't
+    // schedule the auto-close (refused while Redis was away, by a process that then died): it is
+    // scheduled again, which the job's key keeps to one job.
+    const seenBefore = todo.length < unique.length;
+    const autoClose = seenBefore ? (stillOpen?.row ?? (await openSession(tx, viewer))) : stillOpen && !stillOpen.wasOpen ? stillOpen.row : null;
     const changed = sessions.filter((w) => w.dirty || w.isNew);
     const mergedInto = new Set(absorbed.map((a) => a.into));
     const shownChanged = [...sessions.filter((w) => mergedInto.has(w) || boardChanged(w)), ...absorbed.map((a) => a.gone)];
@@ -368,7 +386,7 @@ export async function recordEvents(services: Services, viewer: Recorder, events:
       duplicates: events.length - todo.length,
       changedSessionIds: [...changed, ...absorbed.map((a) => a.gone)].map((w) => w.row.id),
       shownChanges: new Map(shownChanged.map((w) => [w.row.id, w.shown?.state ?? null])),
-      opened: stillOpen && !stillOpen.wasOpen ? { id: stillOpen.row.id, workspaceId: viewer.workspaceId, lastActivityAt: stillOpen.row.lastActivityAt, timeoutMs } : null,
+      autoClose: autoClose && { id: autoClose.id, workspaceId: viewer.workspaceId, lastActivityAt: autoClose.lastActivityAt, timeoutMs },
       afkEnded: sessions.some((w) => w.afk.some((a) => a.dirty && a.row.endedAt)),
     };
   });

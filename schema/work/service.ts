@@ -192,9 +192,10 @@ export async function updateWorkSettings(ctx: Context, changes: Partial<Record<k
 export async function ingest(services: Services, viewer: Recorder, events: WorkEvent[], now = new Date()) {
   const result = await recordEvents(services, viewer, events, now);
   // Told first: the events are stored, so boards show them even when the scheduling below fails (the
-  // sender then gets a 503 and sends the batch again, which changes nothing and announces nothing).
+  // sender then gets a 503 and sends the batch again, which changes nothing and announces nothing,
+  // but schedules the auto-close again).
   await announceWork(services, [...result.shownChanges.keys()], viewer.workspaceId, result.shownChanges);
   if (result.afkEnded) announcePrompts(services, viewer.workspaceId, viewer.userId);
-  if (result.opened) await scheduleAutoClose(services, result.opened);
+  if (result.autoClose) await scheduleAutoClose(services, result.autoClose);
   return { accepted: result.accepted, duplicates: result.duplicates, sessions: result.changedSessionIds.length };
 }

@@ -3,12 +3,16 @@
 import { mkdtempSync, rmSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Queue } from "bullmq";
 import { createClient } from "graphql-ws";
+import { Redis } from "ioredis";
 import pg from "pg";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { gql, ok, rowId, subscribe, wsClient } from "../support/client.js";
 import { Traffic } from "../support/faults.js";
+import { QUEUE } from "../../platform/jobs/bullmq.js";
+import { AUTO_CLOSE } from "../../schema/work/recording.js";
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from "../support/infra.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { until } from "../support/until.js";
@@ -212,6 +216,7 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     const board = wsClient(b, { token: ws.manager.token });
     const sub = subscribe<Board>(board, BOARD);
     await sub.next();
+    const doomed = await stack.startApi({ SEED_DEMO: "false" });
     await redis.kill();
     // Its announcement can't reach Redis; ioredis gives up on it after about 10 s.
     const during = (await ok(a, START, { d: "long outage" }, { token: ws.manager.token })).startTimer.id;
@@ -219,15 +224,43 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     const send = () => sendOneEvent(a, "during-outage", "u-outage");
     const refused = await send();
     expect([refused.status, refused.headers.get("retry-after"), (await refused.json()).code]).toEqual([503, "2", "UNAVAILABLE"]);
+    // A desktop batch that opens a session is stored, but refused: its auto-close can't be scheduled.
+    // The process it went to dies before Redis is back, with the enqueue it still held for Redis.
+    const opening = { id: "opened-in-outage", type: "window", timestamp: new Date().toISOString(), duration: 1, pulsetime: 0, data: { app: "Code", title: "outage" } };
+    const sendWork = (url: string) =>
+      fetch(`${url}/api/work/events`, { method: "POST", headers: { authorization: `Bearer ${ws.manager.token}`, "content-type": "application/json" }, body: JSON.stringify({ events: [opening] }) });
+    expect((await sendWork(doomed.url)).status).toBe(503);
+    await doomed.stop("SIGKILL");
+    // A board opened meanwhile: its process asks Redis for a channel it didn't listen to yet, which
+    // waits for Redis rather than failing after ioredis's retries (that ended the process).
+    const lateBoard = wsClient(a, { token: ws.manager.token });
+    const late = subscribe<Board>(lateBoard, BOARD);
+    await late.next();
     await new Promise((r) => setTimeout(r, 12_000));
     expect(stack.apis.slice(0, 2).map((api) => api.child.exitCode)).toEqual([null, null]);
     expect((await ok(a, `{ viewer { role } }`, {}, { token: ws.employee.token })).viewer.role).toBe("EMPLOYEE");
     await redis.start();
     await sub.next((v) => v.liveBoard.sessions.some((s) => s.id === during), 15_000);
+    const after = (await ok(b, START, { d: "after the long outage" }, { token: ws.employee.token })).startTimer.id;
+    await late.next((v) => v.liveBoard.sessions.some((s) => s.id === after), 15_000);
     // Sent again once Redis is back (as often as it takes), the event is stored once.
     expect(await until(async () => (await send()).status, (status) => status === 202)).toBe(202);
     expect(await until(() => rawEventCounts(a, "u-outage"), (c) => c.length > 0)).toEqual([1]);
-    await board.dispose();
+    // Sent again, the desktop batch is all seen before, and schedules its session's auto-close all the
+    // same: the first attempt's never reached Redis.
+    const again = await until(async () => (await sendWork(a)).json(), (answer) => answer.accepted === 1);
+    expect(again).toMatchObject({ accepted: 1, duplicates: 1 });
+    const sql = new pg.Client({ connectionString: stack.databaseUrl! });
+    await sql.connect();
+    const { rows: [open] } = await sql.query(`SELECT id FROM "WorkSession" WHERE "userId" = $1 AND "endedAt" IS NULL`, [rowId(ws.manager.id)]);
+    await sql.end();
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const queue = new Queue(QUEUE, { connection });
+    const closes = (await queue.getDelayed()).filter((job) => job.name === AUTO_CLOSE && job.data.sessionId === open.id);
+    await queue.close();
+    connection.disconnect();
+    expect(closes).toHaveLength(1);
+    await Promise.all([board.dispose(), lateBoard.dispose()]);
   }, 60_000);
 
   it("PostgreSQL restarts: requests fail with 503 / UNAVAILABLE, /healthz says so, ingestion refuses, service resumes", async () => {
