@@ -42,9 +42,10 @@ const log = (project: string, start: string, minutes: number, d = "work") =>
 const INVOICE = `id number status currency subtotalCents taxRateBp taxCents totalCents periodStart periodEnd lines { position description date quantitySeconds rateCents amountCents } pdfUrl`;
 const CREATE = `mutation($c: ID!, $f: LocalDate!, $t: LocalDate!) { createInvoice(input: { clientId: $c, from: $f, to: $t }) { __typename ... on MutationCreateInvoiceSuccess { data { ${INVOICE} } } ... on Error { code message } } }`;
 const create = async (client: string, f = isoDate(LAST_MONTH), t = isoDate(LAST_MONTH.endOf("month"))) => (await ok(url, CREATE, { c: client, f, t }, { token: owner })).createInvoice;
-/** A client's entries, newest first, as a billing manager sees them. */
-const entries = async (client: string) =>
-  (await ok(url, `query($f: TimeEntryFilter) { timeEntries(filter: $f) { nodes { id billed invoice { number } } } }`, { f: { clientId: client, userId: emmaId } }, { token: owner })).timeEntries.nodes;
+/** A client's entries (just the billed or unbilled ones when `billed` is given), newest first, as a billing manager sees them. */
+const entries = async (client: string, billed?: boolean) =>
+  (await ok(url, `query($f: TimeEntryFilter) { timeEntries(filter: $f) { nodes { id billed invoice { number } } } }`, { f: { clientId: client, userId: emmaId, billed } }, { token: owner }))
+    .timeEntries.nodes;
 const status = (field: string, id: string) => ok(url, `mutation($id: ID!) { ${field}(input: { id: $id }) { __typename ... on Invoice { status } ... on Error { code message } } }`, { id }, { token: owner });
 
 describe("time entries", () => {
@@ -99,14 +100,18 @@ describe("invoices", () => {
     expect((await create(client)).data).toEqual([]); // nothing left to bill: an entry is billed once
 
     const billedOn = async () => (await entries(client)).map((e: { billed: boolean; invoice: { number: number } | null }) => [e.billed, e.invoice?.number]);
+    const filtered = async () => [(await entries(client, true)).length, (await entries(client, false)).length];
     expect(await billedOn()).toEqual([[true, invoice.number], [true, invoice.number]]);
+    expect(await filtered()).toEqual([2, 0]);
 
     expect((await status("voidInvoice", invoice.id)).voidInvoice.status).toBe("VOID");
     expect(await billedOn()).toEqual([[false, undefined], [false, undefined]]);
+    expect(await filtered()).toEqual([0, 2]); // the void invoice's lines don't bill them
     const again = (await create(client)).data;
     expect(again).toHaveLength(1);
     expect(again[0].number).toBeGreaterThan(invoice.number);
     expect(await billedOn()).toEqual([[true, again[0].number], [true, again[0].number]]);
+    expect(await filtered()).toEqual([2, 0]);
     await ok(url, `mutation { updateBillingSettings(input: { rounding: NONE, taxRateBp: 0 }) { __typename } }`, {}, { token: owner });
   });
 
