@@ -58,16 +58,24 @@ export interface PostgresServer {
 
 /**
  * Stopping, the postmaster goes first, so it forks no backend the list would miss; resuming, it goes
- * last, so it neither forks a backend the list would catch already gone nor reaps one before its
- * signal. Meanwhile a backend that exits stays listed (a zombie until the postmaster waits for it), so
- * signalling it still succeeds.
+ * last, so it forks no backend the list would miss either. A backend listed may still be gone by its
+ * signal: resuming a cluster that already runs (a test's `finally` thaws again), the postmaster reaps
+ * backends as they exit. A backend gone needs no signal.
  */
 function signalCluster(pgData: string, signal: "SIGSTOP" | "SIGCONT") {
   const postmaster = Number(readFileSync(join(pgData, "postmaster.pid"), "utf8").split("\n")[0]);
   if (signal === "SIGSTOP") process.kill(postmaster, signal);
   const children = execFileSync("pgrep", ["-P", String(postmaster)], { encoding: "utf8" }).split("\n").filter(Boolean);
-  for (const pid of children) process.kill(Number(pid), signal);
+  for (const pid of children) signalIfRunning(Number(pid), signal);
   if (signal === "SIGCONT") process.kill(postmaster, signal);
+}
+
+function signalIfRunning(pid: number, signal: NodeJS.Signals) {
+  try {
+    process.kill(pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
 }
 
 /**
