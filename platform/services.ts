@@ -163,7 +163,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   const mail = { sender: config.mailOutbox ? fileMailSender(config.mailOutbox) : logMailSender, publicUrl: config.publicUrl };
   // The publishing connection also answers ordinary commands, so the limits share it.
   const watch = redisClients[0] ? watchRedis(redisClients[0]) : null;
-  const limits = new RateLimits(config.rateLimits, watch && { client: redisClients[0], watch });
+  const limits = new RateLimits(config.rateLimits, watch && { client: redisClients[0], watch, pool });
 
   return {
     db,

@@ -1,7 +1,8 @@
 // Brute force and floods are stopped before they cost a password hash or a database write. One
 // counter store for all API processes (Redis) when there is one, else this process's memory.
 import type { Redis } from "ioredis";
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import type pg from "pg";
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { AppError } from "../common/errors.js";
 
 export interface RateLimit {
@@ -22,6 +23,8 @@ export interface RateLimitSettings {
 
 export type LimitKind = keyof RateLimitSettings;
 const LIMIT_KINDS: LimitKind[] = ["signInPerAddress", "signInPerAccount", "tokenUse", "ingestion"];
+/** Password guesses: while Redis is away, counted where every API process counts them alike. */
+const GUESSES: ReadonlySet<LimitKind> = new Set(["signInPerAddress", "signInPerAccount"]);
 
 export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   signInPerAddress: { points: 50, seconds: 900 },
@@ -56,26 +59,34 @@ const PASSWORD_CHECKS_WAITING = 20;
 export class RateLimits {
   private readonly shared: Record<LimitKind, RateLimiterAbstract> | null;
   private readonly watch: { readonly up: boolean } | null;
-  /** This process's own counts: the limits when there is no Redis, and while Redis doesn't answer. */
+  /**
+   * The counts kept without Redis: the limits when there is none (one process), and while Redis
+   * doesn't answer. Scaled out, password guesses are kept in PostgreSQL then, so N processes don't
+   * hand a guesser N budgets; the other kinds, on every request, in this process's memory.
+   */
   private readonly own: Record<LimitKind, RateLimiterAbstract>;
   /** Password checks running and waiting, per client address, in this process. */
   private readonly checking = new Map<string, { running: number; waiting: (() => void)[] }>();
 
   constructor(
     readonly settings: RateLimitSettings,
-    redis: { client: Redis; watch: { readonly up: boolean } } | null,
+    redis: { client: Redis; watch: { readonly up: boolean }; pool: pg.Pool } | null,
   ) {
     const options = (kind: LimitKind) => ({ keyPrefix: `ratelimit:${kind}`, points: settings[kind].points, duration: settings[kind].seconds });
     const each = (make: (kind: LimitKind) => RateLimiterAbstract) =>
       Object.fromEntries(LIMIT_KINDS.map((kind) => [kind, make(kind)])) as Record<LimitKind, RateLimiterAbstract>;
-    this.own = each((kind) => new RateLimiterMemory(options(kind)));
+    this.own = each((kind) =>
+      redis && GUESSES.has(kind)
+        ? new RateLimiterPostgres({ ...options(kind), storeClient: redis.pool, storeType: "pool", tableName: "RateLimitCount", tableCreated: true })
+        : new RateLimiterMemory(options(kind)),
+    );
     this.shared = redis && each((kind) => new RateLimiterRedis({ ...options(kind), storeClient: redis.client, rejectIfRedisNotReady: true }));
     this.watch = redis?.watch ?? null;
   }
 
   /**
-   * Runs `use` on Redis's count, or on this process's own while Redis is away or stalled: limits stay
-   * in force instead of every request waiting for Redis, only not shared for that moment. A command
+   * Runs `use` on Redis's count, or on the one kept without it while Redis is away or stalled: limits
+   * stay in force instead of every request waiting for Redis. A command
    * that fails (out when Redis stopped answering) falls back the same way. `shared` says which ran.
    */
   private async count<T>(kind: LimitKind, use: (limiter: RateLimiterAbstract) => Promise<T>): Promise<{ value: T; shared: boolean }> {
@@ -90,8 +101,8 @@ export class RateLimits {
   }
 
   /**
-   * Refuses when Redis's count and what this process counted on its own while Redis couldn't, still in
-   * its window, have together spent the limit: the latter isn't in Redis's count, and without it an
+   * Refuses when Redis's count and what was counted without it while Redis couldn't, still in its
+   * window, have together spent the limit: the latter isn't in Redis's count, and without it an
    * outage would hand every key a fresh budget. `counted` includes this use when `counting`.
    */
   private async refuseWithOwnCount(kind: LimitKind, key: string, counted: RateLimiterRes | null, counting: boolean) {
@@ -128,7 +139,7 @@ export class RateLimits {
     await this.count(kind, (limiter) => limiter.reward(key, 1));
   }
 
-  /** Clears the key's count, what this process counted on its own included. */
+  /** Clears the key's count, what was counted without Redis included. */
   async reset(kind: LimitKind, key: string): Promise<void> {
     const { shared } = await this.count(kind, (limiter) => limiter.delete(key));
     if (shared) await this.own[kind].delete(key);

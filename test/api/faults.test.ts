@@ -170,29 +170,46 @@ describe.runIf(inject("redisUrl"))("faults", () => {
     await board.dispose();
   });
 
+  /** `n` wrong passwords for `email`, one after another, sent to `url`: how each was answered. */
+  const guesses = async (url: string, email: string, n: number) => {
+    const answers: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const res = await fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: SIGN_IN, variables: { e: email, p: "wrong" } }) });
+      const body = await res.json();
+      answers.push(body.data?.signIn?.__typename ?? body.errors?.[0]?.extensions?.code);
+    }
+    return answers;
+  };
+
   it("Redis stalled: the sign-in failures an API process counted meanwhile still count once Redis answers", async () => {
     const [a] = stack.urls;
     const email = "guessed@test.example";
-    const guess = async () => {
-      const res = await fetch(`${a}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: SIGN_IN, variables: { e: email, p: "wrong" } }) });
-      const body = await res.json();
-      return body.data?.signIn?.__typename ?? body.errors?.[0]?.extensions?.code;
-    };
-    const guesses = async (n: number) => {
-      const results: string[] = [];
-      for (let i = 0; i < n; i++) results.push(await guess());
-      return results;
-    };
     redis.freeze();
     try {
       await until(() => healthOf(a), ([, report]) => report.redis === "down", 3_000);
-      expect(await guesses(6)).toEqual(Array(6).fill("ValidationError"));
+      expect(await guesses(a, email, 6)).toEqual(Array(6).fill("ValidationError"));
     } finally {
       redis.thaw();
     }
     await until(() => healthOf(a), ([, report]) => report.redis === "up");
     // Redis has none of the six: the account's budget of ten has four left, not ten.
-    expect(await guesses(5)).toEqual([...Array(4).fill("ValidationError"), "RATE_LIMITED"]);
+    expect(await guesses(a, email, 5)).toEqual([...Array(4).fill("ValidationError"), "RATE_LIMITED"]);
+  });
+
+  it("Redis stalled: sign-in failures sent to two API processes meanwhile spend one budget", async () => {
+    const [a, b] = stack.urls;
+    const email = "guessed-on-both@test.example";
+    redis.freeze();
+    try {
+      await until(() => Promise.all([healthOf(a), healthOf(b)]), (reports) => reports.every(([, report]) => report.redis === "down"), 3_000);
+      expect(await guesses(a, email, 6)).toEqual(Array(6).fill("ValidationError"));
+      // Counted per process, b would have allowed ten more.
+      expect(await guesses(b, email, 5)).toEqual([...Array(4).fill("ValidationError"), "RATE_LIMITED"]);
+    } finally {
+      redis.thaw();
+    }
+    await until(() => healthOf(b), ([, report]) => report.redis === "up");
+    expect(await guesses(b, email, 1)).toEqual(["RATE_LIMITED"]);
   });
 
   it("Redis dies with a request's commands unanswered: the request is answered while Redis is away", async () => {
