@@ -186,7 +186,10 @@ export function invoiceBilling(tx: Tx, timeEntryId: string) {
 
 const TRANSITIONS: Record<string, string[]> = { draft: ["issued", "void"], issued: ["paid", "void"], paid: [], void: [] };
 
-/** draft -> issued -> paid; draft or issued -> void, which releases the entries for billing again. */
+/**
+ * draft -> issued -> paid; draft or issued -> void, which releases the entries for billing again: the
+ * database marks the invoice's lines void with it (trigger Invoice_lines_follow_status).
+ */
 export async function setInvoiceStatus(services: Services, workspaceId: string, id: string, to: "issued" | "paid" | "void", now = new Date()) {
   return services.db.$transaction(async (tx) => {
     await lockInvoicing(tx, workspaceId);
@@ -194,9 +197,6 @@ export async function setInvoiceStatus(services: Services, workspaceId: string, 
     if (!invoice) throw new NotFoundError("Invoice");
     if (!TRANSITIONS[invoice.status].includes(to)) {
       throw new ConflictError(`A ${invoice.status} invoice can't become ${to}`, []);
-    }
-    if (to === "void") {
-      await tx.invoiceLine.updateMany({ where: { invoiceId: id }, data: { voided: true } });
     }
     return tx.invoice.update({
       where: { id },
