@@ -86,8 +86,8 @@ export class RateLimits {
 
   /**
    * Runs `use` on Redis's count, or on the one kept without it while Redis is away or stalled: limits
-   * stay in force instead of every request waiting for Redis. A command
-   * that fails (out when Redis stopped answering) falls back the same way. `shared` says which ran.
+   * stay in force instead of every request waiting for Redis. A command that fails (out when Redis
+   * stopped answering) falls back the same way. `shared` says which ran.
    */
   private async count<T>(kind: LimitKind, use: (limiter: RateLimiterAbstract) => Promise<T>): Promise<{ value: T; shared: boolean }> {
     if (this.shared && this.watch?.up) {
