@@ -70,19 +70,35 @@ describe("time entries", () => {
   });
 });
 
-/** A second line for the entries of an invoice, as a mistake anywhere else would write it: the database refuses it. */
-async function expectSecondLineRefused(invoiceId: string) {
-  if (!stack.databaseUrl) return; // the embedded database belongs to the server process
+/** Runs `check` on the stack's database; the embedded one belongs to the server process, so nothing runs there. */
+async function onDatabase(check: (sql: pg.Client) => Promise<void>) {
+  if (!stack.databaseUrl) return;
   const sql = new pg.Client({ connectionString: stack.databaseUrl });
   await sql.connect();
-  const copy = sql.query(
-    `INSERT INTO "InvoiceLine" (id, "invoiceId", position, "timeEntryId", description, date, "quantitySeconds", "rateCents", "amountCents")
-     SELECT gen_random_uuid(), "invoiceId", position + 1, "timeEntryId", description, date, "quantitySeconds", "rateCents", "amountCents" FROM "InvoiceLine" WHERE "invoiceId" = $1`,
-    [rowId(invoiceId)],
-  );
-  await expect(copy).rejects.toMatchObject({ code: "23505" });
-  await sql.end();
+  try {
+    await check(sql);
+  } finally {
+    await sql.end();
+  }
 }
+
+/** A second line for the entries of an invoice, as a mistake anywhere else would write it: the database refuses it. */
+const expectSecondLineRefused = (invoiceId: string) =>
+  onDatabase(async (sql) => {
+    const copy = sql.query(
+      `INSERT INTO "InvoiceLine" (id, "invoiceId", position, "timeEntryId", description, date, "quantitySeconds", "rateCents", "amountCents")
+       SELECT gen_random_uuid(), "invoiceId", position + 1, "timeEntryId", description, date, "quantitySeconds", "rateCents", "amountCents" FROM "InvoiceLine" WHERE "invoiceId" = $1`,
+      [rowId(invoiceId)],
+    );
+    await expect(copy).rejects.toMatchObject({ code: "23505" });
+  });
+
+/** An invoice's lines voided, or un-voided, on their own: the database refuses it. */
+const expectLinesFollowInvoice = (invoiceId: string) =>
+  onDatabase(async (sql) => {
+    const flip = sql.query(`UPDATE "InvoiceLine" SET voided = NOT voided WHERE "invoiceId" = $1`, [rowId(invoiceId)]);
+    await expect(flip).rejects.toMatchObject({ code: "23514" });
+  });
 
 describe("invoices", () => {
   it("bills one line per entry at rate x hours, rounded per line, with tax; voiding releases the entries", async () => {
@@ -131,12 +147,14 @@ describe("invoices", () => {
     expect(unbilled.timeEntries.nodes).toEqual([{ description: "After issue" }]);
   });
 
-  it("keeps an entry on one invoice that is not void, in the database itself; a void invoice keeps its lines", async () => {
+  it("keeps an entry on one invoice that is not void, in the database itself, its lines void only with it; a void invoice keeps its lines", async () => {
     const { client, project } = await clientWithProject("Once");
     const entry = (await log(project, on(8), 45)).logTime.id;
     const [first] = (await create(client)).data;
     await expectSecondLineRefused(first.id);
+    await expectLinesFollowInvoice(first.id);
     await status("voidInvoice", first.id);
+    await expectLinesFollowInvoice(first.id);
     const [second] = (await create(client)).data;
     await expectSecondLineRefused(second.id);
     await status("voidInvoice", second.id);
