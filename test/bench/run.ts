@@ -66,7 +66,7 @@ try {
     const [clients, entries] = [size(1000, 100), size(100_000, 10_000)];
     printTable(`Month-end invoicing: ${n(clients)} clients, ${n(entries)} entries`, await monthEnd(env, clients, entries));
   }
-  if (wanted("heartbeats")) printTable("Heartbeat ingestion into PostgreSQL", await heartbeatIngestion(env, 10, size(10, 3)));
+  if (wanted("heartbeats")) printTable("Heartbeat ingestion into PostgreSQL", await heartbeatIngestion(env, 10, size(40, 3)));
   if (wanted("aw-import")) printTable("ActivityWatch import, a month-sized export (two hosts, browser tabs)", await importThroughput(env, size(3, 1)));
   if (wanted("tracker-lag")) printTable("Tracker lag: an ActivityWatch AFK heartbeat until the Live board shows it", await trackerLag(env, size(40, 4)));
   if (wanted("sessions-page")) {
