@@ -93,11 +93,20 @@ const expectSecondLineRefused = (invoiceId: string) =>
     await expect(copy).rejects.toMatchObject({ code: "23505" });
   });
 
-/** An invoice's lines voided, or un-voided, on their own: the database refuses it. */
+/**
+ * An invoice's lines voided, or un-voided, on their own, or a line added with the other flag (billing
+ * no entry, so no unique index is in the way): the database refuses both.
+ */
 const expectLinesFollowInvoice = (invoiceId: string) =>
   onDatabase(async (sql) => {
     const flip = sql.query(`UPDATE "InvoiceLine" SET voided = NOT voided WHERE "invoiceId" = $1`, [rowId(invoiceId)]);
     await expect(flip).rejects.toMatchObject({ code: "23514" });
+    const added = sql.query(
+      `INSERT INTO "InvoiceLine" (id, "invoiceId", position, description, date, "quantitySeconds", "rateCents", "amountCents", voided)
+       SELECT gen_random_uuid(), "invoiceId", position + 100, description, date, "quantitySeconds", "rateCents", "amountCents", NOT voided FROM "InvoiceLine" WHERE "invoiceId" = $1`,
+      [rowId(invoiceId)],
+    );
+    await expect(added).rejects.toMatchObject({ code: "23514" });
   });
 
 describe("invoices", () => {
