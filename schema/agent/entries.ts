@@ -157,7 +157,7 @@ async function updateEntry(ctx: Context, changes: EntryChanges) {
     const entry = await tx.timeEntry.findFirst({ where: { id: changes.id, workspaceId: viewer.workspaceId } });
     if (!entry || !mayActFor(viewer, entry.userId, "agent.track", "billing.manage")) throw new NotFoundError("Time entry");
     if (!entry.endedAt) throw new ConflictError("Stop the timer first", [encodeGlobalID("TimeEntry", entry.id)]);
-    const invoice = await invoiceBilling(tx, entry.id);
+    const invoice = await invoiceBilling(tx, { timeEntryId: entry.id });
     if (invoice) {
       throw new ConflictError(`This entry is on invoice #${invoice.number}; void the invoice to change it`, [encodeGlobalID("Invoice", invoice.id)]);
     }
@@ -224,7 +224,7 @@ async function deleteEntry(ctx: Context, id: string) {
     const entry = await tx.timeEntry.findFirst({ where: { id, workspaceId: viewer.workspaceId, userId: viewer.userId } });
     if (!entry) throw new NotFoundError("Time entry");
     if (!entry.endedAt) throw new ConflictError("Stop the timer first", [encodeGlobalID("TimeEntry", entry.id)]);
-    if (await invoiceBilling(tx, entry.id)) throw new ConflictError("This entry is billed; void its invoice first", [encodeGlobalID("TimeEntry", entry.id)]);
+    if (await invoiceBilling(tx, { timeEntryId: entry.id })) throw new ConflictError("This entry is billed; void its invoice first", [encodeGlobalID("TimeEntry", entry.id)]);
     await tx.timeEntry.delete({ where: { id: entry.id } });
     return entry;
   });

@@ -298,6 +298,28 @@ export function visibleDates(view: CalendarView, date: string, weekStart: number
 }
 
 /** Client names in shared calendars: "Jane van Dyke" -> "J. v. D." */
+/** What an invoice line takes from a client session: its description, date, client, price and length, and that it was held. */
+export interface BilledFacts {
+  name: string;
+  clientId: string;
+  serviceId: string | null;
+  startsAt: Date;
+  durationMinutes: number;
+  status: string;
+}
+
+/** Whether an edit changes what the session's invoice line was made from (staff and notes it doesn't). */
+export function changesBilledFacts(before: BilledFacts, after: BilledFacts): boolean {
+  return (
+    before.name !== after.name ||
+    before.clientId !== after.clientId ||
+    before.serviceId !== after.serviceId ||
+    before.startsAt.getTime() !== after.startsAt.getTime() ||
+    before.durationMinutes !== after.durationMinutes ||
+    before.status !== after.status
+  );
+}
+
 export function initials(name: string): string {
   return name
     .split(/\s+/)

@@ -10,6 +10,7 @@ import { rowsSql, rowsWhere, rowVisible } from "../common/policy.js";
 import { parseWorkingHours } from "../identity/working-hours.js";
 import { listDefinitions, SESSION_PHASES, specOf } from "./fields.js";
 import {
+  changesBilledFacts,
   findOverlaps,
   localToInstant,
   moveAlong,
@@ -20,7 +21,8 @@ import {
   type SettingsChanges,
 } from "./rules.js";
 import { HH_MM, ISO_WITH_OFFSET, type Interval } from "../common/time.js";
-import { lockBookings } from "../common/locks.js";
+import { lockBookings, lockInvoicing } from "../common/locks.js";
+import { invoiceBilling } from "../billing/service.js";
 import { appointmentSettings } from "./settings.js";
 import { saveWorkspaceSettings } from "../identity/service.js";
 import { removeFiles } from "./attachments.js";
@@ -339,6 +341,8 @@ export async function updateAppointment(ctx: Context, id: string, input: Appoint
       [current.staffId, staffId ?? current.staffId, ...later.map((l) => l.staffId)],
       [current.clientId, clientId ?? current.clientId, ...later.map((l) => l.clientId)],
     );
+    const next = { name: input.name?.trim() ?? current.name, clientId: clientId ?? current.clientId, serviceId: serviceId === undefined ? current.serviceId : serviceId, startsAt, durationMinutes: duration, status: input.status ?? current.status };
+    if (changesBilledFacts(current, next)) await refuseIfBilled(tx, current);
     const updated = await tx.appointment.update({
       where: { id: current.id },
       data: {
@@ -363,6 +367,17 @@ export async function updateAppointment(ctx: Context, id: string, input: Appoint
     await announceAppointment(ctx, f.appointment, "UPDATED", before.status, before.staffId);
   }
   return result;
+}
+
+/**
+ * A session on an invoice that is not void keeps what its line was made from until the invoice is
+ * voided, as a billed time entry does. Invoicing reads sessions before it writes their lines: taking
+ * its lock, the edit waits for a run in progress and sees the lines it wrote.
+ */
+async function refuseIfBilled(tx: Tx, session: Appointment) {
+  await lockInvoicing(tx, session.workspaceId);
+  const invoice = await invoiceBilling(tx, { appointmentId: session.id });
+  if (invoice) throw new ConflictError(`This session is on invoice #${invoice.number}; void the invoice to change its time, length, client, service, name or status`, [encodeGlobalID("Invoice", invoice.id)]);
 }
 
 /** Applies to the later scheduled sessions what an edit changed on `before` (now `after`). */

@@ -5,7 +5,7 @@ import { filter, pipe } from "graphql-yoga";
 import type { Appointment, AppointmentAttachment, AppointmentSeries, AppointmentStatus, Client, User } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import { rowsWhere, rowVisible } from "../common/policy.js";
-import { NotFoundError, ValidationError } from "../common/errors.js";
+import { ConflictError, NotFoundError, ValidationError } from "../common/errors.js";
 import { ClientRef } from "../clients/types.js";
 import { billingLine } from "../billing/types.js";
 import { localId } from "../common/input-limits.js";
@@ -274,9 +274,9 @@ builder.mutationField("createAppointmentSeries", (t) =>
 builder.mutationField("updateAppointment", (t) =>
   t.fieldWithInput({
     type: PayloadRef,
-    description: "Edits name, time, duration, status, client, staff, service or notes.",
+    description: "Edits name, time, duration, status, client, staff, service or notes. A session on an invoice that is not void keeps its name, time, duration, status, client and service (ConflictError) until the invoice is voided.",
     authScopes: { permission: "session.update" },
-    errors: { types: [ValidationError, NotFoundError] },
+    errors: { types: [ValidationError, NotFoundError, ConflictError] },
     input: { id: t.input.globalID({ for: AppointmentRef }), changes: t.input.field({ type: AppointmentChangesInput }), scope: t.input.field({ type: SeriesScopeEnum, required: false, description: SCOPE }) },
     resolve: (_r, { input: { id, changes, scope } }, ctx) =>
       updateAppointment(
@@ -291,9 +291,9 @@ builder.mutationField("updateAppointment", (t) =>
 builder.mutationField("setAppointmentStatus", (t) =>
   t.fieldWithInput({
     type: PayloadRef,
-    description: "Usually SCHEDULED -> IN_PROGRESS -> COMPLETED; CANCELLED at any time. Any status may be set by hand.",
+    description: "Usually SCHEDULED -> IN_PROGRESS -> COMPLETED; CANCELLED at any time. Any status may be set by hand, except on a session on an invoice that is not void (ConflictError).",
     authScopes: { permission: "session.update" },
-    errors: { types: [NotFoundError] },
+    errors: { types: [NotFoundError, ConflictError] },
     input: { id: t.input.globalID({ for: AppointmentRef }), status: t.input.field({ type: AppointmentStatusEnum }), scope: t.input.field({ type: SeriesScopeEnum, required: false, description: SCOPE }) },
     resolve: (_r, { input: { id, status, scope } }, ctx) => updateAppointment(ctx, id.id, { status: status as AppointmentStatus }, scope ?? "ONLY_THIS"),
   }),

@@ -179,9 +179,9 @@ export async function generateInvoices(services: Services, workspaceId: string, 
   );
 }
 
-/** The invoice that bills a time entry (its line's, while that invoice is not void); null while the entry is unbilled. */
-export function invoiceBilling(tx: Tx, timeEntryId: string) {
-  return tx.invoice.findFirst({ where: { lines: { some: { timeEntryId, voided: false } } } });
+/** The invoice that bills a time entry or a client session (its line's, while that invoice is not void); null while it is unbilled. */
+export function invoiceBilling(tx: Tx, item: { timeEntryId: string } | { appointmentId: string }) {
+  return tx.invoice.findFirst({ where: { lines: { some: { ...item, voided: false } } } });
 }
 
 const TRANSITIONS: Record<string, string[]> = { draft: ["issued", "void"], issued: ["paid", "void"], paid: [], void: [] };

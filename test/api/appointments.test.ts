@@ -496,6 +496,39 @@ describe("invoices from sessions", () => {
     expect(kept.node.lines.map((l: { description: string }) => l.description)).toEqual(["Manual therapy: Knee", "Coaching: Plan"]);
   });
 
+  it("keeps what a billed session's line was made from until its invoice is voided; notes and staff still change", async () => {
+    const service = (await ok(url, SERVICE, { i: { name: "Assessment", pricing: "PER_HOUR", priceCents: 6000, currency: "EUR" } }, { token: owner })).saveAppointmentService.id;
+    const payer = (await ok(url, CREATE_CLIENT, { n: "Billed Client" }, { token: owner })).createClient.id;
+    const other = (await ok(url, CREATE_CLIENT, { n: "Other Client" }, { token: owner })).createClient.id;
+    const booked = (await create({ name: "Hip", clientId: payer, serviceId: service, date: date(P, 5), durationMinutes: 45, status: "COMPLETED", fields: { reason: "r" } })).appointment;
+    const [invoice] = (await ok(url, INVOICE, { c: payer }, { token: owner })).createInvoice.data;
+    const refused = { code: "CONFLICT", message: expect.stringMatching(/^This session is on invoice #\d+; void the invoice to change its time/) };
+    const edit = async (i: object) => (await ok(url, UPDATE, { id: booked.id, i }, { token: owner })).updateAppointment;
+    for (const change of [{ durationMinutes: 60 }, { date: date(P, 6) }, { name: "Knee" }, { clientId: other }, { serviceId: null }]) expect(await edit(change)).toMatchObject(refused);
+    expect((await ok(url, STATUS, { id: booked.id, s: "CANCELLED" }, { token: owner })).setAppointmentStatus).toMatchObject(refused);
+    const unchanged = await edit({ name: "Hip", durationMinutes: 45, status: "COMPLETED", staffId: ids.sam, adminNotes: "Paid by insurance" });
+    expect(unchanged.appointment).toMatchObject({ name: "Hip", startsAt: booked.startsAt, durationMinutes: 45, status: "COMPLETED", staff: { name: expect.any(String) } });
+    expect(unchanged.appointment.staff.name).not.toBe(booked.staff.name);
+
+    await ok(url, `mutation($id: ID!) { voidInvoice(input: { id: $id }) { __typename } }`, { id: invoice.id }, { token: owner });
+    expect((await edit({ durationMinutes: 60 })).appointment.durationMinutes).toBe(60);
+  });
+
+  it("bills the length a session ends up with when an edit races the invoicing, or refuses the edit", async () => {
+    const service = (await ok(url, SERVICE, { i: { name: "Race", pricing: "PER_HOUR", priceCents: 6000, currency: "EUR" } }, { token: owner })).saveAppointmentService.id;
+    for (let round = 0; round < 4; round++) {
+      const payer = (await ok(url, CREATE_CLIENT, { n: `Racing Client ${round}` }, { token: owner })).createClient.id;
+      const session = (await create({ name: "Race", clientId: payer, serviceId: service, date: date(P, 7), durationMinutes: 45, status: "COMPLETED", fields: { reason: "r" } })).appointment.id;
+      const [invoiced, edited] = await Promise.all([
+        ok(url, INVOICE, { c: payer }, { token: owner }),
+        ok(url, UPDATE, { id: session, i: { durationMinutes: 60 } }, { token: lisa }),
+      ]);
+      const [line] = invoiced.createInvoice.data[0].lines;
+      const minutes = edited.updateAppointment.code === "CONFLICT" ? 45 : edited.updateAppointment.appointment.durationMinutes;
+      expect(line.quantitySeconds).toBe(minutes * 60);
+    }
+  });
+
   it("refuses an invoice whose session is deleted while its lines are written, writing nothing", async () => {
     if (!stack.databaseUrl) return; // the embedded database belongs to the server process
     const service = (await ok(url, SERVICE, { i: { name: "Review", pricing: "PER_SESSION", priceCents: 5000, currency: "EUR" } }, { token: owner })).saveAppointmentService.id;

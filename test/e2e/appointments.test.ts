@@ -260,6 +260,27 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
     await page.close();
   });
 
+  it("says a session on an invoice keeps what was billed, and refuses a new length in words", async () => {
+    const payer = await client("Jon Billed");
+    const service = (await ok(url, `mutation($i: AppointmentServiceInput!) { saveAppointmentService(input: { service: $i }) { ... on AppointmentService { id } } }`, { i: { name: "Massage", pricing: "PER_SESSION", priceCents: 7000, currency: "EUR" } }, { token: owner })).saveAppointmentService.id;
+    const session = await book("Jon's massage", payer, "14:00");
+    await ok(url, `mutation($id: ID!, $s: ID!) { updateAppointment(input: { id: $id, changes: { serviceId: $s, status: COMPLETED } }) { __typename } }`, { id: session, s: service }, { token: owner });
+    const invoiced = await ok(url, `mutation($c: ID!) { createInvoice(input: { clientId: $c, from: "${day}", to: "${day}" }) { ... on MutationCreateInvoiceSuccess { data { number } } } }`, { c: payer }, { token: owner });
+    const [{ number }] = invoiced.createInvoice.data;
+    const page = await context.newPage();
+    await page.goto(`${url}/appointments`);
+    await showDay(page);
+    await page.getByTestId("appointment").filter({ hasText: "Jon's massage" }).click();
+    const dialog = page.getByTestId("appointment-dialog");
+    await dialog.getByTestId("invoiced-note").waitFor();
+    await dialog.getByLabel("Duration (minutes)").fill("90");
+    await dialog.getByRole("button", { name: "Save details" }).click();
+    await dialog.getByRole("alert").filter({ hasText: `This session is on invoice #${number}; void the invoice to change its time` }).waitFor();
+    const stored = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { durationMinutes } } }`, { id: session }, { token: owner });
+    expect(stored.node.durationMinutes).not.toBe(90);
+    await page.close();
+  });
+
   it("keeps a session's newest details when its first load answers after a later one", async () => {
     await book("Kim's visit", await client("Kim Berg"), "14:00");
     const page = await context.newPage();

@@ -102,7 +102,7 @@ graphql(`
 `);
 graphql(`
   fragment AppointmentDetails on Appointment {
-    ...Appointment service { id name } attachments { id fileName mime size url } evaluations { id title }
+    ...Appointment invoiced service { id name } attachments { id fileName mime size url } evaluations { id title }
   }
 `);
 graphql(`
