@@ -6,7 +6,7 @@ import { Problems, ValidationError } from "../common/errors.js";
 import { announceChange } from "./revocations.js";
 import { checkNewPassword, normaliseEmail } from "./rules.js";
 import { hashPassword, hashSecret, newSecret, verifyPassword } from "./secrets.js";
-import { asPerson, SESSION_COOKIE, signInKeys } from "./service.js";
+import { asPerson, holdPassword, SESSION_COOKIE, signInKeys } from "./service.js";
 import { log } from "../common/log.js";
 
 export const RESET_MINUTES = 60;
@@ -35,6 +35,8 @@ export async function changePassword(ctx: Context, currentPassword: string, newP
   }
   const passwordHash = await hashPassword(newPassword);
   const announce = await ctx.db.$transaction(async (tx) => {
+    // A reset committed during the check replaced the password checked: it stays.
+    if (!(await holdPassword(tx, user.id, user.passwordHash))) throw ValidationError.field("currentPassword", "Wrong password");
     await tx.user.update({ where: { id: user.id }, data: { passwordHash } });
     return endBrowserSessions(ctx, tx, user.id, viewer.tokenKind === "browser" ? viewer.tokenId : undefined);
   });

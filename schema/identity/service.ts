@@ -1,6 +1,6 @@
 import { IANAZone } from "luxon";
 import type { User, Workspace } from "../../prisma/generated/client.js";
-import type { Context, Db, Services, Viewer } from "../common/context.js";
+import type { Context, Db, Services, Tx, Viewer } from "../common/context.js";
 import { ForbiddenError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { actsAsPerson, can, isDataPermission, isPermission, viewerOf, type Permission } from "../common/policy.js";
 import { announceChange } from "./revocations.js";
@@ -135,26 +135,41 @@ export async function signIn(ctx: Context, rawEmail: string, password: string, w
     const matches = await verifyAccountPassword(password, user?.passwordHash ?? null); // hashed for unknown emails too
     return !!user && matches;
   });
-  if (!user || !valid) throw ValidationError.field("password", "Email or password is wrong");
+  if (!user || !valid) throw ValidationError.field("password", WRONG_SIGN_IN);
   // Only failures count: the attempt counted above is given back.
   await Promise.all([ctx.limits.reward("signInPerAddress", keys.address), ctx.limits.reset("signInPerAccount", keys.account)]);
-  if (needsRehash(user.passwordHash)) await ctx.db.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(password) } });
+  const rehashed = needsRehash(user.passwordHash) ? await hashPassword(password) : null;
   const membership = workspaceId ? user.memberships.find((m) => m.workspaceId === workspaceId) : user.memberships[0];
   if (!membership) throw ValidationError.field("workspaceId", "You are not a member of this workspace");
   const secret = newSecret("browser");
   const expiresAt = new Date(Date.now() + BROWSER_SESSION_DAYS * 86400_000);
-  await ctx.db.accessToken.create({
-    data: {
-      kind: "browser",
-      name: "Browser",
-      workspaceId: membership.workspaceId,
-      userId: user.id,
-      secretHash: hashSecret(secret),
-      expiresAt,
-    },
+  await ctx.db.$transaction(async (tx) => {
+    // The password checked must still be the account's when the session is stored. A reset or a
+    // change committed during the check ends every browser session it sees, and would miss this one;
+    // holding the account's row, a reset waits for this session and then ends it too.
+    if (!(await holdPassword(tx, user.id, user.passwordHash))) throw ValidationError.field("password", WRONG_SIGN_IN);
+    if (rehashed) await tx.user.update({ where: { id: user.id }, data: { passwordHash: rehashed } });
+    await tx.accessToken.create({
+      data: {
+        kind: "browser",
+        name: "Browser",
+        workspaceId: membership.workspaceId,
+        userId: user.id,
+        secretHash: hashSecret(secret),
+        expiresAt,
+      },
+    });
   });
   ctx.cookies?.set(SESSION_COOKIE, secret, BROWSER_SESSION_DAYS * 86400);
   return { secret, user };
+}
+
+const WRONG_SIGN_IN = "Email or password is wrong";
+
+/** Locks the account's row if its password hash is still `checked`; false when a reset or change replaced it. */
+export async function holdPassword(tx: Tx, userId: string, checked: string): Promise<boolean> {
+  const rows = await tx.$queryRaw<unknown[]>`SELECT 1 FROM "User" WHERE id = ${userId}::uuid AND "passwordHash" = ${checked} FOR UPDATE`;
+  return rows.length > 0;
 }
 
 export async function revokeToken(services: Services, viewer: Viewer, tokenId: string) {

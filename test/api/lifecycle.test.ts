@@ -5,6 +5,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { gql, ok, signIn, subscribe, tokenFor, wsClient } from "../support/client.js";
 import { createMember, mailedTokens, waitForToken } from "../support/mail.js";
+import { until } from "../support/until.js";
 import { startStack, type Stack } from "../support/stack.js";
 
 let stack: Stack;
@@ -267,6 +268,58 @@ describe("passwords and sessions", () => {
     expect((await ok(url, RESET, { t: token, p: "third-password" })).resetPassword.__typename).toBe("ValidationError");
     expect((await gql(url, ME, {}, { cookie: member.cookie })).status).toBe(401);
     await signIn(url, member.email, "brand-new-password");
+  });
+
+  /**
+   * Sends `requests` while the account's row is held, one after another, each once the one before
+   * waits on the row; then lets them go, in that order. So a reset's write commits between another
+   * request's password check and its own write, which the check alone can't see.
+   */
+  async function queuedOnAccount(address: string, requests: (() => Promise<unknown>)[]) {
+    const holder = new pg.Client({ connectionString: stack.databaseUrl! });
+    const watcher = new pg.Client({ connectionString: stack.databaseUrl! });
+    await Promise.all([holder.connect(), watcher.connect()]);
+    try {
+      await holder.query(`BEGIN`);
+      await holder.query(`SELECT 1 FROM "User" WHERE email = $1 FOR UPDATE`, [address]);
+      const waiting = async () => (await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n as number;
+      const sent: Promise<unknown>[] = [];
+      for (const request of requests) {
+        sent.push(request());
+        await until(waiting, (n) => n >= sent.length);
+      }
+      await holder.query(`COMMIT`);
+      return await Promise.all(sent);
+    } finally {
+      await Promise.all([holder.end(), watcher.end()]);
+    }
+  }
+
+  const RESET = `mutation($t: String!, $p: String!) { resetPassword(input: { token: $t, newPassword: $p }) { __typename } }`;
+  const resetToken = async (address: string) => {
+    await gql(url, `mutation($e: String!) { requestPasswordReset(input: { email: $e }) { __typename } }`, { e: address });
+    return waitForToken(url, address, "password-reset");
+  };
+
+  it("a sign-in or password change checked against the password a reset replaces meanwhile is refused", async () => {
+    if (!stack.databaseUrl) return; // the embedded database belongs to the server process
+    const member = await newMember("EMPLOYEE");
+    const token = await resetToken(member.email);
+    const SIGN_IN = `mutation($e: String!, $p: String!) { signIn(input: { email: $e, password: $p }) { __typename ... on ValidationError { problems { path message } } } }`;
+    const [reset, signedIn, changed] = await queuedOnAccount(member.email, [
+      () => ok(url, RESET, { t: token, p: "owner-chosen-password" }),
+      () => ok(url, SIGN_IN, { e: member.email, p: PASSWORD }),
+      () => ok(url, CHANGE, { c: PASSWORD, n: "thief-chosen-password" }, { cookie: member.cookie }),
+    ]);
+    expect(reset).toEqual({ resetPassword: { __typename: "Done" } });
+    expect(signedIn).toEqual({ signIn: { __typename: "ValidationError", problems: [{ path: ["password"], message: "Email or password is wrong" }] } });
+    expect((changed as { changePassword: unknown }).changePassword).toMatchObject({ __typename: "ValidationError", problems: [{ path: ["currentPassword"], message: "Wrong password" }] });
+    const sessions = new pg.Client({ connectionString: stack.databaseUrl });
+    await sessions.connect();
+    const open = await sessions.query(`SELECT count(*)::int AS n FROM "AccessToken" t JOIN "User" u ON u.id = t."userId" WHERE u.email = $1 AND t.kind = 'browser' AND t."revokedAt" IS NULL`, [member.email]);
+    await sessions.end();
+    expect(open.rows[0].n).toBe(0);
+    await signIn(url, member.email, "owner-chosen-password");
   });
 
   it("signing out everywhere ends every browser session of the account; tokens stay", async () => {
