@@ -331,18 +331,23 @@ export async function updateAppointment(ctx: Context, id: string, input: Appoint
   const moved = parseStart(input, workspace.timeZone, { date: local.toISODate()!, time: local.toFormat("HH:mm") }, problems);
   const { clientId, staffId, serviceId } = await checkFields(ctx, input, problems);
   problems.throwIfAny();
-  const startsAt = moved ?? current.startsAt;
-  const duration = input.durationMinutes ?? current.durationMinutes;
   // Read before the transaction only to know whose bookings to lock; read again under the locks.
   const later = scope === "THIS_AND_FOLLOWING" ? await laterScheduled(ctx.db, current) : [];
   const result = await ctx.db.$transaction(async (tx) => {
+    // Invoicing reads sessions before it writes their lines: holding its lock, the edit waits for a
+    // run in progress, and the session read next is the one any invoice billed.
+    await lockInvoicing(tx, current.workspaceId);
     await lockBookings(
       tx,
       [current.staffId, staffId ?? current.staffId, ...later.map((l) => l.staffId)],
       [current.clientId, clientId ?? current.clientId, ...later.map((l) => l.clientId)],
     );
-    const next = { name: input.name?.trim() ?? current.name, clientId: clientId ?? current.clientId, serviceId: serviceId === undefined ? current.serviceId : serviceId, startsAt, durationMinutes: duration, status: input.status ?? current.status };
-    if (changesBilledFacts(current, next)) await refuseIfBilled(tx, current);
+    const before = await tx.appointment.findUnique({ where: { id: current.id } });
+    if (!before) throw new NotFoundError("Session");
+    const startsAt = moved ?? before.startsAt;
+    const duration = input.durationMinutes ?? before.durationMinutes;
+    const next = { name: input.name?.trim() ?? before.name, clientId: clientId ?? before.clientId, serviceId: serviceId === undefined ? before.serviceId : serviceId, startsAt, durationMinutes: duration, status: input.status ?? before.status };
+    if (changesBilledFacts(before, next)) await refuseIfBilled(tx, before);
     const updated = await tx.appointment.update({
       where: { id: current.id },
       data: {
@@ -358,24 +363,22 @@ export async function updateAppointment(ctx: Context, id: string, input: Appoint
         sequence: { increment: 1 },
       },
     });
-    const following = later.length ? await changeFollowing(tx, ctx, current, updated, later.map((l) => l.id), workspace) : [];
-    return { appointment: updated, warnings: await warningsFor(tx, updated, workspace, ctx.viewer!), following };
+    const following = later.length ? await changeFollowing(tx, ctx, before, updated, later.map((l) => l.id), workspace) : [];
+    return { before, appointment: updated, warnings: await warningsFor(tx, updated, workspace, ctx.viewer!), following };
   }, { timeout: 30_000 });
-  await announceAppointment(ctx, result.appointment, "UPDATED", current.status, current.staffId);
+  await announceAppointment(ctx, result.appointment, "UPDATED", result.before.status, result.before.staffId);
   for (const f of result.following) {
     const before = later.find((l) => l.id === f.appointment.id)!;
     await announceAppointment(ctx, f.appointment, "UPDATED", before.status, before.staffId);
   }
-  return result;
+  return { appointment: result.appointment, warnings: result.warnings, following: result.following };
 }
 
 /**
  * A session on an invoice that is not void keeps what its line was made from until the invoice is
- * voided, as a billed time entry does. Invoicing reads sessions before it writes their lines: taking
- * its lock, the edit waits for a run in progress and sees the lines it wrote.
+ * voided, as a billed time entry does (the caller holds invoicing's lock).
  */
 async function refuseIfBilled(tx: Tx, session: Appointment) {
-  await lockInvoicing(tx, session.workspaceId);
   const invoice = await invoiceBilling(tx, { appointmentId: session.id });
   if (invoice) throw new ConflictError(`This session is on invoice #${invoice.number}; void the invoice to change its time, length, client, service, name or status`, [encodeGlobalID("Invoice", invoice.id)]);
 }
