@@ -2,6 +2,7 @@
 // GraphQL fields and the plain endpoints both call these, so a rule is stated once.
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Context, Services } from "../common/context.js";
+import { lockWorkTimeline } from "../common/locks.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
 import { personInScope, rowsWhere } from "../common/policy.js";
 import { saveWorkspaceSettings } from "../identity/service.js";
@@ -145,13 +146,19 @@ export async function editWorkSession(ctx: Context, correction: SessionCorrectio
   const problems = new Problems();
   checkTimes(problems, start, end);
   problems.throwIfAny();
-  const session = await ctx.db.workSession.findFirst({ where: { id: correction.id, workspaceId: ctx.viewer!.workspaceId } });
-  if (!session) throw new NotFoundError("Session");
-  if (!session.endedAt) throw new ConflictError("An open session can't be edited; wait until it ends", [encode(session.id)]);
-  const clash = await overlapping(ctx, session.userId, start, end, session.id);
+  const found = await ctx.db.workSession.findFirst({ where: { id: correction.id, workspaceId: ctx.viewer!.workspaceId } });
+  if (!found) throw new NotFoundError("Session");
+  const clash = await overlapping(ctx, found.userId, start, end, found.id);
   if (clash) throw conflict(encode(clash.id));
   try {
     await ctx.db.$transaction(async (tx) => {
+      // A desktop batch writes back the sessions it read, with their activity: holding the person's
+      // timeline, the correction waits for one in progress and applies to what it stored, and the
+      // next batch reads the corrected session.
+      await lockWorkTimeline(tx, found.workspaceId, found.userId);
+      const session = await tx.workSession.findUnique({ where: { id: found.id } });
+      if (!session) throw new NotFoundError("Session");
+      if (!session.endedAt) throw new ConflictError("An open session can't be edited; wait until it ends", [encode(session.id)]);
       // Everything outside the new bounds goes, what straddles them is clipped: no negative durations.
       const sessionId = session.id;
       const outside = { sessionId, OR: [{ endedAt: { lte: start } }, { startedAt: { gte: end } }] };
@@ -170,7 +177,7 @@ export async function editWorkSession(ctx: Context, correction: SessionCorrectio
     if (isOverlapViolation(error)) throw conflict("");
     throw error;
   }
-  return ctx.db.workSession.findUniqueOrThrow({ where: { id: session.id }, include });
+  return ctx.db.workSession.findUniqueOrThrow({ where: { id: found.id }, include });
 }
 
 /** Changes the settings given; the others stay. */

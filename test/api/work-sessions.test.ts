@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
-import { gql, ok } from "../support/client.js";
+import pg from "pg";
+import { gql, ok, rowId } from "../support/client.js";
+import { until } from "../support/until.js";
 import { calendar, instant, isoDate, isoMonth } from "../support/dates.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
@@ -215,6 +217,38 @@ describe("manager actions", () => {
     const edited = (await ok(url, EDIT, { id: s.id, s: at("09:20"), t: at("09:30"), n: "Corrected" }, { token: lisa })).editWorkSession;
     expect(edited).toMatchObject({ startedAt: at("09:20"), endedAt: at("09:30"), afkSeconds: 600, netSeconds: 0, notes: "Corrected" });
     expect(edited.afkPeriods).toEqual([{ startedAt: at("09:20"), endedAt: at("09:30") }]);
+  });
+});
+
+describe("a correction racing a desktop batch", () => {
+  it("waits for the batch writing the session back, then trims what it added", async () => {
+    if (!stack.databaseUrl) return; // the embedded database belongs to the server process
+    const own = await newWorkspace(url, "Europe/Berlin");
+    const worker = own.employee.token;
+    expect((await post(worker, [win("day-long", "08:00", "Code", "main.ts", {}, 3600)])).status).toBe(200);
+    const [session] = (await ok(url, SESSIONS, { f: day(), t: day() }, { token: worker })).workSessions.nodes;
+    expect(session).toMatchObject({ startedAt: at("08:00"), endedAt: at("09:00") });
+    const sql = new pg.Client({ connectionString: stack.databaseUrl });
+    const watcher = new pg.Client({ connectionString: stack.databaseUrl });
+    await Promise.all([sql.connect(), watcher.connect()]);
+    try {
+      // Holding the session's row, a late batch has read it and waits to store what it adds to it.
+      await sql.query(`BEGIN`);
+      await sql.query(`SELECT 1 FROM "WorkSession" WHERE id = $1 FOR UPDATE`, [rowId(session.id)]);
+      const waiting = async () => (await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n as number;
+      const late = post(worker, [win("late-chat", "08:30", "Slack", "general", {}, 600)]);
+      await until(waiting, (n) => n >= 1);
+      const EDIT = `mutation($id: ID!, $s: DateTime!, $t: DateTime!) { editWorkSession(input: { id: $id, start: $s, end: $t }) { __typename ... on WorkSession { startedAt endedAt } } }`;
+      const corrected = ok(url, EDIT, { id: session.id, s: at("08:00"), t: at("08:20") }, { token: own.manager.token });
+      await until(waiting, (n) => n >= 2);
+      await sql.query(`COMMIT`);
+      expect((await late).status).toBe(200);
+      expect((await corrected).editWorkSession).toEqual({ __typename: "WorkSession", startedAt: at("08:00"), endedAt: at("08:20") });
+      const outside = await sql.query(`SELECT app FROM "WorkActivity" WHERE "sessionId" = $1 AND ("startedAt" < $2 OR "endedAt" > $3)`, [rowId(session.id), at("08:00"), at("08:20")]);
+      expect(outside.rows).toEqual([]);
+    } finally {
+      await Promise.all([sql.end(), watcher.end()]);
+    }
   });
 });
 
