@@ -3,7 +3,7 @@
 // that keep at least one owner and take effect on the member's very next request.
 import type { Context, Tx } from "../common/context.js";
 import { ForbiddenError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
-import type { Role } from "../common/policy.js";
+import { permissionsFor, type Role } from "../common/policy.js";
 import { lockMembers } from "../common/locks.js";
 import { logMailSender } from "./mail.js";
 import { announceChange } from "./revocations.js";
@@ -23,6 +23,8 @@ export async function inviteMember(ctx: Context, input: { email: string; role: R
   problems.throwIfAny();
   const secret = newSecret("invitation");
   const invitation = await ctx.db.$transaction(async (tx) => {
+    const { actor } = await currentManager(tx, ctx);
+    if (touchesOwnerRole(null, input.role) && actor.role !== "owner") throw ValidationError.field("role", "Only an owner can invite an owner");
     const member = await tx.membership.findFirst({ where: { workspaceId: viewer.workspaceId, user: { email } } });
     if (member) throw ValidationError.field("email", "Already a member of this workspace");
     // Inviting again replaces the open invitation: its link stops working.
@@ -100,16 +102,23 @@ export async function acceptInvitation(ctx: Context, input: { token: string; nam
 }
 
 /**
- * Loads the member to change and checks that the caller may change it, inside the members lock and
- * with the caller's role as of now: a change that queued behind the caller's own demotion is refused.
+ * Takes the members lock and checks the caller's membership as of now: a request authenticated
+ * before its caller was removed or demoted, and queued behind that change, is refused.
  */
-async function memberToChange(tx: Tx, ctx: Context, memberId: string, newRole: Role | null) {
+async function currentManager(tx: Tx, ctx: Context) {
   const viewer = asPerson(ctx.viewer, "members.manage");
   await lockMembers(tx, viewer.workspaceId);
   const actor = await tx.membership.findUnique({ where: { workspaceId_userId: { workspaceId: viewer.workspaceId, userId: viewer.userId } } });
+  if (!actor || !permissionsFor(actor.role, null).has("members.manage")) throw new ForbiddenError();
+  return { viewer, actor };
+}
+
+/** Loads the member to change and checks that the caller, as of now, may change it. */
+async function memberToChange(tx: Tx, ctx: Context, memberId: string, newRole: Role | null) {
+  const { viewer, actor } = await currentManager(tx, ctx);
   const member = await tx.membership.findFirst({ where: { id: memberId, workspaceId: viewer.workspaceId } });
   if (!member) throw new NotFoundError("Member");
-  if (touchesOwnerRole(member.role, newRole) && actor?.role !== "owner") throw new ForbiddenError("Only an owner can change an owner or make one");
+  if (touchesOwnerRole(member.role, newRole) && actor.role !== "owner") throw new ForbiddenError("Only an owner can change an owner or make one");
   if (member.role === "owner" && newRole !== "owner") {
     const owners = await tx.membership.count({ where: { workspaceId: viewer.workspaceId, role: "owner" } });
     if (owners <= 1) throw ValidationError.field(newRole ? "role" : "memberId", "A workspace needs at least one owner");

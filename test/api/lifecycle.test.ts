@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { gql, ok, signIn, subscribe, tokenFor, wsClient } from "../support/client.js";
+import { gql, ok, rowId, signIn, subscribe, tokenFor, wsClient } from "../support/client.js";
 import { createMember, mailedTokens, waitForToken } from "../support/mail.js";
 import { until } from "../support/until.js";
 import { startStack, type Stack } from "../support/stack.js";
@@ -41,6 +41,31 @@ async function newMember(role: string) {
   const cookie = await signIn(url, address, PASSWORD);
   const token = (await ok(url, `mutation { createPersonalAccessToken(input: { name: "t" }) { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret;
   return { email: address, cookie, token };
+}
+
+/**
+ * Sends `requests` while a transaction holds what `hold` takes (a row, a lock), one after another,
+ * each once the one before waits; then lets them go, in that order. So one request's write commits
+ * between another's check and its own write, which the check alone can't see.
+ */
+async function queuedBehind(hold: [sql: string, params: unknown[]], requests: (() => Promise<unknown>)[]) {
+  const holder = new pg.Client({ connectionString: stack.databaseUrl! });
+  const watcher = new pg.Client({ connectionString: stack.databaseUrl! });
+  await Promise.all([holder.connect(), watcher.connect()]);
+  try {
+    await holder.query(`BEGIN`);
+    await holder.query(...hold);
+    const waiting = async () => (await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n as number;
+    const sent: Promise<unknown>[] = [];
+    for (const request of requests) {
+      sent.push(request());
+      await until(waiting, (n) => n >= sent.length);
+    }
+    await holder.query(`COMMIT`);
+    return await Promise.all(sent);
+  } finally {
+    await Promise.all([holder.end(), watcher.end()]);
+  }
 }
 
 function closeCode(client: ReturnType<typeof wsClient>) {
@@ -204,6 +229,39 @@ describe("removal and role changes", () => {
     }
   });
 
+  it("an owner's member changes queued behind their own removal are refused", async () => {
+    if (!stack.databaseUrl) return; // the embedded database belongs to the server process
+    const founder = email("founder");
+    await createMember(url, { token: owner }, { email: founder, role: "EMPLOYEE", password: PASSWORD });
+    const cookie = await signIn(url, founder, PASSWORD);
+    const workspaceId = (await ok(url, `mutation { createWorkspace(input: { name: "Queued" }) { ... on Workspace { id } } }`, {}, { cookie })).createWorkspace.id;
+    await ok(url, `mutation($id: ID!) { switchWorkspace(input: { workspaceId: $id }) { __typename } }`, { id: workspaceId }, { cookie });
+    const join = async (who: string, role: string) => {
+      await ok(url, INVITE, { e: who, r: role }, { cookie });
+      await ok(url, ACCEPT, { t: await waitForToken(url, who, "invitations/accept"), n: role, p: PASSWORD });
+      return signIn(url, who, PASSWORD);
+    };
+    const cofounder = email("cofounder");
+    const other = await join(cofounder, "OWNER");
+    const manager = email("manager");
+    await join(manager, "MANAGER");
+    const members = (await ok(url, MEMBERS, {}, { cookie })).viewer.workspace.members.nodes as { id: string; role: string; user: { email: string } }[];
+    const idOf = (who: string) => members.find((m) => m.user.email === who)!.id;
+
+    const [removed, demoted, invited] = await queuedBehind([`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`members:${rowId(workspaceId)}`]], [
+      () => ok(url, `mutation($m: ID!) { removeMember(input: { memberId: $m }) { __typename } }`, { m: idOf(cofounder) }, { cookie }),
+      () => ok(url, `mutation($m: ID!) { changeMemberRole(input: { memberId: $m, role: EMPLOYEE }) { __typename } }`, { m: idOf(manager) }, { cookie: other }),
+      () => ok(url, INVITE, { e: email("ally"), r: "MANAGER" }, { cookie: other }),
+    ]);
+    expect(removed).toEqual({ removeMember: { __typename: "Done" } });
+    expect(demoted).toEqual({ changeMemberRole: { __typename: "ForbiddenError" } });
+    expect((invited as { inviteMember: unknown }).inviteMember).toEqual({ __typename: "ForbiddenError", code: "FORBIDDEN" });
+    const after = (await ok(url, MEMBERS, {}, { cookie })).viewer.workspace.members.nodes as { role: string; user: { email: string } }[];
+    expect(after.map((m) => [m.user.email, m.role]).sort()).toEqual([[founder, "OWNER"], [manager, "MANAGER"]].sort());
+    const open = await ok(url, `{ invitations { nodes { email } } }`, {}, { cookie });
+    expect(open.invitations.nodes).toEqual([]);
+  });
+
   it("keeps at least one owner, also when two owners demote each other at once", async () => {
     const founder = email("founder");
     await createMember(url, { token: owner }, { email: founder, role: "EMPLOYEE", password: PASSWORD });
@@ -270,31 +328,6 @@ describe("passwords and sessions", () => {
     await signIn(url, member.email, "brand-new-password");
   });
 
-  /**
-   * Sends `requests` while the account's row is held, one after another, each once the one before
-   * waits on the row; then lets them go, in that order. So a reset's write commits between another
-   * request's password check and its own write, which the check alone can't see.
-   */
-  async function queuedOnAccount(address: string, requests: (() => Promise<unknown>)[]) {
-    const holder = new pg.Client({ connectionString: stack.databaseUrl! });
-    const watcher = new pg.Client({ connectionString: stack.databaseUrl! });
-    await Promise.all([holder.connect(), watcher.connect()]);
-    try {
-      await holder.query(`BEGIN`);
-      await holder.query(`SELECT 1 FROM "User" WHERE email = $1 FOR UPDATE`, [address]);
-      const waiting = async () => (await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n as number;
-      const sent: Promise<unknown>[] = [];
-      for (const request of requests) {
-        sent.push(request());
-        await until(waiting, (n) => n >= sent.length);
-      }
-      await holder.query(`COMMIT`);
-      return await Promise.all(sent);
-    } finally {
-      await Promise.all([holder.end(), watcher.end()]);
-    }
-  }
-
   const RESET = `mutation($t: String!, $p: String!) { resetPassword(input: { token: $t, newPassword: $p }) { __typename } }`;
   const resetToken = async (address: string) => {
     await gql(url, `mutation($e: String!) { requestPasswordReset(input: { email: $e }) { __typename } }`, { e: address });
@@ -306,7 +339,7 @@ describe("passwords and sessions", () => {
     const member = await newMember("EMPLOYEE");
     const token = await resetToken(member.email);
     const SIGN_IN = `mutation($e: String!, $p: String!) { signIn(input: { email: $e, password: $p }) { __typename ... on ValidationError { problems { path message } } } }`;
-    const [reset, signedIn, changed] = await queuedOnAccount(member.email, [
+    const [reset, signedIn, changed] = await queuedBehind([`SELECT 1 FROM "User" WHERE email = $1 FOR UPDATE`, [member.email]], [
       () => ok(url, RESET, { t: token, p: "owner-chosen-password" }),
       () => ok(url, SIGN_IN, { e: member.email, p: PASSWORD }),
       () => ok(url, CHANGE, { c: PASSWORD, n: "thief-chosen-password" }, { cookie: member.cookie }),
