@@ -216,11 +216,14 @@ builder.mutationField("deleteAnalyticsApp", (t) =>
     input: { id: t.input.globalID({ for: AnalyticsAppRef }) },
     resolve: async (_r, { input: args }, ctx) => {
       const app = await appOf(ctx, args.id.id);
-      // Raw events and their ids have no foreign key (bulk ingestion); they go with their app explicitly.
+      // Raw events and their ids have no foreign key (bulk ingestion); they go with their app explicitly,
+      // after it. Deleting the app waits for a batch being stored (its sessions hold the app's key or
+      // their own rows), so the deletes that follow see that batch's events; a batch after it fails
+      // on its sessions' foreign key and stores nothing.
       await ctx.db.$transaction([
+        ctx.db.analyticsApp.delete({ where: { id: app.id } }),
         ctx.db.rawEvent.deleteMany({ where: { appId: app.id } }),
         ctx.db.analyticsEventId.deleteMany({ where: { appId: app.id } }),
-        ctx.db.analyticsApp.delete({ where: { id: app.id } }),
       ]);
       return app;
     },
