@@ -56,6 +56,9 @@ export interface ValueLookups {
 }
 
 /** Signatures are drawn on a canvas and kept inline as a PNG data URL. */
+/** A file or image field's value that isn't one of the viewer's unused uploads or the session's files. */
+export const NOT_A_SESSION_FILE = "Must be a file uploaded for this session";
+
 export const MAX_SIGNATURE_CHARS = 200_000;
 const SIGNATURE = /^data:image\/png;base64,[A-Za-z0-9+/]+=*$/;
 const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -117,7 +120,7 @@ export function validateValue(spec: FieldSpec, value: unknown, path: string[], l
     case "image":
     case "file": {
       const mime = typeof value === "string" ? lookups.attachmentMime(value) : null;
-      if (!mime) return problem("Must be a file uploaded for this session");
+      if (!mime) return problem(NOT_A_SESSION_FILE);
       return spec.type === "image" && !mime.startsWith("image/") ? problem("Must be an image") : [];
     }
     case "signature":

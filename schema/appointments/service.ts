@@ -12,6 +12,7 @@ import { listDefinitions, SESSION_PHASES, specOf } from "./fields.js";
 import {
   changesBilledFacts,
   findOverlaps,
+  NOT_A_SESSION_FILE,
   localToInstant,
   moveAlong,
   settingsProblems,
@@ -124,10 +125,20 @@ export async function checkPhaseValues(
   return { problems: [...readOnly, ...problems], activeKeys: active.map((d) => d.key) };
 }
 
-/** Files a saved value refers to become the session's (or the evaluation's session's). */
-async function claimFiles(tx: Tx, workspaceId: string, values: unknown, appointmentId: string) {
-  const ids = [...stringsIn(values, new Set())].map((s) => localId(s, "AppointmentAttachment")).filter((id): id is string => !!id);
-  if (ids.length) await tx.appointmentAttachment.updateMany({ where: { id: { in: ids }, workspaceId, appointmentId: null }, data: { appointmentId } });
+const fileIdsIn = (value: unknown) => [...stringsIn(value, new Set())].map((s) => localId(s, "AppointmentAttachment")).filter((id): id is string => !!id);
+
+/**
+ * Files the saved values refer to become the session's. They were checked before the save, so one
+ * may since have been swept as unused or claimed by another session's save: then the save is
+ * refused at that field rather than keep a value pointing at a file the session doesn't have.
+ */
+async function claimFiles(tx: Tx, workspaceId: string, values: Record<string, unknown>, appointmentId: string) {
+  const ids = fileIdsIn(values);
+  if (!ids.length) return;
+  await tx.appointmentAttachment.updateMany({ where: { id: { in: ids }, workspaceId, appointmentId: null }, data: { appointmentId } });
+  const held = new Set((await tx.appointmentAttachment.findMany({ where: { id: { in: ids }, appointmentId }, select: { id: true } })).map((f) => f.id));
+  const lost = Object.keys(values).filter((key) => fileIdsIn(values[key]).some((id) => !held.has(id)));
+  if (lost.length) throw new ValidationError(lost.map((key) => ({ path: ["fields", key], message: NOT_A_SESSION_FILE })));
 }
 
 /** Replaces one phase's values in one statement, so phases saved at the same moment both stay. */
