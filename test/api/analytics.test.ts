@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import pg from "pg";
 import { gql, ok, rowId, signIn, subscribe, tokenFor, wsClient } from "../support/client.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { until } from "../support/until.js";
+import { query, queuedBehind } from "../support/queued.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
 let stack: Stack;
@@ -239,25 +239,14 @@ describe("deleting an app while a batch of it is being stored", () => {
     expect((await post([ev("mid-1", "mid-user", 0)], key)).body.accepted).toBe(1);
     await until(() => sessionsOf("mid-user"), (s) => s.length === 1);
     const app = rowId(created.app.id);
-    const sql = new pg.Client({ connectionString: stack.databaseUrl });
-    const watcher = new pg.Client({ connectionString: stack.databaseUrl });
-    await Promise.all([sql.connect(), watcher.connect()]);
-    try {
-      // Holding the visitor's session row, the next batch waits to store its event into it.
-      await sql.query(`BEGIN`);
-      await sql.query(`SELECT 1 FROM "UserSession" WHERE "appId" = $1 FOR UPDATE`, [app]);
-      const waiting = async () => (await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n as number;
-      expect((await post([ev("mid-2", "mid-user", 1)], key)).body.accepted).toBe(1);
-      await until(waiting, (n) => n >= 1);
-      const deleted = ok(url, `mutation($id: ID!) { deleteAnalyticsApp(input: { id: $id }) { __typename } }`, { id: created.app.id }, { cookie: owner });
-      await until(waiting, (n) => n >= 2);
-      await sql.query(`COMMIT`);
-      expect((await deleted).deleteAnalyticsApp.__typename).toBe("AnalyticsApp");
-      const left = await sql.query(`SELECT (SELECT count(*)::int FROM "RawEvent" WHERE "appId" = $1) AS events, (SELECT count(*)::int FROM "AnalyticsEventId" WHERE "appId" = $1) AS ids`, [app]);
-      expect(left.rows[0]).toEqual({ events: 0, ids: 0 });
-    } finally {
-      await Promise.all([sql.end(), watcher.end()]);
-    }
+    // Holding the visitor's session row, the next batch (stored by the worker) waits to store its event into it.
+    const [, deleted] = await queuedBehind(stack.databaseUrl, [`SELECT 1 FROM "UserSession" WHERE "appId" = $1 FOR UPDATE`, [app]], [
+      () => post([ev("mid-2", "mid-user", 1)], key),
+      () => ok(url, `mutation($id: ID!) { deleteAnalyticsApp(input: { id: $id }) { __typename } }`, { id: created.app.id }, { cookie: owner }),
+    ]);
+    expect((deleted as { deleteAnalyticsApp: unknown }).deleteAnalyticsApp).toEqual({ __typename: "AnalyticsApp" });
+    const left = await query(stack.databaseUrl, `SELECT (SELECT count(*)::int FROM "RawEvent" WHERE "appId" = $1) AS events, (SELECT count(*)::int FROM "AnalyticsEventId" WHERE "appId" = $1) AS ids`, [app]);
+    expect(left).toEqual([{ events: 0, ids: 0 }]);
   });
 });
 

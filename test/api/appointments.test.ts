@@ -5,6 +5,7 @@ import { gql, ok, rowId, signIn, tokenFor } from "../support/client.js";
 import { calendar, instant, isoDate, withOffset, type Day } from "../support/dates.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { until } from "../support/until.js";
+import { queuedBehind } from "../support/queued.js";
 import { newWorkspace } from "../support/workspace.js";
 
 let stack: Stack;
@@ -462,24 +463,17 @@ describe("attachments", () => {
     if (!stack.databaseUrl) return; // the embedded database belongs to the server process
     const { appointment } = await create({ name: "Late file", clientId: anna, staffId: ids.sam, date: date(M, 11), fields: { reason: "r" } });
     const file = await (await upload(owner, Buffer.from("%PDF-1.4 late"), "application/pdf", "fileName=late.pdf")).json();
-    const sql = new pg.Client({ connectionString: stack.databaseUrl });
-    const watcher = new pg.Client({ connectionString: stack.databaseUrl });
-    await Promise.all([sql.connect(), watcher.connect()]);
-    try {
-      // Holding the session's row, the save has checked the file and waits to write.
-      await sql.query(`BEGIN`);
-      await sql.query(`SELECT 1 FROM "Appointment" WHERE id = $1 FOR UPDATE`, [rowId(appointment.id)]);
-      const saved = ok(url, SAVE_FIELDS, { id: appointment.id, p: "PRE_SESSION", f: { reason: "r", referral: file.id } }, { token: owner });
-      await until(async () => (await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n, (n) => n >= 1);
-      // The hourly sweep's own statement: an upload still unused goes.
-      await watcher.query(`DELETE FROM "AppointmentAttachment" WHERE id = $1 AND "appointmentId" IS NULL`, [rowId(file.id)]);
-      await sql.query(`COMMIT`);
-      expect(problems((await saved).saveAppointmentFields)).toEqual(["fields.referral: Must be a file uploaded for this session"]);
-      const stored = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { fieldValues } } }`, { id: appointment.id }, { token: owner });
-      expect(stored.node.fieldValues.referral).toBeUndefined();
-    } finally {
-      await Promise.all([sql.end(), watcher.end()]);
-    }
+    // Holding the session's row, the save has checked the file and waits to write; meanwhile the
+    // hourly sweep's own statement removes the upload, still unused.
+    const [saved] = await queuedBehind(
+      stack.databaseUrl,
+      [`SELECT 1 FROM "Appointment" WHERE id = $1 FOR UPDATE`, [rowId(appointment.id)]],
+      [() => ok(url, SAVE_FIELDS, { id: appointment.id, p: "PRE_SESSION", f: { reason: "r", referral: file.id } }, { token: owner })],
+      (sql) => sql.query(`DELETE FROM "AppointmentAttachment" WHERE id = $1 AND "appointmentId" IS NULL`, [rowId(file.id)]),
+    );
+    expect(problems((saved as { saveAppointmentFields: Parameters<typeof problems>[0] }).saveAppointmentFields)).toEqual(["fields.referral: Must be a file uploaded for this session"]);
+    const stored = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { fieldValues } } }`, { id: appointment.id }, { token: owner });
+    expect(stored.node.fieldValues.referral).toBeUndefined();
   });
 });
 

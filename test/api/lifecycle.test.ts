@@ -5,7 +5,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { gql, ok, rowId, signIn, subscribe, tokenFor, wsClient } from "../support/client.js";
 import { createMember, mailedTokens, waitForToken } from "../support/mail.js";
-import { until } from "../support/until.js";
+import { query, queuedBehind } from "../support/queued.js";
 import { startStack, type Stack } from "../support/stack.js";
 
 let stack: Stack;
@@ -41,31 +41,6 @@ async function newMember(role: string) {
   const cookie = await signIn(url, address, PASSWORD);
   const token = (await ok(url, `mutation { createPersonalAccessToken(input: { name: "t" }) { ... on CreatedToken { secret } } }`, {}, { cookie })).createPersonalAccessToken.secret;
   return { email: address, cookie, token };
-}
-
-/**
- * Sends `requests` while a transaction holds what `hold` takes (a row, a lock), one after another,
- * each once the one before waits; then lets them go, in that order. So one request's write commits
- * between another's check and its own write, which the check alone can't see.
- */
-async function queuedBehind(hold: [sql: string, params: unknown[]], requests: (() => Promise<unknown>)[]) {
-  const holder = new pg.Client({ connectionString: stack.databaseUrl! });
-  const watcher = new pg.Client({ connectionString: stack.databaseUrl! });
-  await Promise.all([holder.connect(), watcher.connect()]);
-  try {
-    await holder.query(`BEGIN`);
-    await holder.query(...hold);
-    const waiting = async () => (await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n as number;
-    const sent: Promise<unknown>[] = [];
-    for (const request of requests) {
-      sent.push(request());
-      await until(waiting, (n) => n >= sent.length);
-    }
-    await holder.query(`COMMIT`);
-    return await Promise.all(sent);
-  } finally {
-    await Promise.all([holder.end(), watcher.end()]);
-  }
 }
 
 function closeCode(client: ReturnType<typeof wsClient>) {
@@ -248,7 +223,7 @@ describe("removal and role changes", () => {
     const members = (await ok(url, MEMBERS, {}, { cookie })).viewer.workspace.members.nodes as { id: string; role: string; user: { email: string } }[];
     const idOf = (who: string) => members.find((m) => m.user.email === who)!.id;
 
-    const [removed, demoted, invited] = await queuedBehind([`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`members:${rowId(workspaceId)}`]], [
+    const [removed, demoted, invited] = await queuedBehind(stack.databaseUrl, [`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`members:${rowId(workspaceId)}`]], [
       () => ok(url, `mutation($m: ID!) { removeMember(input: { memberId: $m }) { __typename } }`, { m: idOf(cofounder) }, { cookie }),
       () => ok(url, `mutation($m: ID!) { changeMemberRole(input: { memberId: $m, role: EMPLOYEE }) { __typename } }`, { m: idOf(manager) }, { cookie: other }),
       () => ok(url, INVITE, { e: email("ally"), r: "MANAGER" }, { cookie: other }),
@@ -339,7 +314,7 @@ describe("passwords and sessions", () => {
     const member = await newMember("EMPLOYEE");
     const token = await resetToken(member.email);
     const SIGN_IN = `mutation($e: String!, $p: String!) { signIn(input: { email: $e, password: $p }) { __typename ... on ValidationError { problems { path message } } } }`;
-    const [reset, signedIn, changed] = await queuedBehind([`SELECT 1 FROM "User" WHERE email = $1 FOR UPDATE`, [member.email]], [
+    const [reset, signedIn, changed] = await queuedBehind(stack.databaseUrl, [`SELECT 1 FROM "User" WHERE email = $1 FOR UPDATE`, [member.email]], [
       () => ok(url, RESET, { t: token, p: "owner-chosen-password" }),
       () => ok(url, SIGN_IN, { e: member.email, p: PASSWORD }),
       () => ok(url, CHANGE, { c: PASSWORD, n: "thief-chosen-password" }, { cookie: member.cookie }),
@@ -347,11 +322,8 @@ describe("passwords and sessions", () => {
     expect(reset).toEqual({ resetPassword: { __typename: "Done" } });
     expect(signedIn).toEqual({ signIn: { __typename: "ValidationError", problems: [{ path: ["password"], message: "Email or password is wrong" }] } });
     expect((changed as { changePassword: unknown }).changePassword).toMatchObject({ __typename: "ValidationError", problems: [{ path: ["currentPassword"], message: "Wrong password" }] });
-    const sessions = new pg.Client({ connectionString: stack.databaseUrl });
-    await sessions.connect();
-    const open = await sessions.query(`SELECT count(*)::int AS n FROM "AccessToken" t JOIN "User" u ON u.id = t."userId" WHERE u.email = $1 AND t.kind = 'browser' AND t."revokedAt" IS NULL`, [member.email]);
-    await sessions.end();
-    expect(open.rows[0].n).toBe(0);
+    const open = await query(stack.databaseUrl, `SELECT count(*)::int AS n FROM "AccessToken" t JOIN "User" u ON u.id = t."userId" WHERE u.email = $1 AND t.kind = 'browser' AND t."revokedAt" IS NULL`, [member.email]);
+    expect(open).toEqual([{ n: 0 }]);
     await signIn(url, member.email, "owner-chosen-password");
   });
 

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
-import pg from "pg";
 import { gql, ok, rowId } from "../support/client.js";
-import { until } from "../support/until.js";
+import { query, queuedBehind } from "../support/queued.js";
 import { calendar, instant, isoDate, isoMonth } from "../support/dates.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
@@ -228,27 +227,16 @@ describe("a correction racing a desktop batch", () => {
     expect((await post(worker, [win("day-long", "08:00", "Code", "main.ts", {}, 3600)])).status).toBe(200);
     const [session] = (await ok(url, SESSIONS, { f: day(), t: day() }, { token: worker })).workSessions.nodes;
     expect(session).toMatchObject({ startedAt: at("08:00"), endedAt: at("09:00") });
-    const sql = new pg.Client({ connectionString: stack.databaseUrl });
-    const watcher = new pg.Client({ connectionString: stack.databaseUrl });
-    await Promise.all([sql.connect(), watcher.connect()]);
-    try {
-      // Holding the session's row, a late batch has read it and waits to store what it adds to it.
-      await sql.query(`BEGIN`);
-      await sql.query(`SELECT 1 FROM "WorkSession" WHERE id = $1 FOR UPDATE`, [rowId(session.id)]);
-      const waiting = async () => (await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n as number;
-      const late = post(worker, [win("late-chat", "08:30", "Slack", "general", {}, 600)]);
-      await until(waiting, (n) => n >= 1);
-      const EDIT = `mutation($id: ID!, $s: DateTime!, $t: DateTime!) { editWorkSession(input: { id: $id, start: $s, end: $t }) { __typename ... on WorkSession { startedAt endedAt } } }`;
-      const corrected = ok(url, EDIT, { id: session.id, s: at("08:00"), t: at("08:20") }, { token: own.manager.token });
-      await until(waiting, (n) => n >= 2);
-      await sql.query(`COMMIT`);
-      expect((await late).status).toBe(200);
-      expect((await corrected).editWorkSession).toEqual({ __typename: "WorkSession", startedAt: at("08:00"), endedAt: at("08:20") });
-      const outside = await sql.query(`SELECT app FROM "WorkActivity" WHERE "sessionId" = $1 AND ("startedAt" < $2 OR "endedAt" > $3)`, [rowId(session.id), at("08:00"), at("08:20")]);
-      expect(outside.rows).toEqual([]);
-    } finally {
-      await Promise.all([sql.end(), watcher.end()]);
-    }
+    // Holding the session's row, a late batch has read it and waits to store what it adds to it.
+    const EDIT = `mutation($id: ID!, $s: DateTime!, $t: DateTime!) { editWorkSession(input: { id: $id, start: $s, end: $t }) { __typename ... on WorkSession { startedAt endedAt } } }`;
+    const [late, corrected] = await queuedBehind(stack.databaseUrl, [`SELECT 1 FROM "WorkSession" WHERE id = $1 FOR UPDATE`, [rowId(session.id)]], [
+      () => post(worker, [win("late-chat", "08:30", "Slack", "general", {}, 600)]),
+      () => ok(url, EDIT, { id: session.id, s: at("08:00"), t: at("08:20") }, { token: own.manager.token }),
+    ]);
+    expect((late as { status: number }).status).toBe(200);
+    expect((corrected as { editWorkSession: unknown }).editWorkSession).toEqual({ __typename: "WorkSession", startedAt: at("08:00"), endedAt: at("08:20") });
+    const outside = await query(stack.databaseUrl, `SELECT app FROM "WorkActivity" WHERE "sessionId" = $1 AND ("startedAt" < $2 OR "endedAt" > $3)`, [rowId(session.id), at("08:00"), at("08:20")]);
+    expect(outside).toEqual([]);
   });
 });
 
