@@ -3,6 +3,7 @@ import type { FieldDefinition, FieldTarget } from "../../prisma/generated/client
 import { builder } from "../builder.js";
 import type { Context, Db } from "../common/context.js";
 import { ConflictError, NotFoundError, Problems, ValidationError, type FieldProblem } from "../common/errors.js";
+import { lockFieldOrder } from "../common/locks.js";
 import { can, requirePermission, type Permission } from "../common/policy.js";
 import { FIELD_TYPES, validateSpec, type FieldSpec, type FieldType, type FieldValidation } from "./rules.js";
 import { upperSnake } from "../common/enums.js";
@@ -141,6 +142,8 @@ builder.mutationField("createFieldDefinition", (t) =>
       const workspaceId = ctx.viewer!.workspaceId;
       try {
         return await ctx.db.$transaction(async (tx) => {
+          // Fields added at once each take the next position.
+          await lockFieldOrder(tx, workspaceId, args.target);
           const last = await tx.fieldDefinition.aggregate({ where: { workspaceId, target: args.target }, _max: { position: true } });
           return tx.fieldDefinition.create({
             data: {
@@ -219,9 +222,9 @@ builder.mutationField("reorderFieldDefinitions", (t) =>
       const workspaceId = ctx.viewer!.workspaceId;
       const ids = args.ids.map((g) => g.id);
       return ctx.db.$transaction(async (tx) => {
-        // Lock the target's rows: a field added meanwhile waits, and the list compared is complete.
-        const current = await tx.$queryRaw<{ id: string }[]>`
-          SELECT id FROM "FieldDefinition" WHERE "workspaceId" = ${workspaceId}::uuid AND target = ${args.target}::"FieldTarget" FOR UPDATE`;
+        // A field added meanwhile waits (it takes the same lock), so the list compared is complete.
+        await lockFieldOrder(tx, workspaceId, args.target);
+        const current = await tx.fieldDefinition.findMany({ where: { workspaceId, target: args.target }, select: { id: true } });
         const problems = new Problems();
         if (new Set(ids).size !== ids.length) problems.add("ids", "A field is listed twice");
         else if (ids.length !== current.length || !current.every((c) => ids.includes(c.id))) problems.add("ids", "List every field of this target exactly once");

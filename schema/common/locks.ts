@@ -29,6 +29,9 @@ export const lockUnattachedUploads = (tx: RawTx, workspaceId: string, userId: st
 /** A member's screenshot uploads of the last day (their screenshot quota). */
 export const lockScreenshotQuota = (tx: RawTx, workspaceId: string, userId: string) => lock(tx, [`screenshots:${workspaceId}:${userId}`]);
 
+/** The order of one form's fields (a workspace's fields of one target): added at the end, or reordered. */
+export const lockFieldOrder = (tx: RawTx, workspaceId: string, target: string) => lock(tx, [`fields:${workspaceId}:${target}`]);
+
 /** The bookings of staff members and clients (IDs are unique across workspaces). */
 export const lockBookings = (tx: RawTx, staffIds: string[], clientIds: string[]) =>
   lock(tx, [...staffIds.map((id) => `booking:staff:${id}`), ...clientIds.map((id) => `booking:client:${id}`)]);

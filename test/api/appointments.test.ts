@@ -95,6 +95,12 @@ describe("custom field definitions", () => {
     expect(problems(partial.reorderFieldDefinitions)).toEqual(["ids: List every field of this target exactly once"]);
   });
 
+  it("fields added at the same moment each take the next position", async () => {
+    const added = await Promise.all(["note_a", "note_b", "note_c", "note_d"].map((key) => field("DURING_SESSION", key, "TEXT", {})));
+    const positions = added.map((f) => f.position as number).sort((a, b) => a - b);
+    expect(positions).toEqual([0, 1, 2, 3].map((i) => positions[0] + i));
+  });
+
   it("the same key added twice at the same moment makes one field", async () => {
     const results = await Promise.all([1, 2, 3].map(() => field("POST_SESSION", "homework", "TEXTAREA", {})));
     expect(results.filter((r) => r.key === "homework")).toHaveLength(1);
