@@ -55,10 +55,10 @@ export interface ValueLookups {
   attachmentMime(id: string): string | null;
 }
 
-/** Signatures are drawn on a canvas and kept inline as a PNG data URL. */
 /** A file or image field's value that isn't one of the viewer's unused uploads or the session's files. */
 export const NOT_A_SESSION_FILE = "Must be a file uploaded for this session";
 
+/** Signatures are drawn on a canvas and kept inline as a PNG data URL. */
 export const MAX_SIGNATURE_CHARS = 200_000;
 const SIGNATURE = /^data:image\/png;base64,[A-Za-z0-9+/]+=*$/;
 const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -300,7 +300,6 @@ export function visibleDates(view: CalendarView, date: string, weekStart: number
   return { from: d.startOf(unit).toISODate()!, to: d.endOf(unit).toISODate()! };
 }
 
-/** Client names in shared calendars: "Jane van Dyke" -> "J. v. D." */
 /** What an invoice line takes from a client session: its description, date, client, price and length, and that it was held. */
 export interface BilledFacts {
   name: string;
@@ -323,6 +322,7 @@ export function changesBilledFacts(before: BilledFacts, after: BilledFacts): boo
   );
 }
 
+/** Client names in shared calendars: "Jane van Dyke" -> "J. v. D." */
 export function initials(name: string): string {
   return name
     .split(/\s+/)

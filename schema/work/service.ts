@@ -140,6 +140,10 @@ export interface SessionCorrection {
   notes?: string | null;
 }
 
+function refuseOpen(session: { id: string; endedAt: Date | null }) {
+  if (!session.endedAt) throw new ConflictError("An open session can't be edited; wait until it ends", [encode(session.id)]);
+}
+
 /** A manager corrects a completed session's bounds and notes; AFK and activity outside are trimmed. */
 export async function editWorkSession(ctx: Context, correction: SessionCorrection) {
   const { start, end } = correction;
@@ -148,6 +152,7 @@ export async function editWorkSession(ctx: Context, correction: SessionCorrectio
   problems.throwIfAny();
   const found = await ctx.db.workSession.findFirst({ where: { id: correction.id, workspaceId: ctx.viewer!.workspaceId } });
   if (!found) throw new NotFoundError("Session");
+  refuseOpen(found);
   const clash = await overlapping(ctx, found.userId, start, end, found.id);
   if (clash) throw conflict(encode(clash.id));
   try {
@@ -158,7 +163,7 @@ export async function editWorkSession(ctx: Context, correction: SessionCorrectio
       await lockWorkTimeline(tx, found.workspaceId, found.userId);
       const session = await tx.workSession.findUnique({ where: { id: found.id } });
       if (!session) throw new NotFoundError("Session");
-      if (!session.endedAt) throw new ConflictError("An open session can't be edited; wait until it ends", [encode(session.id)]);
+      refuseOpen(session); // reopened by a late batch since it was read
       // Everything outside the new bounds goes, what straddles them is clipped: no negative durations.
       const sessionId = session.id;
       const outside = { sessionId, OR: [{ endedAt: { lte: start } }, { startedAt: { gte: end } }] };
