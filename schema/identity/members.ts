@@ -57,13 +57,15 @@ export async function inviteMember(ctx: Context, input: { email: string; role: R
 }
 
 export async function revokeInvitation(ctx: Context, id: string) {
-  const viewer = asPerson(ctx.viewer, "members.manage");
-  const { count } = await ctx.db.invitation.updateMany({
-    where: { id, workspaceId: viewer.workspaceId, acceptedAt: null, revokedAt: null },
-    data: { revokedAt: new Date() },
+  return ctx.db.$transaction(async (tx) => {
+    const { viewer } = await currentManager(tx, ctx);
+    const { count } = await tx.invitation.updateMany({
+      where: { id, workspaceId: viewer.workspaceId, acceptedAt: null, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    if (!count) throw new NotFoundError("Open invitation");
+    return tx.invitation.findUniqueOrThrow({ where: { id } });
   });
-  if (!count) throw new NotFoundError("Open invitation");
-  return ctx.db.invitation.findUniqueOrThrow({ where: { id } });
 }
 
 /**

@@ -222,19 +222,23 @@ describe("removal and role changes", () => {
     await join(manager, "MANAGER");
     const members = (await ok(url, MEMBERS, {}, { cookie })).viewer.workspace.members.nodes as { id: string; role: string; user: { email: string } }[];
     const idOf = (who: string) => members.find((m) => m.user.email === who)!.id;
+    const pending = email("pending");
+    const invitationId = (await ok(url, INVITE, { e: pending, r: "EMPLOYEE" }, { cookie })).inviteMember.id;
 
-    const [removed, demoted, invited] = await queuedBehind(stack.databaseUrl, [`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`members:${rowId(workspaceId)}`]], [
+    const [removed, demoted, invited, revoked] = await queuedBehind(stack.databaseUrl, [`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`members:${rowId(workspaceId)}`]], [
       () => ok(url, `mutation($m: ID!) { removeMember(input: { memberId: $m }) { __typename } }`, { m: idOf(cofounder) }, { cookie }),
       () => ok(url, `mutation($m: ID!) { changeMemberRole(input: { memberId: $m, role: EMPLOYEE }) { __typename } }`, { m: idOf(manager) }, { cookie: other }),
       () => ok(url, INVITE, { e: email("ally"), r: "MANAGER" }, { cookie: other }),
+      () => ok(url, `mutation($id: ID!) { revokeInvitation(input: { id: $id }) { __typename } }`, { id: invitationId }, { cookie: other }),
     ]);
     expect(removed).toEqual({ removeMember: { __typename: "Done" } });
     expect(demoted).toEqual({ changeMemberRole: { __typename: "ForbiddenError" } });
     expect((invited as { inviteMember: unknown }).inviteMember).toEqual({ __typename: "ForbiddenError", code: "FORBIDDEN" });
+    expect(revoked).toEqual({ revokeInvitation: { __typename: "ForbiddenError" } });
     const after = (await ok(url, MEMBERS, {}, { cookie })).viewer.workspace.members.nodes as { role: string; user: { email: string } }[];
     expect(after.map((m) => [m.user.email, m.role]).sort()).toEqual([[founder, "OWNER"], [manager, "MANAGER"]].sort());
     const open = await ok(url, `{ invitations { nodes { email } } }`, {}, { cookie });
-    expect(open.invitations.nodes).toEqual([]);
+    expect(open.invitations.nodes).toEqual([{ email: pending }]);
   });
 
   it("keeps at least one owner, also when two owners demote each other at once", async () => {
