@@ -281,6 +281,24 @@ describe.runIf(existsSync(CHROMIUM))("Client sessions in Chromium", () => {
     await page.close();
   });
 
+  it("saves only what the dialog changed, keeping what was changed elsewhere while it was open", async () => {
+    const session = await book("Ida's visit", await client("Ida Lund"), "11:00");
+    const page = await context.newPage();
+    await page.goto(`${url}/appointments`);
+    await showDay(page);
+    await page.getByTestId("appointment").filter({ hasText: "Ida's visit" }).click();
+    const dialog = page.getByTestId("appointment-dialog");
+    await dialog.getByLabel("Admin notes").fill("Bring the scans");
+    // Meanwhile a colleague renames it and it moves on to in progress.
+    await ok(url, `mutation($id: ID!) { updateAppointment(input: { id: $id, changes: { name: "Ida's first visit", status: IN_PROGRESS } }) { __typename } }`, { id: session }, { token: ws.manager.token });
+    await dialog.getByLabel("Start (24-hour)").fill("11:30");
+    await dialog.getByRole("button", { name: "Save details" }).click();
+    await dialog.getByRole("status").filter({ hasText: "Saved" }).waitFor();
+    const { node } = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { name status adminNotes startsAt } } }`, { id: session }, { token: owner });
+    expect({ ...node, startsAt: Date.parse(node.startsAt) }).toEqual({ name: "Ida's first visit", status: "IN_PROGRESS", adminNotes: "Bring the scans", startsAt: Date.parse(instant(dayOf, "11:30")) });
+    await page.close();
+  });
+
   it("keeps a session's newest details when its first load answers after a later one", async () => {
     await book("Kim's visit", await client("Kim Berg"), "14:00");
     const page = await context.newPage();
