@@ -318,11 +318,15 @@ export interface Occurrence {
 
 export const localDate = (at: Date, timeZone: string) => DateTime.fromJSDate(at, { zone: timeZone }).toISODate()!;
 
-/** The later sessions of the same series an edit of "this and all following" may change: only those still scheduled. */
-const laterScheduled = (db: Db | Tx, current: Appointment, ids?: string[]) =>
+/**
+ * The later sessions of the same series an edit of "this and all following" may change: only those
+ * still scheduled, and only those the caller may see (staff who see only their own sessions don't
+ * change a colleague's, nor read them back).
+ */
+const laterScheduled = (db: Db | Tx, viewer: Viewer, current: Appointment, ids?: string[]) =>
   current.seriesId
     ? db.appointment.findMany({
-        where: { seriesId: current.seriesId, startsAt: { gt: current.startsAt }, status: "scheduled", ...(ids ? { id: { in: ids } } : {}) },
+        where: { ...rowsWhere(viewer, "appointment"), seriesId: current.seriesId, startsAt: { gt: current.startsAt }, status: "scheduled", ...(ids ? { id: { in: ids } } : {}) },
         orderBy: { startsAt: "asc" },
       })
     : Promise.resolve([]);
@@ -343,7 +347,7 @@ export async function updateAppointment(ctx: Context, id: string, input: Appoint
   const { clientId, staffId, serviceId } = await checkFields(ctx, input, problems);
   problems.throwIfAny();
   // Read before the transaction only to know whose bookings to lock; read again under the locks.
-  const later = scope === "THIS_AND_FOLLOWING" ? await laterScheduled(ctx.db, current) : [];
+  const later = scope === "THIS_AND_FOLLOWING" ? await laterScheduled(ctx.db, ctx.viewer!, current) : [];
   const result = await ctx.db.$transaction(async (tx) => {
     // Invoicing reads sessions before it writes their lines: holding its lock, the edit waits for a
     // run in progress, and the session read next is the one any invoice billed.
@@ -408,7 +412,7 @@ async function changeFollowing(tx: Tx, ctx: Context, before: Appointment, after:
   };
   const movedBy = after.startsAt.getTime() !== before.startsAt.getTime();
   const occurrences: Occurrence[] = [];
-  for (const later of await laterScheduled(tx, before, ids)) {
+  for (const later of await laterScheduled(tx, ctx.viewer!, before, ids)) {
     const startsAt = movedBy ? moveAlong(later.startsAt, before.startsAt, after.startsAt, workspace.timeZone) : later.startsAt;
     if (!startsAt) {
       const at = DateTime.fromJSDate(after.startsAt, { zone: workspace.timeZone }).toFormat("HH:mm");

@@ -154,6 +154,30 @@ describe("recurring sessions", () => {
     expect(await count()).toBe(before);
   });
 
+  it("staff who see only their own sessions change, and get back, only their own of 'this and all following'", async () => {
+    const ws = await newWorkspace(url, ZONE);
+    const as = (token: string) => ({ token });
+    await ok(url, `mutation { setStaffPermissions(input: { permissions: [SESSION_READ, SESSION_CREATE, SESSION_UPDATE] }) { __typename } }`, {}, as(ws.owner.token));
+    const client = (await ok(url, `mutation { createClient(input: { name: "Ines" }) { ... on Client { id } } }`, {}, as(ws.owner.token))).createClient.id;
+    const first = base(19);
+    const made = await ok(url, CREATE_SERIES, { i: { name: "Weekly", clientId: client, staffId: ws.staff.id, date: isoDate(first), time: "10:00", repeat: { everyWeeks: 1, count: 4 } } }, as(ws.owner.token));
+    const ids = made.createAppointmentSeries.occurrences.map((o: { appointment: { id: string } }) => o.appointment.id) as string[];
+    // The last two now belong to a colleague, with notes of theirs.
+    const handedOver = await ok(url, UPDATE, { id: ids[2], i: { staffId: ws.employee2.id, adminNotes: "Emma's notes" }, s: "THIS_AND_FOLLOWING" }, as(ws.owner.token));
+    expect(handedOver.updateAppointment.following).toHaveLength(1);
+
+    const renamed = (await ok(url, `mutation($id: ID!) { updateAppointment(input: { id: $id, changes: { name: "Renamed" }, scope: THIS_AND_FOLLOWING }) {
+      ... on AppointmentPayload { appointment { id } following { appointment { id name adminNotes } } } ${ERR} } }`, { id: ids[0] }, as(ws.staff.token))).updateAppointment;
+    expect(renamed.following.map((f: { appointment: { id: string } }) => f.appointment.id)).toEqual([ids[1]]);
+    const names = await Promise.all(ids.map(async (id) => (await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { name } } }`, { id }, as(ws.owner.token))).node.name));
+    expect(names).toEqual(["Renamed", "Renamed", "Weekly", "Weekly"]);
+    // Cancelling this and all following: the same.
+    const cancelled = (await ok(url, STATUS, { id: ids[1], st: "CANCELLED", s: "THIS_AND_FOLLOWING" }, as(ws.staff.token))).setAppointmentStatus;
+    expect(cancelled.following).toEqual([]);
+    const statuses = await Promise.all(ids.map(async (id) => (await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { status } } }`, { id }, as(ws.owner.token))).node.status));
+    expect(statuses).toEqual(["SCHEDULED", "CANCELLED", "SCHEDULED", "SCHEDULED"]);
+  });
+
   it("two clashing series booked at once are both saved, and the later one warns on every date", async () => {
     const first = base(15);
     const [a, b] = [await newClient("Kai"), await newClient("Lena")];
