@@ -13,6 +13,7 @@ import type { Config } from "../platform/config.js";
 import { log, requestIdOf } from "../schema/common/log.js";
 import type { Metrics } from "./metrics.js";
 import { isUnavailable, unavailableGraphQLError } from "./unavailable.js";
+import { eventStreams } from "./standing.js";
 
 /** Limits for a public API; the same plugins run on HTTP and on graphql-ws (see websocket.ts). */
 export const LIMITS = { depth: 10, aliases: 15, tokens: 2000, cost: 20_000, directives: 20 } as const;
@@ -185,6 +186,7 @@ export function createGraphQL(services: Services, auth: Authenticator, config: C
   // Only what a resolver may use: the context is copied again by every request (envelop merges it).
   const { db, pool, pubsub, jobs, live, mail, limits, credentialStamps } = services;
   const shared: Services = { db, pool, pubsub, jobs, live, mail, limits, credentialStamps };
+  const streams = eventStreams(auth);
   return createYoga<ServerContext, Context>({
     ...basics,
     schema,
@@ -206,6 +208,7 @@ export function createGraphQL(services: Services, auth: Authenticator, config: C
         if (credentials.viaCookie) cookies.clear("session");
         throw unauthenticated();
       }
+      if (res && request.headers.get("accept")?.includes("text/event-stream")) streams.track(res, credentials.secret, viewer);
       return { ...shared, viewer, cookies, clientAddress: address, requestId };
     },
   });

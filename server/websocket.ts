@@ -5,15 +5,13 @@ import { CloseCode, handleProtocols, makeServer, type ServerOptions, type Subscr
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import type { Viewer } from "../schema/common/context.js";
 import { log } from "../schema/common/log.js";
-import type { IdentityChange } from "../schema/common/pubsub.js";
 import { RateLimitedError, type RateLimits } from "../schema/identity/rate-limits.js";
-import { affects } from "../schema/identity/revocations.js";
-import { forgetWorkspace } from "../schema/identity/service.js";
 import { type Authenticator, credentialsFrom, originAllowed } from "./auth.js";
 import type { Config } from "../platform/config.js";
 import { rateLimited, type GraphQLServer } from "./graphql.js";
 import type { Metrics } from "./metrics.js";
 import { SharedSubscriptions, type Start } from "./shared-subscriptions.js";
+import { atExpiry, onIdentityChange, standing } from "./standing.js";
 
 interface SocketState {
   viewer: Viewer;
@@ -187,21 +185,6 @@ function sharedText(query: string) {
   return query;
 }
 
-/** setTimeout's ceiling (about 24.8 days); longer expiries are re-armed when it fires. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** Closes the socket when its credential expires. */
-function closeAtExpiry(socket: WebSocket, expiresAt: Date | null) {
-  if (!expiresAt) return;
-  const arm = () => {
-    const left = expiresAt.getTime() - Date.now();
-    if (left <= 0) return socket.close(4401, "Token expired");
-    const timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
-    socket.once("close", () => clearTimeout(timer));
-  };
-  arm();
-}
-
 type ConnectionParams = { token?: unknown; authorization?: string };
 
 /**
@@ -211,11 +194,6 @@ type ConnectionParams = { token?: unknown; authorization?: string };
 function credentialsOf(params: ConnectionParams, cookie: string | undefined) {
   if (typeof params.token === "string" && /^\S+$/.test(params.token)) return { secret: params.token, viaCookie: false };
   return credentialsFrom(params.authorization, cookie);
-}
-
-/** Same member, same workspace, same permissions: the socket's running operations stay valid. */
-function sameAuthority(a: Viewer, b: Viewer) {
-  return a.workspaceId === b.workspaceId && a.role === b.role && [...a.permissions].sort().join() === [...b.permissions].sort().join();
 }
 
 /** How an accepted operation will run: with its own enveloped execution, or by joining a shared one. */
@@ -261,17 +239,14 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
 
   // Running operations were authorized with the old viewer: a socket whose credential died is
   // closed (4401), one whose permissions changed is closed so the client reconnects with the new ones (4403).
-  async function recheck(socket: WebSocket, state: SocketState) {
-    const fresh = await auth.resolve(state.secret);
-    if (!fresh) socket.close(4401, "Token revoked");
-    else if (!sameAuthority(state.viewer, fresh)) socket.close(4403, "Permissions changed; reconnect");
-  }
-  auth.whenChanged((change: IdentityChange) => {
-    for (const [socket, state] of states) {
-      if (!affects(change, state.viewer)) continue;
-      forgetWorkspace(state.viewer); // now, so the socket's next operation reads the workspace again
-      if (!change.workspaceEdited) void recheck(socket, state).catch(() => socket.close(1011, "Re-authorization failed"));
-    }
+  onIdentityChange(auth, states, (socket, secret, viewer) => {
+    void standing(auth, secret, viewer).then(
+      (outcome) => {
+        if (outcome === "revoked") socket.close(4401, "Token revoked");
+        else if (outcome === "changed") socket.close(4403, "Permissions changed; reconnect");
+      },
+      () => socket.close(1011, "Re-authorization failed"),
+    );
   });
 
   const schema = yoga.getEnveloped().schema;
@@ -322,7 +297,7 @@ export function createWebSocketServer(yoga: GraphQLServer, auth: Authenticator, 
           return false;
         }
         states.set(socket, { viewer, secret: credentials.secret, operations: ctx.subscriptions });
-        closeAtExpiry(socket, viewer.expiresAt);
+        socket.once("close", atExpiry(viewer.expiresAt, () => socket.close(4401, "Token expired")));
         return true;
       },
       onSubscribe: async (ctx, id, payload) => {

@@ -56,8 +56,29 @@ async function openSocket(token: string) {
   return { client, closed };
 }
 
-/** Resolves with the close code, or "open" if the socket is still open after `ms`. */
-const within = (closed: Promise<number>, ms: number) => Promise.race([closed, new Promise<string>((r) => setTimeout(() => r("open"), ms))]);
+/** An open liveBoard subscription over SSE (one HTTP response) and a promise that it ended. */
+async function openStream(token: string) {
+  const res = await fetch(`${url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "text/event-stream", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: BOARD }),
+  });
+  const reader = res.body!.getReader();
+  let text = "";
+  while (!text.includes("event: next")) text += new TextDecoder().decode((await reader.read()).value);
+  const ended = (async () => {
+    try {
+      while (!(await reader.read()).done);
+    } catch {
+      // cut mid-stream: ended all the same
+    }
+    return "ended" as const;
+  })();
+  return { ended };
+}
+
+/** Resolves with how it closed (a socket's code, a stream's "ended"), or "open" if it is still open after `ms`. */
+const within = <T>(closed: Promise<T>, ms: number) => Promise.race([closed, new Promise<string>((r) => setTimeout(() => r("open"), ms))]);
 
 async function sql(query: string, values: unknown[]) {
   const client = new pg.Client({ connectionString: stack.databaseUrl! });
@@ -170,27 +191,31 @@ describe("invitations", () => {
 });
 
 describe("removal and role changes", () => {
-  it("a removed member's next request is refused and their open socket closes", async () => {
+  it("a removed member's next request is refused and their open socket and SSE stream close", async () => {
     const member = await newMember("EMPLOYEE");
     const socket = await openSocket(member.token);
+    const stream = await openStream(member.token);
     expect((await ok(url, ME, {}, { token: member.token })).viewer.role).toBe("EMPLOYEE"); // cached now
     const removed = await ok(url, `mutation($m: ID!) { removeMember(input: { memberId: $m }) { __typename } }`, { m: await memberId(owner, member.email) }, { token: owner });
     expect(removed.removeMember.__typename).toBe("Done");
     expect((await gql(url, ME, {}, { token: member.token })).status).toBe(401);
     expect((await gql(url, ME, {}, { cookie: member.cookie })).status).toBe(401);
     expect(await within(socket.closed, 1000)).toBe(4401);
+    expect(await within(stream.ended, 1000)).toBe("ended");
     const again = await gql(url, `mutation($e: String!, $p: String!) { signIn(input: { email: $e, password: $p }) { __typename ... on ValidationError { problems { path } } } }`, { e: member.email, p: PASSWORD });
     expect(again.body.data.signIn.__typename).toBe("ValidationError"); // no workspace left to sign in to
   });
 
-  it("a role change applies to the next request, and open sockets reconnect", async () => {
+  it("a role change applies to the next request, and open sockets and SSE streams reconnect", async () => {
     const member = await newMember("EMPLOYEE");
     expect((await ok(url, ME, {}, { token: member.token })).viewer.permissions).not.toContain("TEAM_READ");
     const socket = await openSocket(member.token);
+    const stream = await openStream(member.token);
     const changed = await ok(url, `mutation($m: ID!) { changeMemberRole(input: { memberId: $m, role: MANAGER }) { ... on Member { role } } }`, { m: await memberId(owner, member.email) }, { token: owner });
     expect(changed.changeMemberRole.role).toBe("MANAGER");
     expect((await ok(url, ME, {}, { token: member.token })).viewer).toMatchObject({ role: "MANAGER", permissions: expect.arrayContaining(["TEAM_READ"]) });
     expect(await within(socket.closed, 1000)).toBe(4403);
+    expect(await within(stream.ended, 1000)).toBe("ended");
   });
 
   it("staff permissions changed for the workspace apply to the next request of the same token", async () => {
@@ -344,14 +369,16 @@ describe("passwords and sessions", () => {
 });
 
 describe("expiry", () => {
-  it("an expired token is refused on the next request and its open socket closes at expiry", async () => {
+  it("an expired token is refused on the next request and its open socket and SSE stream close at expiry", async () => {
     const expiresAt = new Date(Date.now() + 4000);
     const created = await ok(url, `mutation($at: DateTime) { createPersonalAccessToken(input: { name: "short", expiresAt: $at }) { ... on CreatedToken { secret } } }`, { at: expiresAt.toISOString() }, { token: owner });
     const secret = created.createPersonalAccessToken.secret;
     const socket = await openSocket(secret);
+    const stream = await openStream(secret);
     expect((await gql(url, ME, {}, { token: secret })).status).toBe(200);
     const code = await within(socket.closed, expiresAt.getTime() - Date.now() + 1000);
     expect(code).toBe(4401);
+    expect(await within(stream.ended, 500)).toBe("ended");
     expect(Date.now()).toBeGreaterThanOrEqual(expiresAt.getTime());
     expect((await gql(url, ME, {}, { token: secret })).status).toBe(401);
   });
