@@ -128,27 +128,32 @@ export async function checkPhaseValues(
 const fileIdsIn = (value: unknown) => [...stringsIn(value, new Set())].map((s) => localId(s, "AppointmentAttachment")).filter((id): id is string => !!id);
 
 /**
- * Files the saved values refer to become the session's. They were checked before the save, so one
- * may since have been swept as unused or claimed by another session's save: then the save is
- * refused at that field rather than keep a value pointing at a file the session doesn't have.
+ * Files the saved values refer to become the session's: only the saver's own unused uploads, as the
+ * check allows (a colleague's upload, its id pasted into a text field, stays theirs). They were
+ * checked before the save, so one may since have been swept as unused or claimed by another
+ * session's save: then the save is refused at that field rather than keep a value pointing at a
+ * file the session doesn't have.
  */
-async function claimFiles(tx: Tx, workspaceId: string, values: Record<string, unknown>, appointmentId: string) {
+async function claimFiles(tx: Tx, saver: Viewer, values: Record<string, unknown>, appointmentId: string) {
   const ids = fileIdsIn(values);
   if (!ids.length) return;
-  await tx.appointmentAttachment.updateMany({ where: { id: { in: ids }, workspaceId, appointmentId: null }, data: { appointmentId } });
+  await tx.appointmentAttachment.updateMany({
+    where: { id: { in: ids }, workspaceId: saver.workspaceId, appointmentId: null, uploadedById: saver.userId },
+    data: { appointmentId },
+  });
   const held = new Set((await tx.appointmentAttachment.findMany({ where: { id: { in: ids }, appointmentId }, select: { id: true } })).map((f) => f.id));
   const lost = Object.keys(values).filter((key) => fileIdsIn(values[key]).some((id) => !held.has(id)));
   if (lost.length) throw new ValidationError(lost.map((key) => ({ path: ["fields", key], message: NOT_A_SESSION_FILE })));
 }
 
 /** Replaces one phase's values in one statement, so phases saved at the same moment both stay. */
-export async function savePhase(tx: Tx, appointment: { id: string; workspaceId: string }, activeKeys: string[], values: Record<string, unknown>) {
+export async function savePhase(tx: Tx, saver: Viewer, appointment: { id: string }, activeKeys: string[], values: Record<string, unknown>) {
   const clean = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null && v !== undefined && v !== ""));
   await tx.$executeRaw`
     UPDATE "Appointment" SET "fieldValues" = ("fieldValues" - ${activeKeys}::text[]) || ${JSON.stringify(clean)}::jsonb,
       sequence = sequence + 1, "updatedAt" = now()
     WHERE id = ${appointment.id}::uuid`;
-  await claimFiles(tx, appointment.workspaceId, clean, appointment.id);
+  await claimFiles(tx, saver, clean, appointment.id);
 }
 
 export interface AppointmentFields {
@@ -286,7 +291,7 @@ export async function planAppointment(ctx: Context, input: NewAppointment, probl
  */
 export async function insertAppointment(tx: Tx, ctx: Context, plan: AppointmentPlan, startsAt: Date, seriesId: string | null = null) {
   const created = await tx.appointment.create({ data: { ...plan.create, startsAt, endsAt: end(startsAt, plan.duration), seriesId } });
-  await savePhase(tx, created, plan.activeKeys, plan.fields);
+  await savePhase(tx, ctx.viewer!, created, plan.activeKeys, plan.fields);
   const saved = await tx.appointment.findUniqueOrThrow({ where: { id: created.id } });
   return { appointment: saved, warnings: await warningsFor(tx, saved, plan.workspace, ctx.viewer!) };
 }
@@ -435,7 +440,7 @@ export async function saveAppointmentFields(ctx: Context, id: string, phase: Fie
   const { problems, activeKeys } = await checkPhaseValues(ctx.db, ctx.viewer!, [phase], values, { appointmentId: current.id });
   if (problems.length) throw new ValidationError(problems);
   const saved = await ctx.db.$transaction(async (tx) => {
-    await savePhase(tx, current, activeKeys, values as Record<string, unknown>);
+    await savePhase(tx, ctx.viewer!, current, activeKeys, values as Record<string, unknown>);
     return tx.appointment.findUniqueOrThrow({ where: { id: current.id } });
   });
   await announceAppointment(ctx, saved, "UPDATED", saved.status);

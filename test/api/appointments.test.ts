@@ -465,6 +465,19 @@ describe("attachments", () => {
     await ok(url, `mutation { setStaffPermissions(input: { permissions: null }) { __typename } }`, {}, { token: owner });
   });
 
+  it("a colleague's upload, its id pasted into a text field, stays theirs", async () => {
+    const { appointment } = await create({ name: "Pasted id", clientId: anna, staffId: ids.sam, date: date(M, 12), fields: { reason: "r" } });
+    await field("PRE_SESSION", "remarks", "TEXT", {});
+    const theirs = await (await upload(lisa, Buffer.from("%PDF-1.4 Lisa's"), "application/pdf", "fileName=lisa.pdf")).json();
+    const saved = await ok(url, SAVE_FIELDS, { id: appointment.id, p: "PRE_SESSION", f: { reason: "r", remarks: theirs.id } }, { token: owner });
+    expect(problems(saved.saveAppointmentFields)).toEqual(["fields.remarks: Must be a file uploaded for this session"]);
+    const files = await ok(url, `query($id: ID!) { node(id: $id) { ... on Appointment { fieldValues attachments { id } } } }`, { id: appointment.id }, { token: owner });
+    expect(files.node).toEqual({ fieldValues: { reason: "r" }, attachments: [] });
+    // Still Lisa's to use.
+    const hers = await create({ name: "Lisa's", clientId: anna, date: date(M, 12), time: "15:00", fields: { reason: "r", referral: theirs.id } }, lisa);
+    expect(hers.appointment.fieldValues.referral).toBe(theirs.id);
+  });
+
   it("refuses a save whose file was swept between its check and its write, at that field", async () => {
     if (!stack.databaseUrl) return; // the embedded database belongs to the server process
     const { appointment } = await create({ name: "Late file", clientId: anna, staffId: ids.sam, date: date(M, 11), fields: { reason: "r" } });
