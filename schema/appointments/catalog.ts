@@ -12,7 +12,7 @@ const PricingEnum = builder.enumType("PricingMode", {
 export const AppointmentServiceRef = builder.objectRef<AppointmentService>("AppointmentService");
 builder.node(AppointmentServiceRef, {
   id: { resolve: (s) => s.id },
-  loadOne: (id, ctx) => (ctx.viewer ? ctx.db.appointmentService.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } }) : null),
+  loadOne: (id, ctx) => ctx.db.appointmentService.findFirst({ where: { id, ...rowsWhere(ctx.viewer, "appointmentService") } }),
   fields: (t) => ({
     name: t.exposeString("name"),
     pricing: t.field({ type: PricingEnum, resolve: (s) => s.pricing }),

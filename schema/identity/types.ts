@@ -112,8 +112,9 @@ builder.node(MembershipRef, {
 
 builder.node(AccessTokenRef, {
   id: { resolve: (t) => t.id },
+  // Like the token list: a person's (all of the workspace's with tokens.manage), never an API key's.
   loadOne: (id, ctx) =>
-    ctx.viewer
+    ctx.viewer && actsAsPerson(ctx.viewer)
       ? ctx.db.accessToken.findFirst({
           where: {
             id,

@@ -228,10 +228,18 @@ describe("row rules", () => {
     const lisa = (await ok(url, `{ viewer { workspace { members(first: 50) { nodes { user { id email } } } } } }`, {}, { token: owner })).viewer.workspace.members.nodes.find(
       (m: { user: { email: string } }) => m.user.email === "lisa@demo.test",
     ).user.id;
+    const service = (await ok(url, `mutation { saveAppointmentService(input: { service: { name: "Key test", pricing: PER_SESSION, priceCents: 100, currency: "EUR" } }) { ... on AppointmentService { id } } }`, {}, { token: owner })).saveAppointmentService.id;
+    const creatorToken = (await ok(url, `mutation { createPersonalAccessToken(input: { name: "creator's" }) { ... on CreatedToken { token { id } } } }`, {}, { token: owner })).createPersonalAccessToken.token.id;
     const key = await apiKey(["ANALYTICS_READ"]);
 
-    const nodes = await ok(url, `query($p: ID!, $c: ID!, $e: ID!, $u: ID!) { p: node(id: $p) { id } c: node(id: $c) { id } e: node(id: $e) { id } u: node(id: $u) { ... on User { name email } } }`, { p: project, c: client, e: entry, u: lisa }, { token: key });
-    expect(nodes).toEqual({ p: null, c: null, e: null, u: { name: "Lisa Manager", email: null } });
+    const nodes = await ok(
+      url,
+      `query($p: ID!, $c: ID!, $e: ID!, $u: ID!, $s: ID!, $t: ID!) { p: node(id: $p) { id } c: node(id: $c) { id } e: node(id: $e) { id } u: node(id: $u) { ... on User { name email } }
+        s: node(id: $s) { ... on AppointmentService { priceCents } } t: node(id: $t) { ... on AccessToken { name } } }`,
+      { p: project, c: client, e: entry, u: lisa, s: service, t: creatorToken },
+      { token: key },
+    );
+    expect(nodes).toEqual({ p: null, c: null, e: null, u: { name: "Lisa Manager", email: null }, s: null, t: null });
     for (const query of [`{ projects { nodes { hourlyRateCents } } }`, `{ clients { nodes { name } } }`, `{ timeEntries { nodes { id } } }`, `{ appointmentServices { priceCents } }`]) {
       const res = await gql(url, query, {}, { token: key });
       expect(res.body.errors?.[0].extensions?.code, query).toBe("FORBIDDEN");
