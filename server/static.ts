@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { extname, join, normalize, resolve } from "node:path";
+import { extname, join, normalize, resolve, sep } from "node:path";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -33,7 +33,8 @@ export function staticFiles(root: string) {
       return;
     }
     const candidate = normalize(join(base, path));
-    let file = candidate.startsWith(base) ? candidate : join(base, "index.html");
+    // Inside the folder, not merely named like it: "/..%2fbuild-old/x" would reach a sibling "build-old".
+    let file = candidate.startsWith(base + sep) ? candidate : join(base, "index.html");
     const info = await stat(file).catch(() => null);
     if (!info || info.isDirectory()) file = join(base, "index.html");
     const shell = await stat(file).catch(() => null);
