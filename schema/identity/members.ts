@@ -128,7 +128,10 @@ async function memberToChange(tx: Tx, ctx: Context, memberId: string, newRole: R
   return member;
 }
 
-/** Removes a member and every credential they hold here (their API keys included), everywhere at once. */
+/**
+ * Removes a member and every credential they hold here (their API keys and calendar feeds
+ * included), everywhere at once: joining again later doesn't bring any back.
+ */
 export async function removeMember(ctx: Context, memberId: string) {
   const { member, tokenIds } = await ctx.db.$transaction(async (tx) => {
     const member = await memberToChange(tx, ctx, memberId, null);
@@ -136,6 +139,7 @@ export async function removeMember(ctx: Context, memberId: string) {
     const where = { workspaceId: member.workspaceId, userId: member.userId, revokedAt: null };
     const tokens = await tx.accessToken.findMany({ where, select: { id: true } });
     await tx.accessToken.updateMany({ where, data: { revokedAt: new Date() } });
+    await tx.calendarFeed.updateMany({ where: { workspaceId: member.workspaceId, ownerId: member.userId, revokedAt: null }, data: { revokedAt: new Date() } });
     return { member, tokenIds: tokens.map((t) => t.id) };
   });
   await announceChange(ctx, { userId: member.userId, workspaceId: member.workspaceId, tokenIds });

@@ -1,6 +1,7 @@
 import ICAL from "ical.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ok, tokenFor } from "../support/client.js";
+import { ok, rowId, tokenFor } from "../support/client.js";
+import { query } from "../support/queued.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
 
@@ -125,5 +126,19 @@ describe("calendar feeds", () => {
     expect((await fetchFeed(all.path)).status).toBe(404);
     expect((await fetchFeed("/api/appointments/feeds/sf_guessedguessedguessedguessed.ics")).status).toBe(404);
     expect(tomId).toBeTruthy();
+  });
+
+  it("a removed member's feeds are revoked: joining again doesn't bring them back", async () => {
+    const own = await newWorkspace(url);
+    const feed = (await ok(url, FEED, { s: "MINE" }, { token: own.employee.token })).createCalendarFeed;
+    expect((await fetchFeed(feed.path)).status).toBe(200);
+    const members = (await ok(url, `{ viewer { workspace { members { nodes { id role user { id email } } } } } }`, {}, { token: own.owner.token })).viewer.workspace.members.nodes;
+    const tomAsMember = members.find((m: { user: { email: string } }) => m.user.email === own.employee.email);
+    await ok(url, `mutation($m: ID!) { removeMember(input: { memberId: $m }) { __typename } }`, { m: tomAsMember.id }, { token: own.owner.token });
+    expect((await fetchFeed(feed.path)).status).toBe(404);
+    if (!stack.databaseUrl) return; // the embedded database belongs to the server process
+    // Back in the workspace (as accepting a new invitation would make him): the old link stays dead.
+    await query(stack.databaseUrl, `INSERT INTO "Membership" (id, "workspaceId", "userId", role) VALUES (gen_random_uuid(), $1, $2, 'employee')`, [rowId(own.id), rowId(tomAsMember.user.id)]);
+    expect((await fetchFeed(feed.path)).status).toBe(404);
   });
 });
