@@ -1,4 +1,5 @@
 // The identity domain's rules that need no database: what a valid email, password and owner set are.
+import { DateTime } from "luxon";
 import type { Problems } from "../common/errors.js";
 import type { Role } from "../common/policy.js";
 
@@ -45,4 +46,13 @@ export function workspaceDisplay(settings: unknown): WorkspaceDisplay {
 
 export function isWeekday(value: unknown): value is number {
   return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 7;
+}
+
+/**
+ * Two instants, in winter and in summer, and their local times in `zone` as this server reads it
+ * (ICU, through Luxon). PostgreSQL must read the zone the same way, since reports, invoices and
+ * analytics group by local day in SQL; see zoneProblem.
+ */
+export function zoneProbes(zone: string): { at: string; local: string }[] {
+  return ["2026-01-15T12:00:00Z", "2026-07-15T12:00:00Z"].map((at) => ({ at, local: DateTime.fromISO(at, { zone }).toFormat("yyyy-MM-dd HH:mm:ss") }));
 }

@@ -5,8 +5,9 @@ import { ForbiddenError, NotFoundError, Problems, ValidationError } from "../com
 import { actsAsPerson, can, isDataPermission, isPermission, viewerOf, type Permission } from "../common/policy.js";
 import { announceChange } from "./revocations.js";
 import { mergeSettings } from "../common/settings.js";
-import { isWeekday, normaliseEmail, type TimeFormat } from "./rules.js";
+import { isWeekday, normaliseEmail, zoneProbes, type TimeFormat } from "./rules.js";
 import { parseWorkingHours } from "./working-hours.js";
+import { databaseCause } from "../common/transactions.js";
 import { hashPassword, hashSecret, needsRehash, newSecret, verifyAccountPassword } from "./secrets.js";
 
 export const SESSION_COOKIE = "session";
@@ -248,10 +249,34 @@ export async function setStaffPermissions(ctx: Context, permissions: string[] | 
   return workspace;
 }
 
+/**
+ * Why a workspace can't use `zone`, or null. ICU also takes abbreviations and retired names (IST,
+ * CST, US/Pacific-New) that PostgreSQL reads otherwise (IST is Israel there, India here) or not at
+ * all, which would put invoice lines and analytics days on other dates than the rest of the API.
+ */
+async function zoneProblem(db: Db, zone: string): Promise<string | null> {
+  if (!IANAZone.isValidZone(zone)) return "Not an IANA time zone";
+  const probes = zoneProbes(zone);
+  const read = await db
+    .$queryRawUnsafe<{ local: string }[]>(
+      `SELECT to_char(p.at::timestamptz AT TIME ZONE $1, 'YYYY-MM-DD HH24:MI:SS') AS local FROM unnest($2::text[]) WITH ORDINALITY AS p(at, n) ORDER BY p.n`,
+      zone,
+      probes.map((p) => p.at),
+    )
+    .catch((error: unknown) => {
+      // 22023: PostgreSQL knows no such zone. Anything else (an outage) is not the user's problem.
+      if (databaseCause(error).code === "22023") return null;
+      throw error;
+    });
+  const agrees = read?.every((row, i) => row.local === probes[i].local);
+  return agrees ? null : "Use the zone's full name, such as Asia/Kolkata or America/Chicago: abbreviations and retired names are read differently elsewhere";
+}
+
 export async function createWorkspace(ctx: Context, name: string, timeZone: string) {
   const problems = new Problems();
   if (!name.trim()) problems.add("name", "Required");
-  if (!IANAZone.isValidZone(timeZone)) problems.add("timeZone", "Not an IANA time zone");
+  const zone = await zoneProblem(ctx.db, timeZone);
+  if (zone) problems.add("timeZone", zone);
   problems.throwIfAny();
   return ctx.db.workspace.create({
     data: { name: name.trim(), timeZone, memberships: { create: { userId: ctx.viewer!.userId, role: "owner" } } },
@@ -270,7 +295,8 @@ export interface WorkspaceChanges {
 export async function updateWorkspace(ctx: Context, changes: WorkspaceChanges) {
   const problems = new Problems();
   if (changes.name != null && !changes.name.trim()) problems.add("name", "Required");
-  if (changes.timeZone != null && !IANAZone.isValidZone(changes.timeZone)) problems.add("timeZone", "Not an IANA time zone");
+  const zone = changes.timeZone != null ? await zoneProblem(ctx.db, changes.timeZone) : null;
+  if (zone) problems.add("timeZone", zone);
   if (changes.weekStart != null && !isWeekday(changes.weekStart)) problems.add("weekStart", "Weekdays are 1 (Monday) to 7 (Sunday)");
   const hours = changes.workingHours != null ? parseWorkingHours(changes.workingHours, problems, "workingHours") : undefined;
   problems.throwIfAny();

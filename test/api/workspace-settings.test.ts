@@ -63,6 +63,23 @@ describe("workspace settings", () => {
     expect((await ok(stack.urls[0], READ, {}, owner)).viewer.workspace).toEqual(before);
   });
 
+  it("takes only zone names PostgreSQL reads as the API does, for a new workspace and a changed one", async () => {
+    const owner = { token: ws.owner.token };
+    const CREATE = `mutation($z: String!) { createWorkspace(input: { name: "Zoned", timeZone: $z }) { __typename ... on ValidationError { problems { path message } } } }`;
+    // Abbreviations ICU takes and PostgreSQL reads otherwise (IST: India here, Israel there; CST:
+    // Chicago with daylight saving, a fixed -6 there), and a name PostgreSQL no longer knows.
+    for (const zone of ["IST", "CST", "US/Pacific-New"]) {
+      const created = (await ok(stack.urls[0], CREATE, { z: zone }, owner)).createWorkspace;
+      expect(created.problems, zone).toEqual([{ path: ["timeZone"], message: expect.stringContaining("full name, such as Asia/Kolkata") }]);
+      const updated = (await ok(stack.urls[0], UPDATE, { z: zone }, owner)).updateWorkspace;
+      expect(updated.problems, zone).toEqual([{ path: ["timeZone"], message: expect.stringContaining("full name, such as Asia/Kolkata") }]);
+    }
+    for (const zone of ["Asia/Kolkata", "America/Chicago", "UTC", "Australia/Eucla"]) {
+      expect((await ok(stack.urls[0], CREATE, { z: zone }, owner)).createWorkspace.__typename, zone).toBe("Workspace");
+    }
+    expect((await ok(stack.urls[0], READ, {}, owner)).viewer.workspace.timeZone).not.toMatch(/^(IST|CST|US\/Pacific-New)$/);
+  });
+
   it("warns about an appointment by the hours of its own weekday", async () => {
     const other = await newWorkspace(stack.urls[0], "Europe/Berlin");
     const owner = { token: other.owner.token };
