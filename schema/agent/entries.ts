@@ -1,10 +1,11 @@
-import { encodeGlobalID, resolveOffsetConnection } from "@pothos/plugin-relay";
+import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Prisma, Project } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import { can, mayActFor, personInScope, rowsWhere } from "../common/policy.js";
 import type { Context, Viewer } from "../common/context.js";
 import { lockInvoicing } from "../common/locks.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
+import { resolveOffsetPage } from "../common/pages.js";
 import { billingLine, InvoiceRef } from "../billing/types.js";
 import { invoiceBilling } from "../billing/service.js";
 import { UserRef } from "../identity/types.js";
@@ -45,7 +46,7 @@ builder.queryField("timeEntries", (t) =>
     args: { filter: t.arg({ type: EntryFilter, required: false }) },
     resolve: (_r, args, ctx) => {
       const where = entriesWhere(ctx.viewer!, args.filter ?? {});
-      return resolveOffsetConnection({ args }, ({ limit, offset }) =>
+      return resolveOffsetPage({ args }, ({ limit, offset }) =>
         ctx.db.timeEntry.findMany({ where, orderBy: [{ startedAt: "desc" }, { id: "asc" }], skip: offset, take: limit }),
       );
     },

@@ -1,9 +1,9 @@
-import { resolveOffsetConnection } from "@pothos/plugin-relay";
 import type { Beat } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import { rowsWhere } from "../common/policy.js";
 import type { Context, Tx } from "../common/context.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
+import { resolveOffsetPage } from "../common/pages.js";
 import { UserRef } from "../identity/types.js";
 import { readingInstant } from "../live/sources.js";
 import { announceSessions, demoteActiveBeat, finishSession, flipBeat, loaded, publishSessions, withOpenBeat, type LoadedSession } from "./beats.js";
@@ -87,7 +87,7 @@ builder.queryField("agentSessions", (t) =>
     authScopes: { permission: "agent.read" },
     args: { ended: t.arg.boolean({ required: false, description: "Only ended (true) or only open (false) sessions." }) },
     resolve: (_r, args, ctx) =>
-      resolveOffsetConnection({ args }, async ({ limit, offset }) =>
+      resolveOffsetPage({ args }, async ({ limit, offset }) =>
         (await ctx.db.agentSession.findMany({
           where: {
             ...rowsWhere(ctx.viewer, "agentSession"),

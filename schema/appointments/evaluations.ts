@@ -1,9 +1,9 @@
 // Client evaluations: their own custom fields (evaluation.fields.manage), linked to sessions.
-import { resolveOffsetConnection } from "@pothos/plugin-relay";
 import type { Evaluation } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import type { Context } from "../common/context.js";
 import { NotFoundError, Problems, ValidationError } from "../common/errors.js";
+import { resolveOffsetPage } from "../common/pages.js";
 import { localId } from "../common/input-limits.js";
 import { ClientRef } from "../clients/types.js";
 import { checkPhaseValues } from "./service.js";
@@ -43,7 +43,7 @@ builder.objectField(ClientRef, "evaluations", (t) =>
     description: "Newest first; without team.read only those made in your own sessions.",
     authScopes: { permission: "session.read" },
     resolve: (c, args, ctx) =>
-      resolveOffsetConnection({ args }, ({ limit, offset }) =>
+      resolveOffsetPage({ args }, ({ limit, offset }) =>
         ctx.db.evaluation.findMany({ where: { clientId: c.id, ...rowsWhere(ctx.viewer, "evaluation") }, orderBy: [{ createdAt: "desc" }, { id: "asc" }], skip: offset, take: limit }),
       ),
   }),

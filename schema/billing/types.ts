@@ -1,8 +1,8 @@
-import { resolveOffsetConnection } from "@pothos/plugin-relay";
 import type { Invoice, InvoiceLine } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import { rowsWhere } from "../common/policy.js";
 import { ConflictError, NotFoundError, Problems, ValidationError } from "../common/errors.js";
+import { resolveOffsetPage } from "../common/pages.js";
 import { YEAR_MONTH } from "../common/input-limits.js";
 import { saveWorkspaceSettings } from "../identity/service.js";
 import { ClientRef } from "../clients/types.js";
@@ -84,7 +84,7 @@ builder.queryField("invoices", (t) =>
       clientId: t.arg.globalID({ for: ClientRef, required: false }),
     },
     resolve: (_r, args, ctx) =>
-      resolveOffsetConnection({ args }, ({ limit, offset }) =>
+      resolveOffsetPage({ args }, ({ limit, offset }) =>
         ctx.db.invoice.findMany({
           where: { workspaceId: ctx.viewer!.workspaceId, status: args.status ?? undefined, clientId: args.clientId?.id },
           orderBy: { number: "desc" },

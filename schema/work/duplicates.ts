@@ -2,11 +2,12 @@
 // becomes one session, recorded in an audit trail. The database refuses overlapping sessions
 // (WorkSession_no_overlap), so groups only exist in data that got in without that guarantee, such as
 // rows restored or loaded by hand; the tool finds nothing otherwise and is safe to run any time, twice.
-import { encodeGlobalID, resolveOffsetConnection } from "@pothos/plugin-relay";
+import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { WorkSession, WorkSessionMerge } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import type { Context, Tx } from "../common/context.js";
 import { NotFoundError } from "../common/errors.js";
+import { resolveOffsetPage } from "../common/pages.js";
 import { UserRef } from "../identity/types.js";
 import { announceWork } from "./live.js";
 import { lockWorkTimeline } from "../common/locks.js";
@@ -192,7 +193,7 @@ builder.queryField("workSessionMerges", (t) =>
     authScopes: { permission: "work.manage" },
     args: { employeeId: t.arg.globalID({ for: UserRef, required: false }) },
     resolve: (_r, args, ctx) =>
-      resolveOffsetConnection({ args }, ({ limit, offset }) =>
+      resolveOffsetPage({ args }, ({ limit, offset }) =>
         ctx.db.workSessionMerge.findMany({
           where: { workspaceId: ctx.viewer!.workspaceId, ...(args.employeeId ? { employeeId: args.employeeId.id } : {}) },
           orderBy: [{ createdAt: "desc" }, { id: "asc" }],

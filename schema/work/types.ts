@@ -1,9 +1,9 @@
-import { resolveOffsetConnection } from "@pothos/plugin-relay";
 import type { AfkPeriod, Screenshot, User, WorkActivity, WorkSession } from "../../prisma/generated/client.js";
 import { filter, pipe } from "graphql-yoga";
 import { builder } from "../builder.js";
 import type { Context } from "../common/context.js";
 import { ConflictError, NotFoundError, ValidationError } from "../common/errors.js";
+import { resolveOffsetPage } from "../common/pages.js";
 import { rowVisible } from "../common/policy.js";
 import { UserRef } from "../identity/types.js";
 import { readingInstant } from "../live/sources.js";
@@ -172,7 +172,7 @@ builder.queryField("workSessions", (t) =>
       withNotes: t.arg.boolean({ required: false, description: "Only sessions with notes: the session notes report." }),
     },
     resolve: (_r, args, ctx) =>
-      resolveOffsetConnection({ args }, (page) => sessionsBetween(ctx, { ...args, employeeId: args.employeeId?.id }, page)),
+      resolveOffsetPage({ args }, (page) => sessionsBetween(ctx, { ...args, employeeId: args.employeeId?.id }, page)),
   }),
 );
 
@@ -193,7 +193,7 @@ builder.queryField("afkPrompts", (t) =>
     type: AfkPeriodRef,
     description: "Your own unanswered AFK periods (see AfkPeriod.unanswered), newest first: what the AFK dialog asks.",
     authScopes: { permission: "work.record" },
-    resolve: (_r, args, ctx) => resolveOffsetConnection({ args }, ({ limit, offset }) => ownPrompts(ctx, limit, offset)),
+    resolve: (_r, args, ctx) => resolveOffsetPage({ args }, ({ limit, offset }) => ownPrompts(ctx, limit, offset)),
   }),
 );
 
