@@ -1,6 +1,7 @@
 // Pure rules of user sessions: batch validation, sessionisation, business events, flows, summaries.
 import { createHash } from "node:crypto";
 import { isbot } from "isbot";
+import { inputProblems } from "../common/input-limits.js";
 import { unstorableText } from "../common/text.js";
 import { daysBetween, parseTimestamp } from "../common/time.js";
 
@@ -67,16 +68,23 @@ function optionalText(value: unknown, max: number): string | null | undefined {
   return value == null ? null : text(value, max);
 }
 
-// Valid JSON, yet PostgreSQL text and jsonb cannot hold it: an event with one could never be stored.
-/** The first unstorable text in a JSON value, keys included. */
-function unstorableIn(value: unknown): string | null {
-  if (typeof value === "string") return unstorableText(value);
-  if (typeof value !== "object" || value === null) return null;
-  for (const [k, v] of Object.entries(value)) {
-    const found = unstorableText(k) ?? unstorableIn(v);
-    if (found) return found;
-  }
-  return null;
+/**
+ * How deeply an event's JSON may nest. Anything recursive (JSON.stringify, an SDK message's content
+ * hash) runs out of stack on JSON thousands of levels deep, which JSON.parse reads without trouble:
+ * a RangeError, a 500. 64 levels is more than any SDK sends, and far within what PostgreSQL's jsonb
+ * parser (bounded by its own stack depth) stores. Lists stay unbounded: properties are bounded by
+ * their length as JSON, messages by the body size.
+ */
+export const EVENT_JSON_LIMITS = { depth: 64, listItems: Infinity } as const;
+
+/**
+ * The first problem in JSON fields as a rejection reason ("properties nested more than 64 levels
+ * deep"): too deep, or text PostgreSQL text and jsonb cannot hold (valid JSON, yet never storable).
+ * Iterative, so it is safe on any input, and must run before anything recursive touches the value.
+ */
+export function jsonProblem(fields: Record<string, unknown>): string | null {
+  const [problem] = inputProblems(fields, [], EVENT_JSON_LIMITS);
+  return problem ? `${problem.path[0]} ${problem.message[0].toLowerCase()}${problem.message.slice(1)}` : null;
 }
 
 function parseEvent(raw: unknown, now: Date): AnalyticsEvent | string {
@@ -102,11 +110,9 @@ function parseEvent(raw: unknown, now: Date): AnalyticsEvent | string {
   if (clampedTimestamp) timestamp = now;
   const properties = e.properties ?? {};
   if (typeof properties !== "object" || properties === null || Array.isArray(properties)) return "properties must be an object";
-  const json = JSON.stringify(properties);
-  if (json.length > MAX_PROPERTIES_CHARS) return `properties must be under ${MAX_PROPERTIES_CHARS} characters as JSON`;
-  // JSON.stringify writes both as \u escapes, so only such a batch needs the walk.
-  const badProperty = json.includes("\\u") ? unstorableIn(properties) : null;
-  if (badProperty) return `properties ${badProperty}`;
+  const badProperties = jsonProblem({ properties });
+  if (badProperties) return badProperties;
+  if (JSON.stringify(properties).length > MAX_PROPERTIES_CHARS) return `properties must be under ${MAX_PROPERTIES_CHARS} characters as JSON`;
   const userAgent = optionalText(e.userAgent, 1000);
   if (userAgent === undefined) return "userAgent must be a string of up to 1000 characters";
   const environment = optionalText(e.environment, 100);

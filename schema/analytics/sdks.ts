@@ -3,7 +3,7 @@
 // all three. Pure: the HTTP side (auth, decoding, answers) lives in server/analytics-sdks.ts.
 import { createHash } from "node:crypto";
 import { parseTimestamp } from "../common/time.js";
-import { validateBatch, type AnalyticsEvent, type Rejection } from "./rules.js";
+import { jsonProblem, validateBatch, type AnalyticsEvent, type Rejection } from "./rules.js";
 
 /**
  * Calls that are not tracked events get PostHog's event names, for Segment too: one vocabulary, so
@@ -35,10 +35,16 @@ export interface Translated {
   refused: Rejection[];
 }
 
+/**
+ * Each message is checked before it is translated: a message without an id is hashed whole, fields
+ * the translation ignores included, and the hash (JSON.stringify) must not meet JSON nested too deep.
+ */
 function translate<T>(list: T[], one: (item: T) => EventInput | Refused): Translated {
   const out: Translated = { events: [], indexes: [], refused: [] };
   list.forEach((item, index) => {
-    const result = one(item);
+    const problem = isObject(item) ? jsonProblem(item) : null;
+    // The message's id under either SDK's name, for the sender to know which one it was.
+    const result = problem ? new Refused(problem, (item as Json).messageId ?? (item as Json).uuid) : one(item);
     if (result instanceof Refused) out.refused.push({ index, eventId: typeof result.eventId === "string" ? result.eventId : null, reason: result.reason });
     else (out.events.push(result), out.indexes.push(index));
   });
@@ -211,5 +217,6 @@ function renameFields(rejected: Rejection[], fields: Record<string, string>): Re
 export function validateTranslated(translated: Translated, fields: Record<string, string>, now = new Date()): { events: AnalyticsEvent[]; rejected: Rejection[] } {
   const { events, rejected } = validateBatch({ events: translated.events }, now);
   const placed = rejected.map((r) => (r.index >= 0 ? { ...r, index: translated.indexes[r.index] } : r));
-  return { events, rejected: renameFields([...translated.refused, ...placed], fields).sort((a, b) => a.index - b.index) };
+  // Refusals already name the message's own fields.
+  return { events, rejected: [...translated.refused, ...renameFields(placed, fields)].sort((a, b) => a.index - b.index) };
 }

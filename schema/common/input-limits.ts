@@ -38,7 +38,8 @@ export function localDateProblem(value: unknown): string | null {
   return instantInRange(new Date(`${value}T12:00:00Z`)) ? null : "must be between the years 1900 and 9999";
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Our row IDs, as PostgreSQL writes a uuid: other text sent to the database as one can be an error there, not a miss. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A global ID as the relay plugin hands it to resolvers, decoded. */
 function isDecodedGlobalId(value: object): value is { typename: string; id: string } {
@@ -88,11 +89,18 @@ function itemType(type: GraphQLInputType | null): GraphQLInputType | null {
   return inner && isListType(inner) ? inner.ofType : null;
 }
 
+/** How deep values may nest and how long their lists may be: the API's own limits unless a caller keeps others. */
+export interface NestingLimits {
+  depth: number;
+  listItems: number;
+}
+
 /**
  * Every problem of a field's arguments against the limits, by path. Iterative: depth is one of the
  * things it checks. Name and email limits apply to our own input fields, not to keys inside JSON.
+ * Plain JSON (no argument definitions) is walked the same way, with `[]` as the definitions.
  */
-export function inputProblems(args: Record<string, unknown>, definitions: readonly GraphQLArgument[]): FieldProblem[] {
+export function inputProblems(args: Record<string, unknown>, definitions: readonly GraphQLArgument[], limits: NestingLimits = INPUT_LIMITS): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const typeOf = new Map(definitions.map((d) => [d.name, d.type]));
   const stack: Item[] = Object.entries(args).map(([k, value]) => ({ value, path: [k], type: typeOf.get(k) ?? null }));
@@ -104,9 +112,9 @@ export function inputProblems(args: Record<string, unknown>, definitions: readon
       const problem = stringProblem(value, named?.name === "String" ? path[path.length - 1] : "");
       if (problem) add(problem);
     } else if (value !== null && typeof value === "object" && !(value instanceof Date)) {
-      if (path.length > INPUT_LIMITS.depth) add(`Nested more than ${INPUT_LIMITS.depth} levels deep`);
+      if (path.length > limits.depth) add(`Nested more than ${limits.depth} levels deep`);
       else if (Array.isArray(value)) {
-        if (value.length > INPUT_LIMITS.listItems) add(`At most ${INPUT_LIMITS.listItems} items`);
+        if (value.length > limits.listItems) add(`At most ${limits.listItems} items`);
         else value.forEach((item, i) => stack.push({ value: item, path: [...path, String(i)], type: itemType(type) }));
       } else if (named?.name === "ID" && isDecodedGlobalId(value)) {
         if (!UUID.test(value.id)) add("Not an ID of this API");

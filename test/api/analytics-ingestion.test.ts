@@ -55,6 +55,13 @@ describe("storing batches", () => {
     ]);
   });
 
+  it("stores properties nested as deep as validation lets them be", async () => {
+    const properties = { a: JSON.parse("[".repeat(63) + "]".repeat(63)) };
+    const events = validateBatch({ events: [{ eventId: "deepest", userId: "deep", name: "e", timestamp: new Date(base).toISOString(), properties }] }).events;
+    expect(await ingestEvents(database, app, events)).toMatchObject({ stored: 1 });
+    expect((await db.rawEvent.findFirstOrThrow({ where: { appId: app.id, eventId: "deepest" } })).properties).toEqual(properties);
+  });
+
   // Services made without a pool (the demo seed) store through Prisma's transaction, whose errors look different.
   it.each([
     ["on a client of the pool", "ben", () => database],

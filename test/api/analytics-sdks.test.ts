@@ -301,6 +301,28 @@ describe("the wire formats, by plain HTTP", () => {
     expect((await finalisedSessions("refused-1", 1))[0].rawEventCount).toBe(1);
   });
 
+  it("refuses an event nested too deep on every path, alone: the rest of its batch is stored", async () => {
+    // Written as text: JSON.stringify can't write 100,000 levels, which JSON.parse reads.
+    const deep = "[".repeat(100_000) + "]".repeat(100_000);
+    const time = (seconds: number) => JSON.stringify(at(seconds).toISOString());
+    const direct = await fetch(`${url}/api/events`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${writeKey}`, "content-type": "application/json" },
+      body: `{"events": [{"eventId": "d-1", "userId": "deep-1", "name": "e", "timestamp": ${time(0)}, "properties": {"a": ${deep}}},
+        {"eventId": "d-2", "userId": "deep-1", "name": "kept", "timestamp": ${time(1)}}]}`,
+    });
+    expect(direct.status).toBeLessThan(300);
+    expect(await direct.json()).toMatchObject({ accepted: 1, rejected: [{ index: 0, eventId: "d-1", reason: "properties nested more than 64 levels deep" }] });
+    // PostHog: a field the translation ignores, in a message without an id (so hashed whole for one).
+    const ph = await send("/capture/", `{"api_key": "${writeKey}", "batch": [{"event": "e", "distinct_id": "deep-1", "timestamp": ${time(2)}, "extra": ${deep}},
+      {"uuid": "d-3", "event": "kept", "distinct_id": "deep-1", "timestamp": ${time(3)}}]}`);
+    expect(ph.body).toMatchObject({ accepted: 1, rejected: [{ index: 0, eventId: null, reason: "extra nested more than 64 levels deep" }] });
+    const seg = await send("/v1/batch", `{"batch": [{"type": "track", "messageId": "d-4", "userId": "deep-1", "event": "e", "timestamp": ${time(4)}, "properties": {"a": ${deep}}},
+      {"type": "track", "messageId": "d-5", "userId": "deep-1", "event": "kept", "timestamp": ${time(5)}}]}`, { authorization: basic() });
+    expect(seg.body).toMatchObject({ accepted: 1, rejected: [{ index: 0, eventId: "d-4", reason: "properties nested more than 64 levels deep" }] });
+    expect((await finalisedSessions("deep-1", 3))[0].rawEventCount).toBe(3);
+  });
+
   it("lets browser SDKs post from the app's own origin", async () => {
     const res = await fetch(`${url}/e/`, { method: "OPTIONS", headers: { origin: "https://shop.test", "access-control-request-method": "POST" } });
     expect(res.status).toBe(204);

@@ -87,6 +87,26 @@ describe("batch validation", () => {
     // An escaped backslash before "u0000" is ordinary text.
     expect(events.map((e) => e.eventId)).toEqual(["n3"]);
   });
+  it("rejects properties nested deeper than 64 levels, however deep, before anything recursive reads them", () => {
+    // JSON.parse reads 100,000 levels without trouble; JSON.stringify runs out of stack on them.
+    const nested = (levels: number) => JSON.parse("[".repeat(levels) + "]".repeat(levels));
+    const { events, rejected } = validateBatch(
+      {
+        events: [
+          { ...good, eventId: "d1", properties: { a: nested(100_000) } },
+          // The properties object is the first level.
+          { ...good, eventId: "d2", properties: { a: nested(64) } },
+          { ...good, eventId: "d3", properties: { a: nested(63) } },
+        ],
+      },
+      now,
+    );
+    expect(rejected.map((r) => [r.eventId, r.reason])).toEqual([
+      ["d1", "properties nested more than 64 levels deep"],
+      ["d2", "properties nested more than 64 levels deep"],
+    ]);
+    expect(events.map((e) => e.eventId)).toEqual(["d3"]);
+  });
   it("rejects a body that is not a batch, and events older than 30 days", () => {
     expect(validateBatch([good], now).rejected[0].reason).toBe('body must be {"events": [...]}');
     expect(validateBatch({ events: [{ ...good, timestamp: "2026-10-01T00:00:00Z" }] }, now).rejected[0].reason).toBe("timestamp is more than 30 days old");
