@@ -51,6 +51,8 @@ function parseOne(raw: unknown, now: Date): WorkEvent | string {
   if (timestamp.getTime() > now.getTime() + FUTURE_SLACK_MS) return "timestamp is in the future";
   const duration = e.duration ?? 0;
   if (typeof duration !== "number" || !Number.isFinite(duration) || duration < 0 || duration > 86_400) return "duration must be 0 to 86400 seconds";
+  // Time not yet lived: it would keep the session running (and counting) ahead of now.
+  if (timestamp.getTime() + duration * 1000 > now.getTime() + FUTURE_SLACK_MS) return "timestamp + duration ends in the future";
   const data = (e.data ?? {}) as Record<string, unknown>;
   switch (e.type) {
     case "window": {

@@ -13,8 +13,12 @@ import { requirePermission, rowsSql } from "../common/policy.js";
 import { readInOneSnapshot } from "../common/transactions.js";
 
 /** The sessions of a date range (workspace time zone) the viewer may see: everyone's or one employee's. */
+/** Reports are read a day, week, month or year at a time; longer ranges only cost (and overflow sums). */
+const MAX_RANGE_DAYS = 366;
+
 async function rangeScope(ctx: Context, from: string, to: string, employeeId: string | undefined) {
   if (to < from) throw ValidationError.field("to", "Must not be before from");
+  if (daysBetween(from, to) >= MAX_RANGE_DAYS) throw ValidationError.field("to", `The range may span at most ${MAX_RANGE_DAYS} days`);
   const workspace = await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer!.workspaceId } });
   const range = dateRange(from, to, workspace.timeZone);
   const userId = (await employeeScope(ctx, employeeId)) ?? null;
@@ -115,7 +119,7 @@ const SummaryRef = builder.objectRef<EmployeeSummary & { user: User }>("Employee
 builder.queryField("workSummary", (t) =>
   t.field({
     type: [SummaryRef],
-    description: "Per employee: time within the date range (workspace time zone), first arrival, last departure, AFK.",
+    description: `Per employee: time within the date range (workspace time zone, at most ${MAX_RANGE_DAYS} days), first arrival, last departure, AFK.`,
     authScopes: { permission: "work.read" },
     args: { from: t.arg({ type: "LocalDate" }), to: t.arg({ type: "LocalDate" }), employeeId: t.arg.globalID({ for: UserRef, required: false }) },
     resolve: async (_r, args, ctx) => {
@@ -133,17 +137,13 @@ const DayRef = builder.objectRef<Totals & { date: string }>("WorkDay").implement
   }),
 });
 
-/** A chart of every day is only readable, and only cheap to compute here, for a bounded range. */
-const MAX_CHART_DAYS = 366;
-
 builder.queryField("workDays", (t) =>
   t.field({
     type: [DayRef],
-    description: `Each day's totals within the date range (workspace time zone), summed over everyone the viewer may see or one employee: the Sessions page's chart. Only days with work; at most ${MAX_CHART_DAYS} days.`,
+    description: `Each day's totals within the date range (workspace time zone), summed over everyone the viewer may see or one employee: the Sessions page's chart. Only days with work; at most ${MAX_RANGE_DAYS} days.`,
     authScopes: { permission: "work.read" },
     args: { from: t.arg({ type: "LocalDate" }), to: t.arg({ type: "LocalDate" }), employeeId: t.arg.globalID({ for: UserRef, required: false }) },
     resolve: async (_r, args, ctx) => {
-      if (daysBetween(args.from, args.to) >= MAX_CHART_DAYS) throw ValidationError.field("to", `The range may span at most ${MAX_CHART_DAYS} days`);
       const { workspace, range, sessions } = await sessionsInRange(ctx, args.from, args.to, args.employeeId?.id);
       return dailyTotals(sessions, range, workspace.timeZone, new Date()).days;
     },

@@ -82,6 +82,10 @@ async function overlapping(ctx: Context, userId: string, start: Date, end: Date,
   });
 }
 
+/** Longer is a typo (2015 for 2025) that would put 24 hours on every day of the years between. */
+const MAX_SESSION_MS = 24 * 3600_000;
+const TOO_LONG = "At most 24 hours per session; add another session for the rest";
+
 function checkTimes(problems: Problems, start: Date, end: Date) {
   if (end <= start) problems.add("end", "Must be after the start");
   if (end.getTime() > Date.now()) problems.add("end", "Can't be in the future");
@@ -102,6 +106,7 @@ export interface ManualTime {
 export async function addManualTime(ctx: Context, time: ManualTime) {
   const problems = new Problems();
   checkTimes(problems, time.start, time.end);
+  if (time.end.getTime() - time.start.getTime() > MAX_SESSION_MS) problems.add("end", TOO_LONG);
   if (time.note.length > 2000) problems.add("note", "At most 2000 characters");
   problems.throwIfAny();
   const workspaceId = ctx.viewer!.workspaceId;
@@ -153,6 +158,9 @@ export async function editWorkSession(ctx: Context, correction: SessionCorrectio
   const found = await ctx.db.workSession.findFirst({ where: { id: correction.id, workspaceId: ctx.viewer!.workspaceId } });
   if (!found) throw new NotFoundError("Session");
   refuseOpen(found);
+  // A recorded session may have run longer (a night through): it can be trimmed, not lengthened.
+  const length = end.getTime() - start.getTime();
+  if (length > MAX_SESSION_MS && length > found.endedAt!.getTime() - found.startedAt.getTime()) throw ValidationError.field("end", TOO_LONG);
   const clash = await overlapping(ctx, found.userId, start, end, found.id);
   if (clash) throw conflict(encode(clash.id));
   try {

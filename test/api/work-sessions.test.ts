@@ -47,6 +47,7 @@ describe("recording from the desktop app", () => {
       { id: "bad1", type: "window", timestamp: at("09:05").slice(0, 19), data: { app: "X" } },
       { id: "bad2", type: "teleport", timestamp: at("09:05") },
       { id: "bad3", type: "window", timestamp: DateTime.now().plus({ years: 1 }).toUTC().toISO(), data: { app: "X" } },
+      { id: "bad4", type: "window", timestamp: DateTime.now().minus({ minutes: 1 }).toUTC().toISO(), duration: 3600, data: { app: "X" } },
     ];
     const first = await post(tom, batch);
     expect(first.status).toBe(200);
@@ -55,6 +56,7 @@ describe("recording from the desktop app", () => {
       ["bad1", "timestamp must be ISO-8601 with an offset"],
       ["bad2", 'type must be "window", "afk" or "close"'],
       ["bad3", "timestamp is in the future"],
+      ["bad4", "timestamp + duration ends in the future"],
     ]);
     const again = await post(tom, batch);
     expect(again.body.duplicates).toBe(9);
@@ -216,6 +218,35 @@ describe("manager actions", () => {
     const edited = (await ok(url, EDIT, { id: s.id, s: at("09:20"), t: at("09:30"), n: "Corrected" }, { token: lisa })).editWorkSession;
     expect(edited).toMatchObject({ startedAt: at("09:20"), endedAt: at("09:30"), afkSeconds: 600, netSeconds: 0, notes: "Corrected" });
     expect(edited.afkPeriods).toEqual([{ startedAt: at("09:20"), endedAt: at("09:30") }]);
+  });
+});
+
+describe("lengths", () => {
+  it("refuses manual time or a correction longer than 24 hours at its end, storing nothing; a longer recorded session can be trimmed", async () => {
+    const own = await newWorkspace(url, "Europe/Berlin");
+    const manager = { token: own.manager.token };
+    const ADD = `mutation($e: ID!, $s: DateTime!, $t: DateTime!) { addManualTime(input: { employeeId: $e, start: $s, end: $t }) { __typename ... on ValidationError { problems { path message } } } }`;
+    const EDIT = `mutation($id: ID!, $s: DateTime!, $t: DateTime!, $n: String) { editWorkSession(input: { id: $id, start: $s, end: $t, notes: $n }) { __typename ... on WorkSession { startedAt endedAt notes } ... on ValidationError { problems { path message } } } }`;
+    const TOO_LONG = [{ path: ["end"], message: "At most 24 hours per session; add another session for the rest" }];
+    // A year typed wrong: ten years and a day.
+    const typo = await ok(url, ADD, { e: own.employee.id, s: instant(D.minus({ years: 10 }), "09:00"), t: at("17:00") }, manager);
+    expect(typo.addManualTime).toEqual({ __typename: "ValidationError", problems: TOO_LONG });
+    expect((await ok(url, ADD, { e: own.employee.id, s: at("09:00", -3), t: at("09:01", -2) }, manager)).addManualTime.problems).toEqual(TOO_LONG);
+    expect((await ok(url, SESSIONS, { f: day(-3), t: day(), e: own.employee.id }, manager)).workSessions.nodes).toEqual([]);
+
+    // Recorded through a night: 26 hours, which a correction may shorten or annotate, not lengthen.
+    await post(own.employee.token, [win("night-1", "08:00", "Code", "main.ts", {}, 86_400), { ...win("night-2", "08:00", "Code", "main.ts", {}, 7200), timestamp: at("08:00", 1) }]);
+    const [night] = (await ok(url, SESSIONS, { f: day(), t: day(1), e: own.employee.id }, manager)).workSessions.nodes;
+    expect(night).toMatchObject({ startedAt: at("08:00"), endedAt: at("10:00", 1) });
+    expect((await ok(url, EDIT, { id: night.id, s: at("07:00"), t: at("10:00", 1) }, manager)).editWorkSession.problems).toEqual(TOO_LONG);
+    expect((await ok(url, EDIT, { id: night.id, s: at("08:00"), t: at("10:00", 1), n: "Release night" }, manager)).editWorkSession).toMatchObject({ notes: "Release night" });
+    expect((await ok(url, EDIT, { id: night.id, s: at("09:00"), t: at("10:00", 1) }, manager)).editWorkSession).toMatchObject({ startedAt: at("09:00"), endedAt: at("10:00", 1) });
+  });
+
+  it("reports span at most 366 days, named at `to`", async () => {
+    const summary = await gql(url, `{ workSummary(from: "${day(-366)}", to: "${day()}") { netSeconds } }`, {}, { token: lisa });
+    expect(summary.body.errors?.[0]).toMatchObject({ message: "to: The range may span at most 366 days", extensions: { code: "VALIDATION" } });
+    expect((await ok(url, `{ workSummary(from: "${day(-365)}", to: "${day()}") { netSeconds } }`, {}, { token: lisa })).workSummary).toBeInstanceOf(Array);
   });
 });
 
