@@ -171,7 +171,7 @@ async function updateEntry(ctx: Context, changes: EntryChanges) {
     };
     const problems = new Problems();
     checkEntryChange(problems, entry.source, changes, { startedAt: entry.startedAt, endedAt: entry.endedAt });
-    checkEntry(problems, next, new Date());
+    checkEntry(problems, next, new Date(), { startedAt: entry.startedAt, endedAt: entry.endedAt });
     problems.throwIfAny();
     if (changes.projectId && changes.projectId !== entry.projectId) await projectTakingTime(tx, viewer.workspaceId, changes.projectId);
     return tx.timeEntry.update({

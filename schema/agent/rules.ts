@@ -58,11 +58,18 @@ export function sessionTotals(closed: ClosedSeconds, open: BeatSpan | null, bill
   return result;
 }
 
-/** What a time entry may hold, for a logged entry and an edited one alike. */
-export function checkEntry(problems: Problems, entry: { description: string; startedAt: Date; endedAt: Date }, now: Date) {
+type Span = { startedAt: Date; endedAt: Date };
+const length = (span: Span) => span.endedAt.getTime() - span.startedAt.getTime();
+
+/**
+ * What a time entry may hold, for a logged entry and an edited one (`stored`: as it is now) alike.
+ * A timer left running over a weekend, or a long agent session, ends up longer than a day: such an
+ * entry may still be edited, and shortened, but not lengthened.
+ */
+export function checkEntry(problems: Problems, entry: Span & { description: string }, now: Date, stored?: Span) {
   if (entry.endedAt <= entry.startedAt) problems.add("endedAt", "Must be after the start");
   if (entry.endedAt.getTime() > now.getTime() + 60_000) problems.add("endedAt", "Can't be in the future");
-  if (entry.endedAt.getTime() - entry.startedAt.getTime() > 24 * 3600_000) problems.add("endedAt", "At most 24 hours per entry");
+  if (length(entry) > 24 * 3600_000 && !(stored && length(entry) <= length(stored))) problems.add("endedAt", "At most 24 hours per entry");
   if (entry.description.length > 500) problems.add("description", "At most 500 characters");
 }
 

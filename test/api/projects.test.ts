@@ -1,7 +1,8 @@
 // Projects over their life (archive, restore) and editing time entries: the API behind the Projects
 // page and the Entries page's edit.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ok } from "../support/client.js";
+import { ok, rowId } from "../support/client.js";
+import { query } from "../support/queued.js";
 import { calendar, instant, isoDate } from "../support/dates.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { newWorkspace, type TestWorkspace } from "../support/workspace.js";
@@ -121,6 +122,18 @@ describe("editing a time entry", () => {
     await archive(archived);
     expect((await update({ id, projectId: archived })).problems).toEqual([{ path: ["projectId"], message: expect.stringContaining("archived") }]);
     expect(await entry(id)).toEqual(before);
+  });
+
+  it("lets an entry longer than a day (a timer left running over a weekend) be renamed and shortened, not lengthened", async () => {
+    if (!stack.databaseUrl) return; // the embedded database belongs to the server process
+    const { project } = await newProject();
+    const logged = await log(project, on(5), 60);
+    // The timer ran from Friday 17:00 to Monday 09:00, as stopTimer stores it.
+    const [start, end] = [on(5, "17:00"), on(8, "09:00")];
+    await query(stack.databaseUrl, `UPDATE "TimeEntry" SET "startedAt" = $2, "endedAt" = $3, "durationSeconds" = $4, source = 'timer' WHERE id = $1`, [rowId(logged.id), start, end, (Date.parse(end) - Date.parse(start)) / 1000]);
+    expect(await update({ id: logged.id, description: "Forgot to stop it" })).toMatchObject({ __typename: "TimeEntry", description: "Forgot to stop it" });
+    expect(await update({ id: logged.id, startedAt: on(5, "17:00"), endedAt: on(7, "09:00") })).toMatchObject({ startedAt: on(5, "17:00"), endedAt: on(7, "09:00") });
+    expect((await update({ id: logged.id, startedAt: on(5, "16:00"), endedAt: on(7, "09:00") })).problems).toEqual([{ path: ["endedAt"], message: "At most 24 hours per entry" }]);
   });
 
   it("lets an agent session's entry change its billable seconds within the session, not its times", async () => {

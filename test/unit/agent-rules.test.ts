@@ -57,6 +57,13 @@ describe("time entry rules", () => {
     expect(problemsOf((p) => checkEntry(p, { description: "", startedAt: at(-1000), endedAt: at(500) }, now))).toEqual(["endedAt: At most 24 hours per entry"]);
   });
 
+  it("lets an entry already longer than a day be edited and shortened, not lengthened", () => {
+    const weekend = { startedAt: at(-3000), endedAt: at(0) };
+    expect(problemsOf((p) => checkEntry(p, { description: "renamed", ...weekend }, now, weekend))).toEqual([]);
+    expect(problemsOf((p) => checkEntry(p, { description: "", startedAt: at(-2000), endedAt: at(0) }, now, weekend))).toEqual([]);
+    expect(problemsOf((p) => checkEntry(p, { description: "", startedAt: at(-3001), endedAt: at(0) }, now, weekend))).toEqual(["endedAt: At most 24 hours per entry"]);
+  });
+
   it("changes timer and manual entries by their times, an agent session's entry by its seconds within the session", () => {
     const span = { startedAt: at(0), endedAt: at(60) };
     expect(problemsOf((p) => checkEntryChange(p, "manual", { startedAt: at(5), endedAt: at(50) }, span))).toEqual([]);
