@@ -74,23 +74,34 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v ===
  * violations and unknown keys, each with its full path (e.g. fields.vitals.0.pulse).
  */
 export function validateValues(specs: readonly FieldSpec[], values: unknown, path: string[], lookups: ValueLookups): FieldProblem[] {
+  return valuesProblems(specs, values, path, { lookups, patternWork: new PatternWork() });
+}
+
+/** What one validation shares across its values: the lookups, and one budget for all format checks. */
+interface Checking {
+  lookups: ValueLookups;
+  patternWork: PatternWork;
+}
+
+function valuesProblems(specs: readonly FieldSpec[], values: unknown, path: string[], checking: Checking): FieldProblem[] {
   if (!isPlainObject(values)) return [{ path, message: "Must be an object of field values" }];
   const problems: FieldProblem[] = [];
   const known = new Set(specs.map((s) => s.key));
   for (const key of Object.keys(values)) if (!known.has(key)) problems.push({ path: [...path, key], message: "Unknown field" });
-  for (const spec of specs) problems.push(...validateValue(spec, values[spec.key], [...path, spec.key], lookups));
+  for (const spec of specs) problems.push(...valueProblems(spec, values[spec.key], [...path, spec.key], checking));
   return problems;
 }
 
-export function validateValue(spec: FieldSpec, value: unknown, path: string[], lookups: ValueLookups): FieldProblem[] {
+function valueProblems(spec: FieldSpec, value: unknown, path: string[], checking: Checking): FieldProblem[] {
   if (isEmpty(value)) return spec.required ? [{ path, message: "Required" }] : [];
   const problem = (message: string) => [{ path, message }];
   const v = spec.validation;
+  const { lookups } = checking;
   switch (spec.type) {
     case "text":
     case "textarea":
       if (typeof value !== "string") return problem("Must be text");
-      return checkText(value, v, path);
+      return checkText(value, v, path, checking.patternWork);
     case "number":
       if (typeof value !== "number" || !Number.isFinite(value)) return problem("Must be a number");
       if (typeof v.min === "number" && value < v.min) return problem(`Must be at least ${v.min}`);
@@ -129,24 +140,55 @@ export function validateValue(spec: FieldSpec, value: unknown, path: string[], l
     case "team_member":
       return typeof value === "string" && lookups.isMember(value) ? [] : problem("Must be a member of this workspace");
     case "object":
-      return validateValues(spec.fields, value, path, lookups);
+      return valuesProblems(spec.fields, value, path, checking);
     case "array": {
       if (!Array.isArray(value)) return problem("Must be a list");
       const item = spec.fields[0];
-      const items = item ? value.flatMap((x, i) => validateValue({ ...item, required: true }, x, [...path, String(i)], lookups)) : [];
+      const items = item ? value.flatMap((x, i) => valueProblems({ ...item, required: true }, x, [...path, String(i)], checking)) : [];
       return [...items, ...checkCount(value.length, v, path)];
     }
   }
 }
 
-function checkText(value: string, v: FieldValidation, path: string[]): FieldProblem[] {
+function checkText(value: string, v: FieldValidation, path: string[], patternWork: PatternWork): FieldProblem[] {
   if (v.minLength !== undefined && value.length < v.minLength) return [{ path, message: `At least ${v.minLength} characters` }];
   if (v.maxLength !== undefined && value.length > v.maxLength) return [{ path, message: `At most ${v.maxLength} characters` }];
-  if (v.pattern && !compilePattern(v.pattern)?.matches(value)) return [{ path, message: "Doesn't match the required format" }];
-  return [];
+  if (!v.pattern) return [];
+  const compiled = compilePattern(v.pattern);
+  if (compiled && !patternWork.take(compiled.programSize() * (value.length + 1)))
+    return [{ path, message: "Too much text to check against the fields' formats in one save; shorten it" }];
+  return compiled?.matches(value) ? [] : [{ path, message: "Doesn't match the required format" }];
 }
 
 export const MAX_PATTERN_CHARS = 500;
+/**
+ * RE2 runs in time linear in the input, but times the size of the compiled program, and counted
+ * repeats multiply that size: `(?:a?){1000}` alone is 2000 instructions. Beyond this size a pattern
+ * is refused where it is defined.
+ */
+export const MAX_PATTERN_PROGRAM = 1000;
+/**
+ * The format checks of one validation may cost at most this many instructions x characters (some
+ * 20 ms of matching at worst), whatever the body holds: an array of long values, or a field
+ * defined before the size limit, is refused at the values it couldn't check rather than hold the
+ * process for everyone.
+ */
+export const MAX_PATTERN_WORK = 2_000_000;
+
+/** What is left of one validation's budget for format checks. */
+class PatternWork {
+  private left = MAX_PATTERN_WORK;
+  /** Whether `cost` fits in what is left; if so, it is spent. */
+  take(cost: number): boolean {
+    if (cost > this.left) return false;
+    this.left -= cost;
+    return true;
+  }
+}
+
+/** Compiled patterns by source: compiling costs more than most checks, and a save checks many values. */
+const compiledPatterns = new Map<string, RE2JS | null>();
+const MAX_COMPILED_PATTERNS = 500;
 
 /**
  * Managers write patterns and anyone's input runs through them, so they run on RE2 (linear in the
@@ -155,11 +197,29 @@ export const MAX_PATTERN_CHARS = 500;
  */
 export function compilePattern(pattern: string): RE2JS | null {
   if (pattern.length > MAX_PATTERN_CHARS) return null;
+  if (compiledPatterns.has(pattern)) return compiledPatterns.get(pattern)!;
+  // The oldest goes first: the patterns in use are those of the fields defined, plus those tried out.
+  if (compiledPatterns.size >= MAX_COMPILED_PATTERNS) compiledPatterns.delete(compiledPatterns.keys().next().value!);
+  const result = tryCompile(pattern);
+  compiledPatterns.set(pattern, result);
+  return result;
+}
+
+function tryCompile(pattern: string): RE2JS | null {
   try {
     return RE2JS.compile(pattern);
   } catch {
     return null;
   }
+}
+
+/** Why a manager's pattern can't be a field's format, or null when it can. */
+export function patternProblem(pattern: unknown): string | null {
+  const program = typeof pattern === "string" ? compilePattern(pattern) : null;
+  if (!program) return `Not a supported regular expression (RE2 syntax, no lookarounds or back-references, at most ${MAX_PATTERN_CHARS} characters)`;
+  if (program.programSize() > MAX_PATTERN_PROGRAM)
+    return `Too complex to check quickly: its repeats expand to more than ${MAX_PATTERN_PROGRAM} steps; use smaller counts, or minLength and maxLength for lengths`;
+  return null;
 }
 
 function checkCount(count: number, v: FieldValidation, path: string[]): FieldProblem[] {
@@ -187,8 +247,8 @@ export function validateSpec(spec: FieldSpec, path: string[]): FieldProblem[] {
   for (const k of ["minLength", "maxLength"] as const)
     if (v[k] !== undefined && (!Number.isInteger(v[k]) || v[k]! < 0)) add(`validation.${k}`, "Must be a whole number, 0 or more");
   if (v.minLength !== undefined && v.maxLength !== undefined && v.minLength > v.maxLength) add("validation.maxLength", "Must not be below minLength");
-  if (v.pattern !== undefined && (typeof v.pattern !== "string" || !compilePattern(v.pattern)))
-    add("validation.pattern", `Not a supported regular expression (RE2 syntax, no lookarounds or back-references, at most ${MAX_PATTERN_CHARS} characters)`);
+  const pattern = v.pattern === undefined ? null : patternProblem(v.pattern);
+  if (pattern) add("validation.pattern", pattern);
   if (spec.type === "select" || spec.type === "multi_select") {
     const options = v.options ?? [];
     if (!options.length || options.some((o) => typeof o !== "string" || !o.trim())) add("validation.options", "List at least one non-empty option");

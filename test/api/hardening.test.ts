@@ -43,6 +43,33 @@ describe("custom-field patterns", () => {
     expect(list.fieldDefinitions).toEqual([]);
   });
 
+  const LIST_FIELD = `mutation($k: String!, $p: String!) { createFieldDefinition(input: { target: PRE_SESSION, key: $k, type: ARRAY, definition: { label: "Codes", fields: [{ key: "item", label: "Code", type: "text", validation: { pattern: $p } }] } }) { ... on FieldDefinition { id } ${ERR} } }`;
+
+  it("are refused at definition time when their repeats expand too far to check quickly", async () => {
+    const auth = await ownWorkspace();
+    const r = (await ok(url, LIST_FIELD, { k: "codes", p: "(?:a?){1000}(?:a?){1000}(?:a?){1000}b" }, auth)).createFieldDefinition;
+    expect(r).toMatchObject({ code: "VALIDATION", problems: [{ path: ["input", "fields", "0", "validation.pattern"], message: expect.stringContaining("Too complex") }] });
+    const list = await ok(url, `{ fieldDefinitions(target: PRE_SESSION) { key } }`, {}, auth);
+    expect(list.fieldDefinitions).toEqual([]);
+  });
+
+  it("check at most a bounded amount of text per save: long values beyond it are refused at their paths", async () => {
+    const auth = await ownWorkspace();
+    // Just within the size limit: each 3,000-character value would cost more than a save may spend.
+    expect((await ok(url, LIST_FIELD, { k: "codes", p: "(?:a?){498}b" }, auth)).createFieldDefinition.id).toBeTruthy();
+    const client = (await ok(url, `mutation { createClient(input: { name: "Pat" }) { ... on Client { id } } }`, {}, auth)).createClient.id;
+    const input = (codes: string[]) => ({ name: "Check", clientId: client, startsAt: DateTime.now().plus({ days: 1 }).toISO(), fields: { codes } });
+
+    const refused = (await ok(url, CREATE, { i: input(Array(10).fill("a".repeat(3000))) }, auth)).createAppointment;
+    expect(refused.code).toBe("VALIDATION");
+    expect(refused.problems).toEqual(
+      Array.from({ length: 10 }, (_, i) => ({ path: ["fields", "codes", String(i)], message: "Too much text to check against the fields' formats in one save; shorten it" })),
+    );
+    const checked = (await ok(url, CREATE, { i: input(["aab", "c"]) }, auth)).createAppointment;
+    expect(checked.problems).toEqual([{ path: ["fields", "codes", "1"], message: "Doesn't match the required format" }]);
+    expect((await ok(url, CREATE, { i: input(["aab", "b"]) }, auth)).createAppointment.appointment.id).toBeTruthy();
+  });
+
   it("a catastrophic-backtracking pattern checks a hostile value at once, and the server keeps answering", async () => {
     const auth = await ownWorkspace();
     const field = await ok(url, NEW_FIELD, { k: "code", i: { label: "Code", validation: { pattern: "(a+)+$" } } }, auth);

@@ -6,6 +6,7 @@ import {
   initials,
   localToInstant,
   moveAlong,
+  compilePattern,
   repeatProblems,
   seriesDates,
   settingsProblems,
@@ -124,6 +125,37 @@ describe("field values", () => {
     expect(check("address", [])).toEqual([]); // empty counts as not given
     expect(check("address", "Berlin")).toEqual(["Must be an object of field values"]);
     expect(validateValues(specs, [], ["fields"], lookups)).toEqual([{ path: ["fields"], message: "Must be an object of field values" }]);
+  });
+});
+
+describe("field formats", () => {
+  const codes = field("codes", "array", { fields: [field("item", "text", { validation: { pattern: "(?:a?){498}b" } })] });
+
+  it("compile each pattern once", () => {
+    expect(compilePattern("[a-z]+-\\d{2}")).toBe(compilePattern("[a-z]+-\\d{2}"));
+  });
+
+  it("are refused where defined when their repeats expand past the size limit", () => {
+    const spec = (pattern: string) => field("code", "text", { validation: { pattern } });
+    expect(validateSpec(spec("(?:a?){1000}(?:a?){1000}(?:a?){1000}b"), []).map((p) => p.path.join("."))).toEqual(["validation.pattern"]);
+    expect(validateSpec(spec("(?:a?){1000}(?:a?){1000}(?:a?){1000}b"), [])[0].message).toMatch(/^Too complex/);
+    expect(validateSpec(spec("(?:a?){498}b"), [])).toEqual([]);
+    expect(validateSpec(codes, [])).toEqual([]);
+  });
+
+  it("check a bounded amount of text per validation; the values beyond it are refused, not matched", () => {
+    const long = "a".repeat(3000);
+    const problems = validateValues([codes], { codes: [long, "aab", long, "x"] }, ["fields"], lookups);
+    expect(problems.map((p) => `${p.path.join(".")}: ${p.message}`)).toEqual([
+      "fields.codes.0: Too much text to check against the fields' formats in one save; shorten it",
+      "fields.codes.2: Too much text to check against the fields' formats in one save; shorten it",
+      "fields.codes.3: Doesn't match the required format",
+    ]);
+    // A field defined before the size limit is bounded the same way.
+    const legacy = field("old", "text", { validation: { pattern: "(?:a?){1000}(?:a?){1000}(?:a?){1000}b" } });
+    expect(validateValues([legacy], { old: long }, ["fields"], lookups)).toEqual([
+      { path: ["fields", "old"], message: "Too much text to check against the fields' formats in one save; shorten it" },
+    ]);
   });
 });
 
