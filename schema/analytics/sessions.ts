@@ -5,6 +5,7 @@ import { builder } from "../builder.js";
 import { rowsWhere } from "../common/policy.js";
 import type { Context } from "../common/context.js";
 import { Problems, ValidationError } from "../common/errors.js";
+import { instantInRange, UUID } from "../common/input-limits.js";
 import { AnalyticsAppRef } from "./apps.js";
 import { enrich, enrichAll, type Enrichment } from "./enrichment.js";
 import { summarise, type Summary } from "./rules.js";
@@ -193,10 +194,12 @@ export function sessionWhere(workspaceId: string, f: Filter): Prisma.UserSession
 
 /** Keyset cursors: the sort value and the id, so pages stay stable while sessions arrive. */
 const cursorOf = (at: Date, id: string) => Buffer.from(JSON.stringify([at.getTime(), id])).toString("base64url");
+/** Only what cursorOf writes: any other instant or id would reach the database as a value it refuses. */
 function parseCursor(cursor: string): { at: Date; id: string } {
   try {
     const [ms, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (typeof ms === "number" && typeof id === "string") return { at: new Date(ms), id };
+    const at = new Date(ms);
+    if (typeof ms === "number" && instantInRange(at) && typeof id === "string" && UUID.test(id)) return { at, id };
   } catch {
     /* reported below */
   }

@@ -55,20 +55,42 @@ export interface EmployeeSummary extends Totals {
   serverTime: Date;
 }
 
-function hours(seconds: number) {
-  return (seconds / 3600).toFixed(2);
+/** Seconds in hundredths of an hour, rounded half up. */
+const hundredths = (seconds: number) => Math.round(seconds / 36);
+const hours = (hundredthsOfHour: number) => (hundredthsOfHour / 100).toFixed(2);
+
+/**
+ * A column of days in hundredths of an hour that add up to the total's: each day is rounded down,
+ * and the hundredths the total rounds to beyond their sum go, one each, to the days rounded down the
+ * most (the earlier day on a tie). Rounded on its own, each of three days of 20 minutes would read
+ * 0.33, together 0.99 beside a total of 1.00, and a payroll clerk summing the column pays another
+ * amount than the total says. Each day stays within 0.01 of its exact hours.
+ */
+export function hundredthsAddingUp(days: number[]): number[] {
+  const exact = days.map((seconds) => seconds / 36);
+  const rounded = exact.map(Math.floor);
+  const missing = hundredths(days.reduce((sum, seconds) => sum + seconds, 0)) - rounded.reduce((sum, h) => sum + h, 0);
+  const byRemainder = days.map((_, i) => i).sort((a, b) => exact[b] - rounded[b] - (exact[a] - rounded[a]) || a - b);
+  for (const i of byRemainder.slice(0, missing)) rounded[i] += 1;
+  return rounded;
 }
 
-/** The monthly report as CSV: one row per day, then the totals. */
+const COLUMNS = ["netSeconds", "afkSeconds", "breakSeconds", "meetingSeconds", "lunchSeconds", "callSeconds", "manualSeconds", "countedAsWorkSeconds"] as const;
+
+/**
+ * The monthly report as CSV: one row per day, then the totals. Hours have two decimals, and each
+ * column's days add up to its total (see hundredthsAddingUp): the columns keep their meaning.
+ */
 export function reportCsv(name: string, report: ReturnType<typeof dailyTotals>) {
   const header = ["employee", "date", "net_hours", "afk_hours", "break_hours", "meeting_hours", "lunch_hours", "call_hours", "manual_hours", "counted_as_work_hours"];
-  const row = (date: string, t: Totals) =>
-    [name, date, ...[t.netSeconds, t.afkSeconds, t.breakSeconds, t.meetingSeconds, t.lunchSeconds, t.callSeconds, t.manualSeconds, t.countedAsWorkSeconds].map(hours)];
+  const columns = COLUMNS.map((key) => hundredthsAddingUp(report.days.map((d) => d[key])));
+  const days = report.days.map((d, i) => [name, d.date, ...columns.map((column) => hours(column[i]))]);
+  const total = [name, "total", ...COLUMNS.map((key) => hours(hundredths(report.total[key])))];
   // A name a spreadsheet would run as a formula (=, +, -, @) is kept as text.
   const quote = (raw: string) => {
     const v = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
     return /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
   };
-  const lines = [header, ...report.days.map((d) => row(d.date, d)), row("total", report.total), [name, "days_worked", String(report.daysWorked)]];
+  const lines = [header, ...days, total, [name, "days_worked", String(report.daysWorked)]];
   return lines.map((l) => l.map(quote).join(",")).join("\n") + "\n";
 }

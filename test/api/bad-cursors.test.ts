@@ -1,5 +1,6 @@
 // Cursors the API never issued: a list answers them with a validation error naming the argument
 // that carried them, never an unexpected error from the database underneath.
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gql, ok } from "../support/client.js";
 import { calendar, isoDate } from "../support/dates.js";
@@ -66,5 +67,19 @@ describe("offset-paged lists", () => {
     expect(await answer(query, { after: empty.timeEntries.pageInfo.endCursor })).toBe("ok");
     expect(await answer(query, { after: base64(`OffsetConnection:${2 ** 31 - 1}`) })).toBe("ok");
     expect(await answer(query, { before: base64(`OffsetConnection:${2 ** 31 - 1}`) })).toBe("ok");
+  });
+});
+
+describe("userSessions", () => {
+  const QUERY = `query($after: String) { userSessions(first: 5, after: $after) { nodes { id } } }`;
+  const keyset = (sortValue: number, id: string) => Buffer.from(JSON.stringify([sortValue, id])).toString("base64url");
+
+  it("refuses a cursor whose instant is no date in range or whose id is no UUID, at after", async () => {
+    for (const after of [keyset(1e300, "x"), keyset(1e300, randomUUID()), keyset(Date.UTC(1800, 0, 1), randomUUID()), keyset(0, "not-a-uuid")])
+      expect(await answer(QUERY, { after })).toBe("VALIDATION after: Not a cursor of this list");
+  });
+
+  it("still takes a cursor of the form it issues", async () => {
+    expect(await answer(QUERY, { after: keyset(Date.now(), randomUUID()) })).toBe("ok");
   });
 });

@@ -70,7 +70,7 @@ describe("calendar days in the workspace time zone", () => {
   });
 });
 
-import { dailyTotals, reportCsv } from "../../schema/work/reports.js";
+import { dailyTotals, hundredthsAddingUp, reportCsv } from "../../schema/work/reports.js";
 
 describe("reports", () => {
   const tz = "Europe/Berlin";
@@ -88,6 +88,13 @@ describe("reports", () => {
     expect(report.total.netSeconds).toBe(report.days.reduce((s, d) => s + d.netSeconds, 0));
     expect([report.total.breakSeconds, report.total.manualSeconds, report.daysWorked]).toEqual([1800, 5400, 3]);
     expect(reportCsv("Tom", report).split("\n")[4]).toBe("Tom,total,7.00,0.50,0.50,0.00,0.00,0.00,1.50,0.00");
+  });
+  it("rounds each column's days so that they add up to its total, each within 0.01 of its exact hours", () => {
+    // 20 minutes three times; 10, 20 and 50 minutes (remainders .67, .33, .33 of a hundredth); 18 seconds (half a hundredth).
+    expect(hundredthsAddingUp([1200, 1200, 1200])).toEqual([34, 33, 33]);
+    expect(hundredthsAddingUp([600, 1200, 3000])).toEqual([17, 33, 83]);
+    expect(hundredthsAddingUp([18])).toEqual([1]);
+    expect(hundredthsAddingUp([])).toEqual([]);
   });
   it("keeps a name a spreadsheet would run as a formula as text", () => {
     const report = dailyTotals(sessions.filter((s) => s.userId === "u"), month, tz, t("2026-11-21T00:00:00Z"));
