@@ -39,7 +39,6 @@ export function localDateProblem(value: unknown): string | null {
 }
 
 /** Our row IDs, as PostgreSQL writes a uuid: other text sent to the database as one can be an error there, not a miss. */
-export /** Our row IDs, as PostgreSQL writes a uuid: other text sent to the database as one can be an error there, not a miss. */
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A global ID as the relay plugin hands it to resolvers, decoded. */
