@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Services } from "../schema/common/context.js";
-import { localId } from "../schema/common/input-limits.js";
+import { localId, UUID } from "../schema/common/input-limits.js";
 import { AppError, ForbiddenError } from "../schema/common/errors.js";
 import { can } from "../schema/common/policy.js";
 import { editableSession, readableAttachment, storeAttachment, uploadProblem } from "../schema/appointments/attachments.js";
@@ -21,8 +21,8 @@ export function appointmentAttachmentsRoute(services: Services, auth: Authentica
   return endpoint(async (req, res) => {
     const viewer = await signedIn(req, auth, config);
     const url = new URL(req.url ?? "", "http://x");
-    const id = /^\/api\/appointments\/attachments\/([0-9a-f-]{36})$/.exec(url.pathname)?.[1];
-    if (req.method === "GET" && id) {
+    const id = /^\/api\/appointments\/attachments\/([^/]+)$/.exec(url.pathname)?.[1];
+    if (req.method === "GET" && id && UUID.test(id)) {
       const file = await readableAttachment(services, viewer, id);
       if (!file) throw new AppError("NOT_FOUND", "No such file");
       res.writeHead(200, {

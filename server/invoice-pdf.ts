@@ -1,5 +1,6 @@
 import type { Db } from "../schema/common/context.js";
 import { AppError } from "../schema/common/errors.js";
+import { UUID } from "../schema/common/input-limits.js";
 import { canRead } from "../schema/common/policy.js";
 import { invoicePdf } from "../schema/billing/pdf.js";
 import type { Authenticator } from "./auth.js";
@@ -9,8 +10,8 @@ import { endpoint, signedIn } from "./rest.js";
 /** GET /api/invoices/<id>.pdf, for the browser (cookie) and API clients (bearer token) alike. */
 export function invoicePdfRoute(db: Db, auth: Authenticator, config: Config) {
   return endpoint(async (req, res) => {
-    const match = /^\/api\/invoices\/([0-9a-f-]{36})\.pdf$/.exec((req.url ?? "").split("?")[0]);
-    if (req.method !== "GET" || !match) return void res.writeHead(404).end();
+    const match = /^\/api\/invoices\/([^/]+)\.pdf$/.exec((req.url ?? "").split("?")[0]);
+    if (req.method !== "GET" || !match || !UUID.test(match[1])) return void res.writeHead(404).end();
     const viewer = await signedIn(req, auth, config);
     // Same rule as the API: invoices are for billing managers of their own workspace only.
     const pdf = canRead(viewer, "invoice") ? await invoicePdf(db, viewer.workspaceId, match[1]) : null;

@@ -1,6 +1,6 @@
 import type { Db } from "../schema/common/context.js";
 import { AppError } from "../schema/common/errors.js";
-import { localDateProblem } from "../schema/common/input-limits.js";
+import { localDateProblem, UUID } from "../schema/common/input-limits.js";
 import { can } from "../schema/common/policy.js";
 import { progressReport } from "../schema/appointments/progress.js";
 import { progressPdf } from "../schema/appointments/progress-pdf.js";
@@ -12,8 +12,8 @@ import { endpoint, signedIn } from "./rest.js";
 export function progressPdfRoute(db: Db, auth: Authenticator, config: Config) {
   return endpoint(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
-    const match = /^\/api\/appointments\/clients\/([0-9a-f-]{36})\/progress\.pdf$/.exec(url.pathname);
-    if (req.method !== "GET" || !match) return void res.writeHead(404).end();
+    const match = /^\/api\/appointments\/clients\/([^/]+)\/progress\.pdf$/.exec(url.pathname);
+    if (req.method !== "GET" || !match || !UUID.test(match[1])) return void res.writeHead(404).end();
     const viewer = await signedIn(req, auth, config);
     // Same rule as clientProgress: client sessions' readers, each seeing what the policy lets them.
     if (!can(viewer, "session.read")) throw new AppError("NOT_FOUND", "No such client");

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { contentMatches } from "../schema/common/content-types.js";
 import type { Services } from "../schema/common/context.js";
 import { AppError, ConflictError } from "../schema/common/errors.js";
-import { instantInRange } from "../schema/common/input-limits.js";
+import { instantInRange, UUID } from "../schema/common/input-limits.js";
 import { MAX_SCREENSHOT_BYTES, readableScreenshot, SCREENSHOT_TYPES, screenshotsRoot, storeScreenshot } from "../schema/work/screenshots.js";
 import { desktopInstant } from "../schema/work/events.js";
 import type { Authenticator } from "./auth.js";
@@ -20,8 +20,8 @@ export function screenshotsRoute(services: Services, auth: Authenticator, config
   return endpoint(async (req, res) => {
     const viewer = await signedIn(req, auth, config);
     const url = new URL(req.url ?? "", "http://x");
-    const id = /^\/api\/work\/screenshots\/([0-9a-f-]{36})$/.exec(url.pathname)?.[1];
-    if (req.method === "GET" && id) {
+    const id = /^\/api\/work\/screenshots\/([^/]+)$/.exec(url.pathname)?.[1];
+    if (req.method === "GET" && id && UUID.test(id)) {
       const shot = await readableScreenshot(services, viewer, id);
       if (!shot) throw new AppError("NOT_FOUND", "No such screenshot");
       res.writeHead(200, { "content-type": shot.mime, "content-length": shot.size, "cache-control": "private, max-age=3600", "x-content-type-options": "nosniff" });

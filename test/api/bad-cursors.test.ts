@@ -1,5 +1,6 @@
-// Cursors the API never issued: a list answers them with a validation error naming the argument
-// that carried them, never an unexpected error from the database underneath.
+// Cursors and IDs the API never issued: a list answers such a cursor with a validation error naming
+// the argument that carried it, a file or PDF address with such an id 404, never an unexpected error
+// from the database underneath.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gql, ok } from "../support/client.js";
@@ -81,5 +82,26 @@ describe("userSessions", () => {
 
   it("still takes a cursor of the form it issues", async () => {
     expect(await answer(QUERY, { after: keyset(Date.now(), randomUUID()) })).toBe("ok");
+  });
+});
+
+describe("file and PDF addresses", () => {
+  const today = calendar("Europe/Berlin").today;
+  const period = `from=${isoDate(today.minus({ days: 30 }))}&to=${isoDate(today)}`;
+  const addresses = (id: string) => [
+    `/api/work/screenshots/${id}`,
+    `/api/appointments/attachments/${id}`,
+    `/api/invoices/${id}.pdf`,
+    `/api/appointments/clients/${id}/progress.pdf?${period}`,
+  ];
+
+  it("answer 404 for an id that is no UUID, as for one that names nothing", async () => {
+    const others: string[] = [];
+    for (const id of ["-".repeat(36), "a".repeat(36), "0123456789abcdef0123456789abcdef0123", randomUUID()])
+      for (const path of addresses(id)) {
+        const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${ws.owner.token}` } });
+        if (res.status !== 404) others.push(`${res.status} ${path}`);
+      }
+    expect(others).toEqual([]);
   });
 });
