@@ -250,8 +250,10 @@ export function validateSpec(spec: FieldSpec, path: string[]): FieldProblem[] {
   const pattern = v.pattern === undefined ? null : patternProblem(v.pattern);
   if (pattern) add("validation.pattern", pattern);
   if (spec.type === "select" || spec.type === "multi_select") {
-    const options = v.options ?? [];
-    if (!options.length || options.some((o) => typeof o !== "string" || !o.trim())) add("validation.options", "List at least one non-empty option");
+    // Written as JSON, so anything may stand here: only a list of texts is one.
+    const options: unknown = v.options ?? [];
+    if (!Array.isArray(options) || !options.length || options.some((o) => typeof o !== "string" || !o.trim()))
+      add("validation.options", "List at least one non-empty option");
     else if (new Set(options).size !== options.length) add("validation.options", "Options must differ");
   }
   if (spec.type === "object") {

@@ -87,6 +87,23 @@ describe("custom-field patterns", () => {
   });
 });
 
+describe("custom-field options", () => {
+  it("that aren't a list are a validation error at their path, for a field and a sub-field", async () => {
+    const auth = await ownWorkspace();
+    const SELECT = `mutation($ty: FieldType!, $i: FieldDefinitionInput!) { createFieldDefinition(input: { target: PRE_SESSION, key: "sel", type: $ty, definition: $i }) { ... on FieldDefinition { id } ${ERR} } }`;
+    const refused = async (ty: string, i: object) => (await ok(url, SELECT, { ty, i }, auth)).createFieldDefinition;
+    expect(await refused("SELECT", { label: "S", validation: { options: "abc" } })).toMatchObject({
+      code: "VALIDATION",
+      problems: [{ path: ["input", "validation.options"], message: "List at least one non-empty option" }],
+    });
+    expect(await refused("MULTI_SELECT", { label: "S", validation: { options: { a: 1 } } })).toMatchObject({ code: "VALIDATION" });
+    expect(await refused("OBJECT", { label: "S", fields: [{ key: "pick", label: "Pick", type: "select", validation: { options: 5 } }] })).toMatchObject({
+      code: "VALIDATION",
+      problems: [{ path: ["input", "fields", "0", "validation.options"], message: "List at least one non-empty option" }],
+    });
+  });
+});
+
 describe("nodes(ids:)", () => {
   const NODES = `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Client { name } } }`;
 

@@ -178,6 +178,14 @@ describe("field definitions", () => {
     expect(validateSpec(field("ok", "text", { fields: [field("x", "text")] }), [])).toEqual([{ path: ["fields"], message: "Only objects and arrays have sub-fields" }]);
     expect(validateSpec(specs[11], [])).toEqual([]);
   });
+
+  it("refuses options that aren't a list, whatever the JSON holds", () => {
+    for (const options of ["abc", 5, { a: "b" }, null])
+      for (const type of ["select", "multi_select"] as const)
+        expect(validateSpec(field("sel", type, { validation: { options } as never }), []).map((p) => `${p.path.join(".")}: ${p.message}`)).toEqual([
+          "validation.options: List at least one non-empty option",
+        ]);
+  });
 });
 
 const t = (iso: string) => new Date(iso);
