@@ -1,6 +1,6 @@
 // The calendar as GraphQL: the day, week and month views, the list, free slots and each client's
 // session history, all with the same filters.
-import { resolveOffsetConnection } from "@pothos/plugin-relay";
+import { resolveOffsetPage } from "../common/pages.js";
 import type { AppointmentStatus } from "../../prisma/generated/client.js";
 import { builder } from "../builder.js";
 import { ClientRef } from "../clients/types.js";
@@ -66,7 +66,7 @@ builder.queryField("appointments", (t) =>
     errors: { types: [ValidationError] },
     args: { from: t.arg({ type: "LocalDate" }), to: t.arg({ type: "LocalDate" }), filter: t.arg({ type: AppointmentFilterInput, required: false }) },
     resolve: (_r, args, ctx) =>
-      resolveOffsetConnection({ args }, (page) => appointmentsBetween(ctx, args.from, args.to, toFilter(args.filter), page)),
+      resolveOffsetPage({ args }, (page) => appointmentsBetween(ctx, args.from, args.to, toFilter(args.filter), page)),
   }),
 );
 
@@ -95,6 +95,6 @@ builder.objectField(ClientRef, "appointments", (t) =>
     type: AppointmentRef,
     description: "Session history of this client, newest first (what the viewer may see).",
     authScopes: { permission: "session.read" },
-    resolve: (c, args, ctx) => resolveOffsetConnection({ args }, (page) => clientHistory(ctx, c.id, page)),
+    resolve: (c, args, ctx) => resolveOffsetPage({ args }, (page) => clientHistory(ctx, c.id, page)),
   }),
 );

@@ -61,6 +61,16 @@ describe("offset-paged lists", () => {
     });
   }
 
+  it("the appointment lists refuse such a cursor too: the list view at its ValidationError, a client's history as an error", async () => {
+    const after = base64("OffsetConnection:-5");
+    const LIST = `query($after: String, $from: LocalDate!, $to: LocalDate!) { appointments(from: $from, to: $to, first: 5, after: $after) {
+      __typename ... on ValidationError { problems { path message } } } }`;
+    const list = await ok(url, LIST, { after, from: isoDate(today), to: isoDate(today) }, { token: ws.owner.token });
+    expect(list.appointments).toEqual({ __typename: "ValidationError", problems: [{ path: ["after"], message: "Not a cursor of this list" }] });
+    const HISTORY = `query($after: String, $client: ID!) { node(id: $client) { ... on Client { appointments(first: 5, after: $after) { nodes { id } } } } }`;
+    expect(await answer(HISTORY, { after, client })).toBe("VALIDATION after: Not a cursor of this list");
+  });
+
   it("still takes every cursor it issues, the end cursor of an empty page and the farthest offset included", async () => {
     const [query] = lists.timeEntries;
     const empty = await ok(url, query, {}, { token: ws.owner.token });
