@@ -1,6 +1,6 @@
 import PDFDocument from "pdfkit";
 import type { Db } from "../common/context.js";
-import { decimalOf } from "./rules.js";
+import { decimalOf, localDate } from "./rules.js";
 
 function money(cents: bigint, currency: string) {
   const format = new Intl.NumberFormat("en", { style: "currency", currency });
@@ -29,7 +29,8 @@ export async function invoicePdf(db: Db, workspaceId: string, invoiceId: string)
   doc.text(`From: ${invoice.workspace.name}`);
   doc.text(`To: ${invoice.client.name}`);
   doc.text(`Period: ${invoice.periodStart} to ${invoice.periodEnd}`);
-  if (invoice.issuedAt) doc.text(`Issued: ${invoice.issuedAt.toISOString().slice(0, 10)}`);
+  // A calendar date like the period and the lines: the workspace's, not UTC's (issued just after local midnight is that day).
+  if (invoice.issuedAt) doc.text(`Issued: ${localDate(invoice.issuedAt, invoice.workspace.timeZone)}`);
   doc.moveDown();
 
   const columns = [50, 120, 330, 400, 470];

@@ -4,6 +4,7 @@ import pg from "pg";
 import { gql, ok, rowId } from "../support/client.js";
 import { invoiceTotals, lineAmount, localDate, roundSeconds, type Rounding } from "../../schema/billing/rules.js";
 import { calendar, instant, isoDate, isoMonth, type Day } from "../support/dates.js";
+import { pdfLines } from "../support/pdf-text.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { newWorkspace } from "../support/workspace.js";
 
@@ -225,6 +226,19 @@ describe("invoices", () => {
     expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).toBe("%PDF-");
     expect((await fetch(url + invoice.pdfUrl, { headers: { authorization: `Bearer ${emma}` } })).status).toBe(404);
     expect((await fetch(url + invoice.pdfUrl)).status).toBe(401);
+  });
+
+  it("prints the issue date as a date in the workspace's time zone", async () => {
+    if (!stack.databaseUrl) return; // the issue time is set in the database, which the embedded mode keeps to the server
+    const { client, project } = await clientWithProject("Just after midnight");
+    await log(project, on(12), 30);
+    const [invoice] = (await create(client)).data;
+    expect((await status("issueInvoice", invoice.id)).issueInvoice.status).toBe("ISSUED");
+    // Issued at 00:30 in Berlin on the first of this month: in UTC still the last day of the month before.
+    const firstOfMonth = cal.firstOfMonth(0);
+    await onDatabase(async (sql) => void (await sql.query(`UPDATE "Invoice" SET "issuedAt" = $1 WHERE id = $2`, [instant(firstOfMonth, "00:30"), rowId(invoice.id)])));
+    const pdf = await fetch(url + invoice.pdfUrl, { headers: { authorization: `Bearer ${owner}` } });
+    expect(pdfLines(Buffer.from(await pdf.arrayBuffer()))).toContain(`Issued: ${isoDate(firstOfMonth)}`);
   });
 
   it("keeps invoices from employees", async () => {
