@@ -57,12 +57,18 @@ function offset(minutes: number) {
   return `${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}${String(abs % 60).padStart(2, "0")}`;
 }
 
-/** The instants a zone's offset changes within [from, to), found to the minute. */
+/**
+ * The instants a zone's offset changes within [from, to), found exactly. Today's zones change on a
+ * whole minute of UTC (on a whole hour only where the offset is whole hours: Adelaide changes at
+ * 16:30 UTC), so the search runs on the grid of whole minutes: started anywhere else, say at a feed's
+ * "now − 30 days", it lands its seconds on every transition (02:00:37), and they change each fetch.
+ */
 export function transitions(zone: string, from: Date, to: Date): { at: Date; before: number; after: number }[] {
   const found: { at: Date; before: number; after: number }[] = [];
   const offsetAt = (ms: number) => DateTime.fromMillis(ms, { zone }).offset;
   const step = 86_400_000;
-  for (let ms = from.getTime(); ms < to.getTime(); ms += step) {
+  const wholeMinute = Math.floor(from.getTime() / 60_000) * 60_000;
+  for (let ms = wholeMinute; ms < to.getTime(); ms += step) {
     const before = offsetAt(ms);
     if (offsetAt(ms + step) === before) continue;
     let [lo, hi] = [ms, ms + step];

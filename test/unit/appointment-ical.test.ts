@@ -14,6 +14,17 @@ describe("iCalendar feeds", () => {
     expect(vtimezone("Asia/Kathmandu", span.from, span.to)).toContain("TZOFFSETTO:+0545");
   });
 
+  it("finds transitions exactly whatever second the span starts at, half-hour zones included", () => {
+    // A feed's span starts at "now − N days": any second and millisecond.
+    const from = new Date("2026-01-01T12:34:37.123Z");
+    const to = new Date("2027-01-01T12:34:37.123Z");
+    expect(transitions("Europe/Berlin", from, to).map((t) => t.at)).toEqual([new Date("2026-03-29T01:00:00Z"), new Date("2026-10-25T01:00:00Z")]);
+    expect(vtimezone("Europe/Berlin", from, to).filter((line) => line.startsWith("DTSTART"))).toEqual(["DTSTART:20260329T020000", "DTSTART:20261025T030000"]);
+    // Adelaide moves between +09:30 and +10:30 at 16:30 UTC; Lord Howe by half an hour.
+    expect(transitions("Australia/Adelaide", from, to).map((t) => t.at)).toEqual([new Date("2026-04-04T16:30:00Z"), new Date("2026-10-03T16:30:00Z")]);
+    expect(vtimezone("Australia/Lord_Howe", from, to).filter((line) => line.startsWith("DTSTART"))).toEqual(["DTSTART:20260405T020000", "DTSTART:20261004T020000"]);
+  });
+
   it("escapes text, folds long lines at 75 octets and round-trips through a parser", () => {
     const name = "Ünïcödé, long; session \\ with a name that certainly needs folding because it is long";
     const text = calendarFeed({
