@@ -146,6 +146,13 @@ builder.node(UserSessionRef, {
   }),
 });
 
+/**
+ * A session's business events and flow outcomes are stored when it is finalised; in progress they
+ * are worked out per row shown, so filtering on them can only see finalised sessions.
+ */
+const FINALISED_ONLY = "Finalised sessions only: a session in progress has no final count or outcome yet.";
+const byFinalFigures = (f: Filter) => f.minBusinessEvents != null || f.maxBusinessEvents != null || f.flowOutcome != null;
+
 const FilterInput = builder.inputType("UserSessionFilter", {
   fields: (t) => ({
     appId: t.globalID({ for: AnalyticsAppRef, required: false }),
@@ -154,11 +161,11 @@ const FilterInput = builder.inputType("UserSessionFilter", {
     userIdSearch: t.string({ required: false, description: "Part of the user id or of the anonymous id, ignoring case." }),
     minDurationSeconds: t.int({ required: false }),
     maxDurationSeconds: t.int({ required: false }),
-    minBusinessEvents: t.int({ required: false }),
-    maxBusinessEvents: t.int({ required: false }),
+    minBusinessEvents: t.int({ required: false, description: FINALISED_ONLY }),
+    maxBusinessEvents: t.int({ required: false, description: FINALISED_ONLY }),
     excludeBots: t.boolean({ required: false, defaultValue: false }),
     excludeDev: t.boolean({ required: false, defaultValue: false, description: "Leaves out development environments and internal users and apps." }),
-    flowOutcome: t.field({ type: OutcomeEnum, required: false }),
+    flowOutcome: t.field({ type: OutcomeEnum, required: false, description: FINALISED_ONLY }),
   }),
 });
 
@@ -189,6 +196,7 @@ export function sessionWhere(workspaceId: string, f: Filter): Prisma.UserSession
     ...(f.excludeBots ? { isBot: false } : {}),
     ...(f.excludeDev ? { isDev: false, isInternal: false } : {}),
     ...(f.flowOutcome ? { flowOutcomes: { has: f.flowOutcome } } : {}),
+    ...(byFinalFigures(f) ? { finalizedAt: { not: null } } : {}),
   };
 }
 

@@ -391,6 +391,18 @@ describe("finalisation", () => {
     expect(await users({ startedBefore: sec(-60) })).toEqual([]);
   });
 
+  it("filters by business events or flow outcome only among finalised sessions: one in progress has no final count yet", async () => {
+    const now = Date.now();
+    await post([0, 1, 2].map((i) => ({ eventId: `unfinished-${i}`, userId: "unfinished-user", name: i ? "project_created" : "signup", timestamp: new Date(now - (3 - i) * 1000).toISOString() })));
+    const users = async (f: object) =>
+      (await ok(url, SESSIONS, { f: { appId, userIdSearch: "unfinished-user", ...f } }, { cookie: owner })).userSessions.edges.map((e: { node: { userId: string; inProgress: boolean } }) => e.node);
+    const [live] = await until(() => users({}), (list) => list.length === 1);
+    expect(live).toMatchObject({ userId: "unfinished-user", inProgress: true });
+    // Stored as 0 until it is finalised, the session matched "at most 0 business events" while its
+    // row in the list showed 3.
+    for (const f of [{ maxBusinessEvents: 0 }, { minBusinessEvents: 1 }, { flowOutcome: "DROPPED_OFF" }]) expect(await users(f), JSON.stringify(f)).toEqual([]);
+  });
+
   it("works finalised sessions out again when a definition changes", async () => {
     const detail = async (userId: string) => (await ok(url, DETAIL, { id: (await sessionsOf(userId))[0].id }, { cookie: owner })).node;
     const created = await ok(

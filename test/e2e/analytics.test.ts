@@ -111,6 +111,11 @@ describe.runIf(existsSync(CHROMIUM))("User Sessions page in Chromium", () => {
     await page.getByRole("button", { name: "Close" }).click();
     await page.getByLabel("Exclude bots").uncheck();
     await page.locator('[data-testid="user-session-row"][data-user-id="crawler-1"]').waitFor();
+
+    // Filtering by counts says that sessions in progress, their counts not final, are left out.
+    expect(await page.getByTestId("finalised-only").count()).toBe(0);
+    await page.getByLabel("Min events").fill("1");
+    await page.getByTestId("finalised-only").filter({ hasText: "Sessions still in progress are left out" }).waitFor();
   });
 
   it("a visitor who signs in: their session in progress moves to the user live, the panel shows the anonymous id, and the search finds it by that id", async () => {
