@@ -77,7 +77,7 @@ const SlotRef = builder.objectRef<{ start: Date; end: Date }>("TimeSlot").implem
 builder.queryField("freeSlots", (t) =>
   t.field({
     type: [SlotRef],
-    description: "A staff member's free time slots within working hours for local dates [from, to] (at most 31 days).",
+    description: "A staff member's free time slots within working hours for local dates [from, to] (at most 31 days), from now on: a slot that has begun is not listed.",
     authScopes: { permission: "session.read" },
     errors: { types: [ValidationError] },
     args: {

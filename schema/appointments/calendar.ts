@@ -59,7 +59,9 @@ export async function freeTime(ctx: Context, query: FreeTimeQuery) {
   });
   const slot = query.slotMinutes ?? appointmentSettings(workspace.settings).slotMinutes;
   const hours = parseWorkingHours(workspace.workingHours);
-  return freeSlots(query.from, query.to, hours, workspace.timeZone, busy.map((b) => ({ start: b.startsAt, end: b.endsAt })), slot);
+  // Only what can still be booked: today's slots that have begun are gone.
+  const now = Date.now();
+  return freeSlots(query.from, query.to, hours, workspace.timeZone, busy.map((b) => ({ start: b.startsAt, end: b.endsAt })), slot).filter((s) => s.start.getTime() >= now);
 }
 
 /** Session history of a client, newest first (what the viewer may see). */

@@ -331,6 +331,18 @@ describe("calendar, list, free slots and history", () => {
     expect(problems(notOwn.freeSlots)).toEqual(["staffId: You can only see your own free time"]);
   });
 
+  it("lists today's free slots from now on: one that has begun can't be booked", async () => {
+    const own = await newWorkspace(url, ZONE);
+    const allDay = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: "00:00", end: "23:59" }));
+    await ok(url, `mutation($h: [WorkingDayInput!]) { updateWorkspace(input: { workingHours: $h }) { __typename } }`, { h: allDay }, { token: own.owner.token });
+    const now = Date.now();
+    if (now - cal.today.toMillis() < 15 * 60_000 || now > cal.today.plus({ minutes: 23 * 60 + 40 }).toMillis()) return; // no past slot yet, or none left
+    const FREE = `query($f: LocalDate!, $t: LocalDate!) { freeSlots(from: $f, to: $t, slotMinutes: 5) { ... on QueryFreeSlotsSuccess { data { start } } } }`;
+    const slots = (await ok(url, FREE, { f: date(cal.today), t: date(cal.today) }, { token: own.owner.token })).freeSlots.data.map((s: { start: string }) => Date.parse(s.start));
+    expect(slots.length).toBeGreaterThan(0);
+    expect(slots.filter((start: number) => start < now)).toEqual([]);
+  });
+
   it("puts sessions on the right local day across a DST change", async () => {
     // The Sunday Berlin falls back has 25 hours: 00:30 and 23:30 local are both that day.
     const S = cal.nextDstSunday("end");
