@@ -52,12 +52,12 @@ export async function appOf(ctx: Context, id: string) {
 
 const newWriteKey = () => "sp_wk_" + randomBytes(24).toString("base64url");
 
-/** A name taken by a concurrent request hits the unique index: reported as the same field problem. */
-async function uniqueName<T>(write: () => Promise<T>, message: string): Promise<T> {
+/** A name taken (also by a concurrent request) hits the unique index: reported as a problem of the name at `path`. */
+async function uniqueName<T>(write: () => Promise<T>, path: string, message: string): Promise<T> {
   try {
     return await write();
   } catch (error) {
-    if ((error as { code?: string }).code === "P2002") throw ValidationError.field("name", message);
+    if ((error as { code?: string }).code === "P2002") throw ValidationError.field(path, message);
     throw error;
   }
 }
@@ -157,6 +157,7 @@ builder.mutationField("createAnalyticsApp", (t) =>
           ctx.db.analyticsApp.create({
             data: { workspaceId: ctx.viewer!.workspaceId, name: args.name.trim(), internal: args.internal ?? false, internalUserIds: args.internalUserIds ?? [], writeKeyHash: hashSecret(writeKey) },
           }),
+        "name",
         "An app with this name exists",
       );
       return { app, writeKey };
@@ -186,6 +187,7 @@ builder.mutationField("updateAnalyticsApp", (t) =>
             where: { id: app.id },
             data: { name: args.name?.trim(), internal: args.internal ?? undefined, internalUserIds: args.internalUserIds ?? undefined, retentionMonths: args.retentionMonths },
           }),
+        "name",
         "An app with this name exists",
       );
     },
@@ -243,19 +245,30 @@ export const BusinessEventDefinitionInput = builder.inputType("BusinessEventDefi
 
 type DefinitionInput = typeof BusinessEventDefinitionInput.$inferInput;
 
+/** Where the mutations and previews take a definition: `input.definition`, beside the app or the id. */
+const DEFINITION = "input.definition";
+const DEFINITION_NAME = `${DEFINITION}.name`;
+
+/** A definition's problems, each at its path within `input.definition`. */
+class DefinitionProblems extends Problems {
+  override add(field: string, message: string) {
+    super.add(`${DEFINITION}.${field}`, message);
+  }
+}
+
 export function definitionData(input: DefinitionInput) {
-  const problems = new Problems();
+  const problems = new DefinitionProblems();
   const name = input.name.trim();
   const eventName = input.eventName.trim();
-  if (!name || name.length > 100) problems.add("input.name", "1 to 100 characters");
-  if (!eventName || eventName.length > 200) problems.add("input.eventName", "1 to 200 characters");
+  if (!name || name.length > 100) problems.add("name", "1 to 100 characters");
+  if (!eventName || eventName.length > 200) problems.add("eventName", "1 to 200 characters");
   (input.conditions ?? []).forEach((c, i) => {
-    if (!c.property.trim()) problems.add(`input.conditions.${i}.property`, "Required");
-    if (!CONDITION_OPS.includes(c.op)) problems.add(`input.conditions.${i}.op`, "Unknown operator");
-    if (c.op !== "exists" && c.value === undefined) problems.add(`input.conditions.${i}.value`, "Required for this operator");
-    if ((c.op === "gt" || c.op === "lt") && typeof c.value !== "number") problems.add(`input.conditions.${i}.value`, "Must be a number");
+    if (!c.property.trim()) problems.add(`conditions.${i}.property`, "Required");
+    if (!CONDITION_OPS.includes(c.op)) problems.add(`conditions.${i}.op`, "Unknown operator");
+    if (c.op !== "exists" && c.value === undefined) problems.add(`conditions.${i}.value`, "Required for this operator");
+    if ((c.op === "gt" || c.op === "lt") && typeof c.value !== "number") problems.add(`conditions.${i}.value`, "Must be a number");
   });
-  (input.parameters ?? []).forEach((p, i) => !p.trim() && problems.add(`input.parameters.${i}`, "Must not be empty"));
+  (input.parameters ?? []).forEach((p, i) => !p.trim() && problems.add(`parameters.${i}`, "Must not be empty"));
   problems.throwIfAny();
   return {
     name,
@@ -283,7 +296,7 @@ builder.mutationField("createBusinessEventDefinition", (t) =>
     resolve: async (_r, { input: args }, ctx) => {
       const data = definitionData(args.definition);
       const app = await appOf(ctx, args.appId.id);
-      return reenrichAfter(ctx, await uniqueName(() => ctx.db.businessEventDefinition.create({ data: { appId: app.id, ...data } }), "This app has a business event with this name"));
+      return reenrichAfter(ctx, await uniqueName(() => ctx.db.businessEventDefinition.create({ data: { appId: app.id, ...data } }), DEFINITION_NAME, "This app has a business event with this name"));
     },
   }),
 );
@@ -298,7 +311,7 @@ builder.mutationField("updateBusinessEventDefinition", (t) =>
       const data = definitionData(args.definition);
       const found = await ctx.db.businessEventDefinition.findFirst({ where: { id: args.id.id, app: { workspaceId: ctx.viewer!.workspaceId } } });
       if (!found) throw new NotFoundError("Business event definition");
-      return reenrichAfter(ctx, await uniqueName(() => ctx.db.businessEventDefinition.update({ where: { id: found.id }, data }), "This app has a business event with this name"));
+      return reenrichAfter(ctx, await uniqueName(() => ctx.db.businessEventDefinition.update({ where: { id: found.id }, data }), DEFINITION_NAME, "This app has a business event with this name"));
     },
   }),
 );
@@ -314,18 +327,18 @@ export const FlowDefinitionInput = builder.inputType("FlowDefinitionInput", {
 });
 
 export async function flowData(ctx: Context, appId: string, input: typeof FlowDefinitionInput.$inferInput) {
-  const problems = new Problems();
+  const problems = new DefinitionProblems();
   const name = input.name.trim();
-  if (!name || name.length > 100) problems.add("input.name", "1 to 100 characters");
+  if (!name || name.length > 100) problems.add("name", "1 to 100 characters");
   const defined = new Set((await ctx.db.businessEventDefinition.findMany({ where: { appId }, select: { name: true } })).map((d) => d.name));
   const steps = input.steps.map((s) => s.trim());
-  if (steps.length < 2) problems.add("input.steps", "At least two steps");
+  if (steps.length < 2) problems.add("steps", "At least two steps");
   steps.forEach((s, i) => {
-    if (!defined.has(s)) problems.add(`input.steps.${i}`, `No business event named "${s}" in this app`);
-    else if (steps.indexOf(s) !== i) problems.add(`input.steps.${i}`, "Each step once");
+    if (!defined.has(s)) problems.add(`steps.${i}`, `No business event named "${s}" in this app`);
+    else if (steps.indexOf(s) !== i) problems.add(`steps.${i}`, "Each step once");
   });
   const errorEvents = (input.errorEvents ?? []).map((s) => s.trim());
-  errorEvents.forEach((s, i) => !defined.has(s) && problems.add(`input.errorEvents.${i}`, `No business event named "${s}" in this app`));
+  errorEvents.forEach((s, i) => !defined.has(s) && problems.add(`errorEvents.${i}`, `No business event named "${s}" in this app`));
   problems.throwIfAny();
   return { name, steps, errorEvents, repeatedStepIsMistake: input.repeatedStepIsMistake ?? true, stepBackIsMistake: input.stepBackIsMistake ?? true };
 }
@@ -340,7 +353,7 @@ builder.mutationField("createFlowDefinition", (t) =>
     resolve: async (_r, { input: args }, ctx) => {
       const app = await appOf(ctx, args.appId.id);
       const data = await flowData(ctx, app.id, args.definition);
-      return reenrichAfter(ctx, await uniqueName(() => ctx.db.flowDefinition.create({ data: { appId: app.id, ...data } }), "This app has a flow with this name"));
+      return reenrichAfter(ctx, await uniqueName(() => ctx.db.flowDefinition.create({ data: { appId: app.id, ...data } }), DEFINITION_NAME, "This app has a flow with this name"));
     },
   }),
 );
@@ -355,7 +368,7 @@ builder.mutationField("updateFlowDefinition", (t) =>
       const found = await ctx.db.flowDefinition.findFirst({ where: { id: args.id.id, app: { workspaceId: ctx.viewer!.workspaceId } } });
       if (!found) throw new NotFoundError("Flow definition");
       const data = await flowData(ctx, found.appId, args.definition);
-      return reenrichAfter(ctx, await uniqueName(() => ctx.db.flowDefinition.update({ where: { id: found.id }, data }), "This app has a flow with this name"));
+      return reenrichAfter(ctx, await uniqueName(() => ctx.db.flowDefinition.update({ where: { id: found.id }, data }), DEFINITION_NAME, "This app has a flow with this name"));
     },
   }),
 );

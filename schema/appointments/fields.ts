@@ -99,22 +99,25 @@ const FieldInput = builder.inputType("FieldDefinitionInput", {
   }),
 });
 
+/** Where the mutations take a field's definition: `input.definition`, beside `input.key` and `input.type`. */
+const DEFINITION = ["input", "definition"];
+
+/** A problem of the spec at the path of its argument: key and type stand beside the definition, not in it. */
+function argumentPath(problem: FieldProblem): FieldProblem {
+  const [field, ...rest] = problem.path.slice(DEFINITION.length);
+  return rest.length === 0 && (field === "key" || field === "type") ? { ...problem, path: ["input", field] } : problem;
+}
+
 function checked(key: string, type: FieldType, input: typeof FieldInput.$inferInput, target: FieldTarget) {
   const problems: FieldProblem[] = [];
-  const fields = input.fields == null ? [] : Array.isArray(input.fields) ? (input.fields as unknown[]).map((f, i) => parseSpec(f, ["input", "fields", String(i)], problems)) : null;
-  if (!fields) problems.push({ path: ["input", "fields"], message: "Must be a list of fields" });
+  const at = (field: string, message: string) => problems.push({ path: [...DEFINITION, field], message });
+  const fields = input.fields == null ? [] : Array.isArray(input.fields) ? (input.fields as unknown[]).map((f, i) => parseSpec(f, [...DEFINITION, "fields", String(i)], problems)) : null;
+  if (!fields) at("fields", "Must be a list of fields");
   const spec: FieldSpec = { key, label: input.label, type, required: input.required ?? false, validation: (input.validation ?? {}) as FieldValidation, fields: fields ?? [] };
-  problems.push(
-    ...validateSpec(spec, ["input"]).map((p) => ({
-      ...p,
-      // Top-level key and type are arguments of their own.
-      path: p.path[1] === "key" || p.path[1] === "type" ? p.path.slice(1) : p.path,
-    })),
-  );
-  if ((input.description ?? "").length > 2000) problems.push({ path: ["input", "description"], message: "At most 2000 characters" });
-  if (input.filterable && ["image", "file", "signature", "array", "object"].includes(type))
-    problems.push({ path: ["input", "filterable"], message: "Files, signatures, lists and objects can't be calendar filters" });
-  if (target === "client" && (type === "image" || type === "file")) problems.push({ path: ["type"], message: "Client fields can't hold files: attach them to a session" });
+  problems.push(...validateSpec(spec, DEFINITION).map(argumentPath));
+  if ((input.description ?? "").length > 2000) at("description", "At most 2000 characters");
+  if (input.filterable && ["image", "file", "signature", "array", "object"].includes(type)) at("filterable", "Files, signatures, lists and objects can't be calendar filters");
+  if (target === "client" && (type === "image" || type === "file")) problems.push({ path: ["input", "type"], message: "Client fields can't hold files: attach them to a session" });
   if (problems.length) throw new ValidationError(problems);
   return spec;
 }

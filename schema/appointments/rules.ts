@@ -233,7 +233,8 @@ const KEY = /^[a-z][a-zA-Z0-9_]{0,62}$/;
 /** A field definition itself (as a manager writes it), including nested sub-fields. */
 export function validateSpec(spec: FieldSpec, path: string[]): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  const add = (field: string, message: string) => problems.push({ path: [...path, field], message });
+  // "validation.min" is two steps of the path, as the input nests them.
+  const add = (field: string, message: string) => problems.push({ path: [...path, ...field.split(".")], message });
   if (!KEY.test(spec.key)) add("key", "Start with a lowercase letter; letters, digits and _ only (at most 63)");
   if (!spec.label.trim()) add("label", "Required");
   if (!FIELD_TYPES.includes(spec.type)) add("type", "Unknown type");

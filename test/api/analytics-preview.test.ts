@@ -89,7 +89,7 @@ describe("previewFlowDefinition", () => {
   it("names the field of bad input and saves nothing", async () => {
     const bad = await previewFlow({ name: " ", steps: ["Opened Form", "Nope"] });
     expect(bad.__typename).toBe("ValidationError");
-    expect(bad.problems.map((p: { path: string[] }) => p.path.join("."))).toEqual(["input.name", "input.steps.1"]);
+    expect(bad.problems.map((p: { path: string[] }) => p.path.join("."))).toEqual(["input.definition.name", "input.definition.steps.1"]);
     const { node } = await ok(url, `query($id: ID!) { node(id: $id) { ... on AnalyticsApp { flowDefinitions { name } } } }`, { id: appId }, { cookie: owner });
     expect(node.flowDefinitions).toEqual([]);
   });
@@ -115,6 +115,6 @@ describe("previewBusinessEventDefinition", () => {
   it("names the field of bad input", async () => {
     const bad = await previewEvent({ name: "Opened", eventName: "", conditions: [{ property: "plan", op: "GT", value: "pro" }] });
     expect(bad.__typename).toBe("ValidationError");
-    expect(bad.problems.map((p: { path: string[] }) => p.path.join("."))).toEqual(["input.eventName", "input.conditions.0.value"]);
+    expect(bad.problems.map((p: { path: string[] }) => p.path.join("."))).toEqual(["input.definition.eventName", "input.definition.conditions.0.value"]);
   });
 });

@@ -205,10 +205,10 @@ describe("apps and definitions", () => {
       { cookie: owner },
     );
     expect(bad.createBusinessEventDefinition.problems).toEqual([
-      { path: ["input", "name"], message: "1 to 100 characters" },
-      { path: ["input", "conditions", "0", "value"], message: "Must be a number" },
-      { path: ["input", "conditions", "1", "property"], message: "Required" },
-      { path: ["input", "parameters", "0"], message: "Must not be empty" },
+      { path: ["input", "definition", "name"], message: "1 to 100 characters" },
+      { path: ["input", "definition", "conditions", "0", "value"], message: "Must be a number" },
+      { path: ["input", "definition", "conditions", "1", "property"], message: "Required" },
+      { path: ["input", "definition", "parameters", "0"], message: "Must not be empty" },
     ]);
     const { node } = await ok(url, `query($id: ID!) { node(id: $id) { ... on AnalyticsApp { businessEventDefinitions { name } } } }`, { id: appId }, { cookie: owner });
     expect(node.businessEventDefinitions.map((d: { name: string }) => d.name)).not.toContain("");
@@ -323,7 +323,7 @@ describe("finalisation", () => {
       { app: appId, input: { name: "Broken", steps: ["Signed Up", "Teleported"] } },
       { cookie: owner },
     );
-    expect(res.createFlowDefinition.problems).toEqual([{ path: ["input", "steps", "1"], message: 'No business event named "Teleported" in this app' }]);
+    expect(res.createFlowDefinition.problems).toEqual([{ path: ["input", "definition", "steps", "1"], message: 'No business event named "Teleported" in this app' }]);
   });
 
   it("Completed: business events numbered with parameters, a flow outcome and a summary", async () => {

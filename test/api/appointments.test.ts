@@ -80,7 +80,7 @@ describe("custom field definitions", () => {
     expect((await field("EVALUATION", "x", "TEXT", {}, lisa)).code).toBe("FORBIDDEN");
     expect((await field("POST_SESSION", "reason", "TEXT", {})).code).toBe("CONFLICT");
     const bad = await field("PRE_SESSION", "Bad Key", "SELECT", { validation: { options: [] }, filterable: false });
-    expect(problems(bad)).toEqual(["input.validation.options: List at least one non-empty option", "key: Start with a lowercase letter; letters, digits and _ only (at most 63)"]);
+    expect(problems(bad)).toEqual(["input.definition.validation.options: List at least one non-empty option", "input.key: Start with a lowercase letter; letters, digits and _ only (at most 63)"]);
 
     const mine = (list: { key: string }[]) => list.map((d) => d.key);
     const all = (await ok(url, `{ fieldDefinitions(target: PRE_SESSION) { id key } }`, {}, { token: sam })).fieldDefinitions as { id: string; key: string }[];

@@ -32,7 +32,7 @@ describe("client fields", () => {
     expect((await field("birthYear", "NUMBER", { required: true, validation: { min: 1900, max: 2030 } })).__typename).toBe("FieldDefinition");
     expect((await field("goals", "MULTI_SELECT", { filterable: true, validation: { options: ["Mobility", "Pain", "Sleep"] } })).__typename).toBe("FieldDefinition");
     // A client profile holds no files.
-    expect(await field("scan", "FILE", {})).toMatchObject({ code: "VALIDATION", problems: [{ path: ["type"], message: "Client fields can't hold files: attach them to a session" }] });
+    expect(await field("scan", "FILE", {})).toMatchObject({ code: "VALIDATION", problems: [{ path: ["input", "type"], message: "Client fields can't hold files: attach them to a session" }] });
     expect((await ok(url, `{ fieldDefinitions(target: CLIENT) { key } }`, {}, { token: owner })).fieldDefinitions.map((d: { key: string }) => d.key)).toEqual(["referral", "birthYear", "goals"]);
 
     const ann = await newClient("Ann Client");

@@ -37,7 +37,7 @@ describe("custom-field patterns", () => {
     for (const pattern of ["(?=a)b", "(a)\\1", "("]) {
       const r = (await ok(url, NEW_FIELD, { k: "code", i: { label: "Code", validation: { pattern } } }, auth)).createFieldDefinition;
       expect(r.code).toBe("VALIDATION");
-      expect(r.problems.map((p: { path: string[] }) => p.path.join("."))).toEqual(["input.validation.pattern"]);
+      expect(r.problems.map((p: { path: string[] }) => p.path.join("."))).toEqual(["input.definition.validation.pattern"]);
     }
     const list = await ok(url, `{ fieldDefinitions(target: PRE_SESSION) { key } }`, {}, auth);
     expect(list.fieldDefinitions).toEqual([]);
@@ -48,7 +48,7 @@ describe("custom-field patterns", () => {
   it("are refused at definition time when their repeats expand too far to check quickly", async () => {
     const auth = await ownWorkspace();
     const r = (await ok(url, LIST_FIELD, { k: "codes", p: "(?:a?){1000}(?:a?){1000}(?:a?){1000}b" }, auth)).createFieldDefinition;
-    expect(r).toMatchObject({ code: "VALIDATION", problems: [{ path: ["input", "fields", "0", "validation.pattern"], message: expect.stringContaining("Too complex") }] });
+    expect(r).toMatchObject({ code: "VALIDATION", problems: [{ path: ["input", "definition", "fields", "0", "validation", "pattern"], message: expect.stringContaining("Too complex") }] });
     const list = await ok(url, `{ fieldDefinitions(target: PRE_SESSION) { key } }`, {}, auth);
     expect(list.fieldDefinitions).toEqual([]);
   });
@@ -94,12 +94,12 @@ describe("custom-field options", () => {
     const refused = async (ty: string, i: object) => (await ok(url, SELECT, { ty, i }, auth)).createFieldDefinition;
     expect(await refused("SELECT", { label: "S", validation: { options: "abc" } })).toMatchObject({
       code: "VALIDATION",
-      problems: [{ path: ["input", "validation.options"], message: "List at least one non-empty option" }],
+      problems: [{ path: ["input", "definition", "validation", "options"], message: "List at least one non-empty option" }],
     });
     expect(await refused("MULTI_SELECT", { label: "S", validation: { options: { a: 1 } } })).toMatchObject({ code: "VALIDATION" });
     expect(await refused("OBJECT", { label: "S", fields: [{ key: "pick", label: "Pick", type: "select", validation: { options: 5 } }] })).toMatchObject({
       code: "VALIDATION",
-      problems: [{ path: ["input", "fields", "0", "validation.options"], message: "List at least one non-empty option" }],
+      problems: [{ path: ["input", "definition", "fields", "0", "validation", "options"], message: "List at least one non-empty option" }],
     });
   });
 });

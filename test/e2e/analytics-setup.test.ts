@@ -158,6 +158,13 @@ describe.runIf(existsSync(CHROMIUM))("Analytics settings page in Chromium", () =
     // Changed after the preview: the numbers no longer stand for what would be saved.
     await editor.getByLabel("Going back to an earlier step").uncheck();
     expect(await shown.count()).toBe(0);
+    // A problem of the definition shows at its field.
+    const name = editor.getByLabel("Flow name");
+    await name.fill(" ");
+    await editor.getByRole("button", { name: "Save flow" }).click();
+    await editor.getByRole("alert").filter({ hasText: "1 to 100 characters" }).waitFor();
+    expect(await name.getAttribute("aria-invalid")).toBe("true");
+    await name.fill("Checkout");
     await editor.getByRole("button", { name: "Save flow" }).click();
     await editor.waitFor({ state: "detached" });
     const { node } = await ok(url, `query($id: ID!) { node(id: $id) { ... on AnalyticsApp { flowDefinitions { name repeatedStepIsMistake stepBackIsMistake } } } }`, { id: appId }, owner());

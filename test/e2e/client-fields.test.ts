@@ -29,9 +29,16 @@ describe.runIf(existsSync(CHROMIUM))("client profile fields in Chromium", () => 
     await page.getByRole("tab", { name: "Client profile" }).click();
     await page.getByTestId("field-row").filter({ hasText: "birthYear" }).waitFor();
     expect(await page.getByLabel("Type").locator("option").allTextContents()).not.toContain("File");
+    // The server's problems show at their fields: the key beside the definition, the options in it.
     await page.getByLabel("Label").fill("Referral");
-    await page.getByLabel("Key").fill("referral");
+    await page.getByLabel("Key").fill("Referral source");
     await page.getByLabel("Type").selectOption("SELECT");
+    await page.getByRole("button", { name: "Add field" }).click();
+    await page.locator("#f-key-error").filter({ hasText: "Start with a lowercase letter" }).waitFor();
+    expect(await page.locator("#f-options-error").textContent()).toBe("List at least one non-empty option");
+    expect(await page.getByLabel("Key").getAttribute("aria-invalid")).toBe("true");
+    expect(await page.getByLabel("Options (comma-separated)").getAttribute("aria-invalid")).toBe("true");
+    await page.getByLabel("Key").fill("referral");
     await page.getByLabel("Options (comma-separated)").fill("GP, Self");
     await page.getByLabel("Filter the client list").check();
     await page.getByRole("button", { name: "Add field" }).click();
