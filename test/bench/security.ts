@@ -108,7 +108,7 @@ export async function hostilePatternSave(env: BenchEnv): Promise<Row[]> {
   return [row("hostile pattern (a+)+$", "(a+)+$", hostile), row("baseline: plain pattern ^[a-z]+$ (own API process)", "^[a-z]+$", benign)];
 }
 
-/** The check the save runs for the value (compile and match, as the server does per save), timed on its own. */
+/** The check the save runs for the value (the compiled pattern is cached, as in the server; then the match), timed on its own. */
 function patternCheckP99(pattern: string, value: string) {
   const times: number[] = [];
   for (let i = 0; i < 500; i++) {
